@@ -1,0 +1,66 @@
+"""JSON API of the core app: token issue and revoke, who am I, notifications."""
+
+from django.contrib.auth import authenticate
+from django.utils.translation import gettext as _
+from ninja import Router, Status
+from ninja.pagination import LimitOffsetPagination, paginate
+
+from . import selectors, services
+from .choices import Role
+from .models import Organization
+from .scoping import Principal
+from .schemas import ErrorOut, MeOut, NotificationOut, TokenIn, TokenOut
+
+router = Router(tags=["core"])
+
+
+@router.post("/auth/token", auth=None, response={201: TokenOut, 401: ErrorOut, 403: ErrorOut}, summary="Issue a token")
+def token_issue(request, payload: TokenIn):
+    """Exchange a username and password for a personal bearer token (failed attempts count towards lockout)."""
+    user = authenticate(request, username=payload.username, password=payload.password)
+    if user is None:
+        if getattr(request, "axes_locked_out", False):
+            return Status(403, {"detail": _("Too many failed attempts: this account is locked for a while.")})
+        return Status(401, {"detail": _("Wrong username or password.")})
+    principal = Principal.for_user(user)
+    if not principal.is_authenticated:
+        return Status(403, {"detail": _("This user has no role in the network.")})
+    token, raw = services.api_token_create(principal=principal, name=payload.name or "API")
+    return Status(201, {"token": raw, "name": token.name, "expires_at": token.expires_at})
+
+
+@router.delete("/auth/token", response={204: None, 400: ErrorOut}, summary="Revoke the token in use")
+def token_revoke(request):
+    raw = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+    from .models import ApiToken, hash_token
+
+    token = ApiToken.objects.filter(user_id=request.principal.user_id, key_hash=hash_token(raw)).first()
+    if token is None:
+        return Status(400, {"detail": _("Send the token to revoke as the bearer token of this request.")})
+    services.api_token_revoke(principal=request.principal, token=token)
+    return Status(204, None)
+
+
+@router.get("/me", response=MeOut, summary="The caller: user, organisation, role and reach")
+def me(request):
+    principal = request.principal
+    user = principal.user
+    organization = Organization.objects.get(pk=principal.organization_id)
+    reach = principal.distributor_ids
+    return {
+        "id": user.pk,
+        "username": user.get_username(),
+        "full_name": user.get_full_name(),
+        "email": user.email,
+        "role": principal.role,
+        "role_label": str(Role(principal.role).label),
+        "organization": organization,
+        "distributor_id": principal.own_distributor_id,
+        "distributor_ids": sorted(reach) if reach is not None else None,
+    }
+
+
+@router.get("/notifications", response=list[NotificationOut], summary="My notifications")
+@paginate(LimitOffsetPagination)
+def notification_list(request):
+    return selectors.notification_list(principal=request.principal)

@@ -1,0 +1,43 @@
+"""`keychannel demo`: migrate, seed the deterministic demo network, print the logins, serve on 127.0.0.1."""
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+from keychannel.demo.seed import seed_demo
+
+
+class Command(BaseCommand):
+    help = "Set up the database, seed realistic demo data (idempotent) and serve the app."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--no-serve", action="store_true", help="Seed only; do not start the server.")
+        parser.add_argument("--port", type=int, default=8000)
+        parser.add_argument("--host", default="127.0.0.1")
+
+    def handle(self, *args, no_serve=False, port=8000, host="127.0.0.1", **options):
+        self.stdout.write("Migrating the database …")
+        call_command("migrate", interactive=False, verbosity=0)
+        self.stdout.write("Seeding demo data …")
+        ctx = seed_demo(password=settings.DEMO_PASSWORD, progress=self.stdout.write)
+        self.print_logins(ctx)
+        if not no_serve:
+            self.stdout.write(self.style.SUCCESS(f"Serving on http://{host}:{port}/  (Ctrl-C stops)"))
+            call_command("runserver", f"{host}:{port}", use_reloader=False)
+
+    def print_logins(self, ctx):
+        self.stdout.write("")
+        self.stdout.write(self.style.MIGRATE_HEADING("Demo logins (one password for all):"))
+        self.stdout.write(f"  password: {settings.DEMO_PASSWORD}   (set KEYCHANNEL_DEMO_PASSWORD to change it)")
+        width = max(len(u) for u, _, _ in ctx.logins)
+        shown = 0
+        for username, role, organization in ctx.logins:
+            # Manufacturer users, then the first two distributors in full; the rest follow the same pattern.
+            if "-" in username and not username.startswith(("d01-", "d02-")):
+                continue
+            self.stdout.write(f"  {username.ljust(width)}  {role:<32} {organization}")
+            shown += 1
+        hidden = len(ctx.logins) - shown
+        if hidden:
+            self.stdout.write(f"  … and {hidden} more: <code>-head and <code>-sales for every distributor d01 … d24")
+        self.stdout.write("")

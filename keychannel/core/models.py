@@ -1,0 +1,189 @@
+"""Organisations, memberships, API tokens, notifications and security events: what every domain app stands on."""
+
+import hashlib
+import secrets
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from .choices import DISTRIBUTOR_ROLES, MANUFACTURER_ROLES, OrganizationKind, Role, SecurityEventKind
+from .scoping import AuditedQuerySet, ScopedQuerySet
+
+
+class TimeStampedModel(models.Model):
+    """Creation and modification timestamps shared by every domain model."""
+
+    created_at = models.DateTimeField(_("created"), auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class OrganizationQuerySet(ScopedQuerySet, AuditedQuerySet):
+    def visible_to(self, principal):
+        if not principal.is_authenticated:
+            return self.none()
+        if principal.is_manufacturer:
+            return self.all()
+        return self.filter(pk=principal.organization_id)
+
+
+class Organization(TimeStampedModel):
+    """The manufacturer, or one distributor company. One installation has exactly one manufacturer."""
+
+    name = models.CharField(_("name"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=20, choices=OrganizationKind.choices)
+
+    objects = OrganizationQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["kind", "name", "id"]
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind"],
+                condition=models.Q(kind=OrganizationKind.MANUFACTURER),
+                name="%(app_label)s_%(class)s_one_manufacturer",
+            )
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def is_manufacturer(self) -> bool:
+        return self.kind == OrganizationKind.MANUFACTURER
+
+
+class MembershipQuerySet(ScopedQuerySet, AuditedQuerySet):
+    def visible_to(self, principal):
+        if not principal.is_authenticated:
+            return self.none()
+        if principal.is_manufacturer:
+            return self.all()
+        return self.filter(organization_id=principal.organization_id)
+
+
+class Membership(TimeStampedModel):
+    """A user's place: which organisation they work for and their one role there."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="membership")
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="memberships")
+    role = models.CharField(_("role"), max_length=30, choices=Role.choices)
+    title = models.CharField(_("job title"), max_length=120, blank=True)
+
+    objects = MembershipQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["organization__name", "user__username"]
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+
+    def __str__(self):
+        return f"{self.user} · {self.get_role_display()} · {self.organization}"
+
+    def clean(self):
+        if self.organization_id is None:
+            return
+        kind = self.organization.kind
+        if kind == OrganizationKind.MANUFACTURER and self.role not in MANUFACTURER_ROLES:
+            raise ValidationError({"role": _("This role belongs to a distributor, not to the manufacturer.")})
+        if kind == OrganizationKind.DISTRIBUTOR and self.role not in DISTRIBUTOR_ROLES:
+            raise ValidationError({"role": _("This role belongs to the manufacturer, not to a distributor.")})
+
+
+def hash_token(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+class ApiTokenQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(revoked_at__isnull=True).filter(
+            models.Q(expires_at__isnull=True) | models.Q(expires_at__gt=timezone.now())
+        )
+
+
+class ApiToken(TimeStampedModel):
+    """A personal bearer token. Only its SHA-256 is stored; the raw value is shown once, at creation."""
+
+    PREFIX = "kc_"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(_("name"), max_length=100)
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    hint = models.CharField(_("starts with"), max_length=12, editable=False)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+    expires_at = models.DateTimeField(_("expires"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+
+    objects = ApiTokenQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+
+    def __str__(self):
+        return f"{self.name} ({self.hint}…)"
+
+    @classmethod
+    def generate_raw(cls) -> str:
+        return cls.PREFIX + secrets.token_urlsafe(32)
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None and (self.expires_at is None or self.expires_at > timezone.now())
+
+
+class Notification(TimeStampedModel):
+    """An in-app message to one user; also mailed when the user has an address."""
+
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    title = models.CharField(_("title"), max_length=200)
+    body = models.TextField(_("message"), blank=True)
+    url = models.CharField(_("link"), max_length=300, blank=True)
+    read_at = models.DateTimeField(_("read"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        indexes = [models.Index(fields=["recipient", "read_at"], name="core_notification_unread")]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("core:notification_list")
+
+
+class SecurityEvent(TimeStampedModel):
+    """Something manufacturer admins must be able to review: a forbidden write attempt, a lockout, token use."""
+
+    kind = models.CharField(_("kind"), max_length=30, choices=SecurityEventKind.choices)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    username = models.CharField(_("username"), max_length=150, blank=True)
+    action = models.CharField(_("action"), max_length=120, blank=True)
+    path = models.CharField(_("path"), max_length=300, blank=True)
+    method = models.CharField(_("method"), max_length=10, blank=True)
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    detail = models.TextField(_("detail"), blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("security event")
+        verbose_name_plural = _("security events")
+
+    def __str__(self):
+        return f"{self.get_kind_display()} · {self.username} · {self.created_at:%Y-%m-%d %H:%M}"

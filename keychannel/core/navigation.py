@@ -1,0 +1,56 @@
+"""Role-aware navigation. Apps register entries in AppConfig.ready(); only pages that work are registered."""
+
+from dataclasses import dataclass
+
+from django.urls import reverse
+
+
+@dataclass(frozen=True)
+class NavEntry:
+    label: str
+    url_name: str
+    icon: str = "circle"
+    roles: frozenset[str] | None = None  # None: every signed-in role
+    order: int = 100
+
+    def allowed(self, principal) -> bool:
+        return principal.is_authenticated and (self.roles is None or principal.role in self.roles)
+
+
+_entries: list[NavEntry] = []
+
+
+def register_nav(label, url_name, *, icon="circle", roles=None, order=100) -> None:
+    _entries.append(NavEntry(label, url_name, icon, frozenset(str(r) for r in roles) if roles else None, order))
+
+
+def entries_for(principal) -> list[dict]:
+    return [
+        {"label": e.label, "url": reverse(e.url_name), "icon": e.icon, "url_name": e.url_name}
+        for e in sorted(_entries, key=lambda e: (e.order, str(e.label)))
+        if e.allowed(principal)
+    ]
+
+
+@dataclass(frozen=True)
+class HomeFigure:
+    label: str
+    compute: object  # callable(principal) -> number or None (None: not for this role)
+    url_name: str | None = None
+    order: int = 100
+
+
+_figures: list[HomeFigure] = []
+
+
+def register_home_figure(label, compute, *, url_name=None, order=100) -> None:
+    _figures.append(HomeFigure(label, compute, url_name, order))
+
+
+def figures_for(principal) -> list[dict]:
+    shown = []
+    for figure in sorted(_figures, key=lambda f: f.order):
+        value = figure.compute(principal)
+        if value is not None:
+            shown.append({"label": figure.label, "value": value, "url": reverse(figure.url_name) if figure.url_name else ""})
+    return shown

@@ -1,0 +1,56 @@
+"""The one entry point for write permissions: ``can(principal, action, obj)``.
+
+Each domain app registers its rules with ``@rule("app.model.action")`` in its own policies.py; an
+action with no rule is denied. Reads are decided by ``visible_to`` and writes follow reads, so every
+rule may assume the object was fetched through the principal's scope.
+"""
+
+from collections.abc import Callable
+
+from django.core.exceptions import PermissionDenied
+
+from .choices import Role
+
+PolicyRule = Callable[..., bool]
+_rules: dict[str, PolicyRule] = {}
+
+
+def rule(action: str):
+    def register(fn: PolicyRule) -> PolicyRule:
+        if action in _rules:
+            raise RuntimeError(f"policy rule {action!r} registered twice")
+        _rules[action] = fn
+        return fn
+
+    return register
+
+
+def can(principal, action: str, obj=None) -> bool:
+    fn = _rules.get(action)
+    if fn is None or not principal.is_authenticated:
+        return False
+    return bool(fn(principal, obj))
+
+
+def require(principal, action: str, obj=None) -> None:
+    """Raise PermissionDenied (403) unless allowed; callers log the attempt where the issue asks for it."""
+    if not can(principal, action, obj):
+        raise PermissionDenied(action)
+
+
+def registered_actions() -> list[str]:
+    return sorted(_rules)
+
+
+def is_network_admin(principal) -> bool:
+    return principal.has_role(Role.ADMIN, Role.PROGRAM_MANAGER)
+
+
+@rule("core.apitoken.manage")
+def _manage_own_tokens(principal, token=None) -> bool:
+    return token is None or token.user_id == principal.user_id
+
+
+@rule("core.securityevent.view")
+def _view_security_events(principal, obj=None) -> bool:
+    return principal.has_role(Role.ADMIN)

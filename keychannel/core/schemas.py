@@ -1,0 +1,56 @@
+from datetime import datetime
+
+from ninja import Schema
+
+
+class ErrorOut(Schema):
+    detail: str
+
+
+class FieldErrorItem(Schema):
+    loc: list[str | int]
+    msg: str
+    type: str = "value_error"
+
+
+class ValidationErrorOut(Schema):
+    detail: list[FieldErrorItem]
+
+
+class TokenIn(Schema):
+    username: str
+    password: str
+    name: str = "API"
+
+
+class TokenOut(Schema):
+    token: str
+    name: str
+    expires_at: datetime | None = None
+
+
+class OrganizationOut(Schema):
+    id: int
+    name: str
+    kind: str
+
+
+class MeOut(Schema):
+    id: int
+    username: str
+    full_name: str
+    email: str
+    role: str
+    role_label: str
+    organization: OrganizationOut
+    distributor_id: int | None
+    distributor_ids: list[int] | None
+
+
+class NotificationOut(Schema):
+    id: int
+    title: str
+    body: str
+    url: str
+    created_at: datetime
+    read_at: datetime | None

@@ -1,0 +1,170 @@
+"""Who may see what, in one place: the request-scoped Principal and the scoped QuerySets every model uses.
+
+Domain apps register *reach providers* (which distributors a channel manager manages, which a mentor
+mentors, where a KAM is stationed) so that core never imports a domain app.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from django.db import models
+from django.http import Http404
+
+from .choices import DISTRIBUTOR_ROLES, MANUFACTURER_ROLES, NETWORK_WIDE_ROLES, Role
+
+ReachProvider = Callable[["Principal"], Iterable[int]]
+_reach_providers: dict[str, list[ReachProvider]] = {}
+
+
+def register_reach(role: str, provider: ReachProvider) -> None:
+    """Add distributor ids that ``role`` reaches; the union of every provider for a role is its reach."""
+    _reach_providers.setdefault(str(role), []).append(provider)
+
+
+@dataclass
+class Principal:
+    """The acting user with their role and reach, computed once per request."""
+
+    user: object | None
+    role: str | None = None
+    organization_id: int | None = None
+    _cache: dict = field(default_factory=dict, repr=False, compare=False)
+
+    @classmethod
+    def for_user(cls, user) -> Principal:
+        if user is None or not getattr(user, "is_authenticated", False):
+            return cls(user=None)
+        from .models import Membership  # local: models import this module
+
+        membership = Membership.objects.filter(user=user).only("role", "organization_id").first()
+        if membership is None:
+            return cls(user=user)
+        return cls(user=user, role=membership.role, organization_id=membership.organization_id)
+
+    @property
+    def is_authenticated(self) -> bool:
+        return self.user is not None and self.role is not None
+
+    @property
+    def user_id(self) -> int | None:
+        return getattr(self.user, "pk", None)
+
+    @property
+    def is_manufacturer(self) -> bool:
+        return self.role in MANUFACTURER_ROLES
+
+    @property
+    def is_distributor_user(self) -> bool:
+        return self.role in DISTRIBUTOR_ROLES
+
+    @property
+    def sees_whole_network(self) -> bool:
+        return self.role in NETWORK_WIDE_ROLES
+
+    def has_role(self, *roles: str) -> bool:
+        return self.role in {str(r) for r in roles}
+
+    @cached_property
+    def distributor_ids(self) -> frozenset[int] | None:
+        """Distributors whose data this principal reaches; ``None`` means every distributor."""
+        if not self.is_authenticated:
+            return frozenset()
+        if self.sees_whole_network:
+            return None
+        ids: set[int] = set()
+        for provider in _reach_providers.get(self.role, []):
+            ids.update(provider(self))
+        return frozenset(ids)
+
+    @cached_property
+    def own_distributor_id(self) -> int | None:
+        """The distributor a distributor user works for (None for manufacturer roles)."""
+        if not self.is_distributor_user:
+            return None
+        ids = self.distributor_ids or frozenset()
+        return next(iter(ids), None)
+
+    def reaches(self, distributor_id: int | None) -> bool:
+        if self.distributor_ids is None:
+            return True
+        return distributor_id is not None and distributor_id in self.distributor_ids
+
+
+ANONYMOUS = Principal(user=None)
+
+
+class AuditedQuerySet(models.QuerySet):
+    """Bulk writes that still leave an audit trail (django-simple-history only sees save() and delete())."""
+
+    def _history_model(self):
+        return getattr(self.model, "history", None)
+
+    def update(self, **kwargs):
+        history = self._history_model()
+        if history is None:
+            return super().update(**kwargs)
+        pks = list(self.values_list("pk", flat=True))
+        count = super().update(**kwargs)
+        if pks:
+            objs = list(self.model._base_manager.filter(pk__in=pks))
+            self.model.history.bulk_history_create(objs, update=True)
+        return count
+
+    def bulk_create(self, objs, *args, **kwargs):
+        created = super().bulk_create(objs, *args, **kwargs)
+        if self._history_model() is not None and created and all(o.pk for o in created):
+            self.model.history.bulk_history_create(created)
+        return created
+
+    # bulk_update() runs update() per batch, so it is audited through update() above.
+
+
+class ScopedQuerySet(models.QuerySet):
+    """Base for every model that holds data somebody must not see. Subclasses implement visible_to."""
+
+    scoped = True
+
+    def visible_to(self, principal: Principal):  # pragma: no cover - each subclass overrides
+        raise TypeError(f"{self.model.__name__} does not define visible_to(principal)")
+
+
+class DistributorScopedQuerySet(ScopedQuerySet, AuditedQuerySet):
+    """Records owned by one distributor, found through ``Model.distributor_path`` (default ``distributor``).
+
+    Records with no distributor (manufacturer-led / direct) are visible to network-wide roles only.
+    """
+
+    def visible_to(self, principal: Principal):
+        if not principal.is_authenticated:
+            return self.none()
+        reach = principal.distributor_ids
+        if reach is None:
+            return self.all()
+        path = getattr(self.model, "distributor_path", "distributor")
+        return self.filter(**{f"{path}__in": list(reach)})
+
+
+def get_visible_or_404(queryset_or_model, principal: Principal, **lookup):
+    """Fetch one record the principal may see; missing and forbidden answer the same 404."""
+    qs = queryset_or_model
+    if isinstance(qs, type) and issubclass(qs, models.Model):
+        qs = qs._default_manager.all()
+    try:
+        return qs.visible_to(principal).get(**lookup)
+    except (qs.model.DoesNotExist, ValueError, TypeError):
+        raise Http404("Not found") from None
+
+
+__all__ = [
+    "ANONYMOUS",
+    "AuditedQuerySet",
+    "DistributorScopedQuerySet",
+    "Principal",
+    "Role",
+    "ScopedQuerySet",
+    "get_visible_or_404",
+    "register_reach",
+]

@@ -1,0 +1,101 @@
+"""A reusable table: search, filters, sorting and pagination from the query string, for every list page."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.core.paginator import Paginator
+from django.db.models import Q
+
+
+@dataclass
+class Column:
+    key: str  # attribute path on the row object, dots allowed ("channel_manager.get_full_name")
+    label: str
+    sort: str | None = None  # ORM ordering expression; None: not sortable
+    link: bool = False  # render as a link to row.get_absolute_url()
+    badge: bool = False
+
+
+@dataclass
+class Filter:
+    name: str
+    label: str
+    choices: list[tuple[str, str]]
+    lookup: str  # ORM lookup the value is applied to
+
+    def apply(self, qs, value):
+        return qs.filter(**{self.lookup: value}) if value else qs
+
+
+@dataclass
+class Table:
+    columns: list[Column]
+    search_fields: list[str] = field(default_factory=list)
+    filters: list[Filter] = field(default_factory=list)
+    default_sort: str = ""
+    per_page: int = 50
+
+    def build(self, request, queryset) -> TableState:
+        params = request.GET
+        q = params.get("q", "").strip()
+        if q and self.search_fields:
+            condition = Q()
+            for name in self.search_fields:
+                condition |= Q(**{f"{name}__icontains": q})
+            queryset = queryset.filter(condition)
+        active_filters = {}
+        for flt in self.filters:
+            value = params.get(flt.name, "")
+            if value and value in {c[0] for c in flt.choices}:
+                queryset = flt.apply(queryset, value)
+                active_filters[flt.name] = value
+        sort = params.get("sort", self.default_sort)
+        sortable = {c.key: c.sort for c in self.columns if c.sort}
+        key = sort.lstrip("-")
+        if key in sortable:
+            expression = sortable[key]
+            queryset = queryset.order_by(f"-{expression}" if sort.startswith("-") else expression, "pk")
+        else:
+            sort = ""
+        paginator = Paginator(queryset, self.per_page)
+        page = paginator.get_page(params.get("page"))
+        return TableState(self, page, q, sort, active_filters, request)
+
+
+@dataclass
+class TableState:
+    table: Table
+    page: object
+    q: str
+    sort: str
+    active_filters: dict
+    request: object
+
+    @property
+    def rows(self):
+        return self.page.object_list
+
+    def query_without(self, *names) -> str:
+        params = self.request.GET.copy()
+        for name in names:
+            params.pop(name, None)
+        return params.urlencode()
+
+    def headers(self):
+        out = []
+        for column in self.table.columns:
+            entry = {"label": column.label, "sortable": bool(column.sort), "key": column.key, "direction": ""}
+            if column.sort:
+                if self.sort == column.key:
+                    entry["direction"], next_sort = "asc", f"-{column.key}"
+                elif self.sort == f"-{column.key}":
+                    entry["direction"], next_sort = "desc", column.key
+                else:
+                    next_sort = column.key
+                params = self.request.GET.copy()
+                params["sort"] = next_sort
+                params.pop("page", None)
+                entry["query"] = params.urlencode()
+            out.append(entry)
+        return out

@@ -1,0 +1,43 @@
+from django import template
+from django.utils.html import format_html
+
+register = template.Library()
+
+
+@register.filter
+def cell(obj, path: str):
+    """Resolve a dotted attribute path on a row, calling callables on the way (get_x_display, methods)."""
+    value = obj
+    for part in path.split("."):
+        if value is None:
+            return ""
+        value = getattr(value, part, None)
+        if callable(value):
+            value = value()
+    return "" if value is None else value
+
+
+@register.simple_tag(takes_context=True)
+def page_query(context, page_number):
+    params = context["request"].GET.copy()
+    params["page"] = page_number
+    return params.urlencode()
+
+
+@register.simple_tag
+def yes_no(value):
+    icon = "check-circle-fill text-success" if value else "dash-circle text-secondary"
+    return format_html('<i class="bi bi-{}"></i>', icon)
+
+
+@register.simple_tag
+def crumb_url(target):
+    """Breadcrumb targets are URL names ("network:distributor_list") or ready URLs."""
+    from django.urls import NoReverseMatch, reverse
+
+    if not target or "/" in str(target):
+        return target or ""
+    try:
+        return reverse(target)
+    except NoReverseMatch:
+        return ""

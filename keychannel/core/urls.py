@@ -1,0 +1,14 @@
+from django.urls import path
+
+from . import views
+
+app_name = "core"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("profile/", views.profile, name="profile"),
+    path("profile/tokens/<int:pk>/revoke/", views.api_token_revoke, name="api_token_revoke"),
+    path("notifications/", views.notification_list, name="notification_list"),
+    path("history/<slug:app_label>/<slug:model_name>/<int:pk>/", views.history, name="history"),
+    path("security-events/", views.security_event_list, name="securityevent_list"),
+]

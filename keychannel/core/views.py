@@ -1,0 +1,118 @@
+"""Pages of the core app: home, profile with API tokens, notifications, audit history, security events."""
+
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods, require_POST
+
+from . import selectors, services
+from .forms import ApiTokenForm
+from .models import Organization
+from .navigation import figures_for
+from .scoping import get_visible_or_404
+from .tables import Column, Table
+
+
+def home(request):
+    principal = request.principal
+    organization = Organization.objects.visible_to(principal).filter(pk=principal.organization_id).first()
+    return render(
+        request,
+        "core/home.html",
+        {"organization": organization, "figures": figures_for(principal), "breadcrumbs": []},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def profile(request):
+    principal = request.principal
+    new_token = None
+    form = ApiTokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        _token, new_token = services.api_token_create(
+            principal=principal, name=form.cleaned_data["name"], expires_at=form.cleaned_data["expires_at"]
+        )
+        messages.success(request, _("Token created. Copy it now: it is not shown again."))
+        form = ApiTokenForm()
+    return render(
+        request,
+        "core/profile.html",
+        {
+            "form": form,
+            "new_token": new_token,
+            "tokens": selectors.api_token_list(principal=principal),
+            "breadcrumbs": [(_("Profile"), "")],
+        },
+    )
+
+
+@require_POST
+def api_token_revoke(request, pk):
+    principal = request.principal
+    token = get_visible_or_404(_OwnTokens(principal), principal, pk=pk)
+    services.api_token_revoke(principal=principal, token=token)
+    messages.success(request, _("Token revoked."))
+    return redirect("core:profile")
+
+
+class _OwnTokens:
+    """Adapter so tokens go through the same 404-for-missing-or-foreign path as scoped records."""
+
+    def __init__(self, principal):
+        self.qs = selectors.api_token_list(principal=principal)
+        self.model = self.qs.model
+
+    def visible_to(self, principal):
+        return self.qs
+
+
+def notification_list(request):
+    principal = request.principal
+    if request.method == "POST":
+        services.notification_mark_read(principal=principal)
+        return redirect("core:notification_list")
+    notes = selectors.notification_list(principal=principal)[:200]
+    return render(
+        request, "core/notification_list.html", {"notifications": notes, "breadcrumbs": [(_("Notifications"), "")]}
+    )
+
+
+def history(request, app_label, model_name, pk):
+    obj = selectors.audited_object_get(
+        principal=request.principal, app_label=app_label, model_name=model_name, pk=pk
+    )
+    return render(
+        request,
+        "core/history.html",
+        {
+            "object": obj,
+            "entries": selectors.history_entries(obj=obj),
+            "breadcrumbs": [(str(obj), obj.get_absolute_url() if hasattr(obj, "get_absolute_url") else ""), (_("History"), "")],
+        },
+    )
+
+
+SECURITY_EVENT_TABLE = Table(
+    columns=[
+        Column("created_at", gettext_lazy("When"), sort="created_at"),
+        Column("get_kind_display", gettext_lazy("Kind"), sort="kind"),
+        Column("username", gettext_lazy("User"), sort="username"),
+        Column("action", gettext_lazy("Action")),
+        Column("method", gettext_lazy("Method")),
+        Column("path", gettext_lazy("Path")),
+        Column("ip_address", gettext_lazy("IP address")),
+        Column("detail", gettext_lazy("Detail")),
+    ],
+    search_fields=["username", "action", "path", "detail"],
+    default_sort="-created_at",
+)
+
+
+def security_event_list(request):
+    table = SECURITY_EVENT_TABLE.build(request, selectors.security_event_list(principal=request.principal))
+    return render(
+        request,
+        "core/securityevent_list.html",
+        {"table": table, "breadcrumbs": [(_("Security events"), "")]},
+    )

@@ -1,0 +1,24 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class NetworkConfig(AppConfig):
+    name = "keychannel.network"
+    label = "network"
+    verbose_name = _("Distributor network")
+
+    def ready(self):
+        from keychannel.core.choices import Role
+        from keychannel.core.navigation import register_home_figure, register_nav
+        from keychannel.core.scoping import register_reach
+
+        from . import policies  # noqa: F401  (registers write rules)
+        from .selectors import distributor_count, distributors_managed_by, distributors_of_organization
+
+        register_reach(Role.CHANNEL_MANAGER, distributors_managed_by)
+        register_reach(Role.DIST_HEAD, distributors_of_organization)
+        register_reach(Role.DIST_SALES, distributors_of_organization)
+        register_nav(_("Distributors"), "network:distributor_list", icon="buildings", order=10)
+        register_nav(_("Territories"), "network:territory_list", icon="map", order=80)
+        register_nav(_("Product lines"), "network:productline_list", icon="box-seam", order=81)
+        register_home_figure(_("Distributors you can see"), distributor_count, url_name="network:distributor_list", order=10)

@@ -1,0 +1,1 @@
+"""Models of this app (see DESIGN.md §3)."""

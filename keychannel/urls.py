@@ -1,0 +1,38 @@
+import importlib
+
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from keychannel.api import api
+from keychannel.core.auth_views import LoginView
+
+urlpatterns = [
+    path("login/", LoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("admin/", admin.site.urls),
+    path("api/v1/", api.urls),
+    path("", include("keychannel.core.urls")),
+]
+
+# Each domain app mounts its pages under its own prefix once it has a urls module.
+for app, prefix in [
+    ("network", "network/"),
+    ("clients", "clients/"),
+    ("deals", "deals/"),
+    ("channel", "channel/"),
+    ("program", "program/"),
+    ("competence", "competence/"),
+    ("sales", "sales/"),
+    ("dashboards", "dashboards/"),
+]:
+    try:
+        importlib.import_module(f"keychannel.{app}.urls")
+    except ModuleNotFoundError as exc:
+        if exc.name != f"keychannel.{app}.urls":
+            raise
+        continue
+    urlpatterns.append(path(prefix, include(f"keychannel.{app}.urls")))
+
+handler404 = "keychannel.core.auth_views.not_found"
+handler403 = "keychannel.core.auth_views.forbidden"
