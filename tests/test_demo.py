@@ -1,0 +1,43 @@
+"""The demo: every printed login works for its role, and seeding twice changes nothing."""
+
+import pytest
+from django.apps import apps
+from django.test import Client
+
+from keychannel.core.choices import Role
+from keychannel.core.models import Membership
+from keychannel.demo.seed import seed_demo
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def _row_counts():
+    return {
+        model._meta.label: model._base_manager.count()
+        for model in apps.get_models()
+        if model.__module__.startswith("keychannel.") and not model.__name__.startswith("Historical")
+    }
+
+
+def test_demo_is_idempotent_and_every_role_can_log_in(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    ctx = seed_demo(password="demo-pass", progress=lambda *_: None)
+    first = _row_counts()
+    assert first["network.Distributor"] == 24
+    seed_demo(password="demo-pass", progress=lambda *_: None)
+    assert _row_counts() == first
+
+    usernames = {"admin", "program", "executive", "channel", "mentor", "kam", "d01-head", "d01-sales", "d24-head"}
+    assert usernames <= {u for u, _, _ in ctx.logins}
+    roles = set(Membership.objects.filter(user__username__in=usernames).values_list("role", flat=True))
+    assert roles == {str(r) for r in Role}
+    for username in sorted(usernames):
+        client = Client()
+        response = client.post("/login/", {"username": username, "password": "demo-pass"})
+        assert response.status_code == 302, username
+        assert client.get("/").status_code == 200
+        me = client.get("/api/v1/me").json()
+        assert me["username"] == username
+    head = Client()
+    head.post("/login/", {"username": "d01-head", "password": "demo-pass"})
+    assert head.get("/api/v1/distributors").json()["count"] == 1
