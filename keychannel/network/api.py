@@ -1,15 +1,34 @@
 """JSON API of the network app."""
 
+from datetime import date
+
 from django.contrib.auth import get_user_model
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404
-from ninja import Query, Router
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from ninja import Query, Router, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
+from keychannel.core.policies import require
 from keychannel.core.schemas import ErrorOut, ValidationErrorOut
+from keychannel.core.scoping import get_visible_or_404
 
 from . import selectors, services
-from .schemas import DistributorFilter, DistributorOut, DistributorPatch, ProductLineOut, TerritoryFilter, TerritoryOut
+from .models import ProductLine, Territory
+from .schemas import (
+    CoverageFilter,
+    CoverageIn,
+    CoverageOut,
+    CoveragePatch,
+    DistributorFilter,
+    DistributorOut,
+    DistributorPatch,
+    EligibleOut,
+    ProductLineOut,
+    TerritoryFilter,
+    TerritoryOut,
+)
 
 router = Router(tags=["network"])
 
@@ -57,3 +76,69 @@ def territory_list(request, filters: Query[TerritoryFilter]):
 @paginate(LimitOffsetPagination)
 def product_line_list(request):
     return selectors.product_line_list(principal=request.principal)
+
+
+# --- coverage ---------------------------------------------------------------------------------------------------
+
+
+def _reference(model, pk, field):
+    obj = model.objects.filter(pk=pk).first()
+    if obj is None:
+        raise ValidationError({field: _("Unknown id.")})
+    return obj
+
+
+def _coverage_fields(data: dict) -> dict:
+    fields = dict(data)
+    if "territory_id" in fields:
+        fields["territory"] = _reference(Territory, fields.pop("territory_id"), "territory_id")
+    if "product_line_id" in fields:
+        fields["product_line"] = _reference(ProductLine, fields.pop("product_line_id"), "product_line_id")
+    return fields
+
+
+@router.get("/coverage", response=list[CoverageOut], summary="Coverage records (distributor × territory × product line)")
+@paginate(LimitOffsetPagination)
+def coverage_list(request, filters: Query[CoverageFilter]):
+    return selectors.coverage_list(principal=request.principal, filters=filters.model_dump())
+
+
+@router.get("/coverage/eligible", response={200: EligibleOut, 403: ErrorOut, 404: ErrorOut, 422: ValidationErrorOut}, summary="Who may sell a product line in a territory on a date")
+def coverage_eligible(
+    request, territory_id: int | None = None, product_line_id: int | None = None, on_date: date | None = None
+):
+    principal = request.principal
+    if not principal.is_manufacturer:
+        raise PermissionDenied("network: manufacturer roles only")
+    missing = {name: _("This field is required.") for name, v in
+               (("territory_id", territory_id), ("product_line_id", product_line_id)) if v is None}
+    if missing:
+        raise ValidationError(missing)
+    territory = get_object_or_404(Territory, pk=territory_id)
+    line = get_object_or_404(ProductLine, pk=product_line_id)
+    on_date = on_date or timezone.localdate()
+    found = selectors.eligible_distributors(territory=territory, product_line=line, on_date=on_date)
+    return {"territory_id": territory.pk, "product_line_id": line.pk, "on_date": on_date, "distributors": list(found)}
+
+
+@router.post("/coverage", response={201: CoverageOut, 403: ErrorOut, 404: ErrorOut, 422: ValidationErrorOut})
+def coverage_create(request, payload: CoverageIn):
+    principal = request.principal
+    fields = payload.model_dump()
+    distributor = selectors.distributor_get(principal=principal, pk=fields.pop("distributor_id"))
+    require(principal, "network.coverage.change", distributor)
+    coverage = services.coverage_create(principal=principal, distributor=distributor, **_coverage_fields(fields))
+    return Status(201, selectors.coverage_list(principal=principal).get(pk=coverage.pk))
+
+
+@router.patch("/coverage/{int:coverage_id}", response={200: CoverageOut, 403: ErrorOut, 404: ErrorOut, 422: ValidationErrorOut})
+def coverage_patch(request, coverage_id: int, payload: CoveragePatch):
+    principal = request.principal
+    coverage = get_visible_or_404(selectors.coverage_list(principal=principal), principal, pk=coverage_id)
+    fields = payload.model_dump(exclude_unset=True)
+    nulls = [k for k, v in fields.items() if v is None and k != "valid_to"]
+    require(principal, "network.coverage.change", coverage.distributor)
+    if nulls:
+        raise ValidationError({k: _("may not be null") for k in nulls})
+    services.coverage_update(principal=principal, coverage=coverage, **_coverage_fields(fields))
+    return selectors.coverage_list(principal=principal).get(pk=coverage.pk)

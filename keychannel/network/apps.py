@@ -19,6 +19,10 @@ class NetworkConfig(AppConfig):
         register_reach(Role.DIST_HEAD, distributors_of_organization)
         register_reach(Role.DIST_SALES, distributors_of_organization)
         register_nav(_("Distributors"), "network:distributor_list", icon="buildings", order=10)
+        manufacturer = [r for r in Role if r not in (Role.DIST_HEAD, Role.DIST_SALES)]
+        register_nav(_("Alignment quadrant"), "network:distributor_quadrant", icon="grid-1x2", roles=manufacturer, order=11)
+        register_nav(_("Coverage"), "network:coverage_matrix", icon="grid-3x3", roles=manufacturer, order=12)
+        register_nav(_("Playbooks"), "network:playbook_list", icon="journal-text", roles=manufacturer, order=13)
         register_nav(_("Territories"), "network:territory_list", icon="map", order=80)
         register_nav(_("Product lines"), "network:productline_list", icon="box-seam", order=81)
         register_home_figure(_("Distributors you can see"), distributor_count, url_name="network:distributor_list", order=10)

@@ -37,3 +37,62 @@ class AlignmentQuadrant(models.TextChoices):
     GOALS_NOT_METHODS = "goals_not_methods", _("Shares goals, not methods")
     METHODS_NOT_GOALS = "methods_not_goals", _("Shares methods, not goals")
     NEITHER = "neither", _("Shares neither")
+
+
+class ChannelType(models.TextChoices):
+    DIRECT_OFFICE = "direct_office", _("Direct office")
+    DISTRIBUTOR = "distributor", _("Distributor")
+    FRANCHISE = "franchise", _("Franchise")
+    DIRECT_SELLERS = "direct_sellers", _("Direct sellers")
+
+
+class PersonLevel(models.TextChoices):
+    FIRST_PERSON = "first_person", _("First person")
+    TOP_MANAGER = "top_manager", _("Top manager")
+    MIDDLE_MANAGER = "middle_manager", _("Middle manager")
+    SALES = "sales", _("Sales")
+
+
+class RelationshipLevel(models.TextChoices):
+    """The tier a person sits at, on either side, for pairing manufacturer and distributor people."""
+
+    TOP = "top", _("Top")
+    MIDDLE = "middle", _("Middle")
+    OPERATIONAL = "operational", _("Operational")
+
+
+# Where a distributor person sits for pairing purposes.
+PERSON_TIER = {
+    PersonLevel.FIRST_PERSON: RelationshipLevel.TOP,
+    PersonLevel.TOP_MANAGER: RelationshipLevel.TOP,
+    PersonLevel.MIDDLE_MANAGER: RelationshipLevel.MIDDLE,
+    PersonLevel.SALES: RelationshipLevel.OPERATIONAL,
+}
+
+
+class InteractionKind(models.TextChoices):
+    MEETING = "meeting", _("Meeting")
+    CALL = "call", _("Call")
+    VISIT = "visit", _("Visit")
+    EVENT = "event", _("Event / workshop")
+    MESSAGE = "message", _("E-mail or message")
+
+
+class ActionStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    IN_PROGRESS = "in_progress", _("In progress")
+    DONE = "done", _("Done")
+    DROPPED = "dropped", _("Dropped")
+
+
+class ReviewStatus(models.TextChoices):
+    PLANNED = "planned", _("Planned")
+    IN_PROGRESS = "in_progress", _("In progress")
+    FOLLOW_UP = "follow_up", _("Follow-up due")
+    CLOSED = "closed", _("Closed")
+
+
+class Severity(models.TextChoices):
+    HIGH = "high", _("High")
+    MEDIUM = "medium", _("Medium")
+    LOW = "low", _("Low")

@@ -10,7 +10,15 @@ from simple_history.models import HistoricalRecords
 from keychannel.core.models import Organization, TimeStampedModel
 from keychannel.core.scoping import AuditedQuerySet, ScopedQuerySet
 
-from .choices import AlignmentQuadrant, ContractStrength, Sharing, SizeTier, Stance, TerritoryLevel
+from .choices import (
+    AlignmentQuadrant,
+    ChannelType,
+    ContractStrength,
+    Sharing,
+    SizeTier,
+    Stance,
+    TerritoryLevel,
+)
 
 
 class ReferenceQuerySet(ScopedQuerySet, AuditedQuerySet):
@@ -154,3 +162,130 @@ class Distributor(TimeStampedModel):
 
     def get_alignment_quadrant_display(self) -> str:
         return str(AlignmentQuadrant(self.alignment_quadrant).label)
+
+
+class ManufacturerOnlyQuerySet(ScopedQuerySet, AuditedQuerySet):
+    """Network knowledge for manufacturer roles only (channel presence, playbooks)."""
+
+    def visible_to(self, principal):
+        return self.all() if principal.is_authenticated and principal.is_manufacturer else self.none()
+
+
+class CoverageQuerySet(ScopedQuerySet, AuditedQuerySet):
+    def visible_to(self, principal):
+        """Like the distributor profile: every manufacturer role sees all coverage, a distributor user its own."""
+        if not principal.is_authenticated:
+            return self.none()
+        if principal.is_manufacturer:
+            return self.all()
+        return self.filter(distributor__organization_id=principal.organization_id)
+
+    def active_on(self, on_date):
+        return self.filter(valid_from__lte=on_date).filter(models.Q(valid_to__isnull=True) | models.Q(valid_to__gte=on_date))
+
+
+class Coverage(TimeStampedModel):
+    """A distributor may sell one product line in one territory (and every territory below it) for a period."""
+
+    distributor = models.ForeignKey(
+        Distributor, on_delete=models.CASCADE, related_name="coverages", verbose_name=_("distributor")
+    )
+    territory = models.ForeignKey(Territory, on_delete=models.PROTECT, related_name="coverages", verbose_name=_("territory"))
+    product_line = models.ForeignKey(
+        ProductLine, on_delete=models.PROTECT, related_name="coverages", verbose_name=_("product line")
+    )
+    exclusive = models.BooleanField(
+        _("exclusive"), default=False, help_text=_("Exclusive rights: no other distributor may sell here meanwhile.")
+    )
+    valid_from = models.DateField(_("valid from"))
+    valid_to = models.DateField(_("valid to"), null=True, blank=True, help_text=_("Empty: open-ended."))
+    note = models.CharField(_("note"), max_length=250, blank=True)
+
+    objects = CoverageQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["distributor__code", "territory__name", "product_line__name", "valid_from", "id"]
+        verbose_name = _("coverage")
+        verbose_name_plural = _("coverage")
+        indexes = [models.Index(fields=["territory", "product_line"], name="network_cov_cell_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(valid_to__isnull=True) | models.Q(valid_to__gte=models.F("valid_from")),
+                name="%(app_label)s_%(class)s_period_ordered",
+            ),
+            models.UniqueConstraint(
+                fields=["distributor", "territory", "product_line", "valid_from"],
+                name="%(app_label)s_%(class)s_unique_start",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.distributor.code} · {self.territory} · {self.product_line}"
+
+    def get_absolute_url(self):
+        return reverse("network:distributor_detail", args=[self.distributor_id]) + "#tab-agreement"
+
+    def is_active_on(self, on_date) -> bool:
+        return self.valid_from <= on_date and (self.valid_to is None or self.valid_to >= on_date)
+
+
+class ChannelPresence(TimeStampedModel):
+    """How the manufacturer reaches a territory besides distributors: direct offices, franchises, direct sellers."""
+
+    territory = models.ForeignKey(
+        Territory, on_delete=models.CASCADE, related_name="channel_presences", verbose_name=_("territory")
+    )
+    channel_type = models.CharField(_("channel type"), max_length=20, choices=ChannelType.choices)
+    count = models.PositiveIntegerField(_("count"), default=1)
+    note = models.CharField(_("note"), max_length=250, blank=True)
+
+    objects = ManufacturerOnlyQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["territory__name", "channel_type", "id"]
+        verbose_name = _("channel presence")
+        verbose_name_plural = _("channel presence")
+        constraints = [
+            models.UniqueConstraint(fields=["territory", "channel_type"], name="%(app_label)s_%(class)s_one_per_type")
+        ]
+
+    def __str__(self):
+        return f"{self.territory} · {self.get_channel_type_display()} × {self.count}"
+
+    def get_absolute_url(self):
+        return reverse("network:coverage_matrix") + f"#presence-{self.territory_id}"
+
+
+class Playbook(TimeStampedModel):
+    """The recommended approach to distributors of one alignment quadrant (optionally: when they are a sole channel)."""
+
+    quadrant = models.CharField(_("alignment quadrant"), max_length=20, choices=AlignmentQuadrant.choices)
+    sole_channel = models.BooleanField(
+        _("sole-channel variant"), default=False, help_text=_("Applies when the distributor is the only channel somewhere.")
+    )
+    title = models.CharField(_("title"), max_length=160)
+    approach = models.TextField(_("recommended approach"))
+    actions = models.TextField(_("first actions"), blank=True, help_text=_("One action per line."))
+
+    objects = ManufacturerOnlyQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["quadrant", "sole_channel", "id"]
+        verbose_name = _("playbook")
+        verbose_name_plural = _("playbooks")
+        constraints = [
+            models.UniqueConstraint(fields=["quadrant", "sole_channel"], name="%(app_label)s_%(class)s_one_per_quadrant")
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("network:playbook_list") + f"#playbook-{self.pk}"
+
+    @property
+    def action_list(self) -> list[str]:
+        return [line.strip() for line in self.actions.splitlines() if line.strip()]

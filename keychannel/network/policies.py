@@ -23,3 +23,14 @@ def can_create_distributor(principal, obj=None) -> bool:
 @rule("network.reference.change")
 def can_change_reference_data(principal, obj=None) -> bool:
     return principal.has_role(Role.ADMIN, Role.PROGRAM_MANAGER)
+
+
+@rule("network.coverage.change")
+def can_change_coverage(principal, distributor=None) -> bool:
+    """Territorial rights are the program office's call (a channel manager proposes, the program manager decides)."""
+    return principal.has_role(Role.ADMIN, Role.PROGRAM_MANAGER)
+
+
+@rule("network.playbook.change")
+def can_change_playbook(principal, playbook=None) -> bool:
+    return principal.has_role(Role.ADMIN, Role.PROGRAM_MANAGER)

@@ -28,6 +28,12 @@ class UserRefOut(Schema):
     full_name: str = Field(..., alias="get_full_name")
 
 
+class DistributorRefOut(Schema):
+    id: int
+    code: str
+    legal_name: str
+
+
 class DistributorOut(Schema):
     id: int
     distributor_id: int = Field(..., alias="id", description="Same as id: every distributor record carries it.")
@@ -82,3 +88,50 @@ class TerritoryFilter(FilterSchema):
     q: str | None = None
     level: TerritoryLevel | None = None
     parent_id: int | None = None
+
+
+class CoverageOut(Schema):
+    id: int
+    distributor_id: int
+    distributor_code: str = Field(..., alias="distributor.code")
+    territory_id: int
+    territory_name: str = Field(..., alias="territory.name")
+    product_line_id: int
+    exclusive: bool
+    valid_from: date
+    valid_to: date | None
+    note: str
+
+
+class CoverageFilter(FilterSchema):
+    distributor_id: int | None = None
+    territory_id: int | None = None
+    product_line_id: int | None = None
+    on_date: date | None = Field(None, description="Only coverage in force on this date")
+    exclusive: bool | None = None
+
+
+class CoverageIn(Schema):
+    distributor_id: int
+    territory_id: int
+    product_line_id: int
+    exclusive: bool = False
+    valid_from: date
+    valid_to: date | None = None
+    note: str = Field("", max_length=250)
+
+
+class CoveragePatch(Schema):
+    territory_id: int | None = None
+    product_line_id: int | None = None
+    exclusive: bool | None = None
+    valid_from: date | None = None
+    valid_to: date | None = None
+    note: str | None = Field(None, max_length=250)
+
+
+class EligibleOut(Schema):
+    territory_id: int
+    product_line_id: int
+    on_date: date
+    distributors: list[DistributorRefOut]

@@ -1,8 +1,13 @@
 """Pages of the network app: distributors, territories, product lines."""
 
+import math
+from datetime import date
+
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
@@ -12,8 +17,9 @@ from keychannel.core.policies import can, require
 from keychannel.core.tables import Column, Filter, Table
 
 from . import selectors, services
-from .choices import ContractStrength, Sharing, SizeTier, Stance
-from .forms import DistributorForm
+from .choices import AlignmentQuadrant, ContractStrength, Sharing, SizeTier, Stance
+from .forms import CoverageForm, DistributorForm, PlaybookForm
+from .models import Coverage, Playbook
 
 DISTRIBUTOR_TABLE = Table(
     columns=[
@@ -51,15 +57,16 @@ def distributor_list(request):
 def distributor_detail(request, pk):
     principal = request.principal
     distributor = selectors.distributor_get(principal=principal, pk=pk)
-    return render(
-        request,
-        "network/distributor_detail.html",
+    context = selectors.distributor_overview(principal=principal, distributor=distributor, on_date=timezone.localdate())
+    context.update(
         {
             "distributor": distributor,
             "can_edit": can(principal, "network.distributor.change", distributor),
+            "can_edit_coverage": can(principal, "network.coverage.change", distributor),
             "breadcrumbs": [(_("Distributors"), "network:distributor_list"), (distributor.code, "")],
-        },
+        }
     )
+    return render(request, "network/distributor_detail.html", context)
 
 
 @require_http_methods(["GET", "POST"])
@@ -108,5 +115,193 @@ def productline_list(request):
         {
             "product_lines": selectors.product_line_list(principal=request.principal),
             "breadcrumbs": [(_("Product lines"), "")],
+        },
+    )
+
+
+def _manufacturer_only(principal):
+    if not principal.is_manufacturer:
+        raise PermissionDenied("network: manufacturer roles only")
+
+
+def _date_param(request, name="on") -> date:
+    try:
+        return parse_date(request.GET.get(name, "")) or timezone.localdate()
+    except ValueError:
+        return timezone.localdate()
+
+
+def coverage_matrix(request):
+    principal = request.principal
+    _manufacturer_only(principal)
+    on_date = _date_param(request)
+    try:
+        region_id = int(request.GET.get("region") or 0) or None
+    except ValueError:
+        region_id = None
+    matrix = selectors.coverage_matrix(principal=principal, on_date=on_date, region_id=region_id)
+    return render(
+        request,
+        "network/coverage_matrix.html",
+        {**matrix, "on_date": on_date, "region_id": region_id, "breadcrumbs": [(_("Coverage"), "")]},
+    )
+
+
+def _coverage_form_page(request, *, distributor, coverage=None):
+    principal = request.principal
+    require(principal, "network.coverage.change", distributor)
+    form = CoverageForm(request.POST or None, instance=coverage, distributor=distributor)
+    if request.method == "POST" and form.is_valid():
+        try:
+            if coverage is None:
+                services.coverage_create(principal=principal, distributor=distributor, **form.cleaned_data)
+            else:
+                services.coverage_update(principal=principal, coverage=coverage, **form.cleaned_data)
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, _("Coverage saved."))
+            return redirect(distributor.get_absolute_url() + "#tab-agreement")
+    return render(
+        request,
+        "network/simple_form.html",
+        {
+            "form": form,
+            "title": _("Edit coverage") if coverage else _("Add coverage"),
+            "subtitle": distributor.legal_name,
+            "cancel_url": distributor.get_absolute_url(),
+            "breadcrumbs": [
+                (_("Distributors"), "network:distributor_list"),
+                (distributor.code, distributor.get_absolute_url()),
+                (_("Coverage"), ""),
+            ],
+        },
+    )
+
+
+def _add_errors(form, exc: ValidationError):
+    """Put a service's ValidationError on the form fields it names (the rest on the form)."""
+    if hasattr(exc, "error_dict"):
+        for field_name, errors in exc.error_dict.items():
+            form.add_error(field_name if field_name in form.fields else None, errors)
+    else:
+        form.add_error(None, exc)
+
+
+@require_http_methods(["GET", "POST"])
+def coverage_create(request, pk):
+    distributor = selectors.distributor_get(principal=request.principal, pk=pk)
+    return _coverage_form_page(request, distributor=distributor)
+
+
+@require_http_methods(["GET", "POST"])
+def coverage_update(request, pk):
+    from keychannel.core.scoping import get_visible_or_404
+
+    coverage = get_visible_or_404(Coverage.objects.select_related("distributor"), request.principal, pk=pk)
+    return _coverage_form_page(request, distributor=coverage.distributor, coverage=coverage)
+
+
+STANCE_COLOURS = {Stance.ACTIVE: "#198754", Stance.CAUTIOUS: "#fd7e14", Stance.RESISTANT: "#dc3545"}
+SHARING_AXIS = {Sharing.NO: 0, Sharing.PARTLY: 1, Sharing.YES: 2}
+
+
+def distributor_quadrant(request):
+    """The alignment quadrant: each distributor a point (methods × goals), sized by revenue, coloured by stance."""
+    principal = request.principal
+    _manufacturer_only(principal)
+    filters = {name: request.GET.get(name) for name in FILTER_NAMES if request.GET.get(name)}
+    distributors = list(selectors.distributor_list(principal=principal, filters=filters))
+    sole_ids = selectors.sole_channel_distributor_ids(on_date=timezone.localdate())
+    top = max((float(d.annual_revenue) for d in distributors), default=1.0) or 1.0
+    points = []
+    for d in distributors:
+        # A small, stable offset keeps distributors with the same answers apart.
+        jitter_x = ((d.pk * 37) % 100) / 100 * 0.5 - 0.25
+        jitter_y = ((d.pk * 61) % 100) / 100 * 0.5 - 0.25
+        points.append(
+            {
+                "id": d.pk,
+                "code": d.code,
+                "name": d.legal_name,
+                "x": SHARING_AXIS[d.shares_methods] + jitter_x,
+                "y": SHARING_AXIS[d.shares_goals] + jitter_y,
+                "size": round(12 + 38 * math.sqrt(float(d.annual_revenue) / top), 1),
+                "revenue": float(d.annual_revenue),
+                "stance": d.stance,
+                "stance_label": str(d.get_stance_display()),
+                "quadrant": str(d.get_alignment_quadrant_display()),
+                "sole_channel": d.pk in sole_ids,
+                "url": d.get_absolute_url(),
+            }
+        )
+    chart = {
+        "points": points,
+        "stances": [{"key": k, "label": str(label), "colour": STANCE_COLOURS[k]} for k, label in Stance.choices],
+        "axis": [str(label) for _k, label in sorted(Sharing.choices, key=lambda c: SHARING_AXIS[c[0]])],
+        "labels": {
+            "x": _("Shares our methods"),
+            "y": _("Shares our goals"),
+            "revenue": _("Annual revenue (RON)"),
+            "sole": _("Sole channel somewhere"),
+            "quadrants": {k: str(label) for k, label in AlignmentQuadrant.choices},
+        },
+    }
+    counts = {}
+    for d in distributors:
+        counts[d.alignment_quadrant] = counts.get(d.alignment_quadrant, 0) + 1
+    return render(
+        request,
+        "network/distributor_quadrant.html",
+        {
+            "chart": chart,
+            "filters": DISTRIBUTOR_TABLE.filters,
+            "active": filters,
+            "quadrant_counts": [(label, counts.get(k, 0)) for k, label in AlignmentQuadrant.choices],
+            "breadcrumbs": [(_("Distributors"), "network:distributor_list"), (_("Alignment quadrant"), "")],
+        },
+    )
+
+
+FILTER_NAMES = ("size_tier", "contract_strength", "stance", "shares_goals", "shares_methods")
+
+
+def playbook_list(request):
+    principal = request.principal
+    _manufacturer_only(principal)
+    return render(
+        request,
+        "network/playbook_list.html",
+        {
+            "playbooks": selectors.playbook_list(principal=principal),
+            "can_edit": can(principal, "network.playbook.change"),
+            "breadcrumbs": [(_("Playbooks"), "")],
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def playbook_update(request, pk):
+    from keychannel.core.scoping import get_visible_or_404
+
+    principal = request.principal
+    playbook = get_visible_or_404(Playbook, principal, pk=pk)
+    require(principal, "network.playbook.change", playbook)
+    form = PlaybookForm(request.POST or None, instance=playbook)
+    if request.method == "POST" and form.is_valid():
+        services.playbook_update(principal=principal, playbook=playbook, **{
+            k: form.cleaned_data[k] for k in ("title", "approach", "actions")
+        })
+        messages.success(request, _("Playbook saved."))
+        return redirect("network:playbook_list")
+    return render(
+        request,
+        "network/simple_form.html",
+        {
+            "form": form,
+            "title": _("Edit playbook"),
+            "subtitle": playbook.get_quadrant_display(),
+            "cancel_url": playbook.get_absolute_url(),
+            "breadcrumbs": [(_("Playbooks"), "network:playbook_list"), (playbook.title, "")],
         },
     )
