@@ -6,3 +6,6 @@ class ClientsConfig(AppConfig):
     name = "keychannel.clients"
     label = "clients"
     verbose_name = _("Clients")
+
+    def ready(self):
+        from . import policies  # noqa: F401  (registers write rules)

@@ -1,0 +1,460 @@
+"""Reads of the clients app, always starting from ``visible_to(principal)``."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Prefetch, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from rapidfuzz import fuzz, process
+
+from keychannel.core.scoping import get_visible_or_404
+
+from .choices import EXECUTIVE_LEVELS, BuyingRole, RelationshipLevel, StakeholderLevel
+from .matching import name_keys, normalize_company_name, normalize_tax_id
+from .models import (
+    AccountPlan,
+    ClientMerge,
+    CorporateClient,
+    Stakeholder,
+    StakeholderContact,
+    StakeholderLink,
+)
+
+# ---------------------------------------------------------------------------------------------- clients
+
+CLIENT_SORTS = {
+    "name": "normalized_name",
+    "tax_id": "tax_id",
+    "status": "status",
+    "volume": "potential_annual_volume",
+    "employees": "employees",
+    "score": "coverage_score",
+    "risk": "risk_flag_count",
+    "created": "created_at",
+}
+
+
+def client_search_filter(q: str) -> Q:
+    """Search by tax id (digits, with or without RO) or by name (normalised, so diacritics and legal forms
+    do not matter). The normalised name column is indexed; ``contains`` on it stays portable."""
+    q = (q or "").strip()
+    if not q:
+        return Q()
+    condition = Q(code__iexact=q)
+    tax = normalize_tax_id(q)
+    if tax and len(tax) >= 2 and tax == "".join(ch for ch in q.upper().removeprefix("RO") if ch.isalnum()):
+        condition |= Q(tax_id__startswith=tax)
+    name = normalize_company_name(q)
+    if name:
+        condition |= Q(normalized_name__contains=name)
+    return condition
+
+
+def client_list(*, principal, filters: dict | None = None):
+    """Clients the principal may see, with what lists show, in a fixed number of queries."""
+    filters = filters or {}
+    qs = CorporateClient.objects.visible_to(principal).select_related("distributor", "territory")
+    if q := (filters.get("q") or filters.get("search") or "").strip():
+        qs = qs.filter(client_search_filter(q))
+    if status := filters.get("status"):
+        qs = qs.filter(status=status)
+    if (key := filters.get("is_key_account")) not in (None, ""):
+        qs = qs.filter(is_key_account=key in (True, "1", "true", "True", "yes"))
+    if distributor_id := filters.get("distributor_id"):
+        qs = qs.filter(distributor_id=distributor_id)
+    if (direct := filters.get("direct")) not in (None, ""):
+        qs = qs.filter(distributor__isnull=direct in (True, "1", "true", "True", "yes"))
+    if territory_id := filters.get("territory_id"):
+        qs = qs.filter(territory_id=territory_id)
+    if revenue_band := filters.get("revenue_band"):
+        qs = qs.filter(revenue_band=revenue_band)
+    if industry := (filters.get("industry") or "").strip():
+        qs = qs.filter(industry__iexact=industry)
+    if filters.get("at_risk") in (True, "1", "true", "True", "yes"):
+        qs = qs.filter(at_risk_condition())
+    return qs
+
+
+def client_sorted(qs, sort: str | None):
+    sort = sort or "name"
+    key = sort.lstrip("-")
+    expression = CLIENT_SORTS.get(key, "normalized_name")
+    return qs.order_by(f"-{expression}" if sort.startswith("-") and key in CLIENT_SORTS else expression, "pk")
+
+
+def client_get(*, principal, pk):
+    return get_visible_or_404(CorporateClient.objects.select_related("distributor", "territory", "created_by"), principal, pk=pk)
+
+
+def client_count(principal):
+    return CorporateClient.objects.visible_to(principal).count()
+
+
+# ------------------------------------------------------------------------------------- duplicate check
+
+NAME_SCORE_CUTOFF = 85
+MAX_CANDIDATES = 5000
+
+
+@dataclass
+class DuplicateCandidate:
+    """A client that may be the one being entered. ``client`` is set only when the caller may see it."""
+
+    client_id: int
+    score: int
+    reason: str  # "tax_id" or "name"
+    client: CorporateClient | None = None
+
+
+@dataclass
+class DuplicateCheck:
+    """What the caller may learn: candidates in their reach in full, and only *whether* there are others."""
+
+    candidates: list[DuplicateCandidate] = field(default_factory=list)
+    served_elsewhere: bool = False
+    served_elsewhere_reason: str = ""  # "tax_id" or "name": how sure we are, never who
+
+    @property
+    def found(self) -> bool:
+        return bool(self.candidates) or self.served_elsewhere
+
+    @property
+    def exact(self) -> bool:
+        return any(c.reason == "tax_id" for c in self.candidates) or self.served_elsewhere_reason == "tax_id"
+
+    @property
+    def served_elsewhere_message(self) -> str:
+        return str(SERVED_ELSEWHERE_MESSAGE) if self.served_elsewhere else ""
+
+
+SERVED_ELSEWHERE_MESSAGE = _(
+    "This client is already served in the network. You may request a deal registration or raise a conflict."
+)
+
+
+def client_find_duplicates(*, principal, legal_name: str = "", tax_id: str = "", exclude_id=None, limit: int = 10):
+    """Likely duplicates of a client being entered: the same tax id, or a name close after normalisation.
+
+    Fast at 200k clients: SQL pre-selects candidates by tax id and by the two indexed name keys (see
+    ``matching.name_keys``), then rapidfuzz scores at most MAX_CANDIDATES names in memory. Matches outside
+    the principal's reach are reported only as ``served_elsewhere`` (isolation, DESIGN.md §2).
+    """
+    normalized = normalize_company_name(legal_name)
+    tax = normalize_tax_id(tax_id)
+    condition = Q()
+    if tax:
+        condition |= Q(tax_id=tax)
+    if normalized:
+        for key in {k for k in name_keys(normalized) if k}:
+            condition |= Q(name_key=key) | Q(name_key2=key)
+    if not condition:
+        return DuplicateCheck()
+    qs = CorporateClient.objects.filter(condition)
+    if exclude_id:
+        qs = qs.exclude(pk=exclude_id)
+    rows = list(qs.values_list("pk", "normalized_name", "tax_id")[:MAX_CANDIDATES])
+    scored: dict[int, tuple[int, str]] = {}
+    for pk, _name, row_tax in rows:
+        if tax and row_tax == tax:
+            scored[pk] = (100, "tax_id")
+    if normalized:
+        choices = {pk: name for pk, name, _t in rows if pk not in scored}
+        for _name, score, pk in process.extract(
+            normalized, choices, scorer=fuzz.token_sort_ratio, score_cutoff=NAME_SCORE_CUTOFF, limit=limit
+        ):
+            scored[pk] = (int(round(score)), "name")
+    if not scored:
+        return DuplicateCheck()
+    ranked = sorted(scored.items(), key=lambda item: (item[1][1] != "tax_id", -item[1][0], item[0]))[:limit]
+    visible = {
+        c.pk: c
+        for c in CorporateClient.objects.visible_to(principal)
+        .filter(pk__in=[pk for pk, _v in ranked])
+        .select_related("distributor", "territory")
+    }
+    check = DuplicateCheck()
+    for pk, (score, reason) in ranked:
+        if pk in visible:
+            check.candidates.append(DuplicateCandidate(client_id=pk, score=score, reason=reason, client=visible[pk]))
+        else:
+            check.served_elsewhere = True
+            if reason == "tax_id" or not check.served_elsewhere_reason:
+                check.served_elsewhere_reason = reason
+    return check
+
+
+# ---------------------------------------------------------------------------------------- stakeholders
+
+
+def stakeholder_list(*, principal, client):
+    """The stakeholders of one (visible) client with their managers and our contacts: three queries."""
+    return (
+        Stakeholder.objects.visible_to(principal)
+        .filter(client=client)
+        .select_related("reports_to")
+        .prefetch_related(Prefetch("contacts", queryset=StakeholderContact.objects.select_related("user")))
+        .order_by("full_name", "pk")
+    )
+
+
+def stakeholder_get(*, principal, pk):
+    return get_visible_or_404(
+        Stakeholder.objects.select_related("client", "client__distributor", "reports_to"), principal, pk=pk
+    )
+
+
+def stakeholder_links(*, principal, client):
+    return (
+        StakeholderLink.objects.visible_to(principal)
+        .filter(source__client=client)
+        .select_related("source", "target")
+    )
+
+
+def contact_get(*, principal, pk):
+    return get_visible_or_404(
+        StakeholderContact.objects.select_related("stakeholder", "stakeholder__client", "user"), principal, pk=pk
+    )
+
+
+def link_get(*, principal, pk):
+    return get_visible_or_404(
+        StakeholderLink.objects.select_related("source", "source__client", "target"), principal, pk=pk
+    )
+
+
+def our_people_for(client):
+    """Who on our side may be recorded as knowing a stakeholder of ``client``: manufacturer staff and the
+    serving distributor's people (never another distributor's)."""
+    from django.contrib.auth import get_user_model
+
+    from keychannel.core.choices import MANUFACTURER_ROLES
+
+    users = get_user_model().objects.filter(is_active=True)
+    condition = Q(membership__role__in=[str(r) for r in MANUFACTURER_ROLES])
+    if client.distributor_id:
+        condition |= Q(membership__organization_id=client.distributor.organization_id)
+    return users.filter(condition).distinct().order_by("last_name", "first_name", "username")
+
+
+# ------------------------------------------------------------------------------ buying-centre analysis
+
+STALE_DAYS = 90
+KEY_ROLES = frozenset({BuyingRole.DECISION_MAKER, BuyingRole.ECONOMIC_BUYER, BuyingRole.CHAMPION})
+AT_RISK_SCORE = 50
+AT_RISK_FLAGS = 3
+
+
+@dataclass
+class RiskFlag:
+    code: str
+    message: str
+    people: list[int] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return {"code": self.code, "message": str(self.message), "people": self.people}
+
+
+@dataclass
+class BuyingCentreAnalysis:
+    score: int
+    flags: list[RiskFlag]
+    stakeholders: int
+    engaged: int
+
+    @property
+    def at_risk(self) -> bool:
+        return is_at_risk(self.score, len(self.flags))
+
+    @property
+    def flag_codes(self) -> list[str]:
+        return [f.code for f in self.flags]
+
+
+def is_at_risk(score, flag_count) -> bool:
+    return score is not None and (score < AT_RISK_SCORE or flag_count >= AT_RISK_FLAGS)
+
+
+def at_risk_condition() -> Q:
+    """The same rule as ``is_at_risk`` on the stored roll-up, for lists."""
+    return Q(coverage_score__isnull=False) & (
+        Q(coverage_score__lt=AT_RISK_SCORE) | Q(risk_flag_count__gte=AT_RISK_FLAGS)
+    )
+
+
+def _known_by(stakeholder) -> list:
+    return [c for c in stakeholder.contacts.all() if c.current_level != RelationshipLevel.NONE]
+
+
+def is_opponent(stakeholder) -> bool:
+    return stakeholder.has_role(BuyingRole.OPPONENT) or stakeholder.attitude <= -2
+
+
+def is_key_person(stakeholder) -> bool:
+    return stakeholder.influence >= 4 or any(stakeholder.has_role(r) for r in KEY_ROLES)
+
+
+def buying_centre_analysis(*, client, stakeholders=None, today: datetime.date | None = None) -> BuyingCentreAnalysis:
+    """Coverage score (0–100) and risk flags of a client's buying centre. Formula in docs/clients.md.
+
+    - *engaged*: at least one of our people knows the person (relationship above "none");
+    - *score* = 100 × Σ influence of engaged people who are not opposed (attitude ≥ 0, not an opponent)
+      ÷ Σ influence of everybody mapped (0 when nobody is mapped);
+    - *flags*: see ``FLAG_CODES``; each explains itself in ``message``.
+
+    ``stakeholders`` may be passed already loaded (with ``contacts`` prefetched) to avoid queries.
+    """
+    today = today or timezone.localdate()
+    if stakeholders is None:
+        stakeholders = list(client.stakeholders.prefetch_related("contacts"))
+    people = list(stakeholders)
+    total_weight = sum(s.influence for s in people)
+    engaged = [s for s in people if _known_by(s)]
+    credited = sum(s.influence for s in engaged if s.attitude >= 0 and not is_opponent(s))
+    score = round(100 * credited / total_weight) if total_weight else 0
+    flags: list[RiskFlag] = []
+
+    strong_opponents = [s for s in people if is_opponent(s) and s.influence >= 4]
+    if strong_opponents:
+        flags.append(RiskFlag("strong_opponent", _("An influential opponent: %(names)s.") % {
+            "names": ", ".join(s.full_name for s in strong_opponents)}, [s.pk for s in strong_opponents]))
+    if not any(s.level in EXECUTIVE_LEVELS for s in engaged):
+        flags.append(RiskFlag("no_executive_contact", _("Nobody at board, executive or VP level knows us.")))
+    if not any(s.level == StakeholderLevel.MIDDLE_MANAGER for s in engaged):
+        flags.append(RiskFlag("no_middle_manager_contact", _("No contact among the middle managers.")))
+    if len(engaged) == 0:
+        flags.append(RiskFlag("no_contact", _("Nobody in the buying centre knows us yet.")))
+    elif len(engaged) == 1:
+        flags.append(RiskFlag("single_threaded", _("Single-threaded: everything hangs on %(name)s.") % {
+            "name": engaged[0].full_name}, [engaged[0].pk]))
+    if not any(s.has_role(BuyingRole.DECISION_MAKER) for s in people):
+        flags.append(RiskFlag("decision_maker_unknown", _("The decision maker is not known.")))
+    if not any(s.has_role(BuyingRole.CHAMPION) and s.attitude >= 0 for s in people):
+        flags.append(RiskFlag("no_champion", _("No champion inside the client.")))
+    limit = today - datetime.timedelta(days=STALE_DAYS)
+    stale = [s for s in engaged if is_key_person(s) and (s.last_contact_on is None or s.last_contact_on < limit)]
+    if stale:
+        flags.append(RiskFlag("stale_contact", _("No contact for more than %(days)s days with: %(names)s.") % {
+            "days": STALE_DAYS, "names": ", ".join(s.full_name for s in stale)}, [s.pk for s in stale]))
+    single = [s for s in people if is_key_person(s) and len(_known_by(s)) == 1]
+    if single:
+        flags.append(RiskFlag("single_relationship", _("Key people known by only one of our people: %(names)s.") % {
+            "names": ", ".join(s.full_name for s in single)}, [s.pk for s in single]))
+    return BuyingCentreAnalysis(score=score, flags=flags, stakeholders=len(people), engaged=len(engaged))
+
+
+FLAG_CODES = [
+    "strong_opponent", "no_executive_contact", "no_middle_manager_contact", "no_contact", "single_threaded",
+    "decision_maker_unknown", "no_champion", "stale_contact", "single_relationship",
+]
+
+
+def clients_at_risk(*, principal, filters: dict | None = None):
+    """Clients whose stored buying-centre analysis says "at risk", worst first."""
+    qs = client_list(principal=principal, filters=filters).filter(at_risk_condition())
+    return qs.order_by("coverage_score", "-risk_flag_count", "-potential_annual_volume", "pk")
+
+
+def org_chart(*, client, stakeholders, links) -> dict:
+    """Data for the ECharts org chart: a forest of reports-to trees under a virtual client root, plus the
+    informal links and the external influencers. Only plain data: the template escapes it via json_script."""
+    people = list(stakeholders)
+    by_id = {s.pk: s for s in people}
+    children: dict[int | None, list] = {}
+    for s in people:
+        parent = s.reports_to_id if s.reports_to_id in by_id and not s.is_external else None
+        children.setdefault(parent, []).append(s)
+    labels = dict(BuyingRole.choices)
+
+    def node(s):
+        known = _known_by(s)
+        return {
+            "id": s.pk,
+            "name": s.full_name,
+            "title": s.job_title,
+            "level": str(StakeholderLevel(s.level).label) if s.level in StakeholderLevel.values else s.level,
+            "attitude": s.attitude,
+            "influence": s.influence,
+            "roles": [str(labels.get(r, r)) for r in s.buying_roles or []],
+            "opponent": is_opponent(s),
+            "external": s.is_external,
+            "organization": s.external_organization,
+            "known_by": [c.user.get_full_name() or c.user.username for c in known],
+            "children": [node(c) for c in children.get(s.pk, []) if not c.is_external],
+        }
+
+    roots = [node(s) for s in children.get(None, []) if not s.is_external]
+    externals = [node(s) for s in people if s.is_external]
+    return {
+        "tree": {"id": 0, "name": client.legal_name, "root": True, "children": roots},
+        "externals": externals,
+        "links": [
+            {"source": link.source_id, "target": link.target_id, "kind": link.kind} for link in links
+        ],
+    }
+
+
+# ----------------------------------------------------------------------------------------- account plan
+
+
+def account_plan_get(*, principal, client):
+    """The plan of a key account (None when there is none yet), with its parts prefetched."""
+    return (
+        AccountPlan.objects.visible_to(principal)
+        .filter(client=client)
+        .select_related("owner")
+        .prefetch_related("objectives__owner", "actions__owner", "actions__objective", "competitors")
+        .first()
+    )
+
+
+def whitespace(*, client) -> dict:
+    """Product lines the client does not buy from us yet.
+
+    *Offered* are the product lines of the serving distributor's agreement (every active line for a
+    direct client). *Bought* are lines found in the client's sales lines or won deals once those apps
+    record them (looked up through any reverse relation that has a ``product_line`` field), so the
+    selector grows with the other apps without importing them.
+    """
+    from keychannel.network.models import ProductLine
+
+    if client.distributor_id:
+        offered = list(client.distributor.product_lines.filter(active=True))
+    else:
+        offered = list(ProductLine.objects.filter(active=True))
+    bought_ids: set[int] = set()
+    for rel in CorporateClient._meta.related_objects:
+        model = rel.related_model
+        if rel.many_to_many or not hasattr(rel, "field"):
+            continue
+        field_names = {f.name for f in model._meta.get_fields()}
+        accessor = rel.field.name
+        if "product_line" in field_names:
+            bought_ids.update(
+                model._default_manager.filter(**{accessor: client}).values_list("product_line_id", flat=True)
+            )
+        elif "product_lines" in field_names and "stage" in field_names:
+            won = model._default_manager.filter(**{accessor: client, "stage": "won"})
+            bought_ids.update(won.values_list("product_lines__id", flat=True))
+    bought_ids.discard(None)
+    return {
+        "offered": offered,
+        "bought": [p for p in offered if p.pk in bought_ids],
+        "whitespace": [p for p in offered if p.pk not in bought_ids],
+    }
+
+
+def merge_history(*, principal, client):
+    return ClientMerge.objects.visible_to(principal).filter(survivor=client).select_related("merged_by")
+
+
+def status_counts(*, principal):
+    return dict(
+        CorporateClient.objects.visible_to(principal).values_list("status").annotate(n=Count("pk")).values_list("status", "n")
+    )
+
+
+

@@ -1,0 +1,131 @@
+"""Access matrix of the clients app (DESIGN.md §2: clients and stakeholders follow distributor reach)."""
+
+from keychannel.clients.models import CorporateClient, Stakeholder, StakeholderContact, StakeholderLink
+from tests.access import Route, anon_api, anon_page, expect
+
+OWN = {"own": 200, "other": 404}
+REACH = ["channel_manager", "mentor", "embedded_kam"]
+
+
+def reads(**kw):
+    """Network-wide roles see both; everybody else only own (other → 404)."""
+    return expect(200, **{r: OWN for r in [*REACH, "dist_head", "dist_sales"]}, **kw)
+
+
+def writes(ok, *, sales=True, reach=True, head=True, anon=None, executive=403):
+    """Program office writes both; executive is refused; reach roles and the head write own only."""
+    return expect(
+        ok,
+        executive=executive,
+        **{r: ({"own": ok, "other": 404} if reach else {"own": 403, "other": 404}) for r in REACH},
+        dist_head={"own": ok, "other": 404} if head else {"own": 403, "other": 404},
+        dist_sales={"own": ok, "other": 404} if sales else {"own": 403, "other": 404},
+        **(anon or {}),
+    )
+
+
+def _client(w, side, key="main"):
+    def make():
+        return CorporateClient.objects.create(
+            legal_name=f"Matrix {key} {side} Logistic SRL",
+            distributor=w.distributor(side),
+            tax_id=f"{9_000_000 + len(w.cache) * 10 + (side == 'other')}",
+            is_key_account=True,
+        )
+
+    return w.once(f"client-{key}-{side}", make)
+
+
+def _stakeholder(w, side, key="a"):
+    return w.once(f"stakeholder-{key}-{side}", lambda: Stakeholder.objects.create(
+        client=_client(w, side), full_name=f"Person {key} {side}", level="director"))
+
+
+def _contact(w, side):
+    return w.once(f"contact-{side}", lambda: StakeholderContact.objects.create(
+        stakeholder=_stakeholder(w, side), user=w.user("admin")))
+
+
+def _link(w, side):
+    return w.once(f"link-{side}", lambda: StakeholderLink.objects.create(
+        source=_stakeholder(w, side, "a"), target=_stakeholder(w, side, "b"), kind="influences"))
+
+
+def client_api(w, side):
+    return {"client_id": _client(w, side).pk}
+
+
+def client_page(w, side):
+    return {"pk": _client(w, side).pk}
+
+
+def stakeholder_api(w, side):
+    return {"stakeholder_id": _stakeholder(w, side).pk}
+
+
+def stakeholder_page(w, side):
+    return {"pk": _stakeholder(w, side).pk}
+
+
+def contact_api(w, side):
+    contact = _contact(w, side)
+    return {"stakeholder_id": contact.stakeholder_id, "user_id": contact.user_id}
+
+
+def contact_page(w, side):
+    return {"pk": _contact(w, side).pk}
+
+
+def link_api(w, side):
+    return {"link_id": _link(w, side).pk}
+
+
+def link_page(w, side):
+    return {"pk": _link(w, side).pk}
+
+
+API = "/api/v1"
+
+ROUTES = [
+    Route(api=f"GET {API}/clients", expect=expect(200, **anon_api())),
+    Route(api=f"GET {API}/clients/at-risk", expect=expect(200, **anon_api())),
+    Route(api=f"POST {API}/clients/duplicate-check", body=lambda w, s: {"legal_name": "Matrix main own Logistic"},
+          expect=expect(200, **anon_api())),
+    Route(api=f"POST {API}/clients", body=lambda w, s: {"legal_name": "Nou Client Test SRL", "distributor_id": w.own.pk},
+          note="distributor users always create in their own book",
+          expect=expect(201, executive=403, **anon_api())),
+    Route(api=f"GET {API}/clients/{{client_id}}", params=client_api, expect=reads(**anon_api())),
+    Route(api=f"PATCH {API}/clients/{{client_id}}", params=client_api, body=lambda w, s: {"industry": "Auto"},
+          note="dist_sales edits only clients they created", expect=writes(200, sales=False, anon=anon_api())),
+    Route(api=f"DELETE {API}/clients/{{client_id}}", params=client_api,
+          expect=writes(204, sales=False, reach=False, anon=anon_api())),
+    Route(api=f"POST {API}/clients/{{client_id}}/merge", params=client_api,
+          body=lambda w, s: {"duplicate_id": _client(w, s, "dup").pk},
+          expect=writes(200, sales=False, reach=False, head=False, anon=anon_api())),
+    Route(api=f"GET {API}/clients/{{client_id}}/analysis", params=client_api, expect=reads(**anon_api())),
+    Route(api=f"GET {API}/clients/{{client_id}}/account-plan", params=client_api, expect=reads(**anon_api())),
+    Route(api=f"GET {API}/clients/{{client_id}}/stakeholders", params=client_api, expect=reads(**anon_api())),
+    Route(api=f"POST {API}/clients/{{client_id}}/stakeholders", params=client_api,
+          body=lambda w, s: {"full_name": "Ion Popescu", "level": "director", "buying_roles": ["influencer"]},
+          expect=writes(201, anon=anon_api())),
+    Route(api=f"GET {API}/stakeholders/{{stakeholder_id}}", params=stakeholder_api, expect=reads(**anon_api())),
+    Route(api=f"PATCH {API}/stakeholders/{{stakeholder_id}}", params=stakeholder_api,
+          body=lambda w, s: {"attitude": 1}, expect=writes(200, anon=anon_api())),
+    Route(api=f"DELETE {API}/stakeholders/{{stakeholder_id}}", params=stakeholder_api,
+          expect=writes(204, anon=anon_api())),
+    Route(api=f"POST {API}/stakeholders/{{stakeholder_id}}/contacts", params=stakeholder_api,
+          body=lambda w, s: {"user_id": w.user("program_manager").pk, "current_level": "trusted"},
+          expect=writes(200, anon=anon_api())),
+    Route(api=f"DELETE {API}/stakeholders/{{stakeholder_id}}/contacts/{{user_id}}", params=contact_api,
+          expect=writes(204, anon=anon_api())),
+    Route(api=f"GET {API}/clients/{{client_id}}/stakeholder-links", params=client_api, expect=reads(**anon_api())),
+    Route(api=f"POST {API}/clients/{{client_id}}/stakeholder-links", params=client_api,
+          body=lambda w, s: {"source_id": _stakeholder(w, s, "a").pk, "target_id": _stakeholder(w, s, "b").pk,
+                             "kind": "conflict"},
+          expect=writes(201, anon=anon_api())),
+    Route(api=f"DELETE {API}/stakeholder-links/{{link_id}}", params=link_api, expect=writes(204, anon=anon_api())),
+]
+
+PAGE_ROUTES: list = []
+ROUTES += PAGE_ROUTES
+_unused = (anon_page, client_page, stakeholder_page, contact_page, link_page)
