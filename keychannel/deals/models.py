@@ -1,1 +1,442 @@
-"""Models of this app (see DESIGN.md §3)."""
+"""Corporate deals: opportunities and their stage history, activities, product tests, corporate contracts.
+
+Visibility (DESIGN.md §2): a deal belongs to its distributor (or is direct, ``distributor`` empty, and then
+manufacturer-only). Network-wide roles see every deal; other manufacturer roles see the distributors they
+reach plus the deals where they are the mentor or the KAM; distributor users see their distributor's deals,
+except on clients taken out of scope. Activities, product tests and stage changes follow their deal.
+"""
+
+import datetime
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from keychannel.core.models import TimeStampedModel
+from keychannel.core.scoping import AuditedQuerySet, ScopedQuerySet
+from keychannel.network.models import ReferenceQuerySet
+
+from .choices import (
+    OPEN_STAGES,
+    ActivityKind,
+    Attention,
+    ContractStatus,
+    Origin,
+    ProgramTier,
+    Stage,
+    TestResult,
+)
+
+MONEY = {"max_digits": 16, "decimal_places": 2}
+
+
+class StageSetting(TimeStampedModel):
+    """The win probability the forecast applies to every deal in one stage (configurable by the program office)."""
+
+    stage = models.CharField(_("stage"), max_length=20, choices=Stage.choices, unique=True)
+    probability = models.PositiveSmallIntegerField(
+        _("probability (%)"), validators=[MinValueValidator(0), MaxValueValidator(100)]
+    )
+    guidance = models.CharField(_("what this stage means"), max_length=250, blank=True)
+
+    objects = ReferenceQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["probability", "stage"]
+        verbose_name = _("stage setting")
+        verbose_name_plural = _("stage settings")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(probability__gte=0, probability__lte=100), name="%(app_label)s_%(class)s_probability_0_100"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.get_stage_display()}: {self.probability}%"
+
+    def get_absolute_url(self):
+        return reverse("deals:forecast") + f"#stage-{self.stage}"
+
+
+class OpportunityQuerySet(ScopedQuerySet, AuditedQuerySet):
+    def visible_to(self, principal):
+        if not principal.is_authenticated:
+            return self.none()
+        reach = principal.distributor_ids
+        if reach is None:
+            return self.all()
+        condition = Q(distributor_id__in=list(reach))
+        if principal.is_manufacturer:
+            # "mentored + assigned": the deal's own mentor and KAM see it wherever it is.
+            condition |= Q(mentor_id=principal.user_id) | Q(kam_id=principal.user_id)
+        qs = self.filter(condition)
+        if principal.is_distributor_user:
+            qs = qs.exclude(client__out_of_scope=True)
+        return qs
+
+    def open(self):
+        return self.filter(stage__in=OPEN_STAGES)
+
+
+class Opportunity(TimeStampedModel):
+    """A corporate deal: from the first discussion with a client to a corporate contract (won) or a lost reason."""
+
+    title = models.CharField(_("title"), max_length=200)
+    client = models.ForeignKey(
+        "clients.CorporateClient", on_delete=models.PROTECT, related_name="opportunities", verbose_name=_("client")
+    )
+    distributor = models.ForeignKey(
+        "network.Distributor", on_delete=models.PROTECT, null=True, blank=True, related_name="opportunities",
+        verbose_name=_("distributor"), help_text=_("Empty means direct: led by the manufacturer."),
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="owned_opportunities", verbose_name=_("owner")
+    )
+    mentor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="mentored_opportunities", verbose_name=_("mentor"),
+    )
+    kam = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="kam_opportunities", verbose_name=_("embedded KAM"),
+    )
+    product_lines = models.ManyToManyField(
+        "network.ProductLine", blank=True, related_name="opportunities", verbose_name=_("product lines")
+    )
+    value = models.DecimalField(_("value (RON)"), default=Decimal("0"), **MONEY)
+    volume = models.DecimalField(_("volume (units a year)"), max_digits=14, decimal_places=2, default=Decimal("0"))
+    currency = models.CharField(_("currency"), max_length=3, default="RON", editable=False)
+    stage = models.CharField(_("stage"), max_length=20, choices=Stage.choices, default=Stage.DISCUSSION)
+    probability = models.PositiveSmallIntegerField(
+        _("probability (%)"), default=10, editable=False, help_text=_("Set from the stage settings on every move.")
+    )
+    stage_entered_at = models.DateTimeField(_("in this stage since"), default=timezone.now, editable=False)
+    lost_reason = models.TextField(_("lost reason"), blank=True)
+    expected_close_on = models.DateField(_("expected close"), null=True, blank=True)
+    next_step = models.CharField(_("next step"), max_length=250, blank=True)
+    next_step_on = models.DateField(_("next step date"), null=True, blank=True)
+    origin = models.CharField(_("origin"), max_length=30, choices=Origin.choices, default=Origin.MANUAL)
+    source_reference = models.CharField(
+        _("source reference"), max_length=120, blank=True, help_text=_("E.g. the registration or project it came from.")
+    )
+    closed_on = models.DateField(_("closed on"), null=True, blank=True, editable=False)
+    contract = models.ForeignKey(
+        "CorporateContract", on_delete=models.SET_NULL, null=True, blank=True, editable=False,
+        related_name="opportunities", verbose_name=_("corporate contract"),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, editable=False,
+        related_name="+", verbose_name=_("created by"),
+    )
+
+    objects = OpportunityQuerySet.as_manager()
+    history = HistoricalRecords(m2m_fields=[product_lines])
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("opportunity")
+        verbose_name_plural = _("opportunities")
+        constraints = [
+            models.CheckConstraint(condition=Q(value__gte=0), name="%(app_label)s_%(class)s_value_not_negative"),
+            models.CheckConstraint(condition=Q(volume__gte=0), name="%(app_label)s_%(class)s_volume_not_negative"),
+            models.CheckConstraint(
+                condition=Q(probability__gte=0, probability__lte=100), name="%(app_label)s_%(class)s_probability_0_100"
+            ),
+            models.CheckConstraint(
+                condition=~Q(stage=Stage.LOST) | ~Q(lost_reason=""), name="%(app_label)s_%(class)s_lost_has_reason"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["stage", "expected_close_on"], name="deals_opp_stage_close"),
+            models.Index(fields=["distributor", "stage"], name="deals_opp_dist_stage"),
+            models.Index(fields=["owner", "stage"], name="deals_opp_owner_stage"),
+            models.Index(fields=["next_step_on"], name="deals_opp_next_step_on"),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("deals:opportunity_detail", args=[self.pk])
+
+    @property
+    def is_open(self) -> bool:
+        return self.stage in OPEN_STAGES
+
+    @property
+    def is_direct(self) -> bool:
+        return self.distributor_id is None
+
+    @property
+    def weighted_value(self) -> Decimal:
+        return (self.value * self.probability / 100).quantize(Decimal("0.01"))
+
+    def attention(self, today: datetime.date | None = None) -> list[str]:
+        """Flags for open deals nobody is pushing: no next step, or its date has passed."""
+        if not self.is_open:
+            return []
+        today = today or timezone.localdate()
+        if not self.next_step or self.next_step_on is None:
+            return [Attention.NO_NEXT_STEP]
+        if self.next_step_on < today:
+            return [Attention.OVERDUE]
+        return []
+
+    def attention_display(self) -> str:
+        labels = dict(Attention.choices)
+        return ", ".join(str(labels[a]) for a in self.attention())
+
+    def distributor_display(self) -> str:
+        return self.distributor.code if self.distributor_id else str(_("direct"))
+
+
+class OpportunityChildQuerySet(ScopedQuerySet, AuditedQuerySet):
+    """Records of a deal: visible exactly when their deal is."""
+
+    def visible_to(self, principal):
+        if not principal.is_authenticated:
+            return self.none()
+        if principal.distributor_ids is None:
+            return self.all()
+        return self.filter(opportunity__in=Opportunity.objects.visible_to(principal).values("pk"))
+
+
+class StageChange(models.Model):
+    """One move of a deal between stages: who, when, from, to. The first row records the stage it started in."""
+
+    opportunity = models.ForeignKey(
+        Opportunity, on_delete=models.CASCADE, related_name="stage_changes", verbose_name=_("opportunity")
+    )
+    from_stage = models.CharField(_("from"), max_length=20, choices=Stage.choices, blank=True)
+    to_stage = models.CharField(_("to"), max_length=20, choices=Stage.choices)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("changed by"),
+    )
+    changed_at = models.DateTimeField(_("changed at"), default=timezone.now, db_index=True)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+
+    objects = OpportunityChildQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["changed_at", "id"]
+        verbose_name = _("stage change")
+        verbose_name_plural = _("stage changes")
+        constraints = [
+            models.CheckConstraint(condition=~Q(from_stage=models.F("to_stage")), name="%(app_label)s_%(class)s_moves")
+        ]
+
+    def __str__(self):
+        return f"{self.opportunity_id}: {self.from_stage or '—'} → {self.to_stage}"
+
+    def get_absolute_url(self):
+        return reverse("deals:opportunity_detail", args=[self.opportunity_id]) + "#tab-history"
+
+
+class ProductTest(TimeStampedModel):
+    """A product test at the client: the plan, what was lent, the criteria, who signs it off, and the result."""
+
+    opportunity = models.ForeignKey(
+        Opportunity, on_delete=models.CASCADE, related_name="product_tests", verbose_name=_("opportunity")
+    )
+    title = models.CharField(_("title"), max_length=200)
+    plan = models.TextField(_("test plan"), blank=True)
+    samples = models.TextField(_("samples / loan units"), blank=True)
+    starts_on = models.DateField(_("starts on"))
+    ends_on = models.DateField(_("ends on"), null=True, blank=True)
+    success_criteria = models.TextField(_("success criteria"))
+    signoff_stakeholders = models.ManyToManyField(
+        "clients.Stakeholder", blank=True, related_name="product_test_signoffs",
+        verbose_name=_("stakeholders who sign the result off"),
+    )
+    result = models.CharField(_("result"), max_length=10, choices=TestResult.choices, default=TestResult.PENDING)
+    result_notes = models.TextField(_("result notes"), blank=True)
+    decided_on = models.DateField(_("result decided on"), null=True, blank=True)
+    contract = models.ForeignKey(
+        "CorporateContract", on_delete=models.SET_NULL, null=True, blank=True, editable=False,
+        related_name="product_tests", verbose_name=_("contract decision"),
+        help_text=_("The corporate contract this test led to (set when the deal is won)."),
+    )
+
+    objects = OpportunityChildQuerySet.as_manager()
+    history = HistoricalRecords(m2m_fields=[signoff_stakeholders])
+
+    class Meta:
+        ordering = ["-starts_on", "-id"]
+        verbose_name = _("product test")
+        verbose_name_plural = _("product tests")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_on__isnull=True) | Q(ends_on__gte=models.F("starts_on")),
+                name="%(app_label)s_%(class)s_ends_after_start",
+            ),
+            models.CheckConstraint(
+                condition=Q(result=TestResult.PENDING) | Q(decided_on__isnull=False),
+                name="%(app_label)s_%(class)s_decided_has_date",
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("deals:opportunity_detail", args=[self.opportunity_id]) + f"#product-test-{self.pk}"
+
+
+class Activity(TimeStampedModel):
+    """Work on a deal with people from both sides: a meeting, call, consultation, presentation or product test."""
+
+    opportunity = models.ForeignKey(
+        Opportunity, on_delete=models.CASCADE, related_name="activities", verbose_name=_("opportunity")
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=ActivityKind.choices, default=ActivityKind.MEETING)
+    subject = models.CharField(_("subject"), max_length=200)
+    occurred_on = models.DateField(_("date"))
+    outcome = models.TextField(_("outcome"), blank=True)
+    stakeholders = models.ManyToManyField(
+        "clients.Stakeholder", blank=True, related_name="deal_activities", verbose_name=_("client participants")
+    )
+    participants = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="deal_activities", verbose_name=_("our participants")
+    )
+    product_test = models.ForeignKey(
+        ProductTest, on_delete=models.SET_NULL, null=True, blank=True, related_name="activities",
+        verbose_name=_("product test"),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, editable=False,
+        related_name="+", verbose_name=_("logged by"),
+    )
+
+    objects = OpportunityChildQuerySet.as_manager()
+    history = HistoricalRecords(m2m_fields=[stakeholders, participants])
+
+    class Meta:
+        ordering = ["-occurred_on", "-id"]
+        verbose_name = _("activity")
+        verbose_name_plural = _("activities")
+        indexes = [models.Index(fields=["opportunity", "occurred_on"], name="deals_activity_opp_date")]
+
+    def __str__(self):
+        return f"{self.get_kind_display()}: {self.subject}"
+
+    def get_absolute_url(self):
+        return reverse("deals:opportunity_detail", args=[self.opportunity_id]) + f"#activity-{self.pk}"
+
+
+class ContractQuerySet(ScopedQuerySet, AuditedQuerySet):
+    def visible_to(self, principal):
+        if not principal.is_authenticated:
+            return self.none()
+        reach = principal.distributor_ids
+        if reach is None:
+            return self.all()
+        qs = self.filter(distributor_id__in=list(reach))
+        if principal.is_distributor_user:
+            qs = qs.exclude(client__out_of_scope=True)
+        return qs
+
+    def expiring_within(self, days: int, today: datetime.date | None = None):
+        today = today or timezone.localdate()
+        return self.filter(
+            status=ContractStatus.ACTIVE, ends_on__gte=today, ends_on__lte=today + datetime.timedelta(days=days)
+        )
+
+
+class CorporateContract(TimeStampedModel):
+    """A corporate contract with a client, through a distributor or direct; created or extended by won deals."""
+
+    client = models.ForeignKey(
+        "clients.CorporateClient", on_delete=models.PROTECT, related_name="contracts", verbose_name=_("client")
+    )
+    distributor = models.ForeignKey(
+        "network.Distributor", on_delete=models.PROTECT, null=True, blank=True, related_name="contracts",
+        verbose_name=_("distributor"), help_text=_("Empty means direct."),
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="corporate_contracts",
+        verbose_name=_("owner"), help_text=_("Notified before the contract expires."),
+    )
+    starts_on = models.DateField(_("starts on"))
+    ends_on = models.DateField(_("ends on"))
+    renewal_on = models.DateField(_("renewal date"), null=True, blank=True)
+    volume_commitment = models.DecimalField(
+        _("volume commitment (units a year)"), max_digits=14, decimal_places=2, default=Decimal("0")
+    )
+    value = models.DecimalField(_("contract value (RON)"), default=Decimal("0"), **MONEY)
+    tier = models.CharField(_("corporate program tier"), max_length=30, choices=ProgramTier.choices,
+                            default=ProgramTier.STANDARD)
+    status = models.CharField(_("status"), max_length=12, choices=ContractStatus.choices,
+                              default=ContractStatus.ACTIVE, db_index=True)
+    notes = models.TextField(_("notes"), blank=True)
+
+    objects = ContractQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["ends_on", "id"]
+        verbose_name = _("corporate contract")
+        verbose_name_plural = _("corporate contracts")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_on__gte=models.F("starts_on")), name="%(app_label)s_%(class)s_ends_after_start"
+            ),
+            models.CheckConstraint(
+                condition=Q(volume_commitment__gte=0, value__gte=0), name="%(app_label)s_%(class)s_amounts_not_negative"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.client} · {self.starts_on:%Y-%m-%d} – {self.ends_on:%Y-%m-%d}"
+
+    def get_absolute_url(self):
+        return reverse("deals:contract_detail", args=[self.pk])
+
+    def distributor_display(self) -> str:
+        return self.distributor.code if self.distributor_id else str(_("direct"))
+
+    def days_left(self, today: datetime.date | None = None) -> int:
+        return (self.ends_on - (today or timezone.localdate())).days
+
+
+class ContractNoticeQuerySet(ScopedQuerySet, AuditedQuerySet):
+    def visible_to(self, principal):
+        return self.filter(contract__in=CorporateContract.objects.visible_to(principal).values("pk"))
+
+
+class ContractNotice(models.Model):
+    """An expiry notice sent for a contract on one day (at most one per contract and day)."""
+
+    contract = models.ForeignKey(
+        CorporateContract, on_delete=models.CASCADE, related_name="notices", verbose_name=_("contract")
+    )
+    sent_on = models.DateField(_("sent on"))
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("recipient"),
+    )
+
+    objects = ContractNoticeQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-sent_on", "id"]
+        verbose_name = _("contract notice")
+        verbose_name_plural = _("contract notices")
+        constraints = [
+            models.UniqueConstraint(fields=["contract", "sent_on"], name="%(app_label)s_%(class)s_once_a_day")
+        ]
+
+    def __str__(self):
+        return f"{self.contract_id} @ {self.sent_on}"
+
+    def get_absolute_url(self):
+        return reverse("deals:contract_detail", args=[self.contract_id])

@@ -1,0 +1,73 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Stage(models.TextChoices):
+    DISCUSSION = "discussion", _("Discussion")
+    CONSULTATION = "consultation", _("Consultation")
+    PRODUCT_TESTING = "product_testing", _("Product testing")
+    PROPOSAL = "proposal", _("Proposal")
+    NEGOTIATION = "negotiation", _("Negotiation")
+    WON = "won", _("Won")
+    LOST = "lost", _("Lost")
+
+
+OPEN_STAGES = (Stage.DISCUSSION, Stage.CONSULTATION, Stage.PRODUCT_TESTING, Stage.PROPOSAL, Stage.NEGOTIATION)
+CLOSED_STAGES = (Stage.WON, Stage.LOST)
+# Stages from which a deal may be won: a proposal has been made.
+WINNABLE_STAGES = (Stage.PROPOSAL, Stage.NEGOTIATION)
+DEFAULT_PROBABILITY = {
+    Stage.DISCUSSION: 10,
+    Stage.CONSULTATION: 20,
+    Stage.PRODUCT_TESTING: 40,
+    Stage.PROPOSAL: 60,
+    Stage.NEGOTIATION: 80,
+    Stage.WON: 100,
+    Stage.LOST: 0,
+}
+
+
+class Origin(models.TextChoices):
+    MANUAL = "manual", _("Entered by hand")
+    REGISTRATION = "registration", _("Deal registration")
+    LEAD = "lead", _("Lead")
+    OUT_OF_SCOPE_PROJECT = "out_of_scope_project", _("Out-of-scope project (manufacturer-led)")
+
+
+class ActivityKind(models.TextChoices):
+    MEETING = "meeting", _("Meeting")
+    CALL = "call", _("Call")
+    CONSULTATION = "consultation", _("Consultation")
+    PRESENTATION = "presentation", _("Presentation")
+    PRODUCT_TEST = "product_test", _("Product test")
+
+
+class TestResult(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    PASSED = "passed", _("Passed")
+    FAILED = "failed", _("Failed")
+
+
+class ContractStatus(models.TextChoices):
+    ACTIVE = "active", _("Active")
+    EXPIRED = "expired", _("Expired")
+    TERMINATED = "terminated", _("Terminated")
+
+
+class ProgramTier(models.TextChoices):
+    STANDARD = "standard", _("Standard")
+    SILVER = "silver", _("Silver")
+    GOLD = "gold", _("Gold")
+    PLATINUM = "platinum", _("Platinum")
+
+
+class Attention(models.TextChoices):
+    NO_NEXT_STEP = "no_next_step", _("No next step")
+    OVERDUE = "overdue", _("Next step overdue")
+
+
+class ForecastDimension(models.TextChoices):
+    MONTH = "month", _("Month")
+    DISTRIBUTOR = "distributor", _("Distributor")
+    TERRITORY = "territory", _("Territory")
+    PRODUCT_LINE = "product_line", _("Product line")

@@ -1,0 +1,75 @@
+"""Write rules of the deals app (DESIGN.md §2: writes follow reads; distributor sales write their own deals)."""
+
+from keychannel.core.choices import Role
+from keychannel.core.policies import rule
+
+# Manufacturer roles that work deals inside their reach (the executive reads only).
+DEAL_WORKERS = (Role.CHANNEL_MANAGER, Role.MENTOR, Role.EMBEDDED_KAM)
+
+
+def _can_work_distributor(principal, distributor_id) -> bool:
+    """May the principal start a deal for this distributor (None = direct, manufacturer-led)?"""
+    if principal.has_role(Role.ADMIN, Role.PROGRAM_MANAGER):
+        return True
+    if distributor_id is None:
+        return False
+    if principal.has_role(*DEAL_WORKERS, Role.DIST_HEAD, Role.DIST_SALES):
+        return principal.reaches(distributor_id)
+    return False
+
+
+@rule("deals.opportunity.create")
+def can_create_opportunity(principal, distributor=None) -> bool:
+    """``obj`` is the distributor the deal is for; without one, may the principal create deals at all."""
+    if distributor is None:
+        return principal.has_role(Role.ADMIN, Role.PROGRAM_MANAGER, *DEAL_WORKERS, Role.DIST_HEAD, Role.DIST_SALES)
+    return _can_work_distributor(principal, getattr(distributor, "pk", distributor))
+
+
+@rule("deals.opportunity.create_direct")
+def can_create_direct_opportunity(principal, obj=None) -> bool:
+    return principal.has_role(Role.ADMIN, Role.PROGRAM_MANAGER)
+
+
+@rule("deals.opportunity.change")
+def can_change_opportunity(principal, opportunity=None) -> bool:
+    """Also covers moving, logging activities and product tests on the deal."""
+    if opportunity is None:
+        return False
+    if principal.has_role(Role.ADMIN, Role.PROGRAM_MANAGER):
+        return True
+    if principal.has_role(*DEAL_WORKERS):
+        return (
+            principal.reaches(opportunity.distributor_id)
+            or opportunity.mentor_id == principal.user_id
+            or opportunity.kam_id == principal.user_id
+        )
+    if principal.has_role(Role.DIST_HEAD):
+        return opportunity.distributor_id is not None and opportunity.distributor_id == principal.own_distributor_id
+    if principal.has_role(Role.DIST_SALES):
+        return opportunity.distributor_id == principal.own_distributor_id and opportunity.owner_id == principal.user_id
+    return False
+
+
+@rule("deals.opportunity.reassign")
+def can_reassign_opportunity(principal, opportunity=None) -> bool:
+    """Changing the owner, mentor or KAM of a deal: not for a salesperson (who would give their deal away)."""
+    return can_change_opportunity(principal, opportunity) and not principal.has_role(Role.DIST_SALES)
+
+
+@rule("deals.contract.change")
+def can_change_contract(principal, contract=None) -> bool:
+    if principal.has_role(Role.ADMIN, Role.PROGRAM_MANAGER):
+        return True
+    if contract is None:
+        return False
+    if principal.has_role(Role.CHANNEL_MANAGER):
+        return principal.reaches(contract.distributor_id)
+    if principal.has_role(Role.DIST_HEAD):
+        return contract.distributor_id is not None and contract.distributor_id == principal.own_distributor_id
+    return False
+
+
+@rule("deals.stagesetting.change")
+def can_change_stage_settings(principal, obj=None) -> bool:
+    return principal.has_role(Role.ADMIN, Role.PROGRAM_MANAGER)

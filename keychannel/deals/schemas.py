@@ -1,0 +1,284 @@
+from datetime import date, datetime
+from decimal import Decimal
+
+from ninja import Field, FilterSchema, Schema
+
+from .choices import (
+    ActivityKind,
+    Attention,
+    ContractStatus,
+    ForecastDimension,
+    Origin,
+    ProgramTier,
+    Stage,
+    TestResult,
+)
+
+
+class UserRef(Schema):
+    id: int
+    username: str
+    full_name: str = Field(..., alias="get_full_name")
+
+
+class ClientRef(Schema):
+    id: int
+    legal_name: str
+    territory_id: int | None
+
+
+class OpportunityOut(Schema):
+    id: int
+    title: str
+    client: ClientRef
+    distributor_id: int | None
+    owner: UserRef
+    mentor: UserRef | None
+    kam: UserRef | None
+    product_line_ids: list[int]
+    value: Decimal
+    volume: Decimal
+    currency: str
+    stage: Stage
+    probability: int
+    weighted_value: Decimal
+    stage_entered_at: datetime
+    lost_reason: str
+    expected_close_on: date | None
+    next_step: str
+    next_step_on: date | None
+    attention: list[Attention]
+    origin: Origin
+    source_reference: str
+    closed_on: date | None
+    contract_id: int | None
+    created_at: datetime
+    updated_at: datetime
+
+    @staticmethod
+    def resolve_product_line_ids(obj):
+        return [pl.pk for pl in obj.product_lines.all()]
+
+    @staticmethod
+    def resolve_attention(obj):
+        return obj.attention()
+
+
+class StageChangeOut(Schema):
+    from_stage: str
+    to_stage: Stage
+    changed_by_id: int | None
+    changed_at: datetime
+    note: str
+    days_in_stage: float
+
+
+class StageTimeOut(Schema):
+    stage: Stage
+    days: float
+
+
+class OpportunityDetailOut(OpportunityOut):
+    stage_history: list[StageChangeOut]
+    time_in_stages: list[StageTimeOut]
+
+
+class OpportunityFilter(FilterSchema):
+    q: str | None = Field(None, description="Search in title and client name")
+    stage: Stage | None = None
+    open: bool | None = Field(None, description="Only open stages")
+    distributor_id: int | None = None
+    direct: bool | None = Field(None, description="Only direct (manufacturer-led) deals")
+    territory_id: int | None = Field(None, description="The client's territory")
+    product_line_id: int | None = None
+    owner_id: int | None = None
+    client_id: int | None = None
+    close_month: str | None = Field(None, pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="YYYY-MM")
+    attention: Attention | None = None
+
+
+class OpportunityIn(Schema):
+    title: str = Field(..., min_length=1, max_length=200)
+    client_id: int
+    direct: bool = Field(False, description="Manufacturer-led: no distributor (program office only)")
+    owner_id: int | None = Field(None, description="Defaults to the caller")
+    mentor_id: int | None = None
+    kam_id: int | None = None
+    product_line_ids: list[int] = []
+    value: Decimal = Field(Decimal("0"), ge=0, max_digits=16, decimal_places=2)
+    volume: Decimal = Field(Decimal("0"), ge=0, max_digits=14, decimal_places=2)
+    stage: Stage = Stage.DISCUSSION
+    expected_close_on: date | None = None
+    next_step: str = Field("", max_length=250)
+    next_step_on: date | None = None
+    origin: Origin = Origin.MANUAL
+    source_reference: str = Field("", max_length=120)
+
+
+class OpportunityPatch(Schema):
+    title: str | None = Field(None, min_length=1, max_length=200)
+    owner_id: int | None = None
+    mentor_id: int | None = None
+    kam_id: int | None = None
+    product_line_ids: list[int] | None = None
+    value: Decimal | None = Field(None, ge=0, max_digits=16, decimal_places=2)
+    volume: Decimal | None = Field(None, ge=0, max_digits=14, decimal_places=2)
+    expected_close_on: date | None = None
+    next_step: str | None = Field(None, max_length=250)
+    next_step_on: date | None = None
+    source_reference: str | None = Field(None, max_length=120)
+
+
+class MoveIn(Schema):
+    stage: Stage
+    lost_reason: str | None = Field(None, max_length=2000)
+    note: str = Field("", max_length=300)
+    contract_starts_on: date | None = Field(None, description="Won only: contract start (default today)")
+    contract_ends_on: date | None = Field(None, description="Won only: contract end (default one year)")
+    tier: ProgramTier | None = Field(None, description="Won only: corporate program tier")
+
+
+class ActivityOut(Schema):
+    id: int
+    opportunity_id: int
+    kind: ActivityKind
+    subject: str
+    occurred_on: date
+    outcome: str
+    stakeholder_ids: list[int]
+    participant_ids: list[int]
+    product_test_id: int | None
+    created_by_id: int | None
+    created_at: datetime
+
+    @staticmethod
+    def resolve_stakeholder_ids(obj):
+        return [s.pk for s in obj.stakeholders.all()]
+
+    @staticmethod
+    def resolve_participant_ids(obj):
+        return [u.pk for u in obj.participants.all()]
+
+
+class ActivityIn(Schema):
+    kind: ActivityKind = ActivityKind.MEETING
+    subject: str = Field(..., min_length=1, max_length=200)
+    occurred_on: date
+    outcome: str = Field("", max_length=5000)
+    stakeholder_ids: list[int] = []
+    participant_ids: list[int] = []
+    product_test_id: int | None = None
+
+
+class ActivityPatch(Schema):
+    kind: ActivityKind | None = None
+    subject: str | None = Field(None, min_length=1, max_length=200)
+    occurred_on: date | None = None
+    outcome: str | None = Field(None, max_length=5000)
+    stakeholder_ids: list[int] | None = None
+    participant_ids: list[int] | None = None
+
+
+class ProductTestOut(Schema):
+    id: int
+    opportunity_id: int
+    title: str
+    plan: str
+    samples: str
+    starts_on: date
+    ends_on: date | None
+    success_criteria: str
+    signoff_stakeholder_ids: list[int]
+    result: TestResult
+    result_notes: str
+    decided_on: date | None
+    contract_id: int | None
+
+    @staticmethod
+    def resolve_signoff_stakeholder_ids(obj):
+        return [s.pk for s in obj.signoff_stakeholders.all()]
+
+
+class ProductTestIn(Schema):
+    title: str = Field(..., min_length=1, max_length=200)
+    plan: str = Field("", max_length=5000)
+    samples: str = Field("", max_length=5000)
+    starts_on: date
+    ends_on: date | None = None
+    success_criteria: str = Field(..., min_length=1, max_length=5000)
+    signoff_stakeholder_ids: list[int] = []
+
+
+class ProductTestPatch(Schema):
+    title: str | None = Field(None, min_length=1, max_length=200)
+    plan: str | None = Field(None, max_length=5000)
+    samples: str | None = Field(None, max_length=5000)
+    starts_on: date | None = None
+    ends_on: date | None = None
+    success_criteria: str | None = Field(None, min_length=1, max_length=5000)
+    signoff_stakeholder_ids: list[int] | None = None
+    result: TestResult | None = None
+    result_notes: str | None = Field(None, max_length=5000)
+    decided_on: date | None = None
+
+
+class ContractOut(Schema):
+    id: int
+    client: ClientRef
+    distributor_id: int | None
+    owner_id: int | None
+    starts_on: date
+    ends_on: date
+    renewal_on: date | None
+    volume_commitment: Decimal
+    value: Decimal
+    tier: str
+    status: ContractStatus
+    notes: str
+    days_left: int
+
+    @staticmethod
+    def resolve_days_left(obj):
+        return obj.days_left()
+
+
+class ContractFilter(FilterSchema):
+    expiring_within: int | None = Field(None, ge=0, le=3650, description="Active contracts ending within N days")
+    status: ContractStatus | None = None
+    distributor_id: int | None = None
+    client_id: int | None = None
+
+
+class ContractPatch(Schema):
+    status: ContractStatus | None = None
+    tier: ProgramTier | None = None
+    ends_on: date | None = None
+    renewal_on: date | None = None
+    volume_commitment: Decimal | None = Field(None, ge=0, max_digits=14, decimal_places=2)
+    notes: str | None = Field(None, max_length=5000)
+
+
+class ForecastFilter(Schema):
+    by: ForecastDimension = ForecastDimension.MONTH
+    from_month: str | None = Field(None, pattern=r"^\d{4}-(0[1-9]|1[0-2])$")
+    to_month: str | None = Field(None, pattern=r"^\d{4}-(0[1-9]|1[0-2])$")
+    distributor_id: int | None = None
+    territory_id: int | None = None
+    product_line_id: int | None = None
+    owner_id: int | None = None
+
+
+class ForecastRowOut(Schema):
+    key: str
+    label: str
+    open_count: int
+    pipeline: Decimal
+    weighted: Decimal
+    won_count: int
+    won: Decimal
+
+
+class ForecastOut(Schema):
+    by: ForecastDimension
+    rows: list[ForecastRowOut]
+    totals: ForecastRowOut

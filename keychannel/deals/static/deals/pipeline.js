@@ -1,0 +1,67 @@
+/* Kanban drag: SortableJS moves the card, HTMX posts the move to the same service as the form.
+   A refused move snaps the card back to where it was and shows the reason. */
+(function () {
+  "use strict";
+  var config = document.getElementById("kc-board-config");
+  var errorBox = document.getElementById("board-error");
+
+  function showError(text) {
+    errorBox.textContent = text || config.dataset.failed;
+    errorBox.classList.remove("d-none");
+  }
+
+  function snapBack(item) {
+    var from = item._kcFrom;
+    if (!from) return;
+    var ref = from.children[item._kcIndex] || null;
+    from.insertBefore(item, ref);
+  }
+
+  function refreshBoard() {
+    var board = document.getElementById("kc-board");
+    htmx.ajax("GET", board.dataset.boardUrl + window.location.search, {target: "#kc-board", swap: "outerHTML"});
+  }
+
+  function onEnd(evt) {
+    var item = evt.item;
+    if (evt.from === evt.to) return;
+    var stage = evt.to.dataset.stage;
+    item._kcFrom = evt.from;
+    item._kcIndex = evt.oldIndex;
+    var values = {stage: stage};
+    if (stage === "lost") {
+      var reason = window.prompt(config.dataset.lostPrompt);
+      if (reason === null) { snapBack(item); return; }
+      values.lost_reason = reason;
+    }
+    errorBox.classList.add("d-none");
+    item.classList.add("opacity-50");
+    htmx.ajax("POST", item.dataset.moveUrl, {
+      source: item, target: item, swap: "outerHTML", values: values,
+      headers: {"X-CSRFToken": config.dataset.csrf}
+    });
+  }
+
+  document.body.addEventListener("htmx:responseError", function (evt) {
+    var item = evt.detail.elt;
+    if (!item || !item.classList || !item.classList.contains("kc-card")) return;
+    item.classList.remove("opacity-50");
+    snapBack(item);
+    showError(evt.detail.xhr.responseText);
+  });
+  document.body.addEventListener("htmx:afterRequest", function (evt) {
+    var item = evt.detail.elt;
+    if (evt.detail.successful && item && item.classList && item.classList.contains("kc-card")) refreshBoard();
+  });
+
+  htmx.onLoad(function (root) {
+    var zones = (root.querySelectorAll ? root : document).querySelectorAll(".kc-dropzone");
+    zones.forEach(function (zone) {
+      if (zone._kcSortable) return;
+      zone._kcSortable = Sortable.create(zone, {
+        group: "pipeline", animation: 120, forceFallback: true, fallbackTolerance: 3,
+        filter: "a", preventOnFilter: false, onEnd: onEnd
+      });
+    });
+  });
+})();

@@ -1,0 +1,412 @@
+"""Pages of the deals app: pipeline (table and kanban), deal page, activities, product tests, contracts, forecast."""
+
+import csv
+import io
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from keychannel.core.partials import is_htmx, render_partial
+from keychannel.core.policies import can, require
+from keychannel.core.tables import Column, Filter, Table
+
+from . import selectors, services
+from .choices import ContractStatus, ForecastDimension, Stage
+from .forms import (
+    ActivityForm,
+    ContractForm,
+    MoveForm,
+    OpportunityCreateForm,
+    OpportunityForm,
+    ProductTestForm,
+)
+from .tables import filter_choices, pipeline_filters, pipeline_table
+
+FILTER_NAMES = ("q", "stage", "distributor_id", "territory_id", "product_line_id", "owner_id", "close_month",
+                "attention")
+
+
+def _error_text(exc: ValidationError) -> str:
+    if hasattr(exc, "error_dict"):
+        return " ".join(" ".join(m for e in errors for m in e.messages) for errors in exc.error_dict.values())
+    return " ".join(exc.messages)
+
+
+def _add_errors(form, exc: ValidationError):
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc)
+
+
+def opportunity_list(request):
+    principal = request.principal
+    table = pipeline_table(principal).build(request, selectors.opportunity_list(principal=principal))
+    return render_partial(
+        request, "deals/opportunity_list.html",
+        {"table": table, "can_create": can(principal, "deals.opportunity.create"),
+         "breadcrumbs": [(_("Deals"), "")]},
+        partial="includes/table.html",
+    )
+
+
+def pipeline(request):
+    principal = request.principal
+    filters = {name: request.GET.get(name, "") for name in FILTER_NAMES}
+    flts = pipeline_filters(principal)
+    valid = {f.name: {c[0] for c in f.choices} for f in flts}
+    active = {k: v for k, v in filters.items() if v and (k == "q" or v in valid.get(k, ()))}
+    columns = selectors.pipeline_board(principal=principal, filters=active)
+    return render_partial(
+        request, "deals/pipeline.html",
+        {"columns": columns, "filters": flts, "active": active, "query": request.GET.urlencode(),
+         "can_create": can(principal, "deals.opportunity.create"), "breadcrumbs": [(_("Pipeline"), "")]},
+        partial="deals/includes/board.html",
+    )
+
+
+def _detail_context(request, opportunity, move_form=None):
+    principal = request.principal
+    analysis = None
+    try:
+        from keychannel.clients.selectors import buying_centre_analysis
+    except ImportError:  # the clients app has not published its analysis yet
+        buying_centre_analysis = None
+    stakeholders = list(opportunity.client.stakeholders.all())
+    if buying_centre_analysis is not None:
+        analysis = buying_centre_analysis(client=opportunity.client, stakeholders=stakeholders)
+    return {
+        "opportunity": opportunity,
+        "can_edit": can(principal, "deals.opportunity.change", opportunity),
+        "move_form": move_form or MoveForm(initial={"stage": opportunity.stage}),
+        "history": selectors.stage_history(opportunity=opportunity),
+        "time_in_stages": selectors.time_in_stages(opportunity=opportunity),
+        "activities": selectors.activity_list(principal=principal, opportunity=opportunity),
+        "product_tests": selectors.product_test_list(principal=principal, opportunity=opportunity),
+        "stakeholders": stakeholders,
+        "analysis": analysis,
+        "today": timezone.localdate(),
+        "breadcrumbs": [(_("Deals"), "deals:opportunity_list"), (opportunity.title, "")],
+    }
+
+
+def opportunity_detail(request, pk):
+    opportunity = selectors.opportunity_get(principal=request.principal, pk=pk)
+    return render(request, "deals/opportunity_detail.html", _detail_context(request, opportunity))
+
+
+@require_http_methods(["GET", "POST"])
+def opportunity_create(request):
+    principal = request.principal
+    require(principal, "deals.opportunity.create")
+    form = OpportunityCreateForm(request.POST or None, principal=principal,
+                                 can_create_direct=can(principal, "deals.opportunity.create_direct"))
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        client = data.pop("client")
+        direct = data.pop("direct", False)
+        if data.get("owner") is None:
+            data["owner"] = principal.user
+        try:
+            opportunity = services.opportunity_create(
+                principal=principal, client=client, distributor=None if direct else client.distributor, **data
+            )
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, _("Deal opened."))
+            return redirect(opportunity)
+    elif request.method == "GET":
+        form.initial.setdefault("owner", principal.user.pk)
+        if client_id := request.GET.get("client"):
+            form.initial["client"] = client_id
+    return render(request, "deals/opportunity_form.html", {
+        "form": form, "title": _("New deal"),
+        "breadcrumbs": [(_("Deals"), "deals:opportunity_list"), (_("New deal"), "")],
+    })
+
+
+@require_http_methods(["GET", "POST"])
+def opportunity_update(request, pk):
+    principal = request.principal
+    opportunity = selectors.opportunity_get(principal=principal, pk=pk)
+    require(principal, "deals.opportunity.change", opportunity)
+    form = OpportunityForm(request.POST or None, instance=opportunity, principal=principal,
+                           can_reassign=can(principal, "deals.opportunity.reassign", opportunity))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.opportunity_update(principal=principal, opportunity=opportunity, **form.cleaned_data)
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, _("Deal saved."))
+            return redirect(opportunity)
+    return render(request, "deals/opportunity_form.html", {
+        "form": form, "title": _("Edit deal"), "opportunity": opportunity,
+        "breadcrumbs": [(_("Deals"), "deals:opportunity_list"), (opportunity.title, opportunity.get_absolute_url()),
+                        (_("Edit"), "")],
+    })
+
+
+@require_POST
+def opportunity_move(request, pk):
+    """The one page endpoint for stage moves: the deal page's form and the kanban drag (HTMX) both post here."""
+    principal = request.principal
+    opportunity = selectors.opportunity_get(principal=principal, pk=pk)
+    require(principal, "deals.opportunity.change", opportunity)
+    form = MoveForm(request.POST)
+    error = None
+    if form.is_valid():
+        try:
+            opportunity = services.opportunity_move(
+                principal=principal, opportunity=opportunity, stage=form.cleaned_data["stage"],
+                lost_reason=form.cleaned_data["lost_reason"],
+            )
+        except ValidationError as exc:
+            error = exc
+            _add_errors(form, exc)
+    else:
+        error = ValidationError(form.errors.get("stage") or _("Choose a stage from the list."))
+    if is_htmx(request):
+        if error is not None:
+            return HttpResponse(_error_text(error), status=422, content_type="text/plain; charset=utf-8")
+        opportunity = selectors.opportunity_get(principal=principal, pk=pk)
+        return render(request, "deals/includes/card.html", {"card": opportunity, "today": timezone.localdate()})
+    if error is not None:
+        opportunity = selectors.opportunity_get(principal=principal, pk=pk)
+        return render(request, "deals/opportunity_detail.html", _detail_context(request, opportunity, form),
+                      status=422)
+    messages.success(request, _("Deal moved to %(stage)s.") % {"stage": opportunity.get_stage_display()})
+    return redirect(opportunity)
+
+
+@require_http_methods(["GET", "POST"])
+def activity_create(request, pk):
+    principal = request.principal
+    opportunity = selectors.opportunity_get(principal=principal, pk=pk)
+    require(principal, "deals.opportunity.change", opportunity)
+    form = ActivityForm(request.POST or None, opportunity=opportunity, principal=principal,
+                        initial={"occurred_on": timezone.localdate(), "kind": request.GET.get("kind", "meeting")})
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        try:
+            services.activity_log(principal=principal, opportunity=opportunity, **data)
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, _("Activity logged."))
+            return redirect(opportunity.get_absolute_url() + "#tab-activities")
+    return render(request, "deals/simple_form.html", {
+        "form": form, "title": _("Log an activity"), "cancel_url": opportunity.get_absolute_url(),
+        "breadcrumbs": [(_("Deals"), "deals:opportunity_list"), (opportunity.title, opportunity.get_absolute_url()),
+                        (_("Log an activity"), "")],
+    })
+
+
+@require_http_methods(["GET", "POST"])
+def producttest_create(request, pk):
+    principal = request.principal
+    opportunity = selectors.opportunity_get(principal=principal, pk=pk)
+    require(principal, "deals.opportunity.change", opportunity)
+    form = ProductTestForm(request.POST or None, opportunity=opportunity,
+                           initial={"starts_on": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        try:
+            services.product_test_create(principal=principal, opportunity=opportunity, **data)
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, _("Product test planned."))
+            return redirect(opportunity.get_absolute_url() + "#tab-tests")
+    return render(request, "deals/simple_form.html", {
+        "form": form, "title": _("Plan a product test"), "cancel_url": opportunity.get_absolute_url(),
+        "breadcrumbs": [(_("Deals"), "deals:opportunity_list"), (opportunity.title, opportunity.get_absolute_url()),
+                        (_("Plan a product test"), "")],
+    })
+
+
+@require_http_methods(["GET", "POST"])
+def producttest_update(request, pk):
+    principal = request.principal
+    test = selectors.product_test_get(principal=principal, pk=pk)
+    opportunity = test.opportunity
+    require(principal, "deals.opportunity.change", opportunity)
+    form = ProductTestForm(request.POST or None, instance=test, opportunity=opportunity)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.product_test_update(principal=principal, product_test=selectors.product_test_get(
+                principal=principal, pk=pk), **form.cleaned_data)
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, _("Product test saved."))
+            return redirect(opportunity.get_absolute_url() + "#tab-tests")
+    return render(request, "deals/simple_form.html", {
+        "form": form, "title": _("Product test: %(title)s") % {"title": test.title},
+        "cancel_url": opportunity.get_absolute_url(),
+        "breadcrumbs": [(_("Deals"), "deals:opportunity_list"), (opportunity.title, opportunity.get_absolute_url()),
+                        (test.title, "")],
+    })
+
+
+def _contract_table(principal):
+    choices = filter_choices(principal)
+    return Table(
+        columns=[
+            Column("client.legal_name", _("Client"), sort="client__legal_name", link=True),
+            Column("distributor_display", _("Distributor"), sort="distributor__code"),
+            Column("starts_on", _("Starts"), sort="starts_on"),
+            Column("ends_on", _("Ends"), sort="ends_on"),
+            Column("renewal_on", _("Renewal"), sort="renewal_on"),
+            Column("volume_commitment", _("Volume commitment"), sort="volume_commitment"),
+            Column("value", _("Value (RON)"), sort="value"),
+            Column("get_tier_display", _("Tier"), sort="tier", badge=True),
+            Column("get_status_display", _("Status"), sort="status", badge=True),
+            Column("owner.get_full_name", _("Owner")),
+        ],
+        search_fields=["client__legal_name"],
+        filters=[
+            Filter("status", _("Status"), ContractStatus.choices, "status"),
+            Filter("distributor_id", _("Distributor"), [c for c in choices["distributor_id"] if c[0] != "direct"],
+                   "distributor_id"),
+        ],
+        default_sort="ends_on",
+    )
+
+
+EXPIRY_WINDOWS = (30, 60, 90, 180)
+
+
+def contract_list(request):
+    principal = request.principal
+    qs = selectors.contract_list(principal=principal)
+    days = request.GET.get("expiring_within", "")
+    if days.isdigit() and int(days) in EXPIRY_WINDOWS:
+        qs = qs.expiring_within(int(days))
+    else:
+        days = ""
+    table = _contract_table(principal).build(request, qs)
+    return render_partial(request, "deals/contract_list.html", {
+        "table": table, "expiring_within": days, "windows": EXPIRY_WINDOWS,
+        "breadcrumbs": [(_("Corporate contracts"), "")],
+    }, partial="includes/table.html")
+
+
+def contract_detail(request, pk):
+    principal = request.principal
+    contract = selectors.contract_get(principal=principal, pk=pk)
+    return render(request, "deals/contract_detail.html", {
+        "contract": contract,
+        "opportunities": contract.opportunities.visible_to(principal).select_related("owner"),
+        "product_tests": contract.product_tests.select_related("opportunity"),
+        "can_edit": can(principal, "deals.contract.change", contract),
+        "today": timezone.localdate(),
+        "breadcrumbs": [(_("Corporate contracts"), "deals:contract_list"), (str(contract.client), "")],
+    })
+
+
+@require_http_methods(["GET", "POST"])
+def contract_update(request, pk):
+    principal = request.principal
+    contract = selectors.contract_get(principal=principal, pk=pk)
+    require(principal, "deals.contract.change", contract)
+    form = ContractForm(request.POST or None, instance=contract)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.contract_update(principal=principal, contract=selectors.contract_get(principal=principal, pk=pk),
+                                     **form.cleaned_data)
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, _("Contract saved."))
+            return redirect(contract)
+    return render(request, "deals/simple_form.html", {
+        "form": form, "title": _("Edit contract"), "cancel_url": contract.get_absolute_url(),
+        "breadcrumbs": [(_("Corporate contracts"), "deals:contract_list"), (str(contract.client),
+                        contract.get_absolute_url()), (_("Edit"), "")],
+    })
+
+
+FORECAST_FILTERS = ("from_month", "to_month", "distributor_id", "territory_id", "product_line_id", "owner_id")
+
+
+def _forecast_request(request):
+    principal = request.principal
+    by = request.GET.get("by", ForecastDimension.MONTH)
+    if by not in ForecastDimension.values:
+        by = ForecastDimension.MONTH
+    choices = filter_choices(principal)
+    month_values = {c[0] for c in choices["close_month"]}
+    valid = {"from_month": month_values, "to_month": month_values, "distributor_id": {c[0] for c in choices["distributor_id"]},
+             "territory_id": {c[0] for c in choices["territory_id"]},
+             "product_line_id": {c[0] for c in choices["product_line_id"]}, "owner_id": {c[0] for c in choices["owner_id"]}}
+    filters = {k: request.GET[k] for k in FORECAST_FILTERS if request.GET.get(k) in valid[k]}
+    rows = selectors.forecast(principal=principal, dimension=by, filters=filters)
+    return by, filters, rows, choices
+
+
+def forecast(request):
+    by, filters, rows, choices = _forecast_request(request)
+    chart = {
+        "labels": [r["label"] for r in rows],
+        "weighted": [float(r["weighted"]) for r in rows],
+        "won": [float(r["won"]) for r in rows],
+        "pipeline": [float(r["pipeline"]) for r in rows],
+        "series": {"weighted": _("Weighted pipeline"), "won": _("Won"), "pipeline": _("Open pipeline")},
+    }
+    return render(request, "deals/forecast.html", {
+        "by": by, "dimensions": ForecastDimension.choices, "filters": filters, "choices": choices, "rows": rows,
+        "totals": selectors.forecast_totals(rows), "chart": chart, "query": request.GET.urlencode(),
+        "stage_settings": selectors.stage_settings(), "stages": Stage.choices,
+        "breadcrumbs": [(_("Forecast"), "")],
+    })
+
+
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(value):
+    """Spreadsheet formula injection: a text cell that starts like a formula is prefixed with a quote."""
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+@require_GET
+def forecast_export(request):
+    by, _filters, rows, _choices = _forecast_request(request)
+    fmt = request.GET.get("format", "csv")
+    header = [str(ForecastDimension(by).label), _("Open deals"), _("Open pipeline (RON)"), _("Weighted pipeline (RON)"),
+              _("Won deals"), _("Won (RON)")]
+    body = [[neutralise(r["label"]), r["open_count"], r["pipeline"], r["weighted"], r["won_count"], r["won"]]
+            for r in rows]
+    stamp = timezone.localdate().isoformat()
+    if fmt == "xlsx":
+        from openpyxl import Workbook
+
+        workbook = Workbook()
+        sheet = workbook.active
+        sheet.title = _("Forecast")[:31]
+        sheet.append([neutralise(str(h)) for h in header])
+        for row in body:
+            sheet.append([float(v) if not isinstance(v, (str, int)) else v for v in row])
+        buffer = io.BytesIO()
+        workbook.save(buffer)
+        response = HttpResponse(
+            buffer.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        response["Content-Disposition"] = f'attachment; filename="forecast-{by}-{stamp}.xlsx"'
+        return response
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([str(h) for h in header])
+    writer.writerows(body)
+    response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="forecast-{by}-{stamp}.csv"'
+    return response
