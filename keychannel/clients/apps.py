@@ -8,4 +8,11 @@ class ClientsConfig(AppConfig):
     verbose_name = _("Clients")
 
     def ready(self):
+        from keychannel.core.navigation import register_home_figure, register_nav
+
         from . import policies  # noqa: F401  (registers write rules)
+        from .selectors import client_count
+
+        register_nav(_("Clients"), "clients:client_list", icon="briefcase", order=20)
+        register_nav(_("Clients at risk"), "clients:at_risk", icon="exclamation-triangle", order=21)
+        register_home_figure(_("Clients you can see"), client_count, url_name="clients:client_list", order=20)

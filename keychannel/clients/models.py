@@ -14,9 +14,9 @@ from keychannel.core.scoping import DistributorScopedQuerySet
 from .choices import (
     ActionStatus,
     BuyingRole,
+    ClientStatus,
     CompetitorPosition,
     ObjectiveStatus,
-    ClientStatus,
     RelationshipLevel,
     RevenueBand,
     StakeholderLevel,
@@ -114,6 +114,10 @@ class CorporateClient(TimeStampedModel):
     def is_direct(self) -> bool:
         return self.distributor_id is None
 
+    @property
+    def key_account_label(self) -> str:
+        return str(_("Key account")) if self.is_key_account else ""
+
     def refresh_derived_fields(self) -> None:
         self.tax_id = normalize_tax_id(self.tax_id)
         self.code = (self.code or "").strip()
@@ -193,6 +197,10 @@ class Stakeholder(TimeStampedModel):
 
     def has_role(self, role: str) -> bool:
         return role in (self.buying_roles or [])
+
+    def buying_role_items(self) -> list[tuple[str, str]]:
+        labels = dict(BuyingRole.choices)
+        return [(r, str(labels.get(r, r))) for r in self.buying_roles or []]
 
     def get_buying_roles_display(self) -> list[str]:
         labels = dict(BuyingRole.choices)

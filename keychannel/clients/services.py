@@ -13,7 +13,6 @@ from keychannel.core.errors import ConflictError
 from keychannel.core.policies import can, require
 
 from .choices import BuyingRole
-
 from .models import (
     AccountAction,
     AccountCompetitor,

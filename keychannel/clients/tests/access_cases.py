@@ -126,6 +126,56 @@ ROUTES = [
     Route(api=f"DELETE {API}/stakeholder-links/{{link_id}}", params=link_api, expect=writes(204, anon=anon_api())),
 ]
 
-PAGE_ROUTES: list = []
+
+def _plan_item(w, side):
+    from keychannel.clients.models import AccountObjective, AccountPlan
+
+    def make():
+        plan, _ = AccountPlan.objects.get_or_create(client=_client(w, side))
+        return AccountObjective.objects.create(plan=plan, title="Win the 2027 frame contract")
+
+    item = w.once(f"objective-{side}", make)
+    return {"pk": item.plan.client_id, "kind": "objective", "item_pk": item.pk}
+
+
+def plan_kind(w, side):
+    return {"pk": _client(w, side).pk, "kind": "objective"}
+
+
+# Page writes answer a plain (non-HTMX) POST with a redirect.
+PAGE_ROUTES = [
+    Route(name="clients:client_list", expect=expect(200, **anon_page())),
+    Route(name="clients:at_risk", expect=expect(200, **anon_page())),
+    Route(name="clients:duplicate_check", expect=expect(200, **anon_page())),
+    Route(name="clients:client_create", expect=expect(200, executive=403, **anon_page())),
+    Route(name="clients:client_detail", params=client_page, expect=reads(**anon_page())),
+    Route(name="clients:client_update", params=client_page,
+          expect=writes(200, sales=False, anon=anon_page())),
+    Route(name="clients:client_delete", params=client_page,
+          expect=writes(200, sales=False, reach=False, anon=anon_page())),
+    Route(name="clients:client_merge", params=client_page,
+          expect=writes(200, sales=False, reach=False, head=False, anon=anon_page())),
+    Route(name="clients:stakeholder_create", method="POST", params=client_page,
+          body=lambda w, s: {"new-full_name": "Ion Pop", "new-level": "director", "new-influence": 3, "new-attitude": 0},
+          expect=writes(302, anon=anon_page())),
+    Route(name="clients:link_create", method="POST", params=client_page,
+          body=lambda w, s: {"source": _stakeholder(w, s, "a").pk, "target": _stakeholder(w, s, "b").pk,
+                             "kind": "influences"},
+          expect=writes(302, anon=anon_page())),
+    Route(name="clients:stakeholder_row", params=stakeholder_page, expect=reads(**anon_page())),
+    Route(name="clients:stakeholder_edit", params=stakeholder_page, expect=writes(200, anon=anon_page())),
+    Route(name="clients:stakeholder_delete", method="POST", params=stakeholder_page, expect=writes(302, anon=anon_page())),
+    Route(name="clients:contact_add", method="POST", params=stakeholder_page,
+          body=lambda w, s: {"user": w.user("mentor").pk, "current_level": "acquainted", "desired_level": "trusted"},
+          expect=writes(302, anon=anon_page())),
+    Route(name="clients:contact_delete", method="POST", params=contact_page, expect=writes(302, anon=anon_page())),
+    Route(name="clients:link_delete", method="POST", params=link_page, expect=writes(302, anon=anon_page())),
+    Route(name="clients:account_plan", params=client_page, expect=reads(**anon_page())),
+    Route(name="clients:account_plan_print", params=client_page, expect=reads(**anon_page())),
+    Route(name="clients:account_plan_item_add", method="POST", params=plan_kind,
+          body=lambda w, s: {"objective-title": "Pilot in plant 2", "objective-status": "open"},
+          note="dist_sales reads the plan only", expect=writes(302, sales=False, anon=anon_page())),
+    Route(name="clients:account_plan_item_delete", method="POST", params=_plan_item,
+          expect=writes(302, sales=False, anon=anon_page())),
+]
 ROUTES += PAGE_ROUTES
-_unused = (anon_page, client_page, stakeholder_page, contact_page, link_page)

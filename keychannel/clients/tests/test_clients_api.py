@@ -1,4 +1,5 @@
 import pytest
+from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -142,7 +143,7 @@ def test_merge_repoints_everything_and_keeps_history(world, api_as):
 
 def test_make_direct_takes_client_out_of_scope(world):
     client = ClientFactory(distributor=world.own)
-    with pytest.raises(Exception):
+    with pytest.raises(PermissionDenied):
         services.client_make_direct(principal=world.principal("dist_head"), client=client, reason="x")
     services.client_make_direct(principal=world.principal("program_manager"), client=client, reason="conflict 7")
     client.refresh_from_db()

@@ -1,0 +1,142 @@
+import json
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from keychannel.clients.models import AccountObjective, CorporateClient, Stakeholder
+from keychannel.clients.tests.factories import ClientFactory, ContactFactory, StakeholderFactory
+
+pytestmark = pytest.mark.django_db
+HX = {"HTTP_HX_REQUEST": "true"}
+
+
+def test_salesperson_creates_client_with_duplicate_warnings(world, login):
+    mine = ClientFactory(legal_name="Carpați Mobila S.R.L.", tax_id="2220001", distributor=world.own, city="Dej")
+    ClientFactory(legal_name="Hidden Foods Company SRL", tax_id="2220002", distributor=world.other)
+    page = login(world.user("dist_sales"))
+    # As they type: the own-book match with its details, the other book's without any.
+    own = page.get(reverse("clients:duplicate_check"), {"legal_name": "carpati mobila"}, **HX).content.decode()
+    assert "Carpați Mobila S.R.L." in own and "2220001" in own and world.own.legal_name in own
+    other = page.get(reverse("clients:duplicate_check"), {"legal_name": "Hidden Foods Co"}, **HX).content.decode()
+    assert "already served in the network" in other
+    assert "Hidden" not in other.replace("Hidden Foods Co", "") and "2220002" not in other
+    # Saving: stopped at a confirm step, nothing created, what was typed kept.
+    url = reverse("clients:client_create")
+    data = {"legal_name": "Carpati Mobila SA", "tax_id": "", "status": "prospect", "potential_annual_volume": "1000"}
+    response = page.post(url, data)
+    assert response.status_code == 200 and CorporateClient.objects.count() == 2
+    html = response.content.decode()
+    assert "Carpați Mobila S.R.L." in html and 'name="confirm_not_duplicate"' in html and 'value="Carpati Mobila SA"' in html
+    response = page.post(url, {**data, "confirm_step": "1", "confirm_not_duplicate": "on"})
+    assert response.status_code == 302
+    created = CorporateClient.objects.get(legal_name="Carpati Mobila SA")
+    assert created.distributor == world.own and created.created_by == world.user("dist_sales")
+    # Bad input: form errors and nothing changed.
+    bad = page.post(url, {**data, "legal_name": "", "potential_annual_volume": "-1"})
+    assert bad.status_code == 200 and b"invalid-feedback" in bad.content and CorporateClient.objects.count() == 3
+    assert mine.pk
+
+
+def test_same_tax_id_cannot_be_confirmed(world, login):
+    ClientFactory(legal_name="Whatever SRL", tax_id="6660001", distributor=world.other)
+    page = login(world.user("dist_head"))
+    data = {"legal_name": "Totally New SRL", "tax_id": "RO6660001", "status": "prospect",
+            "potential_annual_volume": "0", "confirm_step": "1", "confirm_not_duplicate": "on"}
+    response = page.post(reverse("clients:client_create"), data)
+    assert response.status_code == 200 and CorporateClient.objects.count() == 1
+    assert "Whatever" not in response.content.decode() and 'name="confirm_not_duplicate"' not in response.content.decode()
+
+
+def test_list_page_query_count_is_constant_and_search_normalises(world, login):
+    page = login(world.user("admin"))
+
+    def count(params):
+        with CaptureQueriesContext(connection) as ctx:
+            assert page.get(reverse("clients:client_list"), params).status_code == 200
+        return len(ctx.captured_queries)
+
+    ClientFactory(legal_name="Ştefan Oţel S.A.", distributor=world.own)
+    small = (count({}), count({"q": "stefan otel srl"}), count({"status": "prospect", "sort": "-risk_flag_count"}))
+    for i in range(30):
+        ClientFactory(distributor=world.own if i % 2 else world.other, territory=world.territory)
+    large = (count({}), count({"q": "stefan otel srl"}), count({"status": "prospect", "sort": "-risk_flag_count"}))
+    assert small == large
+    found = page.get(reverse("clients:client_list"), {"q": "stefan otel srl"}).content.decode()
+    assert "Ştefan Oţel S.A." in found and "Client 3 " not in found
+
+
+def test_inline_stakeholder_editing(world, login):
+    client = ClientFactory(distributor=world.own, is_key_account=True)
+    boss = StakeholderFactory(client=client, full_name="Maria Boss", level="executive")
+    page = login(world.user("dist_sales"))
+    edit = page.get(reverse("clients:stakeholder_edit", args=[boss.pk]), **HX)
+    assert edit.status_code == 200 and b'name="s%d-full_name"' % boss.pk in edit.content
+    bad = page.post(reverse("clients:stakeholder_edit", args=[boss.pk]),
+                    {f"s{boss.pk}-full_name": "Maria Boss", f"s{boss.pk}-level": "executive",
+                     f"s{boss.pk}-influence": "9", f"s{boss.pk}-attitude": "0"}, **HX)
+    assert bad.status_code == 200 and b"invalid-feedback" in bad.content
+    boss.refresh_from_db()
+    assert boss.influence == 3
+    ok = page.post(reverse("clients:stakeholder_edit", args=[boss.pk]),
+                   {f"s{boss.pk}-full_name": "Maria Boss", f"s{boss.pk}-level": "executive",
+                    f"s{boss.pk}-influence": "5", f"s{boss.pk}-attitude": "2",
+                    f"s{boss.pk}-buying_roles": ["decision_maker", "champion"]}, **HX)
+    assert ok.status_code == 200 and ok["HX-Retarget"] == "#buying-centre"
+    boss.refresh_from_db()
+    assert boss.influence == 5 and boss.buying_roles == ["decision_maker", "champion"]
+    added = page.post(reverse("clients:stakeholder_create", args=[client.pk]),
+                      {"new-full_name": "Dan Middle", "new-level": "middle_manager", "new-influence": "4",
+                       "new-attitude": "1", "new-reports_to": boss.pk}, **HX)
+    assert added.status_code == 200 and b"Dan Middle" in added.content
+    dan = Stakeholder.objects.get(full_name="Dan Middle")
+    assert dan.reports_to == boss
+    page.post(reverse("clients:contact_add", args=[dan.pk]),
+              {"user": world.user("dist_sales").pk, "current_level": "trusted", "desired_level": "advocate"}, **HX)
+    assert dan.contacts.get().current_level == "trusted"
+    assert Stakeholder.history.filter(id=boss.pk).count() == 2
+
+
+def test_org_chart_data_is_escaped_and_complete(world, login):
+    client = ClientFactory(distributor=world.own, is_key_account=True)
+    ceo = StakeholderFactory(client=client, full_name="<script>alert(1)</script>", level="executive", influence=5)
+    for i in range(59):
+        StakeholderFactory(client=client, full_name=f"Person {i:02d}", reports_to=ceo, attitude=(i % 5) - 2)
+    ContactFactory(stakeholder=ceo, user=world.user("dist_head"))
+    html = login(world.user("dist_head")).get(reverse("clients:client_detail", args=[client.pk])).content.decode()
+    assert "<script>alert(1)</script>" not in html
+    raw = html.split('<script id="org-chart-data" type="application/json">', 1)[1].split("</script>", 1)[0]
+    chart = json.loads(raw)
+    top = chart["tree"]["children"][0]
+    assert top["name"] == "<script>alert(1)</script>" and len(top["children"]) == 59 and top["known_by"]
+
+
+def test_account_plan_and_print(world, login):
+    client = ClientFactory(distributor=world.own, is_key_account=True)
+    world.own.product_lines.add(world.product_line)
+    page = login(world.user("dist_head"))
+    response = page.post(reverse("clients:account_plan_item_add", args=[client.pk, "objective"]),
+                         {"objective-title": "Frame contract 2027", "objective-status": "open",
+                          "objective-owner": world.user("dist_head").pk, "objective-due_on": "2027-03-31"})
+    assert response.status_code == 302
+    assert AccountObjective.objects.get().owner == world.user("dist_head")
+    page.post(reverse("clients:account_plan", args=[client.pk]), {"ambition": "Sole supplier by 2028"})
+    printed = page.get(reverse("clients:account_plan_print", args=[client.pk])).content.decode()
+    assert "Frame contract 2027" in printed and "Sole supplier by 2028" in printed and world.product_line.name in printed
+    assert "@media print" in printed
+    sales = login(world.user("dist_sales"))
+    assert sales.get(reverse("clients:account_plan", args=[client.pk])).status_code == 200
+    not_key = ClientFactory(distributor=world.own)
+    assert page.get(reverse("clients:account_plan", args=[not_key.pk])).status_code == 404
+
+
+def test_merge_page(world, login):
+    keep = ClientFactory(legal_name="Delta Grup SRL", distributor=world.own)
+    dup = ClientFactory(legal_name="Delta Grup S.A.", distributor=world.other)
+    StakeholderFactory(client=dup)
+    page = login(world.user("program_manager"))
+    form = page.get(reverse("clients:client_merge", args=[keep.pk])).content.decode()
+    assert "Delta Grup S.A." in form
+    assert page.post(reverse("clients:client_merge", args=[keep.pk]), {"duplicate": dup.pk}).status_code == 302
+    assert keep.stakeholders.count() == 1 and not CorporateClient.objects.filter(pk=dup.pk).exists()

@@ -1,0 +1,465 @@
+"""Pages of the clients app: client book, duplicate check, buying centre (HTMX inline), risk, account plans."""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods, require_POST
+
+from keychannel.core.errors import ConflictError
+from keychannel.core.partials import is_htmx, render_partial
+from keychannel.core.policies import can, require
+from keychannel.core.tables import Column, Filter, Table
+
+from . import selectors, services
+from .choices import ClientStatus, RevenueBand
+from .forms import (
+    PLAN_ITEM_FORMS,
+    AccountPlanForm,
+    ClientForm,
+    ContactForm,
+    LinkForm,
+    MergeForm,
+    StakeholderForm,
+)
+
+YES_NO = [("1", gettext_lazy("Yes")), ("0", gettext_lazy("No"))]
+
+CLIENT_COLUMNS = [
+    Column("legal_name", gettext_lazy("Legal name"), sort="normalized_name", link=True),
+    Column("tax_id", gettext_lazy("Tax id"), sort="tax_id"),
+    Column("distributor.code", gettext_lazy("Distributor"), sort="distributor__code"),
+    Column("territory", gettext_lazy("Territory"), sort="territory__name"),
+    Column("get_status_display", gettext_lazy("Status"), sort="status", badge=True),
+    Column("key_account_label", gettext_lazy("Key account"), sort="is_key_account"),
+    Column("potential_annual_volume", gettext_lazy("Potential (RON)"), sort="potential_annual_volume"),
+    Column("coverage_score", gettext_lazy("Coverage"), sort="coverage_score"),
+    Column("risk_flag_count", gettext_lazy("Risk flags"), sort="risk_flag_count"),
+]
+CLIENT_FILTERS = [
+    Filter("status", gettext_lazy("Status"), ClientStatus.choices, "status"),
+    Filter("key", gettext_lazy("Key account"), YES_NO, "is_key_account"),
+    Filter("revenue_band", gettext_lazy("Revenue"), RevenueBand.choices, "revenue_band"),
+]
+
+
+class _KeyFilter(Filter):
+    def apply(self, qs, value):
+        return qs.filter(is_key_account=value == "1") if value else qs
+
+
+CLIENT_FILTERS[1] = _KeyFilter("key", gettext_lazy("Key account"), YES_NO, "is_key_account")
+CLIENT_TABLE = Table(columns=CLIENT_COLUMNS, filters=CLIENT_FILTERS, default_sort="legal_name")
+RISK_TABLE = Table(columns=CLIENT_COLUMNS, filters=CLIENT_FILTERS[:1], default_sort="coverage_score")
+
+
+def _crumbs(*extra):
+    return [(_("Clients"), "clients:client_list"), *extra]
+
+
+def _searched(request, qs):
+    """The table's search box searches the normalised name and tax id (not a plain icontains)."""
+    return qs.filter(selectors.client_search_filter(request.GET.get("q", "")))
+
+
+def client_list(request):
+    principal = request.principal
+    table = CLIENT_TABLE.build(request, _searched(request, selectors.client_list(principal=principal)))
+    return render_partial(
+        request,
+        "clients/client_list.html",
+        {"table": table, "breadcrumbs": _crumbs(), "can_create": _can_create_any(principal)},
+        partial="includes/table.html",
+    )
+
+
+def at_risk(request):
+    principal = request.principal
+    table = RISK_TABLE.build(request, _searched(request, selectors.clients_at_risk(principal=principal)))
+    return render_partial(
+        request,
+        "clients/at_risk.html",
+        {"table": table, "breadcrumbs": _crumbs((_("At risk"), ""))},
+        partial="includes/table.html",
+    )
+
+
+def _writable_distributors(principal):
+    """Books a manufacturer role may create clients in (None: distributor users get their own)."""
+    from keychannel.network.models import Distributor
+
+    if principal.is_distributor_user:
+        return None
+    ids = [d.pk for d in Distributor.objects.visible_to(principal) if can(principal, "clients.corporateclient.create", d)]
+    return Distributor.objects.filter(pk__in=ids).order_by("code")
+
+
+def _can_create_any(principal):
+    if principal.is_distributor_user:
+        return can(principal, "clients.corporateclient.create", principal.own_distributor_id)
+    return can(principal, "clients.corporateclient.create", None) or _writable_distributors(principal).exists()
+
+
+@require_http_methods(["GET", "POST"])
+def client_create(request):
+    principal = request.principal
+    if not _can_create_any(principal):
+        raise PermissionDenied("clients.corporateclient.create")
+    distributors = _writable_distributors(principal)
+    check = None
+    form = ClientForm(request.POST or None, principal=principal, distributors=distributors,
+                      show_confirm=bool(request.POST.get("confirm_step")))
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        confirm = data.pop("confirm_not_duplicate", False)
+        try:
+            client = services.client_create(principal=principal, confirm_not_duplicate=confirm, **data)
+        except services.DuplicateClientError as exc:
+            check = exc.check
+            form = ClientForm(request.POST, principal=principal, distributors=distributors,
+                              show_confirm=not check.exact)
+            form.is_valid()
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("Client created."))
+            return redirect(client)
+    return render(request, "clients/client_form.html", {
+        "form": form, "check": check, "breadcrumbs": _crumbs((_("New client"), "")), "creating": True,
+    })
+
+
+def duplicate_check(request):
+    """HTMX: the candidates for what is being typed in the client form."""
+    check = selectors.client_find_duplicates(
+        principal=request.principal,
+        legal_name=request.GET.get("legal_name", "")[:200],
+        tax_id=request.GET.get("tax_id", "")[:20],
+        exclude_id=request.GET.get("exclude_id") if (request.GET.get("exclude_id") or "").isdigit() else None,
+    )
+    return render(request, "clients/_duplicates.html", {"check": check})
+
+
+def _buying_centre_context(principal, client):
+    stakeholders = list(selectors.stakeholder_list(principal=principal, client=client))
+    links = list(selectors.stakeholder_links(principal=principal, client=client))
+    analysis = selectors.buying_centre_analysis(client=client, stakeholders=stakeholders)
+    editable = can(principal, "clients.stakeholder.change", client)
+    people = selectors.our_people_for(client) if editable else None
+    return {
+        "client": client,
+        "stakeholders": stakeholders,
+        "links": links,
+        "analysis": analysis,
+        "chart": selectors.org_chart(client=client, stakeholders=stakeholders, links=links),
+        "can_edit_stakeholders": editable,
+        "stakeholder_form": StakeholderForm(client=client, prefix="new") if editable else None,
+        "contact_form": ContactForm(people=people) if editable else None,
+        "link_form": LinkForm(client=client) if editable else None,
+    }
+
+
+def client_detail(request, pk):
+    principal = request.principal
+    client = selectors.client_get(principal=principal, pk=pk)
+    context = _buying_centre_context(principal, client)
+    context.update({
+        "can_edit": can(principal, "clients.corporateclient.change", client),
+        "can_delete": can(principal, "clients.corporateclient.delete", client),
+        "can_merge": can(principal, "clients.corporateclient.merge", client),
+        "merges": selectors.merge_history(principal=principal, client=client),
+        "breadcrumbs": _crumbs((client.legal_name, "")),
+    })
+    return render(request, "clients/client_detail.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def client_update(request, pk):
+    principal = request.principal
+    client = selectors.client_get(principal=principal, pk=pk)
+    require(principal, "clients.corporateclient.change", client)
+    distributors = _writable_distributors(principal) if principal.has_role("admin", "program_manager") else None
+    form = ClientForm(request.POST or None, instance=client, principal=principal, distributors=distributors)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.client_update(principal=principal, client=client, **form.cleaned_data)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("Client saved."))
+            return redirect(client)
+    return render(request, "clients/client_form.html", {
+        "form": form, "client": client, "breadcrumbs": _crumbs((client.legal_name, client.get_absolute_url()), (_("Edit"), "")),
+    })
+
+
+@require_http_methods(["GET", "POST"])
+def client_delete(request, pk):
+    principal = request.principal
+    client = selectors.client_get(principal=principal, pk=pk)
+    require(principal, "clients.corporateclient.delete", client)
+    error = ""
+    if request.method == "POST":
+        try:
+            services.client_delete(principal=principal, client=client)
+        except ConflictError as exc:
+            error = exc.message
+        else:
+            messages.success(request, _("Client deleted."))
+            return redirect("clients:client_list")
+    return render(request, "clients/client_confirm_delete.html", {
+        "client": client, "error": error,
+        "breadcrumbs": _crumbs((client.legal_name, client.get_absolute_url()), (_("Delete"), "")),
+    })
+
+
+@require_http_methods(["GET", "POST"])
+def client_merge(request, pk):
+    principal = request.principal
+    client = selectors.client_get(principal=principal, pk=pk)
+    require(principal, "clients.corporateclient.merge", client)
+    check = selectors.client_find_duplicates(principal=principal, legal_name=client.legal_name, tax_id=client.tax_id,
+                                             exclude_id=client.pk, limit=25)
+    candidate_ids = [c.client_id for c in check.candidates]
+    if request.GET.get("q"):
+        candidate_ids += list(
+            _searched(request, selectors.client_list(principal=principal)).exclude(pk=client.pk).values_list("pk", flat=True)[:25]
+        )
+    candidates = selectors.client_list(principal=principal).filter(pk__in=candidate_ids + [int(request.POST.get("duplicate") or 0)]).exclude(pk=client.pk)
+    form = MergeForm(request.POST or None, candidates=candidates)
+    if request.method == "POST" and form.is_valid():
+        try:
+            record = services.client_merge(principal=principal, survivor=client, duplicate=form.cleaned_data["duplicate"])
+        except (ValidationError, ConflictError) as exc:
+            form.add_error(None, getattr(exc, "message", None) or exc)
+        else:
+            messages.success(request, _("%(name)s was merged into this client.") % {"name": record.merged_legal_name})
+            return redirect(client)
+    return render(request, "clients/client_merge.html", {
+        "client": client, "form": form, "check": check,
+        "breadcrumbs": _crumbs((client.legal_name, client.get_absolute_url()), (_("Merge"), "")),
+    })
+
+
+# ------------------------------------------------------------------------- buying centre (HTMX inline)
+
+
+def _section(request, principal, client, status=200):
+    """The whole buying-centre section (table, links, analysis, chart data), for HTMX swaps."""
+    if not is_htmx(request):
+        return redirect(reverse("clients:client_detail", args=[client.pk]) + "#tab-buying-centre")
+    response = render(request, "clients/_buying_centre.html", _buying_centre_context(principal, client), status=status)
+    response["HX-Retarget"] = "#buying-centre"
+    response["HX-Reswap"] = "outerHTML"
+    return response
+
+
+@require_POST
+def stakeholder_create(request, pk):
+    principal = request.principal
+    client = selectors.client_get(principal=principal, pk=pk)
+    require(principal, "clients.stakeholder.change", client)
+    form = StakeholderForm(request.POST, client=client, prefix="new")
+    if form.is_valid():
+        try:
+            services.stakeholder_create(principal=principal, client=client, **form.cleaned_data)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+    if form.errors:
+        if not is_htmx(request):
+            messages.error(request, _("The person was not added: %(errors)s") % {"errors": form.errors.as_text()})
+            return _section(request, principal, client)
+        context = _buying_centre_context(principal, client)
+        context["stakeholder_form"] = form
+        context["open_new"] = True
+        response = render(request, "clients/_buying_centre.html", context)
+        response["HX-Retarget"] = "#buying-centre"
+        response["HX-Reswap"] = "outerHTML"
+        return response
+    return _section(request, principal, client)
+
+
+def stakeholder_row(request, pk):
+    principal = request.principal
+    stakeholder = selectors.stakeholder_get(principal=principal, pk=pk)
+    context = _buying_centre_context(principal, stakeholder.client)
+    context["s"] = next(s for s in context["stakeholders"] if s.pk == stakeholder.pk)
+    return render(request, "clients/_stakeholder_row.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def stakeholder_edit(request, pk):
+    principal = request.principal
+    stakeholder = selectors.stakeholder_get(principal=principal, pk=pk)
+    client = stakeholder.client
+    require(principal, "clients.stakeholder.change", client)
+    form = StakeholderForm(request.POST or None, instance=stakeholder, client=client, prefix=f"s{pk}")
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.stakeholder_update(principal=principal, stakeholder=stakeholder, **form.cleaned_data)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            return _section(request, principal, client)
+    if request.method == "POST" and not is_htmx(request):
+        messages.error(request, _("Not saved: %(errors)s") % {"errors": form.errors.as_text()})
+        return _section(request, principal, client)
+    return render(request, "clients/_stakeholder_edit_row.html", {"form": form, "s": stakeholder})
+
+
+@require_POST
+def stakeholder_delete(request, pk):
+    principal = request.principal
+    stakeholder = selectors.stakeholder_get(principal=principal, pk=pk)
+    client = stakeholder.client
+    services.stakeholder_delete(principal=principal, stakeholder=stakeholder)
+    return _section(request, principal, client)
+
+
+@require_POST
+def contact_add(request, pk):
+    principal = request.principal
+    stakeholder = selectors.stakeholder_get(principal=principal, pk=pk)
+    client = stakeholder.client
+    require(principal, "clients.stakeholder.change", client)
+    form = ContactForm(request.POST, people=selectors.our_people_for(client))
+    if form.is_valid():
+        try:
+            services.stakeholder_contact_set(principal=principal, stakeholder=stakeholder, **form.cleaned_data)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+    else:
+        messages.error(request, _("Choose one of our people and the relationship levels."))
+    return _section(request, principal, client)
+
+
+@require_POST
+def contact_delete(request, pk):
+    principal = request.principal
+    contact = selectors.contact_get(principal=principal, pk=pk)
+    client = contact.stakeholder.client
+    services.stakeholder_contact_delete(principal=principal, contact=contact)
+    return _section(request, principal, client)
+
+
+@require_POST
+def link_create(request, pk):
+    principal = request.principal
+    client = selectors.client_get(principal=principal, pk=pk)
+    require(principal, "clients.stakeholder.change", client)
+    form = LinkForm(request.POST, client=client)
+    if form.is_valid():
+        try:
+            services.stakeholder_link_create(principal=principal, **form.cleaned_data)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+    else:
+        messages.error(request, _("Choose two people and the kind of link."))
+    return _section(request, principal, client)
+
+
+@require_POST
+def link_delete(request, pk):
+    principal = request.principal
+    link = selectors.link_get(principal=principal, pk=pk)
+    client = link.source.client
+    services.stakeholder_link_delete(principal=principal, link=link)
+    return _section(request, principal, client)
+
+
+# ---------------------------------------------------------------------------------------- account plan
+
+
+def _plan_context(principal, client):
+    if not client.is_key_account:
+        raise Http404("not a key account")
+    plan = selectors.account_plan_get(principal=principal, client=client)
+    stakeholders = list(selectors.stakeholder_list(principal=principal, client=client))
+    return {
+        "client": client,
+        "plan": plan,
+        "space": selectors.whitespace(client=client),
+        "analysis": selectors.buying_centre_analysis(client=client, stakeholders=stakeholders),
+        "key_people": sorted(
+            (s for s in stakeholders if selectors.is_key_person(s) or selectors.is_opponent(s)),
+            key=lambda s: (-s.influence, s.full_name),
+        )[:12],
+    }
+
+
+@require_http_methods(["GET", "POST"])
+def account_plan(request, pk):
+    principal = request.principal
+    client = selectors.client_get(principal=principal, pk=pk)
+    context = _plan_context(principal, client)
+    editable = can(principal, "clients.accountplan.change", client)
+    people = selectors.our_people_for(client)
+    plan = context["plan"]
+    form = None
+    if request.method == "POST":
+        require(principal, "clients.accountplan.change", client)
+        form = AccountPlanForm(request.POST, instance=plan, people=people)
+        if form.is_valid():
+            services.account_plan_update(principal=principal, client=client, **form.cleaned_data)
+            messages.success(request, _("Account plan saved."))
+            return redirect("clients:account_plan", pk=client.pk)
+    if editable:
+        form = form or AccountPlanForm(instance=plan, people=people)
+        context["item_forms"] = {
+            kind: cls(people=people, plan=plan, prefix=kind) for kind, cls in PLAN_ITEM_FORMS.items()
+        }
+    context.update({"form": form, "can_edit": editable, "breadcrumbs": _crumbs(
+        (client.legal_name, client.get_absolute_url()), (_("Account plan"), ""))})
+    return render(request, "clients/account_plan.html", context)
+
+
+def account_plan_print(request, pk):
+    principal = request.principal
+    client = selectors.client_get(principal=principal, pk=pk)
+    return render(request, "clients/account_plan_print.html", _plan_context(principal, client))
+
+
+@require_POST
+def account_plan_item_add(request, pk, kind):
+    principal = request.principal
+    client = selectors.client_get(principal=principal, pk=pk)
+    if kind not in PLAN_ITEM_FORMS or not client.is_key_account:
+        raise Http404
+    require(principal, "clients.accountplan.change", client)
+    plan = selectors.account_plan_get(principal=principal, client=client)
+    form = PLAN_ITEM_FORMS[kind](request.POST, people=selectors.our_people_for(client), plan=plan, prefix=kind)
+    if form.is_valid():
+        create = {
+            "objective": services.account_objective_create,
+            "action": services.account_action_create,
+            "competitor": services.account_competitor_create,
+        }[kind]
+        data = dict(form.cleaned_data)
+        first = "name" if kind == "competitor" else "title"
+        try:
+            create(principal=principal, client=client, **{first: data.pop(first)}, **data)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+    else:
+        messages.error(request, _("Not added: %(errors)s") % {"errors": form.errors.as_text()})
+    return redirect("clients:account_plan", pk=client.pk)
+
+
+@require_POST
+def account_plan_item_delete(request, pk, kind, item_pk):
+    principal = request.principal
+    client = selectors.client_get(principal=principal, pk=pk)
+    plan = selectors.account_plan_get(principal=principal, client=client)
+    if plan is None or kind not in PLAN_ITEM_FORMS:
+        raise Http404
+    related = {"objective": plan.objectives, "action": plan.actions, "competitor": plan.competitors}[kind]
+    item = related.filter(pk=item_pk).first()
+    if item is None:
+        raise Http404
+    services.account_item_delete(principal=principal, item=item)
+    return redirect("clients:account_plan", pk=client.pk)
+
+
