@@ -3,6 +3,7 @@
 import json
 
 import pytest
+from django.db import transaction
 from django.test import Client
 from django.urls import path, reverse
 
@@ -16,8 +17,31 @@ from tests.access import (
     load_routes,
     missing_routes,
 )
+from tests.world import build_world
 
 ROUTES = load_routes()
+
+
+@pytest.fixture(scope="module")
+def matrix_world(django_db_setup, django_db_blocker):
+    """One world for the whole matrix, inside an outer transaction; each case runs in a savepoint of it.
+
+    Building the world costs more than most cases, and the matrix has thousands of them.
+    """
+    with django_db_blocker.unblock():
+        outer = transaction.atomic()
+        outer.__enter__()
+        try:
+            yield build_world()
+        finally:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+
+
+@pytest.fixture
+def world(matrix_world, db):
+    matrix_world.cache.clear()
+    return matrix_world
 CASES = [
     pytest.param(route, role, side, id=f"{route.key}|{role}|{side}")
     for route in ROUTES
