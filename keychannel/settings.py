@@ -59,7 +59,6 @@ INSTALLED_APPS = [
     "keychannel.program",
     "keychannel.competence",
     "keychannel.sales",
-    "keychannel.dashboards",
 ]
 
 MIDDLEWARE = [

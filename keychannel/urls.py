@@ -24,7 +24,6 @@ for app, prefix in [
     ("program", "program/"),
     ("competence", "competence/"),
     ("sales", "sales/"),
-    ("dashboards", "dashboards/"),
 ]:
     try:
         importlib.import_module(f"keychannel.{app}.urls")
