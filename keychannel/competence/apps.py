@@ -8,10 +8,22 @@ class CompetenceConfig(AppConfig):
     verbose_name = _("Competence centre")
 
     def ready(self):
-        from keychannel.core.choices import Role
+        from keychannel.core.choices import MANUFACTURER_ROLES, Role
+        from keychannel.core.navigation import register_home_figure, register_nav
         from keychannel.core.scoping import register_reach
 
+        from . import policies  # noqa: F401  (registers write rules)
         from .reach import distributors_mentored_by, distributors_stationed
+        from .selectors import open_task_count
 
         register_reach(Role.MENTOR, distributors_mentored_by)
         register_reach(Role.EMBEDDED_KAM, distributors_stationed)
+        manufacturer = MANUFACTURER_ROLES
+        register_nav(_("Mentorships"), "competence:mentorship_list", icon="person-video3", order=50)
+        register_nav(_("Embedded KAMs"), "competence:assignment_list", icon="person-badge", order=51)
+        register_nav(_("KAM tasks"), "competence:kamtask_list", icon="list-check", order=52,
+                     roles=[r for r in Role if r != Role.DIST_SALES])
+        register_nav(_("Consultations"), "competence:consultation_list", icon="question-circle", order=53)
+        register_nav(_("Coverage gaps"), "competence:coverage_gaps", icon="bullseye", roles=manufacturer, order=54)
+        register_nav(_("Channel structure"), "competence:structure", icon="diagram-3", roles=manufacturer, order=55)
+        register_home_figure(_("Open KAM tasks"), open_task_count, url_name="competence:kamtask_list", order=50)
