@@ -6,3 +6,21 @@ class ChannelConfig(AppConfig):
     name = "keychannel.channel"
     label = "channel"
     verbose_name = _("Channel")
+
+    def ready(self):
+        from keychannel.core.choices import Role
+        from keychannel.core.navigation import register_home_figure, register_nav
+
+        from . import policies  # noqa: F401  (registers write rules)
+        from .selectors import open_conflict_count, pending_decision_count
+
+        register_nav(_("Registrations"), "channel:registration_list", icon="flag", order=30)
+        register_nav(_("Conflicts"), "channel:conflict_list", icon="exclamation-octagon", order=31)
+        register_nav(_("Leads"), "channel:lead_list", icon="send", order=32)
+        register_nav(
+            _("Channel figures"), "channel:figures", icon="bar-chart",
+            roles=[Role.ADMIN, Role.PROGRAM_MANAGER, Role.EXECUTIVE, Role.CHANNEL_MANAGER], order=33,
+        )
+        register_home_figure(_("Registrations pending"), pending_decision_count, url_name="channel:registration_list",
+                             order=30)
+        register_home_figure(_("Open conflicts"), open_conflict_count, url_name="channel:conflict_list", order=31)

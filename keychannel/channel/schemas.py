@@ -1,0 +1,269 @@
+from datetime import date, datetime
+from decimal import Decimal
+
+from ninja import Field, FilterSchema, Schema
+
+from .checks import describe
+from .choices import (
+    ConflictKind,
+    ConflictStatus,
+    InFlightHandling,
+    LeadSource,
+    LeadStatus,
+    OfferStatus,
+    OutOfScopeReason,
+    RegistrationStatus,
+    Resolution,
+)
+from .selectors import conflict_sides
+
+
+def _principal(context):
+    return context["request"].principal
+
+
+class CheckOut(Schema):
+    kind: str
+    code: str
+    message: str
+
+
+class RegistrationOut(Schema):
+    id: int
+    distributor_id: int
+    client_name: str
+    title: str
+    product_line_ids: list[int]
+    estimated_value: Decimal
+    expected_close_on: date
+    notes: str
+    status: RegistrationStatus = Field(..., alias="effective_status")
+    first_registration: bool = Field(..., alias="holds_claim")
+    on_behalf: bool
+    registered_by_id: int
+    submitted_on: date
+    checks: list[CheckOut]
+    protected_until: date | None
+    extensions: int
+    decided_at: datetime | None
+    decided_by_id: int | None
+    decision_reason: str
+
+    @staticmethod
+    def resolve_product_line_ids(obj):
+        return [p.pk for p in obj.product_lines.all()]
+
+    @staticmethod
+    def resolve_checks(obj):
+        return [{"kind": c.get("kind", ""), "code": c.get("code", ""), "message": describe(c)} for c in obj.checks or []]
+
+
+class RegistrationIn(Schema):
+    distributor_id: int | None = Field(None, description="Defaults to the caller's own distributor.")
+    client_id: int | None = Field(None, description="An existing client of the distributor; else give legal_name.")
+    legal_name: str = Field("", max_length=200)
+    tax_id: str = Field("", max_length=20)
+    territory_id: int | None = None
+    title: str = Field(..., min_length=1, max_length=200)
+    product_line_ids: list[int] = Field(..., min_length=1)
+    estimated_value: Decimal = Field(..., ge=0, max_digits=16, decimal_places=2)
+    expected_close_on: date
+    notes: str = Field("", max_length=5000)
+
+
+class RegistrationFilter(FilterSchema):
+    status: RegistrationStatus | None = None
+    distributor_id: int | None = None
+    mine: bool | None = Field(None, description="Only the registrations I submitted")
+    in_conflict: bool | None = None
+    q: str | None = None
+
+
+class ApproveIn(Schema):
+    protected_until: date | None = Field(None, description="Defaults to today + the configured protection period.")
+    reason: str = Field("", max_length=2000)
+
+
+class RejectIn(Schema):
+    reason: str = Field(..., min_length=1, max_length=2000)
+
+
+class ExtendIn(Schema):
+    days: int | None = Field(None, ge=1, le=365)
+    reason: str = Field("", max_length=2000)
+
+
+class SideOut(Schema):
+    role: str
+    mine: bool
+    distributor_id: int | None
+    distributor_name: str | None
+    registration_id: int | None
+    share_percent: int | None
+
+
+class ConflictOut(Schema):
+    id: int
+    kind: ConflictKind
+    status: ConflictStatus
+    client_name: str
+    territory_id: int | None
+    product_line_ids: list[int]
+    reason: str
+    due_on: date
+    overdue: bool = Field(..., alias="is_overdue")
+    sides: list[SideOut]
+    resolution: str
+    decision_note: str
+    decided_at: datetime | None
+    awarded_to_you: bool | None
+    awarded_to_id: int | None
+    out_of_scope_reason: str
+    notice_days: int | None
+    in_flight: str
+    grace_until: date | None
+    compensation: Decimal | None
+
+    @staticmethod
+    def resolve_product_line_ids(obj):
+        return [p.pk for p in obj.product_lines.all()]
+
+    @staticmethod
+    def resolve_sides(obj, context):
+        out = []
+        for side in conflict_sides(principal=_principal(context), conflict=obj):
+            party = side["party"]
+            out.append({
+                "role": party.role,
+                "mine": side["mine"],
+                "distributor_id": party.distributor_id if side["visible"] else None,
+                "distributor_name": side["distributor"].legal_name if side["visible"] else None,
+                "registration_id": party.registration_id if side["visible"] else None,
+                "share_percent": party.share_percent,
+            })
+        return out
+
+    @staticmethod
+    def resolve_awarded_to_you(obj, context):
+        principal = _principal(context)
+        if obj.awarded_to_id is None or principal.is_manufacturer:
+            return None
+        return obj.awarded_to_id == principal.own_distributor_id
+
+    @staticmethod
+    def resolve_awarded_to_id(obj, context):
+        principal = _principal(context)
+        if principal.is_manufacturer or obj.awarded_to_id == principal.own_distributor_id:
+            return obj.awarded_to_id
+        return None
+
+
+class ConflictFilter(FilterSchema):
+    kind: ConflictKind | None = None
+    status: ConflictStatus | None = None
+    resolution: Resolution | None = None
+    territory_id: int | None = None
+    product_line_id: int | None = None
+    open: bool | None = None
+    overdue: bool | None = None
+    q: str | None = None
+
+
+class ConflictIn(Schema):
+    kind: ConflictKind
+    client_id: int
+    reason: str = Field(..., min_length=1, max_length=5000)
+    distributor_ids: list[int] = Field(..., min_length=1)
+
+
+class ResolveIn(Schema):
+    resolution: Resolution
+    note: str = Field("", max_length=5000)
+    awarded_to_id: int | None = None
+    shares: dict[int, int] | None = Field(None, description="distributor id -> percent, adding up to 100")
+    out_of_scope_reason: OutOfScopeReason | None = None
+    notice_days: int | None = Field(None, ge=0, le=365)
+    in_flight: InFlightHandling | None = None
+    grace_until: date | None = None
+    compensation: Decimal | None = Field(None, ge=0, max_digits=16, decimal_places=2)
+
+
+class CommentIn(Schema):
+    body: str = Field(..., min_length=1, max_length=5000)
+    internal: bool = False
+
+
+class CommentOut(Schema):
+    id: int
+    author_id: int
+    author_name: str
+    body: str
+    internal: bool
+    created_at: datetime
+
+    @staticmethod
+    def resolve_author_name(obj):
+        return obj.author.get_full_name() or obj.author.get_username()
+
+
+class OfferOut(Schema):
+    id: int
+    distributor_id: int
+    status: OfferStatus
+    offered_on: date
+    respond_by: date
+    decline_reason: str
+
+
+class LeadOut(Schema):
+    id: int
+    company_name: str
+    tax_id: str
+    territory_id: int
+    product_line_ids: list[int]
+    estimated_value: Decimal
+    source: LeadSource
+    contact_name: str
+    contact_email: str
+    notes: str
+    status: LeadStatus
+    registration_id: int | None
+    offers: list[OfferOut]
+
+    @staticmethod
+    def resolve_product_line_ids(obj):
+        return [p.pk for p in obj.product_lines.all()]
+
+    @staticmethod
+    def resolve_offers(obj, context):
+        principal = _principal(context)
+        offers = list(obj.offers.all())
+        if principal.distributor_ids is None:
+            return offers
+        return [o for o in offers if o.distributor_id in principal.distributor_ids]
+
+
+class LeadIn(Schema):
+    company_name: str = Field(..., min_length=1, max_length=200)
+    tax_id: str = Field("", max_length=20)
+    territory_id: int
+    product_line_ids: list[int] = Field(..., min_length=1)
+    estimated_value: Decimal = Field(Decimal("0"), ge=0, max_digits=16, decimal_places=2)
+    source: LeadSource = LeadSource.MARKETING
+    contact_name: str = Field("", max_length=150)
+    contact_email: str = Field("", max_length=254)
+    notes: str = Field("", max_length=5000)
+
+
+class LeadFilter(FilterSchema):
+    status: LeadStatus | None = None
+    territory_id: int | None = None
+    q: str | None = None
+
+
+class AcceptIn(Schema):
+    expected_close_on: date | None = None
+
+
+class DeclineIn(Schema):
+    reason: str = Field(..., min_length=1, max_length=2000)

@@ -1,0 +1,170 @@
+"""Reads of the channel app, always starting from ``visible_to(principal)``."""
+
+from __future__ import annotations
+
+from django.db.models import Count, Prefetch, Q
+from django.utils import timezone
+
+from keychannel.core.scoping import get_visible_or_404
+
+from .choices import OPEN_CONFLICT_STATUSES, ConflictStatus, OfferStatus, RegistrationStatus
+from .models import Conflict, ConflictComment, ConflictParty, DealRegistration, Lead, LeadOffer
+
+
+def registration_list(*, principal, filters: dict | None = None):
+    filters = filters or {}
+    qs = (
+        DealRegistration.objects.visible_to(principal)
+        .select_related("distributor", "registered_by", "decided_by")
+        .prefetch_related("product_lines")
+    )
+    today = timezone.localdate()
+    status = filters.get("status")
+    if status == RegistrationStatus.EXPIRED:
+        qs = qs.filter(Q(status=RegistrationStatus.EXPIRED) | Q(status=RegistrationStatus.APPROVED, protected_until__lt=today))
+    elif status == RegistrationStatus.APPROVED:
+        qs = qs.protected_on(today)
+    elif status:
+        qs = qs.filter(status=status)
+    if distributor_id := filters.get("distributor_id"):
+        qs = qs.filter(distributor_id=distributor_id)
+    if filters.get("mine"):
+        qs = qs.filter(registered_by_id=principal.user_id)
+    if filters.get("in_conflict") is not None:
+        open_conflicts = Q(conflicts__status__in=OPEN_CONFLICT_STATUSES)
+        qs = qs.filter(open_conflicts).distinct() if filters["in_conflict"] else qs.exclude(open_conflicts)
+    if q := (filters.get("q") or "").strip():
+        qs = qs.filter(Q(client_name__icontains=q) | Q(title__icontains=q))
+    return qs
+
+
+def registration_get(*, principal, pk) -> DealRegistration:
+    return get_visible_or_404(
+        DealRegistration.objects.select_related("distributor", "registered_by", "decided_by", "client"), principal, pk=pk
+    )
+
+
+def registration_conflicts(*, principal, registration):
+    """The conflicts of a registration the principal may see (a salesperson's colleagues' are not theirs)."""
+    return Conflict.objects.visible_to(principal).filter(registration=registration).order_by("id")
+
+
+def conflict_list(*, principal, filters: dict | None = None):
+    filters = filters or {}
+    qs = (
+        Conflict.objects.visible_to(principal)
+        .select_related("territory", "decided_by", "awarded_to")
+        .prefetch_related("product_lines", Prefetch("parties", queryset=ConflictParty.objects.select_related("distributor")))
+    )
+    for name in ("kind", "status", "resolution", "territory_id"):
+        if value := filters.get(name):
+            qs = qs.filter(**{name: value})
+    if product_line_id := filters.get("product_line_id"):
+        qs = qs.filter(product_lines__id=product_line_id).distinct()
+    if filters.get("open"):
+        qs = qs.filter(status__in=OPEN_CONFLICT_STATUSES)
+    if filters.get("overdue"):
+        qs = qs.filter(status__in=OPEN_CONFLICT_STATUSES, due_on__lt=timezone.localdate())
+    if q := (filters.get("q") or "").strip():
+        qs = qs.filter(Q(client_name__icontains=q) | Q(reason__icontains=q) | Q(decision_note__icontains=q))
+    return qs
+
+
+def precedent_list(*, principal, filters: dict | None = None):
+    """Resolved conflicts, newest decision first, to decide the next one like the last."""
+    return conflict_list(principal=principal, filters=filters).filter(status=ConflictStatus.RESOLVED).order_by(
+        "-decided_at", "-id"
+    )
+
+
+def conflict_get(*, principal, pk) -> Conflict:
+    qs = Conflict.objects.select_related("territory", "decided_by", "awarded_to", "registration", "project_opportunity")
+    return get_visible_or_404(
+        qs.prefetch_related(
+            "product_lines",
+            Prefetch("parties", queryset=ConflictParty.objects.select_related("distributor", "registration")),
+        ),
+        principal,
+        pk=pk,
+    )
+
+
+def conflict_comments(*, principal, conflict):
+    return ConflictComment.objects.visible_to(principal).filter(conflict=conflict).select_related("author")
+
+
+def conflict_sides(*, principal, conflict) -> list[dict]:
+    """The parties as this principal may see them: a distributor sees its own side; the others only as
+    "another distributor", with no registration data."""
+    own = principal.own_distributor_id
+    sides = []
+    for party in conflict.parties.all():
+        mine = principal.is_manufacturer or party.distributor_id == own
+        sides.append({
+            "party": party,
+            "mine": party.distributor_id == own,
+            "visible": mine,
+            "distributor": party.distributor if mine else None,
+            "registration": party.registration if mine else None,
+        })
+    return sides
+
+
+def lead_list(*, principal, filters: dict | None = None):
+    filters = filters or {}
+    qs = Lead.objects.visible_to(principal).select_related("territory", "created_by").prefetch_related("product_lines", "offers")
+    if status := filters.get("status"):
+        qs = qs.filter(status=status)
+    if territory_id := filters.get("territory_id"):
+        qs = qs.filter(territory_id=territory_id)
+    if q := (filters.get("q") or "").strip():
+        qs = qs.filter(company_name__icontains=q)
+    return qs
+
+
+def lead_get(*, principal, pk) -> Lead:
+    return get_visible_or_404(
+        Lead.objects.select_related("territory", "created_by", "registration").prefetch_related("product_lines", "offers"),
+        principal,
+        pk=pk,
+    )
+
+
+def lead_offers(*, principal, lead):
+    """The offers of a lead the principal may see: manufacturer roles the whole routing, a distributor its own."""
+    return LeadOffer.objects.visible_to(principal).filter(lead=lead).select_related("distributor", "responded_by")
+
+
+def open_offer_for(*, principal, lead):
+    return lead_offers(principal=principal, lead=lead).filter(status=OfferStatus.OFFERED).first()
+
+
+def queue_figures(*, principal) -> dict:
+    """Counts for the queues page chart: open conflicts by kind and by territory, registrations by status."""
+    conflicts = Conflict.objects.visible_to(principal)
+    by_kind = dict(conflicts.open().values_list("kind").annotate(n=Count("pk")).values_list("kind", "n"))
+    by_territory = list(
+        conflicts.values("territory__name").annotate(
+            open=Count("pk", filter=Q(status__in=OPEN_CONFLICT_STATUSES)),
+            resolved=Count("pk", filter=Q(status=ConflictStatus.RESOLVED)),
+        ).order_by("territory__name")
+    )
+    today = timezone.localdate()
+    registrations = DealRegistration.objects.visible_to(principal)
+    by_status = {
+        "pending": registrations.filter(status=RegistrationStatus.PENDING).count(),
+        "approved": registrations.protected_on(today).count(),
+    }
+    return {"by_kind": by_kind, "by_territory": by_territory, "registrations": by_status}
+
+
+def pending_decision_count(principal):
+    if not principal.is_authenticated:
+        return None
+    return DealRegistration.objects.visible_to(principal).filter(status=RegistrationStatus.PENDING).count()
+
+
+def open_conflict_count(principal):
+    if not principal.is_authenticated:
+        return None
+    return Conflict.objects.visible_to(principal).open().count()

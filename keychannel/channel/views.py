@@ -1,0 +1,417 @@
+"""Pages of the channel app: registration and conflict queues, decisions, leads, figures."""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods, require_POST
+
+from keychannel.core.errors import ConflictError
+from keychannel.core.partials import render_partial
+from keychannel.core.policies import can, require
+from keychannel.core.tables import Column, Filter, Table
+
+from . import selectors, services
+from .checks import describe_checks
+from .choices import ConflictKind, ConflictStatus, LeadStatus, RegistrationStatus, Resolution
+from .forms import CommentForm, DecisionForm, LeadForm, LeadResponseForm, RegistrationForm, ResolveForm
+
+
+def _add_errors(form, exc: ValidationError):
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            name = field.removesuffix("_id") if field.removesuffix("_id") in form.fields else field
+            for error in errors:
+                form.add_error(name if name in form.fields else None, error)
+    else:
+        form.add_error(None, exc)
+
+
+# --- registrations ---------------------------------------------------------------------------------------------
+
+REGISTRATION_TABLE = Table(
+    columns=[
+        Column("client_name", gettext_lazy("Client"), sort="client_name", link=True),
+        Column("distributor.code", gettext_lazy("Distributor"), sort="distributor__code"),
+        Column("title", gettext_lazy("Deal")),
+        Column("get_effective_status_display", gettext_lazy("Status"), sort="status", badge=True),
+        Column("holds_claim", gettext_lazy("First")),
+        Column("submitted_on", gettext_lazy("Submitted"), sort="submitted_on"),
+        Column("age_days", gettext_lazy("Age (days)")),
+        Column("protected_until", gettext_lazy("Protected until"), sort="protected_until"),
+        Column("estimated_value", gettext_lazy("Value (RON)"), sort="estimated_value"),
+    ],
+    search_fields=["client_name", "title"],
+    filters=[Filter("status", gettext_lazy("Status"), RegistrationStatus.choices, "status")],
+    default_sort="-submitted_on",
+)
+
+
+def registration_list(request):
+    principal = request.principal
+    mine = request.GET.get("mine") == "1"
+    qs = selectors.registration_list(principal=principal, filters={"mine": mine})
+    table = REGISTRATION_TABLE.build(request, qs)
+    title = _("My registrations") if principal.is_distributor_user or mine else _("Registrations queue")
+    return render_partial(
+        request,
+        "channel/registration_list.html",
+        {
+            "table": table, "title": title, "mine": mine,
+            "can_register": principal.is_distributor_user or principal.has_role("embedded_kam"),
+            "breadcrumbs": [(title, "")],
+        },
+        partial="includes/table.html",
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def registration_create(request):
+    principal = request.principal
+    if not (principal.is_distributor_user or principal.has_role("embedded_kam")):
+        raise PermissionDenied
+    form = RegistrationForm(request.POST or None, principal=principal)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            registration = services.registration_submit(
+                principal=principal, distributor=data["distributor"], client=data.get("client"),
+                legal_name=data.get("legal_name", ""), tax_id=data.get("tax_id", ""), territory=data.get("territory"),
+                title=data["title"], product_lines=list(data["product_lines"]), estimated_value=data["estimated_value"],
+                expected_close_on=data["expected_close_on"], notes=data.get("notes", ""),
+            )
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        except ConflictError as exc:
+            form.add_error(None, exc.message)
+        else:
+            if registration.checks:
+                messages.warning(request, _("Registered, with conflicts to decide: see the reasons below."))
+            else:
+                messages.success(request, _("Registered: every automatic check passed."))
+            return redirect(registration)
+    return render(
+        request,
+        "channel/registration_form.html",
+        {"form": form, "breadcrumbs": [(_("Registrations"), "channel:registration_list"), (_("Register a client"), "")]},
+        status=422 if form.errors else 200,
+    )
+
+
+def _registration_page(request, registration, *, decision_form=None, status=200):
+    principal = request.principal
+    return render(
+        request,
+        "channel/registration_detail.html",
+        {
+            "registration": registration,
+            "reasons": describe_checks(registration.checks),
+            "conflicts": selectors.registration_conflicts(principal=principal, registration=registration),
+            "can_decide": can(principal, "channel.registration.decide", registration),
+            "decision_form": decision_form or DecisionForm(),
+            "breadcrumbs": [(_("Registrations"), "channel:registration_list"), (registration.client_name, "")],
+        },
+        status=status,
+    )
+
+
+def registration_detail(request, pk):
+    return _registration_page(request, selectors.registration_get(principal=request.principal, pk=pk))
+
+
+@require_POST
+def registration_decide(request, pk):
+    principal = request.principal
+    registration = selectors.registration_get(principal=principal, pk=pk)
+    require(principal, "channel.registration.decide", registration)
+    form = DecisionForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            if data["action"] == "approve":
+                services.registration_approve(principal=principal, registration=registration,
+                                              protected_until=data["protected_until"], reason=data["reason"])
+            elif data["action"] == "reject":
+                services.registration_reject(principal=principal, registration=registration, reason=data["reason"])
+            else:
+                services.registration_extend(principal=principal, registration=registration, days=data["days"],
+                                             reason=data["reason"])
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        except ConflictError as exc:
+            form.add_error(None, exc.message)
+            return _registration_page(request, registration, decision_form=form, status=409)
+        else:
+            messages.success(request, _("Decision recorded; the registrant is notified."))
+            return redirect(registration)
+    return _registration_page(request, registration, decision_form=form, status=422)
+
+
+# --- conflicts -------------------------------------------------------------------------------------------------
+
+CONFLICT_COLUMNS = [
+    Column("pk", gettext_lazy("#"), sort="id", link=True),
+    Column("get_kind_display", gettext_lazy("Kind"), sort="kind", badge=True),
+    Column("client_name", gettext_lazy("Client"), sort="client_name", link=True),
+    Column("territory", gettext_lazy("Territory"), sort="territory__name"),
+    Column("get_status_display", gettext_lazy("Status"), sort="status"),
+    Column("due_on", gettext_lazy("Due"), sort="due_on"),
+    Column("age_days", gettext_lazy("Age (days)")),
+    Column("get_resolution_display", gettext_lazy("Resolution"), sort="resolution"),
+]
+
+CONFLICT_TABLE = Table(
+    columns=CONFLICT_COLUMNS,
+    search_fields=["client_name", "reason"],
+    filters=[
+        Filter("kind", gettext_lazy("Kind"), ConflictKind.choices, "kind"),
+        Filter("status", gettext_lazy("Status"), ConflictStatus.choices, "status"),
+    ],
+    default_sort="due_on",
+)
+
+
+def conflict_list(request):
+    principal = request.principal
+    overdue = request.GET.get("overdue") == "1"
+    table = CONFLICT_TABLE.build(request, selectors.conflict_list(principal=principal, filters={"overdue": overdue}))
+    return render_partial(
+        request,
+        "channel/conflict_list.html",
+        {"table": table, "overdue": overdue, "can_resolve_any": principal.has_role("admin", "program_manager", "channel_manager"),
+         "breadcrumbs": [(_("Conflicts queue"), "")]},
+        partial="includes/table.html",
+    )
+
+
+def precedent_list(request):
+    from keychannel.network.models import ProductLine, Territory
+
+    principal = request.principal
+    territories = [(str(t.pk), t.name) for t in Territory.objects.visible_to(principal).filter(channel_conflicts__isnull=False).distinct()]
+    lines = [(str(p.pk), p.name) for p in ProductLine.objects.visible_to(principal).filter(channel_conflicts__isnull=False).distinct()]
+    table = Table(
+        columns=[*CONFLICT_COLUMNS[:4], Column("decision_note", gettext_lazy("Decision")),
+                 Column("decided_at", gettext_lazy("Decided"), sort="decided_at"), CONFLICT_COLUMNS[-1]],
+        search_fields=["client_name", "reason", "decision_note"],
+        filters=[
+            Filter("kind", gettext_lazy("Kind"), ConflictKind.choices, "kind"),
+            Filter("resolution", gettext_lazy("Decision"), Resolution.choices, "resolution"),
+            Filter("territory", gettext_lazy("Territory"), territories, "territory_id"),
+            Filter("product_line", gettext_lazy("Product line"), lines, "product_lines__id"),
+        ],
+        default_sort="-decided_at",
+    ).build(request, selectors.precedent_list(principal=principal))
+    return render_partial(
+        request,
+        "channel/precedent_list.html",
+        {"table": table, "breadcrumbs": [(_("Conflicts"), "channel:conflict_list"), (_("Precedents"), "")]},
+        partial="includes/table.html",
+    )
+
+
+def _conflict_page(request, conflict, *, comment_form=None, resolve_form=None, status=200):
+    principal = request.principal
+    can_resolve = can(principal, "channel.conflict.resolve", conflict)
+    return render(
+        request,
+        "channel/conflict_detail.html",
+        {
+            "conflict": conflict,
+            "sides": selectors.conflict_sides(principal=principal, conflict=conflict),
+            "comments": selectors.conflict_comments(principal=principal, conflict=conflict),
+            "can_comment": can(principal, "channel.conflict.comment", conflict),
+            "can_resolve": can_resolve and conflict.is_open,
+            "comment_form": comment_form or CommentForm(principal=principal),
+            "resolve_form": resolve_form or (ResolveForm(conflict=conflict) if can_resolve else None),
+            "awarded_to_me": conflict.awarded_to_id is not None and conflict.awarded_to_id == principal.own_distributor_id,
+            "breadcrumbs": [(_("Conflicts"), "channel:conflict_list"), (f"#{conflict.pk}", "")],
+        },
+        status=status,
+    )
+
+
+def conflict_detail(request, pk):
+    return _conflict_page(request, selectors.conflict_get(principal=request.principal, pk=pk))
+
+
+@require_POST
+def conflict_comment(request, pk):
+    principal = request.principal
+    conflict = selectors.conflict_get(principal=principal, pk=pk)
+    require(principal, "channel.conflict.comment", conflict)
+    form = CommentForm(request.POST, principal=principal)
+    if form.is_valid():
+        try:
+            services.conflict_comment(principal=principal, conflict=conflict, body=form.cleaned_data["body"],
+                                      internal=form.cleaned_data.get("internal", False))
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, _("Comment added."))
+            return redirect(conflict.get_absolute_url() + "#comments")
+    return _conflict_page(request, conflict, comment_form=form, status=422)
+
+
+@require_POST
+def conflict_review(request, pk):
+    principal = request.principal
+    conflict = selectors.conflict_get(principal=principal, pk=pk)
+    require(principal, "channel.conflict.resolve", conflict)
+    try:
+        services.conflict_start_review(principal=principal, conflict=conflict)
+    except ConflictError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("The conflict is under review."))
+    return redirect(conflict)
+
+
+@require_POST
+def conflict_resolve(request, pk):
+    principal = request.principal
+    conflict = selectors.conflict_get(principal=principal, pk=pk)
+    require(principal, "channel.conflict.resolve", conflict)
+    form = ResolveForm(request.POST, conflict=conflict)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.conflict_resolve(
+                principal=principal, conflict=conflict, resolution=data["resolution"], note=data["note"],
+                awarded_to_id=data["awarded_to"], shares=form.shares(),
+                out_of_scope_reason=data["out_of_scope_reason"], notice_days=data["notice_days"],
+                in_flight=data["in_flight"], grace_until=data["grace_until"], compensation=data["compensation"],
+            )
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        except ConflictError as exc:
+            form.add_error(None, exc.message)
+            return _conflict_page(request, conflict, resolve_form=form, status=409)
+        else:
+            messages.success(request, _("Conflict decided; the parties are notified."))
+            return redirect(conflict)
+    return _conflict_page(request, conflict, resolve_form=form, status=422)
+
+
+def figures(request):
+    principal = request.principal
+    if not principal.has_role("admin", "program_manager", "executive", "channel_manager"):
+        raise PermissionDenied
+    data = selectors.queue_figures(principal=principal)
+    kinds = dict(ConflictKind.choices)
+    chart = {
+        "kinds": [str(kinds[k]) for k in ConflictKind.values],
+        "kind_counts": [data["by_kind"].get(k, 0) for k in ConflictKind.values],
+        "territories": [row["territory__name"] or _("(none)") for row in data["by_territory"]],
+        "territory_open": [row["open"] for row in data["by_territory"]],
+        "territory_resolved": [row["resolved"] for row in data["by_territory"]],
+        "labels": {"open": _("Open"), "resolved": _("Resolved"), "by_kind": _("Open conflicts by kind")},
+    }
+    return render(
+        request,
+        "channel/figures.html",
+        {"chart": chart, "figures": data, "breadcrumbs": [(_("Channel figures"), "")]},
+    )
+
+
+# --- leads -----------------------------------------------------------------------------------------------------
+
+LEAD_TABLE = Table(
+    columns=[
+        Column("company_name", gettext_lazy("Company"), sort="company_name", link=True),
+        Column("territory", gettext_lazy("Territory"), sort="territory__name"),
+        Column("get_source_display", gettext_lazy("Source")),
+        Column("get_status_display", gettext_lazy("Status"), sort="status", badge=True),
+        Column("estimated_value", gettext_lazy("Value (RON)"), sort="estimated_value"),
+        Column("created_at", gettext_lazy("Passed on"), sort="created_at"),
+    ],
+    search_fields=["company_name"],
+    filters=[Filter("status", gettext_lazy("Status"), LeadStatus.choices, "status")],
+    default_sort="-created_at",
+)
+
+
+def lead_list(request):
+    principal = request.principal
+    table = LEAD_TABLE.build(request, selectors.lead_list(principal=principal))
+    return render_partial(
+        request,
+        "channel/lead_list.html",
+        {"table": table, "can_create": can(principal, "channel.lead.create"), "breadcrumbs": [(_("Leads"), "")]},
+        partial="includes/table.html",
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def lead_create(request):
+    principal = request.principal
+    require(principal, "channel.lead.create")
+    form = LeadForm(request.POST or None, principal=principal)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            lead = services.lead_create(
+                principal=principal, company_name=data["company_name"], tax_id=data["tax_id"],
+                territory=data["territory"], product_lines=list(data["product_lines"]),
+                estimated_value=data["estimated_value"], source=data["source"], contact_name=data["contact_name"],
+                contact_email=data["contact_email"], notes=data["notes"],
+            )
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, _("Lead passed on: %(s)s.") % {"s": lead.get_status_display()})
+            return redirect(lead)
+    return render(
+        request,
+        "channel/lead_form.html",
+        {"form": form, "breadcrumbs": [(_("Leads"), "channel:lead_list"), (_("Pass a lead"), "")]},
+        status=422 if form.errors else 200,
+    )
+
+
+def _lead_page(request, lead, *, form=None, status=200):
+    principal = request.principal
+    offer = selectors.open_offer_for(principal=principal, lead=lead)
+    return render(
+        request,
+        "channel/lead_detail.html",
+        {
+            "lead": lead,
+            "offers": selectors.lead_offers(principal=principal, lead=lead),
+            "offer": offer,
+            "can_respond": offer is not None and can(principal, "channel.lead.respond", offer),
+            "form": form or LeadResponseForm(),
+            "breadcrumbs": [(_("Leads"), "channel:lead_list"), (lead.company_name, "")],
+        },
+        status=status,
+    )
+
+
+def lead_detail(request, pk):
+    return _lead_page(request, selectors.lead_get(principal=request.principal, pk=pk))
+
+
+@require_POST
+def lead_respond(request, pk):
+    principal = request.principal
+    lead = selectors.lead_get(principal=principal, pk=pk)
+    offer = selectors.open_offer_for(principal=principal, lead=lead)
+    require(principal, "channel.lead.respond", offer)
+    form = LeadResponseForm(request.POST)
+    if form.is_valid():
+        try:
+            if form.cleaned_data["action"] == "accept":
+                services.lead_accept(principal=principal, offer=offer)
+                messages.success(request, _("Lead accepted: it is now your registration and opportunity."))
+            else:
+                services.lead_decline(principal=principal, offer=offer, reason=form.cleaned_data["reason"])
+                messages.success(request, _("Lead declined; it goes to the next eligible distributor."))
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        except ConflictError as exc:
+            form.add_error(None, exc.message)
+            return _lead_page(request, lead, form=form, status=409)
+        else:
+            return redirect(lead)
+    return _lead_page(request, lead, form=form, status=422)
