@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from keychannel.clients.selectors import buying_centre_analysis
 from keychannel.core.partials import is_htmx, render_partial
 from keychannel.core.policies import can, require
 from keychannel.core.tables import Column, Filter, Table
@@ -73,14 +74,8 @@ def pipeline(request):
 
 def _detail_context(request, opportunity, move_form=None):
     principal = request.principal
-    analysis = None
-    try:
-        from keychannel.clients.selectors import buying_centre_analysis
-    except ImportError:  # the clients app has not published its analysis yet
-        buying_centre_analysis = None
-    stakeholders = list(opportunity.client.stakeholders.all())
-    if buying_centre_analysis is not None:
-        analysis = buying_centre_analysis(client=opportunity.client, stakeholders=stakeholders)
+    stakeholders = list(opportunity.client.stakeholders.prefetch_related("contacts"))
+    analysis = buying_centre_analysis(client=opportunity.client, stakeholders=stakeholders)
     return {
         "opportunity": opportunity,
         "can_edit": can(principal, "deals.opportunity.change", opportunity),

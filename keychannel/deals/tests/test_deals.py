@@ -354,6 +354,7 @@ def test_pages_render_with_data(world, login, own_client):
     page = login(world.user("dist_sales"))
     detail = page.get(deal.get_absolute_url())
     assert detail.status_code == 200 and b"Pilot" in detail.content and b"stage-history" in detail.content
+    assert b"coverage-score" in detail.content
     created = page.post(reverse("deals:opportunity_create"), {
         "title": "From the form", "client": own_client.pk, "stage": "discussion", "origin": "manual",
         "value": "1000", "volume": "1"})

@@ -37,7 +37,7 @@
     errorBox.classList.add("d-none");
     item.classList.add("opacity-50");
     htmx.ajax("POST", item.dataset.moveUrl, {
-      source: item, target: item, swap: "outerHTML", values: values,
+      source: item, target: item, swap: "none", values: values,
       headers: {"X-CSRFToken": config.dataset.csrf}
     });
   }

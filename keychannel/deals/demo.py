@@ -1,0 +1,208 @@
+"""Demo deals: a few hundred opportunities across every stage on the demo clients, with their stage history,
+activities, product tests and corporate contracts; some stale (no next step, or an overdue one).
+
+Deterministic (one random stream, ``ctx.sub_rng("deals")``, every value drawn on every run) and idempotent
+(records are found by natural keys: a deal by client and title, its children by deal and subject/title).
+Dates are relative to the day the demo is seeded.
+"""
+
+import datetime
+from decimal import Decimal
+
+from django.utils import timezone
+
+from keychannel.clients.models import CorporateClient
+from keychannel.clients.services import stakeholders_record_contact
+
+from .choices import OPEN_STAGES, ActivityKind, ContractStatus, Origin, ProgramTier, Stage, TestResult
+from .models import Activity, CorporateContract, Opportunity, ProductTest, StageChange
+from .selectors import stage_settings
+
+PATH = [Stage.DISCUSSION, Stage.CONSULTATION, Stage.PRODUCT_TESTING, Stage.PROPOSAL, Stage.NEGOTIATION]
+TARGETS = [Stage.DISCUSSION] * 20 + [Stage.CONSULTATION] * 15 + [Stage.PRODUCT_TESTING] * 12 + \
+    [Stage.PROPOSAL] * 12 + [Stage.NEGOTIATION] * 10 + [Stage.WON] * 18 + [Stage.LOST] * 13
+LOST_REASONS = [
+    "The client's board kept the incumbent supplier.",
+    "Price: the competitor offered 12 % less over three years.",
+    "The technical director opposed the switch after the test.",
+    "Budget frozen for this year.",
+    "The product test did not meet the energy target.",
+]
+NEXT_STEPS = [
+    "Send the revised proposal", "Site visit with the maintenance team", "Call the purchasing director",
+    "Prepare the product test plan", "Present the service contract", "Agree the pilot sign-off criteria",
+    "Meet the plant manager", "Send references from similar plants",
+]
+SUBJECTS = {
+    ActivityKind.MEETING: ["Kick-off meeting", "Meeting with the plant manager", "Steering meeting"],
+    ActivityKind.CALL: ["Call with purchasing", "Follow-up call", "Call about delivery terms"],
+    ActivityKind.CONSULTATION: ["Consultation on compressed-air audit", "Energy consultation", "Layout consultation"],
+    ActivityKind.PRESENTATION: ["Presentation to the technical team", "Board presentation", "Service offer presentation"],
+}
+TIERS = [ProgramTier.STANDARD, ProgramTier.STANDARD, ProgramTier.SILVER, ProgramTier.GOLD, ProgramTier.PLATINUM]
+FALLBACK_CLIENTS = 120
+
+
+CLIENT_WORDS = ["Ciment", "Oțel", "Agro", "Farma", "Auto", "Mobila", "Textil", "Lactate", "Sticla", "Hârtie",
+                "Energo", "Logistic", "Plast", "Chim", "Termo", "Metal"]
+CLIENT_PLACES = ["Nord", "Sud", "Carpați", "Dunărea", "Transilvania", "Banat", "Moldova", "Muntenia"]
+
+
+def _clients(ctx):
+    clients = ctx.data.get("clients")
+    if clients:
+        return list(clients)
+    existing = list(CorporateClient.objects.select_related("distributor").order_by("pk"))
+    if existing:
+        return existing
+    # The clients generator did not run: make a client base of our own so the pipeline is not empty.
+    # Its own random stream (and no Faker) keeps every other generator's data the same.
+    rng = ctx.sub_rng("deals-clients")
+    made = []
+    distributors = ctx.data["distributors"]
+    for index in range(FALLBACK_CLIENTS):
+        distributor = distributors[index % len(distributors)]
+        name = f"{rng.choice(CLIENT_WORDS)} {rng.choice(CLIENT_PLACES)} {index + 1} {rng.choice(['SA', 'SRL'])}"
+        client, _ = CorporateClient.objects.update_or_create(
+            code=f"deals-demo-{index:03d}",
+            defaults={"legal_name": name, "distributor": distributor, "territory": distributor.territory,
+                      "is_key_account": index % 3 == 0,
+                      "potential_annual_volume": Decimal(rng.randrange(500_000, 20_000_000, 50_000))},
+        )
+        made.append(client)
+    return made
+
+
+def _stages_to(target, rng):
+    """The path a deal took to reach ``target`` (a lost deal falls out of a random open stage)."""
+    if target == Stage.WON:
+        stop = rng.choice([3, 4, 4])
+        return PATH[: stop + 1] + [Stage.WON]
+    if target == Stage.LOST:
+        stop = rng.randint(0, 4)
+        return PATH[: stop + 1] + [Stage.LOST]
+    return PATH[: PATH.index(target) + 1]
+
+
+def seed(ctx):
+    rng = ctx.sub_rng("deals")
+    today = timezone.localdate()
+    now = timezone.now()
+    probabilities = stage_settings()
+    lines = ctx.data["product_lines"]
+    mentored = {d.pk for d in ctx.data.get("mentored", [])}
+    station = ctx.data.get("kam_station")
+    contacts: dict[datetime.date, set[int]] = {}
+    for client_index, client in enumerate(_clients(ctx)):
+        stakeholders = list(client.stakeholders.order_by("pk"))
+        deals_for_client = rng.choice([1, 1, 2, 2, 3, 4])
+        for deal_index in range(deals_for_client):
+            target = rng.choice(TARGETS)
+            path = _stages_to(target, rng)
+            deal_lines = rng.sample(lines, k=rng.randint(1, 2))
+            value = Decimal(rng.randrange(60_000, 2_400_000, 5_000))
+            volume = Decimal(rng.randrange(2, 120))
+            age = rng.randint(25, 420)
+            gaps = sorted(rng.sample(range(1, age), k=min(len(path) - 1, age - 1)))
+            has_next = rng.random() < 0.75
+            next_offset = rng.randint(-25, 30)
+            close_offset = rng.randint(-15, 240)
+            head_owns = rng.random() < 0.3
+            tier = rng.choice(TIERS)
+            lost_reason = rng.choice(LOST_REASONS)
+            expiring_soon, expires_in = rng.random() < 0.3, rng.randint(5, 55)
+            next_step_text = rng.choice(NEXT_STEPS)
+            activity_plan = [(rng.choice(list(SUBJECTS)), rng.randint(0, 2), rng.random()) for _ in range(rng.randint(1, 4))]
+            picked = rng.sample(stakeholders, k=min(len(stakeholders), rng.randint(1, 3))) if stakeholders else []
+
+            distributor = None if client.out_of_scope else client.distributor
+            if distributor is None:
+                owner = ctx.users["program"]
+            else:
+                owner = ctx.users[f"{distributor.code}-{'head' if head_owns else 'sales'}"]
+            opened_at = now - datetime.timedelta(days=age)
+            moments = [opened_at] + [opened_at + datetime.timedelta(days=g) for g in gaps]
+            stage = path[-1]
+            closed_on = moments[-1].date() if stage in (Stage.WON, Stage.LOST) else None
+            defaults = {
+                "distributor": distributor, "owner": owner, "value": value, "volume": volume, "stage": stage,
+                "probability": probabilities[stage], "stage_entered_at": moments[-1],
+                "lost_reason": lost_reason if stage == Stage.LOST else "",
+                "expected_close_on": closed_on or today + datetime.timedelta(days=close_offset),
+                "next_step": next_step_text if has_next and stage in OPEN_STAGES else "",
+                "next_step_on": today + datetime.timedelta(days=next_offset) if has_next and stage in OPEN_STAGES else None,
+                "origin": Origin.OUT_OF_SCOPE_PROJECT if distributor is None else Origin.MANUAL,
+                "source_reference": "", "closed_on": closed_on,
+                "mentor": ctx.users["mentor"] if distributor is not None and distributor.pk in mentored else None,
+                "kam": ctx.users["kam"] if station is not None and distributor is not None and distributor.pk == station.pk
+                else None,
+                "created_by": owner,
+            }
+            title = f"{deal_lines[0].name} for {client.legal_name}" + (f" ({deal_index + 1})" if deal_index else "")
+            deal, _ = Opportunity.objects.update_or_create(client=client, title=title[:200], defaults=defaults)
+            deal.product_lines.set(deal_lines)
+            previous = ""
+            for stage_name, moment in zip(path, moments, strict=True):
+                StageChange.objects.get_or_create(
+                    opportunity=deal, from_stage=previous, to_stage=stage_name,
+                    defaults={"changed_by": owner, "changed_at": moment,
+                              "note": lost_reason if stage_name == Stage.LOST else ""},
+                )
+                previous = stage_name
+
+            test = None
+            if Stage.PRODUCT_TESTING in path:
+                tested_at = moments[path.index(Stage.PRODUCT_TESTING)].date()
+                if stage == Stage.PRODUCT_TESTING:
+                    result = TestResult.PENDING
+                elif stage == Stage.LOST and path[-2] == Stage.PRODUCT_TESTING:
+                    result = TestResult.FAILED
+                else:
+                    result = TestResult.PASSED
+                test, _ = ProductTest.objects.update_or_create(
+                    opportunity=deal, title=f"Pilot: {deal_lines[0].name}",
+                    defaults={
+                        "plan": "Install at one production line, measure for three weeks against the current equipment.",
+                        "samples": f"{1 + int(volume) % 3} loan unit(s)", "starts_on": tested_at,
+                        "ends_on": tested_at + datetime.timedelta(days=21),
+                        "success_criteria": "At least 8 % lower energy use; no unplanned stop.", "result": result,
+                        "decided_on": None if result == TestResult.PENDING else tested_at + datetime.timedelta(days=21),
+                        "result_notes": "" if result == TestResult.PENDING else "Measured by the client's maintenance team.",
+                    },
+                )
+                test.signoff_stakeholders.set(picked[:2])
+
+            for position, (kind, back, _draw) in enumerate(activity_plan):
+                day = min(today, moments[min(position, len(moments) - 1)].date() + datetime.timedelta(days=back))
+                subject = SUBJECTS[kind][position % len(SUBJECTS[kind])]
+                activity, _ = Activity.objects.get_or_create(
+                    opportunity=deal, subject=subject, occurred_on=day,
+                    defaults={"kind": kind, "outcome": "Notes shared with the team.", "created_by": owner},
+                )
+                activity.stakeholders.set(picked)
+                activity.participants.set([u for u in (owner, deal.mentor, deal.kam) if u is not None])
+                if picked:
+                    contacts.setdefault(day, set()).update(s.pk for s in picked)
+            if test is not None:
+                Activity.objects.get_or_create(
+                    opportunity=deal, subject="Product test started", occurred_on=test.starts_on,
+                    defaults={"kind": ActivityKind.PRODUCT_TEST, "product_test": test, "created_by": owner},
+                )
+
+            if stage == Stage.WON:
+                # Some contracts end soon, so the expiry list and its notices have work to show.
+                ends_on = today + datetime.timedelta(days=expires_in) if expiring_soon else (
+                    closed_on + datetime.timedelta(days=364))
+                contract, _ = CorporateContract.objects.update_or_create(
+                    client=client, distributor=distributor, starts_on=closed_on,
+                    defaults={"owner": owner, "ends_on": ends_on, "renewal_on": ends_on - datetime.timedelta(days=60),
+                              "volume_commitment": volume, "value": value, "tier": tier,
+                              "status": ContractStatus.ACTIVE if ends_on >= today else ContractStatus.EXPIRED},
+                )
+                Opportunity.objects.filter(pk=deal.pk).exclude(contract=contract).update(contract=contract)
+                if test is not None and test.contract_id != contract.pk:
+                    ProductTest.objects.filter(pk=test.pk).update(contract=contract)
+        if client_index >= 159:
+            break
+    for day, ids in sorted(contacts.items()):
+        stakeholders_record_contact(stakeholder_ids=sorted(ids), on_date=day)
