@@ -6,3 +6,12 @@ class SalesConfig(AppConfig):
     name = "keychannel.sales"
     label = "sales"
     verbose_name = _("Sales")
+
+    def ready(self):
+        from keychannel.core.navigation import register_nav
+
+        from . import policies  # noqa: F401  (registers write rules)
+
+        register_nav(_("Sales reports"), "sales:report_list", icon="file-earmark-spreadsheet", order=60)
+        register_nav(_("Segments"), "sales:segment_list", icon="pie-chart", order=61)
+        register_nav(_("Surveys"), "sales:survey_list", icon="chat-square-heart", order=62)

@@ -1,1 +1,407 @@
-"""Models of this app (see DESIGN.md §3)."""
+"""Sell-out data: distributors' sales reports and their lines, the mappings that read them, client segments
+and client surveys (DESIGN.md §3, sales)."""
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from keychannel.core.models import TimeStampedModel
+from keychannel.core.scoping import AuditedQuerySet, DistributorScopedQuerySet, ScopedQuerySet
+
+from .choices import AbcClass, NpsClass, ReportSource, ReportStatus, SegmentLabel, WhyChose, WillContinue
+
+
+class ColumnMapping(TimeStampedModel):
+    """A distributor's saved template: which column of their file holds which of our fields."""
+
+    distributor = models.ForeignKey(
+        "network.Distributor", on_delete=models.CASCADE, related_name="column_mappings", verbose_name=_("distributor")
+    )
+    name = models.CharField(_("name"), max_length=80)
+    columns = models.JSONField(_("columns"), default=dict, help_text=_("Our field → the file's header."))
+    is_default = models.BooleanField(_("used by default"), default=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    objects = DistributorScopedQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["distributor", "-is_default", "name"]
+        verbose_name = _("column mapping")
+        verbose_name_plural = _("column mappings")
+        constraints = [
+            models.UniqueConstraint(fields=["distributor", "name"], name="%(app_label)s_%(class)s_unique_name"),
+        ]
+
+    def __str__(self):
+        return f"{self.distributor.code}: {self.name}"
+
+    def get_absolute_url(self):
+        return reverse("sales:mapping_list") + f"?distributor={self.distributor_id}#mapping-{self.pk}"
+
+
+class ProductMapping(TimeStampedModel):
+    """A distributor's product code (as it appears in their reports) → our product line."""
+
+    distributor = models.ForeignKey(
+        "network.Distributor", on_delete=models.CASCADE, related_name="product_mappings", verbose_name=_("distributor")
+    )
+    product_code = models.CharField(_("product code"), max_length=60)
+    product_line = models.ForeignKey(
+        "network.ProductLine", on_delete=models.PROTECT, related_name="+", verbose_name=_("product line")
+    )
+    description = models.CharField(_("description"), max_length=200, blank=True)
+
+    objects = DistributorScopedQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["distributor", "product_code"]
+        verbose_name = _("product code mapping")
+        verbose_name_plural = _("product code mappings")
+        constraints = [
+            models.UniqueConstraint(fields=["distributor", "product_code"], name="%(app_label)s_%(class)s_unique_code"),
+        ]
+
+    def __str__(self):
+        return f"{self.product_code} → {self.product_line}"
+
+    def get_absolute_url(self):
+        return reverse("sales:mapping_list") + f"?distributor={self.distributor_id}#product-{self.pk}"
+
+
+class ClientMapping(TimeStampedModel):
+    """An unmatched tax id / client code in a distributor's reports, resolved to one of our clients."""
+
+    distributor = models.ForeignKey(
+        "network.Distributor", on_delete=models.CASCADE, related_name="client_mappings", verbose_name=_("distributor")
+    )
+    source_key = models.CharField(_("tax id or client code in the file"), max_length=60)
+    client = models.ForeignKey(
+        "clients.CorporateClient", on_delete=models.CASCADE, related_name="+", verbose_name=_("client")
+    )
+
+    objects = DistributorScopedQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["distributor", "source_key"]
+        verbose_name = _("client mapping")
+        verbose_name_plural = _("client mappings")
+        constraints = [
+            models.UniqueConstraint(fields=["distributor", "source_key"], name="%(app_label)s_%(class)s_unique_key"),
+        ]
+
+    def __str__(self):
+        return f"{self.source_key} → {self.client}"
+
+    def get_absolute_url(self):
+        return reverse("sales:mapping_list") + f"?distributor={self.distributor_id}"
+
+
+class SalesReport(TimeStampedModel):
+    """One sell-out file (or API batch) of one distributor for one month. It applies whole or not at all."""
+
+    distributor = models.ForeignKey(
+        "network.Distributor", on_delete=models.PROTECT, related_name="sales_reports", verbose_name=_("distributor")
+    )
+    period = models.DateField(_("period"), null=True, blank=True, help_text=_("First day of the month reported."))
+    file_name = models.CharField(_("file name"), max_length=200)
+    file_hash = models.CharField(_("content hash (SHA-256)"), max_length=64, db_index=True)
+    content = models.BinaryField(_("file content"), editable=False)
+    file_format = models.CharField(_("format"), max_length=10, blank=True)
+    encoding = models.CharField(_("encoding"), max_length=20, blank=True)
+    delimiter = models.CharField(_("delimiter"), max_length=4, blank=True)
+    source = models.CharField(_("source"), max_length=10, choices=ReportSource.choices, default=ReportSource.UPLOAD)
+    status = models.CharField(_("status"), max_length=12, choices=ReportStatus.choices, db_index=True)
+    headers = models.JSONField(_("headers in the file"), default=list, blank=True)
+    mapping = models.JSONField(_("column mapping used"), default=dict, blank=True)
+    mapping_template = models.ForeignKey(
+        ColumnMapping, on_delete=models.SET_NULL, null=True, blank=True, related_name="reports",
+        verbose_name=_("mapping template"),
+    )
+    row_count = models.PositiveIntegerField(_("rows"), default=0)
+    line_count = models.PositiveIntegerField(_("lines imported"), default=0)
+    error_count = models.PositiveIntegerField(_("errors"), default=0)
+    errors = models.JSONField(_("row errors"), default=list, blank=True)
+    unmatched_clients = models.JSONField(_("unmatched clients"), default=list, blank=True)
+    unknown_products = models.JSONField(_("unknown product codes"), default=list, blank=True)
+    total_amount = models.DecimalField(_("total amount"), max_digits=18, decimal_places=2, default=0)
+    total_quantity = models.DecimalField(_("total quantity"), max_digits=18, decimal_places=3, default=0)
+    message = models.CharField(_("message"), max_length=300, blank=True)
+    supersedes = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="superseded_by",
+        verbose_name=_("supersedes"),
+    )
+    duplicate_of = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="duplicates",
+        verbose_name=_("duplicate of"),
+    )
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("uploaded by"),
+    )
+    applied_at = models.DateTimeField(_("applied"), null=True, blank=True)
+
+    objects = DistributorScopedQuerySet.as_manager()
+    history = HistoricalRecords(excluded_fields=["content", "errors", "headers"])
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("sales report")
+        verbose_name_plural = _("sales reports")
+        constraints = [
+            # The one rule that keeps totals right: one applied report per distributor and month, one per file.
+            models.UniqueConstraint(
+                fields=["distributor", "period"], condition=models.Q(status="applied"),
+                name="%(app_label)s_%(class)s_one_applied_per_period",
+            ),
+            models.UniqueConstraint(
+                fields=["distributor", "file_hash"], condition=models.Q(status="applied"),
+                name="%(app_label)s_%(class)s_one_applied_per_file",
+            ),
+        ]
+        indexes = [models.Index(fields=["distributor", "period"], name="sales_report_dist_period")]
+
+    def __str__(self):
+        period = self.period.strftime("%Y-%m") if self.period else "—"
+        return f"{self.distributor.code} {period} · {self.file_name}"
+
+    def get_absolute_url(self):
+        return reverse("sales:report_detail", args=[self.pk])
+
+    @property
+    def period_label(self) -> str:
+        return self.period.strftime("%Y-%m") if self.period else ""
+
+    @property
+    def is_applied(self) -> bool:
+        return self.status == ReportStatus.APPLIED
+
+
+class SalesLine(models.Model):
+    """One invoice line of an applied report. Not audited line by line: the report is the audit unit."""
+
+    report = models.ForeignKey(SalesReport, on_delete=models.CASCADE, related_name="lines", verbose_name=_("report"))
+    distributor = models.ForeignKey(
+        "network.Distributor", on_delete=models.PROTECT, related_name="+", verbose_name=_("distributor")
+    )
+    client = models.ForeignKey(
+        "clients.CorporateClient", on_delete=models.PROTECT, related_name="sales_lines", verbose_name=_("client")
+    )
+    product_line = models.ForeignKey(
+        "network.ProductLine", on_delete=models.PROTECT, related_name="+", verbose_name=_("product line")
+    )
+    date = models.DateField(_("date"))
+    quantity = models.DecimalField(_("quantity"), max_digits=14, decimal_places=3)
+    amount = models.DecimalField(_("amount"), max_digits=16, decimal_places=2)
+    currency = models.CharField(_("currency"), max_length=3, default="RON")
+    invoice = models.CharField(_("invoice"), max_length=60, blank=True)
+    row = models.PositiveIntegerField(_("row in the file"), default=0)
+
+    objects = DistributorScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-date", "-id"]
+        verbose_name = _("sales line")
+        verbose_name_plural = _("sales lines")
+        constraints = [
+            models.CheckConstraint(condition=models.Q(quantity__gte=0), name="%(app_label)s_%(class)s_quantity_not_negative"),
+            models.CheckConstraint(condition=models.Q(amount__gte=0), name="%(app_label)s_%(class)s_amount_not_negative"),
+        ]
+        indexes = [
+            models.Index(fields=["distributor", "date"], name="sales_line_dist_date"),
+            models.Index(fields=["client", "date"], name="sales_line_client_date"),
+        ]
+
+    def __str__(self):
+        return f"{self.date} {self.client_id} {self.amount} {self.currency}"
+
+    def get_absolute_url(self):
+        return reverse("sales:report_detail", args=[self.report_id]) + f"#row-{self.row}"
+
+
+class ClientSegment(TimeStampedModel):
+    """The stored roll-up of one client's purchases through one distributor in one calendar year."""
+
+    distributor = models.ForeignKey(
+        "network.Distributor", on_delete=models.CASCADE, related_name="client_segments", verbose_name=_("distributor")
+    )
+    client = models.ForeignKey(
+        "clients.CorporateClient", on_delete=models.CASCADE, related_name="segments", verbose_name=_("client")
+    )
+    year = models.PositiveSmallIntegerField(_("year"))
+    volume = models.DecimalField(_("volume (RON)"), max_digits=18, decimal_places=2, default=0)
+    quantity = models.DecimalField(_("quantity"), max_digits=18, decimal_places=3, default=0)
+    previous_volume = models.DecimalField(_("same months last year"), max_digits=18, decimal_places=2, default=0)
+    trend = models.DecimalField(_("year-over-year trend"), max_digits=9, decimal_places=4, null=True, blank=True)
+    months_active = models.PositiveSmallIntegerField(_("months with purchases"), default=0)
+    months_covered = models.PositiveSmallIntegerField(_("months reported"), default=0)
+    last_purchase = models.DateField(_("last purchase"), null=True, blank=True)
+    recency_days = models.PositiveIntegerField(_("days since last purchase"), null=True, blank=True)
+    share_of_potential = models.DecimalField(
+        _("share of potential"), max_digits=9, decimal_places=4, null=True, blank=True
+    )
+    small_batches = models.BooleanField(_("small batches"), default=False, db_index=True)
+    abc_class = models.CharField(_("ABC class"), max_length=1, choices=AbcClass.choices)
+    nps_class = models.CharField(_("NPS class"), max_length=10, choices=NpsClass.choices, default=NpsClass.NONE)
+    recommend = models.PositiveSmallIntegerField(_("would recommend (0–10)"), null=True, blank=True)
+    label = models.CharField(_("segment"), max_length=10, choices=SegmentLabel.choices, db_index=True)
+
+    objects = DistributorScopedQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-year", "-volume", "id"]
+        verbose_name = _("client segment")
+        verbose_name_plural = _("client segments")
+        constraints = [
+            models.UniqueConstraint(fields=["distributor", "client", "year"], name="%(app_label)s_%(class)s_unique_year"),
+        ]
+        indexes = [models.Index(fields=["distributor", "year", "label"], name="sales_segment_dist_year")]
+
+    def __str__(self):
+        return f"{self.client} · {self.year} · {self.get_label_display()}"
+
+    def get_absolute_url(self):
+        return reverse("sales:segment_list") + f"?year={self.year}&distributor={self.distributor_id}"
+
+
+class SurveyQuerySet(ScopedQuerySet, AuditedQuerySet):
+    def visible_to(self, principal):
+        """Network-wide campaigns are seen by network-wide roles; a distributor's campaign by whoever reaches it."""
+        if not principal.is_authenticated:
+            return self.none()
+        reach = principal.distributor_ids
+        if reach is None:
+            return self.all()
+        return self.filter(distributor_id__in=list(reach))
+
+
+class Survey(TimeStampedModel):
+    """A survey campaign to client contacts; each invitation carries its own tokenised public link."""
+
+    name = models.CharField(_("name"), max_length=150)
+    distributor = models.ForeignKey(
+        "network.Distributor", on_delete=models.CASCADE, null=True, blank=True, related_name="surveys",
+        verbose_name=_("distributor"), help_text=_("Empty: a network-wide campaign run by the manufacturer."),
+    )
+    intro = models.TextField(_("introduction"), blank=True)
+    closes_on = models.DateField(_("links expire on"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    objects = SurveyQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("survey")
+        verbose_name_plural = _("surveys")
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("sales:survey_detail", args=[self.pk])
+
+
+class SurveyInvitation(TimeStampedModel):
+    """One client contact's link to a survey. Only the SHA-256 of the token is stored."""
+
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="invitations", verbose_name=_("survey"))
+    client = models.ForeignKey(
+        "clients.CorporateClient", on_delete=models.CASCADE, related_name="survey_invitations", verbose_name=_("client")
+    )
+    distributor = models.ForeignKey(
+        "network.Distributor", on_delete=models.CASCADE, null=True, blank=True, related_name="+",
+        verbose_name=_("distributor"),
+    )
+    contact_name = models.CharField(_("contact"), max_length=150)
+    contact_email = models.EmailField(_("e-mail"), blank=True)
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    expires_at = models.DateTimeField(_("expires"))
+    responded_at = models.DateTimeField(_("answered"), null=True, blank=True)
+
+    objects = DistributorScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["survey", "contact_name", "id"]
+        verbose_name = _("survey invitation")
+        verbose_name_plural = _("survey invitations")
+
+    def __str__(self):
+        return f"{self.contact_name} ({self.client})"
+
+    def get_absolute_url(self):
+        return reverse("sales:survey_detail", args=[self.survey_id]) + f"#invitation-{self.pk}"
+
+    @property
+    def is_expired(self) -> bool:
+        return self.expires_at <= timezone.now()
+
+
+class SurveyResponse(TimeStampedModel):
+    """A client contact's answers. One per invitation (the database says so)."""
+
+    invitation = models.OneToOneField(
+        SurveyInvitation, on_delete=models.CASCADE, related_name="response", verbose_name=_("invitation")
+    )
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="responses", verbose_name=_("survey"))
+    client = models.ForeignKey(
+        "clients.CorporateClient", on_delete=models.CASCADE, related_name="survey_responses", verbose_name=_("client")
+    )
+    distributor = models.ForeignKey(
+        "network.Distributor", on_delete=models.CASCADE, null=True, blank=True, related_name="+",
+        verbose_name=_("distributor"),
+    )
+    why_chose = models.CharField(_("why they chose our products"), max_length=15, choices=WhyChose.choices)
+    expected_volume = models.DecimalField(
+        _("expected volume next year (RON)"), max_digits=16, decimal_places=2, null=True, blank=True,
+        validators=[MinValueValidator(0)],
+    )
+    will_continue = models.CharField(_("will continue buying"), max_length=5, choices=WillContinue.choices)
+    recommend = models.PositiveSmallIntegerField(
+        _("would recommend (0–10)"), validators=[MinValueValidator(0), MaxValueValidator(10)]
+    )
+    comment = models.TextField(_("comment"), blank=True, max_length=2000)
+
+    objects = DistributorScopedQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("survey response")
+        verbose_name_plural = _("survey responses")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(recommend__gte=0, recommend__lte=10), name="%(app_label)s_%(class)s_recommend_range"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.client} · {self.recommend}/10"
+
+    def get_absolute_url(self):
+        return reverse("sales:survey_detail", args=[self.survey_id]) + f"#response-{self.pk}"
+
+    @property
+    def nps_class(self) -> str:
+        return nps_class_of(self.recommend)
+
+
+def nps_class_of(score: int | None) -> str:
+    if score is None:
+        return NpsClass.NONE
+    if score >= 9:
+        return NpsClass.PROMOTER
+    if score >= 7:
+        return NpsClass.PASSIVE
+    return NpsClass.DETRACTOR

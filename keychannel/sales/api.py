@@ -1,0 +1,283 @@
+"""JSON API of the sales app: sales reports (upload, list, detail, error file), lines, segments, mappings, surveys."""
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, StreamingHttpResponse
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+from ninja import File, Form, Query, Router, Status
+from ninja.files import UploadedFile
+from ninja.pagination import LimitOffsetPagination, paginate
+
+from keychannel.clients.models import CorporateClient
+from keychannel.core.errors import ConflictError
+from keychannel.core.policies import can, require
+from keychannel.core.schemas import ErrorOut, ValidationErrorOut
+from keychannel.core.scoping import get_visible_or_404
+from keychannel.network.models import Distributor, ProductLine
+
+from . import selectors, services
+from .choices import ReportSource, ReportStatus
+from .models import ColumnMapping, ProductMapping
+from .schemas import (
+    ClientMappingIn,
+    ClientMappingOut,
+    ColumnMappingIn,
+    ColumnMappingOut,
+    ImportConflictOut,
+    ImportRejectedOut,
+    InvitationIn,
+    InvitationOut,
+    LineFilter,
+    LineOut,
+    MappingFilter,
+    ProductMappingIn,
+    ProductMappingOut,
+    RecomputeIn,
+    RecomputeOut,
+    ReportDetailOut,
+    ReportFilter,
+    ReportOut,
+    ResponseFilter,
+    ResponseOut,
+    RevalidateIn,
+    SegmentFilter,
+    SegmentOut,
+    SurveyDetailOut,
+    SurveyIn,
+    SurveyOut,
+)
+
+router = Router(tags=["sales"])
+
+IMPORT_RESPONSES = {200: ReportDetailOut, 201: ReportDetailOut, 403: ErrorOut, 404: ErrorOut, 409: ImportConflictOut,
+                    422: ImportRejectedOut}
+
+
+def _import_answer(report):
+    """applied → 201, duplicate → 200, waiting for confirmation → 409, rejected rows → 422 (with the report)."""
+    if report.status == ReportStatus.APPLIED:
+        return Status(201, report)
+    if report.status == ReportStatus.DUPLICATE:
+        return Status(200, report)
+    if report.status == ReportStatus.CONFLICT:
+        return Status(409, {"detail": report.message, "report": report})
+    detail = [{"loc": ["file", e["row"], e["column"]], "msg": e["message"], "type": e["reason"]} for e in report.errors]
+    return Status(422, {"detail": detail, "report": report})
+
+
+def _visible_distributor(principal, value):
+    """A distributor by id or code, among those the principal reaches (404 otherwise)."""
+    qs = Distributor.objects.visible_to(principal)
+    if principal.distributor_ids is not None:
+        qs = qs.filter(pk__in=list(principal.distributor_ids))
+    text = str(value).strip()
+    lookup = {"pk": _id(text)} if text.isascii() and text.isdigit() else {"code": text.lower()[:20]}
+    return get_object_or_404(qs, **lookup)
+
+
+def _id(value) -> int:
+    """An id that fits the database, else 404 (a 20-digit number names nothing)."""
+    number = int(value)
+    if not 0 < number < 2**63:
+        raise Http404
+    return number
+
+
+@router.get("/sales-reports", response=list[ReportOut], summary="Sales reports the caller may see")
+@paginate(LimitOffsetPagination)
+def report_list(request, filters: Query[ReportFilter]):
+    return selectors.report_list(principal=request.principal, filters=filters.model_dump())
+
+
+@router.post("/sales-reports", response=IMPORT_RESPONSES, summary="Upload a sales report (multipart)")
+def report_upload(
+    request,
+    file: File[UploadedFile] = None,
+    distributor: Form[str] = "",
+    period: Form[str] = "",
+    mapping: Form[str] = "",
+    supersede: Form[bool] = False,
+):
+    """Upload one CSV or XLSX file for one distributor (id or code; a distributor head may omit it).
+
+    ``period`` is ``YYYY-MM`` (default: the month most rows fall in), ``mapping`` the name of a saved column
+    mapping (default: the distributor's default template, else headers recognised automatically). The file
+    applies whole or not at all: 201 applied, 200 the same file was applied before (nothing added), 409 a
+    report for this month exists (send ``supersede=true`` to replace it), 422 with every row error.
+    """
+    principal = request.principal
+    require(principal, "sales.salesreport.upload")
+    if not distributor and principal.own_distributor_id:
+        distributor = str(principal.own_distributor_id)
+    if not distributor:
+        raise ValidationError({"distributor": _("Say which distributor the report is for.")})
+    target = _visible_distributor(principal, distributor)
+    if file is None:
+        raise ValidationError({"file": _("Attach the report file.")})
+    report = services.report_import(
+        principal=principal, distributor=target, data=file.read(), file_name=file.name or "report", period=period,
+        mapping_name=mapping, supersede=supersede, source=ReportSource.API,
+    )
+    return _import_answer(report)
+
+
+@router.get("/sales-reports/{int:report_id}", response={200: ReportDetailOut, 404: ErrorOut})
+def report_detail(request, report_id: int):
+    return selectors.report_get(principal=request.principal, pk=report_id)
+
+
+@router.get("/sales-reports/{int:report_id}/errors.csv", response={200: None, 404: ErrorOut},
+            summary="The report's row errors as a CSV file")
+def report_errors_csv(request, report_id: int):
+    report = selectors.report_get(principal=request.principal, pk=report_id)
+    response = StreamingHttpResponse(
+        selectors.csv_rows(selectors.ERROR_EXPORT_HEADER, selectors.report_error_rows(report)), content_type="text/csv"
+    )
+    response["Content-Disposition"] = f'attachment; filename="report-{report.pk}-errors.csv"'
+    return response
+
+
+@router.post("/sales-reports/{int:report_id}/revalidate", response=IMPORT_RESPONSES,
+             summary="Validate a rejected or waiting report again (and apply it when every row is good)")
+def report_revalidate(request, report_id: int, payload: RevalidateIn):
+    principal = request.principal
+    report = selectors.report_get(principal=principal, pk=report_id)
+    report = services.report_reprocess(principal=principal, report=report, mapping=payload.mapping,
+                                       save_as=payload.save_as, supersede=payload.supersede)
+    return _import_answer(report)
+
+
+@router.get("/sales-lines", response=list[LineOut], summary="Sales lines the caller may see")
+@paginate(LimitOffsetPagination)
+def line_list(request, filters: Query[LineFilter]):
+    return selectors.line_list(principal=request.principal, filters=filters.model_dump())
+
+
+@router.get("/sales-lines/export.csv", response={200: None}, summary="The filtered sales lines as CSV")
+def line_export(request, filters: Query[LineFilter]):
+    qs = selectors.line_list(principal=request.principal, filters=filters.model_dump())
+    response = StreamingHttpResponse(
+        selectors.csv_rows(selectors.LINE_EXPORT_HEADER, selectors.line_export_rows(qs)), content_type="text/csv"
+    )
+    response["Content-Disposition"] = 'attachment; filename="sales-lines.csv"'
+    return response
+
+
+@router.get("/segments", response=list[SegmentOut], summary="Client segments (stored roll-up)")
+@paginate(LimitOffsetPagination)
+def segment_list(request, filters: Query[SegmentFilter]):
+    return selectors.segment_list(principal=request.principal, filters=filters.model_dump())
+
+
+@router.post("/segments/recompute", response={200: RecomputeOut, 403: ErrorOut, 404: ErrorOut, 422: ValidationErrorOut})
+def segment_recompute(request, payload: RecomputeIn):
+    principal = request.principal
+    distributor = _visible_distributor(principal, payload.distributor_id) if payload.distributor_id else None
+    updated = services.segment_recompute(principal=principal, distributor=distributor, year=payload.year)
+    return {"updated": updated}
+
+
+@router.get("/column-mappings", response=list[ColumnMappingOut])
+@paginate(LimitOffsetPagination)
+def column_mapping_list(request, filters: Query[MappingFilter]):
+    qs = ColumnMapping.objects.visible_to(request.principal)
+    return qs.filter(distributor_id=filters.distributor_id) if filters.distributor_id else qs
+
+
+@router.post("/column-mappings", response={201: ColumnMappingOut, 403: ErrorOut, 404: ErrorOut, 422: ValidationErrorOut})
+def column_mapping_save(request, payload: ColumnMappingIn):
+    principal = request.principal
+    distributor = _visible_distributor(principal, payload.distributor_id)
+    template = services.mapping_save(principal=principal, distributor=distributor, name=payload.name,
+                                     columns=payload.columns, make_default=payload.is_default)
+    return Status(201, template)
+
+
+@router.get("/product-mappings", response=list[ProductMappingOut])
+@paginate(LimitOffsetPagination)
+def product_mapping_list(request, filters: Query[MappingFilter]):
+    qs = ProductMapping.objects.visible_to(request.principal)
+    return qs.filter(distributor_id=filters.distributor_id) if filters.distributor_id else qs
+
+
+@router.post("/product-mappings", response={201: ProductMappingOut, 403: ErrorOut, 404: ErrorOut, 422: ValidationErrorOut})
+def product_mapping_set(request, payload: ProductMappingIn):
+    principal = request.principal
+    distributor = _visible_distributor(principal, payload.distributor_id)
+    line = ProductLine.objects.visible_to(principal).filter(pk=_id(payload.product_line_id)).first()
+    if line is None:
+        raise ValidationError({"product_line_id": _("No such product line.")})
+    mapping = services.product_mapping_set(principal=principal, distributor=distributor,
+                                           product_code=payload.product_code, product_line=line,
+                                           description=payload.description)
+    return Status(201, mapping)
+
+
+@router.delete("/product-mappings/{int:mapping_id}", response={204: None, 403: ErrorOut, 404: ErrorOut})
+def product_mapping_delete(request, mapping_id: int):
+    principal = request.principal
+    mapping = get_visible_or_404(ProductMapping.objects.select_related("distributor"), principal, pk=mapping_id)
+    services.product_mapping_delete(principal=principal, mapping=mapping)
+    return Status(204, None)
+
+
+@router.post("/client-mappings", response={201: ClientMappingOut, 403: ErrorOut, 404: ErrorOut, 422: ValidationErrorOut},
+             summary="Resolve an unmatched tax id or client code to an existing client")
+def client_mapping_set(request, payload: ClientMappingIn):
+    principal = request.principal
+    distributor = _visible_distributor(principal, payload.distributor_id)
+    client = get_visible_or_404(CorporateClient, principal, pk=_id(payload.client_id))
+    mapping = services.client_mapping_set(principal=principal, distributor=distributor, source_key=payload.source_key,
+                                          client=client)
+    return Status(201, mapping)
+
+
+@router.get("/surveys", response=list[SurveyOut])
+@paginate(LimitOffsetPagination)
+def survey_list(request):
+    return selectors.survey_list(principal=request.principal)
+
+
+@router.post("/surveys", response={201: SurveyOut, 403: ErrorOut, 404: ErrorOut, 422: ValidationErrorOut})
+def survey_create(request, payload: SurveyIn):
+    principal = request.principal
+    distributor = _visible_distributor(principal, payload.distributor_id) if payload.distributor_id else None
+    survey = services.survey_create(principal=principal, name=payload.name, closes_on=payload.closes_on,
+                                    distributor=distributor, intro=payload.intro)
+    return Status(201, survey)
+
+
+@router.get("/surveys/{int:survey_id}", response={200: SurveyDetailOut, 404: ErrorOut})
+def survey_detail(request, survey_id: int):
+    principal = request.principal
+    survey = selectors.survey_get(principal=principal, pk=survey_id)
+    survey.invitation_total = selectors.invitation_list(principal=principal, survey=survey).count()
+    survey.results = selectors.nps_summary(principal=principal, survey_id=survey.pk)
+    survey.response_total = survey.results["responses"]
+    return survey
+
+
+@router.post("/surveys/{int:survey_id}/invitations",
+             response={201: InvitationOut, 403: ErrorOut, 404: ErrorOut, 422: ValidationErrorOut})
+def survey_invite(request, survey_id: int, payload: InvitationIn):
+    principal = request.principal
+    survey = selectors.survey_get(principal=principal, pk=survey_id)
+    if not can(principal, "sales.survey.change", survey):
+        raise PermissionDenied
+    client = get_visible_or_404(CorporateClient, principal, pk=_id(payload.client_id))
+    invitation, raw = services.survey_invite(principal=principal, survey=survey, client=client,
+                                             contact_name=payload.contact_name, contact_email=payload.contact_email,
+                                             request=request)
+    from django.urls import reverse
+
+    invitation.link = request.build_absolute_uri(reverse("sales:survey_public", args=[raw]))
+    return Status(201, invitation)
+
+
+@router.get("/survey-responses", response=list[ResponseOut])
+@paginate(LimitOffsetPagination)
+def response_list(request, filters: Query[ResponseFilter]):
+    return selectors.response_list(principal=request.principal, filters=filters.model_dump())
+
+
+__all__ = ["router", "ConflictError"]

@@ -1,0 +1,448 @@
+"""Reading distributors' sell-out files of every shape, with no database access.
+
+``read_table(data, filename)`` turns the bytes of a CSV (UTF-8 with or without BOM, else Windows-1250;
+``,`` ``;`` or tab) or an XLSX workbook into a header and numbered rows, finding the header below title
+rows. ``suggest_mapping`` maps the file's headers to our fields; ``validate_rows`` checks every row and
+returns the good lines and one error per bad cell (row number, column, reason).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal, InvalidOperation
+
+from django.utils.translation import gettext_lazy as _
+
+from .choices import ErrorReason
+
+# Our fields, in the order the mapping form shows them; the first five are required.
+REQUIRED_FIELDS = ["date", "tax_id", "product_code", "quantity", "amount"]
+OPTIONAL_FIELDS = ["client_code", "client_name", "invoice", "product_name", "currency"]
+FIELDS = REQUIRED_FIELDS + OPTIONAL_FIELDS
+FIELD_LABELS = {
+    "date": _("Invoice date"),
+    "tax_id": _("Client tax id (CUI)"),
+    "client_code": _("Client code"),
+    "client_name": _("Client name"),
+    "invoice": _("Invoice number"),
+    "product_code": _("Product code"),
+    "product_name": _("Product name"),
+    "quantity": _("Quantity"),
+    "amount": _("Amount before VAT"),
+    "currency": _("Currency"),
+}
+
+# Headers as distributors write them (folded: lower case, no diacritics, punctuation as spaces).
+HEADER_ALIASES = {
+    "date": ["data factura", "data facturii", "data", "data document", "invoice date", "date"],
+    "invoice": ["nr factura", "numar factura", "nr document", "factura", "invoice", "invoice number", "invoice no"],
+    "tax_id": ["cui client", "cui", "cif", "cif client", "cod fiscal", "cod fiscal client", "tax id", "vat id"],
+    "client_code": ["cod client", "client code", "customer code"],
+    "client_name": ["denumire client", "client", "nume client", "client name", "customer"],
+    "product_code": ["cod produs", "cod articol", "product code", "sku", "item code"],
+    "product_name": ["denumire produs", "produs", "articol", "product", "product name"],
+    "quantity": ["cantitate", "cant", "qty", "quantity"],
+    "amount": ["valoare fara tva ron", "valoare fara tva", "valoare", "amount", "net amount", "value"],
+    "currency": ["moneda", "valuta", "currency"],
+}
+
+XLSX_MAGIC = b"PK\x03\x04"
+DELIMITERS = [";", ",", "\t"]
+MAX_HEADER_SEARCH = 30
+
+
+class FileFormatError(Exception):
+    """The file cannot be read at all (not a table, empty, broken workbook)."""
+
+
+@dataclass
+class Table:
+    headers: list[str]
+    rows: list[tuple[int, list]]  # (row number in the file, 1-based; cells)
+    format: str  # "csv" or "xlsx"
+    encoding: str = ""
+    delimiter: str = ""
+    header_row: int = 1
+
+
+@dataclass
+class RowError:
+    row: int
+    column: str
+    reason: str
+    value: str = ""
+    message: str = ""
+
+    def as_dict(self) -> dict:
+        return {"row": self.row, "column": self.column, "reason": self.reason, "value": self.value, "message": self.message}
+
+
+@dataclass
+class ParsedLine:
+    row: int
+    date: date
+    tax_id: str
+    client_code: str
+    client_name: str
+    product_code: str
+    quantity: Decimal
+    amount: Decimal
+    currency: str
+    invoice: str
+    client_id: int | None = None
+    product_line_id: int | None = None
+
+
+@dataclass
+class Validation:
+    lines: list[ParsedLine] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
+    unmatched_clients: dict = field(default_factory=dict)  # key -> {"tax_id", "client_code", "name", "rows"}
+    unknown_products: dict = field(default_factory=dict)  # code -> {"name", "rows"}
+    period: date | None = None
+    row_count: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors and self.row_count > 0
+
+
+# ---------------------------------------------------------------- text helpers
+
+_FOLD = str.maketrans({"ș": "s", "ş": "s", "Ș": "s", "Ş": "s", "ț": "t", "ţ": "t", "Ț": "t", "Ţ": "t"})
+
+
+def fold_header(text) -> str:
+    text = str(text or "").translate(_FOLD)
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(ch for ch in text if not unicodedata.combining(ch)).lower()
+    return " ".join(re.split(r"[^a-z0-9]+", text)).strip()
+
+
+def decode(data: bytes) -> tuple[str, str]:
+    """UTF-8 (BOM stripped) when it decodes, else Windows-1250 (old Romanian accounting exports)."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8"), "utf-8-sig"
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        return data.decode("cp1250", errors="replace"), "cp1250"
+
+
+def sniff_delimiter(text: str) -> str:
+    """The separator that splits the header-like lines into the most columns (quotes respected)."""
+    sample = [line for line in text.splitlines()[:MAX_HEADER_SEARCH] if line.strip()]
+    best, best_score = ",", -1
+    for delimiter in DELIMITERS:
+        widths = [len(r) for r in csv.reader(sample, delimiter=delimiter)]
+        score = max(widths, default=0)
+        if score > best_score:
+            best, best_score = delimiter, score
+    return best
+
+
+def _header_score(cells) -> int:
+    known = {alias for aliases in HEADER_ALIASES.values() for alias in aliases}
+    return sum(1 for c in cells if isinstance(c, str) and fold_header(c) in known)
+
+
+def _find_header(rows: list[list]) -> int:
+    """Index of the header row: the first of the top rows naming most known columns, else the first full row."""
+    best_index, best_score = None, 1
+    for index, cells in enumerate(rows[:MAX_HEADER_SEARCH]):
+        score = _header_score(cells)
+        if score > best_score:
+            best_index, best_score = index, score
+    if best_index is not None:
+        return best_index
+    for index, cells in enumerate(rows[:MAX_HEADER_SEARCH]):
+        filled = [c for c in cells if c not in (None, "")]
+        if len(filled) >= 3 and all(isinstance(c, str) for c in filled):
+            return index
+    raise FileFormatError(_("No header row found in the first %(n)d rows.") % {"n": MAX_HEADER_SEARCH})
+
+
+def read_table(data: bytes, filename: str = "") -> Table:
+    if not data:
+        raise FileFormatError(_("The file is empty."))
+    if data.startswith(XLSX_MAGIC) or filename.lower().endswith((".xlsx", ".xlsm")):
+        return _read_xlsx(data)
+    text, encoding = decode(data)
+    try:
+        delimiter = sniff_delimiter(text)
+        raw = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    except csv.Error as exc:
+        raise FileFormatError(_("The file is not a readable CSV table: %(error)s") % {"error": exc}) from None
+    header_index = _find_header(raw)
+    headers = [str(h).strip() for h in raw[header_index]]
+    rows = [
+        (number, cells)
+        for number, cells in enumerate(raw[header_index + 1 :], start=header_index + 2)
+        if any(str(c).strip() for c in cells)
+    ]
+    return Table(headers, rows, "csv", encoding, delimiter, header_index + 1)
+
+
+def _read_xlsx(data: bytes) -> Table:
+    import openpyxl
+
+    try:
+        workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds for a broken workbook
+        raise FileFormatError(_("The workbook cannot be read: %(error)s") % {"error": exc}) from None
+    try:
+        sheet = workbook.worksheets[0]
+        raw = [list(r) for r in sheet.iter_rows(values_only=True)]
+    finally:
+        workbook.close()
+    header_index = _find_header(raw)
+    headers = [str(h).strip() if h is not None else "" for h in raw[header_index]]
+    rows = [
+        (number, cells)
+        for number, cells in enumerate(raw[header_index + 1 :], start=header_index + 2)
+        if any(c not in (None, "") for c in cells)
+    ]
+    return Table(headers, rows, "xlsx", "", "", header_index + 1)
+
+
+def suggest_mapping(headers: list[str], saved: dict | None = None) -> dict:
+    """field -> header. A saved template wins for the headers the file still has; aliases fill the rest."""
+    present = {h for h in headers if h}
+    mapping = {f: h for f, h in (saved or {}).items() if f in FIELDS and h in present}
+    folded = {fold_header(h): h for h in headers if h}
+    for name in FIELDS:
+        if name in mapping:
+            continue
+        for alias in HEADER_ALIASES[name]:
+            if alias in folded and folded[alias] not in mapping.values():
+                mapping[name] = folded[alias]
+                break
+    return mapping
+
+
+def missing_fields(mapping: dict) -> list[str]:
+    return [f for f in REQUIRED_FIELDS if not mapping.get(f)]
+
+
+# ---------------------------------------------------------------- value parsing
+
+DATE_FORMATS = ["%d.%m.%Y", "%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%y", "%Y/%m/%d"]
+EXCEL_EPOCH = date(1899, 12, 30)
+
+
+def parse_date(value) -> date:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, int | float) and 20_000 < value < 80_000:  # an Excel serial date stored as a number
+        return EXCEL_EPOCH + timedelta(days=int(value))
+    text = str(value or "").strip()
+    if " " in text:  # "2026-09-11 00:00:00"
+        text = text.split(" ", 1)[0]
+    for fmt in DATE_FORMATS:
+        try:
+            return datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    raise ValueError(text)
+
+
+def parse_decimal(value) -> Decimal:
+    """1234.5, "1234,50", "1.234,50", "1,234.50", "1 234,50" → Decimal."""
+    if isinstance(value, bool):
+        raise ValueError(value)
+    if isinstance(value, int):
+        return Decimal(value)
+    if isinstance(value, float):
+        return Decimal(repr(value))
+    if isinstance(value, Decimal):
+        return value
+    text = str(value or "").strip().replace("\u00a0", "").replace(" ", "").replace("'", "")
+    if not text:
+        raise ValueError(value)
+    if "," in text and "." in text:
+        if text.rfind(",") > text.rfind("."):
+            text = text.replace(".", "").replace(",", ".")
+        else:
+            text = text.replace(",", "")
+    elif "," in text:
+        text = text.replace(",", ".") if text.count(",") == 1 else text.replace(",", "")
+    try:
+        number = Decimal(text)
+    except InvalidOperation:
+        raise ValueError(value) from None
+    if not number.is_finite():
+        raise ValueError(value)
+    return number
+
+
+CUI_KEY = "753217532"
+
+
+def cui_is_valid(digits: str) -> bool:
+    """Romanian fiscal code check digit (2 to 10 digits, RO prefix already stripped)."""
+    if not digits.isdigit() or not 2 <= len(digits) <= 10:
+        return False
+    body = digits[:-1].rjust(9, "0")
+    total = sum(int(d) * int(k) for d, k in zip(body, CUI_KEY, strict=True))
+    check = total * 10 % 11
+    return (0 if check == 10 else check) == int(digits[-1])
+
+
+def normalize_tax_id(value) -> str:
+    text = str(value if value is not None else "").strip().upper()
+    if isinstance(value, float) and value.is_integer():
+        text = str(int(value))
+    if text.startswith("RO"):
+        text = text[2:]
+    return "".join(ch for ch in text if ch.isdigit())
+
+
+def _text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def _month(d: date) -> date:
+    return d.replace(day=1)
+
+
+# ---------------------------------------------------------------- validation
+
+
+def validate_rows(
+    table: Table,
+    mapping: dict,
+    *,
+    find_client: Callable[[str, str], int | None],
+    find_product: Callable[[str], int | None],
+    period: date | None = None,
+    default_currency: str = "RON",
+    max_errors: int = 10_000,
+) -> Validation:
+    """Check every row; ``find_client(tax_id, client_code)`` and ``find_product(code)`` return ids or None.
+
+    ``period`` (first day of a month) rejects rows dated outside it; when None it is the month most rows
+    fall in. Errors are capped at ``max_errors`` so a wrong file does not fill memory.
+    """
+    result = Validation()
+    index = {h: i for i, h in enumerate(table.headers) if h}
+    columns = {name: index[header] for name, header in mapping.items() if header in index}
+    for name in missing_fields(mapping):
+        result.errors.append(RowError(table.header_row, str(FIELD_LABELS[name]), ErrorReason.MISSING_COLUMN, "",
+                                      str(_("No column is mapped to this field."))))
+    if result.errors:
+        return result
+
+    def cell(cells, name):
+        position = columns.get(name)
+        if position is None or position >= len(cells):
+            return None
+        return cells[position]
+
+    def header(name):
+        return mapping[name]
+
+    def error(row, name, reason, value, message):
+        if len(result.errors) < max_errors:
+            result.errors.append(RowError(row, header(name), reason, _text(value)[:200], str(message)))
+
+    candidates = []
+    for number, cells in table.rows:
+        result.row_count += 1
+        bad = False
+        raw_date = cell(cells, "date")
+        try:
+            when = parse_date(raw_date)
+        except ValueError:
+            error(number, "date", ErrorReason.BAD_DATE, raw_date, _("Not a date (expected dd.mm.yyyy or yyyy-mm-dd)."))
+            when, bad = None, True
+        values = {}
+        for name in ("quantity", "amount"):
+            raw = cell(cells, name)
+            try:
+                values[name] = parse_decimal(raw)
+            except ValueError:
+                error(number, name, ErrorReason.NOT_A_NUMBER, raw, _("Not a number."))
+                bad = True
+                continue
+            if values[name] < 0:
+                error(number, name, ErrorReason.NEGATIVE, raw, _("Must not be negative (send returns as a separate credit report)."))
+                bad = True
+            elif abs(values[name]) >= Decimal("1e12"):
+                error(number, name, ErrorReason.NOT_A_NUMBER, raw, _("Too large."))
+                bad = True
+        raw_tax = cell(cells, "tax_id")
+        tax_id = normalize_tax_id(raw_tax)
+        client_code = _text(cell(cells, "client_code"))
+        client_name = _text(cell(cells, "client_name"))
+        if not tax_id and not client_code:
+            error(number, "tax_id", ErrorReason.MISSING_VALUE, raw_tax, _("Neither a tax id nor a client code."))
+            bad = True
+        elif tax_id and not cui_is_valid(tax_id):
+            error(number, "tax_id", ErrorReason.BAD_TAX_ID, raw_tax, _("The CUI check digit is wrong."))
+            bad = True
+            tax_id = ""
+        product_code = _text(cell(cells, "product_code"))
+        if not product_code:
+            error(number, "product_code", ErrorReason.MISSING_VALUE, "", _("No product code."))
+            bad = True
+        currency = (_text(cell(cells, "currency")) or default_currency).upper()
+        if currency != default_currency:
+            error(number, "currency", ErrorReason.BAD_CURRENCY, currency, _("Only %(c)s is accepted.") % {"c": default_currency})
+            bad = True
+        if bad:
+            continue
+        client_id = find_client(tax_id, client_code) if (tax_id or client_code) else None
+        if client_id is None:
+            key = tax_id or f"code:{client_code}"
+            entry = result.unmatched_clients.setdefault(
+                key, {"tax_id": tax_id, "client_code": client_code, "name": client_name, "rows": []}
+            )
+            entry["rows"].append(number)
+            error(number, "tax_id" if tax_id else "client_code", ErrorReason.UNKNOWN_CLIENT,
+                  tax_id or client_code, _("No client with this tax id or client code."))
+            bad = True
+        product_line_id = find_product(product_code) if product_code else None
+        if product_line_id is None:
+            entry = result.unknown_products.setdefault(product_code, {"name": _text(cell(cells, "product_name")), "rows": []})
+            entry["rows"].append(number)
+            error(number, "product_code", ErrorReason.UNKNOWN_PRODUCT, product_code,
+                  _("This product code is not mapped to a product line."))
+            bad = True
+        if bad:
+            continue
+        candidates.append(ParsedLine(
+            row=number, date=when, tax_id=tax_id, client_code=client_code, client_name=client_name,
+            product_code=product_code, quantity=values["quantity"], amount=values["amount"], currency=currency,
+            invoice=_text(cell(cells, "invoice"))[:60], client_id=client_id, product_line_id=product_line_id,
+        ))
+
+    if period is None:
+        months: dict[date, int] = {}
+        for line in candidates:
+            months[_month(line.date)] = months.get(_month(line.date), 0) + 1
+        period = max(months, key=lambda m: (months[m], m)) if months else None
+    result.period = period
+    if period is not None:
+        for line in candidates:
+            if _month(line.date) != period:
+                if len(result.errors) < max_errors:
+                    result.errors.append(RowError(line.row, header("date"), ErrorReason.OUT_OF_PERIOD, line.date.isoformat(),
+                                                  str(_("The date is outside the report period %(p)s.") % {"p": period.strftime("%Y-%m")})))
+            else:
+                result.lines.append(line)
+    if result.row_count == 0:
+        result.errors.append(RowError(table.header_row, "", ErrorReason.MISSING_VALUE, "", str(_("The file has no data rows."))))
+    result.errors.sort(key=lambda e: (e.row, e.column))
+    return result

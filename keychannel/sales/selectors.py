@@ -1,0 +1,254 @@
+"""Reads of the sales app, always from visible_to(principal)."""
+
+from __future__ import annotations
+
+import csv
+from datetime import date
+from decimal import Decimal
+
+from django.db.models import Count, Q, Sum
+
+from keychannel.core.scoping import get_visible_or_404
+from keychannel.network.models import Distributor
+
+from .choices import AbcClass, NpsClass, SegmentLabel
+from .models import (
+    ClientMapping,
+    ClientSegment,
+    ColumnMapping,
+    ProductMapping,
+    SalesLine,
+    SalesReport,
+    Survey,
+    SurveyInvitation,
+    SurveyResponse,
+)
+
+
+def report_list(*, principal, filters: dict | None = None):
+    filters = filters or {}
+    qs = (
+        SalesReport.objects.visible_to(principal)
+        .select_related("distributor", "uploaded_by")
+        .defer("content", "errors", "headers", "unmatched_clients", "unknown_products")
+    )
+    if distributor_id := filters.get("distributor_id"):
+        qs = qs.filter(distributor_id=distributor_id)
+    if status := filters.get("status"):
+        qs = qs.filter(status=status)
+    if period := filters.get("period"):
+        qs = qs.filter(period=period)
+    return qs
+
+
+def report_get(*, principal, pk):
+    return get_visible_or_404(
+        SalesReport.objects.select_related("distributor", "uploaded_by", "supersedes", "duplicate_of", "mapping_template"),
+        principal, pk=pk,
+    )
+
+
+def distributors_for_upload(principal):
+    """Distributors the principal may upload reports for (reads and the upload rule agree)."""
+    from keychannel.core.policies import can
+
+    if not can(principal, "sales.salesreport.upload"):
+        return Distributor.objects.none()
+    qs = Distributor.objects.visible_to(principal)
+    if principal.distributor_ids is not None:
+        qs = qs.filter(pk__in=list(principal.distributor_ids))
+    return qs.order_by("code")
+
+
+def line_list(*, principal, filters: dict | None = None):
+    filters = filters or {}
+    qs = SalesLine.objects.visible_to(principal).select_related("distributor", "client", "product_line")
+    if distributor_id := filters.get("distributor_id"):
+        qs = qs.filter(distributor_id=distributor_id)
+    if client_id := filters.get("client_id"):
+        qs = qs.filter(client_id=client_id)
+    if product_line_id := filters.get("product_line_id"):
+        qs = qs.filter(product_line_id=product_line_id)
+    if report_id := filters.get("report_id"):
+        qs = qs.filter(report_id=report_id)
+    if date_from := filters.get("date_from"):
+        qs = qs.filter(date__gte=date_from)
+    if date_to := filters.get("date_to"):
+        qs = qs.filter(date__lte=date_to)
+    if q := (filters.get("q") or "").strip():
+        qs = qs.filter(Q(client__legal_name__icontains=q) | Q(client__tax_id__icontains=q) | Q(invoice__icontains=q))
+    return qs
+
+
+def line_totals(qs) -> dict:
+    return qs.aggregate(amount=Sum("amount"), quantity=Sum("quantity"), lines=Count("id"))
+
+
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_safe(value) -> str:
+    """Spreadsheet formula injection: a cell that starts like a formula is prefixed with an apostrophe."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
+
+
+class Echo:
+    def write(self, value):
+        return value
+
+
+def csv_rows(header, rows):
+    """Stream CSV text rows (formula-safe) for a StreamingHttpResponse."""
+    writer = csv.writer(Echo())
+    yield "\ufeff" + writer.writerow([csv_safe(h) for h in header])
+    for row in rows:
+        yield writer.writerow([csv_safe(v) for v in row])
+
+
+LINE_EXPORT_HEADER = ["date", "distributor", "client", "client_tax_id", "product_line", "quantity", "amount", "currency",
+                      "invoice", "report_id"]
+
+
+def line_export_rows(qs):
+    fields = ("date", "distributor__code", "client__legal_name", "client__tax_id", "product_line__name", "quantity",
+              "amount", "currency", "invoice", "report_id")
+    yield from qs.order_by("date", "pk").values_list(*fields).iterator(chunk_size=5000)
+
+
+ERROR_EXPORT_HEADER = ["row", "column", "reason", "value", "message"]
+
+
+def report_error_rows(report: SalesReport):
+    for error in report.errors or []:
+        yield [error.get("row"), error.get("column"), error.get("reason"), error.get("value"), error.get("message")]
+
+
+def mapping_lists(*, principal, distributor):
+    return {
+        "columns": ColumnMapping.objects.visible_to(principal).filter(distributor=distributor).order_by("-is_default", "name"),
+        "products": ProductMapping.objects.visible_to(principal).filter(distributor=distributor).select_related("product_line"),
+        "clients": ClientMapping.objects.visible_to(principal).filter(distributor=distributor).select_related("client"),
+    }
+
+
+# ---------------------------------------------------------------------------------------- segments
+
+
+def segment_years(*, principal) -> list[int]:
+    return sorted(set(ClientSegment.objects.visible_to(principal).values_list("year", flat=True).distinct()), reverse=True)
+
+
+def segment_list(*, principal, filters: dict | None = None):
+    filters = filters or {}
+    qs = ClientSegment.objects.visible_to(principal).select_related("client", "distributor")
+    for name in ("year", "distributor_id", "label", "abc_class", "nps_class", "client_id"):
+        if value := filters.get(name):
+            qs = qs.filter(**{name: value})
+    if filters.get("small_batches") is not None:
+        qs = qs.filter(small_batches=filters["small_batches"])
+    if q := (filters.get("q") or "").strip():
+        qs = qs.filter(Q(client__legal_name__icontains=q) | Q(client__tax_id__icontains=q))
+    return qs
+
+
+def segment_charts(*, principal, year: int, distributor_id=None) -> dict:
+    """The data of the three charts, from the stored segments (one query each, whatever the client count).
+
+    Network-wide, a client buying from two distributors counts once with its summed volume.
+    """
+    qs = segment_list(principal=principal, filters={"year": year, "distributor_id": distributor_id})
+    per_client = list(
+        qs.values("client_id", "client__legal_name", "client__potential_annual_volume", "client__is_key_account")
+        .annotate(volume=Sum("volume")).order_by("-volume", "client_id")
+    )
+    total = sum((r["volume"] for r in per_client), Decimal(0))
+    pareto, cumulative = [], Decimal(0)
+    for r in per_client[:200]:
+        cumulative += r["volume"]
+        pareto.append({"name": r["client__legal_name"], "volume": float(r["volume"]),
+                       "cumulative": float(cumulative / total * 100) if total else 0.0})
+    matrix = []
+    months = qs.values_list("months_covered", flat=True).first() or 12
+    for r in per_client[:500]:
+        potential = r["client__potential_annual_volume"] or Decimal(0)
+        share = float(r["volume"] * 12 / months / potential * 100) if potential else None
+        if share is not None:
+            matrix.append({"name": r["client__legal_name"], "volume": float(r["volume"]), "share": round(share, 1),
+                           "key": r["client__is_key_account"]})
+    labels = dict(qs.values("label").annotate(n=Count("id")).order_by().values_list("label", "n"))
+    abc = dict(qs.values("abc_class").annotate(n=Count("id")).order_by().values_list("abc_class", "n"))
+    return {
+        "pareto": pareto,
+        "matrix": matrix,
+        "labels": [{"label": str(SegmentLabel(k).label), "key": k, "count": labels.get(k, 0)} for k in SegmentLabel.values],
+        "abc": [{"key": k, "count": abc.get(k, 0)} for k in AbcClass.values],
+        "nps": nps_summary(principal=principal, distributor_id=distributor_id),
+        "total_volume": float(total),
+        "clients": len(per_client),
+    }
+
+
+# ---------------------------------------------------------------------------------------- surveys
+
+
+def survey_list(*, principal):
+    return Survey.objects.visible_to(principal).select_related("distributor").annotate(
+        invitation_total=Count("invitations", distinct=True), response_total=Count("responses", distinct=True)
+    )
+
+
+def survey_get(*, principal, pk):
+    return get_visible_or_404(Survey.objects.select_related("distributor"), principal, pk=pk)
+
+
+def invitation_list(*, principal, survey):
+    return SurveyInvitation.objects.visible_to(principal).filter(survey=survey).select_related("client")
+
+
+def response_list(*, principal, filters: dict | None = None):
+    filters = filters or {}
+    qs = SurveyResponse.objects.visible_to(principal).select_related("client", "distributor", "survey")
+    for name in ("survey_id", "client_id", "distributor_id"):
+        if value := filters.get(name):
+            qs = qs.filter(**{name: value})
+    return qs
+
+
+def nps_summary(*, principal, distributor_id=None, survey_id=None, client_id=None) -> dict:
+    """NPS = % promoters − % detractors, over the latest answer per client contact invitation in scope."""
+    qs = response_list(principal=principal, filters={"distributor_id": distributor_id, "survey_id": survey_id,
+                                                     "client_id": client_id})
+    histogram = dict(qs.values("recommend").annotate(n=Count("id")).order_by().values_list("recommend", "n"))
+    total = sum(histogram.values())
+    promoters = sum(n for score, n in histogram.items() if score >= 9)
+    detractors = sum(n for score, n in histogram.items() if score <= 6)
+    return {
+        "responses": total,
+        "promoters": promoters,
+        "passives": total - promoters - detractors,
+        "detractors": detractors,
+        "nps": round((promoters - detractors) * 100 / total) if total else None,
+        "histogram": [histogram.get(score, 0) for score in range(11)],
+        "classes": {NpsClass.PROMOTER: promoters, NpsClass.PASSIVE: total - promoters - detractors,
+                    NpsClass.DETRACTOR: detractors},
+    }
+
+
+def nps_by_distributor(*, principal) -> list[dict]:
+    rows = (
+        SurveyResponse.objects.visible_to(principal).filter(distributor__isnull=False)
+        .values("distributor_id", "distributor__code", "distributor__legal_name")
+        .annotate(total=Count("id"), promoters=Count("id", filter=Q(recommend__gte=9)),
+                  detractors=Count("id", filter=Q(recommend__lte=6)))
+        .order_by("distributor__code")
+    )
+    return [
+        {**r, "nps": round((r["promoters"] - r["detractors"]) * 100 / r["total"]) if r["total"] else None}
+        for r in rows
+    ]
+
+
+def current_year(principal) -> int:
+    years = segment_years(principal=principal)
+    return years[0] if years else date.today().year

@@ -1,0 +1,580 @@
+"""Writes of the sales app: importing reports (whole or not at all), mappings, segments and surveys."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Count, Max, Sum
+from django.db.models.functions import TruncMonth
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from keychannel.clients.models import CorporateClient
+from keychannel.clients.selectors import client_find_duplicates
+from keychannel.clients.services import DuplicateClientError, client_create
+from keychannel.core.errors import ConflictError
+from keychannel.core.policies import require
+from keychannel.network.models import Distributor
+
+from . import parsing
+from .choices import AbcClass, NpsClass, ReportSource, ReportStatus, SegmentLabel
+from .models import (
+    ClientMapping,
+    ClientSegment,
+    ColumnMapping,
+    ProductMapping,
+    SalesLine,
+    SalesReport,
+    Survey,
+    SurveyInvitation,
+    SurveyResponse,
+    nps_class_of,
+)
+
+DEFAULT_TEMPLATE = "Default"
+MAX_FILE_BYTES = 50 * 1024 * 1024
+LINE_COLUMNS = ("report_id", "distributor_id", "client_id", "product_line_id", "date", "quantity", "amount",
+                "currency", "invoice", "row")
+
+
+def file_hash(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def parse_period(value) -> date | None:
+    """"2026-10" → date(2026, 10, 1); None/"" → None; anything else is a 422."""
+    if value in (None, ""):
+        return None
+    if isinstance(value, date):
+        return value.replace(day=1)
+    try:
+        return datetime.strptime(str(value).strip(), "%Y-%m").date()
+    except ValueError:
+        raise ValidationError({"period": _("Use the form YYYY-MM.")}) from None
+
+
+# ---------------------------------------------------------------------------------------- import
+
+
+@transaction.atomic
+def report_import(
+    *, principal, distributor: Distributor, data: bytes, file_name: str, period=None, mapping: dict | None = None,
+    mapping_name: str = "", supersede: bool = False, source: str = ReportSource.UPLOAD,
+) -> SalesReport:
+    """Read, validate and (when every row is good) apply one file. Returns the stored report.
+
+    The file applies whole or not at all: the lines, the report's status and the segments are written in this
+    one transaction. A file whose content was applied before for this distributor is recorded as a duplicate
+    and changes nothing; a different file for a month that already has an applied report waits (status
+    ``conflict``) unless ``supersede`` is set.
+    """
+    require(principal, "sales.salesreport.upload", distributor)
+    if not data:
+        raise ValidationError({"file": _("The file is empty.")})
+    if len(data) > MAX_FILE_BYTES:
+        raise ValidationError({"file": _("The file is larger than 50 MB.")})
+    period = parse_period(period)
+    # One import per distributor at a time: the second waits here instead of racing on the period.
+    distributor = Distributor.objects.select_for_update().get(pk=distributor.pk)
+    digest = file_hash(data)
+    template = None
+    if mapping_name:
+        template = ColumnMapping.objects.filter(distributor=distributor, name=mapping_name).first()
+        if template is None:
+            raise ValidationError({"mapping": _("No column mapping named “%(name)s” for this distributor.") % {"name": mapping_name}})
+    report = SalesReport(
+        distributor=distributor, file_name=(file_name or "report")[:200], file_hash=digest, content=data,
+        source=source, uploaded_by=principal.user, period=period, mapping_template=template,
+    )
+    earlier = SalesReport.objects.filter(distributor=distributor, file_hash=digest, status=ReportStatus.APPLIED).first()
+    if earlier is not None:
+        report.status = ReportStatus.DUPLICATE
+        report.duplicate_of = earlier
+        report.period = earlier.period
+        report.content = b""
+        report.row_count, report.line_count = earlier.row_count, 0
+        report.message = _("This file was already imported on %(when)s; nothing was added.") % {
+            "when": timezone.localtime(earlier.applied_at).strftime("%Y-%m-%d %H:%M") if earlier.applied_at else "—"
+        }
+        report.save()
+        return report
+    return _process(principal, report, mapping=mapping, supersede=supersede, requested_period=period)
+
+
+@transaction.atomic
+def report_reprocess(*, principal, report: SalesReport, mapping: dict | None = None, save_as: str = "",
+                     supersede: bool = False) -> SalesReport:
+    """Validate a stored (rejected or waiting) report again, after the user fixed mappings or clients."""
+    require(principal, "sales.salesreport.upload", report.distributor)
+    report = SalesReport.objects.select_for_update().get(pk=report.pk)
+    if report.status not in (ReportStatus.REJECTED, ReportStatus.CONFLICT):
+        raise ConflictError(_("Only a rejected or waiting report can be validated again."))
+    Distributor.objects.select_for_update().get(pk=report.distributor_id)
+    if mapping and save_as:
+        report.mapping_template = mapping_save(principal=principal, distributor=report.distributor, name=save_as,
+                                               columns=mapping)
+    earlier = SalesReport.objects.filter(
+        distributor_id=report.distributor_id, file_hash=report.file_hash, status=ReportStatus.APPLIED
+    ).exclude(pk=report.pk).first()
+    if earlier is not None:
+        raise ConflictError(_("The same file was imported meanwhile (report %(id)s).") % {"id": earlier.pk})
+    requested = report.period if report.status == ReportStatus.CONFLICT else None
+    return _process(principal, report, mapping=mapping, supersede=supersede, requested_period=requested)
+
+
+def _load_table(report: SalesReport) -> parsing.Table:
+    try:
+        table = parsing.read_table(bytes(report.content), report.file_name)
+    except parsing.FileFormatError as exc:
+        raise ValidationError({"file": str(exc)}) from None
+    report.file_format, report.encoding, report.delimiter = table.format, table.encoding, table.delimiter
+    report.headers = table.headers
+    return table
+
+
+def _choose_mapping(report, table, mapping):
+    if mapping:
+        unknown = [f for f in mapping if f not in parsing.FIELDS]
+        if unknown:
+            raise ValidationError({"mapping": _("Unknown fields: %(f)s") % {"f": ", ".join(unknown)}})
+        return {f: h for f, h in mapping.items() if h}
+    template = report.mapping_template or ColumnMapping.objects.filter(
+        distributor_id=report.distributor_id, is_default=True
+    ).first()
+    report.mapping_template = template
+    return parsing.suggest_mapping(table.headers, template.columns if template else None)
+
+
+def _lookups(distributor_id, table, mapping):
+    """Two dict look-ups for the validator, in four queries whatever the file size."""
+    index = {h: i for i, h in enumerate(table.headers)}
+    tax_pos = index.get(mapping.get("tax_id"))
+    code_pos = index.get(mapping.get("client_code"))
+    tax_ids, codes = set(), set()
+    for _number, cells in table.rows:
+        if tax_pos is not None and tax_pos < len(cells):
+            tax_ids.add(parsing.normalize_tax_id(cells[tax_pos]))
+        if code_pos is not None and code_pos < len(cells):
+            codes.add(parsing._text(cells[code_pos]))
+    tax_ids.discard("")
+    codes.discard("")
+    by_tax = dict(CorporateClient.objects.filter(tax_id__in=tax_ids).values_list("tax_id", "pk")) if tax_ids else {}
+    by_code = dict(CorporateClient.objects.filter(code__in=codes).values_list("code", "pk")) if codes else {}
+    aliases = dict(ClientMapping.objects.filter(distributor_id=distributor_id).values_list("source_key", "client_id"))
+    products = dict(ProductMapping.objects.filter(distributor_id=distributor_id).values_list("product_code", "product_line_id"))
+    products_folded = {code.strip().upper(): pk for code, pk in products.items()}
+
+    def find_client(tax_id, client_code):
+        return (aliases.get(tax_id) if tax_id else None) or by_tax.get(tax_id) or (
+            aliases.get(f"code:{client_code}") if client_code else None) or by_code.get(client_code)
+
+    def find_product(code):
+        return products.get(code) or products_folded.get(code.strip().upper())
+
+    return find_client, find_product
+
+
+def _process(principal, report: SalesReport, *, mapping, supersede, requested_period) -> SalesReport:
+    table = _load_table(report)
+    used = _choose_mapping(report, table, mapping)
+    report.mapping = used
+    find_client, find_product = _lookups(report.distributor_id, table, used)
+    result = parsing.validate_rows(table, used, find_client=find_client, find_product=find_product,
+                                   period=requested_period)
+    report.period = result.period
+    report.row_count = result.row_count
+    report.errors = [e.as_dict() for e in result.errors]
+    report.error_count = len(report.errors)
+    report.unmatched_clients = [{"key": k, **v, "rows": v["rows"][:20], "row_total": len(v["rows"])}
+                                for k, v in result.unmatched_clients.items()]
+    report.unknown_products = [{"code": k, "name": v["name"], "rows": v["rows"][:20], "row_total": len(v["rows"])}
+                               for k, v in result.unknown_products.items()]
+    if not result.ok:
+        report.status = ReportStatus.REJECTED
+        report.message = _("%(n)d problems found; nothing was imported.") % {"n": report.error_count}
+        report.save()
+        return report
+    current = SalesReport.objects.filter(
+        distributor_id=report.distributor_id, period=report.period, status=ReportStatus.APPLIED
+    ).exclude(pk=report.pk).first()
+    if current is not None and not supersede:
+        report.status = ReportStatus.CONFLICT
+        report.message = _("A report for %(p)s is already applied (%(f)s). Confirm to replace it.") % {
+            "p": report.period.strftime("%Y-%m"), "f": current.file_name}
+        report.supersedes = current
+        report.save()
+        return report
+    if current is not None:
+        SalesLine.objects.filter(report=current).delete()
+        current.status = ReportStatus.SUPERSEDED
+        current.line_count = 0
+        current.message = _("Replaced by a corrected file.")
+        current.save()
+        report.supersedes = current
+    report.status = ReportStatus.APPLIED
+    report.applied_at = timezone.now()
+    report.message = ""
+    report.line_count = len(result.lines)
+    report.total_amount = sum((line.amount for line in result.lines), Decimal(0))
+    report.total_quantity = sum((line.quantity for line in result.lines), Decimal(0))
+    try:
+        with transaction.atomic():
+            report.save()
+    except IntegrityError:
+        raise ConflictError(_("Another report for this month was applied at the same moment; try again.")) from None
+    insert_lines(report, result.lines)
+    if report.mapping_template is None or mapping:
+        template, _created = ColumnMapping.objects.update_or_create(
+            distributor_id=report.distributor_id, name=report.mapping_template.name if report.mapping_template else DEFAULT_TEMPLATE,
+            defaults={"columns": used, "is_default": True, "created_by": principal.user},
+        )
+        ColumnMapping.objects.filter(distributor_id=report.distributor_id, is_default=True).exclude(pk=template.pk).update(is_default=False)
+        report.mapping_template = template
+        report.save(update_fields=["mapping_template", "updated_at"])
+    segments_refresh(distributor_ids=[report.distributor_id], years=[report.period.year])
+    return report
+
+
+def insert_lines(report: SalesReport, lines: list[parsing.ParsedLine]) -> None:
+    """The fast path: COPY on PostgreSQL, one bulk_create on SQLite; always inside the caller's transaction."""
+    if connection.vendor == "postgresql":
+        table = SalesLine._meta.db_table
+        with connection.cursor() as cursor:
+            with cursor.cursor.copy(f"COPY {table} ({', '.join(LINE_COLUMNS)}) FROM STDIN") as copy:
+                for line in lines:
+                    copy.write_row((report.pk, report.distributor_id, line.client_id, line.product_line_id, line.date,
+                                    line.quantity, line.amount, line.currency, line.invoice, line.row))
+        return
+    SalesLine.objects.bulk_create(
+        [
+            SalesLine(report_id=report.pk, distributor_id=report.distributor_id, client_id=line.client_id,
+                      product_line_id=line.product_line_id, date=line.date, quantity=line.quantity, amount=line.amount,
+                      currency=line.currency, invoice=line.invoice, row=line.row)
+            for line in lines
+        ],
+        batch_size=5000,
+    )
+
+
+# ---------------------------------------------------------------------------------------- mappings
+
+
+@transaction.atomic
+def mapping_save(*, principal, distributor, name: str, columns: dict, make_default: bool = True) -> ColumnMapping:
+    require(principal, "sales.mapping.change", distributor)
+    name = (name or "").strip()[:80]
+    if not name:
+        raise ValidationError({"name": _("Give the template a name.")})
+    columns = {f: h for f, h in (columns or {}).items() if h}
+    unknown = [f for f in columns if f not in parsing.FIELDS]
+    if unknown:
+        raise ValidationError({"columns": _("Unknown fields: %(f)s") % {"f": ", ".join(unknown)}})
+    if missing := parsing.missing_fields(columns):
+        raise ValidationError({"columns": _("Map these fields too: %(f)s") % {"f": ", ".join(missing)}})
+    template, _created = ColumnMapping.objects.update_or_create(
+        distributor=distributor, name=name,
+        defaults={"columns": columns, "is_default": make_default, "created_by": principal.user},
+    )
+    if make_default:
+        ColumnMapping.objects.filter(distributor=distributor, is_default=True).exclude(pk=template.pk).update(is_default=False)
+    return template
+
+
+@transaction.atomic
+def mapping_delete(*, principal, mapping: ColumnMapping) -> None:
+    require(principal, "sales.mapping.change", mapping.distributor)
+    mapping.delete()
+
+
+@transaction.atomic
+def product_mapping_set(*, principal, distributor, product_code: str, product_line, description: str = "") -> ProductMapping:
+    require(principal, "sales.mapping.change", distributor)
+    code = (product_code or "").strip()[:60]
+    if not code:
+        raise ValidationError({"product_code": _("Enter the product code as it appears in the reports.")})
+    if product_line is None:
+        raise ValidationError({"product_line": _("Choose a product line.")})
+    obj, _created = ProductMapping.objects.update_or_create(
+        distributor=distributor, product_code=code,
+        defaults={"product_line": product_line, "description": (description or "")[:200]},
+    )
+    return obj
+
+
+@transaction.atomic
+def product_mapping_delete(*, principal, mapping: ProductMapping) -> None:
+    require(principal, "sales.mapping.change", mapping.distributor)
+    mapping.delete()
+
+
+@transaction.atomic
+def client_mapping_set(*, principal, distributor, source_key: str, client: CorporateClient) -> ClientMapping:
+    """Resolve an unmatched tax id / client code of this distributor's files to a client the principal sees."""
+    require(principal, "sales.mapping.change", distributor)
+    key = (source_key or "").strip()[:60]
+    if not key:
+        raise ValidationError({"source_key": _("Nothing to map.")})
+    obj, _created = ClientMapping.objects.update_or_create(distributor=distributor, source_key=key,
+                                                           defaults={"client": client})
+    return obj
+
+
+def find_duplicates(*, principal, legal_name: str, tax_id: str) -> list[CorporateClient]:
+    """Clients the principal sees that look like the one about to be created (the clients app's check)."""
+    check = client_find_duplicates(principal=principal, legal_name=legal_name, tax_id=tax_id)
+    return [c.client for c in check.candidates]
+
+
+@transaction.atomic
+def client_create_from_report(*, principal, report: SalesReport, tax_id: str, client_code: str = "", legal_name: str,
+                              force: bool = False) -> CorporateClient:
+    """Create the client an unmatched row names, for the report's distributor, through the clients app's
+    create service (its duplicate check included: ``force`` confirms a name-only look-alike is another firm)."""
+    require(principal, "sales.mapping.change", report.distributor)
+    legal_name = (legal_name or "").strip()
+    if not legal_name:
+        raise ValidationError({"legal_name": _("Enter the client's name.")})
+    tax_id = parsing.normalize_tax_id(tax_id)
+    if tax_id and not parsing.cui_is_valid(tax_id):
+        raise ValidationError({"tax_id": _("The CUI check digit is wrong.")})
+    try:
+        return client_create(principal=principal, legal_name=legal_name[:200], tax_id=tax_id,
+                             code=(client_code or "")[:40], distributor=report.distributor, status="active",
+                             confirm_not_duplicate=force)
+    except DuplicateClientError as exc:
+        names = "; ".join(f"{c.client.legal_name} ({c.client.tax_id or '—'})" for c in exc.check.candidates[:5])
+        if exc.check.served_elsewhere and not names:
+            names = str(_("a client served elsewhere in the network"))
+        raise ValidationError({"legal_name": _("Possible duplicates: %(names)s. Map to one of them, or confirm.") % {
+            "names": names}}) from None
+
+
+# ---------------------------------------------------------------------------------------- segmentation
+
+SMALL_BATCH_SHARE = Decimal("0.30")  # a key account buying under 30 % of its potential buys in small batches
+STRATEGIC_SHARE = Decimal("0.50")
+AT_RISK_TREND = Decimal("-0.25")
+DORMANT_DAYS = 120
+SEGMENT_FIELDS = ["volume", "quantity", "previous_volume", "trend", "months_active", "months_covered", "last_purchase",
+                  "recency_days", "share_of_potential", "small_batches", "abc_class", "nps_class", "recommend", "label"]
+
+
+@transaction.atomic
+def segment_recompute(*, principal, distributor=None, year: int | None = None) -> int:
+    """On demand: recompute the segments of one distributor (or every one the principal may), one year or all."""
+    require(principal, "sales.clientsegment.recompute", distributor)
+    if distributor is not None:
+        ids = [distributor.pk]
+    elif principal.distributor_ids is None:
+        ids = list(Distributor.objects.values_list("pk", flat=True))
+    else:
+        ids = list(principal.distributor_ids)
+    years = [year] if year else None
+    return segments_refresh(distributor_ids=ids, years=years)
+
+
+def segments_refresh(*, distributor_ids, years=None) -> int:
+    """Incremental recompute for these distributors and years (and the year after, whose trend moves)."""
+    touched = 0
+    for distributor_id in distributor_ids:
+        if years is None:
+            found = SalesLine.objects.filter(distributor_id=distributor_id).dates("date", "year")
+            wanted = sorted({d.year for d in found} | set(
+                ClientSegment.objects.filter(distributor_id=distributor_id).values_list("year", flat=True)))
+        else:
+            wanted = sorted({y for y in years} | {y + 1 for y in years})
+        for year in wanted:
+            touched += _recompute_year(distributor_id, year)
+    return touched
+
+
+def latest_nps(client_ids) -> dict[int, int]:
+    """client id → the recommend score of the client's most recent survey answer."""
+    scores: dict[int, int] = {}
+    rows = SurveyResponse.objects.filter(client_id__in=list(client_ids)).order_by("client_id", "created_at", "id")
+    for client_id, score in rows.values_list("client_id", "recommend"):
+        scores[client_id] = score
+    return scores
+
+
+def _recompute_year(distributor_id: int, year: int) -> int:
+    start, end = date(year, 1, 1), date(year, 12, 31)
+    current = SalesLine.objects.filter(distributor_id=distributor_id, date__gte=start, date__lte=end)
+    summary = current.aggregate(last=Max("date"), months=Count(TruncMonth("date"), distinct=True))
+    existing = {s.client_id: s for s in ClientSegment.objects.filter(distributor_id=distributor_id, year=year)}
+    if summary["last"] is None:
+        if existing:
+            ClientSegment.objects.filter(pk__in=[s.pk for s in existing.values()]).delete()
+        return 0
+    as_of = summary["last"]
+    cutoff_month = as_of.month
+    months_covered = summary["months"]
+    rows = {
+        r["client_id"]: r
+        for r in current.values("client_id").annotate(
+            volume=Sum("amount"), qty=Sum("quantity"), last=Max("date"), months=Count(TruncMonth("date"), distinct=True)
+        ).order_by()
+    }
+    previous = SalesLine.objects.filter(distributor_id=distributor_id, date__gte=date(year - 1, 1, 1),
+                                        date__lte=date(year - 1, 12, 31))
+    prev_same = dict(
+        previous.filter(date__month__lte=cutoff_month).values("client_id").annotate(v=Sum("amount")).order_by()
+        .values_list("client_id", "v")
+    )
+    prev_last = dict(previous.values("client_id").annotate(last=Max("date")).order_by().values_list("client_id", "last"))
+    client_ids = set(rows) | set(prev_last)
+    clients = {
+        pk: (potential, key)
+        for pk, potential, key in CorporateClient.objects.filter(pk__in=client_ids).values_list(
+            "pk", "potential_annual_volume", "is_key_account")
+    }
+    nps = latest_nps(client_ids)
+    ranked = sorted(client_ids, key=lambda c: (-(rows[c]["volume"] if c in rows else 0), c))
+    total = sum((rows[c]["volume"] for c in rows), Decimal(0))
+    cumulative = Decimal(0)
+    new, changed = [], []
+    for client_id in ranked:
+        row = rows.get(client_id)
+        volume = row["volume"] if row else Decimal(0)
+        before = cumulative / total if total else Decimal(1)
+        cumulative += volume
+        abc = AbcClass.A if volume and before < Decimal("0.80") else AbcClass.B if volume and before < Decimal("0.95") else AbcClass.C
+        potential, is_key = clients.get(client_id, (Decimal(0), False))
+        annualised = volume * 12 / months_covered if months_covered else Decimal(0)
+        share = (annualised / potential).quantize(Decimal("0.0001")) if potential else None
+        prev = prev_same.get(client_id) or Decimal(0)
+        trend = ((volume - prev) / prev).quantize(Decimal("0.0001")) if prev else None
+        last = row["last"] if row else prev_last.get(client_id)
+        recency = (as_of - last).days if last else None
+        score = nps.get(client_id)
+        nps_class = nps_class_of(score)
+        small = bool(is_key and share is not None and share < SMALL_BATCH_SHARE)
+        if volume == 0 or (recency is not None and recency > DORMANT_DAYS):
+            label = SegmentLabel.DORMANT
+        elif (trend is not None and trend <= AT_RISK_TREND) or nps_class == NpsClass.DETRACTOR:
+            label = SegmentLabel.AT_RISK
+        elif small:
+            label = SegmentLabel.GROW
+        elif abc == AbcClass.A and (is_key or (share is not None and share >= STRATEGIC_SHARE)):
+            label = SegmentLabel.STRATEGIC
+        else:
+            label = SegmentLabel.MAINTAIN
+        values = {
+            "volume": volume, "quantity": row["qty"] if row else Decimal(0), "previous_volume": prev, "trend": trend,
+            "months_active": row["months"] if row else 0, "months_covered": months_covered, "last_purchase": last,
+            "recency_days": recency, "share_of_potential": share, "small_batches": small, "abc_class": abc,
+            "nps_class": nps_class, "recommend": score, "label": label,
+        }
+        segment = existing.pop(client_id, None)
+        if segment is None:
+            new.append(ClientSegment(distributor_id=distributor_id, client_id=client_id, year=year, **values))
+        elif any(_differs(getattr(segment, k), v) for k, v in values.items()):
+            for k, v in values.items():
+                setattr(segment, k, v)
+            changed.append(segment)
+    if existing:
+        ClientSegment.objects.filter(pk__in=[s.pk for s in existing.values()]).delete()
+    if new:
+        ClientSegment.objects.bulk_create(new, batch_size=2000)
+    if changed:
+        ClientSegment.objects.bulk_update(changed, SEGMENT_FIELDS, batch_size=1000)
+    return len(new) + len(changed)
+
+
+def _differs(old, new) -> bool:
+    if isinstance(old, Decimal) or isinstance(new, Decimal):
+        if old is None or new is None:
+            return old is not new
+        return Decimal(old).quantize(Decimal("0.0001")) != Decimal(new).quantize(Decimal("0.0001"))
+    return old != new
+
+
+# ---------------------------------------------------------------------------------------- surveys
+
+SURVEY_TOKEN_BYTES = 24
+
+
+def hash_token(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+@transaction.atomic
+def survey_create(*, principal, name: str, closes_on: date, distributor=None, intro: str = "") -> Survey:
+    require(principal, "sales.survey.create", distributor)
+    survey = Survey(name=(name or "").strip(), closes_on=closes_on, distributor=distributor, intro=intro or "",
+                    created_by=principal.user)
+    survey.full_clean()
+    if closes_on < timezone.localdate():
+        raise ValidationError({"closes_on": _("The closing date is in the past.")})
+    if closes_on > timezone.localdate() + timedelta(days=730):
+        raise ValidationError({"closes_on": _("A survey runs for two years at most.")})
+    survey.save()
+    return survey
+
+
+@transaction.atomic
+def survey_invite(*, principal, survey: Survey, client: CorporateClient, contact_name: str, contact_email: str = "",
+                  request=None) -> tuple[SurveyInvitation, str]:
+    """One tokenised link for one client contact. Returns the invitation and the raw link token (shown once)."""
+    require(principal, "sales.survey.change", survey)
+    if survey.distributor_id is not None and client.distributor_id != survey.distributor_id:
+        raise ValidationError({"client": _("This campaign is for another distributor's clients.")})
+    if not (contact_name or "").strip():
+        raise ValidationError({"contact_name": _("Enter the contact's name.")})
+    raw = secrets.token_urlsafe(SURVEY_TOKEN_BYTES)
+    closes = timezone.make_aware(datetime.combine(survey.closes_on + timedelta(days=1), datetime.min.time()))
+    invitation = SurveyInvitation(
+        survey=survey, client=client, distributor_id=client.distributor_id, contact_name=contact_name.strip()[:150],
+        contact_email=(contact_email or "").strip(), token_hash=hash_token(raw), expires_at=closes,
+    )
+    invitation.full_clean()
+    invitation.save()
+    if invitation.contact_email:
+        path = reverse("sales:survey_public", args=[raw])
+        link = request.build_absolute_uri(path) if request is not None else path
+        send_mail(
+            subject=_("%(survey)s: your opinion, two minutes") % {"survey": survey.name},
+            message=_("Dear %(name)s,\n\n%(intro)s\n\nAnswer here (the link works until %(date)s): %(link)s\n") % {
+                "name": invitation.contact_name, "intro": survey.intro, "date": survey.closes_on, "link": link},
+            from_email=None, recipient_list=[invitation.contact_email], fail_silently=True,
+        )
+    return invitation, raw
+
+
+def invitation_for_token(raw: str) -> SurveyInvitation | None:
+    return SurveyInvitation.objects.select_related("survey", "client").filter(token_hash=hash_token(raw or "")).first()
+
+
+@transaction.atomic
+def survey_respond(*, token: str, why_chose: str, will_continue: str, recommend: int, expected_volume=None,
+                   comment: str = "") -> SurveyResponse:
+    """The public answer (no login): one per token, before the link expires; segments pick up the NPS at once."""
+    invitation = SurveyInvitation.objects.select_for_update().filter(token_hash=hash_token(token or "")).first()
+    if invitation is None:
+        raise ValidationError({"token": _("This link is not valid.")})
+    if invitation.is_expired:
+        raise ValidationError({"token": _("This survey has closed.")})
+    if invitation.responded_at is not None or SurveyResponse.objects.filter(invitation=invitation).exists():
+        raise ConflictError(_("This link has already been used to answer."))
+    response = SurveyResponse(
+        invitation=invitation, survey_id=invitation.survey_id, client_id=invitation.client_id,
+        distributor_id=invitation.distributor_id, why_chose=why_chose, will_continue=will_continue,
+        recommend=recommend, expected_volume=expected_volume, comment=(comment or "")[:2000],
+    )
+    response.full_clean(exclude=["invitation"])
+    response.save()
+    invitation.responded_at = timezone.now()
+    invitation.save(update_fields=["responded_at", "updated_at"])
+    if invitation.distributor_id:
+        years = list(ClientSegment.objects.filter(client_id=invitation.client_id, distributor_id=invitation.distributor_id)
+                     .values_list("year", flat=True).order_by("-year")[:1])
+        if years:
+            _recompute_year(invitation.distributor_id, years[0])
+    return response

@@ -1,0 +1,472 @@
+"""Pages of the sales app: reports (upload, detail, resolution), lines, mappings, segments, surveys."""
+
+from datetime import date, timedelta
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods, require_POST
+
+from keychannel.clients.models import CorporateClient
+from keychannel.core.errors import ConflictError
+from keychannel.core.partials import is_htmx, render_partial
+from keychannel.core.policies import can, require
+from keychannel.core.scoping import get_visible_or_404
+from keychannel.core.tables import Column, Filter, Table
+from keychannel.network.models import Distributor
+
+from . import parsing, selectors, services
+from .choices import AbcClass, NpsClass, ReportSource, ReportStatus, SegmentLabel
+from .forms import InvitationForm, MappingForm, ProductMappingForm, SurveyAnswerForm, SurveyForm, UploadForm
+from .models import ColumnMapping, ProductMapping
+
+REPORT_TABLE = Table(
+    columns=[
+        Column("pk", gettext_lazy("No."), sort="id", link=True),
+        Column("distributor.code", gettext_lazy("Distributor"), sort="distributor__code"),
+        Column("period_label", gettext_lazy("Period"), sort="period"),
+        Column("file_name", gettext_lazy("File"), sort="file_name", link=True),
+        Column("get_status_display", gettext_lazy("Status"), sort="status", badge=True),
+        Column("row_count", gettext_lazy("Rows"), sort="row_count"),
+        Column("error_count", gettext_lazy("Errors"), sort="error_count"),
+        Column("total_amount", gettext_lazy("Amount (RON)"), sort="total_amount"),
+        Column("created_at", gettext_lazy("Uploaded"), sort="created_at"),
+    ],
+    search_fields=["file_name", "distributor__code", "distributor__legal_name"],
+    filters=[Filter("status", gettext_lazy("Status"), ReportStatus.choices, "status")],
+    default_sort="-created_at",
+)
+
+
+def _distributor_filter(request, principal):
+    """The distributors of the principal's reach as filter choices (network-wide roles: every distributor)."""
+    qs = Distributor.objects.visible_to(principal)
+    if principal.distributor_ids is not None:
+        qs = qs.filter(pk__in=list(principal.distributor_ids))
+    return Filter("distributor", gettext_lazy("Distributor"), [(str(d.pk), d.code) for d in qs.only("pk", "code")],
+                  "distributor_id")
+
+
+def report_list(request):
+    principal = request.principal
+    table = Table(REPORT_TABLE.columns, REPORT_TABLE.search_fields,
+                  [*REPORT_TABLE.filters, _distributor_filter(request, principal)], REPORT_TABLE.default_sort)
+    state = table.build(request, selectors.report_list(principal=principal))
+    return render_partial(request, "sales/report_list.html", {
+        "table": state, "can_upload": can(principal, "sales.salesreport.upload"),
+        "breadcrumbs": [(_("Sales reports"), "")],
+    }, partial="includes/table.html")
+
+
+@require_http_methods(["GET", "POST"])
+def report_upload(request):
+    principal = request.principal
+    require(principal, "sales.salesreport.upload")
+    distributors = selectors.distributors_for_upload(principal)
+    templates = ColumnMapping.objects.visible_to(principal).filter(distributor__in=distributors).select_related("distributor")
+    form = UploadForm(request.POST or None, request.FILES or None, distributors=distributors, templates=templates)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        upload = data["file"]
+        try:
+            report = services.report_import(
+                principal=principal, distributor=data["distributor"], data=upload.read(), file_name=upload.name,
+                period=data["period"] or None, mapping_name=data["mapping"] or "", supersede=data["supersede"],
+                source=ReportSource.UPLOAD,
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        except ConflictError as exc:
+            form.add_error(None, exc.message)
+        else:
+            _announce(request, report)
+            if is_htmx(request):
+                response = HttpResponse(status=204)
+                response["HX-Redirect"] = report.get_absolute_url()
+                return response
+            return redirect(report)
+    status = 422 if request.method == "POST" else 200
+    return render_partial(request, "sales/report_upload.html", {
+        "form": form, "breadcrumbs": [(_("Sales reports"), "sales:report_list"), (_("Upload"), "")],
+    }, partial="sales/upload_form.html", status=status)
+
+
+def _announce(request, report):
+    if report.status == ReportStatus.APPLIED:
+        messages.success(request, _("Imported %(n)d lines for %(p)s.") % {"n": report.line_count, "p": report.period_label})
+    elif report.status == ReportStatus.REJECTED:
+        messages.error(request, report.message)
+    else:
+        messages.warning(request, report.message)
+
+
+def report_detail(request, pk):
+    principal = request.principal
+    report = selectors.report_get(principal=principal, pk=pk)
+    may_fix = can(principal, "sales.salesreport.upload", report.distributor) and report.status in (
+        ReportStatus.REJECTED, ReportStatus.CONFLICT)
+    context = {
+        "report": report, "may_fix": may_fix, "errors": (report.errors or [])[:500],
+        "breadcrumbs": [(_("Sales reports"), "sales:report_list"), (str(report.pk), "")],
+        "totals": selectors.line_totals(selectors.line_list(principal=principal, filters={"report_id": report.pk})),
+    }
+    if may_fix:
+        context["mapping_form"] = MappingForm(headers=report.headers or [], initial_mapping=report.mapping or {})
+        context["missing_columns"] = any(e.get("reason") == "missing_column" for e in report.errors or [])
+        context["product_lines"] = ProductMappingForm().fields["product_line"].queryset
+        context["candidates"] = _client_candidates(principal, report)
+    return render(request, "sales/report_detail.html", context)
+
+
+def _client_candidates(principal, report):
+    """For each unmatched client: likely existing clients (duplicate check), else the distributor's clients."""
+    fallback = list(CorporateClient.objects.visible_to(principal).filter(distributor_id=report.distributor_id)
+                    .only("pk", "legal_name", "tax_id")[:300])
+    out = []
+    for entry in report.unmatched_clients or []:
+        likely = services.find_duplicates(principal=principal, legal_name=entry.get("name", ""), tax_id="") if entry.get("name") else []
+        out.append({"entry": entry, "likely": likely, "others": fallback})
+    return out
+
+
+def report_errors(request, pk):
+    report = selectors.report_get(principal=request.principal, pk=pk)
+    response = StreamingHttpResponse(
+        selectors.csv_rows(selectors.ERROR_EXPORT_HEADER, selectors.report_error_rows(report)), content_type="text/csv"
+    )
+    response["Content-Disposition"] = f'attachment; filename="report-{report.pk}-errors.csv"'
+    return response
+
+
+@require_POST
+def report_revalidate(request, pk):
+    principal = request.principal
+    report = selectors.report_get(principal=principal, pk=pk)
+    require(principal, "sales.salesreport.upload", report.distributor)
+    mapping, save_as = None, ""
+    if request.POST.get("with_mapping"):
+        form = MappingForm(request.POST, headers=report.headers or [], initial_mapping={})
+        if not form.is_valid():
+            messages.error(request, _("Map every required field."))
+            return redirect(report)
+        mapping, save_as = form.mapping(), form.cleaned_data["save_as"]
+    try:
+        report = services.report_reprocess(principal=principal, report=report, mapping=mapping, save_as=save_as,
+                                           supersede=bool(request.POST.get("supersede")))
+    except (ValidationError, ConflictError) as exc:
+        messages.error(request, getattr(exc, "message", None) or "; ".join(exc.messages))
+        return redirect(report)
+    _announce(request, report)
+    return redirect(report)
+
+
+@require_POST
+def report_resolve_client(request, pk):
+    """Map an unmatched tax id / client code to an existing client, or create the client (duplicate check)."""
+    principal = request.principal
+    report = selectors.report_get(principal=principal, pk=pk)
+    require(principal, "sales.mapping.change", report.distributor)
+    key = request.POST.get("key", "")
+    entry = next((e for e in report.unmatched_clients or [] if e.get("key") == key), None)
+    if entry is None:
+        messages.error(request, _("This client is not among the report's unmatched clients."))
+        return redirect(report)
+    try:
+        if request.POST.get("action") == "create":
+            client = services.client_create_from_report(
+                principal=principal, report=report, tax_id=entry.get("tax_id", ""), client_code=entry.get("client_code", ""),
+                legal_name=request.POST.get("legal_name") or entry.get("name", ""), force=bool(request.POST.get("force")),
+            )
+            messages.success(request, _("Client %(name)s created.") % {"name": client.legal_name})
+        else:
+            client_id = request.POST.get("client_id", "")
+            if not client_id.isdigit():
+                raise ValidationError({"client_id": _("Choose a client.")})
+            client = get_visible_or_404(CorporateClient, principal, pk=int(client_id))
+            services.client_mapping_set(principal=principal, distributor=report.distributor, source_key=key, client=client)
+            messages.success(request, _("%(key)s now maps to %(name)s.") % {"key": key, "name": client.legal_name})
+    except ValidationError as exc:
+        messages.error(request, "; ".join(exc.messages))
+    return redirect(report)
+
+
+@require_POST
+def report_map_product(request, pk):
+    principal = request.principal
+    report = selectors.report_get(principal=principal, pk=pk)
+    require(principal, "sales.mapping.change", report.distributor)
+    form = ProductMappingForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose a product line for the code."))
+        return redirect(report)
+    try:
+        services.product_mapping_set(principal=principal, distributor=report.distributor, **form.cleaned_data)
+    except ValidationError as exc:
+        messages.error(request, "; ".join(exc.messages))
+    else:
+        messages.success(request, _("Product code %(code)s mapped.") % {"code": form.cleaned_data["product_code"]})
+    return redirect(report)
+
+
+LINE_TABLE = Table(
+    columns=[
+        Column("date", gettext_lazy("Date"), sort="date"),
+        Column("distributor.code", gettext_lazy("Distributor"), sort="distributor__code"),
+        Column("client.legal_name", gettext_lazy("Client"), sort="client__legal_name"),
+        Column("product_line.name", gettext_lazy("Product line"), sort="product_line__name"),
+        Column("quantity", gettext_lazy("Quantity"), sort="quantity"),
+        Column("amount", gettext_lazy("Amount"), sort="amount"),
+        Column("currency", gettext_lazy("Currency")),
+        Column("invoice", gettext_lazy("Invoice"), sort="invoice"),
+    ],
+    search_fields=["client__legal_name", "client__tax_id", "invoice"],
+    default_sort="-date",
+)
+
+
+def _line_filters(request):
+    params = request.GET
+    out = {}
+    for name in ("client_id", "product_line_id", "report_id"):
+        if params.get(name, "").isdigit():
+            out[name] = int(params[name])
+    if params.get("distributor", "").isdigit():
+        out["distributor_id"] = int(params["distributor"])
+    for name in ("date_from", "date_to"):
+        try:
+            out[name] = date.fromisoformat(params.get(name, ""))
+        except ValueError:
+            pass
+    return out
+
+
+def line_list(request):
+    principal = request.principal
+    from keychannel.network.models import ProductLine
+
+    lines = [(str(p.pk), p.name) for p in ProductLine.objects.visible_to(principal).only("pk", "name")]
+    table = Table(LINE_TABLE.columns, LINE_TABLE.search_fields,
+                  [_distributor_filter(request, principal), Filter("product_line", gettext_lazy("Product line"), lines, "product_line_id")],
+                  LINE_TABLE.default_sort)
+    qs = selectors.line_list(principal=principal, filters=_line_filters(request))
+    state = table.build(request, qs)
+    return render_partial(request, "sales/line_list.html", {
+        "table": state, "export_query": request.GET.urlencode(), "breadcrumbs": [(_("Sales lines"), "")],
+    }, partial="includes/table.html")
+
+
+def line_export(request):
+    filters = _line_filters(request)
+    if request.GET.get("product_line", "").isdigit():
+        filters["product_line_id"] = int(request.GET["product_line"])
+    filters["q"] = request.GET.get("q", "")
+    qs = selectors.line_list(principal=request.principal, filters=filters)
+    response = StreamingHttpResponse(
+        selectors.csv_rows(selectors.LINE_EXPORT_HEADER, selectors.line_export_rows(qs)), content_type="text/csv"
+    )
+    response["Content-Disposition"] = 'attachment; filename="sales-lines.csv"'
+    return response
+
+
+@require_http_methods(["GET", "POST"])
+def mapping_list(request):
+    """The mappings of one distributor: column templates, product codes, resolved clients."""
+    principal = request.principal
+    reach = Distributor.objects.visible_to(principal)
+    if principal.distributor_ids is not None:
+        reach = reach.filter(pk__in=list(principal.distributor_ids))
+    distributors = list(reach.order_by("code").only("pk", "code", "legal_name"))
+    chosen = request.GET.get("distributor") or request.POST.get("distributor") or ""
+    distributor = next((d for d in distributors if str(d.pk) == chosen), distributors[0] if distributors else None)
+    may_change = distributor is not None and can(principal, "sales.mapping.change", distributor)
+    form = ProductMappingForm(request.POST or None)
+    if request.method == "POST":
+        if not may_change:
+            raise PermissionDenied
+        if form.is_valid():
+            try:
+                services.product_mapping_set(principal=principal, distributor=distributor, **form.cleaned_data)
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                messages.success(request, _("Product code mapped."))
+                return redirect(reverse("sales:mapping_list") + f"?distributor={distributor.pk}")
+    lists = selectors.mapping_lists(principal=principal, distributor=distributor) if distributor else {}
+    return render(request, "sales/mapping_list.html", {
+        "distributors": distributors, "distributor": distributor, "may_change": may_change, "form": form,
+        "field_labels": parsing.FIELD_LABELS, **lists,
+        "breadcrumbs": [(_("Sales reports"), "sales:report_list"), (_("Mappings"), "")],
+    }, status=422 if request.method == "POST" else 200)
+
+
+@require_POST
+def product_mapping_delete(request, pk):
+    principal = request.principal
+    mapping = get_visible_or_404(ProductMapping.objects.select_related("distributor"), principal, pk=pk)
+    services.product_mapping_delete(principal=principal, mapping=mapping)
+    messages.success(request, _("Mapping removed."))
+    return redirect(reverse("sales:mapping_list") + f"?distributor={mapping.distributor_id}")
+
+
+SEGMENT_TABLE = Table(
+    columns=[
+        Column("client.legal_name", gettext_lazy("Client"), sort="client__legal_name"),
+        Column("distributor.code", gettext_lazy("Distributor"), sort="distributor__code"),
+        Column("volume", gettext_lazy("Volume (RON)"), sort="volume"),
+        Column("abc_class", gettext_lazy("ABC"), sort="abc_class", badge=True),
+        Column("trend_label", gettext_lazy("YoY")),
+        Column("months_active", gettext_lazy("Months bought"), sort="months_active"),
+        Column("recency_days", gettext_lazy("Days since last"), sort="recency_days"),
+        Column("share_label", gettext_lazy("Share of potential")),
+        Column("get_nps_class_display", gettext_lazy("NPS")),
+        Column("get_label_display", gettext_lazy("Segment"), sort="label", badge=True),
+    ],
+    search_fields=["client__legal_name", "client__tax_id"],
+    filters=[
+        Filter("label", gettext_lazy("Segment"), SegmentLabel.choices, "label"),
+        Filter("abc", gettext_lazy("ABC"), AbcClass.choices, "abc_class"),
+        Filter("nps", gettext_lazy("NPS"), NpsClass.choices, "nps_class"),
+    ],
+    default_sort="-volume",
+)
+
+
+def segment_list(request):
+    principal = request.principal
+    years = selectors.segment_years(principal=principal)
+    year = int(request.GET["year"]) if request.GET.get("year", "").isdigit() else (years[0] if years else date.today().year)
+    distributor_id = int(request.GET["distributor"]) if request.GET.get("distributor", "").isdigit() else None
+    table = Table(SEGMENT_TABLE.columns, SEGMENT_TABLE.search_fields,
+                  [*SEGMENT_TABLE.filters, _distributor_filter(request, principal),
+                   Filter("year", gettext_lazy("Year"), [(str(y), str(y)) for y in years], "year")],
+                  SEGMENT_TABLE.default_sort)
+    qs = selectors.segment_list(principal=principal, filters={"year": year})
+    state = table.build(request, qs)
+    for row in state.rows:
+        row.trend_label = f"{row.trend * 100:+.0f} %" if row.trend is not None else "—"
+        row.share_label = f"{row.share_of_potential * 100:.0f} %" if row.share_of_potential is not None else "—"
+        if row.small_batches:
+            row.share_label += " ⚠"
+    if is_htmx(request) and not request.headers.get("HX-Boosted"):
+        return render(request, "includes/table.html", {"table": state})
+    return render(request, "sales/segment_list.html", {
+        "table": state, "year": year, "years": years,
+        "charts": selectors.segment_charts(principal=principal, year=year, distributor_id=distributor_id),
+        "can_recompute": can(principal, "sales.clientsegment.recompute"),
+        "breadcrumbs": [(_("Segments"), "")],
+    })
+
+
+@require_POST
+def segment_recompute(request):
+    principal = request.principal
+    distributor = None
+    if request.POST.get("distributor", "").isdigit():
+        distributor = get_visible_or_404(Distributor, principal, pk=int(request.POST["distributor"]))
+    updated = services.segment_recompute(principal=principal, distributor=distributor)
+    messages.success(request, _("Segments recomputed: %(n)d changed.") % {"n": updated})
+    return redirect("sales:segment_list")
+
+
+def survey_list(request):
+    principal = request.principal
+    return render(request, "sales/survey_list.html", {
+        "surveys": selectors.survey_list(principal=principal),
+        "nps": selectors.nps_summary(principal=principal),
+        "by_distributor": selectors.nps_by_distributor(principal=principal),
+        "can_create": can(principal, "sales.salesreport.upload"),
+        "breadcrumbs": [(_("Surveys"), "")],
+    })
+
+
+@require_http_methods(["GET", "POST"])
+def survey_create(request):
+    principal = request.principal
+    require(principal, "sales.salesreport.upload")  # the roles that may run a campaign for some distributor
+    network_wide = can(principal, "sales.survey.create")
+    form = SurveyForm(request.POST or None, distributors=selectors.distributors_for_upload(principal),
+                      network_wide=network_wide, initial={"closes_on": date.today() + timedelta(days=30)})
+    if request.method == "POST" and form.is_valid():
+        try:
+            survey = services.survey_create(principal=principal, **form.cleaned_data)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("Survey created: now invite client contacts."))
+            return redirect(survey)
+    return render(request, "sales/survey_form.html", {
+        "form": form, "breadcrumbs": [(_("Surveys"), "sales:survey_list"), (_("New"), "")],
+    }, status=422 if request.method == "POST" else 200)
+
+
+def _invitation_form(principal, survey, data=None):
+    clients = CorporateClient.objects.visible_to(principal).only("pk", "legal_name")
+    if survey.distributor_id:
+        clients = clients.filter(distributor_id=survey.distributor_id)
+    return InvitationForm(data, clients=clients)
+
+
+@require_http_methods(["GET", "POST"])
+def survey_detail(request, pk):
+    principal = request.principal
+    survey = selectors.survey_get(principal=principal, pk=pk)
+    may_invite = can(principal, "sales.survey.change", survey)
+    form = _invitation_form(principal, survey, request.POST or None) if may_invite else None
+    new_link = None
+    status = 200
+    if request.method == "POST":
+        if not may_invite:
+            raise PermissionDenied
+        if form.is_valid():
+            try:
+                invitation, raw = services.survey_invite(principal=principal, survey=survey, request=request,
+                                                         **form.cleaned_data)
+            except ValidationError as exc:
+                form.add_error(None, exc)
+                status = 422
+            else:
+                new_link = request.build_absolute_uri(reverse("sales:survey_public", args=[raw]))
+                messages.success(request, _("Invitation created for %(name)s.") % {"name": invitation.contact_name})
+                form = _invitation_form(principal, survey)
+        else:
+            status = 422
+    return render(request, "sales/survey_detail.html", {
+        "survey": survey, "form": form, "new_link": new_link,
+        "invitations": selectors.invitation_list(principal=principal, survey=survey),
+        "responses": selectors.response_list(principal=principal, filters={"survey_id": survey.pk}),
+        "nps": selectors.nps_summary(principal=principal, survey_id=survey.pk),
+        "breadcrumbs": [(_("Surveys"), "sales:survey_list"), (survey.name, "")],
+    }, status=status)
+
+
+@login_not_required
+@require_http_methods(["GET", "POST"])
+def survey_public(request, token):
+    """The client contact's page: no login, one answer per link, closed after the expiry date."""
+    invitation = services.invitation_for_token(token)
+    if invitation is None:
+        return render(request, "sales/survey_public.html", {"state": "invalid"}, status=404)
+    if invitation.responded_at is not None:
+        return render(request, "sales/survey_public.html", {"state": "answered", "invitation": invitation})
+    if invitation.is_expired:
+        return render(request, "sales/survey_public.html", {"state": "expired", "invitation": invitation}, status=410)
+    form = SurveyAnswerForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.survey_respond(token=token, **form.cleaned_data)
+        except ConflictError:
+            return render(request, "sales/survey_public.html", {"state": "answered", "invitation": invitation})
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            return render(request, "sales/survey_public.html", {"state": "thanks", "invitation": invitation})
+    return render(request, "sales/survey_public.html", {"state": "open", "invitation": invitation, "form": form},
+                  status=422 if request.method == "POST" else 200)
+
+
+__all__ = ["get_object_or_404"]
