@@ -5,7 +5,11 @@ from django.utils.translation import gettext_lazy as _
 class CoreConfig(AppConfig):
     name = "keychannel.core"
     label = "core"
-    verbose_name = _("Core")
+    verbose_name = _("Administration")
 
     def ready(self):
         from . import checks, signals  # noqa: F401  (registers system checks and signal handlers)
+        from .choices import Role
+        from .navigation import register_nav
+
+        register_nav(_("Security events"), "core:securityevent_list", icon="shield-lock", roles=[Role.ADMIN], order=900)

@@ -32,6 +32,28 @@ def entries_for(principal) -> list[dict]:
     ]
 
 
+def sections_for(principal, path: str = "") -> list[dict]:
+    """Entries grouped under their app's name (the URL namespace), the current page's entry marked active."""
+    from django.apps import apps
+
+    entries = entries_for(principal)
+    # The active entry is the one whose URL is the longest prefix of the current path.
+    matches = [e for e in entries if path.startswith(e["url"])]
+    active = max(matches, key=lambda e: len(e["url"]))["url_name"] if matches else None
+    sections: dict[str, dict] = {}
+    for entry in entries:
+        entry["active"] = entry["url_name"] == active
+        label = entry["url_name"].split(":", 1)[0]
+        if label not in sections:
+            try:
+                title = apps.get_app_config(label).verbose_name
+            except LookupError:
+                title = label
+            sections[label] = {"title": title, "entries": []}
+        sections[label]["entries"].append(entry)
+    return list(sections.values())
+
+
 @dataclass(frozen=True)
 class HomeFigure:
     label: str

@@ -64,6 +64,10 @@ class Principal:
     def sees_whole_network(self) -> bool:
         return self.role in NETWORK_WIDE_ROLES
 
+    @property
+    def role_label(self) -> str:
+        return str(Role(self.role).label) if self.role else ""
+
     def has_role(self, *roles: str) -> bool:
         return self.role in {str(r) for r in roles}
 
