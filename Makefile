@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 PYTEST := $(BIN)/pytest
 PORT ?= 8000
 
-.PHONY: demo test venv test-sqlite test-postgres test-browser check-migrations lint serve load bench clean help
+.PHONY: demo test venv test-sqlite test-postgres test-browser check-migrations lint serve load load-short bench clean help
 
 help:
 	@echo "make demo     install, seed demo data and serve on http://127.0.0.1:$(PORT)"
@@ -43,6 +43,21 @@ test-browser: $(STAMP)
 	$(PYTEST) -m browser -p no:cacheprovider $(PYTEST_ARGS)
 
 test: check-migrations test-sqlite test-postgres test-browser
+
+# Bounded load test (not part of `make test`): demo data on a throwaway PostgreSQL, gunicorn, locust headless.
+load: $(STAMP)
+	$(BIN)/python scripts/pgtest.py run -- $(BIN)/python loadtest/run.py --users 20 --duration 60
+
+load-short: $(STAMP)
+	$(BIN)/python scripts/pgtest.py run -- $(BIN)/python loadtest/run.py --users 10 --duration 15
+
+# Benchmarks (ratios in one run) on a throwaway PostgreSQL; writes docs/benchmarks.md figures to var/bench/.
+bench: $(STAMP)
+	$(BIN)/python scripts/pgtest.py run -- $(BIN)/python bench/bench_api.py $(BENCH_ARGS)
+	@for f in bench/bench_*.py; do \
+	  [ "$$f" = bench/bench_api.py ] && continue; \
+	  echo "== $$f"; $(BIN)/python scripts/pgtest.py run -- $(BIN)/python $$f || exit $$?; \
+	done
 
 lint: $(STAMP)
 	$(BIN)/ruff check keychannel tests bench

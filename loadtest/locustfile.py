@@ -1,0 +1,303 @@
+"""A realistic mix for keychannel, against the demo network (``keychannel demo --no-serve``).
+
+Three kinds of users, all with demo logins (password ``KEYCHANNEL_DEMO_PASSWORD``):
+
+- ``DistributorSales`` (weight 6): a distributor salesperson on the API with a bearer token — their clients,
+  buying centres (reads and stakeholder edits), the pipeline, opportunities, registrations and sales-report
+  uploads where those endpoints exist, the duplicate check, ``/me``.
+- ``ChannelManager`` (weight 2): a manufacturer channel manager on the API — distributors, the network
+  pipeline, the forecast, clients at risk.
+- ``PageUser`` (weight 2): a signed-in browser (session + CSRF) on the pages: home, distributor list and
+  detail, pipeline, opportunity list and detail, contracts, clients.
+
+Operations are taken from ``/api/v1/openapi.json`` at start: a task whose endpoint is not there (an app that
+has not landed yet) does nothing, so the mix grows with the API. Expected refusals (403/404/409/422 of a
+write that lost a race or repeats itself) count as answered, not failed; a 5xx or a timeout is a failure.
+Run it through ``loadtest/run.py`` (``make load``), which starts PostgreSQL, seeds, serves and reports.
+"""
+
+from __future__ import annotations
+
+import datetime
+import os
+import random
+import re
+import threading
+
+from locust import HttpUser, between, events, task
+
+PASSWORD = os.environ.get("KEYCHANNEL_DEMO_PASSWORD", "keychannel-demo")
+DISTRIBUTORS = int(os.environ.get("KEYCHANNEL_LOAD_DISTRIBUTORS", "24"))
+API = "/api/v1"
+OK_REFUSALS = {400, 403, 404, 409, 422}
+
+_paths: set[str] = set()
+_paths_lock = threading.Lock()
+STATUS_COUNTS: dict[int, int] = {}
+
+
+@events.request.add_listener
+def _count_status(request_type, name, response_time, response_length, response=None, exception=None, **kw):
+    code = getattr(response, "status_code", 0) if response is not None else 0
+    STATUS_COUNTS[code] = STATUS_COUNTS.get(code, 0) + 1
+
+
+@events.quitting.add_listener
+def _print_statuses(environment, **kw):
+    print("status codes: " + ", ".join(f"{k}: {v}" for k, v in sorted(STATUS_COUNTS.items())), flush=True)
+
+
+def _operations(client) -> set[str]:
+    with _paths_lock:
+        if not _paths:
+            response = client.get(f"{API}/openapi.json", name="openapi.json")
+            if response.status_code == 200:
+                for path, operations in response.json()["paths"].items():
+                    for method in operations:
+                        _paths.add(f"{method.upper()} {path}")
+        return _paths
+
+
+def _check(response, ok=(200, 201, 204)):
+    """Answered as designed (success or an expected refusal) → success; 5xx, timeouts → failure."""
+    if response.status_code in ok or response.status_code in OK_REFUSALS:
+        response.success()
+    else:
+        response.failure(f"status {response.status_code}")
+
+
+def _results(response) -> list[dict]:
+    try:
+        data = response.json()
+    except ValueError:
+        return []
+    return data.get("items", data) if isinstance(data, dict) else data
+
+
+class ApiUser(HttpUser):
+    abstract = True
+    wait_time = between(0.5, 2.0)
+    username = "admin"
+
+    def on_start(self):
+        self.ops = _operations(self.client)
+        response = self.client.post(f"{API}/auth/token", json={"username": self.pick_username(), "password": PASSWORD,
+                                                               "name": "load"}, name="POST /auth/token")
+        token = response.json().get("token") if response.status_code == 201 else ""
+        self.client.headers["Authorization"] = f"Bearer {token}"
+        self.clients = [c["id"] for c in _results(self.client.get(f"{API}/clients?limit=50", name="GET /clients"))
+                        if isinstance(c, dict) and "id" in c] if self.has("GET", "/clients") else []
+        self.opportunities = [
+            o["id"] for o in _results(self.client.get(f"{API}/opportunities?limit=50", name="GET /opportunities"))
+            if isinstance(o, dict) and "id" in o
+        ] if self.has("GET", "/opportunities") else []
+        self.distributors = [d["id"] for d in _results(self.client.get(f"{API}/distributors?limit=50",
+                                                                        name="GET /distributors"))
+                             if isinstance(d, dict) and "id" in d]
+        self.product_lines = [p["id"] for p in _results(self.client.get(f"{API}/product-lines",
+                                                                         name="GET /product-lines"))
+                              if isinstance(p, dict) and "id" in p]
+
+    def pick_username(self) -> str:
+        return self.username
+
+    def has(self, method: str, path: str) -> bool:
+        return f"{method} {API}{path}" in self.ops
+
+    def get(self, path: str, name: str, ok=(200,)):
+        with self.client.get(f"{API}{path}", name=name, catch_response=True) as response:
+            _check(response, ok)
+            return response
+
+
+class DistributorSales(ApiUser):
+    weight = 6
+
+    def pick_username(self) -> str:
+        return f"d{random.randint(1, DISTRIBUTORS):02d}-sales"
+
+    @task(2)
+    def me(self):
+        self.get("/me", "GET /me")
+
+    @task(1)
+    def distributors(self):
+        self.get("/distributors?limit=20", "GET /distributors")
+
+    @task(1)
+    def distributor_detail(self):
+        if self.distributors:
+            self.get(f"/distributors/{random.choice(self.distributors)}", "GET /distributors/{id}")
+
+    @task(3)
+    def clients_list(self):
+        if self.has("GET", "/clients"):
+            self.get(f"/clients?limit=25&offset={random.choice([0, 0, 25])}", "GET /clients")
+
+    @task(1)
+    def clients_search(self):
+        if self.has("GET", "/clients"):
+            self.get(f"/clients?search={random.choice(['SA', 'SRL', 'Grup', 'Tech', 'Ind'])}", "GET /clients?search")
+
+    @task(2)
+    def client_detail(self):
+        if self.clients and self.has("GET", "/clients/{client_id}"):
+            self.get(f"/clients/{random.choice(self.clients)}", "GET /clients/{id}")
+
+    @task(2)
+    def buying_centre(self):
+        if self.clients and self.has("GET", "/clients/{client_id}/stakeholders"):
+            client_id = random.choice(self.clients)
+            response = self.get(f"/clients/{client_id}/stakeholders", "GET /clients/{id}/stakeholders")
+            self.stakeholders = [s["id"] for s in _results(response) if isinstance(s, dict) and "id" in s]
+            if self.has("GET", "/clients/{client_id}/analysis"):
+                self.get(f"/clients/{client_id}/analysis", "GET /clients/{id}/analysis")
+
+    @task(1)
+    def stakeholder_edit(self):
+        stakeholders = getattr(self, "stakeholders", [])
+        if stakeholders and self.has("PATCH", "/stakeholders/{stakeholder_id}"):
+            body = {"attitude": random.randint(-2, 2), "influence": random.randint(1, 5),
+                    "last_contact_on": datetime.date.today().isoformat()}
+            with self.client.patch(f"{API}/stakeholders/{random.choice(stakeholders)}", json=body,
+                                   name="PATCH /stakeholders/{id}", catch_response=True) as response:
+                _check(response)
+
+    @task(3)
+    def pipeline(self):
+        if self.has("GET", "/opportunities"):
+            self.get("/opportunities?open=true&limit=50", "GET /opportunities?open")
+
+    @task(2)
+    def opportunity_detail(self):
+        if self.opportunities and self.has("GET", "/opportunities/{opportunity_id}"):
+            opportunity_id = random.choice(self.opportunities)
+            self.get(f"/opportunities/{opportunity_id}", "GET /opportunities/{id}")
+            if self.has("GET", "/opportunities/{opportunity_id}/activities"):
+                self.get(f"/opportunities/{opportunity_id}/activities", "GET /opportunities/{id}/activities")
+
+    @task(1)
+    def log_activity(self):
+        if self.opportunities and self.has("POST", "/opportunities/{opportunity_id}/activities"):
+            body = {"subject": "Call with the buyer (load test)", "occurred_on": datetime.date.today().isoformat(),
+                    "kind": "call", "outcome": "Agreed on a product test"}
+            with self.client.post(f"{API}/opportunities/{random.choice(self.opportunities)}/activities", json=body,
+                                  name="POST /opportunities/{id}/activities", catch_response=True) as response:
+                _check(response)
+
+    @task(1)
+    def duplicate_check(self):
+        if self.has("POST", "/clients/duplicate-check"):
+            body = {"legal_name": random.choice(["Metalica SRL", "Agro Nord SA", "Grup Industrial"]), "tax_id": ""}
+            with self.client.post(f"{API}/clients/duplicate-check", json=body, name="POST /clients/duplicate-check",
+                                  catch_response=True) as response:
+                _check(response)
+
+    @task(1)
+    def register_deal(self):
+        if self.has("POST", "/registrations") and self.product_lines:
+            n = random.randint(1, 10**6)
+            body = {"legal_name": f"Load Test Client {n} SRL", "tax_id": f"RO9{n:07d}", "title": f"Load deal {n}",
+                    "product_line_ids": [random.choice(self.product_lines)], "estimated_value": 150000,
+                    "expected_close_on": (datetime.date.today() + datetime.timedelta(days=90)).isoformat()}
+            with self.client.post(f"{API}/registrations", json=body, name="POST /registrations",
+                                  catch_response=True) as response:
+                _check(response)
+
+    @task(1)
+    def registrations(self):
+        if self.has("GET", "/registrations"):
+            self.get("/registrations?limit=25", "GET /registrations")
+
+    @task(1)
+    def upload_sales_report(self):
+        if self.has("POST", "/sales-reports"):
+            month = datetime.date.today().replace(day=1) - datetime.timedelta(days=random.randint(1, 300))
+            lines = ["data factura;cui client;cod produs;cantitate;valoare"]
+            lines += [f"{month.isoformat()};RO{10_000_000 + i};P{i % 5};{i + 1};{(i + 1) * 125.5:.2f}" for i in range(40)]
+            files = {"file": ("sales.csv", ("\n".join(lines) + "\n").encode(), "text/csv")}
+            data = {"period": month.strftime("%Y-%m")}
+            with self.client.post(f"{API}/sales-reports", files=files, data=data, name="POST /sales-reports",
+                                  catch_response=True) as response:
+                _check(response)
+
+
+class ChannelManager(ApiUser):
+    weight = 2
+    username = "channel"
+
+    @task(3)
+    def distributors(self):
+        self.get(f"/distributors?limit=50&sort={random.choice(['code', '-annual_revenue', 'legal_name'])}",
+                 "GET /distributors")
+
+    @task(2)
+    def distributor_detail(self):
+        if self.distributors:
+            self.get(f"/distributors/{random.choice(self.distributors)}", "GET /distributors/{id}")
+
+    @task(3)
+    def pipeline(self):
+        if self.has("GET", "/opportunities"):
+            self.get("/opportunities?open=true&limit=100", "GET /opportunities?open")
+
+    @task(1)
+    def forecast(self):
+        if self.has("GET", "/forecast"):
+            self.get(f"/forecast?by={random.choice(['month', 'distributor', 'territory'])}", "GET /forecast")
+
+    @task(1)
+    def at_risk(self):
+        if self.has("GET", "/clients/at-risk"):
+            self.get("/clients/at-risk?limit=25", "GET /clients/at-risk")
+
+    @task(1)
+    def contracts(self):
+        if self.has("GET", "/contracts"):
+            self.get("/contracts?limit=25", "GET /contracts")
+
+    @task(1)
+    def me(self):
+        self.get("/me", "GET /me")
+
+
+class PageUser(HttpUser):
+    """The browser: signs in through the login form (CSRF), then reads pages."""
+
+    weight = 2
+    wait_time = between(1.0, 3.0)
+    PAGES = [("/", "page /"), ("/network/distributors/", "page distributors"), ("/deals/pipeline/", "page pipeline"),
+             ("/deals/", "page opportunities"), ("/deals/contracts/", "page contracts"),
+             ("/clients/", "page clients")]
+
+    def on_start(self):
+        username = random.choice(["channel", "program", f"d{random.randint(1, DISTRIBUTORS):02d}-head"])
+        self.client.get("/login/", name="page login")
+        token = self.client.cookies.get("csrftoken", "")
+        self.client.post("/login/", {"username": username, "password": PASSWORD, "csrfmiddlewaretoken": token},
+                         headers={"Referer": f"{self.host}/login/"}, name="POST login")
+        # Only the pages that exist in this version (an app that has not landed yet has none).
+        self.pages = [(url, name) for url, name in self.PAGES if self.client.get(url, name=name).status_code == 200]
+        response = self.client.get("/network/distributors/", name="page distributors")
+        self.details = sorted(set(re.findall(r'href="(/network/distributors/\d+/)"', response.text)))[:20]
+        response = self.client.get("/deals/", name="page opportunities")
+        self.deals = sorted(set(re.findall(r'href="(/deals/\d+/)"', response.text)))[:20]
+
+    def page(self, url, name):
+        with self.client.get(url, name=name, catch_response=True) as response:
+            _check(response)
+
+    @task(4)
+    def list_page(self):
+        if self.pages:
+            self.page(*random.choice(self.pages))
+
+    @task(2)
+    def distributor_page(self):
+        if self.details:
+            self.page(random.choice(self.details), "page distributor detail")
+
+    @task(2)
+    def deal_page(self):
+        if self.deals:
+            self.page(random.choice(self.deals), "page opportunity detail")
