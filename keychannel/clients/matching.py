@@ -84,17 +84,31 @@ def normalize_tax_id(value: str) -> str:
 
 KEY_LENGTH = 4
 
+# Words so common in company names that a key made from them would select thousands of candidates.
+COMMON_WORDS = frozenset(
+    {
+        "impex", "trading", "trade", "grup", "group", "com", "comert", "prod", "productie", "serv", "service",
+        "servicii", "construct", "constructii", "consult", "consulting", "distributie", "distribution",
+        "international", "romania", "industrial", "industrie", "industries", "tehnic", "tehnica", "transport",
+        "logistic", "logistics", "holding", "invest", "general", "market", "systems", "solutions", "tech", "prest",
+        "exim", "import", "export", "si", "and", "de", "the", "agro", "auto", "metal", "energie", "plast", "farm",
+        "mobila", "textile", "design", "media", "net", "soft", "data", "medical", "food", "foods",
+    }
+)
+
 
 def name_keys(normalized: str) -> tuple[str, str]:
     """Two short blocking keys for the SQL prefilter of the duplicate check.
 
-    ``key1`` is the start of the first word, ``key2`` the start of the longest other word, so a typo in one
+    Common words ("impex", "construct", …) are skipped when the name has other words. ``key1`` is the start
+    of the first distinctive word, ``key2`` the start of the longest other distinctive word, so a typo in one
     word still leaves the other key to find the candidate.
     """
     words = normalized.split()
     if not words:
         return "", ""
-    key1 = words[0][:KEY_LENGTH]
-    rest = sorted(words[1:], key=lambda w: (-len(w), w))
+    distinctive = [w for w in words if w not in COMMON_WORDS] or words
+    key1 = distinctive[0][:KEY_LENGTH]
+    rest = sorted(distinctive[1:], key=lambda w: (-len(w), w))
     key2 = rest[0][:KEY_LENGTH] if rest and len(rest[0]) >= 3 else ""
     return key1, key2

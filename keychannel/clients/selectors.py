@@ -152,7 +152,7 @@ def client_find_duplicates(*, principal, legal_name: str = "", tax_id: str = "",
             condition |= Q(name_key=key) | Q(name_key2=key)
     if not condition:
         return DuplicateCheck()
-    qs = CorporateClient.objects.filter(condition)
+    qs = CorporateClient._base_manager.filter(condition).order_by()
     if exclude_id:
         qs = qs.exclude(pk=exclude_id)
     rows = list(qs.values_list("pk", "normalized_name", "tax_id")[:MAX_CANDIDATES])
@@ -166,6 +166,15 @@ def client_find_duplicates(*, principal, legal_name: str = "", tax_id: str = "",
             normalized, choices, scorer=fuzz.token_sort_ratio, score_cutoff=NAME_SCORE_CUTOFF, limit=limit
         ):
             scored[pk] = (int(round(score)), "name")
+        # One name is the other plus or minus a word ("Roma Vila Construct" / "Roma Construct"): counts when
+        # at least two words are shared, so "Alpha" alone does not match every "Alpha …".
+        words = set(normalized.split())
+        if len(words) >= 2:
+            for name, _score, pk in process.extract(
+                normalized, choices, scorer=fuzz.token_set_ratio, score_cutoff=95, limit=limit
+            ):
+                if pk not in scored and len(words & set(name.split())) >= 2:
+                    scored[pk] = (NAME_SCORE_CUTOFF, "name")
     if not scored:
         return DuplicateCheck()
     ranked = sorted(scored.items(), key=lambda item: (item[1][1] != "tax_id", -item[1][0], item[0]))[:limit]
@@ -173,7 +182,8 @@ def client_find_duplicates(*, principal, legal_name: str = "", tax_id: str = "",
         c.pk: c
         for c in CorporateClient.objects.visible_to(principal)
         .filter(pk__in=[pk for pk, _v in ranked])
-        .select_related("distributor", "territory")
+        .select_related("distributor")
+        .order_by()
     }
     check = DuplicateCheck()
     for pk, (score, reason) in ranked:

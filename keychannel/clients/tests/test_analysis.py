@@ -142,3 +142,17 @@ def test_org_chart_data(world):
     assert root[0]["children"][0]["children"][0]["name"] == "Operator"
     assert [e["name"] for e in chart["externals"]] == [consultant.full_name]
     assert root[0]["known_by"] and root[0]["roles"] == ["Decision maker", "Economic buyer"]
+
+
+def test_refresh_command_recomputes_time_based_flags(world):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    client, people = _healthy(world)
+    services.client_refresh_analysis(client=client, today=TODAY)
+    CorporateClient.objects.filter(pk=client.pk).update(risk_flag_count=7)
+    out = StringIO()
+    call_command("refresh_buying_centres", stdout=out)
+    client.refresh_from_db()
+    assert "1" in out.getvalue() and client.risk_flag_count < 7

@@ -35,6 +35,11 @@ def test_normalize_tax_id(raw, normalized):
 
 
 def test_name_keys_survive_a_typo_in_one_word():
-    assert name_keys("alpha construct")[1] == name_keys("alpah construct")[1] == "cons"
-    assert name_keys("alpha construct")[0] == name_keys("alpha konstruct")[0] == "alph"
+    assert name_keys("alpha betatron")[1] == name_keys("alpah betatron")[1] == "beta"
+    assert name_keys("alpha betatron")[0] == name_keys("alpha betatorn")[0] == "alph"
     assert name_keys("") == ("", "")
+
+
+def test_name_keys_skip_common_words():
+    assert name_keys("construct impex alpha") == ("alph", "")
+    assert name_keys("grup construct") == ("grup", "cons")
