@@ -54,7 +54,7 @@ def conflict_list(*, principal, filters: dict | None = None):
     qs = (
         Conflict.objects.visible_to(principal)
         .select_related("territory", "decided_by", "awarded_to")
-        .prefetch_related("product_lines", Prefetch("parties", queryset=ConflictParty.objects.select_related("distributor")))
+        .prefetch_related("product_lines", Prefetch("parties", queryset=ConflictParty.objects.select_related("distributor", "registration")))
     )
     for name in ("kind", "status", "resolution", "territory_id"):
         if value := filters.get(name):

@@ -229,7 +229,7 @@ def registration_submit(
     else:
         client_name = client.legal_name
     # One registration of a client at a time: the row lock queues simultaneous ones behind each other.
-    client = CorporateClient.objects.select_for_update().select_related("distributor").get(pk=client.pk)
+    client = CorporateClient.objects.select_for_update(of=("self",)).select_related("distributor").get(pk=client.pk)
     if client.out_of_scope:
         raise ValidationError({"client": _("This client was taken out of the distributors' scope: the manufacturer leads it.")})
     if client.distributor_id is None:
