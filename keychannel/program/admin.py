@@ -1,0 +1,122 @@
+from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
+
+from . import models
+
+
+class MilestoneInline(admin.TabularInline):
+    model = models.Milestone
+    extra = 0
+
+
+class CriterionInline(admin.TabularInline):
+    model = models.LevelCriterion
+    extra = 0
+
+
+class ModuleInline(admin.TabularInline):
+    model = models.CourseModule
+    extra = 0
+
+
+@admin.register(models.Program)
+class ProgramAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "manager", "starts_on", "ends_on", "status"]
+    list_filter = ["status"]
+    search_fields = ["name"]
+
+
+@admin.register(models.Signoff)
+class SignoffAdmin(SimpleHistoryAdmin):
+    list_display = ["program", "executive", "decision", "created_at"]
+    list_filter = ["decision"]
+
+
+@admin.register(models.Goal)
+class GoalAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "program", "level", "distributor", "metric", "target", "starts_on", "ends_on"]
+    list_filter = ["level", "metric", "program"]
+    search_fields = ["name", "distributor__code"]
+    raw_id_fields = ["parent", "distributor"]
+    inlines = [MilestoneInline]
+
+
+@admin.register(models.ProgramRule)
+class ProgramRuleAdmin(SimpleHistoryAdmin):
+    list_display = ["title", "program", "code", "version", "kind", "status", "published_at"]
+    list_filter = ["kind", "status"]
+    search_fields = ["title", "code"]
+
+
+@admin.register(models.Acknowledgement)
+class AcknowledgementAdmin(SimpleHistoryAdmin):
+    list_display = ["rule", "distributor", "acknowledged_by", "created_at"]
+
+
+@admin.register(models.LedgerEntry)
+class LedgerEntryAdmin(SimpleHistoryAdmin):
+    list_display = ["distributor", "rule", "kind", "amount", "applied_on", "expires_on", "appeal_status"]
+    list_filter = ["kind", "appeal_status"]
+
+
+@admin.register(models.ProgramLevel)
+class ProgramLevelAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "program", "rank", "support_budget_share", "protection_days"]
+    inlines = [CriterionInline]
+
+
+@admin.register(models.Event)
+class EventAdmin(SimpleHistoryAdmin):
+    list_display = ["title", "kind", "starts_at", "location", "status", "open_to_all"]
+    list_filter = ["kind", "status"]
+    search_fields = ["title", "location"]
+
+
+@admin.register(models.EventInvitation)
+class EventInvitationAdmin(SimpleHistoryAdmin):
+    list_display = ["event", "user", "distributor", "rsvp", "attended"]
+    list_filter = ["rsvp"]
+
+
+@admin.register(models.SupportBudget)
+class SupportBudgetAdmin(SimpleHistoryAdmin):
+    list_display = ["distributor", "year", "amount"]
+    list_filter = ["year"]
+
+
+@admin.register(models.SupportRequest)
+class SupportRequestAdmin(SimpleHistoryAdmin):
+    list_display = ["title", "distributor", "kind", "status", "amount_requested", "amount_approved", "amount_claimed"]
+    list_filter = ["kind", "status"]
+    search_fields = ["title", "distributor__code"]
+
+
+@admin.register(models.Award)
+class AwardAdmin(SimpleHistoryAdmin):
+    list_display = ["title", "distributor", "awarded_on"]
+
+
+@admin.register(models.LearningResource)
+class LearningResourceAdmin(SimpleHistoryAdmin):
+    list_display = ["title", "kind", "published"]
+
+
+@admin.register(models.Course)
+class CourseAdmin(SimpleHistoryAdmin):
+    list_display = ["title", "code", "certificate_title", "published"]
+    inlines = [ModuleInline]
+
+
+@admin.register(models.Enrollment)
+class EnrollmentAdmin(SimpleHistoryAdmin):
+    list_display = ["course", "user", "distributor", "completed_at", "certificate_number"]
+
+
+@admin.register(models.BestPractice)
+class BestPracticeAdmin(SimpleHistoryAdmin):
+    list_display = ["title", "distributor", "status"]
+
+
+@admin.register(models.CorporateTier)
+class CorporateTierAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "min_annual_volume", "discount_percent", "active"]

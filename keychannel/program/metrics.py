@@ -1,0 +1,207 @@
+"""The metric registry: how each goal actual is computed from the data, never typed in.
+
+A metric answers two questions with one aggregate query each:
+
+- ``total(distributor_ids, start, end) -> Decimal``: the value over a set of distributors (``None``: the whole
+  network, including manufacturer-led business where the source has it);
+- ``by_distributor(distributor_ids, start, end) -> {distributor_id: Decimal}``: the same, grouped.
+
+A metric whose source app has no model yet is *not available*: ``available()`` is False and the callers show
+"not available" instead of a number. Sources are looked up through the app registry, so this module imports
+no higher app at import time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from django.apps import apps
+from django.db.models import Count, Sum
+from django.utils.translation import gettext_lazy as _
+
+ZERO = Decimal("0")
+
+
+def _model(label: str, name: str, *fields: str):
+    """The model if its app has it (with the fields we read), else None."""
+    try:
+        model = apps.get_model(label, name)
+    except LookupError:
+        return None
+    names = {f.name for f in model._meta.get_fields()}
+    return model if all(f.split("__")[0] in names for f in fields) else None
+
+
+@dataclass(frozen=True)
+class Metric:
+    key: str
+    label: str
+    unit: str  # "count" or "money"
+    source: str  # the app the data comes from
+    queryset: Callable  # () -> base queryset (unscoped: the program computes, callers scope what they show)
+    date_field: str
+    aggregate: Callable  # () -> aggregate expression
+    distributor_field: str = "distributor_id"
+    model_check: Callable | None = None
+
+    def available(self) -> bool:
+        return self.model_check() is not None if self.model_check else True
+
+    def _filtered(self, distributor_ids, start: date, end: date):
+        qs = self.queryset().filter(**{f"{self.date_field}__gte": start, f"{self.date_field}__lte": end})
+        if distributor_ids is not None:
+            qs = qs.filter(**{f"{self.distributor_field}__in": list(distributor_ids)})
+        return qs
+
+    def total(self, distributor_ids, start: date, end: date) -> Decimal | None:
+        if not self.available():
+            return None
+        if distributor_ids is not None and not distributor_ids:
+            return ZERO
+        value = self._filtered(distributor_ids, start, end).aggregate(value=self.aggregate())["value"]
+        return Decimal(value or 0)
+
+    def by_distributor(self, distributor_ids, start: date, end: date) -> dict[int, Decimal] | None:
+        if not self.available():
+            return None
+        if distributor_ids is not None and not distributor_ids:
+            return {}
+        rows = (
+            self._filtered(distributor_ids, start, end)
+            .order_by()
+            .values(self.distributor_field)
+            .annotate(value=self.aggregate())
+            .values_list(self.distributor_field, "value")
+        )
+        return {pk: Decimal(value or 0) for pk, value in rows if pk is not None}
+
+    @property
+    def is_money(self) -> bool:
+        return self.unit == "money"
+
+
+# --- sources -----------------------------------------------------------------------------------------------
+
+
+def _enrollments():
+    from .models import Enrollment
+
+    return Enrollment.objects.filter(completed_at__isnull=False).exclude(course__certificate_title="")
+
+
+def _opportunity():
+    return _model("deals", "Opportunity", "distributor", "stage")
+
+
+def _contract():
+    return _model("deals", "CorporateContract", "distributor")
+
+
+def _registration():
+    return _model("channel", "DealRegistration", "distributor", "status")
+
+
+def _sales_line():
+    return _model("sales", "SalesLine", "distributor", "amount", "date")
+
+
+def _missing():
+    """Placeholder queryset for a metric whose source is not there; never called while unavailable."""
+    raise LookupError("source not available")
+
+
+METRICS: dict[str, Metric] = {}
+
+
+def register(metric: Metric) -> Metric:
+    METRICS[metric.key] = metric
+    return metric
+
+
+register(
+    Metric(
+        key="people_certified",
+        label=_("People certified"),
+        unit="count",
+        source="program",
+        queryset=_enrollments,
+        date_field="completed_at__date",
+        aggregate=lambda: Count("user", distinct=True),
+    )
+)
+
+# The deals, channel and sales sources: registered now, computed once their models are on main.
+register(
+    Metric(
+        key="new_key_accounts",
+        label=_("New key accounts"),
+        unit="count",
+        source="deals",
+        queryset=_missing,
+        date_field="",
+        aggregate=lambda: Count("pk"),
+        model_check=lambda: None,
+    )
+)
+register(
+    Metric(
+        key="won_contracts",
+        label=_("Won corporate contracts"),
+        unit="count",
+        source="deals",
+        queryset=_missing,
+        date_field="",
+        aggregate=lambda: Count("pk"),
+        model_check=lambda: None,
+    )
+)
+register(
+    Metric(
+        key="corporate_revenue",
+        label=_("Corporate revenue (RON)"),
+        unit="money",
+        source="sales",
+        queryset=_missing,
+        date_field="",
+        aggregate=lambda: Sum("pk"),
+        model_check=lambda: None,
+    )
+)
+register(
+    Metric(
+        key="weighted_pipeline",
+        label=_("Weighted pipeline (RON)"),
+        unit="money",
+        source="deals",
+        queryset=_missing,
+        date_field="",
+        aggregate=lambda: Sum("pk"),
+        model_check=lambda: None,
+    )
+)
+register(
+    Metric(
+        key="approved_registrations",
+        label=_("Approved registrations"),
+        unit="count",
+        source="channel",
+        queryset=_missing,
+        date_field="",
+        aggregate=lambda: Count("pk"),
+        model_check=lambda: None,
+    )
+)
+
+
+def metric_choices() -> list[tuple[str, str]]:
+    return [(m.key, m.label) for m in METRICS.values()]
+
+
+def get(key: str) -> Metric | None:
+    return METRICS.get(key)
+
+
+__all__ = ["METRICS", "Metric", "get", "metric_choices", "register"]

@@ -1,0 +1,227 @@
+"""Access matrix of the program app (DESIGN.md §2: program content all / published; goals and support by reach)."""
+
+from datetime import timedelta
+
+from django.utils import timezone
+
+from keychannel.program.tests.factories import build
+from tests.access import Route, anon_api, anon_page, expect
+
+OFFICE = ("admin", "program_manager")
+REACH = ("channel_manager", "mentor", "embedded_kam")  # reach "own" only in the test world
+DIST = ("dist_head", "dist_sales")
+
+
+def _roles(roles, value):
+    return {r: value for r in roles}
+
+
+def obj(key, attr="pk"):
+    """Params: {'pk': data[key][side].pk} for objects that come in an own / other pair."""
+    return lambda w, side: {attr: build(w)[key][side].pk}
+
+
+def pair(own_key, other_key, attr="pk"):
+    """Params: own side gets data[own_key], other side data[other_key]."""
+    return lambda w, side: {attr: build(w)[own_key if side == "own" else other_key].pk}
+
+
+def dist(attr="pk"):
+    """Params: a distributor, in a world where the launched program exists (its page shows goals, level, statement)."""
+    def params(w, side):
+        build(w)["launched"]
+        return {attr: w.distributor(side).pk}
+
+    return params
+
+
+# A program's content: manufacturer roles see every program, distributor users only launched ones.
+# own = launched, other = draft.
+LAUNCHED_DRAFT = pair("launched", "draft")
+PROGRAM_READ = expect(200, **_roles(DIST, {"own": 200, "other": 404}), **anon_page())
+# Distributor-scoped reads: network-wide roles see both, reach roles and distributor users their own.
+REACH_READ = expect(200, **_roles(REACH + DIST, {"own": 200, "other": 404}), **anon_page())
+# Office-only writes on a distributor-scoped object (e.g. a goal): others 403 where they see it, 404 where not.
+OFFICE_SCOPED_WRITE = {**_roles(OFFICE, 302), "executive": 403, **_roles(REACH + DIST, {"own": 403, "other": 404})}
+HEAD_SCOPED = {"dist_sales": {"own": 404, "other": 404}}
+
+
+def merge(*tables):
+    out = {}
+    for table in tables:
+        out.update(table)
+    return out
+
+
+def t(default, **per_role):
+    return expect(default, **per_role, **anon_page())
+
+
+def a(default, **per_role):
+    return expect(default, **per_role, **anon_api())
+
+
+def _event_body(w, side):
+    start = timezone.now() + timedelta(days=10)
+    return {"title": "Conference", "kind": "conference", "starts_at": start.isoformat(),
+            "ends_at": (start + timedelta(hours=8)).isoformat(), "status": "published", "open_to_all": True}
+
+
+ROUTES = [
+    # --- programs and sign-off
+    Route(name="program:program_list", expect=t(200)),
+    Route(name="program:program_create", expect=t(403, **_roles(OFFICE, 200))),
+    Route(name="program:program_detail", params=LAUNCHED_DRAFT, expect=PROGRAM_READ),
+    Route(name="program:program_update", params=pair("draft", "launched"),
+          expect=t(403, **_roles(OFFICE, 200), **_roles(DIST, {"own": 404, "other": 403}))),
+    Route(name="program:program_submit", method="POST", params=pair("draft", "launched"),
+          expect=t(403, **_roles(OFFICE, 302), **_roles(DIST, {"own": 404, "other": 403}))),
+    Route(name="program:program_signoff", method="POST", params=pair("awaiting", "launched"),
+          body=lambda w, s: {"decision": "approve"},
+          expect=t(403, executive=302, **_roles(DIST, {"own": 404, "other": 403}))),
+    Route(name="program:program_launch", method="POST", params=pair("awaiting", "launched"),
+          body=lambda w, s: {"override_reason": "Board decided"},
+          expect=t(403, **_roles(OFFICE, 302), **_roles(DIST, {"own": 404, "other": 403}))),
+    Route(name="program:program_close", method="POST", params=LAUNCHED_DRAFT,
+          expect=t(403, **_roles(OFFICE, 302), **_roles(DIST, {"own": 403, "other": 404}))),
+    # --- goals
+    Route(name="program:goal_list", params=LAUNCHED_DRAFT, expect=PROGRAM_READ),
+    Route(name="program:goal_create", params=LAUNCHED_DRAFT,
+          expect=t(403, **_roles(OFFICE, 200), **_roles(DIST, {"own": 403, "other": 404}))),
+    Route(name="program:goal_detail", params=obj("goals"), expect=REACH_READ),
+    Route(name="program:goal_update", params=obj("goals"), expect=t(None, **merge(OFFICE_SCOPED_WRITE, _roles(OFFICE, 200)))),
+    Route(name="program:milestone_create", method="POST", params=obj("goals"),
+          body=lambda w, s: {"title": "Pilot", "expected_result": "A test", "due_on": "2026-12-20"},
+          expect=t(None, **OFFICE_SCOPED_WRITE)),
+    Route(name="program:milestone_achieve", method="POST", params=obj("milestones"), expect=t(None, **OFFICE_SCOPED_WRITE)),
+    # --- rules and acknowledgement
+    Route(name="program:rule_list", params=LAUNCHED_DRAFT, expect=PROGRAM_READ),
+    Route(name="program:rule_create", params=LAUNCHED_DRAFT,
+          expect=t(403, **_roles(OFFICE, 200), **_roles(DIST, {"own": 403, "other": 404}))),
+    Route(name="program:rule_publish", method="POST", params=pair("draft_rule", "published_rule"),
+          expect=t(403, **_roles(OFFICE, 302), **_roles(DIST, {"own": 404, "other": 403}))),
+    Route(name="program:rule_acknowledge", method="POST", params=pair("published_rule", "draft_rule"),
+          expect=t(403, dist_head={"own": 302, "other": 404}, dist_sales={"own": 403, "other": 404})),
+    Route(name="program:ack_dashboard", params=LAUNCHED_DRAFT,
+          expect=t(200, **_roles(DIST, {"own": 403, "other": 404}))),
+    # --- a distributor in the program
+    Route(name="program:distributor_overview", params=dist(), expect=REACH_READ),
+    Route(name="program:statement_csv", params=dist(), expect=t(200, **_roles(REACH, {"own": 200, "other": 404}),
+                                                                  dist_head={"own": 200, "other": 404}, dist_sales=403)),
+    Route(name="program:ledger_create", params=dist(), expect=t(None, **merge(OFFICE_SCOPED_WRITE, _roles(OFFICE, 200)))),
+    Route(name="program:award_create", params=dist(), expect=t(None, **merge(OFFICE_SCOPED_WRITE, _roles(OFFICE, 200)))),
+    Route(name="program:ledger_appeal", method="POST", params=obj("ledger"), body=lambda w, s: {"text": "It was on time"},
+          expect=t(403, **_roles(REACH, {"own": 403, "other": 404}), dist_head={"own": 302, "other": 404},
+                   **HEAD_SCOPED)),
+    Route(name="program:ledger_decide", method="POST", params=obj("ledger"), body=lambda w, s: {"decision": "Stands"},
+          expect=t(None, **merge(OFFICE_SCOPED_WRITE, HEAD_SCOPED))),
+    # --- events and the calendar
+    Route(name="program:event_list", expect=t(200)),
+    Route(name="program:event_create", expect=t(403, **_roles(OFFICE, 200))),
+    Route(name="program:event_detail", params=obj("events"), expect=t(200, **_roles(DIST, {"own": 200, "other": 404}))),
+    Route(name="program:event_update", params=obj("events"),
+          expect=t(403, **_roles(OFFICE, 200), **_roles(DIST, {"own": 403, "other": 404}))),
+    Route(name="program:event_invite", method="POST", params=obj("events"), body=lambda w, s: {"distributors": [w.own.pk]},
+          expect=t(403, **_roles(OFFICE, 302), **_roles(DIST, {"own": 403, "other": 404}))),
+    Route(name="program:event_rsvp", method="POST", params=obj("events"), body=lambda w, s: {"rsvp": "yes"},
+          expect=t(404, **_roles(DIST, {"own": 302, "other": 404}))),
+    Route(name="program:event_attendance", method="POST", params=obj("events"),
+          expect=t(403, **_roles(OFFICE, 302), **_roles(DIST, {"own": 403, "other": 404}))),
+    Route(name="program:calendar", expect=t(200)),
+    Route(name="program:calendar_rotate", method="POST", expect=t(302)),
+    Route(name="program:calendar_feed",
+          params=lambda w, side: {"token": build(w)["feed"].token if side == "own" else "not-a-token"},
+          note="The secret URL is the credential: anyone with it reads, a wrong token is 404.",
+          expect=expect({"own": 200, "other": 404})),
+    # --- support
+    Route(name="program:support_list", expect=t(200, dist_sales=403)),
+    Route(name="program:support_create", expect=t(403, **_roles(OFFICE, 200), dist_head=200)),
+    Route(name="program:budget_set", expect=t(403, **_roles(OFFICE, 200))),
+    Route(name="program:support_detail", params=obj("requested"), expect=t(200, **_roles(REACH, {"own": 200, "other": 404}),
+                                                                            dist_head={"own": 200, "other": 404}, **HEAD_SCOPED)),
+    Route(name="program:support_decide", method="POST", params=obj("requested"), body=lambda w, s: {"approve": "1"},
+          expect=t(None, **merge(OFFICE_SCOPED_WRITE, HEAD_SCOPED))),
+    Route(name="program:support_claim", method="POST", params=obj("approved"), body=lambda w, s: {"amount_claimed": "10"},
+          expect=t(None, **merge(OFFICE_SCOPED_WRITE, {"dist_head": {"own": 302, "other": 404}}, HEAD_SCOPED))),
+    Route(name="program:support_pay", method="POST", params=obj("claimed"), expect=t(None, **merge(OFFICE_SCOPED_WRITE, HEAD_SCOPED))),
+    Route(name="program:support_complete", method="POST", params=obj("methodological"),
+          expect=t(None, **merge(OFFICE_SCOPED_WRITE, HEAD_SCOPED))),
+    Route(name="program:support_proof", params=obj("claimed"), expect=t(200, **_roles(REACH, {"own": 200, "other": 404}),
+                                                                        dist_head={"own": 200, "other": 404}, **HEAD_SCOPED)),
+    # --- learning, best practices, tiers
+    Route(name="program:course_list", expect=t(200)),
+    Route(name="program:course_detail", params=obj("courses"), expect=t(200, **_roles(DIST, {"own": 200, "other": 404}))),
+    Route(name="program:course_enroll", method="POST", params=obj("courses"),
+          expect=t(302, **_roles(DIST, {"own": 302, "other": 404}))),
+    Route(name="program:enrollment_complete", method="POST", params=obj("enrollments"), expect=t(None, **OFFICE_SCOPED_WRITE)),
+    Route(name="program:resource_file", params=obj("resources"), expect=t(200, **_roles(DIST, {"own": 200, "other": 404}))),
+    Route(name="program:bestpractice_list", expect=t(200)),
+    Route(name="program:bestpractice_create", expect=t(403, **_roles(OFFICE, 200), dist_head=200)),
+    Route(name="program:bestpractice_detail", params=obj("practices"),
+          expect=t(200, **_roles(DIST, {"own": 200, "other": 404}))),
+    Route(name="program:bestpractice_share", method="POST", params=obj("practices"),
+          expect=t(403, **_roles(OFFICE, 302), **_roles(DIST, {"own": 403, "other": 404}))),
+    Route(name="program:tier_list", expect=t(200)),
+    # --- API
+    Route(api="GET /api/v1/programs", expect=a(200)),
+    Route(api="POST /api/v1/programs",
+          body=lambda w, s: {"name": "Second program", "strategy": "More", "manager_id": w.user("program_manager").pk,
+                             "starts_on": "2027-01-01", "ends_on": "2027-12-31"},
+          expect=a(403, **_roles(OFFICE, 201))),
+    Route(api="GET /api/v1/programs/{program_id}", params=pair("launched", "draft", "program_id"),
+          expect=a(200, **_roles(DIST, {"own": 200, "other": 404}))),
+    Route(api="PATCH /api/v1/programs/{program_id}", params=pair("draft", "launched", "program_id"),
+          body=lambda w, s: {"strategy": "Sharper"},
+          expect=a(403, **_roles(OFFICE, {"own": 200, "other": 422}), **_roles(DIST, {"own": 404, "other": 403}))),
+    Route(api="POST /api/v1/programs/{program_id}/submit", params=pair("draft", "launched", "program_id"),
+          expect=a(403, **_roles(OFFICE, {"own": 200, "other": 409}), **_roles(DIST, {"own": 404, "other": 403}))),
+    Route(api="POST /api/v1/programs/{program_id}/signoffs", params=pair("awaiting", "launched", "program_id"),
+          body=lambda w, s: {"decision": "approve"},
+          expect=a(403, executive={"own": 200, "other": 422}, **_roles(DIST, {"own": 404, "other": 403}))),
+    Route(api="POST /api/v1/programs/{program_id}/launch", params=pair("awaiting", "launched", "program_id"),
+          body=lambda w, s: {"override_reason": "Board decided"},
+          note="Nobody approved yet: only an admin's override launches.",
+          expect=a(403, admin={"own": 200, "other": 422}, program_manager=422, **_roles(DIST, {"own": 404, "other": 403}))),
+    Route(api="GET /api/v1/goals", expect=a(200)),
+    Route(api="POST /api/v1/goals",
+          body=lambda w, s: {"program_id": build(w)["launched"].pk, "parent_id": build(w)["goals"]["office"].pk,
+                             "level": "distributor", "distributor_id": w.own.pk, "metric": "won_contracts", "target": "3"},
+          expect=a(403, **_roles(OFFICE, 201), **_roles(DIST, 404))),
+    Route(api="GET /api/v1/goals/{goal_id}", params=obj("goals", "goal_id"),
+          expect=a(200, **_roles(REACH + DIST, {"own": 200, "other": 404}))),
+    Route(api="PATCH /api/v1/goals/{goal_id}", params=obj("goals", "goal_id"), body=lambda w, s: {"target": "6"},
+          expect=a(None, **merge(OFFICE_SCOPED_WRITE, _roles(OFFICE, 200)))),
+    Route(api="GET /api/v1/rules", expect=a(200)),
+    Route(api="POST /api/v1/rules",
+          body=lambda w, s: {"program_id": build(w)["launched"].pk, "code": "exclusivity", "kind": "restriction",
+                             "title": "Exclusivity", "text": "No competing brands for key accounts."},
+          expect=a(403, **_roles(OFFICE, 201))),
+    Route(api="POST /api/v1/rules/{rule_id}/publish", params=pair("draft_rule", "published_rule", "rule_id"),
+          expect=a(403, **_roles(OFFICE, {"own": 200, "other": 409}), **_roles(DIST, {"own": 404, "other": 403}))),
+    Route(api="POST /api/v1/rules/{rule_id}/acknowledge", params=pair("published_rule", "draft_rule", "rule_id"),
+          expect=a(403, dist_head={"own": 200, "other": 404}, dist_sales={"own": 403, "other": 404})),
+    Route(api="GET /api/v1/events", expect=a(200)),
+    Route(api="POST /api/v1/events", body=_event_body, expect=a(403, **_roles(OFFICE, 201))),
+    Route(api="GET /api/v1/events/{event_id}", params=obj("events", "event_id"),
+          expect=a(200, **_roles(DIST, {"own": 200, "other": 404}))),
+    Route(api="POST /api/v1/events/{event_id}/invitations", params=obj("events", "event_id"),
+          body=lambda w, s: {"distributor_ids": [w.own.pk]},
+          expect=a(403, **_roles(OFFICE, 200), **_roles(DIST, {"own": 403, "other": 404}))),
+    Route(api="POST /api/v1/events/{event_id}/rsvp", params=obj("events", "event_id"), body=lambda w, s: {"rsvp": "yes"},
+          expect=a(404, **_roles(DIST, {"own": 200, "other": 404}))),
+    Route(api="GET /api/v1/support-budgets", expect=a(200)),
+    Route(api="GET /api/v1/support-requests", expect=a(200)),
+    Route(api="POST /api/v1/support-requests",
+          body=lambda w, s: {"distributor_id": w.own.pk, "kind": "methodological", "title": "Coaching",
+                             "description": "Help with a tender"},
+          expect=a(403, **_roles(OFFICE, 201), dist_head=201)),
+    Route(api="POST /api/v1/support-requests/{request_id}/decision", params=obj("requested", "request_id"),
+          body=lambda w, s: {"approve": True},
+          expect=a(None, **merge(OFFICE_SCOPED_WRITE, _roles(OFFICE, 200), HEAD_SCOPED))),
+    Route(api="GET /api/v1/courses", expect=a(200)),
+    Route(api="POST /api/v1/courses/{course_id}/enroll", params=obj("courses", "course_id"),
+          expect=a(200, **_roles(DIST, {"own": 200, "other": 404}))),
+    Route(api="GET /api/v1/enrollments", expect=a(200)),
+    Route(api="GET /api/v1/best-practices", expect=a(200)),
+    Route(api="GET /api/v1/program-tiers", expect=a(200)),
+]

@@ -1,0 +1,868 @@
+"""Pages of the program app. Thin: parse, call one service or selector, render."""
+
+import csv
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods, require_POST
+
+from keychannel.core.errors import ConflictError
+from keychannel.core.partials import render_partial
+from keychannel.core.policies import can, require
+from keychannel.core.scoping import get_visible_or_404
+from keychannel.core.tables import Column, Filter, Table
+
+from . import forms, ical, selectors, services
+from .choices import EventKind, EventStatus, ProgramStatus, SupportKind, SupportStatus
+from .models import CalendarFeed, Enrollment, EventInvitation, LedgerEntry, Milestone, ProgramRule
+
+
+def _errors(exc) -> str:
+    if isinstance(exc, ConflictError):
+        return str(exc.message)
+    return " ".join(exc.messages)
+
+
+def _form_error(form, exc):
+    if isinstance(exc, ValidationError) and hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, _errors(exc))
+
+
+def _act(request, call, success: str, back: str):
+    """Run one POSTed service call; a refusal becomes an error message and changes nothing."""
+    try:
+        call()
+    except (ValidationError, ConflictError) as exc:
+        messages.error(request, _errors(exc))
+    else:
+        messages.success(request, success)
+    return redirect(back)
+
+
+def _chart_names():
+    return {"actual": _("Actual"), "to_date": _("Target to date"), "target": _("Target")}
+
+
+def _crumbs(program=None, *rest):
+    out = [(_("Programs"), "program:program_list")]
+    if program is not None:
+        out.append((program.name, program.get_absolute_url()))
+    return out + list(rest)
+
+
+# --- programs ------------------------------------------------------------------------------------------------------
+
+PROGRAM_TABLE = Table(
+    columns=[
+        Column("name", gettext_lazy("Program"), sort="name", link=True),
+        Column("manager.get_full_name", gettext_lazy("Manager"), sort="manager__last_name"),
+        Column("starts_on", gettext_lazy("From"), sort="starts_on"),
+        Column("ends_on", gettext_lazy("To"), sort="ends_on"),
+        Column("get_status_display", gettext_lazy("Status"), sort="status", badge=True),
+    ],
+    search_fields=["name", "strategy"],
+    filters=[Filter("status", gettext_lazy("Status"), ProgramStatus.choices, "status")],
+    default_sort="-starts_on",
+)
+
+
+def program_list(request):
+    principal = request.principal
+    table = PROGRAM_TABLE.build(request, selectors.program_list(principal=principal))
+    return render_partial(
+        request, "program/program_list.html",
+        {"table": table, "can_create": can(principal, "program.program.create"), "breadcrumbs": _crumbs()},
+        partial="includes/table.html",
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def program_create(request):
+    principal = request.principal
+    require(principal, "program.program.create")
+    form = forms.ProgramForm(request.POST or None, initial={"manager": principal.user_id})
+    if request.method == "POST" and form.is_valid():
+        try:
+            program = services.program_create(principal=principal, **form.cleaned_data)
+        except ValidationError as exc:
+            _form_error(form, exc)
+        else:
+            messages.success(request, _("Program created."))
+            return redirect(program)
+    return render(request, "program/form.html", {"form": form, "title": _("New program"),
+                                                 "breadcrumbs": _crumbs(None, (_("New"), ""))})
+
+
+def program_detail(request, pk):
+    principal = request.principal
+    program = selectors.program_get(principal=principal, pk=pk)
+    context = {
+        "program": program,
+        "board": selectors.signoff_board(principal=principal, program=program) if principal.is_manufacturer else None,
+        "can_edit": can(principal, "program.program.change", program) and program.status == ProgramStatus.DRAFT,
+        "can_submit": can(principal, "program.program.submit", program) and program.status == ProgramStatus.DRAFT,
+        "can_sign": can(principal, "program.signoff.decide", program) and program.status == ProgramStatus.AWAITING_SIGNOFF,
+        "can_launch": can(principal, "program.program.launch", program) and program.status == ProgramStatus.AWAITING_SIGNOFF,
+        "can_override": can(principal, "program.program.override", program),
+        "can_close": can(principal, "program.program.close", program) and program.status == ProgramStatus.LAUNCHED,
+        "signoff_form": forms.SignoffForm(),
+        "launch_form": forms.LaunchForm(),
+        "levels": program.levels.prefetch_related("criteria").all(),
+        "breadcrumbs": _crumbs(None, (program.name, "")),
+    }
+    return render(request, "program/program_detail.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def program_update(request, pk):
+    principal = request.principal
+    program = selectors.program_get(principal=principal, pk=pk)
+    require(principal, "program.program.change", program)
+    initial = {f: getattr(program, f) for f in ("name", "strategy", "manager", "starts_on", "ends_on")}
+    form = forms.ProgramForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.program_update(principal=principal, program=program, **form.cleaned_data)
+        except ValidationError as exc:
+            _form_error(form, exc)
+        else:
+            messages.success(request, _("Program saved."))
+            return redirect(program)
+    return render(request, "program/form.html", {"form": form, "title": _("Edit program"),
+                                                 "breadcrumbs": _crumbs(program, (_("Edit"), ""))})
+
+
+@require_POST
+def program_submit(request, pk):
+    program = selectors.program_get(principal=request.principal, pk=pk)
+    require(request.principal, "program.program.submit", program)
+    return _act(request, lambda: services.program_submit(principal=request.principal, program=program),
+                _("Submitted: every executive has been asked to sign off."), program.get_absolute_url())
+
+
+@require_POST
+def program_signoff(request, pk):
+    program = selectors.program_get(principal=request.principal, pk=pk)
+    require(request.principal, "program.signoff.decide", program)
+    form = forms.SignoffForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose approve or object."))
+        return redirect(program)
+    return _act(request, lambda: services.signoff_record(principal=request.principal, program=program, **form.cleaned_data),
+                _("Your decision is recorded."), program.get_absolute_url() + "#signoff")
+
+
+@require_POST
+def program_launch(request, pk):
+    program = selectors.program_get(principal=request.principal, pk=pk)
+    require(request.principal, "program.program.launch", program)
+    form = forms.LaunchForm(request.POST)
+    form.is_valid()
+    reason = form.cleaned_data.get("override_reason", "")
+    return _act(request, lambda: services.program_launch(principal=request.principal, program=program, override_reason=reason),
+                _("The program is launched."), program.get_absolute_url())
+
+
+@require_POST
+def program_close(request, pk):
+    program = selectors.program_get(principal=request.principal, pk=pk)
+    require(request.principal, "program.program.close", program)
+    return _act(request, lambda: services.program_close(principal=request.principal, program=program),
+                _("The program is closed."), program.get_absolute_url())
+
+
+# --- goals ------------------------------------------------------------------------------------------------------
+
+
+def goal_list(request, pk):
+    principal = request.principal
+    program = selectors.program_get(principal=principal, pk=pk)
+    tree = selectors.goal_tree(principal=principal, program=program)
+    rows = selectors.flatten(tree)
+    progress = [r["progress"] for r in rows]
+    chart_goal = None
+    if (wanted := request.GET.get("chart")) and wanted.isdigit():
+        chart_goal = next((p.goal for p in progress if p.goal.pk == int(wanted)), None)
+    if chart_goal is None and progress:
+        chart_goal = progress[0].goal
+    chart = selectors.goal_series(chart_goal) if chart_goal else None
+    if chart is not None:
+        chart["title"] = str(chart_goal)
+    bars = [{"name": p.goal.name, "target": float(p.goal.target), "to_date": float(p.target_to_date),
+             "actual": float(p.actual) if p.actual is not None else None, "metric": str(p.goal.metric_label)}
+            for p in progress if p.goal.level == "distributor"][:60]
+    return render(request, "program/goal_list.html", {
+        "program": program, "rows": rows, "summary": selectors.level_summary(progress), "chart": chart,
+        "chart_goal": chart_goal, "bars": bars, "chart_names": _chart_names(), "can_edit": can(principal, "program.goal.change", program),
+        "breadcrumbs": _crumbs(program, (_("Goals"), "")),
+    })
+
+
+@require_http_methods(["GET", "POST"])
+def goal_create(request, pk):
+    principal = request.principal
+    program = selectors.program_get(principal=principal, pk=pk)
+    require(principal, "program.goal.change", program)
+    form = forms.GoalForm(request.POST or None, program=program, principal=principal,
+                          initial={"parent": request.GET.get("parent"), "starts_on": program.starts_on,
+                                   "ends_on": program.ends_on})
+    if request.method == "POST" and form.is_valid():
+        try:
+            goal = services.goal_create(principal=principal, program=program, **form.cleaned_data)
+        except ValidationError as exc:
+            _form_error(form, exc)
+        else:
+            messages.success(request, _("Goal added."))
+            return redirect(goal)
+    return render(request, "program/form.html", {
+        "form": form, "title": _("New goal"),
+        "breadcrumbs": _crumbs(program, (_("Goals"), reverse("program:goal_list", args=[program.pk])), (_("New"), "")),
+    })
+
+
+def goal_detail(request, pk):
+    principal = request.principal
+    goal = selectors.goal_get(principal=principal, pk=pk)
+    progress = selectors.goal_progress([goal])[0]
+    chart = selectors.goal_series(goal)
+    chart["title"] = str(goal)
+    return render(request, "program/goal_detail.html", {
+        "goal": goal, "progress": progress, "chart": chart, "chart_names": _chart_names(),
+        "children": selectors.goal_progress(selectors.goal_list(principal=principal).filter(parent=goal)),
+        "milestones": selectors.milestone_list(principal=principal, goal=goal),
+        "can_edit": can(principal, "program.goal.change", goal),
+        "milestone_form": forms.MilestoneForm(),
+        "breadcrumbs": _crumbs(goal.program, (_("Goals"), reverse("program:goal_list", args=[goal.program_id])),
+                               (goal.name, "")),
+    })
+
+
+@require_http_methods(["GET", "POST"])
+def goal_update(request, pk):
+    principal = request.principal
+    goal = selectors.goal_get(principal=principal, pk=pk)
+    require(principal, "program.goal.change", goal)
+    initial = {f: getattr(goal, f) for f in ("name", "target", "starts_on", "ends_on")}
+    form = forms.GoalUpdateForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.goal_update(principal=principal, goal=goal, **form.cleaned_data)
+        except ValidationError as exc:
+            _form_error(form, exc)
+        else:
+            messages.success(request, _("Goal saved."))
+            return redirect(goal)
+    return render(request, "program/form.html", {"form": form, "title": _("Edit goal"),
+                                                 "breadcrumbs": _crumbs(goal.program, (goal.name, goal.get_absolute_url()),
+                                                                        (_("Edit"), ""))})
+
+
+@require_POST
+def milestone_create(request, pk):
+    principal = request.principal
+    goal = selectors.goal_get(principal=principal, pk=pk)
+    require(principal, "program.milestone.change", goal)
+    form = forms.MilestoneForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("The milestone needs a title, an expected result and a date."))
+        return redirect(goal)
+    return _act(request, lambda: services.milestone_create(principal=principal, goal=goal, **form.cleaned_data),
+                _("Milestone added."), goal.get_absolute_url())
+
+
+@require_POST
+def milestone_achieve(request, pk):
+    principal = request.principal
+    milestone = get_visible_or_404(Milestone, principal, pk=pk)
+    require(principal, "program.milestone.change", milestone)
+    return _act(request, lambda: services.milestone_achieve(principal=principal, milestone=milestone),
+                _("Milestone marked as achieved."), milestone.goal.get_absolute_url())
+
+
+# --- rules and acknowledgement ------------------------------------------------------------------------------------
+
+
+def rule_list(request, pk):
+    principal = request.principal
+    program = selectors.program_get(principal=principal, pk=pk)
+    rules = list(selectors.rule_list(principal=principal, program=program).order_by("code", "-version"))
+    acknowledged = set()
+    if principal.is_distributor_user and principal.own_distributor_id:
+        from .models import Acknowledgement
+
+        acknowledged = set(Acknowledgement.objects.filter(distributor_id=principal.own_distributor_id, rule__in=rules)
+                           .values_list("rule_id", flat=True))
+    return render(request, "program/rule_list.html", {
+        "program": program, "rules": rules, "acknowledged": acknowledged,
+        "can_edit": can(principal, "program.rule.change", program),
+        "can_ack": principal.has_role("dist_head"),
+        "breadcrumbs": _crumbs(program, (_("Rules"), "")),
+    })
+
+
+@require_http_methods(["GET", "POST"])
+def rule_create(request, pk):
+    principal = request.principal
+    program = selectors.program_get(principal=principal, pk=pk)
+    require(principal, "program.rule.change", program)
+    form = forms.RuleForm(request.POST or None, initial={"code": request.GET.get("code", "")})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.rule_create(principal=principal, program=program, **form.cleaned_data)
+        except ValidationError as exc:
+            _form_error(form, exc)
+        else:
+            messages.success(request, _("Draft rule saved."))
+            return redirect("program:rule_list", pk=program.pk)
+    return render(request, "program/form.html", {
+        "form": form, "title": _("New rule version"),
+        "breadcrumbs": _crumbs(program, (_("Rules"), reverse("program:rule_list", args=[program.pk])), (_("New"), "")),
+    })
+
+
+@require_POST
+def rule_publish(request, pk):
+    rule = selectors.rule_get(principal=request.principal, pk=pk)
+    require(request.principal, "program.rule.publish", rule)
+    return _act(request, lambda: services.rule_publish(principal=request.principal, rule=rule),
+                _("Published: every distributor head has been asked to acknowledge it."),
+                reverse("program:rule_list", args=[rule.program_id]))
+
+
+@require_POST
+def rule_acknowledge(request, pk):
+    principal = request.principal
+    rule = selectors.rule_get(principal=principal, pk=pk)
+    if not principal.has_role("dist_head"):
+        raise PermissionDenied
+    return _act(request, lambda: services.rule_acknowledge(principal=principal, rule=rule),
+                _("Thank you: the rule is acknowledged."), reverse("program:rule_list", args=[rule.program_id]))
+
+
+def ack_dashboard(request, pk):
+    principal = request.principal
+    program = selectors.program_get(principal=principal, pk=pk)
+    if not principal.is_manufacturer:
+        raise PermissionDenied
+    return render(request, "program/ack_dashboard.html", {
+        "program": program, "board": selectors.acknowledgement_board(principal=principal, program=program),
+        "breadcrumbs": _crumbs(program, (_("Acknowledgements"), "")),
+    })
+
+
+# --- a distributor in the program: level, goals, statement, ledger, awards ------------------------------------------
+
+
+def distributor_overview(request, pk):
+    principal = request.principal
+    distributor = selectors.distributor_for_overview(principal=principal, pk=pk)
+    program = selectors.current_program(principal=principal)
+    context = {"distributor": distributor, "program": program, "awards": selectors.award_list(principal=principal, distributor=distributor),
+               "breadcrumbs": [(_("Programs"), "program:program_list"), (distributor.code, "")]}
+    if program is not None:
+        goals = selectors.goal_list(principal=principal).filter(program=program, distributor=distributor)
+        context.update(
+            progress=selectors.goal_progress(goals),
+            level=selectors.distributor_level(principal=principal, program=program, distributor=distributor),
+            pending_rules=selectors.pending_rules_for(principal=principal, distributor=distributor),
+        )
+        if not principal.has_role("dist_sales"):
+            context["statement"] = selectors.incentive_statement(principal=principal, program=program, distributor=distributor)
+    if not principal.has_role("dist_sales"):
+        context["budgets"] = selectors.budgets_with_remaining(selectors.budget_list(principal=principal, filters={"distributor_id": distributor.pk}))
+        context["ledger"] = selectors.ledger_list(principal=principal, distributor=distributor)
+    context.update(
+        can_apply=can(principal, "program.ledger.apply", distributor),
+        can_award=can(principal, "program.award.grant", distributor),
+        can_decide_appeal=can(principal, "program.ledger.decide_appeal"),
+        is_head=principal.has_role("dist_head"),
+        appeal_form=forms.AppealForm(), decision_form=forms.AppealDecisionForm(),
+    )
+    return render(request, "program/distributor_overview.html", context)
+
+
+def statement_csv(request, pk):
+    principal = request.principal
+    if principal.has_role("dist_sales"):
+        raise PermissionDenied
+    distributor = selectors.distributor_for_overview(principal=principal, pk=pk)
+    program = selectors.current_program(principal=principal)
+    if program is None:
+        raise Http404
+    statement = selectors.incentive_statement(principal=principal, program=program, distributor=distributor)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="statement-{distributor.code}-{statement["on"]}.csv"'
+    writer = csv.writer(response)
+    writer.writerow([_("Kind"), _("Rule"), _("Metric"), _("Target"), _("Actual"), _("Above target"), _("Amount (RON)")])
+    for line in statement["lines"]:
+        writer.writerow([_("Incentive"), str(line["rule"]), str(line["metric"]), line["target"] if line["target"] is not None else "",
+                         line["actual"] if line["actual"] is not None else _("not available"),
+                         line["excess"] if line["excess"] is not None else "", line["amount"] if line["amount"] is not None else ""])
+    for entry in statement["ledger"]:
+        writer.writerow([entry.get_kind_display(), str(entry.rule), entry.evidence, "", "", "", entry.amount])
+    writer.writerow([_("Net"), "", "", "", "", "", statement["net"]])
+    return response
+
+
+@require_http_methods(["GET", "POST"])
+def ledger_create(request, pk):
+    principal = request.principal
+    distributor = selectors.distributor_for_overview(principal=principal, pk=pk)
+    require(principal, "program.ledger.apply", distributor)
+    rules = ProgramRule.objects.visible_to(principal).filter(status="published")
+    form = forms.LedgerForm(request.POST or None, rules=rules, initial={"applied_on": None})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.ledger_apply(principal=principal, distributor=distributor, **form.cleaned_data)
+        except ValidationError as exc:
+            _form_error(form, exc)
+        else:
+            messages.success(request, _("Ledger entry recorded; the distributor head is notified."))
+            return redirect("program:distributor_overview", pk=distributor.pk)
+    return render(request, "program/form.html", {
+        "form": form, "title": _("Apply a rule to %(name)s") % {"name": distributor.legal_name},
+        "breadcrumbs": [(distributor.code, reverse("program:distributor_overview", args=[distributor.pk])), (_("Ledger"), "")],
+    })
+
+
+@require_POST
+def ledger_appeal(request, pk):
+    principal = request.principal
+    entry = get_visible_or_404(LedgerEntry, principal, pk=pk)
+    require(principal, "program.ledger.appeal", entry)
+    form = forms.AppealForm(request.POST)
+    text = form.cleaned_data["text"] if form.is_valid() else ""
+    return _act(request, lambda: services.ledger_appeal(principal=principal, entry=entry, text=text),
+                _("Appeal sent."), entry.get_absolute_url())
+
+
+@require_POST
+def ledger_decide(request, pk):
+    principal = request.principal
+    entry = get_visible_or_404(LedgerEntry, principal, pk=pk)
+    require(principal, "program.ledger.decide_appeal", entry)
+    form = forms.AppealDecisionForm(request.POST)
+    data = form.cleaned_data if form.is_valid() else {"granted": False, "decision": ""}
+    return _act(request, lambda: services.ledger_decide_appeal(principal=principal, entry=entry, **data),
+                _("Appeal decided."), entry.get_absolute_url())
+
+
+@require_http_methods(["GET", "POST"])
+def award_create(request, pk):
+    principal = request.principal
+    distributor = selectors.distributor_for_overview(principal=principal, pk=pk)
+    require(principal, "program.award.grant", distributor)
+    form = forms.AwardForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.award_grant(principal=principal, distributor=distributor,
+                                 program=selectors.current_program(principal=principal), **form.cleaned_data)
+        except ValidationError as exc:
+            _form_error(form, exc)
+        else:
+            messages.success(request, _("Award granted."))
+            return redirect("program:distributor_overview", pk=distributor.pk)
+    return render(request, "program/form.html", {
+        "form": form, "title": _("Award for %(name)s") % {"name": distributor.legal_name},
+        "breadcrumbs": [(distributor.code, reverse("program:distributor_overview", args=[distributor.pk])), (_("Award"), "")],
+    })
+
+
+# --- events and the calendar feed -----------------------------------------------------------------------------------
+
+EVENT_TABLE = Table(
+    columns=[
+        Column("starts_at", gettext_lazy("Starts"), sort="starts_at"),
+        Column("title", gettext_lazy("Event"), sort="title", link=True),
+        Column("get_kind_display", gettext_lazy("Kind"), sort="kind", badge=True),
+        Column("location", gettext_lazy("Location"), sort="location"),
+        Column("get_status_display", gettext_lazy("Status"), sort="status"),
+    ],
+    search_fields=["title", "location"],
+    filters=[Filter("kind", gettext_lazy("Kind"), EventKind.choices, "kind"),
+             Filter("status", gettext_lazy("Status"), EventStatus.choices, "status")],
+    default_sort="starts_at",
+)
+
+
+def event_list(request):
+    principal = request.principal
+    table = EVENT_TABLE.build(request, selectors.event_list(principal=principal))
+    return render_partial(request, "program/event_list.html", {
+        "table": table, "can_create": can(principal, "program.event.change"),
+        "breadcrumbs": [(_("Events"), "")],
+    }, partial="includes/table.html")
+
+
+def _event_form_save(request, event=None):
+    principal = request.principal
+    initial = {}
+    if event is not None:
+        initial = {f: getattr(event, f) for f in ("title", "kind", "starts_at", "ends_at", "location", "description",
+                                                   "status", "open_to_all")}
+    form = forms.EventForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            if event is None:
+                event = services.event_create(principal=principal, program=selectors.current_program(principal=principal),
+                                              **form.cleaned_data)
+            else:
+                services.event_update(principal=principal, event=event, **form.cleaned_data)
+        except ValidationError as exc:
+            _form_error(form, exc)
+        else:
+            messages.success(request, _("Event saved."))
+            return redirect(event)
+    return render(request, "program/form.html", {
+        "form": form, "title": _("Edit event") if event else _("New event"),
+        "breadcrumbs": [(_("Events"), "program:event_list"), (str(event) if event else _("New"), "")],
+    })
+
+
+@require_http_methods(["GET", "POST"])
+def event_create(request):
+    require(request.principal, "program.event.change")
+    return _event_form_save(request)
+
+
+@require_http_methods(["GET", "POST"])
+def event_update(request, pk):
+    event = selectors.event_get(principal=request.principal, pk=pk)
+    require(request.principal, "program.event.change", event)
+    return _event_form_save(request, event)
+
+
+def event_detail(request, pk):
+    principal = request.principal
+    event = selectors.event_get(principal=principal, pk=pk)
+    invitations = list(selectors.invitation_list(principal=principal, event=event))
+    mine = EventInvitation.objects.filter(event=event, user_id=principal.user_id).first()
+    return render(request, "program/event_detail.html", {
+        "event": event, "invitations": invitations, "mine": mine,
+        "can_edit": can(principal, "program.event.change", event),
+        "invite_form": forms.InviteForm(principal=principal) if can(principal, "program.event.change", event) else None,
+        "rsvp_form": forms.RsvpForm(initial={"rsvp": mine.rsvp if mine else None}),
+        "breadcrumbs": [(_("Events"), "program:event_list"), (event.title, "")],
+    })
+
+
+@require_POST
+def event_invite(request, pk):
+    principal = request.principal
+    event = selectors.event_get(principal=principal, pk=pk)
+    require(principal, "program.event.change", event)
+    form = forms.InviteForm(request.POST, principal=principal)
+    if not form.is_valid():
+        messages.error(request, _("Choose distributors or people to invite."))
+        return redirect(event)
+    return _act(request, lambda: services.event_invite(principal=principal, event=event,
+                                                       distributors=form.cleaned_data["distributors"],
+                                                       users=form.cleaned_data["users"]),
+                _("Invitations sent."), event.get_absolute_url())
+
+
+@require_POST
+def event_rsvp(request, pk):
+    principal = request.principal
+    event = selectors.event_get(principal=principal, pk=pk)
+    invitation = get_object_or_404(EventInvitation, event=event, user_id=principal.user_id)
+    form = forms.RsvpForm(request.POST)
+    rsvp = form.cleaned_data["rsvp"] if form.is_valid() else ""
+    return _act(request, lambda: services.event_rsvp(principal=principal, invitation=invitation, rsvp=rsvp),
+                _("Your answer is recorded."), event.get_absolute_url())
+
+
+@require_POST
+def event_attendance(request, pk):
+    principal = request.principal
+    event = selectors.event_get(principal=principal, pk=pk)
+    require(principal, "program.event.attendance", event)
+    ids = [v for v in request.POST.getlist("attended") if v.isdigit()]
+    return _act(request, lambda: services.event_attendance(principal=principal, event=event, attended_user_ids=ids),
+                _("Attendance recorded."), event.get_absolute_url())
+
+
+def calendar(request):
+    principal = request.principal
+    feed = services.calendar_feed_ensure(principal=principal)
+    url = request.build_absolute_uri(reverse("program:calendar_feed", args=[feed.token]))
+    events, mine = selectors.calendar_events_for_user(principal.user)
+    return render(request, "program/calendar.html", {
+        "feed_url": url, "events": events[:50], "mine": mine, "breadcrumbs": [(_("Events"), "program:event_list"), (_("Calendar feed"), "")],
+    })
+
+
+@require_POST
+def calendar_rotate(request):
+    services.calendar_feed_rotate(principal=request.principal)
+    messages.success(request, _("A new feed address was made; the old one no longer works."))
+    return redirect("program:calendar")
+
+
+@login_not_required
+def calendar_feed(request, token):
+    """The one login-free page: the secret token is the credential. A wrong token is a plain 404."""
+    feed = CalendarFeed.objects.select_related("user").filter(token=token, user__is_active=True).first()
+    if feed is None:
+        raise Http404
+    events, mine = selectors.calendar_events_for_user(feed.user)
+    response = HttpResponse(ical.render(events, mine, name=_("keychannel program events")), content_type="text/calendar; charset=utf-8")
+    response["Cache-Control"] = "private, max-age=300"
+    return response
+
+
+# --- support ---------------------------------------------------------------------------------------------------------
+
+SUPPORT_TABLE = Table(
+    columns=[
+        Column("created_at", gettext_lazy("Asked"), sort="created_at"),
+        Column("distributor.code", gettext_lazy("Distributor"), sort="distributor__code"),
+        Column("title", gettext_lazy("Request"), sort="title", link=True),
+        Column("get_kind_display", gettext_lazy("Kind"), sort="kind", badge=True),
+        Column("amount_requested", gettext_lazy("Asked (RON)"), sort="amount_requested"),
+        Column("amount_approved", gettext_lazy("Approved (RON)"), sort="amount_approved"),
+        Column("amount_claimed", gettext_lazy("Claimed (RON)"), sort="amount_claimed"),
+        Column("get_status_display", gettext_lazy("Status"), sort="status", badge=True),
+    ],
+    search_fields=["title", "description", "distributor__code", "distributor__legal_name"],
+    filters=[Filter("kind", gettext_lazy("Kind"), SupportKind.choices, "kind"),
+             Filter("status", gettext_lazy("Status"), SupportStatus.choices, "status")],
+    default_sort="-created_at",
+)
+
+
+def _support_reader(principal):
+    if principal.has_role("dist_sales"):
+        raise PermissionDenied
+
+
+def support_list(request):
+    principal = request.principal
+    _support_reader(principal)
+    table = SUPPORT_TABLE.build(request, selectors.support_list(principal=principal))
+    budgets = selectors.budgets_with_remaining(selectors.budget_list(principal=principal).order_by("-year", "distributor__code")[:100])
+    return render_partial(request, "program/support_list.html", {
+        "table": table, "budgets": budgets,
+        "can_request": principal.has_role("dist_head", "admin", "program_manager"),
+        "can_budget": can(principal, "program.budget.change"),
+        "breadcrumbs": [(_("Support"), "")],
+    }, partial="includes/table.html")
+
+
+@require_http_methods(["GET", "POST"])
+def support_create(request):
+    principal = request.principal
+    _support_reader(principal)
+    if not principal.has_role("dist_head", "admin", "program_manager"):
+        raise PermissionDenied
+    form = forms.SupportRequestForm(request.POST or None, principal=principal)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        data["amount_requested"] = data.get("amount_requested") or 0
+        try:
+            support = services.support_request_create(principal=principal, **data)
+        except ValidationError as exc:
+            _form_error(form, exc)
+        else:
+            messages.success(request, _("Support requested."))
+            return redirect(support)
+    return render(request, "program/form.html", {"form": form, "title": _("Ask for support"),
+                                                 "breadcrumbs": [(_("Support"), "program:support_list"), (_("New"), "")]})
+
+
+def support_detail(request, pk):
+    principal = request.principal
+    support = selectors.support_get(principal=principal, pk=pk)
+    budget = selectors.budgets_with_remaining([support.budget])[0] if support.budget_id else None
+    return render(request, "program/support_detail.html", {
+        "support": support, "budget": budget,
+        "can_decide": can(principal, "program.support.decide", support),
+        "can_claim": can(principal, "program.support.claim", support),
+        "can_pay": can(principal, "program.support.pay", support),
+        "decision_form": forms.SupportDecisionForm(initial={"amount_approved": support.amount_requested}),
+        "claim_form": forms.SupportClaimForm(initial={"amount_claimed": support.amount_approved}),
+        "breadcrumbs": [(_("Support"), "program:support_list"), (support.title, "")],
+    })
+
+
+@require_POST
+def support_decide(request, pk):
+    principal = request.principal
+    support = selectors.support_get(principal=principal, pk=pk)
+    require(principal, "program.support.decide", support)
+    form = forms.SupportDecisionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose approve or reject."))
+        return redirect(support)
+    return _act(request, lambda: services.support_decide(principal=principal, request=support, **form.cleaned_data),
+                _("Decision recorded."), support.get_absolute_url())
+
+
+@require_POST
+def support_claim(request, pk):
+    principal = request.principal
+    support = selectors.support_get(principal=principal, pk=pk)
+    require(principal, "program.support.claim", support)
+    form = forms.SupportClaimForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+        return redirect(support)
+    return _act(request, lambda: services.support_claim(principal=principal, request=support,
+                                                        amount=form.cleaned_data["amount_claimed"],
+                                                        proof=form.cleaned_data["proof"]),
+                _("Claim recorded."), support.get_absolute_url())
+
+
+@require_POST
+def support_pay(request, pk):
+    principal = request.principal
+    support = selectors.support_get(principal=principal, pk=pk)
+    require(principal, "program.support.pay", support)
+    return _act(request, lambda: services.support_pay(principal=principal, request=support),
+                _("Marked as paid."), support.get_absolute_url())
+
+
+@require_POST
+def support_complete(request, pk):
+    principal = request.principal
+    support = selectors.support_get(principal=principal, pk=pk)
+    require(principal, "program.support.decide", support)
+    return _act(request, lambda: services.support_complete(principal=principal, request=support),
+                _("Marked as done."), support.get_absolute_url())
+
+
+def support_proof(request, pk):
+    """The proof file, only to those who may see the request (never from the media URL)."""
+    support = selectors.support_get(principal=request.principal, pk=pk)
+    if not support.proof:
+        raise Http404
+    return FileResponse(support.proof.open("rb"), content_type=support.proof_content_type or "application/octet-stream",
+                        as_attachment=True, filename=support.proof.name.rsplit("/", 1)[-1])
+
+
+@require_http_methods(["GET", "POST"])
+def budget_set(request):
+    principal = request.principal
+    require(principal, "program.budget.change")
+    form = forms.BudgetForm(request.POST or None, principal=principal)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.budget_set(principal=principal, **form.cleaned_data)
+        except ValidationError as exc:
+            _form_error(form, exc)
+        else:
+            messages.success(request, _("Budget saved."))
+            return redirect("program:support_list")
+    return render(request, "program/form.html", {"form": form, "title": _("Support budget"),
+                                                 "breadcrumbs": [(_("Support"), "program:support_list"), (_("Budget"), "")]})
+
+
+# --- learning ---------------------------------------------------------------------------------------------------------
+
+
+def course_list(request):
+    principal = request.principal
+    courses = list(selectors.course_list(principal=principal))
+    mine = {e.course_id: e for e in Enrollment.objects.filter(user_id=principal.user_id)}
+    return render(request, "program/course_list.html", {
+        "courses": courses, "mine": mine, "resources": selectors.resource_list(principal=principal),
+        "completion": selectors.completion_by_distributor(principal=principal) if not principal.has_role("dist_sales") else [],
+        "breadcrumbs": [(_("Learning"), "")],
+    })
+
+
+def course_detail(request, pk):
+    principal = request.principal
+    course = selectors.course_get(principal=principal, pk=pk)
+    return render(request, "program/course_detail.html", {
+        "course": course, "modules": course.modules.all(),
+        "enrollments": selectors.enrollment_list(principal=principal, course=course),
+        "mine": Enrollment.objects.filter(course=course, user_id=principal.user_id).first(),
+        "can_complete": can(principal, "program.enrollment.complete"),
+        "breadcrumbs": [(_("Learning"), "program:course_list"), (course.title, "")],
+    })
+
+
+@require_POST
+def course_enroll(request, pk):
+    principal = request.principal
+    course = selectors.course_get(principal=principal, pk=pk)
+    return _act(request, lambda: services.course_enroll(principal=principal, course=course),
+                _("You are enrolled."), course.get_absolute_url())
+
+
+@require_POST
+def enrollment_complete(request, pk):
+    principal = request.principal
+    enrollment = get_visible_or_404(Enrollment, principal, pk=pk)
+    require(principal, "program.enrollment.complete", enrollment)
+    return _act(request, lambda: services.enrollment_complete(principal=principal, enrollment=enrollment),
+                _("Completion recorded."), enrollment.course.get_absolute_url())
+
+
+def resource_file(request, pk):
+    resource = selectors.resource_get(principal=request.principal, pk=pk)
+    if not resource.file:
+        raise Http404
+    return FileResponse(resource.file.open("rb"), content_type=resource.file_content_type or "application/octet-stream",
+                        as_attachment=True, filename=resource.file.name.rsplit("/", 1)[-1])
+
+
+# --- best practices and tiers -------------------------------------------------------------------------------------------
+
+
+def bestpractice_list(request):
+    return render(request, "program/bestpractice_list.html", {
+        "practices": selectors.best_practice_list(principal=request.principal),
+        "can_create": request.principal.has_role("admin", "program_manager", "dist_head"),
+        "breadcrumbs": [(_("Best practices"), "")],
+    })
+
+
+@require_http_methods(["GET", "POST"])
+def bestpractice_create(request):
+    principal = request.principal
+    if not principal.has_role("admin", "program_manager", "dist_head"):
+        raise PermissionDenied
+    form = forms.BestPracticeForm(request.POST or None, principal=principal)
+    if request.method == "POST" and form.is_valid():
+        try:
+            practice = services.best_practice_create(principal=principal, **form.cleaned_data)
+        except ValidationError as exc:
+            _form_error(form, exc)
+        else:
+            messages.success(request, _("Story saved."))
+            return redirect(practice)
+    return render(request, "program/form.html", {"form": form, "title": _("New success story"),
+                                                 "breadcrumbs": [(_("Best practices"), "program:bestpractice_list"), (_("New"), "")]})
+
+
+def bestpractice_detail(request, pk):
+    practice = selectors.best_practice_get(principal=request.principal, pk=pk)
+    return render(request, "program/bestpractice_detail.html", {
+        "practice": practice, "can_share": can(request.principal, "program.bestpractice.share", practice),
+        "breadcrumbs": [(_("Best practices"), "program:bestpractice_list"), (practice.title, "")],
+    })
+
+
+@require_POST
+def bestpractice_share(request, pk):
+    practice = selectors.best_practice_get(principal=request.principal, pk=pk)
+    require(request.principal, "program.bestpractice.share", practice)
+    return _act(request, lambda: services.best_practice_share(principal=request.principal, practice=practice),
+                _("Shared with the network."), practice.get_absolute_url())
+
+
+def tier_list(request):
+    return render(request, "program/tier_list.html", {
+        "tiers": selectors.tier_list(principal=request.principal), "breadcrumbs": [(_("Corporate program tiers"), "")],
+    })
