@@ -72,6 +72,17 @@ def _client(principal, pk, field="client_id"):
     return client
 
 
+def _deal(principal, pk, field="opportunity_id"):
+    if pk is None:
+        return None
+    from keychannel.deals.models import Opportunity
+
+    deal = Opportunity.objects.visible_to(principal).filter(pk=pk).first()
+    if deal is None:
+        raise ValidationError({field: _("Unknown deal.")})
+    return deal
+
+
 # ---- mentorships --------------------------------------------------------------------------------------------
 
 @router.get("/mentorships", response=list[MentorshipOut], summary="Mentorships the caller may see")
@@ -89,8 +100,8 @@ def mentorship_create(request, payload: MentorshipIn):
     distributor = _distributor(principal, payload.distributor_id)
     mentorship = services.mentorship_create(
         principal=principal, mentor=_user(payload.mentor_id, "mentor_id"), distributor=distributor,
-        client=_client(principal, payload.client_id), starts_on=payload.starts_on, ends_on=payload.ends_on,
-        focus=payload.focus,
+        client=_client(principal, payload.client_id), opportunity=_deal(principal, payload.opportunity_id),
+        starts_on=payload.starts_on, ends_on=payload.ends_on, focus=payload.focus,
     )
     return Status(201, selectors.mentorship_get(principal=principal, pk=mentorship.pk))
 

@@ -74,15 +74,18 @@ class MentorshipForm(StyledFormMixin, forms.Form):
     distributor = forms.ModelChoiceField(label=_("Distributor"), queryset=None)
     client = forms.ModelChoiceField(label=_("Only this client"), queryset=None, required=False,
                                     help_text=_("Leave empty to mentor the whole distributor."))
+    opportunity = forms.ModelChoiceField(label=_("Only this deal"), queryset=None, required=False,
+                                         help_text=_("The mentor coaches one deal (and becomes its mentor)."))
     starts_on = forms.DateField(label=_("Starts on"), widget=DATE)
     ends_on = forms.DateField(label=_("Ends on"), required=False, widget=DATE)
     focus = forms.CharField(label=_("Focus"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
 
-    def __init__(self, *args, mentors, distributors, clients, **kwargs):
+    def __init__(self, *args, mentors, distributors, clients, deals, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["mentor"].queryset = mentors
         self.fields["distributor"].queryset = distributors
         self.fields["client"].queryset = clients
+        self.fields["opportunity"].queryset = deals
 
 
 class SessionForm(StyledFormMixin, forms.Form):

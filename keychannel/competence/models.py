@@ -21,8 +21,19 @@ class ActivePeriodQuerySet(DistributorScopedQuerySet):
         return self.filter(starts_on__lte=day).filter(Q(ends_on__isnull=True) | Q(ends_on__gte=day))
 
 
+class MentorshipQuerySet(ActivePeriodQuerySet):
+    def visible_to(self, principal):
+        """Distributor data as usual, plus a mentor's own mentorships (a deal mentorship gives no distributor reach)."""
+        qs = super().visible_to(principal)
+        if principal.is_authenticated and principal.is_manufacturer and principal.distributor_ids is not None:
+            qs = qs | self.filter(mentor_id=principal.user_id)
+        return qs
+
+
 class Mentorship(TimeStampedModel):
-    """A manufacturer mentor assigned to a distributor for a period (competence centralisation, fig. 1)."""
+    """A manufacturer mentor assigned to a distributor, one of its clients, or one deal, for a period
+    (competence centralisation, fig. 1). Distributor and client mentorships give the mentor the distributor's
+    reach; a deal mentorship only the deal (through the deal's own mentor field)."""
 
     mentor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="mentorships", verbose_name=_("mentor")
@@ -37,8 +48,12 @@ class Mentorship(TimeStampedModel):
         "clients.CorporateClient", on_delete=models.CASCADE, null=True, blank=True, related_name="mentorships",
         verbose_name=_("client"), help_text=_("Empty: the mentor coaches the whole distributor."),
     )
+    opportunity = models.ForeignKey(
+        "deals.Opportunity", on_delete=models.CASCADE, null=True, blank=True, related_name="mentorships",
+        verbose_name=_("deal"), help_text=_("Set: the mentor coaches this one deal."),
+    )
 
-    objects = ActivePeriodQuerySet.as_manager()
+    objects = MentorshipQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
@@ -53,7 +68,8 @@ class Mentorship(TimeStampedModel):
         ]
 
     def __str__(self):
-        target = self.client.legal_name if self.client_id else self.distributor.code
+        target = (self.opportunity.title if self.opportunity_id else self.client.legal_name if self.client_id
+                  else self.distributor.code)
         return f"{self.mentor} → {target}"
 
     def get_absolute_url(self):
@@ -61,6 +77,8 @@ class Mentorship(TimeStampedModel):
 
     @property
     def scope(self) -> str:
+        if self.opportunity_id:
+            return MentorshipScope.DEAL
         return MentorshipScope.CLIENT if self.client_id else MentorshipScope.DISTRIBUTOR
 
     def get_scope_display(self) -> str:
@@ -78,6 +96,8 @@ class Mentorship(TimeStampedModel):
             raise ValidationError({"mentor": _("Choose a mentor.")})
         if self.client_id and self.distributor_id and self.client.distributor_id != self.distributor_id:
             raise ValidationError({"client": _("The client is not served by this distributor.")})
+        if self.opportunity_id and self.distributor_id and self.opportunity.distributor_id != self.distributor_id:
+            raise ValidationError({"opportunity": _("The deal is not this distributor's.")})
 
 
 class EmbeddedAssignment(TimeStampedModel):
@@ -132,10 +152,13 @@ class EmbeddedAssignment(TimeStampedModel):
             raise ValidationError({"kam": _("Only an embedded key-account manager can be stationed.")})
 
 
+class CoachingSessionQuerySet(ScopedQuerySet, AuditedQuerySet):
+    def visible_to(self, principal):
+        return self.filter(mentorship__in=Mentorship.objects.visible_to(principal).values("pk"))
+
+
 class CoachingSession(TimeStampedModel):
     """One coaching session of a mentorship: who took part, what was worked on, what came out, what is next."""
-
-    distributor_path = "mentorship__distributor"
 
     mentorship = models.ForeignKey(
         Mentorship, on_delete=models.CASCADE, related_name="sessions", verbose_name=_("mentorship")
@@ -151,7 +174,7 @@ class CoachingSession(TimeStampedModel):
         verbose_name=_("recorded by"),
     )
 
-    objects = DistributorScopedQuerySet.as_manager()
+    objects = CoachingSessionQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:

@@ -4,7 +4,11 @@ from .models import EmbeddedAssignment, Mentorship
 
 
 def distributors_mentored_by(principal):
-    return Mentorship.objects.active_on().filter(mentor_id=principal.user_id).values_list("distributor_id", flat=True)
+    """Distributor and client mentorships; a deal mentorship reaches the deal only (the deals app sees to that)."""
+    return (
+        Mentorship.objects.active_on().filter(mentor_id=principal.user_id, opportunity__isnull=True)
+        .values_list("distributor_id", flat=True)
+    )
 
 
 def distributors_stationed(principal):

@@ -1,10 +1,22 @@
 from datetime import date, datetime
 
 from ninja import Field, FilterSchema, Schema
+from pydantic import field_validator
 
 from keychannel.network.schemas import UserRefOut
 
 from .choices import ConsultationStatus, KamDuty, TaskPriority, TaskStatus
+
+
+class CleanIn(Schema):
+    """Input whose text never carries NUL characters (PostgreSQL refuses them): 422, not 500."""
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_nul(cls, value):
+        if isinstance(value, str) and "\x00" in value:
+            raise ValueError("NUL characters are not allowed")
+        return value
 
 
 class DistributorRefOut(Schema):
@@ -18,12 +30,18 @@ class ClientRefOut(Schema):
     legal_name: str
 
 
+class DealRefOut(Schema):
+    id: int
+    title: str
+
+
 class MentorshipOut(Schema):
     id: int
     mentor: UserRefOut
     distributor: DistributorRefOut
     distributor_id: int
     client: ClientRefOut | None
+    opportunity: DealRefOut | None
     scope: str
     starts_on: date
     ends_on: date | None
@@ -31,10 +49,11 @@ class MentorshipOut(Schema):
     session_count: int = 0
 
 
-class MentorshipIn(Schema):
+class MentorshipIn(CleanIn):
     mentor_id: int
     distributor_id: int
     client_id: int | None = None
+    opportunity_id: int | None = Field(None, description="Mentor this one deal (its distributor must match)")
     starts_on: date | None = None
     ends_on: date | None = None
     focus: str = Field("", max_length=2000)
@@ -57,7 +76,7 @@ class SessionOut(Schema):
     next_step_due: date | None
 
 
-class SessionIn(Schema):
+class SessionIn(CleanIn):
     held_on: date
     participants: str = Field(..., min_length=1, max_length=2000)
     topic: str = Field(..., min_length=1, max_length=200)
@@ -96,7 +115,7 @@ class AssignmentOut(Schema):
         return [{"code": code, "label": str(label)} for code, label in KamDuty.choices]
 
 
-class AssignmentIn(Schema):
+class AssignmentIn(CleanIn):
     kam_id: int
     distributor_id: int
     starts_on: date | None = None
@@ -128,7 +147,7 @@ class KamTaskOut(Schema):
     updated_at: datetime
 
 
-class KamTaskIn(Schema):
+class KamTaskIn(CleanIn):
     distributor_id: int
     kam_id: int
     duty: KamDuty
@@ -139,7 +158,7 @@ class KamTaskIn(Schema):
     client_id: int | None = None
 
 
-class KamTaskPatch(Schema):
+class KamTaskPatch(CleanIn):
     kam_id: int | None = None
     duty: KamDuty | None = None
     title: str | None = Field(None, min_length=1, max_length=200)
@@ -153,16 +172,16 @@ class KamTaskBulkIn(Schema):
     tasks: list[KamTaskIn] = Field(..., min_length=1, max_length=500)
 
 
-class KamTaskStatusIn(Schema):
+class KamTaskStatusIn(CleanIn):
     status: TaskStatus
     comment: str = Field("", max_length=5000)
 
 
-class KamTaskCancelIn(Schema):
+class KamTaskCancelIn(CleanIn):
     reason: str = Field("", max_length=250)
 
 
-class CommentIn(Schema):
+class CommentIn(CleanIn):
     body: str = Field(..., min_length=1, max_length=5000)
 
 
@@ -182,7 +201,14 @@ class KamTaskFilter(FilterSchema):
     distributor_id: int | None = None
     client_id: int | None = None
     open: bool | None = None
-    q: str | None = None
+    q: str | None = Field(None, max_length=200)
+
+    @field_validator("q", mode="after")
+    @classmethod
+    def _no_nul(cls, value):
+        if value is not None and "\x00" in value:
+            raise ValueError("NUL characters are not allowed")
+        return value
 
 
 class ConsultationOut(Schema):
@@ -201,18 +227,18 @@ class ConsultationOut(Schema):
     created_at: datetime
 
 
-class ConsultationIn(Schema):
+class ConsultationIn(CleanIn):
     recipient_id: int
     subject: str = Field(..., min_length=1, max_length=200)
     message: str = Field(..., min_length=1, max_length=5000)
     client_id: int | None = None
 
 
-class ConsultationAnswerIn(Schema):
+class ConsultationAnswerIn(CleanIn):
     response: str = Field("", max_length=5000)
 
 
-class ConsultationConvertIn(Schema):
+class ConsultationConvertIn(CleanIn):
     duty: KamDuty
     kam_id: int | None = None
     priority: TaskPriority = TaskPriority.NORMAL

@@ -12,6 +12,8 @@ from django.utils import timezone
 
 from keychannel.core.choices import Role
 from keychannel.core.scoping import get_visible_or_404
+from keychannel.deals.choices import OPEN_STAGES
+from keychannel.deals.models import Opportunity
 
 from .choices import OPEN_TASK_STATUSES, KamDuty, TaskStatus
 from .models import (
@@ -42,7 +44,7 @@ def mentorship_list(*, principal, filters: dict | None = None):
     filters = filters or {}
     qs = (
         Mentorship.objects.visible_to(principal)
-        .select_related("mentor", "distributor", "client")
+        .select_related("mentor", "distributor", "client", "opportunity")
         .annotate(session_count=Count("sessions"))
     )
     if mentor_id := filters.get("mentor_id"):
@@ -91,7 +93,10 @@ def mentor_workload(*, principal, months: int = 6) -> dict:
     ids = [p.pk for p in people]
     active = Mentorship.objects.visible_to(principal).active_on().filter(mentor_id__in=ids)
     counts = defaultdict(lambda: {"distributors": set(), "clients": 0, "deals": 0})
-    for mentor_id, distributor_id, client_id in active.values_list("mentor_id", "distributor_id", "client_id"):
+    rows = active.values_list("mentor_id", "distributor_id", "client_id", "opportunity_id")
+    for mentor_id, distributor_id, client_id, opportunity_id in rows:
+        if opportunity_id:
+            continue  # deals are counted from the deals themselves (their mentor), below
         if client_id:
             counts[mentor_id]["clients"] += 1
         else:
@@ -125,16 +130,9 @@ def mentor_workload(*, principal, months: int = 6) -> dict:
 
 
 def deal_counts_by_mentor(*, principal, mentor_ids) -> dict[int, int]:
-    """Open deals each mentor coaches (once the deals app exists)."""
-    try:
-        from keychannel.deals.models import Opportunity
-    except ImportError:
-        return {}
-    if not hasattr(Opportunity, "mentor"):
-        return {}
-    qs = Opportunity.objects.visible_to(principal).filter(mentor_id__in=mentor_ids)
-    if any(f.name == "stage" for f in Opportunity._meta.get_fields()):
-        qs = qs.exclude(stage__in=["won", "lost"])
+    """Open deals each mentor coaches (the deal's mentor), within the principal's sight."""
+    qs = (Opportunity.objects.visible_to(principal).filter(mentor_id__in=mentor_ids, stage__in=OPEN_STAGES)
+          .order_by())
     return dict(qs.values_list("mentor_id").annotate(n=Count("id")).values_list("mentor_id", "n"))
 
 
@@ -236,25 +234,12 @@ def _gap_queryset(principal):
         .exclude(Exists(mentored_distributor))
         .exclude(Exists(stationed))
     )
-    qs = _exclude_deal_coverage(qs)
-    return qs.select_related("distributor", "territory", "territory__parent").order_by(
+    covered_deal = Opportunity.objects.filter(client_id=OuterRef("pk"), stage__in=OPEN_STAGES).filter(
+        Q(mentor__isnull=False) | Q(kam__isnull=False))
+    qs = qs.exclude(Exists(covered_deal))
+    return qs.select_related("distributor", "distributor__territory", "territory", "territory__parent").order_by(
         "-is_key_account", "-potential_annual_volume", "legal_name", "pk"
     )
-
-
-def _exclude_deal_coverage(qs):
-    """A client with an open deal that has a mentor or a KAM on it is covered (once the deals app exists)."""
-    try:
-        from keychannel.deals.models import Opportunity
-    except ImportError:
-        return qs
-    names = {f.name for f in Opportunity._meta.get_fields()}
-    if not {"client", "mentor", "kam"} <= names:
-        return qs
-    covered = Opportunity.objects.filter(client_id=OuterRef("pk")).filter(Q(mentor__isnull=False) | Q(kam__isnull=False))
-    if "stage" in names:
-        covered = covered.exclude(stage__in=["won", "lost"])
-    return qs.exclude(Exists(covered))
 
 
 def _mentor_profiles(principal):

@@ -19,6 +19,7 @@ from keychannel.core.choices import Role, SecurityEventKind
 from keychannel.core.errors import ConflictError
 from keychannel.core.policies import require
 from keychannel.core.services import notification_send, security_event_record
+from keychannel.deals.choices import CLOSED_STAGES
 
 from .choices import KAM_STATUSES, ConsultationStatus, KamDuty, TaskPriority, TaskStatus
 from .models import (
@@ -246,22 +247,33 @@ def _overlaps(qs, starts_on, ends_on):
 
 
 @transaction.atomic
-def mentorship_create(*, principal, mentor, distributor, client=None, starts_on: date | None = None,
-                      ends_on: date | None = None, focus: str = "") -> Mentorship:
+def mentorship_create(*, principal, mentor, distributor, client=None, opportunity=None,
+                      starts_on: date | None = None, ends_on: date | None = None, focus: str = "") -> Mentorship:
+    """Mentor a whole distributor, one of its clients, or one deal (which then names the mentor too)."""
     require(principal, "competence.mentorship.manage", distributor)
     if mentor is None or _role_of(mentor) != Role.MENTOR:
         raise ValidationError({"mentor_id": _("Choose a mentor.")})
     _check_client(client, distributor)
+    if opportunity is not None:
+        if opportunity.distributor_id != distributor.pk:
+            raise ValidationError({"opportunity_id": _("The deal is not this distributor's.")})
+        if opportunity.stage in CLOSED_STAGES:
+            raise ValidationError({"opportunity_id": _("The deal is closed.")})
+        client = opportunity.client
     starts_on = starts_on or timezone.localdate()
     if ends_on is not None and ends_on < starts_on:
         raise ValidationError({"ends_on": _("The end must not be before the start.")})
-    same = Mentorship.objects.filter(mentor=mentor, distributor=distributor, client=client)
+    same = Mentorship.objects.filter(mentor=mentor, distributor=distributor, client=client, opportunity=opportunity)
     if _overlaps(same, starts_on, ends_on).exists():
         raise ValidationError({"mentor_id": _("This mentor already has this mentorship for that period.")})
-    mentorship = Mentorship(mentor=mentor, distributor=distributor, client=client, starts_on=starts_on,
-                            ends_on=ends_on, focus=focus or "")
+    mentorship = Mentorship(mentor=mentor, distributor=distributor, client=client, opportunity=opportunity,
+                            starts_on=starts_on, ends_on=ends_on, focus=focus or "")
     mentorship.full_clean()
     mentorship.save()
+    if opportunity is not None and opportunity.mentor_id != mentor.pk:
+        from keychannel.deals.services import opportunity_update
+
+        opportunity_update(principal=principal, opportunity=opportunity, mentor=mentor)
     notification_send(recipient=mentor, title=_("New mentorship: %(what)s") % {"what": str(mentorship)},
                       url=mentorship.get_absolute_url())
     return mentorship

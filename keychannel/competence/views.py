@@ -66,6 +66,14 @@ def _clients(principal, distributor_id=None):
     return qs.order_by("legal_name")
 
 
+def _open_deals(principal):
+    from keychannel.deals.choices import OPEN_STAGES
+    from keychannel.deals.models import Opportunity
+
+    return Opportunity.objects.visible_to(principal).filter(stage__in=OPEN_STAGES, distributor__isnull=False).order_by(
+        "title", "pk")
+
+
 # ---- mentorships --------------------------------------------------------------------------------------------
 
 MENTORSHIP_TABLE = Table(
@@ -74,6 +82,7 @@ MENTORSHIP_TABLE = Table(
         Column("distributor.code", gettext_lazy("Distributor"), sort="distributor__code"),
         Column("get_scope_display", gettext_lazy("Scope"), badge=True),
         Column("client", gettext_lazy("Client"), sort="client__legal_name"),
+        Column("opportunity", gettext_lazy("Deal"), sort="opportunity__title"),
         Column("starts_on", gettext_lazy("From"), sort="starts_on"),
         Column("ends_on", gettext_lazy("To"), sort="ends_on"),
         Column("session_count", gettext_lazy("Sessions"), sort="session_count"),
@@ -101,14 +110,14 @@ def mentorship_create(request):
     require(principal, "competence.mentorship.manage")
     form = MentorshipForm(
         request.POST or None, initial={"starts_on": timezone.localdate()}, mentors=selectors.mentors(),
-        distributors=_managed_distributors(principal), clients=_clients(principal),
+        distributors=_managed_distributors(principal), clients=_clients(principal), deals=_open_deals(principal),
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
             mentorship = services.mentorship_create(
                 principal=principal, mentor=data["mentor"], distributor=data["distributor"], client=data["client"],
-                starts_on=data["starts_on"], ends_on=data["ends_on"], focus=data["focus"],
+                opportunity=data["opportunity"], starts_on=data["starts_on"], ends_on=data["ends_on"], focus=data["focus"],
             )
         except ValidationError as exc:
             _form_errors(form, exc)

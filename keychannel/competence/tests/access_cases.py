@@ -81,9 +81,11 @@ def gap_client(w, side):
     from keychannel.clients.models import CorporateClient
 
     def make():
+        from keychannel.network.models import Distributor
+
         distributor = w.distributor(side)
-        distributor.size_tier = "small"
-        distributor.save()
+        # An update, not save(): the world's objects are shared by every case of the matrix.
+        Distributor.objects.filter(pk=distributor.pk).update(size_tier="small")
         return CorporateClient.objects.create(legal_name=f"Gap Client {side} SA", distributor=distributor,
                                               territory=w.territory, is_key_account=True)
 
