@@ -4,6 +4,7 @@ from datetime import date
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -15,8 +16,11 @@ from keychannel.core.schemas import ErrorOut, ValidationErrorOut
 from keychannel.core.scoping import get_visible_or_404
 
 from . import selectors, services
-from .models import ProductLine, Territory
+from .models import ActionItem, ProductLine, Territory
 from .schemas import (
+    ActionItemIn,
+    ActionItemOut,
+    ActionItemPatch,
     CoverageFilter,
     CoverageIn,
     CoverageOut,
@@ -25,7 +29,25 @@ from .schemas import (
     DistributorOut,
     DistributorPatch,
     EligibleOut,
+    HealthOut,
+    InteractionIn,
+    InteractionOut,
+    PersonFilter,
+    PersonIn,
+    PersonOut,
+    PersonPatch,
     ProductLineOut,
+    ReadinessFilter,
+    ReadinessIn,
+    ReadinessOut,
+    RelationshipFilter,
+    RelationshipIn,
+    RelationshipOut,
+    RelationshipPatch,
+    ReviewFilter,
+    ReviewIn,
+    ReviewOut,
+    ReviewPatch,
     TerritoryFilter,
     TerritoryOut,
 )
@@ -142,3 +164,190 @@ def coverage_patch(request, coverage_id: int, payload: CoveragePatch):
         raise ValidationError({k: _("may not be null") for k in nulls})
     services.coverage_update(principal=principal, coverage=coverage, **_coverage_fields(fields))
     return selectors.coverage_list(principal=principal).get(pk=coverage.pk)
+
+
+def _no_nulls(fields: dict, nullable=()):
+    nulls = [k for k, v in fields.items() if v is None and k not in nullable]
+    if nulls:
+        raise ValidationError({k: _("may not be null") for k in nulls})
+
+
+# --- people -----------------------------------------------------------------------------------------------------
+
+WRITE = {403: ErrorOut, 404: ErrorOut, 422: ValidationErrorOut}
+
+
+@router.get("/distributor-people", response=list[PersonOut], summary="People of the distributors the caller reaches")
+@paginate(LimitOffsetPagination)
+def person_list(request, filters: Query[PersonFilter]):
+    return selectors.person_list(principal=request.principal, filters=filters.model_dump())
+
+
+@router.post("/distributor-people", response={201: PersonOut, **WRITE})
+def person_create(request, payload: PersonIn):
+    principal = request.principal
+    fields = payload.model_dump()
+    distributor = selectors.distributor_get(principal=principal, pk=fields.pop("distributor_id"))
+    person = services.person_create(principal=principal, distributor=distributor, **fields)
+    return Status(201, person)
+
+
+@router.patch("/distributor-people/{int:person_id}", response={200: PersonOut, **WRITE})
+def person_patch(request, person_id: int, payload: PersonPatch):
+    principal = request.principal
+    person = get_visible_or_404(selectors.person_list(principal=principal), principal, pk=person_id)
+    fields = payload.model_dump(exclude_unset=True)
+    require(principal, "network.person.change", person.distributor)
+    _no_nulls(fields)
+    return services.person_update(principal=principal, person=person, **fields)
+
+
+# --- relationships ----------------------------------------------------------------------------------------------
+
+
+@router.get("/relationships", response=list[RelationshipOut], summary="Relationships between our people and distributors'")
+@paginate(LimitOffsetPagination)
+def relationship_list(request, filters: Query[RelationshipFilter]):
+    return selectors.relationship_list(principal=request.principal, filters=filters.model_dump())
+
+
+def _relationship_out(principal, pk):
+    return selectors.relationship_list(principal=principal).get(pk=pk)
+
+
+@router.post("/relationships", response={201: RelationshipOut, **WRITE})
+def relationship_create(request, payload: RelationshipIn):
+    principal = request.principal
+    fields = payload.model_dump()
+    person = get_visible_or_404(selectors.person_list(principal=principal), principal, pk=fields.pop("person_id"))
+    require(principal, "network.relationship.change", person.distributor)
+    user = get_user_model().objects.filter(pk=fields.pop("manufacturer_user_id")).first()
+    relationship = services.relationship_create(principal=principal, person=person, manufacturer_user=user, **fields)
+    return Status(201, _relationship_out(principal, relationship.pk))
+
+
+@router.patch("/relationships/{int:relationship_id}", response={200: RelationshipOut, **WRITE})
+def relationship_patch(request, relationship_id: int, payload: RelationshipPatch):
+    principal = request.principal
+    relationship = get_visible_or_404(selectors.relationship_list(principal=principal), principal, pk=relationship_id)
+    fields = payload.model_dump(exclude_unset=True)
+    require(principal, "network.relationship.change", relationship.person.distributor)
+    _no_nulls(fields, nullable=("last_interaction",))
+    services.relationship_update(principal=principal, relationship=relationship, **fields)
+    return _relationship_out(principal, relationship.pk)
+
+
+@router.post("/relationships/{int:relationship_id}/interactions", response={201: InteractionOut, **WRITE},
+             summary="Log an interaction (moves the relationship's last interaction forward)")
+def interaction_create(request, relationship_id: int, payload: InteractionIn):
+    principal = request.principal
+    relationship = get_visible_or_404(selectors.relationship_list(principal=principal), principal, pk=relationship_id)
+    interaction = services.interaction_record(principal=principal, relationship=relationship, **payload.model_dump())
+    return Status(201, interaction)
+
+
+@router.get("/distributors/{int:distributor_id}/relationship-health", response={200: HealthOut, 404: ErrorOut},
+            summary="Relationship-health flags of one distributor")
+def relationship_health(request, distributor_id: int, stale_days: int | None = None):
+    principal = request.principal
+    distributor = selectors.distributor_get(principal=principal, pk=distributor_id)
+    if not principal.reaches(distributor.pk) or principal.has_role("dist_sales"):
+        raise Http404
+    if stale_days is not None and stale_days < 1:
+        raise ValidationError({"stale_days": _("At least one day.")})
+    stale_days = stale_days or selectors.stale_days_setting()
+    relationships = list(selectors.relationship_list(principal=principal, filters={"distributor_id": distributor.pk}))
+    flags = selectors.relationship_health(
+        distributor=distributor, relationships=relationships, on_date=timezone.localdate(), stale_days=stale_days
+    )
+    return {"distributor_id": distributor.pk, "stale_days": stale_days, "flags": flags}
+
+
+# --- readiness --------------------------------------------------------------------------------------------------
+
+
+@router.get("/readiness", response=list[ReadinessOut], summary="Readiness assessments, newest first per distributor")
+@paginate(LimitOffsetPagination)
+def readiness_list(request, filters: Query[ReadinessFilter]):
+    return selectors.readiness_list(principal=request.principal, filters=filters.model_dump())
+
+
+@router.get("/readiness/{int:assessment_id}", response={200: ReadinessOut, 404: ErrorOut})
+def readiness_detail(request, assessment_id: int):
+    principal = request.principal
+    return get_visible_or_404(selectors.readiness_list(principal=principal), principal, pk=assessment_id)
+
+
+@router.post("/readiness", response={201: ReadinessOut, **WRITE}, summary="Record an assessment (score computed)")
+def readiness_create(request, payload: ReadinessIn):
+    principal = request.principal
+    distributor = selectors.distributor_get(principal=principal, pk=payload.distributor_id)
+    assessment = services.readiness_assess(
+        principal=principal, distributor=distributor, assessed_on=payload.assessed_on, answers=payload.answers,
+        summary=payload.summary,
+    )
+    return Status(201, selectors.readiness_list(principal=principal).get(pk=assessment.pk))
+
+
+@router.get("/readiness/{int:assessment_id}/actions", response={200: list[ActionItemOut], 404: ErrorOut})
+def action_item_list(request, assessment_id: int):
+    principal = request.principal
+    assessment = get_visible_or_404(selectors.readiness_list(principal=principal), principal, pk=assessment_id)
+    return list(selectors.action_item_list(principal=principal, assessment_ids=[assessment.pk]))
+
+
+def _owner(fields):
+    if "owner_id" in fields:
+        owner_id = fields.pop("owner_id")
+        fields["owner"] = get_user_model().objects.filter(pk=owner_id).first() if owner_id else None
+        if owner_id and fields["owner"] is None:
+            raise ValidationError({"owner_id": _("Unknown id.")})
+    return fields
+
+
+@router.post("/readiness/{int:assessment_id}/actions", response={201: ActionItemOut, **WRITE})
+def action_item_create(request, assessment_id: int, payload: ActionItemIn):
+    principal = request.principal
+    assessment = get_visible_or_404(selectors.readiness_list(principal=principal), principal, pk=assessment_id)
+    require(principal, "network.action_item.change", assessment.distributor)
+    item = services.action_item_create(principal=principal, assessment=assessment, **_owner(payload.model_dump()))
+    return Status(201, item)
+
+
+@router.patch("/readiness/actions/{int:item_id}", response={200: ActionItemOut, **WRITE})
+def action_item_patch(request, item_id: int, payload: ActionItemPatch):
+    principal = request.principal
+    item = get_visible_or_404(
+        ActionItem.objects.select_related("assessment__distributor"), principal, pk=item_id
+    )
+    fields = payload.model_dump(exclude_unset=True)
+    require(principal, "network.action_item.change", item.assessment.distributor)
+    _no_nulls(fields, nullable=("owner_id",))
+    return services.action_item_update(principal=principal, item=item, **_owner(fields))
+
+
+# --- compliance reviews -----------------------------------------------------------------------------------------
+
+
+@router.get("/reviews", response=list[ReviewOut], summary="Compliance reviews of large distributors")
+@paginate(LimitOffsetPagination)
+def review_list(request, filters: Query[ReviewFilter]):
+    return selectors.review_list(principal=request.principal, filters=filters.model_dump())
+
+
+@router.post("/reviews", response={201: ReviewOut, **WRITE})
+def review_create(request, payload: ReviewIn):
+    principal = request.principal
+    fields = payload.model_dump()
+    distributor = selectors.distributor_get(principal=principal, pk=fields.pop("distributor_id"))
+    return Status(201, services.review_create(principal=principal, distributor=distributor, **fields))
+
+
+@router.patch("/reviews/{int:review_id}", response={200: ReviewOut, **WRITE})
+def review_patch(request, review_id: int, payload: ReviewPatch):
+    principal = request.principal
+    review = get_visible_or_404(selectors.review_list(principal=principal), principal, pk=review_id)
+    fields = payload.model_dump(exclude_unset=True)
+    require(principal, "network.review.change", review.distributor)
+    _no_nulls(fields, nullable=("follow_up_on",))
+    return services.review_update(principal=principal, review=review, **fields)

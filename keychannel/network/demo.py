@@ -1,16 +1,46 @@
-"""Demo network: Romania's development regions and counties, eight product lines, 24 distributors with users."""
+"""Demo network: Romania's development regions and counties, eight product lines, 24 distributors with users,
+their coverage, people and relationships, readiness assessments and the reviews of the large ones."""
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
+from django.utils import timezone
 from django.utils.text import slugify
 
 from keychannel.core.choices import OrganizationKind, Role
 from keychannel.core.demo import ensure_user
 from keychannel.core.models import Organization
 
-from .choices import ContractStrength, Sharing, SizeTier, Stance, TerritoryLevel
-from .models import Distributor, ProductLine, Territory
+from .choices import (
+    ActionStatus,
+    ChannelType,
+    ContractStrength,
+    InteractionKind,
+    PersonLevel,
+    RelationshipLevel,
+    ReviewStatus,
+    Sharing,
+    SizeTier,
+    Stance,
+    TerritoryLevel,
+)
+from .defaults import ensure_defaults
+from .models import (
+    ActionItem,
+    ChannelPresence,
+    ComplianceReview,
+    Coverage,
+    Distributor,
+    DistributorPerson,
+    Interaction,
+    ProductLine,
+    ReadinessAnswer,
+    ReadinessAssessment,
+    ReadinessQuestionnaire,
+    Relationship,
+    Territory,
+)
+from .services import readiness_score
 
 REGIONS = {
     "Nord-Est": [("Iași", "Iași"), ("Suceava", "Suceava"), ("Bacău", "Bacău"), ("Neamț", "Piatra Neamț")],
@@ -128,3 +158,231 @@ def seed(ctx):
             first_name=sales_name[0], last_name=sales_name[1], title="Sales representative",
         )
     ctx.data["distributors"] = distributors
+    seed_network_extras(ctx)
+
+
+# --- issue 3: coverage, presence, people, relationships, readiness, reviews ------------------------------------
+
+
+def _own_faker(name):
+    """A Faker of our own so the names drawn here do not shift what later generators draw from ctx.faker."""
+    from faker import Faker
+
+    fake = Faker("ro_RO")
+    fake.seed_instance(f"2026:{name}")
+    return fake
+
+
+def seed_coverage(ctx, rng, distributors, counties):
+    """Home county for every line in the agreement; large distributors also cover their region for two lines.
+
+    That gives sole-channel counties (only the home distributor), overlaps (a large distributor's region over a
+    county distributor), gaps (counties without a home distributor, lines nobody there sells) and a few
+    exclusive rights and expired coverages.
+    """
+    region_of = {county.pk: region for county, _city, region in counties}
+    start = date(2024, 1, 1)
+    for d in distributors:
+        lines = sorted(d.product_lines.all(), key=lambda p: p.code)
+        home_start = d.contract_start or start
+        for line in lines:
+            Coverage.objects.update_or_create(
+                distributor=d, territory=d.territory, product_line=line, valid_from=home_start,
+                defaults={"exclusive": False, "valid_to": None, "note": ""},
+            )
+        if d.size_tier == SizeTier.LARGE:
+            region = region_of[d.territory_id]
+            for line in lines[:2]:
+                Coverage.objects.update_or_create(
+                    distributor=d, territory=region, product_line=line, valid_from=start,
+                    defaults={"exclusive": False, "valid_to": None, "note": "Regional key-account coverage"},
+                )
+        # Every fourth distributor once covered a neighbouring county; that right ended.
+        index = int(d.code[1:])
+        if index % 4 == 0 and lines:
+            neighbours = [c for c, _city, r in counties if r == region_of[d.territory_id] and c.pk != d.territory_id]
+            if neighbours:
+                Coverage.objects.update_or_create(
+                    distributor=d, territory=neighbours[0], product_line=lines[0], valid_from=date(2019, 1, 1),
+                    defaults={"exclusive": False, "valid_to": date(2023, 12, 31), "note": "Ended at renewal"},
+                )
+    # Exclusive rights: a few small distributors hold their home county exclusively for one line that no large
+    # distributor covers over them.
+    regional = {(c.territory_id, c.product_line_id) for c in Coverage.objects.filter(territory__level="region")}
+    for d in distributors:
+        if d.size_tier != SizeTier.SMALL or int(d.code[1:]) % 3:
+            continue
+        region = region_of[d.territory_id]
+        for coverage in Coverage.objects.filter(distributor=d, territory=d.territory).order_by("product_line__code"):
+            if (region.pk, coverage.product_line_id) not in regional:
+                coverage.exclusive = True
+                coverage.note = "Exclusive in the home county"
+                coverage.save()
+                break
+
+
+CHANNEL_PRESENCE = [
+    ("ro-bucuresti", ChannelType.DIRECT_OFFICE, 1, "Head office and showroom"),
+    ("ro-bucuresti", ChannelType.DIRECT_SELLERS, 4, "Key-account team of the manufacturer"),
+    ("ro-cluj", ChannelType.DIRECT_OFFICE, 1, "Regional office north-west"),
+    ("ro-timis", ChannelType.FRANCHISE, 2, "Service franchises"),
+    ("ro-constanta", ChannelType.FRANCHISE, 1, "Port service point"),
+    ("ro-iasi", ChannelType.DIRECT_SELLERS, 2, ""),
+]
+
+
+def seed_channel_presence():
+    for code, channel_type, count, note in CHANNEL_PRESENCE:
+        territory = Territory.objects.filter(code=code).first()
+        if territory:
+            ChannelPresence.objects.update_or_create(
+                territory=territory, channel_type=channel_type, defaults={"count": count, "note": note}
+            )
+
+
+def seed_people_and_relationships(ctx, rng, distributors, today):
+    """People at every distributor; relationships at the right levels for most, not for some weak contracts."""
+    fake = _own_faker("network-people")
+    users = ctx.users
+    for d in distributors:
+        index = int(d.code[1:])
+        head = users.get(f"{d.code}-head")
+        first_name = head.get_full_name() if head else fake.name()
+        staff = [(first_name, PersonLevel.FIRST_PERSON, "General manager")]
+        if d.size_tier != SizeTier.SMALL:
+            staff.append((fake.name(), PersonLevel.TOP_MANAGER, "Commercial director"))
+        staff.append((fake.name(), PersonLevel.MIDDLE_MANAGER, "Sales manager"))
+        if d.size_tier == SizeTier.LARGE:
+            staff.append((fake.name(), PersonLevel.MIDDLE_MANAGER, "Service manager"))
+        sales = users.get(f"{d.code}-sales")
+        staff.append((sales.get_full_name() if sales else fake.name(), PersonLevel.SALES, "Sales representative"))
+        phones = [fake.phone_number() for _ in staff]
+        people = []
+        for (name, level, title), phone in zip(staff, phones, strict=True):
+            person, _ = DistributorPerson.objects.update_or_create(
+                distributor=d, full_name=name,
+                defaults={"level": level, "title": title, "phone": phone,
+                          "email": f"{slugify(name)}@{d.code}.demo.keychannel.invalid", "active": True},
+            )
+            people.append(person)
+        top = people[0]
+        middle = next(p for p in people if p.level == PersonLevel.MIDDLE_MANAGER)
+        weak = d.contract_strength == ContractStrength.WEAK
+        # Some weak contracts have nobody at the top talking to the distributor's first person: the gap to close.
+        no_top = weak and index % 3 == 1
+        # Others only had contact long ago.
+        stale = index % 7 == 3
+        age = (lambda: rng.randint(200, 420)) if stale else (lambda: rng.randint(5, 90))
+        pairs = []
+        if not no_top:
+            pairs.append((top, users["executive"], RelationshipLevel.TOP, rng.randint(2, 5), age()))
+        # And a few know only the salespeople in the middle layer: no middle ↔ middle pairing.
+        counterpart = people[-1] if index % 8 == 5 else middle
+        pairs.append((counterpart, d.channel_manager or users["channel"], RelationshipLevel.MIDDLE, rng.randint(2, 5), age()))
+        if index % 2 == 0:
+            pairs.append((people[-1], users["mentor"], RelationshipLevel.OPERATIONAL, rng.randint(1, 4), age()))
+        if index % 5 == 0:
+            pairs.append((top, users["program"], RelationshipLevel.MIDDLE, rng.randint(2, 4), age()))
+        for person, user, level, strength, days_ago in pairs:
+            last = today - timedelta(days=days_ago)
+            relationship, _ = Relationship.objects.update_or_create(
+                person=person, manufacturer_user=user,
+                defaults={"manufacturer_level": level, "strength": strength, "last_interaction": last, "active": True},
+            )
+            for n, (kind, text) in enumerate(INTERACTIONS[: 1 + (strength % 3)]):
+                Interaction.objects.update_or_create(
+                    relationship=relationship, summary=text,
+                    defaults={"occurred_on": last - timedelta(days=45 * n), "kind": kind, "recorded_by": user},
+                )
+
+
+INTERACTIONS = [
+    (InteractionKind.MEETING, "Reviewed the key-account pipeline together."),
+    (InteractionKind.CALL, "Call about the corporate program and next steps."),
+    (InteractionKind.EVENT, "Met at the network workshop."),
+]
+
+ASSESSMENTS = ["Baseline assessment", "Follow-up after the workshop", "Half-year review", "Annual review"]
+ACTIONS = [
+    ("need", "Present the key-account business case to the owners"),
+    ("middle-managers", "Involve the sales manager in the key-account plan"),
+    ("negotiation", "Send two salespeople to the negotiation course"),
+    ("financial-commitment", "Agree a co-funded key-account budget"),
+    ("dedicated-people", "Name a dedicated key-account salesperson"),
+    ("crm", "Put every large client and deal into the CRM"),
+]
+
+
+def seed_readiness(ctx, rng, distributors, today):
+    questionnaire = ReadinessQuestionnaire.objects.get(version=1)
+    questions = list(questionnaire.questions.all())
+    assessor_for = {Stance.ACTIVE: "mentor", Stance.CAUTIOUS: "channel", Stance.RESISTANT: "program"}
+    for d in distributors:
+        index = int(d.code[1:])
+        rounds = 2 + index % 3
+        base = {Stance.ACTIVE: 1.6, Stance.CAUTIOUS: 1.0, Stance.RESISTANT: 0.6}[d.stance]
+        growth = {Stance.ACTIVE: 0.55, Stance.CAUTIOUS: 0.3, Stance.RESISTANT: 0.05}[d.stance]
+        latest = None
+        for n in range(rounds):
+            assessed_on = today - timedelta(days=30 + 150 * (rounds - 1 - n))
+            values = [max(0, min(4, round(base + growth * n + rng.uniform(-0.8, 0.8)))) for _ in questions]
+            assessment, _ = ReadinessAssessment.objects.update_or_create(
+                distributor=d, summary=ASSESSMENTS[n],
+                defaults={"questionnaire": questionnaire, "assessed_on": assessed_on,
+                          "assessed_by": ctx.users[assessor_for[d.stance]], "score": readiness_score(values)},
+            )
+            for question, value in zip(questions, values, strict=True):
+                ReadinessAnswer.objects.update_or_create(assessment=assessment, question=question,
+                                                         defaults={"value": value})
+            latest = (assessment, values)
+        assessment, values = latest
+        weakest = sorted(zip(values, questions, strict=True), key=lambda vq: (vq[0], vq[1].position))[:3]
+        titles = dict(ACTIONS)
+        for rank, (_value, question) in enumerate(weakest):
+            owner = ctx.users.get(f"{d.code}-head") if rank == 0 else ctx.users[assessor_for[d.stance]]
+            ActionItem.objects.update_or_create(
+                assessment=assessment, title=titles.get(question.code, question.text),
+                defaults={"owner": owner, "due_on": today + timedelta(days=30 * (rank + 1) - 45),
+                          "status": [ActionStatus.DONE, ActionStatus.IN_PROGRESS, ActionStatus.OPEN][rank]},
+            )
+
+
+def seed_reviews(ctx, distributors, today):
+    year = today.year
+    for d in distributors:
+        if d.size_tier != SizeTier.LARGE:
+            continue
+        reviewer = d.channel_manager or ctx.users["program"]
+        ComplianceReview.objects.update_or_create(
+            distributor=d, period=f"{year - 1} H2",
+            defaults={
+                "reviewed_on": date(year - 1, 12, 10), "reviewer": reviewer, "status": ReviewStatus.CLOSED,
+                "findings": "Key-account targets met for two of three product lines.\nCRM used for 60% of large clients.",
+                "agreed_actions": "Enter every large client into the CRM.\nQuarterly pipeline review with the manufacturer.",
+                "follow_up_on": date(year, 3, 15),
+                "follow_up_notes": "CRM coverage at 85%. Pipeline reviews held.",
+            },
+        )
+        ComplianceReview.objects.update_or_create(
+            distributor=d, period=f"{year} H1",
+            defaults={
+                "reviewed_on": date(year, 6, 20), "reviewer": reviewer, "status": ReviewStatus.FOLLOW_UP,
+                "findings": "Territory restrictions respected. Corporate price list not applied to two clients.",
+                "agreed_actions": "Apply the corporate price list; report deviations monthly.",
+                "follow_up_on": today + timedelta(days=20),
+                "follow_up_notes": "",
+            },
+        )
+
+
+def seed_network_extras(ctx):
+    rng = ctx.sub_rng("network-extras")
+    today = timezone.localdate()
+    distributors = ctx.data["distributors"]
+    counties = seed_territories()
+    ensure_defaults()
+    seed_coverage(ctx, rng, distributors, counties)
+    seed_channel_presence()
+    seed_people_and_relationships(ctx, rng, distributors, today)
+    seed_readiness(ctx, rng, distributors, today)
+    seed_reviews(ctx, distributors, today)

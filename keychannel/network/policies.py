@@ -34,3 +34,44 @@ def can_change_coverage(principal, distributor=None) -> bool:
 @rule("network.playbook.change")
 def can_change_playbook(principal, playbook=None) -> bool:
     return principal.has_role(Role.ADMIN, Role.PROGRAM_MANAGER)
+
+
+def _reaches(principal, distributor) -> bool:
+    """Writes follow reads: the principal must reach the distributor (always passed) the record belongs to."""
+    return distributor is not None and principal.reaches(distributor.pk)
+
+
+PEOPLE_EDITORS = (Role.ADMIN, Role.PROGRAM_MANAGER, Role.CHANNEL_MANAGER, Role.MENTOR, Role.EMBEDDED_KAM, Role.DIST_HEAD)
+RELATIONSHIP_EDITORS = (Role.ADMIN, Role.PROGRAM_MANAGER, Role.CHANNEL_MANAGER, Role.MENTOR, Role.EMBEDDED_KAM)
+ASSESSORS = (Role.ADMIN, Role.PROGRAM_MANAGER, Role.CHANNEL_MANAGER, Role.MENTOR)
+ACTION_EDITORS = (Role.ADMIN, Role.PROGRAM_MANAGER, Role.CHANNEL_MANAGER, Role.MENTOR, Role.EMBEDDED_KAM, Role.DIST_HEAD)
+REVIEWERS = (Role.ADMIN, Role.PROGRAM_MANAGER, Role.CHANNEL_MANAGER)
+
+
+@rule("network.person.change")
+def can_change_person(principal, distributor=None) -> bool:
+    """A distributor's head keeps its own people list; manufacturer roles that work with the distributor too."""
+    return principal.has_role(*PEOPLE_EDITORS) and _reaches(principal, distributor)
+
+
+@rule("network.relationship.change")
+def can_change_relationship(principal, distributor=None) -> bool:
+    """Relationships are the manufacturer's: its people record them (executives read)."""
+    return principal.has_role(*RELATIONSHIP_EDITORS) and _reaches(principal, distributor)
+
+
+@rule("network.readiness.change")
+def can_assess_readiness(principal, distributor=None) -> bool:
+    return principal.has_role(*ASSESSORS) and _reaches(principal, distributor)
+
+
+@rule("network.action_item.change")
+def can_change_action_item(principal, distributor=None) -> bool:
+    """Action plans are worked on both sides: the distributor's head updates its items as well."""
+    return principal.has_role(*ACTION_EDITORS) and _reaches(principal, distributor)
+
+
+@rule("network.review.change")
+def can_change_review(principal, distributor=None) -> bool:
+    """Control of large distributors: program office and the distributor's channel manager; the head reads."""
+    return principal.has_role(*REVIEWERS) and _reaches(principal, distributor)

@@ -3,7 +3,19 @@ from decimal import Decimal
 
 from ninja import Field, FilterSchema, Schema
 
-from .choices import ContractStrength, Sharing, SizeTier, Stance, TerritoryLevel
+from .choices import (
+    ActionStatus,
+    ContractStrength,
+    InteractionKind,
+    PersonLevel,
+    RelationshipLevel,
+    ReviewStatus,
+    Severity,
+    Sharing,
+    SizeTier,
+    Stance,
+    TerritoryLevel,
+)
 
 
 class TerritoryOut(Schema):
@@ -135,3 +147,210 @@ class EligibleOut(Schema):
     product_line_id: int
     on_date: date
     distributors: list[DistributorRefOut]
+
+
+# --- people and relationships -------------------------------------------------------------------------------------
+
+
+class PersonOut(Schema):
+    id: int
+    distributor_id: int
+    full_name: str
+    level: PersonLevel
+    tier: RelationshipLevel
+    title: str
+    email: str
+    phone: str
+    notes: str
+    active: bool
+
+
+class PersonFilter(FilterSchema):
+    distributor_id: int | None = None
+    level: PersonLevel | None = None
+    active: bool | None = None
+    q: str | None = None
+
+
+class PersonIn(Schema):
+    distributor_id: int
+    full_name: str = Field(..., min_length=1, max_length=160)
+    level: PersonLevel
+    title: str = Field("", max_length=120)
+    email: str = Field("", max_length=254)
+    phone: str = Field("", max_length=40)
+    notes: str = ""
+    active: bool = True
+
+
+class PersonPatch(Schema):
+    full_name: str | None = Field(None, min_length=1, max_length=160)
+    level: PersonLevel | None = None
+    title: str | None = Field(None, max_length=120)
+    email: str | None = Field(None, max_length=254)
+    phone: str | None = Field(None, max_length=40)
+    notes: str | None = None
+    active: bool | None = None
+
+
+class RelationshipOut(Schema):
+    id: int
+    distributor_id: int = Field(..., alias="person.distributor_id")
+    person_id: int
+    person_name: str = Field(..., alias="person.full_name")
+    manufacturer_user: UserRefOut
+    manufacturer_level: RelationshipLevel
+    person_level: RelationshipLevel = Field(..., alias="person.tier")
+    strength: int
+    last_interaction: date | None
+    note: str
+    active: bool
+    interaction_total: int = 0
+
+
+class RelationshipFilter(FilterSchema):
+    distributor_id: int | None = None
+    person_id: int | None = None
+    manufacturer_user_id: int | None = None
+    active: bool | None = None
+
+
+class RelationshipIn(Schema):
+    person_id: int
+    manufacturer_user_id: int
+    manufacturer_level: RelationshipLevel = RelationshipLevel.MIDDLE
+    strength: int = Field(3, ge=1, le=5)
+    last_interaction: date | None = None
+    note: str = ""
+    active: bool = True
+
+
+class RelationshipPatch(Schema):
+    manufacturer_level: RelationshipLevel | None = None
+    strength: int | None = Field(None, ge=1, le=5)
+    last_interaction: date | None = None
+    note: str | None = None
+    active: bool | None = None
+
+
+class InteractionIn(Schema):
+    occurred_on: date
+    kind: InteractionKind = InteractionKind.MEETING
+    summary: str = Field(..., min_length=1, max_length=5000)
+
+
+class InteractionOut(Schema):
+    id: int
+    relationship_id: int
+    occurred_on: date
+    kind: InteractionKind
+    summary: str
+
+
+class HealthFlagOut(Schema):
+    code: str
+    severity: Severity
+    message: str
+
+
+class HealthOut(Schema):
+    distributor_id: int
+    stale_days: int
+    flags: list[HealthFlagOut]
+
+
+# --- readiness and reviews ----------------------------------------------------------------------------------------
+
+
+class AnswerOut(Schema):
+    question: str = Field(..., alias="question.code")
+    value: int
+
+
+class ActionItemOut(Schema):
+    id: int
+    assessment_id: int
+    title: str
+    owner_id: int | None
+    due_on: date
+    status: ActionStatus
+
+
+class ReadinessOut(Schema):
+    id: int
+    distributor_id: int
+    questionnaire_version: int = Field(..., alias="questionnaire.version")
+    assessed_on: date
+    assessed_by_id: int | None
+    score: int
+    summary: str
+    answers: list[AnswerOut]
+
+    @staticmethod
+    def resolve_answers(obj):
+        return list(obj.answers.all())
+
+
+class ReadinessFilter(FilterSchema):
+    distributor_id: int | None = None
+    since: date | None = None
+
+
+class ReadinessIn(Schema):
+    distributor_id: int
+    assessed_on: date
+    answers: dict[str, int] = Field(..., description="question code → 0…4, every question of the version in use")
+    summary: str = ""
+
+
+class ActionItemIn(Schema):
+    title: str = Field(..., min_length=1, max_length=200)
+    owner_id: int | None = None
+    due_on: date
+    status: ActionStatus = ActionStatus.OPEN
+
+
+class ActionItemPatch(Schema):
+    title: str | None = Field(None, min_length=1, max_length=200)
+    owner_id: int | None = None
+    due_on: date | None = None
+    status: ActionStatus | None = None
+
+
+class ReviewOut(Schema):
+    id: int
+    distributor_id: int
+    period: str
+    reviewed_on: date
+    reviewer_id: int | None
+    status: ReviewStatus
+    findings: str
+    agreed_actions: str
+    follow_up_on: date | None
+    follow_up_notes: str
+
+
+class ReviewFilter(FilterSchema):
+    distributor_id: int | None = None
+    status: ReviewStatus | None = None
+
+
+class ReviewIn(Schema):
+    distributor_id: int
+    period: str = Field(..., min_length=1, max_length=40)
+    reviewed_on: date
+    status: ReviewStatus = ReviewStatus.PLANNED
+    findings: str = ""
+    agreed_actions: str = ""
+    follow_up_on: date | None = None
+    follow_up_notes: str = ""
+
+
+class ReviewPatch(Schema):
+    period: str | None = Field(None, min_length=1, max_length=40)
+    reviewed_on: date | None = None
+    status: ReviewStatus | None = None
+    findings: str | None = None
+    agreed_actions: str | None = None
+    follow_up_on: date | None = None
+    follow_up_notes: str | None = None

@@ -1,10 +1,27 @@
 """Reads of the network app, always through visible_to."""
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from django.db.models import Count, Q
+from django.utils.translation import gettext as _
 
-from .models import ChannelPresence, Coverage, Distributor, Playbook, ProductLine, Territory
+from .choices import ContractStrength, RelationshipLevel, Severity
+from .models import (
+    ActionItem,
+    ChannelPresence,
+    ComplianceReview,
+    Coverage,
+    Distributor,
+    DistributorPerson,
+    Interaction,
+    Playbook,
+    ProductLine,
+    ReadinessAssessment,
+    ReadinessQuestionnaire,
+    Relationship,
+    Territory,
+)
 
 
 def distributors_managed_by(principal):
@@ -287,8 +304,245 @@ def distributor_overview(*, principal, distributor, on_date) -> dict:
     for coverage in coverages:
         coverage.active_today = coverage.is_active_on(on_date)
     sole = sole_channel_cells(distributor=distributor, on_date=on_date)
+    people = list(person_list(principal=principal, filters={"distributor_id": distributor.pk}))
+    relationships = list(relationship_list(principal=principal, filters={"distributor_id": distributor.pk}))
+    # Readiness, relationships and reviews follow reach (DESIGN.md §2), never for distributor salespeople.
+    sees_relationships = principal.reaches(distributor.pk) and not principal.has_role("dist_sales")
+    interactions = list(interaction_list(principal=principal, relationship_ids=[r.pk for r in relationships])[:20])
+    assessments = list(readiness_list(principal=principal, filters={"distributor_id": distributor.pk}))
+    actions = list(action_item_list(principal=principal, assessment_ids=[a.pk for a in assessments[:1]]))
+    reviews = list(review_list(principal=principal, filters={"distributor_id": distributor.pk}))
     return {
         "coverages": coverages,
         "sole_cells": sole,
         "playbook": playbook_for(principal=principal, distributor=distributor, sole_channel=bool(sole)),
+        "people": people,
+        "relationships": relationships,
+        "interactions": interactions,
+        "sees_relationships": sees_relationships,
+        "health_flags": relationship_health(distributor=distributor, relationships=relationships, on_date=on_date)
+        if sees_relationships
+        else [],
+        "relationship_map": relationship_map(
+            distributor=distributor, people=people, relationships=relationships, on_date=on_date
+        ),
+        "assessments": assessments,
+        "latest_assessment": assessments[0] if assessments else None,
+        "latest_actions": actions,
+        "readiness_trend": [
+            {"date": a.assessed_on.isoformat(), "score": a.score, "url": a.get_absolute_url()}
+            for a in sorted(assessments, key=lambda a: (a.assessed_on, a.pk))
+        ],
+        "reviews": reviews,
     }
+
+
+# --- people, relationships and their health ---------------------------------------------------------------------
+
+DEFAULT_STALE_DAYS = 180
+
+
+def stale_days_setting() -> int:
+    """How old a relationship's last interaction may be before it counts as stale (KEYCHANNEL_RELATIONSHIP_STALE_DAYS)."""
+    import os
+
+    from django.conf import settings
+
+    value = getattr(settings, "RELATIONSHIP_STALE_DAYS", None) or os.environ.get("KEYCHANNEL_RELATIONSHIP_STALE_DAYS")
+    try:
+        return max(1, int(value)) if value else DEFAULT_STALE_DAYS
+    except ValueError:
+        return DEFAULT_STALE_DAYS
+
+
+def person_list(*, principal, filters: dict | None = None):
+    filters = filters or {}
+    qs = DistributorPerson.objects.visible_to(principal).select_related("distributor")
+    if distributor_id := filters.get("distributor_id"):
+        qs = qs.filter(distributor_id=distributor_id)
+    if level := filters.get("level"):
+        qs = qs.filter(level=level)
+    if (active := filters.get("active")) is not None:
+        qs = qs.filter(active=active)
+    if q := (filters.get("q") or "").strip():
+        qs = qs.filter(Q(full_name__icontains=q) | Q(title__icontains=q))
+    return qs
+
+
+def relationship_list(*, principal, filters: dict | None = None):
+    filters = filters or {}
+    qs = (
+        Relationship.objects.visible_to(principal)
+        .select_related("person__distributor", "manufacturer_user")
+        .annotate(interaction_total=Count("interactions"))
+    )
+    if distributor_id := filters.get("distributor_id"):
+        qs = qs.filter(person__distributor_id=distributor_id)
+    if person_id := filters.get("person_id"):
+        qs = qs.filter(person_id=person_id)
+    if user_id := filters.get("manufacturer_user_id"):
+        qs = qs.filter(manufacturer_user_id=user_id)
+    if (active := filters.get("active")) is not None:
+        qs = qs.filter(active=active)
+    return qs
+
+
+def interaction_list(*, principal, relationship_ids):
+    return (
+        Interaction.objects.visible_to(principal)
+        .filter(relationship_id__in=list(relationship_ids))
+        .select_related("recorded_by", "relationship__person", "relationship__manufacturer_user")
+    )
+
+
+ESCALATE = {Severity.LOW: Severity.MEDIUM, Severity.MEDIUM: Severity.HIGH, Severity.HIGH: Severity.HIGH}
+SEVERITY_ORDER = {Severity.HIGH: 0, Severity.MEDIUM: 1, Severity.LOW: 2}
+
+
+@dataclass
+class HealthFlag:
+    code: str
+    severity: str
+    message: str
+
+    def get_severity_display(self) -> str:
+        return str(Severity(self.severity).label)
+
+
+def relationship_health(*, distributor, relationships, on_date, stale_days: int | None = None) -> list[HealthFlag]:
+    """Flags for a distributor's relationships (pass its relationships, with their people).
+
+    - no top ↔ top pairing (medium), no middle ↔ middle pairing (low),
+    - no relationship at all, or only stale ones — last interaction older than ``stale_days`` (medium).
+    A weak contract must be compensated by relationships, so each flag is one level more urgent there.
+    """
+    stale_days = stale_days or stale_days_setting()
+    active = [r for r in relationships if r.active and r.person.active]
+    pairings = {r.pairing for r in active}
+    flags = []
+    if not active:
+        flags.append(HealthFlag("no_relationships", Severity.MEDIUM, _("Nobody on our side has a relationship here.")))
+    else:
+        if (RelationshipLevel.TOP, RelationshipLevel.TOP) not in pairings:
+            flags.append(HealthFlag("no_top_pairing", Severity.MEDIUM, _("No top ↔ top relationship.")))
+        if (RelationshipLevel.MIDDLE, RelationshipLevel.MIDDLE) not in pairings:
+            flags.append(HealthFlag("no_middle_pairing", Severity.LOW, _("No middle ↔ middle relationship.")))
+        limit = on_date - timedelta(days=stale_days)
+        if all(r.last_interaction is None or r.last_interaction < limit for r in active):
+            flags.append(HealthFlag(
+                "only_stale", Severity.MEDIUM,
+                _("No contact in the last %(days)d days in any relationship.") % {"days": stale_days},
+            ))
+    if distributor.contract_strength == ContractStrength.WEAK:
+        for flag in flags:
+            flag.severity = ESCALATE[flag.severity]
+    return sorted(flags, key=lambda f: SEVERITY_ORDER[f.severity])
+
+
+def relationship_health_overview(*, principal, on_date, stale_days: int | None = None) -> list[dict]:
+    """Every distributor the principal reaches with its relationship flags, most urgent first (three queries)."""
+    distributors = list(Distributor.objects.visible_to(principal).filter(active=True).select_related("channel_manager"))
+    if principal.distributor_ids is not None:
+        distributors = [d for d in distributors if d.pk in principal.distributor_ids]
+    by_distributor: dict[int, list] = {}
+    for relationship in Relationship.objects.visible_to(principal).select_related("person"):
+        by_distributor.setdefault(relationship.person.distributor_id, []).append(relationship)
+    rows = []
+    for distributor in distributors:
+        mine = by_distributor.get(distributor.pk, [])
+        flags = relationship_health(distributor=distributor, relationships=mine, on_date=on_date, stale_days=stale_days)
+        rows.append({"distributor": distributor, "flags": flags, "relationship_total": len(mine)})
+    rows.sort(key=lambda r: (min((SEVERITY_ORDER[f.severity] for f in r["flags"]), default=9), r["distributor"].code))
+    return rows
+
+
+def relationship_map(*, distributor, people, relationships, on_date, stale_days: int | None = None) -> dict:
+    """Nodes and links for the relationship map: our people on the left, the distributor's on the right."""
+    stale_days = stale_days or stale_days_setting()
+    limit = on_date - timedelta(days=stale_days)
+    tiers = [RelationshipLevel.TOP, RelationshipLevel.MIDDLE, RelationshipLevel.OPERATIONAL]
+    ours: dict[int, dict] = {}
+    for r in relationships:
+        user = r.manufacturer_user
+        ours.setdefault(user.pk, {"id": f"u{user.pk}", "name": user.get_full_name() or user.get_username(),
+                                  "side": "manufacturer", "tier": r.manufacturer_level})
+        if tiers.index(r.manufacturer_level) < tiers.index(ours[user.pk]["tier"]):
+            ours[user.pk]["tier"] = r.manufacturer_level
+    theirs = [{"id": f"p{p.pk}", "name": p.full_name, "side": "distributor", "tier": p.tier,
+               "level": str(p.get_level_display()), "active": p.active} for p in people]
+
+    def place(nodes, x):
+        for tier_index, tier in enumerate(tiers):
+            row = [n for n in nodes if n["tier"] == tier]
+            for i, node in enumerate(sorted(row, key=lambda n: n["name"])):
+                node["x"], node["y"] = x, tier_index * 120 + i * 40
+                node["tier_label"] = str(RelationshipLevel(tier).label)
+
+    our_nodes = list(ours.values())
+    place(our_nodes, 0)
+    place(theirs, 400)
+    links = [
+        {
+            "source": f"u{r.manufacturer_user_id}",
+            "target": f"p{r.person_id}",
+            "strength": r.strength,
+            "stale": r.last_interaction is None or r.last_interaction < limit,
+            "active": r.active,
+            "pairing": r.get_pairing_display(),
+            "last": r.last_interaction.isoformat() if r.last_interaction else "",
+        }
+        for r in relationships
+    ]
+    return {"nodes": our_nodes + theirs, "links": links}
+
+
+# --- readiness --------------------------------------------------------------------------------------------------
+
+
+def readiness_list(*, principal, filters: dict | None = None):
+    filters = filters or {}
+    qs = (
+        ReadinessAssessment.objects.visible_to(principal)
+        .select_related("distributor", "questionnaire", "assessed_by")
+        .prefetch_related("answers__question")
+    )
+    if distributor_id := filters.get("distributor_id"):
+        qs = qs.filter(distributor_id=distributor_id)
+    if since := filters.get("since"):
+        qs = qs.filter(assessed_on__gte=since)
+    return qs
+
+
+def latest_readiness_score(distributor) -> int | None:
+    """The score of the distributor's most recent assessment (None: never assessed). Unscoped, like the rules."""
+    return (
+        ReadinessAssessment.objects.filter(distributor_id=_pk(distributor))
+        .order_by("-assessed_on", "-id")
+        .values_list("score", flat=True)
+        .first()
+    )
+
+
+def action_item_list(*, principal, assessment_ids):
+    return (
+        ActionItem.objects.visible_to(principal)
+        .filter(assessment_id__in=list(assessment_ids))
+        .select_related("owner", "assessment")
+    )
+
+
+def active_questionnaire():
+    return ReadinessQuestionnaire.objects.filter(active=True).order_by("-version").prefetch_related("questions").first()
+
+
+# --- reviews ----------------------------------------------------------------------------------------------------
+
+
+def review_list(*, principal, filters: dict | None = None):
+    filters = filters or {}
+    qs = ComplianceReview.objects.visible_to(principal).select_related("distributor", "reviewer")
+    if distributor_id := filters.get("distributor_id"):
+        qs = qs.filter(distributor_id=distributor_id)
+    if status := filters.get("status"):
+        qs = qs.filter(status=status)
+    return qs

@@ -18,8 +18,26 @@ from keychannel.core.tables import Column, Filter, Table
 
 from . import selectors, services
 from .choices import AlignmentQuadrant, ContractStrength, Sharing, SizeTier, Stance
-from .forms import CoverageForm, DistributorForm, PlaybookForm
-from .models import Coverage, Playbook
+from .forms import (
+    ActionItemForm,
+    CoverageForm,
+    DistributorForm,
+    InteractionForm,
+    PersonForm,
+    PlaybookForm,
+    ReadinessForm,
+    RelationshipForm,
+    ReviewForm,
+)
+from .models import (
+    ActionItem,
+    ComplianceReview,
+    Coverage,
+    DistributorPerson,
+    Playbook,
+    ReadinessAssessment,
+    Relationship,
+)
 
 DISTRIBUTOR_TABLE = Table(
     columns=[
@@ -63,6 +81,12 @@ def distributor_detail(request, pk):
             "distributor": distributor,
             "can_edit": can(principal, "network.distributor.change", distributor),
             "can_edit_coverage": can(principal, "network.coverage.change", distributor),
+            "can_edit_people": can(principal, "network.person.change", distributor),
+            "can_edit_relationships": can(principal, "network.relationship.change", distributor),
+            "can_assess": can(principal, "network.readiness.change", distributor),
+            "can_review": can(principal, "network.review.change", distributor),
+            "can_edit_actions": can(principal, "network.action_item.change", distributor),
+            "reaches": principal.reaches(distributor.pk),
             "breadcrumbs": [(_("Distributors"), "network:distributor_list"), (distributor.code, "")],
         }
     )
@@ -304,4 +328,240 @@ def playbook_update(request, pk):
             "cancel_url": playbook.get_absolute_url(),
             "breadcrumbs": [(_("Playbooks"), "network:playbook_list"), (playbook.title, "")],
         },
+    )
+
+
+# --- people, relationships, readiness, reviews: form pages --------------------------------------------------------
+
+
+def _form_page(request, *, form, save, title, distributor, success_url, message, section=""):
+    """GET shows the form; a valid POST calls ``save(cleaned_data)`` (a service) and redirects; errors stay on the form."""
+    if request.method == "POST" and form.is_valid():
+        try:
+            save(form.cleaned_data)
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, message)
+            return redirect(success_url)
+    return render(
+        request,
+        "network/simple_form.html",
+        {
+            "form": form,
+            "title": title,
+            "subtitle": distributor.legal_name,
+            "cancel_url": distributor.get_absolute_url() + section,
+            "breadcrumbs": [
+                (_("Distributors"), "network:distributor_list"),
+                (distributor.code, distributor.get_absolute_url()),
+                (title, ""),
+            ],
+        },
+    )
+
+
+def _visible(model_or_qs, request, pk):
+    from keychannel.core.scoping import get_visible_or_404
+
+    return get_visible_or_404(model_or_qs, request.principal, pk=pk)
+
+
+@require_http_methods(["GET", "POST"])
+def person_create(request, pk):
+    principal = request.principal
+    distributor = selectors.distributor_get(principal=principal, pk=pk)
+    require(principal, "network.person.change", distributor)
+    return _form_page(
+        request, form=PersonForm(request.POST or None), distributor=distributor, title=_("Add a person"),
+        save=lambda data: services.person_create(principal=principal, distributor=distributor, **data),
+        success_url=distributor.get_absolute_url() + "#tab-people", message=_("Person saved."), section="#tab-people",
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def person_update(request, pk):
+    principal = request.principal
+    person = _visible(DistributorPerson.objects.select_related("distributor"), request, pk)
+    require(principal, "network.person.change", person.distributor)
+    return _form_page(
+        request, form=PersonForm(request.POST or None, instance=person), distributor=person.distributor,
+        title=_("Edit person"), save=lambda data: services.person_update(principal=principal, person=person, **data),
+        success_url=person.get_absolute_url(), message=_("Person saved."), section="#tab-people",
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def relationship_create(request, pk):
+    principal = request.principal
+    distributor = selectors.distributor_get(principal=principal, pk=pk)
+    require(principal, "network.relationship.change", distributor)
+    initial = {"manufacturer_user": principal.user_id}
+    if person_id := request.GET.get("person"):
+        initial["person"] = person_id
+    form = RelationshipForm(request.POST or None, distributor=distributor, initial=initial)
+
+    def save(data):
+        data = dict(data)
+        person = data.pop("person")
+        services.relationship_create(principal=principal, person=person, **data)
+
+    return _form_page(
+        request, form=form, distributor=distributor, title=_("Add a relationship"), save=save,
+        success_url=distributor.get_absolute_url() + "#tab-people", message=_("Relationship saved."),
+        section="#tab-people",
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def relationship_update(request, pk):
+    principal = request.principal
+    relationship = _visible(Relationship.objects.select_related("person__distributor", "manufacturer_user"), request, pk)
+    distributor = relationship.person.distributor
+    require(principal, "network.relationship.change", distributor)
+    form = RelationshipForm(request.POST or None, instance=relationship, distributor=distributor)
+    return _form_page(
+        request, form=form, distributor=distributor, title=_("Edit relationship"),
+        save=lambda data: services.relationship_update(principal=principal, relationship=relationship, **data),
+        success_url=relationship.get_absolute_url(), message=_("Relationship saved."), section="#tab-people",
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def interaction_create(request, pk):
+    principal = request.principal
+    relationship = _visible(Relationship.objects.select_related("person__distributor", "manufacturer_user"), request, pk)
+    distributor = relationship.person.distributor
+    require(principal, "network.relationship.change", distributor)
+    form = InteractionForm(request.POST or None, initial={"occurred_on": timezone.localdate()})
+    return _form_page(
+        request, form=form, distributor=distributor,
+        title=_("Log an interaction: %(relationship)s") % {"relationship": relationship},
+        save=lambda data: services.interaction_record(principal=principal, relationship=relationship, **data),
+        success_url=relationship.get_absolute_url(), message=_("Interaction recorded."), section="#tab-people",
+    )
+
+
+def relationship_health(request):
+    principal = request.principal
+    _manufacturer_only(principal)
+    try:
+        stale_days = max(1, int(request.GET.get("stale_days") or 0)) or None
+    except ValueError:
+        stale_days = None
+    stale_days = stale_days or selectors.stale_days_setting()
+    rows = selectors.relationship_health_overview(principal=principal, on_date=timezone.localdate(), stale_days=stale_days)
+    return render(
+        request,
+        "network/relationship_health.html",
+        {
+            "rows": rows,
+            "stale_days": stale_days,
+            "flagged": sum(1 for r in rows if r["flags"]),
+            "breadcrumbs": [(_("Relationship health"), "")],
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def readiness_create(request, pk):
+    principal = request.principal
+    distributor = selectors.distributor_get(principal=principal, pk=pk)
+    require(principal, "network.readiness.change", distributor)
+    questionnaire = selectors.active_questionnaire()
+    if questionnaire is None:
+        messages.error(request, _("No readiness questionnaire is in use."))
+        return redirect(distributor.get_absolute_url() + "#tab-readiness")
+    form = ReadinessForm(request.POST or None, questionnaire=questionnaire, initial={"assessed_on": timezone.localdate()})
+    created = {}
+
+    def save(data):
+        created["assessment"] = services.readiness_assess(
+            principal=principal, distributor=distributor, assessed_on=data["assessed_on"], summary=data["summary"],
+            answers=form.answers(), questionnaire=questionnaire,
+        )
+
+    response = _form_page(
+        request, form=form, distributor=distributor, title=_("Assess readiness"), save=save,
+        success_url=distributor.get_absolute_url() + "#tab-readiness", message=_("Assessment saved."),
+        section="#tab-readiness",
+    )
+    if "assessment" in created:
+        return redirect(created["assessment"])
+    return response
+
+
+def readiness_detail(request, pk):
+    principal = request.principal
+    assessment = _visible(selectors.readiness_list(principal=principal), request, pk)
+    distributor = assessment.distributor
+    items = list(selectors.action_item_list(principal=principal, assessment_ids=[assessment.pk]))
+    return render(
+        request,
+        "network/readiness_detail.html",
+        {
+            "assessment": assessment,
+            "distributor": distributor,
+            "items": items,
+            "can_add_actions": can(principal, "network.action_item.change", distributor),
+            "breadcrumbs": [
+                (_("Distributors"), "network:distributor_list"),
+                (distributor.code, distributor.get_absolute_url()),
+                (_("Readiness %(date)s") % {"date": assessment.assessed_on}, ""),
+            ],
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def action_item_create(request, pk):
+    principal = request.principal
+    assessment = _visible(ReadinessAssessment.objects.select_related("distributor"), request, pk)
+    distributor = assessment.distributor
+    require(principal, "network.action_item.change", distributor)
+    form = ActionItemForm(request.POST or None, distributor=distributor)
+    return _form_page(
+        request, form=form, distributor=distributor, title=_("Add an action"),
+        save=lambda data: services.action_item_create(principal=principal, assessment=assessment, **data),
+        success_url=assessment.get_absolute_url(), message=_("Action saved."),
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def action_item_update(request, pk):
+    principal = request.principal
+    item = _visible(ActionItem.objects.select_related("assessment__distributor"), request, pk)
+    distributor = item.assessment.distributor
+    require(principal, "network.action_item.change", distributor)
+    form = ActionItemForm(request.POST or None, instance=item, distributor=distributor)
+    return _form_page(
+        request, form=form, distributor=distributor, title=_("Edit action"),
+        save=lambda data: services.action_item_update(principal=principal, item=item, **data),
+        success_url=item.assessment.get_absolute_url(), message=_("Action saved."),
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def review_create(request, pk):
+    principal = request.principal
+    distributor = selectors.distributor_get(principal=principal, pk=pk)
+    require(principal, "network.review.change", distributor)
+    form = ReviewForm(request.POST or None, initial={"reviewed_on": timezone.localdate()})
+    return _form_page(
+        request, form=form, distributor=distributor, title=_("New compliance review"),
+        save=lambda data: services.review_create(principal=principal, distributor=distributor, **data),
+        success_url=distributor.get_absolute_url() + "#tab-reviews", message=_("Review saved."), section="#tab-reviews",
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def review_update(request, pk):
+    principal = request.principal
+    review = _visible(ComplianceReview.objects.select_related("distributor"), request, pk)
+    require(principal, "network.review.change", review.distributor)
+    form = ReviewForm(request.POST or None, instance=review)
+    return _form_page(
+        request, form=form, distributor=review.distributor, title=_("Edit compliance review"),
+        save=lambda data: services.review_update(principal=principal, review=review, **data),
+        success_url=review.get_absolute_url(), message=_("Review saved."), section="#tab-reviews",
     )

@@ -3,6 +3,12 @@ from datetime import date
 from tests.access import DISTRIBUTOR, MANUFACTURER, Route, anon_api, anon_page, expect
 
 DIST_PROFILE = {"own": 200, "other": 404}
+PEOPLE_EDITORS = ["admin", "program_manager", "channel_manager", "mentor", "embedded_kam", "dist_head"]
+RELATIONSHIP_EDITORS = ["admin", "program_manager", "channel_manager", "mentor", "embedded_kam"]
+ASSESSORS = ["admin", "program_manager", "channel_manager", "mentor"]
+ACTION_EDITORS = PEOPLE_EDITORS
+REVIEWERS = ["admin", "program_manager", "channel_manager"]
+ALL_READERS = ["admin", "program_manager", "executive", "channel_manager", "mentor", "embedded_kam", "dist_head"]
 PROGRAM_OFFICE = ["admin", "program_manager"]
 OTHER_MANUFACTURER = [r for r in MANUFACTURER if r not in PROGRAM_OFFICE]
 
@@ -23,10 +29,106 @@ def _coverage(w, side):
     ))
 
 
+def _defaults():
+    from keychannel.network.defaults import ensure_defaults
+
+    ensure_defaults()
+
+
 def _playbook(w, side):
     from keychannel.network.models import Playbook
 
+    _defaults()
     return {"pk": Playbook.objects.get(quadrant="partner", sole_channel=False).pk}
+
+
+def _person(w, side):
+    from keychannel.network.models import DistributorPerson
+
+    return w.once(f"person-{side}", lambda: DistributorPerson.objects.create(
+        distributor=w.distributor(side), full_name=f"Person {side}", level="top_manager"
+    ))
+
+
+def _relationship(w, side):
+    from keychannel.network.models import Relationship
+
+    return w.once(f"relationship-{side}", lambda: Relationship.objects.create(
+        person=_person(w, side), manufacturer_user=w.user("program_manager"), manufacturer_level="top", strength=3
+    ))
+
+
+def _assessment(w, side):
+    from keychannel.network.models import ReadinessAssessment, ReadinessQuestionnaire
+
+    _defaults()
+    return w.once(f"assessment-{side}", lambda: ReadinessAssessment.objects.create(
+        distributor=w.distributor(side), questionnaire=ReadinessQuestionnaire.objects.get(version=1),
+        assessed_on=date(2026, 1, 15), score=50
+    ))
+
+
+def _action(w, side):
+    from keychannel.network.models import ActionItem
+
+    return w.once(f"action-{side}", lambda: ActionItem.objects.create(
+        assessment=_assessment(w, side), title="Train the team", due_on=date(2026, 3, 1)
+    ))
+
+
+def _review(w, side):
+    from keychannel.network.models import ComplianceReview
+
+    _make_large(w.distributor(side))
+    return w.once(f"review-{side}", lambda: ComplianceReview.objects.create(
+        distributor=w.distributor(side), period="2026 H1", reviewed_on=date(2026, 2, 1)
+    ))
+
+
+def _answers():
+    from keychannel.network.models import ReadinessQuestion
+
+    _defaults()
+    return {q.code: 2 for q in ReadinessQuestion.objects.filter(questionnaire__version=1)}
+
+
+def _make_large(distributor):
+    """In the database only: the matrix shares one world object between cases, each case in a savepoint."""
+    from keychannel.network.models import Distributor
+
+    Distributor.objects.filter(pk=distributor.pk).update(size_tier="large")
+
+
+def _large_own_review_body(w, side):
+    _make_large(w.own)
+    return {"distributor_id": w.own.pk, "period": "2026 H2", "reviewed_on": "2026-07-01"}
+
+
+def pk_of(make, key="pk"):
+    return lambda w, s: {key: make(w, s).pk}
+
+
+REACH = ["channel_manager", "mentor", "embedded_kam"]  # manufacturer roles that reach "own" only
+
+
+def reach_table(*, ok, editors, not_editor_own=403, dist_head=None, dist_sales=None, sales_sees=True,
+                fetch_other=404, anon=None):
+    """Expectations for a route on one distributor's record (or the distributor itself).
+
+    ``editors``: roles allowed by the policy; ``fetch_other``: what a reach-limited role gets for the other
+    distributor (404 when the record is scoped, 403 when only the distributor profile is fetched).
+    """
+    table = {}
+    for role in ["admin", "program_manager", "executive"]:
+        table[role] = ok if role in editors else 403
+    for role in REACH:
+        table[role] = {"own": ok if role in editors else not_editor_own,
+                       "other": fetch_other if (role in editors or fetch_other == 404) else 403}
+    table["dist_head"] = dist_head if dist_head is not None else {
+        "own": ok if "dist_head" in editors else 403, "other": 404}
+    table["dist_sales"] = dist_sales if dist_sales is not None else (
+        {"own": 403, "other": 404} if sales_sees else 404)
+    return expect(**table, **(anon or anon_page()))
 
 
 def manufacturer_page(**kw):
@@ -61,6 +163,29 @@ ROUTES = [
     Route(name="network:playbook_list", expect=manufacturer_page()),
     Route(name="network:playbook_update", params=_playbook,
           expect=expect(403, admin=200, program_manager=200, **{r: 404 for r in DISTRIBUTOR}, **anon_page())),
+    Route(name="network:person_create", params=_dist,
+          expect=reach_table(ok=200, editors=PEOPLE_EDITORS, fetch_other=403)),
+    Route(name="network:person_update", params=pk_of(_person), expect=reach_table(ok=200, editors=PEOPLE_EDITORS)),
+    Route(name="network:relationship_create", params=_dist,
+          expect=reach_table(ok=200, editors=RELATIONSHIP_EDITORS, fetch_other=403)),
+    Route(name="network:relationship_update", params=pk_of(_relationship),
+          expect=reach_table(ok=200, editors=RELATIONSHIP_EDITORS, sales_sees=False,
+                             dist_head={"own": 403, "other": 404})),
+    Route(name="network:interaction_create", params=pk_of(_relationship),
+          expect=reach_table(ok=200, editors=RELATIONSHIP_EDITORS, sales_sees=False,
+                             dist_head={"own": 403, "other": 404})),
+    Route(name="network:relationship_health", expect=manufacturer_page()),
+    Route(name="network:readiness_create", params=_dist,
+          expect=reach_table(ok=200, editors=ASSESSORS, fetch_other=403)),
+    Route(name="network:readiness_detail", params=pk_of(_assessment),
+          expect=reach_table(ok=200, editors=ALL_READERS, sales_sees=False)),
+    Route(name="network:action_item_create", params=pk_of(_assessment),
+          expect=reach_table(ok=200, editors=ACTION_EDITORS, sales_sees=False)),
+    Route(name="network:action_item_update", params=pk_of(_action),
+          expect=reach_table(ok=200, editors=ACTION_EDITORS, sales_sees=False)),
+    Route(name="network:review_create", params=_dist, expect=reach_table(ok=200, editors=REVIEWERS, fetch_other=403)),
+    Route(name="network:review_update", params=pk_of(_review),
+          expect=reach_table(ok=200, editors=REVIEWERS, sales_sees=False)),
     Route(name="network:territory_list", expect=expect(200, **anon_page())),
     Route(name="network:productline_list", expect=expect(200, **anon_page())),
     Route(api="GET /api/v1/distributors", expect=expect(200, **anon_api())),
@@ -81,4 +206,47 @@ ROUTES = [
           expect=expect(403, admin=201, program_manager=201, **anon_api())),
     Route(api="PATCH /api/v1/coverage/{coverage_id}", params=lambda w, s: {"coverage_id": _coverage(w, s).pk},
           body=lambda w, s: {"note": "renewed"}, expect=program_office_write(200, anon=anon_api())),
+    Route(api="GET /api/v1/distributor-people", expect=expect(200, **anon_api())),
+    Route(api="POST /api/v1/distributor-people",
+          body=lambda w, s: {"distributor_id": w.own.pk, "full_name": "Ana Pop", "level": "middle_manager"},
+          expect=expect(403, **{r: 201 for r in PEOPLE_EDITORS}, **anon_api())),
+    Route(api="PATCH /api/v1/distributor-people/{person_id}", params=pk_of(_person, "person_id"),
+          body=lambda w, s: {"title": "Sales director"},
+          expect=reach_table(ok=200, editors=PEOPLE_EDITORS, anon=anon_api())),
+    Route(api="GET /api/v1/relationships", expect=expect(200, **anon_api())),
+    Route(api="POST /api/v1/relationships",
+          body=lambda w, s: {"person_id": _person(w, "own").pk, "manufacturer_user_id": w.user("executive").pk,
+                             "manufacturer_level": "top", "strength": 4},
+          expect=expect(403, **{r: 201 for r in RELATIONSHIP_EDITORS}, **anon_api())),
+    Route(api="PATCH /api/v1/relationships/{relationship_id}", params=pk_of(_relationship, "relationship_id"),
+          body=lambda w, s: {"strength": 5},
+          expect=reach_table(ok=200, editors=RELATIONSHIP_EDITORS, sales_sees=False,
+                             dist_head={"own": 403, "other": 404}, anon=anon_api())),
+    Route(api="POST /api/v1/relationships/{relationship_id}/interactions",
+          params=pk_of(_relationship, "relationship_id"),
+          body=lambda w, s: {"occurred_on": "2026-05-01", "kind": "call", "summary": "Quarterly call"},
+          expect=reach_table(ok=201, editors=RELATIONSHIP_EDITORS, sales_sees=False,
+                             dist_head={"own": 403, "other": 404}, anon=anon_api())),
+    Route(api="GET /api/v1/distributors/{distributor_id}/relationship-health", params=_dist_api,
+          expect=reach_table(ok=200, editors=ALL_READERS, sales_sees=False, anon=anon_api())),
+    Route(api="GET /api/v1/readiness", expect=expect(200, **anon_api())),
+    Route(api="GET /api/v1/readiness/{assessment_id}", params=pk_of(_assessment, "assessment_id"),
+          expect=reach_table(ok=200, editors=ALL_READERS, sales_sees=False, anon=anon_api())),
+    Route(api="POST /api/v1/readiness",
+          body=lambda w, s: {"distributor_id": w.own.pk, "assessed_on": "2026-04-01", "answers": _answers()},
+          expect=expect(403, **{r: 201 for r in ASSESSORS}, **anon_api())),
+    Route(api="GET /api/v1/readiness/{assessment_id}/actions", params=pk_of(_assessment, "assessment_id"),
+          expect=reach_table(ok=200, editors=ALL_READERS, sales_sees=False, anon=anon_api())),
+    Route(api="POST /api/v1/readiness/{assessment_id}/actions", params=pk_of(_assessment, "assessment_id"),
+          body=lambda w, s: {"title": "Name a key-account lead", "due_on": "2026-06-30"},
+          expect=reach_table(ok=201, editors=ACTION_EDITORS, sales_sees=False, anon=anon_api())),
+    Route(api="PATCH /api/v1/readiness/actions/{item_id}", params=pk_of(_action, "item_id"),
+          body=lambda w, s: {"status": "done"},
+          expect=reach_table(ok=200, editors=ACTION_EDITORS, sales_sees=False, anon=anon_api())),
+    Route(api="GET /api/v1/reviews", expect=expect(200, **anon_api())),
+    Route(api="POST /api/v1/reviews", body=_large_own_review_body,
+          expect=expect(403, **{r: 201 for r in REVIEWERS}, **anon_api())),
+    Route(api="PATCH /api/v1/reviews/{review_id}", params=pk_of(_review, "review_id"),
+          body=lambda w, s: {"status": "closed"},
+          expect=reach_table(ok=200, editors=REVIEWERS, sales_sees=False, anon=anon_api())),
 ]
