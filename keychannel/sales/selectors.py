@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import csv
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db.models import Count, Q, Sum
 
+from keychannel.clients.models import CorporateClient
 from keychannel.core.scoping import get_visible_or_404
 from keychannel.network.models import Distributor
 
@@ -252,3 +253,37 @@ def nps_by_distributor(*, principal) -> list[dict]:
 def current_year(principal) -> int:
     years = segment_years(principal=principal)
     return years[0] if years else date.today().year
+
+
+def sample_report_rows(*, principal, distributor, bad: bool = False) -> tuple[date, list[list[str]]]:
+    """A ready-to-upload sell-out file for the month after the distributor's latest report, from its own
+    clients and product codes (``bad``: rows 3, 5 and 8 carry a wrong date, quantity and CUI)."""
+    from .parsing import cui_is_valid
+
+    latest = SalesReport.objects.filter(distributor=distributor, status="applied").order_by("-period").values_list(
+        "period", flat=True).first()
+    month = date.today().replace(day=1) if latest is None else (latest.replace(day=28) + timedelta(days=4)).replace(day=1)
+    clients = list(
+        CorporateClient.objects.visible_to(principal).filter(distributor=distributor).exclude(tax_id="")
+        .order_by("pk").values_list("tax_id", "legal_name")[:20]
+    )
+    codes = list(ProductMapping.objects.filter(distributor=distributor).values_list("product_code", "description")[:6])
+    rows = []
+    for index, (tax_id, name) in enumerate(clients):
+        if not codes:
+            break
+        code, description = codes[index % len(codes)]
+        quantity = 1 + index % 7
+        amount = Decimal(850 + 137 * index) * quantity
+        rows.append([f"{min(index + 1, 28):02d}.{month:%m.%Y}", f"FV{month:%y%m}{index + 1:04d}", f"RO{tax_id}", name,
+                     code, description, str(quantity), f"{amount:.2f}".replace(".", ",")])
+    if bad and len(rows) >= 7:
+        rows[1][0] = f"31.02.{month:%Y}"
+        rows[3][6] = "-2"
+        wrong = rows[6][2][:-1] + str((int(rows[6][2][-1]) + 1) % 10)
+        rows[6][2] = wrong if not cui_is_valid(wrong[2:]) else wrong[:-1] + str((int(wrong[-1]) + 1) % 10)
+    return month, rows
+
+
+SAMPLE_HEADER = ["Data factură", "Nr. factură", "CUI client", "Denumire client", "Cod produs", "Denumire produs",
+                 "Cantitate", "Valoare fără TVA (RON)"]

@@ -7,6 +7,7 @@ app_name = "sales"
 urlpatterns = [
     path("reports/", views.report_list, name="report_list"),
     path("reports/upload/", views.report_upload, name="report_upload"),
+    path("reports/sample.csv", views.report_sample, name="report_sample"),
     path("reports/<int:pk>/", views.report_detail, name="report_detail"),
     path("reports/<int:pk>/errors.csv", views.report_errors, name="report_errors"),
     path("reports/<int:pk>/revalidate/", views.report_revalidate, name="report_revalidate"),

@@ -5,7 +5,7 @@ from datetime import date, timedelta
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -92,7 +92,7 @@ def report_upload(request):
             return redirect(report)
     status = 422 if request.method == "POST" else 200
     return render_partial(request, "sales/report_upload.html", {
-        "form": form, "breadcrumbs": [(_("Sales reports"), "sales:report_list"), (_("Upload"), "")],
+        "form": form, "sample_distributors": distributors[:30], "breadcrumbs": [(_("Sales reports"), "sales:report_list"), (_("Upload"), "")],
     }, partial="sales/upload_form.html", status=status)
 
 
@@ -132,6 +132,25 @@ def _client_candidates(principal, report):
         likely = services.find_duplicates(principal=principal, legal_name=entry.get("name", ""), tax_id="") if entry.get("name") else []
         out.append({"entry": entry, "likely": likely, "others": fallback})
     return out
+
+
+def report_sample(request):
+    """A sample file for one distributor in reach (``?distributor=<id>``, ``&bad=1`` for three bad rows)."""
+    principal = request.principal
+    reach = Distributor.objects.visible_to(principal)
+    if principal.distributor_ids is not None:
+        reach = reach.filter(pk__in=list(principal.distributor_ids))
+    chosen = request.GET.get("distributor", "")
+    distributor = (reach.filter(pk=int(chosen)) if chosen.isdigit() and len(chosen) < 18 else reach).order_by("code").first()
+    if distributor is None:
+        raise Http404
+    bad = request.GET.get("bad") == "1"
+    month, rows = selectors.sample_report_rows(principal=principal, distributor=distributor, bad=bad)
+    text = ";".join(selectors.SAMPLE_HEADER) + "\r\n" + "".join(";".join(r) + "\r\n" for r in rows)
+    response = HttpResponse(text.encode("utf-8-sig"), content_type="text/csv; charset=utf-8")
+    name = f"vanzari_{distributor.code}_{month:%Y-%m}{'_3-erori' if bad else ''}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
 
 
 def report_errors(request, pk):

@@ -86,6 +86,8 @@ def _token(w, side):
 ROUTES = [
     Route(name="sales:report_list", expect=expect(200, **anon_page())),
     Route(name="sales:report_upload", expect=_role_write(200, **anon_page())),
+    # Every role reaches "own" (mentor and KAM through the competence app), so every role gets a file.
+    Route(name="sales:report_sample", expect=expect(200, **anon_page())),
     Route(name="sales:report_detail", params=lambda w, s: {"pk": _report(w, s).pk}, expect=_read(**anon_page())),
     Route(name="sales:report_errors", params=lambda w, s: {"pk": _report(w, s).pk}, expect=_read(**anon_page())),
     Route(name="sales:report_revalidate", method="POST", params=lambda w, s: {"pk": _report(w, s).pk},

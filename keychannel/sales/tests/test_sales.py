@@ -399,3 +399,23 @@ def test_list_query_counts_do_not_grow(world, api_as, login):
     _import(world, "cp1250")
     _import(world, "xlsx")
     assert counts() == small
+
+
+def test_sample_file_with_three_bad_rows_then_fixed(world, login):
+    clients = map_samples(world.own)
+    expected = min(len(clients), 20)
+    page = login(world.user("dist_head"))
+    bad = page.get(reverse("sales:report_sample") + f"?distributor={world.own.pk}&bad=1")
+    good = page.get(reverse("sales:report_sample") + f"?distributor={world.own.pk}")
+    assert bad.status_code == good.status_code == 200
+    rejected = services.report_import(principal=world.principal("dist_head"), distributor=world.own, data=bad.content,
+                                      file_name="bad.csv")
+    assert [(e["row"], e["reason"]) for e in rejected.errors] == [(3, "bad_date"), (5, "negative"), (8, "bad_tax_id")]
+    assert not SalesLine.objects.exists() and not ClientSegment.objects.exists()
+    applied = services.report_import(principal=world.principal("dist_head"), distributor=world.own, data=good.content,
+                                     file_name="good.csv")
+    assert applied.status == ReportStatus.APPLIED and applied.line_count == expected
+    assert ClientSegment.objects.filter(distributor=world.own).count() == expected
+    # The other distributor's head cannot ask for our sample.
+    other = login(world.other_users["dist_head"]).get(reverse("sales:report_sample") + f"?distributor={world.own.pk}")
+    assert other.status_code == 404
