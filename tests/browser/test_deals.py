@@ -52,4 +52,13 @@ def test_salesperson_drags_a_deal_to_the_next_stage(world, page, live_server, si
 
     page.goto(f"{live_server.url}/deals/{deal.pk}/")
     assert page.locator("#deal-stage").inner_text() == "Consultation"
+    page.click("button[data-bs-target='#tab-history']")
+    page.wait_for_selector("#tab-history.show #stage-history")
+    assert page.locator("#stage-history tbody tr").count() == 2
+    screenshot("deals-detail-history")
     assert page.goto(f"{live_server.url}/deals/{foreign.pk}/").status == 404
+
+    page.goto(f"{live_server.url}/deals/forecast/")
+    page.wait_for_selector("#forecast-chart canvas")
+    assert "100,000" in page.locator("#forecast-table tfoot").inner_text()
+    screenshot("deals-forecast")

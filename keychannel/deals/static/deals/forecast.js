@@ -3,6 +3,7 @@
   var data = JSON.parse(document.getElementById("forecast-data").textContent);
   var chart = echarts.init(document.getElementById("forecast-chart"));
   chart.setOption({
+    animation: false,
     tooltip: {trigger: "axis"},
     legend: {data: [data.series.pipeline, data.series.weighted, data.series.won]},
     grid: {left: 80, right: 20, bottom: 60},
