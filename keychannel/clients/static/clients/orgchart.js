@@ -31,6 +31,11 @@
     return node;
   }
 
+  function depth(node) {
+    if (!node.children || !node.children.length) { return 1; }
+    return 1 + Math.max.apply(null, node.children.map(depth));
+  }
+
   function leaves(node) {
     if (!node.children || !node.children.length) { return 1; }
     return node.children.reduce(function (n, c) { return n + leaves(c); }, 0);
@@ -62,7 +67,9 @@
     if (!holder || !source || !window.echarts) { return; }
     var data = JSON.parse(source.textContent);
     var tree = decorate(data.tree);
-    holder.style.height = Math.max(360, leaves(tree) * 46) + "px";
+    holder.style.height = Math.max(360, leaves(tree) * 54) + "px";
+    // Enough room per level for a three-line label; the card scrolls sideways beyond that.
+    holder.style.width = Math.max(holder.parentElement.clientWidth - 8, depth(tree) * 210 + 260) + "px";
     var chart = window.echarts.getInstanceByDom(holder) || window.echarts.init(holder);
     chart.clear();
     chart.setOption({
@@ -71,17 +78,18 @@
         type: "tree",
         data: [tree],
         orient: "LR",
-        left: 150, right: 230, top: 20, bottom: 20,
+        left: 190, right: 230, top: 20, bottom: 20,
         initialTreeDepth: -1,
         expandAndCollapse: true,
         roam: true,
         lineStyle: { color: "#cbd5e1", width: 1.2 },
         label: {
-          position: "left", verticalAlign: "middle", align: "right", formatter: labelText,
+          position: "left", verticalAlign: "middle", align: "right", distance: 8, formatter: labelText,
+          backgroundColor: "rgba(255,255,255,0.85)", padding: [1, 3],
           rich: {
-            name: { fontSize: 12, fontWeight: "bold", color: "#111827" },
-            title: { fontSize: 10, color: "#6b7280" },
-            roles: { fontSize: 10, color: "#1d4ed8" },
+            name: { fontSize: 12, lineHeight: 15, fontWeight: "bold", color: "#111827" },
+            title: { fontSize: 10, lineHeight: 13, color: "#6b7280" },
+            roles: { fontSize: 10, lineHeight: 13, color: "#1d4ed8" },
           },
         },
         leaves: { label: { position: "right", align: "left" } },
