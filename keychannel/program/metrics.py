@@ -6,7 +6,7 @@ A metric answers two questions with one aggregate query each:
   network, including manufacturer-led business where the source has it);
 - ``by_distributor(distributor_ids, start, end) -> {distributor_id: Decimal}``: the same, grouped.
 
-A metric whose source app has no model yet is *not available*: ``available()`` is False and the callers show
+A metric whose source app has no model (yet) is *not available*: ``available()`` is False and the callers show
 "not available" instead of a number. Sources are looked up through the app registry, so this module imports
 no higher app at import time.
 """
@@ -19,7 +19,7 @@ from datetime import date
 from decimal import Decimal
 
 from django.apps import apps
-from django.db.models import Count, Sum
+from django.db.models import Count, DecimalField, ExpressionWrapper, F, Q, Sum
 from django.utils.translation import gettext_lazy as _
 
 ZERO = Decimal("0")
@@ -41,17 +41,16 @@ class Metric:
     label: str
     unit: str  # "count" or "money"
     source: str  # the app the data comes from
-    queryset: Callable  # () -> base queryset (unscoped: the program computes, callers scope what they show)
-    date_field: str
+    queryset: Callable  # () -> base queryset, or None while the source has no model (unscoped: callers scope)
+    period: Callable  # (start, end) -> Q selecting the rows of the period
     aggregate: Callable  # () -> aggregate expression
     distributor_field: str = "distributor_id"
-    model_check: Callable | None = None
 
     def available(self) -> bool:
-        return self.model_check() is not None if self.model_check else True
+        return self.queryset() is not None
 
     def _filtered(self, distributor_ids, start: date, end: date):
-        qs = self.queryset().filter(**{f"{self.date_field}__gte": start, f"{self.date_field}__lte": end})
+        qs = self.queryset().filter(self.period(start, end))
         if distributor_ids is not None:
             qs = qs.filter(**{f"{self.distributor_field}__in": list(distributor_ids)})
         return qs
@@ -86,31 +85,39 @@ class Metric:
 # --- sources -----------------------------------------------------------------------------------------------
 
 
+def _source(label: str, name: str, *fields: str, **filters):
+    """A base queryset of another app's model (unscoped), or None while that model or its fields are missing."""
+    model = _model(label, name, *fields)
+    return None if model is None else model._base_manager.filter(**filters)
+
+
 def _enrollments():
     from .models import Enrollment
 
     return Enrollment.objects.filter(completed_at__isnull=False).exclude(course__certificate_title="")
 
 
-def _opportunity():
-    return _model("deals", "Opportunity", "distributor", "stage")
+def _between(field):
+    return lambda start, end: Q(**{f"{field}__gte": start, f"{field}__lte": end})
 
 
-def _contract():
-    return _model("deals", "CorporateContract", "distributor")
+def _won_deals():
+    return _source("deals", "Opportunity", "distributor", "stage", "closed_on", "client", stage="won")
 
 
-def _registration():
-    return _model("channel", "DealRegistration", "distributor", "status")
+def _open_deals():
+    return _source("deals", "Opportunity", "distributor", "stage", "value", "probability", "created_at",
+                   stage__in=["discussion", "consultation", "product_testing", "proposal", "negotiation"])
 
 
-def _sales_line():
-    return _model("sales", "SalesLine", "distributor", "amount", "date")
+def _approved_registrations():
+    # An approved registration that has since expired was still approved in its period.
+    return _source("channel", "DealRegistration", "distributor", "status", "decided_at", status__in=["approved", "expired"])
 
 
-def _missing():
-    """Placeholder queryset for a metric whose source is not there; never called while unavailable."""
-    raise LookupError("source not available")
+def _corporate_sales():
+    # Only lines of applied reports: a superseded or rejected file does not count.
+    return _source("sales", "SalesLine", "distributor", "amount", "date", "report", report__status="applied")
 
 
 METRICS: dict[str, Metric] = {}
@@ -121,79 +128,33 @@ def register(metric: Metric) -> Metric:
     return metric
 
 
-register(
-    Metric(
-        key="people_certified",
-        label=_("People certified"),
-        unit="count",
-        source="program",
-        queryset=_enrollments,
-        date_field="completed_at__date",
-        aggregate=lambda: Count("user", distinct=True),
-    )
-)
-
-# The deals, channel and sales sources: registered now, computed once their models are on main.
-register(
-    Metric(
-        key="new_key_accounts",
-        label=_("New key accounts"),
-        unit="count",
-        source="deals",
-        queryset=_missing,
-        date_field="",
-        aggregate=lambda: Count("pk"),
-        model_check=lambda: None,
-    )
-)
-register(
-    Metric(
-        key="won_contracts",
-        label=_("Won corporate contracts"),
-        unit="count",
-        source="deals",
-        queryset=_missing,
-        date_field="",
-        aggregate=lambda: Count("pk"),
-        model_check=lambda: None,
-    )
-)
-register(
-    Metric(
-        key="corporate_revenue",
-        label=_("Corporate revenue (RON)"),
-        unit="money",
-        source="sales",
-        queryset=_missing,
-        date_field="",
-        aggregate=lambda: Sum("pk"),
-        model_check=lambda: None,
-    )
-)
-register(
-    Metric(
-        key="weighted_pipeline",
-        label=_("Weighted pipeline (RON)"),
-        unit="money",
-        source="deals",
-        queryset=_missing,
-        date_field="",
-        aggregate=lambda: Sum("pk"),
-        model_check=lambda: None,
-    )
-)
-register(
-    Metric(
-        key="approved_registrations",
-        label=_("Approved registrations"),
-        unit="count",
-        source="channel",
-        queryset=_missing,
-        date_field="",
-        aggregate=lambda: Count("pk"),
-        model_check=lambda: None,
-    )
-)
+register(Metric(
+    key="new_key_accounts", label=_("New key accounts"), unit="count", source="deals", queryset=_won_deals,
+    period=_between("closed_on"), aggregate=lambda: Count("client", distinct=True),
+))
+register(Metric(
+    key="won_contracts", label=_("Won corporate contracts"), unit="count", source="deals", queryset=_won_deals,
+    period=_between("closed_on"), aggregate=lambda: Count("pk"),
+))
+register(Metric(
+    key="corporate_revenue", label=_("Corporate revenue (RON)"), unit="money", source="sales", queryset=_corporate_sales,
+    period=_between("date"), aggregate=lambda: Sum("amount"),
+))
+register(Metric(
+    key="weighted_pipeline", label=_("Weighted pipeline (RON)"), unit="money", source="deals", queryset=_open_deals,
+    # A snapshot: deals open now that were opened by the end of the period, weighted by their probability.
+    period=lambda start, end: Q(created_at__date__lte=end),
+    aggregate=lambda: Sum(ExpressionWrapper(F("value") * F("probability") / 100,
+                                            output_field=DecimalField(max_digits=18, decimal_places=2))),
+))
+register(Metric(
+    key="approved_registrations", label=_("Approved registrations"), unit="count", source="channel",
+    queryset=_approved_registrations, period=_between("decided_at__date"), aggregate=lambda: Count("pk"),
+))
+register(Metric(
+    key="people_certified", label=_("People certified"), unit="count", source="program", queryset=_enrollments,
+    period=_between("completed_at__date"), aggregate=lambda: Count("user", distinct=True),
+))
 
 
 def metric_choices() -> list[tuple[str, str]]:

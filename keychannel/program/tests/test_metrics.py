@@ -1,0 +1,95 @@
+"""Goal actuals follow the other apps' data: deals, registrations, sales lines (never typed in)."""
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from keychannel.channel import services as channel_services
+from keychannel.channel.tests.factories import make_client, make_registration
+from keychannel.deals import services as deal_services
+from keychannel.deals.choices import Stage
+from keychannel.deals.tests.factories import OpportunityFactory
+from keychannel.program import metrics, selectors
+from keychannel.program.tests.factories import goal_tree, program
+from keychannel.sales.models import SalesLine, SalesReport
+
+pytestmark = pytest.mark.django_db
+
+
+def _actuals(goals):
+    return {key: p.actual for key, p in zip(goals, selectors.goal_progress(goals.values()), strict=True)}
+
+
+def _deal(world, **fields):
+    client = make_client(distributor=world.own, territory=world.territory)
+    return OpportunityFactory(client=client, owner=world.user("dist_sales"), **fields)
+
+
+def test_every_source_has_landed():
+    assert all(m.available() for m in metrics.METRICS.values())
+
+
+def test_a_won_deal_raises_won_contracts_and_new_key_accounts(world, api_as):
+    prog = program(world, name="P")
+    won = goal_tree(prog, world, metric="won_contracts")
+    accounts = goal_tree(prog, world, metric="new_key_accounts")
+    pipeline = goal_tree(prog, world, metric="weighted_pipeline")
+    deal = _deal(world, stage=Stage.NEGOTIATION, value=Decimal("200000"), probability=80)
+    assert _actuals(won) == {"root": 0, "office": 0, "own": 0, "other": 0}
+    assert _actuals(pipeline)["own"] == Decimal("160000")
+    client = api_as(world.user("dist_head"))
+    assert Decimal(client.get(f"/api/v1/goals/{won['own'].pk}").json()["actual"]) == 0
+    deal_services.opportunity_move(principal=world.principal("dist_head"), opportunity=deal, stage=Stage.WON)
+    assert _actuals(won) == {"root": 1, "office": 1, "own": 1, "other": 0}
+    assert _actuals(accounts) == {"root": 1, "office": 1, "own": 1, "other": 0}
+    assert _actuals(pipeline)["own"] == 0  # a won deal has left the pipeline
+    assert Decimal(client.get(f"/api/v1/goals/{won['own'].pk}").json()["actual"]) == 1
+    # A second won deal for the same client is a second contract but not a second new account.
+    second = _deal(world, stage=Stage.PROPOSAL, value=Decimal("50000"))
+    second.client = deal.client
+    second.save()
+    deal_services.opportunity_move(principal=world.principal("dist_head"), opportunity=second, stage=Stage.WON)
+    assert _actuals(won)["own"] == 2 and _actuals(accounts)["own"] == 1
+
+
+def test_lost_and_out_of_period_deals_do_not_count(world):
+    prog = program(world, name="P")
+    won = goal_tree(prog, world, metric="won_contracts")
+    deal = _deal(world, stage=Stage.NEGOTIATION, value=Decimal("10000"))
+    deal_services.opportunity_move(principal=world.principal("dist_head"), opportunity=deal, stage=Stage.LOST,
+                                   lost_reason="Price")
+    old = _deal(world, stage=Stage.NEGOTIATION, value=Decimal("10000"))
+    deal_services.opportunity_move(principal=world.principal("dist_head"), opportunity=old, stage=Stage.WON)
+    type(old).objects.filter(pk=old.pk).update(closed_on=prog.starts_on - timedelta(days=1))
+    assert _actuals(won)["own"] == 0
+
+
+def test_an_approved_registration_raises_the_registrations_actual(world):
+    prog = program(world, name="P")
+    goals = goal_tree(prog, world, metric="approved_registrations")
+    client = make_client(distributor=world.own, territory=world.territory)
+    registration = make_registration(distributor=world.own, client=client, user=world.user("dist_sales"))
+    assert _actuals(goals)["own"] == 0
+    channel_services.registration_approve(principal=world.principal("program_manager"), registration=registration)
+    assert _actuals(goals) == {"root": 1, "office": 1, "own": 1, "other": 0}
+
+
+def test_sales_lines_of_applied_reports_make_the_corporate_revenue(world):
+    prog = program(world, name="P")
+    goals = goal_tree(prog, world, metric="corporate_revenue")
+    client = make_client(distributor=world.own, territory=world.territory)
+    day = date(prog.starts_on.year, 3, 15)
+
+    def report(status, amount, n):
+        rep = SalesReport.objects.create(distributor=world.own, period=day.replace(day=1), file_name=f"{n}.csv",
+                                         file_hash=f"{n:064d}", status=status, uploaded_by=world.user("dist_head"),
+                                         applied_at=timezone.now())
+        SalesLine.objects.create(report=rep, distributor=world.own, client=client, product_line=world.product_line,
+                                 date=day, quantity=1, amount=Decimal(amount))
+
+    report("applied", "125000.50", 1)
+    report("superseded", "999999", 2)
+    assert _actuals(goals) == {"root": Decimal("125000.50"), "office": Decimal("125000.50"),
+                               "own": Decimal("125000.50"), "other": 0}
