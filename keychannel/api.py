@@ -2,6 +2,7 @@
 
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import DataError
 from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
@@ -10,7 +11,61 @@ from ninja.errors import AuthenticationError
 from keychannel.core.api_auth import BearerTokenAuth, SessionPrincipalAuth
 from keychannel.core.errors import ConflictError
 
-api = NinjaAPI(
+# Every operation can answer these through the handlers below; ninja documents only what an operation declares.
+STANDARD_ERRORS = {
+    "400": ("Malformed request body", "ErrorOut"),
+    "401": ("Authentication required", "ErrorOut"),
+    "403": ("Not allowed for your role", "ErrorOut"),
+    "404": ("Not found (or not visible to the caller)", "ErrorOut"),
+    "422": ("Invalid input, with field errors", "ValidationErrorOut"),
+}
+ERROR_SCHEMAS = {
+    "ErrorOut": {"type": "object", "properties": {"detail": {"type": "string"}}, "required": ["detail"]},
+    "FieldErrorItem": {
+        "type": "object",
+        "required": ["loc", "msg"],
+        "properties": {
+            "loc": {"type": "array", "items": {"anyOf": [{"type": "string"}, {"type": "integer"}]}},
+            "msg": {"type": "string"},
+            "type": {"type": "string"},
+        },
+    },
+    "ValidationErrorOut": {
+        "type": "object",
+        "required": ["detail"],
+        "properties": {"detail": {"type": "array", "items": {"$ref": "#/components/schemas/FieldErrorItem"}}},
+    },
+}
+
+
+class KeychannelAPI(NinjaAPI):
+    def get_openapi_schema(self, *args, **kwargs):
+        """The schema with the error answers every operation really gives (401/403/404/422/400) documented."""
+        schema = super().get_openapi_schema(*args, **kwargs)
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        for name, definition in ERROR_SCHEMAS.items():
+            components.setdefault(name, definition)
+        for operations in schema["paths"].values():
+            for operation in operations.values():
+                responses = {str(code): value for code, value in operation.get("responses", {}).items()}
+                wanted = set()
+                if operation.get("security"):
+                    wanted |= {"401", "403", "404"}
+                if operation.get("parameters") or operation.get("requestBody"):
+                    wanted.add("422")
+                if operation.get("requestBody"):
+                    wanted.add("400")
+                for code in sorted(wanted - set(responses)):
+                    description, ref = STANDARD_ERRORS[code]
+                    responses[code] = {
+                        "description": description,
+                        "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{ref}"}}},
+                    }
+                operation["responses"] = responses
+        return schema
+
+
+api = KeychannelAPI(
     title="keychannel API",
     version="1",
     description="Key-account channel management: distributors, clients, deals, registrations, program.",
@@ -37,6 +92,15 @@ def unauthorized(request, exc):
 @api.exception_handler(ConflictError)
 def conflict(request, exc):
     return api.create_response(request, {"detail": str(exc.message)}, status=409)
+
+
+@api.exception_handler(OverflowError)
+@api.exception_handler(DataError)
+def out_of_range(request, exc):
+    # A number too large for the database (SQLite raises OverflowError, PostgreSQL DataError) is bad input.
+    return api.create_response(
+        request, {"detail": [{"loc": ["request"], "msg": _("A number is out of range."), "type": "value_error"}]}, status=422
+    )
 
 
 @api.exception_handler(DjangoValidationError)

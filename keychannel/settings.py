@@ -135,7 +135,7 @@ AXES_FAILURE_LIMIT = int(env("LOGIN_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = float(env("LOGIN_COOLOFF_HOURS", "0.25"))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_LOCKOUT_CALLABLE = "keychannel.core.auth_views.locked_out"
 AXES_ENABLED = env_bool("LOGIN_LOCKOUT", True)
 
 LANGUAGE_CODE = "en"

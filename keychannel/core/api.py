@@ -14,13 +14,15 @@ from .schemas import ErrorOut, MeOut, NotificationOut, TokenIn, TokenOut
 router = Router(tags=["core"])
 
 
-@router.post("/auth/token", auth=None, response={201: TokenOut, 401: ErrorOut, 403: ErrorOut}, summary="Issue a token")
+@router.post(
+    "/auth/token", auth=None, response={201: TokenOut, 401: ErrorOut, 403: ErrorOut, 429: ErrorOut}, summary="Issue a token"
+)
 def token_issue(request, payload: TokenIn):
     """Exchange a username and password for a personal bearer token (failed attempts count towards lockout)."""
     user = authenticate(request, username=payload.username, password=payload.password)
     if user is None:
         if getattr(request, "axes_locked_out", False):
-            return Status(403, {"detail": _("Too many failed attempts: this account is locked for a while.")})
+            return Status(429, {"detail": _("Too many failed attempts: this account is locked for a while.")})
         return Status(401, {"detail": _("Wrong username or password.")})
     principal = Principal.for_user(user)
     if not principal.is_authenticated:
