@@ -1,5 +1,6 @@
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Annotated
 
 from ninja import Field, FilterSchema, Schema
 
@@ -16,6 +17,9 @@ from .choices import (
     Resolution,
 )
 from .selectors import conflict_sides
+
+# Ids within the database's 64-bit range: a bigger number is a 422, never a database error.
+Id = Annotated[int, Field(ge=1, le=2**63 - 1)]
 
 
 def _principal(context):
@@ -59,13 +63,13 @@ class RegistrationOut(Schema):
 
 
 class RegistrationIn(Schema):
-    distributor_id: int | None = Field(None, description="Defaults to the caller's own distributor.")
-    client_id: int | None = Field(None, description="An existing client of the distributor; else give legal_name.")
+    distributor_id: Id | None = Field(None, description="Defaults to the caller's own distributor.")
+    client_id: Id | None = Field(None, description="An existing client of the distributor; else give legal_name.")
     legal_name: str = Field("", max_length=200)
     tax_id: str = Field("", max_length=20)
-    territory_id: int | None = None
+    territory_id: Id | None = None
     title: str = Field(..., min_length=1, max_length=200)
-    product_line_ids: list[int] = Field(..., min_length=1)
+    product_line_ids: list[Id] = Field(..., min_length=1, max_length=100)
     estimated_value: Decimal = Field(..., ge=0, max_digits=16, decimal_places=2)
     expected_close_on: date
     notes: str = Field("", max_length=5000)
@@ -73,7 +77,7 @@ class RegistrationIn(Schema):
 
 class RegistrationFilter(FilterSchema):
     status: RegistrationStatus | None = None
-    distributor_id: int | None = None
+    distributor_id: Id | None = None
     mine: bool | None = Field(None, description="Only the registrations I submitted")
     in_conflict: bool | None = None
     q: str | None = None
@@ -162,8 +166,8 @@ class ConflictFilter(FilterSchema):
     kind: ConflictKind | None = None
     status: ConflictStatus | None = None
     resolution: Resolution | None = None
-    territory_id: int | None = None
-    product_line_id: int | None = None
+    territory_id: Id | None = None
+    product_line_id: Id | None = None
     open: bool | None = None
     overdue: bool | None = None
     q: str | None = None
@@ -171,16 +175,16 @@ class ConflictFilter(FilterSchema):
 
 class ConflictIn(Schema):
     kind: ConflictKind
-    client_id: int
+    client_id: Id
     reason: str = Field(..., min_length=1, max_length=5000)
-    distributor_ids: list[int] = Field(..., min_length=1)
+    distributor_ids: list[Id] = Field(..., min_length=1, max_length=100)
 
 
 class ResolveIn(Schema):
     resolution: Resolution
     note: str = Field("", max_length=5000)
-    awarded_to_id: int | None = None
-    shares: dict[int, int] | None = Field(None, description="distributor id -> percent, adding up to 100")
+    awarded_to_id: Id | None = None
+    shares: dict[Id, Annotated[int, Field(ge=0, le=100)]] | None = Field(None, description="distributor id -> percent, adding up to 100")
     out_of_scope_reason: OutOfScopeReason | None = None
     notice_days: int | None = Field(None, ge=0, le=365)
     in_flight: InFlightHandling | None = None
@@ -246,8 +250,8 @@ class LeadOut(Schema):
 class LeadIn(Schema):
     company_name: str = Field(..., min_length=1, max_length=200)
     tax_id: str = Field("", max_length=20)
-    territory_id: int
-    product_line_ids: list[int] = Field(..., min_length=1)
+    territory_id: Id
+    product_line_ids: list[Id] = Field(..., min_length=1, max_length=100)
     estimated_value: Decimal = Field(Decimal("0"), ge=0, max_digits=16, decimal_places=2)
     source: LeadSource = LeadSource.MARKETING
     contact_name: str = Field("", max_length=150)
@@ -257,7 +261,7 @@ class LeadIn(Schema):
 
 class LeadFilter(FilterSchema):
     status: LeadStatus | None = None
-    territory_id: int | None = None
+    territory_id: Id | None = None
     q: str | None = None
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db.models import Count, Prefetch, Q
+from django.http import Http404
 from django.utils import timezone
 
 from keychannel.core.scoping import get_visible_or_404
@@ -38,7 +39,18 @@ def registration_list(*, principal, filters: dict | None = None):
     return qs
 
 
+MAX_ID = 2**63 - 1
+
+
+def _checked(pk):
+    """A primary key from a URL; out of the database's range is simply not found."""
+    if not isinstance(pk, int) or not 0 < pk <= MAX_ID:
+        raise Http404
+    return pk
+
+
 def registration_get(*, principal, pk) -> DealRegistration:
+    pk = _checked(pk)
     return get_visible_or_404(
         DealRegistration.objects.select_related("distributor", "registered_by", "decided_by", "client"), principal, pk=pk
     )
@@ -78,6 +90,7 @@ def precedent_list(*, principal, filters: dict | None = None):
 
 
 def conflict_get(*, principal, pk) -> Conflict:
+    pk = _checked(pk)
     qs = Conflict.objects.select_related("territory", "decided_by", "awarded_to", "registration", "project_opportunity")
     return get_visible_or_404(
         qs.prefetch_related(
@@ -123,6 +136,7 @@ def lead_list(*, principal, filters: dict | None = None):
 
 
 def lead_get(*, principal, pk) -> Lead:
+    pk = _checked(pk)
     return get_visible_or_404(
         Lead.objects.select_related("territory", "created_by", "registration").prefetch_related("product_lines", "offers"),
         principal,
