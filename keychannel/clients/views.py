@@ -148,8 +148,9 @@ def _buying_centre_context(principal, client):
     links = list(selectors.stakeholder_links(principal=principal, client=client))
     analysis = selectors.buying_centre_analysis(client=client, stakeholders=stakeholders)
     editable = can(principal, "clients.stakeholder.change", client)
-    people = selectors.our_people_for(client) if editable else None
+    people = list(selectors.our_people_for(client)) if editable else []
     return {
+        "our_people": people,
         "client": client,
         "stakeholders": stakeholders,
         "links": links,
@@ -157,7 +158,7 @@ def _buying_centre_context(principal, client):
         "chart": selectors.org_chart(client=client, stakeholders=stakeholders, links=links),
         "can_edit_stakeholders": editable,
         "stakeholder_form": StakeholderForm(client=client, prefix="new") if editable else None,
-        "contact_form": ContactForm(people=people) if editable else None,
+        "contact_form": ContactForm(people=selectors.our_people_for(client)) if editable else None,
         "link_form": LinkForm(client=client) if editable else None,
     }
 

@@ -140,3 +140,23 @@ def test_merge_page(world, login):
     assert "Delta Grup S.A." in form
     assert page.post(reverse("clients:client_merge", args=[keep.pk]), {"duplicate": dup.pk}).status_code == 302
     assert keep.stakeholders.count() == 1 and not CorporateClient.objects.filter(pk=dup.pk).exists()
+
+
+def test_client_page_query_count_does_not_grow_with_the_buying_centre(world, login):
+    client = ClientFactory(distributor=world.own, is_key_account=True)
+    boss = StakeholderFactory(client=client, level="executive")
+    ContactFactory(stakeholder=boss, user=world.user("dist_head"))
+    StakeholderFactory(client=client, reports_to=boss)
+    page = login(world.user("dist_head"))
+    url = reverse("clients:client_detail", args=[client.pk])
+
+    def count():
+        with CaptureQueriesContext(connection) as ctx:
+            assert page.get(url).status_code == 200
+        return len(ctx.captured_queries)
+
+    small = count()
+    for i in range(25):
+        person = StakeholderFactory(client=client, reports_to=boss, buying_roles=["user"])
+        ContactFactory(stakeholder=person, user=world.user("dist_sales" if i % 2 else "mentor"))
+    assert count() == small
