@@ -368,3 +368,39 @@ def test_pages_render_with_data(world, login, own_client):
     contract = ContractFactory(client=own_client)
     assert login(world.user("dist_head")).get(contract.get_absolute_url()).status_code == 200
     assert page.get(reverse("deals:contract_list") + "?expiring_within=60").status_code == 200
+
+
+def test_deal_page_queries_do_not_grow_with_its_activities(world, login, own_client):
+    from keychannel.deals.models import Activity
+
+    deal = OpportunityFactory(client=own_client, owner=world.user("dist_sales"))
+    people = [StakeholderFactory(client=own_client) for _ in range(3)]
+    page = login(world.user("dist_head"))
+
+    def log(n):
+        for index in range(n):
+            activity = Activity.objects.create(opportunity=deal, subject=f"Call {index}", occurred_on=TODAY())
+            activity.stakeholders.set(people)
+            activity.participants.set([world.user("dist_sales")])
+
+    def count():
+        with CaptureQueriesContext(connection) as ctx:
+            assert page.get(deal.get_absolute_url()).status_code == 200
+        return len(ctx.captured_queries)
+
+    log(2)
+    small = count()
+    log(20)
+    assert count() == small
+
+
+def test_forecast_by_territory_and_product_line(world, api_as, own_client):
+    deal = OpportunityFactory(client=own_client, owner=world.user("dist_sales"), stage=Stage.NEGOTIATION,
+                              probability=80, value=Decimal("2000"))
+    deal.product_lines.add(world.product_line)
+    api = api_as(world.user("program_manager"))
+    territory = api.get("/api/v1/forecast?by=territory").json()["rows"]
+    assert [(r["label"], r["weighted"]) for r in territory] == [("Cluj", "1600.00")]
+    lines = api.get("/api/v1/forecast?by=product_line").json()["rows"]
+    assert [(r["key"], r["pipeline"]) for r in lines] == [(str(world.product_line.pk), "2000.00")]
+    assert api.get(f"/api/v1/forecast?by=month&distributor_id={world.other.pk}").json()["rows"] == []
