@@ -84,6 +84,12 @@ def _aware(day: date, hour: int):
     return timezone.make_aware(datetime.combine(day, time(hour, 0)))
 
 
+def _first_won_deal(distributor):
+    from django.apps import apps
+
+    return apps.get_model("deals", "Opportunity").objects.filter(distributor=distributor, stage="won").order_by("pk").first()
+
+
 def seed(ctx):
     rng = ctx.sub_rng("program")
     today = timezone.localdate()
@@ -262,6 +268,7 @@ def seed(ctx):
                      "the middle managers, and the board signed a three-year corporate contract.",
             "lessons": "Meet the middle managers early. Offer the test before the proposal.",
             "deal_reference": f"{d.code.upper()}-{year}-001",
+            "deal": _first_won_deal(d),
             "status": BestPracticeStatus.SHARED if index < 2 else BestPracticeStatus.DRAFT,
             "author": ctx.users[f"{d.code}-head"]})
     for name, volume, discount, service in [
@@ -270,7 +277,7 @@ def seed(ctx):
         ("Platinum", 5_000_000, 9, "On-site service engineer; 4-hour response; joint planning with the board."),
     ]:
         CorporateTier.objects.update_or_create(name=name, defaults={
-            "min_annual_volume": Decimal(volume), "discount_percent": Decimal(discount), "service_level": service})
+            "code": name.lower(), "min_annual_volume": Decimal(volume), "discount_percent": Decimal(discount), "service_level": service})
 
     # --- a year of events with invitations, RSVPs and attendance
     manufacturer_people = [pm, ctx.users["mentor"], ctx.users["kam"], ctx.users["channel"], ctx.users["channel2"]]

@@ -204,11 +204,18 @@ class BestPracticeForm(StyledFormMixin, forms.Form):
     title = forms.CharField(label=_("Title"), max_length=160)
     story = forms.CharField(label=_("Story"), widget=forms.Textarea(attrs={"rows": 6}))
     lessons = forms.CharField(label=_("What others can copy"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
-    deal_reference = forms.CharField(label=_("Deal"), max_length=120, required=False)
+    deal = forms.ModelChoiceField(label=_("Won deal"), queryset=None, required=False)
+    deal_reference = forms.CharField(label=_("Deal reference"), max_length=120, required=False)
 
     def __init__(self, *args, principal=None, **kwargs):
         super().__init__(*args, **kwargs)
+        from django.apps import apps
+
         qs = Distributor.objects.visible_to(principal).filter(active=True)
         self.fields["distributor"].queryset = qs
+        opportunity = apps.get_model("deals", "Opportunity")
+        self.fields["deal"].queryset = (
+            opportunity.objects.visible_to(principal).filter(stage="won").select_related("client").order_by("-closed_on", "-pk")
+        )
         if principal.is_distributor_user:
             self.fields["distributor"].initial = principal.own_distributor_id

@@ -798,8 +798,12 @@ class BestPractice(TimeStampedModel):
     title = models.CharField(_("title"), max_length=160)
     story = models.TextField(_("story"))
     lessons = models.TextField(_("what others can copy"), blank=True)
+    deal = models.ForeignKey(
+        "deals.Opportunity", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("deal"), help_text=_("The won deal this story comes from."),
+    )
     deal_reference = models.CharField(
-        _("deal"), max_length=120, blank=True, help_text=_("The deal this story comes from (name or number).")
+        _("deal reference"), max_length=120, blank=True, help_text=_("Free text, e.g. the deal's number.")
     )
     status = models.CharField(_("status"), max_length=20, choices=BestPracticeStatus.choices, default=BestPracticeStatus.DRAFT)
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("author"))
@@ -823,6 +827,10 @@ class CorporateTier(TimeStampedModel):
     """A tier of the corporate program offered to key accounts: volume threshold, discount and service level."""
 
     name = models.CharField(_("name"), max_length=80, unique=True)
+    code = models.SlugField(
+        _("code"), max_length=30, blank=True, default="",
+        help_text=_("The tier code a corporate contract carries (e.g. 'gold'): links the offer to the contracts."),
+    )
     min_annual_volume = models.DecimalField(_("minimum annual volume (RON)"), validators=[MinValueValidator(Decimal("0"))], **MONEY)
     discount_percent = models.DecimalField(
         _("discount (%)"), max_digits=5, decimal_places=2,
@@ -842,7 +850,8 @@ class CorporateTier(TimeStampedModel):
             models.CheckConstraint(
                 condition=Q(discount_percent__gte=0) & Q(discount_percent__lte=100),
                 name="%(app_label)s_%(class)s_discount_range",
-            )
+            ),
+            models.UniqueConstraint(fields=["code"], condition=~Q(code=""), name="%(app_label)s_%(class)s_unique_code"),
         ]
 
     @staticmethod

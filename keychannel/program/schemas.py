@@ -277,6 +277,7 @@ class BestPracticeOut(Schema):
     title: str
     story: str
     lessons: str
+    deal_id: int | None
     deal_reference: str
     status: str
 
@@ -284,6 +285,7 @@ class BestPracticeOut(Schema):
 class TierOut(Schema):
     id: int
     name: str
+    code: str
     min_annual_volume: Decimal
     discount_percent: Decimal
     service_level: str

@@ -522,6 +522,27 @@ def support_get(*, principal, pk):
     return get_visible_or_404(support_list(principal=principal), principal, pk=pk)
 
 
+RETURN_METRICS = ("approved_registrations", "won_contracts", "new_key_accounts", "weighted_pipeline", "corporate_revenue")
+
+
+def support_return(*, principal, request, on: date | None = None) -> list[dict]:
+    """What the distributor achieved since a funded request was approved: one aggregate per metric.
+
+    The attribution is by time window (from the decision to today), not by a link from each deal to the money.
+    """
+    if request.decided_at is None or request.status not in (SupportStatus.APPROVED, SupportStatus.CLAIMED,
+                                                            SupportStatus.PAID, SupportStatus.DONE):
+        return []
+    on = on or timezone.localdate()
+    since = timezone.localtime(request.decided_at).date()
+    rows = []
+    for key in RETURN_METRICS:
+        metric = metrics.get(key)
+        rows.append({"label": metric.label, "value": metric.total([request.distributor_id], since, on),
+                     "money": metric.is_money})
+    return rows
+
+
 def award_list(*, principal, distributor=None):
     qs = Award.objects.visible_to(principal).select_related("distributor", "awarded_by")
     return qs.filter(distributor=distributor) if distributor is not None else qs
@@ -588,6 +609,27 @@ def best_practice_get(*, principal, pk):
 
 def tier_list(*, principal):
     return CorporateTier.objects.visible_to(principal)
+
+
+def tier_contracts(*, principal) -> dict[str, dict]:
+    """Contracts the principal may see, per tier code: count and value (one grouped query)."""
+    from django.apps import apps
+    from django.db.models import Sum
+
+    contract = apps.get_model("deals", "CorporateContract")
+    rows = (contract.objects.visible_to(principal).filter(status="active").order_by().values("tier")
+            .annotate(count=Count("pk"), value=Sum("value")))
+    return {r["tier"]: r for r in rows}
+
+
+def best_practice_deal_visible(*, principal, practice) -> bool:
+    """Whether the reader may open the linked deal (the story is shared; the deal's data is not)."""
+    if not practice.deal_id:
+        return False
+    from django.apps import apps
+
+    opportunity = apps.get_model("deals", "Opportunity")
+    return opportunity.objects.visible_to(principal).filter(pk=practice.deal_id).exists()
 
 
 def tier_for_volume(*, principal, volume: Decimal):

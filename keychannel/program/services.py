@@ -711,9 +711,11 @@ def enrollment_complete(*, principal, enrollment: Enrollment, completed_at=None)
 
 @transaction.atomic
 def best_practice_create(*, principal, distributor: Distributor, title: str, story: str, lessons: str = "",
-                         deal_reference: str = "") -> BestPractice:
+                         deal_reference: str = "", deal=None) -> BestPractice:
     require(principal, "program.bestpractice.create", distributor)
-    return _save(BestPractice(distributor=distributor, title=title, story=story, lessons=lessons,
+    if deal is not None and deal.distributor_id != distributor.pk:
+        raise ValidationError({"deal": _("The deal belongs to another distributor.")})
+    return _save(BestPractice(distributor=distributor, title=title, story=story, lessons=lessons, deal=deal,
                               deal_reference=deal_reference, author=principal.user))
 
 

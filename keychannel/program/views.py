@@ -684,7 +684,7 @@ def support_detail(request, pk):
     support = selectors.support_get(principal=principal, pk=pk)
     budget = selectors.budgets_with_remaining([support.budget])[0] if support.budget_id else None
     return render(request, "program/support_detail.html", {
-        "support": support, "budget": budget,
+        "support": support, "budget": budget, "returns": selectors.support_return(principal=principal, request=support),
         "can_decide": can(principal, "program.support.decide", support),
         "can_claim": can(principal, "program.support.claim", support),
         "can_pay": can(principal, "program.support.pay", support),
@@ -850,6 +850,7 @@ def bestpractice_detail(request, pk):
     practice = selectors.best_practice_get(principal=request.principal, pk=pk)
     return render(request, "program/bestpractice_detail.html", {
         "practice": practice, "can_share": can(request.principal, "program.bestpractice.share", practice),
+        "deal_visible": selectors.best_practice_deal_visible(principal=request.principal, practice=practice),
         "breadcrumbs": [(_("Best practices"), "program:bestpractice_list"), (practice.title, "")],
     })
 
@@ -864,5 +865,7 @@ def bestpractice_share(request, pk):
 
 def tier_list(request):
     return render(request, "program/tier_list.html", {
-        "tiers": selectors.tier_list(principal=request.principal), "breadcrumbs": [(_("Corporate program tiers"), "")],
+        "tiers": selectors.tier_list(principal=request.principal),
+        "contracts": selectors.tier_contracts(principal=request.principal),
+        "breadcrumbs": [(_("Corporate program tiers"), "")],
     })

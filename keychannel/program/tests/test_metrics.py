@@ -93,3 +93,47 @@ def test_sales_lines_of_applied_reports_make_the_corporate_revenue(world):
     report("superseded", "999999", 2)
     assert _actuals(goals) == {"root": Decimal("125000.50"), "office": Decimal("125000.50"),
                                "own": Decimal("125000.50"), "other": 0}
+
+
+def test_best_practice_links_its_own_won_deal_and_tiers_count_contracts(world, login):
+    from django.core.exceptions import ValidationError
+    from django.urls import reverse
+
+    from keychannel.program import services
+    from keychannel.program.models import CorporateTier
+
+    deal = _deal(world, stage=Stage.NEGOTIATION, value=Decimal("80000"))
+    deal_services.opportunity_move(principal=world.principal("dist_head"), opportunity=deal, stage=Stage.WON,
+                                   contract_terms={"tier": "gold"})
+    with pytest.raises(ValidationError):
+        services.best_practice_create(principal=world.principal("program_manager"), distributor=world.other,
+                                      title="Wrong", story="Not theirs", deal=deal)
+    practice = services.best_practice_create(principal=world.principal("dist_head"), distributor=world.own,
+                                             title="Won", story="How", deal=deal)
+    services.best_practice_share(principal=world.principal("program_manager"), practice=practice)
+    url = reverse("program:bestpractice_detail", args=[practice.pk])
+    assert deal.get_absolute_url().encode() in login(world.user("dist_head")).get(url).content
+    foreign = login(world.other_users["dist_head"]).get(url)
+    assert foreign.status_code == 200 and deal.get_absolute_url().encode() not in foreign.content
+    CorporateTier.objects.create(name="Gold", code="gold", min_annual_volume=0, discount_percent=5, service_level="Fast")
+    page = login(world.user("admin")).get(reverse("program:tier_list"))
+    assert page.context["contracts"]["gold"]["count"] == 1
+
+
+def test_support_detail_shows_results_since_the_decision(world, login):
+    from django.urls import reverse
+
+    from keychannel.program.models import SupportBudget, SupportRequest
+
+    budget = SupportBudget.objects.create(distributor=world.own, year=timezone.localdate().year, amount=Decimal(5000))
+    request = SupportRequest.objects.create(distributor=world.own, budget=budget, kind="financial", title="Fair",
+                                            description="Stand", amount_requested=100, amount_approved=100,
+                                            status="approved", requested_by=world.user("dist_head"),
+                                            decided_at=timezone.now() - timedelta(days=3))
+    deal = _deal(world, stage=Stage.NEGOTIATION, value=Decimal("70000"))
+    deal_services.opportunity_move(principal=world.principal("dist_head"), opportunity=deal, stage=Stage.WON)
+    rows = {str(r["label"]): r["value"] for r in selectors.support_return(principal=world.principal("dist_head"),
+                                                                         request=request)}
+    assert rows["Won corporate contracts"] == 1
+    page = login(world.user("dist_head")).get(reverse("program:support_detail", args=[request.pk]))
+    assert b'id="support-return"' in page.content
