@@ -171,7 +171,7 @@ def bench_import(args, rng, admin, distributors, ids, line):
     raw_report.delete()
     n = args.file_rows
     print(f"1. import: {n} rows in {import_s:.2f} s = {n / import_s:,.0f} rows/s (service: parse, validate, "
-          f"resolve, {'COPY' if PG else 'bulk_create'}, segments); raw {'COPY' if PG else 'executemany'} of the same "
+          f"resolve, {'COPY' if PG else 'executemany'}, segments); raw {'COPY' if PG else 'executemany'} of the same "
           f"rows: {raw_s:.2f} s = {n / raw_s:,.0f} rows/s; ratio import/raw speed = {raw_s / import_s:.2f}")
 
 

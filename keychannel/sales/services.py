@@ -10,8 +10,6 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Count, Max, Sum
-from django.db.models.functions import TruncMonth
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -252,15 +250,17 @@ def insert_lines(report: SalesReport, lines: list[parsing.ParsedLine]) -> None:
                     copy.write_row((report.pk, report.distributor_id, line.client_id, line.product_line_id, line.date,
                                     line.quantity, line.amount, line.currency, line.invoice, line.row))
         return
-    SalesLine.objects.bulk_create(
-        [
-            SalesLine(report_id=report.pk, distributor_id=report.distributor_id, client_id=line.client_id,
-                      product_line_id=line.product_line_id, date=line.date, quantity=line.quantity, amount=line.amount,
-                      currency=line.currency, invoice=line.invoice, row=line.row)
+    # SQLite: one executemany of plain values in the caller's transaction (the ORM's bulk_create spends
+    # most of its time building SQL per batch).
+    table = SalesLine._meta.db_table
+    marks = ", ".join(["%s"] * len(LINE_COLUMNS))
+    sql = f"INSERT INTO {table} ({', '.join(LINE_COLUMNS)}) VALUES ({marks})"
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, [
+            (report.pk, report.distributor_id, line.client_id, line.product_line_id, line.date.isoformat(),
+             str(line.quantity), str(line.amount), line.currency, line.invoice, line.row)
             for line in lines
-        ],
-        batch_size=5000,
-    )
+        ])
 
 
 # ---------------------------------------------------------------------------------------- mappings
@@ -404,31 +404,52 @@ def latest_nps(client_ids) -> dict[int, int]:
     return scores
 
 
+def _month_sql() -> str:
+    return "date_trunc('month', date)" if connection.vendor == "postgresql" else "substr(date, 1, 7)"
+
+
+def _dec(value) -> Decimal:
+    if value is None:
+        return Decimal(0)
+    return value if isinstance(value, Decimal) else Decimal(str(round(value, 3)))
+
+
+def _day(value):
+    return value if isinstance(value, date) or value is None else date.fromisoformat(str(value)[:10])
+
+
 def _recompute_year(distributor_id: int, year: int) -> int:
+    """One hand-written aggregate per year and distributor (two with the previous year), then in-place writes."""
+    table = SalesLine._meta.db_table
+    month = _month_sql()
     start, end = date(year, 1, 1), date(year, 12, 31)
-    current = SalesLine.objects.filter(distributor_id=distributor_id, date__gte=start, date__lte=end)
-    summary = current.aggregate(last=Max("date"), months=Count(TruncMonth("date"), distinct=True))
     existing = {s.client_id: s for s in ClientSegment.objects.filter(distributor_id=distributor_id, year=year)}
-    if summary["last"] is None:
-        if existing:
-            ClientSegment.objects.filter(pk__in=[s.pk for s in existing.values()]).delete()
-        return 0
-    as_of = summary["last"]
-    cutoff_month = as_of.month
-    months_covered = summary["months"]
-    rows = {
-        r["client_id"]: r
-        for r in current.values("client_id").annotate(
-            volume=Sum("amount"), qty=Sum("quantity"), last=Max("date"), months=Count(TruncMonth("date"), distinct=True)
-        ).order_by()
-    }
-    previous = SalesLine.objects.filter(distributor_id=distributor_id, date__gte=date(year - 1, 1, 1),
-                                        date__lte=date(year - 1, 12, 31))
-    prev_same = dict(
-        previous.filter(date__month__lte=cutoff_month).values("client_id").annotate(v=Sum("amount")).order_by()
-        .values_list("client_id", "v")
-    )
-    prev_last = dict(previous.values("client_id").annotate(last=Max("date")).order_by().values_list("client_id", "last"))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT client_id, SUM(amount), SUM(quantity), MAX(date), COUNT(DISTINCT {month}) FROM {table} "
+            f"WHERE distributor_id = %s AND date >= %s AND date <= %s GROUP BY client_id",
+            [distributor_id, start, end],
+        )
+        rows = {r[0]: {"volume": _dec(r[1]), "qty": _dec(r[2]), "last": _day(r[3]), "months": r[4]}
+                for r in cursor.fetchall()}
+        if not rows:
+            if existing:
+                ClientSegment.objects.filter(pk__in=[s.pk for s in existing.values()]).delete()
+            return 0
+        cursor.execute(f"SELECT COUNT(DISTINCT {month}) FROM {table} WHERE distributor_id = %s AND date >= %s "
+                       f"AND date <= %s", [distributor_id, start, end])
+        months_covered = cursor.fetchone()[0]
+        as_of = max(r["last"] for r in rows.values())
+        cutoff = date(year - 1, as_of.month, 28) + timedelta(days=4)
+        cutoff = cutoff.replace(day=1) - timedelta(days=1)  # the last day of the same month a year earlier
+        cursor.execute(
+            f"SELECT client_id, SUM(CASE WHEN date <= %s THEN amount ELSE 0 END), MAX(date) FROM {table} "
+            f"WHERE distributor_id = %s AND date >= %s AND date <= %s GROUP BY client_id",
+            [cutoff, distributor_id, date(year - 1, 1, 1), date(year - 1, 12, 31)],
+        )
+        previous = cursor.fetchall()
+    prev_same = {r[0]: _dec(r[1]) for r in previous}
+    prev_last = {r[0]: _day(r[2]) for r in previous}
     client_ids = set(rows) | set(prev_last)
     clients = {
         pk: (potential, key)
