@@ -5,8 +5,8 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
-from keychannel.core.schemas import ErrorOut, ValidationErrorOut
 from keychannel.core.policies import require
+from keychannel.core.schemas import ErrorOut, ValidationErrorOut
 from keychannel.core.scoping import get_visible_or_404
 
 from . import selectors, services
