@@ -22,6 +22,7 @@ class NetworkConfig(AppConfig):
         manufacturer = [r for r in Role if r not in (Role.DIST_HEAD, Role.DIST_SALES)]
         register_nav(_("Alignment quadrant"), "network:distributor_quadrant", icon="grid-1x2", roles=manufacturer, order=11)
         register_nav(_("Coverage"), "network:coverage_matrix", icon="grid-3x3", roles=manufacturer, order=12)
+        register_nav(_("Relationship health"), "network:relationship_health", icon="people", roles=manufacturer, order=14)
         register_nav(_("Playbooks"), "network:playbook_list", icon="journal-text", roles=manufacturer, order=13)
         register_nav(_("Territories"), "network:territory_list", icon="map", order=80)
         register_nav(_("Product lines"), "network:productline_list", icon="box-seam", order=81)

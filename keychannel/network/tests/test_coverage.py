@@ -202,3 +202,49 @@ def test_matrix_and_coverage_list_query_counts_do_not_grow(world, login, api_as,
         cover(d, county, line)
         cover(world.own, county, world.product_line, start=date(2026, 1, 1 + n))
     assert measure() == small
+
+
+def test_quadrant_chart_data_and_filters(world, login, tree):
+    import json
+
+    world.other.shares_goals = world.other.shares_methods = "no"
+    world.other.stance = "resistant"
+    world.other.save()
+    cover(world.own, tree["county"], world.product_line, start=date(2020, 1, 1))
+    client = login(world.user("executive"))
+    page = client.get(reverse("network:distributor_quadrant"))
+    data = json.loads(page.content.decode().split('id="quadrant-data" type="application/json">')[1].split("</script>")[0])
+    points = {p["code"]: p for p in data["points"]}
+    assert set(points) == {"da", "db"}
+    assert points["da"]["sole_channel"] is True and points["db"]["sole_channel"] is False
+    assert points["db"]["x"] < 0.5 and points["db"]["y"] < 0.5  # "neither" sits bottom-left
+    assert points["da"]["url"] == world.own.get_absolute_url()
+    filtered = client.get(reverse("network:distributor_quadrant") + "?stance=resistant")
+    assert filtered.context["chart"]["points"][0]["code"] == "db" and len(filtered.context["chart"]["points"]) == 1
+
+
+def test_playbook_follows_quadrant_and_sole_channel(world, login, tree):
+    world.own.shares_goals = world.own.shares_methods = "no"
+    world.own.save()
+    admin = login(world.user("admin"))
+    page = admin.get(reverse("network:distributor_detail", args=[world.own.pk]))
+    assert page.context["playbook"].quadrant == "neither" and not page.context["playbook"].sole_channel
+    cover(world.own, tree["county"], world.product_line, start=date(2020, 1, 1))
+    page = admin.get(reverse("network:distributor_detail", args=[world.own.pk]))
+    assert page.context["playbook"].sole_channel and page.context["sole_cells"]
+    head = login(world.user("dist_head")).get(reverse("network:distributor_detail", args=[world.own.pk]))
+    assert b'id="playbook"' not in head.content
+
+
+def test_playbook_edit_by_program_manager_only(world, login):
+    from keychannel.network.models import Playbook
+
+    playbook = Playbook.objects.get(quadrant="partner", sole_channel=False)
+    url = reverse("network:playbook_update", args=[playbook.pk])
+    assert login(world.user("channel_manager")).post(url, {"title": "x", "approach": "y"}).status_code == 403
+    client = login(world.user("program_manager"))
+    assert client.post(url, {"title": "", "approach": "y"}).status_code == 200  # form error, nothing saved
+    assert client.post(url, {"title": "Lead with partners", "approach": "First leads go to them.", "actions": "a\nb"}).status_code == 302
+    playbook.refresh_from_db()
+    assert playbook.title == "Lead with partners" and playbook.action_list == ["a", "b"]
+    assert playbook.history.first().title == "Lead with partners"  # audited
