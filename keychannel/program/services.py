@@ -276,7 +276,8 @@ def _check_parameters(kind: str, parameters) -> dict:
     if not isinstance(parameters, dict):
         raise ValidationError({"parameters": _("Parameters are a JSON object.")})
     if kind == RuleKind.INCENTIVE:
-        if parameters.get("metric") not in metrics.METRICS:
+        metric = parameters.get("metric")
+        if not isinstance(metric, str) or metric not in metrics.METRICS:
             raise ValidationError({"parameters": _("An incentive names the metric it pays on (e.g. corporate_revenue).")})
         if "amount_per_unit" in parameters:
             _non_negative(parameters, "amount_per_unit", _("amount_per_unit must be a non-negative amount."))
@@ -402,6 +403,11 @@ def ledger_decide_appeal(*, principal, entry: LedgerEntry, granted: bool, decisi
     return entry
 
 
+def _aware(moment):
+    """Times without a zone are read in the installation's zone (forms send them so; the API may too)."""
+    return timezone.make_aware(moment) if moment is not None and timezone.is_naive(moment) else moment
+
+
 # --- events and calendar -------------------------------------------------------------------------------------------
 
 
@@ -410,6 +416,7 @@ def event_create(*, principal, title: str, kind: str, starts_at, ends_at, progra
                  description: str = "", location: str = "", open_to_all: bool = False,
                  status: str = EventStatus.DRAFT) -> Event:
     require(principal, "program.event.change")
+    starts_at, ends_at = _aware(starts_at), _aware(ends_at)
     if ends_at < starts_at:
         raise ValidationError({"ends_at": _("The event cannot end before it starts.")})
     return _save(Event(program=program, title=title, kind=kind, starts_at=starts_at, ends_at=ends_at, status=status,
@@ -421,7 +428,8 @@ def event_update(*, principal, event: Event, **fields) -> Event:
     require(principal, "program.event.change", event)
     for name in ("title", "kind", "description", "location", "starts_at", "ends_at", "status", "open_to_all", "program"):
         if name in fields and fields[name] is not None:
-            setattr(event, name, fields[name])
+            value = fields[name]
+            setattr(event, name, _aware(value) if name in ("starts_at", "ends_at") else value)
     if event.ends_at < event.starts_at:
         raise ValidationError({"ends_at": _("The event cannot end before it starts.")})
     return _save(event)

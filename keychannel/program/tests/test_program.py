@@ -227,7 +227,7 @@ def test_publishing_asks_every_head_and_dashboard_shows_who_has_not(world, login
 def test_rule_parameters_are_validated(world, api_as):
     prog = program(world, name="P")
     client = api_as(world.user("program_manager"))
-    for parameters in [{"metric": "nope", "bonus_percent": 2}, {"metric": "people_certified", "bonus_percent": "x"},
+    for parameters in [{"metric": "nope", "bonus_percent": 2}, {"metric": ["people_certified"], "bonus_percent": 2}, {"metric": "people_certified", "bonus_percent": "x"},
                        {"metric": "people_certified", "bonus_percent": 150}, {"metric": "people_certified", "bonus_percent": 2, "cap": -1}]:
         body = {"program_id": prog.pk, "code": "bonus", "kind": "incentive", "title": "B", "text": "t", "parameters": parameters}
         assert client.post("/api/v1/rules", body, content_type="application/json").status_code == 422, parameters
@@ -307,6 +307,15 @@ def test_rsvp_invite_attendance_and_reminders(world, api_as):
     services.event_attendance(principal=world.principal("program_manager"), event=event,
                               attended_user_ids=[world.user("dist_head").pk])
     assert dict(event.invitations.values_list("user__username", "attended")) == {"w-da-head": True, "w-da-sales": False}
+
+
+def test_event_api_accepts_times_without_zone_and_rejects_a_backwards_event(world, api_as):
+    client = api_as(world.user("program_manager"))
+    body = {"title": "Clinic", "kind": "training", "starts_at": "2026-12-10T09:00:00", "ends_at": "2026-12-10T12:00:00"}
+    created = client.post("/api/v1/events", body, content_type="application/json")
+    assert created.status_code == 201
+    backwards = client.post("/api/v1/events", {**body, "ends_at": "2026-12-10T08:00:00+02:00"}, content_type="application/json")
+    assert backwards.status_code == 422
 
 
 def test_event_list_query_count_does_not_grow(world, login, api_as):
