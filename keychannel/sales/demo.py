@@ -17,7 +17,15 @@ from keychannel.clients.models import CorporateClient
 from keychannel.network.demo import romanian_tax_id
 
 from .choices import ReportSource, ReportStatus, WhyChose, WillContinue
-from .models import ColumnMapping, ProductMapping, SalesLine, SalesReport, Survey, SurveyInvitation, SurveyResponse
+from .models import (
+    ColumnMapping,
+    ProductMapping,
+    SalesLine,
+    SalesReport,
+    Survey,
+    SurveyInvitation,
+    SurveyResponse,
+)
 from .parsing import suggest_mapping
 from .services import hash_token, segments_refresh
 
@@ -95,7 +103,7 @@ def seed(ctx):
         line_draws = [[(rng.randint(1, 3), rng.random(), rng.randint(1, 28)) for _ in profiles] for _ in months]
         if SalesReport.objects.filter(distributor=distributor, source=ReportSource.DEMO).exists():
             continue
-        for client, base, below, growth, _f, _s in profiles:
+        for client, base, below, _growth, _f, _s in profiles:
             if client.is_key_account and client.potential_annual_volume == 0:
                 yearly = Decimal(int(base * 12 * (8 if below else 1.4)))
                 CorporateClient.objects.filter(pk=client.pk).update(potential_annual_volume=yearly)

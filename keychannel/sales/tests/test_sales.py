@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from keychannel.clients.models import CorporateClient
-from keychannel.sales import parsing, selectors, services
+from keychannel.sales import parsing, services
 from keychannel.sales.choices import AbcClass, NpsClass, ReportStatus, SegmentLabel
 from keychannel.sales.models import ClientSegment, ColumnMapping, SalesLine, SalesReport, SurveyResponse
 from keychannel.sales.tests.factories import SAMPLES, csv_file, map_samples, sample
@@ -175,7 +175,7 @@ def test_unknown_product_codes_and_missing_columns(world):
     data = csv_file([("02.10.2026", "49668380", "Univers", "NEW-1", "1", "10")])
     report = services.report_import(principal=world.principal("admin"), distributor=world.own, data=data, file_name="n.csv")
     assert [e["reason"] for e in report.errors] == ["unknown_product"] and report.unknown_products[0]["code"] == "NEW-1"
-    weird = "Zi;Fiscal;Articol;Buc;Lei\r\n02.10.2026;49668380;SNS-12;1;10\r\n".encode()
+    weird = b"Zi;Fiscal;Articol;Buc;Lei\r\n02.10.2026;49668380;SNS-12;1;10\r\n"
     report = services.report_import(principal=world.principal("admin"), distributor=world.own, data=weird, file_name="w.csv")
     assert report.status == ReportStatus.REJECTED and {e["reason"] for e in report.errors} == {"missing_column"}
     mapping = {"date": "Zi", "tax_id": "Fiscal", "product_code": "Articol", "quantity": "Buc", "amount": "Lei"}
