@@ -40,7 +40,11 @@ def matrix_world(django_db_setup, django_db_blocker):
 
 @pytest.fixture
 def world(matrix_world, db):
+    # Each case rolls its database changes back; drop what a case may have changed in memory as well.
     matrix_world.cache.clear()
+    for obj in (matrix_world.own, matrix_world.other, matrix_world.territory, matrix_world.product_line,
+                *matrix_world.users.values()):
+        obj.refresh_from_db()
     return matrix_world
 CASES = [
     pytest.param(route, role, side, id=f"{route.key}|{role}|{side}")
