@@ -121,7 +121,8 @@ def test_user_entered_text_is_escaped_on_every_page(world, role):
     checked = 0
     for url in urls:
         response = client.get(url)
-        if response.status_code != 200:
+        # Markup only matters where a browser renders HTML (a calendar feed or a CSV carries text as text).
+        if response.status_code != 200 or not response.get("Content-Type", "").startswith("text/html"):
             continue
         content = response.content.decode()
         assert PAYLOAD not in content, f"GET {url} as {role}: user text rendered as markup"
@@ -238,7 +239,6 @@ def test_token_endpoint_locks_out_after_repeated_failures(world, settings):
 
 
 @pytest.mark.django_db
-@pytest.mark.xfail(reason="finding F5 of issue 10: the API lockout answer is axes' HTML page", strict=False)
 def test_token_endpoint_lockout_answers_json(world, settings):
     client = Client()
     for _ in range(settings.AXES_FAILURE_LIMIT + 1):
@@ -314,8 +314,7 @@ def _export_variants(url):
 @pytest.mark.django_db
 def test_exports_neutralise_formulas(world):
     routes = _export_routes()
-    if not routes:
-        pytest.skip("no export pages are committed yet")
+    assert routes, "no export pages found"
     _export_data(world)
     urls = [_url(route, world) for route in routes]  # make the routes' objects before poisoning them
     _poison_names_with_formulas()

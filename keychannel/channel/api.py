@@ -3,8 +3,9 @@
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
+from keychannel.core.pagination import BoundedPagination
 from keychannel.core.policies import require
 from keychannel.core.schemas import ErrorOut, ValidationErrorOut
 from keychannel.core.scoping import get_visible_or_404
@@ -59,7 +60,7 @@ def _territory(pk, field="territory_id"):
 
 
 @router.get("/registrations", response=list[RegistrationOut], summary="Registrations the caller may see")
-@paginate(LimitOffsetPagination)
+@paginate(BoundedPagination)
 def registration_list(request, filters: Query[RegistrationFilter]):
     return selectors.registration_list(principal=request.principal, filters=filters.model_dump())
 
@@ -119,13 +120,13 @@ def registration_extend(request, registration_id: int, payload: ExtendIn):
 
 
 @router.get("/conflicts", response=list[ConflictOut], summary="Conflicts the caller may see")
-@paginate(LimitOffsetPagination)
+@paginate(BoundedPagination)
 def conflict_list(request, filters: Query[ConflictFilter]):
     return selectors.conflict_list(principal=request.principal, filters=filters.model_dump())
 
 
 @router.get("/conflicts/precedents", response=list[ConflictOut], summary="Resolved conflicts, to follow precedent")
-@paginate(LimitOffsetPagination)
+@paginate(BoundedPagination)
 def precedent_list(request, filters: Query[ConflictFilter]):
     return selectors.precedent_list(principal=request.principal, filters=filters.model_dump())
 
@@ -189,7 +190,7 @@ def conflict_comment_create(request, conflict_id: int, payload: CommentIn):
 
 
 @router.get("/leads", response=list[LeadOut], summary="Leads the caller may see")
-@paginate(LimitOffsetPagination)
+@paginate(BoundedPagination)
 def lead_list(request, filters: Query[LeadFilter]):
     return selectors.lead_list(principal=request.principal, filters=filters.model_dump())
 

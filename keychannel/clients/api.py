@@ -5,8 +5,9 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from ninja import Query, Router, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
+from keychannel.core.pagination import BoundedPagination
 from keychannel.core.schemas import ErrorOut, ValidationErrorOut
 
 from . import selectors, services
@@ -79,7 +80,7 @@ def _resolve_refs(principal, fields: dict) -> dict:
 
 
 @router.get("/clients", response=list[ClientOut], summary="Clients the caller may see")
-@paginate(LimitOffsetPagination)
+@paginate(BoundedPagination)
 def client_list(request, filters: Query[ClientFilter], sort: str = "name"):
     qs = selectors.client_list(principal=request.principal, filters=filters.model_dump())
     return selectors.client_sorted(qs, sort)
@@ -107,7 +108,7 @@ def client_duplicate_check(request, payload: DuplicateCheckIn):
 
 
 @router.get("/clients/at-risk", response=list[ClientOut], summary="Clients whose buying centre is at risk")
-@paginate(LimitOffsetPagination)
+@paginate(BoundedPagination)
 def client_at_risk_list(request, filters: Query[ClientFilter]):
     return selectors.clients_at_risk(principal=request.principal, filters=filters.model_dump())
 

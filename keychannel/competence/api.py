@@ -4,8 +4,9 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
+from keychannel.core.pagination import BoundedPagination
 from keychannel.core.policies import require
 from keychannel.core.schemas import ErrorOut, ValidationErrorOut
 
@@ -86,7 +87,7 @@ def _deal(principal, pk, field="opportunity_id"):
 # ---- mentorships --------------------------------------------------------------------------------------------
 
 @router.get("/mentorships", response=list[MentorshipOut], summary="Mentorships the caller may see")
-@paginate(LimitOffsetPagination)
+@paginate(BoundedPagination)
 def mentorship_list(request, filters: Query[MentorshipFilter]):
     return selectors.mentorship_list(principal=request.principal, filters=filters.model_dump()).order_by(
         "-starts_on", "pk"
@@ -141,7 +142,7 @@ def mentor_workload(request, months: int = 6):
 # ---- embedded assignments -----------------------------------------------------------------------------------
 
 @router.get("/embedded-assignments", response=list[AssignmentOut], summary="KAM stations, with their charter")
-@paginate(LimitOffsetPagination)
+@paginate(BoundedPagination)
 def assignment_list(request, filters: Query[AssignmentFilter]):
     return selectors.assignment_list(principal=request.principal, filters=filters.model_dump()).order_by(
         "-starts_on", "pk"
@@ -183,7 +184,7 @@ def _task_for_write(request, task_id: int, action: str):
 
 
 @router.get("/kam-tasks", response=list[KamTaskOut], summary="KAM tasks the caller may see")
-@paginate(LimitOffsetPagination)
+@paginate(BoundedPagination)
 def kam_task_list(request, filters: Query[KamTaskFilter]):
     return selectors.kam_task_list(principal=request.principal, filters=filters.model_dump())
 
@@ -272,7 +273,7 @@ def kam_task_comment_create(request, task_id: int, payload: CommentIn):
 # ---- consultations ------------------------------------------------------------------------------------------
 
 @router.get("/consultations", response=list[ConsultationOut], summary="Consultation requests the caller may see")
-@paginate(LimitOffsetPagination)
+@paginate(BoundedPagination)
 def consultation_list(request, filters: Query[ConsultationFilter]):
     return selectors.consultation_list(principal=request.principal, filters=filters.model_dump())
 

@@ -3,13 +3,15 @@
 from django.contrib.auth import authenticate
 from django.utils.translation import gettext as _
 from ninja import Router, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
+
+from keychannel.core.pagination import BoundedPagination
 
 from . import selectors, services
 from .choices import Role
 from .models import Organization
-from .scoping import Principal
 from .schemas import ErrorOut, MeOut, NotificationOut, TokenIn, TokenOut
+from .scoping import Principal
 
 router = Router(tags=["core"])
 
@@ -63,6 +65,6 @@ def me(request):
 
 
 @router.get("/notifications", response=list[NotificationOut], summary="My notifications")
-@paginate(LimitOffsetPagination)
+@paginate(BoundedPagination)
 def notification_list(request):
     return selectors.notification_list(principal=request.principal)

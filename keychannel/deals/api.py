@@ -4,9 +4,10 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from keychannel.clients.models import CorporateClient, Stakeholder
+from keychannel.core.pagination import BoundedPagination
 from keychannel.core.schemas import ErrorOut, ValidationErrorOut
 from keychannel.network.models import ProductLine
 
@@ -84,7 +85,7 @@ def _detail(principal, pk):
 
 
 @router.get("/opportunities", response=list[OpportunityOut], summary="Deals the caller may see")
-@paginate(LimitOffsetPagination)
+@paginate(BoundedPagination)
 def opportunity_list(request, filters: Query[OpportunityFilter], sort: str = "-created_at"):
     qs = selectors.opportunity_list(principal=request.principal, filters=filters.model_dump())
     return qs.order_by(sort if sort in SORTS else "-created_at", "-pk")
@@ -147,7 +148,7 @@ def opportunity_move(request, opportunity_id: int, payload: MoveIn):
 
 
 @router.get("/opportunities/{int:opportunity_id}/activities", response=list[ActivityOut])
-@paginate(LimitOffsetPagination)
+@paginate(BoundedPagination)
 def activity_list(request, opportunity_id: int):
     opportunity = selectors.opportunity_get(principal=request.principal, pk=opportunity_id)
     return selectors.activity_list(principal=request.principal, opportunity=opportunity)
@@ -195,7 +196,7 @@ def activity_patch(request, activity_id: int, payload: ActivityPatch):
 
 
 @router.get("/opportunities/{int:opportunity_id}/product-tests", response=list[ProductTestOut])
-@paginate(LimitOffsetPagination)
+@paginate(BoundedPagination)
 def product_test_list(request, opportunity_id: int):
     opportunity = selectors.opportunity_get(principal=request.principal, pk=opportunity_id)
     return selectors.product_test_list(principal=request.principal, opportunity=opportunity)
@@ -230,7 +231,7 @@ def product_test_patch(request, product_test_id: int, payload: ProductTestPatch)
 
 
 @router.get("/contracts", response=list[ContractOut], summary="Corporate contracts the caller may see")
-@paginate(LimitOffsetPagination)
+@paginate(BoundedPagination)
 def contract_list(request, filters: Query[ContractFilter]):
     return selectors.contract_list(principal=request.principal, filters=filters.model_dump()).order_by("ends_on", "pk")
 

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from keychannel.clients.selectors import buying_centre_analysis
+from keychannel.core.exports import spreadsheet_safe
 from keychannel.core.partials import is_htmx, render_partial
 from keychannel.core.policies import can, require
 from keychannel.core.tables import Column, Filter, Table
@@ -364,14 +365,7 @@ def forecast(request):
     })
 
 
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralise(value):
-    """Spreadsheet formula injection: a text cell that starts like a formula is prefixed with a quote."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value
+neutralise = spreadsheet_safe
 
 
 @require_GET

@@ -9,8 +9,9 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
+from keychannel.core.pagination import BoundedPagination
 from keychannel.core.policies import require
 from keychannel.core.schemas import ErrorOut, ValidationErrorOut
 from keychannel.core.scoping import get_visible_or_404
@@ -58,7 +59,7 @@ SORTS = {"code", "-code", "legal_name", "-legal_name", "annual_revenue", "-annua
 
 
 @router.get("/distributors", response=list[DistributorOut], summary="Distributors the caller may see")
-@paginate(LimitOffsetPagination)
+@paginate(BoundedPagination)
 def distributor_list(request, filters: Query[DistributorFilter], sort: str = "code"):
     qs = selectors.distributor_list(principal=request.principal, filters=filters.model_dump())
     return qs.order_by(sort if sort in SORTS else "code", "pk")
@@ -89,13 +90,13 @@ def distributor_patch(request, distributor_id: int, payload: DistributorPatch):
 
 
 @router.get("/territories", response=list[TerritoryOut])
-@paginate(LimitOffsetPagination)
+@paginate(BoundedPagination)
 def territory_list(request, filters: Query[TerritoryFilter]):
     return selectors.territory_list(principal=request.principal, filters=filters.model_dump())
 
 
 @router.get("/product-lines", response=list[ProductLineOut])
-@paginate(LimitOffsetPagination)
+@paginate(BoundedPagination)
 def product_line_list(request):
     return selectors.product_line_list(principal=request.principal)
 
@@ -120,7 +121,7 @@ def _coverage_fields(data: dict) -> dict:
 
 
 @router.get("/coverage", response=list[CoverageOut], summary="Coverage records (distributor × territory × product line)")
-@paginate(LimitOffsetPagination)
+@paginate(BoundedPagination)
 def coverage_list(request, filters: Query[CoverageFilter]):
     return selectors.coverage_list(principal=request.principal, filters=filters.model_dump())
 
@@ -178,7 +179,7 @@ WRITE = {403: ErrorOut, 404: ErrorOut, 422: ValidationErrorOut}
 
 
 @router.get("/distributor-people", response=list[PersonOut], summary="People of the distributors the caller reaches")
-@paginate(LimitOffsetPagination)
+@paginate(BoundedPagination)
 def person_list(request, filters: Query[PersonFilter]):
     return selectors.person_list(principal=request.principal, filters=filters.model_dump())
 
@@ -206,7 +207,7 @@ def person_patch(request, person_id: int, payload: PersonPatch):
 
 
 @router.get("/relationships", response=list[RelationshipOut], summary="Relationships between our people and distributors'")
-@paginate(LimitOffsetPagination)
+@paginate(BoundedPagination)
 def relationship_list(request, filters: Query[RelationshipFilter]):
     return selectors.relationship_list(principal=request.principal, filters=filters.model_dump())
 
@@ -267,7 +268,7 @@ def relationship_health(request, distributor_id: int, stale_days: int | None = N
 
 
 @router.get("/readiness", response=list[ReadinessOut], summary="Readiness assessments, newest first per distributor")
-@paginate(LimitOffsetPagination)
+@paginate(BoundedPagination)
 def readiness_list(request, filters: Query[ReadinessFilter]):
     return selectors.readiness_list(principal=request.principal, filters=filters.model_dump())
 
@@ -330,7 +331,7 @@ def action_item_patch(request, item_id: int, payload: ActionItemPatch):
 
 
 @router.get("/reviews", response=list[ReviewOut], summary="Compliance reviews of large distributors")
-@paginate(LimitOffsetPagination)
+@paginate(BoundedPagination)
 def review_list(request, filters: Query[ReviewFilter]):
     return selectors.review_list(principal=request.principal, filters=filters.model_dump())
 

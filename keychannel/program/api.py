@@ -5,9 +5,10 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from ninja import Query, Router, Schema, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from keychannel.core.choices import Role
+from keychannel.core.pagination import BoundedPagination
 from keychannel.core.schemas import ErrorOut, ValidationErrorOut
 from keychannel.core.scoping import get_visible_or_404
 from keychannel.network.models import Distributor
@@ -69,7 +70,7 @@ def _distributor(principal, distributor_id):
 
 
 @router.get("/programs", response=list[ProgramOut], summary="Programs (distributor users: launched ones)")
-@paginate(LimitOffsetPagination)
+@paginate(BoundedPagination)
 def program_list(request, filters: Query[ProgramFilter]):
     return selectors.program_list(principal=request.principal, filters=filters.model_dump()).order_by("-starts_on", "pk")
 
@@ -173,7 +174,7 @@ def goal_patch(request, goal_id: int, payload: GoalPatch):
 
 
 @router.get("/rules", response=list[RuleOut], summary="Program rules (distributor users: published versions)")
-@paginate(LimitOffsetPagination)
+@paginate(BoundedPagination)
 def rule_list(request, filters: Query[RuleFilter]):
     return selectors.rule_list(principal=request.principal, filters=filters.model_dump()).order_by("program", "code", "-version", "pk")
 
@@ -202,7 +203,7 @@ def rule_acknowledge(request, rule_id: int):
 
 
 @router.get("/events", response=list[EventOut])
-@paginate(LimitOffsetPagination)
+@paginate(BoundedPagination)
 def event_list(request, filters: Query[EventFilter]):
     return selectors.event_list(principal=request.principal, filters=filters.model_dump()).order_by("starts_at", "pk")
 
@@ -252,7 +253,7 @@ def budget_list(request, filters: Query[BudgetFilter]):
 
 
 @router.get("/support-requests", response=list[SupportOut])
-@paginate(LimitOffsetPagination)
+@paginate(BoundedPagination)
 def support_list(request, filters: Query[SupportFilter]):
     return selectors.support_list(principal=request.principal, filters=filters.model_dump())
 
@@ -275,7 +276,7 @@ def support_decide(request, request_id: int, payload: SupportDecisionIn):
 
 
 @router.get("/courses", response=list[CourseOut])
-@paginate(LimitOffsetPagination)
+@paginate(BoundedPagination)
 def course_list(request):
     return selectors.course_list(principal=request.principal)
 
@@ -287,19 +288,19 @@ def course_enroll(request, course_id: int):
 
 
 @router.get("/enrollments", response=list[EnrollmentOut])
-@paginate(LimitOffsetPagination)
+@paginate(BoundedPagination)
 def enrollment_list(request, course_id: int | None = None, distributor_id: int | None = None):
     return selectors.enrollment_list(principal=request.principal,
                                      filters={"course_id": course_id, "distributor_id": distributor_id})
 
 
 @router.get("/best-practices", response=list[BestPracticeOut])
-@paginate(LimitOffsetPagination)
+@paginate(BoundedPagination)
 def best_practice_list(request):
     return selectors.best_practice_list(principal=request.principal)
 
 
 @router.get("/program-tiers", response=list[TierOut], summary="Corporate program tiers offered to key accounts")
-@paginate(LimitOffsetPagination)
+@paginate(BoundedPagination)
 def tier_list(request):
     return selectors.tier_list(principal=request.principal)

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from keychannel.core.errors import ConflictError
+from keychannel.core.exports import safe_row
 from keychannel.core.partials import render_partial
 from keychannel.core.policies import can, require
 from keychannel.core.scoping import get_visible_or_404
@@ -402,14 +403,16 @@ def statement_csv(request, pk):
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="statement-{distributor.code}-{statement["on"]}.csv"'
     writer = csv.writer(response)
-    writer.writerow([_("Kind"), _("Rule"), _("Metric"), _("Target"), _("Actual"), _("Above target"), _("Amount (RON)")])
+    writer.writerow(safe_row([_("Kind"), _("Rule"), _("Metric"), _("Target"), _("Actual"), _("Above target"), _("Amount (RON)")]))
     for line in statement["lines"]:
-        writer.writerow([_("Incentive"), str(line["rule"]), str(line["metric"]), line["target"] if line["target"] is not None else "",
-                         line["actual"] if line["actual"] is not None else _("not available"),
-                         line["excess"] if line["excess"] is not None else "", line["amount"] if line["amount"] is not None else ""])
+        writer.writerow(safe_row([
+            _("Incentive"), str(line["rule"]), str(line["metric"]), line["target"] if line["target"] is not None else "",
+            line["actual"] if line["actual"] is not None else _("not available"),
+            line["excess"] if line["excess"] is not None else "", line["amount"] if line["amount"] is not None else "",
+        ]))
     for entry in statement["ledger"]:
-        writer.writerow([entry.get_kind_display(), str(entry.rule), entry.evidence, "", "", "", entry.amount])
-    writer.writerow([_("Net"), "", "", "", "", "", statement["net"]])
+        writer.writerow(safe_row([entry.get_kind_display(), str(entry.rule), entry.evidence, "", "", "", entry.amount]))
+    writer.writerow(safe_row([_("Net"), "", "", "", "", "", statement["net"]]))
     return response
 
 

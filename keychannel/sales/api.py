@@ -6,10 +6,11 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import File, Form, Query, Router, Status
 from ninja.files import UploadedFile
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from keychannel.clients.models import CorporateClient
 from keychannel.core.errors import ConflictError
+from keychannel.core.pagination import BoundedPagination
 from keychannel.core.policies import can, require
 from keychannel.core.schemas import ErrorOut, ValidationErrorOut
 from keychannel.core.scoping import get_visible_or_404
@@ -84,7 +85,7 @@ def _id(value) -> int:
 
 
 @router.get("/sales-reports", response=list[ReportOut], summary="Sales reports the caller may see")
-@paginate(LimitOffsetPagination)
+@paginate(BoundedPagination)
 def report_list(request, filters: Query[ReportFilter]):
     return selectors.report_list(principal=request.principal, filters=filters.model_dump())
 
@@ -148,7 +149,7 @@ def report_revalidate(request, report_id: int, payload: RevalidateIn):
 
 
 @router.get("/sales-lines", response=list[LineOut], summary="Sales lines the caller may see")
-@paginate(LimitOffsetPagination)
+@paginate(BoundedPagination)
 def line_list(request, filters: Query[LineFilter]):
     return selectors.line_list(principal=request.principal, filters=filters.model_dump())
 
@@ -164,7 +165,7 @@ def line_export(request, filters: Query[LineFilter]):
 
 
 @router.get("/segments", response=list[SegmentOut], summary="Client segments (stored roll-up)")
-@paginate(LimitOffsetPagination)
+@paginate(BoundedPagination)
 def segment_list(request, filters: Query[SegmentFilter]):
     return selectors.segment_list(principal=request.principal, filters=filters.model_dump())
 
@@ -178,7 +179,7 @@ def segment_recompute(request, payload: RecomputeIn):
 
 
 @router.get("/column-mappings", response=list[ColumnMappingOut])
-@paginate(LimitOffsetPagination)
+@paginate(BoundedPagination)
 def column_mapping_list(request, filters: Query[MappingFilter]):
     qs = ColumnMapping.objects.visible_to(request.principal)
     return qs.filter(distributor_id=filters.distributor_id) if filters.distributor_id else qs
@@ -194,7 +195,7 @@ def column_mapping_save(request, payload: ColumnMappingIn):
 
 
 @router.get("/product-mappings", response=list[ProductMappingOut])
-@paginate(LimitOffsetPagination)
+@paginate(BoundedPagination)
 def product_mapping_list(request, filters: Query[MappingFilter]):
     qs = ProductMapping.objects.visible_to(request.principal)
     return qs.filter(distributor_id=filters.distributor_id) if filters.distributor_id else qs
@@ -233,7 +234,7 @@ def client_mapping_set(request, payload: ClientMappingIn):
 
 
 @router.get("/surveys", response=list[SurveyOut])
-@paginate(LimitOffsetPagination)
+@paginate(BoundedPagination)
 def survey_list(request):
     return selectors.survey_list(principal=request.principal)
 
@@ -275,7 +276,7 @@ def survey_invite(request, survey_id: int, payload: InvitationIn):
 
 
 @router.get("/survey-responses", response=list[ResponseOut])
-@paginate(LimitOffsetPagination)
+@paginate(BoundedPagination)
 def response_list(request, filters: Query[ResponseFilter]):
     return selectors.response_list(principal=request.principal, filters=filters.model_dump())
 

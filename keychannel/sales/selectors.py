@@ -9,6 +9,7 @@ from decimal import Decimal
 from django.db.models import Count, Q, Sum
 
 from keychannel.clients.models import CorporateClient
+from keychannel.core.exports import spreadsheet_safe
 from keychannel.core.scoping import get_visible_or_404
 from keychannel.network.models import Distributor
 
@@ -85,13 +86,8 @@ def line_totals(qs) -> dict:
     return qs.aggregate(amount=Sum("amount"), quantity=Sum("quantity"), lines=Count("id"))
 
 
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
-
 def csv_safe(value) -> str:
-    """Spreadsheet formula injection: a cell that starts like a formula is prefixed with an apostrophe."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
+    return spreadsheet_safe("" if value is None else str(value))
 
 
 class Echo:
