@@ -13,6 +13,14 @@ Usage:
       Exits with the command's exit code (128+N if it died from signal N).
       Cleans up on Ctrl-C, SIGTERM, SIGHUP and errors as well.
 
+  python scripts/pgtest.py run --keep DIR -- <command> [args...]
+      The same, on a persistent cluster in DIR (e.g. var/bench/pgdata, the
+      benchmark data set): created with initdb (and the database created) on
+      first use, started on a free port on later runs, and afterwards stopped
+      but NOT deleted. A DIR that exists must be empty or a data dir created
+      by this script. A stale postmaster.pid (a killed run) is cleared by
+      stopping that server first.
+
   python scripts/pgtest.py start
       Same set-up, but leaves the server running and prints shell lines on
       stdout, usable as ``eval "$(python scripts/pgtest.py start)"``:
@@ -231,7 +239,7 @@ class Server:
 
     # -- set-up ------------------------------------------------------------
     @classmethod
-    def create(cls, pg: PgBin) -> "Server":
+    def create(cls, pg: PgBin) -> Server:
         owner: str | None = None
         base = os.environ.get("KEYCHANNEL_PGTEST_TMPDIR") or None
         datadir = Path(tempfile.mkdtemp(prefix="keychannel-pg-", dir=base))
@@ -257,6 +265,52 @@ class Server:
             server.destroy()
             raise
         return server
+
+    @classmethod
+    def keep(cls, pg: PgBin, datadir: Path) -> Server:
+        """A persistent cluster in ``datadir``: initdb on first use, else start the existing one."""
+        datadir = datadir.resolve()
+        fresh = not (datadir / "PG_VERSION").exists()
+        if not fresh and not (datadir / MARKER).exists():
+            raise PgTestError(f"{datadir} is a data directory not created by pgtest.py; refusing to use it")
+        if fresh and datadir.exists() and any(datadir.iterdir()):
+            raise PgTestError(f"{datadir} exists and is neither empty nor a pgtest data directory")
+        datadir.mkdir(parents=True, exist_ok=True)
+        server = cls(pg=pg, datadir=datadir, owner=None)
+        if is_root():
+            user = ensure_service_user()
+            if fresh:
+                os.chown(datadir, user.pw_uid, user.pw_gid)
+            os.chmod(datadir, 0o700)
+            server.owner = pwd.getpwuid(datadir.stat().st_uid).pw_name
+            if server.owner == "root":
+                raise PgTestError(f"{datadir} is owned by root; PostgreSQL cannot run as root")
+            probe = run_tool(["test", "-w", str(datadir)], owner=server.owner, cwd=Path("/"), check=False)
+            if probe.returncode != 0:
+                raise PgTestError(f"user {server.owner!r} cannot write {datadir} (check the parent directories)")
+        if fresh:
+            try:
+                server._initdb()
+                (datadir / MARKER).write_text(f"created by scripts/pgtest.py --keep, pid {os.getpid()}\n")
+                server._start()
+                server._createdb()
+            except BaseException:
+                server._stop_quietly()
+                raise
+            return server
+        if (datadir / "postmaster.pid").exists():
+            log(f"{datadir} has a postmaster.pid (a previous run still going, or killed); stopping it first")
+            if not server._stop_quietly():
+                raise PgTestError(f"cannot stop the server running in {datadir}")
+        server._start()
+        return server
+
+    def stop(self) -> None:
+        """Stop the server and keep its data directory."""
+        try:
+            self._stop_quietly()
+        except Exception as exc:
+            log(f"error while stopping server: {exc}")
 
     def _initdb(self) -> None:
         base = [self.pg.tool("initdb"), "-D", str(self.datadir), "-U", DB_USER,
@@ -401,9 +455,9 @@ def exit_code(returncode: int) -> int:
     return 128 - returncode if returncode < 0 else returncode
 
 
-def cmd_run(command: list[str]) -> int:
+def cmd_run(command: list[str], keep: Path | None = None) -> int:
     if not command:
-        raise PgTestError("usage: pgtest.py run -- <command> [args...]")
+        raise PgTestError("usage: pgtest.py run [--keep DIR] -- <command> [args...]")
 
     proc: subprocess.Popen[bytes] | None = None
 
@@ -421,8 +475,8 @@ def cmd_run(command: list[str]) -> int:
     try:
         pg = find_postgres()
         log(f"PostgreSQL {pg.version[0]}.{pg.version[1]} from {pg.bindir}")
-        server = Server.create(pg)
-        log(f"server ready: {server.url} (data dir {server.datadir})")
+        server = Server.keep(pg, keep) if keep is not None else Server.create(pg)
+        log(f"server ready: {server.url} (data dir {server.datadir}{', kept' if keep is not None else ''})")
         try:
             proc = subprocess.Popen(command, env=child_env(server))
         except OSError as exc:
@@ -442,7 +496,10 @@ def cmd_run(command: list[str]) -> int:
         signal.signal(signal.SIGHUP, signal.SIG_IGN)
         old_int = signal.signal(signal.SIGINT, signal.SIG_IGN)  # do not abort cleanup
         try:
-            if server is not None:
+            if server is not None and keep is not None:
+                server.stop()
+                log(f"server stopped, {server.datadir} kept")
+            elif server is not None:
                 server.destroy()
                 log(f"server stopped, {server.datadir} removed")
         finally:
@@ -500,7 +557,7 @@ def cmd_stop(datadir: str) -> int:
 
 
 USAGE = """usage:
-  pgtest.py run -- <command> [args...]
+  pgtest.py run [--keep DIR] -- <command> [args...]
   pgtest.py start
   pgtest.py stop DATADIR"""
 
@@ -512,9 +569,17 @@ def main(argv: list[str]) -> int:
     sub, rest = argv[0], argv[1:]
     try:
         if sub == "run":
+            keep = None
+            if rest and rest[0] == "--keep":
+                if len(rest) < 2 or rest[1] == "--":
+                    print(USAGE, file=sys.stderr)
+                    return 2
+                keep, rest = Path(rest[1]), rest[2:]
+            elif rest and rest[0].startswith("--keep="):
+                keep, rest = Path(rest[0].split("=", 1)[1]), rest[1:]
             if rest and rest[0] == "--":
                 rest = rest[1:]
-            return cmd_run(rest)
+            return cmd_run(rest, keep=keep)
         if sub == "start" and not rest:
             return cmd_start()
         if sub == "stop" and len(rest) == 1:
