@@ -365,16 +365,13 @@ def forecast(request):
     })
 
 
-neutralise = spreadsheet_safe
-
-
 @require_GET
 def forecast_export(request):
     by, _filters, rows, _choices = _forecast_request(request)
     fmt = request.GET.get("format", "csv")
     header = [str(ForecastDimension(by).label), _("Open deals"), _("Open pipeline (RON)"), _("Weighted pipeline (RON)"),
               _("Won deals"), _("Won (RON)")]
-    body = [[neutralise(r["label"]), r["open_count"], r["pipeline"], r["weighted"], r["won_count"], r["won"]]
+    body = [[spreadsheet_safe(r["label"]), r["open_count"], r["pipeline"], r["weighted"], r["won_count"], r["won"]]
             for r in rows]
     stamp = timezone.localdate().isoformat()
     if fmt == "xlsx":
@@ -383,7 +380,7 @@ def forecast_export(request):
         workbook = Workbook()
         sheet = workbook.active
         sheet.title = _("Forecast")[:31]
-        sheet.append([neutralise(str(h)) for h in header])
+        sheet.append([spreadsheet_safe(str(h)) for h in header])
         for row in body:
             sheet.append([float(v) if not isinstance(v, (str, int)) else v for v in row])
         buffer = io.BytesIO()

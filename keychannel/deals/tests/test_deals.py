@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from keychannel.core.choices import Role
+from keychannel.core.exports import spreadsheet_safe
 from keychannel.core.models import Notification
 from keychannel.core.tests.factories import make_user, manufacturer
 from keychannel.deals import selectors, services
@@ -24,7 +25,6 @@ from keychannel.deals.tests.factories import (
     OpportunityFactory,
     StakeholderFactory,
 )
-from keychannel.deals.views import neutralise
 
 pytestmark = pytest.mark.django_db
 TODAY = timezone.localdate
@@ -341,8 +341,8 @@ def test_forecast_weights_by_stage_and_exports_safely(world, api_as, login, own_
 
     sheet = load_workbook(io.BytesIO(xlsx.content)).active
     assert sheet.max_row == 2
-    assert neutralise("=1+1") == "'=1+1" and neutralise("-3") == "'-3" and neutralise("@x") == "'@x"
-    assert neutralise("Cluj") == "Cluj" and neutralise(5) == 5
+    assert spreadsheet_safe("=1+1") == "'=1+1" and spreadsheet_safe("-3") == "'-3" and spreadsheet_safe("@x") == "'@x"
+    assert spreadsheet_safe("Cluj") == "Cluj" and spreadsheet_safe(5) == 5
     assert page.get(reverse("deals:forecast")).status_code == 200
 
 
