@@ -31,9 +31,8 @@ def api_token_create(*, principal, name: str, expires_at=None) -> tuple[ApiToken
         hint=raw[:10],
         expires_at=expires_at,
     )
-    SecurityEvent.objects.create(
-        kind=SecurityEventKind.TOKEN_CREATED, user=principal.user, username=principal.user.get_username(),
-        action="core.apitoken.create", detail=token.name,
+    security_event_record(
+        kind=SecurityEventKind.TOKEN_CREATED, principal=principal, action="core.apitoken.create", detail=token.name
     )
     return token, raw
 
@@ -44,9 +43,8 @@ def api_token_revoke(*, principal, token: ApiToken) -> ApiToken:
     if token.revoked_at is None:
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at", "updated_at"])
-        SecurityEvent.objects.create(
-            kind=SecurityEventKind.TOKEN_REVOKED, user=principal.user, username=principal.user.get_username(),
-            action="core.apitoken.revoke", detail=token.name,
+        security_event_record(
+            kind=SecurityEventKind.TOKEN_REVOKED, principal=principal, action="core.apitoken.revoke", detail=token.name
         )
     return token
 
