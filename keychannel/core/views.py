@@ -1,7 +1,7 @@
 """Pages of the core app: home, profile with API tokens, notifications, audit history, security events."""
 
 from django.contrib import messages
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
@@ -10,7 +10,6 @@ from . import selectors, services
 from .forms import ApiTokenForm
 from .models import Organization
 from .navigation import figures_for
-from .scoping import get_visible_or_404
 from .tables import Column, Table
 
 
@@ -50,21 +49,10 @@ def profile(request):
 @require_POST
 def api_token_revoke(request, pk):
     principal = request.principal
-    token = get_visible_or_404(_OwnTokens(principal), principal, pk=pk)
+    token = get_object_or_404(selectors.api_token_list(principal=principal), pk=pk)
     services.api_token_revoke(principal=principal, token=token)
     messages.success(request, _("Token revoked."))
     return redirect("core:profile")
-
-
-class _OwnTokens:
-    """Adapter so tokens go through the same 404-for-missing-or-foreign path as scoped records."""
-
-    def __init__(self, principal):
-        self.qs = selectors.api_token_list(principal=principal)
-        self.model = self.qs.model
-
-    def visible_to(self, principal):
-        return self.qs
 
 
 def notification_list(request):
