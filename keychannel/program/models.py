@@ -39,15 +39,20 @@ PUBLISHED_PROGRAM = [ProgramStatus.LAUNCHED, ProgramStatus.CLOSED]
 class PublishedContentQuerySet(ScopedQuerySet, AuditedQuerySet):
     """Program content: every manufacturer role reads it all, distributor users only what is published.
 
-    The model says what "published" means with ``published_filter()`` (a Q object).
+    "Published" is the model's ``published`` flag; a model where it means something else says so with a
+    static ``published_filter()`` returning a Q object.
     """
+
+    def published_filter(self) -> Q:
+        model_filter = getattr(self.model, "published_filter", None)
+        return model_filter() if model_filter is not None else Q(published=True)
 
     def visible_to(self, principal):
         if not principal.is_authenticated:
             return self.none()
         if principal.is_manufacturer:
             return self.all()
-        return self.filter(self.model.published_filter())
+        return self.filter(self.published_filter())
 
 
 class ManufacturerOnlyQuerySet(ScopedQuerySet, AuditedQuerySet):
@@ -681,10 +686,6 @@ class LearningResource(TimeStampedModel):
         verbose_name = _("learning resource")
         verbose_name_plural = _("learning resources")
 
-    @staticmethod
-    def published_filter():
-        return Q(published=True)
-
     def __str__(self):
         return self.title
 
@@ -710,10 +711,6 @@ class Course(TimeStampedModel):
         ordering = ["title", "id"]
         verbose_name = _("course")
         verbose_name_plural = _("courses")
-
-    @staticmethod
-    def published_filter():
-        return Q(published=True)
 
     def __str__(self):
         return self.title
