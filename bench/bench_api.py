@@ -1,23 +1,26 @@
 #!/usr/bin/env python3
-"""API benchmark: the main list and detail endpoints against a bare endpoint, as ratios, in one run.
+"""API and page benchmark on the issue-10 data set: every figure a ratio to a bare endpoint, in one run.
 
-    python bench/bench_api.py [--scale 0.05] [--requests 200] [--workers 2] [--reuse]
+    python bench/bench_api.py [--scale 1.0] [--requests 100] [--warmup 5] [--workers 2]
 
 On PostgreSQL only (``KEYCHANNEL_DATABASE_URL``; without it the script re-runs itself under
-``scripts/pgtest.py run``, a throwaway server). Steps:
+``scripts/pgtest.py run --keep var/bench/pgdata``, the persistent benchmark cluster). Steps:
 
-1. ``keychannel demo --no-serve`` (migrate, the demo network, its users);
-2. grow the data set to ``--scale`` × the size issue 10 asks for (2,000 distributors, 200,000 clients,
-   1,000,000 stakeholders, 300,000 opportunities): new rows are clones of demo rows with new names and keys,
-   inserted with ``bulk_create`` in batches (bypassing the audit trail: they are load, not history);
-   ``--reuse`` skips this when the database already has the rows;
-3. gunicorn with ``--workers N`` on 127.0.0.1, persistent connections, DEBUG off;
-4. for each endpoint, ``--requests`` sequential requests with a bearer token of a channel manager (whole
-   network reach is "all" for an admin; we use the admin) after a warm-up, interleaved round-robin so every
-   endpoint sees the same machine; reports median, p95 and the ratio of medians to ``GET /api/v1/me``;
-5. the resident memory (RSS) of every gunicorn worker after the run.
+1. ``keychannel demo --no-serve`` on an empty database (migrate, the demo network, its users); on a database
+   that already holds the bench data set only ``migrate``;
+2. ``dataset.ensure(scale)`` (bench/dataset.py): grows the data to ``--scale`` × 2,000 distributors, 200,000
+   clients, 1,000,000 stakeholders, 300,000 opportunities, 10,000,000 sales lines with set-based SQL, or
+   reuses it when this database already holds that scale;
+3. gunicorn with ``--workers N`` on 127.0.0.1, DEBUG off;
+4. bearer tokens for the admin (whole network) and a distributor head (``d01-head``, one distributor), and a
+   session cookie for each from the login form (with its CSRF token) for the HTML pages;
+5. ``--warmup`` rounds, then ``--requests`` rounds over every endpoint, interleaved round-robin (one request
+   per endpoint per round) so that every endpoint sees the same machine; median, p95 and the ratio of medians
+   to the bare ``GET /api/v1/me`` of the same run (token lookup, principal, JSON: the floor of every call);
+6. the resident memory (RSS) of every gunicorn worker after the run.
 
-Results go to stdout and ``var/bench/bench_api.json``/``.md`` (copy the table into ``docs/benchmarks.md``).
+Exits 1 if any response was a 5xx (or the connection failed). Results go to stdout and
+``var/bench/bench_api.json``/``.md`` (machine, CPU count, load average, date, commit, data-set rows, the table).
 Only 127.0.0.1 is ever targeted.
 """
 
@@ -25,10 +28,11 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import http.cookiejar
 import json
 import os
 import platform
-import random
+import re
 import shutil
 import signal
 import socket
@@ -37,154 +41,89 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+BENCH = Path(__file__).resolve().parent
 PY = sys.executable
-FULL = {"distributors": 2000, "clients": 200_000, "stakeholders": 1_000_000, "opportunities": 300_000}
-BATCH = 5000
-LOAD_BEFORE: list = []
-
-
-# ---- data set --------------------------------------------------------------------------------------------
+KEEP = ROOT / "var" / "bench" / "pgdata"
+if str(BENCH) not in sys.path:
+    sys.path.insert(0, str(BENCH))
 
 
 def _django():
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "keychannel.settings")
-    sys.path.insert(0, str(ROOT))
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
     import django
 
     django.setup()
 
 
-def _clone(template, model=None, **overrides):
-    """A new unsaved instance with every concrete field of ``template`` except the key, plus ``overrides``.
-
-    Without a template (the demo has no such rows), the model's defaults plus ``overrides``.
-    """
-    model = model or type(template)
-    values = {}
-    for field in model._meta.concrete_fields if template is not None else []:
-        if field.primary_key or field.name in ("created_at", "updated_at", "created", "modified"):
-            continue
-        values[field.attname] = getattr(template, field.attname)
-    values.update(overrides)
-    obj = model(**values)
-    if hasattr(obj, "refresh_derived_fields"):
-        obj.refresh_derived_fields()
-    return obj
+# ---- HTTP -------------------------------------------------------------------------------------------------
 
 
-def _bulk(model, objects):
-    from django.db import models
+class Client:
+    """A bearer token or a session (cookie jar), one urllib opener."""
 
-    created = 0
-    for start in range(0, len(objects), BATCH):
-        created += len(models.QuerySet(model).bulk_create(objects[start:start + BATCH]))
-    return created
+    def __init__(self, base: str, token: str | None = None):
+        self.base = base
+        self.token = token
+        self.jar = http.cookiejar.CookieJar()
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar),
+                                                  _NoRedirect())
 
+    def request(self, method: str, path: str, body: dict | None = None, form: dict | None = None,
+                headers: dict | None = None) -> tuple[int, float, bytes]:
+        headers = dict(headers or {})
+        data = None
+        if self.token:
+            headers["Authorization"] = f"Bearer {self.token}"
+        if body is not None:
+            data = json.dumps(body).encode()
+            headers["Content-Type"] = "application/json"
+        if form is not None:
+            data = urllib.parse.urlencode(form).encode()
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        req = urllib.request.Request(self.base + path, data=data, headers=headers, method=method)
+        start = time.perf_counter()
+        try:
+            with self.opener.open(req, timeout=120) as response:
+                content, status = response.read(), response.status
+        except urllib.error.HTTPError as exc:
+            content, status = exc.read(), exc.code
+        except OSError:
+            content, status = b"", 599
+        return status, (time.perf_counter() - start) * 1000, content
 
-def build(scale: float, progress=print) -> dict:
-    """Grow the demo data to ``scale`` × FULL; returns the row counts."""
-    from django.apps import apps
-    from django.db import transaction
+    def cookie(self, name: str) -> str:
+        return next((c.value for c in self.jar if c.name == name), "")
 
-    target = {k: max(1, int(v * scale)) for k, v in FULL.items()}
-    rng = random.Random(10)
-    Organization = apps.get_model("core", "Organization")
-    Distributor = apps.get_model("network", "Distributor")
-    counts = {"distributors": Distributor.objects.count()}
-    with transaction.atomic():
-        missing = target["distributors"] - counts["distributors"]
-        if missing > 0:
-            template = Distributor.objects.order_by("pk").first()
-            start = Distributor.objects.count()
-            orgs = [_clone(template.organization, name=f"Bench Distributor {start + i} SRL") for i in range(missing)]
-            _bulk(Organization, orgs)
-            orgs = list(Organization.objects.filter(name__startswith="Bench Distributor ").order_by("pk"))[-missing:]
-            dists = [_clone(template, organization_id=org.pk, code=f"bx{start + i:05d}", legal_name=org.name,
-                            tax_id=f"RO8{start + i:07d}", channel_manager_id=template.channel_manager_id)
-                     for i, org in enumerate(orgs)]
-            _bulk(Distributor, dists)
-            progress(f"  distributors: +{missing}")
-    distributor_ids = list(Distributor.objects.values_list("pk", flat=True))
-    counts["distributors"] = len(distributor_ids)
-
-    if apps.is_installed("keychannel.clients"):
-        Client = apps.get_model("clients", "CorporateClient")
-        Stakeholder = apps.get_model("clients", "Stakeholder")
-        with transaction.atomic():
-            missing = target["clients"] - Client.objects.count()
-            template = Client.objects.order_by("pk").first()
-            if missing > 0 and template is not None:
-                start = Client.objects.count()
-                words = ["Metal", "Agro", "Tech", "Grup", "Nord", "Sud", "Construct", "Pharma", "Energo", "Trans"]
-                forms = ["SRL", "SA", "SCS", "GmbH"]
-                for chunk in range(0, missing, 20_000):
-                    objs = [_clone(template, legal_name=f"{rng.choice(words)} {rng.choice(words)} {start + i} "
-                                                        f"{rng.choice(forms)}",
-                                   tax_id=f"RO7{start + i:08d}", code="", distributor_id=rng.choice(distributor_ids))
-                            for i in range(chunk, min(missing, chunk + 20_000))]
-                    _bulk(Client, objs)
-                    progress(f"  clients: +{chunk + len(objs)}/{missing}")
-        client_ids = list(Client.objects.values_list("pk", flat=True))
-        counts["clients"] = len(client_ids)
-        with transaction.atomic():
-            missing = target["stakeholders"] - Stakeholder.objects.count()
-            template = Stakeholder.objects.order_by("pk").first()
-            if missing > 0:
-                for chunk in range(0, missing, 50_000):
-                    objs = [_clone(template, Stakeholder, client_id=rng.choice(client_ids), full_name=f"Person {chunk + i}",
-                                   reports_to_id=None, email="")
-                            for i in range(min(50_000, missing - chunk))]
-                    _bulk(Stakeholder, objs)
-                    progress(f"  stakeholders: +{chunk + len(objs)}/{missing}")
-        counts["stakeholders"] = Stakeholder.objects.count()
-
-    if apps.is_installed("keychannel.deals") and "clients" in counts:
-        Opportunity = apps.get_model("deals", "Opportunity")
-        Client = apps.get_model("clients", "CorporateClient")
-        with transaction.atomic():
-            missing = target["opportunities"] - Opportunity.objects.count()
-            template = Opportunity.objects.order_by("pk").first()
-            if missing > 0 and template is not None:
-                pairs = list(Client.objects.filter(distributor__isnull=False).values_list("pk", "distributor_id"))
-                for chunk in range(0, missing, 50_000):
-                    objs = []
-                    for i in range(min(50_000, missing - chunk)):
-                        client_id, distributor_id = rng.choice(pairs)
-                        objs.append(_clone(template, client_id=client_id, distributor_id=distributor_id,
-                                           title=f"Bench deal {chunk + i}", contract_id=None))
-                    _bulk(Opportunity, objs)
-                    progress(f"  opportunities: +{chunk + len(objs)}/{missing}")
-        counts["opportunities"] = Opportunity.objects.count()
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
-    return counts
+    def login(self, username: str, password: str) -> None:
+        status, _ms, page = self.request("GET", "/login/")
+        match = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', page)
+        if status != 200 or not match:
+            raise SystemExit(f"bench: no login form ({status})")
+        status, _ms, _page = self.request(
+            "POST", "/login/", form={"username": username, "password": password,
+                                     "csrfmiddlewaretoken": match.group(1).decode(), "next": "/"},
+            headers={"Referer": self.base + "/login/"})
+        if status not in (301, 302) or not self.cookie("sessionid"):
+            raise SystemExit(f"bench: sign-in of {username} failed ({status})")
 
 
-# ---- measuring -------------------------------------------------------------------------------------------
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
 
 
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-def fetch(url: str, token: str) -> tuple[int, float, int]:
-    request = urllib.request.Request(url, headers={"Authorization": f"Bearer {token}"})
-    start = time.perf_counter()
-    try:
-        with urllib.request.urlopen(request, timeout=30) as response:
-            body = response.read()
-            status = response.status
-    except urllib.error.HTTPError as exc:
-        body, status = exc.read(), exc.code
-    return status, (time.perf_counter() - start) * 1000, len(body)
 
 
 def rss_mb(pid: int) -> float:
@@ -202,115 +141,197 @@ def worker_pids(master: int) -> list[int]:
     return [int(p) for p in out.split()]
 
 
-def endpoints(token_user_ids: dict) -> list[tuple[str, str]]:
-    """(label, path) for the main list and detail endpoints that exist in this version."""
+# ---- what to measure -------------------------------------------------------------------------------------
+
+
+def _middle(qs):
+    n = qs.count()
+    return qs.order_by("pk")[n // 2] if n else None
+
+
+def plan(head_username: str) -> list[tuple[str, str, str, str, dict | None]]:
+    """(label, who, method, path, json body): who is admin/head (token) or admin-page/head-page (session)."""
     from django.apps import apps
+    from django.contrib.auth import get_user_model
 
-    from keychannel.api import api
-
-    paths = set(api.get_openapi_schema(path_prefix="/api/v1")["paths"])
-    chosen = [("GET /me (bare)", "/api/v1/me")]
     Distributor = apps.get_model("network", "Distributor")
-    mid = Distributor.objects.order_by("pk")[Distributor.objects.count() // 2].pk
-    chosen += [("GET /distributors?limit=50", "/api/v1/distributors?limit=50"),
-               ("GET /distributors/{id}", f"/api/v1/distributors/{mid}")]
-    if "/api/v1/clients" in paths:
-        Client = apps.get_model("clients", "CorporateClient")
-        cid = Client.objects.order_by("pk")[Client.objects.count() // 2].pk
-        chosen += [("GET /clients?limit=50", "/api/v1/clients?limit=50"),
-                   ("GET /clients?search=metal", "/api/v1/clients?search=metal&limit=50"),
-                   ("GET /clients?offset=deep", f"/api/v1/clients?limit=50&offset={max(0, Client.objects.count() - 100)}"),
-                   ("GET /clients/{id}", f"/api/v1/clients/{cid}")]
-        if "/api/v1/clients/{client_id}/stakeholders" in paths:
-            chosen.append(("GET /clients/{id}/stakeholders", f"/api/v1/clients/{cid}/stakeholders"))
-    if "/api/v1/opportunities" in paths:
-        Opportunity = apps.get_model("deals", "Opportunity")
-        oid = Opportunity.objects.order_by("pk")[Opportunity.objects.count() // 2].pk
-        chosen += [("GET /opportunities?limit=50", "/api/v1/opportunities?limit=50"),
-                   ("GET /opportunities?open", "/api/v1/opportunities?open=true&limit=50"),
-                   ("GET /opportunities/{id}", f"/api/v1/opportunities/{oid}")]
-    if "/api/v1/forecast" in paths:
-        chosen.append(("GET /forecast?by=distributor", "/api/v1/forecast?by=distributor"))
-    return chosen
+    Client_ = apps.get_model("clients", "CorporateClient")
+    Opportunity = apps.get_model("deals", "Opportunity")
+    head = get_user_model().objects.get(username=head_username)
+    own = Distributor.objects.get(organization_id=head.membership.organization_id)
+    dist = _middle(Distributor.objects.all())
+    bench_clients = Client_.objects.filter(code__startswith="BX", distributor__isnull=False)
+    client = _middle(bench_clients) or _middle(Client_.objects.all())
+    own_client = (_middle(bench_clients.filter(distributor=own))
+                  or _middle(Client_.objects.filter(distributor=own)))
+    opp = _middle(Opportunity.objects.all())
+    own_opp = _middle(Opportunity.objects.filter(distributor=own))
+    n_clients = Client_.objects.count()
+    stem = client.normalized_name.split()[0]
+    # A near-duplicate of an existing client: one letter of the distinctive word changed, another legal form.
+    words = client.legal_name.split()
+    second = words[-2]
+    typo = second[:2] + ("e" if second[2] != "e" else "a") + second[3:]
+    near = " ".join([*words[:-2], typo, "S.R.L."])
+
+    rows = [
+        ("GET /me (bare)", "admin", "GET", "/api/v1/me", None),
+        ("GET /distributors?limit=50", "admin", "GET", "/api/v1/distributors?limit=50", None),
+        ("GET /distributors/{id}", "admin", "GET", f"/api/v1/distributors/{dist.pk}", None),
+        ("GET /clients?limit=50", "admin", "GET", "/api/v1/clients?limit=50", None),
+        (f"GET /clients?search={stem}", "admin", "GET", f"/api/v1/clients?search={stem}&limit=50", None),
+        ("GET /clients?offset=deep", "admin", "GET", f"/api/v1/clients?limit=50&offset={max(0, n_clients - 100)}",
+         None),
+        ("GET /clients/{id}", "admin", "GET", f"/api/v1/clients/{client.pk}", None),
+        ("GET /clients/{id}/stakeholders", "admin", "GET", f"/api/v1/clients/{client.pk}/stakeholders", None),
+        ("POST /clients/duplicate-check", "admin", "POST", "/api/v1/clients/duplicate-check",
+         {"legal_name": near, "tax_id": ""}),
+        ("GET /opportunities?limit=50", "admin", "GET", "/api/v1/opportunities?limit=50", None),
+        ("GET /opportunities?open", "admin", "GET", "/api/v1/opportunities?open=true&limit=50", None),
+        ("GET /opportunities/{id}", "admin", "GET", f"/api/v1/opportunities/{opp.pk}", None),
+        ("GET /forecast?by=distributor", "admin", "GET", "/api/v1/forecast?by=distributor", None),
+        ("GET /registrations?limit=50", "admin", "GET", "/api/v1/registrations?limit=50", None),
+        ("GET /sales-reports?limit=50", "admin", "GET", "/api/v1/sales-reports?limit=50", None),
+        ("GET /sales-lines?limit=50", "admin", "GET", "/api/v1/sales-lines?limit=50", None),
+        ("GET /segments?limit=50", "admin", "GET", "/api/v1/segments?limit=50", None),
+        ("head: GET /clients?limit=50", "head", "GET", "/api/v1/clients?limit=50", None),
+        ("head: GET /opportunities?open", "head", "GET", "/api/v1/opportunities?open=true&limit=50", None),
+        ("head: GET /sales-lines?limit=50", "head", "GET", "/api/v1/sales-lines?limit=50", None),
+        ("head: POST /clients/duplicate-check", "head", "POST", "/api/v1/clients/duplicate-check",
+         {"legal_name": near, "tax_id": ""}),
+    ]
+    for who, d, c, o in (("admin", dist, client, opp), ("head", own, own_client, own_opp)):
+        page = f"{who}-page"
+        rows += [
+            (f"{who}: page /", page, "GET", "/", None),
+            (f"{who}: page distributors", page, "GET", "/network/distributors/", None),
+            (f"{who}: page distributor detail", page, "GET", f"/network/distributors/{d.pk}/", None),
+            (f"{who}: page clients", page, "GET", "/clients/", None),
+            (f"{who}: page client (buying centre)", page, "GET", f"/clients/{c.pk}/", None),
+            (f"{who}: page opportunities", page, "GET", "/deals/", None),
+            (f"{who}: page pipeline (kanban)", page, "GET", "/deals/pipeline/", None),
+            (f"{who}: page segments", page, "GET", "/sales/segments/", None),
+        ]
+        if o is not None:
+            rows.append((f"{who}: page opportunity detail", page, "GET", f"/deals/{o.pk}/", None))
+    return rows
+
+
+# ---- main ------------------------------------------------------------------------------------------------
+
+
+def _has_dataset() -> bool:
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        cur.execute("SELECT to_regclass('bench_dataset') IS NOT NULL")
+        if not cur.fetchone()[0]:
+            return False
+        cur.execute("SELECT count(*) FROM bench_dataset")
+        return cur.fetchone()[0] > 0
+
+
+def _commit() -> str:
+    out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)
+    dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "keychannel", "bench"],
+                           cwd=ROOT, capture_output=True, text=True).stdout.strip()
+    return (out.stdout.strip() or "?") + (" (+ local changes)" if dirty else "")
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--scale", type=float, default=0.05,
+    parser.add_argument("--scale", type=float, default=1.0,
                         help="fraction of issue 10's data set (1.0 = 2,000 distributors, 200k clients, 1M "
-                             "stakeholders, 300k opportunities); default 0.05")
-    parser.add_argument("--requests", type=int, default=200, help="measured requests per endpoint")
-    parser.add_argument("--warmup", type=int, default=20)
+                             "stakeholders, 300k opportunities, 10M sales lines); default 1.0")
+    parser.add_argument("--requests", type=int, default=100, help="measured requests per endpoint (default 100)")
+    parser.add_argument("--warmup", type=int, default=5, help="warm-up rounds (default 5)")
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--reuse", action="store_true", help="do not grow the data set")
+    parser.add_argument("--head", default="d01-head", help="the distributor head whose pages are measured")
     parser.add_argument("--out", default=str(ROOT / "var" / "bench"))
     args = parser.parse_args(argv)
 
     if not os.environ.get("KEYCHANNEL_DATABASE_URL", "").startswith("postgres"):
-        print("bench: no PostgreSQL in KEYCHANNEL_DATABASE_URL, starting a throwaway one", flush=True)
-        return subprocess.call([PY, str(ROOT / "scripts" / "pgtest.py"), "run", "--", PY, __file__,
-                                *(argv if argv is not None else sys.argv[1:])])
+        print(f"bench: no PostgreSQL in KEYCHANNEL_DATABASE_URL, using the kept cluster {KEEP}", flush=True)
+        return subprocess.call([PY, str(ROOT / "scripts" / "pgtest.py"), "run", "--keep", str(KEEP), "--", PY,
+                                __file__, *(argv if argv is not None else sys.argv[1:])])
     data_dir = Path(tempfile.mkdtemp(prefix="keychannel-bench-"))
     os.environ.update({"KEYCHANNEL_DATA_DIR": str(data_dir), "KEYCHANNEL_DEBUG": "false",
                        "KEYCHANNEL_LOG_LEVEL": "WARNING",
                        "KEYCHANNEL_EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend"})
     started = time.monotonic()
-    print("bench: migrating and seeding the demo network …", flush=True)
-    seeded = subprocess.run([PY, str(ROOT / "manage.py"), "demo", "--no-serve"], cwd=ROOT, capture_output=True,
-                            text=True)
-    if seeded.returncode != 0:
-        print(seeded.stdout[-3000:], seeded.stderr[-3000:], file=sys.stderr)
-        return 2
     _django()
+    import dataset
+    from django.conf import settings
     from django.contrib.auth import get_user_model
+    from django.db import connections
 
     from keychannel.core import services
     from keychannel.core.scoping import Principal
 
+    seeded = _has_dataset()
+    connections.close_all()
+    step = ["migrate", "--no-input", "-v", "0"] if seeded else ["demo", "--no-serve"]
+    print(f"bench: {' '.join(step[:1])} …", flush=True)
     t0 = time.monotonic()
-    counts = build(0 if args.reuse else args.scale, progress=lambda m: print(m, flush=True))
-    build_s = time.monotonic() - t0
-    print(f"bench: data set {counts} (built in {build_s:.0f}s)", flush=True)
-    admin = get_user_model().objects.get(username="admin")
-    _token, token = services.api_token_create(principal=Principal.for_user(admin), name="bench")
-    chosen = endpoints({})
-    from django.db import connections
+    done = subprocess.run([PY, str(ROOT / "manage.py"), *step], cwd=ROOT, capture_output=True, text=True)
+    if done.returncode != 0:
+        print(done.stdout[-3000:], done.stderr[-3000:], file=sys.stderr)
+        return 2
+    seed_s = time.monotonic() - t0
+    try:
+        info = dataset.ensure(args.scale, progress=lambda m: print(m, flush=True))
+    except dataset.DatasetError as exc:
+        print(f"bench: {exc}", file=sys.stderr)
+        return 2
+    counts = {k: v for k, v in info["counts"].items() if k != "scale"}
+    User = get_user_model()
+    admin = User.objects.get(username="admin")
+    head = User.objects.get(username=args.head)
+    _t, admin_token = services.api_token_create(principal=Principal.for_user(admin), name="bench")
+    _t, head_token = services.api_token_create(principal=Principal.for_user(head), name="bench")
+    chosen = plan(args.head)
+    from django.apps import apps
 
+    segments = apps.get_model("sales", "ClientSegment").objects.count()
     connections.close_all()
 
-    global LOAD_BEFORE
-    LOAD_BEFORE = [round(x, 1) for x in os.getloadavg()]
+    load_before = [round(x, 2) for x in os.getloadavg()]
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     gunicorn = subprocess.Popen(
         [PY, "-m", "gunicorn", "keychannel.wsgi:application", "--bind", f"127.0.0.1:{port}",
-         "--workers", str(args.workers), "--timeout", "120", "--log-level", "warning"],
+         "--workers", str(args.workers), "--timeout", "300", "--log-level", "warning"],
         cwd=ROOT, start_new_session=True,
     )
+    clients = {"admin": Client(base, admin_token), "head": Client(base, head_token),
+               "admin-page": Client(base), "head-page": Client(base)}
     results = {}
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if fetch(f"{base}/api/v1/me", token)[0] == 200:
-                    break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
+        deadline = time.monotonic() + 90
+        while clients["admin"].request("GET", "/api/v1/me")[0] != 200:
+            if time.monotonic() > deadline or gunicorn.poll() is not None:
                 raise SystemExit("bench: gunicorn did not start")
             time.sleep(0.3)
+        clients["admin-page"].login("admin", settings.DEMO_PASSWORD)
+        clients["head-page"].login(args.head, settings.DEMO_PASSWORD)
+        print(f"bench: {len(chosen)} endpoints × ({args.warmup} warm-up + {args.requests}) requests, "
+              f"load average {load_before}", flush=True)
         for _ in range(args.warmup):
-            for _label, path in chosen:
-                fetch(base + path, token)
-        timings = {label: [] for label, _ in chosen}
-        statuses = {label: set() for label, _ in chosen}
-        sizes = {label: 0 for label, _ in chosen}
-        for _ in range(args.requests):
-            for label, path in chosen:
-                status, ms, size = fetch(base + path, token)
+            for _label, who, method, path, body in chosen:
+                clients[who].request(method, path, body=body)
+        load_start = [round(x, 2) for x in os.getloadavg()]
+        timings = {label: [] for label, *_ in chosen}
+        statuses = {label: set() for label, *_ in chosen}
+        sizes = {label: 0 for label, *_ in chosen}
+        t_measure = time.monotonic()
+        for i in range(args.requests):
+            for label, who, method, path, body in chosen:
+                status, ms, content = clients[who].request(method, path, body=body)
                 timings[label].append(ms)
                 statuses[label].add(status)
-                sizes[label] = size
+                sizes[label] = len(content)
+            if (i + 1) % max(1, args.requests // 10) == 0:
+                print(f"bench: round {i + 1}/{args.requests} ({time.monotonic() - t_measure:.0f}s)", flush=True)
         rss = [round(rss_mb(pid), 1) for pid in worker_pids(gunicorn.pid)]
         master_rss = round(rss_mb(gunicorn.pid), 1)
     finally:
@@ -320,41 +341,32 @@ def main(argv=None) -> int:
             pass
         gunicorn.wait(timeout=30)
         shutil.rmtree(data_dir, ignore_errors=True)
+    load_after = [round(x, 2) for x in os.getloadavg()]
 
     bare = statistics.median(timings[chosen[0][0]])
-    for label, _path in chosen:
+    for label, who, method, path, _body in chosen:
         values = sorted(timings[label])
         median = statistics.median(values)
-        results[label] = {"median_ms": round(median, 2), "p95_ms": round(values[int(len(values) * 0.95) - 1], 2),
+        results[label] = {"who": who, "method": method, "path": path, "median_ms": round(median, 2),
+                          "p95_ms": round(values[max(0, int(len(values) * 0.95) - 1)], 2),
                           "ratio": round(median / bare, 1), "statuses": sorted(statuses[label]),
                           "bytes": sizes[label]}
     summary = {
         "date": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        "machine": f"{platform.node()} · {os.cpu_count()} CPUs · {platform.processor() or platform.machine()} · "
+        "commit": _commit(),
+        "machine": f"{platform.node()} · {os.cpu_count()} CPUs · {platform.machine()} · "
                    f"Python {platform.python_version()}",
-        "load_average_before": LOAD_BEFORE,
-        "scale": 0 if args.reuse else args.scale, "rows": counts, "build_s": round(build_s),
-        "requests_per_endpoint": args.requests, "workers": args.workers,
+        "cpu_count": os.cpu_count(),
+        "load_average_before": load_before, "load_average_after_warmup": load_start,
+        "load_average_after": load_after,
+        "scale": args.scale, "rows": counts, "segments": segments, "dataset_built_now": info["built"],
+        "dataset_build_s": info["seconds"], "dataset_timings": info.get("timings", {}), "seed_s": round(seed_s),
+        "requests_per_endpoint": args.requests, "warmup_rounds": args.warmup, "workers": args.workers,
+        "distributor_head": args.head,
         "worker_rss_mb": rss, "master_rss_mb": master_rss, "endpoints": results,
         "total_s": round(time.monotonic() - started),
     }
-    lines = [
-        f"API benchmark, {summary['date']}, {summary['machine']}; gunicorn {args.workers} workers, PostgreSQL, "
-        f"{args.requests} sequential requests per endpoint (interleaved), as the admin (whole network); "
-        f"load average before measuring {LOAD_BEFORE}.",
-        "",
-        "Data set: " + ", ".join(f"{v:,} {k}" for k, v in counts.items()) + f" (scale {summary['scale']}, built in "
-        f"{summary['build_s']} s).",
-        "",
-        "| endpoint | median ms | p95 ms | × bare | status | bytes |",
-        "|---|---:|---:|---:|---|---:|",
-    ]
-    for label, r in results.items():
-        lines.append(f"| {label} | {r['median_ms']:.1f} | {r['p95_ms']:.1f} | {r['ratio']} | "
-                     f"{','.join(map(str, r['statuses']))} | {r['bytes']:,} |")
-    lines += ["", f"Memory: gunicorn workers {', '.join(f'{m} MB' for m in rss)} RSS after the run "
-                  f"(master {master_rss} MB)."]
-    text = "\n".join(lines) + "\n"
+    text = render(summary)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     (out / "bench_api.json").write_text(json.dumps(summary, indent=2) + "\n")
@@ -363,9 +375,39 @@ def main(argv=None) -> int:
     print(f"bench: results in {out}/bench_api.json / .md ({summary['total_s']} s in all)")
     bad = [label for label, r in results.items() if any(s >= 500 for s in r["statuses"])]
     if bad:
-        print(f"bench: server errors on {bad}", file=sys.stderr)
+        print(f"bench: server errors (or failed connections) on {bad}", file=sys.stderr)
         return 1
     return 0
+
+
+def render(s: dict) -> str:
+    rows = s["rows"]
+    built = (f"built in {s['dataset_build_s']:.0f} s" + ("" if s["dataset_built_now"] else " (reused)"))
+    lines = [
+        f"API and page benchmark, {s['date']}, commit `{s['commit']}`.",
+        "",
+        f"Machine: {s['machine']}; gunicorn {s['workers']} sync workers, PostgreSQL 15 (scripts/pgtest.py), DEBUG "
+        f"off. Load average (1/5/15 min) before: {s['load_average_before']}, after warm-up: "
+        f"{s['load_average_after_warmup']}, after: {s['load_average_after']}.",
+        "",
+        f"Data set (scale {s['scale']:g}, {built}): " + ", ".join(f"{v:,} {k.replace('_', ' ')}"
+                                                                for k, v in rows.items())
+        + f"; {s['segments']:,} client segments.",
+        "",
+        f"{s['requests_per_endpoint']} requests per endpoint after {s['warmup_rounds']} warm-up rounds, interleaved "
+        f"round-robin, one at a time; API calls with a bearer token, pages with a session cookie from the login "
+        f"form; `admin` = the admin (whole network), `head` = {s['distributor_head']} (one distributor). "
+        "× bare = median / median of `GET /api/v1/me` in the same run.",
+        "",
+        "| endpoint | median ms | p95 ms | × bare | status | bytes |",
+        "|---|---:|---:|---:|---|---:|",
+    ]
+    for label, r in s["endpoints"].items():
+        lines.append(f"| {label} | {r['median_ms']:.1f} | {r['p95_ms']:.1f} | {r['ratio']} | "
+                     f"{','.join(map(str, r['statuses']))} | {r['bytes']:,} |")
+    lines += ["", f"Memory: gunicorn workers {', '.join(f'{m} MB' for m in s['worker_rss_mb'])} RSS after the run "
+                  f"(master {s['master_rss_mb']} MB).", ""]
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":

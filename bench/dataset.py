@@ -184,6 +184,8 @@ def ensure(scale: float = 1.0, progress=print) -> dict:
                 f"refusing to build scale {scale:g} on top of it. Use --scale {built_scale:g}, or start from an "
                 f"empty cluster (e.g. rm -rf var/bench/pgdata)."
             )
+        if isinstance(stored, str):
+            stored = json.loads(stored)
         now = counts()
         progress(f"dataset: reusing scale {scale:g} built {built_at:%Y-%m-%d %H:%M} in {seconds:.0f}s: {now}")
         return {"scale": scale, "built": False, "seconds": seconds, "built_at": built_at.isoformat(),
