@@ -235,11 +235,14 @@ def stakeholder_patch(request, stakeholder_id: int, payload: StakeholderPatch):
     principal = request.principal
     stakeholder = selectors.stakeholder_get(principal=principal, pk=stakeholder_id)
     fields = payload.model_dump(exclude_unset=True)
+    expected_version = fields.pop("version", None)
     nulls = [k for k, v in fields.items() if v is None and k not in {"reports_to_id", "last_contact_on"}]
     if nulls:
         raise ValidationError({k: "may not be null" for k in nulls})
     fields = _stakeholder_fields(principal, stakeholder.client, fields)
-    services.stakeholder_update(principal=principal, stakeholder=stakeholder, **fields)
+    # A stale version is a ConflictError, which the API answers with 409.
+    services.stakeholder_update(principal=principal, stakeholder=stakeholder, expected_version=expected_version,
+                                **fields)
     return selectors.stakeholder_list(principal=principal, client=stakeholder.client).get(pk=stakeholder.pk)
 
 

@@ -89,6 +89,10 @@ class StakeholderForm(StyledFormMixin, forms.ModelForm):
             managers = managers.exclude(pk=self.instance.pk)
         self.fields["reports_to"].queryset = managers.order_by("full_name")
         self.instance.client = client
+        if self.instance.pk:
+            # The version the editor saw goes back with the form; a stale one is refused by the service.
+            self.fields["version"] = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1,
+                                                        initial=self.instance.version)
 
 
 class ContactForm(StyledFormMixin, forms.Form):

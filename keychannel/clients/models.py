@@ -165,6 +165,9 @@ class Stakeholder(TimeStampedModel):
     email = models.EmailField(_("e-mail"), blank=True)
     phone = models.CharField(_("phone"), max_length=40, blank=True)
     last_contact_on = models.DateField(_("last contact"), null=True, blank=True)
+    # Optimistic concurrency: every edit through the service adds one; an edit made against an older version
+    # is refused instead of silently overwriting the other one (services.stakeholder_update).
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
     known_by = models.ManyToManyField(
         settings.AUTH_USER_MODEL,
         through="StakeholderContact",

@@ -170,6 +170,7 @@ class StakeholderOut(Schema):
     email: str
     phone: str
     last_contact_on: date | None
+    version: int = Field(..., description="Send it back in a PATCH to be told (409) when someone changed the person meanwhile.")
     known_by: list[ContactOut]
 
     @staticmethod
@@ -217,6 +218,9 @@ class StakeholderPatch(Schema):
     email: str | None = Field(None, max_length=254)
     phone: str | None = Field(None, max_length=40)
     last_contact_on: date | None = None
+    version: int | None = Field(
+        None, ge=1, description="The version the edit is based on: when the person changed since, 409 and nothing is saved."
+    )
 
 
 class ContactIn(Schema):

@@ -292,17 +292,32 @@ def stakeholder_create(*, principal, client: CorporateClient, full_name: str, **
 
 
 @transaction.atomic
-def stakeholder_update(*, principal, stakeholder: Stakeholder, **fields) -> Stakeholder:
+def stakeholder_update(
+    *, principal, stakeholder: Stakeholder, expected_version: int | None = None, **fields
+) -> Stakeholder:
+    """Change the given fields of one person, on the row as it is now (locked), and add one to its version.
+
+    ``expected_version`` is the version the editor saw: when it is given and the person changed since (another
+    edit bumped the version), nothing is written and a ``ConflictError`` says so. ``None`` skips the check
+    (the edits are still serialised by the row lock, and only the given fields are written).
+    """
     require(principal, "clients.stakeholder.change", stakeholder.client)
     unknown = set(fields) - STAKEHOLDER_FIELDS
     if unknown:
         raise TypeError(f"unknown stakeholder fields: {sorted(unknown)}")
     if "buying_roles" in fields:
         fields["buying_roles"] = _clean_roles(fields["buying_roles"])
+    current = Stakeholder.objects.select_for_update().get(pk=stakeholder.pk)
+    if expected_version is not None and current.version != expected_version:
+        raise ConflictError(_("Someone else changed this person meanwhile; reload and try again."))
     for name, value in fields.items():
-        setattr(stakeholder, name, value)
-    stakeholder.full_clean()
-    stakeholder.save()
+        setattr(current, name, value)
+    current.version += 1  # under the row lock: no other edit reads the old value meanwhile
+    current.full_clean()
+    current.save()
+    # The caller's object shows what was stored.
+    for field in Stakeholder._meta.concrete_fields:
+        setattr(stakeholder, field.attname, getattr(current, field.attname))
     client_refresh_analysis(client=stakeholder.client)
     return stakeholder
 

@@ -299,10 +299,15 @@ def stakeholder_edit(request, pk):
     require(principal, "clients.stakeholder.change", client)
     form = StakeholderForm(request.POST or None, instance=stakeholder, client=client, prefix=f"s{pk}")
     if request.method == "POST" and form.is_valid():
+        fields = dict(form.cleaned_data)
+        expected_version = fields.pop("version", None)
         try:
-            services.stakeholder_update(principal=principal, stakeholder=stakeholder, **form.cleaned_data)
+            services.stakeholder_update(principal=principal, stakeholder=stakeholder,
+                                        expected_version=expected_version, **fields)
         except ValidationError as exc:
             form.add_error(None, exc)
+        except ConflictError as exc:
+            form.add_error(None, exc.message)
         else:
             return _section(request, principal, client)
     if request.method == "POST" and not is_htmx(request):
