@@ -1,10 +1,15 @@
 """A realistic mix for keychannel, against the demo network (``keychannel demo --no-serve``).
 
-Three kinds of users, all with demo logins (password ``KEYCHANNEL_DEMO_PASSWORD``):
+Four kinds of users, all with demo logins (password ``KEYCHANNEL_DEMO_PASSWORD``):
 
 - ``DistributorSales`` (weight 6): a distributor salesperson on the API with a bearer token — their clients,
-  buying centres (reads and stakeholder edits), the pipeline, opportunities, registrations and sales-report
-  uploads where those endpoints exist, the duplicate check, ``/me``.
+  buying centres (reads and stakeholder edits sent with the version read, so a lost race is a 409), the
+  pipeline, opportunities, registrations where those endpoints exist, the duplicate check, ``/me``. A
+  salesperson may not upload sales reports (403), so they never do.
+- ``DistributorHead`` (weight 1): a distributor head (``dNN-head``) on the API — the only one who uploads
+  sell-out reports: a file built from the head's own clients and product codes, for a recent month, sometimes
+  sent twice (the second is a duplicate, 200), sometimes as a correction (``supersede``); a report for a month
+  that exists answers 409. Also the report list and ``/me``.
 - ``ChannelManager`` (weight 2): a manufacturer channel manager on the API — distributors, the network
   pipeline, the forecast, clients at risk.
 - ``PageUser`` (weight 2): a signed-in browser (session + CSRF) on the pages: home, distributor list and
@@ -149,7 +154,8 @@ class DistributorSales(ApiUser):
         if self.clients and self.has("GET", "/clients/{client_id}/stakeholders"):
             client_id = random.choice(self.clients)
             response = self.get(f"/clients/{client_id}/stakeholders", "GET /clients/{id}/stakeholders")
-            self.stakeholders = [s["id"] for s in _results(response) if isinstance(s, dict) and "id" in s]
+            self.stakeholders = [(s["id"], s.get("version")) for s in _results(response)
+                                 if isinstance(s, dict) and "id" in s]
             if self.has("GET", "/clients/{client_id}/analysis"):
                 self.get(f"/clients/{client_id}/analysis", "GET /clients/{id}/analysis")
 
@@ -157,11 +163,17 @@ class DistributorSales(ApiUser):
     def stakeholder_edit(self):
         stakeholders = getattr(self, "stakeholders", [])
         if stakeholders and self.has("PATCH", "/stakeholders/{stakeholder_id}"):
+            stakeholder_id, version = random.choice(stakeholders)
             body = {"attitude": random.randint(-2, 2), "influence": random.randint(1, 5),
                     "last_contact_on": datetime.date.today().isoformat()}
-            with self.client.patch(f"{API}/stakeholders/{random.choice(stakeholders)}", json=body,
+            if version is not None:
+                body["version"] = version  # someone else's edit since the read → 409, counted as answered
+            with self.client.patch(f"{API}/stakeholders/{stakeholder_id}", json=body,
                                    name="PATCH /stakeholders/{id}", catch_response=True) as response:
                 _check(response)
+                if response.status_code == 200:
+                    self.stakeholders = [(i, response.json().get("version") if i == stakeholder_id else v)
+                                         for i, v in stakeholders]
 
     @task(3)
     def pipeline(self):
@@ -209,17 +221,55 @@ class DistributorSales(ApiUser):
         if self.has("GET", "/registrations"):
             self.get("/registrations?limit=25", "GET /registrations")
 
+
+
+class DistributorHead(ApiUser):
+    """A distributor head: the only distributor user allowed to upload sell-out (a salesperson gets 403)."""
+
+    weight = 1
+
+    def pick_username(self) -> str:
+        return f"d{random.randint(1, DISTRIBUTORS):02d}-head"
+
+    def on_start(self):
+        super().on_start()
+        # The file names the head's own clients and product codes, so a report can apply (demo data).
+        tax_ids = [c.get("tax_id") for c in _results(self.client.get(f"{API}/clients?limit=50", name="GET /clients"))
+                   if isinstance(c, dict) and c.get("tax_id")] if self.has("GET", "/clients") else []
+        codes = [m.get("product_code") for m in _results(self.client.get(
+            f"{API}/product-mappings?limit=50", name="GET /product-mappings")) if isinstance(m, dict)
+            and m.get("product_code")] if self.has("GET", "/product-mappings") else []
+        self.tax_ids = tax_ids or [f"RO{10_000_000 + i}" for i in range(40)]
+        self.codes = codes or [f"P{i}" for i in range(5)]
+        self.last_upload = None
+
     @task(1)
+    def me(self):
+        self.get("/me", "GET /me")
+
+    @task(2)
+    def sales_reports(self):
+        if self.has("GET", "/sales-reports"):
+            self.get("/sales-reports?limit=25", "GET /sales-reports")
+
+    @task(3)
     def upload_sales_report(self):
-        if self.has("POST", "/sales-reports"):
+        if not self.has("POST", "/sales-reports"):
+            return
+        if self.last_upload is not None and random.random() < 0.2:
+            files, data = self.last_upload  # the same file again: a duplicate, nothing added
+        else:
             month = datetime.date.today().replace(day=1) - datetime.timedelta(days=random.randint(1, 300))
-            lines = ["data factura;cui client;cod produs;cantitate;valoare"]
-            lines += [f"{month.isoformat()};RO{10_000_000 + i};P{i % 5};{i + 1};{(i + 1) * 125.5:.2f}" for i in range(40)]
-            files = {"file": ("sales.csv", ("\n".join(lines) + "\n").encode(), "text/csv")}
-            data = {"period": month.strftime("%Y-%m")}
-            with self.client.post(f"{API}/sales-reports", files=files, data=data, name="POST /sales-reports",
-                                  catch_response=True) as response:
-                _check(response)
+            month = month.replace(day=1)
+            lines = ["Data factură;CUI client;Cod produs;Cantitate;Valoare fără TVA (RON)"]
+            lines += [f"{month.replace(day=1 + i % 28):%d.%m.%Y};{random.choice(self.tax_ids)};"
+                      f"{random.choice(self.codes)};{i + 1};{(i + 1) * random.uniform(100, 900):.2f}" for i in range(40)]
+            files = {"file": ("vanzari.csv", ("\r\n".join(lines) + "\r\n").encode(), "text/csv")}
+            data = {"period": month.strftime("%Y-%m"), "supersede": "true" if random.random() < 0.25 else "false"}
+        self.last_upload = (files, data)
+        with self.client.post(f"{API}/sales-reports", files=files, data=data, name="POST /sales-reports",
+                              catch_response=True) as response:
+            _check(response)
 
 
 class ChannelManager(ApiUser):
