@@ -26,8 +26,8 @@ product lines, territories, stage settings come from it) and grows the current D
   growth from 2024 to 2025, quantities and amounts by product line; report totals match their lines.
 
 Everything is ``INSERT … SELECT … FROM generate_series(…)``, deterministic: every pseudo-random choice is
-``hashint8extended(series index, salt)``, so the same scale gives the same rows on every run. Keys come from
-the tables' identity columns (nothing hard-coded). The audit-history tables (``*_historical*``, the
+``hashint8extended(series index or generated key, salt)``, so the same scale on the same freshly seeded demo
+database gives the same rows on every run. Keys come from the tables' identity columns (nothing hard-coded). The audit-history tables (``*_historical*``, the
 stage-change log) are NOT filled: these rows are load, not history. The sales-line indexes are dropped during
 the load and re-created from their definitions; foreign-key triggers are skipped for the session
 (``session_replication_role = replica``, the generated keys are valid by construction). ``ANALYZE`` at the end.
@@ -354,7 +354,7 @@ def _clients(cur, missing: int) -> int:
     cur.execute(f"""
         CREATE TEMP TABLE bench_cname ON COMMIT DROP AS
         SELECT g, {stem} AS stem, {pseudo} AS pseudo, {common} AS common, {form} AS form
-        FROM generate_series(1, %s) g""", [missing])
+        FROM generate_series(1::bigint, %s) g""", [missing])
     cur.execute(f"""
         INSERT INTO clients_corporateclient (created_at, updated_at, legal_name, normalized_name, name_key, name_key2,
             tax_id, code, industry, employees, revenue_band, city, potential_annual_volume, status, is_key_account,
@@ -422,7 +422,7 @@ def _stakeholders(cur, missing: int) -> int:
                '+40 7' || lpad((s.g * 104729 %% 100000000)::text, 8, '0'),
                CASE WHEN {u('s.g', 60)} < 0.8 THEN date '2026-11-30' - floor({u('s.g', 61)} * 720)::int END,
                c.id, NULL, 1
-        FROM (SELECT g, {first} AS first, {last} AS last, {level} AS level FROM generate_series(0, %s - 1) g) s
+        FROM (SELECT g, {first} AS first, {last} AS last, {level} AS level FROM generate_series(0::bigint, %s - 1) g) s
         JOIN bench_client c ON c.k = s.g %% %s
         ORDER BY c.id, s.g""", [missing, nclients])
     return cur.rowcount
@@ -444,7 +444,7 @@ def _opportunities(cur, missing: int) -> int:
         CREATE TEMP TABLE bench_opp ON COMMIT DROP AS
         SELECT g, {stage} AS stage, floor(power({u('g', 72)}, 1.3) * %s)::bigint AS ck,
                timestamptz '2024-01-01' + floor({u('g', 73)} * 1050 * 24) * interval '1 hour' AS created
-        FROM generate_series(0, %s - 1) g""", [n, missing])
+        FROM generate_series(0::bigint, %s - 1) g""", [n, missing])
     cur.execute(f"""
         INSERT INTO deals_opportunity (created_at, updated_at, title, value, volume, currency, stage, probability,
             stage_entered_at, lost_reason, expected_close_on, next_step, next_step_on, origin, source_reference,
