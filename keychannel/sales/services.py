@@ -21,8 +21,8 @@ from keychannel.core.errors import ConflictError
 from keychannel.core.policies import require
 from keychannel.network.models import Distributor
 
-from . import parsing
-from .choices import AbcClass, NpsClass, ReportSource, ReportStatus, SegmentLabel
+from . import parsing, segmentation
+from .choices import ReportSource, ReportStatus
 from .models import (
     ClientMapping,
     ClientSegment,
@@ -33,7 +33,6 @@ from .models import (
     Survey,
     SurveyInvitation,
     SurveyResponse,
-    nps_class_of,
 )
 
 DEFAULT_TEMPLATE = "Default"
@@ -381,140 +380,43 @@ def segment_recompute(*, principal, distributor=None, year: int | None = None) -
 
 
 def segments_refresh(*, distributor_ids, years=None) -> int:
-    """Incremental recompute for these distributors and years (and the year after, whose trend moves)."""
-    touched = 0
-    for distributor_id in distributor_ids:
-        if years is None:
-            found = SalesLine.objects.filter(distributor_id=distributor_id).dates("date", "year")
-            wanted = sorted({d.year for d in found} | set(
-                ClientSegment.objects.filter(distributor_id=distributor_id).values_list("year", flat=True)))
-        else:
-            wanted = sorted({y for y in years} | {y + 1 for y in years})
-        for year in wanted:
-            touched += _recompute_year(distributor_id, year)
-    return touched
+    """Recompute these distributors' segments for these years (and the year after, whose trend moves); with
+    ``years=None`` every year that has sales or segments. One set-based pass (see segmentation.py)."""
+    distributor_ids = list(distributor_ids)
+    if years is None:
+        wanted = _years_with_data(distributor_ids)
+    else:
+        span = {y for y in years} | {y + 1 for y in years}
+        wanted = {d: set(span) for d in distributor_ids}
+    return segmentation.recompute(wanted, small_batch_share=SMALL_BATCH_SHARE, strategic_share=STRATEGIC_SHARE,
+                                  at_risk_trend=AT_RISK_TREND, dormant_days=DORMANT_DAYS)
 
 
-def latest_nps(client_ids) -> dict[int, int]:
-    """client id → the recommend score of the client's most recent survey answer."""
-    scores: dict[int, int] = {}
-    rows = SurveyResponse.objects.filter(client_id__in=list(client_ids)).order_by("client_id", "created_at", "id")
-    for client_id, score in rows.values_list("client_id", "recommend"):
-        scores[client_id] = score
-    return scores
+def _years_with_data(distributor_ids) -> dict[int, set[int]]:
+    """distributor id → the years between its first and last sale, plus the years it has segments for.
 
-
-def _month_sql() -> str:
-    return "date_trunc('month', date)" if connection.vendor == "postgresql" else "substr(date, 1, 7)"
-
-
-def _dec(value) -> Decimal:
-    if value is None:
-        return Decimal(0)
-    return value if isinstance(value, Decimal) else Decimal(str(round(value, 3)))
+    The first and last sale are two index probes per distributor (sales_line_dist_date), not a scan."""
+    wanted: dict[int, set[int]] = {d: set() for d in distributor_ids}
+    table = SalesLine._meta.db_table
+    for start in range(0, len(distributor_ids), 500):
+        chunk = distributor_ids[start:start + 500]
+        marks = ", ".join(["%s"] * len(chunk))
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT d.id, (SELECT MIN(l.date) FROM {table} l WHERE l.distributor_id = d.id), "
+                f"(SELECT MAX(l.date) FROM {table} l WHERE l.distributor_id = d.id) "
+                f"FROM {Distributor._meta.db_table} d WHERE d.id IN ({marks})", chunk)
+            for distributor_id, first, last in cursor.fetchall():
+                if first is not None:
+                    wanted[distributor_id] |= set(range(_day(first).year, _day(last).year + 1))
+    for distributor_id, year in (ClientSegment.objects.filter(distributor_id__in=distributor_ids)
+                                 .values_list("distributor_id", "year").distinct()):
+        wanted[distributor_id].add(year)
+    return wanted
 
 
 def _day(value):
     return value if isinstance(value, date) or value is None else date.fromisoformat(str(value)[:10])
-
-
-def _recompute_year(distributor_id: int, year: int) -> int:
-    """One hand-written aggregate per year and distributor (two with the previous year), then in-place writes."""
-    table = SalesLine._meta.db_table
-    month = _month_sql()
-    start, end = date(year, 1, 1), date(year, 12, 31)
-    existing = {s.client_id: s for s in ClientSegment.objects.filter(distributor_id=distributor_id, year=year)}
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT client_id, SUM(amount), SUM(quantity), MAX(date), COUNT(DISTINCT {month}) FROM {table} "
-            f"WHERE distributor_id = %s AND date >= %s AND date <= %s GROUP BY client_id",
-            [distributor_id, start, end],
-        )
-        rows = {r[0]: {"volume": _dec(r[1]), "qty": _dec(r[2]), "last": _day(r[3]), "months": r[4]}
-                for r in cursor.fetchall()}
-        if not rows:
-            if existing:
-                ClientSegment.objects.filter(pk__in=[s.pk for s in existing.values()]).delete()
-            return 0
-        cursor.execute(f"SELECT COUNT(DISTINCT {month}) FROM {table} WHERE distributor_id = %s AND date >= %s "
-                       f"AND date <= %s", [distributor_id, start, end])
-        months_covered = cursor.fetchone()[0]
-        as_of = max(r["last"] for r in rows.values())
-        cutoff = date(year - 1, as_of.month, 28) + timedelta(days=4)
-        cutoff = cutoff.replace(day=1) - timedelta(days=1)  # the last day of the same month a year earlier
-        cursor.execute(
-            f"SELECT client_id, SUM(CASE WHEN date <= %s THEN amount ELSE 0 END), MAX(date) FROM {table} "
-            f"WHERE distributor_id = %s AND date >= %s AND date <= %s GROUP BY client_id",
-            [cutoff, distributor_id, date(year - 1, 1, 1), date(year - 1, 12, 31)],
-        )
-        previous = cursor.fetchall()
-    prev_same = {r[0]: _dec(r[1]) for r in previous}
-    prev_last = {r[0]: _day(r[2]) for r in previous}
-    client_ids = set(rows) | set(prev_last)
-    clients = {
-        pk: (potential, key)
-        for pk, potential, key in CorporateClient.objects.filter(pk__in=client_ids).values_list(
-            "pk", "potential_annual_volume", "is_key_account")
-    }
-    nps = latest_nps(client_ids)
-    ranked = sorted(client_ids, key=lambda c: (-(rows[c]["volume"] if c in rows else 0), c))
-    total = sum((rows[c]["volume"] for c in rows), Decimal(0))
-    cumulative = Decimal(0)
-    new, changed = [], []
-    for client_id in ranked:
-        row = rows.get(client_id)
-        volume = row["volume"] if row else Decimal(0)
-        before = cumulative / total if total else Decimal(1)
-        cumulative += volume
-        abc = AbcClass.A if volume and before < Decimal("0.80") else AbcClass.B if volume and before < Decimal("0.95") else AbcClass.C
-        potential, is_key = clients.get(client_id, (Decimal(0), False))
-        annualised = volume * 12 / months_covered if months_covered else Decimal(0)
-        share = (annualised / potential).quantize(Decimal("0.0001")) if potential else None
-        prev = prev_same.get(client_id) or Decimal(0)
-        trend = ((volume - prev) / prev).quantize(Decimal("0.0001")) if prev else None
-        last = row["last"] if row else prev_last.get(client_id)
-        recency = (as_of - last).days if last else None
-        score = nps.get(client_id)
-        nps_class = nps_class_of(score)
-        small = bool(is_key and share is not None and share < SMALL_BATCH_SHARE)
-        if volume == 0 or (recency is not None and recency > DORMANT_DAYS):
-            label = SegmentLabel.DORMANT
-        elif (trend is not None and trend <= AT_RISK_TREND) or nps_class == NpsClass.DETRACTOR:
-            label = SegmentLabel.AT_RISK
-        elif small:
-            label = SegmentLabel.GROW
-        elif abc == AbcClass.A and (is_key or (share is not None and share >= STRATEGIC_SHARE)):
-            label = SegmentLabel.STRATEGIC
-        else:
-            label = SegmentLabel.MAINTAIN
-        values = {
-            "volume": volume, "quantity": row["qty"] if row else Decimal(0), "previous_volume": prev, "trend": trend,
-            "months_active": row["months"] if row else 0, "months_covered": months_covered, "last_purchase": last,
-            "recency_days": recency, "share_of_potential": share, "small_batches": small, "abc_class": abc,
-            "nps_class": nps_class, "recommend": score, "label": label,
-        }
-        segment = existing.pop(client_id, None)
-        if segment is None:
-            new.append(ClientSegment(distributor_id=distributor_id, client_id=client_id, year=year, **values))
-        elif any(_differs(getattr(segment, k), v) for k, v in values.items()):
-            for k, v in values.items():
-                setattr(segment, k, v)
-            changed.append(segment)
-    if existing:
-        ClientSegment.objects.filter(pk__in=[s.pk for s in existing.values()]).delete()
-    if new:
-        ClientSegment.objects.bulk_create(new, batch_size=2000)
-    if changed:
-        ClientSegment.objects.bulk_update(changed, SEGMENT_FIELDS, batch_size=1000)
-    return len(new) + len(changed)
-
-
-def _differs(old, new) -> bool:
-    if isinstance(old, Decimal) or isinstance(new, Decimal):
-        if old is None or new is None:
-            return old is not new
-        return Decimal(old).quantize(Decimal("0.0001")) != Decimal(new).quantize(Decimal("0.0001"))
-    return old != new
 
 
 # ---------------------------------------------------------------------------------------- surveys
@@ -597,5 +499,7 @@ def survey_respond(*, token: str, why_chose: str, will_continue: str, recommend:
         years = list(ClientSegment.objects.filter(client_id=invitation.client_id, distributor_id=invitation.distributor_id)
                      .values_list("year", flat=True).order_by("-year")[:1])
         if years:
-            _recompute_year(invitation.distributor_id, years[0])
+            segmentation.recompute({invitation.distributor_id: {years[0]}}, small_batch_share=SMALL_BATCH_SHARE,
+                                   strategic_share=STRATEGIC_SHARE, at_risk_trend=AT_RISK_TREND,
+                                   dormant_days=DORMANT_DAYS)
     return response

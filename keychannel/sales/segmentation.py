@@ -1,0 +1,247 @@
+"""The segmentation recompute, set-based: the lines are read once, in the database, whatever their number.
+
+Everything happens in SQL inside the caller's transaction, in temporary tables of this connection:
+
+1. ``seg_scope`` — one row per (distributor, year) to recompute and per previous year it compares with, with
+   the year's bounds, its last sale (``as_of``, one index probe per row) and, for a previous year, the cut-off
+   date of "the same months last year";
+2. ``seg_agg`` — ONE aggregate over the lines of those distributors and years, grouped by distributor, client
+   and year (the same shape as a hand-written ``GROUP BY``; months are collected as a bit mask so the months
+   a distributor reported fall out of it without another pass);
+3. ``seg_new`` — the segments as they should be: ABC by a running sum, share of potential, trend, recency,
+   NPS of the latest survey answer, small batches and the label;
+4. one upsert that writes only rows whose values changed, a delete of segments that no longer have sales,
+   and one ``INSERT … SELECT`` into the audit history for every written or deleted segment.
+
+The rules are the ones documented in docs/sales.md (section "Segments"); the thresholds live in services.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.db import connection
+from django.utils import timezone
+
+from .choices import AbcClass, NpsClass, SegmentLabel
+from .models import ClientSegment, SalesLine, SurveyResponse
+
+LINES = SalesLine._meta.db_table
+SEGMENTS = ClientSegment._meta.db_table
+RESPONSES = SurveyResponse._meta.db_table
+HISTORY = ClientSegment.history.model._meta.db_table
+CLIENTS = ClientSegment._meta.get_field("client").related_model._meta.db_table
+
+# The segment's computed columns, in the order seg_new holds them.
+VALUE_COLUMNS = ["volume", "quantity", "previous_volume", "trend", "months_active", "months_covered",
+                 "last_purchase", "recency_days", "share_of_potential", "small_batches", "abc_class", "nps_class",
+                 "recommend", "label"]
+KEY_COLUMNS = ["distributor_id", "client_id", "year"]
+FEW_DISTRIBUTORS = 50  # up to this many, the lines are read through the (distributor, date) index
+
+
+def _dialect() -> dict:
+    if connection.vendor == "postgresql":
+        return {"month": "EXTRACT(MONTH FROM l.date)::int", "year": "EXTRACT(YEAR FROM l.date)::int", "days": "({a} - {b})", "distinct": "IS DISTINCT FROM",
+                "true": "TRUE", "false": "FALSE", "temp": "CREATE TEMP TABLE"}
+    return {"month": "CAST(strftime('%%m', l.date) AS integer)", "year": "CAST(strftime('%%Y', l.date) AS integer)",
+            "days": "CAST(julianday({a}) - julianday({b}) AS integer)", "distinct": "IS NOT",
+            "true": "1", "false": "0", "temp": "CREATE TEMP TABLE"}
+
+
+def _bits(mask: str) -> str:
+    """The number of months set in a 12-bit month mask (bit m = month m)."""
+    return "(" + " + ".join(f"(({mask} / {1 << m}) %% 2)" for m in range(1, 13)) + ")"
+
+
+def _year_cutoff(as_of: date, year: int) -> date:
+    """The last day of as_of's month, one year earlier: "the same months last year" end there."""
+    first_of_next = (date(year - 1, as_of.month, 28) + timedelta(days=4)).replace(day=1)
+    return first_of_next - timedelta(days=1)
+
+
+def _drop_temp(cursor) -> None:
+    for table in ("seg_new", "seg_after", "seg_agg", "seg_scope"):
+        cursor.execute(f"DROP TABLE IF EXISTS {table}")
+
+
+def recompute(pairs: dict[int, set[int]], *, small_batch_share, strategic_share, at_risk_trend, dormant_days) -> int:
+    """Recompute the segments of ``{distributor_id: {year, …}}``; returns how many segments were written."""
+    pairs = {d: set(years) for d, years in pairs.items() if years}
+    if not pairs:
+        return 0
+    ops = connection.ops
+    sql = _dialect()
+    now = timezone.now()
+    stamp = ops.adapt_datetimefield_value(now)
+    with connection.cursor() as cursor:
+        _drop_temp(cursor)
+        cursor.execute(f"{sql['temp']} seg_scope (distributor_id bigint NOT NULL, year integer NOT NULL, "
+                       f"target integer NOT NULL, year_start date NOT NULL, year_end date NOT NULL, as_of date, "
+                       f"next_cutoff date)")
+        rows = []
+        for distributor_id, years in pairs.items():
+            for year in years | {y - 1 for y in years}:
+                rows.append((distributor_id, year, 1 if year in years else 0,
+                             ops.adapt_datefield_value(date(year, 1, 1)), ops.adapt_datefield_value(date(year, 12, 31))))
+        cursor.executemany("INSERT INTO seg_scope (distributor_id, year, target, year_start, year_end) "
+                           "VALUES (%s, %s, %s, %s, %s)", rows)
+        # The last sale of each year: an index probe on (distributor, date) per row, not a scan.
+        cursor.execute(f"UPDATE seg_scope SET as_of = (SELECT MAX(l.date) FROM {LINES} l WHERE "
+                       f"l.distributor_id = seg_scope.distributor_id AND l.date >= seg_scope.year_start "
+                       f"AND l.date <= seg_scope.year_end) WHERE target = 1")
+        cursor.execute("SELECT distributor_id, year, as_of FROM seg_scope WHERE target = 1 AND as_of IS NOT NULL")
+        cutoffs = []
+        for distributor_id, year, as_of in cursor.fetchall():
+            as_of = as_of if isinstance(as_of, date) else date.fromisoformat(str(as_of)[:10])
+            cutoffs.append((ops.adapt_datefield_value(_year_cutoff(as_of, year)), distributor_id, year - 1))
+        if cutoffs:
+            cursor.executemany("UPDATE seg_scope SET next_cutoff = %s WHERE distributor_id = %s AND year = %s", cutoffs)
+        if connection.vendor == "postgresql":
+            cursor.execute("ANALYZE seg_scope")
+        else:
+            cursor.execute("CREATE INDEX seg_scope_key ON seg_scope (distributor_id, year)")
+
+        # The one pass over the lines: the same GROUP BY a hand-written aggregate would do. A few distributors
+        # (an import) are read through the (distributor, date) index; many are read in one scan.
+        all_years = [y for years in pairs.values() for y in years]
+        bounds = [ops.adapt_datefield_value(date(min(all_years) - 1, 1, 1)),
+                  ops.adapt_datefield_value(date(max(all_years), 12, 31))]
+        only = ""
+        if len(pairs) <= FEW_DISTRIBUTORS:
+            only = f"AND l.distributor_id IN ({', '.join(['%s'] * len(pairs))}) "
+            bounds += list(pairs)
+        cursor.execute(
+            f"{sql['temp']} seg_agg AS "
+            f"SELECT l.distributor_id AS distributor_id, l.client_id AS client_id, {sql['year']} AS year, "
+            f"SUM(l.amount) AS volume, SUM(l.quantity) AS quantity, MAX(l.date) AS last_date, "
+            f"SUM(DISTINCT (1 << {sql['month']})) AS months_mask "
+            f"FROM {LINES} l WHERE l.date >= %s AND l.date <= %s {only}"
+            f"GROUP BY l.distributor_id, l.client_id, {sql['year']}", bounds,
+        )
+        # "The same months last year": what a previous year sold after the cut-off, read by index ranges (only
+        # the months after the last one reported this year, none at all for a complete year).
+        cursor.execute(
+            f"{sql['temp']} seg_after AS "
+            f"SELECT l.distributor_id AS distributor_id, l.client_id AS client_id, s.year AS year, "
+            f"SUM(l.amount) AS volume FROM seg_scope s JOIN {LINES} l ON l.distributor_id = s.distributor_id "
+            f"AND l.date > s.next_cutoff AND l.date <= s.year_end WHERE s.next_cutoff < s.year_end "
+            f"GROUP BY l.distributor_id, l.client_id, s.year", [],
+        )
+
+        # What each segment should hold. Keys: clients buying this year or last year, in a year with sales.
+        days = sql["days"].format(a="r.as_of", b="r.last_purchase")
+        covered = " + ".join(f"MAX((a.months_mask / {1 << m}) %% 2)" for m in range(1, 13))
+        if connection.vendor == "postgresql":
+            cursor.execute("ANALYZE seg_agg")
+        else:
+            cursor.execute("CREATE INDEX seg_agg_key ON seg_agg (distributor_id, year, client_id)")
+        cursor.execute(
+            f"{sql['temp']} seg_new AS "
+            f"WITH nps AS ("
+            f"  SELECT ranked_answers.client_id, ranked_answers.recommend FROM ("
+            f"    SELECT r.client_id, r.recommend, ROW_NUMBER() OVER (PARTITION BY r.client_id "
+            f"      ORDER BY r.created_at DESC, r.id DESC) AS position FROM {RESPONSES} r) ranked_answers "
+            f"  WHERE ranked_answers.position = 1), "
+            f"covered AS ("
+            f"  SELECT a.distributor_id, a.year, {covered} AS months_covered FROM seg_agg a "
+            f"  GROUP BY a.distributor_id, a.year), "
+            f"targets AS ("
+            f"  SELECT t.distributor_id, t.year, t.as_of, v.months_covered "
+            f"  FROM seg_scope t JOIN covered v ON v.distributor_id = t.distributor_id AND v.year = t.year "
+            f"  WHERE t.target = 1 AND t.as_of IS NOT NULL), "
+            f"keys AS ("
+            f"  SELECT a.distributor_id, a.client_id, a.year FROM seg_agg a JOIN targets t "
+            f"    ON t.distributor_id = a.distributor_id AND t.year = a.year "
+            f"  UNION "
+            f"  SELECT a.distributor_id, a.client_id, a.year + 1 FROM seg_agg a JOIN targets t "
+            f"    ON t.distributor_id = a.distributor_id AND t.year = a.year + 1), "
+            f"base AS ("
+            f"  SELECT k.distributor_id, k.client_id, k.year, t.as_of, t.months_covered, "
+            f"    COALESCE(cur.volume, 0) AS volume, COALESCE(cur.quantity, 0) AS quantity, "
+            f"    COALESCE(prev.volume, 0) - COALESCE(after.volume, 0) AS previous_volume, "
+            f"    COALESCE(cur.months_mask, 0) AS months_mask, "
+            f"    COALESCE(cur.last_date, prev.last_date) AS last_purchase, "
+            f"    c.potential_annual_volume AS potential, c.is_key_account AS is_key, "
+            f"    nps.recommend AS recommend "
+            f"  FROM keys k JOIN targets t ON t.distributor_id = k.distributor_id AND t.year = k.year "
+            f"  JOIN {CLIENTS} c ON c.id = k.client_id "
+            f"  LEFT JOIN seg_agg cur ON cur.distributor_id = k.distributor_id AND cur.client_id = k.client_id "
+            f"    AND cur.year = k.year "
+            f"  LEFT JOIN seg_agg prev ON prev.distributor_id = k.distributor_id AND prev.client_id = k.client_id "
+            f"    AND prev.year = k.year - 1 "
+            f"  LEFT JOIN seg_after after ON after.distributor_id = k.distributor_id AND after.client_id = k.client_id "
+            f"    AND after.year = k.year - 1 "
+            f"  LEFT JOIN nps ON nps.client_id = k.client_id), "
+            f"ranked AS ("
+            f"  SELECT b.*, "
+            f"    SUM(b.volume) OVER (PARTITION BY b.distributor_id, b.year ORDER BY b.volume DESC, b.client_id "
+            f"      ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) - b.volume AS before, "
+            f"    SUM(b.volume) OVER (PARTITION BY b.distributor_id, b.year) AS total "
+            f"  FROM base b), "
+            f"measured AS ("
+            f"  SELECT r.*, "
+            f"    CASE WHEN r.potential > 0 THEN ROUND(r.volume * 12.0 / r.months_covered / r.potential, 4) END AS share, "
+            f"    CASE WHEN r.previous_volume <> 0 THEN ROUND((r.volume - r.previous_volume) * 1.0 / r.previous_volume, 4) "
+            f"      END AS trend, "
+            f"    CASE WHEN r.volume > 0 AND r.before < 0.80 * r.total THEN '{AbcClass.A}' "
+            f"      WHEN r.volume > 0 AND r.before < 0.95 * r.total THEN '{AbcClass.B}' ELSE '{AbcClass.C}' END AS abc, "
+            f"    CASE WHEN r.recommend IS NULL THEN '{NpsClass.NONE}' WHEN r.recommend >= 9 THEN '{NpsClass.PROMOTER}' "
+            f"      WHEN r.recommend >= 7 THEN '{NpsClass.PASSIVE}' ELSE '{NpsClass.DETRACTOR}' END AS nps, "
+            f"    {days} AS recency "
+            f"  FROM ranked r), "
+            f"flagged AS ("
+            f"  SELECT m.*, CASE WHEN m.is_key = {sql['true']} AND m.share IS NOT NULL AND m.share < {Decimal(small_batch_share)} "
+            f"    THEN 1 ELSE 0 END AS small FROM measured m) "
+            f"SELECT f.distributor_id, f.client_id, f.year, "
+            f"  ROUND(f.volume, 2) AS volume, ROUND(f.quantity, 3) AS quantity, "
+            f"  ROUND(f.previous_volume, 2) AS previous_volume, f.trend, {_bits('f.months_mask')} AS months_active, "
+            f"  f.months_covered, f.last_purchase, f.recency AS recency_days, f.share AS share_of_potential, "
+            f"  CASE WHEN f.small = 1 THEN {sql['true']} ELSE {sql['false']} END AS small_batches, "
+            f"  f.abc AS abc_class, f.nps AS nps_class, f.recommend, "
+            f"  CASE WHEN f.volume = 0 OR f.recency > {int(dormant_days)} THEN '{SegmentLabel.DORMANT}' "
+            f"    WHEN (f.trend IS NOT NULL AND f.trend <= {Decimal(at_risk_trend)}) OR f.nps = '{NpsClass.DETRACTOR}' "
+            f"      THEN '{SegmentLabel.AT_RISK}' "
+            f"    WHEN f.small = 1 THEN '{SegmentLabel.GROW}' "
+            f"    WHEN f.abc = '{AbcClass.A}' AND (f.is_key = {sql['true']} OR (f.share IS NOT NULL AND f.share >= {Decimal(strategic_share)})) "
+            f"      THEN '{SegmentLabel.STRATEGIC}' "
+            f"    ELSE '{SegmentLabel.MAINTAIN}' END AS label "
+            f"FROM flagged f", [],
+        )
+        if connection.vendor == "sqlite":
+            cursor.execute("CREATE INDEX seg_new_key ON seg_new (distributor_id, client_id, year)")
+
+        in_scope = ("EXISTS (SELECT 1 FROM seg_scope t WHERE t.target = 1 AND t.distributor_id = {s}.distributor_id "
+                    "AND t.year = {s}.year)")
+        missing = ("NOT EXISTS (SELECT 1 FROM seg_new n WHERE n.distributor_id = {s}.distributor_id "
+                   "AND n.client_id = {s}.client_id AND n.year = {s}.year)")
+        history_fields = [f.column for f in ClientSegment.history.model._meta.concrete_fields
+                          if f.column not in ("history_id", "history_date", "history_change_reason", "history_type",
+                                              "history_user_id")]
+        history_insert = (f"INSERT INTO {HISTORY} ({', '.join(history_fields)}, history_date, history_change_reason, "
+                          f"history_type, history_user_id) SELECT {', '.join('s.' + c for c in history_fields)}, %s, "
+                          f"%s, {{kind}}, NULL FROM {SEGMENTS} s WHERE {{where}}")
+
+        # Segments whose client no longer buys (or a year without sales): history first, then gone.
+        gone = f"{in_scope.format(s='s')} AND {missing.format(s='s')}"
+        cursor.execute(history_insert.format(kind="'-'", where=gone), [stamp, "recompute"])
+        cursor.execute(f"DELETE FROM {SEGMENTS} WHERE {in_scope.format(s=SEGMENTS)} AND {missing.format(s=SEGMENTS)}")
+
+        # Insert new segments, update changed ones, leave equal ones alone.
+        columns = KEY_COLUMNS + VALUE_COLUMNS
+        changed = " OR ".join(f"{SEGMENTS}.{c} {sql['distinct']} excluded.{c}" for c in VALUE_COLUMNS)
+        cursor.execute(
+            f"INSERT INTO {SEGMENTS} ({', '.join(columns)}, created_at, updated_at) "
+            f"SELECT {', '.join('n.' + c for c in columns)}, %s, %s FROM seg_new n WHERE 1 = 1 "
+            f"ON CONFLICT (distributor_id, client_id, year) DO UPDATE SET "
+            f"{', '.join(f'{c} = excluded.{c}' for c in VALUE_COLUMNS)}, updated_at = excluded.updated_at "
+            f"WHERE {changed}",
+            [stamp, stamp],
+        )
+        written = f"s.updated_at = %s AND {in_scope.format(s='s')}"
+        cursor.execute(history_insert.format(kind="CASE WHEN s.created_at = %s THEN '+' ELSE '~' END", where=written),
+                       [stamp, "recompute", stamp, stamp])
+        touched = cursor.rowcount
+        _drop_temp(cursor)
+    return touched
