@@ -38,15 +38,38 @@ def _form_error(form, exc):
         form.add_error(None, _errors(exc))
 
 
-def _act(request, call, success: str, back: str):
-    """Run one POSTed service call; a refusal becomes an error message and changes nothing."""
+def _post_action(request, obj, permission, service, success, /, *, form=None, invalid=None, fallback=None,
+                 fields=None, back=None, **params):
+    """One POSTed action on one record: the shape of every button on a detail page.
+
+    Checks ``permission`` on ``obj`` (None: the view has checked), reads ``form`` if there is one and calls
+    ``service(principal=..., **params, **form data)``; then redirects to ``back`` (default: the record's page)
+    with ``success``, or with the refusal (ValidationError, ConflictError) as an error message, having changed
+    nothing. A form that does not validate sends back to the record with ``invalid`` (default: the form's own
+    errors) without calling the service, unless ``fallback`` gives the data to call it with instead.
+    ``fields`` maps service keywords to form fields where the names differ (default: every field as it is).
+    """
+    principal = request.principal
+    if permission is not None:
+        require(principal, permission, obj)
+    data = {}
+    if form is not None:
+        if form.is_valid():
+            data = form.cleaned_data
+        elif fallback is not None:
+            data = fallback
+        else:
+            messages.error(request, invalid or " ".join(e for errors in form.errors.values() for e in errors))
+            return redirect(obj)
+        if fields is not None:
+            data = {keyword: data[field] for keyword, field in fields.items()}
     try:
-        call()
+        service(principal=principal, **params, **data)
     except (ValidationError, ConflictError) as exc:
         messages.error(request, _errors(exc))
     else:
         messages.success(request, success)
-    return redirect(back)
+    return redirect(back or obj.get_absolute_url())
 
 
 def _chart_names():
@@ -145,40 +168,30 @@ def program_update(request, pk):
 @require_POST
 def program_submit(request, pk):
     program = selectors.program_get(principal=request.principal, pk=pk)
-    require(request.principal, "program.program.submit", program)
-    return _act(request, lambda: services.program_submit(principal=request.principal, program=program),
-                _("Submitted: every executive has been asked to sign off."), program.get_absolute_url())
+    return _post_action(request, program, "program.program.submit", services.program_submit,
+                        _("Submitted: every executive has been asked to sign off."), program=program)
 
 
 @require_POST
 def program_signoff(request, pk):
     program = selectors.program_get(principal=request.principal, pk=pk)
-    require(request.principal, "program.signoff.decide", program)
-    form = forms.SignoffForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("Choose approve or object."))
-        return redirect(program)
-    return _act(request, lambda: services.signoff_record(principal=request.principal, program=program, **form.cleaned_data),
-                _("Your decision is recorded."), program.get_absolute_url() + "#signoff")
+    return _post_action(request, program, "program.signoff.decide", services.signoff_record, _("Your decision is recorded."),
+                        form=forms.SignoffForm(request.POST), invalid=_("Choose approve or object."),
+                        back=program.get_absolute_url() + "#signoff", program=program)
 
 
 @require_POST
 def program_launch(request, pk):
     program = selectors.program_get(principal=request.principal, pk=pk)
-    require(request.principal, "program.program.launch", program)
-    form = forms.LaunchForm(request.POST)
-    form.is_valid()
-    reason = form.cleaned_data.get("override_reason", "")
-    return _act(request, lambda: services.program_launch(principal=request.principal, program=program, override_reason=reason),
-                _("The program is launched."), program.get_absolute_url())
+    return _post_action(request, program, "program.program.launch", services.program_launch, _("The program is launched."),
+                        form=forms.LaunchForm(request.POST), fallback={"override_reason": ""}, program=program)
 
 
 @require_POST
 def program_close(request, pk):
     program = selectors.program_get(principal=request.principal, pk=pk)
-    require(request.principal, "program.program.close", program)
-    return _act(request, lambda: services.program_close(principal=request.principal, program=program),
-                _("The program is closed."), program.get_absolute_url())
+    return _post_action(request, program, "program.program.close", services.program_close, _("The program is closed."),
+                        program=program)
 
 
 # --- goals ------------------------------------------------------------------------------------------------------
@@ -269,24 +282,17 @@ def goal_update(request, pk):
 
 @require_POST
 def milestone_create(request, pk):
-    principal = request.principal
-    goal = selectors.goal_get(principal=principal, pk=pk)
-    require(principal, "program.milestone.change", goal)
-    form = forms.MilestoneForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("The milestone needs a title, an expected result and a date."))
-        return redirect(goal)
-    return _act(request, lambda: services.milestone_create(principal=principal, goal=goal, **form.cleaned_data),
-                _("Milestone added."), goal.get_absolute_url())
+    goal = selectors.goal_get(principal=request.principal, pk=pk)
+    return _post_action(request, goal, "program.milestone.change", services.milestone_create, _("Milestone added."),
+                        form=forms.MilestoneForm(request.POST),
+                        invalid=_("The milestone needs a title, an expected result and a date."), goal=goal)
 
 
 @require_POST
 def milestone_achieve(request, pk):
-    principal = request.principal
-    milestone = get_visible_or_404(Milestone, principal, pk=pk)
-    require(principal, "program.milestone.change", milestone)
-    return _act(request, lambda: services.milestone_achieve(principal=principal, milestone=milestone),
-                _("Milestone marked as achieved."), milestone.goal.get_absolute_url())
+    milestone = get_visible_or_404(Milestone, request.principal, pk=pk)
+    return _post_action(request, milestone, "program.milestone.change", services.milestone_achieve,
+                        _("Milestone marked as achieved."), back=milestone.goal.get_absolute_url(), milestone=milestone)
 
 
 # --- rules and acknowledgement ------------------------------------------------------------------------------------
@@ -333,20 +339,18 @@ def rule_create(request, pk):
 @require_POST
 def rule_publish(request, pk):
     rule = selectors.rule_get(principal=request.principal, pk=pk)
-    require(request.principal, "program.rule.publish", rule)
-    return _act(request, lambda: services.rule_publish(principal=request.principal, rule=rule),
-                _("Published: every distributor head has been asked to acknowledge it."),
-                reverse("program:rule_list", args=[rule.program_id]))
+    return _post_action(request, rule, "program.rule.publish", services.rule_publish,
+                        _("Published: every distributor head has been asked to acknowledge it."),
+                        back=reverse("program:rule_list", args=[rule.program_id]), rule=rule)
 
 
 @require_POST
 def rule_acknowledge(request, pk):
-    principal = request.principal
-    rule = selectors.rule_get(principal=principal, pk=pk)
-    if not principal.has_role("dist_head"):
+    rule = selectors.rule_get(principal=request.principal, pk=pk)
+    if not request.principal.has_role("dist_head"):
         raise PermissionDenied
-    return _act(request, lambda: services.rule_acknowledge(principal=principal, rule=rule),
-                _("Thank you: the rule is acknowledged."), reverse("program:rule_list", args=[rule.program_id]))
+    return _post_action(request, rule, None, services.rule_acknowledge, _("Thank you: the rule is acknowledged."),
+                        back=reverse("program:rule_list", args=[rule.program_id]), rule=rule)
 
 
 def ack_dashboard(request, pk):
@@ -439,24 +443,17 @@ def ledger_create(request, pk):
 
 @require_POST
 def ledger_appeal(request, pk):
-    principal = request.principal
-    entry = get_visible_or_404(LedgerEntry, principal, pk=pk)
-    require(principal, "program.ledger.appeal", entry)
-    form = forms.AppealForm(request.POST)
-    text = form.cleaned_data["text"] if form.is_valid() else ""
-    return _act(request, lambda: services.ledger_appeal(principal=principal, entry=entry, text=text),
-                _("Appeal sent."), entry.get_absolute_url())
+    entry = get_visible_or_404(LedgerEntry, request.principal, pk=pk)
+    return _post_action(request, entry, "program.ledger.appeal", services.ledger_appeal, _("Appeal sent."),
+                        form=forms.AppealForm(request.POST), fallback={"text": ""}, entry=entry)
 
 
 @require_POST
 def ledger_decide(request, pk):
-    principal = request.principal
-    entry = get_visible_or_404(LedgerEntry, principal, pk=pk)
-    require(principal, "program.ledger.decide_appeal", entry)
-    form = forms.AppealDecisionForm(request.POST)
-    data = form.cleaned_data if form.is_valid() else {"granted": False, "decision": ""}
-    return _act(request, lambda: services.ledger_decide_appeal(principal=principal, entry=entry, **data),
-                _("Appeal decided."), entry.get_absolute_url())
+    entry = get_visible_or_404(LedgerEntry, request.principal, pk=pk)
+    return _post_action(request, entry, "program.ledger.decide_appeal", services.ledger_decide_appeal, _("Appeal decided."),
+                        form=forms.AppealDecisionForm(request.POST), fallback={"granted": False, "decision": ""},
+                        entry=entry)
 
 
 @require_http_methods(["GET", "POST"])
@@ -562,15 +559,9 @@ def event_detail(request, pk):
 def event_invite(request, pk):
     principal = request.principal
     event = selectors.event_get(principal=principal, pk=pk)
-    require(principal, "program.event.change", event)
-    form = forms.InviteForm(request.POST, principal=principal)
-    if not form.is_valid():
-        messages.error(request, _("Choose distributors or people to invite."))
-        return redirect(event)
-    return _act(request, lambda: services.event_invite(principal=principal, event=event,
-                                                       distributors=form.cleaned_data["distributors"],
-                                                       users=form.cleaned_data["users"]),
-                _("Invitations sent."), event.get_absolute_url())
+    return _post_action(request, event, "program.event.change", services.event_invite, _("Invitations sent."),
+                        form=forms.InviteForm(request.POST, principal=principal),
+                        invalid=_("Choose distributors or people to invite."), event=event)
 
 
 @require_POST
@@ -578,20 +569,16 @@ def event_rsvp(request, pk):
     principal = request.principal
     event = selectors.event_get(principal=principal, pk=pk)
     invitation = get_object_or_404(EventInvitation, event=event, user_id=principal.user_id)
-    form = forms.RsvpForm(request.POST)
-    rsvp = form.cleaned_data["rsvp"] if form.is_valid() else ""
-    return _act(request, lambda: services.event_rsvp(principal=principal, invitation=invitation, rsvp=rsvp),
-                _("Your answer is recorded."), event.get_absolute_url())
+    return _post_action(request, event, None, services.event_rsvp, _("Your answer is recorded."),
+                        form=forms.RsvpForm(request.POST), fallback={"rsvp": ""}, invitation=invitation)
 
 
 @require_POST
 def event_attendance(request, pk):
-    principal = request.principal
-    event = selectors.event_get(principal=principal, pk=pk)
-    require(principal, "program.event.attendance", event)
+    event = selectors.event_get(principal=request.principal, pk=pk)
     ids = [v for v in request.POST.getlist("attended") if v.isdigit()]
-    return _act(request, lambda: services.event_attendance(principal=principal, event=event, attended_user_ids=ids),
-                _("Attendance recorded."), event.get_absolute_url())
+    return _post_action(request, event, "program.event.attendance", services.event_attendance, _("Attendance recorded."),
+                        event=event, attended_user_ids=ids)
 
 
 def calendar(request):
@@ -699,48 +686,32 @@ def support_detail(request, pk):
 
 @require_POST
 def support_decide(request, pk):
-    principal = request.principal
-    support = selectors.support_get(principal=principal, pk=pk)
-    require(principal, "program.support.decide", support)
-    form = forms.SupportDecisionForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("Choose approve or reject."))
-        return redirect(support)
-    return _act(request, lambda: services.support_decide(principal=principal, request=support, **form.cleaned_data),
-                _("Decision recorded."), support.get_absolute_url())
+    support = selectors.support_get(principal=request.principal, pk=pk)
+    return _post_action(request, support, "program.support.decide", services.support_decide, _("Decision recorded."),
+                        form=forms.SupportDecisionForm(request.POST), invalid=_("Choose approve or reject."),
+                        request=support)
 
 
 @require_POST
 def support_claim(request, pk):
-    principal = request.principal
-    support = selectors.support_get(principal=principal, pk=pk)
-    require(principal, "program.support.claim", support)
-    form = forms.SupportClaimForm(request.POST, request.FILES)
-    if not form.is_valid():
-        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
-        return redirect(support)
-    return _act(request, lambda: services.support_claim(principal=principal, request=support,
-                                                        amount=form.cleaned_data["amount_claimed"],
-                                                        proof=form.cleaned_data["proof"]),
-                _("Claim recorded."), support.get_absolute_url())
+    support = selectors.support_get(principal=request.principal, pk=pk)
+    return _post_action(request, support, "program.support.claim", services.support_claim, _("Claim recorded."),
+                        form=forms.SupportClaimForm(request.POST, request.FILES),
+                        fields={"amount": "amount_claimed", "proof": "proof"}, request=support)
 
 
 @require_POST
 def support_pay(request, pk):
-    principal = request.principal
-    support = selectors.support_get(principal=principal, pk=pk)
-    require(principal, "program.support.pay", support)
-    return _act(request, lambda: services.support_pay(principal=principal, request=support),
-                _("Marked as paid."), support.get_absolute_url())
+    support = selectors.support_get(principal=request.principal, pk=pk)
+    return _post_action(request, support, "program.support.pay", services.support_pay, _("Marked as paid."),
+                        request=support)
 
 
 @require_POST
 def support_complete(request, pk):
-    principal = request.principal
-    support = selectors.support_get(principal=principal, pk=pk)
-    require(principal, "program.support.decide", support)
-    return _act(request, lambda: services.support_complete(principal=principal, request=support),
-                _("Marked as done."), support.get_absolute_url())
+    support = selectors.support_get(principal=request.principal, pk=pk)
+    return _post_action(request, support, "program.support.decide", services.support_complete, _("Marked as done."),
+                        request=support)
 
 
 def support_proof(request, pk):
@@ -797,19 +768,15 @@ def course_detail(request, pk):
 
 @require_POST
 def course_enroll(request, pk):
-    principal = request.principal
-    course = selectors.course_get(principal=principal, pk=pk)
-    return _act(request, lambda: services.course_enroll(principal=principal, course=course),
-                _("You are enrolled."), course.get_absolute_url())
+    course = selectors.course_get(principal=request.principal, pk=pk)
+    return _post_action(request, course, None, services.course_enroll, _("You are enrolled."), course=course)
 
 
 @require_POST
 def enrollment_complete(request, pk):
-    principal = request.principal
-    enrollment = get_visible_or_404(Enrollment, principal, pk=pk)
-    require(principal, "program.enrollment.complete", enrollment)
-    return _act(request, lambda: services.enrollment_complete(principal=principal, enrollment=enrollment),
-                _("Completion recorded."), enrollment.course.get_absolute_url())
+    enrollment = get_visible_or_404(Enrollment, request.principal, pk=pk)
+    return _post_action(request, enrollment, "program.enrollment.complete", services.enrollment_complete,
+                        _("Completion recorded."), back=enrollment.course.get_absolute_url(), enrollment=enrollment)
 
 
 def resource_file(request, pk):
@@ -861,9 +828,8 @@ def bestpractice_detail(request, pk):
 @require_POST
 def bestpractice_share(request, pk):
     practice = selectors.best_practice_get(principal=request.principal, pk=pk)
-    require(request.principal, "program.bestpractice.share", practice)
-    return _act(request, lambda: services.best_practice_share(principal=request.principal, practice=practice),
-                _("Shared with the network."), practice.get_absolute_url())
+    return _post_action(request, practice, "program.bestpractice.share", services.best_practice_share,
+                        _("Shared with the network."), practice=practice)
 
 
 def tier_list(request):
