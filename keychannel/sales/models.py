@@ -228,10 +228,16 @@ class SalesLine(models.Model):
 
 
 class ClientSegment(TimeStampedModel):
-    """The stored roll-up of one client's purchases through one distributor in one calendar year."""
+    """The stored roll-up of one client's purchases through one distributor in one calendar year.
 
+    Written in bulk by the recompute (hundreds of thousands of rows), so it carries only the indexes its pages
+    and the recompute read: the (distributor, client, year) key, (distributor, year, label) and the client.
+    """
+
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
     distributor = models.ForeignKey(
-        "network.Distributor", on_delete=models.CASCADE, related_name="client_segments", verbose_name=_("distributor")
+        "network.Distributor", on_delete=models.CASCADE, related_name="client_segments", verbose_name=_("distributor"),
+        db_index=False,  # the unique (distributor, client, year) key serves look-ups by distributor
     )
     client = models.ForeignKey(
         "clients.CorporateClient", on_delete=models.CASCADE, related_name="segments", verbose_name=_("client")
@@ -248,14 +254,15 @@ class ClientSegment(TimeStampedModel):
     share_of_potential = models.DecimalField(
         _("share of potential"), max_digits=9, decimal_places=4, null=True, blank=True
     )
-    small_batches = models.BooleanField(_("small batches"), default=False, db_index=True)
+    small_batches = models.BooleanField(_("small batches"), default=False)
     abc_class = models.CharField(_("ABC class"), max_length=1, choices=AbcClass.choices)
     nps_class = models.CharField(_("NPS class"), max_length=10, choices=NpsClass.choices, default=NpsClass.NONE)
     recommend = models.PositiveSmallIntegerField(_("would recommend (0–10)"), null=True, blank=True)
-    label = models.CharField(_("segment"), max_length=10, choices=SegmentLabel.choices, db_index=True)
+    label = models.CharField(_("segment"), max_length=10, choices=SegmentLabel.choices)
 
     objects = DistributorScopedQuerySet.as_manager()
-    history = HistoricalRecords()
+    # The audit rows are looked up by segment (id) and date only; other indexes would slow every recompute.
+    history = HistoricalRecords(no_db_index=["created_at", "distributor", "client", "small_batches", "label"])
 
     class Meta:
         ordering = ["-year", "-volume", "id"]

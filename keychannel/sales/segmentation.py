@@ -7,8 +7,10 @@ Everything happens in SQL inside the caller's transaction, in temporary tables o
    date of "the same months last year";
 2. ``seg_agg`` — ONE aggregate over the lines of those distributors and years, grouped by distributor, client
    and year (the same shape as a hand-written ``GROUP BY``; months are collected as a bit mask so the months
-   a distributor reported fall out of it without another pass);
-3. ``seg_new`` — the segments as they should be: ABC by a running sum, share of potential, trend, recency,
+   a distributor reported fall out of it without another pass), plus ``seg_after``: what a previous year sold
+   after the cut-off, read by index ranges (nothing for a complete year);
+3. ``seg_targets`` — the distributor-years that get segments, with months reported and total volume;
+   ``seg_new`` — the segments as they should be: ABC by a running sum, share of potential, trend, recency,
    NPS of the latest survey answer, small batches and the label;
 4. one upsert that writes only rows whose values changed, a delete of segments that no longer have sales,
    and one ``INSERT … SELECT`` into the audit history for every written or deleted segment.
@@ -38,6 +40,7 @@ VALUE_COLUMNS = ["volume", "quantity", "previous_volume", "trend", "months_activ
                  "last_purchase", "recency_days", "share_of_potential", "small_batches", "abc_class", "nps_class",
                  "recommend", "label"]
 KEY_COLUMNS = ["distributor_id", "client_id", "year"]
+WORK_MEM = "64MB"
 FEW_DISTRIBUTORS = 50  # up to this many, the lines are read through the (distributor, date) index
 
 
@@ -62,7 +65,7 @@ def _year_cutoff(as_of: date, year: int) -> date:
 
 
 def _drop_temp(cursor) -> None:
-    for table in ("seg_new", "seg_after", "seg_agg", "seg_scope"):
+    for table in ("seg_new", "seg_targets", "seg_after", "seg_agg", "seg_scope"):
         cursor.execute(f"DROP TABLE IF EXISTS {table}")
 
 
@@ -77,6 +80,9 @@ def recompute(pairs: dict[int, set[int]], *, small_batch_share, strategic_share,
     stamp = ops.adapt_datetimefield_value(now)
     with connection.cursor() as cursor:
         _drop_temp(cursor)
+        if connection.vendor == "postgresql":
+            # A batch job: let its sorts (the aggregate's, the ranking's) run in memory. Until the transaction ends.
+            cursor.execute(f"SET LOCAL work_mem = '{WORK_MEM}'")
         cursor.execute(f"{sql['temp']} seg_scope (distributor_id bigint NOT NULL, year integer NOT NULL, "
                        f"target integer NOT NULL, year_start date NOT NULL, year_end date NOT NULL, as_of date, "
                        f"next_cutoff date)")
@@ -137,6 +143,16 @@ def recompute(pairs: dict[int, set[int]], *, small_batch_share, strategic_share,
             cursor.execute("ANALYZE seg_agg")
         else:
             cursor.execute("CREATE INDEX seg_agg_key ON seg_agg (distributor_id, year, client_id)")
+        # The years that get segments, with what the whole distributor-year sold (months reported, total).
+        cursor.execute(
+            f"{sql['temp']} seg_targets AS "
+            f"SELECT t.distributor_id, t.year, t.as_of, v.months_covered, v.total FROM seg_scope t JOIN ("
+            f"  SELECT a.distributor_id, a.year, {covered} AS months_covered, SUM(a.volume) AS total FROM seg_agg a "
+            f"  GROUP BY a.distributor_id, a.year) v ON v.distributor_id = t.distributor_id AND v.year = t.year "
+            f"WHERE t.target = 1 AND t.as_of IS NOT NULL", [],
+        )
+        if connection.vendor == "postgresql":
+            cursor.execute("ANALYZE seg_targets")
         cursor.execute(
             f"{sql['temp']} seg_new AS "
             f"WITH nps AS ("
@@ -144,28 +160,21 @@ def recompute(pairs: dict[int, set[int]], *, small_batch_share, strategic_share,
             f"    SELECT r.client_id, r.recommend, ROW_NUMBER() OVER (PARTITION BY r.client_id "
             f"      ORDER BY r.created_at DESC, r.id DESC) AS position FROM {RESPONSES} r) ranked_answers "
             f"  WHERE ranked_answers.position = 1), "
-            f"covered AS ("
-            f"  SELECT a.distributor_id, a.year, {covered} AS months_covered FROM seg_agg a "
-            f"  GROUP BY a.distributor_id, a.year), "
-            f"targets AS ("
-            f"  SELECT t.distributor_id, t.year, t.as_of, v.months_covered "
-            f"  FROM seg_scope t JOIN covered v ON v.distributor_id = t.distributor_id AND v.year = t.year "
-            f"  WHERE t.target = 1 AND t.as_of IS NOT NULL), "
             f"keys AS ("
-            f"  SELECT a.distributor_id, a.client_id, a.year FROM seg_agg a JOIN targets t "
+            f"  SELECT a.distributor_id, a.client_id, a.year FROM seg_agg a JOIN seg_targets t "
             f"    ON t.distributor_id = a.distributor_id AND t.year = a.year "
             f"  UNION "
-            f"  SELECT a.distributor_id, a.client_id, a.year + 1 FROM seg_agg a JOIN targets t "
+            f"  SELECT a.distributor_id, a.client_id, a.year + 1 FROM seg_agg a JOIN seg_targets t "
             f"    ON t.distributor_id = a.distributor_id AND t.year = a.year + 1), "
             f"base AS ("
-            f"  SELECT k.distributor_id, k.client_id, k.year, t.as_of, t.months_covered, "
+            f"  SELECT k.distributor_id, k.client_id, k.year, t.as_of, t.months_covered, t.total, "
             f"    COALESCE(cur.volume, 0) AS volume, COALESCE(cur.quantity, 0) AS quantity, "
             f"    COALESCE(prev.volume, 0) - COALESCE(after.volume, 0) AS previous_volume, "
             f"    COALESCE(cur.months_mask, 0) AS months_mask, "
             f"    COALESCE(cur.last_date, prev.last_date) AS last_purchase, "
             f"    c.potential_annual_volume AS potential, c.is_key_account AS is_key, "
             f"    nps.recommend AS recommend "
-            f"  FROM keys k JOIN targets t ON t.distributor_id = k.distributor_id AND t.year = k.year "
+            f"  FROM keys k JOIN seg_targets t ON t.distributor_id = k.distributor_id AND t.year = k.year "
             f"  JOIN {CLIENTS} c ON c.id = k.client_id "
             f"  LEFT JOIN seg_agg cur ON cur.distributor_id = k.distributor_id AND cur.client_id = k.client_id "
             f"    AND cur.year = k.year "
@@ -177,8 +186,7 @@ def recompute(pairs: dict[int, set[int]], *, small_batch_share, strategic_share,
             f"ranked AS ("
             f"  SELECT b.*, "
             f"    SUM(b.volume) OVER (PARTITION BY b.distributor_id, b.year ORDER BY b.volume DESC, b.client_id "
-            f"      ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) - b.volume AS before, "
-            f"    SUM(b.volume) OVER (PARTITION BY b.distributor_id, b.year) AS total "
+            f"      ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) - b.volume AS before "
             f"  FROM base b), "
             f"measured AS ("
             f"  SELECT r.*, "
