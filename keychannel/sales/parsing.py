@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 
 from django.utils.translation import gettext_lazy as _
 
@@ -246,6 +247,12 @@ def parse_date(value) -> date:
     text = str(value or "").strip()
     if " " in text:  # "2026-09-11 00:00:00"
         text = text.split(" ", 1)[0]
+    return _parse_date_text(text)
+
+
+@lru_cache(maxsize=4096)
+def _parse_date_text(text: str) -> date:
+    """A report has a few dozen distinct dates in thousands of rows: each is parsed once (strptime is slow)."""
     for fmt in DATE_FORMATS:
         try:
             return datetime.strptime(text, fmt).date()
@@ -286,6 +293,7 @@ def parse_decimal(value) -> Decimal:
 CUI_KEY = "753217532"
 
 
+@lru_cache(maxsize=65536)  # clients repeat from row to row
 def cui_is_valid(digits: str) -> bool:
     """Romanian fiscal code check digit (2 to 10 digits, RO prefix already stripped)."""
     if not digits.isdigit() or not 2 <= len(digits) <= 10:
@@ -297,9 +305,16 @@ def cui_is_valid(digits: str) -> bool:
 
 
 def normalize_tax_id(value) -> str:
-    text = str(value if value is not None else "").strip().upper()
+    if isinstance(value, str):
+        return _tax_id_digits(value)
     if isinstance(value, float) and value.is_integer():
-        text = str(int(value))
+        return _tax_id_digits(str(int(value)))
+    return _tax_id_digits(str(value if value is not None else ""))
+
+
+@lru_cache(maxsize=65536)  # clients repeat from row to row
+def _tax_id_digits(text: str) -> str:
+    text = text.strip().upper()
     if text.startswith("RO"):
         text = text[2:]
     return "".join(ch for ch in text if ch.isdigit())
