@@ -38,6 +38,24 @@ def _form_error(form, exc):
         form.add_error(None, _errors(exc))
 
 
+def _form_saved(request, form, save, success, back=None):
+    """The POST half of a form page: a valid form goes to ``save(cleaned_data)``, a ValidationError lands on the
+    form; saved, a redirect to ``back`` (default: what ``save`` returned) with ``success``. None: show the form."""
+    if request.method == "POST" and form.is_valid():
+        try:
+            saved = save(form.cleaned_data)
+        except ValidationError as exc:
+            _form_error(form, exc)
+        else:
+            messages.success(request, success)
+            return redirect(back or saved)
+    return None
+
+
+def _form_page(request, form, title, breadcrumbs):
+    return render(request, "program/form.html", {"form": form, "title": title, "breadcrumbs": breadcrumbs})
+
+
 def _post_action(request, obj, permission, service, success, /, *, form=None, invalid=None, fallback=None,
                  fields=None, back=None, **params):
     """One POSTed action on one record: the shape of every button on a detail page.
@@ -114,16 +132,9 @@ def program_create(request):
     principal = request.principal
     require(principal, "program.program.create")
     form = forms.ProgramForm(request.POST or None, initial={"manager": principal.user_id})
-    if request.method == "POST" and form.is_valid():
-        try:
-            program = services.program_create(principal=principal, **form.cleaned_data)
-        except ValidationError as exc:
-            _form_error(form, exc)
-        else:
-            messages.success(request, _("Program created."))
-            return redirect(program)
-    return render(request, "program/form.html", {"form": form, "title": _("New program"),
-                                                 "breadcrumbs": _crumbs(None, (_("New"), ""))})
+    return (_form_saved(request, form, lambda data: services.program_create(principal=principal, **data),
+                        _("Program created."))
+            or _form_page(request, form, _("New program"), _crumbs(None, (_("New"), ""))))
 
 
 def program_detail(request, pk):
@@ -153,16 +164,9 @@ def program_update(request, pk):
     require(principal, "program.program.change", program)
     initial = {f: getattr(program, f) for f in ("name", "strategy", "manager", "starts_on", "ends_on")}
     form = forms.ProgramForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.program_update(principal=principal, program=program, **form.cleaned_data)
-        except ValidationError as exc:
-            _form_error(form, exc)
-        else:
-            messages.success(request, _("Program saved."))
-            return redirect(program)
-    return render(request, "program/form.html", {"form": form, "title": _("Edit program"),
-                                                 "breadcrumbs": _crumbs(program, (_("Edit"), ""))})
+    return (_form_saved(request, form, lambda data: services.program_update(principal=principal, program=program, **data),
+                        _("Program saved."), back=program)
+            or _form_page(request, form, _("Edit program"), _crumbs(program, (_("Edit"), ""))))
 
 
 @require_POST
@@ -229,18 +233,10 @@ def goal_create(request, pk):
     form = forms.GoalForm(request.POST or None, program=program, principal=principal,
                           initial={"parent": request.GET.get("parent"), "starts_on": program.starts_on,
                                    "ends_on": program.ends_on})
-    if request.method == "POST" and form.is_valid():
-        try:
-            goal = services.goal_create(principal=principal, program=program, **form.cleaned_data)
-        except ValidationError as exc:
-            _form_error(form, exc)
-        else:
-            messages.success(request, _("Goal added."))
-            return redirect(goal)
-    return render(request, "program/form.html", {
-        "form": form, "title": _("New goal"),
-        "breadcrumbs": _crumbs(program, (_("Goals"), reverse("program:goal_list", args=[program.pk])), (_("New"), "")),
-    })
+    return (_form_saved(request, form, lambda data: services.goal_create(principal=principal, program=program, **data),
+                        _("Goal added."))
+            or _form_page(request, form, _("New goal"), _crumbs(
+                program, (_("Goals"), reverse("program:goal_list", args=[program.pk])), (_("New"), ""))))
 
 
 def goal_detail(request, pk):
@@ -267,17 +263,10 @@ def goal_update(request, pk):
     require(principal, "program.goal.change", goal)
     initial = {f: getattr(goal, f) for f in ("name", "target", "starts_on", "ends_on")}
     form = forms.GoalUpdateForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.goal_update(principal=principal, goal=goal, **form.cleaned_data)
-        except ValidationError as exc:
-            _form_error(form, exc)
-        else:
-            messages.success(request, _("Goal saved."))
-            return redirect(goal)
-    return render(request, "program/form.html", {"form": form, "title": _("Edit goal"),
-                                                 "breadcrumbs": _crumbs(goal.program, (goal.name, goal.get_absolute_url()),
-                                                                        (_("Edit"), ""))})
+    return (_form_saved(request, form, lambda data: services.goal_update(principal=principal, goal=goal, **data),
+                        _("Goal saved."), back=goal)
+            or _form_page(request, form, _("Edit goal"),
+                          _crumbs(goal.program, (goal.name, goal.get_absolute_url()), (_("Edit"), ""))))
 
 
 @require_POST
@@ -322,18 +311,10 @@ def rule_create(request, pk):
     program = selectors.program_get(principal=principal, pk=pk)
     require(principal, "program.rule.change", program)
     form = forms.RuleForm(request.POST or None, initial={"code": request.GET.get("code", "")})
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.rule_create(principal=principal, program=program, **form.cleaned_data)
-        except ValidationError as exc:
-            _form_error(form, exc)
-        else:
-            messages.success(request, _("Draft rule saved."))
-            return redirect("program:rule_list", pk=program.pk)
-    return render(request, "program/form.html", {
-        "form": form, "title": _("New rule version"),
-        "breadcrumbs": _crumbs(program, (_("Rules"), reverse("program:rule_list", args=[program.pk])), (_("New"), "")),
-    })
+    rules_url = reverse("program:rule_list", kwargs={"pk": program.pk})
+    return (_form_saved(request, form, lambda data: services.rule_create(principal=principal, program=program, **data),
+                        _("Draft rule saved."), back=rules_url)
+            or _form_page(request, form, _("New rule version"), _crumbs(program, (_("Rules"), rules_url), (_("New"), ""))))
 
 
 @require_POST
@@ -427,18 +408,11 @@ def ledger_create(request, pk):
     require(principal, "program.ledger.apply", distributor)
     rules = ProgramRule.objects.visible_to(principal).filter(status="published")
     form = forms.LedgerForm(request.POST or None, rules=rules, initial={"applied_on": None})
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.ledger_apply(principal=principal, distributor=distributor, **form.cleaned_data)
-        except ValidationError as exc:
-            _form_error(form, exc)
-        else:
-            messages.success(request, _("Ledger entry recorded; the distributor head is notified."))
-            return redirect("program:distributor_overview", pk=distributor.pk)
-    return render(request, "program/form.html", {
-        "form": form, "title": _("Apply a rule to %(name)s") % {"name": distributor.legal_name},
-        "breadcrumbs": [(distributor.code, reverse("program:distributor_overview", args=[distributor.pk])), (_("Ledger"), "")],
-    })
+    overview_url = reverse("program:distributor_overview", kwargs={"pk": distributor.pk})
+    return (_form_saved(request, form, lambda data: services.ledger_apply(principal=principal, distributor=distributor, **data),
+                        _("Ledger entry recorded; the distributor head is notified."), back=overview_url)
+            or _form_page(request, form, _("Apply a rule to %(name)s") % {"name": distributor.legal_name},
+                          [(distributor.code, overview_url), (_("Ledger"), "")]))
 
 
 @require_POST
@@ -462,19 +436,12 @@ def award_create(request, pk):
     distributor = selectors.distributor_for_overview(principal=principal, pk=pk)
     require(principal, "program.award.grant", distributor)
     form = forms.AwardForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.award_grant(principal=principal, distributor=distributor,
-                                 program=selectors.current_program(principal=principal), **form.cleaned_data)
-        except ValidationError as exc:
-            _form_error(form, exc)
-        else:
-            messages.success(request, _("Award granted."))
-            return redirect("program:distributor_overview", pk=distributor.pk)
-    return render(request, "program/form.html", {
-        "form": form, "title": _("Award for %(name)s") % {"name": distributor.legal_name},
-        "breadcrumbs": [(distributor.code, reverse("program:distributor_overview", args=[distributor.pk])), (_("Award"), "")],
-    })
+    overview_url = reverse("program:distributor_overview", kwargs={"pk": distributor.pk})
+    return (_form_saved(request, form, lambda data: services.award_grant(
+                principal=principal, distributor=distributor, program=selectors.current_program(principal=principal), **data),
+                        _("Award granted."), back=overview_url)
+            or _form_page(request, form, _("Award for %(name)s") % {"name": distributor.legal_name},
+                          [(distributor.code, overview_url), (_("Award"), "")]))
 
 
 # --- events and the calendar feed -----------------------------------------------------------------------------------
@@ -510,22 +477,16 @@ def _event_form_save(request, event=None):
         initial = {f: getattr(event, f) for f in ("title", "kind", "starts_at", "ends_at", "location", "description",
                                                    "status", "open_to_all")}
     form = forms.EventForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            if event is None:
-                event = services.event_create(principal=principal, program=selectors.current_program(principal=principal),
-                                              **form.cleaned_data)
-            else:
-                services.event_update(principal=principal, event=event, **form.cleaned_data)
-        except ValidationError as exc:
-            _form_error(form, exc)
-        else:
-            messages.success(request, _("Event saved."))
-            return redirect(event)
-    return render(request, "program/form.html", {
-        "form": form, "title": _("Edit event") if event else _("New event"),
-        "breadcrumbs": [(_("Events"), "program:event_list"), (str(event) if event else _("New"), "")],
-    })
+
+    def save(data):
+        if event is None:
+            return services.event_create(principal=principal, program=selectors.current_program(principal=principal), **data)
+        services.event_update(principal=principal, event=event, **data)
+        return event
+
+    return (_form_saved(request, form, save, _("Event saved."))
+            or _form_page(request, form, _("Edit event") if event else _("New event"),
+                          [(_("Events"), "program:event_list"), (str(event) if event else _("New"), "")]))
 
 
 @require_http_methods(["GET", "POST"])
@@ -655,18 +616,10 @@ def support_create(request):
     if not principal.has_role("dist_head", "admin", "program_manager"):
         raise PermissionDenied
     form = forms.SupportRequestForm(request.POST or None, principal=principal)
-    if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
-        data["amount_requested"] = data.get("amount_requested") or 0
-        try:
-            support = services.support_request_create(principal=principal, **data)
-        except ValidationError as exc:
-            _form_error(form, exc)
-        else:
-            messages.success(request, _("Support requested."))
-            return redirect(support)
-    return render(request, "program/form.html", {"form": form, "title": _("Ask for support"),
-                                                 "breadcrumbs": [(_("Support"), "program:support_list"), (_("New"), "")]})
+    return (_form_saved(request, form, lambda data: services.support_request_create(
+                principal=principal, **{**data, "amount_requested": data.get("amount_requested") or 0}),
+                        _("Support requested."))
+            or _form_page(request, form, _("Ask for support"), [(_("Support"), "program:support_list"), (_("New"), "")]))
 
 
 def support_detail(request, pk):
@@ -728,16 +681,9 @@ def budget_set(request):
     principal = request.principal
     require(principal, "program.budget.change")
     form = forms.BudgetForm(request.POST or None, principal=principal)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.budget_set(principal=principal, **form.cleaned_data)
-        except ValidationError as exc:
-            _form_error(form, exc)
-        else:
-            messages.success(request, _("Budget saved."))
-            return redirect("program:support_list")
-    return render(request, "program/form.html", {"form": form, "title": _("Support budget"),
-                                                 "breadcrumbs": [(_("Support"), "program:support_list"), (_("Budget"), "")]})
+    return (_form_saved(request, form, lambda data: services.budget_set(principal=principal, **data), _("Budget saved."),
+                        back="program:support_list")
+            or _form_page(request, form, _("Support budget"), [(_("Support"), "program:support_list"), (_("Budget"), "")]))
 
 
 # --- learning ---------------------------------------------------------------------------------------------------------
@@ -804,16 +750,10 @@ def bestpractice_create(request):
     if not principal.has_role("admin", "program_manager", "dist_head"):
         raise PermissionDenied
     form = forms.BestPracticeForm(request.POST or None, principal=principal)
-    if request.method == "POST" and form.is_valid():
-        try:
-            practice = services.best_practice_create(principal=principal, **form.cleaned_data)
-        except ValidationError as exc:
-            _form_error(form, exc)
-        else:
-            messages.success(request, _("Story saved."))
-            return redirect(practice)
-    return render(request, "program/form.html", {"form": form, "title": _("New success story"),
-                                                 "breadcrumbs": [(_("Best practices"), "program:bestpractice_list"), (_("New"), "")]})
+    return (_form_saved(request, form, lambda data: services.best_practice_create(principal=principal, **data),
+                        _("Story saved."))
+            or _form_page(request, form, _("New success story"),
+                          [(_("Best practices"), "program:bestpractice_list"), (_("New"), "")]))
 
 
 def bestpractice_detail(request, pk):
