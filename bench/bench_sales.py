@@ -8,15 +8,22 @@
 3. the segment list endpoint (``GET /api/v1/segments``) against a bare endpoint on the same server
    (in-process WSGI, same middleware, a logged-in admin).
 
-Usage (figures go to stdout)::
+On PostgreSQL the data set is the shared one of ``bench/dataset.py`` (issue 10's size at ``--scale 1``:
+2,000 distributors, 200,000 clients, 10,000,000 sales lines over 2024–2025), built once in the kept cluster
+``var/bench/pgdata`` and reused — ``make bench`` runs ``bench_api.py`` first, which builds it. The import
+measured here goes to an empty month (2026-03) of one bench distributor and is removed afterwards, so the
+data set stays as it was. On SQLite (no ``KEYCHANNEL_DATABASE_URL``) a small self-contained set is generated
+in a temporary directory.
 
-    .venv/bin/python bench/bench_sales.py                       # SQLite in a temporary directory
-    .venv/bin/python scripts/pgtest.py run -- .venv/bin/python bench/bench_sales.py   # throwaway PostgreSQL
-    options: --clients N --lines N --file-rows N --distributors N --requests N
+Usage (figures go to stdout and to var/bench/bench_sales.json / .md)::
 
-Default size: PostgreSQL 20 000 clients, 1 000 000 lines, a 100 000-row file; SQLite 10 000 clients,
-300 000 lines, a 50 000-row file (a few minutes on two cores). The issue's full size (200k clients, 10M
-lines) is ``--clients 200000 --lines 10000000``.
+    .venv/bin/python scripts/pgtest.py run --keep var/bench/pgdata -- .venv/bin/python bench/bench_sales.py
+    .venv/bin/python bench/bench_sales.py --sqlite       # SQLite in a temporary directory
+    options: --scale S (PostgreSQL data set), --file-rows N, --requests N, --rounds N;
+             SQLite only: --clients N --lines N --distributors N
+
+Ratios are of medians over ``--rounds`` alternating repetitions (the raw side and ours in turn), except the
+recompute from empty, which runs once.
 """
 
 from __future__ import annotations
@@ -26,6 +33,7 @@ import os
 import platform
 import random
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -34,9 +42,16 @@ from decimal import Decimal
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+BENCH = Path(__file__).resolve().parent
+KEEP = ROOT / "var" / "bench" / "pgdata"
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(BENCH))
 if not os.environ.get("KEYCHANNEL_DATABASE_URL", "").startswith("postgres"):
-    os.environ["KEYCHANNEL_DATA_DIR"] = tempfile.mkdtemp(prefix="kc-bench-sales-")
+    if "--sqlite" not in sys.argv:
+        print(f"bench_sales: no PostgreSQL in KEYCHANNEL_DATABASE_URL, using the kept cluster {KEEP}", flush=True)
+        sys.exit(subprocess.call([sys.executable, str(ROOT / "scripts" / "pgtest.py"), "run", "--keep", str(KEEP),
+                                  "--", sys.executable, __file__, *sys.argv[1:]]))
+os.environ["KEYCHANNEL_DATA_DIR"] = tempfile.mkdtemp(prefix="kc-bench-sales-")
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "keychannel.settings")
 os.environ.setdefault("KEYCHANNEL_LOG_LEVEL", "WARNING")
 
@@ -57,7 +72,7 @@ from keychannel.core.choices import OrganizationKind, Role  # noqa: E402
 from keychannel.core.models import Membership, Organization  # noqa: E402
 from keychannel.core.scoping import Principal  # noqa: E402
 from keychannel.network.models import Distributor, ProductLine, Territory  # noqa: E402
-from keychannel.sales import services  # noqa: E402
+from keychannel.sales import segmentation, services  # noqa: E402
 from keychannel.sales.choices import ReportSource, ReportStatus  # noqa: E402
 from keychannel.sales.models import ClientSegment, ProductMapping, SalesLine, SalesReport  # noqa: E402
 
@@ -93,7 +108,8 @@ def write_rows(rows):
             cursor.executemany(f"INSERT INTO {LINE_TABLE} ({', '.join(COLUMNS)}) VALUES ({marks})", rows)
 
 
-def setup(args, rng):
+def sqlite_setup(args, rng):
+    """A small self-contained data set (SQLite): distributors, clients with codes, two years of lines."""
     t0 = time.perf_counter()
     manufacturer = Organization.objects.create(name="Bench SA", kind=OrganizationKind.MANUFACTURER)
     from django.contrib.auth import get_user_model
@@ -107,9 +123,8 @@ def setup(args, rng):
         org = Organization.objects.create(name=f"D{i}", kind=OrganizationKind.DISTRIBUTOR)
         distributors.append(Distributor.objects.create(organization=org, code=f"b{i:02d}", legal_name=f"D{i} SRL",
                                                        tax_id=str(9_000_000 + i), territory=territory))
-    ProductMapping.objects.bulk_create([ProductMapping(distributor=d, product_code=f"P{k}", product_line=line)
-                                        for d in distributors for k in range(5)])
     clients = [CorporateClient(legal_name=f"Client {i} SRL", normalized_name=f"client {i}", tax_id=cui(1_000_000 + i),
+                               code=f"BX{i:07d}",
                                distributor=distributors[i % len(distributors)], is_key_account=i % 20 == 0,
                                potential_annual_volume=Decimal(rng.randint(10_000, 2_000_000)), status="active")
                for i in range(args.clients)]
@@ -139,107 +154,237 @@ def setup(args, rng):
         write_rows(chunk)
     print(f"set-up: {args.distributors} distributors, {args.clients} clients, {args.lines} lines in "
           f"{time.perf_counter() - t0:.1f} s")
-    return admin, distributors, ids, line
+    return admin
 
 
-def bench_import(args, rng, admin, distributors, ids, line):
-    target = distributors[0]
-    mine = [(pk, cui(1_000_000 + index)) for index, (pk, d) in enumerate(ids) if d == target.pk]
-    header = "Data factură;Nr. factură;CUI client;Cod produs;Cantitate;Valoare fără TVA (RON)"
+def pg_setup(args):
+    """The shared data set of bench/dataset.py in this (kept) PostgreSQL cluster, built when missing."""
+    import dataset
+    from django.db import connections
+
+    connections.close_all()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT to_regclass('bench_dataset') IS NOT NULL")
+        seeded = cursor.fetchone()[0]
+    connections.close_all()
+    step = ["migrate", "--no-input", "-v", "0"] if seeded else ["demo", "--no-serve"]
+    done = subprocess.run([sys.executable, str(ROOT / "manage.py"), *step], cwd=ROOT, capture_output=True, text=True)
+    if done.returncode != 0:
+        sys.exit(f"{' '.join(step)} failed:\n{done.stdout[-2000:]}\n{done.stderr[-2000:]}")
+    info = dataset.ensure(args.scale, progress=lambda m: print(m, flush=True))
+    from django.contrib.auth import get_user_model
+
+    return get_user_model().objects.get(username="admin"), info["counts"]
+
+
+def bench_import(args, rng, admin, line):
+    """The import service against a raw load of the same rows, for one distributor's empty month."""
+    from django.db.models import Count
+
+    period = date(2026, 3, 1)
+    target_id = (CorporateClient.objects.filter(code__startswith="BX").exclude(distributor=None)
+                 .values("distributor_id").annotate(n=Count("id")).order_by("-n", "distributor_id")[0]["distributor_id"])
+    target = Distributor.objects.get(pk=target_id)
+    _remove_month(target, period)
+    mapped = [ProductMapping.objects.get_or_create(distributor=target, product_code=f"BENCH-P{k}",
+                                                   defaults={"product_line": line})[0] for k in range(5)]
+    mine = list(CorporateClient.objects.filter(distributor=target, code__startswith="BX").values_list("pk", "code"))
+    header = "Data factură;Nr. factură;CUI client;Cod client;Cod produs;Cantitate;Valoare fără TVA (RON)"
     rows, resolved = [], []
     for n in range(args.file_rows):
-        client_id, tax_id = mine[rng.randrange(len(mine))]
+        client_id, code = mine[rng.randrange(len(mine))]
         day, quantity, cents = 1 + rng.randrange(28), rng.randint(1, 50), rng.randint(100, 500_000)
-        rows.append(f"{day:02d}.03.2026;F{n};RO{tax_id};P{n % 5};{quantity};{cents // 100},{cents % 100:02d}")
+        rows.append(f"{day:02d}.03.2026;F{n};;{code};BENCH-P{n % 5};{quantity};{cents // 100},{cents % 100:02d}")
         resolved.append((client_id, date(2026, 3, day), Decimal(quantity), Decimal(cents) / 100, f"F{n}", n + 2))
     data = ("\r\n".join([header, *rows]) + "\r\n").encode("utf-8")
     principal = Principal.for_user(admin)
-
-    t0 = time.perf_counter()
-    report = services.report_import(principal=principal, distributor=target, data=data, file_name="bench.csv",
-                                    source=ReportSource.COMMAND)
-    import_s = time.perf_counter() - t0
-    assert report.status == ReportStatus.APPLIED, (report.status, report.errors[:3])
-
-    raw_report = SalesReport.objects.create(distributor=target, period=date(2026, 4, 1), file_name="raw.csv",
-                                            file_hash="raw", content=b"", status=ReportStatus.APPLIED)
-    raw_rows = [(raw_report.pk, target.pk, c, line.pk, d, q, a, "RON", inv, r) for c, d, q, a, inv, r in resolved]
-    t0 = time.perf_counter()
-    write_rows(raw_rows)
-    raw_s = time.perf_counter() - t0
-    SalesLine.objects.filter(report=raw_report).delete()
-    raw_report.delete()
+    imports, raws = [], []
+    try:
+        for round_ in range(args.rounds):
+            raw_report = SalesReport.objects.create(distributor=target, period=date(2026, 4, 1), file_name="raw.csv",
+                                                    file_hash=f"raw-{round_}", content=b"", status=ReportStatus.APPLIED)
+            raw_rows = [(raw_report.pk, target.pk, c, line.pk, d, q, a, "RON", inv, r) for c, d, q, a, inv, r in resolved]
+            t0 = time.perf_counter()
+            write_rows(raw_rows)
+            raws.append(time.perf_counter() - t0)
+            _remove_month(target, date(2026, 4, 1))
+            t0 = time.perf_counter()
+            report = services.report_import(principal=principal, distributor=target, data=data, file_name="bench.csv",
+                                            source=ReportSource.COMMAND)
+            imports.append(time.perf_counter() - t0)
+            assert report.status == ReportStatus.APPLIED, (report.status, report.errors[:3])
+            assert report.line_count == args.file_rows
+            _remove_month(target, period)
+    finally:
+        _remove_month(target, period)
+        _remove_month(target, date(2026, 4, 1))
+        ProductMapping.objects.filter(pk__in=[m.pk for m in mapped]).delete()
+    import_s, raw_s = statistics.median(imports), statistics.median(raws)
     n = args.file_rows
-    print(f"1. import: {n} rows in {import_s:.2f} s = {n / import_s:,.0f} rows/s (service: parse, validate, "
-          f"resolve, {'COPY' if PG else 'executemany'}, segments); raw {'COPY' if PG else 'executemany'} of the same "
-          f"rows: {raw_s:.2f} s = {n / raw_s:,.0f} rows/s; ratio import/raw speed = {raw_s / import_s:.2f}")
+    method = "COPY" if PG else "executemany"
+    print(f"1. import: {n:,} rows of one file for {target.code} ({len(mine)} clients): service (parse, validate, "
+          f"resolve, {method}, segments) {import_s:.2f} s = {n / import_s:,.0f} rows/s; raw {method} of the same "
+          f"rows {raw_s:.2f} s = {n / raw_s:,.0f} rows/s; ratio import/raw speed = {raw_s / import_s:.2f}", flush=True)
+    return {"rows": n, "distributor": target.code, "import_s": import_s, "raw_s": raw_s, "ratio": raw_s / import_s,
+            "import_rows_per_s": n / import_s, "raw_rows_per_s": n / raw_s, "method": method}
+
+
+def _remove_month(distributor, period):
+    """Take the bench's own month out again, segments of that year included: the data set stays reusable."""
+    reports = SalesReport.objects.filter(distributor=distributor, period=period)
+    if not reports.exists():
+        return
+    with transaction.atomic():
+        SalesLine.objects.filter(report__in=reports).delete()
+        reports.delete()
+        services.segments_refresh(distributor_ids=[distributor.pk], years=[period.year])
 
 
 AGGREGATE_SQL = {
     "postgresql": f"""SELECT distributor_id, client_id, EXTRACT(YEAR FROM date)::int, SUM(amount), SUM(quantity),
-                      MAX(date), COUNT(DISTINCT date_trunc('month', date)) FROM {LINE_TABLE} GROUP BY 1, 2, 3""",
+                      MAX(date), COUNT(DISTINCT EXTRACT(MONTH FROM date)) FROM {LINE_TABLE} GROUP BY 1, 2, 3""",
     "sqlite": f"""SELECT distributor_id, client_id, CAST(strftime('%Y', date) AS int), SUM(amount), SUM(quantity),
-                  MAX(date), COUNT(DISTINCT strftime('%Y-%m', date)) FROM {LINE_TABLE} GROUP BY 1, 2, 3""",
+                  MAX(date), COUNT(DISTINCT strftime('%m', date)) FROM {LINE_TABLE} GROUP BY 1, 2, 3""",
 }
 
 
-def bench_segments(distributors):
-    ClientSegment.objects.all().delete()
-    ids = [d.pk for d in distributors]
-    t0 = time.perf_counter()
-    with transaction.atomic():
-        created = services.segments_refresh(distributor_ids=ids, years=None)
-    first_s = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    with transaction.atomic():
-        changed = services.segments_refresh(distributor_ids=ids, years=None)
-    again_s = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    with connection.cursor() as cursor:
+def _raw_aggregate() -> tuple[float, int]:
+    """The hand-written aggregate, with the same memory for sorts the recompute gives itself."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        if PG:
+            cursor.execute(f"SET LOCAL work_mem = '{segmentation.WORK_MEM}'")
+        t0 = time.perf_counter()
         cursor.execute(AGGREGATE_SQL[connection.vendor])
         groups = len(cursor.fetchall())
-    sql_s = time.perf_counter() - t0
-    print(f"2. segments: full recompute (writes {created} segments) {first_s:.2f} s; recompute with nothing changed "
-          f"({changed} writes) {again_s:.2f} s; one SQL aggregate ({groups} groups) {sql_s:.2f} s; "
-          f"ratio recompute/SQL = {first_s / sql_s:.2f} (full), {again_s / sql_s:.2f} (unchanged)")
+        return time.perf_counter() - t0, groups
 
 
-def bench_endpoint(args, admin):
+def _recompute(ids) -> tuple[float, int]:
+    t0 = time.perf_counter()
+    with transaction.atomic():
+        written = services.segments_refresh(distributor_ids=ids, years=None)
+    return time.perf_counter() - t0, written
+
+
+def bench_segments(args):
+    """Every distributor's segments, every year: from empty once, then unchanged, each against the raw SQL."""
+    ids = list(Distributor.objects.values_list("pk", flat=True))
+    raw = [_raw_aggregate()]
+    with connection.cursor() as cursor:  # from empty: the stored segments go (not through history: bench only)
+        cursor.execute(f"DELETE FROM {ClientSegment._meta.db_table}")
+    first_s, created = _recompute(ids)
+    again = []
+    for _round in range(args.rounds):
+        raw.append(_raw_aggregate())
+        again.append(_recompute(ids))
+    raw_s = statistics.median(r[0] for r in raw)
+    groups = raw[0][1]
+    again_s = statistics.median(a[0] for a in again)
+    changed = max(a[1] for a in again)
+    print(f"2. segments: recompute from empty (writes {created:,} segments and their history) {first_s:.2f} s; "
+          f"recompute with nothing changed ({changed} writes) {again_s:.2f} s; one SQL aggregate ({groups:,} groups) "
+          f"{raw_s:.2f} s; ratio recompute/SQL = {first_s / raw_s:.2f} (from empty), {again_s / raw_s:.2f} "
+          f"(unchanged)", flush=True)
+    return {"segments": created, "from_empty_s": first_s, "unchanged_s": again_s, "unchanged_writes": changed,
+            "sql_s": raw_s, "sql_groups": groups, "ratio_from_empty": first_s / raw_s,
+            "ratio_unchanged": again_s / raw_s}
+
+
+def bench_endpoint(args, users):
+    """GET /api/v1/segments (100 rows) against a bare view, in-process, same middleware, alternating."""
+    year = ClientSegment.objects.order_by("-year").values_list("year", flat=True).first()
+    cases = [(f"segments as {who}", user, f"/api/v1/segments?limit=100&year={year}") for who, user in users]
+    cases += [(f"bare as {who}", user, "/bench/bare/") for who, user in users[:1]]
+    results = {}
     with override_settings(ROOT_URLCONF=__name__, ALLOWED_HOSTS=["*"]):
-        client = Client()
-        client.force_login(admin)
-        timings = {}
-        for name, url in (("segments", "/api/v1/segments?limit=100&year=2025"), ("bare", "/bench/bare/")):
-            for _ in range(10):
-                assert client.get(url).status_code == 200
-            samples = []
-            for _ in range(args.requests):
+        clients = {}
+        for name, user, url in cases:
+            client = clients.setdefault(user.pk, Client())
+            client.force_login(user)
+            for _ in range(5):
+                response = client.get(url)
+                assert response.status_code == 200, (name, response.status_code)
+            results[name] = []
+        for _ in range(args.requests):
+            for name, user, url in cases:
                 t0 = time.perf_counter()
-                client.get(url)
-                samples.append(time.perf_counter() - t0)
-            timings[name] = statistics.median(samples)
-    print(f"3. endpoint: GET /api/v1/segments?limit=100 median {timings['segments'] * 1000:.1f} ms; bare endpoint "
-          f"{timings['bare'] * 1000:.1f} ms; ratio = {timings['segments'] / timings['bare']:.1f}")
+                clients[user.pk].get(url)
+                results[name].append(time.perf_counter() - t0)
+    bare = statistics.median(results[cases[-1][0]])
+    out = {}
+    for name, _user, url in cases:
+        median = statistics.median(results[name])
+        out[name] = {"url": url, "median_ms": median * 1000, "ratio": median / bare}
+    print("3. endpoint: " + "; ".join(f"{name} median {v['median_ms']:.1f} ms = {v['ratio']:.1f}× bare"
+                                      for name, v in out.items()), flush=True)
+    return out
+
+
+def write_report(args, size, results):
+    import json
+
+    out = ROOT / "var" / "bench"
+    out.mkdir(parents=True, exist_ok=True)
+    meta = {"date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "vendor": connection.vendor,
+            "python": platform.python_version(), "cpus": os.cpu_count(),
+            "load": [round(x, 1) for x in os.getloadavg()], "size": size,
+            "commit": subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
+                                     text=True).stdout.strip()}
+    (out / "bench_sales.json").write_text(json.dumps({"meta": meta, **results}, indent=2, default=str))
+    imp, seg, end = results["import"], results["segments"], results["endpoint"]
+    lines = [
+        f"Sales benchmark, {meta['date']}, commit `{meta['commit']}`, {meta['vendor']}, {meta['cpus']} CPUs, "
+        f"Python {meta['python']}, load average after the run {meta['load']}; data set {size}.", "",
+        "| ratio | target (issue 9) | measured |", "|---|---|---|",
+        f"| import rows/s vs raw {imp['method']} of the same rows ({imp['rows']:,}-row file) | ≥ 0.5 | "
+        f"**{imp['ratio']:.2f}** ({imp['import_rows_per_s']:,.0f} vs {imp['raw_rows_per_s']:,.0f} rows/s) |",
+        f"| segment recompute from empty vs one SQL aggregate | ≤ 1.5× | **{seg['ratio_from_empty']:.2f}×** "
+        f"({seg['from_empty_s']:.1f} s vs {seg['sql_s']:.1f} s; {seg['segments']:,} segments with history) |",
+        f"| segment recompute, nothing changed, vs the same aggregate | ≤ 1.5× | **{seg['ratio_unchanged']:.2f}×** "
+        f"({seg['unchanged_s']:.1f} s) |",
+    ]
+    for name, v in end.items():
+        if not name.startswith("bare"):
+            lines.append(f"| `GET {v['url']}` {name.split(' as ')[1]} vs a bare endpoint | — | "
+                         f"**{v['ratio']:.1f}×** ({v['median_ms']:.1f} ms) |")
+    (out / "bench_sales.md").write_text("\n".join(lines) + "\n")
+    print(f"written {out / 'bench_sales.md'}")
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--clients", type=int, default=20_000 if PG else 10_000)
-    parser.add_argument("--lines", type=int, default=1_000_000 if PG else 300_000)
+    parser.add_argument("--sqlite", action="store_true", help="a small self-contained run on SQLite")
+    parser.add_argument("--scale", type=float, default=1.0, help="PostgreSQL: bench/dataset.py scale")
+    parser.add_argument("--clients", type=int, default=10_000, help="SQLite only")
+    parser.add_argument("--lines", type=int, default=300_000, help="SQLite only")
+    parser.add_argument("--distributors", type=int, default=10, help="SQLite only")
     parser.add_argument("--file-rows", type=int, default=100_000 if PG else 50_000)
-    parser.add_argument("--distributors", type=int, default=10)
     parser.add_argument("--requests", type=int, default=100)
+    parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
     rng = random.Random(9)
     print(f"keychannel sales benchmark · {date.today()} · {connection.vendor} · Python {platform.python_version()} · "
-          f"{platform.machine()} · {os.cpu_count()} CPUs")
-    call_command("migrate", verbosity=0)
-    if SalesLine.objects.exists():
-        sys.exit("the database already holds sales lines: run on an empty database")
-    admin, distributors, ids, line = setup(args, rng)
-    bench_import(args, rng, admin, distributors, ids, line)
-    bench_segments(distributors)
-    bench_endpoint(args, admin)
+          f"{platform.machine()} · {os.cpu_count()} CPUs", flush=True)
+    if PG:
+        admin, counts = pg_setup(args)
+        size = (f"scale {args.scale:g}: {counts['distributors']:,} distributors, {counts['clients']:,} clients, "
+                f"{counts['sales_lines']:,} sales lines")
+    else:
+        call_command("migrate", verbosity=0)
+        if SalesLine.objects.exists():
+            sys.exit("the database already holds sales lines: run on an empty database")
+        admin = sqlite_setup(args, rng)
+        size = f"{args.distributors} distributors, {args.clients:,} clients, {args.lines:,} sales lines"
+    line = ProductLine.objects.order_by("pk").first()
+    results = {"import": bench_import(args, rng, admin, line), "segments": bench_segments(args)}
+    from django.contrib.auth import get_user_model
+
+    users = [("admin", admin)]
+    head = get_user_model().objects.filter(membership__role=Role.DIST_HEAD).order_by("username").first()
+    if head is not None:
+        users.append((f"distributor head {head.username}", head))
+    results["endpoint"] = bench_endpoint(args, users)
+    write_report(args, size, results)
 
 
 if __name__ == "__main__":

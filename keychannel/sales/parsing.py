@@ -185,7 +185,7 @@ def read_table(data: bytes, filename: str = "") -> Table:
     rows = [
         (number, cells)
         for number, cells in enumerate(raw[header_index + 1 :], start=header_index + 2)
-        if any(str(c).strip() for c in cells)
+        if "".join(cells).strip()  # csv cells are strings: a row of blanks is no row
     ]
     return Table(headers, rows, "csv", encoding, delimiter, header_index + 1)
 
@@ -443,15 +443,16 @@ def validate_rows(
             invoice=_text(cell(cells, "invoice"))[:60], client_id=client_id, product_line_id=product_line_id,
         ))
 
+    line_months = [_month(line.date) for line in candidates]
     if period is None:
         months: dict[date, int] = {}
-        for line in candidates:
-            months[_month(line.date)] = months.get(_month(line.date), 0) + 1
+        for month in line_months:
+            months[month] = months.get(month, 0) + 1
         period = max(months, key=lambda m: (months[m], m)) if months else None
     result.period = period
     if period is not None:
-        for line in candidates:
-            if _month(line.date) != period:
+        for line, month in zip(candidates, line_months, strict=True):
+            if month != period:
                 if len(result.errors) < max_errors:
                     result.errors.append(RowError(line.row, header("date"), ErrorReason.OUT_OF_PERIOD, line.date.isoformat(),
                                                   str(_("The date is outside the report period %(p)s.") % {"p": period.strftime("%Y-%m")})))
