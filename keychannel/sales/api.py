@@ -167,7 +167,7 @@ def line_export(request, filters: Query[LineFilter]):
 @router.get("/segments", response=list[SegmentOut], summary="Client segments (stored roll-up)")
 @paginate(BoundedPagination)
 def segment_list(request, filters: Query[SegmentFilter]):
-    return selectors.segment_list(principal=request.principal, filters=filters.model_dump())
+    return selectors.segment_rows(principal=request.principal, filters=filters.model_dump())
 
 
 @router.post("/segments/recompute", response={200: RecomputeOut, 403: ErrorOut, 404: ErrorOut, 422: ValidationErrorOut})

@@ -231,7 +231,8 @@ class ClientSegment(TimeStampedModel):
     """The stored roll-up of one client's purchases through one distributor in one calendar year.
 
     Written in bulk by the recompute (hundreds of thousands of rows), so it carries only the indexes its pages
-    and the recompute read: the (distributor, client, year) key, (distributor, year, label) and the client.
+    and the recompute read: the (distributor, client, year) key, (distributor, year, label), the list's order
+    and the client.
     """
 
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
@@ -271,7 +272,11 @@ class ClientSegment(TimeStampedModel):
         constraints = [
             models.UniqueConstraint(fields=["distributor", "client", "year"], name="%(app_label)s_%(class)s_unique_year"),
         ]
-        indexes = [models.Index(fields=["distributor", "year", "label"], name="sales_segment_dist_year")]
+        indexes = [
+            models.Index(fields=["distributor", "year", "label"], name="sales_segment_dist_year"),
+            # The list's order: the first page of a network-wide year is read off the index, not sorted.
+            models.Index(fields=["-year", "-volume", "id"], name="sales_segment_year_volume"),
+        ]
 
     def __str__(self):
         return f"{self.client} · {self.year} · {self.get_label_display()}"

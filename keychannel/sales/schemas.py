@@ -120,9 +120,9 @@ class SegmentOut(Schema):
     id: int
     distributor_id: int
     client_id: int
-    client_name: str = Field(..., alias="client.legal_name")
-    is_key_account: bool = Field(..., alias="client.is_key_account")
-    potential_annual_volume: Decimal = Field(..., alias="client.potential_annual_volume")
+    client_name: str
+    is_key_account: bool
+    potential_annual_volume: Decimal
     year: int
     volume: Decimal
     quantity: Decimal

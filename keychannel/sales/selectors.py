@@ -6,7 +6,7 @@ import csv
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, F, Q, Sum
 
 from keychannel.clients.models import CorporateClient
 from keychannel.core.exports import spreadsheet_safe
@@ -147,6 +147,20 @@ def segment_list(*, principal, filters: dict | None = None):
     if q := (filters.get("q") or "").strip():
         qs = qs.filter(Q(client__legal_name__icontains=q) | Q(client__tax_id__icontains=q))
     return qs
+
+
+SEGMENT_ROW_FIELDS = ("id", "distributor_id", "client_id", "year", "volume", "quantity", "previous_volume", "trend",
+                      "months_active", "months_covered", "last_purchase", "recency_days", "share_of_potential",
+                      "small_batches", "abc_class", "nps_class", "recommend", "label")
+
+
+def segment_rows(*, principal, filters: dict | None = None):
+    """The segment list as plain rows (with the client's name, key-account flag and potential): what the API
+    returns, without building two model instances per row."""
+    return segment_list(principal=principal, filters=filters).values(
+        *SEGMENT_ROW_FIELDS, client_name=F("client__legal_name"), is_key_account=F("client__is_key_account"),
+        potential_annual_volume=F("client__potential_annual_volume"),
+    )
 
 
 def segment_charts(*, principal, year: int, distributor_id=None) -> dict:
