@@ -2,6 +2,7 @@
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from ninja import Query, Router, Status
@@ -240,10 +241,12 @@ def stakeholder_patch(request, stakeholder_id: int, payload: StakeholderPatch):
     if nulls:
         raise ValidationError({k: "may not be null" for k in nulls})
     fields = _stakeholder_fields(principal, stakeholder.client, fields)
-    # A stale version is a ConflictError, which the API answers with 409.
-    services.stakeholder_update(principal=principal, stakeholder=stakeholder, expected_version=expected_version,
-                                **fields)
-    return selectors.stakeholder_list(principal=principal, client=stakeholder.client).get(pk=stakeholder.pk)
+    # A stale version is a ConflictError, which the API answers with 409. The answer is read under the same
+    # row lock, so it shows this edit, not one that committed just after it.
+    with transaction.atomic():
+        services.stakeholder_update(principal=principal, stakeholder=stakeholder, expected_version=expected_version,
+                                    **fields)
+        return selectors.stakeholder_list(principal=principal, client=stakeholder.client).get(pk=stakeholder.pk)
 
 
 @router.delete("/stakeholders/{int:stakeholder_id}", response={204: None, 403: ErrorOut, 404: ErrorOut})
