@@ -530,3 +530,25 @@ def network_demo_distributors():
     from keychannel.network.models import Distributor
 
     return list(Distributor.objects.all())
+
+
+def test_send_event_reminders_command_reminds_once(world):
+    import io
+
+    from django.core.management import CommandError, call_command
+
+    from keychannel.program.models import Event
+
+    data = build(world)
+    soon = timezone.now() + timedelta(hours=3)
+    Event.objects.filter(pk=data["events"]["own"].pk).update(starts_at=soon, ends_at=soon + timedelta(hours=2))
+    out = io.StringIO()
+    call_command("send_event_reminders", "--hours", "6", stdout=out)
+    sent = int(out.getvalue().split()[0])
+    assert sent == data["events"]["own"].invitations.exclude(rsvp="no").count() > 0
+    assert Notification.objects.filter(title__startswith="Reminder").count() == sent
+    out = io.StringIO()
+    call_command("send_event_reminders", "--hours", "6", stdout=out)
+    assert out.getvalue().startswith("0 reminder")
+    with pytest.raises(CommandError):
+        call_command("send_event_reminders", "--hours", "0")
