@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from keychannel.clients.matching import name_keys, normalize_company_name, normalize_tax_id
 from keychannel.clients.models import CorporateClient
 from keychannel.core.errors import ConflictError
-from keychannel.core.policies import require
+from keychannel.core.policies import can, require
 from keychannel.core.services import notification_send
 
 from . import conf
@@ -309,7 +309,37 @@ def registration_approve(*, principal, registration, protected_until=None, reaso
     protected_until = protected_until or on_date + datetime.timedelta(days=conf.protection_days())
     if protected_until <= on_date:
         raise ValidationError({"protected_until": _("The protection must end after today.")})
-    return _approve(registration, user=principal.user, protected_until=protected_until, reason=reason, on_date=on_date)
+    registration = _approve(registration, user=principal.user, protected_until=protected_until, reason=reason,
+                            on_date=on_date)
+    _open_registered_opportunity(principal, registration)
+    return registration
+
+
+def _open_registered_opportunity(principal, registration) -> None:
+    """An approved registration starts its deal in the distributor's pipeline, owned by who registered it.
+
+    Skipped (the approval stands) when the registration has a deal already, or the deal cannot be opened as
+    things are: a client served by someone else, out of scope, or an owner who left the distributor.
+    """
+    from keychannel.deals.choices import Origin
+    from keychannel.deals.services import opportunity_create
+
+    client = registration.client
+    if (registration.opportunity_id is not None or client is None or client.out_of_scope
+            or client.distributor_id != registration.distributor_id
+            or not can(principal, "deals.opportunity.create", registration.distributor)):
+        return
+    try:
+        with transaction.atomic():
+            registration.opportunity = opportunity_create(
+                principal=principal, client=client, distributor=registration.distributor,
+                owner=registration.registered_by, title=registration.title, origin=Origin.REGISTRATION,
+                source_reference=f"registration:{registration.pk}", product_lines=list(registration.product_lines.all()),
+                value=registration.estimated_value or Decimal("0"), expected_close_on=registration.expected_close_on,
+            )
+    except ValidationError:
+        return
+    registration.save(update_fields=["opportunity", "updated_at"])
 
 
 def _reject(registration, *, user, reason):

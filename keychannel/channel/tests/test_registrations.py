@@ -167,6 +167,23 @@ def test_approve_protects_for_the_configured_period_and_notifies(covered, settin
     assert registration.protected_until == TODAY + datetime.timedelta(days=30)
     assert Notification.objects.filter(recipient=covered.user("dist_sales"), title__icontains="approved").exists()
     assert registration.history.count() >= 2
+    # The deal starts in the distributor's pipeline, owned by who registered it.
+    deal = registration.opportunity
+    assert deal is not None and deal.origin == "registration" and deal.source_reference == f"registration:{registration.pk}"
+    assert (deal.distributor_id, deal.client_id, deal.owner_id) == (covered.own.pk, client.pk, covered.user("dist_sales").pk)
+    assert deal.value == registration.estimated_value and deal.expected_close_on == registration.expected_close_on
+    assert set(deal.product_lines.all()) == set(registration.product_lines.all())
+
+
+def test_approving_a_registration_of_a_client_served_elsewhere_opens_no_deal(covered):
+    from keychannel.clients.models import CorporateClient
+
+    client = make_client(distributor=covered.own, territory=covered.territory)
+    registration = submit(covered, client=client)
+    CorporateClient.objects.filter(pk=client.pk).update(distributor=None)  # made direct meanwhile
+    services.registration_approve(principal=covered.principal("channel_manager"), registration=registration)
+    registration.refresh_from_db()
+    assert registration.status == RegistrationStatus.APPROVED and registration.opportunity is None
 
 
 def test_registration_with_open_conflict_or_without_claim_cannot_be_approved(covered):
