@@ -235,8 +235,9 @@ def _has_dataset() -> bool:
 def _commit() -> str:
     out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)
     dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "keychannel", "bench"],
-                           cwd=ROOT, capture_output=True, text=True).stdout.strip()
-    return (out.stdout.strip() or "?") + (" (+ local changes)" if dirty else "")
+                           cwd=ROOT, capture_output=True, text=True).stdout.split()
+    changed = sorted({p for p in dirty if "/" in p})
+    return (out.stdout.strip() or "?") + (f" + uncommitted {', '.join(changed)}" if changed else "")
 
 
 def main(argv=None) -> int:
@@ -263,6 +264,7 @@ def main(argv=None) -> int:
                        "KEYCHANNEL_LOG_LEVEL": "WARNING",
                        "KEYCHANNEL_EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend"})
     started = time.monotonic()
+    commit = _commit()  # the code gunicorn will serve: read now, other commits may land during the run
     _django()
     import dataset
     from django.conf import settings
@@ -371,7 +373,7 @@ def main(argv=None) -> int:
                           "bytes": sizes[label]}
     summary = {
         "date": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        "commit": _commit(),
+        "commit": commit,
         "machine": f"{platform.node()} · {os.cpu_count()} CPUs · {platform.machine()} · "
                    f"Python {platform.python_version()}",
         "cpu_count": os.cpu_count(),
