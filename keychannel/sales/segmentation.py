@@ -20,7 +20,7 @@ The rules are the ones documented in docs/sales.md (section "Segments"); the thr
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 
 from django.db import connection
@@ -46,9 +46,11 @@ FEW_DISTRIBUTORS = 50  # up to this many, the lines are read through the (distri
 
 def _dialect() -> dict:
     if connection.vendor == "postgresql":
-        return {"month": "EXTRACT(MONTH FROM l.date)::int", "year": "EXTRACT(YEAR FROM l.date)::int", "days": "({a} - {b})", "distinct": "IS DISTINCT FROM",
+        return {"month": "EXTRACT(MONTH FROM l.date)::int", "year": "EXTRACT(YEAR FROM l.date)::int",
+                "cutoff": "(date_trunc('month', {d}) - interval '11 months' - interval '1 day')::date", "days": "({a} - {b})", "distinct": "IS DISTINCT FROM",
                 "true": "TRUE", "false": "FALSE", "temp": "CREATE TEMP TABLE"}
     return {"month": "CAST(strftime('%%m', l.date) AS integer)", "year": "CAST(strftime('%%Y', l.date) AS integer)",
+            "cutoff": "date({d}, 'start of month', '-11 months', '-1 day')",
             "days": "CAST(julianday({a}) - julianday({b}) AS integer)", "distinct": "IS NOT",
             "true": "1", "false": "0", "temp": "CREATE TEMP TABLE"}
 
@@ -58,14 +60,8 @@ def _bits(mask: str) -> str:
     return "(" + " + ".join(f"(({mask} / {1 << m}) %% 2)" for m in range(1, 13)) + ")"
 
 
-def _year_cutoff(as_of: date, year: int) -> date:
-    """The last day of as_of's month, one year earlier: "the same months last year" end there."""
-    first_of_next = (date(year - 1, as_of.month, 28) + timedelta(days=4)).replace(day=1)
-    return first_of_next - timedelta(days=1)
-
-
 def _drop_temp(cursor) -> None:
-    for table in ("seg_new", "seg_targets", "seg_after", "seg_agg", "seg_scope"):
+    for table in ("seg_gone", "seg_new", "seg_targets", "seg_after", "seg_agg", "seg_scope"):
         cursor.execute(f"DROP TABLE IF EXISTS {table}")
 
 
@@ -97,17 +93,17 @@ def recompute(pairs: dict[int, set[int]], *, small_batch_share, strategic_share,
         cursor.execute(f"UPDATE seg_scope SET as_of = (SELECT MAX(l.date) FROM {LINES} l WHERE "
                        f"l.distributor_id = seg_scope.distributor_id AND l.date >= seg_scope.year_start "
                        f"AND l.date <= seg_scope.year_end) WHERE target = 1")
-        cursor.execute("SELECT distributor_id, year, as_of FROM seg_scope WHERE target = 1 AND as_of IS NOT NULL")
-        cutoffs = []
-        for distributor_id, year, as_of in cursor.fetchall():
-            as_of = as_of if isinstance(as_of, date) else date.fromisoformat(str(as_of)[:10])
-            cutoffs.append((ops.adapt_datefield_value(_year_cutoff(as_of, year)), distributor_id, year - 1))
-        if cutoffs:
-            cursor.executemany("UPDATE seg_scope SET next_cutoff = %s WHERE distributor_id = %s AND year = %s", cutoffs)
+        # "The same months last year" end on the last day of as_of's month, a year earlier.
+        cutoff = sql["cutoff"].format(d="n.as_of")
         if connection.vendor == "postgresql":
+            cursor.execute(f"UPDATE seg_scope p SET next_cutoff = {cutoff} FROM seg_scope n WHERE n.target = 1 "
+                           f"AND n.as_of IS NOT NULL AND n.distributor_id = p.distributor_id AND n.year = p.year + 1")
             cursor.execute("ANALYZE seg_scope")
         else:
             cursor.execute("CREATE INDEX seg_scope_key ON seg_scope (distributor_id, year)")
+            cursor.execute(f"UPDATE seg_scope SET next_cutoff = (SELECT {cutoff} FROM seg_scope n WHERE n.target = 1 "
+                           f"AND n.as_of IS NOT NULL AND n.distributor_id = seg_scope.distributor_id "
+                           f"AND n.year = seg_scope.year + 1)")
 
         # The one pass over the lines: the same GROUP BY a hand-written aggregate would do. A few distributors
         # (an import) are read through the (distributor, date) index; many are read in one scan.
@@ -231,17 +227,22 @@ def recompute(pairs: dict[int, set[int]], *, small_batch_share, strategic_share,
                           f"history_type, history_user_id) SELECT {', '.join('s.' + c for c in history_fields)}, %s, "
                           f"%s, {{kind}}, NULL FROM {SEGMENTS} s WHERE {{where}}")
 
-        # Segments whose client no longer buys (or a year without sales): history first, then gone.
-        gone = f"{in_scope.format(s='s')} AND {missing.format(s='s')}"
-        cursor.execute(history_insert.format(kind="'-'", where=gone), [stamp, "recompute"])
-        cursor.execute(f"DELETE FROM {SEGMENTS} WHERE {in_scope.format(s=SEGMENTS)} AND {missing.format(s=SEGMENTS)}")
+        # Segments whose client no longer buys (or a year without sales): found once, history first, then gone.
+        cursor.execute(f"{sql['temp']} seg_gone AS SELECT s.id FROM {SEGMENTS} s "
+                       f"WHERE {in_scope.format(s='s')} AND {missing.format(s='s')}")
+        cursor.execute(history_insert.format(kind="'-'", where="s.id IN (SELECT id FROM seg_gone)"), [stamp, "recompute"])
+        cursor.execute(f"DELETE FROM {SEGMENTS} WHERE id IN (SELECT id FROM seg_gone)")
 
-        # Insert new segments, update changed ones, leave equal ones alone.
+        # Insert new segments, update changed ones, leave equal ones alone: one join picks the rows to write,
+        # so an unchanged recompute writes (and locks) nothing.
         columns = KEY_COLUMNS + VALUE_COLUMNS
         changed = " OR ".join(f"{SEGMENTS}.{c} {sql['distinct']} excluded.{c}" for c in VALUE_COLUMNS)
+        differs = " OR ".join(f"s.{c} {sql['distinct']} n.{c}" for c in VALUE_COLUMNS)
         cursor.execute(
             f"INSERT INTO {SEGMENTS} ({', '.join(columns)}, created_at, updated_at) "
-            f"SELECT {', '.join('n.' + c for c in columns)}, %s, %s FROM seg_new n WHERE 1 = 1 "
+            f"SELECT {', '.join('n.' + c for c in columns)}, %s, %s FROM seg_new n LEFT JOIN {SEGMENTS} s "
+            f"ON s.distributor_id = n.distributor_id AND s.client_id = n.client_id AND s.year = n.year "
+            f"WHERE s.id IS NULL OR {differs} "
             f"ON CONFLICT (distributor_id, client_id, year) DO UPDATE SET "
             f"{', '.join(f'{c} = excluded.{c}' for c in VALUE_COLUMNS)}, updated_at = excluded.updated_at "
             f"WHERE {changed}",

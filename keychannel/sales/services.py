@@ -409,9 +409,10 @@ def _years_with_data(distributor_ids) -> dict[int, set[int]]:
             for distributor_id, first, last in cursor.fetchall():
                 if first is not None:
                     wanted[distributor_id] |= set(range(_day(first).year, _day(last).year + 1))
-    for distributor_id, year in (ClientSegment.objects.filter(distributor_id__in=distributor_ids)
-                                 .values_list("distributor_id", "year").distinct()):
-        wanted[distributor_id].add(year)
+    # Years that have segments anywhere (an index-only read): a distributor's stale ones are found there too.
+    segment_years = set(ClientSegment.objects.order_by().values_list("year", flat=True).distinct())
+    for years in wanted.values():
+        years |= segment_years
     return wanted
 
 
