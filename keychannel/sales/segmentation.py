@@ -149,6 +149,10 @@ def recompute(pairs: dict[int, set[int]], *, small_batch_share, strategic_share,
         )
         if connection.vendor == "postgresql":
             cursor.execute("ANALYZE seg_targets")
+            # The planner cannot know that (distributor, year) pairs repeat in seg_agg and seg_targets alike, so
+            # it expects a few thousand rows and picks a loop of index probes for hundreds of thousands: this one
+            # statement joins by hashing.
+            cursor.execute("SET LOCAL enable_nestloop = off")
         cursor.execute(
             f"{sql['temp']} seg_new AS "
             f"WITH nps AS ("
@@ -213,7 +217,10 @@ def recompute(pairs: dict[int, set[int]], *, small_batch_share, strategic_share,
             f"    ELSE '{SegmentLabel.MAINTAIN}' END AS label "
             f"FROM flagged f", [],
         )
-        if connection.vendor == "sqlite":
+        if connection.vendor == "postgresql":
+            cursor.execute("SET LOCAL enable_nestloop = on")
+            cursor.execute("ANALYZE seg_new")
+        else:
             cursor.execute("CREATE INDEX seg_new_key ON seg_new (distributor_id, client_id, year)")
 
         in_scope = ("EXISTS (SELECT 1 FROM seg_scope t WHERE t.target = 1 AND t.distributor_id = {s}.distributor_id "
