@@ -18,8 +18,8 @@ Usage:
       benchmark data set): created with initdb (and the database created) on
       first use, started on a free port on later runs, and afterwards stopped
       but NOT deleted. A DIR that exists must be empty or a data dir created
-      by this script. A stale postmaster.pid (a killed run) is cleared by
-      stopping that server first.
+      by this script. While one run uses DIR, another run on the same DIR is
+      refused (exit 125) instead of sharing or stopping its server.
 
   python scripts/pgtest.py start
       Same set-up, but leaves the server running and prints shell lines on
@@ -298,11 +298,11 @@ class Server:
                 server._stop_quietly()
                 raise
             return server
-        if (datadir / "postmaster.pid").exists():
-            log(f"{datadir} has a postmaster.pid (a previous run still going, or killed); stopping it first")
-            if not server._stop_quietly():
-                raise PgTestError(f"cannot stop the server running in {datadir}")
-        server._start()
+        pid = server._postmaster_pid()
+        if pid is not None and _alive(pid):
+            raise PgTestError(f"a server is already running in {datadir} (postmaster pid {pid}): another "
+                              "`pgtest.py run --keep` on this directory is in progress; wait for it to finish")
+        server._start()  # a stale postmaster.pid (a killed run) is replaced by the postmaster itself
         return server
 
     def stop(self) -> None:
@@ -427,6 +427,16 @@ class Server:
         shutil.rmtree(self.datadir, ignore_errors=True)
         if self.datadir.exists():
             log(f"could not remove {self.datadir}")
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def server_for_existing(datadir: Path) -> Server:
