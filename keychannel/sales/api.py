@@ -10,7 +10,7 @@ from ninja.pagination import paginate
 
 from keychannel.clients.models import CorporateClient
 from keychannel.core.errors import ConflictError
-from keychannel.core.pagination import BoundedPagination
+from keychannel.core.pagination import BoundedPagination, CappedCountPagination
 from keychannel.core.policies import can, require
 from keychannel.core.schemas import ErrorOut, ValidationErrorOut
 from keychannel.core.scoping import get_visible_or_404
@@ -149,7 +149,7 @@ def report_revalidate(request, report_id: int, payload: RevalidateIn):
 
 
 @router.get("/sales-lines", response=list[LineOut], summary="Sales lines the caller may see")
-@paginate(BoundedPagination)
+@paginate(CappedCountPagination)
 def line_list(request, filters: Query[LineFilter]):
     return selectors.line_list(principal=request.principal, filters=filters.model_dump())
 
@@ -165,7 +165,7 @@ def line_export(request, filters: Query[LineFilter]):
 
 
 @router.get("/segments", response=list[SegmentOut], summary="Client segments (stored roll-up)")
-@paginate(BoundedPagination)
+@paginate(CappedCountPagination)
 def segment_list(request, filters: Query[SegmentFilter]):
     return selectors.segment_rows(principal=request.principal, filters=filters.model_dump())
 
