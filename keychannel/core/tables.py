@@ -6,6 +6,27 @@ from dataclasses import dataclass, field
 
 from django.core.paginator import Paginator
 from django.db.models import Q
+from django.utils.functional import cached_property
+
+
+class CappedPaginator(Paginator):
+    """For tables of millions of rows: counts up to ``cap`` (the page itself is read off an index)."""
+
+    def __init__(self, object_list, per_page, cap: int):
+        super().__init__(object_list, per_page)
+        self.cap = cap
+
+    @cached_property
+    def seen(self) -> int:
+        return self.object_list.values("pk").order_by()[: self.cap + 1].count()
+
+    @cached_property
+    def count(self) -> int:
+        return min(self.seen, self.cap)
+
+    @cached_property
+    def capped(self) -> bool:
+        return self.seen > self.cap
 
 
 @dataclass
@@ -35,6 +56,7 @@ class Table:
     filters: list[Filter] = field(default_factory=list)
     default_sort: str = ""
     per_page: int = 50
+    count_cap: int | None = None  # set for tables of millions of rows: "more than N rows" instead of a full count
 
     def build(self, request, queryset) -> TableState:
         params = request.GET
@@ -58,7 +80,10 @@ class Table:
             queryset = queryset.order_by(f"-{expression}" if sort.startswith("-") else expression, "pk")
         else:
             sort = ""
-        paginator = Paginator(queryset, self.per_page)
+        if self.count_cap:
+            paginator = CappedPaginator(queryset, self.per_page, self.count_cap)
+        else:
+            paginator = Paginator(queryset, self.per_page)
         page = paginator.get_page(params.get("page"))
         return TableState(self, page, q, sort, active_filters, request)
 

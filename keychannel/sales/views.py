@@ -14,6 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from keychannel.clients.models import CorporateClient
 from keychannel.core.errors import ConflictError
+from keychannel.core.pagination import CappedCountPagination
 from keychannel.core.partials import is_htmx, render_partial
 from keychannel.core.policies import can, require
 from keychannel.core.scoping import get_visible_or_404
@@ -271,7 +272,7 @@ def line_list(request):
     lines = [(str(p.pk), p.name) for p in ProductLine.objects.visible_to(principal).only("pk", "name")]
     table = Table(LINE_TABLE.columns, LINE_TABLE.search_fields,
                   [_distributor_filter(request, principal), Filter("product_line", gettext_lazy("Product line"), lines, "product_line_id")],
-                  LINE_TABLE.default_sort)
+                  LINE_TABLE.default_sort, count_cap=CappedCountPagination.COUNT_CAP)
     qs = selectors.line_list(principal=principal, filters=_line_filters(request))
     state = table.build(request, qs)
     return render_partial(request, "sales/line_list.html", {

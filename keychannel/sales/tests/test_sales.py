@@ -428,3 +428,15 @@ def test_sample_file_with_three_bad_rows_then_fixed(world, login):
     # The other distributor's head cannot ask for our sample.
     other = login(world.other_users["dist_head"]).get(reverse("sales:report_sample") + f"?distributor={world.own.pk}")
     assert other.status_code == 404
+
+
+def test_sales_line_page_counts_up_to_the_cap(world, login, monkeypatch):
+    from keychannel.core.pagination import CappedCountPagination
+
+    map_samples(world.own)
+    _import(world, "cp1250")
+    page = login(world.user("dist_head"))
+    assert "240 rows" in page.get(reverse("sales:line_list")).content.decode()
+    monkeypatch.setattr(CappedCountPagination, "COUNT_CAP", 100)
+    body = page.get(reverse("sales:line_list") + "?page=3").content.decode()
+    assert "more than 100 rows" in body and "Page 3 of 2" not in body
