@@ -232,9 +232,12 @@ def bench_import(args, rng, admin, line):
             "import_rows_per_s": n / import_s, "raw_rows_per_s": n / raw_s, "method": method}
 
 
+BENCH_FILES = ("bench.csv", "raw.csv")  # the only reports this script creates, and so the only ones it removes
+
+
 def _remove_month(distributor, period):
     """Take the bench's own month out again, segments of that year included: the data set stays reusable."""
-    reports = SalesReport.objects.filter(distributor=distributor, period=period)
+    reports = SalesReport.objects.filter(distributor=distributor, period=period, file_name__in=BENCH_FILES)
     if not reports.exists():
         return
     with transaction.atomic():

@@ -255,7 +255,9 @@ def recompute(pairs: dict[int, set[int]], *, small_batch_share, strategic_share,
             f"WHERE {changed}",
             [stamp, stamp],
         )
-        written = f"s.updated_at = %s AND {in_scope.format(s='s')}"
+        # This run's stamp marks exactly the rows it wrote (no scope test: the table's statistics may still say
+        # "empty" right after a first recompute, and a per-row scope probe then costs minutes).
+        written = "s.updated_at = %s"
         cursor.execute(history_insert.format(kind="CASE WHEN s.created_at = %s THEN '+' ELSE '~' END", where=written),
                        [stamp, "recompute", stamp, stamp])
         touched = cursor.rowcount
