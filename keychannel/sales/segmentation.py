@@ -114,6 +114,10 @@ def recompute(pairs: dict[int, set[int]], *, small_batch_share, strategic_share,
         if len(pairs) <= FEW_DISTRIBUTORS:
             only = f"AND l.distributor_id IN ({', '.join(['%s'] * len(pairs))}) "
             bounds += list(pairs)
+        elif connection.vendor == "postgresql":
+            # A big recompute joins the whole segment table: plan it on today's row count, not on the one
+            # autovacuum saw last (right after a first recompute it would still say "empty").
+            cursor.execute(f"ANALYZE {SEGMENTS}")
         cursor.execute(
             f"{sql['temp']} seg_agg AS "
             f"SELECT l.distributor_id AS distributor_id, l.client_id AS client_id, {sql['year']} AS year, "
