@@ -8,14 +8,12 @@ exactly one file's, and never a server error.
 """
 
 import random
-import threading
 from datetime import date
 from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db.models import Sum
-from django.test import Client
 
 from keychannel.core.choices import Role
 from keychannel.core.scoping import Principal
@@ -25,7 +23,7 @@ from keychannel.sales import services
 from keychannel.sales.choices import ReportStatus
 from keychannel.sales.models import SalesLine, SalesReport
 from keychannel.sales.tests.factories import PRODUCT_CODES, csv_file, map_samples
-from tests.races.test_registration_race import _token, shared_database  # noqa: F401
+from tests.races.concurrency import fire_at_once, token_for
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("shared_database")]
 
@@ -58,29 +56,10 @@ def _report_file(tax_ids, seed, rows=25):
 
 def _fire_uploads(token, uploads):
     """POST every (file name, bytes, form fields) at the same moment; returns [(status, json)] in order."""
-    barrier = threading.Barrier(len(uploads))
-    results = [None] * len(uploads)
+    def sender(name, data, fields):
+        return lambda client: client.post(URL, {"file": SimpleUploadedFile(name, data, content_type="text/csv"), **fields})
 
-    def run(i, name, data, fields):
-        from django.db import connections
-
-        try:
-            client = Client(HTTP_AUTHORIZATION=f"Bearer {token}")
-            body = {"file": SimpleUploadedFile(name, data, content_type="text/csv"), **fields}
-            barrier.wait(timeout=30)
-            response = client.post(URL, body)
-            results[i] = (response.status_code, response.json() if response.content else None)
-        except Exception as exc:  # noqa: BLE001 - a crash in a thread is a failed request
-            results[i] = (599, repr(exc))
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i, *u)) for i, u in enumerate(uploads)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=180)
-    return results
+    return fire_at_once([(token, sender(*upload)) for upload in uploads])
 
 
 def _stored(distributor):
@@ -96,7 +75,7 @@ def test_the_same_file_uploaded_at_once_applies_once_and_the_rest_are_duplicates
     distributor, tax_ids, head = _setup()
     data, amount, quantity, rows = _report_file(tax_ids, seed=1)
     fields = {"distributor": str(distributor.pk), "period": f"{PERIOD:%Y-%m}"}
-    results = _fire_uploads(_token(head), [(f"same-{i}.csv", data, fields) for i in range(RACERS)])
+    results = _fire_uploads(token_for(head), [(f"same-{i}.csv", data, fields) for i in range(RACERS)])
     statuses = [status for status, _ in results]
     # 201 applied, 200 "this file was applied before, nothing added".
     assert sorted(statuses) == [200] * (RACERS - 1) + [201], results
@@ -117,7 +96,7 @@ def test_different_files_for_one_month_at_once_one_applies_the_rest_wait_as_conf
     files = [_report_file(tax_ids, seed=100 + i) for i in range(RACERS)]
     assert len({f[0] for f in files}) == RACERS and len({f[1] for f in files}) == RACERS  # really different
     fields = {"distributor": str(distributor.pk), "period": f"{PERIOD:%Y-%m}"}
-    results = _fire_uploads(_token(head), [(f"file-{i}.csv", f[0], fields) for i, f in enumerate(files)])
+    results = _fire_uploads(token_for(head), [(f"file-{i}.csv", f[0], fields) for i, f in enumerate(files)])
     statuses = [status for status, _ in results]
     # 201 applied, 409 "a report for this month exists, confirm to replace it" (stored, waiting).
     assert sorted(statuses) == [201] + [409] * (RACERS - 1), results
@@ -144,7 +123,7 @@ def test_simultaneous_corrections_with_supersede_leave_one_applied_report_for_th
     corrections = [_report_file(tax_ids, seed=200 + i) for i in range(2)]
     assert len({original} | {c[0] for c in corrections}) == 3
     fields = {"distributor": str(distributor.pk), "period": f"{PERIOD:%Y-%m}", "supersede": "true"}
-    results = _fire_uploads(_token(head), [(f"fix-{i}.csv", c[0], fields) for i, c in enumerate(corrections)])
+    results = _fire_uploads(token_for(head), [(f"fix-{i}.csv", c[0], fields) for i, c in enumerate(corrections)])
     # "supersede" replaces whatever is applied when the upload gets its turn: both corrections apply, one
     # after the other; the later one replaces the earlier, which replaced the original.
     assert [status for status, _ in results] == [201, 201], results

@@ -12,7 +12,7 @@ from keychannel.clients.tests.factories import ClientFactory, StakeholderFactory
 from keychannel.core.choices import Role
 from keychannel.core.tests.factories import OrganizationFactory, make_user
 from keychannel.network.tests.factories import DistributorFactory
-from tests.races.test_registration_race import _fire, _token, shared_database  # noqa: F401
+from tests.races.concurrency import fire_json, token_for
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("shared_database")]
 
@@ -25,14 +25,14 @@ def _book():
     distributor = DistributorFactory(organization=OrganizationFactory(), code="srace")
     users = [make_user(Role.DIST_SALES, distributor.organization, username=f"srace-sales-{i}") for i in range(RACERS)]
     person = StakeholderFactory(client=ClientFactory(distributor=distributor), job_title="Original", attitude=0)
-    return [_token(u) for u in users], Stakeholder.objects.get(pk=person.pk)
+    return [token_for(u) for u in users], Stakeholder.objects.get(pk=person.pk)
 
 
 def test_simultaneous_edits_from_one_version_one_saves_the_rest_get_409():
     tokens, person = _book()
     url = f"/api/v1/stakeholders/{person.pk}"
     history = Stakeholder.history.filter(id=person.pk).count()
-    results = _fire([("PATCH", url, token, {"job_title": TITLES[i], "version": person.version})
+    results = fire_json([("PATCH", url, token, {"job_title": TITLES[i], "version": person.version})
                      for i, token in enumerate(tokens)])
     statuses = [status for status, _ in results]
     assert sorted(statuses) == [200] + [409] * (RACERS - 1), results
@@ -54,7 +54,7 @@ def test_simultaneous_edits_without_version_are_all_saved_one_after_the_other():
              {"email": "person@example.com"}, {"personal_interests": "Cycling"}, {"company_interests": "Uptime"},
              {"external_organization": "Consultants SRL"}]
     assert len(edits) == RACERS
-    results = _fire([("PATCH", url, token, edits[i]) for i, token in enumerate(tokens)])
+    results = fire_json([("PATCH", url, token, edits[i]) for i, token in enumerate(tokens)])
     assert [status for status, _ in results] == [200] * RACERS, results
     row = Stakeholder.objects.get(pk=person.pk)
     assert row.version == person.version + RACERS
