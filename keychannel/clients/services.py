@@ -392,7 +392,8 @@ def stakeholders_record_contact(*, stakeholder_ids, on_date: datetime.date) -> i
     for stakeholder in Stakeholder.objects.select_for_update().filter(pk__in=ids).order_by("pk"):
         if stakeholder.last_contact_on is None or stakeholder.last_contact_on < on_date:
             stakeholder.last_contact_on = on_date
-            stakeholder.save(update_fields=["last_contact_on", "updated_at"])
+            stakeholder.version += 1  # a form opened before this contact must not write the older date back
+            stakeholder.save(update_fields=["last_contact_on", "version", "updated_at"])
             clients.add(stakeholder.client_id)
             changed += 1
     for client in CorporateClient._base_manager.filter(pk__in=clients):

@@ -104,3 +104,16 @@ def test_edit_form_carries_the_version_and_a_stale_submit_shows_the_error(world,
     plain = page.post(url, {**body, f"{p}attitude": "-2"}, follow=True)
     assert gettext(STALE) in " ".join(str(m) for m in plain.context["messages"])
     assert _snapshot(person) == before
+
+
+def test_a_logged_contact_makes_an_open_form_stale(world):
+    import datetime
+
+    person = _person(world)
+    opened = Stakeholder.objects.get(pk=person.pk).version  # an editor opens the form
+    met = datetime.date(2026, 11, 30)
+    assert services.stakeholders_record_contact(stakeholder_ids=[person.pk], on_date=met) == 1
+    with pytest.raises(ConflictError):
+        services.stakeholder_update(principal=world.principal("dist_sales"), stakeholder=person,
+                                    expected_version=opened, last_contact_on=datetime.date(2026, 1, 5))
+    assert Stakeholder.objects.get(pk=person.pk).last_contact_on == met
