@@ -208,7 +208,7 @@ def main(argv=None) -> int:
     if errors.strip():
         print(f"loadtest: server error log ({error_log}):\n{errors[-4000:]}", file=sys.stderr)
     print(f"loadtest: results in {out / label}.json / .md", flush=True)
-    return 1 if summary["total"].get("failures", 0) else 0
+    return 1 if summary["total"].get("failures", 0) or summary["server_errors_logged"] else 0
 
 
 if __name__ == "__main__":
