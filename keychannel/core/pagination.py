@@ -16,6 +16,12 @@ class BoundedPagination(LimitOffsetPagination):
         offset: int = Field(0, ge=0, le=MAX_OFFSET)
 
 
+def capped_count(queryset, cap: int) -> tuple[int, bool]:
+    """How many rows match, reading at most ``cap + 1`` of them: ``(min(count, cap), count > cap)``."""
+    seen = queryset.values("pk").order_by()[: cap + 1].count()
+    return min(seen, cap), seen > cap
+
+
 class CappedCountPagination(BoundedPagination):
     """For tables of millions of rows (sales lines, segments): the page is read off an index, and the count
     stops at ``COUNT_CAP`` instead of reading every matching row on every page."""
@@ -29,9 +35,5 @@ class CappedCountPagination(BoundedPagination):
 
     def paginate_queryset(self, queryset: QuerySet, pagination, request, **params):
         offset, limit = pagination.offset, min(pagination.limit, self.max_limit)
-        seen = queryset.values("pk").order_by()[: self.COUNT_CAP + 1].count()
-        return {
-            "items": queryset[offset: offset + limit],
-            "count": min(seen, self.COUNT_CAP),
-            "count_is_capped": seen > self.COUNT_CAP,
-        }
+        count, capped = capped_count(queryset, self.COUNT_CAP)
+        return {"items": queryset[offset: offset + limit], "count": count, "count_is_capped": capped}

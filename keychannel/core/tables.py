@@ -8,6 +8,8 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.utils.functional import cached_property
 
+from keychannel.core.pagination import capped_count
+
 
 class CappedPaginator(Paginator):
     """For tables of millions of rows: counts up to ``cap`` (the page itself is read off an index)."""
@@ -17,16 +19,16 @@ class CappedPaginator(Paginator):
         self.cap = cap
 
     @cached_property
-    def seen(self) -> int:
-        return self.object_list.values("pk").order_by()[: self.cap + 1].count()
+    def _counted(self) -> tuple[int, bool]:
+        return capped_count(self.object_list, self.cap)
 
     @cached_property
     def count(self) -> int:
-        return min(self.seen, self.cap)
+        return self._counted[0]
 
     @cached_property
     def capped(self) -> bool:
-        return self.seen > self.cap
+        return self._counted[1]
 
 
 @dataclass

@@ -388,7 +388,11 @@ def segments_refresh(*, distributor_ids, years=None) -> int:
     else:
         span = {y for y in years} | {y + 1 for y in years}
         wanted = {d: set(span) for d in distributor_ids}
-    return segmentation.recompute(wanted, small_batch_share=SMALL_BATCH_SHARE, strategic_share=STRATEGIC_SHARE,
+    return _recompute(wanted)
+
+
+def _recompute(pairs: dict[int, set[int]]) -> int:
+    return segmentation.recompute(pairs, small_batch_share=SMALL_BATCH_SHARE, strategic_share=STRATEGIC_SHARE,
                                   at_risk_trend=AT_RISK_TREND, dormant_days=DORMANT_DAYS)
 
 
@@ -500,7 +504,5 @@ def survey_respond(*, token: str, why_chose: str, will_continue: str, recommend:
         years = list(ClientSegment.objects.filter(client_id=invitation.client_id, distributor_id=invitation.distributor_id)
                      .values_list("year", flat=True).order_by("-year")[:1])
         if years:
-            segmentation.recompute({invitation.distributor_id: {years[0]}}, small_batch_share=SMALL_BATCH_SHARE,
-                                   strategic_share=STRATEGIC_SHARE, at_risk_trend=AT_RISK_TREND,
-                                   dormant_days=DORMANT_DAYS)
+            _recompute({invitation.distributor_id: {years[0]}})
     return response
