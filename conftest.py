@@ -18,6 +18,9 @@ for _app in ("competence", "deals", "clients", "channel", "program", "sales"):
 def _fast_tests(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    # The suite makes many requests as one user from one address: rate-limit tests set low limits themselves.
+    settings.KEYCHANNEL_API_RATE_LIMIT = settings.KEYCHANNEL_API_ANON_RATE_LIMIT = "1000000/m"
+    settings.KEYCHANNEL_DUPLICATE_CHECK_RATE_LIMIT = "1000000/m"
 
 
 @pytest.fixture

@@ -6,10 +6,11 @@ from django.db import DataError
 from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
-from ninja.errors import AuthenticationError
+from ninja.errors import AuthenticationError, Throttled
 
 from keychannel.core.api_auth import BearerTokenAuth, SessionPrincipalAuth
 from keychannel.core.errors import ConflictError
+from keychannel.core.ratelimit import ApiThrottle, hit_anonymous
 
 # Every operation can answer these through the handlers below; ninja documents only what an operation declares.
 STANDARD_ERRORS = {
@@ -18,7 +19,10 @@ STANDARD_ERRORS = {
     "403": ("Not allowed for your role", "ErrorOut"),
     "404": ("Not found (or not visible to the caller)", "ErrorOut"),
     "422": ("Invalid input, with field errors", "ValidationErrorOut"),
+    "429": ("Too many requests (rate limit, see docs/api.md): retry after the Retry-After header's seconds",
+            "ErrorOut"),
 }
+RETRY_AFTER = {"Retry-After": {"description": "Seconds to wait before the next request", "schema": {"type": "integer"}}}
 ERROR_SCHEMAS = {
     "ErrorOut": {"type": "object", "properties": {"detail": {"type": "string"}}, "required": ["detail"]},
     "FieldErrorItem": {
@@ -48,7 +52,7 @@ class KeychannelAPI(NinjaAPI):
         for operations in schema["paths"].values():
             for operation in operations.values():
                 responses = {str(code): value for code, value in operation.get("responses", {}).items()}
-                wanted = set()
+                wanted = {"429"}  # every operation is rate limited (ApiThrottle below)
                 if operation.get("security"):
                     wanted |= {"401", "403", "404"}
                 if operation.get("parameters") or operation.get("requestBody"):
@@ -61,6 +65,7 @@ class KeychannelAPI(NinjaAPI):
                         "description": description,
                         "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{ref}"}}},
                     }
+                responses["429"].setdefault("headers", RETRY_AFTER)
                 operation["responses"] = responses
         return schema
 
@@ -70,6 +75,7 @@ api = KeychannelAPI(
     version="1",
     description="Key-account channel management: distributors, clients, deals, registrations, program.",
     auth=[BearerTokenAuth(), SessionPrincipalAuth()],
+    throttle=[ApiThrottle()],
     urls_namespace="api",
 )
 
@@ -84,9 +90,22 @@ def forbidden(request, exc):
     return api.create_response(request, {"detail": _("You are not allowed to do this.")}, status=403)
 
 
+@api.exception_handler(Throttled)
+def throttled(request, exc):
+    # ninja adds the Retry-After header to this answer.
+    return api.create_response(request, {"detail": _("Too many requests: wait a moment and try again.")}, status=429)
+
+
 @api.exception_handler(AuthenticationError)
 def unauthorized(request, exc):
-    return api.create_response(request, {"detail": _("Authentication required.")}, status=401)
+    # Unauthenticated calls count towards the client address's limit, so guessing tokens is throttled too.
+    wait = hit_anonymous(request)
+    if wait is not None:
+        response = throttled(request, exc)
+        response["Retry-After"] = str(wait)
+        return response
+    detail = getattr(request, "auth_failure", "") or _("Authentication required.")
+    return api.create_response(request, {"detail": detail}, status=401)
 
 
 @api.exception_handler(ConflictError)
@@ -112,7 +131,9 @@ def invalid(request, exc):
         ]
     else:
         detail = [{"loc": ["body"], "msg": " ".join(exc.messages), "type": "value_error"}]
-    return api.create_response(request, {"detail": detail}, status=422)
+    # A rule's refusal may say more than field errors: the rule codes and the way out (the registration gate).
+    extra = {k: v for k, v in (getattr(exc, "api_extra", None) or {}).items() if k != "detail"}
+    return api.create_response(request, {"detail": detail, **extra}, status=422)
 
 
 def _add_routers():

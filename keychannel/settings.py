@@ -1,9 +1,11 @@
 """Settings for keychannel, read from KEYCHANNEL_* environment variables with safe local defaults."""
 
+import ipaddress
 import os
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -51,6 +53,7 @@ INSTALLED_APPS = [
     "simple_history",
     "axes",
     "ninja",
+    "csp",
     "keychannel.core",
     "keychannel.network",
     "keychannel.clients",
@@ -64,7 +67,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "keychannel.core.middleware.RejectNulBytesMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "keychannel.core.middleware.RejectBadTextMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -138,6 +142,45 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "keychannel.core.auth_views.locked_out"
 AXES_ENABLED = env_bool("LOGIN_LOCKOUT", True)
+# Plus a higher limit per client address alone (password spraying over many usernames): keychannel/core/lockout.py.
+AXES_HANDLER = "keychannel.core.lockout.LockoutHandler"
+KEYCHANNEL_ADDRESS_FAILURE_LIMIT = int(env("LOGIN_ADDRESS_FAILURE_LIMIT", "50"))
+# The client address (lockout, API rate limits, security events) is REMOTE_ADDR; only a peer listed here (IPs or
+# networks of the reverse proxies) is believed about the client, through KEYCHANNEL_CLIENT_IP_HEADER.
+AXES_CLIENT_IP_CALLABLE = "keychannel.core.client_ip.client_ip"
+KEYCHANNEL_TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", "")
+KEYCHANNEL_CLIENT_IP_HEADER = env("CLIENT_IP_HEADER", "X-Forwarded-For")
+for _proxy in KEYCHANNEL_TRUSTED_PROXIES:  # a typo here must stop the start, not silently trust nobody
+    try:
+        ipaddress.ip_network(_proxy, strict=False)
+    except ValueError as _exc:
+        raise ImproperlyConfigured(f"KEYCHANNEL_TRUSTED_PROXIES: {_exc}") from None
+
+# API tokens and rate limits (docs/api.md, docs/operations.md). A token lives KEYCHANNEL_API_TOKEN_DAYS at
+# most; a user holds at most KEYCHANNEL_API_TOKENS_PER_USER live ones. Rates are "count/period" (s, m, h, d).
+KEYCHANNEL_API_TOKEN_DAYS = int(env("API_TOKEN_DAYS", "90"))
+KEYCHANNEL_API_TOKENS_PER_USER = int(env("API_TOKENS_PER_USER", "10"))
+KEYCHANNEL_API_RATE_LIMIT = env("API_RATE_LIMIT", "600/m")  # per user, token or session
+KEYCHANNEL_API_ANON_RATE_LIMIT = env("API_ANON_RATE_LIMIT", "60/m")  # per client address, unauthenticated
+KEYCHANNEL_DUPLICATE_CHECK_RATE_LIMIT = env("DUPLICATE_CHECK_RATE_LIMIT", "60/m")  # per user
+# Rate-limit counters must be shared by every gunicorn worker: by default the database holds them (a table
+# that `migrate` creates); "local" keeps them per process (one worker only); a redis:// URL uses Redis.
+_RATE_LIMIT_CACHE = env("RATE_LIMIT_CACHE", "database") or "database"
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "ratelimit": (
+        {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "ratelimit"}
+        if _RATE_LIMIT_CACHE == "local"
+        else {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _RATE_LIMIT_CACHE}
+        if _RATE_LIMIT_CACHE.startswith(("redis://", "rediss://"))
+        else {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "keychannel_cache",
+            # Counters of past windows are deleted once the table passes this size (Django's cull).
+            "OPTIONS": {"MAX_ENTRIES": 20000},
+        }
+    ),
+}
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("ro", _("Romanian"))]
@@ -160,7 +203,11 @@ STORAGES = {
 }
 MEDIA_ROOT = DATA_DIR / "media"
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
-DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
+# The one upload cap (docs/operations.md): request bodies, the upload forms and the sales importer read it.
+KEYCHANNEL_MAX_UPLOAD_MB = int(env("MAX_UPLOAD_MB", "20"))
+DATA_UPLOAD_MAX_MEMORY_SIZE = KEYCHANNEL_MAX_UPLOAD_MB * 1024 * 1024
+# Rejected and waiting sales reports (and any file they keep) are deleted after this many days (purge_uploads).
+KEYCHANNEL_REJECTED_UPLOAD_DAYS = int(env("REJECTED_UPLOAD_DAYS", "30"))
 WHITENOISE_USE_FINDERS = not PRODUCTION
 
 EMAIL_BACKEND = env(
@@ -168,6 +215,11 @@ EMAIL_BACKEND = env(
     "django.core.mail.backends.smtp.EmailBackend" if PRODUCTION else "django.core.mail.backends.console.EmailBackend",
 )
 EMAIL_HOST = env("EMAIL_HOST", "localhost")
+# Password reset links and notifications go out by mail: most SMTP relays want a port, a login and TLS.
+EMAIL_PORT = int(env("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = env("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "keychannel@localhost")
 
 SESSION_COOKIE_HTTPONLY = True
@@ -175,6 +227,25 @@ CSRF_COOKIE_HTTPONLY = False  # HTMX reads the token from the page, not the cook
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+# Content-Security-Policy (django-csp) on every response; docs/operations.md explains it. Scripts only from our
+# own origin or inline blocks carrying this response's nonce ({{ request.csp_nonce }}): an injected
+# <script> or on*= attribute does not run even if some output is left unescaped.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        # 'unsafe-inline' for styles only, never scripts: templates use style="" attributes, and ECharts
+        # tooltips, htmx swaps, Bootstrap and the Swagger UI (/api/v1/docs) write inline style attributes.
+        "style-src": [SELF, "'unsafe-inline'"],
+        "img-src": [SELF, "data:"],  # Bootstrap's icons in CSS (select arrows, close buttons) are data: SVGs
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
 if PRODUCTION:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True

@@ -5,11 +5,19 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from keychannel.api import api
+from keychannel.core import auth_views as kc_auth
 from keychannel.core.auth_views import LoginView
 
 urlpatterns = [
     path("login/", LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("password/change/", kc_auth.PasswordChangeView.as_view(), name="password_change"),
+    path("password/change/done/", kc_auth.PasswordChangeDoneView.as_view(), name="password_change_done"),
+    path("password/reset/", kc_auth.PasswordResetView.as_view(), name="password_reset"),
+    path("password/reset/sent/", kc_auth.PasswordResetDoneView.as_view(), name="password_reset_done"),
+    path("password/reset/<uidb64>/<token>/", kc_auth.PasswordResetConfirmView.as_view(),
+         name="password_reset_confirm"),
+    path("password/reset/done/", kc_auth.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("", include("keychannel.core.urls")),

@@ -62,6 +62,9 @@ def app_env(data_dir: Path) -> dict:
         "KEYCHANNEL_EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
         "PYTHONUNBUFFERED": "1",
     })
+    # Many simulated users share a few demo logins and one address: the limiter runs, at a height they never reach.
+    for name in ("API_RATE_LIMIT", "API_ANON_RATE_LIMIT", "DUPLICATE_CHECK_RATE_LIMIT"):
+        env.setdefault(f"KEYCHANNEL_{name}", "100000/m")
     return env
 
 

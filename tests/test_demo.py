@@ -8,7 +8,9 @@ from keychannel.core.choices import Role
 from keychannel.core.models import Membership
 from keychannel.demo.seed import seed_demo
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# Not transactional: a transactional test flushes the tables afterwards, rows of data migrations included, so
+# tests that ran after it on a reused database failed.
+pytestmark = pytest.mark.django_db
 
 
 def _row_counts():
@@ -24,8 +26,16 @@ def test_demo_is_idempotent_and_every_role_can_log_in(settings):
     ctx = seed_demo(password="demo-pass", progress=lambda *_: None)
     first = _row_counts()
     assert first["network.Distributor"] == 24
+    # No demo deal violates the registration gate (docs/rules.md): registered, overridden, or needing nothing.
+    from keychannel.channel.gate import deals_violating_gate
+
+    assert deals_violating_gate() == []
     seed_demo(password="demo-pass", progress=lambda *_: None)
     assert _row_counts() == first
+    # The story's refused assignment (issue 14): d01's head tried to make the KAM a deal owner; the log kept it.
+    from keychannel.core.models import SecurityEvent
+
+    assert SecurityEvent.objects.filter(username="d01-head", action="assign:deals.opportunity.owner").count() == 1
 
     usernames = {"admin", "program", "executive", "channel", "mentor", "kam", "d01-head", "d01-sales", "d24-head"}
     assert usernames <= {u for u, _, _ in ctx.logins}

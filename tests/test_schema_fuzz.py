@@ -15,6 +15,10 @@ Checks, for every generated request:
 Generation is bounded and reproducible: ``MAX_EXAMPLES`` examples per operation and role, derandomized
 (the same inputs on every run), no shrinking phase beyond what a failure needs, no example database.
 Set ``KEYCHANNEL_FUZZ_EXAMPLES`` to fuzz harder locally (e.g. 200).
+
+It runs on PostgreSQL only (``make test-postgres``; ``make test-sqlite`` deselects the ``postgres_suite``
+marker): the requests and checks do not depend on the database, and PostgreSQL is the stricter one (NUL
+bytes, types, lengths).
 """
 
 from __future__ import annotations
@@ -45,6 +49,8 @@ CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
 # Operations that would end the caller's own session mid-run: revoking the token in use is fuzzed, but
 # with a token of its own (see ``_headers``), so the other examples keep theirs.
 OWN_TOKEN_OPERATIONS = {("DELETE", "/api/v1/auth/token")}
+
+pytestmark = pytest.mark.postgres_suite
 
 
 # The API documents the error answers every operation can give (see ``KeychannelAPI.get_openapi_schema``).

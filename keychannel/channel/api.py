@@ -14,6 +14,8 @@ from . import selectors, services
 from .schemas import (
     AcceptIn,
     ApproveIn,
+    ChannelPolicyOut,
+    ChannelPolicyPatch,
     CommentIn,
     CommentOut,
     ConflictFilter,
@@ -77,11 +79,16 @@ def registration_create(request, payload: RegistrationIn):
     distributor = get_visible_or_404(Distributor, principal, pk=distributor_id)
     require(principal, "channel.registration.create", distributor)
     client = get_visible_or_404(CorporateClient, principal, pk=payload.client_id) if payload.client_id else None
+    opportunity = None
+    if payload.opportunity_id:
+        from keychannel.deals.models import Opportunity
+
+        opportunity = get_visible_or_404(Opportunity, principal, pk=payload.opportunity_id)
     registration = services.registration_submit(
         principal=principal, distributor=distributor, client=client, legal_name=payload.legal_name,
         tax_id=payload.tax_id, territory=_territory(payload.territory_id), title=payload.title,
         product_lines=_product_lines(payload.product_line_ids), estimated_value=payload.estimated_value,
-        expected_close_on=payload.expected_close_on, notes=payload.notes,
+        expected_close_on=payload.expected_close_on, notes=payload.notes, opportunity=opportunity,
     )
     return Status(201, selectors.registration_get(principal=principal, pk=registration.pk))
 
@@ -166,6 +173,8 @@ def conflict_resolve(request, conflict_id: int, payload: ResolveIn):
         awarded_to_id=data["awarded_to_id"], shares=data["shares"],
         out_of_scope_reason=data["out_of_scope_reason"] or "", notice_days=data["notice_days"],
         in_flight=data["in_flight"] or "", grace_until=data["grace_until"], compensation=data["compensation"],
+        grace_days=data["grace_days"], hand_over_ids=data["hand_over_ids"], end_contract=data["end_contract"],
+        end_contract_reason=data["end_contract_reason"],
     )
     return selectors.conflict_get(principal=principal, pk=conflict_id)
 
@@ -231,3 +240,24 @@ def lead_decline(request, lead_id: int, payload: DeclineIn):
     require(principal, "channel.lead.respond", offer)
     services.lead_decline(principal=principal, offer=offer, reason=payload.reason)
     return selectors.lead_get(principal=principal, pk=lead_id)
+
+
+# --- the channel policy (the registration gate's settings) -----------------------------------------------------
+
+
+@router.get("/channel-policy", response={200: ChannelPolicyOut}, summary="The registration gate's settings")
+def channel_policy_detail(request):
+    from .models import ChannelPolicy
+
+    return ChannelPolicy.current()
+
+
+@router.patch("/channel-policy", response={200: ChannelPolicyOut, **WRITE},
+              summary="Change the registration gate's settings (program office)")
+def channel_policy_patch(request, payload: ChannelPolicyPatch):
+    from .gate import channel_policy_update
+
+    data = payload.model_dump(exclude_unset=True)
+    if data.get("key_accounts_need_registration", True) is None:
+        raise ValidationError({"key_accounts_need_registration": _("This field may not be null.")})
+    return channel_policy_update(principal=request.principal, **data)

@@ -9,9 +9,11 @@ class ChannelConfig(AppConfig):
 
     def ready(self):
         from keychannel.core.choices import Role
+        from keychannel.core.history import register_history_redaction
         from keychannel.core.navigation import register_home_figure, register_nav
 
         from . import policies  # noqa: F401  (registers write rules)
+        from .redaction import conflict_hidden_fields
         from .selectors import open_conflict_count, pending_decision_count
 
         register_nav(_("Registrations"), "channel:registration_list", icon="flag", order=30)
@@ -23,4 +25,13 @@ class ChannelConfig(AppConfig):
         )
         register_home_figure(_("Registrations pending"), pending_decision_count, url_name="channel:registration_list",
                              order=30)
+        register_history_redaction("channel.conflict", conflict_hidden_fields)
+        # The rules that hold on every path (docs/rules.md): the deals and clients apps call us through these.
+        from keychannel.clients.signals import duplicate_confirmed
+        from keychannel.deals.gate import register_deal_gate
+
+        from .gate import deal_gate, watch_confirmed_duplicate
+
+        register_deal_gate(deal_gate)
+        duplicate_confirmed.connect(watch_confirmed_duplicate, dispatch_uid="channel.watch_confirmed_duplicate")
         register_home_figure(_("Open conflicts"), open_conflict_count, url_name="channel:conflict_list", order=31)

@@ -12,9 +12,11 @@ from django.utils.translation import gettext_lazy as _
 
 MESSAGES = {
     "registered_by_other": _("Another distributor already holds an active registration for this client."),
-    "owned_by_other": _("This client is served by another distributor."),
-    "similar_to_other": _("A client with a very similar name is served by another distributor."),
-    "similar_to_direct": _("A client with a very similar name is served directly by the manufacturer."),
+    # Neither says who serves the client (another distributor or the manufacturer): the conflict's parties tell
+    # the program office, and the registrant learns only that the client exists in the network.
+    "owned_by_other": _("This client is already served in the network."),
+    "similar_to_other": _("A client with a very similar name is already served in the network."),
+    "similar_to_direct": _("A client with a very similar name is already served in the network."),
     "territory_unknown": _("The client's territory is not known, so coverage cannot be confirmed."),
     "territory_not_covered": _("Your coverage does not include the client's territory for: %(lines)s."),
     "outside_agreement": _("These product lines are outside your agreement: %(lines)s."),

@@ -19,6 +19,8 @@ class ConflictKind(models.TextChoices):
     DOUBLE_REGISTRATION = "double_registration", _("Double registration")
     CLIENT_OWNERSHIP = "client_ownership", _("Client ownership")
     PRICING = "pricing", _("Pricing")
+    # A client created past a "served elsewhere" duplicate warning (docs/rules.md, "Watched duplicates").
+    POSSIBLE_DUPLICATE = "possible_duplicate", _("Possible duplicate client")
 
 
 class ConflictStatus(models.TextChoices):

@@ -18,6 +18,7 @@ CONFLICT_DUE_DAYS = {
     ConflictKind.TERRITORY: 10,
     ConflictKind.PRODUCT_RANGE: 10,
     ConflictKind.PRICING: 15,
+    ConflictKind.POSSIBLE_DUPLICATE: 10,
 }
 
 

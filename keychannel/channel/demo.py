@@ -229,6 +229,9 @@ def seed(ctx):
     # Leads in every state.
     _leads(ctx, rng=rng, today=today, lines=lines, distributors=distributors, clients=pool)
 
+    # Last: every distributor deal past the first stage satisfies the registration gate (docs/rules.md).
+    _registrations_for_gated_deals(ctx, today=today)
+
 
 def _out_of_scope(ctx, *, client, rng, today, lines):
     from keychannel.clients.services import client_make_direct
@@ -264,6 +267,10 @@ def _out_of_scope(ctx, *, client, rng, today, lines):
     client.refresh_from_db()
     if client.distributor_id is not None or not client.out_of_scope:
         client_make_direct(principal=principal, client=client, reason=f"conflict {conflict.pk}")
+    # The distributors keep their open deals on the client for the grace period (docs/rules.md).
+    from keychannel.deals.handover import open_distributor_deals
+
+    open_distributor_deals(client.pk).filter(kept_until__isnull=True).update(kept_until=conflict.grace_until)
     if conflict.project_opportunity_id is None:
         from keychannel.deals.models import Opportunity
 
@@ -331,3 +338,62 @@ def _leads(ctx, *, rng, today, lines, distributors, clients):
                 protected_until=today + datetime.timedelta(days=90),
             )
             lead.save(update_fields=["registration", "updated_at"])
+
+
+def _registrations_for_gated_deals(ctx, *, today):
+    """The registrations the strict channel policy asks of the demo's deals past the first stage.
+
+    An open deal gets an approved registration (or its lines are added to the one its distributor holds on the
+    client); a won deal one that protected it on the day it was won and has expired since. Where a demo story
+    already has the client's registration pending, the program office let the deal through by override, as it
+    would for deals opened before the policy. Own random stream: the rest of the demo stays the same.
+    """
+    from keychannel.deals.choices import Stage
+    from keychannel.deals.models import Opportunity
+
+    from .gate import gate_reasons, protecting_registration
+
+    rng = ctx.sub_rng("channel-gate")
+    program = ctx.users["program"]
+    deals = (
+        Opportunity.objects.filter(distributor__isnull=False, gate_override_at__isnull=True)
+        .exclude(stage__in=[Stage.DISCUSSION, Stage.LOST])
+        .select_related("client", "distributor").prefetch_related("product_lines").order_by("pk")
+    )
+    for deal in deals:
+        lines = list(deal.product_lines.all())
+        on_date = deal.closed_on if deal.stage == Stage.WON and deal.closed_on else today
+        reasons = gate_reasons(opportunity=deal, product_lines=lines, on_date=today)
+        drawn = (rng.randint(10, 40), rng.randint(20, 85))
+        if not reasons or protecting_registration(client_id=deal.client_id, distributor_id=deal.distributor_id,
+                                                  product_lines=lines, on_date=on_date):
+            continue
+        active = DealRegistration.objects.active().filter(client_id=deal.client_id, distributor_id=deal.distributor_id)
+        if deal.stage == Stage.WON and on_date < today:
+            fields = {"status": RegistrationStatus.EXPIRED, "protected_until": on_date, "holds_claim": False,
+                      "submitted_on": on_date - datetime.timedelta(days=drawn[0])}
+        elif not active.exists():
+            fields = {"status": RegistrationStatus.APPROVED, "protected_until": today + datetime.timedelta(days=drawn[1]),
+                      "submitted_on": today - datetime.timedelta(days=drawn[0]),
+                      "holds_claim": not DealRegistration.objects.active().filter(client_id=deal.client_id,
+                                                                                  holds_claim=True).exists()}
+        else:
+            held = active.filter(status=RegistrationStatus.APPROVED, protected_until__gte=today).first()
+            if held is not None:
+                held.product_lines.add(*lines)
+                continue
+            Opportunity.objects.filter(pk=deal.pk).update(
+                gate_override_reason="Opened before the channel policy; the program office let it continue.",
+                gate_override_rules=", ".join(code for code, _m in reasons)[:200], gate_override_by=program,
+                gate_override_at=timezone.now())
+            continue
+        registration, _ = DealRegistration.objects.update_or_create(
+            client=deal.client, distributor=deal.distributor, title=deal.title[:200],
+            defaults={
+                "registered_by": deal.owner, "client_name": deal.client.legal_name, "estimated_value": deal.value,
+                "expected_close_on": deal.expected_close_on or today, "checks": [], "decided_by": program,
+                "decided_at": timezone.now(), "decision_reason": "Every automatic check passed.",
+                "opportunity": deal, **fields,
+            },
+        )
+        registration.product_lines.set(lines)

@@ -22,11 +22,16 @@ class RegistrationForm(StyledFormMixin, forms.Form):
     estimated_value = forms.DecimalField(label=_("Estimated value (RON)"), min_value=0, max_digits=16, decimal_places=2)
     expected_close_on = forms.DateField(label=_("Expected close"), widget=forms.DateInput(attrs={"type": "date"}))
     notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    # "Register this deal" (the registration gate) names the existing deal, so the approval protects it.
+    opportunity = forms.ModelChoiceField(queryset=None, required=False, widget=forms.HiddenInput())
 
     def __init__(self, *args, principal, **kwargs):
         super().__init__(*args, **kwargs)
         from keychannel.clients.models import CorporateClient
+        from keychannel.deals.models import Opportunity
         from keychannel.network.models import Distributor, ProductLine, Territory
+
+        self.fields["opportunity"].queryset = Opportunity.objects.visible_to(principal).filter(distributor__isnull=False)
 
         reach = principal.distributor_ids
         distributors = Distributor.objects.visible_to(principal).filter(active=True)
@@ -80,14 +85,41 @@ class ResolveForm(StyledFormMixin, forms.Form):
     )
     notice_days = forms.IntegerField(label=_("Notice period (days)"), required=False, min_value=0, max_value=365)
     in_flight = forms.ChoiceField(label=_("Deals in flight"), required=False, choices=[("", "—"), *InFlightHandling.choices])
-    grace_until = forms.DateField(label=_("Grace period until"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    grace_days = forms.IntegerField(
+        label=_("Grace period (days)"), required=False, min_value=0, max_value=365,
+        help_text=_("Out of scope: how long the distributors keep their open deals on the client. Empty: the "
+                    "channel policy's default."),
+    )
+    grace_until = forms.DateField(
+        label=_("Grace period until"), required=False, widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("Instead of the days: the last day of the grace period."),
+    )
     compensation = forms.DecimalField(label=_("Compensation (RON)"), required=False, min_value=0, max_digits=16, decimal_places=2)
+    hand_over = forms.TypedMultipleChoiceField(
+        label=_("Deals to hand over now"), required=False, coerce=int, widget=forms.CheckboxSelectMultiple,
+        help_text=_("Out of scope: these open deals go to the manufacturer-led project at once; the others stay "
+                    "with their distributor until the grace period ends."),
+    )
+    end_contract = forms.BooleanField(label=_("End the active contract today"), required=False)
+    end_contract_reason = forms.CharField(
+        label=_("Why the contract ends early"), required=False, widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Otherwise the contract runs to its end date."),
+    )
 
     def __init__(self, *args, conflict, **kwargs):
         super().__init__(*args, **kwargs)
         parties = list(conflict.parties.all())
         self.parties = parties
         self.fields["awarded_to"].choices = [("", "—")] + [(p.distributor_id, str(p.distributor)) for p in parties]
+        from keychannel.deals.handover import open_distributor_deals
+
+        # Only the decider sees this form (a manufacturer role allowed to resolve the conflict).
+        self.fields["hand_over"].choices = [
+            (d.pk, f"#{d.pk} {d.title} · {d.distributor.code}")
+            for d in open_distributor_deals(conflict.client_id).select_related("distributor").order_by("pk")[:200]
+        ]
+        if not self.fields["hand_over"].choices:
+            del self.fields["hand_over"]
         for party in parties:
             self.fields[f"share_{party.distributor_id}"] = forms.IntegerField(
                 label=_("Share of %(d)s (%%)") % {"d": party.distributor.code}, required=False, min_value=0, max_value=100
@@ -124,3 +156,15 @@ class LeadForm(StyledFormMixin, forms.Form):
 class LeadResponseForm(StyledFormMixin, forms.Form):
     action = forms.ChoiceField(label=_("Answer"), choices=[("accept", _("Accept")), ("decline", _("Decline"))])
     reason = forms.CharField(label=_("Reason for declining"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ChannelPolicyForm(StyledFormMixin, forms.Form):
+    key_accounts_need_registration = forms.BooleanField(label=_("Key accounts need a registration"), required=False)
+    registration_value_threshold = forms.DecimalField(
+        label=_("Registration needed from (RON)"), required=False, min_value=0, max_digits=16, decimal_places=2,
+        help_text=_("Deals of at least this value need a registration. Empty: no value rule."),
+    )
+    out_of_scope_grace_days = forms.IntegerField(
+        label=_("Grace period after taking a client out of scope (days)"), min_value=0, max_value=365,
+        help_text=_("How long a distributor keeps its open deals on the client, unless the decision says otherwise."),
+    )

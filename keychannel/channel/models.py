@@ -4,6 +4,7 @@ from datetime import date
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
@@ -94,6 +95,11 @@ class DealRegistration(TimeStampedModel):
     opportunity = models.ForeignKey(
         "deals.Opportunity", on_delete=models.SET_NULL, null=True, blank=True, related_name="registrations",
         verbose_name=_("opportunity"),
+    )
+    # The conflict decision that closed this registration (a client taken out of scope, docs/rules.md).
+    closed_by_conflict = models.ForeignKey(
+        "Conflict", on_delete=models.PROTECT, null=True, blank=True, related_name="closed_registrations",
+        verbose_name=_("closed by the decision on"),
     )
 
     objects = DealRegistrationQuerySet.as_manager()
@@ -224,6 +230,11 @@ class Conflict(TimeStampedModel):
     project_opportunity = models.ForeignKey(
         "deals.Opportunity", on_delete=models.SET_NULL, null=True, blank=True, related_name="source_conflicts",
         verbose_name=_("manufacturer-led project"),
+    )
+    # Another conflict's out-of-scope decision on the same client closed this one (docs/rules.md).
+    closed_by_decision = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="closed_conflicts",
+        verbose_name=_("closed by the decision on"),
     )
 
     objects = ConflictQuerySet.as_manager()
@@ -437,3 +448,63 @@ class LeadOffer(TimeStampedModel):
 
     def get_absolute_url(self):
         return reverse("channel:lead_detail", args=[self.lead_id])
+
+
+class ChannelPolicyQuerySet(ScopedQuerySet, AuditedQuerySet):
+    def visible_to(self, principal):
+        """Every signed-in user reads the rules they work under; only the program office changes them."""
+        return self.all() if principal.is_authenticated else self.none()
+
+
+class ChannelPolicy(TimeStampedModel):
+    """The program office's settings of the registration gate (docs/rules.md). One row (pk 1), strict defaults.
+
+    The gate's unconditional rules (another distributor's exclusive or sole-channel cell, no coverage, a client
+    not in the distributor's book) are not settings: only the two optional triggers are.
+    """
+
+    SINGLETON_PK = 1
+
+    key_accounts_need_registration = models.BooleanField(
+        _("key accounts need a registration"), default=True,
+        help_text=_("A distributor's deal with a key account needs an approved registration past the first stage."),
+    )
+    registration_value_threshold = models.DecimalField(
+        _("registration needed from (RON)"), null=True, blank=True, default=Decimal("500000"), **MONEY,
+        help_text=_("A deal of at least this value needs an approved registration. Empty: no value rule."),
+    )
+    out_of_scope_grace_days = models.PositiveSmallIntegerField(
+        _("grace period after taking a client out of scope (days)"), default=90,
+        validators=[MaxValueValidator(365)],
+        help_text=_("How long a distributor keeps its open deals on a client taken out of scope, unless the "
+                    "decision says otherwise."),
+    )
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("last changed by"),
+    )
+
+    objects = ChannelPolicyQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("channel policy")
+        verbose_name_plural = _("channel policy")
+        constraints = [
+            models.CheckConstraint(condition=Q(pk=1), name="%(app_label)s_%(class)s_singleton"),
+            models.CheckConstraint(
+                condition=Q(registration_value_threshold__isnull=True) | Q(registration_value_threshold__gte=0),
+                name="%(app_label)s_%(class)s_threshold_not_negative",
+            ),
+        ]
+
+    def __str__(self):
+        return str(_("Channel policy"))
+
+    def get_absolute_url(self):
+        return reverse("channel:policy")
+
+    @classmethod
+    def current(cls) -> "ChannelPolicy":
+        """The policy in force: the stored row, or the strict defaults until the program office saves one."""
+        return cls.objects.filter(pk=cls.SINGLETON_PK).first() or cls(pk=cls.SINGLETON_PK)

@@ -67,3 +67,9 @@ def _respond_lead(principal, offer=None) -> bool:
     if offer is None:
         return False
     return _register(principal, offer.distributor_id)
+
+
+@rule("channel.policy.change")
+def _change_policy(principal, policy=None) -> bool:
+    """The registration gate's settings are the program office's."""
+    return is_network_admin(principal)

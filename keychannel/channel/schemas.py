@@ -16,6 +16,7 @@ from .choices import (
     RegistrationStatus,
     Resolution,
 )
+from .redaction import conflict_hidden_fields
 from .selectors import conflict_sides
 
 # Ids within the database's 64-bit range: a bigger number is a 422, never a database error.
@@ -73,6 +74,8 @@ class RegistrationIn(Schema):
     estimated_value: Decimal = Field(..., ge=0, max_digits=16, decimal_places=2)
     expected_close_on: date
     notes: str = Field("", max_length=5000)
+    opportunity_id: Id | None = Field(
+        None, description="The existing deal being registered (the registration gate's registration_url names it).")
 
 
 class RegistrationFilter(FilterSchema):
@@ -127,6 +130,8 @@ class ConflictOut(Schema):
     in_flight: str
     grace_until: date | None
     compensation: Decimal | None
+    closed_by_decision_id: int | None = Field(
+        None, description="The out-of-scope decision (another conflict on the client) that closed this one")
 
     @staticmethod
     def resolve_product_line_ids(obj):
@@ -156,10 +161,9 @@ class ConflictOut(Schema):
 
     @staticmethod
     def resolve_awarded_to_id(obj, context):
-        principal = _principal(context)
-        if principal.is_manufacturer or obj.awarded_to_id == principal.own_distributor_id:
-            return obj.awarded_to_id
-        return None
+        if "awarded_to" in conflict_hidden_fields(_principal(context), obj):
+            return None
+        return obj.awarded_to_id
 
 
 class ConflictFilter(FilterSchema):
@@ -190,6 +194,13 @@ class ResolveIn(Schema):
     in_flight: InFlightHandling | None = None
     grace_until: date | None = None
     compensation: Decimal | None = Field(None, ge=0, max_digits=16, decimal_places=2)
+    grace_days: int | None = Field(None, ge=0, le=365, description=(
+        "Out of scope: days the distributors keep their open deals on the client; null: the channel policy's "
+        "default (grace_until, when given, wins)"))
+    hand_over_ids: list[Id] = Field(default_factory=list, max_length=200, description=(
+        "Out of scope: open distributor deals on the client handed over to the manufacturer-led project now"))
+    end_contract: bool = Field(False, description="Out of scope: end the active distributor contract today")
+    end_contract_reason: str = Field("", max_length=2000, description="Required with end_contract")
 
 
 class CommentIn(Schema):
@@ -271,3 +282,24 @@ class AcceptIn(Schema):
 
 class DeclineIn(Schema):
     reason: str = Field(..., min_length=1, max_length=2000)
+
+
+class ChannelPolicyOut(Schema):
+    key_accounts_need_registration: bool
+    registration_value_threshold: Decimal | None = Field(
+        None, description="Deals of at least this value (RON) need a registration; null: no value rule.")
+    out_of_scope_grace_days: int = Field(
+        90, description="Default grace period (days) of an out-of-scope decision (docs/rules.md)")
+    unconditional_rules: list[str] = Field(
+        ..., description="The gate's rules that are not settings (docs/rules.md, 'Registration gate').")
+    updated_at: datetime | None = None
+
+    @staticmethod
+    def resolve_unconditional_rules(obj):
+        return ["client_direct", "client_other", "possible_duplicate", "exclusive_other", "sole_other", "no_coverage"]
+
+
+class ChannelPolicyPatch(Schema):
+    key_accounts_need_registration: bool | None = None
+    registration_value_threshold: Decimal | None = Field(None, ge=0, max_digits=16, decimal_places=2)
+    out_of_scope_grace_days: int | None = Field(None, ge=0, le=365)

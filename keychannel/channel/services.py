@@ -27,10 +27,8 @@ from .checks import CheckFailure, describe_checks
 from .choices import (
     ConflictKind,
     ConflictStatus,
-    InFlightHandling,
     LeadStatus,
     OfferStatus,
-    OutOfScopeReason,
     PartyRole,
     RegistrationStatus,
     Resolution,
@@ -213,8 +211,13 @@ def _open_conflicts_for(registration, failures, *, principal, on_date):
 def registration_submit(
     *, principal, distributor, title: str, product_lines, estimated_value, expected_close_on,
     client=None, legal_name: str = "", tax_id: str = "", territory=None, notes: str = "", on_date=None,
+    opportunity=None,
 ) -> DealRegistration:
-    """Register a client and a deal for ``distributor``; failed checks open conflicts, direct clients are refused."""
+    """Register a client and a deal for ``distributor``; failed checks open conflicts, direct clients are refused.
+
+    ``opportunity``: the existing deal being registered ("register this deal" from the registration gate); the
+    approval then protects it instead of opening a new one.
+    """
     require(principal, "channel.registration.create", distributor)
     on_date = _today(on_date)
     product_lines = sorted(set(product_lines or []), key=lambda p: p.pk)
@@ -230,10 +233,17 @@ def registration_submit(
         client_name = client.legal_name
     # One registration of a client at a time: the row lock queues simultaneous ones behind each other.
     client = CorporateClient.objects.select_for_update(of=("self",)).select_related("distributor").get(pk=client.pk)
+    if (client.out_of_scope or client.distributor_id is None) and not principal.is_manufacturer:
+        # One answer for direct and out-of-scope clients: a distributor learns the client is not open to it,
+        # not who serves it (like the check reasons, which never name the other side).
+        raise ValidationError({"client": _("This client already exists in the network and cannot be registered. "
+                                           "Ask your channel manager.")})
     if client.out_of_scope:
         raise ValidationError({"client": _("This client was taken out of the distributors' scope: the manufacturer leads it.")})
     if client.distributor_id is None:
         raise ValidationError({"client": _("This client is served directly by the manufacturer and cannot be registered.")})
+    if opportunity is not None and (opportunity.client_id != client.pk or opportunity.distributor_id != distributor.pk):
+        raise ValidationError({"opportunity": _("Register a deal of this distributor with this client.")})
     _expire(DealRegistration.objects.filter(client=client).due_to_expire(on_date))
     if DealRegistration.objects.active().filter(client=client, distributor=distributor).exists():
         raise ConflictError(_("Your distributor already has an active registration for this client."))
@@ -245,7 +255,7 @@ def registration_submit(
         client=client, distributor=distributor, registered_by=principal.user,
         on_behalf=principal.is_manufacturer, client_name=client_name[:200], title=title.strip()[:200],
         estimated_value=Decimal(estimated_value), expected_close_on=expected_close_on, notes=notes,
-        submitted_on=on_date,
+        submitted_on=on_date, opportunity=opportunity,
     )
     try:
         with transaction.atomic():
@@ -510,11 +520,17 @@ def _start_project(*, principal, conflict, client):
 def conflict_resolve(
     *, principal, conflict, resolution: str, note: str = "", awarded_to_id=None, shares: dict | None = None,
     out_of_scope_reason: str = "", notice_days=None, in_flight: str = "", grace_until=None, compensation=None,
-    on_date=None,
+    on_date=None, grace_days=None, hand_over_ids=(), end_contract: bool = False, end_contract_reason: str = "",
 ) -> Conflict:
-    """Decide a conflict once. A second, simultaneous decision finds it resolved and gets a ConflictError (409)."""
+    """Decide a conflict once. A second, simultaneous decision finds it resolved and gets a ConflictError (409).
+
+    Out of scope: see ``out_of_scope`` (grace period, deals handed over now, ending the contract with a reason).
+    """
     require(principal, "channel.conflict.resolve", conflict)
     on_date = _today(on_date)
+    # The client row first, then the conflict: an out-of-scope decision closes the client's other conflicts, so
+    # decisions on one client queue here instead of deadlocking over each other's conflict rows.
+    CorporateClient.objects.select_for_update().filter(pk=conflict.client_id).first()
     conflict = _locked_conflict(conflict)
     if not conflict.is_open:
         raise ConflictError(_("This conflict was decided meanwhile; reload it to see the outcome."))
@@ -532,16 +548,14 @@ def conflict_resolve(
         elif any(v < 0 or v > 100 for v in shares.values()) or sum(shares.values()) != 100:
             errors["shares"] = _("The shares must add up to 100%.")
     if resolution == Resolution.OUT_OF_SCOPE:
-        if out_of_scope_reason not in OutOfScopeReason.values:
-            errors["out_of_scope_reason"] = _("Choose the reason for taking the client out of scope.")
-        if notice_days is None or not 0 <= int(notice_days) <= 365:
-            errors["notice_days"] = _("Give a notice period of 0 to 365 days.")
-        if in_flight not in InFlightHandling.values:
-            errors["in_flight"] = _("Say what happens to the distributor's deals in flight.")
-        elif in_flight == InFlightHandling.GRACE_PERIOD and (grace_until is None or grace_until < on_date):
-            errors["grace_until"] = _("Give the end of the grace period (today or later).")
-        elif in_flight == InFlightHandling.COMPENSATION and (compensation is None or Decimal(compensation) < 0):
-            errors["compensation"] = _("Give the compensation amount.")
+        from . import out_of_scope
+
+        found, out_of_scope_values = out_of_scope.validate(
+            conflict=conflict, on_date=on_date, out_of_scope_reason=out_of_scope_reason, notice_days=notice_days,
+            in_flight=in_flight, grace_until=grace_until, grace_days=grace_days, compensation=compensation,
+            hand_over_ids=hand_over_ids, end_contract=end_contract, end_contract_reason=end_contract_reason,
+        )
+        errors.update(found)
     if resolution in (Resolution.REJECTED, Resolution.OUT_OF_SCOPE) and not (note or "").strip():
         errors["note"] = _("Explain the decision.")
     if errors:
@@ -577,28 +591,22 @@ def conflict_resolve(
         claims = [p.registration for p in parties if p.role == PartyRole.CLAIMANT and p.registration]
         _close_registrations(claims, user=user, reason=_("%(c)s was rejected: %(note)s") % {"c": label, "note": note})
     elif resolution == Resolution.OUT_OF_SCOPE:
-        from keychannel.clients.services import client_make_direct
-
-        client = client_make_direct(principal=principal, client=conflict.client, reason=f"conflict {conflict.pk}")
-        active = DealRegistration.objects.select_for_update().filter(
-            client=client, status__in=[RegistrationStatus.PENDING, RegistrationStatus.APPROVED]
-        ).select_related("registered_by")
-        _close_registrations(list(active), user=user, reason=_("%(c)s: the client was taken out of scope.") % {"c": label})
-        conflict.out_of_scope_reason = out_of_scope_reason
-        conflict.notice_days = int(notice_days)
-        conflict.in_flight = in_flight
-        conflict.grace_until = grace_until if in_flight == InFlightHandling.GRACE_PERIOD else None
-        conflict.compensation = Decimal(compensation) if in_flight == InFlightHandling.COMPENSATION else None
-        conflict.project_opportunity = _start_project(principal=principal, conflict=conflict, client=client)
+        told = out_of_scope.apply(
+            principal=principal, conflict=conflict, cleaned=out_of_scope_values, out_of_scope_reason=out_of_scope_reason,
+            notice_days=notice_days, compensation=compensation, on_date=on_date,
+        )
     conflict.status = ConflictStatus.RESOLVED
     conflict.resolution = resolution
     conflict.decision_note = (note or "").strip()
     conflict.decided_at = timezone.now()
     conflict.decided_by = user
     conflict.save()
+    body = conflict.get_resolution_display()
+    if resolution == Resolution.OUT_OF_SCOPE:
+        body = f"{body}. {told}"
     for party_user in _party_users(conflict):
         _notify(party_user, _("Conflict decided: %(client)s") % {"client": conflict.client_name},
-                conflict.get_resolution_display(), conflict.get_absolute_url())
+                body, conflict.get_absolute_url())
     return conflict
 
 

@@ -16,6 +16,7 @@ urlpatterns = [
     path("conflicts/<int:pk>/review/", views.conflict_review, name="conflict_review"),
     path("conflicts/<int:pk>/resolve/", views.conflict_resolve, name="conflict_resolve"),
     path("figures/", views.figures, name="figures"),
+    path("policy/", views.channel_policy, name="policy"),
     path("leads/", views.lead_list, name="lead_list"),
     path("leads/new/", views.lead_create, name="lead_create"),
     path("leads/<int:pk>/", views.lead_detail, name="lead_detail"),

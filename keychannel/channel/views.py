@@ -72,6 +72,8 @@ def registration_create(request):
     if not (principal.is_distributor_user or principal.has_role("embedded_kam")):
         raise PermissionDenied
     form = RegistrationForm(request.POST or None, principal=principal)
+    if request.method == "GET":
+        _prefill_registration(form, request.GET)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -80,6 +82,7 @@ def registration_create(request):
                 legal_name=data.get("legal_name", ""), tax_id=data.get("tax_id", ""), territory=data.get("territory"),
                 title=data["title"], product_lines=list(data["product_lines"]), estimated_value=data["estimated_value"],
                 expected_close_on=data["expected_close_on"], notes=data.get("notes", ""),
+                opportunity=data.get("opportunity"),
             )
         except ValidationError as exc:
             _add_errors(form, exc)
@@ -97,6 +100,21 @@ def registration_create(request):
         {"form": form, "breadcrumbs": [(_("Registrations"), "channel:registration_list"), (_("Register a client"), "")]},
         status=422 if form.errors else 200,
     )
+
+
+def _prefill_registration(form, query) -> None:
+    """The registration gate's "register this deal" link fills the form from the deal (only valid choices)."""
+    for name in ("client", "opportunity"):
+        value = query.get(name, "")
+        if value.isdigit() and form.fields[name].queryset.filter(pk=value).exists():
+            form.initial[name] = int(value)
+    lines = [v for v in query.getlist("product_lines") if v.isdigit()]
+    if lines:
+        form.initial["product_lines"] = list(
+            form.fields["product_lines"].queryset.filter(pk__in=lines).values_list("pk", flat=True))
+    for name, limit in (("title", 200), ("estimated_value", 20), ("expected_close_on", 10)):
+        if value := query.get(name, "").strip():
+            form.initial[name] = value[:limit]
 
 
 def _registration_page(request, registration, *, decision_form=None, status=200):
@@ -282,6 +300,8 @@ def conflict_resolve(request, pk):
                 awarded_to_id=data["awarded_to"], shares=form.shares(),
                 out_of_scope_reason=data["out_of_scope_reason"], notice_days=data["notice_days"],
                 in_flight=data["in_flight"], grace_until=data["grace_until"], compensation=data["compensation"],
+                grace_days=data["grace_days"], hand_over_ids=data.get("hand_over") or [],
+                end_contract=data["end_contract"], end_contract_reason=data["end_contract_reason"],
             )
         except ValidationError as exc:
             _add_errors(form, exc)
@@ -415,3 +435,37 @@ def lead_respond(request, pk):
         else:
             return redirect(lead)
     return _lead_page(request, lead, form=form, status=422)
+
+
+# --- the channel policy ----------------------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def channel_policy(request):
+    """The registration gate's rules, readable by everyone; its settings changed by the program office."""
+    from .forms import ChannelPolicyForm
+    from .gate import channel_policy_update
+    from .models import ChannelPolicy
+
+    principal = request.principal
+    policy = ChannelPolicy.current()
+    can_change = can(principal, "channel.policy.change")
+    if request.method == "POST":
+        require(principal, "channel.policy.change")
+    form = ChannelPolicyForm(request.POST or None, initial={
+        "key_accounts_need_registration": policy.key_accounts_need_registration,
+        "registration_value_threshold": policy.registration_value_threshold,
+        "out_of_scope_grace_days": policy.out_of_scope_grace_days,
+    })
+    if request.method == "POST" and form.is_valid():
+        try:
+            channel_policy_update(principal=principal, **form.cleaned_data)
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, _("Channel policy saved."))
+            return redirect("channel:policy")
+    return render(request, "channel/policy.html", {
+        "policy": policy, "form": form, "can_change": can_change,
+        "breadcrumbs": [(_("Registrations"), "channel:registration_list"), (_("Channel policy"), "")],
+    }, status=422 if form.errors else 200)

@@ -9,6 +9,7 @@ from ninja import Query, Router, Status
 from ninja.pagination import paginate
 
 from keychannel.core.pagination import BoundedPagination
+from keychannel.core.ratelimit import ApiThrottle, ScopedThrottle
 from keychannel.core.schemas import ErrorOut, ValidationErrorOut
 
 from . import selectors, services
@@ -35,6 +36,9 @@ from .schemas import (
 router = Router(tags=["clients"])
 
 WRITE_ERRORS = {403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ValidationErrorOut}
+# The duplicate check (and a client creation, which runs it) tells whether a tax id or name exists anywhere in
+# the network: a per-user limit of its own, lower than the general one, keeps it from being walked by a script.
+DUPLICATE_CHECK_THROTTLE = [ApiThrottle(), ScopedThrottle("duplicate-check", "KEYCHANNEL_DUPLICATE_CHECK_RATE_LIMIT")]
 
 
 def _check_out(check) -> dict:
@@ -87,7 +91,8 @@ def client_list(request, filters: Query[ClientFilter], sort: str = "name"):
     return selectors.client_sorted(qs, sort)
 
 
-@router.post("/clients", response={201: ClientOut, 403: ErrorOut, 409: DuplicateConflictOut, 422: ValidationErrorOut})
+@router.post("/clients", response={201: ClientOut, 403: ErrorOut, 409: DuplicateConflictOut, 422: ValidationErrorOut},
+             throttle=DUPLICATE_CHECK_THROTTLE)
 def client_create(request, payload: ClientIn):
     principal = request.principal
     data = payload.model_dump()
@@ -100,7 +105,8 @@ def client_create(request, payload: ClientIn):
     return Status(201, selectors.client_get(principal=principal, pk=client.pk))
 
 
-@router.post("/clients/duplicate-check", response={200: DuplicateCheckOut, 422: ValidationErrorOut})
+@router.post("/clients/duplicate-check", response={200: DuplicateCheckOut, 422: ValidationErrorOut},
+             throttle=DUPLICATE_CHECK_THROTTLE)
 def client_duplicate_check(request, payload: DuplicateCheckIn):
     check = selectors.client_find_duplicates(
         principal=request.principal, legal_name=payload.legal_name, tax_id=payload.tax_id, exclude_id=payload.exclude_id
@@ -132,11 +138,28 @@ def client_patch(request, client_id: int, payload: ClientPatch):
     return selectors.client_get(principal=principal, pk=client_id)
 
 
-@router.delete("/clients/{int:client_id}", response={204: None, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut})
+@router.delete("/clients/{int:client_id}", response={204: None, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
+               summary="Delete a client nothing else points at (409 otherwise: archive it)")
 def client_delete(request, client_id: int):
     principal = request.principal
     services.client_delete(principal=principal, client=selectors.client_get(principal=principal, pk=client_id))
     return Status(204, None)
+
+
+@router.post("/clients/{int:client_id}/archive", response={200: ClientOut, 403: ErrorOut, 404: ErrorOut},
+             summary="Archive a client: out of the default lists, kept for the records that point at it")
+def client_archive(request, client_id: int):
+    principal = request.principal
+    services.client_archive(principal=principal, client=selectors.client_get(principal=principal, pk=client_id))
+    return selectors.client_get(principal=principal, pk=client_id)
+
+
+@router.post("/clients/{int:client_id}/restore", response={200: ClientOut, 403: ErrorOut, 404: ErrorOut},
+             summary="Bring an archived client back into the lists")
+def client_restore(request, client_id: int):
+    principal = request.principal
+    services.client_restore(principal=principal, client=selectors.client_get(principal=principal, pk=client_id))
+    return selectors.client_get(principal=principal, pk=client_id)
 
 
 @router.post("/clients/{int:client_id}/merge", response={200: MergeOut, **WRITE_ERRORS})
@@ -249,7 +272,8 @@ def stakeholder_patch(request, stakeholder_id: int, payload: StakeholderPatch):
         return selectors.stakeholder_list(principal=principal, client=stakeholder.client).get(pk=stakeholder.pk)
 
 
-@router.delete("/stakeholders/{int:stakeholder_id}", response={204: None, 403: ErrorOut, 404: ErrorOut})
+@router.delete("/stakeholders/{int:stakeholder_id}", response={204: None, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
+               summary="Delete a person (409 while an activity or a sign-off names them)")
 def stakeholder_delete(request, stakeholder_id: int):
     principal = request.principal
     services.stakeholder_delete(principal=principal, stakeholder=selectors.stakeholder_get(principal=principal, pk=stakeholder_id))

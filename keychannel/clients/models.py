@@ -74,6 +74,9 @@ class CorporateClient(TimeStampedModel):
     risk_flags = models.JSONField(_("risk flags"), default=list, blank=True, editable=False)
     risk_flag_count = models.PositiveSmallIntegerField(_("risk flags"), default=0, db_index=True, editable=False)
     analysed_at = models.DateTimeField(_("analysed"), null=True, blank=True, editable=False)
+    # Archived: out of the default lists, kept for everyone whose records point at it (a distributor
+    # archives instead of deleting a client the manufacturer's records reference; docs/access.md).
+    archived_at = models.DateTimeField(_("archived"), null=True, blank=True, editable=False, db_index=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -107,6 +110,10 @@ class CorporateClient(TimeStampedModel):
     def __str__(self):
         return self.legal_name
 
+    @property
+    def is_archived(self) -> bool:
+        return self.archived_at is not None
+
     def get_absolute_url(self):
         return reverse("clients:client_detail", args=[self.pk])
 
@@ -139,6 +146,7 @@ class Stakeholder(TimeStampedModel):
     """A person in (or around) a client's buying centre, with how they stand towards us."""
 
     distributor_path = "client__distributor"
+    part_of = ("client", "reports_to")  # core.deletion: a client's people go with it
 
     client = models.ForeignKey(
         CorporateClient, on_delete=models.CASCADE, related_name="stakeholders", verbose_name=_("client")
@@ -233,6 +241,7 @@ class StakeholderContact(TimeStampedModel):
     """Somebody on our side who knows a stakeholder, and how well (now and where we want to be)."""
 
     distributor_path = "stakeholder__client__distributor"
+    part_of = ("stakeholder",)
 
     stakeholder = models.ForeignKey(
         Stakeholder, on_delete=models.CASCADE, related_name="contacts", verbose_name=_("stakeholder")
@@ -269,6 +278,7 @@ class StakeholderLink(TimeStampedModel):
     """An informal link inside a buying centre: A influences B, or A is in conflict with B."""
 
     distributor_path = "source__client__distributor"
+    part_of = ("source", "target")
 
     source = models.ForeignKey(
         Stakeholder, on_delete=models.CASCADE, related_name="links_out", verbose_name=_("from")
@@ -310,9 +320,10 @@ class ClientMerge(TimeStampedModel):
     """The record of two clients merged into one: what was absorbed and what was re-pointed."""
 
     distributor_path = "survivor__distributor"
+    owned_by_manufacturer = True  # core.deletion: a merge is the program office's record
 
     survivor = models.ForeignKey(
-        CorporateClient, on_delete=models.CASCADE, related_name="merges", verbose_name=_("kept client")
+        CorporateClient, on_delete=models.PROTECT, related_name="merges", verbose_name=_("kept client")
     )
     merged_client_id = models.PositiveBigIntegerField(_("merged client id"))
     merged_legal_name = models.CharField(_("merged client"), max_length=200)
@@ -342,6 +353,7 @@ class AccountPlan(TimeStampedModel):
     """The plan for one key account: the ambition, and (below) objectives, actions and competitors."""
 
     distributor_path = "client__distributor"
+    part_of = ("client",)
 
     client = models.OneToOneField(
         CorporateClient, on_delete=models.CASCADE, related_name="account_plan", verbose_name=_("client")
@@ -377,6 +389,7 @@ class AccountObjective(TimeStampedModel):
     """A measurable objective of an account plan, with an owner and a date."""
 
     distributor_path = "plan__client__distributor"
+    part_of = ("plan",)
 
     plan = models.ForeignKey(AccountPlan, on_delete=models.CASCADE, related_name="objectives", verbose_name=_("plan"))
     title = models.CharField(_("objective"), max_length=200)
@@ -406,6 +419,7 @@ class AccountAction(TimeStampedModel):
     """A concrete step of an account plan, optionally serving one objective."""
 
     distributor_path = "plan__client__distributor"
+    part_of = ("plan", "objective")
 
     plan = models.ForeignKey(AccountPlan, on_delete=models.CASCADE, related_name="actions", verbose_name=_("plan"))
     objective = models.ForeignKey(
@@ -442,6 +456,7 @@ class AccountCompetitor(TimeStampedModel):
     """A competitor present at a key account."""
 
     distributor_path = "plan__client__distributor"
+    part_of = ("plan",)
 
     plan = models.ForeignKey(AccountPlan, on_delete=models.CASCADE, related_name="competitors", verbose_name=_("plan"))
     name = models.CharField(_("competitor"), max_length=150)

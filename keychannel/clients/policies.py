@@ -55,6 +55,12 @@ def _delete_client(principal, client=None) -> bool:
     return principal.has_role(Role.DIST_HEAD) and client.distributor_id == principal.own_distributor_id
 
 
+@rule("clients.corporateclient.archive")
+def _archive_client(principal, client=None) -> bool:
+    """Archive and restore: whoever may delete the client (the head of its distributor, the program office)."""
+    return _delete_client(principal, client)
+
+
 @rule("clients.corporateclient.merge")
 def _merge_clients(principal, client=None) -> bool:
     return is_network_admin(principal)

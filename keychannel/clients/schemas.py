@@ -41,6 +41,7 @@ class ClientOut(Schema):
     why_chose_us: str
     out_of_scope: bool
     out_of_scope_since: datetime | None
+    archived_at: datetime | None = Field(None, description="Set: archived, out of the default lists")
     coverage_score: int | None
     risk_flags: list[RiskFlagOut]
     created_at: datetime
@@ -60,6 +61,7 @@ class ClientFilter(FilterSchema):
     revenue_band: RevenueBand | None = None
     industry: str | None = None
     at_risk: bool | None = None
+    archived: bool | None = Field(None, description="true: only archived clients (left out otherwise)")
 
 
 class ClientIn(Schema):

@@ -54,9 +54,12 @@ def client_search_filter(q: str) -> Q:
 
 
 def client_list(*, principal, filters: dict | None = None):
-    """Clients the principal may see, with what lists show, in a fixed number of queries."""
+    """Clients the principal may see, with what lists show, in a fixed number of queries.
+
+    Archived clients are left out unless ``archived`` is true (then only they are listed)."""
     filters = filters or {}
     qs = CorporateClient.objects.visible_to(principal).select_related("distributor", "territory")
+    qs = qs.filter(archived_at__isnull=not _truthy(filters.get("archived")))
     if q := (filters.get("q") or filters.get("search") or "").strip():
         qs = qs.filter(client_search_filter(q))
     if status := filters.get("status"):
@@ -78,6 +81,10 @@ def client_list(*, principal, filters: dict | None = None):
     return qs
 
 
+def _truthy(value) -> bool:
+    return value in (True, "1", "true", "True", "yes")
+
+
 def client_sorted(qs, sort: str | None):
     sort = sort or "name"
     key = sort.lstrip("-")
@@ -90,7 +97,7 @@ def client_get(*, principal, pk):
 
 
 def client_count(principal):
-    return CorporateClient.objects.visible_to(principal).count()
+    return CorporateClient.objects.visible_to(principal).filter(archived_at__isnull=True).count()
 
 
 # ------------------------------------------------------------------------------------- duplicate check
@@ -116,6 +123,8 @@ class DuplicateCheck:
     candidates: list[DuplicateCandidate] = field(default_factory=list)
     served_elsewhere: bool = False
     served_elsewhere_reason: str = ""  # "tax_id" or "name": how sure we are, never who
+    # The matches outside the caller's reach, for the channel app's watch only: never shown, never serialised.
+    served_elsewhere_ids: list[int] = field(default_factory=list, repr=False)
 
     @property
     def found(self) -> bool:
@@ -191,6 +200,7 @@ def client_find_duplicates(*, principal, legal_name: str = "", tax_id: str = "",
             check.candidates.append(DuplicateCandidate(client_id=pk, score=score, reason=reason, client=visible[pk]))
         else:
             check.served_elsewhere = True
+            check.served_elsewhere_ids.append(pk)
             if reason == "tax_id" or not check.served_elsewhere_reason:
                 check.served_elsewhere_reason = reason
     return check

@@ -9,6 +9,8 @@ from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from keychannel.core.assignment import records_refusals, require_assignable
+from keychannel.core.deletion import delete_unreferenced
 from keychannel.core.errors import ConflictError
 from keychannel.core.policies import can, require
 
@@ -25,6 +27,7 @@ from .models import (
     StakeholderLink,
 )
 from .selectors import DuplicateCheck, buying_centre_analysis, client_find_duplicates, our_people_for
+from .signals import duplicate_confirmed
 
 
 class DuplicateClientError(ConflictError):
@@ -68,15 +71,36 @@ def client_create(*, principal, legal_name: str, confirm_not_duplicate: bool = F
     require(principal, "clients.corporateclient.create", distributor)
     client = CorporateClient(legal_name=legal_name, distributor=distributor, created_by=principal.user, **fields)
     client.full_clean(validate_unique=False, validate_constraints=False)
+    _lock_book(distributor)
     check = client_find_duplicates(principal=principal, legal_name=client.legal_name, tax_id=client.tax_id)
     # The same tax id is the same company: no confirmation overrides that.
     if check.found and (check.exact or not confirm_not_duplicate):
         raise DuplicateClientError(check)
     _check_tax_id_free(client)
     client.full_clean()
-    client.save()
+    try:
+        with transaction.atomic():
+            client.save()
+    except IntegrityError:
+        # Another book registered the same tax id or code between the check and the insert (the lock is per
+        # distributor): the unique constraints answer, as the same refusal the check gives.
+        _check_tax_id_free(client)
+        raise ConflictError(_("This client was registered at the same moment; try again.")) from None
+    if check.found:
+        # Confirmed past a match: still watched (the channel app opens a case when the match is served elsewhere).
+        duplicate_confirmed.send(sender=CorporateClient, principal=principal, client=client, check=check)
     client_refresh_analysis(client=client)
     return client
+
+
+def _lock_book(distributor) -> None:
+    """Creates in one distributor's book queue here until the earlier one commits, so its duplicate check sees
+    the client the earlier one made (a name look-alike has no constraint to stop it). SQLite: the IMMEDIATE
+    transaction already holds the database's write lock."""
+    if distributor is not None:
+        from keychannel.network.models import Distributor
+
+        list(Distributor.objects.select_for_update().filter(pk=distributor.pk).values_list("pk", flat=True))
 
 
 @transaction.atomic
@@ -102,14 +126,41 @@ def client_update(*, principal, client: CorporateClient, **fields) -> CorporateC
     return client
 
 
-@transaction.atomic
 def client_delete(*, principal, client: CorporateClient) -> None:
+    """Delete a client nobody else's records point at (its stakeholders and account plan go with it).
+
+    Anything else - a deal, a contract, a KAM task, a mentorship, a survey answer - refuses the delete with
+    a ConflictError (409) that says what and offers the archive; a distributor's attempt is recorded as a
+    security event. Not one transaction here: ``delete_unreferenced`` keeps the event past the rollback.
+    """
     require(principal, "clients.corporateclient.delete", client)
-    try:
-        with transaction.atomic():
-            client.delete()
-    except models.ProtectedError as exc:
-        raise ConflictError(_("This client has records (deals, contracts, sales) and cannot be deleted; merge it instead.")) from exc
+    delete_unreferenced(
+        client, principal=principal, action="clients.corporateclient.delete",
+        hint=_("Archive it instead: it leaves the lists and stays for the records that point at it."),
+    )
+
+
+@transaction.atomic
+def client_archive(*, principal, client: CorporateClient) -> CorporateClient:
+    """Take a client out of the default lists; everything that points at it stays (docs/access.md)."""
+    require(principal, "clients.corporateclient.archive", client)
+    client = CorporateClient.objects.select_for_update().get(pk=client.pk)
+    if client.archived_at is None:
+        client.archived_at = timezone.now()
+        client._change_reason = "archived"
+        client.save()
+    return client
+
+
+@transaction.atomic
+def client_restore(*, principal, client: CorporateClient) -> CorporateClient:
+    require(principal, "clients.corporateclient.archive", client)
+    client = CorporateClient.objects.select_for_update().get(pk=client.pk)
+    if client.archived_at is not None:
+        client.archived_at = None
+        client._change_reason = "restored from the archive"
+        client.save()
+    return client
 
 
 @transaction.atomic
@@ -322,18 +373,22 @@ def stakeholder_update(
     return stakeholder
 
 
-@transaction.atomic
 def stakeholder_delete(*, principal, stakeholder: Stakeholder) -> None:
+    """Delete a person unless other records name them (an activity, a product test's sign-off): 409."""
     client = stakeholder.client
     require(principal, "clients.stakeholder.change", client)
-    # The people reporting to them keep their place in the tree under their manager's manager.
-    for report in Stakeholder.objects.filter(reports_to=stakeholder):
-        report.reports_to_id = stakeholder.reports_to_id
-        report.save(update_fields=["reports_to", "updated_at"])
-    stakeholder.delete()
-    client_refresh_analysis(client=client)
+
+    def rehang(stakeholder):
+        # The people reporting to them keep their place in the tree under their manager's manager.
+        for report in Stakeholder.objects.filter(reports_to=stakeholder):
+            report.reports_to_id = stakeholder.reports_to_id
+            report.save(update_fields=["reports_to", "updated_at"])
+
+    delete_unreferenced(stakeholder, principal=principal, action="clients.stakeholder.delete", before_delete=rehang,
+                        after_delete=lambda _obj: client_refresh_analysis(client=client))
 
 
+@records_refusals
 @transaction.atomic
 def stakeholder_contact_set(
     *, principal, stakeholder: Stakeholder, user, current_level: str, desired_level: str
@@ -344,6 +399,10 @@ def stakeholder_contact_set(
     if not our_people_for(client).filter(pk=user.pk).exists():
         raise ValidationError({"user": _("Choose one of our people who may work this client.")})
     contact = StakeholderContact.objects.filter(stakeholder=stakeholder, user=user).first()
+    # A contact's wanted level is a goal for that person: only a new one is an assignment (updating the
+    # levels of a contact the manufacturer recorded is keeping it).
+    require_assignable(principal, user, field="user", obj=StakeholderContact,
+                       current=contact.user_id if contact is not None else None)
     contact = contact or StakeholderContact(stakeholder=stakeholder, user=user)
     contact.current_level = current_level
     contact.desired_level = desired_level
@@ -353,12 +412,11 @@ def stakeholder_contact_set(
     return contact
 
 
-@transaction.atomic
 def stakeholder_contact_delete(*, principal, contact: StakeholderContact) -> None:
     client = contact.stakeholder.client
     require(principal, "clients.stakeholder.change", client)
-    contact.delete()
-    client_refresh_analysis(client=client)
+    delete_unreferenced(contact, principal=principal, action="clients.stakeholder.change",
+                        after_delete=lambda _obj: client_refresh_analysis(client=client))
 
 
 @transaction.atomic
@@ -372,10 +430,9 @@ def stakeholder_link_create(*, principal, source: Stakeholder, target: Stakehold
     return link
 
 
-@transaction.atomic
 def stakeholder_link_delete(*, principal, link: StakeholderLink) -> None:
     require(principal, "clients.stakeholder.change", link.source.client)
-    link.delete()
+    delete_unreferenced(link, principal=principal, action="clients.stakeholder.change")
 
 
 @transaction.atomic
@@ -414,9 +471,12 @@ def _plan_for(principal, client) -> AccountPlan:
     return plan
 
 
+@records_refusals
 @transaction.atomic
 def account_plan_update(*, principal, client: CorporateClient, **fields) -> AccountPlan:
     plan = _plan_for(principal, client)
+    if "owner" in fields:
+        require_assignable(principal, fields["owner"], field="owner", obj=plan)
     for name, value in fields.items():
         if name not in PLAN_FIELDS:
             raise TypeError(name)
@@ -426,18 +486,22 @@ def account_plan_update(*, principal, client: CorporateClient, **fields) -> Acco
     return plan
 
 
+@records_refusals
 @transaction.atomic
 def account_objective_create(*, principal, client, title: str, **fields) -> AccountObjective:
     plan = _plan_for(principal, client)
+    require_assignable(principal, fields.get("owner"), field="owner", obj=AccountObjective)
     objective = AccountObjective(plan=plan, title=title, **fields)
     objective.full_clean()
     objective.save()
     return objective
 
 
+@records_refusals
 @transaction.atomic
 def account_action_create(*, principal, client, title: str, **fields) -> AccountAction:
     plan = _plan_for(principal, client)
+    require_assignable(principal, fields.get("owner"), field="owner", obj=AccountAction)
     objective = fields.get("objective")
     if objective is not None and objective.plan_id != plan.pk:
         raise ValidationError({"objective": _("Choose an objective of this plan.")})
@@ -458,10 +522,9 @@ def account_competitor_create(*, principal, client, name: str, **fields) -> Acco
     return competitor
 
 
-@transaction.atomic
 def account_item_delete(*, principal, item) -> None:
     require(principal, "clients.accountplan.change", item.plan.client)
-    item.delete()
+    delete_unreferenced(item, principal=principal, action="clients.accountplan.change")
 
 
 @transaction.atomic

@@ -9,9 +9,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
+from keychannel.core.assignment import AssignmentRefused, form_refusal, offer_assignable
 from keychannel.core.errors import ConflictError
 from keychannel.core.partials import is_htmx, render_partial
 from keychannel.core.policies import can, require
+from keychannel.core.ratelimit import throttle_page
 from keychannel.core.tables import Column, Filter, Table
 
 from . import selectors, services
@@ -51,13 +53,30 @@ class _KeyFilter(Filter):
         return qs.filter(is_key_account=value == "1") if value else qs
 
 
+class _ArchivedFilter(Filter):
+    """Shown in the filter bar; the selector applies it (archived clients are out of the list by default)."""
+
+    def apply(self, qs, value):
+        return qs
+
+
 CLIENT_FILTERS[1] = _KeyFilter("key", gettext_lazy("Key account"), YES_NO, "is_key_account")
-CLIENT_TABLE = Table(columns=CLIENT_COLUMNS, filters=CLIENT_FILTERS, default_sort="legal_name")
+CLIENT_TABLE = Table(columns=CLIENT_COLUMNS, filters=[
+    *CLIENT_FILTERS, _ArchivedFilter("archived", gettext_lazy("Archived"), [("1", gettext_lazy("Archived only"))], ""),
+], default_sort="legal_name")
 RISK_TABLE = Table(columns=CLIENT_COLUMNS, filters=CLIENT_FILTERS[:1], default_sort="coverage_score")
 
 
 def _crumbs(*extra):
     return [(_("Clients"), "clients:client_list"), *extra]
+
+
+def _delete(request, delete, **kwargs) -> None:
+    """Run a delete service; a refusal (other records point at it) is shown as a message, not a 500."""
+    try:
+        delete(principal=request.principal, **kwargs)
+    except ConflictError as exc:
+        messages.error(request, exc.message)
 
 
 def _searched(request, qs):
@@ -67,7 +86,8 @@ def _searched(request, qs):
 
 def client_list(request):
     principal = request.principal
-    table = CLIENT_TABLE.build(request, _searched(request, selectors.client_list(principal=principal)))
+    qs = selectors.client_list(principal=principal, filters={"archived": request.GET.get("archived")})
+    table = CLIENT_TABLE.build(request, _searched(request, qs))
     return render_partial(
         request,
         "clients/client_list.html",
@@ -112,6 +132,10 @@ def client_create(request):
     check = None
     form = ClientForm(request.POST or None, principal=principal, distributors=distributors,
                       show_confirm=bool(request.POST.get("confirm_step")))
+    if request.method == "POST":
+        limited = throttle_page(request, "duplicate-check", "KEYCHANNEL_DUPLICATE_CHECK_RATE_LIMIT")
+        if limited is not None:
+            return limited
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         confirm = data.pop("confirm_not_duplicate", False)
@@ -133,7 +157,10 @@ def client_create(request):
 
 
 def duplicate_check(request):
-    """HTMX: the candidates for what is being typed in the client form."""
+    """HTMX: the candidates for what is being typed in the client form (rate limited like the API's)."""
+    limited = throttle_page(request, "duplicate-check", "KEYCHANNEL_DUPLICATE_CHECK_RATE_LIMIT")
+    if limited is not None:
+        return limited
     check = selectors.client_find_duplicates(
         principal=request.principal,
         legal_name=request.GET.get("legal_name", "")[:200],
@@ -170,6 +197,7 @@ def client_detail(request, pk):
     context.update({
         "can_edit": can(principal, "clients.corporateclient.change", client),
         "can_delete": can(principal, "clients.corporateclient.delete", client),
+        "can_archive": can(principal, "clients.corporateclient.archive", client),
         "can_merge": can(principal, "clients.corporateclient.merge", client),
         "merges": selectors.merge_history(principal=principal, client=client),
         "breadcrumbs": _crumbs((client.legal_name, "")),
@@ -212,9 +240,27 @@ def client_delete(request, pk):
             messages.success(request, _("Client deleted."))
             return redirect("clients:client_list")
     return render(request, "clients/client_confirm_delete.html", {
-        "client": client, "error": error,
+        "client": client, "error": error, "can_archive": can(principal, "clients.corporateclient.archive", client),
         "breadcrumbs": _crumbs((client.legal_name, client.get_absolute_url()), (_("Delete"), "")),
     })
+
+
+@require_POST
+def client_archive(request, pk):
+    principal = request.principal
+    client = selectors.client_get(principal=principal, pk=pk)
+    services.client_archive(principal=principal, client=client)
+    messages.success(request, _("Client archived: it no longer shows in the lists; everything that points at it stays."))
+    return redirect(client)
+
+
+@require_POST
+def client_restore(request, pk):
+    principal = request.principal
+    client = selectors.client_get(principal=principal, pk=pk)
+    services.client_restore(principal=principal, client=client)
+    messages.success(request, _("Client restored to the lists."))
+    return redirect(client)
 
 
 @require_http_methods(["GET", "POST"])
@@ -321,7 +367,7 @@ def stakeholder_delete(request, pk):
     principal = request.principal
     stakeholder = selectors.stakeholder_get(principal=principal, pk=pk)
     client = stakeholder.client
-    services.stakeholder_delete(principal=principal, stakeholder=stakeholder)
+    _delete(request, services.stakeholder_delete, stakeholder=stakeholder)
     return _section(request, principal, client)
 
 
@@ -337,6 +383,8 @@ def contact_add(request, pk):
             services.stakeholder_contact_set(principal=principal, stakeholder=stakeholder, **form.cleaned_data)
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
+        except AssignmentRefused as exc:  # the section is swapped by HTMX, which swaps no 4xx: say it there
+            messages.error(request, exc.message)
     else:
         messages.error(request, _("Choose one of our people and the relationship levels."))
     return _section(request, principal, client)
@@ -347,7 +395,7 @@ def contact_delete(request, pk):
     principal = request.principal
     contact = selectors.contact_get(principal=principal, pk=pk)
     client = contact.stakeholder.client
-    services.stakeholder_contact_delete(principal=principal, contact=contact)
+    _delete(request, services.stakeholder_contact_delete, contact=contact)
     return _section(request, principal, client)
 
 
@@ -372,7 +420,7 @@ def link_delete(request, pk):
     principal = request.principal
     link = selectors.link_get(principal=principal, pk=pk)
     client = link.source.client
-    services.stakeholder_link_delete(principal=principal, link=link)
+    _delete(request, services.stakeholder_link_delete, link=link)
     return _section(request, principal, client)
 
 
@@ -405,21 +453,30 @@ def account_plan(request, pk):
     people = selectors.our_people_for(client)
     plan = context["plan"]
     form = None
+    status = 200
     if request.method == "POST":
         require(principal, "clients.accountplan.change", client)
         form = AccountPlanForm(request.POST, instance=plan, people=people)
         if form.is_valid():
-            services.account_plan_update(principal=principal, client=client, **form.cleaned_data)
-            messages.success(request, _("Account plan saved."))
-            return redirect("clients:account_plan", pk=client.pk)
+            try:
+                services.account_plan_update(principal=principal, client=client, **form.cleaned_data)
+            except AssignmentRefused as exc:
+                status = form_refusal(form, exc)
+            else:
+                messages.success(request, _("Account plan saved."))
+                return redirect("clients:account_plan", pk=client.pk)
     if editable:
         form = form or AccountPlanForm(instance=plan, people=people)
+        offer_assignable(form.fields["owner"], principal, getattr(plan, "owner_id", None))
         context["item_forms"] = {
             kind: cls(people=people, plan=plan, prefix=kind) for kind, cls in PLAN_ITEM_FORMS.items()
         }
+        for item_form in context["item_forms"].values():
+            if "owner" in item_form.fields:
+                offer_assignable(item_form.fields["owner"], principal)
     context.update({"form": form, "can_edit": editable, "breadcrumbs": _crumbs(
         (client.legal_name, client.get_absolute_url()), (_("Account plan"), ""))})
-    return render(request, "clients/account_plan.html", context)
+    return render(request, "clients/account_plan.html", context, status=status)
 
 
 def account_plan_print(request, pk):
@@ -449,6 +506,9 @@ def account_plan_item_add(request, pk, kind):
             create(principal=principal, client=client, **{first: data.pop(first)}, **data)
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
+        except AssignmentRefused as exc:
+            messages.error(request, exc.message)
+            return redirect("clients:account_plan", pk=client.pk)
     else:
         messages.error(request, _("Not added: %(errors)s") % {"errors": form.errors.as_text()})
     return redirect("clients:account_plan", pk=client.pk)
@@ -465,7 +525,7 @@ def account_plan_item_delete(request, pk, kind, item_pk):
     item = related.filter(pk=item_pk).first()
     if item is None:
         raise Http404
-    services.account_item_delete(principal=principal, item=item)
+    _delete(request, services.account_item_delete, item=item)
     return redirect("clients:account_plan", pk=client.pk)
 
 

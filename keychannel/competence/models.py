@@ -45,7 +45,7 @@ class Mentorship(TimeStampedModel):
     ends_on = models.DateField(_("ends on"), null=True, blank=True)
     focus = models.TextField(_("focus"), blank=True)
     client = models.ForeignKey(
-        "clients.CorporateClient", on_delete=models.CASCADE, null=True, blank=True, related_name="mentorships",
+        "clients.CorporateClient", on_delete=models.PROTECT, null=True, blank=True, related_name="mentorships",
         verbose_name=_("client"), help_text=_("Empty: the mentor coaches the whole distributor."),
     )
     opportunity = models.ForeignKey(
@@ -240,7 +240,7 @@ class KamTask(TimeStampedModel):
                               db_index=True)
     due_on = models.DateField(_("due"), null=True, blank=True)
     client = models.ForeignKey(
-        "clients.CorporateClient", on_delete=models.SET_NULL, null=True, blank=True, related_name="kam_tasks",
+        "clients.CorporateClient", on_delete=models.PROTECT, null=True, blank=True, related_name="kam_tasks",
         verbose_name=_("client"),
     )
     created_by = models.ForeignKey(
@@ -330,7 +330,7 @@ class ConsultationRequest(TimeStampedModel):
         verbose_name=_("asked"),
     )
     client = models.ForeignKey(
-        "clients.CorporateClient", on_delete=models.SET_NULL, null=True, blank=True, related_name="consultations",
+        "clients.CorporateClient", on_delete=models.PROTECT, null=True, blank=True, related_name="consultations",
         verbose_name=_("client"),
     )
     subject = models.CharField(_("subject"), max_length=200)

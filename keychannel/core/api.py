@@ -10,7 +10,7 @@ from keychannel.core.pagination import BoundedPagination
 from . import selectors, services
 from .choices import Role
 from .models import Organization
-from .schemas import ErrorOut, MeOut, NotificationOut, TokenIn, TokenOut
+from .schemas import ErrorOut, LogoutEverywhereOut, MeOut, NotificationOut, TokenIn, TokenOut
 from .scoping import Principal
 
 router = Router(tags=["core"])
@@ -26,6 +26,8 @@ def token_issue(request, payload: TokenIn):
         if getattr(request, "axes_locked_out", False):
             return Status(429, {"detail": _("Too many failed attempts: this account is locked for a while.")})
         return Status(401, {"detail": _("Wrong username or password.")})
+    if user.is_superuser:  # a createsuperuser account gets its administrator role here too (see signals.py)
+        services.administrator_membership_ensure(user=user)
     principal = Principal.for_user(user)
     if not principal.is_authenticated:
         return Status(403, {"detail": _("This user has no role in the network.")})
@@ -43,6 +45,29 @@ def token_revoke(request):
         return Status(400, {"detail": _("Send the token to revoke as the bearer token of this request.")})
     services.api_token_revoke(principal=request.principal, token=token)
     return Status(204, None)
+
+
+@router.post("/users/{user_id}/unlock", response={204: None, 403: ErrorOut, 404: ErrorOut},
+             summary="Lift a user's login lockout (administrators)")
+def user_unlock(request, user_id: int):
+    """Forget the user's failed logins from every address, so the lockout ends now (also page logins)."""
+    from django.contrib.auth import get_user_model
+    from django.shortcuts import get_object_or_404
+
+    from .policies import require
+
+    require(request.principal, "core.lockout.clear")  # 403 before 404: only administrators learn which ids exist
+    user = get_object_or_404(get_user_model(), pk=user_id)
+    services.login_lockout_clear(principal=request.principal, request=request, username=user.get_username())
+    return Status(204, None)
+
+
+@router.post("/auth/logout-everywhere", response={200: LogoutEverywhereOut},
+             summary="Revoke all my tokens and end all my sessions")
+def logout_everywhere(request):
+    """Every API token of the caller is revoked and every browser session ended, the calling one included."""
+    result = services.logout_everywhere(principal=request.principal, request=request)
+    return Status(200, result)
 
 
 @router.get("/me", response=MeOut, summary="The caller: user, organisation, role and reach")

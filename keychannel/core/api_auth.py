@@ -3,7 +3,7 @@
 from ninja.security import HttpBearer, SessionAuth
 
 from .scoping import Principal
-from .services import api_token_authenticate
+from .services import api_token_check
 
 
 def _bind(request, user):
@@ -16,8 +16,11 @@ def _bind(request, user):
 
 class BearerTokenAuth(HttpBearer):
     def authenticate(self, request, token):
-        user = api_token_authenticate(token)
-        return _bind(request, user) if user is not None else None
+        user, why = api_token_check(token)
+        if user is None:
+            request.auth_failure = why  # the 401 says why a real token stopped working (expired, revoked)
+            return None
+        return _bind(request, user)
 
 
 class SessionPrincipalAuth(SessionAuth):

@@ -1,4 +1,5 @@
 from django import forms
+from django.contrib.auth import forms as auth_forms
 from django.utils.translation import gettext_lazy as _
 
 
@@ -28,3 +29,15 @@ class ApiTokenForm(StyledFormMixin, forms.Form):
     expires_at = forms.DateTimeField(
         label=_("Expires"), required=False, widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
     )
+
+
+class PasswordChangeForm(StyledFormMixin, auth_forms.PasswordChangeForm):
+    pass
+
+
+class PasswordResetForm(StyledFormMixin, auth_forms.PasswordResetForm):
+    pass
+
+
+class SetPasswordForm(StyledFormMixin, auth_forms.SetPasswordForm):
+    pass

@@ -1,9 +1,14 @@
-"""Request-scoped Principal, and the one place where the API is exempted from page login redirects."""
+"""Request-scoped Principal, the one place where the API is exempted from page login redirects, and the
+refusal of text no database can store."""
 
+import json
+
+from django.conf import settings
 from django.contrib.auth.middleware import LoginRequiredMiddleware
 from django.utils.functional import SimpleLazyObject
 
 from .scoping import Principal
+from .text import bad_text_message, has_bad_text
 
 
 class PrincipalMiddleware:
@@ -24,33 +29,110 @@ class KeychannelLoginRequiredMiddleware(LoginRequiredMiddleware):
         return super().process_view(request, view_func, view_args, view_kwargs)
 
 
-class RejectNulBytesMiddleware:
-    """Text with NUL characters cannot be stored in PostgreSQL: refuse it as bad input on every path at once."""
+class RejectBadTextMiddleware:
+    """Refuse NUL characters and lone surrogates in any request, as bad input and before a view runs.
+
+    PostgreSQL refuses NUL in text and jsonb, and a lone surrogate cannot be encoded to UTF-8 for either
+    database, so letting them through means a 500 at save time (or, on SQLite, a NUL stored). They arrive by
+    many routes: the query string; form and multipart fields (Django decodes those with ``errors="replace"``,
+    so only NUL survives); and any other body, which django-ninja parses as JSON whatever its content type
+    (``"\\u0000"`` and ``"\\ud800"`` escapes, or raw surrogate bytes, which ``json.loads`` accepts). Answered
+    422 (JSON) on the API and 400 on pages, with a message saying what is wrong.
+    """
+
+    FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        if self._has_nul(request):
-            from django.http import HttpResponseBadRequest, JsonResponse
-            from django.utils.translation import gettext as _
+        from django.core.exceptions import RequestDataTooBig
+        from django.http import HttpResponse, HttpResponseBadRequest, JsonResponse
+        from django.utils.translation import gettext as _
 
-            message = _("Text may not contain NUL characters.")
-            if request.path_info.startswith("/api/"):
-                return JsonResponse(
-                    {"detail": [{"loc": ["request"], "msg": message, "type": "value_error"}]}, status=422
-                )
-            return HttpResponseBadRequest(message)
-        return self.get_response(request)
+        api = request.path_info.startswith("/api/")
+        try:
+            message = self._problem(request)
+        except RequestDataTooBig:
+            message = _("The request is larger than %(mb)d MB.") % {"mb": settings.KEYCHANNEL_MAX_UPLOAD_MB}
+            if api:
+                return JsonResponse({"detail": message}, status=413)
+            return HttpResponse(message, status=413, content_type="text/plain; charset=utf-8")
+        if message is None:
+            return self.get_response(request)
+        if api:
+            return JsonResponse({"detail": [{"loc": ["request"], "msg": message, "type": "value_error"}]}, status=422)
+        return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")
+
+    @classmethod
+    def _problem(cls, request) -> str | None:
+        if "\x00" in request.path:
+            return bad_text_message("\x00")
+        found = _first_bad_text(request.GET.lists())
+        if found is None and request.method in ("POST", "PUT", "PATCH", "DELETE"):
+            if request.content_type in cls.FORM_TYPES:
+                found = _first_bad_text(cls._form_fields(request))
+            elif request.body:
+                return _body_problem(request.body)
+        return None if found is None else bad_text_message(found)
 
     @staticmethod
-    def _has_nul(request) -> bool:
-        if "%00" in request.META.get("QUERY_STRING", "") or "\x00" in request.path:
-            return True
-        content_type = request.content_type or ""
-        if request.method in ("POST", "PUT", "PATCH", "DELETE"):
-            if content_type == "application/json":
-                return b"\\u0000" in request.body or b"\x00" in request.body
-            if content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
-                return any("\x00" in value for values in request.POST.lists() for value in values[1])
-        return False
+    def _form_fields(request):
+        """The form's fields and file names. Django parses a form body for POST only; ninja parses PUT/PATCH
+        bodies itself, so those are parsed here from the (cached) raw body."""
+        if request.method == "POST":
+            fields, files = request.POST, request.FILES
+        elif request.content_type == "multipart/form-data":
+            import io
+
+            from django.http.multipartparser import MultiPartParser
+
+            fields, files = MultiPartParser(request.META, io.BytesIO(request.body), request.upload_handlers,
+                                            request.encoding).parse()
+        else:
+            from django.http import QueryDict
+
+            fields, files = QueryDict(request.body, encoding=request.encoding), {}
+        yield from fields.lists()
+        for name, uploads in files.lists():
+            yield name, [upload.name or "" for upload in uploads]
+
+
+def _first_bad_text(pairs) -> str | None:
+    """The first key or value with a bad character among ``(key, [values])`` pairs."""
+    for key, values in pairs:
+        for text in (key, *values):
+            if isinstance(text, str) and has_bad_text(text):
+                return text
+    return None
+
+
+def _body_problem(body: bytes) -> str | None:
+    from django.utils.translation import gettext as _
+
+    if b"\x00" in body:
+        return bad_text_message("\x00")
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        return _("The request body is not valid UTF-8 text.")
+    if "\\u" not in text:
+        return None  # no escape: the decoded text above is all a JSON parser will see
+    try:
+        data = json.loads(text)
+    except RecursionError:
+        return _("The JSON body is nested too deeply.")
+    except ValueError:
+        return None  # not JSON: nothing decodes its escapes, and the endpoint refuses it on its own
+    stack = [data]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if has_bad_text(item):
+                return bad_text_message(item)
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return None

@@ -1,5 +1,6 @@
 """Organisations, memberships, API tokens, notifications and security events: what every domain app stands on."""
 
+import datetime
 import hashlib
 import secrets
 
@@ -105,10 +106,18 @@ def hash_token(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
+def api_token_days() -> int:
+    return int(getattr(settings, "KEYCHANNEL_API_TOKEN_DAYS", 90))
+
+
 class ApiTokenQuerySet(models.QuerySet):
-    def active(self):
+    def active(self, now=None):
+        """Not revoked and not expired. A token without an expiry (made before tokens had one) lives
+        KEYCHANNEL_API_TOKEN_DAYS from its creation, like a new one."""
+        now = now or timezone.now()
+        born_after = now - datetime.timedelta(days=api_token_days())
         return self.filter(revoked_at__isnull=True).filter(
-            models.Q(expires_at__isnull=True) | models.Q(expires_at__gt=timezone.now())
+            models.Q(expires_at__gt=now) | models.Q(expires_at__isnull=True, created_at__gt=born_after)
         )
 
 
@@ -139,9 +148,13 @@ class ApiToken(TimeStampedModel):
     def generate_raw(cls) -> str:
         return cls.PREFIX + secrets.token_urlsafe(32)
 
+    def expires_on(self):
+        """When it stops working: its expiry, or for a token made before tokens had one, its creation + the lifetime."""
+        return self.expires_at or self.created_at + datetime.timedelta(days=api_token_days())
+
     @property
     def is_active(self) -> bool:
-        return self.revoked_at is None and (self.expires_at is None or self.expires_at > timezone.now())
+        return self.revoked_at is None and self.expires_on() > timezone.now()
 
 
 class Notification(TimeStampedModel):

@@ -54,3 +54,8 @@ def _manage_own_tokens(principal, token=None) -> bool:
 @rule("core.securityevent.view")
 def _view_security_events(principal, obj=None) -> bool:
     return principal.has_role(Role.ADMIN)
+
+
+@rule("core.lockout.clear")
+def _clear_lockouts(principal, obj=None) -> bool:
+    return principal.has_role(Role.ADMIN)

@@ -29,6 +29,11 @@ class TokenOut(Schema):
     expires_at: datetime | None = None
 
 
+class LogoutEverywhereOut(Schema):
+    revoked_tokens: int
+    ended_sessions: int
+
+
 class OrganizationOut(Schema):
     id: int
     name: str

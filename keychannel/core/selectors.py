@@ -2,8 +2,8 @@
 
 from django.apps import apps
 from django.http import Http404
-from django.utils.text import capfirst
 
+from . import history
 from .models import ApiToken, Notification, SecurityEvent
 from .policies import require
 from .scoping import get_visible_or_404
@@ -26,37 +26,29 @@ def security_event_list(*, principal):
     return SecurityEvent.objects.select_related("user")
 
 
+def login_lockout_list(*, principal):
+    """Current login lockouts (django-axes attempts over a limit): administrators only, like security events."""
+    from . import lockout
+
+    require(principal, "core.securityevent.view")
+    return lockout.current_locks()
+
+
 def audited_object_get(*, principal, app_label: str, model_name: str, pk):
     """The record whose history is asked for, through the same scope as its own page."""
     try:
         model = apps.get_model(app_label, model_name)
     except (LookupError, ValueError):
         raise Http404("Not found") from None
-    if not model.__module__.startswith("keychannel.") or not hasattr(model, "history"):
+    # Only records with a history of their own and a scope: a historical model, a many-to-many history table
+    # or an unscoped model has no page of its own, so no history page either.
+    if not model.__module__.startswith("keychannel.") or not history.is_history_tracked(model):
+        raise Http404("Not found")
+    if not hasattr(model._default_manager.all(), "visible_to"):
         raise Http404("Not found")
     return get_visible_or_404(model, principal, pk=pk)
 
 
-def history_entries(*, obj, limit: int = 200) -> list[dict]:
-    """History of one record, newest first, each with the fields that changed against the version before."""
-    records = list(obj.history.select_related("history_user").order_by("-history_date", "-history_id")[: limit + 1])
-    entries = []
-    for index, record in enumerate(records[:limit]):
-        previous = records[index + 1] if index + 1 < len(records) else None
-        changes = []
-        if previous is not None and record.history_type == "~":
-            delta = record.diff_against(previous)
-            changes = [
-                {"field": capfirst(str(obj._meta.get_field(c.field).verbose_name)), "old": c.old, "new": c.new}
-                for c in delta.changes
-                if c.field != "updated_at"
-            ]
-        entries.append(
-            {
-                "date": record.history_date,
-                "user": record.history_user,
-                "type": record.get_history_type_display(),
-                "changes": changes,
-            }
-        )
-    return entries
+def history_entries(*, principal, obj, limit: int = 200) -> list[dict]:
+    """History of one record as this principal may read it (see keychannel/core/history.py)."""
+    return history.history_entries(principal=principal, obj=obj, limit=limit)

@@ -1,13 +1,20 @@
 """Writes of the core app: API tokens, notifications, security events."""
 
+import datetime
 import logging
 
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from .choices import SecurityEventKind
-from .models import ApiToken, Notification, SecurityEvent, hash_token
+from . import lockout
+from .choices import OrganizationKind, Role, SecurityEventKind
+from .client_ip import client_ip
+from .models import ApiToken, Membership, Notification, Organization, SecurityEvent, hash_token
 from .policies import require
 
 logger = logging.getLogger(__name__)
@@ -16,13 +23,34 @@ logger = logging.getLogger(__name__)
 def _client_ip(request) -> str | None:
     if request is None:
         return None
-    return request.META.get("REMOTE_ADDR") or None
+    return client_ip(request) or None
+
+
+def api_token_lifetime() -> datetime.timedelta:
+    return datetime.timedelta(days=settings.KEYCHANNEL_API_TOKEN_DAYS)
 
 
 @transaction.atomic
 def api_token_create(*, principal, name: str, expires_at=None) -> tuple[ApiToken, str]:
-    """Create a personal token; returns the token and the raw value, which is never stored."""
+    """Create a personal token; returns the token and the raw value, which is never stored.
+
+    It expires after KEYCHANNEL_API_TOKEN_DAYS (or earlier, when asked), and a user holds at most
+    KEYCHANNEL_API_TOKENS_PER_USER live tokens: a forgotten token does not stay valid for ever.
+    """
     require(principal, "core.apitoken.manage")
+    now = timezone.now()
+    latest = now + api_token_lifetime()
+    if expires_at is None:
+        expires_at = latest
+    elif expires_at > latest:
+        raise ValidationError({"expires_at": _("A token can live %(days)s days at most: choose an earlier date.")
+                               % {"days": settings.KEYCHANNEL_API_TOKEN_DAYS}})
+    # The user's row lock queues simultaneous creations, so two of them cannot both pass the cap.
+    get_user_model().objects.select_for_update().filter(pk=principal.user.pk).first()
+    cap = settings.KEYCHANNEL_API_TOKENS_PER_USER
+    if ApiToken.objects.active(now).filter(user=principal.user).count() >= cap:
+        raise ValidationError(_("You already have %(cap)s active API tokens, the most allowed: revoke one on your "
+                                "profile page first.") % {"cap": cap})
     raw = ApiToken.generate_raw()
     token = ApiToken.objects.create(
         user=principal.user,
@@ -49,17 +77,69 @@ def api_token_revoke(*, principal, token: ApiToken) -> ApiToken:
     return token
 
 
-def api_token_authenticate(raw: str):
-    """Return the user of an active token, touching its last-used time at most once a minute."""
+def api_tokens_revoke_all(*, user, reason: str, request=None) -> int:
+    """Revoke every live token of ``user`` (password changed, deactivated, "log out everywhere")."""
+    count = ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(
+        revoked_at=timezone.now(), updated_at=timezone.now()
+    )
+    if count:
+        security_event_record(
+            kind=SecurityEventKind.TOKEN_REVOKED, request=request, username=user.get_username(),
+            action="core.apitoken.revoke_all", detail=f"{count} token(s): {reason}",
+        )
+    return count
+
+
+def _end_sessions(user) -> int:
+    """Delete every stored session of ``user``. Sessions are not indexed by user, so each live one is decoded:
+    a rare, deliberate action, linear in the number of live sessions of the whole installation."""
+    from django.contrib.auth import SESSION_KEY
+    from django.contrib.sessions.models import Session
+
+    ended = []
+    for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator():
+        if str(session.get_decoded().get(SESSION_KEY)) == str(user.pk):
+            ended.append(session.pk)
+    Session.objects.filter(pk__in=ended).delete()
+    return len(ended)
+
+
+@transaction.atomic
+def logout_everywhere(*, principal, request=None) -> dict:
+    """Revoke every API token of the caller and end all their sessions (this one included)."""
+    require(principal, "core.apitoken.manage")
+    user = principal.user
+    if settings.SESSION_ENGINE != "django.contrib.sessions.backends.db":
+        raise ImproperlyConfigured("logout_everywhere needs database-backed sessions")
+    tokens = api_tokens_revoke_all(user=user, reason="log out everywhere", request=request)
+    sessions = _end_sessions(user)
+    security_event_record(kind=SecurityEventKind.TOKEN_REVOKED, request=request, principal=principal,
+                          action="core.logout_everywhere", detail=f"{tokens} token(s), {sessions} session(s)")
+    return {"revoked_tokens": tokens, "ended_sessions": sessions}
+
+
+def api_token_check(raw: str):
+    """(user, "") for an active token; (None, why) otherwise — why is "" for a value that is no token of ours."""
     if not raw or not raw.startswith(ApiToken.PREFIX):
-        return None
-    token = ApiToken.objects.active().select_related("user").filter(key_hash=hash_token(raw)).first()
-    if token is None or not token.user.is_active:
-        return None
+        return None, ""
+    token = ApiToken.objects.select_related("user").filter(key_hash=hash_token(raw)).first()
+    if token is None:
+        return None, ""
     now = timezone.now()
+    if token.revoked_at is not None:
+        return None, _("This API token was revoked.")
+    if token.expires_on() <= now:
+        return None, _("This API token has expired: create a new one on your profile page.")
+    if not token.user.is_active:
+        return None, _("This account is deactivated.")
     if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
-    return token.user
+    return token.user, ""
+
+
+def api_token_authenticate(raw: str):
+    """Return the user of an active token, touching its last-used time at most once a minute."""
+    return api_token_check(raw)[0]
 
 
 def notification_send(*, recipient, title: str, body: str = "", url: str = "") -> Notification:
@@ -98,3 +178,40 @@ def security_event_record(*, kind, request=None, principal=None, username="", ac
         ip_address=ip_address or _client_ip(request),
         detail=detail,
     )
+
+
+def login_lockout_clear(*, principal, request=None, username: str = "", ip_address: str = "") -> int:
+    """An administrator lifts a login lockout: a username's (from every address) or an address's."""
+    require(principal, "core.lockout.clear")
+    username, ip_address = (username or "").strip()[:150], (ip_address or "").strip()[:45]
+    count = lockout.clear(username=username, ip_address=ip_address)
+    security_event_record(
+        kind=SecurityEventKind.LOGIN_LOCKOUT,
+        request=request,
+        principal=principal,
+        action="core.lockout.clear",
+        detail=f"unlocked {username or ip_address}",
+    )
+    return count
+
+
+DEFAULT_MANUFACTURER_NAME = "Manufacturer"
+
+
+@transaction.atomic
+def administrator_membership_ensure(*, user, organization_name: str = "") -> Membership:
+    """Make ``user`` an administrator of the manufacturer (created when there is none yet).
+
+    For the first start (``keychannel createadmin``) and for a ``createsuperuser`` account logging in
+    without a membership: a superuser already holds every power of the Django admin, so the role
+    gives nothing new, it only lets the account use the application.
+    """
+    manufacturer = Organization.objects.filter(kind=OrganizationKind.MANUFACTURER).first()
+    if manufacturer is None:
+        manufacturer = Organization.objects.create(
+            kind=OrganizationKind.MANUFACTURER, name=(organization_name or DEFAULT_MANUFACTURER_NAME).strip()[:200]
+        )
+    membership, _created = Membership.objects.get_or_create(
+        user=user, defaults={"organization": manufacturer, "role": Role.ADMIN}
+    )
+    return membership

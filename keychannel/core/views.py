@@ -1,6 +1,9 @@
 """Pages of the core app: home, profile with API tokens, notifications, audit history, security events."""
 
+from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import logout
+from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -29,11 +32,15 @@ def profile(request):
     new_token = None
     form = ApiTokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        _token, new_token = services.api_token_create(
-            principal=principal, name=form.cleaned_data["name"], expires_at=form.cleaned_data["expires_at"]
-        )
-        messages.success(request, _("Token created. Copy it now: it is not shown again."))
-        form = ApiTokenForm()
+        try:
+            _token, new_token = services.api_token_create(
+                principal=principal, name=form.cleaned_data["name"], expires_at=form.cleaned_data["expires_at"]
+            )
+        except ValidationError as exc:  # too many tokens, or an expiry past the longest lifetime
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("Token created. Copy it now: it is not shown again."))
+            form = ApiTokenForm()
     return render(
         request,
         "core/profile.html",
@@ -41,9 +48,20 @@ def profile(request):
             "form": form,
             "new_token": new_token,
             "tokens": selectors.api_token_list(principal=principal),
+            "token_days": settings.KEYCHANNEL_API_TOKEN_DAYS,
+            "token_cap": settings.KEYCHANNEL_API_TOKENS_PER_USER,
             "breadcrumbs": [(_("Profile"), "")],
         },
     )
+
+
+@require_POST
+def logout_everywhere(request):
+    """Revoke every API token and end every session of the user, this one included."""
+    services.logout_everywhere(principal=request.principal, request=request)
+    logout(request)
+    messages.success(request, _("You are logged out everywhere and every API token is revoked."))
+    return redirect(settings.LOGIN_URL)
 
 
 @require_POST
@@ -75,7 +93,7 @@ def history(request, app_label, model_name, pk):
         "core/history.html",
         {
             "object": obj,
-            "entries": selectors.history_entries(obj=obj),
+            "entries": selectors.history_entries(principal=request.principal, obj=obj),
             "breadcrumbs": [(str(obj), obj.get_absolute_url() if hasattr(obj, "get_absolute_url") else ""), (_("History"), "")],
         },
     )
@@ -99,8 +117,20 @@ SECURITY_EVENT_TABLE = Table(
 
 def security_event_list(request):
     table = SECURITY_EVENT_TABLE.build(request, selectors.security_event_list(principal=request.principal))
+    locks = selectors.login_lockout_list(principal=request.principal)
     return render(
         request,
         "core/securityevent_list.html",
-        {"table": table, "breadcrumbs": [(_("Security events"), "")]},
+        {"table": table, "locks": locks, "breadcrumbs": [(_("Security events"), "")]},
     )
+
+
+@require_POST
+def login_lockout_clear(request):
+    """Lift a login lockout: of a username (from every address) or of a whole address."""
+    username = request.POST.get("username", "")
+    ip_address = request.POST.get("ip_address", "")
+    services.login_lockout_clear(principal=request.principal, request=request, username=username, ip_address=ip_address)
+    if username or ip_address:
+        messages.success(request, _("Unlocked: %(who)s.") % {"who": username or ip_address})
+    return redirect("core:securityevent_list")

@@ -1,9 +1,14 @@
+import copy
+
+from django import forms
 from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from keychannel.core.scoping import Principal
 
-from . import services
+from . import gate, services
 from .models import (
     Activity,
     ContractNotice,
@@ -37,15 +42,63 @@ class StageChangeInline(admin.TabularInline):
     can_delete = False
 
 
+class OpportunityAdminForm(forms.ModelForm):
+    """The admin edits deals without the services, so the registration gate is checked here (docs/rules.md)."""
+
+    GATED = {"client", "distributor", "value", "product_lines"}
+    request = None  # set by OpportunityAdmin.get_form
+    # Not named like the model field (non-editable there, which the admin's form factory refuses).
+    gate_override_note = forms.CharField(
+        label=_("Override the registration gate because"), required=False, max_length=500, widget=forms.Textarea,
+        help_text=_("Only when the deal needs a registration it does not have: the reason is recorded on the deal."),
+    )
+
+    class Meta:
+        model = Opportunity
+        fields = ["title", "client", "distributor", "owner", "mentor", "kam", "product_lines", "value", "volume",
+                  "lost_reason", "expected_close_on", "next_step", "next_step_on", "origin", "source_reference"]
+
+    def clean(self):
+        data = super().clean()
+        if self.errors or not (self.GATED & set(self.changed_data)) or self.request is None:
+            return data
+        candidate = copy.copy(self.instance)
+        for name in ("client", "distributor", "value", "title", "expected_close_on"):
+            if name in data:
+                setattr(candidate, name, data[name])
+        try:
+            gate.enforce(principal=Principal.for_user(self.request.user), opportunity=candidate, stage=candidate.stage,
+                         product_lines=list(data.get("product_lines") or []),
+                         override_reason=data.get("gate_override_note", ""))
+        except ValidationError as exc:  # the service's field names are not this form's: one message on top
+            raise ValidationError(exc.messages) from None
+        self.gate_override = {name: getattr(candidate, name) for name in
+                              ("gate_override_reason", "gate_override_rules", "gate_override_by", "gate_override_at")}
+        return data
+
+
 @admin.register(Opportunity)
 class OpportunityAdmin(SimpleHistoryAdmin):
+    form = OpportunityAdminForm
+
     list_display = ["title", "client", "distributor", "stage", "value", "probability", "expected_close_on", "owner"]
     list_filter = ["stage", "origin", "distributor"]
     search_fields = ["title", "client__legal_name"]
     autocomplete_fields = ["client", "distributor", "owner", "mentor", "kam"]
     filter_horizontal = ["product_lines"]
-    readonly_fields = ["stage", "probability", "stage_entered_at", "closed_on", "contract"]
+    readonly_fields = ["stage", "probability", "stage_entered_at", "closed_on", "contract", "gate_override_by",
+                       "gate_override_at", "gate_override_rules"]
     inlines = [StageChangeInline]
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        form.request = request
+        return form
+
+    def save_model(self, request, obj, form, change):
+        for name, value in (getattr(form, "gate_override", None) or {}).items():
+            setattr(obj, name, value)
+        super().save_model(request, obj, form, change)
 
 
 @admin.register(Activity)

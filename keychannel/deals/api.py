@@ -105,7 +105,7 @@ def opportunity_create(request, payload: OpportunityIn):
         mentor=_user("mentor_id", payload.mentor_id), kam=_user("kam_id", payload.kam_id), value=payload.value,
         volume=payload.volume, stage=payload.stage, expected_close_on=payload.expected_close_on,
         next_step=payload.next_step, next_step_on=payload.next_step_on, origin=payload.origin,
-        source_reference=payload.source_reference,
+        source_reference=payload.source_reference, gate_override_reason=payload.gate_override_reason,
     )
     return Status(201, _detail(principal, opportunity.pk))
 
@@ -143,7 +143,8 @@ def opportunity_move(request, opportunity_id: int, payload: MoveIn):
     opportunity = selectors.opportunity_get(principal=principal, pk=opportunity_id)
     terms = {"starts_on": payload.contract_starts_on, "ends_on": payload.contract_ends_on, "tier": payload.tier}
     services.opportunity_move(principal=principal, opportunity=opportunity, stage=payload.stage,
-                              lost_reason=payload.lost_reason, note=payload.note, contract_terms=terms)
+                              lost_reason=payload.lost_reason, note=payload.note, contract_terms=terms,
+                              gate_override_reason=payload.gate_override_reason)
     return _detail(principal, opportunity_id)
 
 

@@ -73,6 +73,26 @@ def _clients(ctx):
     return made
 
 
+def _sellable_lines(lines, today):
+    """(distributor, territory) -> the demo lines that distributor may sell there today, cached per pair."""
+    from keychannel.network.selectors import distributor_covers
+
+    cache: dict[tuple, list] = {}
+
+    def sellable(distributor_id, territory_id):
+        key = (distributor_id, territory_id)
+        if key not in cache:
+            if territory_id is None:
+                cache[key] = []
+            else:
+                uncovered = {p.pk for p in distributor_covers(distributor=distributor_id, territory=territory_id,
+                                                              product_lines=lines, on_date=today)}
+                cache[key] = [line for line in lines if line.pk not in uncovered]
+        return cache[key]
+
+    return sellable
+
+
 def _stages_to(target, rng):
     """The path a deal took to reach ``target`` (a lost deal falls out of a random open stage)."""
     if target == Stage.WON:
@@ -93,6 +113,7 @@ def seed(ctx):
     mentored = {d.pk for d in ctx.data.get("mentored", [])}
     station = ctx.data.get("kam_station")
     contacts: dict[datetime.date, set[int]] = {}
+    sellable = _sellable_lines(lines, today)
     for client_index, client in enumerate(_clients(ctx)):
         stakeholders = list(client.stakeholders.order_by("pk"))
         deals_for_client = rng.choice([1, 1, 2, 2, 3, 4])
@@ -100,6 +121,11 @@ def seed(ctx):
             target = rng.choice(TARGETS)
             path = _stages_to(target, rng)
             deal_lines = rng.sample(lines, k=rng.randint(1, 2))
+            if client.distributor_id is not None and not client.out_of_scope:
+                # Lines the distributor may sell where the client is (the registration gate, docs/rules.md);
+                # the draw above stays, so every other value of the demo is the same.
+                allowed = sellable(client.distributor_id, client.territory_id)
+                deal_lines = [line for line in deal_lines if line.pk in {a.pk for a in allowed}] or allowed[:1] or deal_lines
             value = Decimal(rng.randrange(60_000, 2_400_000, 5_000))
             volume = Decimal(rng.randrange(2, 120))
             age = rng.randint(25, 420)
@@ -206,3 +232,26 @@ def seed(ctx):
             break
     for day, ids in sorted(contacts.items()):
         stakeholders_record_contact(stakeholder_ids=sorted(ids), on_date=day)
+    _refused_assignment(ctx)
+
+
+def _refused_assignment(ctx):
+    """The story's refused assignment (issue 14): d01's head tries to make the manufacturer's KAM the owner of one
+    of its deals. The service refuses and the security log keeps the attempt; once is enough (idempotent)."""
+    from django.core.exceptions import PermissionDenied
+
+    from keychannel.core.models import SecurityEvent
+    from keychannel.core.scoping import Principal
+
+    from .services import opportunity_update
+
+    head, kam = ctx.users.get("d01-head"), ctx.users.get("kam")
+    deal = Opportunity.objects.filter(distributor__code="d01", stage__in=OPEN_STAGES).order_by("pk").first()
+    if head is None or kam is None or deal is None:
+        return
+    if SecurityEvent.objects.filter(username=head.username, action="assign:deals.opportunity.owner").exists():
+        return
+    try:
+        opportunity_update(principal=Principal.for_user(head), opportunity=deal, owner=kam)
+    except PermissionDenied:
+        pass

@@ -4,8 +4,10 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from keychannel.clients.models import CorporateClient, Stakeholder
+from keychannel.core.assignment import offer_assignable
 from keychannel.core.choices import Role
 from keychannel.core.forms import StyledFormMixin
+from keychannel.core.policies import can
 from keychannel.network.models import ProductLine
 
 from .choices import OPEN_STAGES, Origin, Stage
@@ -57,6 +59,8 @@ class OpportunityForm(StyledFormMixin, forms.ModelForm):
         self.fields["mentor"].queryset = _role_users(Role.MENTOR)
         self.fields["kam"].queryset = _role_users(Role.EMBEDDED_KAM)
         self.fields["product_lines"].queryset = ProductLine.objects.filter(active=True)
+        for name in ("owner", "mentor", "kam"):  # a distributor is offered its own people (and who is there now)
+            offer_assignable(self.fields[name], principal, getattr(self.instance, f"{name}_id", None))
         if not can_reassign:
             for name in ("owner", "mentor", "kam"):
                 del self.fields[name]
@@ -76,13 +80,31 @@ class OpportunityCreateForm(OpportunityForm):
         self.fields["client"].queryset = CorporateClient.objects.visible_to(principal).select_related("distributor")
         if not can_create_direct:
             del self.fields["direct"]
+        if principal.has_role(*GATE_DECIDERS):
+            self.fields["gate_override_reason"] = gate_override_field()
         self.order_fields(self.field_order)
+
+
+GATE_DECIDERS = (Role.ADMIN, Role.PROGRAM_MANAGER, Role.CHANNEL_MANAGER)
+
+
+def gate_override_field():
+    return forms.CharField(
+        label=_("Override the registration gate because"), required=False, max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Only when the deal needs a registration it does not have: the reason is recorded on the deal."),
+    )
 
 
 class MoveForm(StyledFormMixin, forms.Form):
     stage = forms.ChoiceField(label=_("Move to"), choices=Stage.choices)
     lost_reason = forms.CharField(label=_("Lost reason"), required=False, widget=forms.Textarea(attrs={"rows": 2}),
                                   max_length=2000, help_text=_("Required when the deal is lost."))
+
+    def __init__(self, *args, principal=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if principal is not None and principal.has_role(*GATE_DECIDERS):
+            self.fields["gate_override_reason"] = gate_override_field()
 
 
 class ActivityForm(StyledFormMixin, forms.ModelForm):
@@ -126,3 +148,10 @@ class ContractForm(StyledFormMixin, forms.ModelForm):
         model = CorporateContract
         fields = ["status", "tier", "ends_on", "renewal_on", "volume_commitment", "notes"]
         widgets = {"ends_on": DATE, "renewal_on": DATE, "notes": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, principal=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if principal is not None and not can(principal, "deals.contract.set_tier", self.instance):
+            # Shown, not editable: a posted tier is ignored (the service would refuse it anyway).
+            self.fields["tier"].disabled = True
+            self.fields["tier"].help_text = _("Set by the manufacturer.")

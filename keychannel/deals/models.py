@@ -3,7 +3,7 @@
 Visibility (DESIGN.md §2): a deal belongs to its distributor (or is direct, ``distributor`` empty, and then
 manufacturer-only). Network-wide roles see every deal; other manufacturer roles see the distributors they
 reach plus the deals where they are the mentor or the KAM; distributor users see their distributor's deals,
-except on clients taken out of scope. Activities, product tests and stage changes follow their deal.
+except on clients taken out of scope (there only the deals kept for the grace period and the active contracts). Activities, product tests and stage changes follow their deal.
 """
 
 import datetime
@@ -78,7 +78,8 @@ class OpportunityQuerySet(ScopedQuerySet, AuditedQuerySet):
             condition |= Q(mentor_id=principal.user_id) | Q(kam_id=principal.user_id)
         qs = self.filter(condition)
         if principal.is_distributor_user:
-            qs = qs.exclude(client__out_of_scope=True)
+            # A client taken out of scope: its deals leave the distributor, except those it keeps for the grace period.
+            qs = qs.filter(Q(client__out_of_scope=False) | Q(kept_until__gte=timezone.localdate()))
         return qs
 
     def open(self):
@@ -134,6 +135,25 @@ class Opportunity(TimeStampedModel):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, editable=False,
         related_name="+", verbose_name=_("created by"),
+    )
+    # The registration gate (docs/rules.md): a manufacturer decider let this deal past it, why and when.
+    gate_override_reason = models.TextField(_("registration gate overridden because"), blank=True, editable=False)
+    gate_override_rules = models.CharField(_("gate rules overridden"), max_length=200, blank=True, editable=False)
+    gate_override_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, editable=False,
+        related_name="+", verbose_name=_("gate overridden by"),
+    )
+    gate_override_at = models.DateTimeField(_("gate overridden at"), null=True, blank=True, editable=False)
+    # A client taken out of scope (docs/rules.md, "Out of scope keeps running business"): the distributor keeps
+    # this open deal until ``kept_until``, then it is handed over to the manufacturer-led project.
+    kept_until = models.DateField(_("kept by the distributor until"), null=True, blank=True, editable=False)
+    handed_over_to = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, editable=False, related_name="handed_over_deals",
+        verbose_name=_("handed over to"),
+    )
+    handed_over_from = models.ForeignKey(
+        "network.Distributor", on_delete=models.PROTECT, null=True, blank=True, editable=False, related_name="+",
+        verbose_name=_("handed over by"),
     )
 
     objects = OpportunityQuerySet.as_manager()
@@ -347,7 +367,8 @@ class ContractQuerySet(ScopedQuerySet, AuditedQuerySet):
             return self.all()
         qs = self.filter(distributor_id__in=list(reach))
         if principal.is_distributor_user:
-            qs = qs.exclude(client__out_of_scope=True)
+            # A client taken out of scope: an active contract runs to its end date, and its distributor sees it.
+            qs = qs.filter(Q(client__out_of_scope=False) | Q(status=ContractStatus.ACTIVE))
         return qs
 
     def expiring_within(self, days: int, today: datetime.date | None = None):
@@ -383,6 +404,7 @@ class CorporateContract(TimeStampedModel):
     status = models.CharField(_("status"), max_length=12, choices=ContractStatus.choices,
                               default=ContractStatus.ACTIVE, db_index=True)
     notes = models.TextField(_("notes"), blank=True)
+    ended_reason = models.TextField(_("ended early because"), blank=True, editable=False)
 
     objects = ContractQuerySet.as_manager()
     history = HistoricalRecords()

@@ -57,6 +57,16 @@ def can_reassign_opportunity(principal, opportunity=None) -> bool:
     return can_change_opportunity(principal, opportunity) and not principal.has_role(Role.DIST_SALES)
 
 
+@rule("deals.opportunity.gate_override")
+def can_override_gate(principal, opportunity=None) -> bool:
+    """Letting a deal past the registration gate: the ones who decide registrations (program office, the
+    distributor's channel manager), never the distributor nor the people placed at it."""
+    if principal.has_role(Role.ADMIN, Role.PROGRAM_MANAGER):
+        return True
+    distributor_id = getattr(opportunity, "distributor_id", None)
+    return principal.has_role(Role.CHANNEL_MANAGER) and distributor_id is not None and principal.reaches(distributor_id)
+
+
 @rule("deals.contract.change")
 def can_change_contract(principal, contract=None) -> bool:
     if principal.has_role(Role.ADMIN, Role.PROGRAM_MANAGER):
@@ -68,6 +78,12 @@ def can_change_contract(principal, contract=None) -> bool:
     if principal.has_role(Role.DIST_HEAD):
         return contract.distributor_id is not None and contract.distributor_id == principal.own_distributor_id
     return False
+
+
+@rule("deals.contract.set_tier")
+def can_set_contract_tier(principal, contract=None) -> bool:
+    """The corporate program tier is the manufacturer's decision (its benefits are the manufacturer's cost)."""
+    return principal.is_manufacturer
 
 
 @rule("deals.stagesetting.change")

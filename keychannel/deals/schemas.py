@@ -81,6 +81,15 @@ class StageTimeOut(Schema):
 class OpportunityDetailOut(OpportunityOut):
     stage_history: list[StageChangeOut]
     time_in_stages: list[StageTimeOut]
+    gate_override_reason: str = Field("", description="Why a manufacturer decider let the deal past the "
+                                      "registration gate (empty: not overridden)")
+    gate_override_rules: str = ""
+    gate_override_by_id: int | None = None
+    gate_override_at: datetime | None = None
+    kept_until: date | None = Field(None, description="Client taken out of scope: the distributor keeps this deal "
+                                    "until this day, then it is handed over to the manufacturer")
+    handed_over_to_id: int | None = Field(None, description="The manufacturer-led project it was handed over to")
+    handed_over_from_id: int | None = None
 
 
 class OpportunityFilter(FilterSchema):
@@ -113,6 +122,8 @@ class OpportunityIn(Schema):
     next_step_on: date | None = None
     origin: Origin = Origin.MANUAL
     source_reference: str = Field("", max_length=120)
+    gate_override_reason: str = Field("", max_length=500, description=(
+        "Manufacturer deciders only: let the deal past the registration gate, with the reason (recorded)"))
 
 
 class OpportunityPatch(Schema):
@@ -136,6 +147,8 @@ class MoveIn(Schema):
     contract_starts_on: date | None = Field(None, description="Won only: contract start (default today)")
     contract_ends_on: date | None = Field(None, description="Won only: contract end (default one year)")
     tier: ProgramTier | None = Field(None, description="Won only: corporate program tier")
+    gate_override_reason: str = Field("", max_length=500, description=(
+        "Manufacturer deciders only: let the deal past the registration gate, with the reason (recorded)"))
 
 
 class ActivityOut(Schema):
@@ -235,6 +248,7 @@ class ContractOut(Schema):
     tier: str
     status: ContractStatus
     notes: str
+    ended_reason: str = Field("", description="Why the contract ended before its end date (empty: it did not)")
     days_left: int
 
     @staticmethod

@@ -15,10 +15,12 @@ from django.utils.translation import gettext as _
 
 from keychannel.clients.models import CorporateClient
 from keychannel.clients.services import stakeholders_record_contact
+from keychannel.core.assignment import records_refusals, require_assignable
 from keychannel.core.choices import Role
-from keychannel.core.policies import require
+from keychannel.core.policies import can, require
 from keychannel.core.services import notification_send
 
+from . import gate
 from .choices import (
     CLOSED_STAGES,
     DEFAULT_PROBABILITY,
@@ -67,11 +69,13 @@ def _check_people(*, distributor, owner, mentor=None, kam=None, errors: dict):
             errors[name] = _("Choose a user with the role %(role)s.") % {"role": Role(role).label}
 
 
+@records_refusals
 @transaction.atomic
 def opportunity_create(
     *, principal, client: CorporateClient, distributor, owner, title: str, product_lines=None, mentor=None,
     kam=None, value=Decimal("0"), volume=Decimal("0"), stage: str = Stage.DISCUSSION, expected_close_on=None,
     next_step: str = "", next_step_on=None, origin: str = Origin.MANUAL, source_reference: str = "",
+    gate_override_reason: str = "",
 ) -> Opportunity:
     """Open a deal. ``distributor`` is the client's distributor, or None for a direct (manufacturer-led) deal.
 
@@ -98,6 +102,8 @@ def opportunity_create(
         errors["origin"] = _("Choose an origin from the list.")
     if errors:
         raise ValidationError(errors)
+    for name, person in (("owner", owner), ("mentor", mentor), ("kam", kam)):
+        require_assignable(principal, person, field=name, obj=Opportunity)
     now = timezone.now()
     opportunity = Opportunity(
         title=title, client=client, distributor=distributor, owner=owner, mentor=mentor, kam=kam,
@@ -105,6 +111,9 @@ def opportunity_create(
         expected_close_on=expected_close_on, next_step=next_step, next_step_on=next_step_on, origin=origin,
         source_reference=source_reference, created_by=principal.user,
     )
+    # Opened past the first stage: the registration gate (docs/rules.md), before anything is written.
+    gate.enforce(principal=principal, opportunity=opportunity, stage=stage, product_lines=product_lines or [],
+                 override_reason=gate_override_reason)
     opportunity.full_clean()
     opportunity.save()
     if product_lines:
@@ -114,6 +123,7 @@ def opportunity_create(
     return opportunity
 
 
+@records_refusals
 @transaction.atomic
 def opportunity_update(*, principal, opportunity: Opportunity, **fields) -> Opportunity:
     """Change what a deal is about (not its stage: that is ``opportunity_move``)."""
@@ -135,9 +145,18 @@ def opportunity_update(*, principal, opportunity: Opportunity, **fields) -> Oppo
                   kam=fields.get("kam"), errors=errors)
     if errors:
         raise ValidationError(errors)
+    for name in sorted(REASSIGN_FIELDS & set(fields)):  # the locked row holds the current people
+        require_assignable(principal, fields[name], field=name, obj=opportunity)
     product_lines = fields.pop("product_lines", None)
+    # What the gate looks at changes (the form posts every field, so compare): checked again past the first stage.
+    regate = ("value" in fields and fields["value"] != opportunity.value) or (
+        product_lines is not None
+        and {p.pk for p in product_lines} != set(opportunity.product_lines.values_list("pk", flat=True)))
     for name, value in fields.items():
         setattr(opportunity, name, value)
+    if regate:
+        gate.enforce(principal=principal, opportunity=opportunity, stage=opportunity.stage,
+                     product_lines=product_lines if product_lines is not None else opportunity.product_lines.all())
     opportunity.full_clean()
     opportunity.save()
     if product_lines is not None:
@@ -161,7 +180,14 @@ def _win_blockers(opportunity: Opportunity) -> dict:
     return errors
 
 
-def _contract_for_win(*, opportunity: Opportunity, today: datetime.date, terms: dict) -> CorporateContract:
+def _check_tier_setter(principal, tier, contract=None) -> None:
+    """The program tier is the manufacturer's call (issue 23, finding 10): refuse it from anybody else."""
+    current = contract.tier if contract is not None else ProgramTier.STANDARD
+    if tier and tier != current and not can(principal, "deals.contract.set_tier", contract):
+        raise ValidationError({"tier": _("Only the manufacturer sets a contract's program tier.")})
+
+
+def _contract_for_win(*, principal, opportunity: Opportunity, today: datetime.date, terms: dict) -> CorporateContract:
     """Extend the client's active contract through the same channel, or create one."""
     contract = (
         CorporateContract.objects.select_for_update()
@@ -177,6 +203,7 @@ def _contract_for_win(*, opportunity: Opportunity, today: datetime.date, terms: 
     tier = terms.get("tier") or None
     if tier is not None and tier not in ProgramTier.values:
         raise ValidationError({"tier": _("Choose a tier from the list.")})
+    _check_tier_setter(principal, tier, contract)
     if contract is None:
         contract = CorporateContract(
             client_id=opportunity.client_id, distributor_id=opportunity.distributor_id, owner_id=opportunity.owner_id,
@@ -199,7 +226,7 @@ def _contract_for_win(*, opportunity: Opportunity, today: datetime.date, terms: 
 
 @transaction.atomic
 def opportunity_move(*, principal, opportunity: Opportunity, stage: str, lost_reason: str | None = None,
-                     note: str = "", contract_terms: dict | None = None) -> Opportunity:
+                     note: str = "", contract_terms: dict | None = None, gate_override_reason: str = "") -> Opportunity:
     """Move a deal to another stage, with the rules of docs/deals.md. Won creates or extends a contract."""
     require(principal, "deals.opportunity.change", opportunity)
     if stage not in Stage.values:
@@ -216,6 +243,8 @@ def opportunity_move(*, principal, opportunity: Opportunity, stage: str, lost_re
         errors = _win_blockers(current)
         if errors:
             raise ValidationError(errors)
+    gate.enforce(principal=principal, opportunity=current, stage=stage, product_lines=current.product_lines.all(),
+                 override_reason=gate_override_reason)
     now = timezone.now()
     today = timezone.localdate()
     previous = current.stage
@@ -225,7 +254,7 @@ def opportunity_move(*, principal, opportunity: Opportunity, stage: str, lost_re
     current.lost_reason = reason if stage == Stage.LOST else ""
     current.closed_on = today if stage in CLOSED_STAGES else None
     if stage == Stage.WON:
-        contract = _contract_for_win(opportunity=current, today=today, terms=contract_terms or {})
+        contract = _contract_for_win(principal=principal, opportunity=current, today=today, terms=contract_terms or {})
         current.contract = contract
         for test in current.product_tests.filter(result=TestResult.PASSED):
             test.contract = contract
@@ -366,6 +395,7 @@ def product_test_update(*, principal, product_test: ProductTest, **fields) -> Pr
     return product_test
 
 
+@records_refusals
 @transaction.atomic
 def contract_update(*, principal, contract: CorporateContract, **fields) -> CorporateContract:
     require(principal, "deals.contract.change", contract)
@@ -373,6 +403,9 @@ def contract_update(*, principal, contract: CorporateContract, **fields) -> Corp
     unknown = set(fields) - allowed
     if unknown:
         raise ValidationError({name: _("This field cannot be changed here.") for name in sorted(unknown)})
+    _check_tier_setter(principal, fields.get("tier"), contract)
+    if "owner" in fields:
+        require_assignable(principal, fields["owner"], field="owner", obj=contract)
     for name, value in fields.items():
         setattr(contract, name, value)
     contract.full_clean()

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from keychannel.clients.selectors import buying_centre_analysis
+from keychannel.core.assignment import AssignmentRefused, form_refusal
 from keychannel.core.exports import spreadsheet_safe
 from keychannel.core.partials import is_htmx, render_partial
 from keychannel.core.policies import can, require
@@ -80,7 +81,7 @@ def _detail_context(request, opportunity, move_form=None):
     return {
         "opportunity": opportunity,
         "can_edit": can(principal, "deals.opportunity.change", opportunity),
-        "move_form": move_form or MoveForm(initial={"stage": opportunity.stage}),
+        "move_form": move_form or MoveForm(initial={"stage": opportunity.stage}, principal=principal),
         "history": selectors.stage_history(opportunity=opportunity),
         "time_in_stages": selectors.time_in_stages(opportunity=opportunity),
         "activities": selectors.activity_list(principal=principal, opportunity=opportunity),
@@ -103,6 +104,8 @@ def opportunity_create(request):
     require(principal, "deals.opportunity.create")
     form = OpportunityCreateForm(request.POST or None, principal=principal,
                                  can_create_direct=can(principal, "deals.opportunity.create_direct"))
+    registration_url = ""
+    status = 200
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         client = data.pop("client")
@@ -114,7 +117,10 @@ def opportunity_create(request):
                 principal=principal, client=client, distributor=None if direct else client.distributor, **data
             )
         except ValidationError as exc:
+            registration_url = getattr(exc, "registration_url", "")
             _add_errors(form, exc)
+        except AssignmentRefused as exc:
+            status = form_refusal(form, exc)
         else:
             messages.success(request, _("Deal opened."))
             return redirect(opportunity)
@@ -123,9 +129,9 @@ def opportunity_create(request):
         if client_id := request.GET.get("client"):
             form.initial["client"] = client_id
     return render(request, "deals/opportunity_form.html", {
-        "form": form, "title": _("New deal"),
+        "form": form, "title": _("New deal"), "registration_url": registration_url,
         "breadcrumbs": [(_("Deals"), "deals:opportunity_list"), (_("New deal"), "")],
-    })
+    }, status=status)
 
 
 @require_http_methods(["GET", "POST"])
@@ -135,19 +141,24 @@ def opportunity_update(request, pk):
     require(principal, "deals.opportunity.change", opportunity)
     form = OpportunityForm(request.POST or None, instance=opportunity, principal=principal,
                            can_reassign=can(principal, "deals.opportunity.reassign", opportunity))
+    registration_url = ""
+    status = 200
     if request.method == "POST" and form.is_valid():
         try:
             services.opportunity_update(principal=principal, opportunity=opportunity, **form.cleaned_data)
         except ValidationError as exc:
+            registration_url = getattr(exc, "registration_url", "")
             _add_errors(form, exc)
+        except AssignmentRefused as exc:
+            status = form_refusal(form, exc)
         else:
             messages.success(request, _("Deal saved."))
             return redirect(opportunity)
     return render(request, "deals/opportunity_form.html", {
-        "form": form, "title": _("Edit deal"), "opportunity": opportunity,
+        "form": form, "title": _("Edit deal"), "opportunity": opportunity, "registration_url": registration_url,
         "breadcrumbs": [(_("Deals"), "deals:opportunity_list"), (opportunity.title, opportunity.get_absolute_url()),
                         (_("Edit"), "")],
-    })
+    }, status=status)
 
 
 @require_POST
@@ -156,28 +167,34 @@ def opportunity_move(request, pk):
     principal = request.principal
     opportunity = selectors.opportunity_get(principal=principal, pk=pk)
     require(principal, "deals.opportunity.change", opportunity)
-    form = MoveForm(request.POST)
+    form = MoveForm(request.POST, principal=principal)
     error = None
     if form.is_valid():
         try:
             opportunity = services.opportunity_move(
                 principal=principal, opportunity=opportunity, stage=form.cleaned_data["stage"],
                 lost_reason=form.cleaned_data["lost_reason"],
+                gate_override_reason=form.cleaned_data.get("gate_override_reason", ""),
             )
         except ValidationError as exc:
             error = exc
             _add_errors(form, exc)
     else:
         error = ValidationError(form.errors.get("stage") or _("Choose a stage from the list."))
+    registration_url = getattr(error, "registration_url", "")
     if is_htmx(request):
         if error is not None:
-            return HttpResponse(_error_text(error), status=422, content_type="text/plain; charset=utf-8")
+            response = HttpResponse(_error_text(error), status=422, content_type="text/plain; charset=utf-8")
+            if registration_url:
+                response["X-Registration-Url"] = registration_url  # the kanban offers "register this deal"
+            return response
         opportunity = selectors.opportunity_get(principal=principal, pk=pk)
         return render(request, "deals/includes/card.html", {"card": opportunity, "today": timezone.localdate()})
     if error is not None:
         opportunity = selectors.opportunity_get(principal=principal, pk=pk)
-        return render(request, "deals/opportunity_detail.html", _detail_context(request, opportunity, form),
-                      status=422)
+        context = _detail_context(request, opportunity, form)
+        context["registration_url"] = registration_url
+        return render(request, "deals/opportunity_detail.html", context, status=422)
     messages.success(request, _("Deal moved to %(stage)s.") % {"stage": opportunity.get_stage_display()})
     return redirect(opportunity)
 
@@ -313,7 +330,7 @@ def contract_update(request, pk):
     principal = request.principal
     contract = selectors.contract_get(principal=principal, pk=pk)
     require(principal, "deals.contract.change", contract)
-    form = ContractForm(request.POST or None, instance=contract)
+    form = ContractForm(request.POST or None, instance=contract, principal=principal)
     if request.method == "POST" and form.is_valid():
         try:
             services.contract_update(principal=principal, contract=selectors.contract_get(principal=principal, pk=pk),

@@ -247,12 +247,16 @@ def interaction_create(request, relationship_id: int, payload: InteractionIn):
     return Status(201, interaction)
 
 
-@router.get("/distributors/{int:distributor_id}/relationship-health", response={200: HealthOut, 404: ErrorOut},
-            summary="Relationship-health flags of one distributor")
+@router.get("/distributors/{int:distributor_id}/relationship-health",
+            response={200: HealthOut, 403: ErrorOut, 404: ErrorOut},
+            summary="Relationship-health flags of one distributor (manufacturer roles)")
 def relationship_health(request, distributor_id: int, stale_days: int | None = None):
     principal = request.principal
     distributor = selectors.distributor_get(principal=principal, pk=distributor_id)
-    if not principal.reaches(distributor.pk) or principal.has_role("dist_sales"):
+    # Relationship health is the manufacturer's internal assessment (DESIGN.md §2), never the distributor's to read.
+    if not principal.is_manufacturer:
+        raise PermissionDenied("network: manufacturer roles only")
+    if not principal.reaches(distributor.pk):
         raise Http404
     if stale_days is not None and stale_days < 1:
         raise ValidationError({"stale_days": _("At least one day.")})

@@ -9,15 +9,24 @@ class NetworkConfig(AppConfig):
 
     def ready(self):
         from keychannel.core.choices import Role
+        from keychannel.core.history import register_history_redaction
         from keychannel.core.navigation import register_home_figure, register_nav
         from keychannel.core.scoping import register_reach
 
         from . import policies  # noqa: F401  (registers write rules)
+        from .redaction import (
+            distributor_hidden_fields,
+            interaction_hidden_fields,
+            relationship_hidden_fields,
+        )
         from .selectors import distributor_count, distributors_managed_by, distributors_of_organization
 
         register_reach(Role.CHANNEL_MANAGER, distributors_managed_by)
         register_reach(Role.DIST_HEAD, distributors_of_organization)
         register_reach(Role.DIST_SALES, distributors_of_organization)
+        register_history_redaction("network.distributor", distributor_hidden_fields)
+        register_history_redaction("network.relationship", relationship_hidden_fields)
+        register_history_redaction("network.interaction", interaction_hidden_fields)
         register_nav(_("Distributors"), "network:distributor_list", icon="buildings", order=10)
         manufacturer = [r for r in Role if r not in (Role.DIST_HEAD, Role.DIST_SALES)]
         register_nav(_("Alignment quadrant"), "network:distributor_quadrant", icon="grid-1x2", roles=manufacturer, order=11)

@@ -155,8 +155,12 @@ class Distributor(TimeStampedModel):
         return reverse("network:distributor_detail", args=[self.pk])
 
     @property
-    def alignment_quadrant(self) -> str:
-        """Partly counts as sharing: the quadrant says where to push, not a verdict."""
+    def alignment_quadrant(self) -> str | None:
+        """Partly counts as sharing: the quadrant says where to push, not a verdict.
+
+        None when the answers were redacted for the reader (network/redaction.py): no quadrant is guessed."""
+        if self.shares_goals is None or self.shares_methods is None:
+            return None
         goals = self.shares_goals != Sharing.NO
         methods = self.shares_methods != Sharing.NO
         if goals and methods:
@@ -168,7 +172,8 @@ class Distributor(TimeStampedModel):
         return AlignmentQuadrant.NEITHER
 
     def get_alignment_quadrant_display(self) -> str:
-        return str(AlignmentQuadrant(self.alignment_quadrant).label)
+        quadrant = self.alignment_quadrant
+        return str(AlignmentQuadrant(quadrant).label) if quadrant else ""
 
 
 class ManufacturerOnlyQuerySet(ScopedQuerySet, AuditedQuerySet):

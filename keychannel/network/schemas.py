@@ -58,10 +58,11 @@ class DistributorOut(Schema):
     annual_revenue: Decimal
     employees: int
     contract_strength: ContractStrength
-    stance: Stance
-    shares_goals: Sharing
-    shares_methods: Sharing
-    alignment_quadrant: str
+    # The manufacturer's internal assessment: null for distributor users (the selector blanks it, redaction.py).
+    stance: Stance | None
+    shares_goals: Sharing | None
+    shares_methods: Sharing | None
+    alignment_quadrant: str | None
     channel_manager: UserRefOut | None
     product_line_ids: list[int]
     contract_start: date | None
@@ -201,9 +202,10 @@ class RelationshipOut(Schema):
     manufacturer_user: UserRefOut
     manufacturer_level: RelationshipLevel
     person_level: RelationshipLevel = Field(..., alias="person.tier")
-    strength: int
+    # The manufacturer's internal assessment: null for distributor users (the selector blanks it, redaction.py).
+    strength: int | None
     last_interaction: date | None
-    note: str
+    note: str | None
     active: bool
     interaction_total: int = 0
 

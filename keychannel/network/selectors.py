@@ -6,6 +6,8 @@ from datetime import timedelta
 from django.db.models import Count, Q
 from django.utils.translation import gettext as _
 
+from keychannel.core.redaction import redacted
+
 from .choices import ContractStrength, RelationshipLevel, Severity
 from .models import (
     ActionItem,
@@ -22,6 +24,7 @@ from .models import (
     Relationship,
     Territory,
 )
+from .redaction import distributor_hidden_fields
 
 
 def distributors_managed_by(principal):
@@ -37,16 +40,23 @@ def distributor_count(principal):
 
 
 def distributor_list(*, principal, filters: dict | None = None):
-    """Distributors the principal may see, with what list pages and the API show, in a fixed number of queries."""
+    """Distributors the principal may see, with what list pages and the API show, in a fixed number of queries.
+
+    Fields hidden from the principal (network/redaction.py) come back as None, and filtering on them is ignored:
+    a filter on a hidden field would tell its value by what it lets through."""
     filters = filters or {}
-    qs = (
+    qs = redacted(
         Distributor.objects.visible_to(principal)
         .select_related("territory", "channel_manager", "organization")
-        .prefetch_related("product_lines")
+        .prefetch_related("product_lines"),
+        principal,
     )
+    hidden = distributor_hidden_fields(principal, None)
     if q := (filters.get("q") or "").strip():
         qs = qs.filter(Q(legal_name__icontains=q) | Q(code__icontains=q) | Q(tax_id__icontains=q) | Q(city__icontains=q))
     for name in ("size_tier", "contract_strength", "stance", "shares_goals", "shares_methods"):
+        if name in hidden:
+            continue
         if value := filters.get(name):
             qs = qs.filter(**{name: value})
     if territory_id := filters.get("territory_id"):
@@ -308,7 +318,12 @@ def distributor_overview(*, principal, distributor, on_date) -> dict:
     relationships = list(relationship_list(principal=principal, filters={"distributor_id": distributor.pk}))
     # Readiness, relationships and reviews follow reach (DESIGN.md §2), never for distributor salespeople.
     sees_relationships = principal.reaches(distributor.pk) and not principal.has_role("dist_sales")
-    interactions = list(interaction_list(principal=principal, relationship_ids=[r.pk for r in relationships])[:20])
+    # The health flags, the relationship map (our people, strengths, staleness) and our interaction notes are the
+    # manufacturer's internal assessment (DESIGN.md §2): a distributor user sees who relates to whom, no more.
+    internal = principal.is_manufacturer and sees_relationships
+    interactions = (
+        list(interaction_list(principal=principal, relationship_ids=[r.pk for r in relationships])[:20]) if internal else []
+    )
     assessments = list(readiness_list(principal=principal, filters={"distributor_id": distributor.pk}))
     actions = list(action_item_list(principal=principal, assessment_ids=[a.pk for a in assessments[:1]]))
     reviews = list(review_list(principal=principal, filters={"distributor_id": distributor.pk}))
@@ -320,12 +335,15 @@ def distributor_overview(*, principal, distributor, on_date) -> dict:
         "relationships": relationships,
         "interactions": interactions,
         "sees_relationships": sees_relationships,
+        "sees_internal_assessment": internal,
         "health_flags": relationship_health(distributor=distributor, relationships=relationships, on_date=on_date)
-        if sees_relationships
+        if internal
         else [],
         "relationship_map": relationship_map(
             distributor=distributor, people=people, relationships=relationships, on_date=on_date
-        ),
+        )
+        if internal
+        else None,
         "assessments": assessments,
         "latest_assessment": assessments[0] if assessments else None,
         "latest_actions": actions,
@@ -370,11 +388,13 @@ def person_list(*, principal, filters: dict | None = None):
 
 
 def relationship_list(*, principal, filters: dict | None = None):
+    """Relationships in reach; their strength and note (network/redaction.py) come back None for distributor users."""
     filters = filters or {}
-    qs = (
+    qs = redacted(
         Relationship.objects.visible_to(principal)
         .select_related("person__distributor", "manufacturer_user")
-        .annotate(interaction_total=Count("interactions"))
+        .annotate(interaction_total=Count("interactions")),
+        principal,
     )
     if distributor_id := filters.get("distributor_id"):
         qs = qs.filter(person__distributor_id=distributor_id)

@@ -7,6 +7,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
+from keychannel.core.assignment import records_refusals, require_assignable
 from keychannel.core.choices import OrganizationKind
 from keychannel.core.models import Organization
 from keychannel.core.policies import require
@@ -260,9 +261,11 @@ def _check_owner(owner, distributor):
         raise ValidationError({"owner": _("The owner must work for the manufacturer or this distributor.")})
 
 
+@records_refusals
 @transaction.atomic
 def action_item_create(*, principal, assessment: ReadinessAssessment, **fields) -> ActionItem:
     require(principal, "network.action_item.change", assessment.distributor)
+    require_assignable(principal, fields.get("owner"), field="owner", obj=ActionItem)
     item = ActionItem(assessment=assessment)
     _apply(item, fields, ACTION_FIELDS)
     _check_owner(item.owner, assessment.distributor)
@@ -271,9 +274,12 @@ def action_item_create(*, principal, assessment: ReadinessAssessment, **fields) 
     return item
 
 
+@records_refusals
 @transaction.atomic
 def action_item_update(*, principal, item: ActionItem, **fields) -> ActionItem:
     require(principal, "network.action_item.change", item.assessment.distributor)
+    if "owner" in fields:
+        require_assignable(principal, fields["owner"], field="owner", obj=item)
     _apply(item, fields, ACTION_FIELDS)
     _check_owner(item.owner, item.assessment.distributor)
     item.full_clean()

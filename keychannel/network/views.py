@@ -1,5 +1,6 @@
 """Pages of the network app: distributors, territories, product lines."""
 
+import dataclasses
 import math
 from datetime import date
 
@@ -12,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
+from keychannel.core.assignment import AssignmentRefused, form_refusal, offer_assignable
 from keychannel.core.partials import render_partial
 from keychannel.core.policies import can, require
 from keychannel.core.tables import Column, Filter, Table
@@ -38,6 +40,7 @@ from .models import (
     ReadinessAssessment,
     Relationship,
 )
+from .redaction import DISTRIBUTOR_INTERNAL_FIELDS, distributor_hidden_fields
 
 DISTRIBUTOR_TABLE = Table(
     columns=[
@@ -60,10 +63,20 @@ DISTRIBUTOR_TABLE = Table(
     ],
     default_sort="code",
 )
+# Distributor users' list: without the columns and filters of the manufacturer's internal assessment (a filter on
+# stance would tell the stance by the rows it keeps).
+_INTERNAL_COLUMNS = {"get_stance_display", "get_alignment_quadrant_display"}
+PARTNER_DISTRIBUTOR_TABLE = dataclasses.replace(
+    DISTRIBUTOR_TABLE,
+    columns=[c for c in DISTRIBUTOR_TABLE.columns if c.key not in _INTERNAL_COLUMNS],
+    filters=[f for f in DISTRIBUTOR_TABLE.filters if f.name not in DISTRIBUTOR_INTERNAL_FIELDS],
+)
 
 
 def distributor_list(request):
-    table = DISTRIBUTOR_TABLE.build(request, selectors.distributor_list(principal=request.principal))
+    principal = request.principal
+    table_spec = PARTNER_DISTRIBUTOR_TABLE if distributor_hidden_fields(principal, None) else DISTRIBUTOR_TABLE
+    table = table_spec.build(request, selectors.distributor_list(principal=principal))
     return render_partial(
         request,
         "network/distributor_list.html",
@@ -336,11 +349,14 @@ def playbook_update(request, pk):
 
 def _form_page(request, *, form, save, title, distributor, success_url, message, section=""):
     """GET shows the form; a valid POST calls ``save(cleaned_data)`` (a service) and redirects; errors stay on the form."""
+    status = 200
     if request.method == "POST" and form.is_valid():
         try:
             save(form.cleaned_data)
         except ValidationError as exc:
             _add_errors(form, exc)
+        except AssignmentRefused as exc:
+            status = form_refusal(form, exc)
         else:
             messages.success(request, message)
             return redirect(success_url)
@@ -358,6 +374,7 @@ def _form_page(request, *, form, save, title, distributor, success_url, message,
                 (title, ""),
             ],
         },
+        status=status,
     )
 
 
@@ -520,6 +537,7 @@ def action_item_create(request, pk):
     distributor = assessment.distributor
     require(principal, "network.action_item.change", distributor)
     form = ActionItemForm(request.POST or None, distributor=distributor)
+    offer_assignable(form.fields["owner"], principal)
     return _form_page(
         request, form=form, distributor=distributor, title=_("Add an action"),
         save=lambda data: services.action_item_create(principal=principal, assessment=assessment, **data),
@@ -534,6 +552,7 @@ def action_item_update(request, pk):
     distributor = item.assessment.distributor
     require(principal, "network.action_item.change", distributor)
     form = ActionItemForm(request.POST or None, instance=item, distributor=distributor)
+    offer_assignable(form.fields["owner"], principal, item.owner_id)
     return _form_page(
         request, form=form, distributor=distributor, title=_("Edit action"),
         save=lambda data: services.action_item_update(principal=principal, item=item, **data),

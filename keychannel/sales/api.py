@@ -115,6 +115,7 @@ def report_upload(
     target = _visible_distributor(principal, distributor)
     if file is None:
         raise ValidationError({"file": _("Attach the report file.")})
+    services.check_upload_size(file.size)  # before reading it into memory
     report = services.report_import(
         principal=principal, distributor=target, data=file.read(), file_name=file.name or "report", period=period,
         mapping_name=mapping, supersede=supersede, source=ReportSource.API,

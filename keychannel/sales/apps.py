@@ -8,9 +8,12 @@ class SalesConfig(AppConfig):
     verbose_name = _("Sales")
 
     def ready(self):
+        from keychannel.core.deletion import register_deletable
         from keychannel.core.navigation import register_nav
 
-        from . import policies  # noqa: F401  (registers write rules)
+        from . import models, policies  # noqa: F401  (registers write rules)
+
+        register_deletable(models.ProductMapping)
 
         register_nav(_("Sales reports"), "sales:report_list", icon="file-earmark-spreadsheet", order=60)
         register_nav(_("Segments"), "sales:segment_list", icon="pie-chart", order=61)

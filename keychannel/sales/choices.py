@@ -28,6 +28,8 @@ class ErrorReason(models.TextChoices):
     UNKNOWN_CLIENT = "unknown_client", _("Unknown client")
     UNKNOWN_PRODUCT = "unknown_product", _("Unknown product line")
     OUT_OF_PERIOD = "out_of_period", _("Outside the report period")
+    BAD_TEXT = "bad_text", _("Not valid text (NUL or unpaired surrogate)")
+    REPEATED_LINE = "repeated_line", _("Repeats an earlier line")
 
 
 class AbcClass(models.TextChoices):

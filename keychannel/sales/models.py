@@ -79,6 +79,8 @@ class ProductMapping(TimeStampedModel):
 class ClientMapping(TimeStampedModel):
     """An unmatched tax id / client code in a distributor's reports, resolved to one of our clients."""
 
+    part_of = ("client",)  # core.deletion: the distributor's own import setting goes with the client
+
     distributor = models.ForeignKey(
         "network.Distributor", on_delete=models.CASCADE, related_name="client_mappings", verbose_name=_("distributor")
     )
@@ -237,6 +239,8 @@ class ClientSegment(TimeStampedModel):
     and the client.
     """
 
+    part_of = ("client",)  # core.deletion: derived from sales, recomputed
+
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     distributor = models.ForeignKey(
         "network.Distributor", on_delete=models.CASCADE, related_name="client_segments", verbose_name=_("distributor"),
@@ -301,6 +305,8 @@ class SurveyQuerySet(ScopedQuerySet, AuditedQuerySet):
 class Survey(TimeStampedModel):
     """A survey campaign to client contacts; each invitation carries its own tokenised public link."""
 
+    owned_by_manufacturer = True  # core.deletion: the client's answers are not the distributor's to delete
+
     name = models.CharField(_("name"), max_length=150)
     distributor = models.ForeignKey(
         "network.Distributor", on_delete=models.CASCADE, null=True, blank=True, related_name="surveys",
@@ -330,9 +336,11 @@ class Survey(TimeStampedModel):
 class SurveyInvitation(TimeStampedModel):
     """One client contact's link to a survey. Only the SHA-256 of the token is stored."""
 
+    owned_by_manufacturer = True
+
     survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="invitations", verbose_name=_("survey"))
     client = models.ForeignKey(
-        "clients.CorporateClient", on_delete=models.CASCADE, related_name="survey_invitations", verbose_name=_("client")
+        "clients.CorporateClient", on_delete=models.PROTECT, related_name="survey_invitations", verbose_name=_("client")
     )
     distributor = models.ForeignKey(
         "network.Distributor", on_delete=models.CASCADE, null=True, blank=True, related_name="+",
@@ -365,12 +373,14 @@ class SurveyInvitation(TimeStampedModel):
 class SurveyResponse(TimeStampedModel):
     """A client contact's answers. One per invitation (the database says so)."""
 
+    owned_by_manufacturer = True
+
     invitation = models.OneToOneField(
         SurveyInvitation, on_delete=models.CASCADE, related_name="response", verbose_name=_("invitation")
     )
     survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="responses", verbose_name=_("survey"))
     client = models.ForeignKey(
-        "clients.CorporateClient", on_delete=models.CASCADE, related_name="survey_responses", verbose_name=_("client")
+        "clients.CorporateClient", on_delete=models.PROTECT, related_name="survey_responses", verbose_name=_("client")
     )
     distributor = models.ForeignKey(
         "network.Distributor", on_delete=models.CASCADE, null=True, blank=True, related_name="+",

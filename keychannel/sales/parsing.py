@@ -20,6 +20,9 @@ from functools import lru_cache
 
 from django.utils.translation import gettext_lazy as _
 
+from keychannel.core.text import BAD_TEXT, bad_text_message, has_bad_text, printable
+
+from . import limits
 from .choices import ErrorReason
 
 # Our fields, in the order the mapping form shows them; the first five are required.
@@ -70,6 +73,7 @@ class Table:
     encoding: str = ""
     delimiter: str = ""
     header_row: int = 1
+    bad_text: bool = False  # some cell holds a NUL or a lone surrogate: validate_rows looks cell by cell
 
 
 @dataclass
@@ -129,7 +133,7 @@ def fold_header(text) -> str:
 def decode(data: bytes) -> tuple[str, str]:
     """UTF-8 (BOM stripped) when it decodes, else Windows-1250 (old Romanian accounting exports)."""
     if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8"), "utf-8-sig"
+        return data[3:].decode("utf-8", errors="replace"), "utf-8-sig"
     try:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
@@ -170,46 +174,78 @@ def _find_header(rows: list[list]) -> int:
 
 
 def read_table(data: bytes, filename: str = "") -> Table:
+    """The file's header and rows; FileFormatError when it is unreadable or over a limit (limits.py)."""
     if not data:
         raise FileFormatError(_("The file is empty."))
-    if data.startswith(XLSX_MAGIC) or filename.lower().endswith((".xlsx", ".xlsm")):
-        return _read_xlsx(data)
+    try:
+        limits.check_size(len(data))
+        if data.startswith(XLSX_MAGIC) or filename.lower().endswith((".xlsx", ".xlsm")):
+            return _read_xlsx(data)
+        return _read_csv(data)
+    except limits.LimitError as exc:
+        raise FileFormatError(str(exc)) from None
+
+
+def _read_csv(data: bytes) -> Table:
     text, encoding = decode(data)
     try:
         delimiter = sniff_delimiter(text)
-        raw = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+        raw = list(limits.capped_rows(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)))
     except csv.Error as exc:
         raise FileFormatError(_("The file is not a readable CSV table: %(error)s") % {"error": exc}) from None
     header_index = _find_header(raw)
-    headers = [str(h).strip() for h in raw[header_index]]
+    headers = _headers(raw[header_index])
     rows = [
         (number, cells)
         for number, cells in enumerate(raw[header_index + 1 :], start=header_index + 2)
         if "".join(cells).strip()  # csv cells are strings: a row of blanks is no row
     ]
-    return Table(headers, rows, "csv", encoding, delimiter, header_index + 1)
+    # Decoded CSV text can hold NUL but no lone surrogate (invalid UTF-8 falls back to Windows-1250).
+    return Table(headers, rows, "csv", encoding, delimiter, header_index + 1, bad_text="\x00" in text)
+
+
+def _headers(cells) -> list[str]:
+    headers = [str(h).strip() if h is not None else "" for h in cells]
+    for header in headers:
+        if has_bad_text(header):
+            raise FileFormatError(_("A column header is not valid text: %(reason)s") % {"reason": bad_text_message(header)})
+    return headers
 
 
 def _read_xlsx(data: bytes) -> Table:
     import openpyxl
 
+    limits.check_zip(data)
     try:
         workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a broken workbook
         raise FileFormatError(_("The workbook cannot be read: %(error)s") % {"error": exc}) from None
     try:
+        if not workbook.worksheets:
+            raise FileFormatError(_("The workbook has no worksheet."))
         sheet = workbook.worksheets[0]
-        raw = [list(r) for r in sheet.iter_rows(values_only=True)]
+        limits.check_declared_dimensions(sheet.max_row, sheet.max_column)
+        # Stream the rows at their own width: with the declared dimensions kept, openpyxl pads every row
+        # (and every missing one) to the declared width, 16,384 cells a row for "A1:XFD1048576".
+        sheet.reset_dimensions()
+        raw = list(limits.capped_rows(sheet.iter_rows(values_only=True)))
+    except (limits.LimitError, FileFormatError):
+        raise
+    except Exception as exc:  # a sheet broken past its header (bad XML, bad cell types)
+        raise FileFormatError(_("The workbook cannot be read: %(error)s") % {"error": exc}) from None
     finally:
         workbook.close()
+    if not raw:
+        raise FileFormatError(_("The file is empty."))
     header_index = _find_header(raw)
-    headers = [str(h).strip() if h is not None else "" for h in raw[header_index]]
+    headers = _headers(raw[header_index])
     rows = [
         (number, cells)
         for number, cells in enumerate(raw[header_index + 1 :], start=header_index + 2)
         if any(c not in (None, "") for c in cells)
     ]
-    return Table(headers, rows, "xlsx", "", "", header_index + 1)
+    bad_text = any(isinstance(c, str) and BAD_TEXT.search(c) for _n, cells in rows for c in cells)
+    return Table(headers, rows, "xlsx", "", "", header_index + 1, bad_text=bad_text)
 
 
 def suggest_mapping(headers: list[str], saved: dict | None = None) -> dict:
@@ -328,6 +364,13 @@ def _text(value) -> str:
     return str(value).strip()
 
 
+def _bad_text_position(cells) -> int | None:
+    for position, value in enumerate(cells):
+        if isinstance(value, str) and has_bad_text(value):
+            return position
+    return None
+
+
 def _month(d: date) -> date:
     return d.replace(day=1)
 
@@ -372,9 +415,26 @@ def validate_rows(
         if len(result.errors) < max_errors:
             result.errors.append(RowError(row, header(name), reason, _text(value)[:200], str(message)))
 
+    def line_error(row, column, reason, value, message):
+        if len(result.errors) < max_errors:
+            result.errors.append(RowError(row, column, reason, value, str(message)))
+
     candidates = []
+    first_seen: dict[tuple, int] = {}
     for number, cells in table.rows:
         result.row_count += 1
+        if table.bad_text and (position := _bad_text_position(cells)) is not None:
+            value = cells[position]
+            column = table.headers[position] if position < len(table.headers) and table.headers[position] else f"#{position + 1}"
+            line_error(number, column, ErrorReason.BAD_TEXT, printable(value)[:200], bad_text_message(value))
+            continue
+        # An exact repeat of an earlier line is refused, not imported twice (docs/sales.md: repeated lines).
+        first = first_seen.setdefault(tuple(cells), number)
+        if first != number:
+            line_error(number, "", ErrorReason.REPEATED_LINE, "",
+                       _("Line %(n)d repeats line %(m)d exactly; remove it or merge the two into one line.") % {
+                           "n": number, "m": first})
+            continue
         bad = False
         raw_date = cell(cells, "date")
         try:

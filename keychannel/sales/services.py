@@ -7,6 +7,7 @@ import secrets
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, connection, transaction
@@ -17,12 +18,14 @@ from django.utils.translation import gettext as _
 from keychannel.clients.models import CorporateClient
 from keychannel.clients.selectors import client_find_duplicates
 from keychannel.clients.services import DuplicateClientError, client_create
+from keychannel.core.deletion import delete_unreferenced
 from keychannel.core.errors import ConflictError
 from keychannel.core.policies import require
+from keychannel.core.text import printable
 from keychannel.network.models import Distributor
 
-from . import parsing, segmentation
-from .choices import ReportSource, ReportStatus
+from . import limits, parsing, segmentation
+from .choices import ErrorReason, ReportSource, ReportStatus
 from .models import (
     ClientMapping,
     ClientSegment,
@@ -36,7 +39,9 @@ from .models import (
 )
 
 DEFAULT_TEMPLATE = "Default"
-MAX_FILE_BYTES = 50 * 1024 * 1024
+# Row errors that *Validate again* can clear without a new file (mappings, clients): only a report rejected
+# for these keeps its file; any other error needs a corrected upload, so the file is not kept.
+FIXABLE_IN_APP = {ErrorReason.MISSING_COLUMN, ErrorReason.UNKNOWN_CLIENT, ErrorReason.UNKNOWN_PRODUCT}
 LINE_COLUMNS = ("report_id", "distributor_id", "client_id", "product_line_id", "date", "quantity", "amount",
                 "currency", "invoice", "row")
 
@@ -75,8 +80,7 @@ def report_import(
     require(principal, "sales.salesreport.upload", distributor)
     if not data:
         raise ValidationError({"file": _("The file is empty.")})
-    if len(data) > MAX_FILE_BYTES:
-        raise ValidationError({"file": _("The file is larger than 50 MB.")})
+    check_upload_size(len(data))
     period = parse_period(period)
     # One import per distributor at a time: the second waits here instead of racing on the period.
     distributor = Distributor.objects.select_for_update().get(pk=distributor.pk)
@@ -87,7 +91,7 @@ def report_import(
         if template is None:
             raise ValidationError({"mapping": _("No column mapping named “%(name)s” for this distributor.") % {"name": mapping_name}})
     report = SalesReport(
-        distributor=distributor, file_name=(file_name or "report")[:200], file_hash=digest, content=data,
+        distributor=distributor, file_name=printable(file_name or "report")[:200], file_hash=digest, content=data,
         source=source, uploaded_by=principal.user, period=period, mapping_template=template,
     )
     earlier = SalesReport.objects.filter(distributor=distributor, file_hash=digest, status=ReportStatus.APPLIED).first()
@@ -117,6 +121,8 @@ def report_reprocess(*, principal, report: SalesReport, mapping: dict | None = N
     if mapping and save_as:
         report.mapping_template = mapping_save(principal=principal, distributor=report.distributor, name=save_as,
                                                columns=mapping)
+    if not report.content:
+        raise ConflictError(_("This report's file is no longer kept; upload the corrected file again."))
     earlier = SalesReport.objects.filter(
         distributor_id=report.distributor_id, file_hash=report.file_hash, status=ReportStatus.APPLIED
     ).exclude(pk=report.pk).first()
@@ -124,6 +130,15 @@ def report_reprocess(*, principal, report: SalesReport, mapping: dict | None = N
         raise ConflictError(_("The same file was imported meanwhile (report %(id)s).") % {"id": earlier.pk})
     requested = report.period if report.status == ReportStatus.CONFLICT else None
     return _process(principal, report, mapping=mapping, supersede=supersede, requested_period=requested)
+
+
+def check_upload_size(size: int) -> None:
+    """The one upload cap (settings.KEYCHANNEL_MAX_UPLOAD_MB), checked by the pages and the API before they read
+    the upload and here again for every caller."""
+    try:
+        limits.check_size(size)
+    except limits.LimitError as exc:
+        raise ValidationError({"file": str(exc)}) from None
 
 
 def _load_table(report: SalesReport) -> parsing.Table:
@@ -196,6 +211,8 @@ def _process(principal, report: SalesReport, *, mapping, supersede, requested_pe
     if not result.ok:
         report.status = ReportStatus.REJECTED
         report.message = _("%(n)d problems found; nothing was imported.") % {"n": report.error_count}
+        if not result.errors or any(e.reason not in FIXABLE_IN_APP for e in result.errors):
+            report.content = b""  # only the error report is kept: fixing this takes a new file
         report.save()
         return report
     current = SalesReport.objects.filter(
@@ -262,6 +279,24 @@ def insert_lines(report: SalesReport, lines: list[parsing.ParsedLine]) -> None:
         ])
 
 
+def reports_purge(*, days: int | None = None, now=None) -> int:
+    """Delete the rejected and waiting reports (their error reports and any file they keep) created more than
+    ``days`` ago (settings.KEYCHANNEL_REJECTED_UPLOAD_DAYS). Applied, superseded and duplicate reports are the
+    record of what was imported and stay. A system job (``keychannel purge-uploads``): no principal."""
+    days = settings.KEYCHANNEL_REJECTED_UPLOAD_DAYS if days is None else days
+    cutoff = (now or timezone.now()) - timedelta(days=days)
+    stale = SalesReport.objects.filter(status__in=[ReportStatus.REJECTED, ReportStatus.CONFLICT], created_at__lt=cutoff)
+    deleted = 0
+    while True:  # in batches: each report row may hold a file of up to the upload cap
+        with transaction.atomic():
+            ids = list(stale.order_by("pk").values_list("pk", flat=True)[:500])
+            if not ids:
+                break
+            SalesReport.objects.filter(pk__in=ids).delete()
+            deleted += len(ids)
+    return deleted
+
+
 # ---------------------------------------------------------------------------------------- mappings
 
 
@@ -307,10 +342,9 @@ def product_mapping_set(*, principal, distributor, product_code: str, product_li
     return obj
 
 
-@transaction.atomic
 def product_mapping_delete(*, principal, mapping: ProductMapping) -> None:
     require(principal, "sales.mapping.change", mapping.distributor)
-    mapping.delete()
+    delete_unreferenced(mapping, principal=principal, action="sales.mapping.change")
 
 
 @transaction.atomic

@@ -75,6 +75,7 @@ def report_upload(request):
         data = form.cleaned_data
         upload = data["file"]
         try:
+            services.check_upload_size(upload.size)  # before reading it into memory
             report = services.report_import(
                 principal=principal, distributor=data["distributor"], data=upload.read(), file_name=upload.name,
                 period=data["period"] or None, mapping_name=data["mapping"] or "", supersede=data["supersede"],
@@ -112,7 +113,7 @@ def report_detail(request, pk):
     may_fix = can(principal, "sales.salesreport.upload", report.distributor) and report.status in (
         ReportStatus.REJECTED, ReportStatus.CONFLICT)
     context = {
-        "report": report, "may_fix": may_fix, "errors": (report.errors or [])[:500],
+        "report": report, "may_fix": may_fix, "errors": (report.errors or [])[:500], "file_kept": bool(report.content),
         "breadcrumbs": [(_("Sales reports"), "sales:report_list"), (str(report.pk), "")],
         "totals": selectors.line_totals(selectors.line_list(principal=principal, filters={"report_id": report.pk})),
     }

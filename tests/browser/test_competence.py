@@ -19,7 +19,7 @@ def test_channel_structure_graph_renders(world, page, live_server, sign_in, scre
     sign_in("w-program_manager")
     page.click("#main-nav >> text=Channel structure")
     page.wait_for_selector("#structure-graph canvas")
-    page.wait_for_function("document.getElementById('structure-graph').dataset.rendered === 'true'")
+    page.wait_for_function("() => document.getElementById('structure-graph').dataset.rendered === 'true'")
     nodes = page.evaluate("window.keychannelStructure.getOption().series[0].data.length")
     assert nodes == 1 + 3 + 2 + 3  # manufacturer, two mentors and a KAM, two distributors, three key clients
     assert "Fig. 1: 1" in page.inner_text("#structure-summary")

@@ -34,7 +34,7 @@ def test_salesperson_drags_a_deal_to_the_next_stage(world, page, live_server, si
     _drag(page, f"#card-{deal.pk}", "#column-consultation")
     page.wait_for_selector(f"#column-consultation #card-{deal.pk}")
     page.wait_for_function(
-        "document.querySelector('.kc-count[data-stage=consultation]').textContent.trim() === '1'")
+        "() => document.querySelector('.kc-count[data-stage=consultation]').textContent.trim() === '1'")
     deal.refresh_from_db()
     assert deal.stage == Stage.CONSULTATION
     change = StageChange.objects.filter(opportunity=deal).last()

@@ -29,6 +29,6 @@ def test_table_search_filters_through_htmx(world, page, live_server, sign_in):
     page.goto(f"{live_server.url}/network/distributors/")
     assert page.locator("#kc-table tbody tr").count() == 2
     page.fill("#table-search", "Beta")
-    page.wait_for_function("document.querySelectorAll('#kc-table tbody tr').length === 1")
+    page.wait_for_function("() => document.querySelectorAll('#kc-table tbody tr').length === 1")
     assert "Beta Industrial SA" in page.locator("#kc-table tbody").inner_text()
     assert "q=Beta" in page.url

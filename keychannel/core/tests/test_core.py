@@ -100,7 +100,7 @@ def test_every_write_is_audited_including_bulk_update(world, login):
     Distributor.objects.filter(pk=world.other.pk).update(stance="active")
     assert world.other.history.count() == before + 1
     page = client.get(reverse("core:history", args=["network", "distributor", world.own.pk]))
-    assert b"Stance" in page.content and b"resistant" in page.content
+    assert b"Stance" in page.content and b"Resistant" in page.content
 
 
 def test_membership_role_must_match_organisation_side(world):

@@ -36,6 +36,11 @@ def _json(client, method, url, body=None):
 
 @pytest.fixture
 def own_client(world):
+    # The distributor sells the world's line where the client is: the registration gate has nothing to say.
+    from keychannel.network.models import Coverage
+
+    Coverage.objects.create(distributor=world.own, territory=world.territory, product_line=world.product_line,
+                            valid_from=datetime.date(2020, 1, 1))
     return ClientFactory(distributor=world.own, territory=world.territory, legal_name="Cimentul Nord SA")
 
 

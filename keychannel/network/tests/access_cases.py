@@ -227,8 +227,10 @@ ROUTES = [
           body=lambda w, s: {"occurred_on": "2026-05-01", "kind": "call", "summary": "Quarterly call"},
           expect=reach_table(ok=201, editors=RELATIONSHIP_EDITORS, sales_sees=False,
                              dist_head={"own": 403, "other": 404}, anon=anon_api())),
+    # Relationship health is the manufacturer's internal assessment: 403 for distributor users (issue 14).
     Route(api="GET /api/v1/distributors/{distributor_id}/relationship-health", params=_dist_api,
-          expect=reach_table(ok=200, editors=ALL_READERS, sales_sees=False, anon=anon_api())),
+          expect=reach_table(ok=200, editors=ALL_READERS, dist_head={"own": 403, "other": 404},
+                             dist_sales={"own": 403, "other": 404}, anon=anon_api())),
     Route(api="GET /api/v1/readiness", expect=expect(200, **anon_api())),
     Route(api="GET /api/v1/readiness/{assessment_id}", params=pk_of(_assessment, "assessment_id"),
           expect=reach_table(ok=200, editors=ALL_READERS, sales_sees=False, anon=anon_api())),

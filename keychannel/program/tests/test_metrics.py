@@ -99,12 +99,15 @@ def test_best_practice_links_its_own_won_deal_and_tiers_count_contracts(world, l
     from django.core.exceptions import ValidationError
     from django.urls import reverse
 
+    from keychannel.deals.models import CorporateContract
     from keychannel.program import services
     from keychannel.program.models import CorporateTier
 
     deal = _deal(world, stage=Stage.NEGOTIATION, value=Decimal("80000"))
-    deal_services.opportunity_move(principal=world.principal("dist_head"), opportunity=deal, stage=Stage.WON,
-                                   contract_terms={"tier": "gold"})
+    deal_services.opportunity_move(principal=world.principal("dist_head"), opportunity=deal, stage=Stage.WON)
+    # The tier of a contract is the manufacturer's to set (a distributor's win makes a standard contract).
+    contract = CorporateContract.objects.get(client=deal.client, distributor=world.own)
+    deal_services.contract_update(principal=world.principal("program_manager"), contract=contract, tier="gold")
     with pytest.raises(ValidationError):
         services.best_practice_create(principal=world.principal("program_manager"), distributor=world.other,
                                       title="Wrong", story="Not theirs", deal=deal)

@@ -5,11 +5,7 @@
   "use strict";
   var COLOURS = { "-2": "#b91c1c", "-1": "#f97316", "0": "#94a3b8", "1": "#65a30d", "2": "#15803d" };
 
-  function escapeHtml(text) {
-    return String(text == null ? "" : text).replace(/[&<>"']/g, function (c) {
-      return { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c];
-    });
-  }
+  var escapeHtml = window.kc.escape;  // static/js/kc.js, loaded from base.html
 
   function decorate(node) {
     if (node.root) {

@@ -5,8 +5,17 @@
   var config = document.getElementById("kc-board-config");
   var errorBox = document.getElementById("board-error");
 
-  function showError(text) {
+  function showError(text, registrationUrl) {
     errorBox.textContent = text || config.dataset.failed;
+    if (registrationUrl && registrationUrl.charAt(0) === "/") {
+      // The registration gate refused the move: offer "register this deal" (a same-site link only).
+      var link = document.createElement("a");
+      link.href = registrationUrl;
+      link.className = "alert-link ms-2";
+      link.textContent = config.dataset.register || "Register this deal";
+      errorBox.appendChild(document.createTextNode(" "));
+      errorBox.appendChild(link);
+    }
     errorBox.classList.remove("d-none");
   }
 
@@ -47,7 +56,7 @@
     if (!item || !item.classList || !item.classList.contains("kc-card")) return;
     item.classList.remove("opacity-50");
     snapBack(item);
-    showError(evt.detail.xhr.responseText);
+    showError(evt.detail.xhr.responseText, evt.detail.xhr.getResponseHeader("X-Registration-Url"));
   });
   document.body.addEventListener("htmx:afterRequest", function (evt) {
     var item = evt.detail.elt;

@@ -43,6 +43,7 @@ class Command(BaseCommand):
         if distributor is None:
             raise CommandError(f"No distributor {options['distributor']!r} visible to {user.username}.")
         try:
+            services.check_upload_size(path.stat().st_size)  # before reading it into memory
             report = services.report_import(
                 principal=principal, distributor=distributor, data=path.read_bytes(), file_name=path.name,
                 period=options["period"] or None, mapping_name=options["mapping"], supersede=options["supersede"],
