@@ -164,12 +164,19 @@ def test_names_in_chart_tooltips_stay_text_for_every_viewer(poisoned, browser, l
             assert response.status == 200, (role, path, response.status)
             if tab:
                 page.click(tab)
-            page.wait_for_function("() => document.querySelectorAll('[_echarts_instance_] canvas').length > 0")
-            shown = page.evaluate(TRIGGER)
+            where = f"{role} on {path}"
+            if role == "dist_head" and path == f"/network/distributors/{poisoned.own.pk}/":
+                # The relationship map is the manufacturer's internal assessment: a distributor user gets the
+                # people list without it (docs/rules.md, partner-facing redaction). The names show as text.
+                page.wait_for_load_state("load")
+                assert page.evaluate("document.querySelectorAll('[_echarts_instance_]').length") == 0, where
+                shown = {"texts": [page.evaluate("document.body.innerText")], "edges": []}
+            else:
+                page.wait_for_function("() => document.querySelectorAll('[_echarts_instance_] canvas').length > 0")
+                shown = page.evaluate(TRIGGER)
             for x, y in shown["edges"]:
                 page.mouse.move(x, y)
                 shown["texts"].append(page.evaluate("document.body.innerText"))
-            where = f"{role} on {path}"
             if payload:
                 assert any(payload in text for text in shown["texts"]), f"{where}: no tooltip showed the name"
             assert page.evaluate("window.__kc_xss") is None, where
