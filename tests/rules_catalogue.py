@@ -146,9 +146,8 @@ RULES: dict[str, Rule] = {
             "POST /api/v1/clients": ("keychannel/channel/tests/test_watched_duplicates.py::"
                                      "test_confirmed_copy_of_a_client_served_elsewhere_opens_a_case_for_the_channel_manager",),
             "clients:client_create": ("keychannel/channel/tests/test_watched_duplicates.py::test_the_page_path_is_watched_too",),
+            "sales:report_resolve_client": (PATHS + "test_creating_a_client_from_a_sales_report_is_watched_too",),
         },
-        gaps={"sales:report_resolve_client": "creating the client from a sales report goes through client_create "
-                                             "(with force); no test confirms a match served elsewhere there"},
     ),
     "out_of_scope": Rule(
         title="Out of scope keeps running business",
@@ -201,9 +200,10 @@ RULES: dict[str, Rule] = {
             "clients:client_delete": (DELETE + "test_archive_end_to_end_pages",),
             "DELETE /api/v1/stakeholders/{stakeholder_id}": (
                 DELETE + "test_a_stakeholder_named_in_an_activity_is_not_deleted",),
+            "clients:stakeholder_delete": (DELETE + "test_a_stakeholder_named_in_an_activity_is_not_deleted",),
         },
         gaps={key: "deletes through delete_unreferenced; no test refuses a referenced record on this path"
-              for key in ("clients:stakeholder_delete", "DELETE /api/v1/stakeholders/{stakeholder_id}/contacts/{user_id}",
+              for key in ("DELETE /api/v1/stakeholders/{stakeholder_id}/contacts/{user_id}",
                           "clients:contact_delete", "DELETE /api/v1/stakeholder-links/{link_id}", "clients:link_delete",
                           "clients:account_plan_item_delete", "DELETE /api/v1/product-mappings/{mapping_id}",
                           "sales:product_mapping_delete")},

@@ -294,3 +294,30 @@ def test_an_oversized_upload_is_refused_on_every_upload_path(world, api_as, logi
     with pytest.raises(CommandError, match="1 MB"):
         call_command("import_sales", str(path), "--distributor", "da", "--as", "w-admin", stdout=io.StringIO())
     assert not SalesReport.objects.exists()
+
+
+# ---- watched duplicates: the sales report's "create client" ---------------------------------------------------------
+
+def test_creating_a_client_from_a_sales_report_is_watched_too(world, login):
+    """``sales:report_resolve_client`` creates the unmatched client through ``client_create``; confirmed past a
+    match another distributor serves, it opens the possible-duplicate case for the channel manager."""
+    from keychannel.channel.choices import ConflictKind
+    from keychannel.channel.models import Conflict
+    from keychannel.channel.tests.factories import make_client
+    from keychannel.sales import services as sales_services
+    from keychannel.sales.tests.factories import SAMPLES, map_samples, sample
+
+    make_client(distributor=world.other, territory=world.territory, legal_name="Metal Forja Resita SA")
+    map_samples(world.own, skip_tax_ids={"301014698"})
+    report = sales_services.report_import(principal=world.principal("dist_head"), distributor=world.own,
+                                          data=sample("cp1250"), file_name=SAMPLES["cp1250"])
+    assert {u["tax_id"] for u in report.unmatched_clients} == {"301014698"}
+    key = report.unmatched_clients[0]["key"]
+    page = login(world.user("dist_head"))
+    url = reverse("sales:report_resolve_client", args=[report.pk])
+    body = {"key": key, "action": "create", "legal_name": "Metal Forja Resita SRL"}
+    assert page.post(url, body).status_code == 302
+    assert not Conflict.objects.exists()  # the duplicate warning stops it first
+    assert page.post(url, {**body, "force": "1"}).status_code == 302
+    conflict = Conflict.objects.get(kind=ConflictKind.POSSIBLE_DUPLICATE)
+    assert conflict.client.legal_name == "Metal Forja Resita SRL" and conflict.client.distributor_id == world.own.pk
