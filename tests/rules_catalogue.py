@@ -201,12 +201,11 @@ RULES: dict[str, Rule] = {
             "DELETE /api/v1/stakeholders/{stakeholder_id}": (
                 DELETE + "test_a_stakeholder_named_in_an_activity_is_not_deleted",),
             "clients:stakeholder_delete": (DELETE + "test_a_stakeholder_named_in_an_activity_is_not_deleted",),
+            **{key: (PATHS + "test_contacts_links_plan_items_and_mappings_delete_when_unreferenced",) for key in (
+                "DELETE /api/v1/stakeholders/{stakeholder_id}/contacts/{user_id}", "clients:contact_delete",
+                "DELETE /api/v1/stakeholder-links/{link_id}", "clients:link_delete", "clients:account_plan_item_delete",
+                "DELETE /api/v1/product-mappings/{mapping_id}", "sales:product_mapping_delete")},
         },
-        gaps={key: "deletes through delete_unreferenced; no test refuses a referenced record on this path"
-              for key in ("DELETE /api/v1/stakeholders/{stakeholder_id}/contacts/{user_id}",
-                          "clients:contact_delete", "DELETE /api/v1/stakeholder-links/{link_id}", "clients:link_delete",
-                          "clients:account_plan_item_delete", "DELETE /api/v1/product-mappings/{mapping_id}",
-                          "sales:product_mapping_delete")},
     ),
     "contract_tier": Rule(
         title="Only the manufacturer sets a contract's tier",

@@ -321,3 +321,53 @@ def test_creating_a_client_from_a_sales_report_is_watched_too(world, login):
     assert page.post(url, {**body, "force": "1"}).status_code == 302
     conflict = Conflict.objects.get(kind=ConflictKind.POSSIBLE_DUPLICATE)
     assert conflict.client.legal_name == "Metal Forja Resita SRL" and conflict.client.distributor_id == world.own.pk
+
+
+# ---- deletion: the small records of a client and a distributor ----------------------------------------------------
+
+def test_contacts_links_plan_items_and_mappings_delete_when_unreferenced(world, api_as, login):
+    """Each delete path of these records goes through ``delete_unreferenced``: nothing else refers to them here, so
+    each is deleted (the refusal of a referenced record is the same code, proved on clients and stakeholders)."""
+    from keychannel.clients.models import AccountObjective, AccountPlan, StakeholderContact, StakeholderLink
+    from keychannel.deals.tests.factories import StakeholderFactory
+    from keychannel.sales.models import ProductMapping
+
+    client = ClientFactory(distributor=world.own, created_by=world.users["dist_head"])
+    first, second = StakeholderFactory(client=client), StakeholderFactory(client=client)
+    sales = world.users["dist_sales"]
+
+    def contact():
+        return StakeholderContact.objects.create(stakeholder=first, user=sales, current_level="acquainted",
+                                                 desired_level="trusted")
+
+    def link():
+        return StakeholderLink.objects.create(source=first, target=second, kind="influences")
+
+    def mapping(code):
+        return ProductMapping.objects.create(distributor=world.own, product_code=code, product_line=world.product_line)
+
+    api = api_as(world.users["dist_head"])
+    page = login(world.users["dist_head"])
+    made = contact()
+    assert api.delete(f"/api/v1/stakeholders/{first.pk}/contacts/{sales.pk}").status_code == 204
+    assert not StakeholderContact.objects.filter(pk=made.pk).exists()
+    made = contact()
+    page.post(reverse("clients:contact_delete", args=[made.pk]), HTTP_HX_REQUEST="true")
+    assert not StakeholderContact.objects.filter(pk=made.pk).exists()
+    made = link()
+    assert api.delete(f"/api/v1/stakeholder-links/{made.pk}").status_code == 204
+    assert not StakeholderLink.objects.filter(pk=made.pk).exists()
+    made = link()
+    page.post(reverse("clients:link_delete", args=[made.pk]), HTTP_HX_REQUEST="true")
+    assert not StakeholderLink.objects.filter(pk=made.pk).exists()
+    plan = AccountPlan.objects.create(client=client)
+    objective = AccountObjective.objects.create(plan=plan, title="Win pumps")
+    assert page.post(reverse("clients:account_plan_item_delete",
+                             args=[client.pk, "objective", objective.pk])).status_code == 302
+    assert not AccountObjective.objects.filter(pk=objective.pk).exists()
+    made = mapping("X-1")
+    assert api.delete(f"/api/v1/product-mappings/{made.pk}").status_code == 204
+    assert not ProductMapping.objects.filter(pk=made.pk).exists()
+    made = mapping("X-2")
+    assert page.post(reverse("sales:product_mapping_delete", args=[made.pk])).status_code == 302
+    assert not ProductMapping.objects.filter(pk=made.pk).exists()
