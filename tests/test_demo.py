@@ -51,3 +51,22 @@ def test_demo_is_idempotent_and_every_role_can_log_in(settings):
     head = Client()
     head.post("/login/", {"username": "d01-head", "password": "demo-pass"})
     assert head.get("/api/v1/distributors").json()["count"] == 1
+
+    # Issue 15: a funded activity's support page shows its spend and the won value attributed to it.
+    from django.contrib.auth import get_user_model
+
+    from keychannel.core.scoping import Principal
+    from keychannel.program import support_money
+    from keychannel.program.models import SupportRequest
+
+    manager = Principal.for_user(get_user_model().objects.get(username="program"))
+    funded = [support_money.support_return(principal=manager, request=r)
+              for r in SupportRequest.objects.filter(status="paid", client__isnull=False)]
+    shown = [r for r in funded if r is not None and r.won_value > 0 and r.spend > 0]
+    assert shown
+    office = Client()
+    office.post("/login/", {"username": "program", "password": "demo-pass"})
+    from django.urls import reverse
+
+    page = office.get(reverse("program:support_detail", args=[shown[0].request.pk])).content.decode()
+    assert 'id="support-spend"' in page and 'id="support-won"' in page

@@ -89,6 +89,10 @@ class SupportRequestAdmin(SimpleHistoryAdmin):
     list_display = ["title", "distributor", "kind", "status", "amount_requested", "amount_approved", "amount_claimed"]
     list_filter = ["kind", "status"]
     search_fields = ["title", "distributor__code"]
+    # Claims go through support_money.support_claim (proof, within what was approved); the database refuses a
+    # claimed amount above the approved one whatever the admin changes (constraint claimed_within_approved).
+    readonly_fields = ["amount_claimed", "claimed_at", "proof", "proof_content_type"]
+    raw_id_fields = ["client"]
 
 
 @admin.register(models.Award)

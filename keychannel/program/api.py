@@ -1,10 +1,13 @@
 """JSON API of the program app: programs and sign-off, goals with computed actuals, rules, events, support, learning."""
 
+from decimal import Decimal
+
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404
-from ninja import Query, Router, Schema, Status
+from ninja import File, Form, Query, Router, Schema, Status
+from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
 from keychannel.core.choices import Role
@@ -13,7 +16,7 @@ from keychannel.core.schemas import ErrorOut, ValidationErrorOut
 from keychannel.core.scoping import get_visible_or_404
 from keychannel.network.models import Distributor
 
-from . import selectors, services
+from . import selectors, services, support_money
 from .models import EventInvitation, Goal
 from .schemas import (
     AcknowledgementOut,
@@ -43,6 +46,7 @@ from .schemas import (
     SignoffIn,
     SignoffOut,
     SupportDecisionIn,
+    SupportDetailOut,
     SupportFilter,
     SupportIn,
     SupportOut,
@@ -262,6 +266,11 @@ def support_list(request, filters: Query[SupportFilter]):
 def support_create(request, payload: SupportIn):
     data = payload.model_dump()
     distributor = _distributor(request.principal, data.pop("distributor_id"))
+    client_id = data.pop("client_id")
+    if client_id is not None:
+        from keychannel.clients.selectors import client_get
+
+        data["client"] = client_get(principal=request.principal, pk=client_id)
     return Status(201, services.support_request_create(principal=request.principal, distributor=distributor, **data))
 
 
@@ -270,6 +279,37 @@ def support_create(request, payload: SupportIn):
 def support_decide(request, request_id: int, payload: SupportDecisionIn):
     support = selectors.support_get(principal=request.principal, pk=request_id)
     return services.support_decide(principal=request.principal, request=support, **payload.model_dump())
+
+
+def _support_detail(principal, support):
+    """The request with what is left to claim and its return (attributes read by SupportDetailOut)."""
+    result = support_money.support_return(principal=principal, request=support)
+    support.amount_claimable = support_money.claimable(support)
+    support.return_on_support = None if result is None else {
+        "window_start": result.start, "window_end": result.end, "spend": result.spend,
+        "attributed_registrations": result.registrations, "attributed_pipeline_value": result.pipeline_value,
+        "attributed_won_deals": result.won_deals, "attributed_won_value": result.won_value,
+        "attributed_sell_out": result.sell_out, "ratio": result.ratio,
+    }
+    return support
+
+
+@router.get("/support-requests/{int:request_id}", response=SupportDetailOut,
+            summary="One support request with its spend and the return attributed to it")
+def support_get(request, request_id: int):
+    support = selectors.support_get(principal=request.principal, pk=request_id)
+    return _support_detail(request.principal, support)
+
+
+@router.post("/support-requests/{int:request_id}/claims", response={200: SupportDetailOut, **WRITE},
+             summary="Claim part or all of the approved money with proof (multipart)")
+def support_claim(request, request_id: int, amount_claimed: Form[Decimal | None] = None, final: Form[bool] = False,
+                  proof: File[UploadedFile] = None):
+    """Claims add up to at most the approved amount; ``final=true`` ends claiming and releases the rest."""
+    support = selectors.support_get(principal=request.principal, pk=request_id)
+    support = services.support_claim(principal=request.principal, request=support, amount=amount_claimed,
+                                     proof=proof, final=final)
+    return _support_detail(request.principal, support)
 
 
 # --- learning, best practices, tiers --------------------------------------------------------------------------------

@@ -90,6 +90,20 @@ def _first_won_deal(distributor):
     return apps.get_model("deals", "Opportunity").objects.filter(distributor=distributor, stage="won").order_by("pk").first()
 
 
+def _funded_activity_with_return(distributors):
+    """Return on support in the demo: each distributor's paid fair names the client of its latest won deal and was
+    approved two months before that deal was won, so its page shows spend and attributed won value."""
+    from keychannel.deals.models import Opportunity
+
+    for d in distributors:
+        deal = (Opportunity.objects.filter(distributor=d, stage="won", closed_on__isnull=False)
+                .order_by("-closed_on", "-pk").first())
+        if deal is None:
+            continue
+        SupportRequest.objects.filter(distributor=d, title="Stand at the regional industry fair").update(
+            client=deal.client, return_months=12, decided_at=_aware(deal.closed_on - timedelta(days=60), 11))
+
+
 def seed(ctx):
     rng = ctx.sub_rng("program")
     today = timezone.localdate()
@@ -323,4 +337,5 @@ def seed(ctx):
                 "decided_at": _aware(date(year, 2, 1), 11) if status != SupportStatus.REQUESTED else None,
                 "decision_note": "Within the yearly budget." if status != SupportStatus.REQUESTED else "",
                 "paid_at": _aware(date(year, 4, 1), 11) if status == SupportStatus.PAID else None})
+    _funded_activity_with_return(distributors)
     ctx.data["program"] = program

@@ -175,13 +175,19 @@ class SupportRequestForm(StyledFormMixin, forms.Form):
     description = forms.CharField(label=_("What for"), widget=forms.Textarea(attrs={"rows": 3}))
     amount_requested = forms.DecimalField(label=_("Amount (RON, financial only)"), min_value=0, max_digits=16,
                                           decimal_places=2, required=False)
+    client = forms.ModelChoiceField(label=_("Client (if the support is for one client)"), queryset=None, required=False)
+    return_months = forms.IntegerField(label=_("Months after approval that count as its return"), min_value=1,
+                                       max_value=60, initial=12, required=False)
 
     def __init__(self, *args, principal=None, **kwargs):
         super().__init__(*args, **kwargs)
+        from keychannel.clients.selectors import client_list
+
         qs = Distributor.objects.visible_to(principal).filter(active=True)
         if principal.distributor_ids is not None:
             qs = qs.filter(pk__in=list(principal.distributor_ids))
         self.fields["distributor"].queryset = qs
+        self.fields["client"].queryset = client_list(principal=principal).order_by("legal_name")
         if principal.is_distributor_user:
             self.fields["distributor"].initial = principal.own_distributor_id
 
@@ -197,6 +203,8 @@ class SupportDecisionForm(StyledFormMixin, forms.Form):
 class SupportClaimForm(StyledFormMixin, forms.Form):
     amount_claimed = forms.DecimalField(label=_("Amount claimed (RON)"), min_value=0, max_digits=16, decimal_places=2)
     proof = forms.FileField(label=_("Proof (PDF, PNG or JPEG, at most 5 MB)"))
+    final = forms.BooleanField(label=_("This is the last claim (release the rest of the approved amount)"),
+                               required=False)
 
 
 class BestPracticeForm(StyledFormMixin, forms.Form):

@@ -4,6 +4,7 @@ import secrets
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -612,6 +613,16 @@ class SupportRequest(TimeStampedModel):
     proof_content_type = models.CharField(_("proof type"), max_length=100, blank=True)
     claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
     paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
+    # Return on support (docs/program.md, "Return on support"): business of this client only when named, and
+    # the months after the approval that count towards this activity.
+    client = models.ForeignKey(
+        "clients.CorporateClient", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("client"), help_text=_("Leave empty when the support is not for one client."),
+    )
+    return_months = models.PositiveSmallIntegerField(
+        _("return window (months)"), default=12, validators=[MinValueValidator(1), MaxValueValidator(60)],
+        help_text=_("Business from the approval to this many months later is attributed to this support."),
+    )
 
     objects = HeadScopedQuerySet.as_manager()
     history = HistoricalRecords()
@@ -629,6 +640,12 @@ class SupportRequest(TimeStampedModel):
                 condition=~Q(kind=SupportKind.FINANCIAL) | Q(budget__isnull=False),
                 name="%(app_label)s_%(class)s_financial_has_budget",
             ),
+            # The last line of defence for every path (admin, shell, commands): never more claimed than approved.
+            models.CheckConstraint(
+                condition=Q(amount_claimed__lte=models.F("amount_approved")),
+                name="%(app_label)s_%(class)s_claimed_within_approved",
+                violation_error_message=_("The amount claimed cannot be above the amount approved."),
+            ),
         ]
 
     def __str__(self):
@@ -636,6 +653,14 @@ class SupportRequest(TimeStampedModel):
 
     def get_absolute_url(self):
         return reverse("program:support_detail", args=[self.pk])
+
+    def clean(self):
+        # Also here (not only in the constraint) because the admin form leaves amount_claimed out, and a
+        # constraint on a field outside the form is not checked by the form: the admin would get a 500.
+        if self.amount_claimed > self.amount_approved:
+            raise ValidationError({"amount_approved": _(
+                "%(claimed)s RON is already claimed: the amount approved cannot be lower."
+            ) % {"claimed": self.amount_claimed}})
 
 
 class Award(TimeStampedModel):

@@ -233,12 +233,35 @@ class SupportOut(Schema):
         return bool(obj.proof)
 
 
+class SupportReturnOut(Schema):
+    """The return on a funded activity (docs/program.md, "Return on support")."""
+
+    window_start: date
+    window_end: date
+    spend: Decimal
+    attributed_registrations: int
+    attributed_pipeline_value: Decimal
+    attributed_won_deals: int
+    attributed_won_value: Decimal
+    attributed_sell_out: Decimal
+    ratio: Decimal | None = Field(None, description="Attributed won value per RON spent")
+
+
+class SupportDetailOut(SupportOut):
+    client_id: int | None
+    return_months: int
+    amount_claimable: Decimal
+    return_on_support: SupportReturnOut | None = None
+
+
 class SupportIn(Schema):
     distributor_id: int
     kind: SupportKind
     title: str = Field(..., min_length=1, max_length=160)
     description: str = Field(..., min_length=1)
     amount_requested: Decimal = Field(Decimal(0), ge=0, max_digits=16, decimal_places=2)
+    client_id: int | None = None
+    return_months: int = Field(12, ge=1, le=60)
 
 
 class SupportDecisionIn(Schema):

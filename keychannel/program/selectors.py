@@ -522,27 +522,6 @@ def support_get(*, principal, pk):
     return get_visible_or_404(support_list(principal=principal), principal, pk=pk)
 
 
-RETURN_METRICS = ("approved_registrations", "won_contracts", "new_key_accounts", "weighted_pipeline", "corporate_revenue")
-
-
-def support_return(*, principal, request, on: date | None = None) -> list[dict]:
-    """What the distributor achieved since a funded request was approved: one aggregate per metric.
-
-    The attribution is by time window (from the decision to today), not by a link from each deal to the money.
-    """
-    if request.decided_at is None or request.status not in (SupportStatus.APPROVED, SupportStatus.CLAIMED,
-                                                            SupportStatus.PAID, SupportStatus.DONE):
-        return []
-    on = on or timezone.localdate()
-    since = timezone.localtime(request.decided_at).date()
-    rows = []
-    for key in RETURN_METRICS:
-        metric = metrics.get(key)
-        rows.append({"label": metric.label, "value": metric.total([request.distributor_id], since, on),
-                     "money": metric.is_money})
-    return rows
-
-
 def award_list(*, principal, distributor=None):
     qs = Award.objects.visible_to(principal).select_related("distributor", "awarded_by")
     return qs.filter(distributor=distributor) if distributor is not None else qs

@@ -559,7 +559,7 @@ def budget_set(*, principal, distributor: Distributor, year: int, amount: Decima
 @transaction.atomic
 def support_request_create(
     *, principal, distributor: Distributor, kind: str, title: str, description: str,
-    amount_requested: Decimal = Decimal(0), year: int | None = None,
+    amount_requested: Decimal = Decimal(0), year: int | None = None, client=None, return_months: int | None = None,
 ) -> SupportRequest:
     require(principal, "program.support.request", distributor)
     if kind not in SupportKind.values:
@@ -575,7 +575,8 @@ def support_request_create(
             raise ValidationError({"amount_requested": _("Say how much financial support you ask for.")})
     request = _save(
         SupportRequest(distributor=distributor, budget=budget, kind=kind, title=title, description=description,
-                       amount_requested=amount_requested, requested_by=principal.user)
+                       amount_requested=amount_requested, requested_by=principal.user, client=client,
+                       return_months=return_months or 12)
     )
     return request
 
@@ -625,33 +626,8 @@ def check_proof(upload) -> str:
     return declared
 
 
-@transaction.atomic
-def support_claim(*, principal, request: SupportRequest, amount: Decimal, proof) -> SupportRequest:
-    """Claim the money of an approved request with proof. A claim above what is left is refused and changes nothing."""
-    require(principal, "program.support.claim", request)
-    request = SupportRequest.objects.select_for_update().get(pk=request.pk)
-    if request.kind != SupportKind.FINANCIAL:
-        raise ValidationError(_("Only financial support is claimed."))
-    if request.status != SupportStatus.APPROVED:
-        raise ConflictError(_("Only an approved request can be claimed (this one is %(status)s).")
-                            % {"status": request.get_status_display().lower()})
-    if amount is None or amount <= 0:
-        raise ValidationError({"amount_claimed": _("Claim a positive amount.")})
-    content_type = check_proof(proof)
-    budget = _locked_budget(request.budget_id)
-    # What this request may draw: the budget left plus its own reservation (approved, not yet claimed).
-    available = budget.remaining() + request.amount_approved
-    if amount > available:
-        raise ValidationError({"amount_claimed": _(
-            "The claim of %(amount)s RON is above the %(available)s RON left in the %(year)s support budget: "
-            "it was not recorded."
-        ) % {"amount": amount, "available": available, "year": budget.year}})
-    request.amount_claimed = amount
-    request.proof = proof
-    request.proof_content_type = content_type
-    request.status = SupportStatus.CLAIMED
-    request.claimed_at = timezone.now()
-    return _save(request)
+# Claims live in support_money.py (partial claims within the approved amount); re-exported for callers.
+from .support_money import support_claim  # noqa: E402, F401
 
 
 @transaction.atomic

@@ -19,7 +19,7 @@ from keychannel.core.policies import can, require
 from keychannel.core.scoping import get_visible_or_404
 from keychannel.core.tables import Column, Filter, Table
 
-from . import forms, ical, selectors, services
+from . import forms, ical, selectors, services, support_money
 from .choices import EventKind, EventStatus, ProgramStatus, SupportKind, SupportStatus
 from .models import CalendarFeed, Enrollment, EventInvitation, LedgerEntry, Milestone, ProgramRule
 
@@ -366,6 +366,7 @@ def distributor_overview(request, pk):
     if not principal.has_role("dist_sales"):
         context["budgets"] = selectors.budgets_with_remaining(selectors.budget_list(principal=principal, filters={"distributor_id": distributor.pk}))
         context["ledger"] = selectors.ledger_list(principal=principal, distributor=distributor)
+        context["support_returns"] = support_money.distributor_returns(principal=principal, distributor=distributor)
     context.update(
         can_apply=can(principal, "program.ledger.apply", distributor),
         can_award=can(principal, "program.award.grant", distributor),
@@ -627,12 +628,13 @@ def support_detail(request, pk):
     support = selectors.support_get(principal=principal, pk=pk)
     budget = selectors.budgets_with_remaining([support.budget])[0] if support.budget_id else None
     return render(request, "program/support_detail.html", {
-        "support": support, "budget": budget, "returns": selectors.support_return(principal=principal, request=support),
+        "support": support, "budget": budget, "returns": support_money.support_return(principal=principal, request=support),
+        "claimable": support_money.claimable(support),
         "can_decide": can(principal, "program.support.decide", support),
         "can_claim": can(principal, "program.support.claim", support),
         "can_pay": can(principal, "program.support.pay", support),
         "decision_form": forms.SupportDecisionForm(initial={"amount_approved": support.amount_requested}),
-        "claim_form": forms.SupportClaimForm(initial={"amount_claimed": support.amount_approved}),
+        "claim_form": forms.SupportClaimForm(initial={"amount_claimed": support_money.claimable(support)}),
         "breadcrumbs": [(_("Support"), "program:support_list"), (support.title, "")],
     })
 
@@ -650,7 +652,7 @@ def support_claim(request, pk):
     support = selectors.support_get(principal=request.principal, pk=pk)
     return _post_action(request, support, "program.support.claim", services.support_claim, _("Claim recorded."),
                         form=forms.SupportClaimForm(request.POST, request.FILES),
-                        fields={"amount": "amount_claimed", "proof": "proof"}, request=support)
+                        fields={"amount": "amount_claimed", "proof": "proof", "final": "final"}, request=support)
 
 
 @require_POST

@@ -218,6 +218,13 @@ ROUTES = [
     Route(api="POST /api/v1/support-requests/{request_id}/decision", params=obj("requested", "request_id"),
           body=lambda w, s: {"approve": True},
           expect=a(None, **merge(OFFICE_SCOPED_WRITE, _roles(OFFICE, 200), HEAD_SCOPED))),
+    Route(api="GET /api/v1/support-requests/{request_id}", params=obj("approved", "request_id"),
+          expect=a(200, **_roles(REACH, {"own": 200, "other": 404}), dist_head={"own": 200, "other": 404}, **HEAD_SCOPED)),
+    # No proof and no amount: whoever may claim gets the 422 with field errors, the others 403 / 404 first.
+    Route(api="POST /api/v1/support-requests/{request_id}/claims", params=obj("approved", "request_id"),
+          body=lambda w, s: {},
+          expect=a(None, **merge(OFFICE_SCOPED_WRITE, _roles(OFFICE, 422), {"dist_head": {"own": 422, "other": 404}},
+                                 HEAD_SCOPED))),
     Route(api="GET /api/v1/courses", expect=a(200)),
     Route(api="POST /api/v1/courses/{course_id}/enroll", params=obj("courses", "course_id"),
           expect=a(200, **_roles(DIST, {"own": 200, "other": 404}))),

@@ -135,8 +135,9 @@ def test_support_detail_shows_results_since_the_decision(world, login):
                                             decided_at=timezone.now() - timedelta(days=3))
     deal = _deal(world, stage=Stage.NEGOTIATION, value=Decimal("70000"))
     deal_services.opportunity_move(principal=world.principal("dist_head"), opportunity=deal, stage=Stage.WON)
-    rows = {str(r["label"]): r["value"] for r in selectors.support_return(principal=world.principal("dist_head"),
-                                                                         request=request)}
-    assert rows["Won corporate contracts"] == 1
+    from keychannel.program import support_money
+
+    result = support_money.support_return(principal=world.principal("dist_head"), request=request)
+    assert result.won_deals == 1 and result.won_value == Decimal("70000") and result.ratio == Decimal("700.00")
     page = login(world.user("dist_head")).get(reverse("program:support_detail", args=[request.pk]))
     assert b'id="support-return"' in page.content
