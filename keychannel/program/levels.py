@@ -99,8 +99,11 @@ def _heads(distributor_id):
     return heads([distributor_id])
 
 
-def _set_level(program, distributor, level, *, user, reason: str, on_date: date) -> LevelChange | None:
-    """Hold ``level`` from now on; record the change and tell the heads. No change, no record."""
+def hold_level(program, distributor, level, *, user, reason: str, on_date: date) -> LevelChange | None:
+    """Hold ``level`` from now on; record the change and tell the heads. No change, no record.
+
+    No permission check: its callers are the recompute (which checks) and the demo seed. Call inside a transaction.
+    """
     held = DistributorLevel.objects.select_for_update().filter(program=program, distributor=distributor).first()
     before = held.level if held else None
     if held is not None and before == level:
@@ -148,7 +151,7 @@ def recompute_levels(*, principal=None, program: Program | None = None, reason: 
     for distributor in Distributor.objects.filter(active=True).order_by("code"):
         reached = qualify(levels, program, distributor.pk, on_date)["reached"]
         with transaction.atomic():
-            change = _set_level(program, distributor, reached, user=principal.user if principal else None,
+            change = hold_level(program, distributor, reached, user=principal.user if principal else None,
                                 reason=reason, on_date=on_date)
         if change is not None:
             changes.append(change)

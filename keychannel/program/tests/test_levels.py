@@ -14,7 +14,13 @@ from keychannel.channel.tests.factories import cover, make_client, make_registra
 from keychannel.core.models import Notification
 from keychannel.program import levels
 from keychannel.program.choices import ProgramStatus
-from keychannel.program.models import DistributorLevel, LevelChange, LevelCriterion, ProgramLevel, SupportBudget
+from keychannel.program.models import (
+    DistributorLevel,
+    LevelChange,
+    LevelCriterion,
+    ProgramLevel,
+    SupportBudget,
+)
 from keychannel.program.tests.factories import program
 from keychannel.program.tests.test_program import _complete
 
