@@ -216,3 +216,25 @@ def test_head_sees_level_benefits_next_level_needs_and_history(leveled, login, a
     assert [h["reason"] for h in body["history"]] == ["Spring review"]
     # Another distributor's level is not the head's to read.
     assert api_as(leveled.user("dist_head")).get(f"/api/v1/distributors/{leveled.other.pk}/program-level").status_code == 404
+
+
+def test_api_approval_and_lead_acceptance_use_the_level_protection_days(leveled, api_as, settings):
+    settings.KEYCHANNEL_REGISTRATION_PROTECTION_DAYS = 30
+    prog, partner, _ = leveled.cache["levels"]
+    _complete(leveled, leveled.user("dist_sales"), leveled.own)
+    levels.recompute_levels(principal=leveled.principal("program_manager"), program=prog)
+    registration = _submit(leveled, leveled.own)
+    response = api_as(leveled.user("channel_manager")).post(f"/api/v1/registrations/{registration.pk}/approve", {},
+                                                            content_type="application/json")
+    assert response.status_code == 200, response.content
+    assert response.json()["protected_until"] == str(TODAY + datetime.timedelta(days=partner.protection_days))
+
+    # A lead the distributor accepts is approved at once, for the level's period too.
+    leveled.own.stance = "active"
+    leveled.own.save()
+    lead = channel_services.lead_create(principal=leveled.principal("program_manager"), company_name="Nova Steel SA",
+                                        territory=leveled.territory, product_lines=[leveled.product_line],
+                                        estimated_value=90000, tax_id="RO 6060606")
+    channel_services.lead_accept(principal=leveled.principal("dist_sales"), offer=lead.offers.get(distributor=leveled.own))
+    lead.refresh_from_db()
+    assert lead.registration.protected_until == TODAY + datetime.timedelta(days=partner.protection_days)
