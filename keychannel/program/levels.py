@@ -13,7 +13,7 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -150,9 +150,12 @@ def recompute_levels(*, principal=None, program: Program | None = None, reason: 
     changes = []
     for distributor in Distributor.objects.filter(active=True).order_by("code"):
         reached = qualify(levels, program, distributor.pk, on_date)["reached"]
-        with transaction.atomic():
-            change = hold_level(program, distributor, reached, user=principal.user if principal else None,
-                                reason=reason, on_date=on_date)
+        try:
+            with transaction.atomic():
+                change = hold_level(program, distributor, reached, user=principal.user if principal else None,
+                                    reason=reason, on_date=on_date)
+        except IntegrityError:  # a concurrent recompute created this distributor's first level first: it stands
+            continue
         if change is not None:
             changes.append(change)
     return changes
