@@ -60,7 +60,7 @@ class DecisionForm(StyledFormMixin, forms.Form):
     )
     protected_until = forms.DateField(
         label=_("Protected until"), required=False, widget=forms.DateInput(attrs={"type": "date"}),
-        help_text=_("Approve: empty means the standard protection period."),
+        help_text=_("Approve: empty means the distributor's protection period (its program level's, else the standard one)."),
     )
     days = forms.IntegerField(label=_("Extend by (days)"), required=False, min_value=1, max_value=365)
     reason = forms.CharField(label=_("Reason"), required=False, widget=forms.Textarea(attrs={"rows": 2}))

@@ -87,7 +87,7 @@ class RegistrationFilter(FilterSchema):
 
 
 class ApproveIn(Schema):
-    protected_until: date | None = Field(None, description="Defaults to today + the configured protection period.")
+    protected_until: date | None = Field(None, description="Defaults to today + the distributor's protection period: its program level's protection days, else the configured default.")
     reason: str = Field("", max_length=2000)
 
 

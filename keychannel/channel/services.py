@@ -22,7 +22,7 @@ from keychannel.core.errors import ConflictError
 from keychannel.core.policies import can, require
 from keychannel.core.services import notification_send
 
-from . import conf
+from . import benefits, conf
 from .checks import CheckFailure, describe_checks
 from .choices import (
     ConflictKind,
@@ -316,7 +316,9 @@ def registration_approve(*, principal, registration, protected_until=None, reaso
         raise ConflictError(_("Resolve the open conflicts of this registration first."))
     if not registration.holds_claim:
         raise ConflictError(_("Another registration holds this client; this one cannot be protected."))
-    protected_until = protected_until or on_date + datetime.timedelta(days=conf.protection_days())
+    # Empty: the distributor's own period (its program level's protection days, else the channel default).
+    protected_until = protected_until or on_date + datetime.timedelta(
+        days=benefits.protection_days_for(registration.distributor_id, on_date))
     if protected_until <= on_date:
         raise ValidationError({"protected_until": _("The protection must end after today.")})
     registration = _approve(registration, user=principal.user, protected_until=protected_until, reason=reason,
@@ -717,7 +719,8 @@ def lead_accept(*, principal, offer, expected_close_on=None, on_date=None) -> Le
     )
     if registration.holds_claim and not registration.checks:
         _approve(registration, user=lead.created_by, reason=_("Lead passed by the manufacturer."),
-                 protected_until=on_date + datetime.timedelta(days=conf.protection_days()), on_date=on_date)
+                 protected_until=on_date + datetime.timedelta(
+                     days=benefits.protection_days_for(offer.distributor_id, on_date)), on_date=on_date)
     from keychannel.deals.choices import Origin
     from keychannel.deals.services import opportunity_create
 

@@ -65,6 +65,31 @@ class ProgramLevelAdmin(SimpleHistoryAdmin):
     inlines = [CriterionInline]
 
 
+class ReadOnlyLevelAdmin(SimpleHistoryAdmin):
+    """Levels change only through the recompute (services), which records the change and notifies the head."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(models.DistributorLevel)
+class DistributorLevelAdmin(ReadOnlyLevelAdmin):
+    list_display = ["distributor", "program", "level", "since"]
+    list_filter = ["program", "level"]
+
+
+@admin.register(models.LevelChange)
+class LevelChangeAdmin(ReadOnlyLevelAdmin):
+    list_display = ["distributor", "program", "from_level", "to_level", "changed_by", "created_at", "reason"]
+    list_filter = ["program"]
+
+
 @admin.register(models.Event)
 class EventAdmin(SimpleHistoryAdmin):
     list_display = ["title", "kind", "starts_at", "location", "status", "open_to_all"]
@@ -80,8 +105,9 @@ class EventInvitationAdmin(SimpleHistoryAdmin):
 
 @admin.register(models.SupportBudget)
 class SupportBudgetAdmin(SimpleHistoryAdmin):
-    list_display = ["distributor", "year", "amount"]
+    list_display = ["distributor", "year", "amount", "level", "level_share", "pool"]
     list_filter = ["year"]
+    readonly_fields = ["level", "level_share", "pool"]
 
 
 @admin.register(models.SupportRequest)

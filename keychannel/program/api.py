@@ -344,3 +344,6 @@ def best_practice_list(request):
 @paginate(BoundedPagination)
 def tier_list(request):
     return selectors.tier_list(principal=request.principal)
+
+
+from . import level_api  # noqa: E402,F401  (levels operations join this router)

@@ -8,10 +8,12 @@ class ProgramConfig(AppConfig):
     verbose_name = _("Program")
 
     def ready(self):
+        from keychannel.channel.benefits import register_protection_days
         from keychannel.core.choices import Role
         from keychannel.core.navigation import register_home_figure, register_nav
 
         from . import policies  # noqa: F401  (registers write rules)
+        from .levels import protection_days_provider
         from .selectors import home_pending_acknowledgements
 
         register_nav(_("Program"), "program:program_list", icon="flag", order=40)
@@ -25,3 +27,5 @@ class ProgramConfig(AppConfig):
         register_nav(_("Corporate tiers"), "program:tier_list", icon="award", order=45)
         register_home_figure(_("Program rules to acknowledge"), home_pending_acknowledgements,
                              url_name="program:program_list", order=40)
+        # A distributor's program level sets its registration protection period (channel cannot import program).
+        register_protection_days(protection_days_provider)

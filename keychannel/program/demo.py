@@ -4,6 +4,7 @@ learning. Deterministic (its own random stream) and idempotent (natural keys, up
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
+from django.db import transaction
 from django.utils import timezone
 
 from keychannel.core.choices import Role
@@ -25,6 +26,7 @@ from .choices import (
     SupportKind,
     SupportStatus,
 )
+from .levels import hold_level
 from .models import (
     Acknowledgement,
     Award,
@@ -48,6 +50,7 @@ from .models import (
     SupportRequest,
 )
 
+SUPPORT_POOL = Decimal(150_000)  # the yearly pool each budget is its level's share of
 EXECUTIVES = [("executive2", "Adrian", "Vasilescu", "Chief financial officer"),
               ("executive3", "Monica", "Lupu", "Sales director")]
 
@@ -190,6 +193,15 @@ def seed(ctx):
         for metric, threshold in criteria.items():
             LevelCriterion.objects.update_or_create(level=level, metric=metric, defaults={"threshold": Decimal(threshold)})
 
+    # --- levels held: set as a first qualification (the daily job requalifies from the data afterwards); the
+    # fifth distributor of each five holds none, to show the channel's default protection and a hand-set budget.
+    held = {}
+    for index, d in enumerate(distributors):
+        rank = None if index % 5 == 4 else {"large": 3, "medium": 2, "small": 1}[d.size_tier]
+        held[d.pk] = ProgramLevel.objects.get(program=program, rank=rank) if rank else None
+        with transaction.atomic():
+            hold_level(program, d, held[d.pk], user=pm, reason="First qualification at launch.", on_date=date(year, 1, 15))
+
     # --- rules: versions, publication, partial acknowledgement
     def rule(code, version, kind, title, text, parameters, status):
         obj, _ = ProgramRule.objects.update_or_create(program=program, code=code, version=version, defaults={
@@ -314,8 +326,12 @@ def seed(ctx):
 
     # --- support budgets and requests in every state
     for index, d in enumerate(distributors):
-        amount = {"large": 60_000, "medium": 30_000, "small": 15_000}[d.size_tier]
-        budget, _ = SupportBudget.objects.update_or_create(distributor=d, year=year, defaults={"amount": Decimal(amount)})
+        # The budget is the level's share of the support pool; without a level it is set by hand.
+        level = held[d.pk]
+        amount = int(SUPPORT_POOL * level.support_budget_share / 100) if level else 15_000
+        budget, _ = SupportBudget.objects.update_or_create(distributor=d, year=year, defaults={
+            "amount": Decimal(amount), "level": level, "level_share": level.support_budget_share if level else None,
+            "pool": SUPPORT_POOL if level else None})
         head = ctx.users[f"{d.code}-head"]
         plan = [
             ("Stand at the regional industry fair", SupportKind.FINANCIAL, SupportStatus.PAID, 0.3),

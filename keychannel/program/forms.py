@@ -161,7 +161,16 @@ class RsvpForm(StyledFormMixin, forms.Form):
 class BudgetForm(StyledFormMixin, forms.Form):
     distributor = forms.ModelChoiceField(label=_("Distributor"), queryset=Distributor.objects.none())
     year = forms.IntegerField(label=_("Year"), min_value=2000, max_value=2100)
-    amount = forms.DecimalField(label=_("Budget (RON)"), min_value=0, max_digits=16, decimal_places=2)
+    amount = forms.DecimalField(label=_("Budget (RON)"), min_value=0, max_digits=16, decimal_places=2, required=False,
+                                help_text=_("A fixed amount; or leave it empty and give the support pool."))
+    pool = forms.DecimalField(label=_("Support pool (RON)"), min_value=0, max_digits=16, decimal_places=2, required=False,
+                              help_text=_("The budget becomes the distributor's program level share of this pool."))
+
+    def clean(self):
+        data = super().clean()
+        if (data.get("amount") is None) == (data.get("pool") is None) and not self.errors:
+            raise forms.ValidationError(_("Give either a fixed amount or a support pool, not both."))
+        return data
 
     def __init__(self, *args, principal=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -227,3 +236,7 @@ class BestPracticeForm(StyledFormMixin, forms.Form):
         )
         if principal.is_distributor_user:
             self.fields["distributor"].initial = principal.own_distributor_id
+
+
+class LevelRecomputeForm(StyledFormMixin, forms.Form):
+    reason = forms.CharField(label=_("Why"), required=False, max_length=500)

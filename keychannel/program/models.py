@@ -545,6 +545,11 @@ class SupportBudget(TimeStampedModel):
     )
     year = models.PositiveSmallIntegerField(_("year"), validators=[MinValueValidator(2000), MaxValueValidator(2100)])
     amount = models.DecimalField(_("budget (RON)"), validators=[MinValueValidator(Decimal("0"))], **MONEY)
+    # Set from a pool: the level whose share made the amount, the share then and the pool (empty: set by hand).
+    level = models.ForeignKey("program.ProgramLevel", on_delete=models.SET_NULL, null=True, blank=True,
+                              related_name="+", verbose_name=_("level"))
+    level_share = models.DecimalField(_("level share (%)"), max_digits=5, decimal_places=2, null=True, blank=True)
+    pool = models.DecimalField(_("support pool (RON)"), null=True, blank=True, **MONEY)
 
     objects = HeadScopedQuerySet.as_manager()
     history = HistoricalRecords()
@@ -885,3 +890,6 @@ class CorporateTier(TimeStampedModel):
 
     def get_absolute_url(self):
         return reverse("program:tier_list") + f"#tier-{self.pk}"
+
+
+from .level_models import DistributorLevel, LevelChange  # noqa: E402,F401  (levels live in their own module)

@@ -392,38 +392,14 @@ def incentive_statement(*, principal, program, distributor, on: date | None = No
 
 
 def distributor_level(*, principal, program, distributor, on: date | None = None) -> dict:
-    """Which level the distributor has reached, what the next level needs and how far it is (one query per metric)."""
+    """Which level the data qualifies the distributor for, what the next level needs and how far it is."""
+    from .levels import qualify
+
     on = on or timezone.localdate()
     levels = list(
         ProgramLevel.objects.visible_to(principal).filter(program=program).prefetch_related("criteria").order_by("rank")
     )
-    values: dict[str, Decimal | None] = {}
-    for level in levels:
-        for criterion in level.criteria.all():
-            if criterion.metric not in values:
-                metric = metrics.get(criterion.metric)
-                values[criterion.metric] = metric.total([distributor.pk], program.starts_on, min(on, program.ends_on)) if metric else None
-    reached, next_level, checks = None, None, []
-    for level in levels:
-        rows = []
-        for criterion in level.criteria.all():
-            value = values.get(criterion.metric)
-            metric = metrics.get(criterion.metric)
-            rows.append({
-                "metric": metric.label if metric else criterion.metric,
-                "threshold": criterion.threshold,
-                "value": value,
-                "met": value is not None and value >= criterion.threshold,
-                "percent": int(min(100, (value or 0) * 100 / criterion.threshold)) if criterion.threshold else 100,
-                "missing": max(Decimal(0), criterion.threshold - value) if value is not None else None,
-            })
-        ok = all(r["met"] for r in rows)
-        checks.append({"level": level, "criteria": rows, "met": ok})
-        if ok and next_level is None:
-            reached = level
-        elif next_level is None:
-            next_level = {"level": level, "criteria": rows}
-    return {"levels": checks, "reached": reached, "next": next_level}
+    return qualify(levels, program, distributor.pk, on)
 
 
 # --- events and the calendar -------------------------------------------------------------------------------------
@@ -474,7 +450,7 @@ def calendar_events_for_user(user):
 
 def budget_list(*, principal, filters: dict | None = None):
     filters = filters or {}
-    qs = SupportBudget.objects.visible_to(principal).select_related("distributor")
+    qs = SupportBudget.objects.visible_to(principal).select_related("distributor", "level")
     if year := filters.get("year"):
         qs = qs.filter(year=year)
     if distributor_id := filters.get("distributor_id"):

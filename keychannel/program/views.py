@@ -19,7 +19,7 @@ from keychannel.core.policies import can, require
 from keychannel.core.scoping import get_visible_or_404
 from keychannel.core.tables import Column, Filter, Table
 
-from . import forms, ical, selectors, services, support_money
+from . import forms, ical, levels, selectors, services, support_money
 from .choices import EventKind, EventStatus, ProgramStatus, SupportKind, SupportStatus
 from .models import CalendarFeed, Enrollment, EventInvitation, LedgerEntry, Milestone, ProgramRule
 
@@ -152,6 +152,9 @@ def program_detail(request, pk):
         "signoff_form": forms.SignoffForm(),
         "launch_form": forms.LaunchForm(),
         "levels": program.levels.prefetch_related("criteria").all(),
+        "holders": levels.holders(principal=principal, program=program) if principal.is_manufacturer else None,
+        "can_recompute": can(principal, "program.level.change", program) and program.status == ProgramStatus.LAUNCHED,
+        "recompute_form": forms.LevelRecomputeForm(),
         "breadcrumbs": _crumbs(None, (program.name, "")),
     }
     return render(request, "program/program_detail.html", context)
@@ -358,7 +361,7 @@ def distributor_overview(request, pk):
         goals = selectors.goal_list(principal=principal).filter(program=program, distributor=distributor)
         context.update(
             progress=selectors.goal_progress(goals),
-            level=selectors.distributor_level(principal=principal, program=program, distributor=distributor),
+            level=levels.level_state(principal=principal, program=program, distributor=distributor),
             pending_rules=selectors.pending_rules_for(principal=principal, distributor=distributor),
         )
         if not principal.has_role("dist_sales"):
@@ -683,7 +686,7 @@ def budget_set(request):
     principal = request.principal
     require(principal, "program.budget.change")
     form = forms.BudgetForm(request.POST or None, principal=principal)
-    return (_form_saved(request, form, lambda data: services.budget_set(principal=principal, **data), _("Budget saved."),
+    return (_form_saved(request, form, lambda data: levels.budget_apply(principal=principal, **data), _("Budget saved."),
                         back="program:support_list")
             or _form_page(request, form, _("Support budget"), [(_("Support"), "program:support_list"), (_("Budget"), "")]))
 
