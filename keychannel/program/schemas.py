@@ -27,6 +27,9 @@ class ProgramOut(Schema):
     status: ProgramStatus
     launched_at: datetime | None
     override_reason: str
+    version: int
+    revision_note: str
+    withdrawn_reason: str
 
 
 class ProgramIn(Schema):
@@ -48,6 +51,7 @@ class ProgramPatch(Schema):
 class ProgramFilter(FilterSchema):
     q: str | None = None
     status: ProgramStatus | None = None
+    year: int | None = Field(None, ge=2000, le=2100, description="Programs starting in this year")
 
 
 class SignoffIn(Schema):
@@ -61,6 +65,12 @@ class SignoffOut(Schema):
     executive_id: int
     decision: SignoffDecision
     comment: str
+    version: int
+    updated_at: datetime
+
+
+class ReasonIn(Schema):
+    reason: str = Field("", max_length=4000)
 
 
 class LaunchIn(Schema):
