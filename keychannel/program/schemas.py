@@ -31,6 +31,13 @@ class ProgramOut(Schema):
     revision_note: str
     withdrawn_reason: str
 
+    @staticmethod
+    def resolve_revision_note(obj, context):
+        # The revision answers the executives' sign-off, which is manufacturer knowledge (as the sign-offs are).
+        request = (context or {}).get("request")
+        principal = getattr(request, "principal", None)
+        return obj.revision_note if principal is not None and principal.is_manufacturer else ""
+
 
 class ProgramIn(Schema):
     name: str = Field(..., min_length=1, max_length=160)

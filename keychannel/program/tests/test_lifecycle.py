@@ -72,8 +72,11 @@ def test_objected_program_is_revised_through_the_api_and_sign_off_restarts_with_
     services.program_launch(principal=world.principal("program_manager"), program=prog)
     prog.refresh_from_db()
     assert prog.status == ProgramStatus.LAUNCHED and prog.override_by is None
-    # Distributor users never read sign-offs, not even of a launched program.
-    assert api_as(world.user("dist_head")).get(f"/api/v1/programs/{prog.pk}/signoffs").json() == []
+    # Distributor users never read sign-offs, not even of a launched program, nor the revision that answered them.
+    head = api_as(world.user("dist_head"))
+    assert head.get(f"/api/v1/programs/{prog.pk}/signoffs").json() == []
+    assert head.get(f"/api/v1/programs/{prog.pk}").json()["revision_note"] == ""
+    assert pm.get(f"/api/v1/programs/{prog.pk}").json()["revision_note"] == "Support budget cut by 20 %."
 
 
 def services_board(world, prog):
