@@ -21,15 +21,19 @@ class ModuleInline(admin.TabularInline):
 
 @admin.register(models.Program)
 class ProgramAdmin(SimpleHistoryAdmin):
-    list_display = ["name", "manager", "starts_on", "ends_on", "status"]
+    list_display = ["name", "manager", "starts_on", "ends_on", "status", "version"]
     list_filter = ["status"]
     search_fields = ["name"]
+    # The lifecycle moves only through the services (submit, sign-off, launch, revise, withdraw, close), where its
+    # rules are checked and the reasons recorded; the admin shows it.
+    readonly_fields = ["status", "version", "revision_note", "withdrawn_reason", "launched_at", "override_reason",
+                       "override_by"]
 
 
 @admin.register(models.Signoff)
 class SignoffAdmin(SimpleHistoryAdmin):
-    list_display = ["program", "executive", "decision", "created_at"]
-    list_filter = ["decision"]
+    list_display = ["program", "version", "executive", "decision", "created_at"]
+    list_filter = ["decision", "version"]
 
 
 @admin.register(models.Goal)

@@ -16,7 +16,7 @@ from keychannel.core.schemas import ErrorOut, ValidationErrorOut
 from keychannel.core.scoping import get_visible_or_404
 from keychannel.network.models import Distributor
 
-from . import selectors, services, support_money
+from . import lifecycle, selectors, services, support_money
 from .models import EventInvitation, Goal
 from .schemas import (
     AcknowledgementOut,
@@ -39,6 +39,7 @@ from .schemas import (
     ProgramIn,
     ProgramOut,
     ProgramPatch,
+    ReasonIn,
     RsvpIn,
     RuleFilter,
     RuleIn,
@@ -119,6 +120,27 @@ def program_signoff(request, program_id: int, payload: SignoffIn):
 def program_launch(request, program_id: int, payload: LaunchIn):
     program = selectors.program_get(principal=request.principal, pk=program_id)
     return services.program_launch(principal=request.principal, program=program, override_reason=payload.override_reason)
+
+
+@router.post("/programs/{int:program_id}/revise", response={200: ProgramOut, **WRITE},
+             summary="Revise after an objection: a new version in draft; earlier sign-offs kept with their version")
+def program_revise(request, program_id: int, payload: ReasonIn):
+    program = selectors.program_get(principal=request.principal, pk=program_id)
+    return lifecycle.program_revise(principal=request.principal, program=program, reason=payload.reason)
+
+
+@router.post("/programs/{int:program_id}/withdraw", response={200: ProgramOut, **WRITE},
+             summary="Withdraw a draft or a program awaiting sign-off, with a reason")
+def program_withdraw(request, program_id: int, payload: ReasonIn):
+    program = selectors.program_get(principal=request.principal, pk=program_id)
+    return lifecycle.program_withdraw(principal=request.principal, program=program, reason=payload.reason)
+
+
+@router.get("/programs/{int:program_id}/signoffs", response={200: list[SignoffOut], 404: ErrorOut},
+            summary="Sign-offs on every version, newest version first (manufacturer roles; empty for others)")
+def program_signoffs(request, program_id: int):
+    program = selectors.program_get(principal=request.principal, pk=program_id)
+    return lifecycle.signoff_list(principal=request.principal, program=program)
 
 
 # --- goals -------------------------------------------------------------------------------------------------------

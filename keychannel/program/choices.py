@@ -7,6 +7,7 @@ class ProgramStatus(models.TextChoices):
     AWAITING_SIGNOFF = "awaiting_signoff", _("Awaiting sign-off")
     LAUNCHED = "launched", _("Launched")
     CLOSED = "closed", _("Closed")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
 
 
 class SignoffDecision(models.TextChoices):

@@ -1,5 +1,6 @@
-"""Demo program: a launched key-account program with goals for every distributor, rules, a year of events, support,
-learning. Deterministic (its own random stream) and idempotent (natural keys, update_or_create)."""
+"""Demo program: this year's launched key-account program with goals for every distributor, rules, a year of events,
+support, learning; last year's closed program and next year's, revised after an objection.
+Deterministic (its own random stream) and idempotent (natural keys, update_or_create)."""
 
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -135,19 +136,9 @@ def seed(ctx):
         },
     )
     for executive in executives:
-        Signoff.objects.update_or_create(program=program, executive=executive, defaults={
+        Signoff.objects.update_or_create(program=program, executive=executive, version=1, defaults={
             "decision": SignoffDecision.APPROVE, "comment": "Agreed, with quarterly reviews."})
-    # A second program still in sign-off, with one objection: it cannot launch without an admin override.
-    next_program, _ = Program.objects.update_or_create(
-        name=f"Key accounts {year + 1}",
-        defaults={"strategy": "Second year: extend to medium distributors and direct projects.", "manager": pm,
-                  "starts_on": date(year + 1, 1, 1), "ends_on": date(year + 1, 12, 31),
-                  "status": ProgramStatus.AWAITING_SIGNOFF},
-    )
-    Signoff.objects.update_or_create(program=next_program, executive=executives[0], defaults={
-        "decision": SignoffDecision.APPROVE, "comment": "Go."})
-    Signoff.objects.update_or_create(program=next_program, executive=executives[1], defaults={
-        "decision": SignoffDecision.OBJECT, "comment": "The support budget is 20 % above what we can fund."})
+    _other_years(ctx, year, pm, executives, distributors)
 
     # --- goals: network › two offices › every distributor
     def goal(parent, level, name, metric, target, distributor=None):
@@ -355,3 +346,48 @@ def seed(ctx):
                 "paid_at": _aware(date(year, 4, 1), 11) if status == SupportStatus.PAID else None})
     _funded_activity_with_return(distributors)
     ctx.data["program"] = program
+
+
+def _other_years(ctx, year, pm, executives, distributors):
+    """Programs of other years (issue 15, part 6): last year's closed and readable, next year's revised after an
+    objection (the objection kept with version 1, version 2 awaiting sign-off again), and a withdrawn pilot."""
+    closed, _ = Program.objects.update_or_create(
+        name=f"Key accounts {year - 1}",
+        defaults={"strategy": "Pilot year: the largest distributors and their first corporate contracts.", "manager": pm,
+                  "starts_on": date(year - 1, 1, 1), "ends_on": date(year - 1, 12, 31), "status": ProgramStatus.CLOSED,
+                  "launched_at": _aware(date(year - 1, 1, 1), 9)},
+    )
+    for executive in executives:
+        Signoff.objects.update_or_create(program=closed, executive=executive, version=1, defaults={
+            "decision": SignoffDecision.APPROVE, "comment": ""})
+    period = {"starts_on": closed.starts_on, "ends_on": closed.ends_on}
+    root, _ = Goal.objects.update_or_create(program=closed, parent=None, name="Network", metric="won_contracts",
+                                            defaults={"level": GoalLevel.PROGRAM, "target": Decimal(12), **period})
+    for d in distributors:
+        Goal.objects.update_or_create(program=closed, parent=root, name=d.legal_name, metric="won_contracts", defaults={
+            "level": GoalLevel.DISTRIBUTOR, "distributor": d, "target": Decimal(1), **period})
+
+    next_program, _ = Program.objects.update_or_create(
+        name=f"Key accounts {year + 1}",
+        defaults={"strategy": "Second year: extend to medium distributors and direct projects, with a support budget "
+                              "20 % below the first draft.", "manager": pm,
+                  "starts_on": date(year + 1, 1, 1), "ends_on": date(year + 1, 12, 31),
+                  "status": ProgramStatus.AWAITING_SIGNOFF, "version": 2,
+                  "revision_note": "Support budget cut by 20 % in answer to the CFO's objection; medium distributors "
+                                   "join in the second half."},
+    )
+    # Version 1: one approval, one objection; version 2 (after the revision): one approval so far.
+    Signoff.objects.update_or_create(program=next_program, executive=executives[0], version=1, defaults={
+        "decision": SignoffDecision.APPROVE, "comment": "Go."})
+    Signoff.objects.update_or_create(program=next_program, executive=executives[1], version=1, defaults={
+        "decision": SignoffDecision.OBJECT, "comment": "The support budget is 20 % above what we can fund."})
+    Signoff.objects.update_or_create(program=next_program, executive=executives[0], version=2, defaults={
+        "decision": SignoffDecision.APPROVE, "comment": "Still go."})
+
+    Program.objects.update_or_create(
+        name=f"Direct projects pilot {year + 1}",
+        defaults={"strategy": "Direct projects with the largest clients, outside the network.", "manager": pm,
+                  "starts_on": date(year + 1, 1, 1), "ends_on": date(year + 1, 6, 30),
+                  "status": ProgramStatus.WITHDRAWN,
+                  "withdrawn_reason": "Folded into the key-account program: distributors stay in every deal."},
+    )

@@ -240,3 +240,17 @@ class BestPracticeForm(StyledFormMixin, forms.Form):
 
 class LevelRecomputeForm(StyledFormMixin, forms.Form):
     reason = forms.CharField(label=_("Why"), required=False, max_length=500)
+
+
+class RevisionForm(StyledFormMixin, forms.Form):
+    # Not required here: the service says what is missing, the same way on every path.
+    reason = forms.CharField(
+        label=_("What the new version changes"), required=False, widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("The program goes back to draft; every executive signs the new version again."),
+    )
+
+
+class WithdrawalForm(StyledFormMixin, forms.Form):
+    reason = forms.CharField(
+        label=_("Why the program is withdrawn"), required=False, widget=forms.Textarea(attrs={"rows": 2}),
+    )

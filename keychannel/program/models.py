@@ -81,6 +81,11 @@ class Program(TimeStampedModel):
     starts_on = models.DateField(_("starts on"))
     ends_on = models.DateField(_("ends on"))
     status = models.CharField(_("status"), max_length=20, choices=ProgramStatus.choices, default=ProgramStatus.DRAFT)
+    # Lifecycle (keychannel/program/lifecycle.py): a revision after an objection starts a new version and a new
+    # sign-off round; the earlier sign-offs stay with the version they judged.
+    version = models.PositiveIntegerField(_("version"), default=1)
+    revision_note = models.TextField(_("what the last revision changed"), blank=True)
+    withdrawn_reason = models.TextField(_("withdrawal reason"), blank=True)
     launched_at = models.DateTimeField(_("launched at"), null=True, blank=True)
     override_reason = models.TextField(_("sign-off override reason"), blank=True)
     override_by = models.ForeignKey(
@@ -121,16 +126,19 @@ class Signoff(TimeStampedModel):
     )
     decision = models.CharField(_("decision"), max_length=10, choices=SignoffDecision.choices)
     comment = models.TextField(_("comment"), blank=True)
+    version = models.PositiveIntegerField(_("program version"), default=1)
 
     objects = ManufacturerOnlyQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
-        ordering = ["program", "executive__username", "id"]
+        ordering = ["program", "-version", "executive__username", "id"]
         verbose_name = _("sign-off")
         verbose_name_plural = _("sign-offs")
         constraints = [
-            models.UniqueConstraint(fields=["program", "executive"], name="%(app_label)s_%(class)s_one_per_executive")
+            models.UniqueConstraint(
+                fields=["program", "version", "executive"], name="%(app_label)s_%(class)s_one_per_executive_version"
+            )
         ]
 
     def __str__(self):

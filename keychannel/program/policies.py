@@ -20,6 +20,8 @@ for _action in (
     "program.program.submit",
     "program.program.launch",
     "program.program.close",
+    "program.program.revise",
+    "program.program.withdraw",
     "program.goal.change",
     "program.milestone.change",
     "program.rule.change",

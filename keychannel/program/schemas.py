@@ -27,6 +27,16 @@ class ProgramOut(Schema):
     status: ProgramStatus
     launched_at: datetime | None
     override_reason: str
+    version: int
+    revision_note: str
+    withdrawn_reason: str
+
+    @staticmethod
+    def resolve_revision_note(obj, context):
+        # The revision answers the executives' sign-off, which is manufacturer knowledge (as the sign-offs are).
+        request = (context or {}).get("request")
+        principal = getattr(request, "principal", None)
+        return obj.revision_note if principal is not None and principal.is_manufacturer else ""
 
 
 class ProgramIn(Schema):
@@ -48,6 +58,7 @@ class ProgramPatch(Schema):
 class ProgramFilter(FilterSchema):
     q: str | None = None
     status: ProgramStatus | None = None
+    year: int | None = Field(None, ge=2000, le=2100, description="Programs starting in this year")
 
 
 class SignoffIn(Schema):
@@ -61,6 +72,12 @@ class SignoffOut(Schema):
     executive_id: int
     decision: SignoffDecision
     comment: str
+    version: int
+    updated_at: datetime
+
+
+class ReasonIn(Schema):
+    reason: str = Field("", max_length=4000)
 
 
 class LaunchIn(Schema):

@@ -58,6 +58,8 @@ def program_list(*, principal, filters: dict | None = None):
     qs = Program.objects.visible_to(principal).select_related("manager")
     if status := filters.get("status"):
         qs = qs.filter(status=status)
+    if year := filters.get("year"):
+        qs = qs.filter(starts_on__year=year)
     if q := (filters.get("q") or "").strip():
         qs = qs.filter(Q(name__icontains=q) | Q(strategy__icontains=q))
     return qs
@@ -67,9 +69,11 @@ def program_get(*, principal, pk):
     return get_visible_or_404(program_list(principal=principal), principal, pk=pk)
 
 
-def current_program(*, principal):
-    """The launched program a distributor works in (the newest one), or None."""
-    return program_list(principal=principal).filter(status=ProgramStatus.LAUNCHED).order_by("-starts_on", "-pk").first()
+def current_program(*, principal, on: date | None = None):
+    """The launched program a distributor works in today (by its period, see lifecycle.current_program), or None."""
+    from .lifecycle import current_program as by_period
+
+    return by_period(principal=principal, on=on)
 
 
 def executives():
@@ -82,7 +86,9 @@ def executives():
 
 def signoff_board(*, principal, program) -> dict:
     """Every executive with their decision (or none yet), and whether the program may launch without override."""
-    decisions = {s.executive_id: s for s in Signoff.objects.visible_to(principal).filter(program=program)}
+    decisions = {
+        s.executive_id: s for s in Signoff.objects.visible_to(principal).filter(program=program, version=program.version)
+    }
     rows = [{"executive": user, "signoff": decisions.get(user.pk)} for user in executives()]
     all_approved = bool(rows) and all(r["signoff"] and r["signoff"].decision == SignoffDecision.APPROVE for r in rows)
     return {"rows": rows, "all_approved": all_approved, "objections": sum(
@@ -555,6 +561,8 @@ def best_practice_list(*, principal, filters: dict | None = None):
     qs = BestPractice.objects.visible_to(principal).select_related("distributor", "author")
     if status := filters.get("status"):
         qs = qs.filter(status=status)
+    if year := filters.get("year"):
+        qs = qs.filter(starts_on__year=year)
     return qs
 
 

@@ -131,8 +131,10 @@ def signoff_record(*, principal, program: Program, decision: str, comment: str =
     comment = (comment or "").strip()
     if decision == SignoffDecision.OBJECT and not comment:
         raise ValidationError({"comment": _("Say why you object: the program manager needs it to change the program.")})
+    # One decision per executive per version: a revision starts a new round and keeps the earlier decisions.
     signoff, _created = Signoff.objects.update_or_create(
-        program=program, executive=principal.user, defaults={"decision": decision, "comment": comment}
+        program=program, executive=principal.user, version=program.version,
+        defaults={"decision": decision, "comment": comment},
     )
     notification_send(
         recipient=program.manager,

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import level_views, views
+from . import level_views, lifecycle_views, views
 
 app_name = "program"
 
@@ -13,6 +13,8 @@ urlpatterns = [
     path("programs/<int:pk>/signoff/", views.program_signoff, name="program_signoff"),
     path("programs/<int:pk>/launch/", views.program_launch, name="program_launch"),
     path("programs/<int:pk>/close/", views.program_close, name="program_close"),
+    path("programs/<int:pk>/revise/", lifecycle_views.program_revise, name="program_revise"),
+    path("programs/<int:pk>/withdraw/", lifecycle_views.program_withdraw, name="program_withdraw"),
     path("programs/<int:pk>/goals/", views.goal_list, name="goal_list"),
     path("programs/<int:pk>/goals/new/", views.goal_create, name="goal_create"),
     path("programs/<int:pk>/rules/", views.rule_list, name="rule_list"),

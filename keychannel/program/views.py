@@ -1,6 +1,7 @@
 """Pages of the program app. Thin: parse, call one service or selector, render."""
 
 import csv
+from dataclasses import replace
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
@@ -19,7 +20,7 @@ from keychannel.core.policies import can, require
 from keychannel.core.scoping import get_visible_or_404
 from keychannel.core.tables import Column, Filter, Table
 
-from . import forms, ical, levels, selectors, services, support_money
+from . import forms, ical, levels, lifecycle, selectors, services, support_money
 from .choices import EventKind, EventStatus, ProgramStatus, SupportKind, SupportStatus
 from .models import CalendarFeed, Enrollment, EventInvitation, LedgerEntry, Milestone, ProgramRule
 
@@ -119,7 +120,10 @@ PROGRAM_TABLE = Table(
 
 def program_list(request):
     principal = request.principal
-    table = PROGRAM_TABLE.build(request, selectors.program_list(principal=principal))
+    # Programs live across years: the list filters by the year a program starts (the years that have one).
+    years = Filter("year", gettext_lazy("Year"), lifecycle.year_choices(principal=principal), "starts_on__year")
+    table = replace(PROGRAM_TABLE, filters=[*PROGRAM_TABLE.filters, years]).build(
+        request, selectors.program_list(principal=principal))
     return render_partial(
         request, "program/program_list.html",
         {"table": table, "can_create": can(principal, "program.program.create"), "breadcrumbs": _crumbs()},
@@ -149,8 +153,13 @@ def program_detail(request, pk):
         "can_launch": can(principal, "program.program.launch", program) and program.status == ProgramStatus.AWAITING_SIGNOFF,
         "can_override": can(principal, "program.program.override", program),
         "can_close": can(principal, "program.program.close", program) and program.status == ProgramStatus.LAUNCHED,
+        "can_revise": can(principal, "program.program.revise", program) and program.status == ProgramStatus.AWAITING_SIGNOFF,
+        "can_withdraw": can(principal, "program.program.withdraw", program) and program.status in lifecycle.WITHDRAWABLE,
+        "earlier_signoffs": lifecycle.signoff_history(principal=principal, program=program),
         "signoff_form": forms.SignoffForm(),
         "launch_form": forms.LaunchForm(),
+        "revision_form": forms.RevisionForm(),
+        "withdrawal_form": forms.WithdrawalForm(),
         "levels": program.levels.prefetch_related("criteria").all(),
         "holders": levels.holders(principal=principal, program=program) if principal.is_manufacturer else None,
         "can_recompute": can(principal, "program.level.change", program) and program.status == ProgramStatus.LAUNCHED,
@@ -354,15 +363,20 @@ def ack_dashboard(request, pk):
 def distributor_overview(request, pk):
     principal = request.principal
     distributor = selectors.distributor_for_overview(principal=principal, pk=pk)
-    program = selectors.current_program(principal=principal)
-    context = {"distributor": distributor, "program": program, "awards": selectors.award_list(principal=principal, distributor=distributor),
+    # One page per program year: the current program by default, any launched or closed one on request.
+    program = lifecycle.page_program(principal=principal, wanted=request.GET.get("program"))
+    years = [row for row in lifecycle.programs_by_year(principal=principal)
+             if row["program"].status in (ProgramStatus.LAUNCHED, ProgramStatus.CLOSED)]
+    context = {"distributor": distributor, "program": program, "years": years,
+               "awards": selectors.award_list(principal=principal, distributor=distributor),
                "breadcrumbs": [(_("Programs"), "program:program_list"), (distributor.code, "")]}
     if program is not None:
         goals = selectors.goal_list(principal=principal).filter(program=program, distributor=distributor)
         context.update(
             progress=selectors.goal_progress(goals),
             level=levels.level_state(principal=principal, program=program, distributor=distributor),
-            pending_rules=selectors.pending_rules_for(principal=principal, distributor=distributor),
+            pending_rules=[r for r in selectors.pending_rules_for(principal=principal, distributor=distributor)
+                           if r.program_id == program.pk],
         )
         if not principal.has_role("dist_sales"):
             context["statement"] = selectors.incentive_statement(principal=principal, program=program, distributor=distributor)
@@ -385,7 +399,7 @@ def statement_csv(request, pk):
     if principal.has_role("dist_sales"):
         raise PermissionDenied
     distributor = selectors.distributor_for_overview(principal=principal, pk=pk)
-    program = selectors.current_program(principal=principal)
+    program = lifecycle.page_program(principal=principal, wanted=request.GET.get("program"))
     if program is None:
         raise Http404
     statement = selectors.incentive_statement(principal=principal, program=program, distributor=distributor)

@@ -1,0 +1,30 @@
+"""What the demo shows of a program's lifecycle (issue 15, part 6); called by tests/test_demo.py after seeding."""
+
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from keychannel.program.choices import ProgramStatus, SignoffDecision
+from keychannel.program.models import Program, Signoff
+
+
+def check_lifecycle_story(password: str) -> None:
+    year = timezone.localdate().year
+    closed = Program.objects.get(name=f"Key accounts {year - 1}")
+    current = Program.objects.get(name=f"Key accounts {year}")
+    upcoming = Program.objects.get(name=f"Key accounts {year + 1}")
+    assert (closed.status, current.status) == (ProgramStatus.CLOSED, ProgramStatus.LAUNCHED)
+    # Revised after an objection: version 2 awaits sign-off, the version-1 objection is kept.
+    assert (upcoming.status, upcoming.version) == (ProgramStatus.AWAITING_SIGNOFF, 2) and upcoming.revision_note
+    assert Signoff.objects.filter(program=upcoming, version=1, decision=SignoffDecision.OBJECT).exclude(comment="").exists()
+    assert Program.objects.filter(status=ProgramStatus.WITHDRAWN).exclude(withdrawn_reason="").exists()
+
+    head = Client()
+    head.post("/login/", {"username": "d01-head", "password": password})
+    distributor_id = head.get("/api/v1/me").json()["distributor_id"]
+    url = reverse("program:distributor_overview", args=[distributor_id])
+    page = head.get(url).content.decode()
+    assert current.name in page.split('id="program-years"')[0]  # this year's program by default
+    assert 'id="distributor-goals"' in page and "No goals for this distributor." not in page
+    last_year = head.get(f"{url}?program={closed.pk}").content.decode()
+    assert "No goals for this distributor." not in last_year.split('id="distributor-goals"')[1]
