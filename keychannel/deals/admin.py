@@ -118,7 +118,8 @@ class ProductTestAdminForm(forms.ModelForm):
 
     class Meta:
         model = ProductTest
-        fields = "__all__"
+        fields = ["opportunity", "title", "plan", "samples", "starts_on", "ends_on", "success_criteria",
+                  "signoff_stakeholders", "result", "result_notes", "decided_on"]
 
     def clean(self):
         data = super().clean()

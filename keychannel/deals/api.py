@@ -14,9 +14,9 @@ from keychannel.network.models import ProductLine
 from . import selectors, services, signoff
 from .schemas import (
     ActivityIn,
-    ApprovalIn,
     ActivityOut,
     ActivityPatch,
+    ApprovalIn,
     ContractFilter,
     ContractOut,
     ContractPatch,

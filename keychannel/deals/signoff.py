@@ -93,3 +93,17 @@ def manufacturer_signoff(*, principal, product_test: ProductTest, note: str = ""
         defaults={"note": (note or "").strip()[:500], "recorded_by": principal.user, "recorded_at": timezone.now()},
     )
     return row
+
+
+def deals_violating_signoff() -> list[int]:
+    """Won deals whose product tests say they should not have been won (no passed test with its approvals, and no
+    override). The demo and its test use it: every path is supposed to make this empty."""
+    bad = []
+    won = Opportunity.objects.filter(stage="won", product_tests__isnull=False, test_override_at__isnull=True).distinct()
+    for deal in won.prefetch_related("product_tests__signoffs", "product_tests__signoff_stakeholders"):
+        tests = list(deal.product_tests.all())
+        passed = [t for t in tests if t.result == TestResult.PASSED and not t.legacy_signoff_note]
+        if any(t.result == TestResult.PENDING for t in tests) or not any(
+                not pass_blockers(t, owner_id=deal.owner_id) for t in passed):
+            bad.append(deal.pk)
+    return bad
