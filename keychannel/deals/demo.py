@@ -14,7 +14,16 @@ from django.utils import timezone
 from keychannel.clients.models import CorporateClient
 from keychannel.clients.services import stakeholders_record_contact
 
-from .choices import OPEN_STAGES, ActivityKind, ContractStatus, Origin, ProgramTier, SignoffKind, Stage, TestResult
+from .choices import (
+    OPEN_STAGES,
+    ActivityKind,
+    ContractStatus,
+    Origin,
+    ProgramTier,
+    SignoffKind,
+    Stage,
+    TestResult,
+)
 from .models import Activity, CorporateContract, Opportunity, ProductTest, ProductTestSignoff, StageChange
 from .selectors import stage_settings
 
