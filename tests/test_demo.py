@@ -30,6 +30,14 @@ def test_demo_is_idempotent_and_every_role_can_log_in(settings):
     from keychannel.channel.gate import deals_violating_gate
 
     assert deals_violating_gate() == []
+    # Product tests in every state, and every won deal won on a signed-off test or with an override (issue 15).
+    from keychannel.deals.models import Opportunity, ProductTest, ProductTestSignoff
+    from keychannel.deals.signoff import deals_violating_signoff
+
+    assert {"pending", "passed", "failed"} <= set(ProductTest.objects.values_list("result", flat=True))
+    assert ProductTestSignoff.objects.filter(kind="manufacturer").exists()
+    assert Opportunity.objects.filter(stage="won", test_override_at__isnull=False).exists()
+    assert deals_violating_signoff() == []
     seed_demo(password="demo-pass", progress=lambda *_: None)
     assert _row_counts() == first
     # The story's refused assignment (issue 14): d01's head tried to make the KAM a deal owner; the log kept it.

@@ -258,6 +258,7 @@ def channel_policy_patch(request, payload: ChannelPolicyPatch):
     from .gate import channel_policy_update
 
     data = payload.model_dump(exclude_unset=True)
-    if data.get("key_accounts_need_registration", True) is None:
-        raise ValidationError({"key_accounts_need_registration": _("This field may not be null.")})
+    for name in ("key_accounts_need_registration", "product_test_needs_manufacturer_signoff"):
+        if name in data and data[name] is None:
+            raise ValidationError({name: _("This field may not be null.")})
     return channel_policy_update(principal=request.principal, **data)

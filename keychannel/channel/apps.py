@@ -33,5 +33,11 @@ class ChannelConfig(AppConfig):
         from .gate import deal_gate, watch_confirmed_duplicate
 
         register_deal_gate(deal_gate)
+        from keychannel.deals.gate import register_policy_setting
+
+        from .models import ChannelPolicy
+
+        register_policy_setting("product_test_needs_manufacturer_signoff",
+                                lambda: ChannelPolicy.current().product_test_needs_manufacturer_signoff)
         duplicate_confirmed.connect(watch_confirmed_duplicate, dispatch_uid="channel.watch_confirmed_duplicate")
         register_home_figure(_("Open conflicts"), open_conflict_count, url_name="channel:conflict_list", order=31)

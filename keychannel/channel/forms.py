@@ -168,3 +168,8 @@ class ChannelPolicyForm(StyledFormMixin, forms.Form):
         label=_("Grace period after taking a client out of scope (days)"), min_value=0, max_value=365,
         help_text=_("How long a distributor keeps its open deals on the client, unless the decision says otherwise."),
     )
+    product_test_needs_manufacturer_signoff = forms.BooleanField(
+        label=_("Product tests need a manufacturer sign-off"), required=False,
+        help_text=_("Besides the client's stakeholders, a manufacturer role other than the deal's owner signs a "
+                    "passed test off."),
+    )

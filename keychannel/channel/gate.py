@@ -234,7 +234,8 @@ def watch_confirmed_duplicate(sender, *, principal, client, check, **kwargs) -> 
 
 # --- the policy's settings -------------------------------------------------------------------------------------
 
-POLICY_FIELDS = {"key_accounts_need_registration", "registration_value_threshold", "out_of_scope_grace_days"}
+POLICY_FIELDS = {"key_accounts_need_registration", "registration_value_threshold", "out_of_scope_grace_days",
+                 "product_test_needs_manufacturer_signoff"}
 
 
 @transaction.atomic

@@ -479,6 +479,13 @@ class ChannelPolicy(TimeStampedModel):
         help_text=_("How long a distributor keeps its open deals on a client taken out of scope, unless the "
                     "decision says otherwise."),
     )
+    # Read by the deals app through its policy-setting socket (keychannel/deals/gate.py, docs/rules.md,
+    # "Product-test sign-off"): deals cannot import this model.
+    product_test_needs_manufacturer_signoff = models.BooleanField(
+        _("product tests need a manufacturer sign-off"), default=True,
+        help_text=_("A product test is passed only when a manufacturer role other than the deal's owner has "
+                    "signed it off, besides the client's stakeholders."),
+    )
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
         verbose_name=_("last changed by"),

@@ -290,6 +290,9 @@ class ChannelPolicyOut(Schema):
         None, description="Deals of at least this value (RON) need a registration; null: no value rule.")
     out_of_scope_grace_days: int = Field(
         90, description="Default grace period (days) of an out-of-scope decision (docs/rules.md)")
+    product_test_needs_manufacturer_signoff: bool = Field(
+        True, description="A product test passes only with a manufacturer sign-off by someone other than the deal's "
+        "owner (docs/rules.md, 'Product-test sign-off')")
     unconditional_rules: list[str] = Field(
         ..., description="The gate's rules that are not settings (docs/rules.md, 'Registration gate').")
     updated_at: datetime | None = None
@@ -303,3 +306,4 @@ class ChannelPolicyPatch(Schema):
     key_accounts_need_registration: bool | None = None
     registration_value_threshold: Decimal | None = Field(None, ge=0, max_digits=16, decimal_places=2)
     out_of_scope_grace_days: int | None = Field(None, ge=0, le=365)
+    product_test_needs_manufacturer_signoff: bool | None = None

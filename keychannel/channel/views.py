@@ -456,6 +456,7 @@ def channel_policy(request):
         "key_accounts_need_registration": policy.key_accounts_need_registration,
         "registration_value_threshold": policy.registration_value_threshold,
         "out_of_scope_grace_days": policy.out_of_scope_grace_days,
+        "product_test_needs_manufacturer_signoff": policy.product_test_needs_manufacturer_signoff,
     })
     if request.method == "POST" and form.is_valid():
         try:

@@ -8,13 +8,15 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from keychannel.core.scoping import Principal
 
-from . import gate, services
+from . import gate, services, signoff
+from .choices import TestResult
 from .models import (
     Activity,
     ContractNotice,
     CorporateContract,
     Opportunity,
     ProductTest,
+    ProductTestSignoff,
     StageChange,
     StageSetting,
 )
@@ -87,7 +89,8 @@ class OpportunityAdmin(SimpleHistoryAdmin):
     autocomplete_fields = ["client", "distributor", "owner", "mentor", "kam"]
     filter_horizontal = ["product_lines"]
     readonly_fields = ["stage", "probability", "stage_entered_at", "closed_on", "contract", "gate_override_by",
-                       "gate_override_at", "gate_override_rules"]
+                       "gate_override_at", "gate_override_rules", "test_override_reason", "test_override_by",
+                       "test_override_at"]
     inlines = [StageChangeInline]
 
     def get_form(self, request, obj=None, **kwargs):
@@ -110,13 +113,70 @@ class ActivityAdmin(SimpleHistoryAdmin):
     filter_horizontal = ["stakeholders", "participants"]
 
 
+class ProductTestAdminForm(forms.ModelForm):
+    """The admin saves tests without the services: the sign-off rule (docs/rules.md) is checked here."""
+
+    class Meta:
+        model = ProductTest
+        fields = ["opportunity", "title", "plan", "samples", "starts_on", "ends_on", "success_criteria",
+                  "signoff_stakeholders", "result", "result_notes", "decided_on"]
+
+    def clean(self):
+        data = super().clean()
+        if self.errors or data.get("result") != TestResult.PASSED:
+            return data
+        if self.instance.result == TestResult.PASSED and "signoff_stakeholders" not in self.changed_data:
+            return data
+        if not self.instance.pk:
+            raise ValidationError(_("A new test starts pending: record its approvals on the deal page, then pass it."))
+        blockers = signoff.pass_blockers(self.instance, signers=data.get("signoff_stakeholders") or [],
+                                         owner_id=data["opportunity"].owner_id)
+        if blockers:
+            raise ValidationError(blockers)
+        return data
+
+
+class ProductTestSignoffInline(admin.TabularInline):
+    """Read only: approvals are recorded on the deal page or through the API, where their rules are checked."""
+
+    model = ProductTestSignoff
+    extra = 0
+    can_delete = False
+    readonly_fields = ["kind", "stakeholder", "signed_by", "note", "recorded_by", "recorded_at"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(ProductTest)
 class ProductTestAdmin(SimpleHistoryAdmin):
+    form = ProductTestAdminForm
     list_display = ["title", "opportunity", "starts_on", "ends_on", "result"]
     list_filter = ["result"]
     search_fields = ["title", "opportunity__title"]
     raw_id_fields = ["opportunity"]
     filter_horizontal = ["signoff_stakeholders"]
+    readonly_fields = ["legacy_signoff_note"]
+    inlines = [ProductTestSignoffInline]
+
+
+@admin.register(ProductTestSignoff)
+class ProductTestSignoffAdmin(SimpleHistoryAdmin):
+    """Readable and auditable here; written only through ``keychannel.deals.signoff``."""
+
+    list_display = ["product_test", "kind", "stakeholder", "signed_by", "recorded_by", "recorded_at"]
+    list_filter = ["kind"]
+    raw_id_fields = ["product_test", "stakeholder", "signed_by"]
+    readonly_fields = ["product_test", "kind", "stakeholder", "signed_by", "note", "recorded_by", "recorded_at"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(CorporateContract)

@@ -11,11 +11,12 @@ from keychannel.core.pagination import BoundedPagination
 from keychannel.core.schemas import ErrorOut, ValidationErrorOut
 from keychannel.network.models import ProductLine
 
-from . import selectors, services
+from . import selectors, services, signoff
 from .schemas import (
     ActivityIn,
     ActivityOut,
     ActivityPatch,
+    ApprovalIn,
     ContractFilter,
     ContractOut,
     ContractPatch,
@@ -30,6 +31,7 @@ from .schemas import (
     ProductTestIn,
     ProductTestOut,
     ProductTestPatch,
+    SignoffIn,
 )
 
 router = Router(tags=["deals"])
@@ -144,7 +146,8 @@ def opportunity_move(request, opportunity_id: int, payload: MoveIn):
     terms = {"starts_on": payload.contract_starts_on, "ends_on": payload.contract_ends_on, "tier": payload.tier}
     services.opportunity_move(principal=principal, opportunity=opportunity, stage=payload.stage,
                               lost_reason=payload.lost_reason, note=payload.note, contract_terms=terms,
-                              gate_override_reason=payload.gate_override_reason)
+                              gate_override_reason=payload.gate_override_reason,
+                              test_override_reason=payload.test_override_reason)
     return _detail(principal, opportunity_id)
 
 
@@ -229,6 +232,27 @@ def product_test_patch(request, product_test_id: int, payload: ProductTestPatch)
         raise ValidationError({k: _("This field may not be null.") for k in bad})
     services.product_test_update(principal=principal, product_test=test, **data)
     return selectors.product_test_get(principal=principal, pk=product_test_id)
+
+
+@router.post("/product-tests/{int:product_test_id}/approvals", response={201: ProductTestOut, **WRITE},
+             summary="Record that a client stakeholder named on the test approved its result")
+def product_test_approve(request, product_test_id: int, payload: ApprovalIn):
+    principal = request.principal
+    test = selectors.product_test_get(principal=principal, pk=product_test_id)
+    stakeholder = test.signoff_stakeholders.filter(pk=payload.stakeholder_id).first()
+    if stakeholder is None:
+        raise ValidationError({"stakeholder_id": _("Choose a stakeholder named to sign this test off.")})
+    signoff.approval_record(principal=principal, product_test=test, stakeholder=stakeholder, note=payload.note)
+    return Status(201, selectors.product_test_get(principal=principal, pk=product_test_id))
+
+
+@router.post("/product-tests/{int:product_test_id}/signoff", response={201: ProductTestOut, **WRITE},
+             summary="Sign a product test off as the manufacturer (a manufacturer role, not the deal's owner)")
+def product_test_signoff(request, product_test_id: int, payload: SignoffIn):
+    principal = request.principal
+    test = selectors.product_test_get(principal=principal, pk=product_test_id)
+    signoff.manufacturer_signoff(principal=principal, product_test=test, note=payload.note)
+    return Status(201, selectors.product_test_get(principal=principal, pk=product_test_id))
 
 
 @router.get("/contracts", response=list[ContractOut], summary="Corporate contracts the caller may see")

@@ -48,6 +48,11 @@ class TestResult(models.TextChoices):
     FAILED = "failed", _("Failed")
 
 
+class SignoffKind(models.TextChoices):
+    STAKEHOLDER = "stakeholder", _("Client stakeholder approved")
+    MANUFACTURER = "manufacturer", _("Manufacturer sign-off")
+
+
 class ContractStatus(models.TextChoices):
     ACTIVE = "active", _("Active")
     EXPIRED = "expired", _("Expired")

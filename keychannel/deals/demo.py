@@ -14,8 +14,17 @@ from django.utils import timezone
 from keychannel.clients.models import CorporateClient
 from keychannel.clients.services import stakeholders_record_contact
 
-from .choices import OPEN_STAGES, ActivityKind, ContractStatus, Origin, ProgramTier, Stage, TestResult
-from .models import Activity, CorporateContract, Opportunity, ProductTest, StageChange
+from .choices import (
+    OPEN_STAGES,
+    ActivityKind,
+    ContractStatus,
+    Origin,
+    ProgramTier,
+    SignoffKind,
+    Stage,
+    TestResult,
+)
+from .models import Activity, CorporateContract, Opportunity, ProductTest, ProductTestSignoff, StageChange
 from .selectors import stage_settings
 
 PATH = [Stage.DISCUSSION, Stage.CONSULTATION, Stage.PRODUCT_TESTING, Stage.PROPOSAL, Stage.NEGOTIATION]
@@ -183,6 +192,10 @@ def seed(ctx):
                     result = TestResult.PENDING
                 elif stage == Stage.LOST and path[-2] == Stage.PRODUCT_TESTING:
                     result = TestResult.FAILED
+                elif not picked[:2] or (stage == Stage.WON and client_index % 9 == 4):
+                    # Nobody of the client to approve it (or, now and then, a pilot that missed its target):
+                    # not passed, so a won deal here carries the manufacturer's override (docs/rules.md).
+                    result = TestResult.FAILED
                 else:
                     result = TestResult.PASSED
                 test, _ = ProductTest.objects.update_or_create(
@@ -197,6 +210,7 @@ def seed(ctx):
                     },
                 )
                 test.signoff_stakeholders.set(picked[:2])
+                _signoffs(ctx, deal, test, picked[:2], result, now=now)
 
             for position, (kind, back, _draw) in enumerate(activity_plan):
                 day = min(today, moments[min(position, len(moments) - 1)].date() + datetime.timedelta(days=back))
@@ -226,13 +240,40 @@ def seed(ctx):
                               "status": ContractStatus.ACTIVE if ends_on >= today else ContractStatus.EXPIRED},
                 )
                 Opportunity.objects.filter(pk=deal.pk).exclude(contract=contract).update(contract=contract)
-                if test is not None and test.contract_id != contract.pk:
+                if test is not None and test.result != TestResult.PASSED:
+                    Opportunity.objects.filter(pk=deal.pk, test_override_at__isnull=True).update(
+                        test_override_reason="The client's board accepted the offer on the reference plant's "
+                                             "results; the pilot's miss was traced to their compressed-air leak.",
+                        test_override_by=ctx.users["program"],
+                        test_override_at=datetime.datetime.combine(closed_on, datetime.time(10),
+                                                                   tzinfo=datetime.UTC))
+                if test is not None and test.result == TestResult.PASSED and test.contract_id != contract.pk:
                     ProductTest.objects.filter(pk=test.pk).update(contract=contract)
         if client_index >= 159:
             break
     for day, ids in sorted(contacts.items()):
         stakeholders_record_contact(stakeholder_ids=sorted(ids), on_date=day)
     _refused_assignment(ctx)
+
+
+def _signoffs(ctx, deal, test, signers, result, *, now):
+    """The recorded approvals of a demo test (docs/rules.md, "Product-test sign-off"): a passed test has every
+    named stakeholder's approval and a manufacturer sign-off by someone other than the owner; a pending one has
+    the first approval only (work in progress); a failed one none."""
+    if result == TestResult.FAILED or not signers:
+        return
+    at = min(now, datetime.datetime.combine(test.ends_on or test.starts_on, datetime.time(11), tzinfo=datetime.UTC))
+    for stakeholder in signers if result == TestResult.PASSED else signers[:1]:
+        ProductTestSignoff.objects.get_or_create(
+            product_test=test, kind=SignoffKind.STAKEHOLDER, stakeholder=stakeholder,
+            defaults={"recorded_by": deal.owner, "recorded_at": at, "note": "Approval e-mail filed with the deal."},
+        )
+    if result == TestResult.PASSED:
+        signer = (deal.mentor or ctx.users["program"]) if deal.distributor_id else ctx.users["admin"]
+        ProductTestSignoff.objects.get_or_create(
+            product_test=test, kind=SignoffKind.MANUFACTURER, signed_by=signer,
+            defaults={"recorded_by": signer, "recorded_at": at, "note": "Measurements checked against the criteria."},
+        )
 
 
 def _refused_assignment(ctx):

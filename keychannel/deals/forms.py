@@ -105,6 +105,30 @@ class MoveForm(StyledFormMixin, forms.Form):
         super().__init__(*args, **kwargs)
         if principal is not None and principal.has_role(*GATE_DECIDERS):
             self.fields["gate_override_reason"] = gate_override_field()
+        if principal is not None and principal.is_manufacturer:
+            self.fields["test_override_reason"] = forms.CharField(
+                label=_("Win despite the product test because"), required=False, max_length=2000,
+                widget=forms.Textarea(attrs={"rows": 2}),
+                help_text=_("Only when winning while a product test is pending or failed: the reason is recorded "
+                            "on the deal."),
+            )
+
+
+class ApprovalForm(StyledFormMixin, forms.Form):
+    """A client stakeholder named on the test approved its result (recorded by the user, now)."""
+
+    stakeholder = forms.ModelChoiceField(label=_("Approved by"), queryset=Stakeholder.objects.none())
+    note = forms.CharField(label=_("Note"), required=False, max_length=500,
+                           help_text=_("E.g. where the approval was given: e-mail, minutes of the meeting."))
+
+    def __init__(self, *args, product_test, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["stakeholder"].queryset = product_test.signoff_stakeholders.all()
+        self.fields["stakeholder"].label_from_instance = lambda s: s.full_name
+
+
+class SignoffForm(StyledFormMixin, forms.Form):
+    note = forms.CharField(label=_("Note"), required=False, max_length=500)
 
 
 class ActivityForm(StyledFormMixin, forms.ModelForm):

@@ -49,6 +49,20 @@ class DealGateRefused(ValidationError):
         }
 
 
+# Channel-policy settings the deals services read (same direction problem as the gate): name -> provider.
+_SETTINGS: dict[str, Callable[[], object]] = {}
+
+
+def register_policy_setting(name: str, provider: Callable[[], object]) -> None:
+    _SETTINGS[name] = provider
+
+
+def policy_setting(name: str, default):
+    """The channel policy's value of ``name``; ``default`` (the strict one) when no app provides it."""
+    provider = _SETTINGS.get(name)
+    return default if provider is None else provider()
+
+
 def register_deal_gate(check: Callable) -> None:
     if check not in _CHECKS:
         _CHECKS.append(check)

@@ -29,6 +29,7 @@ from .choices import (
     ContractStatus,
     Origin,
     ProgramTier,
+    SignoffKind,
     Stage,
     TestResult,
 )
@@ -144,6 +145,14 @@ class Opportunity(TimeStampedModel):
         related_name="+", verbose_name=_("gate overridden by"),
     )
     gate_override_at = models.DateTimeField(_("gate overridden at"), null=True, blank=True, editable=False)
+    # Product-test sign-off (docs/rules.md): a manufacturer role won this deal although its product test was
+    # pending or failed, why and when.
+    test_override_reason = models.TextField(_("won despite the product test because"), blank=True, editable=False)
+    test_override_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, editable=False,
+        related_name="+", verbose_name=_("product test overridden by"),
+    )
+    test_override_at = models.DateTimeField(_("product test overridden at"), null=True, blank=True, editable=False)
     # A client taken out of scope (docs/rules.md, "Out of scope keeps running business"): the distributor keeps
     # this open deal until ``kept_until``, then it is handed over to the manufacturer-led project.
     kept_until = models.DateField(_("kept by the distributor until"), null=True, blank=True, editable=False)
@@ -286,6 +295,9 @@ class ProductTest(TimeStampedModel):
     result = models.CharField(_("result"), max_length=10, choices=TestResult.choices, default=TestResult.PENDING)
     result_notes = models.TextField(_("result notes"), blank=True)
     decided_on = models.DateField(_("result decided on"), null=True, blank=True)
+    # What the test said about its sign-off before approvals were recorded (migration 0006): kept, not trusted.
+    legacy_signoff_note = models.TextField(_("earlier sign-off (before recorded approvals)"), blank=True,
+                                           editable=False)
     contract = models.ForeignKey(
         "CorporateContract", on_delete=models.SET_NULL, null=True, blank=True, editable=False,
         related_name="product_tests", verbose_name=_("contract decision"),
@@ -315,6 +327,68 @@ class ProductTest(TimeStampedModel):
 
     def get_absolute_url(self):
         return reverse("deals:opportunity_detail", args=[self.opportunity_id]) + f"#product-test-{self.pk}"
+
+
+class SignoffQuerySet(ScopedQuerySet, AuditedQuerySet):
+    """Sign-offs follow their product test, which follows its deal."""
+
+    def visible_to(self, principal):
+        if not principal.is_authenticated:
+            return self.none()
+        if principal.distributor_ids is None:
+            return self.all()
+        return self.filter(product_test__opportunity__in=Opportunity.objects.visible_to(principal).values("pk"))
+
+
+class ProductTestSignoff(models.Model):
+    """One approval of a product test's result: a client stakeholder's (recorded by whoever heard it) or a
+    manufacturer role's own sign-off. Kept, with who recorded it and when (docs/rules.md, "Product-test sign-off")."""
+
+    product_test = models.ForeignKey(
+        ProductTest, on_delete=models.CASCADE, related_name="signoffs", verbose_name=_("product test")
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=SignoffKind.choices)
+    stakeholder = models.ForeignKey(
+        "clients.Stakeholder", on_delete=models.PROTECT, null=True, blank=True, related_name="product_test_approvals",
+        verbose_name=_("client stakeholder"),
+    )
+    signed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("signed by (manufacturer)"),
+    )
+    note = models.CharField(_("note"), max_length=500, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("recorded by"),
+    )
+    recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now)
+
+    objects = SignoffQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["recorded_at", "id"]
+        verbose_name = _("product test sign-off")
+        verbose_name_plural = _("product test sign-offs")
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(kind=SignoffKind.STAKEHOLDER, stakeholder__isnull=False, signed_by__isnull=True)
+                           | Q(kind=SignoffKind.MANUFACTURER, stakeholder__isnull=True, signed_by__isnull=False)),
+                name="%(app_label)s_%(class)s_kind_fields",
+            ),
+            models.UniqueConstraint(fields=["product_test", "stakeholder"], condition=Q(kind=SignoffKind.STAKEHOLDER),
+                                    name="%(app_label)s_%(class)s_stakeholder_once"),
+            models.UniqueConstraint(fields=["product_test", "signed_by"], condition=Q(kind=SignoffKind.MANUFACTURER),
+                                    name="%(app_label)s_%(class)s_signer_once"),
+        ]
+
+    def __str__(self):
+        who = self.stakeholder if self.kind == SignoffKind.STAKEHOLDER else self.signed_by
+        return f"{self.product_test_id}: {self.get_kind_display()} · {who}"
+
+    def get_absolute_url(self):
+        return reverse("deals:opportunity_detail", args=[self.product_test.opportunity_id]) + \
+            f"#product-test-{self.product_test_id}"
 
 
 class Activity(TimeStampedModel):

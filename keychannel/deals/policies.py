@@ -89,3 +89,20 @@ def can_set_contract_tier(principal, contract=None) -> bool:
 @rule("deals.stagesetting.change")
 def can_change_stage_settings(principal, obj=None) -> bool:
     return principal.has_role(Role.ADMIN, Role.PROGRAM_MANAGER)
+
+
+def _manufacturer_on_deal(principal, opportunity) -> bool:
+    return opportunity is not None and principal.is_manufacturer and can_change_opportunity(principal, opportunity)
+
+
+@rule("deals.producttest.signoff")
+def can_sign_product_test(principal, opportunity=None) -> bool:
+    """The manufacturer's sign-off of a product test: a manufacturer role who works this deal (the service also
+    refuses the deal's owner, with a message: docs/rules.md, "Product-test sign-off")."""
+    return _manufacturer_on_deal(principal, opportunity)
+
+
+@rule("deals.opportunity.test_override")
+def can_override_product_test(principal, opportunity=None) -> bool:
+    """Winning a deal whose product test is pending or failed, with a reason: a manufacturer role on the deal."""
+    return _manufacturer_on_deal(principal, opportunity)

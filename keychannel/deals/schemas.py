@@ -10,6 +10,7 @@ from .choices import (
     ForecastDimension,
     Origin,
     ProgramTier,
+    SignoffKind,
     Stage,
     TestResult,
 )
@@ -90,6 +91,10 @@ class OpportunityDetailOut(OpportunityOut):
                                     "until this day, then it is handed over to the manufacturer")
     handed_over_to_id: int | None = Field(None, description="The manufacturer-led project it was handed over to")
     handed_over_from_id: int | None = None
+    test_override_reason: str = Field("", description="Why a manufacturer role won the deal although its product "
+                                      "test was pending or failed (empty: not overridden)")
+    test_override_by_id: int | None = None
+    test_override_at: datetime | None = None
 
 
 class OpportunityFilter(FilterSchema):
@@ -149,6 +154,9 @@ class MoveIn(Schema):
     tier: ProgramTier | None = Field(None, description="Won only: corporate program tier")
     gate_override_reason: str = Field("", max_length=500, description=(
         "Manufacturer deciders only: let the deal past the registration gate, with the reason (recorded)"))
+    test_override_reason: str = Field("", max_length=2000, description=(
+        "Won only, manufacturer roles only: win although the product test is pending or failed, with the reason "
+        "(recorded on the deal)"))
 
 
 class ActivityOut(Schema):
@@ -192,6 +200,30 @@ class ActivityPatch(Schema):
     participant_ids: list[int] | None = None
 
 
+class SignoffOut(Schema):
+    id: int
+    kind: SignoffKind
+    stakeholder_id: int | None
+    stakeholder_name: str = ""
+    signed_by_id: int | None
+    note: str
+    recorded_by_id: int | None
+    recorded_at: datetime
+
+    @staticmethod
+    def resolve_stakeholder_name(obj):
+        return obj.stakeholder.full_name if obj.stakeholder_id else ""
+
+
+class ApprovalIn(Schema):
+    stakeholder_id: int = Field(..., description="A stakeholder named to sign the test off")
+    note: str = Field("", max_length=500)
+
+
+class SignoffIn(Schema):
+    note: str = Field("", max_length=500)
+
+
 class ProductTestOut(Schema):
     id: int
     opportunity_id: int
@@ -206,6 +238,19 @@ class ProductTestOut(Schema):
     result_notes: str
     decided_on: date | None
     contract_id: int | None
+    signoffs: list[SignoffOut] = Field(..., description="Recorded approvals: client stakeholders and manufacturer")
+    pass_blockers: list[str] = Field(..., description="Why the test cannot be passed now (empty: it can)")
+    legacy_signoff_note: str = ""
+
+    @staticmethod
+    def resolve_signoffs(obj):
+        return list(obj.signoffs.all())
+
+    @staticmethod
+    def resolve_pass_blockers(obj):
+        from .signoff import pass_blockers
+
+        return pass_blockers(obj) if obj.result == TestResult.PENDING else []
 
     @staticmethod
     def resolve_signoff_stakeholder_ids(obj):

@@ -118,7 +118,8 @@ def activity_get(*, principal, pk):
 
 def product_test_list(*, principal, opportunity=None):
     qs = ProductTest.objects.visible_to(principal).select_related("opportunity", "contract")
-    qs = qs.prefetch_related("signoff_stakeholders")
+    qs = qs.prefetch_related("signoff_stakeholders", "signoffs__stakeholder", "signoffs__signed_by",
+                             "signoffs__recorded_by")
     return qs.filter(opportunity=opportunity) if opportunity is not None else qs
 
 

@@ -20,7 +20,7 @@ from keychannel.core.choices import Role
 from keychannel.core.policies import can, require
 from keychannel.core.services import notification_send
 
-from . import gate
+from . import gate, signoff
 from .choices import (
     CLOSED_STAGES,
     DEFAULT_PROBABILITY,
@@ -169,12 +169,8 @@ def _win_blockers(opportunity: Opportunity) -> dict:
     errors = {}
     if opportunity.stage not in WINNABLE_STAGES:
         errors["stage"] = _("Make a proposal first: a deal is won from the proposal or negotiation stage.")
-    tests = list(opportunity.product_tests.all())
-    pending = [t.title for t in tests if t.result == TestResult.PENDING]
-    if pending:
-        errors["product_tests"] = _("Product test still pending: %(names)s.") % {"names": ", ".join(pending)}
-    elif tests and not any(t.result == TestResult.PASSED for t in tests):
-        errors["product_tests"] = _("No product test passed: run one that passes before winning.")
+    if test_blocker := signoff.win_blockers(opportunity):
+        errors["product_tests"] = test_blocker
     if opportunity.value <= 0:
         errors["value"] = _("Enter the deal's value before winning it: the contract needs it.")
     return errors
@@ -226,8 +222,13 @@ def _contract_for_win(*, principal, opportunity: Opportunity, today: datetime.da
 
 @transaction.atomic
 def opportunity_move(*, principal, opportunity: Opportunity, stage: str, lost_reason: str | None = None,
-                     note: str = "", contract_terms: dict | None = None, gate_override_reason: str = "") -> Opportunity:
-    """Move a deal to another stage, with the rules of docs/deals.md. Won creates or extends a contract."""
+                     note: str = "", contract_terms: dict | None = None, gate_override_reason: str = "",
+                     test_override_reason: str = "") -> Opportunity:
+    """Move a deal to another stage, with the rules of docs/deals.md. Won creates or extends a contract.
+
+    A pending or failed product test blocks the win unless a manufacturer role gives ``test_override_reason``
+    (docs/rules.md, "Product-test sign-off"); the override is recorded on the deal.
+    """
     require(principal, "deals.opportunity.change", opportunity)
     if stage not in Stage.values:
         raise ValidationError({"stage": _("Choose a stage from the list.")})
@@ -241,6 +242,16 @@ def opportunity_move(*, principal, opportunity: Opportunity, stage: str, lost_re
         raise ValidationError({"lost_reason": _("Say why the deal was lost.")})
     if stage == Stage.WON:
         errors = _win_blockers(current)
+        override = (test_override_reason or "").strip()
+        if "product_tests" in errors and override:
+            if not can(principal, "deals.opportunity.test_override", current):
+                errors["test_override_reason"] = _(
+                    "Only a manufacturer role on this deal may win it despite its product test.")
+            elif len(errors) == 1:  # the test is the only blocker: the override lifts it, and is recorded
+                errors = {}
+                current.test_override_reason = override[:2000]
+                current.test_override_by = principal.user
+                current.test_override_at = timezone.now()
         if errors:
             raise ValidationError(errors)
     gate.enforce(principal=principal, opportunity=current, stage=stage, product_lines=current.product_lines.all(),
@@ -349,16 +360,16 @@ def product_test_create(*, principal, opportunity: Opportunity, title: str, star
     require(principal, "deals.opportunity.change", opportunity)
     if not opportunity.is_open:
         raise ValidationError(_("The deal is closed: no new product tests."))
-    signoff = list(signoff_stakeholders or [])
+    signers = list(signoff_stakeholders or [])
     errors = {}
-    _check_signoff(opportunity, signoff, errors)
+    _check_signoff(opportunity, signers, errors)
     if errors:
         raise ValidationError(errors)
     test = ProductTest(opportunity=opportunity, title=title, starts_on=starts_on, ends_on=ends_on, plan=plan,
                        samples=samples, success_criteria=success_criteria)
     test.full_clean()
     test.save()
-    test.signoff_stakeholders.set(signoff)
+    test.signoff_stakeholders.set(signers)
     return test
 
 
@@ -373,13 +384,17 @@ def product_test_update(*, principal, product_test: ProductTest, **fields) -> Pr
         raise ValidationError({name: _("This field cannot be changed here.") for name in sorted(unknown)})
     if product_test.contract_id is not None:
         raise ValidationError(_("This test led to a contract: its record is closed."))
-    signoff = fields.pop("signoff_stakeholders", None)
+    signers = fields.pop("signoff_stakeholders", None)
     errors = {}
-    if signoff is not None:
-        _check_signoff(product_test.opportunity, signoff, errors)
+    if signers is not None:
+        _check_signoff(product_test.opportunity, signers, errors)
     result = fields.get("result", product_test.result)
     if result not in TestResult.values:
         errors["result"] = _("Choose a result from the list.")
+    elif result == TestResult.PASSED and (product_test.result != TestResult.PASSED or signers is not None):
+        # Passed only with the recorded approvals (docs/rules.md, "Product-test sign-off"), on every path.
+        if blockers := signoff.pass_blockers(product_test, signers=signers):
+            errors["result"] = " ".join([_("The test cannot be passed yet:"), *blockers])
     if errors:
         raise ValidationError(errors)
     for name, value in fields.items():
@@ -390,8 +405,8 @@ def product_test_update(*, principal, product_test: ProductTest, **fields) -> Pr
         product_test.decided_on = timezone.localdate()
     product_test.full_clean()
     product_test.save()
-    if signoff is not None:
-        product_test.signoff_stakeholders.set(signoff)
+    if signers is not None:
+        product_test.signoff_stakeholders.set(signers)
     return product_test
 
 

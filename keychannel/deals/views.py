@@ -18,15 +18,17 @@ from keychannel.core.partials import is_htmx, render_partial
 from keychannel.core.policies import can, require
 from keychannel.core.tables import Column, Filter, Table
 
-from . import selectors, services
+from . import selectors, services, signoff
 from .choices import ContractStatus, ForecastDimension, Stage
 from .forms import (
     ActivityForm,
+    ApprovalForm,
     ContractForm,
     MoveForm,
     OpportunityCreateForm,
     OpportunityForm,
     ProductTestForm,
+    SignoffForm,
 )
 from .tables import filter_choices, pipeline_filters, pipeline_table
 
@@ -74,10 +76,30 @@ def pipeline(request):
     )
 
 
-def _detail_context(request, opportunity, move_form=None):
+def _test_panels(principal, opportunity, tests, errors=None):
+    """Each product test with what its sign-off still needs and what this user may record on it."""
+    can_edit = can(principal, "deals.opportunity.change", opportunity)
+    can_sign = can(principal, "deals.producttest.signoff", opportunity) and opportunity.owner_id != principal.user_id
+    panels = []
+    for test in tests:
+        open_for_signoff = test.result == "pending" and not test.contract_id
+        signed = {s.signed_by_id for s in test.signoffs.all() if s.kind == "manufacturer"}
+        panels.append({
+            "test": test,
+            "blockers": signoff.pass_blockers(test) if open_for_signoff else [],
+            "approval_form": ApprovalForm(product_test=test, prefix=f"t{test.pk}")
+            if can_edit and open_for_signoff else None,
+            "can_sign": can_sign and open_for_signoff and principal.user_id not in signed,
+            "error": (errors or {}).get(test.pk, ""),
+        })
+    return panels
+
+
+def _detail_context(request, opportunity, move_form=None, test_errors=None):
     principal = request.principal
     stakeholders = list(opportunity.client.stakeholders.prefetch_related("contacts"))
     analysis = buying_centre_analysis(client=opportunity.client, stakeholders=stakeholders)
+    tests = selectors.product_test_list(principal=principal, opportunity=opportunity)
     return {
         "opportunity": opportunity,
         "can_edit": can(principal, "deals.opportunity.change", opportunity),
@@ -85,7 +107,9 @@ def _detail_context(request, opportunity, move_form=None):
         "history": selectors.stage_history(opportunity=opportunity),
         "time_in_stages": selectors.time_in_stages(opportunity=opportunity),
         "activities": selectors.activity_list(principal=principal, opportunity=opportunity),
-        "product_tests": selectors.product_test_list(principal=principal, opportunity=opportunity),
+        "product_tests": tests,
+        "test_panels": _test_panels(principal, opportunity, tests, test_errors),
+        "needs_manufacturer_signoff": signoff.needs_manufacturer_signoff(),
         "stakeholders": stakeholders,
         "analysis": analysis,
         "today": timezone.localdate(),
@@ -175,6 +199,7 @@ def opportunity_move(request, pk):
                 principal=principal, opportunity=opportunity, stage=form.cleaned_data["stage"],
                 lost_reason=form.cleaned_data["lost_reason"],
                 gate_override_reason=form.cleaned_data.get("gate_override_reason", ""),
+                test_override_reason=form.cleaned_data.get("test_override_reason", ""),
             )
         except ValidationError as exc:
             error = exc
@@ -267,6 +292,53 @@ def producttest_update(request, pk):
         "breadcrumbs": [(_("Deals"), "deals:opportunity_list"), (opportunity.title, opportunity.get_absolute_url()),
                         (test.title, "")],
     })
+
+
+def _signoff_done(request, test, write):
+    """Run one sign-off write; on a refusal show the deal page again with the message on the test (422)."""
+    try:
+        write()
+    except ValidationError as exc:
+        opportunity = selectors.opportunity_get(principal=request.principal, pk=test.opportunity_id)
+        context = _detail_context(request, opportunity, test_errors={test.pk: _error_text(exc)})
+        context["signoff_error"] = _error_text(exc)  # the tests tab is not the one shown first
+        return render(request, "deals/opportunity_detail.html", context, status=422)
+    messages.success(request, _("Sign-off recorded."))
+    return redirect(test.opportunity.get_absolute_url() + "#tab-tests")
+
+
+@require_POST
+def producttest_approve(request, pk):
+    """Record a named client stakeholder's approval of the test's result."""
+    principal = request.principal
+    test = selectors.product_test_get(principal=principal, pk=pk)
+    require(principal, "deals.opportunity.change", test.opportunity)
+    form = ApprovalForm(request.POST, product_test=test, prefix=f"t{test.pk}")
+
+    def write():
+        if not form.is_valid():
+            raise ValidationError(form.errors.get("stakeholder") or form.errors.get("note")
+                                  or _("Choose a stakeholder named to sign this test off."))
+        signoff.approval_record(principal=principal, product_test=test, stakeholder=form.cleaned_data["stakeholder"],
+                                note=form.cleaned_data["note"])
+
+    return _signoff_done(request, test, write)
+
+
+@require_POST
+def producttest_signoff(request, pk):
+    """The user's own manufacturer sign-off of the test."""
+    principal = request.principal
+    test = selectors.product_test_get(principal=principal, pk=pk)
+    require(principal, "deals.producttest.signoff", test.opportunity)
+    form = SignoffForm(request.POST)
+
+    def write():
+        if not form.is_valid():
+            raise ValidationError(form.errors.get("note"))
+        signoff.manufacturer_signoff(principal=principal, product_test=test, note=form.cleaned_data["note"])
+
+    return _signoff_done(request, test, write)
 
 
 def _contract_table(principal):

@@ -37,6 +37,33 @@ def _test(w, side):
         opportunity=_deal(w, side), title="Pilot", starts_on=timezone.localdate(), success_criteria="Runs a week"))
 
 
+def _signer(w, side):
+    from keychannel.deals.tests.factories import StakeholderFactory
+
+    return w.once(f"deals-signer-{side}", lambda: StakeholderFactory(client=_client(w, side)))
+
+
+def _signed_test(w, side):
+    """A pending test naming one client stakeholder to sign it off (for the sign-off routes)."""
+    from keychannel.deals.models import ProductTest
+
+    def make():
+        test = ProductTest.objects.create(opportunity=_deal(w, side), title="Pilot to sign",
+                                          starts_on=timezone.localdate(), success_criteria="Runs a week")
+        test.signoff_stakeholders.set([_signer(w, side)])
+        return test
+
+    return w.once(f"deals-signed-test-{side}", make)
+
+
+def signoff_write(ok, anon):
+    """The manufacturer's sign-off: manufacturer roles working the deal (never the distributor's people, and the
+    executive reads only). The own deal is owned by the distributor's salesperson, so no signer here owns it."""
+    return expect({"own": ok, "other": ok}, executive=403,
+                  **{r: {"own": ok, "other": 404} for r in ("channel_manager", "mentor", "embedded_kam")},
+                  **{r: {"own": 403, "other": 404} for r in ("dist_head", "dist_sales")}, **anon)
+
+
 def _contract(w, side):
     from keychannel.deals.tests.factories import ContractFactory
 
@@ -81,6 +108,11 @@ ROUTES = [
     Route(name="deals:activity_create", params=_pk(_deal), expect=write(200, anon_page())),
     Route(name="deals:producttest_create", params=_pk(_deal), expect=write(200, anon_page())),
     Route(name="deals:producttest_update", params=_pk(_test), expect=write(200, anon_page())),
+    Route(name="deals:producttest_approve", method="POST", params=_pk(_signed_test),
+          body=lambda w, s: {f"t{_signed_test(w, s).pk}-stakeholder": _signer(w, s).pk},
+          expect=write(302, anon_page())),
+    Route(name="deals:producttest_signoff", method="POST", params=_pk(_signed_test), body=lambda w, s: {"note": "OK"},
+          expect=signoff_write(302, anon_page())),
     Route(name="deals:contract_list", expect=expect(200, **anon_page())),
     Route(name="deals:contract_detail", params=_pk(_contract), expect=read(anon_page())),
     Route(name="deals:contract_update", params=_pk(_contract), expect=contract_write(200, anon_page())),
@@ -110,7 +142,11 @@ ROUTES = [
           body=lambda w, s: {"title": "Pilot", "starts_on": TODAY(), "success_criteria": "Runs a week"},
           expect=write(201, anon_api())),
     Route(api="PATCH /api/v1/product-tests/{product_test_id}", params=_api("product_test_id", _test),
-          body=lambda w, s: {"result": "passed"}, expect=write(200, anon_api())),
+          body=lambda w, s: {"result": "failed"}, expect=write(200, anon_api())),
+    Route(api="POST /api/v1/product-tests/{product_test_id}/approvals", params=_api("product_test_id", _signed_test),
+          body=lambda w, s: {"stakeholder_id": _signer(w, s).pk}, expect=write(201, anon_api())),
+    Route(api="POST /api/v1/product-tests/{product_test_id}/signoff", params=_api("product_test_id", _signed_test),
+          body=lambda w, s: {"note": "Checked the measurements"}, expect=signoff_write(201, anon_api())),
     Route(api="GET /api/v1/contracts", expect=expect(200, **anon_api())),
     Route(api="GET /api/v1/contracts/{contract_id}", params=_api("contract_id", _contract), expect=read(anon_api())),
     Route(api="PATCH /api/v1/contracts/{contract_id}", params=_api("contract_id", _contract),

@@ -16,7 +16,7 @@ from keychannel.core.choices import Role
 from keychannel.core.exports import spreadsheet_safe
 from keychannel.core.models import Notification
 from keychannel.core.tests.factories import make_user, manufacturer
-from keychannel.deals import selectors, services
+from keychannel.deals import selectors, services, signoff
 from keychannel.deals.choices import Stage
 from keychannel.deals.models import ContractNotice, CorporateContract, Opportunity, StageChange, StageSetting
 from keychannel.deals.tests.factories import (
@@ -74,7 +74,13 @@ def test_salesperson_takes_a_deal_from_discussion_to_won_through_a_product_test(
     assert _json(sales, "POST", f"{url}/move", {"stage": "proposal"}).status_code == 200
     pending = _json(sales, "POST", f"{url}/move", {"stage": "won"})
     assert pending.status_code == 422 and "pending" in pending.content.decode()
-    assert _json(sales, "PATCH", f"/api/v1/product-tests/{test.json()['id']}", {"result": "passed"}).status_code == 200
+    test_url = f"/api/v1/product-tests/{test.json()['id']}"
+    # Passed only with the client's approval and a manufacturer's sign-off (docs/rules.md, "Product-test sign-off").
+    assert _json(sales, "PATCH", test_url, {"result": "passed"}).status_code == 422
+    assert _json(sales, "POST", f"{test_url}/approvals", {"stakeholder_id": buyer.pk}).status_code == 201
+    signed = _json(api_as(world.user("channel_manager")), "POST", f"{test_url}/signoff", {})
+    assert signed.status_code == 201, signed.content
+    assert _json(sales, "PATCH", test_url, {"result": "passed"}).status_code == 200
     won = _json(sales, "POST", f"{url}/move", {"stage": "won"})
     assert won.status_code == 200, won.content
     body = won.json()
@@ -151,8 +157,11 @@ def test_a_failed_test_blocks_winning_until_one_passes(world, own_client):
     with pytest.raises(ValidationError) as exc:
         services.opportunity_move(principal=principal, opportunity=deal, stage=Stage.WON)
     assert "product_tests" in exc.value.error_dict
+    signer = StakeholderFactory(client=own_client)
     retry = services.product_test_create(principal=principal, opportunity=deal, title="Pilot 2",
-                                         starts_on=TODAY(), success_criteria="Works")
+                                         starts_on=TODAY(), success_criteria="Works", signoff_stakeholders=[signer])
+    signoff.approval_record(principal=principal, product_test=retry, stakeholder=signer)
+    signoff.manufacturer_signoff(principal=principal, product_test=retry)
     services.product_test_update(principal=principal, product_test=retry, result="passed")
     assert services.opportunity_move(principal=principal, opportunity=deal, stage=Stage.WON).stage == Stage.WON
 
