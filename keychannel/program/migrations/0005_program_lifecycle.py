@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('program', '0002_best_practice_deal_tier_code'),
+        ('program', '0004_levels_take_effect'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

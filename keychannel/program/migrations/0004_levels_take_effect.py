@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('network', '0005_readiness_questionnaire_v1'),
-        ('program', '0002_best_practice_deal_tier_code'),
+        ('program', '0003_support_money'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
