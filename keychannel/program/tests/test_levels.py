@@ -238,3 +238,38 @@ def test_api_approval_and_lead_acceptance_use_the_level_protection_days(leveled,
     channel_services.lead_accept(principal=leveled.principal("dist_sales"), offer=lead.offers.get(distributor=leveled.own))
     lead.refresh_from_db()
     assert lead.registration.protected_until == TODAY + datetime.timedelta(days=partner.protection_days)
+
+
+def test_page_approval_and_lead_acceptance_on_every_path_use_the_level_protection_days(leveled, api_as, login, settings):
+    """The decision page (``channel:registration_decide``), ``POST /api/v1/leads/{id}/accept`` and the lead page
+    (``channel:lead_respond``) protect for the level's days too."""
+    settings.KEYCHANNEL_REGISTRATION_PROTECTION_DAYS = 30
+    prog, partner, _ = leveled.cache["levels"]
+    _complete(leveled, leveled.user("dist_sales"), leveled.own)
+    levels.recompute_levels(principal=leveled.principal("program_manager"), program=prog)
+    expected = TODAY + datetime.timedelta(days=partner.protection_days)
+    registration = _submit(leveled, leveled.own)
+    page = login(leveled.user("channel_manager"))
+    response = page.post(reverse("channel:registration_decide", args=[registration.pk]), {"action": "approve"})
+    assert response.status_code == 302
+    registration.refresh_from_db()
+    assert registration.status == "approved" and registration.protected_until == expected
+
+    leveled.own.stance = "active"
+    leveled.own.save()
+
+    def new_lead(name, tax_id):
+        return channel_services.lead_create(principal=leveled.principal("program_manager"), company_name=name,
+                                            territory=leveled.territory, product_lines=[leveled.product_line],
+                                            estimated_value=90000, tax_id=tax_id)
+
+    by_api = new_lead("Nova Steel SA", "RO 6060606")
+    response = api_as(leveled.user("dist_sales")).post(f"/api/v1/leads/{by_api.pk}/accept", {},
+                                                       content_type="application/json")
+    assert response.status_code == 200, response.content
+    by_page = new_lead("Orion Metal SRL", "RO 8080808")
+    page = login(leveled.user("dist_sales"))
+    assert page.post(reverse("channel:lead_respond", args=[by_page.pk]), {"action": "accept"}).status_code == 302
+    for lead in (by_api, by_page):
+        lead.refresh_from_db()
+        assert lead.registration.protected_until == expected

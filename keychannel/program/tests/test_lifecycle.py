@@ -183,6 +183,32 @@ def test_launching_next_years_program_keeps_this_years_distributor_page(world, l
     assert lifecycle.current_program(principal=world.principal("dist_head")) == current
 
 
+
+def test_new_awards_events_and_the_level_api_keep_to_the_current_program_after_next_years_launch(world, login, api_as):
+    """``program:award_create``, ``program:event_create`` and ``GET /api/v1/distributors/{id}/program-level`` take
+    the current program by its period: this year's, after next year's is launched."""
+    _closed, current, upcoming, _goals = _years(world)
+    services.signoff_record(principal=world.principal("executive"), program=upcoming, decision="approve")
+    manager = api_as(world.user("program_manager"))
+    assert manager.post(f"/api/v1/programs/{upcoming.pk}/launch", {}, content_type=JSON).status_code == 200
+
+    page = login(world.user("program_manager"))
+    today = timezone.localdate().isoformat()
+    response = page.post(reverse("program:award_create", args=[world.own.pk]),
+                         {"title": "First results", "reason": "Two deals won", "awarded_on": today})
+    assert response.status_code == 302
+    response = page.post(reverse("program:event_create"), {
+        "title": "Spring workshop", "kind": "workshop", "starts_at": f"{today} 09:00", "ends_at": f"{today} 12:00",
+        "status": "draft"})
+    assert response.status_code == 302
+    assert current.events.get().title == "Spring workshop" and not upcoming.events.exists()
+    assert current.awards.get().title == "First results" and not upcoming.awards.exists()
+
+    level = api_as(world.user("dist_head")).get(f"/api/v1/distributors/{world.own.pk}/program-level")
+    assert level.status_code == 200, level.content
+    assert level.json()["program_id"] == current.pk
+
+
 def test_distributor_page_with_a_foreign_or_unpublished_program_falls_back_to_the_current_one(world, login):
     _closed, current, upcoming, _goals = _years(world)
     head = login(world.user("dist_head"))
