@@ -106,6 +106,7 @@ MODEL_CASES = {
     "program.Program.override_by": actor("program.services.program_launch"),
     "program.Signoff.executive": actor("program.services.signoff_record"),
     "program.Acknowledgement.acknowledged_by": actor("program.services.rule_acknowledge"),
+    "program.LevelChange.changed_by": actor("program.levels.recompute_levels (the program office, or empty)"),
     "program.LedgerEntry.owner": manufacturer("program.ledger.apply"),
     "program.EventInvitation.user": manufacturer("program.event.change", "program.services.event_invite"),
     "program.CalendarFeed.user": actor("program.services.calendar_feed_ensure"),
