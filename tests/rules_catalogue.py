@@ -58,6 +58,9 @@ CLAIM = "keychannel/program/tests/test_support_money.py::"
 LEVELS = "keychannel/program/tests/test_levels.py::"
 LIFE = "keychannel/program/tests/test_lifecycle.py::"
 SIGNOFF = "keychannel/deals/tests/test_signoff.py::"
+FILTERS = "tests/test_list_filters.py::"
+SUPPORT_EVIDENCE = ("a support return reads the list with no filter (program.support_money.support_return filters by stored "
+                    "status and decision date itself); no user-chosen filter, no page to agree with")
 
 REVALIDATE_NO_REPEATS = ("re-reads a stored file, and a file with a repeated line is never stored (not fixable in the "
                          "app: sales.services.FIXABLE_IN_APP), so revalidation finds none")
@@ -348,6 +351,18 @@ RULES: dict[str, Rule] = {
             "POST /api/v1/sales-reports/{report_id}/revalidate": "re-reads a stored file, which passed the limits on upload",
             "sales:report_revalidate": "re-reads a stored file, which passed the limits on upload",
         },
+    ),
+    "list_filters": Rule(
+        title="A list answers the same rows on its page and in its API",
+        enforced_by=("keychannel.channel.selectors.registration_list",),
+        paths={
+            "channel:registration_list": (FILTERS + "test_registration_page_and_api_answer_the_same_rows_for_every_filter",
+                                          FILTERS + "test_approved_lists_no_registration_the_table_shows_as_expired"),
+            "GET /api/v1/registrations": (FILTERS + "test_registration_page_and_api_answer_the_same_rows_for_every_filter",),
+        },
+        unaffected={route: SUPPORT_EVIDENCE for route in (
+            "GET /api/v1/support-requests/{request_id}", "POST /api/v1/support-requests/{request_id}/claims",
+            "program:distributor_overview", "program:support_detail")},
     ),
     "win_blockers": Rule(
         title="Winning a deal needs a value and a passed product test",

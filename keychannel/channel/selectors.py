@@ -9,6 +9,7 @@ from django.utils import timezone
 from keychannel.core.scoping import get_visible_or_404
 
 from .choices import OPEN_CONFLICT_STATUSES, ConflictStatus, OfferStatus, RegistrationStatus
+from .filters import CONFLICT_FILTERS, LEAD_FILTERS, PRECEDENT_FILTERS, REGISTRATION_FILTERS
 from .models import Conflict, ConflictComment, ConflictParty, DealRegistration, Lead, LeadOffer
 
 
@@ -19,21 +20,7 @@ def registration_list(*, principal, filters: dict | None = None):
         .select_related("distributor", "registered_by", "decided_by")
         .prefetch_related("product_lines")
     )
-    today = timezone.localdate()
-    status = filters.get("status")
-    if status == RegistrationStatus.EXPIRED:
-        qs = qs.filter(Q(status=RegistrationStatus.EXPIRED) | Q(status=RegistrationStatus.APPROVED, protected_until__lt=today))
-    elif status == RegistrationStatus.APPROVED:
-        qs = qs.protected_on(today)
-    elif status:
-        qs = qs.filter(status=status)
-    if distributor_id := filters.get("distributor_id"):
-        qs = qs.filter(distributor_id=distributor_id)
-    if filters.get("mine"):
-        qs = qs.filter(registered_by_id=principal.user_id)
-    if filters.get("in_conflict") is not None:
-        open_conflicts = Q(conflicts__status__in=OPEN_CONFLICT_STATUSES)
-        qs = qs.filter(open_conflicts).distinct() if filters["in_conflict"] else qs.exclude(open_conflicts)
+    qs = REGISTRATION_FILTERS.apply(qs, filters, principal)
     if q := (filters.get("q") or "").strip():
         qs = qs.filter(Q(client_name__icontains=q) | Q(title__icontains=q))
     return qs
@@ -61,22 +48,14 @@ def registration_conflicts(*, principal, registration):
     return Conflict.objects.visible_to(principal).filter(registration=registration).order_by("id")
 
 
-def conflict_list(*, principal, filters: dict | None = None):
+def conflict_list(*, principal, filters: dict | None = None, list_filters=CONFLICT_FILTERS):
     filters = filters or {}
     qs = (
         Conflict.objects.visible_to(principal)
         .select_related("territory", "decided_by", "awarded_to")
         .prefetch_related("product_lines", Prefetch("parties", queryset=ConflictParty.objects.select_related("distributor", "registration")))
     )
-    for name in ("kind", "status", "resolution", "territory_id"):
-        if value := filters.get(name):
-            qs = qs.filter(**{name: value})
-    if product_line_id := filters.get("product_line_id"):
-        qs = qs.filter(product_lines__id=product_line_id).distinct()
-    if filters.get("open"):
-        qs = qs.filter(status__in=OPEN_CONFLICT_STATUSES)
-    if filters.get("overdue"):
-        qs = qs.filter(status__in=OPEN_CONFLICT_STATUSES, due_on__lt=timezone.localdate())
+    qs = list_filters.apply(qs, filters, principal)
     if q := (filters.get("q") or "").strip():
         qs = qs.filter(Q(client_name__icontains=q) | Q(reason__icontains=q) | Q(decision_note__icontains=q))
     return qs
@@ -84,7 +63,7 @@ def conflict_list(*, principal, filters: dict | None = None):
 
 def precedent_list(*, principal, filters: dict | None = None):
     """Resolved conflicts, newest decision first, to decide the next one like the last."""
-    return conflict_list(principal=principal, filters=filters).filter(status=ConflictStatus.RESOLVED).order_by(
+    return conflict_list(principal=principal, filters=filters, list_filters=PRECEDENT_FILTERS).filter(status=ConflictStatus.RESOLVED).order_by(
         "-decided_at", "-id"
     )
 
@@ -126,10 +105,7 @@ def conflict_sides(*, principal, conflict) -> list[dict]:
 def lead_list(*, principal, filters: dict | None = None):
     filters = filters or {}
     qs = Lead.objects.visible_to(principal).select_related("territory", "created_by").prefetch_related("product_lines", "offers")
-    if status := filters.get("status"):
-        qs = qs.filter(status=status)
-    if territory_id := filters.get("territory_id"):
-        qs = qs.filter(territory_id=territory_id)
+    qs = LEAD_FILTERS.apply(qs, filters, principal)
     if q := (filters.get("q") or "").strip():
         qs = qs.filter(company_name__icontains=q)
     return qs

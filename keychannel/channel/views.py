@@ -10,11 +10,12 @@ from django.views.decorators.http import require_http_methods, require_POST
 from keychannel.core.errors import ConflictError
 from keychannel.core.partials import render_partial
 from keychannel.core.policies import can, require
-from keychannel.core.tables import Column, Filter, Table
+from keychannel.core.tables import Column, Table
 
 from . import selectors, services
 from .checks import describe_checks
-from .choices import ConflictKind, ConflictStatus, LeadStatus, RegistrationStatus, Resolution
+from .choices import ConflictKind
+from .filters import CONFLICT_FILTERS, LEAD_FILTERS, PRECEDENT_FILTERS, REGISTRATION_FILTERS
 from .forms import CommentForm, DecisionForm, LeadForm, LeadResponseForm, RegistrationForm, ResolveForm
 
 
@@ -43,7 +44,7 @@ REGISTRATION_TABLE = Table(
         Column("estimated_value", gettext_lazy("Value (RON)"), sort="estimated_value"),
     ],
     search_fields=["client_name", "title"],
-    filters=[Filter("status", gettext_lazy("Status"), RegistrationStatus.choices, "status")],
+    filters=REGISTRATION_FILTERS,
     default_sort="-submitted_on",
 )
 
@@ -51,7 +52,7 @@ REGISTRATION_TABLE = Table(
 def registration_list(request):
     principal = request.principal
     mine = request.GET.get("mine") == "1"
-    qs = selectors.registration_list(principal=principal, filters={"mine": mine})
+    qs = selectors.registration_list(principal=principal, filters={**REGISTRATION_TABLE.filter_values(request), "mine": mine})
     table = REGISTRATION_TABLE.build(request, qs)
     title = _("My registrations") if principal.is_distributor_user or mine else _("Registrations queue")
     return render_partial(
@@ -182,10 +183,7 @@ CONFLICT_COLUMNS = [
 CONFLICT_TABLE = Table(
     columns=CONFLICT_COLUMNS,
     search_fields=["client_name", "reason"],
-    filters=[
-        Filter("kind", gettext_lazy("Kind"), ConflictKind.choices, "kind"),
-        Filter("status", gettext_lazy("Status"), ConflictStatus.choices, "status"),
-    ],
+    filters=CONFLICT_FILTERS,
     default_sort="due_on",
 )
 
@@ -193,7 +191,8 @@ CONFLICT_TABLE = Table(
 def conflict_list(request):
     principal = request.principal
     overdue = request.GET.get("overdue") == "1"
-    table = CONFLICT_TABLE.build(request, selectors.conflict_list(principal=principal, filters={"overdue": overdue}))
+    filters = {**CONFLICT_TABLE.filter_values(request), "overdue": overdue}
+    table = CONFLICT_TABLE.build(request, selectors.conflict_list(principal=principal, filters=filters))
     return render_partial(
         request,
         "channel/conflict_list.html",
@@ -203,24 +202,19 @@ def conflict_list(request):
     )
 
 
-def precedent_list(request):
-    from keychannel.network.models import ProductLine, Territory
+PRECEDENT_TABLE = Table(
+    columns=[*CONFLICT_COLUMNS[:4], Column("decision_note", gettext_lazy("Decision")),
+             Column("decided_at", gettext_lazy("Decided"), sort="decided_at"), CONFLICT_COLUMNS[-1]],
+    search_fields=["client_name", "reason", "decision_note"],
+    filters=PRECEDENT_FILTERS,
+    default_sort="-decided_at",
+)
 
+
+def precedent_list(request):
     principal = request.principal
-    territories = [(str(t.pk), t.name) for t in Territory.objects.visible_to(principal).filter(channel_conflicts__isnull=False).distinct()]
-    lines = [(str(p.pk), p.name) for p in ProductLine.objects.visible_to(principal).filter(channel_conflicts__isnull=False).distinct()]
-    table = Table(
-        columns=[*CONFLICT_COLUMNS[:4], Column("decision_note", gettext_lazy("Decision")),
-                 Column("decided_at", gettext_lazy("Decided"), sort="decided_at"), CONFLICT_COLUMNS[-1]],
-        search_fields=["client_name", "reason", "decision_note"],
-        filters=[
-            Filter("kind", gettext_lazy("Kind"), ConflictKind.choices, "kind"),
-            Filter("resolution", gettext_lazy("Decision"), Resolution.choices, "resolution"),
-            Filter("territory", gettext_lazy("Territory"), territories, "territory_id"),
-            Filter("product_line", gettext_lazy("Product line"), lines, "product_lines__id"),
-        ],
-        default_sort="-decided_at",
-    ).build(request, selectors.precedent_list(principal=principal))
+    qs = selectors.precedent_list(principal=principal, filters=PRECEDENT_TABLE.filter_values(request))
+    table = PRECEDENT_TABLE.build(request, qs)
     return render_partial(
         request,
         "channel/precedent_list.html",
@@ -347,14 +341,14 @@ LEAD_TABLE = Table(
         Column("created_at", gettext_lazy("Passed on"), sort="created_at"),
     ],
     search_fields=["company_name"],
-    filters=[Filter("status", gettext_lazy("Status"), LeadStatus.choices, "status")],
+    filters=LEAD_FILTERS,
     default_sort="-created_at",
 )
 
 
 def lead_list(request):
     principal = request.principal
-    table = LEAD_TABLE.build(request, selectors.lead_list(principal=principal))
+    table = LEAD_TABLE.build(request, selectors.lead_list(principal=principal, filters=LEAD_TABLE.filter_values(request)))
     return render_partial(
         request,
         "channel/lead_list.html",

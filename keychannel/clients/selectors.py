@@ -13,6 +13,7 @@ from rapidfuzz import fuzz, process
 from keychannel.core.scoping import get_visible_or_404
 
 from .choices import EXECUTIVE_LEVELS, BuyingRole, RelationshipLevel, StakeholderLevel
+from .filters import CLIENT_FILTERS
 from .matching import name_keys, normalize_company_name, normalize_tax_id
 from .models import (
     AccountPlan,
@@ -59,30 +60,10 @@ def client_list(*, principal, filters: dict | None = None):
     Archived clients are left out unless ``archived`` is true (then only they are listed)."""
     filters = filters or {}
     qs = CorporateClient.objects.visible_to(principal).select_related("distributor", "territory")
-    qs = qs.filter(archived_at__isnull=not _truthy(filters.get("archived")))
+    qs = CLIENT_FILTERS.apply(qs, filters, principal)
     if q := (filters.get("q") or filters.get("search") or "").strip():
         qs = qs.filter(client_search_filter(q))
-    if status := filters.get("status"):
-        qs = qs.filter(status=status)
-    if (key := filters.get("is_key_account")) not in (None, ""):
-        qs = qs.filter(is_key_account=key in (True, "1", "true", "True", "yes"))
-    if distributor_id := filters.get("distributor_id"):
-        qs = qs.filter(distributor_id=distributor_id)
-    if (direct := filters.get("direct")) not in (None, ""):
-        qs = qs.filter(distributor__isnull=direct in (True, "1", "true", "True", "yes"))
-    if territory_id := filters.get("territory_id"):
-        qs = qs.filter(territory_id=territory_id)
-    if revenue_band := filters.get("revenue_band"):
-        qs = qs.filter(revenue_band=revenue_band)
-    if industry := (filters.get("industry") or "").strip():
-        qs = qs.filter(industry__iexact=industry)
-    if filters.get("at_risk") in (True, "1", "true", "True", "yes"):
-        qs = qs.filter(at_risk_condition())
     return qs
-
-
-def _truthy(value) -> bool:
-    return value in (True, "1", "true", "True", "yes")
 
 
 def client_sorted(qs, sort: str | None):

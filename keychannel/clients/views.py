@@ -14,10 +14,10 @@ from keychannel.core.errors import ConflictError
 from keychannel.core.partials import is_htmx, render_partial
 from keychannel.core.policies import can, require
 from keychannel.core.ratelimit import throttle_page
-from keychannel.core.tables import Column, Filter, Table
+from keychannel.core.tables import Column, Table
 
 from . import selectors, services
-from .choices import ClientStatus, RevenueBand
+from .filters import CLIENT_FILTERS, RISK_FILTERS
 from .forms import (
     PLAN_ITEM_FORMS,
     AccountPlanForm,
@@ -27,8 +27,6 @@ from .forms import (
     MergeForm,
     StakeholderForm,
 )
-
-YES_NO = [("1", gettext_lazy("Yes")), ("0", gettext_lazy("No"))]
 
 CLIENT_COLUMNS = [
     Column("legal_name", gettext_lazy("Legal name"), sort="normalized_name", link=True),
@@ -41,30 +39,8 @@ CLIENT_COLUMNS = [
     Column("coverage_score", gettext_lazy("Coverage"), sort="coverage_score"),
     Column("risk_flag_count", gettext_lazy("Risk flags"), sort="risk_flag_count"),
 ]
-CLIENT_FILTERS = [
-    Filter("status", gettext_lazy("Status"), ClientStatus.choices, "status"),
-    Filter("key", gettext_lazy("Key account"), YES_NO, "is_key_account"),
-    Filter("revenue_band", gettext_lazy("Revenue"), RevenueBand.choices, "revenue_band"),
-]
-
-
-class _KeyFilter(Filter):
-    def apply(self, qs, value):
-        return qs.filter(is_key_account=value == "1") if value else qs
-
-
-class _ArchivedFilter(Filter):
-    """Shown in the filter bar; the selector applies it (archived clients are out of the list by default)."""
-
-    def apply(self, qs, value):
-        return qs
-
-
-CLIENT_FILTERS[1] = _KeyFilter("key", gettext_lazy("Key account"), YES_NO, "is_key_account")
-CLIENT_TABLE = Table(columns=CLIENT_COLUMNS, filters=[
-    *CLIENT_FILTERS, _ArchivedFilter("archived", gettext_lazy("Archived"), [("1", gettext_lazy("Archived only"))], ""),
-], default_sort="legal_name")
-RISK_TABLE = Table(columns=CLIENT_COLUMNS, filters=CLIENT_FILTERS[:1], default_sort="coverage_score")
+CLIENT_TABLE = Table(columns=CLIENT_COLUMNS, filters=CLIENT_FILTERS, default_sort="legal_name")
+RISK_TABLE = Table(columns=CLIENT_COLUMNS, filters=RISK_FILTERS, default_sort="coverage_score")
 
 
 def _crumbs(*extra):
@@ -86,7 +62,7 @@ def _searched(request, qs):
 
 def client_list(request):
     principal = request.principal
-    qs = selectors.client_list(principal=principal, filters={"archived": request.GET.get("archived")})
+    qs = selectors.client_list(principal=principal, filters=CLIENT_TABLE.filter_values(request))
     table = CLIENT_TABLE.build(request, _searched(request, qs))
     return render_partial(
         request,
@@ -98,7 +74,8 @@ def client_list(request):
 
 def at_risk(request):
     principal = request.principal
-    table = RISK_TABLE.build(request, _searched(request, selectors.clients_at_risk(principal=principal)))
+    qs = selectors.clients_at_risk(principal=principal, filters=RISK_TABLE.filter_values(request))
+    table = RISK_TABLE.build(request, _searched(request, qs))
     return render_partial(
         request,
         "clients/at_risk.html",

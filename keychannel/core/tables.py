@@ -8,6 +8,7 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.utils.functional import cached_property
 
+from keychannel.core.filters import ListFilters
 from keychannel.core.pagination import capped_count
 
 
@@ -55,10 +56,25 @@ class Filter:
 class Table:
     columns: list[Column]
     search_fields: list[str] = field(default_factory=list)
-    filters: list[Filter] = field(default_factory=list)
+    # A list's ``ListFilters`` (the selector applies them: pass ``filter_values(request)`` to it), or, for
+    # lists not converted yet, plain ``Filter`` lookups the table applies itself.
+    filters: list[Filter] | ListFilters = field(default_factory=list)
     default_sort: str = ""
     per_page: int = 50
     count_cap: int | None = None  # set for tables of millions of rows: "more than N rows" instead of a full count
+
+    def _controls(self, request):
+        """The filter selects of this table for this request (choices may cost a query: read once per request)."""
+        cache = request.__dict__.setdefault("_kc_table_controls", {})
+        if id(self) not in cache:
+            cache[id(self)] = self.filters.page_controls(getattr(request, "principal", None))
+        return cache[id(self)]
+
+    def filter_values(self, request) -> dict:
+        """The filter values of the query string, for the selector (which applies them, as for the API)."""
+        if isinstance(self.filters, ListFilters):
+            return self.filters.from_query(request.GET, None, self._controls(request))
+        return {}
 
     def build(self, request, queryset) -> TableState:
         params = request.GET
@@ -68,12 +84,17 @@ class Table:
             for name in self.search_fields:
                 condition |= Q(**{f"{name}__icontains": q})
             queryset = queryset.filter(condition)
-        active_filters = {}
-        for flt in self.filters:
-            value = params.get(flt.name, "")
-            if value and value in {c[0] for c in flt.choices}:
-                queryset = flt.apply(queryset, value)
-                active_filters[flt.name] = value
+        if isinstance(self.filters, ListFilters):
+            # already applied by the selector: only remembered, to show them selected
+            controls = self._controls(request)
+            active_filters = self.filters.page_values(params, controls)
+        else:
+            active_filters, controls = {}, self.filters
+            for flt in self.filters:
+                value = params.get(flt.name, "")
+                if value and value in {c[0] for c in flt.choices}:
+                    queryset = flt.apply(queryset, value)
+                    active_filters[flt.name] = value
         sort = params.get("sort", self.default_sort)
         sortable = {c.key: c.sort for c in self.columns if c.sort}
         key = sort.lstrip("-")
@@ -87,7 +108,7 @@ class Table:
         else:
             paginator = Paginator(queryset, self.per_page)
         page = paginator.get_page(params.get("page"))
-        return TableState(self, page, q, sort, active_filters, request)
+        return TableState(self, page, q, sort, active_filters, request, controls)
 
 
 @dataclass
@@ -98,6 +119,7 @@ class TableState:
     sort: str
     active_filters: dict
     request: object
+    controls: list = field(default_factory=list)  # the filter selects: name, label, choices
 
     @property
     def rows(self):

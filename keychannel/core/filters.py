@@ -1,0 +1,116 @@
+"""One filter definition per list, read by the selector, the page table and the API alike.
+
+Before this, each list had its filters twice: in the selector (what the API answers) and again as
+``Table(filters=…)`` lookups on the page; the copies drifted (the registrations page's "Approved" kept
+approved registrations whose protection had passed, which the same table shows as "Expired"). A
+``ListFilters`` is declared once next to the selector; the selector calls ``apply``; the page's ``Table``
+takes the same object to draw its controls and to read the values it hands to the selector.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, replace
+
+Choices = Iterable[tuple[str, str]] | Callable[[object], Iterable[tuple[str, str]]] | None
+
+
+@dataclass(frozen=True)
+class FilterSpec:
+    """One named filter: a value turns a queryset into a narrower one.
+
+    ``name`` is the query-string parameter and the API filter field alike. ``lookup`` is the plain case
+    (``qs.filter(lookup=value)``); ``method(qs, value, principal)`` is for anything else. ``choices`` (pairs,
+    or a function of the principal for choices that depend on what they may see) make the filter a control
+    on the page; a filter without choices is API-only (its page has its own toggle, or none). ``param`` is
+    the page's query parameter when older page URLs named it otherwise (kept so bookmarks still work).
+    ``default`` is applied when no value is given (e.g. archived clients are left out unless asked for).
+    """
+
+    name: str
+    label: str = ""
+    lookup: str | None = None
+    method: Callable | None = None
+    choices: Choices = None
+    distinct: bool = False  # the lookup crosses a to-many relation: rows would repeat
+    param: str = ""
+    default: object = None
+
+    @property
+    def page_param(self) -> str:
+        return self.param or self.name
+
+    def apply(self, qs, value, principal=None):
+        if self.method is not None:
+            return self.method(qs, value, principal)
+        qs = qs.filter(**{self.lookup: value})
+        return qs.distinct() if self.distinct else qs
+
+    def choices_for(self, principal) -> list[tuple[str, str]]:
+        choices = self.choices(principal) if callable(self.choices) else self.choices
+        return [(str(value), label) for value, label in (choices or [])]
+
+    @property
+    def on_page(self) -> bool:
+        return self.choices is not None
+
+
+class ListFilters:
+    """The filters of one list, in the order they are applied (and shown)."""
+
+    def __init__(self, *specs: FilterSpec):
+        names = [spec.name for spec in specs]
+        if len(names) != len(set(names)):
+            raise ValueError(f"Duplicate filter names: {names}")
+        self.specs = specs
+        self.by_name = {spec.name: spec for spec in specs}
+
+    def on_page(self, *names: str) -> ListFilters:
+        """The same filters, with only ``names`` drawn on the page (for a second page over the same list)."""
+        return ListFilters(*(spec if spec.name in names else replace(spec, choices=None) for spec in self.specs))
+
+    def __iter__(self):
+        return iter(self.specs)
+
+    def apply(self, qs, values: Mapping | None, principal=None):
+        """Narrow ``qs`` by every filter with a value; ``None`` and "" mean "not filtered" (False is a value)."""
+        values = values or {}
+        for spec in self.specs:
+            value = values.get(spec.name)
+            if value is None or value == "":
+                value = spec.default
+            if value is None:
+                continue
+            qs = spec.apply(qs, getattr(value, "value", value), principal)
+        return qs
+
+    def page_controls(self, principal) -> list[PageControl]:
+        return [PageControl(spec.page_param, spec.label, spec.choices_for(principal), spec.name)
+                for spec in self.specs if spec.on_page]
+
+    @staticmethod
+    def page_values(params: Mapping, controls: list[PageControl]) -> dict:
+        """The page filters set in a query string, by page parameter; a value outside the choices is ignored,
+        as a page always did."""
+        values = {}
+        for control in controls:
+            value = params.get(control.name, "")
+            if value and value in {choice for choice, _label in control.choices}:
+                values[control.name] = value
+        return values
+
+    def from_query(self, params: Mapping, principal, controls: list[PageControl] | None = None) -> dict:
+        """The same values by filter name, for ``apply``."""
+        controls = self.page_controls(principal) if controls is None else controls
+        page_values = self.page_values(params, controls)
+        return {control.filter_name: page_values[control.name] for control in controls if control.name in page_values}
+
+
+@dataclass(frozen=True)
+class PageControl:
+    """What the table template needs to draw one filter select."""
+
+    name: str  # the query parameter
+    label: str
+    choices: list[tuple[str, str]]
+    filter_name: str
