@@ -369,3 +369,4 @@ def tier_list(request):
 
 
 from . import level_api  # noqa: E402,F401  (levels operations join this router)
+from . import rule_conditions_api  # noqa: E402,F401  (penalties and restrictions by rule join this router)
