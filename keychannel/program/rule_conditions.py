@@ -58,6 +58,11 @@ def _number(parameters, key, message, *, integer=False, required=False):
 
 def check_condition(kind: str, parameters: dict) -> dict:
     """Refuse a condition the scheduled check could not evaluate, when the rule is saved (every path)."""
+    if "product_line" in parameters:
+        if kind != RuleKind.RESTRICTION:
+            raise ValidationError({"parameters": _("Only a restriction closes a product line.")})
+        if not ProductLine.objects.filter(code=str(parameters["product_line"])).exists():
+            raise ValidationError({"parameters": _("product_line must be the code of an existing product line.")})
     condition = parameters.get("condition")
     if condition is None:
         return parameters
@@ -74,11 +79,6 @@ def check_condition(kind: str, parameters: dict) -> dict:
         _number(parameters, "within_days", _("within_days must be a whole number of days."), integer=True, required=True)
     _number(parameters, "amount", _("amount must be a non-negative amount."))
     _number(parameters, "duration_days", _("duration_days must be a whole number of days."), integer=True)
-    if "product_line" in parameters:
-        if kind != RuleKind.RESTRICTION:
-            raise ValidationError({"parameters": _("Only a restriction closes a product line.")})
-        if not ProductLine.objects.filter(code=str(parameters["product_line"])).exists():
-            raise ValidationError({"parameters": _("product_line must be the code of an existing product line.")})
     return parameters
 
 
