@@ -156,3 +156,30 @@ def test_appeal_decision_on_the_page_notifies_head_and_channel_manager(world, la
     assert entry.appeal_status == AppealStatus.UPHELD
     assert set(Notification.objects.filter(title__startswith="Appeal decided").values_list("recipient", flat=True)) == {
         world.user("dist_head").pk, world.user("channel_manager").pk}
+
+
+def test_restriction_raised_over_the_api_refuses_registrations_on_the_api_and_the_page(world, launched, login, api_as):
+    _rule(launched, "no-compressors", kind=RuleKind.RESTRICTION, condition="registration_expired_no_activity",
+          product_line=world.product_line.code)
+    _expired(world, world.own)
+    assert api_as(world.user("dist_head")).post("/api/v1/program-rule-conditions/apply", {},
+                                                content_type="application/json").status_code == 403
+    response = api_as(world.user("program_manager")).post(
+        "/api/v1/program-rule-conditions/apply", {"program_id": launched.pk}, content_type="application/json")
+    assert response.status_code == 200, response.content
+    [raised] = response.json()
+    assert raised["kind"] == LedgerKind.RESTRICTION and raised["raised_by_condition"] and "expired on" in raised["evidence"]
+
+    cover(world.own, world.territory, world.product_line)
+    target = make_client(distributor=world.own, territory=world.territory)
+    body = {"distributor_id": world.own.pk, "client_id": target.pk, "title": "Fleet",
+            "product_line_ids": [world.product_line.pk], "estimated_value": "1000",
+            "expected_close_on": (TODAY + datetime.timedelta(days=30)).isoformat()}
+    response = api_as(world.user("dist_sales")).post("/api/v1/registrations", body, content_type="application/json")
+    assert response.status_code == 422, response.content
+    assert "No compressors" in response.content.decode()
+    page = login(world.user("dist_sales")).post(reverse("channel:registration_create"), {
+        "distributor": world.own.pk, "client": target.pk, "title": "Fleet", "product_lines": [world.product_line.pk],
+        "estimated_value": "1000", "expected_close_on": body["expected_close_on"]})
+    assert page.status_code == 422 and "No compressors" in page.content.decode()  # the form, with the message
+    assert not target.registrations.exists()
