@@ -289,7 +289,8 @@ def _check_parameters(kind: str, parameters) -> dict:
                 raise ValidationError({"parameters": _("bonus_percent must be a number between 0 and 100.")})
         if "cap" in parameters:
             _non_negative(parameters, "cap", _("cap must be a non-negative amount."))
-    from .rule_conditions import check_condition  # imported here: rule_conditions raises entries through this module
+    # Imported here: rule_conditions raises its entries through this module.
+    from .rule_conditions import check_condition
 
     return check_condition(kind, parameters)
 
