@@ -45,9 +45,10 @@ def test_demo_is_idempotent_and_every_role_can_log_in(settings):
 
     assert SecurityEvent.objects.filter(username="d01-head", action="assign:deals.opportunity.owner").count() == 1
     # Programs across years (issue 15, part 6): last year's closed, this year's current, next year's revised.
-    from keychannel.program.tests.demo_checks import check_lifecycle_story
+    from keychannel.program.tests.demo_checks import check_lifecycle_story, check_penalty_raised_by_condition
 
     check_lifecycle_story("demo-pass")
+    check_penalty_raised_by_condition()
 
     usernames = {"admin", "program", "executive", "channel", "mentor", "kam", "d01-head", "d01-sales", "d24-head"}
     assert usernames <= {u for u, _, _ in ctx.logins}

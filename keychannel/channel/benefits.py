@@ -29,3 +29,24 @@ def protection_days_for(distributor_id: int | None, on_date: datetime.date) -> i
             if days:
                 return int(days)
     return conf.protection_days()
+
+
+# (distributor id, product line ids, date) -> messages naming each restriction that forbids registering those lines.
+# Program rules restrict distributors (docs/rules.md "Restrictions take effect"); channel only asks, it never reads them.
+RestrictionProvider = Callable[[int, list[int], datetime.date], list[str]]
+_restriction_providers: list[RestrictionProvider] = []
+
+
+def register_registration_restriction(provider: RestrictionProvider) -> None:
+    if provider not in _restriction_providers:
+        _restriction_providers.append(provider)
+
+
+def registration_restrictions(distributor_id: int | None, product_line_ids, on_date: datetime.date) -> list[str]:
+    """Why ``distributor_id`` may not register these product lines on ``on_date`` (empty: it may)."""
+    if distributor_id is None:
+        return []
+    messages: list[str] = []
+    for provider in _restriction_providers:
+        messages.extend(provider(distributor_id, list(product_line_ids), on_date))
+    return messages

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.db import models
 from django.db.models import Count, Prefetch, Q
 from django.http import Http404
 from django.utils import timezone
@@ -158,3 +159,18 @@ def open_conflict_count(principal):
     if not principal.is_authenticated:
         return None
     return Conflict.objects.visible_to(principal).open().count()
+
+
+def expired_without_activity(*, distributor_ids=None, on_date=None):
+    """Expired registrations with no activity on their deal during the protection (no deal at all counts as none).
+
+    A system read for program rule conditions (keychannel/program/rule_conditions.py), which run unscoped on a
+    schedule; callers scope what they show.
+    """
+    on_date = on_date or timezone.localdate()
+    qs = DealRegistration.objects.filter(status=RegistrationStatus.EXPIRED, protected_until__lt=on_date)
+    if distributor_ids is not None:
+        qs = qs.filter(distributor_id__in=list(distributor_ids))
+    worked = Q(opportunity__activities__occurred_on__gte=models.F("submitted_on"),
+               opportunity__activities__occurred_on__lte=models.F("protected_until"))
+    return qs.exclude(pk__in=DealRegistration.objects.filter(worked).values("pk")).select_related("distributor")

@@ -223,6 +223,10 @@ def registration_submit(
     product_lines = sorted(set(product_lines or []), key=lambda p: p.pk)
     _validate_registration(product_lines=product_lines, estimated_value=estimated_value,
                            expected_close_on=expected_close_on, title=title, on_date=on_date)
+    # A program restriction in force (e.g. no new registrations in a product line) refuses before anything is written.
+    restricted = benefits.registration_restrictions(distributor.pk, [p.pk for p in product_lines], on_date)
+    if restricted:
+        raise ValidationError({"product_lines": restricted})
     similar = []
     if client is None:
         client, similar = _new_client(

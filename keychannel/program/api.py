@@ -368,4 +368,5 @@ def tier_list(request):
     return selectors.tier_list(principal=request.principal)
 
 
-from . import level_api  # noqa: E402,F401  (levels operations join this router)
+# Operations of levels and of penalties and restrictions by rule join this router.
+from . import level_api, rule_conditions_api  # noqa: E402,F401

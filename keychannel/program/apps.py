@@ -8,7 +8,7 @@ class ProgramConfig(AppConfig):
     verbose_name = _("Program")
 
     def ready(self):
-        from keychannel.channel.benefits import register_protection_days
+        from keychannel.channel.benefits import register_protection_days, register_registration_restriction
         from keychannel.core.choices import Role
         from keychannel.core.navigation import register_home_figure, register_nav
 
@@ -29,3 +29,7 @@ class ProgramConfig(AppConfig):
                              url_name="program:program_list", order=40)
         # A distributor's program level sets its registration protection period (channel cannot import program).
         register_protection_days(protection_days_provider)
+        # A restriction in force (docs/rules.md) refuses new registrations in the product line it names.
+        from .rule_conditions import registration_restriction_provider
+
+        register_registration_restriction(registration_restriction_provider)

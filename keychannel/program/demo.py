@@ -215,7 +215,11 @@ def seed(ctx):
     territory = rule("territory", 1, RuleKind.RESTRICTION, "Key accounts outside the territory",
                      "Key accounts outside the covered territory are registered with the program office first.",
                      {}, RuleStatus.PUBLISHED)
-    published = [bonus, late, territory]
+    # A penalty with a machine-checkable condition: the daily job (and the button on the rules page) raises it.
+    idle = rule("idle-registration", 1, RuleKind.PENALTY, "Registration left idle",
+                "A registration that expires with no activity on its deal during the protection costs 500 RON.",
+                {"condition": "registration_expired_no_activity", "amount": 500}, RuleStatus.PUBLISHED)
+    published = [bonus, late, territory, idle]
     for index, d in enumerate(distributors):
         head = ctx.users[f"{d.code}-head"]
         for position, r in enumerate(published):
@@ -234,6 +238,12 @@ def seed(ctx):
             "appeal_text": "" if index % 3 == 0 else "The report was late because of the ERP migration.",
             "appeal_decision": "The rule applies; the migration was announced late." if index % 3 == 2 else "",
         })
+    # Raised by their condition, with evidence (the channel demo has expired registrations nobody worked on);
+    # a second seeding raises nothing new: one entry per piece of evidence.
+    if program.status == ProgramStatus.LAUNCHED:
+        from .rule_conditions import apply_rule_conditions
+
+        apply_rule_conditions(program=program)
     for d in distributors[:4]:
         LedgerEntry.objects.update_or_create(distributor=d, rule=bonus, applied_on=date(year, 7, 1), defaults={
             "kind": LedgerKind.REWARD, "amount": Decimal(2500), "evidence": "First corporate contract in the half year.",

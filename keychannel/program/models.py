@@ -338,6 +338,9 @@ class LedgerEntry(TimeStampedModel):
     )
     appeal_text = models.TextField(_("appeal"), blank=True)
     appeal_decision = models.TextField(_("appeal decision"), blank=True)
+    # Set when the rule's condition raised the entry (docs/rules.md): the rule code and the record it rests on, so
+    # the scheduled check never raises the same entry twice for the same evidence. Empty for entries typed by hand.
+    evidence_key = models.CharField(_("evidence key"), max_length=120, blank=True, default="", editable=False)
 
     objects = HeadScopedQuerySet.as_manager()
     history = HistoricalRecords()
@@ -351,6 +354,10 @@ class LedgerEntry(TimeStampedModel):
             models.CheckConstraint(
                 condition=Q(expires_on__isnull=True) | Q(expires_on__gte=models.F("applied_on")),
                 name="%(app_label)s_%(class)s_expiry_after_start",
+            ),
+            models.UniqueConstraint(
+                fields=["distributor", "evidence_key"], condition=~Q(evidence_key=""),
+                name="%(app_label)s_%(class)s_once_per_evidence",
             ),
         ]
 

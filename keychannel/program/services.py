@@ -289,7 +289,10 @@ def _check_parameters(kind: str, parameters) -> dict:
                 raise ValidationError({"parameters": _("bonus_percent must be a number between 0 and 100.")})
         if "cap" in parameters:
             _non_negative(parameters, "cap", _("cap must be a non-negative amount."))
-    return parameters
+    # Imported here: rule_conditions raises its entries through this module.
+    from .rule_conditions import check_condition
+
+    return check_condition(kind, parameters)
 
 
 @transaction.atomic
@@ -402,6 +405,17 @@ def ledger_decide_appeal(*, principal, entry: LedgerEntry, granted: bool, decisi
     entry.appeal_status = AppealStatus.GRANTED if granted else AppealStatus.UPHELD
     entry.appeal_decision = decision.strip()
     entry.save()
+    # The decision reaches both sides of the distributor relationship: its head and its channel manager.
+    recipients = list(_heads([entry.distributor_id]))
+    manager = entry.distributor.channel_manager
+    if manager is not None and manager.is_active and manager not in recipients:
+        recipients.append(manager)
+    for recipient in recipients:
+        notification_send(
+            recipient=recipient,
+            title=_("Appeal decided: %(entry)s: %(status)s") % {"entry": str(entry), "status": entry.get_appeal_status_display()},
+            body=entry.appeal_decision, url=entry.get_absolute_url(),
+        )
     return entry
 
 

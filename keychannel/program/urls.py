@@ -20,6 +20,7 @@ urlpatterns = [
     path("programs/<int:pk>/rules/", views.rule_list, name="rule_list"),
     path("programs/<int:pk>/rules/new/", views.rule_create, name="rule_create"),
     path("programs/<int:pk>/levels/recompute/", level_views.level_recompute, name="level_recompute"),
+    path("programs/<int:pk>/rules/apply-conditions/", level_views.rule_conditions_apply, name="rule_conditions_apply"),
     path("programs/<int:pk>/acknowledgements/", views.ack_dashboard, name="ack_dashboard"),
     path("goals/<int:pk>/", views.goal_detail, name="goal_detail"),
     path("goals/<int:pk>/edit/", views.goal_update, name="goal_update"),

@@ -28,3 +28,12 @@ def check_lifecycle_story(password: str) -> None:
     assert 'id="distributor-goals"' in page and "No goals for this distributor." not in page
     last_year = head.get(f"{url}?program={closed.pk}").content.decode()
     assert "No goals for this distributor." not in last_year.split('id="distributor-goals"')[1]
+
+
+def check_penalty_raised_by_condition() -> None:
+    """Issue 15 part 3: a penalty raised by its condition is in the ledger with its evidence."""
+    from keychannel.program.models import LedgerEntry
+
+    entry = LedgerEntry.objects.exclude(evidence_key="").select_related("rule").first()
+    assert entry is not None and entry.rule.parameters.get("condition") == "registration_expired_no_activity"
+    assert "expired on" in entry.evidence and "no activity" in entry.evidence
