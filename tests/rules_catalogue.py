@@ -58,6 +58,7 @@ CLAIM = "keychannel/program/tests/test_support_money.py::"
 LEVELS = "keychannel/program/tests/test_levels.py::"
 LIFE = "keychannel/program/tests/test_lifecycle.py::"
 SIGNOFF = "keychannel/deals/tests/test_signoff.py::"
+RC = "keychannel/program/tests/test_rule_conditions.py::"
 FILTERS = "tests/test_list_filters.py::"
 SUPPORT_EVIDENCE = ("a support return reads the list with no filter (program.support_money.support_return filters by stored "
                     "status and decision date itself); no user-chosen filter, no page to agree with")
@@ -476,6 +477,36 @@ RULES: dict[str, Rule] = {
                                         "and writes nothing",
         },
         fields=("deals.ProductTest.result", "deals.ProductTest.signoff_stakeholders"),
+    ),
+    "rule_conditions": Rule(
+        title="Penalties and restrictions are raised by their rule's condition, and restrictions take effect",
+        enforced_by=("keychannel.program.rule_conditions.apply_rule_conditions",
+                     "keychannel.program.rule_conditions.check_condition",
+                     "keychannel.channel.benefits.registration_restrictions",
+                     "keychannel.program.services.ledger_decide_appeal"),
+        paths={
+            "command:apply_rule_conditions": (
+                RC + "test_expired_registration_without_activity_raises_a_penalty_with_evidence_once",),
+            SERVICE: (RC + "test_rule_not_acknowledged_within_n_days_and_goal_behind_at_a_milestone",
+                      RC + "test_a_condition_the_check_cannot_evaluate_is_refused_on_every_path"),
+            "program:rule_conditions_apply": (
+                RC + "test_restriction_refuses_registrations_in_its_product_line_until_the_appeal_is_granted",),
+            "POST /api/v1/program-rule-conditions/apply": (
+                RC + "test_restriction_raised_over_the_api_refuses_registrations_on_the_api_and_the_page",),
+            "POST /api/v1/registrations": (
+                RC + "test_restriction_raised_over_the_api_refuses_registrations_on_the_api_and_the_page",),
+            "channel:registration_create": (
+                RC + "test_restriction_raised_over_the_api_refuses_registrations_on_the_api_and_the_page",),
+            "POST /api/v1/rules": (RC + "test_a_condition_the_check_cannot_evaluate_is_refused_on_every_path",),
+            "program:ledger_decide": (RC + "test_appeal_decision_on_the_page_notifies_head_and_channel_manager",),
+            "POST /api/v1/ledger/{entry_id}/decision": (
+                RC + "test_restriction_refuses_registrations_in_its_product_line_until_the_appeal_is_granted",),
+        },
+        gaps={"channel:lead_respond": "lead acceptance calls registration_submit; a restriction refuses it, not replayed",
+              "POST /api/v1/leads/{lead_id}/accept": "lead acceptance: as channel:lead_respond, not replayed",
+              "program:rule_create": "the rule form calls rule_create, which refuses a condition it cannot "
+                                     "evaluate; proved through the service and the API, not the page"},
+        fields=("program.LedgerEntry.evidence_key",),
     ),
 }
 
