@@ -4,6 +4,7 @@ ledger with its evidence, appeal and decide. Operations join the program router.
 from datetime import date
 from decimal import Decimal
 
+from django.http import Http404
 from ninja import Field, Schema
 
 from keychannel.core.scoping import get_visible_or_404
@@ -60,6 +61,10 @@ def rule_conditions_apply(request, payload: ApplyConditionsIn):
             summary="A distributor's rewards, restrictions and penalties with their evidence and appeals")
 def ledger_list(request, distributor_id: int):
     distributor = _distributor(request.principal, distributor_id)
+    if request.principal.has_role("dist_sales"):
+        # The ledger is the head's (LedgerEntry.visible_to gives salespeople no entry): an empty 200 would read
+        # as "no penalties", so the list answers as for a record the caller may not see.
+        raise Http404
     return selectors.ledger_list(principal=request.principal, distributor=distributor).order_by("-applied_on", "pk")
 
 
