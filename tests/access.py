@@ -86,22 +86,30 @@ def load_routes() -> list[Route]:
     return routes
 
 
-def page_route_names(urlconf=None) -> set[str]:
-    """Every named page of the project (unnamed patterns are reported with their regex)."""
-    names = set()
+def url_patterns(urlconf=None, skip=IGNORED_NAMESPACES):
+    """Every URL pattern of the project as (namespaced name or None, route, pattern), namespaces in ``skip`` left out.
 
-    def walk(patterns, namespace=""):
+    The one walk over the URL tree: the access matrix, the CSRF check and the rule catalogue all read it.
+    """
+
+    def walk(patterns, namespace="", prefix=""):
         for pattern in patterns:
             if isinstance(pattern, URLResolver):
                 ns = pattern.namespace or ""
-                if ns in IGNORED_NAMESPACES:
+                if ns in skip:
                     continue
-                walk(pattern.url_patterns, f"{namespace}{ns}:" if ns else namespace)
+                yield from walk(pattern.url_patterns, f"{namespace}{ns}:" if ns else namespace,
+                                prefix + str(pattern.pattern))
             elif isinstance(pattern, URLPattern):
-                names.add(f"{namespace}{pattern.name}" if pattern.name else f"<unnamed {pattern.pattern}>")
+                name = f"{namespace}{pattern.name}" if pattern.name else None
+                yield name, prefix + str(pattern.pattern), pattern
 
-    walk(get_resolver(urlconf).url_patterns)
-    return names
+    yield from walk(get_resolver(urlconf).url_patterns)
+
+
+def page_route_names(urlconf=None) -> set[str]:
+    """Every named page of the project (unnamed patterns are reported with their regex)."""
+    return {name or f"<unnamed {pattern.pattern}>" for name, _route, pattern in url_patterns(urlconf)}
 
 
 def api_operation_keys() -> set[str]:

@@ -165,43 +165,17 @@ def qualname(obj) -> str:
 
 def page_roots(urlconf=None) -> dict[str, str]:
     """URL name (as the access matrix writes it) → qualified name of its view."""
-    from django.urls import URLPattern, URLResolver, get_resolver
+    from tests.access import url_patterns
 
-    from tests.access import IGNORED_NAMESPACES
-
-    roots = {}
-
-    def walk(patterns, namespace=""):
-        for pattern in patterns:
-            if isinstance(pattern, URLResolver):
-                ns = pattern.namespace or ""
-                if ns in IGNORED_NAMESPACES:
-                    continue
-                walk(pattern.url_patterns, f"{namespace}{ns}:" if ns else namespace)
-            elif isinstance(pattern, URLPattern) and pattern.name:
-                roots[f"{namespace}{pattern.name}"] = qualname(pattern.callback)
-
-    walk(get_resolver(urlconf).url_patterns)
-    return roots
+    return {name: qualname(pattern.callback) for name, _route, pattern in url_patterns(urlconf) if name}
 
 
 @functools.cache
 def page_paths(urlconf=None) -> dict[str, str]:
     """URL name → its route ("clients/<int:pk>/delete/"), for tests that write the URL out."""
-    from django.urls import URLPattern, URLResolver, get_resolver
+    from tests.access import url_patterns
 
-    paths = {}
-
-    def walk(patterns, namespace="", prefix=""):
-        for pattern in patterns:
-            if isinstance(pattern, URLResolver):
-                ns = pattern.namespace or ""
-                walk(pattern.url_patterns, f"{namespace}{ns}:" if ns else namespace, prefix + str(pattern.pattern))
-            elif isinstance(pattern, URLPattern) and pattern.name:
-                paths[f"{namespace}{pattern.name}"] = prefix + str(pattern.pattern)
-
-    walk(get_resolver(urlconf).url_patterns)
-    return paths
+    return {name: route for name, route, _pattern in url_patterns(urlconf, skip=()) if name}
 
 
 def api_roots() -> dict[str, str]:

@@ -39,22 +39,10 @@ def _url(route, world, side="own"):
 
 def csrf_exempt_pages(urlconf=None) -> list[str]:
     """Every page view (the Django admin and the API excluded, as in the access matrix) that skips CSRF."""
-    from django.urls import URLPattern, URLResolver, get_resolver
+    from tests.access import url_patterns
 
-    from tests.access import IGNORED_NAMESPACES
-
-    exempt = []
-
-    def walk(patterns, prefix=""):
-        for pattern in patterns:
-            if isinstance(pattern, URLResolver):
-                if (pattern.namespace or "") not in IGNORED_NAMESPACES:
-                    walk(pattern.url_patterns, prefix + str(pattern.pattern))
-            elif isinstance(pattern, URLPattern) and getattr(pattern.callback, "csrf_exempt", False):
-                exempt.append(prefix + str(pattern.pattern))
-
-    walk(get_resolver(urlconf).url_patterns)
-    return exempt
+    return [route for _name, route, pattern in url_patterns(urlconf)
+            if getattr(pattern.callback, "csrf_exempt", False)]
 
 
 def test_every_page_is_behind_the_csrf_check(settings):
