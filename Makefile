@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 PYTEST := $(BIN)/pytest
 PORT ?= 8000
 
-.PHONY: demo test venv test-sqlite test-postgres test-browser check-migrations lint serve load load-short bench clean help
+.PHONY: demo test venv messages test-sqlite test-postgres test-browser check-migrations lint serve load load-short bench clean help
 
 help:
 	@echo "make demo     install, seed demo data and serve on http://127.0.0.1:$(PORT)"
@@ -21,7 +21,14 @@ $(STAMP): pyproject.toml
 
 venv: $(STAMP)
 
-demo: $(STAMP)
+# Compiled translation catalogs (.mo files are build output, not committed).
+PO := $(wildcard keychannel/locale/*/LC_MESSAGES/django.po)
+MO := $(PO:.po=.mo)
+$(MO): $(PO) $(STAMP)
+	$(BIN)/python scripts/i18n.py compile
+messages: $(MO)
+
+demo: $(STAMP) $(MO)
 	$(BIN)/keychannel demo --port $(PORT)
 
 serve: $(STAMP)
@@ -32,15 +39,15 @@ check-migrations: $(STAMP)
 
 # The suite on the embedded SQLite database (browser tests run in their own target). Tests marked
 # `postgres_suite` (schema fuzzing; the full access matrix samples itself on SQLite) run on PostgreSQL only.
-test-sqlite: $(STAMP)
+test-sqlite: $(STAMP) $(MO)
 	$(PYTEST) -m "not browser and not postgres_suite" -p no:cacheprovider $(PYTEST_ARGS)
 
 # The same suite on a real PostgreSQL server that scripts/pgtest.py starts and removes.
-test-postgres: $(STAMP)
+test-postgres: $(STAMP) $(MO)
 	$(BIN)/python scripts/pgtest.py run -- $(PYTEST) -m "not browser" -p no:cacheprovider $(PYTEST_ARGS)
 
 # Headless Debian Chromium driven by Playwright against a live server.
-test-browser: $(STAMP)
+test-browser: $(STAMP) $(MO)
 	$(PYTEST) -m browser -p no:cacheprovider $(PYTEST_ARGS)
 
 # SQLite and PostgreSQL side by side (one core each); each target's output is printed when it ends.

@@ -183,7 +183,7 @@ CACHES = {
 }
 
 LANGUAGE_CODE = "en"
-LANGUAGES = [("en", _("English")), ("ro", _("Romanian"))]
+LANGUAGES = [("en", _("English")), ("ro", _("Romanian")), ("ru", _("Russian"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env("TIME_ZONE", "Europe/Bucharest")
 USE_I18N = True
