@@ -133,7 +133,7 @@ def mapping_lists(*, principal, distributor):
 
 
 def segment_years(*, principal) -> list[int]:
-    return sorted(set(ClientSegment.objects.visible_to(principal).values_list("year", flat=True).distinct()), reverse=True)
+    return sorted(set(ClientSegment.objects.visible_to(principal).order_by().values_list("year", flat=True).distinct()), reverse=True)
 
 
 def segment_list(*, principal, filters: dict | None = None):
