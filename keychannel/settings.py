@@ -163,24 +163,16 @@ KEYCHANNEL_API_TOKENS_PER_USER = int(env("API_TOKENS_PER_USER", "10"))
 KEYCHANNEL_API_RATE_LIMIT = env("API_RATE_LIMIT", "600/m")  # per user, token or session
 KEYCHANNEL_API_ANON_RATE_LIMIT = env("API_ANON_RATE_LIMIT", "60/m")  # per client address, unauthenticated
 KEYCHANNEL_DUPLICATE_CHECK_RATE_LIMIT = env("DUPLICATE_CHECK_RATE_LIMIT", "60/m")  # per user
-# Rate-limit counters must be shared by every gunicorn worker: by default the database holds them (a table
-# that `migrate` creates); "local" keeps them per process (one worker only); a redis:// URL uses Redis.
+# Rate-limit counters must be shared by every gunicorn worker: by default the database holds them (the
+# core_ratecounter table, one atomic upsert per request); "local" keeps them per process (one worker only);
+# a redis:// URL uses Redis.
 _RATE_LIMIT_CACHE = env("RATE_LIMIT_CACHE", "database") or "database"
-CACHES = {
-    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
-    "ratelimit": (
-        {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "ratelimit"}
-        if _RATE_LIMIT_CACHE == "local"
-        else {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _RATE_LIMIT_CACHE}
-        if _RATE_LIMIT_CACHE.startswith(("redis://", "rediss://"))
-        else {
-            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
-            "LOCATION": "keychannel_cache",
-            # Counters of past windows are deleted once the table passes this size (Django's cull).
-            "OPTIONS": {"MAX_ENTRIES": 20000},
-        }
-    ),
-}
+KEYCHANNEL_RATE_LIMIT_STORE = "database" if _RATE_LIMIT_CACHE == "database" else "cache"
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+if _RATE_LIMIT_CACHE == "local":
+    CACHES["ratelimit"] = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "ratelimit"}
+elif _RATE_LIMIT_CACHE != "database":
+    CACHES["ratelimit"] = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _RATE_LIMIT_CACHE}
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("ro", _("Romanian")), ("ru", _("Russian"))]

@@ -6,9 +6,12 @@ from .scoping import Principal
 from .services import api_token_check
 
 
-def _bind(request, user):
+def _bind(request, user, *, membership_loaded=False):
     request.user = user
-    request.principal = Principal.for_user(user)
+    if membership_loaded:  # joined to the token in the same query: no second read
+        request.principal = Principal.for_membership(user, getattr(user, "membership", None))
+    else:
+        request.principal = Principal.for_user(user)
     if not request.principal.is_authenticated:
         return None  # a user without a membership has no place in the network
     return user
@@ -20,7 +23,7 @@ class BearerTokenAuth(HttpBearer):
         if user is None:
             request.auth_failure = why  # the 401 says why a real token stopped working (expired, revoked)
             return None
-        return _bind(request, user)
+        return _bind(request, user, membership_loaded=True)
 
 
 class SessionPrincipalAuth(SessionAuth):

@@ -200,3 +200,22 @@ class SecurityEvent(TimeStampedModel):
 
     def __str__(self):
         return f"{self.get_kind_display()} · {self.username} · {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class RateCounter(models.Model):
+    """One rate-limit window's request count for one caller (core/ratelimit.py), shared by every worker.
+
+    Counted by one atomic upsert per request (``INSERT … ON CONFLICT DO UPDATE … RETURNING``) on SQLite and
+    PostgreSQL alike; windows past their expiry are deleted when their caller opens a new window.
+    """
+
+    key = models.CharField(max_length=200, primary_key=True)
+    hits = models.PositiveIntegerField(default=1)
+    expires_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        verbose_name = _("rate-limit counter")
+        verbose_name_plural = _("rate-limit counters")
+
+    def __str__(self):
+        return f"{self.key}: {self.hits}"

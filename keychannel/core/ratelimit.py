@@ -1,10 +1,10 @@
-"""Rate limits: fixed windows counted in the "ratelimit" cache, shared by every worker (settings.CACHES).
+"""Rate limits: fixed windows counted where every worker sees them (settings.KEYCHANNEL_RATE_LIMIT_STORE).
 
 A rate is "count/period" ("600/m", "20/5m", "1000/h"). Each window is ``period`` seconds aligned on the epoch
-and has its own counter key, so a counter expires by itself and ``Retry-After`` is the time left in the
-window. On Redis, memcached and the local-memory cache ``incr`` is atomic; on the database cache it is a
-read and a write, so simultaneous requests can be undercounted by a few (never overcounted) — good enough
-to stop a script, which is the point.
+and has its own counter key, so ``Retry-After`` is the time left in the window. By default the counters are
+rows of ``core.RateCounter``, counted by one atomic upsert per request (exact under concurrency, on SQLite
+and PostgreSQL); a caller's expired windows are deleted when it opens a new one. With a "ratelimit" cache
+configured (Redis, or local memory for one worker) the cache's atomic ``incr`` counts instead.
 
 The API applies ``ApiThrottle`` to every operation (keychannel/api.py): per user for authenticated calls
 (token or session), per client address (``client_ip``) otherwise; unauthenticated calls answered 401 count
@@ -14,6 +14,7 @@ own (the duplicate check).
 
 from __future__ import annotations
 
+import datetime
 import math
 import re
 import threading
@@ -21,11 +22,13 @@ import time
 
 from django.conf import settings
 from django.core.cache import caches
+from django.db import connection
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from ninja.throttling import BaseThrottle
 
 from .client_ip import client_ip
+from .models import RateCounter
 
 CACHE_ALIAS = "ratelimit"
 _UNITS = {"s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "hour": 3600, "d": 86400, "day": 86400}
@@ -53,14 +56,36 @@ def hit(scope: str, ident, rate: str) -> int | None:
     now = _now()
     window = int(now // period)
     key = f"rl:{scope}:{ident}:{period}:{window}"
-    cache = caches[CACHE_ALIAS]
-    try:
-        count = cache.incr(key)
-    except ValueError:  # the first request of this window
-        count = 1 if cache.add(key, 1, timeout=period + 1) else cache.incr(key)
+    if settings.KEYCHANNEL_RATE_LIMIT_STORE == "database":
+        count = _count_in_database(key, f"rl:{scope}:{ident}:", now=now, expires=(window + 1) * period)
+    else:
+        cache = caches[CACHE_ALIAS]
+        try:
+            count = cache.incr(key)
+        except ValueError:  # the first request of this window
+            count = 1 if cache.add(key, 1, timeout=period + 1) else cache.incr(key)
     if count <= limit:
         return None
     return max(1, math.ceil((window + 1) * period - now))
+
+
+def _count_in_database(key: str, caller_prefix: str, *, now: float, expires: float) -> int:
+    """This request's number in its window: one atomic statement (the throttle runs before any transaction of
+    the operation, so the row is not held locked while the operation runs)."""
+    quote = connection.ops.quote_name
+    table, key_column = quote(RateCounter._meta.db_table), quote("key")
+    expires_at = connection.ops.adapt_datetimefield_value(datetime.datetime.fromtimestamp(expires, tz=datetime.UTC))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} ({key_column}, hits, expires_at) VALUES (%s, 1, %s) "
+            f"ON CONFLICT ({key_column}) DO UPDATE SET hits = {table}.hits + 1 RETURNING hits",
+            [key, expires_at],
+        )
+        (count,) = cursor.fetchone()
+    if count == 1:  # a new window for this caller: its past windows are over
+        ended = datetime.datetime.fromtimestamp(now, tz=datetime.UTC)
+        RateCounter.objects.filter(key__startswith=caller_prefix, expires_at__lte=ended).delete()
+    return count
 
 
 def user_rate() -> str:

@@ -39,7 +39,13 @@ class Principal:
             return cls(user=None)
         from .models import Membership  # local: models import this module
 
-        membership = Membership.objects.filter(user=user).only("role", "organization_id").first()
+        # order_by("pk"): the model's ordering (organisation name, username) would join two tables for one row.
+        membership = Membership.objects.filter(user=user).only("role", "organization_id").order_by("pk").first()
+        return cls.for_membership(user, membership)
+
+    @classmethod
+    def for_membership(cls, user, membership) -> Principal:
+        """The principal of a user whose membership the caller already read (e.g. joined to an API token)."""
         if membership is None:
             return cls(user=user)
         return cls(user=user, role=membership.role, organization_id=membership.organization_id)

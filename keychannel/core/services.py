@@ -122,7 +122,10 @@ def api_token_check(raw: str):
     """(user, "") for an active token; (None, why) otherwise — why is "" for a value that is no token of ours."""
     if not raw or not raw.startswith(ApiToken.PREFIX):
         return None, ""
-    token = ApiToken.objects.select_related("user").filter(key_hash=hash_token(raw)).first()
+    # One query for the token, its user and the user's membership (the principal); no ordering for one row.
+    token = (
+        ApiToken.objects.select_related("user", "user__membership").filter(key_hash=hash_token(raw)).order_by().first()
+    )
     if token is None:
         return None, ""
     now = timezone.now()

@@ -1,7 +1,6 @@
 """API tokens end with the credentials they were issued under: a password change or a deactivation revokes
-every token of the user; and ``migrate`` creates the database cache table the rate limits count in."""
+every token of the user."""
 
-from django.conf import settings
 from django.db.models.signals import post_init, post_save
 
 
@@ -25,19 +24,9 @@ def _revoke_on_credentials_change(sender, instance, created=False, **kwargs):
     instance._kc_was_active = instance.__dict__.get("is_active", False)
 
 
-def create_cache_tables(sender, using="default", **kwargs):
-    """The database cache (rate-limit counters) needs its table; ``createcachetable`` is a no-op when it exists."""
-    if any(c["BACKEND"].endswith("db.DatabaseCache") for c in settings.CACHES.values()):
-        from django.core.management import call_command
-
-        call_command("createcachetable", database=using, verbosity=0)
-
-
 def connect(app_config):
     from django.contrib.auth import get_user_model
-    from django.db.models.signals import post_migrate
 
     user_model = get_user_model()
     post_init.connect(_remember_active, sender=user_model, dispatch_uid="kc-token-user-active")
     post_save.connect(_revoke_on_credentials_change, sender=user_model, dispatch_uid="kc-token-revoke")
-    post_migrate.connect(create_cache_tables, sender=app_config, dispatch_uid="kc-cache-tables")

@@ -5,7 +5,6 @@ import datetime
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.core.cache import caches
 from django.core.exceptions import ValidationError
 from django.test import Client
 from django.urls import reverse
@@ -13,6 +12,7 @@ from django.utils import timezone
 
 from keychannel.api import api
 from keychannel.core import ratelimit, services
+from keychannel.core.choices import Role
 from keychannel.core.models import ApiToken, SecurityEvent
 from keychannel.core.scoping import Principal
 
@@ -234,14 +234,22 @@ def test_anonymous_calls_are_limited_per_client_address(world, settings, clock):
     assert Client(REMOTE_ADDR="203.0.113.10").get("/api/v1/me").status_code == 401
 
 
-def test_the_limits_are_counted_in_the_shared_database_cache(clock):
-    """Every gunicorn worker must see one count: the counters live in the database (table made by migrate)."""
-    from django.core.cache.backends.db import DatabaseCache
+def test_the_limits_are_counted_in_the_shared_database_table(clock, django_assert_num_queries):
+    """Every gunicorn worker must see one count: the counters are rows, one atomic upsert per request."""
+    from keychannel.core.models import RateCounter
 
-    cache = caches[ratelimit.CACHE_ALIAS]
-    assert isinstance(cache, DatabaseCache)
-    assert [ratelimit.hit("test-scope", "x", "2/m") for _ in range(3)] == [None, None, 30]
-    assert cache.get(f"rl:test-scope:x:60:{int(clock['t'] // 60)}") == 3
+    key = f"rl:test-scope:x:60:{int(clock['t'] // 60)}"
+    with django_assert_num_queries(2):  # the upsert, and the clean-up of this caller's past windows
+        assert ratelimit.hit("test-scope", "x", "2/m") is None
+    with django_assert_num_queries(2):
+        assert [ratelimit.hit("test-scope", "x", "2/m") for _ in range(2)] == [None, 30]
+    assert RateCounter.objects.get(key=key).hits == 3
+    # A new window starts at one again and removes the caller's past windows, not another caller's.
+    ratelimit.hit("test-scope", "y", "2/m")
+    clock["t"] += 120
+    assert ratelimit.hit("test-scope", "x", "2/m") is None
+    assert not RateCounter.objects.filter(key=key).exists()
+    assert RateCounter.objects.filter(key__startswith="rl:test-scope:y:").exists()
 
 
 @pytest.mark.parametrize("rate, parsed", [("600/m", (600, 60)), ("20/5m", (20, 300)), ("1000/h", (1000, 3600))])
@@ -257,3 +265,35 @@ def test_every_operation_documents_429_with_retry_after():
         for method, operation in operations.items():
             answer = operation["responses"].get("429")
             assert answer and "Retry-After" in answer.get("headers", {}), f"{method} {path}"
+
+
+@pytest.mark.parametrize(("role", "queries"), [(Role.PROGRAM_MANAGER, 3), (Role.DIST_HEAD, 4)])
+def test_the_bare_me_call_costs_few_queries(world, api_as, django_assert_num_queries, role, queries):
+    """Token, user and membership in one query; the rate count in one upsert; the organisation; a distributor
+    user's reach. (It was 9 and 10: the membership's ordering joined two tables, the database cache took four.)"""
+    caller = api_as(world.users[str(role)])
+    assert caller.get("/api/v1/me").status_code == 200  # opens this minute's rate window
+    with django_assert_num_queries(queries):
+        assert caller.get("/api/v1/me").status_code == 200
+
+
+@pytest.mark.postgres_suite
+@pytest.mark.django_db(transaction=True)
+def test_simultaneous_calls_are_each_counted_once():
+    """The upsert is atomic: 8 threads x 10 hits on one caller's window count exactly 80 (PostgreSQL)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.db import connection
+
+    from keychannel.core.models import RateCounter
+
+    def hits(_):
+        try:
+            return [ratelimit.hit("race", "same-caller", "1000/h") for _ in range(10)]
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        results = [wait for batch in pool.map(hits, range(8)) for wait in batch]
+    assert results == [None] * 80
+    assert RateCounter.objects.get(key__startswith="rl:race:same-caller:").hits == 80
