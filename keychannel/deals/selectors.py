@@ -11,6 +11,7 @@ from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 
 from keychannel.core.scoping import get_visible_or_404
+from keychannel.network.models import Distributor, ProductLine, Territory
 
 from .choices import DEFAULT_PROBABILITY, OPEN_STAGES, Attention, ForecastDimension, Stage
 from .models import Activity, CorporateContract, Opportunity, ProductTest, StageChange, StageSetting
@@ -200,42 +201,32 @@ def forecast(*, principal, dimension: str = ForecastDimension.MONTH, filters: di
     if until := parse_month(filters.get("to_month")):
         open_qs = open_qs.filter(expected_close_on__lt=next_month(until))
         won_qs = won_qs.filter(closed_on__lt=next_month(until))
+    # Grouped by the key column alone and counted with COUNT(*): each deal is one row (by product line, one row
+    # per line it has), so no DISTINCT is needed, and grouping by label columns as well made the database sort
+    # every open deal with its labels. The labels of the keys found are read after, in one small query.
     if dimension == ForecastDimension.MONTH:
         open_key, won_key = {"key": TruncMonth("expected_close_on")}, {"key": TruncMonth("closed_on")}
-        label_fields = ()
     elif dimension == ForecastDimension.DISTRIBUTOR:
         open_key = won_key = {"key": F("distributor_id")}
-        label_fields = ("distributor__code", "distributor__legal_name")
     elif dimension == ForecastDimension.TERRITORY:
         open_key = won_key = {"key": F("client__territory_id")}
-        label_fields = ("client__territory__name",)
     elif dimension == ForecastDimension.PRODUCT_LINE:
         open_key = won_key = {"key": F("product_lines__id")}
-        label_fields = ("product_lines__name",)
     else:
         raise ValueError(dimension)
+    open_rows = list(open_qs.annotate(**open_key).values("key").annotate(
+        n=Count("pk"), pipeline=Coalesce(Sum("value"), ZERO), weighted=Coalesce(Sum(WEIGHTED), ZERO)
+    ))
+    won_rows = list(won_qs.annotate(**won_key).values("key").annotate(n=Count("pk"), won=Coalesce(Sum("value"), ZERO)))
+    labels = _forecast_labels(dimension, {row["key"] for row in open_rows + won_rows})
     rows: dict = {}
-
-    def label_of(row):
-        if dimension == ForecastDimension.MONTH:
-            key = row["key"]
-            return key.strftime("%Y-%m") if key else "—"
-        if dimension == ForecastDimension.DISTRIBUTOR:
-            return f"{row['distributor__code']} · {row['distributor__legal_name']}" if row["key"] else "direct"
-        value = row[label_fields[0]]
-        return value or "—"
-
-    for row in open_qs.annotate(**open_key).values("key", *label_fields).annotate(
-        n=Count("pk", distinct=True), pipeline=Coalesce(Sum("value"), ZERO), weighted=Coalesce(Sum(WEIGHTED), ZERO)
-    ):
+    for row in open_rows:
         key = _normal_key(row["key"])
-        entry = rows.setdefault(key, _empty_row(key, label_of(row)))
+        entry = rows.setdefault(key, _empty_row(key, labels(row["key"])))
         entry.update(open_count=row["n"], pipeline=row["pipeline"], weighted=row["weighted"])
-    for row in won_qs.annotate(**won_key).values("key", *label_fields).annotate(
-        n=Count("pk", distinct=True), won=Coalesce(Sum("value"), ZERO)
-    ):
+    for row in won_rows:
         key = _normal_key(row["key"])
-        entry = rows.setdefault(key, _empty_row(key, label_of(row)))
+        entry = rows.setdefault(key, _empty_row(key, labels(row["key"])))
         entry.update(won_count=row["n"], won=row["won"])
     ordered = sorted(rows.values(), key=lambda r: (r["key"] is None, str(r["key"]) if dimension == "month" else r["label"]))
     for entry in ordered:
@@ -243,6 +234,20 @@ def forecast(*, principal, dimension: str = ForecastDimension.MONTH, filters: di
             entry[name] = Decimal(entry[name]).quantize(Decimal("0.01"))
         entry["key"] = "" if entry["key"] is None else str(entry["key"])
     return ordered
+
+
+def _forecast_labels(dimension: str, keys: set):
+    """A function from a forecast row's key to its label, reading the labels of these keys in one query."""
+    if dimension == ForecastDimension.MONTH:
+        return lambda key: key.strftime("%Y-%m") if key else "—"
+    ids = [key for key in keys if key is not None]
+    if dimension == ForecastDimension.DISTRIBUTOR:
+        names = {pk: f"{code} · {name}" for pk, code, name in
+                 Distributor.objects.order_by().filter(pk__in=ids).values_list("pk", "code", "legal_name")}
+        return lambda key: names.get(key, "—") if key is not None else "direct"
+    model = Territory if dimension == ForecastDimension.TERRITORY else ProductLine
+    names = dict(model.objects.order_by().filter(pk__in=ids).values_list("pk", "name"))
+    return lambda key: names.get(key) or "—"
 
 
 def _normal_key(key):

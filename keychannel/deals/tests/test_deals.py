@@ -418,3 +418,23 @@ def test_forecast_by_territory_and_product_line(world, api_as, own_client):
     lines = api.get("/api/v1/forecast?by=product_line").json()["rows"]
     assert [(r["key"], r["pipeline"]) for r in lines] == [(str(world.product_line.pk), "2000.00")]
     assert api.get(f"/api/v1/forecast?by=month&distributor_id={world.other.pk}").json()["rows"] == []
+
+
+@pytest.mark.parametrize("dimension", ["month", "distributor", "territory", "product_line"])
+def test_forecast_counts_without_distinct_in_three_queries(world, own_client, dimension):
+    """Grouped by the key alone with COUNT(*), labels read after: no COUNT(DISTINCT …) sorting every open deal,
+    and three queries (open, won, labels) however many rows. The figures equal a count over the deals."""
+    from keychannel.core.scoping import Principal
+
+    for stage, value in ((Stage.NEGOTIATION, "2000"), (Stage.PROPOSAL, "500"), (Stage.WON, "700")):
+        deal = OpportunityFactory(client=own_client, owner=world.user("dist_sales"), stage=stage, value=Decimal(value),
+                                  closed_on=TODAY() if stage == Stage.WON else None, expected_close_on=TODAY())
+        deal.product_lines.add(world.product_line)
+    principal = Principal.for_user(world.user("program_manager"))
+    with CaptureQueriesContext(connection) as queries:
+        rows = selectors.forecast(principal=principal, dimension=dimension)
+    assert len(queries.captured_queries) <= 3
+    assert not any("DISTINCT" in q["sql"].upper() for q in queries.captured_queries)
+    assert sum(r["open_count"] for r in rows) == 2 and sum(r["won_count"] for r in rows) == 1
+    assert sum(r["pipeline"] for r in rows) == Decimal("2500.00") and sum(r["won"] for r in rows) == Decimal("700.00")
+    assert all(r["label"] not in ("", None) for r in rows)
