@@ -105,7 +105,11 @@ class CorporateClient(TimeStampedModel):
                 name="%(app_label)s_%(class)s_volume_not_negative",
             ),
         ]
-        indexes = [models.Index(fields=["distributor", "normalized_name"], name="clients_client_dist_name")]
+        indexes = [
+            models.Index(fields=["distributor", "normalized_name"], name="clients_client_dist_name"),
+            # The list's order (normalized_name, id): cursor pages of the network-wide list read it off this index.
+            models.Index(fields=["normalized_name", "id"], name="clients_client_name_id"),
+        ]
 
     def __str__(self):
         return self.legal_name

@@ -3,17 +3,60 @@
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 from ninja import Field, Schema
 from ninja.pagination import LimitOffsetPagination
+
+from . import keyset
 
 MAX_OFFSET = 10_000_000
 
 
 class BoundedPagination(LimitOffsetPagination):
+    """limit + offset, or limit + cursor (core/keyset.py): every page answers ``next_cursor`` while rows remain.
+
+    Offset pages count the matching rows; cursor pages do not (``count`` is null): a client that follows
+    cursors reads every row once without the database counting or skipping any.
+    """
+
     class Input(Schema):
         limit: int = Field(100, ge=1, le=settings.NINJA_PAGINATION_MAX_LIMIT)
         offset: int = Field(0, ge=0, le=MAX_OFFSET)
+        cursor: str | None = Field(
+            None, max_length=2000, description="The next_cursor of the previous page; offset is ignored with it."
+        )
+
+    class Output(Schema):
+        items: list[Any]
+        count: int | None = Field(..., description="Matching rows; null on a page asked for by cursor.")
+        next_cursor: str | None = Field(None, description="Pass as cursor for the next page; null on the last page.")
+
+    def paginate_queryset(self, queryset, pagination, request, **params):
+        limit = min(pagination.limit, self.max_limit)
+        keys = keyset.keys_of(queryset) if isinstance(queryset, QuerySet) else None
+        if keys is not None:
+            queryset = keyset.ordered(queryset, keys)
+        if pagination.cursor:
+            if keys is None:
+                raise ValidationError({"cursor": _("This list cannot be paged by cursor: page it with offset.")})
+            try:
+                rows = list(keyset.rows_after(queryset, keys, pagination.cursor)[: limit + 1])
+            except keyset.CursorError:
+                raise ValidationError(
+                    {"cursor": _("This is not a cursor of this list: pass the next_cursor of its previous page.")}
+                ) from None
+            counted = {"count": None}
+        else:
+            rows = list(queryset[pagination.offset: pagination.offset + limit + 1])
+            counted = self.count_rows(queryset)
+        more, rows = len(rows) > limit, rows[:limit]
+        next_cursor = keyset.cursor_after(rows[-1], keys) if more and keys is not None else None
+        return {"items": rows, **counted, "next_cursor": next_cursor}
+
+    def count_rows(self, queryset) -> dict:
+        return {"count": self._items_count(queryset)}
 
 
 def capped_count(queryset, cap: int) -> tuple[int, bool]:
@@ -30,10 +73,12 @@ class CappedCountPagination(BoundedPagination):
 
     class Output(Schema):
         items: list[Any]
-        count: int = Field(..., description="Matching rows, exact up to 100,000; see count_is_capped.")
-        count_is_capped: bool = Field(..., description="True when more than 100,000 rows match: count is then 100,000.")
+        count: int | None = Field(
+            ..., description="Matching rows, exact up to 100,000 (see count_is_capped); null on a cursor page."
+        )
+        count_is_capped: bool = Field(False, description="True when more than 100,000 rows match: count is then 100,000.")
+        next_cursor: str | None = Field(None, description="Pass as cursor for the next page; null on the last page.")
 
-    def paginate_queryset(self, queryset: QuerySet, pagination, request, **params):
-        offset, limit = pagination.offset, min(pagination.limit, self.max_limit)
+    def count_rows(self, queryset) -> dict:
         count, capped = capped_count(queryset, self.COUNT_CAP)
-        return {"items": queryset[offset: offset + limit], "count": count, "count_is_capped": capped}
+        return {"count": count, "count_is_capped": capped}
