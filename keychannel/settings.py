@@ -62,6 +62,8 @@ INSTALLED_APPS = [
     "keychannel.program",
     "keychannel.competence",
     "keychannel.sales",
+    "keychannel.integrations",
+    "django_tasks",
 ]
 
 MIDDLEWARE = [
@@ -264,6 +266,15 @@ LOGGING = {
 }
 
 NINJA_PAGINATION_MAX_LIMIT = 500
+
+# Webhooks (docs/webhooks.md). Deliveries run as django-tasks tasks on the TASKS backend; retries wait
+# BACKOFF_SECONDS × 2^(n-1) (run_after) up to MAX_ATTEMPTS; a subscription is disabled after DISABLE_AFTER failed
+# attempts in a row. Endpoints on private, loopback or link-local addresses are refused unless ALLOW_PRIVATE is on.
+KEYCHANNEL_WEBHOOK_MAX_ATTEMPTS = int(env("WEBHOOK_MAX_ATTEMPTS", "8"))
+KEYCHANNEL_WEBHOOK_BACKOFF_SECONDS = float(env("WEBHOOK_BACKOFF_SECONDS", "60"))
+KEYCHANNEL_WEBHOOK_DISABLE_AFTER = int(env("WEBHOOK_DISABLE_AFTER", "20"))
+KEYCHANNEL_WEBHOOK_TIMEOUT = float(env("WEBHOOK_TIMEOUT", "10"))
+KEYCHANNEL_WEBHOOK_ALLOW_PRIVATE = env_bool("WEBHOOK_ALLOW_PRIVATE", False)
 
 # Domain settings
 DEMO_PASSWORD = env("DEMO_PASSWORD", "keychannel-demo")
