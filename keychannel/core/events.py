@@ -22,6 +22,7 @@ EVENT_TYPES: dict[str, object] = {
     "contract.signed": _("Corporate contract signed (created or extended by a won deal)"),
     "contract.renewing": _("Corporate contract due for renewal"),
     "sales_report.applied": _("Sales report applied"),
+    "goal.status_changed": _("Goal status changed (ahead, on track, behind)"),
     "kam_task.changed": _("KAM task created or changed"),
 }
 

@@ -25,6 +25,11 @@ from keychannel.core.redaction import redacted
 class Source:
     selector: str  # dotted path of a selector(principal=..., filters=None) -> scoped queryset
     schema: str  # dotted path of the API output schema
+    prepare: str = ""  # dotted path of record -> what the schema reads, when it is not the record itself
+
+    @cached_property
+    def before_render(self):
+        return import_string(self.prepare) if self.prepare else None
 
     @cached_property
     def select(self):
@@ -44,7 +49,17 @@ SOURCES = {
     "sales.salesreport": Source("keychannel.sales.selectors.report_list", "keychannel.sales.schemas.ReportOut"),
     "competence.kamtask": Source("keychannel.competence.selectors.kam_task_list",
                                  "keychannel.competence.schemas.KamTaskOut"),
+    "program.goal": Source("keychannel.program.selectors.goal_list", "keychannel.program.schemas.GoalOut",
+                           prepare="keychannel.integrations.payloads.goal_with_progress"),
 }
+
+
+def goal_with_progress(goal):
+    """A goal as ``GET /api/v1/goals/{id}`` shows it: with its computed actual, target to date and status."""
+    from keychannel.program.api import _goal_out
+    from keychannel.program.selectors import goal_progress
+
+    return _goal_out(goal_progress([goal])[0])
 
 
 class _Request:
@@ -63,7 +78,8 @@ def data_for(principal, obj) -> dict | None:
     record = redacted(source.select(principal=principal), principal).filter(pk=obj.pk).first()
     if record is None:
         return None
-    data = source.render.from_orm(record, context={"request": _Request(principal)}).model_dump(mode="json")
+    shown = source.before_render(record) if source.before_render else record
+    data = source.render.model_validate(shown, context={"request": _Request(principal)}).model_dump(mode="json")
     for name in getattr(record, "redacted_fields", ()):
         data.pop(name, None)
         data.pop(f"{name}_id", None)

@@ -263,3 +263,28 @@ def test_a_rolled_back_write_sends_nothing(world, hooks, receiver, django_captur
             task_for(world, world.own, world.users["embedded_kam"])
             raise RuntimeError("the write fails after the event")
     assert endpoint.requests == [] and not WebhookDelivery.objects.exists()
+
+
+def test_goal_status_changes_are_announced_to_who_may_read_the_goal(world, hooks, receiver,
+                                                                    django_capture_on_commit_callbacks):
+    from keychannel.program.goal_status import goal_status_sweep
+    from keychannel.program.models import Goal
+    from keychannel.program.tests.factories import goal_tree, program
+
+    prog = program(world, name="Key accounts 2026")
+    goals = goal_tree(prog, world)
+    head_endpoint, network_endpoint = receiver(), receiver()
+    subscribe(world, "dist_head", head_endpoint.url, ["goal.status_changed"])
+    subscribe(world, "admin", network_endpoint.url, ["goal.status_changed"])
+    midyear = datetime.date(prog.starts_on.year, 6, 30)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert goal_status_sweep(on=midyear) == 0, "the first sweep records the statuses, announces nothing"
+    assert Goal.objects.get(pk=goals["own"].pk).reported_status == "behind"
+    Goal.objects.filter(pk__in=[goals["own"].pk, goals["other"].pk]).update(target=Decimal(0))
+    with django_capture_on_commit_callbacks(execute=True):
+        assert goal_status_sweep(on=midyear) == 2
+        assert goal_status_sweep(on=midyear) == 0, "announced once"
+    assert [(r.json["data"]["id"], r.json["data"]["status"]) for r in head_endpoint.requests] == [
+        (goals["own"].pk, "on_track")]
+    assert sorted(r.json["data"]["id"] for r in network_endpoint.requests) == sorted(
+        [goals["own"].pk, goals["other"].pk])
