@@ -38,9 +38,8 @@ def webhook_create(request):
         try:
             subscription, secret = services.subscription_create(principal=principal, **form.cleaned_data)
         except ValidationError as exc:
-            form.add_error(None, exc) if not hasattr(exc, "error_dict") else [
+            for field, errors in getattr(exc, "error_dict", {None: exc.error_list}).items():
                 form.add_error(field if field in form.fields else None, errors)
-                for field, errors in exc.error_dict.items()]
         else:
             messages.success(request, _("Subscription created. Copy its signing secret now: it is not shown again."))
             return render(request, "integrations/webhook_created.html", {
