@@ -38,7 +38,8 @@ def webhook_create(request):
         try:
             subscription, secret = services.subscription_create(principal=principal, **form.cleaned_data)
         except ValidationError as exc:
-            for field, errors in getattr(exc, "error_dict", {None: exc.error_list}).items():
+            by_field = exc.error_dict if hasattr(exc, "error_dict") else {None: exc.error_list}
+            for field, errors in by_field.items():
                 form.add_error(field if field in form.fields else None, errors)
         else:
             messages.success(request, _("Subscription created. Copy its signing secret now: it is not shown again."))
