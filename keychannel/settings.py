@@ -62,6 +62,8 @@ INSTALLED_APPS = [
     "keychannel.program",
     "keychannel.competence",
     "keychannel.sales",
+    "keychannel.integrations",
+    "django_tasks",
 ]
 
 MIDDLEWARE = [
@@ -123,6 +125,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
+    "keychannel.integrations.sso.KeychannelOIDCBackend",  # does nothing unless single sign-on is configured
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -256,6 +259,38 @@ LOGGING = {
 }
 
 NINJA_PAGINATION_MAX_LIMIT = 500
+
+# Single sign-on with OpenID Connect (mozilla-django-oidc; docs/sso.md). On when a client id is set. The provider's
+# endpoints are given one by one (its discovery document lists them). KEYCHANNEL_OIDC_ROLE_RULES maps values of the
+# KEYCHANNEL_OIDC_ROLE_CLAIM claim to roles, e.g. "kc-admins=admin, kc-dist-{distributor}-head=dist_head".
+OIDC_RP_CLIENT_ID = env("OIDC_CLIENT_ID", "") or ""
+KEYCHANNEL_SSO_ENABLED = bool(OIDC_RP_CLIENT_ID)
+KEYCHANNEL_OIDC_PROVIDER_NAME = env("OIDC_PROVIDER_NAME", "") or ""  # on the button; empty: "your company account"
+OIDC_RP_CLIENT_SECRET = env("OIDC_CLIENT_SECRET", "") or ""
+OIDC_OP_AUTHORIZATION_ENDPOINT = env("OIDC_AUTHORIZATION_ENDPOINT", "") or ""
+OIDC_OP_TOKEN_ENDPOINT = env("OIDC_TOKEN_ENDPOINT", "") or ""
+OIDC_OP_USER_ENDPOINT = env("OIDC_USERINFO_ENDPOINT", "") or ""
+OIDC_OP_JWKS_ENDPOINT = env("OIDC_JWKS_ENDPOINT", "") or None
+KEYCHANNEL_OIDC_END_SESSION_ENDPOINT = env("OIDC_END_SESSION_ENDPOINT", "") or ""
+OIDC_RP_SIGN_ALGO = env("OIDC_SIGN_ALGO", "RS256")
+OIDC_RP_SCOPES = env("OIDC_SCOPES", "openid email profile")
+KEYCHANNEL_OIDC_ROLE_CLAIM = env("OIDC_ROLE_CLAIM", "groups")
+KEYCHANNEL_OIDC_ROLE_RULES = env("OIDC_ROLE_RULES", "") or ""
+OIDC_USE_PKCE = True
+OIDC_STORE_ID_TOKEN = True  # for RP-initiated logout (id_token_hint)
+OIDC_TIMEOUT = 10
+OIDC_CALLBACK_CLASS = "keychannel.integrations.sso.CallbackView"
+OIDC_OP_LOGOUT_URL_METHOD = "keychannel.integrations.sso.provider_logout_url"
+LOGIN_REDIRECT_URL_FAILURE = "login"
+
+# Webhooks (docs/webhooks.md). Deliveries run as django-tasks tasks on the TASKS backend; retries wait
+# BACKOFF_SECONDS × 2^(n-1) (run_after) up to MAX_ATTEMPTS; a subscription is disabled after DISABLE_AFTER failed
+# attempts in a row. Endpoints on private, loopback or link-local addresses are refused unless ALLOW_PRIVATE is on.
+KEYCHANNEL_WEBHOOK_MAX_ATTEMPTS = int(env("WEBHOOK_MAX_ATTEMPTS", "8"))
+KEYCHANNEL_WEBHOOK_BACKOFF_SECONDS = float(env("WEBHOOK_BACKOFF_SECONDS", "60"))
+KEYCHANNEL_WEBHOOK_DISABLE_AFTER = int(env("WEBHOOK_DISABLE_AFTER", "20"))
+KEYCHANNEL_WEBHOOK_TIMEOUT = float(env("WEBHOOK_TIMEOUT", "10"))
+KEYCHANNEL_WEBHOOK_ALLOW_PRIVATE = env_bool("WEBHOOK_ALLOW_PRIVATE", False)
 
 # Domain settings
 DEMO_PASSWORD = env("DEMO_PASSWORD", "keychannel-demo")

@@ -1,16 +1,19 @@
 import importlib
 
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 
 from keychannel.api import api
 from keychannel.core import auth_views as kc_auth
 from keychannel.core.auth_views import LoginView
+from keychannel.integrations import sso
 
 urlpatterns = [
     path("login/", LoginView.as_view(), name="login"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("logout/", sso.LogoutView.as_view(), name="logout"),
+    path("oidc/authenticate/", login_not_required(sso.AuthenticateView.as_view()), name="oidc_authentication_init"),
+    path("oidc/callback/", login_not_required(sso.CallbackView.as_view()), name="oidc_authentication_callback"),
     path("password/change/", kc_auth.PasswordChangeView.as_view(), name="password_change"),
     path("password/change/done/", kc_auth.PasswordChangeDoneView.as_view(), name="password_change_done"),
     path("password/reset/", kc_auth.PasswordResetView.as_view(), name="password_reset"),
@@ -32,6 +35,7 @@ for app, prefix in [
     ("program", "program/"),
     ("competence", "competence/"),
     ("sales", "sales/"),
+    ("integrations", "integrations/"),
 ]:
     try:
         importlib.import_module(f"keychannel.{app}.urls")

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from keychannel.clients.matching import name_keys, normalize_company_name, normalize_tax_id
 from keychannel.clients.models import CorporateClient
 from keychannel.core.errors import ConflictError
+from keychannel.core.events import emit
 from keychannel.core.policies import can, require
 from keychannel.core.services import notification_send
 
@@ -204,6 +205,7 @@ def _open_conflicts_for(registration, failures, *, principal, on_date):
                     registration=failure.other_registration,
                 )
         conflicts.append(conflict)
+        emit("conflict.opened", conflict)
     return conflicts
 
 
@@ -285,6 +287,7 @@ def registration_submit(
         _("%(n)s check(s) failed.") % {"n": len(failures)} if failures else _("Every automatic check passed."),
         registration.get_absolute_url(),
     )
+    emit("registration.submitted", registration)
     return registration
 
 
@@ -305,6 +308,7 @@ def _approve(registration, *, user, protected_until, reason, on_date):
         _("Protected until %(date)s.") % {"date": protected_until},
         registration.get_absolute_url(),
     )
+    emit("registration.decided", registration)
     return registration
 
 
@@ -371,6 +375,7 @@ def _reject(registration, *, user, reason):
         reason,
         registration.get_absolute_url(),
     )
+    emit("registration.decided", registration)
     return registration
 
 
@@ -472,6 +477,7 @@ def conflict_open(*, principal, kind, client, reason: str, distributor_ids, on_d
     for user in _party_users(conflict):
         _notify(user, _("Conflict opened: %(client)s") % {"client": conflict.client_name}, conflict.reason,
                 conflict.get_absolute_url())
+    emit("conflict.opened", conflict)
     return conflict
 
 
@@ -613,6 +619,7 @@ def conflict_resolve(
     for party_user in _party_users(conflict):
         _notify(party_user, _("Conflict decided: %(client)s") % {"client": conflict.client_name},
                 body, conflict.get_absolute_url())
+    emit("conflict.resolved", conflict)
     return conflict
 
 

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from keychannel.core.choices import Role, SecurityEventKind
 from keychannel.core.errors import ConflictError
+from keychannel.core.events import emit
 from keychannel.core.policies import require
 from keychannel.core.services import notification_send, security_event_record
 from keychannel.deals.choices import CLOSED_STAGES
@@ -125,6 +126,7 @@ def _task_create(*, principal, distributor, kam, duty, title, description="", pr
         body=_("Assigned by %(who)s.") % {"who": principal.user.get_full_name() or principal.user.get_username()},
         url=task.get_absolute_url(),
     )
+    emit("kam_task.changed", task)
     return task
 
 
@@ -169,6 +171,7 @@ def kam_task_update(*, principal, task: KamTask, **fields) -> KamTask:
             recipient=task.kam, title=_("Task re-assigned to you: %(title)s") % {"title": task.title},
             url=task.get_absolute_url(),
         )
+    emit("kam_task.changed", task)
     return task
 
 
@@ -186,6 +189,7 @@ def kam_task_cancel(*, principal, task: KamTask, reason: str = "") -> KamTask:
     task.save()
     notification_send(recipient=task.kam, title=_("Task cancelled: %(title)s") % {"title": task.title},
                       body=task.cancel_reason, url=task.get_absolute_url())
+    emit("kam_task.changed", task)
     return task
 
 
@@ -203,6 +207,7 @@ def kam_task_set_status(*, principal, task: KamTask, status: str, comment: str =
     task.save()
     if (comment or "").strip():
         KamTaskComment.objects.create(task=task, author=principal.user, body=comment.strip())
+    emit("kam_task.changed", task)
     return task
 
 

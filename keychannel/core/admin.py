@@ -6,7 +6,7 @@ from .models import ApiToken, Membership, Notification, Organization, SecurityEv
 
 @admin.register(Organization)
 class OrganizationAdmin(SimpleHistoryAdmin):
-    list_display = ["name", "kind", "created_at"]
+    list_display = ["name", "kind", "password_login", "created_at"]
     list_filter = ["kind"]
     search_fields = ["name"]
 

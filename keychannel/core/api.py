@@ -31,6 +31,10 @@ def token_issue(request, payload: TokenIn):
     principal = Principal.for_user(user)
     if not principal.is_authenticated:
         return Status(403, {"detail": _("This user has no role in the network.")})
+    from .forms import PASSWORD_LOGIN_OFF, password_login_refused
+
+    if password_login_refused(user):
+        return Status(403, {"detail": str(PASSWORD_LOGIN_OFF)})
     token, raw = services.api_token_create(principal=principal, name=payload.name or "API")
     return Status(201, {"token": raw, "name": token.name, "expires_at": token.expires_at})
 

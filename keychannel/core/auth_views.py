@@ -15,6 +15,15 @@ from . import forms, lockout
 class LoginView(auth_views.LoginView):
     template_name = "registration/login.html"
     redirect_authenticated_user = True
+    form_class = forms.LoginForm
+
+    def get_context_data(self, **kwargs):
+        from django.conf import settings
+
+        context = super().get_context_data(**kwargs)
+        if getattr(settings, "KEYCHANNEL_SSO_ENABLED", False):
+            context["sso_provider"] = settings.KEYCHANNEL_OIDC_PROVIDER_NAME or _("your company account")
+        return context
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):

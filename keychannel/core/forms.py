@@ -41,3 +41,21 @@ class PasswordResetForm(StyledFormMixin, auth_forms.PasswordResetForm):
 
 class SetPasswordForm(StyledFormMixin, auth_forms.SetPasswordForm):
     pass
+
+
+def password_login_refused(user) -> bool:
+    """True when the user's organisation turned local passwords off (single sign-on only)."""
+    from .models import Membership
+
+    membership = Membership.objects.filter(user=user).select_related("organization").first()
+    return membership is not None and not membership.organization.password_login
+
+
+PASSWORD_LOGIN_OFF = _("Your organisation signs in with single sign-on only: use the company sign-in button.")
+
+
+class LoginForm(auth_forms.AuthenticationForm):
+    def confirm_login_allowed(self, user):
+        super().confirm_login_allowed(user)
+        if password_login_refused(user):
+            raise forms.ValidationError(PASSWORD_LOGIN_OFF, code="password_login_off")

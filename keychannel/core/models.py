@@ -40,6 +40,10 @@ class Organization(TimeStampedModel):
 
     name = models.CharField(_("name"), max_length=200)
     kind = models.CharField(_("kind"), max_length=20, choices=OrganizationKind.choices)
+    password_login = models.BooleanField(
+        _("local passwords"), default=True,
+        help_text=_("Off: this organisation's people sign in with single sign-on only; password logins are refused."),
+    )
 
     objects = OrganizationQuerySet.as_manager()
     history = HistoricalRecords()

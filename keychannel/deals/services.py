@@ -17,6 +17,7 @@ from keychannel.clients.models import CorporateClient
 from keychannel.clients.services import stakeholders_record_contact
 from keychannel.core.assignment import records_refusals, require_assignable
 from keychannel.core.choices import Role
+from keychannel.core.events import emit
 from keychannel.core.policies import can, require
 from keychannel.core.services import notification_send
 
@@ -274,6 +275,12 @@ def opportunity_move(*, principal, opportunity: Opportunity, stage: str, lost_re
     current.save()
     StageChange.objects.create(opportunity=current, from_stage=previous, to_stage=stage, changed_by=principal.user,
                                changed_at=now, note=(note or reason)[:300])
+    emit("deal.stage_changed", current)
+    if stage == Stage.WON:
+        emit("deal.won", current)
+        emit("contract.signed", current.contract)
+    elif stage == Stage.LOST:
+        emit("deal.lost", current)
     return current
 
 
@@ -455,7 +462,10 @@ def notify_expiring_contracts(*, days: int = 60, today: datetime.date | None = N
     for contract in contracts:
         try:
             with transaction.atomic():
+                first = not contract.notices.exists()
                 ContractNotice.objects.create(contract=contract, sent_on=today, recipient=contract.owner)
+                if first:  # the contract enters its renewal window: once, not with every daily reminder
+                    emit("contract.renewing", contract)
                 notification_send(
                     recipient=contract.owner,
                     title=_("Corporate contract with %(client)s ends on %(date)s") % {

@@ -181,6 +181,8 @@ class Goal(TimeStampedModel):
     target = models.DecimalField(_("target"), validators=[MinValueValidator(Decimal("0"))], **MONEY)
     starts_on = models.DateField(_("period from"))
     ends_on = models.DateField(_("period to"))
+    # The status last announced (goal.status_changed), kept by program/goal_status.py; the live one is computed.
+    reported_status = models.CharField(_("reported status"), max_length=20, blank=True, editable=False)
 
     objects = GoalQuerySet.as_manager()
     history = HistoricalRecords()

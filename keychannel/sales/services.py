@@ -20,6 +20,7 @@ from keychannel.clients.selectors import client_find_duplicates
 from keychannel.clients.services import DuplicateClientError, client_create
 from keychannel.core.deletion import delete_unreferenced
 from keychannel.core.errors import ConflictError
+from keychannel.core.events import emit
 from keychannel.core.policies import require
 from keychannel.core.text import printable
 from keychannel.network.models import Distributor
@@ -253,6 +254,7 @@ def _process(principal, report: SalesReport, *, mapping, supersede, requested_pe
         report.mapping_template = template
         report.save(update_fields=["mapping_template", "updated_at"])
     segments_refresh(distributor_ids=[report.distributor_id], years=[report.period.year])
+    emit("sales_report.applied", report)
     return report
 
 

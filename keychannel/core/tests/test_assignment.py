@@ -126,6 +126,7 @@ MODEL_CASES = {
     "sales.ColumnMapping.created_by": actor("sales.services"),
     "sales.SalesReport.uploaded_by": actor("sales.services.sales_report_upload"),
     "sales.Survey.created_by": actor("sales.services.survey_create"),
+    "integrations.WebhookSubscription.owner": actor("integrations.services.subscription_create"),
 }
 
 API = "/api/v1"
