@@ -269,3 +269,21 @@ def attention_registrations_expiring(principal, distributor_ids, today) -> dict[
     qs = DealRegistration.objects.visible_to(principal).protected_on(today).filter(
         protected_until__lte=today + timedelta(days=EXPIRY_WARNING_DAYS))
     return _per_distributor(qs, distributor_ids)
+
+
+def registration_counts_by_distributor(*, principal, distributor_ids, start, end, today=None) -> dict:
+    """{distributor_id: {"pending", "approved", "rejected", "expired": n}} for registrations submitted in
+    [start, end], by the status users see (REGISTRATION_FILTERS: approved past its protection is expired)."""
+    today = today or timezone.localdate()
+    protected = Q(status=RegistrationStatus.APPROVED, protected_until__gte=today)
+    expired = Q(status=RegistrationStatus.EXPIRED) | Q(status=RegistrationStatus.APPROVED) & (
+        Q(protected_until__lt=today) | Q(protected_until__isnull=True))
+    rows = (DealRegistration.objects.visible_to(principal)
+            .filter(distributor_id__in=list(distributor_ids), submitted_on__gte=start, submitted_on__lte=end)
+            .order_by().values("distributor_id").annotate(
+                pending=Count("pk", filter=Q(status=RegistrationStatus.PENDING)),
+                approved=Count("pk", filter=protected),
+                rejected=Count("pk", filter=Q(status=RegistrationStatus.REJECTED)),
+                expired=Count("pk", filter=expired),
+            ))
+    return {row.pop("distributor_id"): row for row in rows}

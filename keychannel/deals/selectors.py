@@ -384,3 +384,23 @@ def cockpit_team_activity(principal, today):
         )))
     rows.sort(key=lambda r: (r[0], r[1]))  # the quietest first
     return limited([r[2] for r in rows])
+
+
+# --- per distributor, for the scorecard (program app) ----------------------------------------------------------
+
+
+def deal_figures_by_distributor(*, principal, distributor_ids, start: datetime.date, end: datetime.date) -> dict:
+    """{distributor_id: open pipeline now (count, value, weighted), deals won and lost in [start, end] (count, value),
+    key accounts won (distinct clients)}: one grouped query."""
+    closed = Q(closed_on__gte=start, closed_on__lte=end)
+    rows = (Opportunity.objects.visible_to(principal).filter(distributor_id__in=list(distributor_ids)).order_by()
+            .values("distributor_id").annotate(
+                open_count=Count("pk", filter=Q(stage__in=OPEN_STAGES)),
+                open_value=Coalesce(Sum("value", filter=Q(stage__in=OPEN_STAGES)), ZERO),
+                weighted=Coalesce(Sum(WEIGHTED, filter=Q(stage__in=OPEN_STAGES)), ZERO),
+                won_count=Count("pk", filter=Q(stage=Stage.WON) & closed),
+                won_value=Coalesce(Sum("value", filter=Q(stage=Stage.WON) & closed), ZERO),
+                lost_count=Count("pk", filter=Q(stage=Stage.LOST) & closed),
+                key_accounts_won=Count("client", filter=Q(stage=Stage.WON) & closed, distinct=True),
+            ))
+    return {row.pop("distributor_id"): row for row in rows}

@@ -24,6 +24,8 @@ class ProgramConfig(AppConfig):
         )
         register_nav(_("Learning"), "program:course_list", icon="mortarboard", order=43)
         register_nav(_("Best practices"), "program:bestpractice_list", icon="lightbulb", order=44)
+        register_nav(_("Scorecards"), "program:scorecard_list", icon="clipboard-data", order=39,
+                     roles=[r for r in Role if r != Role.DIST_SALES])
         register_nav(_("Corporate tiers"), "program:tier_list", icon="award", order=45)
         register_home_figure(_("Program rules to acknowledge"), home_pending_acknowledgements,
                              url_name="program:program_list", order=40)
