@@ -9,6 +9,7 @@ from django.db.models import Count, Prefetch, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from rapidfuzz import fuzz, process
 
 from keychannel.core.cockpit import CockpitItem, due_badge, limited
@@ -494,7 +495,7 @@ def cockpit_clients_at_risk(principal, today):
     total = qs.count()
     items = [
         CockpitItem(label=c.legal_name, url=c.get_absolute_url(),
-                    detail=str(_("%(count)d risk flags") % {"count": c.risk_flag_count}),
+                    detail=ngettext("%(count)d risk flag", "%(count)d risk flags", c.risk_flag_count) % {"count": c.risk_flag_count},
                     badge=f"{c.coverage_score}%", tone="danger")
         for c in qs[:8]
     ]

@@ -11,6 +11,7 @@ from django.db.models.functions import Coalesce, TruncMonth
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from keychannel.core.cockpit import (
     CockpitFigure,
@@ -331,7 +332,7 @@ def cockpit_won_this_year(principal, today):
         open_value=Coalesce(Sum("value"), ZERO), weighted=Coalesce(Sum(WEIGHTED), ZERO))
     figures = [
         CockpitFigure(_("Won this year (RON)"), money(totals['won_value']), url=reverse("deals:contract_list"),
-                      detail=_("%(count)d deals") % {"count": totals["count"]}),
+                      detail=ngettext("%(count)d deal", "%(count)d deals", totals["count"]) % {"count": totals["count"]}),
         CockpitFigure(_("New key accounts"), str(totals["clients"])),
         CockpitFigure(_("Open pipeline (RON)"), money(open_value['open_value']), url=reverse("deals:pipeline"),
                       detail=_("weighted %(value)s") % {"value": money(open_value['weighted'])}),
@@ -379,7 +380,7 @@ def cockpit_team_activity(principal, today):
             url=f"{pipeline}?owner_id={m.user_id}",
             detail=_("%(activities)d activities in %(days)d days · %(open)d open deals") % {
                 "activities": done, "days": TEAM_ACTIVITY_DAYS, "open": row["open"]},
-            badge=_("%(count)d need a next step") % {"count": row["overdue"]} if row["overdue"] else "",
+            badge=ngettext("%(count)d needs a next step", "%(count)d need a next step", row["overdue"]) % {"count": row["overdue"]} if row["overdue"] else "",
             tone="warning",
         )))
     rows.sort(key=lambda r: (r[0], r[1]))  # the quietest first

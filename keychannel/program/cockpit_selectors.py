@@ -13,6 +13,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from keychannel.core.cockpit import CockpitFigure, CockpitItem, PanelContent, limited, money, short_date
 from keychannel.network.models import Distributor
@@ -166,7 +167,7 @@ def signoff_state(principal, today):
             badge, tone = (_("your decision is due"), "danger") if mine is None else (
                 SignoffDecision(mine).label, "secondary")
         else:
-            badge, tone = (_("%(count)d objections") % {"count": objected}, "danger") if objected else (
+            badge, tone = (ngettext("%(count)d objection", "%(count)d objections", objected) % {"count": objected}, "danger") if objected else (
                 _("%(count)d approved") % {"count": approved}, "warning")
         items.append(CockpitItem(label=program.name, url=reverse("program:program_detail", args=[program.pk]),
                                  detail=_("approved %(approved)d · objected %(objected)d") % {
