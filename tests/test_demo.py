@@ -65,10 +65,17 @@ def test_demo_is_idempotent_and_every_role_can_log_in(settings):
     head.post("/login/", {"username": "d01-head", "password": "demo-pass"})
     assert head.get("/api/v1/distributors").json()["count"] == 1
 
-    # Issue 15: a funded activity's support page shows its spend and the won value attributed to it.
+    # Every role's cockpit has something to act on (docs/cockpits.md).
     from django.contrib.auth import get_user_model
 
+    from keychannel.core.cockpit import panels_for
     from keychannel.core.scoping import Principal
+
+    for username in sorted(usernames):
+        panels = panels_for(Principal.for_user(get_user_model().objects.get(username=username)))
+        assert sum(len(p["items"]) for p in panels) >= 3, username
+
+    # Issue 15: a funded activity's support page shows its spend and the won value attributed to it.
     from keychannel.program import support_money
     from keychannel.program.models import SupportRequest
 

@@ -41,3 +41,27 @@ class ChannelConfig(AppConfig):
                                 lambda: ChannelPolicy.current().product_test_needs_manufacturer_signoff)
         duplicate_confirmed.connect(watch_confirmed_duplicate, dispatch_uid="channel.watch_confirmed_duplicate")
         register_home_figure(_("Open conflicts"), open_conflict_count, url_name="channel:conflict_list", order=31)
+        from keychannel.core.cockpit import register_attention, register_cockpit_panel
+
+        from . import selectors as s
+
+        office = [Role.ADMIN, Role.PROGRAM_MANAGER]
+        register_cockpit_panel("channel.decisions", _("Registrations waiting for your decision"), s.cockpit_decisions,
+                               roles=[*office, Role.CHANNEL_MANAGER], order=30, icon="flag",
+                               more_url_name="channel:registration_list", empty=_("No registration waits for you."))
+        register_cockpit_panel("channel.conflicts", _("Open conflicts by due date"), s.cockpit_conflicts,
+                               roles=[*office, Role.CHANNEL_MANAGER, Role.EXECUTIVE], order=31,
+                               icon="exclamation-octagon", more_url_name="channel:conflict_list",
+                               empty=_("No open conflict."))
+        register_cockpit_panel("channel.expiring", _("Registrations about to expire"), s.cockpit_expiring,
+                               roles=[Role.CHANNEL_MANAGER, Role.DIST_HEAD], order=33, icon="hourglass-split",
+                               more_url_name="channel:registration_list",
+                               empty=_("No protection ends in the next two weeks."))
+        register_cockpit_panel("channel.my_registrations", _("My registrations"), s.cockpit_my_registrations,
+                               roles=[Role.DIST_SALES], order=20, icon="flag", more_url_name="channel:registration_list",
+                               empty=_("No registration of yours is pending or protected."))
+        register_attention("channel.pending", _("Registrations to decide"), s.attention_pending_registrations,
+                           weight=1, order=30)
+        register_attention("channel.conflicts_due", _("Conflicts due"), s.attention_conflicts_due, weight=2, order=31)
+        register_attention("channel.expiring", _("Registrations expiring"), s.attention_registrations_expiring,
+                           weight=1, order=32)

@@ -120,7 +120,10 @@ def seed(ctx):
         title = DEALS[index % len(DEALS)]
         values = {}
         if status == RegistrationStatus.APPROVED:
-            values = {"decided_by": manager, "protected_until": today + datetime.timedelta(days=rng.randint(15, 85))}
+            days = rng.randint(15, 85)
+            # The first two end their protection within two weeks: the cockpits' "about to expire" (docs/cockpits.md).
+            values = {"decided_by": manager, "protected_until": today + datetime.timedelta(days=days if index >= 2
+                                                                                            else 5 + 4 * index)}
         elif status == RegistrationStatus.EXPIRED:
             values = {"decided_by": manager, "protected_until": today - datetime.timedelta(days=rng.randint(1, 30)),
                       "reason": "Approved for the standard period."}

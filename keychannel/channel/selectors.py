@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.db import models
 from django.db.models import Count, Prefetch, Q
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from keychannel.core.cockpit import CockpitItem, due_badge, limited, short_date
 from keychannel.core.scoping import get_visible_or_404
 
 from .choices import OPEN_CONFLICT_STATUSES, ConflictStatus, OfferStatus, RegistrationStatus
@@ -174,3 +178,112 @@ def expired_without_activity(*, distributor_ids=None, on_date=None):
     worked = Q(opportunity__activities__occurred_on__gte=models.F("submitted_on"),
                opportunity__activities__occurred_on__lte=models.F("protected_until"))
     return qs.exclude(pk__in=DealRegistration.objects.filter(worked).values("pk")).select_related("distributor")
+
+
+# --- cockpit panels (registered in apps.py; docs/cockpits.md) --------------------------------------------------
+
+EXPIRY_WARNING_DAYS = 14
+CONFLICT_DUE_DAYS = 7
+
+
+def cockpit_decisions(principal, today):
+    """Registrations waiting for a decision by the principal (program or channel manager), oldest first."""
+    qs = (DealRegistration.objects.visible_to(principal).filter(status=RegistrationStatus.PENDING)
+          .select_related("distributor").order_by("submitted_on", "pk"))
+    total = qs.count()
+    items = [
+        CockpitItem(
+            label=r.client_name, url=r.get_absolute_url(),
+            detail=_("%(distributor)s · submitted %(date)s") % {"distributor": r.distributor.code, "date": short_date(r.submitted_on)},
+            badge=_("%(days)d d waiting") % {"days": (today - r.submitted_on).days},
+            tone="danger" if (today - r.submitted_on).days > 5 else "warning",
+        )
+        for r in qs[:8]
+    ]
+    return limited(items, total)
+
+
+def cockpit_conflicts(principal, today):
+    """Open conflicts the principal reaches, the most urgent due date first."""
+    qs = Conflict.objects.visible_to(principal).open().order_by("due_on", "pk")
+    total = qs.count()
+    items = []
+    for c in qs[:8]:
+        badge, tone = due_badge(c.due_on, today)
+        items.append(CockpitItem(label=str(c), url=c.get_absolute_url(), detail=c.get_status_display(), badge=badge,
+                                 tone=tone))
+    return limited(items, total)
+
+
+def cockpit_expiring(principal, today):
+    """Approved registrations whose protection ends within two weeks (renew, or move the deal on)."""
+    qs = (DealRegistration.objects.visible_to(principal).protected_on(today)
+          .filter(protected_until__lte=today + timedelta(days=EXPIRY_WARNING_DAYS))
+          .select_related("distributor").order_by("protected_until", "pk"))
+    if principal.has_role("dist_sales"):
+        qs = qs.filter(registered_by_id=principal.user_id)
+    total = qs.count()
+    items = []
+    for r in qs[:8]:
+        badge, tone = due_badge(r.protected_until, today)
+        items.append(CockpitItem(label=r.client_name, url=r.get_absolute_url(),
+                                 detail=_("protected until %(date)s") % {"date": short_date(r.protected_until)}, badge=badge,
+                                 tone=tone))
+    return limited(items, total)
+
+
+def cockpit_my_registrations(principal, today):
+    """A salesperson's own registrations still in play: waiting for a decision or protected."""
+    qs = (DealRegistration.objects.visible_to(principal)
+          .filter(registered_by_id=principal.user_id, status__in=[RegistrationStatus.PENDING, RegistrationStatus.APPROVED])
+          .order_by("status", "protected_until", "pk"))
+    total = qs.count()
+    items = []
+    for r in qs[:8]:
+        if r.status == RegistrationStatus.APPROVED and r.protected_until:
+            badge, tone = due_badge(r.protected_until, today)
+        else:
+            badge, tone = _("%(days)d d waiting") % {"days": (today - r.submitted_on).days}, "secondary"
+        items.append(CockpitItem(label=r.client_name, url=r.get_absolute_url(), detail=r.get_status_display(),
+                                 badge=badge, tone=tone))
+    return limited(items, total)
+
+
+def _per_distributor(qs, distributor_ids, field="distributor_id") -> dict[int, int]:
+    rows = (qs.filter(**{f"{field}__in": list(distributor_ids)}).order_by().values(field)
+            .annotate(n=Count("pk", distinct=True)).values_list(field, "n"))
+    return dict(rows)
+
+
+def attention_pending_registrations(principal, distributor_ids, today) -> dict[int, int]:
+    return _per_distributor(DealRegistration.objects.visible_to(principal).filter(status=RegistrationStatus.PENDING),
+                            distributor_ids)
+
+
+def attention_conflicts_due(principal, distributor_ids, today) -> dict[int, int]:
+    qs = Conflict.objects.visible_to(principal).open().filter(due_on__lte=today + timedelta(days=CONFLICT_DUE_DAYS))
+    return _per_distributor(qs, distributor_ids, field="parties__distributor_id")
+
+
+def attention_registrations_expiring(principal, distributor_ids, today) -> dict[int, int]:
+    qs = DealRegistration.objects.visible_to(principal).protected_on(today).filter(
+        protected_until__lte=today + timedelta(days=EXPIRY_WARNING_DAYS))
+    return _per_distributor(qs, distributor_ids)
+
+
+def registration_counts_by_distributor(*, principal, distributor_ids, start, end, today=None) -> dict:
+    """{distributor_id: {"pending", "approved", "rejected", "expired": n}} for registrations submitted in
+    [start, end], by the status users see (REGISTRATION_FILTERS: approved past its protection is expired)."""
+    today = today or timezone.localdate()
+    protected = Q(status=RegistrationStatus.APPROVED, protected_until__gte=today)
+    expired = Q(status=RegistrationStatus.EXPIRED) | Q(status=RegistrationStatus.APPROVED) & (
+        Q(protected_until__lt=today) | Q(protected_until__isnull=True))
+    rows = (DealRegistration.objects.visible_to(principal)
+            .filter(distributor_id__in=list(distributor_ids), submitted_on__gte=start, submitted_on__lte=end)
+            .order_by().values("distributor_id").annotate(
+                pending=Count("pk", filter=Q(status=RegistrationStatus.PENDING)),
+                approved=Count("pk", filter=protected),
+                rejected=Count("pk", filter=Q(status=RegistrationStatus.REJECTED)),
+                expired=Count("pk", filter=expired),
+            ))
+    return {row.pop("distributor_id"): row for row in rows}

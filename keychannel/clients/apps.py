@@ -22,3 +22,14 @@ class ClientsConfig(AppConfig):
         register_nav(_("Clients"), "clients:client_list", icon="briefcase", order=20)
         register_nav(_("Clients at risk"), "clients:at_risk", icon="exclamation-triangle", order=21)
         register_home_figure(_("Clients you can see"), client_count, url_name="clients:client_list", order=20)
+        from keychannel.core.choices import Role
+        from keychannel.core.cockpit import register_cockpit_panel
+
+        from . import selectors as s
+
+        register_cockpit_panel("clients.my_actions", _("My account-plan actions"), s.cockpit_my_actions,
+                               roles=[Role.DIST_SALES, Role.DIST_HEAD, Role.EMBEDDED_KAM, Role.MENTOR], order=30,
+                               icon="check2-square", empty=_("No action of yours is due in the next two weeks."))
+        register_cockpit_panel("clients.at_risk", _("My clients' coverage gaps"), s.cockpit_clients_at_risk,
+                               roles=[Role.EMBEDDED_KAM, Role.MENTOR], order=40, icon="diagram-2",
+                               more_url_name="clients:at_risk", empty=_("No client of yours is at risk."))

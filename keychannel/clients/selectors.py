@@ -6,16 +6,20 @@ import datetime
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Prefetch, Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from rapidfuzz import fuzz, process
 
+from keychannel.core.cockpit import CockpitItem, due_badge, limited
 from keychannel.core.scoping import get_visible_or_404
 
-from .choices import EXECUTIVE_LEVELS, BuyingRole, RelationshipLevel, StakeholderLevel
+from .choices import EXECUTIVE_LEVELS, ActionStatus, BuyingRole, RelationshipLevel, StakeholderLevel
 from .filters import CLIENT_FILTERS
 from .matching import name_keys, normalize_company_name, normalize_tax_id
 from .models import (
+    AccountAction,
     AccountPlan,
     ClientMerge,
     CorporateClient,
@@ -459,3 +463,51 @@ def status_counts(*, principal):
 
 
 
+
+
+# ---------------------------------------------------------------------------------------------- cockpit panels
+# Registered in apps.py (docs/cockpits.md).
+
+ACTION_HORIZON_DAYS = 14
+
+
+def cockpit_my_actions(principal, today):
+    """Account-plan actions the principal owns that are overdue or due within two weeks."""
+    qs = (AccountAction.objects.visible_to(principal)
+          .filter(owner_id=principal.user_id, status__in=[ActionStatus.PLANNED, ActionStatus.IN_PROGRESS])
+          .filter(Q(due_on__isnull=True) | Q(due_on__lte=today + datetime.timedelta(days=ACTION_HORIZON_DAYS)))
+          .select_related("plan__client").order_by("due_on", "pk"))
+    total = qs.count()
+    items = []
+    for action in qs[:8]:
+        badge, tone = due_badge(action.due_on, today) if action.due_on else (str(_("no date")), "secondary")
+        client = action.plan.client
+        items.append(CockpitItem(label=action.title,
+                                 url=reverse("clients:account_plan", args=[client.pk]) + f"#action-{action.pk}",
+                                 detail=client.legal_name, badge=badge, tone=tone))
+    return limited(items, total)
+
+
+def cockpit_clients_at_risk(principal, today):
+    """Clients in the principal's reach whose buying centre has coverage gaps, the worst covered first."""
+    qs = CorporateClient.objects.visible_to(principal).filter(at_risk_condition()).order_by(
+        "coverage_score", "-risk_flag_count", "-potential_annual_volume", "pk")
+    total = qs.count()
+    items = [
+        CockpitItem(label=c.legal_name, url=c.get_absolute_url(),
+                    detail=ngettext("%(count)d risk flag", "%(count)d risk flags", c.risk_flag_count) % {"count": c.risk_flag_count},
+                    badge=f"{c.coverage_score}%", tone="danger")
+        for c in qs[:8]
+    ]
+    return limited(items, total)
+
+
+def potential_by_distributor(*, principal, distributor_ids) -> dict[int, dict]:
+    """{distributor_id: {"potential": sum of the clients' potential annual volume (RON), "clients": n}} of the
+    clients served by each distributor (archived ones left out): one grouped query (the scorecard)."""
+    from django.db.models import Sum
+
+    rows = (CorporateClient.objects.visible_to(principal).filter(distributor_id__in=list(distributor_ids))
+            .filter(archived_at__isnull=True).order_by().values("distributor_id")
+            .annotate(potential=Sum("potential_annual_volume"), clients=Count("pk")))
+    return {r["distributor_id"]: {"potential": r["potential"] or 0, "clients": r["clients"]} for r in rows}

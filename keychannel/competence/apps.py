@@ -27,3 +27,23 @@ class CompetenceConfig(AppConfig):
         register_nav(_("Coverage gaps"), "competence:coverage_gaps", icon="bullseye", roles=manufacturer, order=54)
         register_nav(_("Channel structure"), "competence:structure", icon="diagram-3", roles=manufacturer, order=55)
         register_home_figure(_("Open KAM tasks"), open_task_count, url_name="competence:kamtask_list", order=50)
+        from keychannel.core.cockpit import register_cockpit_panel
+
+        from . import selectors as s
+
+        register_cockpit_panel("competence.my_tasks", _("My KAM tasks"), s.cockpit_my_tasks, roles=[Role.EMBEDDED_KAM],
+                               order=10, icon="list-check", more_url_name="competence:kamtask_list",
+                               empty=_("No open task."))
+        register_cockpit_panel("competence.coaching", _("Coaching due"), s.cockpit_coaching_due, roles=[Role.MENTOR],
+                               order=10, icon="person-video3", more_url_name="competence:mentorship_list",
+                               empty=_("No coaching is due this week."))
+        register_cockpit_panel("competence.to_answer", _("Consultations waiting for your answer"),
+                               s.cockpit_consultations_for_me, roles=[Role.EMBEDDED_KAM, Role.MENTOR], order=20,
+                               icon="question-circle", more_url_name="competence:consultation_list",
+                               empty=_("No consultation waits for you."))
+        register_cockpit_panel("competence.blocked", _("Blocked KAM tasks"), s.cockpit_blocked,
+                               roles=[Role.MENTOR, Role.PROGRAM_MANAGER, Role.ADMIN, Role.CHANNEL_MANAGER], order=36,
+                               icon="slash-circle", more_url_name="competence:kamtask_list", empty=_("Nothing is blocked."))
+        register_cockpit_panel("competence.my_consultations", _("My consultation requests"), s.cockpit_my_consultations,
+                               roles=[Role.DIST_SALES, Role.DIST_HEAD], order=60, icon="chat-left-dots",
+                               more_url_name="competence:consultation_list", empty=_("No open request."))

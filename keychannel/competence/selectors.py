@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date
+from datetime import date, timedelta
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, Exists, F, OuterRef, Q
+from django.db.models import Case, Count, Exists, F, IntegerField, Max, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from keychannel.core.choices import Role
+from keychannel.core.cockpit import CockpitItem, due_badge, limited
 from keychannel.core.scoping import get_visible_or_404
 from keychannel.deals.choices import OPEN_STAGES
 from keychannel.deals.models import Opportunity
 
-from .choices import OPEN_TASK_STATUSES, KamDuty, TaskStatus
+from .choices import OPEN_TASK_STATUSES, ConsultationStatus, KamDuty, TaskStatus
 from .models import (
     CoachingSession,
     ConsultationRequest,
@@ -71,7 +73,7 @@ def last_months(n: int, today: date | None = None) -> list[date]:
     """The first day of each of the last ``n`` months, oldest first (this month included)."""
     today = today or timezone.localdate()
     months, year, month = [], today.year, today.month
-    for _ in range(n):
+    for _i in range(n):
         months.append(date(year, month, 1))
         month -= 1
         if month == 0:
@@ -409,3 +411,87 @@ def open_task_count(principal):
     if not principal.is_authenticated or principal.has_role(Role.DIST_SALES):
         return None
     return KamTask.objects.visible_to(principal).open().count()
+
+
+# ---- cockpit panels (registered in apps.py; docs/cockpits.md) ----------------------------------------------
+
+COACHING_HORIZON_DAYS = 7
+COACHING_SILENCE_DAYS = 30
+
+
+def cockpit_my_tasks(principal, today):
+    """A KAM's open tasks (blocked ones first), by priority and due date."""
+    qs = (KamTask.objects.visible_to(principal).filter(kam_id=principal.user_id, status__in=OPEN_TASK_STATUSES)
+          .select_related("distributor")
+          .annotate(blocked_first=Case(When(status=TaskStatus.BLOCKED, then=Value(0)), default=Value(1),
+                                       output_field=IntegerField()))
+          .order_by("blocked_first", F("due_on").asc(nulls_last=True), "-priority", "pk"))
+    total = qs.count()
+    items = []
+    for task in qs[:8]:
+        if task.status == TaskStatus.BLOCKED:
+            badge, tone = task.get_status_display(), "danger"
+        elif task.due_on:
+            badge, tone = due_badge(task.due_on, today)
+        else:
+            badge, tone = task.get_status_display(), "secondary"
+        items.append(CockpitItem(label=task.title, url=task.get_absolute_url(),
+                                 detail=f"{task.distributor.code} · {task.get_duty_display()}", badge=badge, tone=tone))
+    return limited(items, total)
+
+
+def cockpit_blocked(principal, today):
+    """Blocked KAM tasks in the principal's reach: somebody has to unblock them."""
+    qs = (KamTask.objects.visible_to(principal).filter(status=TaskStatus.BLOCKED).select_related("kam", "distributor")
+          .order_by("due_on", "pk"))
+    total = qs.count()
+    items = [CockpitItem(label=t.title, url=t.get_absolute_url(),
+                         detail=f"{t.distributor.code} · {t.kam.get_full_name() or t.kam.username}",
+                         badge=t.get_status_display(), tone="danger") for t in qs[:8]]
+    return limited(items, total)
+
+
+def cockpit_coaching_due(principal, today):
+    """A mentor's active mentorships whose agreed next step is due, or with no coaching for a month."""
+    latest = CoachingSession.objects.filter(mentorship_id=OuterRef("pk")).order_by("-held_on", "-pk")
+    qs = (Mentorship.objects.visible_to(principal).active_on(today).filter(mentor_id=principal.user_id)
+          .select_related("distributor", "client", "opportunity")
+          .annotate(last_held=Max("sessions__held_on"), next_due=Subquery(latest.values("next_step_due")[:1])))
+    items = []
+    for m in qs:
+        if m.next_due and m.next_due <= today + timedelta(days=COACHING_HORIZON_DAYS):
+            badge, tone = due_badge(m.next_due, today)
+            key = m.next_due
+        elif m.last_held is None or m.last_held < today - timedelta(days=COACHING_SILENCE_DAYS):
+            badge, tone = _("no coaching for a month") if m.last_held else _("no coaching yet"), "warning"
+            key = m.last_held or date.min
+        else:
+            continue
+        target = m.opportunity.title if m.opportunity_id else m.client.legal_name if m.client_id else m.distributor.legal_name
+        items.append((key, CockpitItem(label=target, url=m.get_absolute_url(), detail=m.distributor.code,
+                                       badge=str(badge), tone=tone)))
+    items.sort(key=lambda pair: pair[0])
+    return limited([item for _key, item in items])
+
+
+def cockpit_consultations_for_me(principal, today):
+    """Consultation requests waiting for the principal's answer (KAM or mentor)."""
+    qs = (ConsultationRequest.objects.visible_to(principal).filter(recipient_id=principal.user_id, status=ConsultationStatus.PENDING)
+          .select_related("distributor", "requested_by").order_by("created_at", "pk"))
+    total = qs.count()
+    items = [CockpitItem(label=c.subject, url=c.get_absolute_url(),
+                         detail=f"{c.distributor.code} · {c.requested_by.get_full_name() or c.requested_by.username}",
+                         badge=c.get_status_display(), tone="warning") for c in qs[:8]]
+    return limited(items, total)
+
+
+def cockpit_my_consultations(principal, today):
+    """Consultations the principal asked for that are not settled yet."""
+    qs = (ConsultationRequest.objects.visible_to(principal)
+          .filter(requested_by_id=principal.user_id, status__in=[ConsultationStatus.PENDING, ConsultationStatus.ACCEPTED])
+          .select_related("recipient").order_by("-created_at", "-pk"))
+    total = qs.count()
+    items = [CockpitItem(label=c.subject, url=c.get_absolute_url(),
+                         detail=c.recipient.get_full_name() or c.recipient.username, badge=c.get_status_display(),
+                         tone="secondary") for c in qs[:8]]
+    return limited(items, total)

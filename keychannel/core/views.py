@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from . import selectors, services
+from .cockpit import panels_for
 from .forms import ApiTokenForm
 from .models import Organization
 from .navigation import figures_for
@@ -22,7 +23,12 @@ def home(request):
     return render(
         request,
         "core/home.html",
-        {"organization": organization, "figures": figures_for(principal), "breadcrumbs": []},
+        {
+            "organization": organization,
+            "panels": panels_for(principal),
+            "figures": figures_for(principal),
+            "breadcrumbs": [],
+        },
     )
 
 

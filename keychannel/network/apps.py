@@ -36,3 +36,16 @@ class NetworkConfig(AppConfig):
         register_nav(_("Territories"), "network:territory_list", icon="map", order=80)
         register_nav(_("Product lines"), "network:productline_list", icon="box-seam", order=81)
         register_home_figure(_("Distributors you can see"), distributor_count, url_name="network:distributor_list", order=10)
+        from keychannel.core.cockpit import register_attention, register_cockpit_panel
+
+        from . import cockpit_selectors as s
+
+        register_cockpit_panel("network.my_distributors", _("My distributors by attention needed"), s.my_distributors,
+                               roles=[Role.CHANNEL_MANAGER], order=5, icon="buildings",
+                               more_url_name="network:distributor_list", empty=_("You manage no distributor."))
+        register_cockpit_panel("network.relationships", _("Relationships to look after"), s.relationship_flags,
+                               roles=[Role.EXECUTIVE, Role.PROGRAM_MANAGER, Role.CHANNEL_MANAGER], order=35,
+                               icon="people", more_url_name="network:relationship_health",
+                               empty=_("Every relationship is healthy."))
+        register_attention("network.stale", _("Stale top relationships"), s.attention_stale_relationships, weight=1,
+                           order=20)

@@ -543,6 +543,16 @@ def latest_readiness_score(distributor) -> int | None:
     )
 
 
+def latest_readiness_by_distributor(*, principal, distributor_ids) -> dict[int, tuple]:
+    """{distributor_id: (score, assessed_on)} of each distributor's most recent assessment: one query."""
+    rows = (ReadinessAssessment.objects.visible_to(principal).filter(distributor_id__in=list(distributor_ids))
+            .order_by("distributor_id", "-assessed_on", "-id").values_list("distributor_id", "score", "assessed_on"))
+    latest: dict[int, tuple] = {}
+    for distributor_id, score, assessed_on in rows:
+        latest.setdefault(distributor_id, (score, assessed_on))
+    return latest
+
+
 def action_item_list(*, principal, assessment_ids):
     return (
         ActionItem.objects.visible_to(principal)

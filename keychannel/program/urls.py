@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import level_views, lifecycle_views, views
+from . import level_views, lifecycle_views, scorecard_views, views
 
 app_name = "program"
 
@@ -29,6 +29,9 @@ urlpatterns = [
     path("rules/<int:pk>/publish/", views.rule_publish, name="rule_publish"),
     path("rules/<int:pk>/acknowledge/", views.rule_acknowledge, name="rule_acknowledge"),
     path("distributors/<int:pk>/", views.distributor_overview, name="distributor_overview"),
+    path("scorecards/", scorecard_views.scorecard_list, name="scorecard_list"),
+    path("scorecards.csv", scorecard_views.scorecard_csv, name="scorecard_csv"),
+    path("scorecards/<int:pk>/", scorecard_views.scorecard_detail, name="scorecard_detail"),
     path("distributors/<int:pk>/statement.csv", views.statement_csv, name="statement_csv"),
     path("distributors/<int:pk>/ledger/new/", views.ledger_create, name="ledger_create"),
     path("distributors/<int:pk>/awards/new/", views.award_create, name="award_create"),

@@ -297,3 +297,19 @@ def sample_report_rows(*, principal, distributor, bad: bool = False) -> tuple[da
 
 SAMPLE_HEADER = ["Data factură", "Nr. factură", "CUI client", "Denumire client", "Cod produs", "Denumire produs",
                  "Cantitate", "Valoare fără TVA (RON)"]
+
+
+def sell_out_by_month(*, principal, distributor_ids, start: date, end: date) -> dict[int, dict[date, Decimal]]:
+    """{distributor_id: {first day of month: amount}} of the lines of applied reports dated in [start, end]:
+    one grouped query (the scorecard's sell-out trend)."""
+    from django.db.models.functions import TruncMonth
+
+    rows = (SalesLine.objects.visible_to(principal)
+            .filter(distributor_id__in=list(distributor_ids), report__status="applied", date__gte=start, date__lte=end)
+            .annotate(month=TruncMonth("date")).order_by().values("distributor_id", "month")
+            .annotate(amount=Sum("amount")).values_list("distributor_id", "month", "amount"))
+    out: dict[int, dict[date, Decimal]] = {}
+    for distributor_id, month, amount in rows:
+        month = month.date() if hasattr(month, "date") and callable(month.date) else month
+        out.setdefault(distributor_id, {})[month] = Decimal(amount or 0)
+    return out

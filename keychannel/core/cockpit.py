@@ -1,0 +1,162 @@
+"""The cockpit: each role's home page answers "what do I do today".
+
+Apps register panels in ``AppConfig.ready()`` (like nav entries and home figures), so ``core`` never imports a
+domain app. A panel's ``build(principal, today)`` lives in its app's ``selectors.py`` and returns a
+``PanelContent`` (or a list of ``CockpitItem``), or ``None`` when it has nothing to say to that principal. Every
+item is a link to the page where the user acts on it.
+
+The channel manager ranks *their* distributors by attention needed. Each app contributes what it knows about
+a distributor through ``register_attention(key, label, count)``; ``count(principal, distributor_ids, today)``
+answers ``{distributor_id: n}`` in a fixed number of queries. The network app draws the ranked panel.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.urls import reverse
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+
+# How many items a panel lists before "see all".
+PANEL_LIMIT = 8
+
+
+@dataclass
+class CockpitItem:
+    label: str
+    url: str
+    detail: str = ""
+    badge: str = ""
+    tone: str = "secondary"  # Bootstrap colour of the badge: danger, warning, success, secondary
+
+
+@dataclass
+class CockpitFigure:
+    label: str
+    value: str
+    url: str = ""
+    detail: str = ""
+    tone: str = ""
+
+
+@dataclass
+class PanelContent:
+    items: list[CockpitItem] = field(default_factory=list)
+    figures: list[CockpitFigure] = field(default_factory=list)
+    total: int | None = None  # rows in all (when more than the items listed)
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class CockpitPanel:
+    key: str
+    title: str
+    build: Callable  # (principal, today) -> PanelContent | list[CockpitItem] | None
+    roles: frozenset[str]
+    order: int = 100
+    more_url_name: str | None = None
+    icon: str = "circle"
+    empty: str = ""
+
+    def allowed(self, principal) -> bool:
+        return principal.is_authenticated and principal.role in self.roles
+
+
+_panels: dict[str, CockpitPanel] = {}
+
+
+def register_cockpit_panel(key, title, build, *, roles, order=100, more_url_name=None, icon="circle", empty="") -> None:
+    """Register (or replace, on a second ``ready()``) the panel ``key`` for ``roles``."""
+    _panels[key] = CockpitPanel(key, title, build, frozenset(str(r) for r in roles), order, more_url_name, icon, empty)
+
+
+def registered_panels() -> list[CockpitPanel]:
+    return sorted(_panels.values(), key=lambda p: (p.order, p.key))
+
+
+def panels_for(principal, today: date | None = None) -> list[dict]:
+    """The principal's panels, in order, each built once."""
+    today = today or timezone.localdate()
+    shown = []
+    for panel in registered_panels():
+        if not panel.allowed(principal):
+            continue
+        content = panel.build(principal, today)
+        if content is None:
+            continue
+        if not isinstance(content, PanelContent):
+            content = PanelContent(items=list(content))
+        shown.append({
+            "key": panel.key,
+            "title": panel.title,
+            "icon": panel.icon,
+            "empty": panel.empty,
+            "more_url": reverse(panel.more_url_name) if panel.more_url_name else "",
+            "items": content.items,
+            "figures": content.figures,
+            "total": content.total,
+            "more_count": (content.total - len(content.items)) if content.total else 0,
+            "note": content.note,
+        })
+    return shown
+
+
+def limited(items: list, total: int | None = None) -> PanelContent:
+    """A panel of the first PANEL_LIMIT items, with the full count when there are more."""
+    total = len(items) if total is None else total
+    return PanelContent(items=items[:PANEL_LIMIT], total=total if total > PANEL_LIMIT else None)
+
+
+def short_date(day) -> str:
+    return formats.date_format(day, "SHORT_DATE_FORMAT") if day else ""
+
+
+def money(value) -> str:
+    """A whole-RON amount with the locale's grouping (12,500 / 12.500)."""
+    return formats.number_format(round(value or 0), 0, use_l10n=True, force_grouping=True)
+
+
+def due_badge(due, today, *, soon_days: int = 7) -> tuple[str, str]:
+    """A badge text and tone for a due date: overdue, due today, or in N days."""
+    days = (due - today).days
+    if days < 0:
+        return _("overdue %(days)d d") % {"days": -days}, "danger"
+    if days == 0:
+        return _("due today"), "danger"
+    return _("in %(days)d d") % {"days": days}, "warning" if days <= soon_days else "secondary"
+
+
+# --- attention per distributor (the channel manager's ranking) -------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AttentionSource:
+    key: str
+    label: str  # shown as "label: count", e.g. "Goals behind: 2"
+    count: Callable  # (principal, distributor_ids, today) -> {distributor_id: int}
+    weight: int = 1
+    order: int = 100
+
+
+_attention: dict[str, AttentionSource] = {}
+
+
+def register_attention(key, label, count, *, weight=1, order=100) -> None:
+    _attention[key] = AttentionSource(key, label, count, weight, order)
+
+
+def attention_for(principal, distributor_ids, today: date) -> dict[int, dict]:
+    """{distributor_id: {"score": weighted sum, "reasons": [{"key", "label", "count"}]}} over every source."""
+    ids = set(distributor_ids)
+    result = {pk: {"score": 0, "reasons": []} for pk in ids}
+    if not ids:
+        return result
+    for source in sorted(_attention.values(), key=lambda s: (s.order, s.key)):
+        for pk, count in source.count(principal, ids, today).items():
+            if pk in result and count:
+                result[pk]["score"] += count * source.weight
+                result[pk]["reasons"].append({"key": source.key, "label": source.label, "count": count})
+    return result

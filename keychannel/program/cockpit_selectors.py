@@ -1,0 +1,266 @@
+"""Cockpit panels of the program app (registered in apps.py; docs/cockpits.md).
+
+Reads like selectors.py (which is at its size limit): always from ``visible_to``, a fixed number of queries
+per panel whatever the number of goals, distributors or requests.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+from decimal import Decimal
+
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from keychannel.core.cockpit import CockpitFigure, CockpitItem, PanelContent, limited, money, short_date
+from keychannel.network.models import Distributor
+
+from . import metrics
+from .choices import (
+    AppealStatus,
+    EventStatus,
+    GoalLevel,
+    GoalStatus,
+    ProgramStatus,
+    RuleStatus,
+    SignoffDecision,
+    SupportStatus,
+)
+from .models import Acknowledgement, Event, Goal, LedgerEntry, Program, Signoff, SupportBudget, SupportRequest
+from .selectors import (
+    budgets_with_remaining,
+    goal_progress,
+    incentive_statement,
+    pending_rules_for,
+    rule_list,
+)
+
+# The executive reads money first.
+MONEY_FIRST = ("corporate_revenue", "won_contracts", "new_key_accounts", "weighted_pipeline")
+STATUS_TONE = {GoalStatus.AHEAD: "success", GoalStatus.ON_TRACK: "success", GoalStatus.BEHIND: "danger",
+               GoalStatus.NOT_AVAILABLE: "secondary"}
+
+
+def _launched(principal, today):
+    return Program.objects.visible_to(principal).filter(status=ProgramStatus.LAUNCHED, starts_on__lte=today,
+                                                         ends_on__gte=today)
+
+
+def _value(metric_key, value) -> str:
+    metric = metrics.get(metric_key)
+    if value is None:
+        return "—"
+    return money(value) if metric and metric.is_money else f"{value.normalize():f}" if value % 1 else str(int(value))
+
+
+def _goal_item(p) -> CockpitItem:
+    label = metrics.get(p.goal.metric).label if metrics.get(p.goal.metric) else p.goal.metric
+    return CockpitItem(
+        label=f"{p.goal.name} · {label}", url=reverse("program:goal_detail", args=[p.goal.pk]),
+        detail=_("%(actual)s of %(target)s (to date %(to_date)s)") % {
+            "actual": _value(p.goal.metric, p.actual), "target": _value(p.goal.metric, p.goal.target),
+            "to_date": _value(p.goal.metric, p.target_to_date)},
+        badge=p.get_status_display(), tone=STATUS_TONE.get(p.status, "secondary"),
+    )
+
+
+def network_goals(principal, today):
+    """Program-level goals of the running programs, money first, and the pipeline's cover of the revenue left."""
+    goals = list(Goal.objects.visible_to(principal).filter(program__in=_launched(principal, today),
+                                                           level=GoalLevel.PROGRAM, parent__isnull=True)
+                 .select_related("program"))
+    progress = goal_progress(goals, on=today)
+    progress.sort(key=lambda p: (MONEY_FIRST.index(p.goal.metric) if p.goal.metric in MONEY_FIRST else 9, p.goal.name))
+    figures = []
+    revenue = next((p for p in progress if p.goal.metric == "corporate_revenue" and p.actual is not None), None)
+    pipeline = metrics.get("weighted_pipeline")
+    if revenue and pipeline:
+        left = max(Decimal(0), revenue.goal.target - revenue.actual)
+        weighted = pipeline.total(None, revenue.goal.starts_on, today) or Decimal(0)
+        cover = (weighted / left) if left else None
+        figures.append(CockpitFigure(
+            _("Pipeline cover of the revenue left"), f"{cover:.1f}×" if cover is not None else _("goal reached"),
+            url=reverse("deals:forecast"),
+            detail=_("%(weighted)s weighted for %(left)s left") % {"weighted": money(weighted), "left": money(left)},
+            tone="danger" if cover is not None and cover < 1 else "success"))
+    return PanelContent(items=[_goal_item(p) for p in progress[:8]], figures=figures)
+
+
+def distributors_behind(principal, today):
+    """Distributors with goals behind plan in the running programs, the furthest behind first."""
+    goals = list(Goal.objects.visible_to(principal).filter(program__in=_launched(principal, today),
+                                                           distributor__isnull=False)
+                 .select_related("distributor"))
+    worst: dict[int, dict] = {}
+    for p in goal_progress(goals, on=today):
+        if p.status != GoalStatus.BEHIND or principal.distributor_ids is not None and \
+                p.goal.distributor_id not in principal.distributor_ids:
+            continue
+        share = (p.actual / p.target_to_date) if p.target_to_date else Decimal(1)
+        row = worst.setdefault(p.goal.distributor_id, {"distributor": p.goal.distributor, "count": 0, "share": share,
+                                                       "goal": p})
+        row["count"] += 1
+        if share < row["share"]:
+            row["share"], row["goal"] = share, p
+    rows = sorted(worst.values(), key=lambda r: (r["share"], r["distributor"].code))
+    items = []
+    for row in rows:
+        p = row["goal"]
+        label = metrics.get(p.goal.metric).label if metrics.get(p.goal.metric) else p.goal.metric
+        items.append(CockpitItem(
+            label=row["distributor"].legal_name, url=reverse("program:distributor_overview", args=[row["distributor"].pk]),
+            detail=_("%(metric)s at %(percent)d%% of plan to date") % {"metric": label, "percent": int(row["share"] * 100)},
+            badge=_("%(count)d behind") % {"count": row["count"]}, tone="danger"))
+    return limited(items)
+
+
+def attention_goals_behind(principal, distributor_ids, today) -> dict[int, int]:
+    goals = Goal.objects.visible_to(principal).filter(program__in=_launched(principal, today),
+                                                      distributor_id__in=list(distributor_ids))
+    counts: dict[int, int] = {}
+    for p in goal_progress(goals, on=today):
+        if p.status == GoalStatus.BEHIND:
+            counts[p.goal.distributor_id] = counts.get(p.goal.distributor_id, 0) + 1
+    return counts
+
+
+def approvals(principal, today):
+    """What waits for the program office: support to decide or pay, appeals to decide."""
+    items = []
+    support = (SupportRequest.objects.visible_to(principal)
+               .filter(status__in=[SupportStatus.REQUESTED, SupportStatus.CLAIMED]).select_related("distributor")
+               .order_by("created_at", "pk"))
+    total = support.count()
+    for r in support[:8]:
+        items.append(CockpitItem(
+            label=r.title, url=reverse("program:support_detail", args=[r.pk]),
+            detail=f"{r.distributor.code} · {r.get_kind_display()}",
+            badge=_("to decide") if r.status == SupportStatus.REQUESTED else _("claim to pay"), tone="warning"))
+    appeals = (LedgerEntry.objects.visible_to(principal).filter(appeal_status=AppealStatus.APPEALED)
+               .select_related("distributor", "rule").order_by("applied_on", "pk"))
+    total += appeals.count()
+    for e in appeals[:8]:
+        items.append(CockpitItem(
+            label=f"{e.rule.code} · {e.distributor.code}", url=reverse("program:distributor_overview", args=[e.distributor_id]),
+            detail=_("%(kind)s of %(date)s") % {"kind": e.get_kind_display(), "date": short_date(e.applied_on)},
+            badge=_("appeal"), tone="danger"))
+    return limited(items, total)
+
+
+def signoff_state(principal, today):
+    """Programs awaiting sign-off: who decided; for an executive, whether their own decision is missing."""
+    programs = list(Program.objects.visible_to(principal).filter(status=ProgramStatus.AWAITING_SIGNOFF).order_by("starts_on"))
+    if not programs:
+        return []
+    decisions = list(Signoff.objects.visible_to(principal).filter(program__in=programs).values_list(
+        "program_id", "version", "executive_id", "decision"))
+    items = []
+    for program in programs:
+        current = [d for d in decisions if d[0] == program.pk and d[1] == program.version]
+        mine = next((d[3] for d in current if d[2] == principal.user_id), None)
+        approved = sum(1 for d in current if d[3] == SignoffDecision.APPROVE)
+        objected = sum(1 for d in current if d[3] == SignoffDecision.OBJECT)
+        if principal.has_role("executive"):
+            badge, tone = (_("your decision is due"), "danger") if mine is None else (
+                SignoffDecision(mine).label, "secondary")
+        else:
+            badge, tone = (ngettext("%(count)d objection", "%(count)d objections", objected) % {"count": objected}, "danger") if objected else (
+                _("%(count)d approved") % {"count": approved}, "warning")
+        items.append(CockpitItem(label=program.name, url=reverse("program:program_detail", args=[program.pk]),
+                                 detail=_("approved %(approved)d · objected %(objected)d") % {
+                                     "approved": approved, "objected": objected}, badge=str(badge), tone=tone))
+    return items
+
+
+def acknowledgements_missing(principal, today):
+    """Distributors that have not acknowledged every published rule of the running programs."""
+    programs = list(_launched(principal, today))
+    if not programs:
+        return []
+    rules = list(rule_list(principal=principal).filter(program__in=programs, status=RuleStatus.PUBLISHED)
+                 .values_list("pk", "program_id"))
+    if not rules:
+        return []
+    distributors = Distributor.objects.visible_to(principal).filter(active=True)
+    if principal.distributor_ids is not None:
+        distributors = distributors.filter(pk__in=principal.distributor_ids)
+    done: dict[int, int] = {}
+    for distributor_id in Acknowledgement.objects.filter(rule_id__in=[r[0] for r in rules]).values_list(
+            "distributor_id", flat=True):
+        done[distributor_id] = done.get(distributor_id, 0) + 1
+    url = reverse("program:ack_dashboard", args=[programs[0].pk])
+    items = []
+    for d in distributors.order_by("code"):
+        missing = len(rules) - done.get(d.pk, 0)
+        if missing > 0:
+            items.append(CockpitItem(label=d.legal_name, url=url, detail=d.code,
+                                     badge=_("%(count)d to acknowledge") % {"count": missing}, tone="warning"))
+    return limited(items)
+
+
+def events_this_week(principal, today):
+    """Published events in the next seven days the principal may see."""
+    start = timezone.make_aware(datetime.combine(today, time.min))
+    events = (Event.objects.visible_to(principal).filter(status=EventStatus.PUBLISHED, starts_at__gte=start,
+                                                         starts_at__lt=start + timedelta(days=7))
+              .order_by("starts_at", "pk"))
+    items = [
+        CockpitItem(label=e.title, url=reverse("program:event_detail", args=[e.pk]),
+                    detail=f"{timezone.localtime(e.starts_at):%Y-%m-%d %H:%M} · {e.location}".rstrip(" ·"),
+                    badge=e.get_kind_display())
+        for e in events[:9]
+    ]
+    return limited(items, events.count() if len(items) > 8 else len(items))
+
+
+def my_goals(principal, today):
+    """A distributor head's goals in the running program and the incentive statement so far."""
+    distributor_id = principal.own_distributor_id
+    program = _launched(principal, today).order_by("-starts_on").first()
+    if not distributor_id or program is None:
+        return []
+    distributor = Distributor.objects.visible_to(principal).get(pk=distributor_id)
+    goals = Goal.objects.visible_to(principal).filter(program=program, distributor_id=distributor_id)
+    items = [_goal_item(p) for p in goal_progress(goals, on=today)]
+    statement = incentive_statement(principal=principal, program=program, distributor=distributor, on=today)
+    overview = reverse("program:distributor_overview", args=[distributor_id])
+    figures = [CockpitFigure(_("Incentive statement (RON)"), money(statement["net"]), url=overview,
+                             detail=_("incentives %(incentives)s · penalties %(penalties)s") % {
+                                 "incentives": money(statement["incentives"]), "penalties": money(statement["penalties"])})]
+    return PanelContent(items=items[:8], figures=figures)
+
+
+def my_support(principal, today):
+    """A distributor head's support budget left this year and the approved support to claim."""
+    distributor_id = principal.own_distributor_id
+    if not distributor_id:
+        return None
+    budgets = budgets_with_remaining(SupportBudget.objects.visible_to(principal).filter(
+        distributor_id=distributor_id, year=today.year))
+    figures = [CockpitFigure(_("Support budget left (RON)"), money(sum((b.remaining_amount for b in budgets), Decimal(0))),
+                             url=reverse("program:support_list"),
+                             detail=_("of %(amount)s") % {"amount": money(sum((b.amount for b in budgets), Decimal(0)))})]
+    to_claim = (SupportRequest.objects.visible_to(principal).filter(distributor_id=distributor_id)
+                .filter(Q(status=SupportStatus.APPROVED) | Q(status=SupportStatus.REQUESTED)).order_by("status", "pk"))
+    items = [CockpitItem(label=r.title, url=reverse("program:support_detail", args=[r.pk]), detail=r.get_kind_display(),
+                         badge=_("claim due") if r.status == SupportStatus.APPROVED else r.get_status_display(),
+                         tone="warning" if r.status == SupportStatus.APPROVED else "secondary")
+             for r in to_claim[:8]]
+    return PanelContent(items=items, figures=figures)
+
+
+def rules_to_acknowledge(principal, today):
+    """Published rules the head's distributor has not acknowledged yet."""
+    distributor_id = principal.own_distributor_id
+    if not distributor_id:
+        return None
+    distributor = Distributor.objects.visible_to(principal).get(pk=distributor_id)
+    rules = pending_rules_for(principal=principal, distributor=distributor)
+    return limited([
+        CockpitItem(label=f"{r.code} · {r.title}", url=reverse("program:program_detail", args=[r.program_id]),
+                    detail=r.get_kind_display(), badge=_("acknowledge"), tone="warning")
+        for r in rules
+    ])

@@ -1,0 +1,109 @@
+"""API of the distributor scorecard (docs/cockpits.md): the network table and one card. Operations join the
+program router. A salesperson is refused (403); a distributor head reads only its own card (others: 404)."""
+
+from datetime import date
+from decimal import Decimal
+from typing import Literal
+
+from django.core.exceptions import PermissionDenied
+from ninja import Field, FilterSchema, Query, Schema
+
+from keychannel.network.choices import SizeTier
+
+from . import scorecard
+from .api import WRITE, router
+
+SortKey = Literal[tuple(k for key in scorecard.SORTS for k in (key, f"-{key}"))]
+
+
+class ScorecardFilter(FilterSchema):
+    size_tier: SizeTier | None = None
+    territory_id: int | None = Field(None, gt=0, description="A region or county: the distributors based in it")
+    channel_manager_id: int | None = Field(None, gt=0)
+    q: str | None = Field(None, max_length=200, description="Code or name contains")
+    year: int | None = Field(None, ge=2000, le=2100, description="Period of won deals, registrations and sell-out")
+    sort: SortKey | None = Field(None, description="A column, '-' first for descending")
+
+
+class GoalLineOut(Schema):
+    goal_id: int
+    metric: str
+    metric_label: str
+    target: Decimal
+    target_to_date: Decimal
+    actual: Decimal | None
+    status: str
+
+
+class RegistrationCountsOut(Schema):
+    pending: int
+    approved: int
+    rejected: int
+    expired: int
+
+
+class TrendPointOut(Schema):
+    month: str
+    amount: Decimal
+
+
+class HealthFlagOut(Schema):
+    code: str
+    severity: str
+    message: str
+
+
+class ScorecardOut(Schema):
+    id: int
+    code: str
+    name: str
+    size_tier: str
+    goals: list[GoalLineOut]
+    goals_total: int
+    goals_behind: int
+    goals_on_track: int
+    attainment: Decimal | None = Field(None, description="Mean of actual / target to date over the goals, % (each capped at 200)")
+    open_deals: int
+    open_pipeline: Decimal
+    weighted_pipeline: Decimal
+    won_deals: int
+    won_value: Decimal
+    lost_deals: int
+    win_rate: Decimal | None = Field(None, description="Won / (won + lost) in the year, %")
+    key_accounts_won: int
+    registrations: RegistrationCountsOut
+    sell_out: Decimal
+    sell_out_trend: list[TrendPointOut]
+    potential: Decimal
+    share_of_potential: Decimal | None = Field(None, description="Annualised sell-out / the clients' potential, %")
+    readiness: int | None
+    readiness_on: date | None
+    level: str
+    support_spend: Decimal
+    support_won: Decimal
+    support_return: Decimal | None = Field(None, description="Won value attributed to funded support per RON spent")
+    health: list[HealthFlagOut] | None = Field(
+        None, description="Relationship health flags; null for distributor users (manufacturer-internal)")
+
+
+def _allowed(principal):
+    if not scorecard.may_view(principal):
+        raise PermissionDenied
+
+
+@router.get("/scorecards", response={200: list[ScorecardOut], **WRITE},
+            summary="Distributor scorecards: every distributor the caller reaches, filtered and sorted")
+def scorecard_list(request, filters: Query[ScorecardFilter]):
+    principal = request.principal
+    _allowed(principal)
+    values = filters.model_dump()
+    return scorecard.scorecard_rows(principal=principal, filters=values, year=values.pop("year"),
+                                    sort=values.pop("sort"))
+
+
+@router.get("/scorecards/{int:distributor_id}", response={200: ScorecardOut, **WRITE},
+            summary="One distributor's scorecard")
+def scorecard_detail(request, distributor_id: int, year: int | None = Query(None, ge=2000, le=2100)):
+    principal = request.principal
+    _allowed(principal)
+    return scorecard.scorecard_get(principal=principal, pk=distributor_id, year=year)

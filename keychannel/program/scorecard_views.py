@@ -1,0 +1,112 @@
+"""Pages of the distributor scorecard (docs/cockpits.md): the network table, its CSV and one card. Thin."""
+
+import csv
+
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from keychannel.core.exports import safe_row
+
+from . import scorecard
+
+COLUMNS = [
+    ("code", gettext_lazy("Code")), ("name", gettext_lazy("Distributor")), ("level", gettext_lazy("Level")), ("attainment", gettext_lazy("Goals (% of plan)")),
+    ("goals", gettext_lazy("Goals behind")), ("pipeline", gettext_lazy("Weighted pipeline")), ("win_rate", gettext_lazy("Win rate")),
+    ("won", gettext_lazy("Won (RON)")), ("registrations", gettext_lazy("Registrations")), ("sell_out", gettext_lazy("Sell-out (RON)")),
+    ("share", gettext_lazy("Share of potential")), ("key_accounts", gettext_lazy("Key accounts won")), ("readiness", gettext_lazy("Readiness")),
+    ("support", gettext_lazy("Support spend")), ("return", gettext_lazy("Return")), ("health", gettext_lazy("Relationship flags")),
+]
+
+
+def _year(request):
+    try:
+        year = int(request.GET.get("year", ""))
+    except ValueError:
+        return None
+    return year if 2000 <= year <= 2100 else None
+
+
+def _sort(request):
+    sort = request.GET.get("sort", "")
+    return sort if sort.lstrip("-") in scorecard.SORTS else ""
+
+
+def _rows(request):
+    principal = request.principal
+    if not scorecard.may_view(principal):
+        raise PermissionDenied
+    controls = scorecard.SCORECARD_FILTERS.page_controls(principal)
+    values = scorecard.SCORECARD_FILTERS.from_query(request.GET, principal, controls)
+    q = request.GET.get("q", "").strip()[:200]
+    if q:
+        values["q"] = q
+    rows = scorecard.scorecard_rows(principal=principal, filters=values, year=_year(request), sort=_sort(request))
+    return rows, controls, q
+
+
+def scorecard_list(request):
+    rows, controls, q = _rows(request)
+    sort = _sort(request)
+    params = request.GET.copy()
+    headers = []
+    for key, label in COLUMNS:
+        if key == "health" and not request.principal.is_manufacturer:
+            continue
+        params["sort"] = f"-{key}" if sort == key else key
+        headers.append({"key": key, "label": label, "query": params.urlencode(),
+                        "direction": "asc" if sort == key else "desc" if sort == f"-{key}" else ""})
+    export = request.GET.copy()
+    return render(request, "program/scorecard_list.html", {
+        "rows": rows, "headers": headers, "controls": controls, "q": q, "sort": sort,
+        "selected": {c.name: request.GET.get(c.name, "") for c in controls},
+        "year": _year(request) or scorecard.period_for(None).year,
+        "show_health": request.principal.is_manufacturer,
+        "export_query": export.urlencode(),
+        "trends": {r["id"]: [float(p["amount"]) for p in r["sell_out_trend"]] for r in rows},
+        "trend_labels": [p["month"] for p in rows[0]["sell_out_trend"]] if rows else [],
+        "breadcrumbs": [(_("Scorecards"), "")],
+    })
+
+
+def scorecard_csv(request):
+    rows, _controls, _q = _rows(request)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="scorecards.csv"'
+    writer = csv.writer(response)
+    health = request.principal.is_manufacturer
+    header = [_("Code"), _("Distributor"), _("Size"), _("Level"), _("Goals"), _("Goals behind"), _("Goals (% of plan)"),
+              _("Open deals"), _("Open pipeline (RON)"), _("Weighted pipeline (RON)"), _("Won deals"), _("Won (RON)"),
+              _("Lost deals"), _("Win rate (%)"), _("Key accounts won"), _("Registrations approved"),
+              _("Registrations rejected"), _("Registrations expired"), _("Registrations pending"),
+              _("Sell-out (RON)"), _("Potential (RON)"), _("Share of potential (%)"), _("Readiness"),
+              _("Support spend (RON)"), _("Support won (RON)"), _("Return per RON")]
+    if health:
+        header.append(_("Relationship flags"))
+    writer.writerow(safe_row(header))
+    for r in rows:
+        line = [r["code"], r["name"], r["size_tier_label"], r["level"], r["goals_total"], r["goals_behind"],
+                r["attainment"], r["open_deals"], r["open_pipeline"], r["weighted_pipeline"], r["won_deals"],
+                r["won_value"], r["lost_deals"], r["win_rate"], r["key_accounts_won"], r["registrations"]["approved"],
+                r["registrations"]["rejected"], r["registrations"]["expired"], r["registrations"]["pending"],
+                r["sell_out"], r["potential"], r["share_of_potential"], r["readiness"], r["support_spend"],
+                r["support_won"], r["support_return"]]
+        if health:
+            line.append(" ".join(f["message"] for f in r["health"] or []))
+        writer.writerow(safe_row(["" if v is None else v for v in line]))
+    return response
+
+
+def scorecard_detail(request, pk):
+    principal = request.principal
+    if not scorecard.may_view(principal):
+        raise PermissionDenied
+    row = scorecard.scorecard_get(principal=principal, pk=pk, year=_year(request))
+    return render(request, "program/scorecard_detail.html", {
+        "row": row, "distributor": row["distributor"], "year": _year(request) or scorecard.period_for(None).year,
+        "trend": {"labels": [p["month"] for p in row["sell_out_trend"]],
+                  "amounts": [float(p["amount"]) for p in row["sell_out_trend"]]},
+        "breadcrumbs": [(_("Scorecards"), "program:scorecard_list"), (row["code"], "")],
+    })

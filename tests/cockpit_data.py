@@ -1,0 +1,66 @@
+"""Due items of every kind for the cockpit tests (tests/test_cockpit.py, tests/browser/test_cockpit.py)."""
+
+import datetime
+import itertools
+
+from django.utils import timezone
+
+from keychannel.channel.choices import RegistrationStatus
+from keychannel.channel.tests.factories import make_client, make_conflict, make_registration
+from keychannel.clients.models import AccountAction, AccountPlan
+from keychannel.competence.choices import TaskStatus
+from keychannel.competence.models import CoachingSession, ConsultationRequest, Mentorship
+from keychannel.competence.tests.factories import KamTaskFactory
+from keychannel.deals.tests.factories import OpportunityFactory
+from keychannel.program.tests.factories import build as program_data
+
+_seq = itertools.count(1)
+
+
+def _side_users(world, side):
+    if side == "own":
+        return world.user("dist_head"), world.user("dist_sales")
+    return world.other_users["dist_head"], world.other_users["dist_sales"]
+
+
+def add_work(world, side: str):
+    """One of every due item for the distributor ``side`` ("own" or "other"), named after the side."""
+    n = next(_seq)
+    today = timezone.localdate()
+    distributor = world.distributor(side)
+    head, sales = _side_users(world, side)
+    client = make_client(distributor=distributor, territory=world.territory, legal_name=f"Client {side} {n} SRL",
+                         coverage_score=10, risk_flag_count=3)
+    OpportunityFactory(client=client, owner=sales, title=f"Deal {side} {n}",
+                       next_step_on=today - datetime.timedelta(days=3))
+    make_registration(distributor=distributor, client=client, user=sales, title=f"Registration {side} {n}")
+    approved = make_registration(
+        distributor=distributor, client=make_client(distributor=distributor, territory=world.territory,
+                                                    legal_name=f"Protected {side} {n} SRL"),
+        user=sales, status=RegistrationStatus.APPROVED, protected_until=today + datetime.timedelta(days=5))
+    make_conflict(registration=approved)
+    plan = AccountPlan.objects.create(client=client)
+    AccountAction.objects.create(plan=plan, title=f"Action {side} {n}", owner=sales, due_on=today)
+    AccountAction.objects.create(plan=plan, title=f"KAM action {side} {n}", owner=world.user("embedded_kam"),
+                                 due_on=today)
+    if side == "own":
+        KamTaskFactory(distributor=distributor, kam=world.user("embedded_kam"), title=f"Task {side} {n}",
+                       status=TaskStatus.BLOCKED, created_by=world.user("program_manager"), due_on=today)
+        ConsultationRequest.objects.create(distributor=distributor, requested_by=sales,
+                                           recipient=world.user("embedded_kam"), subject=f"Help {side} {n}",
+                                           message="Who decides?")
+        mentorship = Mentorship.objects.create(mentor=world.user("mentor"), distributor=distributor, client=client,
+                                               starts_on=datetime.date(2020, 1, 1))
+        CoachingSession.objects.create(mentorship=mentorship, participants="both", topic="Buying centre",
+                                       next_step="Meet the CFO", next_step_due=today)
+
+
+def busy(world):
+    """The test world with program data (goals, support, events, ledger, a program awaiting sign-off) and one due
+    item of every kind on each side."""
+    data = program_data(world)
+    for key in ("goals", "requested", "approved", "claimed", "events", "ledger", "awaiting"):
+        data[key]  # noqa: B018  (made lazily)
+    add_work(world, "own")
+    add_work(world, "other")
+    return world
