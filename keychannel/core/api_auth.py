@@ -2,15 +2,18 @@
 
 from ninja.security import HttpBearer, SessionAuth
 
-from .preferences import activate_for
+from .preferences import activate_for, remember
 from .scoping import Principal
 from .services import api_token_check
 
 
 def _bind(request, user, *, membership_loaded=False):
     request.user = user
-    if membership_loaded:  # joined to the token in the same query: no second read
-        request.principal = Principal.for_membership(user, getattr(user, "membership", None))
+    if membership_loaded:  # joined to the token in the same query: no second read for the role nor the language
+        membership = getattr(user, "membership", None)
+        request.principal = Principal.for_membership(user, membership)
+        if membership is not None:
+            remember(user, membership.language, membership.time_zone)
     else:
         request.principal = Principal.for_user(user)
     activate_for(request, user)  # the API's messages in the caller's language, its times in their zone

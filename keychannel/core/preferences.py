@@ -38,13 +38,17 @@ def preferences_of(user) -> tuple[str, str]:
     if cached is None:
         from .models import Membership  # local: models import scoping, which this module must not
 
-        loaded = user._state.fields_cache.get("membership")  # joined to the API token in the same query
-        if loaded is not None:
-            row = (loaded.language, loaded.time_zone)
-        else:  # order_by("pk"): the model's ordering would join the organisation and the user for one row
-            row = Membership.objects.filter(user=user).order_by("pk").values_list("language", "time_zone").first()
-        cached = (row[0] if row[0] in language_codes() else "", row[1] if is_time_zone(row[1]) else "") if row else ("", "")
-        setattr(user, _CACHE, cached)
+        # order_by("pk"): the model's ordering would join the organisation and the user for one row.
+        row = Membership.objects.filter(user=user).order_by("pk").values_list("language", "time_zone").first()
+        cached = remember(user, *row) if row else remember(user, "", "")
+    return cached
+
+
+def remember(user, language: str, zone: str) -> tuple[str, str]:
+    """Keep the user's choice for this request, read from a membership the caller has just loaded (the API
+    token's query joins it) or by ``preferences_of``."""
+    cached = (language if language in language_codes() else "", zone if is_time_zone(zone) else "")
+    setattr(user, _CACHE, cached)
     return cached
 
 
