@@ -27,6 +27,7 @@ from .schemas import (
     CoverageOut,
     CoveragePatch,
     DistributorFilter,
+    DistributorIn,
     DistributorOut,
     DistributorPatch,
     EligibleOut,
@@ -68,6 +69,25 @@ def distributor_list(request, filters: Query[DistributorFilter], sort: str = "co
 @router.get("/distributors/{int:distributor_id}", response={200: DistributorOut, 404: ErrorOut})
 def distributor_detail(request, distributor_id: int):
     return selectors.distributor_get(principal=request.principal, pk=distributor_id)
+
+
+@router.post("/distributors", response={201: DistributorOut, 403: ErrorOut, 404: ErrorOut, 422: ValidationErrorOut},
+             summary="Add a distributor (its head is then invited: POST /users/invitations)")
+def distributor_create(request, payload: DistributorIn):
+    principal = request.principal
+    require(principal, "network.distributor.create")
+    fields = payload.model_dump()
+    territory = get_object_or_404(Territory.objects.visible_to(principal), pk=fields.pop("territory_id"))
+    manager_id = fields.pop("channel_manager_id")
+    fields["channel_manager"] = (
+        get_object_or_404(get_user_model(), pk=manager_id, membership__role="channel_manager") if manager_id else None
+    )
+    line_ids = set(fields.pop("product_line_ids"))
+    lines = list(ProductLine.objects.visible_to(principal).filter(pk__in=line_ids))
+    if len(lines) != len(line_ids):
+        raise ValidationError({"product_line_ids": _("Unknown product line.")})
+    distributor = services.distributor_create(principal=principal, territory=territory, product_lines=lines, **fields)
+    return Status(201, selectors.distributor_get(principal=principal, pk=distributor.pk))
 
 
 @router.patch(

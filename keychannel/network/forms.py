@@ -44,6 +44,14 @@ class DistributorForm(StyledFormMixin, forms.ModelForm):
                     del self.fields[name]
 
 
+class DistributorCreateForm(DistributorForm):
+    """A new distributor: its code too (fixed afterwards); the internal assessment is set later, on the edit page."""
+
+    class Meta(DistributorForm.Meta):
+        fields = ["code", *[f for f in DistributorForm.Meta.fields
+                            if f not in {"stance", "shares_goals", "shares_methods", "active"}]]
+
+
 class CoverageForm(StyledFormMixin, forms.ModelForm):
     class Meta:
         model = Coverage

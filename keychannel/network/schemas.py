@@ -97,6 +97,24 @@ class DistributorPatch(Schema):
     active: bool | None = None
 
 
+class DistributorIn(Schema):
+    code: str = Field(..., min_length=1, max_length=20, description="Lowercase letters, digits and dashes")
+    legal_name: str = Field(..., min_length=1, max_length=200)
+    tax_id: str = Field(..., min_length=1, max_length=20)
+    territory_id: int
+    city: str = Field("", max_length=120)
+    address: str = Field("", max_length=250)
+    phone: str = Field("", max_length=40)
+    email: str = Field("", max_length=254)
+    size_tier: SizeTier = SizeTier.MEDIUM
+    annual_revenue: Decimal = Field(Decimal(0), ge=0, max_digits=16, decimal_places=2)
+    employees: int = Field(0, ge=0, le=10_000_000)
+    contract_strength: ContractStrength = ContractStrength.WEAK
+    channel_manager_id: int | None = None
+    product_line_ids: list[int] = []
+    contract_start: date | None = None
+
+
 class TerritoryFilter(FilterSchema):
     q: str | None = None
     level: TerritoryLevel | None = None

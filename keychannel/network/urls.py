@@ -6,6 +6,7 @@ app_name = "network"
 
 urlpatterns = [
     path("distributors/", views.distributor_list, name="distributor_list"),
+    path("distributors/new/", views.distributor_create, name="distributor_create"),
     path("distributors/quadrant/", views.distributor_quadrant, name="distributor_quadrant"),
     path("distributors/<int:pk>/", views.distributor_detail, name="distributor_detail"),
     path("distributors/<int:pk>/edit/", views.distributor_update, name="distributor_update"),

@@ -7,6 +7,7 @@ from datetime import date
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
@@ -23,6 +24,7 @@ from .choices import AlignmentQuadrant, ContractStrength, Sharing, SizeTier, Sta
 from .forms import (
     ActionItemForm,
     CoverageForm,
+    DistributorCreateForm,
     DistributorForm,
     InteractionForm,
     PersonForm,
@@ -80,9 +82,26 @@ def distributor_list(request):
     return render_partial(
         request,
         "network/distributor_list.html",
-        {"table": table, "breadcrumbs": [(_("Distributors"), "")]},
+        {"table": table, "can_create": can(request.principal, "network.distributor.create"),
+         "breadcrumbs": [(_("Distributors"), "")]},
         partial="includes/table.html",
     )
+
+
+def _invite_url(principal, distributor) -> str:
+    """The "invite a person" link: the administrator's form comes pre-filled (the head first, then salespeople)."""
+    from urllib.parse import urlencode
+
+    from keychannel.core.models import Membership
+
+    if not can(principal, "core.user.invite"):
+        return ""
+    url = reverse("core:user_invite")
+    if principal.has_role("admin"):
+        has_head = Membership.objects.filter(organization_id=distributor.organization_id, role="dist_head").exists()
+        query = {"organization": distributor.organization_id, "role": "dist_sales" if has_head else "dist_head"}
+        return f"{url}?{urlencode(query)}"
+    return url if principal.organization_id == distributor.organization_id else ""
 
 
 def distributor_detail(request, pk):
@@ -93,6 +112,7 @@ def distributor_detail(request, pk):
         {
             "distributor": distributor,
             "can_edit": can(principal, "network.distributor.change", distributor),
+            "invite_url": _invite_url(principal, distributor),
             "can_edit_coverage": can(principal, "network.coverage.change", distributor),
             "can_edit_people": can(principal, "network.person.change", distributor),
             "can_edit_relationships": can(principal, "network.relationship.change", distributor),
@@ -104,6 +124,37 @@ def distributor_detail(request, pk):
         }
     )
     return render(request, "network/distributor_detail.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def distributor_create(request):
+    principal = request.principal
+    require(principal, "network.distributor.create")
+    form = DistributorCreateForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            data = dict(form.cleaned_data)
+            try:
+                distributor = services.distributor_create(principal=principal, **data)
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                messages.success(request, _("Distributor added. Now invite its head: they set up the rest."))
+                return redirect(distributor)
+        status = 422
+    return render(
+        request,
+        "network/simple_form.html",
+        {
+            "form": form,
+            "title": _("New distributor"),
+            "subtitle": _("After saving, invite the distributor's head from its page."),
+            "cancel_url": reverse("network:distributor_list"),
+            "breadcrumbs": [(_("Distributors"), "network:distributor_list"), (_("New"), "")],
+        },
+        status=status,
+    )
 
 
 @require_http_methods(["GET", "POST"])
