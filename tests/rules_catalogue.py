@@ -45,6 +45,7 @@ EXEMPT_ROUTES = {
 ADMIN_CLOSED = "keychannel/core/tests/test_core.py::test_admin_is_for_manufacturer_admins_only"
 GATE = "keychannel/channel/tests/test_gate.py::"
 ASSIGN = "keychannel/core/tests/test_assignment.py::"
+ONBOARD = "keychannel/core/tests/test_onboarding.py::"
 OOS = "keychannel/channel/tests/test_out_of_scope.py::"
 KAM = "keychannel/competence/tests/test_kam_tasks.py::"
 REG = "keychannel/channel/tests/test_registrations.py::"
@@ -71,9 +72,11 @@ MANUFACTURER_ONLY = "only manufacturer roles reach it (its policy); the person s
 RULES: dict[str, Rule] = {
     "assignment": Rule(
         title="Work for manufacturer people comes only from the manufacturer",
-        enforced_by=("keychannel.core.assignment.require_assignable",),
+        enforced_by=("keychannel.core.assignment.require_assignable", "keychannel.core.assignment.require_placeable"),
         paths={
             SERVICE: (ASSIGN + "test_who_may_assign_whom", ASSIGN + "test_contract_owner_refuses_manufacturer_people"),
+            "POST /api/v1/users/invitations": (ONBOARD + "test_a_head_invites_only_salespeople_of_its_own_company",),
+            "core:user_invite": (ONBOARD + "test_a_head_invites_only_salespeople_of_its_own_company",),
             "POST /api/v1/opportunities": (ASSIGN + "test_deal_api_refuses_manufacturer_people",),
             "PATCH /api/v1/opportunities/{opportunity_id}": (
                 ASSIGN + "test_deal_patch_refuses_new_manufacturer_people_and_keeps_the_ones_set",),
@@ -188,7 +191,7 @@ RULES: dict[str, Rule] = {
                  "no hidden field, and saving a redacted record raises RedactedRecordSaved"
             for key in (
                 "PATCH /api/v1/distributors/{distributor_id}", "PATCH /api/v1/relationships/{relationship_id}",
-                "POST /api/v1/coverage", "POST /api/v1/distributor-people", "POST /api/v1/readiness",
+                "POST /api/v1/distributors", "POST /api/v1/coverage", "POST /api/v1/distributor-people", "POST /api/v1/readiness",
                 "POST /api/v1/relationships", "POST /api/v1/relationships/{relationship_id}/interactions",
                 "POST /api/v1/reviews", "network:coverage_create", "network:distributor_update",
                 "network:person_create", "network:readiness_create", "network:relationship_create",

@@ -12,13 +12,13 @@ from .choices import Role
 from .models import Organization
 from .schemas import (
     ErrorOut,
-    InviteIn,
+    UserInviteIn,
     LogoutEverywhereOut,
     MeOut,
     NotificationOut,
     TokenIn,
     TokenOut,
-    UserOut,
+    AccountOut,
     ValidationErrorOut,
 )
 from .scoping import Principal
@@ -123,7 +123,7 @@ def _user_out(membership) -> dict:
     }
 
 
-@router.get("/users", response={200: list[UserOut], 403: ErrorOut},
+@router.get("/users", response={200: list[AccountOut], 403: ErrorOut},
             summary="People's accounts (administrators: everybody; a distributor head: its own company)")
 @paginate(BoundedPagination)
 def user_list(request, status: str = "", role: str = "", organization_id: int | None = None, q: str = ""):
@@ -132,9 +132,9 @@ def user_list(request, status: str = "", role: str = "", organization_id: int | 
                                                       organization_id=organization_id, q=q)]
 
 
-@router.post("/users/invitations", response={201: UserOut, 403: ErrorOut, 404: ErrorOut, 422: ValidationErrorOut},
+@router.post("/users/invitations", response={201: AccountOut, 403: ErrorOut, 404: ErrorOut, 422: ValidationErrorOut},
              summary="Invite a person (an account without a password; the e-mail carries a one-time link)")
-def user_invite(request, payload: InviteIn):
+def user_invite(request, payload: UserInviteIn):
     from django.shortcuts import get_object_or_404
 
     from . import onboarding
@@ -159,7 +159,7 @@ def _user_action(request, user_id, action):
     return Status(200, _user_out(Membership.objects.select_related("user", "organization").get(pk=membership.pk)))
 
 
-@router.post("/users/{user_id}/deactivate", response={200: UserOut, 403: ErrorOut, 404: ErrorOut},
+@router.post("/users/{user_id}/deactivate", response={200: AccountOut, 403: ErrorOut, 404: ErrorOut},
              summary="Deactivate an account: sessions end, API tokens are revoked, everything it owns stays")
 def user_deactivate(request, user_id: int):
     from . import onboarding
@@ -167,7 +167,7 @@ def user_deactivate(request, user_id: int):
     return _user_action(request, user_id, onboarding.user_deactivate)
 
 
-@router.post("/users/{user_id}/reactivate", response={200: UserOut, 403: ErrorOut, 404: ErrorOut, 422: ValidationErrorOut},
+@router.post("/users/{user_id}/reactivate", response={200: AccountOut, 403: ErrorOut, 404: ErrorOut, 422: ValidationErrorOut},
              summary="Give a deactivated account its access back")
 def user_reactivate(request, user_id: int):
     from . import onboarding
@@ -175,7 +175,7 @@ def user_reactivate(request, user_id: int):
     return _user_action(request, user_id, onboarding.user_reactivate)
 
 
-@router.post("/users/{user_id}/invitation", response={200: UserOut, 403: ErrorOut, 404: ErrorOut, 422: ValidationErrorOut},
+@router.post("/users/{user_id}/invitation", response={200: AccountOut, 403: ErrorOut, 404: ErrorOut, 422: ValidationErrorOut},
              summary="Send the invitation again (the earlier link stops working)")
 def invitation_resend(request, user_id: int):
     from . import onboarding

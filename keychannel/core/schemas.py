@@ -61,7 +61,7 @@ class NotificationOut(Schema):
     read_at: datetime | None
 
 
-class UserOut(Schema):
+class AccountOut(Schema):
     id: int
     username: str
     email: str
@@ -77,7 +77,7 @@ class UserOut(Schema):
     invitation_expires_at: datetime | None = None
 
 
-class InviteIn(Schema):
+class UserInviteIn(Schema):
     organization_id: int
     role: str
     email: str

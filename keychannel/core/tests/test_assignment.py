@@ -67,6 +67,10 @@ MODEL_CASES = {
     "core.ApiToken.user": actor("core.services.api_token_create"),
     "core.Notification.recipient": actor("core.services.notification_send (system)"),
     "core.SecurityEvent.user": actor("core.services.security_event_record (system)"),
+    "core.Invitation.user": Case(REFUSED, "core.onboarding.user_invite (require_placeable: a head invites only its own "
+                                          "salespeople; the administrator places everybody)",
+                                 "keychannel/core/tests/test_onboarding.py::test_a_head_invites_only_salespeople_of_its_own_company"),
+    "core.Invitation.invited_by": actor("core.onboarding.user_invite / invitation_resend"),
     "network.Distributor.channel_manager": manufacturer("network.distributor.change"),
     "network.Relationship.manufacturer_user": manufacturer("network.relationship.change"),
     "network.Interaction.recorded_by": actor("network.services.interaction_record"),
@@ -131,6 +135,7 @@ MODEL_CASES = {
 API = "/api/v1"
 API_CASES = {
     f"PATCH {API}/distributors/{{distributor_id}} channel_manager_id": MODEL_CASES["network.Distributor.channel_manager"],
+    f"POST {API}/distributors channel_manager_id": MODEL_CASES["network.Distributor.channel_manager"],
     f"POST {API}/relationships manufacturer_user_id": MODEL_CASES["network.Relationship.manufacturer_user"],
     f"POST {API}/readiness/{{assessment_id}}/actions owner_id": _readiness,
     f"PATCH {API}/readiness/actions/{{item_id}} owner_id": _readiness,

@@ -194,6 +194,12 @@ ROUTES = [
     Route(api="PATCH /api/v1/distributors/{distributor_id}", params=_dist_api, body=lambda w, s: {"stance": "active"},
           expect=expect(403, admin=200, program_manager=200, channel_manager={"own": 200, "other": 403},
                         **{r: {"own": 403, "other": 404} for r in DISTRIBUTOR}, **anon_api())),
+    # Adding a distributor is the program office's (its head is then invited by the administrator).
+    Route(name="network:distributor_create", expect=expect(403, admin=200, program_manager=200, **anon_page())),
+    Route(api="POST /api/v1/distributors",
+          body=lambda w, s: {"code": "dnew", "legal_name": "Nou SRL", "tax_id": "RO999", "territory_id": w.territory.pk,
+                             "product_line_ids": [w.product_line.pk]},
+          expect=expect(403, admin=201, program_manager=201, **anon_api())),
     Route(api="GET /api/v1/territories", expect=expect(200, **anon_api())),
     Route(api="GET /api/v1/product-lines", expect=expect(200, **anon_api())),
     Route(api="GET /api/v1/coverage", expect=expect(200, **anon_api())),
