@@ -11,14 +11,14 @@ from . import selectors, services
 from .choices import Role
 from .models import Organization
 from .schemas import (
+    AccountOut,
     ErrorOut,
-    UserInviteIn,
     LogoutEverywhereOut,
     MeOut,
     NotificationOut,
     TokenIn,
     TokenOut,
-    AccountOut,
+    UserInviteIn,
     ValidationErrorOut,
 )
 from .scoping import Principal

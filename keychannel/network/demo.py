@@ -386,3 +386,28 @@ def seed_network_extras(ctx):
     seed_people_and_relationships(ctx, rng, distributors, today)
     seed_readiness(ctx, rng, distributors, today)
     seed_reviews(ctx, distributors, today)
+    seed_onboarding(ctx, distributors)
+
+
+# --- issue 16: onboarding by invitation --------------------------------------------------------------------------
+
+
+def seed_onboarding(ctx, distributors):
+    """d01's head has invited a second salesperson who has not set a password yet (the People page shows the
+    invitation, "Send again" mails a new link); d02's former salesperson was deactivated by the administrator and
+    keeps its history. Through the services, so the security events and the invitation's history are real."""
+    from django.contrib.auth import get_user_model
+
+    from keychannel.core import onboarding
+    from keychannel.core.scoping import Principal
+
+    d01, d02 = distributors[0], distributors[1]
+    email = "d01-sales2@demo.keychannel.invalid"
+    if not get_user_model().objects.filter(username=email).exists():
+        onboarding.user_invite(principal=Principal.for_user(ctx.users["d01-head"]), organization=d01.organization,
+                               role=Role.DIST_SALES, email=email, first_name="Teodora", last_name="Matei",
+                               title="Sales representative (from next month)")
+    former = ensure_user(ctx, username=f"{d02.code}-former", role=Role.DIST_SALES, organization=d02.organization,
+                         first_name="Paul", last_name="Enache", title="Former sales representative")
+    ctx.logins.remove((former.username, str(Role.DIST_SALES.label), d02.organization.name))  # cannot sign in
+    onboarding.user_deactivate(principal=Principal.for_user(ctx.users["admin"]), user=former)
