@@ -16,7 +16,7 @@ from keychannel.core.policies import require
 from keychannel.core.schemas import ErrorOut, ValidationErrorOut
 from keychannel.core.scoping import get_visible_or_404
 
-from . import selectors, services
+from . import reference, selectors, services
 from .models import ActionItem, ProductLine, Territory
 from .schemas import (
     ActionItemIn,
@@ -38,7 +38,9 @@ from .schemas import (
     PersonIn,
     PersonOut,
     PersonPatch,
+    ProductLineIn,
     ProductLineOut,
+    ProductLinePatch,
     ReadinessFilter,
     ReadinessIn,
     ReadinessOut,
@@ -51,7 +53,9 @@ from .schemas import (
     ReviewOut,
     ReviewPatch,
     TerritoryFilter,
+    TerritoryIn,
     TerritoryOut,
+    TerritoryPatch,
 )
 
 router = Router(tags=["network"])
@@ -119,6 +123,53 @@ def territory_list(request, filters: Query[TerritoryFilter]):
 @paginate(BoundedPagination)
 def product_line_list(request):
     return selectors.product_line_list(principal=request.principal)
+
+
+REFERENCE_WRITE = {403: ErrorOut, 404: ErrorOut, 422: ValidationErrorOut}
+
+
+def _territory_fields(data: dict) -> dict:
+    fields = dict(data)
+    if "parent_id" in fields:
+        parent_id = fields.pop("parent_id")
+        fields["parent"] = _reference(Territory, parent_id, "parent_id") if parent_id else None
+    if any(v is None for k, v in fields.items() if k != "parent"):
+        raise ValidationError({k: _("May not be empty.") for k, v in fields.items() if v is None and k != "parent"})
+    return fields
+
+
+@router.post("/territories", response={201: TerritoryOut, **REFERENCE_WRITE}, summary="Add a territory (program office)")
+def territory_create(request, payload: TerritoryIn):
+    require(request.principal, "network.reference.change")
+    territory = reference.territory_create(principal=request.principal, **_territory_fields(payload.model_dump()))
+    return Status(201, territory)
+
+
+@router.patch("/territories/{int:territory_id}", response={200: TerritoryOut, **REFERENCE_WRITE},
+              summary="Rename or move a territory (program office)")
+def territory_update(request, territory_id: int, payload: TerritoryPatch):
+    require(request.principal, "network.reference.change")
+    territory = get_object_or_404(Territory.objects.visible_to(request.principal), pk=territory_id)
+    fields = _territory_fields(payload.model_dump(exclude_unset=True))
+    return reference.territory_update(principal=request.principal, territory=territory, **fields)
+
+
+@router.post("/product-lines", response={201: ProductLineOut, **REFERENCE_WRITE},
+             summary="Add a product line (program office)")
+def product_line_create(request, payload: ProductLineIn):
+    require(request.principal, "network.reference.change")
+    return Status(201, reference.product_line_create(principal=request.principal, **payload.model_dump()))
+
+
+@router.patch("/product-lines/{int:product_line_id}", response={200: ProductLineOut, **REFERENCE_WRITE},
+              summary="Rename, describe, retire or bring back a product line (program office)")
+def product_line_update(request, product_line_id: int, payload: ProductLinePatch):
+    require(request.principal, "network.reference.change")
+    line = get_object_or_404(ProductLine.objects.visible_to(request.principal), pk=product_line_id)
+    fields = payload.model_dump(exclude_unset=True)
+    if any(v is None for v in fields.values()):
+        raise ValidationError({k: _("May not be empty.") for k, v in fields.items() if v is None})
+    return reference.product_line_update(principal=request.principal, product_line=line, **fields)
 
 
 # --- coverage ---------------------------------------------------------------------------------------------------

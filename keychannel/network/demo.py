@@ -15,6 +15,7 @@ from .choices import (
     ActionStatus,
     ChannelType,
     ContractStrength,
+    DistributorKind,
     InteractionKind,
     PersonLevel,
     RelationshipLevel,
@@ -131,6 +132,9 @@ def seed(ctx):
             "legal_name": legal_name,
             "tax_id": tax_id,
             "territory": county,
+            # Mostly wholesalers; integrators, retailer chains and service partners among them (issue 16).
+            "kind": [DistributorKind.WHOLESALER, DistributorKind.INTEGRATOR, DistributorKind.WHOLESALER,
+                     DistributorKind.RETAIL_CHAIN, DistributorKind.SERVICE_PARTNER][index % 5],
             "city": city,
             "address": address,
             "phone": phone,

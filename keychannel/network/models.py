@@ -17,6 +17,7 @@ from .choices import (
     AlignmentQuadrant,
     ChannelType,
     ContractStrength,
+    DistributorKind,
     InteractionKind,
     PersonLevel,
     RelationshipLevel,
@@ -106,6 +107,8 @@ class Distributor(TimeStampedModel):
     territory = models.ForeignKey(
         Territory, on_delete=models.PROTECT, related_name="headquartered_distributors", verbose_name=_("home territory")
     )
+    kind = models.CharField(_("kind of company"), max_length=20, choices=DistributorKind.choices,
+                            default=DistributorKind.WHOLESALER)
     city = models.CharField(_("city"), max_length=120, blank=True)
     address = models.CharField(_("address"), max_length=250, blank=True)
     phone = models.CharField(_("phone"), max_length=40, blank=True)

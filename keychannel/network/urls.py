@@ -1,12 +1,12 @@
 from django.urls import path
 
-from . import views
+from . import reference_views, views
 
 app_name = "network"
 
 urlpatterns = [
     path("distributors/", views.distributor_list, name="distributor_list"),
-    path("distributors/new/", views.distributor_create, name="distributor_create"),
+    path("distributors/new/", reference_views.distributor_create, name="distributor_create"),
     path("distributors/quadrant/", views.distributor_quadrant, name="distributor_quadrant"),
     path("distributors/<int:pk>/", views.distributor_detail, name="distributor_detail"),
     path("distributors/<int:pk>/edit/", views.distributor_update, name="distributor_update"),
@@ -28,5 +28,9 @@ urlpatterns = [
     path("playbooks/", views.playbook_list, name="playbook_list"),
     path("playbooks/<int:pk>/edit/", views.playbook_update, name="playbook_update"),
     path("territories/", views.territory_list, name="territory_list"),
+    path("territories/new/", reference_views.territory_create, name="territory_create"),
+    path("territories/<int:pk>/edit/", reference_views.territory_update, name="territory_update"),
     path("product-lines/", views.productline_list, name="productline_list"),
+    path("product-lines/new/", reference_views.productline_create, name="productline_create"),
+    path("product-lines/<int:pk>/edit/", reference_views.productline_update, name="productline_update"),
 ]

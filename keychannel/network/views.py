@@ -20,11 +20,10 @@ from keychannel.core.policies import can, require
 from keychannel.core.tables import Column, Filter, Table
 
 from . import selectors, services
-from .choices import AlignmentQuadrant, ContractStrength, Sharing, SizeTier, Stance
+from .choices import AlignmentQuadrant, ContractStrength, DistributorKind, Sharing, SizeTier, Stance
 from .forms import (
     ActionItemForm,
     CoverageForm,
-    DistributorCreateForm,
     DistributorForm,
     InteractionForm,
     PersonForm,
@@ -49,6 +48,7 @@ DISTRIBUTOR_TABLE = Table(
         Column("code", gettext_lazy("Code"), sort="code", link=True),
         Column("legal_name", gettext_lazy("Legal name"), sort="legal_name", link=True),
         Column("territory", gettext_lazy("Territory"), sort="territory__name"),
+        Column("get_kind_display", gettext_lazy("Kind"), sort="kind"),
         Column("get_size_tier_display", gettext_lazy("Size"), sort="size_tier", badge=True),
         Column("get_contract_strength_display", gettext_lazy("Contract"), sort="contract_strength"),
         Column("get_stance_display", gettext_lazy("Stance"), sort="stance", badge=True),
@@ -57,6 +57,7 @@ DISTRIBUTOR_TABLE = Table(
     ],
     search_fields=["legal_name", "code", "tax_id", "city"],
     filters=[
+        Filter("kind", gettext_lazy("Kind"), DistributorKind.choices, "kind"),
         Filter("size_tier", gettext_lazy("Size"), SizeTier.choices, "size_tier"),
         Filter("contract_strength", gettext_lazy("Contract"), ContractStrength.choices, "contract_strength"),
         Filter("stance", gettext_lazy("Stance"), Stance.choices, "stance"),
@@ -127,37 +128,6 @@ def distributor_detail(request, pk):
 
 
 @require_http_methods(["GET", "POST"])
-def distributor_create(request):
-    principal = request.principal
-    require(principal, "network.distributor.create")
-    form = DistributorCreateForm(request.POST or None)
-    status = 200
-    if request.method == "POST":
-        if form.is_valid():
-            data = dict(form.cleaned_data)
-            try:
-                distributor = services.distributor_create(principal=principal, **data)
-            except ValidationError as exc:
-                form.add_error(None, exc)
-            else:
-                messages.success(request, _("Distributor added. Now invite its head: they set up the rest."))
-                return redirect(distributor)
-        status = 422
-    return render(
-        request,
-        "network/simple_form.html",
-        {
-            "form": form,
-            "title": _("New distributor"),
-            "subtitle": _("After saving, invite the distributor's head from its page."),
-            "cancel_url": reverse("network:distributor_list"),
-            "breadcrumbs": [(_("Distributors"), "network:distributor_list"), (_("New"), "")],
-        },
-        status=status,
-    )
-
-
-@require_http_methods(["GET", "POST"])
 def distributor_update(request, pk):
     principal = request.principal
     distributor = selectors.distributor_get(principal=principal, pk=pk)
@@ -192,7 +162,8 @@ def territory_list(request):
     return render(
         request,
         "network/territory_list.html",
-        {"tree": selectors.territory_tree(principal=request.principal), "breadcrumbs": [(_("Territories"), "")]},
+        {"tree": selectors.territory_tree(principal=request.principal), "breadcrumbs": [(_("Territories"), "")],
+         "can_edit": can(request.principal, "network.reference.change")},
     )
 
 
@@ -202,6 +173,7 @@ def productline_list(request):
         "network/productline_list.html",
         {
             "product_lines": selectors.product_line_list(principal=request.principal),
+            "can_edit": can(request.principal, "network.reference.change"),
             "breadcrumbs": [(_("Product lines"), "")],
         },
     )
