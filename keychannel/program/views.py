@@ -715,6 +715,7 @@ def course_list(request):
     return render(request, "program/course_list.html", {
         "courses": courses, "mine": mine, "resources": selectors.resource_list(principal=principal),
         "completion": selectors.completion_by_distributor(principal=principal) if not principal.has_role("dist_sales") else [],
+        "can_edit": can(principal, "program.learning.change"),
         "breadcrumbs": [(_("Learning"), "")],
     })
 
@@ -727,6 +728,7 @@ def course_detail(request, pk):
         "enrollments": selectors.enrollment_list(principal=principal, course=course),
         "mine": Enrollment.objects.filter(course=course, user_id=principal.user_id).first(),
         "can_complete": can(principal, "program.enrollment.complete"),
+        "can_edit": can(principal, "program.learning.change", course),
         "breadcrumbs": [(_("Learning"), "program:course_list"), (course.title, "")],
     })
 
