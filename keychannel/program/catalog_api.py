@@ -11,8 +11,8 @@ from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
 from keychannel.core.pagination import BoundedPagination
-from keychannel.core.schemas import ErrorOut
 from keychannel.core.policies import require
+from keychannel.core.schemas import ErrorOut
 
 from . import catalog, selectors
 from .api import WRITE, router
