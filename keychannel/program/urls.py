@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import catalog_views, level_views, lifecycle_views, views
+from . import catalog_views, level_edit_views, level_views, lifecycle_views, views
 
 app_name = "program"
 
@@ -19,6 +19,8 @@ urlpatterns = [
     path("programs/<int:pk>/goals/new/", views.goal_create, name="goal_create"),
     path("programs/<int:pk>/rules/", views.rule_list, name="rule_list"),
     path("programs/<int:pk>/rules/new/", views.rule_create, name="rule_create"),
+    path("programs/<int:pk>/levels/new/", level_edit_views.level_create, name="level_create"),
+    path("levels/<int:pk>/edit/", level_edit_views.level_update, name="level_update"),
     path("programs/<int:pk>/levels/recompute/", level_views.level_recompute, name="level_recompute"),
     path("programs/<int:pk>/rules/apply-conditions/", level_views.rule_conditions_apply, name="rule_conditions_apply"),
     path("programs/<int:pk>/acknowledgements/", views.ack_dashboard, name="ack_dashboard"),

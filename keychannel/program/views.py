@@ -161,6 +161,8 @@ def program_detail(request, pk):
         "revision_form": forms.RevisionForm(),
         "withdrawal_form": forms.WithdrawalForm(),
         "levels": program.levels.prefetch_related("criteria").all(),
+        "can_edit_levels": can(principal, "program.level.change", program) and program.status not in (
+            ProgramStatus.CLOSED, ProgramStatus.WITHDRAWN),
         "holders": levels.holders(principal=principal, program=program) if principal.is_manufacturer else None,
         "can_recompute": can(principal, "program.level.change", program) and program.status == ProgramStatus.LAUNCHED,
         "recompute_form": forms.LevelRecomputeForm(),

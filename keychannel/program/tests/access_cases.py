@@ -80,7 +80,22 @@ def _module(w, side):
 CATALOG_PAGE = t(403, **_roles(OFFICE, 200), **_roles(DIST, {"own": 403, "other": 404}))
 CATALOG_API = a(403, **_roles(OFFICE, 200))
 
+def _level(w, side):
+    """A level of the launched ("own") or the draft ("other") program."""
+    from keychannel.program.models import ProgramLevel
+
+    program = build(w)["launched" if side == "own" else "draft"]
+    return w.once(f"level-{side}", lambda: ProgramLevel.objects.create(program=program, name=f"L {side}", rank=9))
+
+
 ROUTES = [
+    # --- program levels kept in the product (issue 16): own = the launched program, other = a draft
+    Route(name="program:level_create", params=LAUNCHED_DRAFT, expect=CATALOG_PAGE),
+    Route(name="program:level_update", params=lambda w, side: {"pk": _level(w, side).pk}, expect=CATALOG_PAGE),
+    Route(api="POST /api/v1/programs/{program_id}/levels", params=pair("launched", "draft", "program_id"),
+          body=lambda w, s: {"name": "Matrix level", "rank": 8}, expect=a(403, **_roles(OFFICE, 201))),
+    Route(api="PATCH /api/v1/program-levels/{level_id}", params=lambda w, side: {"level_id": _level(w, side).pk},
+          body=lambda w, s: {"protection_days": 120}, expect=CATALOG_API),
     # --- learning catalogue (issue 16)
     Route(name="program:course_create", expect=t(403, **_roles(OFFICE, 200))),
     Route(name="program:course_update", params=obj("courses"), expect=CATALOG_PAGE),
