@@ -41,6 +41,9 @@ from .schemas import (
     ProductLineIn,
     ProductLineOut,
     ProductLinePatch,
+    QuestionnaireIn,
+    QuestionnaireOut,
+    QuestionnairePatch,
     ReadinessFilter,
     ReadinessIn,
     ReadinessOut,
@@ -170,6 +173,45 @@ def product_line_update(request, product_line_id: int, payload: ProductLinePatch
     if any(v is None for v in fields.values()):
         raise ValidationError({k: _("May not be empty.") for k, v in fields.items() if v is None})
     return reference.product_line_update(principal=request.principal, product_line=line, **fields)
+
+
+@router.get("/readiness-questionnaires", response=list[QuestionnaireOut],
+            summary="Versions of the readiness questionnaire, newest first (active: the one assessments answer)")
+@paginate(BoundedPagination)
+def questionnaire_list(request):
+    from .models import ReadinessQuestionnaire
+
+    return ReadinessQuestionnaire.objects.visible_to(request.principal).prefetch_related("questions")
+
+
+@router.post("/readiness-questionnaires", response={201: QuestionnaireOut, **REFERENCE_WRITE},
+             summary="A new questionnaire version (program office); not in use until activated")
+def questionnaire_create(request, payload: QuestionnaireIn):
+    data = payload.model_dump()
+    return Status(201, reference.questionnaire_create(principal=request.principal, **data))
+
+
+def _questionnaire(request, questionnaire_id):
+    from .models import ReadinessQuestionnaire
+
+    require(request.principal, "network.reference.change")
+    return get_object_or_404(ReadinessQuestionnaire.objects.visible_to(request.principal), pk=questionnaire_id)
+
+
+@router.patch("/readiness-questionnaires/{int:questionnaire_id}", response={200: QuestionnaireOut, **REFERENCE_WRITE},
+              summary="Change a version nobody has answered yet (program office)")
+def questionnaire_update(request, questionnaire_id: int, payload: QuestionnairePatch):
+    questionnaire = _questionnaire(request, questionnaire_id)
+    return reference.questionnaire_update(principal=request.principal, questionnaire=questionnaire,
+                                          **payload.model_dump(exclude_unset=True))
+
+
+@router.post("/readiness-questionnaires/{int:questionnaire_id}/activate",
+             response={200: QuestionnaireOut, **REFERENCE_WRITE},
+             summary="Put a version in use: new assessments answer it (program office)")
+def questionnaire_activate(request, questionnaire_id: int):
+    questionnaire = _questionnaire(request, questionnaire_id)
+    return reference.questionnaire_activate(principal=request.principal, questionnaire=questionnaire)
 
 
 # --- coverage ---------------------------------------------------------------------------------------------------

@@ -108,3 +108,100 @@ def product_line_update(*, principal, product_line: ProductLine, **fields) -> Pr
             setattr(line, name, value)
     _check_product_line(line)
     return _save(line, "code")
+
+
+# --- readiness questionnaire versions -----------------------------------------------------------------------------
+#
+# A version answered by an assessment never changes (the assessment keeps the questions it answered); a new
+# version is made in the product and put in use, and the assessments from then on answer it.
+
+
+def _questions(raw) -> list[tuple[str, str, str]]:
+    """``raw``: [{"code", "text", "help_text"}] or [(code, text, help_text)]; checked and normalised."""
+    from .models import ReadinessQuestion
+
+    rows, seen = [], set()
+    for position, item in enumerate(raw or [], start=1):
+        if isinstance(item, dict):
+            code, text, help_text = item.get("code", ""), item.get("text", ""), item.get("help_text", "")
+        else:
+            code, text, help_text = (list(item) + ["", "", ""])[:3]
+        text, help_text = (text or "").strip(), (help_text or "").strip()
+        code = slugify(code or text)[:40]
+        if not text:
+            raise ValidationError({"questions": _("Question %(n)s has no text.") % {"n": position}})
+        if len(text) > ReadinessQuestion._meta.get_field("text").max_length or len(help_text) > 250:
+            raise ValidationError({"questions": _("Question %(n)s is too long (250 characters at most).")
+                                   % {"n": position}})
+        if code in seen:
+            raise ValidationError({"questions": _("Two questions have the code %(code)s.") % {"code": code}})
+        seen.add(code)
+        rows.append((code, text, help_text))
+    if not rows:
+        raise ValidationError({"questions": _("A questionnaire needs at least one question.")})
+    return rows
+
+
+def _write_questions(questionnaire, rows) -> None:
+    from .models import ReadinessQuestion
+
+    questionnaire.questions.all().delete()
+    ReadinessQuestion.objects.bulk_create([
+        ReadinessQuestion(questionnaire=questionnaire, position=position, code=code, text=text, help_text=help_text)
+        for position, (code, text, help_text) in enumerate(rows, start=1)
+    ])
+
+
+@transaction.atomic
+def questionnaire_create(*, principal, title: str, introduction: str = "", questions=None):
+    """A new version (the next number), not in use until it is put in use."""
+    from .models import ReadinessQuestionnaire
+
+    require(principal, "network.reference.change")
+    rows = _questions(questions)
+    last = ReadinessQuestionnaire.objects.select_for_update().order_by("-version").first()
+    questionnaire = ReadinessQuestionnaire(version=(last.version if last else 0) + 1, title=(title or "").strip(),
+                                           introduction=(introduction or "").strip(), active=False)
+    questionnaire.full_clean()
+    _save(questionnaire, "version")
+    _write_questions(questionnaire, rows)
+    return questionnaire
+
+
+@transaction.atomic
+def questionnaire_update(*, principal, questionnaire, title=None, introduction=None, questions=None):
+    """Change a version nobody has answered yet; an answered one stays as its assessments saw it."""
+    from .models import ReadinessQuestionnaire
+
+    require(principal, "network.reference.change", questionnaire)
+    questionnaire = ReadinessQuestionnaire.objects.select_for_update().get(pk=questionnaire.pk)
+    if questionnaire.assessments.exists():
+        raise ValidationError(_("This version has been answered: its assessments keep it as it is. Make a new "
+                                "version instead."))
+    if title is not None:
+        questionnaire.title = title.strip()
+    if introduction is not None:
+        questionnaire.introduction = introduction.strip()
+    questionnaire.full_clean()
+    questionnaire.save()
+    if questions is not None:
+        _write_questions(questionnaire, _questions(questions))
+    return questionnaire
+
+
+@transaction.atomic
+def questionnaire_activate(*, principal, questionnaire):
+    """Put a version in use: new assessments answer it; the others stop being offered (their assessments stay)."""
+    from .models import ReadinessQuestionnaire
+
+    require(principal, "network.reference.change", questionnaire)
+    versions = list(ReadinessQuestionnaire.objects.select_for_update().order_by("version"))
+    target = next(q for q in versions if q.pk == questionnaire.pk)
+    if not target.questions.exists():
+        raise ValidationError(_("A questionnaire without questions cannot be put in use."))
+    for version in versions:
+        wanted = version.pk == target.pk
+        if version.active != wanted:
+            version.active = wanted
+            version.save(update_fields=["active", "updated_at"])
+    return target

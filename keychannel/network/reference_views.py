@@ -1,17 +1,20 @@
 """Pages that keep the network's reference data (issue 16): new distributors, territories, product lines."""
 
+from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods, require_POST
 
 from keychannel.core.policies import require
 
 from . import reference, services
 from .forms import DistributorCreateForm, ProductLineForm, TerritoryForm
-from .models import ProductLine, Territory
+from .models import ProductLine, ReadinessQuestionnaire, Territory
 
 
 @require_http_methods(["GET", "POST"])
@@ -45,7 +48,7 @@ def distributor_create(request):
     )
 
 
-def _reference_form(request, *, form, save, title, cancel, breadcrumbs, done):
+def _reference_form(request, *, form, save, title, cancel, breadcrumbs, done, redirect_to=None):
     status = 200
     if request.method == "POST":
         if form.is_valid():
@@ -55,7 +58,7 @@ def _reference_form(request, *, form, save, title, cancel, breadcrumbs, done):
                 _add_errors(form, exc)
             else:
                 messages.success(request, done)
-                return redirect(obj)
+                return redirect(redirect_to or obj)
         status = 422
     return render(request, "network/simple_form.html", {
         "form": form, "title": title, "cancel_url": cancel, "breadcrumbs": breadcrumbs}, status=status)
@@ -113,3 +116,96 @@ def productline_update(request, pk):
         request, form=form, title=_("Edit %(name)s") % {"name": line.name}, cancel=line.get_absolute_url(),
         save=lambda data: reference.product_line_update(principal=principal, product_line=line, **data),
         done=_("Product line saved."), breadcrumbs=[(_("Product lines"), "network:productline_list"), (line.name, "")])
+
+
+# --- readiness questionnaire versions -----------------------------------------------------------------------------
+
+
+class QuestionnaireForm(forms.Form):
+    title = forms.CharField(label=gettext_lazy("Title"), max_length=160)
+    introduction = forms.CharField(label=gettext_lazy("Introduction"), required=False,
+                                   widget=forms.Textarea(attrs={"rows": 2}))
+    questions = forms.CharField(
+        label=gettext_lazy("Questions"), widget=forms.Textarea(attrs={"rows": 12}),
+        help_text=gettext_lazy("One question a line: code | question | what 0 and 4 mean (optional). The code may be "
+                               "left empty: it is made from the question."))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.widget.attrs.setdefault("class", "form-control")
+
+    def rows(self) -> list[tuple[str, str, str]]:
+        rows = []
+        for line in self.cleaned_data["questions"].splitlines():
+            if not line.strip():
+                continue
+            parts = [p.strip() for p in line.split("|")]
+            if len(parts) == 1:
+                parts = ["", parts[0]]
+            rows.append(tuple((parts + ["", ""])[:3]))
+        return rows
+
+
+def _questions_text(questionnaire) -> str:
+    return "\n".join(" | ".join(p for p in (q.code, q.text, q.help_text) if p is not None).rstrip(" |")
+                     for q in questionnaire.questions.all())
+
+
+def questionnaire_list(request):
+    principal = request.principal
+    require(principal, "network.reference.change")
+    versions = ReadinessQuestionnaire.objects.visible_to(principal).annotate(
+        answered=Count("assessments", distinct=True), question_total=Count("questions", distinct=True))
+    return render(request, "network/questionnaire_list.html", {
+        "versions": versions,
+        "breadcrumbs": [(_("Distributors"), "network:distributor_list"), (_("Readiness questionnaires"), "")],
+    })
+
+
+@require_http_methods(["GET", "POST"])
+def questionnaire_create(request):
+    principal = request.principal
+    require(principal, "network.reference.change")
+    current = ReadinessQuestionnaire.objects.order_by("-active", "-version").first()
+    initial = {"title": current.title, "introduction": current.introduction,
+               "questions": _questions_text(current)} if current else {}
+    form = QuestionnaireForm(request.POST or None, initial=initial)
+    return _reference_form(
+        request, form=form, title=_("New questionnaire version"), cancel=reverse("network:questionnaire_list"),
+        save=lambda data: reference.questionnaire_create(principal=principal, title=data["title"],
+                                                         introduction=data["introduction"], questions=form.rows()),
+        done=_("New version saved. Put it in use when it is ready."),
+        breadcrumbs=[(_("Readiness questionnaires"), "network:questionnaire_list"), (_("New"), "")],
+        redirect_to=reverse("network:questionnaire_list"))
+
+
+@require_http_methods(["GET", "POST"])
+def questionnaire_update(request, pk):
+    principal = request.principal
+    require(principal, "network.reference.change")
+    questionnaire = get_object_or_404(ReadinessQuestionnaire.objects.visible_to(principal), pk=pk)
+    form = QuestionnaireForm(request.POST or None, initial={
+        "title": questionnaire.title, "introduction": questionnaire.introduction,
+        "questions": _questions_text(questionnaire)})
+    return _reference_form(
+        request, form=form, title=str(questionnaire), cancel=reverse("network:questionnaire_list"),
+        save=lambda data: reference.questionnaire_update(
+            principal=principal, questionnaire=questionnaire, title=data["title"], introduction=data["introduction"],
+            questions=form.rows()),
+        done=_("Questionnaire saved."), redirect_to=reverse("network:questionnaire_list"),
+        breadcrumbs=[(_("Readiness questionnaires"), "network:questionnaire_list"), (str(questionnaire), "")])
+
+
+@require_POST
+def questionnaire_activate(request, pk):
+    principal = request.principal
+    require(principal, "network.reference.change")
+    questionnaire = get_object_or_404(ReadinessQuestionnaire.objects.visible_to(principal), pk=pk)
+    try:
+        reference.questionnaire_activate(principal=principal, questionnaire=questionnaire)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("Version %(n)s is in use: new assessments answer it.") % {"n": questionnaire.version})
+    return redirect("network:questionnaire_list")

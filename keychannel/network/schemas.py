@@ -407,3 +407,42 @@ class ReviewPatch(Schema):
     agreed_actions: str | None = None
     follow_up_on: date | None = None
     follow_up_notes: str | None = None
+
+
+class QuestionIn(Schema):
+    code: str = Field("", max_length=40, description="Made from the text when empty")
+    text: str = Field(..., min_length=1, max_length=250)
+    help_text: str = Field("", max_length=250)
+
+
+class QuestionOut(Schema):
+    id: int
+    position: int
+    code: str
+    text: str
+    help_text: str
+
+
+class QuestionnaireOut(Schema):
+    id: int
+    version: int
+    title: str
+    introduction: str
+    active: bool
+    questions: list[QuestionOut]
+
+    @staticmethod
+    def resolve_questions(obj):
+        return list(obj.questions.all())
+
+
+class QuestionnaireIn(Schema):
+    title: str = Field(..., min_length=1, max_length=160)
+    introduction: str = ""
+    questions: list[QuestionIn]
+
+
+class QuestionnairePatch(Schema):
+    title: str | None = Field(None, min_length=1, max_length=160)
+    introduction: str | None = None
+    questions: list[QuestionIn] | None = None

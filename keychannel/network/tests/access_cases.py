@@ -29,6 +29,18 @@ def _coverage(w, side):
     ))
 
 
+def _draft_questionnaire(w):
+    """A version nobody has answered, not in use."""
+    from keychannel.network.models import ReadinessQuestion, ReadinessQuestionnaire
+
+    def make():
+        questionnaire = ReadinessQuestionnaire.objects.create(version=99, title="Draft", active=False)
+        ReadinessQuestion.objects.create(questionnaire=questionnaire, position=1, code="q", text="Q?")
+        return questionnaire
+
+    return w.once("draft-questionnaire", make)
+
+
 def _defaults():
     from keychannel.network.defaults import ensure_defaults
 
@@ -206,6 +218,22 @@ ROUTES = [
     Route(name="network:territory_update", params=lambda w, s: {"pk": w.territory.pk},
           expect=expect(403, admin=200, program_manager=200, **anon_page())),
     Route(name="network:productline_create", expect=expect(403, admin=200, program_manager=200, **anon_page())),
+    Route(name="network:questionnaire_list", expect=expect(403, admin=200, program_manager=200, **anon_page())),
+    Route(name="network:questionnaire_create", expect=expect(403, admin=200, program_manager=200, **anon_page())),
+    Route(name="network:questionnaire_update", params=lambda w, s: {"pk": _draft_questionnaire(w).pk},
+          expect=expect(403, admin=200, program_manager=200, **anon_page())),
+    Route(name="network:questionnaire_activate", method="POST", params=lambda w, s: {"pk": _draft_questionnaire(w).pk},
+          expect=expect(403, admin=302, program_manager=302, **anon_page())),
+    Route(api="GET /api/v1/readiness-questionnaires", expect=expect(200, **anon_api())),
+    Route(api="POST /api/v1/readiness-questionnaires",
+          body=lambda w, s: {"title": "v2", "questions": [{"text": "Do you plan key accounts?"}]},
+          expect=expect(403, admin=201, program_manager=201, **anon_api())),
+    Route(api="PATCH /api/v1/readiness-questionnaires/{questionnaire_id}",
+          params=lambda w, s: {"questionnaire_id": _draft_questionnaire(w).pk}, body=lambda w, s: {"title": "v2b"},
+          expect=expect(403, admin=200, program_manager=200, **anon_api())),
+    Route(api="POST /api/v1/readiness-questionnaires/{questionnaire_id}/activate",
+          params=lambda w, s: {"questionnaire_id": _draft_questionnaire(w).pk},
+          expect=expect(403, admin=200, program_manager=200, **anon_api())),
     Route(name="network:productline_update", params=lambda w, s: {"pk": w.product_line.pk},
           expect=expect(403, admin=200, program_manager=200, **anon_page())),
     Route(api="POST /api/v1/territories", body=lambda w, s: {"name": "Moldova", "level": "country"},

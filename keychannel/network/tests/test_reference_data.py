@@ -98,3 +98,56 @@ def test_product_lines_are_added_renamed_and_retired(world, api_as, login):
     assert response.status_code == 302 and ProductLine.objects.get(pk=world.product_line.pk).active
     assert api_as(world.users["channel_manager"]).patch(f"/api/v1/product-lines/{world.product_line.pk}",
                                                         {"active": False}, content_type=JSON).status_code == 403
+
+
+def test_a_new_questionnaire_version_without_code_and_past_assessments_keep_theirs(world, api_as, login):
+    from keychannel.network import services
+    from keychannel.network.defaults import ensure_defaults
+    from keychannel.network.models import ReadinessAssessment, ReadinessQuestionnaire
+    from keychannel.network.selectors import active_questionnaire
+
+    ensure_defaults()
+    v1 = active_questionnaire()
+    old = services.readiness_assess(principal=world.principal("program_manager"), distributor=world.own,
+                                    assessed_on="2026-01-10", answers={q.code: 2 for q in v1.questions.all()})
+    office = api_as(world.users["program_manager"])
+    # v1 has been answered: it does not change.
+    response = office.patch(f"/api/v1/readiness-questionnaires/{v1.pk}", {"title": "Changed"}, content_type=JSON)
+    assert response.status_code == 422 and ReadinessQuestionnaire.objects.get(pk=v1.pk).title != "Changed"
+    for bad in [[], [{"text": ""}], [{"code": "a", "text": "One"}, {"code": "a", "text": "Two"}]]:
+        assert office.post("/api/v1/readiness-questionnaires", {"title": "v2", "questions": bad},
+                           content_type=JSON).status_code == 422, bad
+    response = office.post("/api/v1/readiness-questionnaires", {"title": "Readiness 2027", "questions": [
+        {"text": "The owners want key accounts."}, {"code": "crm", "text": "The CRM is used daily."}]},
+        content_type=JSON)
+    assert response.status_code == 201
+    v2 = response.json()
+    assert v2["version"] == v1.version + 1 and v2["active"] is False
+    assert [q["code"] for q in v2["questions"]] == ["the-owners-want-key-accounts", "crm"]
+    assert active_questionnaire().pk == v1.pk  # not in use until activated
+    assert office.post(f"/api/v1/readiness-questionnaires/{v2['id']}/activate").json()["active"] is True
+    assert active_questionnaire().pk == v2["id"]
+
+    new = services.readiness_assess(principal=world.principal("program_manager"), distributor=world.own,
+                                    assessed_on="2026-06-10", answers={"the-owners-want-key-accounts": 4, "crm": 4})
+    assert new.questionnaire_id == v2["id"] and new.score == 100
+    old = ReadinessAssessment.objects.get(pk=old.pk)
+    assert old.questionnaire_id == v1.pk and old.answers.count() == v1.questions.count()
+    assert login(world.users["program_manager"]).get(
+        reverse("network:readiness_detail", args=[old.pk])).status_code == 200
+
+    page = login(world.users["admin"])
+    listing = page.get(reverse("network:questionnaire_list")).content.decode()
+    assert "Readiness 2027" in listing
+    response = page.post(reverse("network:questionnaire_create"), {
+        "title": "Readiness 2028", "introduction": "", "questions": "crm | The CRM is used daily. | 0: never\n"
+                                                                    "Buying centres are mapped."})
+    assert response.status_code == 302
+    v3 = ReadinessQuestionnaire.objects.get(title="Readiness 2028")
+    assert [(q.code, q.help_text) for q in v3.questions.all()] == [("crm", "0: never"),
+                                                                   ("buying-centres-are-mapped", "")]
+    response = page.post(reverse("network:questionnaire_update", args=[v3.pk]),
+                         {"title": "Readiness 2028", "questions": " | "})
+    assert response.status_code == 422 and v3.questions.count() == 2
+    assert api_as(world.users["dist_head"]).post("/api/v1/readiness-questionnaires", {
+        "title": "x", "questions": [{"text": "q"}]}, content_type=JSON).status_code == 403
