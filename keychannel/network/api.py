@@ -1,6 +1,6 @@
 """JSON API of the network app."""
 
-from datetime import date
+from datetime import date, datetime
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -8,7 +8,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Query, Router, Status
+from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
 from keychannel.core.pagination import BoundedPagination
@@ -469,3 +469,87 @@ def review_patch(request, review_id: int, payload: ReviewPatch):
     require(principal, "network.review.change", review.distributor)
     _no_nulls(fields, nullable=("follow_up_on",))
     return services.review_update(principal=principal, review=review, **fields)
+
+
+# --- coverage change requests (issue 16): the head asks, the channel manager decides ---------------------------
+
+
+class CoverageRequestOut(Schema):
+    id: int
+    distributor_id: int
+    kind: str
+    territory_id: int | None
+    product_line_id: int | None
+    valid_from: date | None
+    valid_to: date | None
+    coverage_id: int | None
+    reason: str
+    status: str
+    requested_by_id: int | None
+    decided_by_id: int | None
+    decided_at: datetime | None
+    decision_note: str
+    created_at: datetime
+
+
+class CoverageRequestIn(Schema):
+    distributor_id: int
+    kind: str = Field(..., description="add (cover a territory and product line) or end (end one of your coverages)")
+    reason: str = Field(..., min_length=1)
+    territory_id: int | None = None
+    product_line_id: int | None = None
+    coverage_id: int | None = None
+    valid_from: date | None = None
+    valid_to: date | None = None
+
+
+class CoverageDecisionIn(Schema):
+    approve: bool
+    note: str = ""
+
+
+@router.get("/coverage-requests", response={200: list[CoverageRequestOut], 403: ErrorOut},
+            summary="Coverage change requests (heads: their own; channel managers: of their distributors)")
+@paginate(BoundedPagination)
+def coverage_request_list(request, status: str = ""):
+    from . import coverage_requests
+
+    if request.principal.has_role("dist_sales"):
+        raise PermissionDenied
+    return coverage_requests.coverage_request_list(principal=request.principal, status=status)
+
+
+@router.post("/coverage-requests", response={201: CoverageRequestOut, 403: ErrorOut, 404: ErrorOut,
+                                             422: ValidationErrorOut},
+             summary="Ask for a coverage change (a distributor head, for its own distributor)")
+def coverage_request_create(request, payload: CoverageRequestIn):
+    from . import coverage_requests
+    from .models import Coverage
+
+    principal = request.principal
+    distributor = selectors.distributor_get(principal=principal, pk=payload.distributor_id)
+    require(principal, "network.coverage.request", distributor)
+    fields = {
+        "territory": _reference(Territory, payload.territory_id, "territory_id") if payload.territory_id else None,
+        "product_line": (_reference(ProductLine, payload.product_line_id, "product_line_id")
+                         if payload.product_line_id else None),
+        "coverage": (Coverage.objects.visible_to(principal).filter(pk=payload.coverage_id).first()
+                     if payload.coverage_id else None),
+    }
+    if payload.coverage_id and fields["coverage"] is None:
+        raise ValidationError({"coverage_id": _("Unknown id.")})
+    made = coverage_requests.coverage_request_create(
+        principal=principal, distributor=distributor, kind=payload.kind, reason=payload.reason,
+        valid_from=payload.valid_from, valid_to=payload.valid_to, **fields)
+    return Status(201, made)
+
+
+@router.post("/coverage-requests/{int:request_id}/decide",
+             response={200: CoverageRequestOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ValidationErrorOut},
+             summary="Approve (the coverage changes) or reject with a note (the distributor's channel manager)")
+def coverage_request_decide(request, request_id: int, payload: CoverageDecisionIn):
+    from . import coverage_requests
+
+    item = get_object_or_404(coverage_requests.coverage_request_list(principal=request.principal), pk=request_id)
+    return coverage_requests.coverage_request_decide(principal=request.principal, request=item,
+                                                     approve=payload.approve, note=payload.note)

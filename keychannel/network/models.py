@@ -630,3 +630,6 @@ class ComplianceReview(TimeStampedModel):
 
     def get_absolute_url(self):
         return reverse("network:distributor_detail", args=[self.distributor_id]) + "#tab-reviews"
+
+
+from .request_models import CoverageRequest  # noqa: E402,F401  (a model of this app, kept in its own module)

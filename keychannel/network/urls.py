@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import reference_views, views
+from . import reference_views, request_views, views
 
 app_name = "network"
 
@@ -16,6 +16,10 @@ urlpatterns = [
     path("distributors/<int:pk>/readiness/new/", views.readiness_create, name="readiness_create"),
     path("distributors/<int:pk>/reviews/new/", views.review_create, name="review_create"),
     path("coverage/", views.coverage_matrix, name="coverage_matrix"),
+    path("coverage/requests/", request_views.coverage_request_list, name="coverage_request_list"),
+    path("coverage/requests/<int:pk>/decide/", request_views.coverage_request_decide, name="coverage_request_decide"),
+    path("distributors/<int:pk>/coverage/request/", request_views.coverage_request_create,
+         name="coverage_request_create"),
     path("coverage/<int:pk>/edit/", views.coverage_update, name="coverage_update"),
     path("people/<int:pk>/edit/", views.person_update, name="person_update"),
     path("relationships/health/", views.relationship_health, name="relationship_health"),

@@ -115,6 +115,8 @@ def distributor_detail(request, pk):
             "can_edit": can(principal, "network.distributor.change", distributor),
             "invite_url": _invite_url(principal, distributor),
             "can_edit_coverage": can(principal, "network.coverage.change", distributor),
+            "can_request_coverage": can(principal, "network.coverage.request", distributor),
+            "can_decide_coverage": can(principal, "network.coverage.decide", distributor),
             "can_edit_people": can(principal, "network.person.change", distributor),
             "can_edit_relationships": can(principal, "network.relationship.change", distributor),
             "can_assess": can(principal, "network.readiness.change", distributor),

@@ -77,6 +77,8 @@ MODEL_CASES = {
     "network.ReadinessAssessment.assessed_by": actor("network.services.readiness_assess"),
     "network.ActionItem.owner": _readiness,
     "network.ComplianceReview.reviewer": manufacturer("network.review.change"),
+    "network.CoverageRequest.requested_by": actor("network.coverage_requests.coverage_request_create"),
+    "network.CoverageRequest.decided_by": actor("network.coverage_requests.coverage_request_decide"),
     "clients.CorporateClient.created_by": actor("clients.services.client_create"),
     "clients.Stakeholder.known_by": _contact,
     "clients.StakeholderContact.user": _contact,

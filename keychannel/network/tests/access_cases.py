@@ -41,6 +41,16 @@ def _draft_questionnaire(w):
     return w.once("draft-questionnaire", make)
 
 
+def _coverage_request(w, side):
+    """A pending request of the head of the "own" or "other" distributor."""
+    from keychannel.network.request_models import CoverageRequest
+
+    return w.once(f"coverage-request-{side}", lambda: CoverageRequest.objects.create(
+        distributor=w.distributor(side), kind="add", territory=w.territory, product_line=w.product_line,
+        valid_from=date(2030, 1, 1), reason="A new branch", requested_by=(w.users if side == "own" else w.other_users)[
+            "dist_head"]))
+
+
 def _defaults():
     from keychannel.network.defaults import ensure_defaults
 
@@ -218,6 +228,26 @@ ROUTES = [
     Route(name="network:territory_update", params=lambda w, s: {"pk": w.territory.pk},
           expect=expect(403, admin=200, program_manager=200, **anon_page())),
     Route(name="network:productline_create", expect=expect(403, admin=200, program_manager=200, **anon_page())),
+    # Coverage change requests (issue 16): the head asks for its own distributor, its channel manager (and the
+    # program office) decides; the salesperson has no part in it.
+    Route(name="network:coverage_request_create", params=_dist,
+          expect=expect(403, dist_head={"own": 200, "other": 404}, dist_sales={"own": 403, "other": 404},
+                        **anon_page())),
+    Route(name="network:coverage_request_list", expect=expect(200, dist_sales=403, **anon_page())),
+    Route(name="network:coverage_request_decide", method="POST", params=lambda w, s: {"pk": _coverage_request(w, s).pk},
+          body=lambda w, s: {"decision": "reject", "note": "Not now"},
+          expect=expect({"own": 403, "other": 404}, admin=302, program_manager=302, executive=403,
+                        channel_manager={"own": 302, "other": 404}, dist_sales=404, **anon_page())),
+    Route(api="GET /api/v1/coverage-requests", expect=expect(200, dist_sales=403, **anon_api())),
+    Route(api="POST /api/v1/coverage-requests",
+          body=lambda w, s: {"distributor_id": w.own.pk, "kind": "add", "reason": "New branch",
+                             "territory_id": w.territory.pk, "product_line_id": w.product_line.pk},
+          expect=expect(403, dist_head=201, **anon_api())),
+    Route(api="POST /api/v1/coverage-requests/{request_id}/decide",
+          params=lambda w, s: {"request_id": _coverage_request(w, s).pk}, body=lambda w, s: {"approve": False,
+                                                                                              "note": "Not now"},
+          expect=expect({"own": 403, "other": 404}, admin=200, program_manager=200, executive=403,
+                        channel_manager={"own": 200, "other": 404}, dist_sales=404, **anon_api())),
     Route(name="network:questionnaire_list", expect=expect(403, admin=200, program_manager=200, **anon_page())),
     Route(name="network:questionnaire_create", expect=expect(403, admin=200, program_manager=200, **anon_page())),
     Route(name="network:questionnaire_update", params=lambda w, s: {"pk": _draft_questionnaire(w).pk},
