@@ -553,3 +553,40 @@ def coverage_request_decide(request, request_id: int, payload: CoverageDecisionI
     item = get_object_or_404(coverage_requests.coverage_request_list(principal=request.principal), pk=request_id)
     return coverage_requests.coverage_request_decide(principal=request.principal, request=item,
                                                      approve=payload.approve, note=payload.note)
+
+
+# --- channel presence (issue 16) -----------------------------------------------------------------------------
+
+
+class PresenceOut(Schema):
+    id: int
+    territory_id: int
+    channel_type: str
+    count: int
+    note: str
+
+
+class PresenceIn(Schema):
+    counts: dict[str, int] = Field(..., description="channel type → count (0 removes it)")
+    notes: dict[str, str] = Field(default_factory=dict)
+
+
+@router.get("/channel-presence", response={200: list[PresenceOut], 403: ErrorOut},
+            summary="The manufacturer's own channels per territory (manufacturer roles)")
+@paginate(BoundedPagination)
+def presence_list(request, territory_id: int | None = None):
+    from .models import ChannelPresence
+
+    if not request.principal.is_manufacturer:
+        raise PermissionDenied
+    qs = ChannelPresence.objects.visible_to(request.principal)
+    return qs.filter(territory_id=territory_id) if territory_id else qs
+
+
+@router.put("/channel-presence/{int:territory_id}", response={200: list[PresenceOut], **REFERENCE_WRITE},
+            summary="Set the manufacturer's channels in a territory (program office, channel managers)")
+def presence_set(request, territory_id: int, payload: PresenceIn):
+    require(request.principal, "network.presence.change")
+    territory = get_object_or_404(Territory.objects.visible_to(request.principal), pk=territory_id)
+    return reference.presence_set(principal=request.principal, territory=territory, counts=payload.counts,
+                                  notes=payload.notes)

@@ -91,3 +91,9 @@ def can_decide_coverage_request(principal, distributor=None) -> bool:
         return True
     return (principal.has_role(Role.CHANNEL_MANAGER) and distributor is not None
             and distributor.channel_manager_id == principal.user_id)
+
+
+@rule("network.presence.change")
+def can_change_presence(principal, territory=None) -> bool:
+    """The manufacturer's own channels in a territory: the program office and the channel managers keep them."""
+    return principal.has_role(Role.ADMIN, Role.PROGRAM_MANAGER, Role.CHANNEL_MANAGER)

@@ -205,3 +205,41 @@ def questionnaire_activate(*, principal, questionnaire):
             version.active = wanted
             version.save(update_fields=["active", "updated_at"])
     return target
+
+
+# --- channel presence ------------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def presence_set(*, principal, territory: Territory, counts: dict, notes: dict | None = None) -> list:
+    """How many of each channel the manufacturer has in ``territory`` (direct offices, franchises, …); 0 removes one.
+
+    Channel managers keep it for the territories they work in, the program office for all."""
+    from .choices import ChannelType
+    from .models import ChannelPresence
+
+    require(principal, "network.presence.change", territory)
+    notes = notes or {}
+    for channel_type, count in counts.items():
+        if channel_type not in ChannelType.values:
+            raise ValidationError({"counts": _("Unknown channel type: %(type)s.") % {"type": channel_type}})
+        try:
+            count = int(count)
+        except (TypeError, ValueError):
+            raise ValidationError({"counts": _("A count is a whole number.")}) from None
+        if count < 0 or count > 100_000:
+            raise ValidationError({"counts": _("A count is between 0 and 100000.")})
+        note = (notes.get(channel_type) or "").strip()[:250]
+        current = ChannelPresence.objects.select_for_update().filter(territory=territory,
+                                                                     channel_type=channel_type).first()
+        if count == 0:
+            if current is not None:
+                current.delete()
+            continue
+        if current is None:
+            current = ChannelPresence(territory=territory, channel_type=channel_type)
+        if current.pk is None or (current.count, current.note) != (count, note):
+            current.count, current.note = count, note
+            current.full_clean(validate_unique=False)
+            current.save()
+    return list(ChannelPresence.objects.filter(territory=territory))

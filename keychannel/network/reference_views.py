@@ -209,3 +209,36 @@ def questionnaire_activate(request, pk):
     else:
         messages.success(request, _("Version %(n)s is in use: new assessments answer it.") % {"n": questionnaire.version})
     return redirect("network:questionnaire_list")
+
+
+# --- channel presence ------------------------------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def presence_update(request, pk):
+    from .choices import ChannelType
+    from .models import ChannelPresence
+
+    principal = request.principal
+    territory = get_object_or_404(Territory.objects.visible_to(principal), pk=pk)
+    require(principal, "network.presence.change", territory)
+    current = {p.channel_type: p for p in ChannelPresence.objects.filter(territory=territory)}
+    rows = [{"type": value, "label": label, "count": current[value].count if value in current else 0,
+             "note": current[value].note if value in current else ""} for value, label in ChannelType.choices]
+    error, status = "", 200
+    if request.method == "POST":
+        counts = {row["type"]: request.POST.get(f"count-{row['type']}", "0").strip() or "0" for row in rows}
+        notes = {row["type"]: request.POST.get(f"note-{row['type']}", "") for row in rows}
+        try:
+            reference.presence_set(principal=principal, territory=territory, counts=counts, notes=notes)
+        except ValidationError as exc:
+            error, status = " ".join(exc.messages), 422
+            for row in rows:
+                row["count"], row["note"] = counts[row["type"]], notes[row["type"]]
+        else:
+            messages.success(request, _("Channel presence saved."))
+            return redirect(reverse("network:coverage_matrix") + f"#presence-{territory.pk}")
+    return render(request, "network/presence_form.html", {
+        "territory": territory, "rows": rows, "error": error,
+        "breadcrumbs": [(_("Coverage"), "network:coverage_matrix"), (territory.name, "")],
+    }, status=status)

@@ -16,6 +16,7 @@ urlpatterns = [
     path("distributors/<int:pk>/readiness/new/", views.readiness_create, name="readiness_create"),
     path("distributors/<int:pk>/reviews/new/", views.review_create, name="review_create"),
     path("coverage/", views.coverage_matrix, name="coverage_matrix"),
+    path("coverage/presence/<int:pk>/", reference_views.presence_update, name="presence_update"),
     path("coverage/requests/", request_views.coverage_request_list, name="coverage_request_list"),
     path("coverage/requests/<int:pk>/decide/", request_views.coverage_request_decide, name="coverage_request_decide"),
     path("distributors/<int:pk>/coverage/request/", request_views.coverage_request_create,

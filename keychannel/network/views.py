@@ -205,7 +205,8 @@ def coverage_matrix(request):
     return render(
         request,
         "network/coverage_matrix.html",
-        {**matrix, "on_date": on_date, "region_id": region_id, "breadcrumbs": [(_("Coverage"), "")]},
+        {**matrix, "on_date": on_date, "region_id": region_id, "breadcrumbs": [(_("Coverage"), "")],
+         "can_edit_presence": can(request.principal, "network.presence.change")},
     )
 
 

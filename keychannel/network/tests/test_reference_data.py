@@ -151,3 +151,32 @@ def test_a_new_questionnaire_version_without_code_and_past_assessments_keep_thei
     assert response.status_code == 422 and v3.questions.count() == 2
     assert api_as(world.users["dist_head"]).post("/api/v1/readiness-questionnaires", {
         "title": "x", "questions": [{"text": "q"}]}, content_type=JSON).status_code == 403
+
+
+def test_channel_presence_is_kept_in_the_product(world, api_as, login):
+    from keychannel.network.models import ChannelPresence
+
+    manager = api_as(world.users["channel_manager"])
+    response = manager.put(f"/api/v1/channel-presence/{world.territory.pk}",
+                           {"counts": {"direct_office": 1, "franchise": 3}, "notes": {"franchise": "Since 2025"}},
+                           content_type=JSON)
+    assert response.status_code == 200 and {(p["channel_type"], p["count"]) for p in response.json()} == {
+        ("direct_office", 1), ("franchise", 3)}
+    response = manager.put(f"/api/v1/channel-presence/{world.territory.pk}", {"counts": {"franchise": 0}},
+                           content_type=JSON)
+    assert [p["channel_type"] for p in response.json()] == ["direct_office"]
+    for body in [{"counts": {"bazaar": 1}}, {"counts": {"franchise": -1}}]:
+        assert manager.put(f"/api/v1/channel-presence/{world.territory.pk}", body,
+                           content_type=JSON).status_code == 422
+    assert ChannelPresence.objects.filter(territory=world.territory).count() == 1
+    page = login(world.users["program_manager"])
+    response = page.post(reverse("network:presence_update", args=[world.territory.pk]),
+                         {"count-direct_office": "2", "count-franchise": "x"})
+    assert response.status_code == 422 and ChannelPresence.objects.get(territory=world.territory).count == 1
+    response = page.post(reverse("network:presence_update", args=[world.territory.pk]),
+                         {"count-direct_office": "2", "count-direct_sellers": "5"})
+    assert response.status_code == 302
+    assert ChannelPresence.objects.filter(territory=world.territory).count() == 2
+    assert api_as(world.users["dist_head"]).put(f"/api/v1/channel-presence/{world.territory.pk}",
+                                                {"counts": {"franchise": 1}}, content_type=JSON).status_code == 403
+    assert api_as(world.users["dist_head"]).get("/api/v1/channel-presence").status_code == 403
