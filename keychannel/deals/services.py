@@ -458,7 +458,7 @@ def stage_probability_set(*, principal, stage: str, probability: int, guidance: 
         raise ValidationError({"probability": _("Give a whole number from 0 to 100.")})
     fixed = FIXED_PROBABILITY.get(Stage(stage))
     if fixed is not None and probability != fixed:
-        raise ValidationError({"probability": _("Won deals count 100 % and lost ones 0 %: these two do not change.")})
+        raise ValidationError({"probability": _("Won deals count in full and lost ones not at all: these two do not change.")})
     if guidance is not None and len(guidance) > 250:
         raise ValidationError({"guidance": _("250 characters at most.")})
     setting = StageSetting.objects.select_for_update().filter(stage=stage).first()
