@@ -46,6 +46,7 @@ ADMIN_CLOSED = "keychannel/core/tests/test_core.py::test_admin_is_for_manufactur
 GATE = "keychannel/channel/tests/test_gate.py::"
 ASSIGN = "keychannel/core/tests/test_assignment.py::"
 ONBOARD = "keychannel/core/tests/test_onboarding.py::"
+PLAN_EDIT = "keychannel/clients/tests/test_account_plan_edit.py::"
 OOS = "keychannel/channel/tests/test_out_of_scope.py::"
 KAM = "keychannel/competence/tests/test_kam_tasks.py::"
 REG = "keychannel/channel/tests/test_registrations.py::"
@@ -84,6 +85,12 @@ RULES: dict[str, Rule] = {
             "deals:opportunity_create": (PATHS + "test_new_deal_form_refuses_a_manufacturer_owner",),
             "clients:account_plan": (ASSIGN + "test_account_plan_refuses_manufacturer_owners",),
             "clients:account_plan_item_add": (ASSIGN + "test_account_plan_refuses_manufacturer_owners",),
+            "clients:account_plan_item_edit": (PLAN_EDIT + "test_items_are_edited_in_place_on_the_plan_page",),
+            **{key: (PLAN_EDIT + "test_owners_through_the_api_follow_the_assignment_rule",) for key in (
+                "PATCH /api/v1/account-plan/objectives/{item_id}", "PATCH /api/v1/account-plan/actions/{item_id}",
+                "POST /api/v1/clients/{client_id}/account-plan/actions",
+                "POST /api/v1/clients/{client_id}/account-plan/objectives",
+                "PATCH /api/v1/clients/{client_id}/account-plan")},
             "POST /api/v1/stakeholders/{stakeholder_id}/contacts": (
                 ASSIGN + "test_stakeholder_contact_refuses_manufacturer_people",),
             "clients:contact_add": (PATHS + "test_contact_form_refuses_a_manufacturer_person",),
@@ -96,6 +103,8 @@ RULES: dict[str, Rule] = {
             "admin:deals.CorporateContract": (ADMIN_CLOSED,),
         },
         unaffected={
+            "PATCH /api/v1/account-plan/competitors/{item_id}": "a competitor has no owner: the shared item service "
+                                                                "assigns nobody for it",
             "PATCH /api/v1/contracts/{contract_id}": "the contract API takes no owner (a win copies the deal owner)",
             "deals:contract_update": "the contract form takes no owner (a win copies the deal owner)",
             "POST /api/v1/conflicts/{conflict_id}/resolve": MANUFACTURER_ONLY,
@@ -216,6 +225,9 @@ RULES: dict[str, Rule] = {
                 "DELETE /api/v1/stakeholders/{stakeholder_id}/contacts/{user_id}", "clients:contact_delete",
                 "DELETE /api/v1/stakeholder-links/{link_id}", "clients:link_delete", "clients:account_plan_item_delete",
                 "DELETE /api/v1/product-mappings/{mapping_id}", "sales:product_mapping_delete")},
+            **{key: (PLAN_EDIT + "test_plan_items_delete_through_the_api",) for key in (
+                "DELETE /api/v1/account-plan/objectives/{item_id}", "DELETE /api/v1/account-plan/actions/{item_id}",
+                "DELETE /api/v1/account-plan/competitors/{item_id}")},
         },
     ),
     "contract_tier": Rule(

@@ -138,6 +138,11 @@ API = "/api/v1"
 API_CASES = {
     f"PATCH {API}/distributors/{{distributor_id}} channel_manager_id": MODEL_CASES["network.Distributor.channel_manager"],
     f"POST {API}/distributors channel_manager_id": MODEL_CASES["network.Distributor.channel_manager"],
+    f"PATCH {API}/clients/{{client_id}}/account-plan owner_id": _plan,
+    f"POST {API}/clients/{{client_id}}/account-plan/objectives owner_id": _plan,
+    f"POST {API}/clients/{{client_id}}/account-plan/actions owner_id": _plan,
+    f"PATCH {API}/account-plan/objectives/{{item_id}} owner_id": _plan,
+    f"PATCH {API}/account-plan/actions/{{item_id}} owner_id": _plan,
     f"POST {API}/relationships manufacturer_user_id": MODEL_CASES["network.Relationship.manufacturer_user"],
     f"POST {API}/readiness/{{assessment_id}}/actions owner_id": _readiness,
     f"PATCH {API}/readiness/actions/{{item_id}} owner_id": _readiness,
