@@ -590,3 +590,62 @@ def presence_set(request, territory_id: int, payload: PresenceIn):
     territory = get_object_or_404(Territory.objects.visible_to(request.principal), pk=territory_id)
     return reference.presence_set(principal=request.principal, territory=territory, counts=payload.counts,
                                   notes=payload.notes)
+
+
+# --- playbooks and sole-channel cells (issue 16: what the playbook and quadrant pages offer) ------------------
+
+
+class PlaybookOut(Schema):
+    id: int
+    quadrant: str
+    sole_channel: bool
+    title: str
+    approach: str
+    actions: str
+
+
+class PlaybookPatch(Schema):
+    title: str | None = Field(None, min_length=1, max_length=160)
+    approach: str | None = Field(None, min_length=1)
+    actions: str | None = None
+
+
+class SoleCellOut(Schema):
+    territory_id: int
+    territory: str
+    product_line_id: int
+    product_line: str
+    exclusive: bool
+
+
+@router.get("/playbooks", response={200: list[PlaybookOut], 403: ErrorOut},
+            summary="The playbook per alignment quadrant (and its sole-channel variant); manufacturer roles")
+def playbook_list(request):
+    from .models import Playbook
+
+    if not request.principal.is_manufacturer:
+        raise PermissionDenied
+    return list(Playbook.objects.visible_to(request.principal))
+
+
+@router.patch("/playbooks/{int:playbook_id}", response={200: PlaybookOut, **REFERENCE_WRITE},
+              summary="Edit a playbook (program office)")
+def playbook_update(request, playbook_id: int, payload: PlaybookPatch):
+    from .models import Playbook
+
+    require(request.principal, "network.playbook.change")
+    playbook = get_visible_or_404(Playbook, request.principal, pk=playbook_id)
+    fields = payload.model_dump(exclude_unset=True)
+    if any(v is None for v in fields.values()):
+        raise ValidationError({k: _("May not be empty.") for k, v in fields.items() if v is None})
+    current = {"title": playbook.title, "approach": playbook.approach, "actions": playbook.actions}
+    return services.playbook_update(principal=request.principal, playbook=playbook, **{**current, **fields})
+
+
+@router.get("/distributors/{int:distributor_id}/sole-channel", response={200: list[SoleCellOut], 404: ErrorOut},
+            summary="Where the distributor is the only one who may sell a product line today (territory × line)")
+def distributor_sole_channel(request, distributor_id: int):
+    distributor = selectors.distributor_get(principal=request.principal, pk=distributor_id)
+    cells = selectors.sole_channel_cells(distributor=distributor, on_date=timezone.localdate())
+    return [{"territory_id": c.territory.pk, "territory": c.territory.name, "product_line_id": c.product_line.pk,
+             "product_line": c.product_line.name, "exclusive": c.exclusive} for c in cells]

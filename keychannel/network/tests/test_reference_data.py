@@ -180,3 +180,36 @@ def test_channel_presence_is_kept_in_the_product(world, api_as, login):
     assert api_as(world.users["dist_head"]).put(f"/api/v1/channel-presence/{world.territory.pk}",
                                                 {"counts": {"franchise": 1}}, content_type=JSON).status_code == 403
     assert api_as(world.users["dist_head"]).get("/api/v1/channel-presence").status_code == 403
+
+
+def test_playbooks_and_sole_channel_cells_through_the_api(world, api_as):
+    """What the playbook page and the distributor page's sole-channel card show, for an ERP or a script."""
+    import datetime
+
+    from keychannel.network.defaults import ensure_defaults
+    from keychannel.network.models import Coverage, Playbook
+
+    ensure_defaults()
+    office = api_as(world.users["program_manager"])
+    playbooks = office.get("/api/v1/playbooks").json()
+    assert len(playbooks) == Playbook.objects.count() > 0
+    target = playbooks[0]
+    response = office.patch(f"/api/v1/playbooks/{target['id']}", {"title": "Partners first"}, content_type=JSON)
+    assert response.status_code == 200 and response.json()["approach"] == target["approach"]
+    assert Playbook.objects.get(pk=target["id"]).history.first().history_user == world.users["program_manager"]
+    assert office.patch(f"/api/v1/playbooks/{target['id']}", {"approach": ""}, content_type=JSON).status_code == 422
+    assert api_as(world.users["channel_manager"]).patch(f"/api/v1/playbooks/{target['id']}", {"title": "x"},
+                                                        content_type=JSON).status_code == 403
+    assert api_as(world.users["dist_head"]).get("/api/v1/playbooks").status_code == 403
+
+    start = datetime.date(2020, 1, 1)
+    Coverage.objects.create(distributor=world.own, territory=world.territory, product_line=world.product_line,
+                            valid_from=start)
+    head = api_as(world.users["dist_head"])
+    cells = head.get(f"/api/v1/distributors/{world.own.pk}/sole-channel").json()
+    assert [(c["territory_id"], c["product_line_id"]) for c in cells] == [(world.territory.pk, world.product_line.pk)]
+    # Another distributor covering the same territory × line: nobody is sole there any more.
+    Coverage.objects.create(distributor=world.other, territory=world.territory, product_line=world.product_line,
+                            valid_from=start)
+    assert head.get(f"/api/v1/distributors/{world.own.pk}/sole-channel").json() == []
+    assert head.get(f"/api/v1/distributors/{world.other.pk}/sole-channel").status_code == 404
