@@ -16,6 +16,8 @@ from .schemas import (
     LogoutEverywhereOut,
     MeOut,
     NotificationOut,
+    NotificationsReadIn,
+    NotificationsReadOut,
     TokenIn,
     TokenOut,
     UserInviteIn,
@@ -103,6 +105,14 @@ def me(request):
 @paginate(BoundedPagination)
 def notification_list(request):
     return selectors.notification_list(principal=request.principal)
+
+
+@router.post("/notifications/read", response={200: NotificationsReadOut},
+             summary="Mark my notifications read (the given ids, or every unread one)")
+def notification_mark_read(request, payload: NotificationsReadIn):
+    """What "Mark all read" does on the notifications page; other people's notifications are never touched."""
+    marked = services.notification_mark_read(principal=request.principal, notification_ids=payload.ids)
+    return {"marked": marked}
 
 
 # --- people's accounts (issue 16; services in onboarding.py) ------------------------------------------------

@@ -84,3 +84,11 @@ class UserInviteIn(Schema):
     first_name: str = ""
     last_name: str = ""
     title: str = ""
+
+
+class NotificationsReadIn(Schema):
+    ids: list[int] | None = None  # null: every unread notification
+
+
+class NotificationsReadOut(Schema):
+    marked: int

@@ -57,6 +57,7 @@ ROUTES = [
     Route(api="POST /api/v1/auth/logout-everywhere", expect=expect(200, **anon_api())),
     Route(api="GET /api/v1/me", expect=expect(200, **anon_api())),
     Route(api="GET /api/v1/notifications", expect=expect(200, **anon_api())),
+    Route(api="POST /api/v1/notifications/read", body=lambda w, side: {}, expect=expect(200, **anon_api())),
 ]
 
 

@@ -262,3 +262,19 @@ def test_without_a_site_address_links_follow_the_request(world, api_as, settings
     assert _invite(api_as(world.users["admin"]), world.own.organization, "dist_sales",
                    "req@alfa.example").status_code == 201
     assert "http://testserver/invitation/" in mail.outbox[0].body
+
+
+def test_notifications_are_marked_read_through_the_api_as_on_the_page(world, api_as):
+    from keychannel.core.models import Notification
+    from keychannel.core.services import notification_send
+
+    head, sales = world.users["dist_head"], world.users["dist_sales"]
+    first = notification_send(recipient=head, title="One")
+    notification_send(recipient=head, title="Two")
+    theirs = notification_send(recipient=sales, title="Not yours")
+    api = api_as(head)
+    response = api.post("/api/v1/notifications/read", {"ids": [first.pk, theirs.pk]}, content_type="application/json")
+    assert response.status_code == 200 and response.json() == {"marked": 1}
+    assert Notification.objects.get(pk=theirs.pk).read_at is None
+    assert api.post("/api/v1/notifications/read", {}, content_type="application/json").json() == {"marked": 1}
+    assert not Notification.objects.filter(recipient=head, read_at__isnull=True).exists()
