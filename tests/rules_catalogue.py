@@ -200,7 +200,8 @@ RULES: dict[str, Rule] = {
                  "no hidden field, and saving a redacted record raises RedactedRecordSaved"
             for key in (
                 "PATCH /api/v1/distributors/{distributor_id}", "PATCH /api/v1/relationships/{relationship_id}",
-                "POST /api/v1/distributors", "POST /api/v1/coverage-requests", "POST /api/v1/coverage", "POST /api/v1/distributor-people", "POST /api/v1/readiness",
+                "POST /api/v1/distributors", "POST /api/v1/coverage-requests", "POST /api/v1/coverage",
+                "PATCH /api/v1/distributors/{distributor_id}/profile", "POST /api/v1/distributor-people", "POST /api/v1/readiness",
                 "POST /api/v1/relationships", "POST /api/v1/relationships/{relationship_id}/interactions",
                 "POST /api/v1/reviews", "network:coverage_create", "network:distributor_update",
                 "network:person_create", "network:readiness_create", "network:relationship_create",

@@ -649,3 +649,24 @@ def distributor_sole_channel(request, distributor_id: int):
     cells = selectors.sole_channel_cells(distributor=distributor, on_date=timezone.localdate())
     return [{"territory_id": c.territory.pk, "territory": c.territory.name, "product_line_id": c.product_line.pk,
              "product_line": c.product_line.name, "exclusive": c.exclusive} for c in cells]
+
+
+class ProfilePatch(Schema):
+    city: str | None = Field(None, max_length=120)
+    address: str | None = Field(None, max_length=250)
+    phone: str | None = Field(None, max_length=40)
+    email: str | None = Field(None, max_length=254)
+    employees: int | None = Field(None, ge=0, le=10_000_000)
+
+
+@router.patch("/distributors/{int:distributor_id}/profile", response={200: DistributorOut, **REFERENCE_WRITE},
+              summary="A distributor head keeps its company's contact details; its channel manager is told")
+def distributor_profile_update(request, distributor_id: int, payload: ProfilePatch):
+    from . import coverage_requests
+
+    distributor = selectors.distributor_get(principal=request.principal, pk=distributor_id)
+    fields = payload.model_dump(exclude_unset=True)
+    if any(v is None for v in fields.values()):
+        raise ValidationError({k: _("May not be empty.") for k, v in fields.items() if v is None})
+    coverage_requests.distributor_profile_update(principal=request.principal, distributor=distributor, **fields)
+    return selectors.distributor_get(principal=request.principal, pk=distributor_id)

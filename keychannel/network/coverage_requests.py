@@ -121,3 +121,35 @@ def parse_date(value, field):
         return datetime.date.fromisoformat(str(value))
     except ValueError:
         raise ValidationError({field: _("Enter a date as YYYY-MM-DD.")}) from None
+
+
+# --- the head keeps its company's contact details (partner self-service) --------------------------------------------
+
+PROFILE_FIELDS = ("city", "address", "phone", "email", "employees")
+
+
+@transaction.atomic
+def distributor_profile_update(*, principal, distributor, **fields):
+    """Contact details the head keeps itself; its channel manager is told what changed. Legal name, tax id, agreement
+    and coverage stay the manufacturer's (coverage: ask with a coverage request)."""
+    from .models import Distributor
+
+    require(principal, "network.distributor.profile", distributor)
+    unknown = set(fields) - set(PROFILE_FIELDS)
+    if unknown:
+        raise ValidationError({name: _("This field cannot be changed here.") for name in sorted(unknown)})
+    current = Distributor.objects.select_for_update().get(pk=distributor.pk)
+    changed = []
+    for name, value in fields.items():
+        value = value.strip() if isinstance(value, str) else value
+        if getattr(current, name) != value:
+            setattr(current, name, value)
+            changed.append(str(Distributor._meta.get_field(name).verbose_name))
+    if not changed:
+        return current
+    current.full_clean()
+    current.save(update_fields=[*fields, "updated_at"])
+    for user in _deciders(current):
+        notification_send(recipient=user, title=_("%(code)s updated its contact details") % {"code": current.code},
+                          body=", ".join(changed), url=current.get_absolute_url())
+    return current

@@ -97,3 +97,10 @@ def can_decide_coverage_request(principal, distributor=None) -> bool:
 def can_change_presence(principal, territory=None) -> bool:
     """The manufacturer's own channels in a territory: the program office and the channel managers keep them."""
     return principal.has_role(Role.ADMIN, Role.PROGRAM_MANAGER, Role.CHANNEL_MANAGER)
+
+
+@rule("network.distributor.profile")
+def can_edit_own_profile(principal, distributor=None) -> bool:
+    """A distributor's head keeps its company's contact details (issue 16: partner self-service)."""
+    return (principal.has_role(Role.DIST_HEAD) and distributor is not None
+            and distributor.pk == principal.own_distributor_id)

@@ -95,3 +95,41 @@ def coverage_request_decide(request, pk):
     else:
         messages.success(request, _("Approved: the coverage is changed.") if approve else _("Rejected."))
     return redirect("network:coverage_request_list")
+
+
+class ProfileForm(StyledFormMixin, forms.Form):
+    city = forms.CharField(label=gettext_lazy("City"), max_length=120, required=False)
+    address = forms.CharField(label=gettext_lazy("Address"), max_length=250, required=False)
+    phone = forms.CharField(label=gettext_lazy("Phone"), max_length=40, required=False)
+    email = forms.EmailField(label=gettext_lazy("E-mail"), required=False)
+    employees = forms.IntegerField(label=gettext_lazy("Employees"), min_value=0, max_value=10_000_000)
+
+
+@require_http_methods(["GET", "POST"])
+def distributor_profile(request, pk):
+    """The head keeps its company's contact details; the rest of the profile is the manufacturer's."""
+    principal = request.principal
+    distributor = selectors.distributor_get(principal=principal, pk=pk)
+    require(principal, "network.distributor.profile", distributor)
+    form = ProfileForm(request.POST or None, initial={f: getattr(distributor, f)
+                                                      for f in coverage_requests.PROFILE_FIELDS})
+    status = 200
+    if request.method == "POST":
+        status = 422
+        if form.is_valid():
+            try:
+                coverage_requests.distributor_profile_update(principal=principal, distributor=distributor,
+                                                             **form.cleaned_data)
+            except ValidationError as exc:
+                for field, errors in exc.error_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
+            else:
+                messages.success(request, _("Contact details saved; your channel manager is told."))
+                return redirect(distributor)
+    return render(request, "network/simple_form.html", {
+        "form": form, "title": _("Company contact details"), "cancel_url": distributor.get_absolute_url(),
+        "subtitle": _("Legal name, tax id, agreement and coverage are the manufacturer's: ask your channel manager, "
+                      "or ask for a coverage change."),
+        "breadcrumbs": [(_("Distributors"), "network:distributor_list"), (distributor.code, distributor.get_absolute_url()),
+                        (_("Contact details"), "")],
+    }, status=status)

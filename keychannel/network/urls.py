@@ -19,6 +19,7 @@ urlpatterns = [
     path("coverage/presence/<int:pk>/", reference_views.presence_update, name="presence_update"),
     path("coverage/requests/", request_views.coverage_request_list, name="coverage_request_list"),
     path("coverage/requests/<int:pk>/decide/", request_views.coverage_request_decide, name="coverage_request_decide"),
+    path("distributors/<int:pk>/profile/", request_views.distributor_profile, name="distributor_profile"),
     path("distributors/<int:pk>/coverage/request/", request_views.coverage_request_create,
          name="coverage_request_create"),
     path("coverage/<int:pk>/edit/", views.coverage_update, name="coverage_update"),

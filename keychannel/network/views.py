@@ -116,6 +116,7 @@ def distributor_detail(request, pk):
             "invite_url": _invite_url(principal, distributor),
             "can_edit_coverage": can(principal, "network.coverage.change", distributor),
             "can_request_coverage": can(principal, "network.coverage.request", distributor),
+            "can_edit_profile": can(principal, "network.distributor.profile", distributor),
             "can_decide_coverage": can(principal, "network.coverage.decide", distributor),
             "can_edit_people": can(principal, "network.person.change", distributor),
             "can_edit_relationships": can(principal, "network.relationship.change", distributor),

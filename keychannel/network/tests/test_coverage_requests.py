@@ -79,3 +79,35 @@ def test_requests_are_checked_and_only_the_right_people_ask_and_decide(world, ap
     assert response.status_code == 422
     assert CoverageRequest.objects.get(pk=request_id).status == "pending"
     assert not Coverage.objects.filter(distributor=world.own).exists()
+
+
+def test_the_head_keeps_its_contact_details_and_the_channel_manager_is_told(world, api_as, login):
+    head = api_as(world.users["dist_head"])
+    response = head.patch(f"/api/v1/distributors/{world.own.pk}/profile",
+                          {"phone": "+40 264 111 222", "email": "office@alfa.example", "employees": 42},
+                          content_type=JSON)
+    assert response.status_code == 200 and response.json()["employees"] == 42
+    world.own.refresh_from_db()
+    assert (world.own.phone, world.own.email) == ("+40 264 111 222", "office@alfa.example")
+    assert world.own.history.first().history_user == world.users["dist_head"]
+    note = Notification.objects.get(recipient=world.users["channel_manager"])
+    assert "da" in note.title and "phone" in note.body
+    # The rest of the profile is the manufacturer's; bad values change nothing.
+    assert head.patch(f"/api/v1/distributors/{world.own.pk}/profile", {"legal_name": "Mine SRL"},
+                      content_type=JSON).status_code in (200, 422)
+    world.own.refresh_from_db()
+    assert world.own.legal_name == "Alfa Distribuție SRL"
+    assert head.patch(f"/api/v1/distributors/{world.own.pk}/profile", {"email": "not an address"},
+                      content_type=JSON).status_code == 422
+    assert head.patch(f"/api/v1/distributors/{world.other.pk}/profile", {"phone": "1"},
+                      content_type=JSON).status_code == 404
+    assert api_as(world.users["dist_sales"]).patch(f"/api/v1/distributors/{world.own.pk}/profile", {"phone": "1"},
+                                                   content_type=JSON).status_code == 403
+    page = login(world.users["dist_head"])
+    assert b'id="profile-edit"' in page.get(reverse("network:distributor_detail", args=[world.own.pk])).content
+    response = page.post(reverse("network:distributor_profile", args=[world.own.pk]),
+                         {"city": "Cluj-Napoca", "address": "Str. Fabricii 1", "phone": "+40 264 111 222",
+                          "email": "office@alfa.example", "employees": "43"})
+    assert response.status_code == 302
+    world.own.refresh_from_db()
+    assert (world.own.city, world.own.employees) == ("Cluj-Napoca", 43)
