@@ -224,6 +224,12 @@ EMAIL_HOST_USER = env("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "keychannel@localhost")
+# The address people reach the application at (e.g. https://keychannel.example.com): links in e-mails (invitations,
+# password resets) are built from it. Unset, they are built from the request that sends the mail (docs/operations.md).
+# Outside production it defaults to the development server's address, so the demo and the shell can send them too.
+KEYCHANNEL_SITE_URL = (env("SITE_URL", "" if PRODUCTION else "http://localhost:8000") or "").rstrip("/")
+# An invitation link (set your password) works this many days, once.
+KEYCHANNEL_INVITATION_DAYS = int(env("INVITATION_DAYS", "7"))
 
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False  # HTMX reads the token from the page, not the cookie.

@@ -45,6 +45,8 @@ EXEMPT_ROUTES = {
 ADMIN_CLOSED = "keychannel/core/tests/test_core.py::test_admin_is_for_manufacturer_admins_only"
 GATE = "keychannel/channel/tests/test_gate.py::"
 ASSIGN = "keychannel/core/tests/test_assignment.py::"
+ONBOARD = "keychannel/core/tests/test_onboarding.py::"
+PLAN_EDIT = "keychannel/clients/tests/test_account_plan_edit.py::"
 OOS = "keychannel/channel/tests/test_out_of_scope.py::"
 KAM = "keychannel/competence/tests/test_kam_tasks.py::"
 REG = "keychannel/channel/tests/test_registrations.py::"
@@ -71,9 +73,11 @@ MANUFACTURER_ONLY = "only manufacturer roles reach it (its policy); the person s
 RULES: dict[str, Rule] = {
     "assignment": Rule(
         title="Work for manufacturer people comes only from the manufacturer",
-        enforced_by=("keychannel.core.assignment.require_assignable",),
+        enforced_by=("keychannel.core.assignment.require_assignable", "keychannel.core.assignment.require_placeable"),
         paths={
             SERVICE: (ASSIGN + "test_who_may_assign_whom", ASSIGN + "test_contract_owner_refuses_manufacturer_people"),
+            "POST /api/v1/users/invitations": (ONBOARD + "test_a_head_invites_only_salespeople_of_its_own_company",),
+            "core:user_invite": (ONBOARD + "test_a_head_invites_only_salespeople_of_its_own_company",),
             "POST /api/v1/opportunities": (ASSIGN + "test_deal_api_refuses_manufacturer_people",),
             "PATCH /api/v1/opportunities/{opportunity_id}": (
                 ASSIGN + "test_deal_patch_refuses_new_manufacturer_people_and_keeps_the_ones_set",),
@@ -81,6 +85,12 @@ RULES: dict[str, Rule] = {
             "deals:opportunity_create": (PATHS + "test_new_deal_form_refuses_a_manufacturer_owner",),
             "clients:account_plan": (ASSIGN + "test_account_plan_refuses_manufacturer_owners",),
             "clients:account_plan_item_add": (ASSIGN + "test_account_plan_refuses_manufacturer_owners",),
+            "clients:account_plan_item_edit": (PLAN_EDIT + "test_items_are_edited_in_place_on_the_plan_page",),
+            **{key: (PLAN_EDIT + "test_owners_through_the_api_follow_the_assignment_rule",) for key in (
+                "PATCH /api/v1/account-plan/objectives/{item_id}", "PATCH /api/v1/account-plan/actions/{item_id}",
+                "POST /api/v1/clients/{client_id}/account-plan/actions",
+                "POST /api/v1/clients/{client_id}/account-plan/objectives",
+                "PATCH /api/v1/clients/{client_id}/account-plan")},
             "POST /api/v1/stakeholders/{stakeholder_id}/contacts": (
                 ASSIGN + "test_stakeholder_contact_refuses_manufacturer_people",),
             "clients:contact_add": (PATHS + "test_contact_form_refuses_a_manufacturer_person",),
@@ -93,6 +103,8 @@ RULES: dict[str, Rule] = {
             "admin:deals.CorporateContract": (ADMIN_CLOSED,),
         },
         unaffected={
+            "PATCH /api/v1/account-plan/competitors/{item_id}": "a competitor has no owner: the shared item service "
+                                                                "assigns nobody for it",
             "PATCH /api/v1/contracts/{contract_id}": "the contract API takes no owner (a win copies the deal owner)",
             "deals:contract_update": "the contract form takes no owner (a win copies the deal owner)",
             "POST /api/v1/conflicts/{conflict_id}/resolve": MANUFACTURER_ONLY,
@@ -188,7 +200,8 @@ RULES: dict[str, Rule] = {
                  "no hidden field, and saving a redacted record raises RedactedRecordSaved"
             for key in (
                 "PATCH /api/v1/distributors/{distributor_id}", "PATCH /api/v1/relationships/{relationship_id}",
-                "POST /api/v1/coverage", "POST /api/v1/distributor-people", "POST /api/v1/readiness",
+                "POST /api/v1/distributors", "POST /api/v1/coverage-requests", "POST /api/v1/coverage",
+                "PATCH /api/v1/distributors/{distributor_id}/profile", "POST /api/v1/distributor-people", "POST /api/v1/readiness",
                 "POST /api/v1/relationships", "POST /api/v1/relationships/{relationship_id}/interactions",
                 "POST /api/v1/reviews", "network:coverage_create", "network:distributor_update",
                 "network:person_create", "network:readiness_create", "network:relationship_create",
@@ -213,6 +226,9 @@ RULES: dict[str, Rule] = {
                 "DELETE /api/v1/stakeholders/{stakeholder_id}/contacts/{user_id}", "clients:contact_delete",
                 "DELETE /api/v1/stakeholder-links/{link_id}", "clients:link_delete", "clients:account_plan_item_delete",
                 "DELETE /api/v1/product-mappings/{mapping_id}", "sales:product_mapping_delete")},
+            **{key: (PLAN_EDIT + "test_plan_items_delete_through_the_api",) for key in (
+                "DELETE /api/v1/account-plan/objectives/{item_id}", "DELETE /api/v1/account-plan/actions/{item_id}",
+                "DELETE /api/v1/account-plan/competitors/{item_id}")},
         },
     ),
     "contract_tier": Rule(

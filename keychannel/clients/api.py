@@ -331,3 +331,7 @@ def link_delete(request, link_id: int):
     principal = request.principal
     services.stakeholder_link_delete(principal=principal, link=selectors.link_get(principal=principal, pk=link_id))
     return Status(204, None)
+
+
+# Writes of account plans join this router.
+from . import plan_api  # noqa: E402,F401

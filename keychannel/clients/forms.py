@@ -156,8 +156,8 @@ def _owner(form, people):
 class ObjectiveForm(StyledFormMixin, forms.ModelForm):
     class Meta:
         model = AccountObjective
-        fields = ["title", "measure", "owner", "due_on", "status"]
-        widgets = {"due_on": forms.DateInput(attrs={"type": "date"})}
+        fields = ["title", "measure", "owner", "due_on", "status", "result"]
+        widgets = {"due_on": forms.DateInput(attrs={"type": "date"}), "result": forms.Textarea(attrs={"rows": 2})}
 
     def __init__(self, *args, people, plan=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -167,8 +167,8 @@ class ObjectiveForm(StyledFormMixin, forms.ModelForm):
 class ActionForm(StyledFormMixin, forms.ModelForm):
     class Meta:
         model = AccountAction
-        fields = ["title", "objective", "owner", "due_on", "status"]
-        widgets = {"due_on": forms.DateInput(attrs={"type": "date"})}
+        fields = ["title", "objective", "owner", "due_on", "status", "result"]
+        widgets = {"due_on": forms.DateInput(attrs={"type": "date"}), "result": forms.Textarea(attrs={"rows": 2})}
 
     def __init__(self, *args, people, plan=None, **kwargs):
         super().__init__(*args, **kwargs)

@@ -403,6 +403,7 @@ class AccountObjective(TimeStampedModel):
     )
     due_on = models.DateField(_("due"), null=True, blank=True)
     status = models.CharField(_("status"), max_length=12, choices=ObjectiveStatus.choices, default=ObjectiveStatus.OPEN)
+    result = models.TextField(_("result"), blank=True, help_text=_("What came of it: achieved how, or why dropped."))
 
     objects = DistributorScopedQuerySet.as_manager()
     history = HistoricalRecords()
@@ -440,6 +441,7 @@ class AccountAction(TimeStampedModel):
     )
     due_on = models.DateField(_("due"), null=True, blank=True)
     status = models.CharField(_("status"), max_length=12, choices=ActionStatus.choices, default=ActionStatus.PLANNED)
+    result = models.TextField(_("result"), blank=True, help_text=_("What came of it: achieved how, or why dropped."))
 
     objects = DistributorScopedQuerySet.as_manager()
     history = HistoricalRecords()

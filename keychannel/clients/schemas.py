@@ -258,6 +258,7 @@ class ObjectiveOut(Schema):
     owner_id: int | None
     due_on: date | None
     status: ObjectiveStatus
+    result: str
 
 
 class ActionOut(Schema):
@@ -267,6 +268,7 @@ class ActionOut(Schema):
     owner_id: int | None
     due_on: date | None
     status: ActionStatus
+    result: str
 
 
 class CompetitorOut(Schema):
@@ -288,3 +290,60 @@ class AccountPlanOut(Schema):
     competitors: list[CompetitorOut]
     whitespace: list[ProductLineRef]
     bought: list[ProductLineRef]
+
+
+class AccountPlanPatch(Schema):
+    ambition: str | None = None
+    situation: str | None = None
+    owner_id: int | None = None
+    review_on: date | None = None
+
+
+class ObjectiveIn(Schema):
+    title: str = Field(..., min_length=1, max_length=200)
+    measure: str = Field("", max_length=200)
+    owner_id: int | None = None
+    due_on: date | None = None
+    status: ObjectiveStatus = ObjectiveStatus.OPEN
+    result: str = ""
+
+
+class ObjectivePatch(Schema):
+    title: str | None = Field(None, min_length=1, max_length=200)
+    measure: str | None = Field(None, max_length=200)
+    owner_id: int | None = None
+    due_on: date | None = None
+    status: ObjectiveStatus | None = None
+    result: str | None = None
+
+
+class ActionIn(Schema):
+    title: str = Field(..., min_length=1, max_length=200)
+    objective_id: int | None = None
+    owner_id: int | None = None
+    due_on: date | None = None
+    status: ActionStatus = ActionStatus.PLANNED
+    result: str = ""
+
+
+class ActionPatch(Schema):
+    title: str | None = Field(None, min_length=1, max_length=200)
+    objective_id: int | None = None
+    owner_id: int | None = None
+    due_on: date | None = None
+    status: ActionStatus | None = None
+    result: str | None = None
+
+
+class CompetitorIn(Schema):
+    name: str = Field(..., min_length=1, max_length=150)
+    position: CompetitorPosition = CompetitorPosition.INCUMBENT
+    products: str = Field("", max_length=200)
+    note: str = Field("", max_length=250)
+
+
+class CompetitorPatch(Schema):
+    name: str | None = Field(None, min_length=1, max_length=150)
+    position: CompetitorPosition | None = None
+    products: str | None = Field(None, max_length=200)
+    note: str | None = Field(None, max_length=250)

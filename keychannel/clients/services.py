@@ -522,6 +522,42 @@ def account_competitor_create(*, principal, client, name: str, **fields) -> Acco
     return competitor
 
 
+ITEM_FIELDS = {
+    AccountObjective: {"title", "measure", "owner", "due_on", "status", "result"},
+    AccountAction: {"title", "objective", "owner", "due_on", "status", "result"},
+    AccountCompetitor: {"name", "position", "products", "note"},
+}
+
+
+@records_refusals
+@transaction.atomic
+def account_item_update(*, principal, item, **fields):
+    """Edit an objective, action or competitor in place: status, owner, due date, result, wording (issue 16).
+
+    A new owner goes through the assignment rule (keeping the current one is not an assignment)."""
+    require(principal, "clients.accountplan.change", item.plan.client)
+    model = type(item)
+    item = model.objects.select_for_update().select_related("plan").get(pk=item.pk)
+    allowed = ITEM_FIELDS[model]
+    unknown = set(fields) - allowed
+    if unknown:
+        raise ValidationError({name: _("This field cannot be changed here.") for name in sorted(unknown)})
+    if "owner" in fields:
+        require_assignable(principal, fields["owner"], field="owner", obj=item)
+    objective = fields.get("objective")
+    if objective is not None and objective.plan_id != item.plan_id:
+        raise ValidationError({"objective": _("Choose an objective of this plan.")})
+    if model is AccountCompetitor and "name" in fields:
+        fields["name"] = (fields["name"] or "").strip()
+        if AccountCompetitor.objects.filter(plan=item.plan, name__iexact=fields["name"]).exclude(pk=item.pk).exists():
+            raise ValidationError({"name": _("This competitor is already listed.")})
+    for name, value in fields.items():
+        setattr(item, name, value)
+    item.full_clean(validate_constraints=model is not AccountCompetitor)
+    item.save()
+    return item
+
+
 def account_item_delete(*, principal, item) -> None:
     require(principal, "clients.accountplan.change", item.plan.client)
     delete_unreferenced(item, principal=principal, action="clients.accountplan.change")

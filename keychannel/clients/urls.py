@@ -20,6 +20,7 @@ urlpatterns = [
     path("<int:pk>/plan/", views.account_plan, name="account_plan"),
     path("<int:pk>/plan/print/", views.account_plan_print, name="account_plan_print"),
     path("<int:pk>/plan/<str:kind>/new/", views.account_plan_item_add, name="account_plan_item_add"),
+    path("<int:pk>/plan/<str:kind>/<int:item_pk>/edit/", views.account_plan_item_edit, name="account_plan_item_edit"),
     path("<int:pk>/plan/<str:kind>/<int:item_pk>/delete/", views.account_plan_item_delete,
          name="account_plan_item_delete"),
     path("stakeholders/<int:pk>/", views.stakeholder_row, name="stakeholder_row"),

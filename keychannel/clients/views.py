@@ -491,6 +491,51 @@ def account_plan_item_add(request, pk, kind):
     return redirect("clients:account_plan", pk=client.pk)
 
 
+def _plan_item(principal, client, kind, item_pk):
+    plan = selectors.account_plan_get(principal=principal, client=client)
+    if plan is None or kind not in PLAN_ITEM_FORMS:
+        raise Http404
+    related = {"objective": plan.objectives, "action": plan.actions, "competitor": plan.competitors}[kind]
+    item = related.filter(pk=item_pk).first()
+    if item is None:
+        raise Http404
+    return plan, item
+
+
+@require_http_methods(["GET", "POST"])
+def account_plan_item_edit(request, pk, kind, item_pk):
+    """Edit one objective, action or competitor in place: status, owner, due date, result (issue 16)."""
+    principal = request.principal
+    client = selectors.client_get(principal=principal, pk=pk)
+    plan, item = _plan_item(principal, client, kind, item_pk)
+    require(principal, "clients.accountplan.change", client)
+    people = selectors.our_people_for(client)
+    form = PLAN_ITEM_FORMS[kind](request.POST or None, instance=type(item).objects.get(pk=item.pk), people=people,
+                                 plan=plan)
+    if "owner" in form.fields:
+        offer_assignable(form.fields["owner"], principal, getattr(item, "owner_id", None))
+    status = 200
+    if request.method == "POST":
+        status = 422
+        if form.is_valid():
+            try:
+                services.account_item_update(principal=principal, item=item, **form.cleaned_data)
+            except AssignmentRefused as exc:
+                status = form_refusal(form, exc)
+            except ValidationError as exc:
+                for field, errors in getattr(exc, "error_dict", {None: exc.error_list}).items():
+                    form.add_error(field if field in form.fields else None, errors)
+            else:
+                messages.success(request, _("Saved."))
+                return redirect(reverse("clients:account_plan", args=[client.pk]) + f"#{kind}-{item.pk}")
+    return render(request, "clients/account_plan_item.html", {
+        "client": client, "item": item, "kind": kind, "form": form,
+        "history_model": type(item)._meta.model_name,
+        "breadcrumbs": _crumbs((client.legal_name, client.get_absolute_url()),
+                               (_("Account plan"), reverse("clients:account_plan", args=[client.pk])), (str(item), "")),
+    }, status=status)
+
+
 @require_POST
 def account_plan_item_delete(request, pk, kind, item_pk):
     principal = request.principal

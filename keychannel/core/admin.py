@@ -1,7 +1,7 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from .models import ApiToken, Membership, Notification, Organization, SecurityEvent
+from .models import ApiToken, Invitation, Membership, Notification, Organization, SecurityEvent
 
 
 @admin.register(Organization)
@@ -37,6 +37,21 @@ class SecurityEventAdmin(admin.ModelAdmin):
     list_display = ["created_at", "kind", "username", "action", "method", "path", "ip_address"]
     list_filter = ["kind"]
     search_fields = ["username", "action", "path"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Invitation)
+class InvitationAdmin(SimpleHistoryAdmin):
+    """Read-only: invitations are sent from the People page (the link is a token, nothing to edit here)."""
+
+    list_display = ["user", "organization", "role", "invited_by", "sent_at", "expires_at", "accepted_at"]
+    list_filter = ["role", "organization__kind"]
+    search_fields = ["user__username", "user__email", "organization__name"]
 
     def has_add_permission(self, request):
         return False

@@ -1,4 +1,5 @@
-"""The Django admin, open to manufacturer administrators only."""
+"""The Django admin, open to superusers with the administrator role only (issue 16: everything people do is in
+the product; the admin site is the engineers' tool and is linked from nowhere in the product)."""
 
 from django.contrib import admin
 from django.contrib.admin.apps import AdminConfig
@@ -15,7 +16,7 @@ class KeychannelAdminSite(admin.AdminSite):
         if not super().has_permission(request):
             return False
         principal = getattr(request, "principal", None)
-        return principal is not None and principal.role == Role.ADMIN
+        return request.user.is_superuser and principal is not None and principal.role == Role.ADMIN
 
 
 class KeychannelAdminConfig(AdminConfig):

@@ -10,7 +10,19 @@ from keychannel.core.pagination import BoundedPagination
 from . import selectors, services
 from .choices import Role
 from .models import Organization
-from .schemas import ErrorOut, LogoutEverywhereOut, MeOut, NotificationOut, TokenIn, TokenOut
+from .schemas import (
+    AccountOut,
+    ErrorOut,
+    LogoutEverywhereOut,
+    MeOut,
+    NotificationOut,
+    NotificationsReadIn,
+    NotificationsReadOut,
+    TokenIn,
+    TokenOut,
+    UserInviteIn,
+    ValidationErrorOut,
+)
 from .scoping import Principal
 
 router = Router(tags=["core"])
@@ -97,3 +109,89 @@ def me(request):
 @paginate(BoundedPagination)
 def notification_list(request):
     return selectors.notification_list(principal=request.principal)
+
+
+@router.post("/notifications/read", response={200: NotificationsReadOut},
+             summary="Mark my notifications read (the given ids, or every unread one)")
+def notification_mark_read(request, payload: NotificationsReadIn):
+    """What "Mark all read" does on the notifications page; other people's notifications are never touched."""
+    marked = services.notification_mark_read(principal=request.principal, notification_ids=payload.ids)
+    return {"marked": marked}
+
+
+# --- people's accounts (issue 16; services in onboarding.py) ------------------------------------------------
+
+
+def _user_out(membership) -> dict:
+    from . import onboarding
+
+    user = membership.user
+    invitation = getattr(user, "invitation", None)
+    return {
+        "id": user.pk, "username": user.get_username(), "email": user.email, "first_name": user.first_name,
+        "last_name": user.last_name, "organization_id": membership.organization_id,
+        "organization": membership.organization.name, "role": membership.role, "title": membership.title,
+        "status": onboarding.user_status(user), "last_login": user.last_login,
+        "invited_at": invitation.sent_at if invitation else None,
+        "invitation_expires_at": invitation.expires_at if invitation and invitation.accepted_at is None else None,
+    }
+
+
+@router.get("/users", response={200: list[AccountOut], 403: ErrorOut},
+            summary="People's accounts (administrators: everybody; a distributor head: its own company)")
+@paginate(BoundedPagination)
+def user_list(request, status: str = "", role: str = "", organization_id: int | None = None, q: str = ""):
+    """``status``: active, invited or deactivated."""
+    return [_user_out(m) for m in selectors.user_list(principal=request.principal, status=status, role=role,
+                                                      organization_id=organization_id, q=q)]
+
+
+@router.post("/users/invitations", response={201: AccountOut, 403: ErrorOut, 404: ErrorOut, 422: ValidationErrorOut},
+             summary="Invite a person (an account without a password; the e-mail carries a one-time link)")
+def user_invite(request, payload: UserInviteIn):
+    from django.shortcuts import get_object_or_404
+
+    from . import onboarding
+    from .models import Membership
+    from .policies import require
+
+    require(request.principal, "core.user.invite")
+    organization = get_object_or_404(Organization.objects.all(), pk=payload.organization_id)
+    invitation = onboarding.user_invite(
+        principal=request.principal, organization=organization, role=payload.role, email=payload.email,
+        first_name=payload.first_name, last_name=payload.last_name, title=payload.title, request=request,
+    )
+    membership = Membership.objects.select_related("user", "organization").get(user=invitation.user)
+    return Status(201, _user_out(membership))
+
+
+def _user_action(request, user_id, action):
+    from .models import Membership
+
+    membership = selectors.user_get(principal=request.principal, user_id=user_id)
+    action(principal=request.principal, user=membership.user, request=request)
+    return Status(200, _user_out(Membership.objects.select_related("user", "organization").get(pk=membership.pk)))
+
+
+@router.post("/users/{user_id}/deactivate", response={200: AccountOut, 403: ErrorOut, 404: ErrorOut},
+             summary="Deactivate an account: sessions end, API tokens are revoked, everything it owns stays")
+def user_deactivate(request, user_id: int):
+    from . import onboarding
+
+    return _user_action(request, user_id, onboarding.user_deactivate)
+
+
+@router.post("/users/{user_id}/reactivate", response={200: AccountOut, 403: ErrorOut, 404: ErrorOut, 422: ValidationErrorOut},
+             summary="Give a deactivated account its access back")
+def user_reactivate(request, user_id: int):
+    from . import onboarding
+
+    return _user_action(request, user_id, onboarding.user_reactivate)
+
+
+@router.post("/users/{user_id}/invitation", response={200: AccountOut, 403: ErrorOut, 404: ErrorOut, 422: ValidationErrorOut},
+             summary="Send the invitation again (the earlier link stops working)")
+def invitation_resend(request, user_id: int):
+    from . import onboarding
+
+    return _user_action(request, user_id, onboarding.invitation_resend)

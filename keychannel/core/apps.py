@@ -14,4 +14,5 @@ class CoreConfig(AppConfig):
         from .choices import Role
         from .navigation import register_nav
 
+        register_nav(_("People"), "core:user_list", icon="person-plus", roles=[Role.ADMIN, Role.DIST_HEAD], order=890)
         register_nav(_("Security events"), "core:securityevent_list", icon="shield-lock", roles=[Role.ADMIN], order=900)

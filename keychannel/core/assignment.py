@@ -109,6 +109,35 @@ def require_assignable(principal: Principal, person, *, field: str, obj=None, cu
     raise exc
 
 
+def may_place(principal: Principal, organization, role: str) -> bool:
+    """May ``principal`` give somebody a place (a membership) in ``organization`` with ``role``?
+
+    The administrator places anybody; a distributor's head only salespeople of its own company — never a
+    manufacturer person nor another head (the manufacturer places those).
+    """
+    from .choices import Role
+
+    if principal.has_role(Role.ADMIN):
+        return True
+    if principal.is_distributor_user:
+        return organization.pk == principal.organization_id and role == Role.DIST_SALES
+    return False
+
+
+def require_placeable(principal: Principal, organization, role: str) -> None:
+    """Refuse (and record) an invitation into a company or role the principal may not place people in."""
+    if may_place(principal, organization, role):
+        return
+    exc = AssignmentRefused(
+        _("You may invite only salespeople of your own company: the manufacturer places everybody else."),
+        principal=principal, field="role", action="assign:core.membership.organization",
+        detail=f"invite into {organization._meta.label_lower} {organization.pk} ({organization}) as {role} refused",
+    )
+    if not transaction.get_connection().in_atomic_block:
+        exc.record()
+    raise exc
+
+
 def records_refusals(fn):
     """Record an ``AssignmentRefused`` raised by ``fn`` once ``fn``'s own transaction has rolled back.
 

@@ -48,6 +48,23 @@ class PasswordResetView(auth_views.PasswordResetView):
     subject_template_name = "registration/password_reset_subject.txt"
     success_url = reverse_lazy("password_reset_done")
 
+    def form_valid(self, form):
+        """The link in the mail is absolute: on KEYCHANNEL_SITE_URL when set (behind a proxy the request's own host
+        may be an internal name), else on the address the request came to."""
+        from urllib.parse import urlsplit
+
+        from django.conf import settings
+        from django.http import HttpResponseRedirect
+
+        if not settings.KEYCHANNEL_SITE_URL:
+            return super().form_valid(form)
+        site = urlsplit(settings.KEYCHANNEL_SITE_URL)
+        form.save(domain_override=site.netloc, use_https=site.scheme == "https", request=self.request,
+                  token_generator=self.token_generator, from_email=self.from_email,
+                  email_template_name=self.email_template_name, subject_template_name=self.subject_template_name,
+                  html_email_template_name=self.html_email_template_name, extra_email_context=self.extra_email_context)
+        return HttpResponseRedirect(self.get_success_url())
+
 
 @method_decorator(login_not_required, name="dispatch")
 class PasswordResetDoneView(auth_views.PasswordResetDoneView):

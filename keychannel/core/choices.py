@@ -38,3 +38,6 @@ class SecurityEventKind(models.TextChoices):
     LOGIN_LOCKOUT = "login_lockout", _("Login locked out")
     TOKEN_CREATED = "token_created", _("API token created")
     TOKEN_REVOKED = "token_revoked", _("API token revoked")
+    USER_INVITED = "user_invited", _("User invited")
+    USER_DEACTIVATED = "user_deactivated", _("User deactivated")
+    USER_REACTIVATED = "user_reactivated", _("User reactivated")

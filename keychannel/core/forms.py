@@ -93,3 +93,28 @@ class LoginForm(auth_forms.AuthenticationForm):
         super().confirm_login_allowed(user)
         if password_login_refused(user):
             raise forms.ValidationError(PASSWORD_LOGIN_OFF, code="password_login_off")
+
+
+class InviteForm(StyledFormMixin, forms.Form):
+    """Invite a person: the administrator picks the organisation and role; a head invites a salesperson of its own."""
+
+    organization = forms.ModelChoiceField(label=_("Organisation"), queryset=None)
+    role = forms.ChoiceField(label=_("Role"))
+    first_name = forms.CharField(label=_("First name"), max_length=150)
+    last_name = forms.CharField(label=_("Last name"), max_length=150)
+    email = forms.EmailField(label=_("E-mail"), max_length=150,
+                             help_text=_("The invitation goes here; the person signs in with this address."))
+    title = forms.CharField(label=_("Job title"), max_length=120, required=False)
+
+    def __init__(self, *args, principal, organizations, **kwargs):
+        super().__init__(*args, **kwargs)
+        from .choices import Role
+
+        self.fields["organization"].queryset = organizations
+        if principal.has_role(Role.ADMIN):
+            self.fields["role"].choices = [("", "---------"), *Role.choices]
+        else:
+            self.fields["organization"].initial = principal.organization_id
+            self.fields["organization"].widget = forms.HiddenInput()
+            self.fields["role"].choices = [(Role.DIST_SALES.value, Role.DIST_SALES.label)]
+            self.fields["role"].initial = Role.DIST_SALES.value

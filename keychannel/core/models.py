@@ -234,3 +234,54 @@ class RateCounter(models.Model):
 
     def __str__(self):
         return f"{self.key}: {self.hits}"
+
+
+class InvitationQuerySet(ScopedQuerySet, AuditedQuerySet):
+    def visible_to(self, principal):
+        """The administrators see every invitation; a distributor's head those of its own company."""
+        if not principal.is_authenticated:
+            return self.none()
+        if principal.has_role(Role.ADMIN):
+            return self.all()
+        if principal.has_role(Role.DIST_HEAD):
+            return self.filter(organization_id=principal.organization_id)
+        return self.none()
+
+
+class Invitation(TimeStampedModel):
+    """How a user joined: who invited them, into which organisation and role, and when they set their password.
+
+    The link in the e-mail carries a token (core/onboarding.py) and no state of its own: it stops working once
+    the password is set, when the invitation is sent again, when the user is deactivated, and after
+    KEYCHANNEL_INVITATION_DAYS.
+    """
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="invitation",
+                                verbose_name=_("user"))
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="invitations",
+                                     verbose_name=_("organisation"))
+    role = models.CharField(_("role"), max_length=30, choices=Role.choices)
+    invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="+", verbose_name=_("invited by"))
+    sent_at = models.DateTimeField(_("sent"))
+    expires_at = models.DateTimeField(_("link expires"))
+    times_sent = models.PositiveSmallIntegerField(_("times sent"), default=1)
+    accepted_at = models.DateTimeField(_("accepted"), null=True, blank=True)
+
+    objects = InvitationQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-sent_at", "-id"]
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+
+    def __str__(self):
+        return f"{self.user} · {self.organization}"
+
+    def get_absolute_url(self):
+        return reverse("core:user_list")
+
+    @property
+    def is_pending(self) -> bool:
+        return self.accepted_at is None

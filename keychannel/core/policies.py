@@ -59,3 +59,26 @@ def _view_security_events(principal, obj=None) -> bool:
 @rule("core.lockout.clear")
 def _clear_lockouts(principal, obj=None) -> bool:
     return principal.has_role(Role.ADMIN)
+
+
+@rule("core.user.list")
+def _list_users(principal, obj=None) -> bool:
+    """The administrator manages every account; a distributor's head the accounts of its own company."""
+    return principal.has_role(Role.ADMIN, Role.DIST_HEAD)
+
+
+@rule("core.user.invite")
+def _invite_users(principal, obj=None) -> bool:
+    """Who may invite at all; where to and as what is core.assignment.may_place (refusals are security events)."""
+    return principal.has_role(Role.ADMIN, Role.DIST_HEAD)
+
+
+@rule("core.user.manage")
+def _manage_user(principal, membership=None) -> bool:
+    """Deactivate, reactivate, send the invitation again: never one's own account; a head only its salespeople."""
+    if membership is None or membership.user_id == principal.user_id:
+        return False
+    if principal.has_role(Role.ADMIN):
+        return True
+    return (principal.has_role(Role.DIST_HEAD) and membership.organization_id == principal.organization_id
+            and membership.role == Role.DIST_SALES)

@@ -59,3 +59,36 @@ class NotificationOut(Schema):
     url: str
     created_at: datetime
     read_at: datetime | None
+
+
+class AccountOut(Schema):
+    id: int
+    username: str
+    email: str
+    first_name: str
+    last_name: str
+    organization_id: int
+    organization: str
+    role: str
+    title: str
+    status: str  # active, invited, expired (invitation link too old), deactivated
+    last_login: datetime | None = None
+    invited_at: datetime | None = None
+    invitation_expires_at: datetime | None = None
+
+
+class UserInviteIn(Schema):
+    organization_id: int
+    role: str
+    email: str
+    first_name: str = ""
+    last_name: str = ""
+    title: str = ""
+
+
+class NotificationsReadIn(Schema):
+    ids: list[int] | None = None  # null: every unread notification
+
+
+class NotificationsReadOut(Schema):
+    marked: int

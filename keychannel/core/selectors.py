@@ -4,7 +4,7 @@ from django.apps import apps
 from django.http import Http404
 
 from . import history
-from .models import ApiToken, Notification, SecurityEvent
+from .models import ApiToken, Membership, Notification, Organization, SecurityEvent
 from .policies import require
 from .scoping import get_visible_or_404
 
@@ -52,3 +52,41 @@ def audited_object_get(*, principal, app_label: str, model_name: str, pk):
 def history_entries(*, principal, obj, limit: int = 200) -> list[dict]:
     """History of one record as this principal may read it (see keychannel/core/history.py)."""
     return history.history_entries(principal=principal, obj=obj, limit=limit)
+
+
+def user_list(*, principal, status: str = "", organization_id=None, role: str = "", q: str = ""):
+    """The accounts the principal manages (memberships with their user, organisation and invitation)."""
+    from django.db.models import Q
+
+    require(principal, "core.user.list")
+    qs = Membership.objects.visible_to(principal).select_related("user", "organization", "user__invitation")
+    if not principal.has_role("admin"):
+        qs = qs.filter(organization_id=principal.organization_id)
+    if organization_id:
+        qs = qs.filter(organization_id=organization_id)
+    if role:
+        qs = qs.filter(role=role)
+    if status == "active":
+        qs = qs.filter(user__is_active=True).exclude(user__password__startswith="!")
+    elif status == "invited":
+        qs = qs.filter(user__is_active=True, user__password__startswith="!")
+    elif status == "deactivated":
+        qs = qs.filter(user__is_active=False)
+    if q:
+        qs = qs.filter(Q(user__username__icontains=q) | Q(user__email__icontains=q) | Q(user__first_name__icontains=q)
+                       | Q(user__last_name__icontains=q))
+    return qs.order_by("organization__kind", "organization__name", "user__last_name", "user__username")
+
+
+def user_get(*, principal, user_id) -> Membership:
+    """One account the principal manages; 404 for others (a head asking for another company's people)."""
+    require(principal, "core.user.list")
+    return get_visible_or_404(user_list(principal=principal), principal, user_id=user_id)
+
+
+def invitable_organizations(*, principal):
+    """Where the principal may invite people: everywhere for the administrator, its own company for a head."""
+    qs = Organization.objects.visible_to(principal).select_related("distributor")
+    if not principal.has_role("admin"):
+        qs = qs.filter(pk=principal.organization_id)
+    return qs.exclude(distributor__active=False)

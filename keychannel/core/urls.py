@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import people_views, views
 
 app_name = "core"
 
@@ -14,5 +14,11 @@ urlpatterns = [
     path("notifications/", views.notification_list, name="notification_list"),
     path("history/<slug:app_label>/<slug:model_name>/<int:pk>/", views.history, name="history"),
     path("security-events/", views.security_event_list, name="securityevent_list"),
+    path("people/", people_views.user_list, name="user_list"),
+    path("people/invite/", people_views.user_invite, name="user_invite"),
+    path("people/<int:user_id>/deactivate/", people_views.user_deactivate, name="user_deactivate"),
+    path("people/<int:user_id>/reactivate/", people_views.user_reactivate, name="user_reactivate"),
+    path("people/<int:user_id>/invitation/", people_views.invitation_resend, name="invitation_resend"),
+    path("invitation/<uidb64>/<token>/", people_views.InvitationAcceptView.as_view(), name="invitation_accept"),
     path("security-events/unlock/", views.login_lockout_clear, name="login_lockout_clear"),
 ]

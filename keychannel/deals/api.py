@@ -32,6 +32,8 @@ from .schemas import (
     ProductTestOut,
     ProductTestPatch,
     SignoffIn,
+    StageProbabilityIn,
+    StageProbabilityOut,
 )
 
 router = Router(tags=["deals"])
@@ -286,3 +288,31 @@ def forecast(request, filters: Query[ForecastFilter]):
     rows = selectors.forecast(principal=request.principal, dimension=by, filters=data)
     totals = {"key": "", "label": _("Total"), **selectors.forecast_totals(rows)}
     return {"by": by, "rows": rows, "totals": totals}
+
+
+# --- stage probabilities (issue 16): what the forecast weighs each stage's deals by --------------------------
+
+
+def _stage_rows():
+    return [{**row, "label": str(row["label"])} for row in selectors.stage_probability_rows()]
+
+
+@router.get("/stage-probabilities", response=list[StageProbabilityOut],
+            summary="Every stage's win probability (the forecast's weights) and what the stage means")
+def stage_probability_list(request):
+    return _stage_rows()
+
+
+@router.put("/stage-probabilities/{stage}",
+            response={200: StageProbabilityOut, 403: ErrorOut, 404: ErrorOut, 422: ValidationErrorOut},
+            summary="Set a stage's probability (program office); its deals are re-weighted at once")
+def stage_probability_set(request, stage: str, payload: StageProbabilityIn):
+    from django.http import Http404
+
+    from .choices import Stage
+
+    if stage not in Stage.values:
+        raise Http404
+    services.stage_probability_set(principal=request.principal, stage=stage, probability=payload.probability,
+                                   guidance=payload.guidance)
+    return next(row for row in _stage_rows() if row["stage"] == stage)

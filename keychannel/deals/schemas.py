@@ -341,3 +341,17 @@ class ForecastOut(Schema):
     by: ForecastDimension
     rows: list[ForecastRowOut]
     totals: ForecastRowOut
+
+
+class StageProbabilityOut(Schema):
+    stage: str
+    label: str
+    probability: int
+    guidance: str
+    fixed: bool  # won (100) and lost (0) do not change
+    deals: int
+
+
+class StageProbabilityIn(Schema):
+    probability: int
+    guidance: str | None = None

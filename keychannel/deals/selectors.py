@@ -140,6 +140,24 @@ def product_test_get(*, principal, pk):
     return get_visible_or_404(product_test_list(principal=principal), principal, pk=pk)
 
 
+def stage_probability_rows() -> list[dict]:
+    """Every stage with its probability (the stored one, else the default), what it means, and its record."""
+    from django.db.models import Count
+
+    stored = {s.stage: s for s in StageSetting.objects.all()}
+    counts = dict(Opportunity.objects.values_list("stage").annotate(n=Count("pk")).values_list("stage", "n"))
+    rows = []
+    for stage, label in Stage.choices:
+        setting = stored.get(stage)
+        rows.append({
+            "stage": stage, "label": label, "setting": setting,
+            "probability": setting.probability if setting else DEFAULT_PROBABILITY[Stage(stage)],
+            "guidance": setting.guidance if setting else "", "fixed": stage in (Stage.WON, Stage.LOST),
+            "deals": counts.get(stage, 0),
+        })
+    return rows
+
+
 def stage_settings() -> dict[str, int]:
     probabilities = {str(k): v for k, v in DEFAULT_PROBABILITY.items()}
     probabilities.update(dict(StageSetting.objects.values_list("stage", "probability")))

@@ -447,6 +447,36 @@ def stage_setting_update(*, principal, setting: StageSetting, probability: int) 
     return setting
 
 
+# Won and lost are facts, not estimates: a won deal counts in full, a lost one not at all.
+FIXED_PROBABILITY = {Stage.WON: 100, Stage.LOST: 0}
+
+
+@transaction.atomic
+def stage_probability_set(*, principal, stage: str, probability: int, guidance: str | None = None) -> StageSetting:
+    """The program office sets the win probability of an open stage; every deal in it is re-weighted at once, so
+    the forecast (value × probability) follows. Won (100 %) and lost (0 %) are fixed."""
+    require(principal, "deals.stagesetting.change")
+    if stage not in Stage.values:
+        raise ValidationError({"stage": _("Unknown stage.")})
+    try:
+        probability = int(probability)
+    except (TypeError, ValueError):
+        raise ValidationError({"probability": _("Give a whole number from 0 to 100.")}) from None
+    if not 0 <= probability <= 100:
+        raise ValidationError({"probability": _("Give a whole number from 0 to 100.")})
+    fixed = FIXED_PROBABILITY.get(Stage(stage))
+    if fixed is not None and probability != fixed:
+        raise ValidationError({"probability": _("Won deals count in full and lost ones not at all: these two do not change.")})
+    if guidance is not None and len(guidance) > 250:
+        raise ValidationError({"guidance": _("250 characters at most.")})
+    setting = StageSetting.objects.select_for_update().filter(stage=stage).first()
+    if setting is None:
+        setting = StageSetting(stage=stage, probability=probability)
+    if guidance is not None:
+        setting.guidance = guidance.strip()
+    return stage_setting_update(principal=principal, setting=setting, probability=probability)
+
+
 def notify_expiring_contracts(*, days: int = 60, today: datetime.date | None = None) -> int:
     """Tell each active contract's owner that it ends within ``days``; at most one notice per contract a day.
 

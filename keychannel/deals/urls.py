@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import stage_views, views
 
 app_name = "deals"
 
@@ -21,4 +21,5 @@ urlpatterns = [
     path("contracts/<int:pk>/edit/", views.contract_update, name="contract_update"),
     path("forecast/", views.forecast, name="forecast"),
     path("forecast/export/", views.forecast_export, name="forecast_export"),
+    path("stage-probabilities/", stage_views.stage_probabilities, name="stage_probabilities"),
 ]

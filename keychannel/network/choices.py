@@ -9,6 +9,15 @@ class TerritoryLevel(models.TextChoices):
     CITY = "city", _("City")
 
 
+class DistributorKind(models.TextChoices):
+    """What kind of company the distributor is: decides how it reaches corporate clients."""
+
+    WHOLESALER = "wholesaler", _("Wholesaler")
+    INTEGRATOR = "integrator", _("Integrator")
+    RETAIL_CHAIN = "retail_chain", _("Retailer chain")
+    SERVICE_PARTNER = "service_partner", _("Service partner")
+
+
 class SizeTier(models.TextChoices):
     LARGE = "large", _("Large")
     MEDIUM = "medium", _("Medium")

@@ -15,6 +15,7 @@ from .choices import (
     ActionStatus,
     ChannelType,
     ContractStrength,
+    DistributorKind,
     InteractionKind,
     PersonLevel,
     RelationshipLevel,
@@ -131,6 +132,9 @@ def seed(ctx):
             "legal_name": legal_name,
             "tax_id": tax_id,
             "territory": county,
+            # Mostly wholesalers; integrators, retailer chains and service partners among them (issue 16).
+            "kind": [DistributorKind.WHOLESALER, DistributorKind.INTEGRATOR, DistributorKind.WHOLESALER,
+                     DistributorKind.RETAIL_CHAIN, DistributorKind.SERVICE_PARTNER][index % 5],
             "city": city,
             "address": address,
             "phone": phone,
@@ -386,3 +390,57 @@ def seed_network_extras(ctx):
     seed_people_and_relationships(ctx, rng, distributors, today)
     seed_readiness(ctx, rng, distributors, today)
     seed_reviews(ctx, distributors, today)
+    seed_onboarding(ctx, distributors)
+
+
+# --- issue 16: onboarding by invitation --------------------------------------------------------------------------
+
+
+def seed_onboarding(ctx, distributors):
+    """d01's head has invited a second salesperson who has not set a password yet (the People page shows the
+    invitation, "Send again" mails a new link); d02's former salesperson was deactivated by the administrator and
+    keeps its history. Through the services, so the security events and the invitation's history are real."""
+    from django.contrib.auth import get_user_model
+
+    from keychannel.core import onboarding
+    from keychannel.core.scoping import Principal
+
+    d01, d02 = distributors[0], distributors[1]
+    email = "d01-sales2@demo.keychannel.invalid"
+    if not get_user_model().objects.filter(username=email).exists():
+        onboarding.user_invite(principal=Principal.for_user(ctx.users["d01-head"]), organization=d01.organization,
+                               role=Role.DIST_SALES, email=email, first_name="Teodora", last_name="Matei",
+                               title="Sales representative (from next month)")
+    former = ensure_user(ctx, username=f"{d02.code}-former", role=Role.DIST_SALES, organization=d02.organization,
+                         first_name="Paul", last_name="Enache", title="Former sales representative")
+    ctx.logins.remove((former.username, str(Role.DIST_SALES.label), d02.organization.name))  # cannot sign in
+    onboarding.user_deactivate(principal=Principal.for_user(ctx.users["admin"]), user=former)
+    seed_requests_and_versions(ctx, d01)
+
+
+def seed_requests_and_versions(ctx, d01):
+    """d01's head waits for its channel manager's answer on a new county; the program office drafts version 2 of
+    the readiness questionnaire (not in use yet: the assessments answer version 1)."""
+    from keychannel.core.scoping import Principal
+
+    from . import coverage_requests, reference
+    from .models import Coverage, ReadinessQuestionnaire, Territory
+    from .request_models import CoverageRequest
+
+    if not CoverageRequest.objects.filter(distributor=d01).exists():
+        covered = set(Coverage.objects.filter(distributor=d01).values_list("territory_id", flat=True))
+        county = Territory.objects.filter(level="county").exclude(pk__in=covered).order_by("code").first()
+        line = d01.product_lines.order_by("code").first()
+        if county is not None and line is not None:
+            coverage_requests.coverage_request_create(
+                principal=Principal.for_user(ctx.users["d01-head"]), distributor=d01, kind="add",
+                territory=county, product_line=line, reason="We hired two salespeople living there.")
+    if not ReadinessQuestionnaire.objects.filter(version=2).exists():
+        reference.questionnaire_create(
+            principal=Principal.for_user(ctx.users["program"]), title="Key-account readiness 2027",
+            introduction="Answer each statement from 0 (not at all) to 4 (fully).",
+            questions=[("need", "The owners are convinced the company needs key-account competence.", ""),
+                       ("dedicated-people", "People are dedicated to large clients.", ""),
+                       ("crm", "The sales team uses the CRM for its clients and deals.", ""),
+                       ("buying-centre", "Salespeople map the buying centre of each key account.",
+                        "0: never · 4: for every key account, kept up to date")])

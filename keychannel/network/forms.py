@@ -11,6 +11,7 @@ from .models import (
     DistributorPerson,
     Interaction,
     Playbook,
+    ProductLine,
     Relationship,
     Territory,
 )
@@ -20,7 +21,7 @@ class DistributorForm(StyledFormMixin, forms.ModelForm):
     class Meta:
         model = Distributor
         fields = [
-            "legal_name", "tax_id", "territory", "city", "address", "phone", "email", "size_tier",
+            "legal_name", "kind", "tax_id", "territory", "city", "address", "phone", "email", "size_tier",
             "annual_revenue", "employees", "contract_strength", "stance", "shares_goals", "shares_methods",
             "channel_manager", "product_lines", "contract_start", "active",
         ]
@@ -42,6 +43,14 @@ class DistributorForm(StyledFormMixin, forms.ModelForm):
             for name in list(self.fields):
                 if name not in allowed_fields:
                     del self.fields[name]
+
+
+class DistributorCreateForm(DistributorForm):
+    """A new distributor: its code too (fixed afterwards); the internal assessment is set later, on the edit page."""
+
+    class Meta(DistributorForm.Meta):
+        fields = ["code", *[f for f in DistributorForm.Meta.fields
+                            if f not in {"stance", "shares_goals", "shares_methods", "active"}]]
 
 
 class CoverageForm(StyledFormMixin, forms.ModelForm):
@@ -169,3 +178,35 @@ class ReviewForm(ServiceValidatedModelForm):
             "agreed_actions": forms.Textarea(attrs={"rows": 4}),
             "follow_up_notes": forms.Textarea(attrs={"rows": 3}),
         }
+
+
+class TerritoryForm(StyledFormMixin, forms.ModelForm):
+    class Meta:
+        model = Territory
+        fields = ["name", "code", "level", "parent"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["code"].required = False
+        self.fields["code"].help_text = _("Lowercase letters, digits and dashes; made from the name when left empty.")
+        self.fields["parent"].queryset = Territory.objects.exclude(level="city").order_by("level", "name")
+
+    def validate_unique(self):
+        """Uniqueness is the service's (the code may still be made from the name there)."""
+
+
+class ProductLineForm(StyledFormMixin, forms.ModelForm):
+    class Meta:
+        model = ProductLine
+        fields = ["name", "code", "description", "active"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["code"].required = False
+        self.fields["code"].help_text = _("Lowercase letters, digits and dashes; made from the name when left empty.")
+        self.fields["active"].help_text = _("A retired line stays on the agreements and deals that name it; new "
+                                            "registrations no longer offer it.")
+
+    def validate_unique(self):
+        """Uniqueness is the service's."""

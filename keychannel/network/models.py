@@ -17,6 +17,7 @@ from .choices import (
     AlignmentQuadrant,
     ChannelType,
     ContractStrength,
+    DistributorKind,
     InteractionKind,
     PersonLevel,
     RelationshipLevel,
@@ -106,6 +107,8 @@ class Distributor(TimeStampedModel):
     territory = models.ForeignKey(
         Territory, on_delete=models.PROTECT, related_name="headquartered_distributors", verbose_name=_("home territory")
     )
+    kind = models.CharField(_("kind of company"), max_length=20, choices=DistributorKind.choices,
+                            default=DistributorKind.WHOLESALER)
     city = models.CharField(_("city"), max_length=120, blank=True)
     address = models.CharField(_("address"), max_length=250, blank=True)
     phone = models.CharField(_("phone"), max_length=40, blank=True)
@@ -627,3 +630,6 @@ class ComplianceReview(TimeStampedModel):
 
     def get_absolute_url(self):
         return reverse("network:distributor_detail", args=[self.distributor_id]) + "#tab-reviews"
+
+
+from .request_models import CoverageRequest  # noqa: E402,F401  (a model of this app, kept in its own module)

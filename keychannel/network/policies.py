@@ -75,3 +75,32 @@ def can_change_action_item(principal, distributor=None) -> bool:
 def can_change_review(principal, distributor=None) -> bool:
     """Control of large distributors: program office and the distributor's channel manager; the head reads."""
     return principal.has_role(*REVIEWERS) and _reaches(principal, distributor)
+
+
+@rule("network.coverage.request")
+def can_request_coverage(principal, distributor=None) -> bool:
+    """A distributor's head asks for a change of its own coverage (issue 16)."""
+    return (principal.has_role(Role.DIST_HEAD) and distributor is not None
+            and distributor.pk == principal.own_distributor_id)
+
+
+@rule("network.coverage.decide")
+def can_decide_coverage_request(principal, distributor=None) -> bool:
+    """The distributor's channel manager decides (the program office too)."""
+    if principal.has_role(Role.ADMIN, Role.PROGRAM_MANAGER):
+        return True
+    return (principal.has_role(Role.CHANNEL_MANAGER) and distributor is not None
+            and distributor.channel_manager_id == principal.user_id)
+
+
+@rule("network.presence.change")
+def can_change_presence(principal, territory=None) -> bool:
+    """The manufacturer's own channels in a territory: the program office and the channel managers keep them."""
+    return principal.has_role(Role.ADMIN, Role.PROGRAM_MANAGER, Role.CHANNEL_MANAGER)
+
+
+@rule("network.distributor.profile")
+def can_edit_own_profile(principal, distributor=None) -> bool:
+    """A distributor's head keeps its company's contact details (issue 16: partner self-service)."""
+    return (principal.has_role(Role.DIST_HEAD) and distributor is not None
+            and distributor.pk == principal.own_distributor_id)

@@ -6,6 +6,7 @@ from ninja import Field, FilterSchema, Schema
 from .choices import (
     ActionStatus,
     ContractStrength,
+    DistributorKind,
     InteractionKind,
     PersonLevel,
     RelationshipLevel,
@@ -34,6 +35,34 @@ class ProductLineOut(Schema):
     active: bool
 
 
+class TerritoryIn(Schema):
+    name: str = Field(..., min_length=1, max_length=120)
+    code: str = Field("", max_length=40, description="Made from the name when empty")
+    level: TerritoryLevel
+    parent_id: int | None = None
+
+
+class TerritoryPatch(Schema):
+    name: str | None = Field(None, min_length=1, max_length=120)
+    code: str | None = Field(None, max_length=40)
+    level: TerritoryLevel | None = None
+    parent_id: int | None = None
+
+
+class ProductLineIn(Schema):
+    name: str = Field(..., min_length=1, max_length=120)
+    code: str = Field("", max_length=40, description="Made from the name when empty")
+    description: str = ""
+    active: bool = True
+
+
+class ProductLinePatch(Schema):
+    name: str | None = Field(None, min_length=1, max_length=120)
+    code: str | None = Field(None, max_length=40)
+    description: str | None = None
+    active: bool | None = None
+
+
 class UserRefOut(Schema):
     id: int
     username: str
@@ -53,6 +82,7 @@ class DistributorOut(Schema):
     legal_name: str
     tax_id: str
     territory_id: int
+    kind: DistributorKind
     city: str
     size_tier: SizeTier
     annual_revenue: Decimal
@@ -75,6 +105,7 @@ class DistributorOut(Schema):
 
 class DistributorFilter(FilterSchema):
     q: str | None = Field(None, description="Search in legal name, code, tax id and city")
+    kind: DistributorKind | None = None
     size_tier: SizeTier | None = None
     contract_strength: ContractStrength | None = None
     stance: Stance | None = None
@@ -86,6 +117,7 @@ class DistributorFilter(FilterSchema):
 
 class DistributorPatch(Schema):
     legal_name: str | None = Field(None, min_length=1, max_length=200)
+    kind: DistributorKind | None = None
     size_tier: SizeTier | None = None
     contract_strength: ContractStrength | None = None
     stance: Stance | None = None
@@ -95,6 +127,25 @@ class DistributorPatch(Schema):
     employees: int | None = Field(None, ge=0, le=10_000_000)
     channel_manager_id: int | None = None
     active: bool | None = None
+
+
+class DistributorIn(Schema):
+    code: str = Field(..., min_length=1, max_length=20, description="Lowercase letters, digits and dashes")
+    legal_name: str = Field(..., min_length=1, max_length=200)
+    tax_id: str = Field(..., min_length=1, max_length=20)
+    territory_id: int
+    kind: DistributorKind = DistributorKind.WHOLESALER
+    city: str = Field("", max_length=120)
+    address: str = Field("", max_length=250)
+    phone: str = Field("", max_length=40)
+    email: str = Field("", max_length=254)
+    size_tier: SizeTier = SizeTier.MEDIUM
+    annual_revenue: Decimal = Field(Decimal(0), ge=0, max_digits=16, decimal_places=2)
+    employees: int = Field(0, ge=0, le=10_000_000)
+    contract_strength: ContractStrength = ContractStrength.WEAK
+    channel_manager_id: int | None = None
+    product_line_ids: list[int] = []
+    contract_start: date | None = None
 
 
 class TerritoryFilter(FilterSchema):
@@ -356,3 +407,42 @@ class ReviewPatch(Schema):
     agreed_actions: str | None = None
     follow_up_on: date | None = None
     follow_up_notes: str | None = None
+
+
+class QuestionIn(Schema):
+    code: str = Field("", max_length=40, description="Made from the text when empty")
+    text: str = Field(..., min_length=1, max_length=250)
+    help_text: str = Field("", max_length=250)
+
+
+class QuestionOut(Schema):
+    id: int
+    position: int
+    code: str
+    text: str
+    help_text: str
+
+
+class QuestionnaireOut(Schema):
+    id: int
+    version: int
+    title: str
+    introduction: str
+    active: bool
+    questions: list[QuestionOut]
+
+    @staticmethod
+    def resolve_questions(obj):
+        return list(obj.questions.all())
+
+
+class QuestionnaireIn(Schema):
+    title: str = Field(..., min_length=1, max_length=160)
+    introduction: str = ""
+    questions: list[QuestionIn]
+
+
+class QuestionnairePatch(Schema):
+    title: str | None = Field(None, min_length=1, max_length=160)
+    introduction: str | None = None
+    questions: list[QuestionIn] | None = None

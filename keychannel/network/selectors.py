@@ -54,7 +54,7 @@ def distributor_list(*, principal, filters: dict | None = None):
     hidden = distributor_hidden_fields(principal, None)
     if q := (filters.get("q") or "").strip():
         qs = qs.filter(Q(legal_name__icontains=q) | Q(code__icontains=q) | Q(tax_id__icontains=q) | Q(city__icontains=q))
-    for name in ("size_tier", "contract_strength", "stance", "shares_goals", "shares_methods"):
+    for name in ("kind", "size_tier", "contract_strength", "stance", "shares_goals", "shares_methods"):
         if name in hidden:
             continue
         if value := filters.get(name):

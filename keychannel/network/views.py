@@ -7,6 +7,7 @@ from datetime import date
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
@@ -19,7 +20,7 @@ from keychannel.core.policies import can, require
 from keychannel.core.tables import Column, Filter, Table
 
 from . import selectors, services
-from .choices import AlignmentQuadrant, ContractStrength, Sharing, SizeTier, Stance
+from .choices import AlignmentQuadrant, ContractStrength, DistributorKind, Sharing, SizeTier, Stance
 from .forms import (
     ActionItemForm,
     CoverageForm,
@@ -47,6 +48,7 @@ DISTRIBUTOR_TABLE = Table(
         Column("code", gettext_lazy("Code"), sort="code", link=True),
         Column("legal_name", gettext_lazy("Legal name"), sort="legal_name", link=True),
         Column("territory", gettext_lazy("Territory"), sort="territory__name"),
+        Column("get_kind_display", gettext_lazy("Kind"), sort="kind"),
         Column("get_size_tier_display", gettext_lazy("Size"), sort="size_tier", badge=True),
         Column("get_contract_strength_display", gettext_lazy("Contract"), sort="contract_strength"),
         Column("get_stance_display", gettext_lazy("Stance"), sort="stance", badge=True),
@@ -55,6 +57,7 @@ DISTRIBUTOR_TABLE = Table(
     ],
     search_fields=["legal_name", "code", "tax_id", "city"],
     filters=[
+        Filter("kind", gettext_lazy("Kind"), DistributorKind.choices, "kind"),
         Filter("size_tier", gettext_lazy("Size"), SizeTier.choices, "size_tier"),
         Filter("contract_strength", gettext_lazy("Contract"), ContractStrength.choices, "contract_strength"),
         Filter("stance", gettext_lazy("Stance"), Stance.choices, "stance"),
@@ -80,9 +83,26 @@ def distributor_list(request):
     return render_partial(
         request,
         "network/distributor_list.html",
-        {"table": table, "breadcrumbs": [(_("Distributors"), "")]},
+        {"table": table, "can_create": can(request.principal, "network.distributor.create"),
+         "breadcrumbs": [(_("Distributors"), "")]},
         partial="includes/table.html",
     )
+
+
+def _invite_url(principal, distributor) -> str:
+    """The "invite a person" link: the administrator's form comes pre-filled (the head first, then salespeople)."""
+    from urllib.parse import urlencode
+
+    from keychannel.core.models import Membership
+
+    if not can(principal, "core.user.invite"):
+        return ""
+    url = reverse("core:user_invite")
+    if principal.has_role("admin"):
+        has_head = Membership.objects.filter(organization_id=distributor.organization_id, role="dist_head").exists()
+        query = {"organization": distributor.organization_id, "role": "dist_sales" if has_head else "dist_head"}
+        return f"{url}?{urlencode(query)}"
+    return url if principal.organization_id == distributor.organization_id else ""
 
 
 def distributor_detail(request, pk):
@@ -93,7 +113,11 @@ def distributor_detail(request, pk):
         {
             "distributor": distributor,
             "can_edit": can(principal, "network.distributor.change", distributor),
+            "invite_url": _invite_url(principal, distributor),
             "can_edit_coverage": can(principal, "network.coverage.change", distributor),
+            "can_request_coverage": can(principal, "network.coverage.request", distributor),
+            "can_edit_profile": can(principal, "network.distributor.profile", distributor),
+            "can_decide_coverage": can(principal, "network.coverage.decide", distributor),
             "can_edit_people": can(principal, "network.person.change", distributor),
             "can_edit_relationships": can(principal, "network.relationship.change", distributor),
             "can_assess": can(principal, "network.readiness.change", distributor),
@@ -141,7 +165,8 @@ def territory_list(request):
     return render(
         request,
         "network/territory_list.html",
-        {"tree": selectors.territory_tree(principal=request.principal), "breadcrumbs": [(_("Territories"), "")]},
+        {"tree": selectors.territory_tree(principal=request.principal), "breadcrumbs": [(_("Territories"), "")],
+         "can_edit": can(request.principal, "network.reference.change")},
     )
 
 
@@ -151,6 +176,7 @@ def productline_list(request):
         "network/productline_list.html",
         {
             "product_lines": selectors.product_line_list(principal=request.principal),
+            "can_edit": can(request.principal, "network.reference.change"),
             "breadcrumbs": [(_("Product lines"), "")],
         },
     )
@@ -180,7 +206,8 @@ def coverage_matrix(request):
     return render(
         request,
         "network/coverage_matrix.html",
-        {**matrix, "on_date": on_date, "region_id": region_id, "breadcrumbs": [(_("Coverage"), "")]},
+        {**matrix, "on_date": on_date, "region_id": region_id, "breadcrumbs": [(_("Coverage"), "")],
+         "can_edit_presence": can(request.principal, "network.presence.change")},
     )
 
 

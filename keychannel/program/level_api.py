@@ -5,7 +5,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from django.http import Http404
-from ninja import Field, Schema
+from ninja import Field, Schema, Status
 
 from . import levels, selectors
 from .api import WRITE, _distributor, router
@@ -113,3 +113,76 @@ def budget_set(request, payload: BudgetSetIn):
     return selectors.budgets_with_remaining([budget])[0]
 
 
+
+
+# --- levels kept in the product (issue 16; services in level_edit.py) ------------------------------------------
+
+
+class CriterionOut(Schema):
+    metric: str
+    threshold: Decimal
+
+
+class ProgramLevelOut(Schema):
+    id: int
+    program_id: int
+    name: str
+    rank: int
+    support_budget_share: Decimal
+    protection_days: int
+    benefits: str
+    criteria: list[CriterionOut]
+
+    @staticmethod
+    def resolve_criteria(obj):
+        return list(obj.criteria.all())
+
+
+class ProgramLevelIn(Schema):
+    name: str = Field(..., min_length=1, max_length=80)
+    rank: int = Field(..., ge=1, le=32767, description="1 is the entry level")
+    support_budget_share: Decimal = Field(Decimal(0), ge=0, le=100, max_digits=5, decimal_places=2)
+    protection_days: int = Field(90, ge=0, le=3650)
+    benefits: str = ""
+    criteria: dict[str, Decimal | None] = Field(default_factory=dict,
+                                                description="metric → threshold (null: not required)")
+
+
+class ProgramLevelPatch(Schema):
+    name: str | None = Field(None, min_length=1, max_length=80)
+    rank: int | None = Field(None, ge=1, le=32767)
+    support_budget_share: Decimal | None = Field(None, ge=0, le=100, max_digits=5, decimal_places=2)
+    protection_days: int | None = Field(None, ge=0, le=3650)
+    benefits: str | None = None
+    criteria: dict[str, Decimal | None] | None = Field(None, description="Given metrics only; null removes one")
+
+
+@router.post("/programs/{int:program_id}/levels", response={201: ProgramLevelOut, **WRITE},
+             summary="Add a level to a program (program office)")
+def level_create(request, program_id: int, payload: ProgramLevelIn):
+    from keychannel.core.policies import require
+
+    from . import level_edit
+
+    require(request.principal, "program.level.change")
+    program = selectors.program_get(principal=request.principal, pk=program_id)
+    return Status(201, level_edit.level_create(principal=request.principal, program=program, **payload.model_dump()))
+
+
+@router.patch("/program-levels/{int:level_id}", response={200: ProgramLevelOut, **WRITE},
+              summary="Edit a level and its criteria (program office); the next requalification applies it")
+def level_update(request, level_id: int, payload: ProgramLevelPatch):
+    from django.core.exceptions import ValidationError
+    from django.shortcuts import get_object_or_404
+
+    from keychannel.core.policies import require
+
+    from . import level_edit
+    from .models import ProgramLevel
+
+    require(request.principal, "program.level.change")
+    level = get_object_or_404(ProgramLevel.objects.visible_to(request.principal).select_related("program"), pk=level_id)
+    fields = payload.model_dump(exclude_unset=True)
+    if any(v is None for k, v in fields.items() if k != "criteria") or ("criteria" in fields and fields["criteria"] is None):
+        raise ValidationError({k: "may not be null" for k, v in fields.items() if v is None})
+    return level_edit.level_update(principal=request.principal, level=level, **fields)

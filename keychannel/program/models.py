@@ -745,7 +745,7 @@ class LearningResource(TimeStampedModel):
         return self.title
 
     def get_absolute_url(self):
-        return reverse("program:resource_list") + f"#resource-{self.pk}"
+        return reverse("program:course_list") + f"#resource-{self.pk}"
 
 
 class Course(TimeStampedModel):

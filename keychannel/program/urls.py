@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import level_views, lifecycle_views, scorecard_views, views
+from . import catalog_views, level_edit_views, level_views, lifecycle_views, scorecard_views, views
 
 app_name = "program"
 
@@ -19,6 +19,8 @@ urlpatterns = [
     path("programs/<int:pk>/goals/new/", views.goal_create, name="goal_create"),
     path("programs/<int:pk>/rules/", views.rule_list, name="rule_list"),
     path("programs/<int:pk>/rules/new/", views.rule_create, name="rule_create"),
+    path("programs/<int:pk>/levels/new/", level_edit_views.level_create, name="level_create"),
+    path("levels/<int:pk>/edit/", level_edit_views.level_update, name="level_update"),
     path("programs/<int:pk>/levels/recompute/", level_views.level_recompute, name="level_recompute"),
     path("programs/<int:pk>/rules/apply-conditions/", level_views.rule_conditions_apply, name="rule_conditions_apply"),
     path("programs/<int:pk>/acknowledgements/", views.ack_dashboard, name="ack_dashboard"),
@@ -61,6 +63,12 @@ urlpatterns = [
     path("learning/courses/<int:pk>/enroll/", views.course_enroll, name="course_enroll"),
     path("learning/enrollments/<int:pk>/complete/", views.enrollment_complete, name="enrollment_complete"),
     path("learning/resources/<int:pk>/file/", views.resource_file, name="resource_file"),
+    path("learning/courses/new/", catalog_views.course_create, name="course_create"),
+    path("learning/courses/<int:pk>/edit/", catalog_views.course_update, name="course_update"),
+    path("learning/courses/<int:pk>/modules/new/", catalog_views.module_create, name="module_create"),
+    path("learning/modules/<int:pk>/edit/", catalog_views.module_update, name="module_update"),
+    path("learning/resources/new/", catalog_views.resource_create, name="resource_create"),
+    path("learning/resources/<int:pk>/edit/", catalog_views.resource_update, name="resource_update"),
     path("best-practices/", views.bestpractice_list, name="bestpractice_list"),
     path("best-practices/new/", views.bestpractice_create, name="bestpractice_create"),
     path("best-practices/<int:pk>/", views.bestpractice_detail, name="bestpractice_detail"),

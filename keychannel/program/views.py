@@ -162,6 +162,8 @@ def program_detail(request, pk):
         "revision_form": forms.RevisionForm(),
         "withdrawal_form": forms.WithdrawalForm(),
         "levels": program.levels.prefetch_related("criteria").all(),
+        "can_edit_levels": can(principal, "program.level.change", program) and program.status not in (
+            ProgramStatus.CLOSED, ProgramStatus.WITHDRAWN),
         "holders": levels.holders(principal=principal, program=program) if principal.is_manufacturer else None,
         "can_recompute": can(principal, "program.level.change", program) and program.status == ProgramStatus.LAUNCHED,
         "recompute_form": forms.LevelRecomputeForm(),
@@ -718,6 +720,7 @@ def course_list(request):
     return render(request, "program/course_list.html", {
         "courses": courses, "mine": mine, "resources": selectors.resource_list(principal=principal),
         "completion": selectors.completion_by_distributor(principal=principal) if not principal.has_role("dist_sales") else [],
+        "can_edit": can(principal, "program.learning.change"),
         "breadcrumbs": [(_("Learning"), "")],
     })
 
@@ -730,6 +733,7 @@ def course_detail(request, pk):
         "enrollments": selectors.enrollment_list(principal=principal, course=course),
         "mine": Enrollment.objects.filter(course=course, user_id=principal.user_id).first(),
         "can_complete": can(principal, "program.enrollment.complete"),
+        "can_edit": can(principal, "program.learning.change", course),
         "breadcrumbs": [(_("Learning"), "program:course_list"), (course.title, "")],
     })
 

@@ -113,6 +113,23 @@ ROUTES = [
           expect=writes(200, sales=False, reach=False, head=False, anon=anon_api())),
     Route(api=f"GET {API}/clients/{{client_id}}/analysis", params=client_api, expect=reads(**anon_api())),
     Route(api=f"GET {API}/clients/{{client_id}}/account-plan", params=client_api, expect=reads(**anon_api())),
+    Route(api=f"PATCH {API}/clients/{{client_id}}/account-plan", params=client_api,
+          body=lambda w, s: {"situation": "Two suppliers share the account"},
+          expect=writes(200, sales=False, anon=anon_api())),
+    Route(api=f"POST {API}/clients/{{client_id}}/account-plan/objectives", params=client_api,
+          body=lambda w, s: {"title": "Frame contract 2027"}, expect=writes(201, sales=False, anon=anon_api())),
+    Route(api=f"POST {API}/clients/{{client_id}}/account-plan/actions", params=client_api,
+          body=lambda w, s: {"title": "Plant visit"}, expect=writes(201, sales=False, anon=anon_api())),
+    Route(api=f"POST {API}/clients/{{client_id}}/account-plan/competitors", params=client_api,
+          body=lambda w, s: {"name": "Matrix Rival"}, expect=writes(201, sales=False, anon=anon_api())),
+    Route(api=f"PATCH {API}/account-plan/objectives/{{item_id}}", params=lambda w, s: _plan_part(w, s, "objectives"),
+          body=lambda w, s: {"status": "achieved", "result": "Signed"}, expect=writes(200, sales=False, anon=anon_api())),
+    Route(api=f"PATCH {API}/account-plan/actions/{{item_id}}", params=lambda w, s: _plan_part(w, s, "actions"),
+          body=lambda w, s: {"status": "done"}, expect=writes(200, sales=False, anon=anon_api())),
+    Route(api=f"PATCH {API}/account-plan/competitors/{{item_id}}", params=lambda w, s: _plan_part(w, s, "competitors"),
+          body=lambda w, s: {"note": "Cheaper, slower"}, expect=writes(200, sales=False, anon=anon_api())),
+    *[Route(api=f"DELETE {API}/account-plan/{kind}/{{item_id}}", params=lambda w, s, k=kind: _plan_part(w, s, k),
+            expect=writes(204, sales=False, anon=anon_api())) for kind in ("objectives", "actions", "competitors")],
     Route(api=f"GET {API}/clients/{{client_id}}/stakeholders", params=client_api, expect=reads(**anon_api())),
     Route(api=f"POST {API}/clients/{{client_id}}/stakeholders", params=client_api,
           body=lambda w, s: {"full_name": "Ion Popescu", "level": "director", "buying_roles": ["influencer"]},
@@ -145,6 +162,21 @@ def _plan_item(w, side):
 
     item = w.once(f"objective-{side}", make)
     return {"pk": item.plan.client_id, "kind": "objective", "item_pk": item.pk}
+
+
+def _plan_part(w, side, kind):
+    """An objective, action or competitor of the side's plan (issue 16: edited in place, with a write API)."""
+    from keychannel.clients.models import AccountAction, AccountCompetitor, AccountPlan
+
+    def make():
+        plan, _ = AccountPlan.objects.get_or_create(client=_client(w, side))
+        if kind == "actions":
+            return AccountAction.objects.create(plan=plan, title="Visit the plant")
+        return AccountCompetitor.objects.create(plan=plan, name="Rival SA")
+
+    if kind == "objectives":
+        return {"item_id": _plan_item(w, side)["item_pk"]}
+    return {"item_id": w.once(f"{kind}-{side}", make).pk}
 
 
 def plan_kind(w, side):
@@ -190,5 +222,6 @@ PAGE_ROUTES = [
           note="dist_sales reads the plan only", expect=writes(302, sales=False, anon=anon_page())),
     Route(name="clients:account_plan_item_delete", method="POST", params=_plan_item,
           expect=writes(302, sales=False, anon=anon_page())),
+    Route(name="clients:account_plan_item_edit", params=_plan_item, expect=writes(200, sales=False, anon=anon_page())),
 ]
 ROUTES += PAGE_ROUTES

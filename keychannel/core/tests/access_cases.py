@@ -62,4 +62,49 @@ ROUTES = [
     Route(api="POST /api/v1/auth/logout-everywhere", expect=expect(200, **anon_api())),
     Route(api="GET /api/v1/me", expect=expect(200, **anon_api())),
     Route(api="GET /api/v1/notifications", expect=expect(200, **anon_api())),
+    Route(api="POST /api/v1/notifications/read", body=lambda w, side: {}, expect=expect(200, **anon_api())),
+]
+
+
+# --- people's accounts (issue 16): the administrator manages everybody, a head its own salespeople -----------------
+PEOPLE_MANAGERS = {"admin": 200, "dist_head": 200}
+
+
+def _sales(w, side):
+    """"own": a salesperson of the world's own distributor; "other": one of the other distributor."""
+    return (w.users if side == "own" else w.other_users)["dist_sales"]
+
+
+def _user_page(w, side):
+    return {"user_id": _sales(w, side).pk}
+
+
+def _user_api(w, side):
+    return {"user_id": _sales(w, side).pk}
+
+
+def _user_write(ok, *, anon, head_ok=None):
+    """Admin: ``ok`` on both; a head: ``ok`` on its own salesperson, 404 on another company's; everyone else 403."""
+    return expect(403, admin=ok, dist_head={"own": head_ok or ok, "other": 404}, **anon)
+
+
+ROUTES += [
+    Route(name="core:user_list", expect=expect(403, **PEOPLE_MANAGERS, **anon_page())),
+    Route(name="core:user_invite", expect=expect(403, **PEOPLE_MANAGERS, **anon_page())),
+    Route(name="core:user_deactivate", method="POST", params=_user_page, expect=_user_write(302, anon=anon_page())),
+    Route(name="core:user_reactivate", method="POST", params=_user_page, expect=_user_write(302, anon=anon_page())),
+    Route(name="core:invitation_resend", method="POST", params=_user_page, expect=_user_write(302, anon=anon_page()),
+          note="the salesperson has a password already: the page says so and sends nothing"),
+    # The public "set your password" page of an invitation link; a bad link answers the "not valid" page.
+    Route(name="core:invitation_accept", params=lambda w, side: {"uidb64": "MQ", "token": "not-a-token"},
+          expect=expect(200)),
+    Route(api="GET /api/v1/users", expect=expect(403, **PEOPLE_MANAGERS, **anon_api())),
+    Route(api="POST /api/v1/users/invitations",
+          body=lambda w, side: {"organization_id": w.own.organization_id, "role": "dist_sales",
+                                "email": "matrix.invite@example.com", "last_name": "Matrix"},
+          expect=expect(403, admin=201, dist_head=201, **anon_api())),
+    Route(api="POST /api/v1/users/{user_id}/deactivate", params=_user_api, expect=_user_write(200, anon=anon_api())),
+    Route(api="POST /api/v1/users/{user_id}/reactivate", params=_user_api, expect=_user_write(200, anon=anon_api())),
+    Route(api="POST /api/v1/users/{user_id}/invitation", params=_user_api, expect=_user_write(422, anon=anon_api()),
+          note="the salesperson has a password already: 422, nothing sent"),
 ]

@@ -87,6 +87,12 @@ def test_admin_is_for_manufacturer_admins_only(world, login):
     head.is_staff = True  # even a mis-set staff flag does not open the admin to a distributor
     head.save()
     assert login(head).get("/admin/").status_code == 302
+    # Issue 16: an administrator invited in the product (not a superuser) works without the Django admin.
+    admin = world.user("admin")
+    admin.is_superuser = False
+    admin.save()
+    assert login(admin).get("/admin/").status_code == 302
+    assert b'href="/admin/' not in login(admin).get("/").content
 
 
 def test_every_write_is_audited_including_bulk_update(world, login):

@@ -118,6 +118,8 @@ ROUTES = [
     Route(name="deals:contract_update", params=_pk(_contract), expect=contract_write(200, anon_page())),
     Route(name="deals:forecast", expect=expect(200, **anon_page())),
     Route(name="deals:forecast_export", expect=expect(200, **anon_page())),
+    # Everyone reads the stage probabilities; the program office changes them (POST: 403 for the others).
+    Route(name="deals:stage_probabilities", expect=expect(200, **anon_page())),
 
     Route(api="GET /api/v1/opportunities", expect=expect(200, **anon_api())),
     Route(api="POST /api/v1/opportunities", body=lambda w, s: {"title": "New deal", "client_id": _client(w, "own").pk},
@@ -152,5 +154,8 @@ ROUTES = [
     Route(api="PATCH /api/v1/contracts/{contract_id}", params=_api("contract_id", _contract),
           body=lambda w, s: {"notes": "Renewal talks started"}, expect=contract_write(200, anon_api())),
     Route(api="GET /api/v1/forecast", expect=expect(200, **anon_api())),
+    Route(api="GET /api/v1/stage-probabilities", expect=expect(200, **anon_api())),
+    Route(api="PUT /api/v1/stage-probabilities/{stage}", params=lambda w, side: {"stage": "proposal"},
+          body=lambda w, side: {"probability": 55}, expect=expect(403, admin=200, program_manager=200, **anon_api())),
 ]
 

@@ -29,6 +29,28 @@ def _coverage(w, side):
     ))
 
 
+def _draft_questionnaire(w):
+    """A version nobody has answered, not in use."""
+    from keychannel.network.models import ReadinessQuestion, ReadinessQuestionnaire
+
+    def make():
+        questionnaire = ReadinessQuestionnaire.objects.create(version=99, title="Draft", active=False)
+        ReadinessQuestion.objects.create(questionnaire=questionnaire, position=1, code="q", text="Q?")
+        return questionnaire
+
+    return w.once("draft-questionnaire", make)
+
+
+def _coverage_request(w, side):
+    """A pending request of the head of the "own" or "other" distributor."""
+    from keychannel.network.request_models import CoverageRequest
+
+    return w.once(f"coverage-request-{side}", lambda: CoverageRequest.objects.create(
+        distributor=w.distributor(side), kind="add", territory=w.territory, product_line=w.product_line,
+        valid_from=date(2030, 1, 1), reason="A new branch", requested_by=(w.users if side == "own" else w.other_users)[
+            "dist_head"]))
+
+
 def _defaults():
     from keychannel.network.defaults import ensure_defaults
 
@@ -161,6 +183,12 @@ ROUTES = [
     Route(name="network:coverage_update", params=lambda w, s: {"pk": _coverage(w, s).pk},
           expect=program_office_write(200)),
     Route(name="network:playbook_list", expect=manufacturer_page()),
+    Route(api="GET /api/v1/playbooks", expect=expect(200, **{r: 403 for r in DISTRIBUTOR}, **anon_api())),
+    Route(api="PATCH /api/v1/playbooks/{playbook_id}", params=lambda w, s: {"playbook_id": _playbook(w, s)["pk"]},
+          body=lambda w, s: {"title": "Partners first"},
+          expect=expect(403, admin=200, program_manager=200, **anon_api())),
+    Route(api="GET /api/v1/distributors/{distributor_id}/sole-channel", params=_dist_api,
+          expect=expect(200, **{r: DIST_PROFILE for r in DISTRIBUTOR}, **anon_api())),
     Route(name="network:playbook_update", params=_playbook,
           expect=expect(403, admin=200, program_manager=200, **{r: 404 for r in DISTRIBUTOR}, **anon_page())),
     Route(name="network:person_create", params=_dist,
@@ -194,7 +222,80 @@ ROUTES = [
     Route(api="PATCH /api/v1/distributors/{distributor_id}", params=_dist_api, body=lambda w, s: {"stance": "active"},
           expect=expect(403, admin=200, program_manager=200, channel_manager={"own": 200, "other": 403},
                         **{r: {"own": 403, "other": 404} for r in DISTRIBUTOR}, **anon_api())),
+    # Adding a distributor is the program office's (its head is then invited by the administrator).
+    Route(name="network:distributor_create", expect=expect(403, admin=200, program_manager=200, **anon_page())),
+    Route(api="POST /api/v1/distributors",
+          body=lambda w, s: {"code": "dnew", "legal_name": "Nou SRL", "tax_id": "RO999", "territory_id": w.territory.pk,
+                             "product_line_ids": [w.product_line.pk]},
+          expect=expect(403, admin=201, program_manager=201, **anon_api())),
     Route(api="GET /api/v1/territories", expect=expect(200, **anon_api())),
+    # Reference data is the program office's (issue 16): everyone reads it, admin and program manager keep it.
+    Route(name="network:territory_create", expect=expect(403, admin=200, program_manager=200, **anon_page())),
+    Route(name="network:territory_update", params=lambda w, s: {"pk": w.territory.pk},
+          expect=expect(403, admin=200, program_manager=200, **anon_page())),
+    Route(name="network:productline_create", expect=expect(403, admin=200, program_manager=200, **anon_page())),
+    # Coverage change requests (issue 16): the head asks for its own distributor, its channel manager (and the
+    # program office) decides; the salesperson has no part in it.
+    Route(name="network:coverage_request_create", params=_dist,
+          expect=expect(403, dist_head={"own": 200, "other": 404}, dist_sales={"own": 403, "other": 404},
+                        **anon_page())),
+    # Partner self-service (issue 16): the head keeps its own company's contact details.
+    Route(name="network:distributor_profile", params=_dist,
+          expect=expect(403, dist_head={"own": 200, "other": 404}, dist_sales={"own": 403, "other": 404},
+                        **anon_page())),
+    Route(api="PATCH /api/v1/distributors/{distributor_id}/profile", params=_dist_api,
+          body=lambda w, s: {"phone": "+40 264 000 000"},
+          expect=expect(403, dist_head={"own": 200, "other": 404}, dist_sales={"own": 403, "other": 404},
+                        **anon_api())),
+    Route(name="network:coverage_request_list", expect=expect(200, dist_sales=403, **anon_page())),
+    Route(name="network:coverage_request_decide", method="POST", params=lambda w, s: {"pk": _coverage_request(w, s).pk},
+          body=lambda w, s: {"decision": "reject", "note": "Not now"},
+          expect=expect({"own": 403, "other": 404}, admin=302, program_manager=302, executive=403,
+                        channel_manager={"own": 302, "other": 404}, dist_sales=404, **anon_page())),
+    Route(api="GET /api/v1/coverage-requests", expect=expect(200, dist_sales=403, **anon_api())),
+    Route(api="POST /api/v1/coverage-requests",
+          body=lambda w, s: {"distributor_id": w.own.pk, "kind": "add", "reason": "New branch",
+                             "territory_id": w.territory.pk, "product_line_id": w.product_line.pk},
+          expect=expect(403, dist_head=201, **anon_api())),
+    Route(api="POST /api/v1/coverage-requests/{request_id}/decide",
+          params=lambda w, s: {"request_id": _coverage_request(w, s).pk}, body=lambda w, s: {"approve": False,
+                                                                                              "note": "Not now"},
+          expect=expect({"own": 403, "other": 404}, admin=200, program_manager=200, executive=403,
+                        channel_manager={"own": 200, "other": 404}, dist_sales=404, **anon_api())),
+    Route(name="network:presence_update", params=lambda w, s: {"pk": w.territory.pk},
+          expect=expect(403, admin=200, program_manager=200, channel_manager=200, **anon_page())),
+    Route(api="GET /api/v1/channel-presence", expect=expect(200, dist_head=403, dist_sales=403, **anon_api())),
+    Route(api="PUT /api/v1/channel-presence/{territory_id}", params=lambda w, s: {"territory_id": w.territory.pk},
+          body=lambda w, s: {"counts": {"franchise": 2}},
+          expect=expect(403, admin=200, program_manager=200, channel_manager=200, **anon_api())),
+    Route(name="network:questionnaire_list", expect=expect(403, admin=200, program_manager=200, **anon_page())),
+    Route(name="network:questionnaire_create", expect=expect(403, admin=200, program_manager=200, **anon_page())),
+    Route(name="network:questionnaire_update", params=lambda w, s: {"pk": _draft_questionnaire(w).pk},
+          expect=expect(403, admin=200, program_manager=200, **anon_page())),
+    Route(name="network:questionnaire_activate", method="POST", params=lambda w, s: {"pk": _draft_questionnaire(w).pk},
+          expect=expect(403, admin=302, program_manager=302, **anon_page())),
+    Route(api="GET /api/v1/readiness-questionnaires", expect=expect(200, **anon_api())),
+    Route(api="POST /api/v1/readiness-questionnaires",
+          body=lambda w, s: {"title": "v2", "questions": [{"text": "Do you plan key accounts?"}]},
+          expect=expect(403, admin=201, program_manager=201, **anon_api())),
+    Route(api="PATCH /api/v1/readiness-questionnaires/{questionnaire_id}",
+          params=lambda w, s: {"questionnaire_id": _draft_questionnaire(w).pk}, body=lambda w, s: {"title": "v2b"},
+          expect=expect(403, admin=200, program_manager=200, **anon_api())),
+    Route(api="POST /api/v1/readiness-questionnaires/{questionnaire_id}/activate",
+          params=lambda w, s: {"questionnaire_id": _draft_questionnaire(w).pk},
+          expect=expect(403, admin=200, program_manager=200, **anon_api())),
+    Route(name="network:productline_update", params=lambda w, s: {"pk": w.product_line.pk},
+          expect=expect(403, admin=200, program_manager=200, **anon_page())),
+    Route(api="POST /api/v1/territories", body=lambda w, s: {"name": "Moldova", "level": "country"},
+          expect=expect(403, admin=201, program_manager=201, **anon_api())),
+    Route(api="PATCH /api/v1/territories/{territory_id}", params=lambda w, s: {"territory_id": w.territory.pk},
+          body=lambda w, s: {"name": "Cluj-Napoca"}, expect=expect(403, admin=200, program_manager=200, **anon_api())),
+    Route(api="POST /api/v1/product-lines", body=lambda w, s: {"name": "Pumps"},
+          expect=expect(403, admin=201, program_manager=201, **anon_api())),
+    Route(api="PATCH /api/v1/product-lines/{product_line_id}",
+          params=lambda w, s: {"product_line_id": w.product_line.pk},
+          body=lambda w, s: {"description": "Screw and piston"},
+          expect=expect(403, admin=200, program_manager=200, **anon_api())),
     Route(api="GET /api/v1/product-lines", expect=expect(200, **anon_api())),
     Route(api="GET /api/v1/coverage", expect=expect(200, **anon_api())),
     # Without its query parameters the rule check answers 422 to manufacturer roles; distributors never get it.

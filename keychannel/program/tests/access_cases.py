@@ -67,7 +67,59 @@ def _event_body(w, side):
             "ends_at": (start + timedelta(hours=8)).isoformat(), "status": "published", "open_to_all": True}
 
 
+def _module(w, side):
+    """A module of the "own" (published) or "other" (draft) course."""
+    from keychannel.program.models import CourseModule
+
+    course = build(w)["courses"][side]
+    return w.once(f"module-{side}", lambda: CourseModule.objects.create(course=course, position=90, title=f"M {side}"))
+
+
+# The learning catalogue (issue 16): the office writes; distributor users see published content only (own =
+# published, other = draft), so a write on a draft answers them 404 on pages that fetch first.
+CATALOG_PAGE = t(403, **_roles(OFFICE, 200), **_roles(DIST, {"own": 403, "other": 404}))
+CATALOG_API = a(403, **_roles(OFFICE, 200))
+
+def _level(w, side):
+    """A level of the launched ("own") or the draft ("other") program."""
+    from keychannel.program.models import ProgramLevel
+
+    program = build(w)["launched" if side == "own" else "draft"]
+    return w.once(f"level-{side}", lambda: ProgramLevel.objects.create(program=program, name=f"L {side}", rank=9))
+
+
 ROUTES = [
+    # --- program levels kept in the product (issue 16): own = the launched program, other = a draft
+    Route(name="program:level_create", params=LAUNCHED_DRAFT, expect=CATALOG_PAGE),
+    Route(name="program:level_update", params=lambda w, side: {"pk": _level(w, side).pk}, expect=CATALOG_PAGE),
+    Route(api="POST /api/v1/programs/{program_id}/levels", params=pair("launched", "draft", "program_id"),
+          body=lambda w, s: {"name": "Matrix level", "rank": 8}, expect=a(403, **_roles(OFFICE, 201))),
+    Route(api="PATCH /api/v1/program-levels/{level_id}", params=lambda w, side: {"level_id": _level(w, side).pk},
+          body=lambda w, s: {"protection_days": 120}, expect=CATALOG_API),
+    # --- learning catalogue (issue 16)
+    Route(name="program:course_create", expect=t(403, **_roles(OFFICE, 200))),
+    Route(name="program:course_update", params=obj("courses"), expect=CATALOG_PAGE),
+    Route(name="program:module_create", params=obj("courses"), expect=CATALOG_PAGE),
+    Route(name="program:module_update", params=lambda w, side: {"pk": _module(w, side).pk}, expect=CATALOG_PAGE),
+    Route(name="program:resource_create", expect=t(403, **_roles(OFFICE, 200))),
+    Route(name="program:resource_update", params=obj("resources"), expect=CATALOG_PAGE),
+    Route(api="POST /api/v1/courses", body=lambda w, s: {"title": "Matrix course"}, expect=a(403, **_roles(OFFICE, 201))),
+    Route(api="PATCH /api/v1/courses/{course_id}", params=obj("courses", "course_id"),
+          body=lambda w, s: {"description": "Updated"}, expect=CATALOG_API),
+    Route(api="GET /api/v1/courses/{course_id}/modules", params=obj("courses", "course_id"),
+          expect=a(200, **_roles(DIST, {"own": 200, "other": 404}))),
+    Route(api="POST /api/v1/courses/{course_id}/modules", params=obj("courses", "course_id"),
+          body=lambda w, s: {"title": "Matrix module"}, expect=a(403, **_roles(OFFICE, 201))),
+    Route(api="PATCH /api/v1/course-modules/{module_id}", params=lambda w, side: {"module_id": _module(w, side).pk},
+          body=lambda w, s: {"content": "Updated"}, expect=CATALOG_API),
+    Route(api="GET /api/v1/learning-resources", expect=a(200)),
+    Route(api="POST /api/v1/learning-resources", expect=a(422),
+          note="multipart only: the matrix's JSON body is refused before the role is looked at (test_catalog.py "
+               "checks who may add one)"),
+    Route(api="PATCH /api/v1/learning-resources/{resource_id}", params=obj("resources", "resource_id"),
+          body=lambda w, s: {"description": "Updated"}, expect=CATALOG_API),
+    Route(api="POST /api/v1/learning-resources/{resource_id}/file", params=obj("resources", "resource_id"),
+          expect=a(422), note="multipart only, like POST /learning-resources (test_catalog.py checks the roles)"),
     # --- programs and sign-off
     Route(name="program:program_list", expect=t(200)),
     Route(name="program:program_create", expect=t(403, **_roles(OFFICE, 200))),
