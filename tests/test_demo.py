@@ -105,6 +105,8 @@ def _every_list_pages_alike_by_cursor_and_offset(caller, size=7, pages=4):
         get = operations.get("get")
         if "{" in path or not get or "cursor" not in {p["name"] for p in get.get("parameters", [])}:
             continue
+        if caller.get(path, {"limit": 1}).status_code == 403:  # a list of another role (the admin's users)
+            continue
         by_offset = [caller.get(path, {"limit": size, "offset": size * n}).json() for n in range(pages)]
         assert all(isinstance(page.get("count"), int) for page in by_offset), path
         by_cursor = [by_offset[0]]
