@@ -68,14 +68,14 @@ def parse_period(value) -> date | None:
 @transaction.atomic
 def report_import(
     *, principal, distributor: Distributor, data: bytes, file_name: str, period=None, mapping: dict | None = None,
-    mapping_name: str = "", supersede: bool = False, source: str = ReportSource.UPLOAD,
+    mapping_name: str = "", supersede: bool = False, source: str = ReportSource.UPLOAD, progress=None,
 ) -> SalesReport:
     """Read, validate and (when every row is good) apply one file. Returns the stored report.
 
     The file applies whole or not at all: the lines, the report's status and the segments are written in this
     one transaction. A file whose content was applied before for this distributor is recorded as a duplicate
     and changes nothing; a different file for a month that already has an applied report waits (status
-    ``conflict``) unless ``supersede`` is set.
+    ``conflict``) unless ``supersede`` is set. ``progress(done, total)`` hears the rows checked (background imports).
     """
     require(principal, "sales.salesreport.upload", distributor)
     if not data:
@@ -106,7 +106,8 @@ def report_import(
         }
         report.save()
         return report
-    return _process(principal, report, mapping=mapping, supersede=supersede, requested_period=period)
+    return _process(principal, report, mapping=mapping, supersede=supersede, requested_period=period,
+                    progress=progress)
 
 
 @transaction.atomic
@@ -193,13 +194,13 @@ def _lookups(distributor_id, table, mapping):
     return find_client, find_product
 
 
-def _process(principal, report: SalesReport, *, mapping, supersede, requested_period) -> SalesReport:
+def _process(principal, report: SalesReport, *, mapping, supersede, requested_period, progress=None) -> SalesReport:
     table = _load_table(report)
     used = _choose_mapping(report, table, mapping)
     report.mapping = used
     find_client, find_product = _lookups(report.distributor_id, table, used)
     result = parsing.validate_rows(table, used, find_client=find_client, find_product=find_product,
-                                   period=requested_period)
+                                   period=requested_period, progress=progress)
     report.period = result.period
     report.row_count = result.row_count
     report.errors = [e.as_dict() for e in result.errors]
