@@ -12,8 +12,7 @@ from __future__ import annotations
 
 import logging
 import os
-from datetime import datetime, timedelta
-from datetime import timezone as dt_timezone
+from datetime import UTC, datetime, timedelta
 
 from django.core.exceptions import ImproperlyConfigured
 from django.db import IntegrityError, transaction
@@ -34,6 +33,7 @@ JOBS = {
     "apply_rule_conditions": (DAY, _("Raise the ledger entries of penalty and restriction rules")),
     "purge_uploads": (DAY, _("Delete old rejected and waiting sales reports")),
     "prune_task_results": (DAY, _("Delete finished task records older than 30 days")),
+    "clearsessions": (DAY, _("Remove expired sessions")),
 }
 
 
@@ -50,7 +50,7 @@ def schedule() -> dict[str, int]:
 
 def period_start(now: datetime, seconds: int) -> datetime:
     epoch = int(now.timestamp())
-    return datetime.fromtimestamp(epoch - epoch % seconds, tz=dt_timezone.utc)
+    return datetime.fromtimestamp(epoch - epoch % seconds, tz=UTC)
 
 
 def tick(now=None) -> list:
