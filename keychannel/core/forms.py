@@ -36,7 +36,16 @@ class PasswordChangeForm(StyledFormMixin, auth_forms.PasswordChangeForm):
 
 
 class PasswordResetForm(StyledFormMixin, auth_forms.PasswordResetForm):
-    pass
+    def send_mail(self, subject_template_name, email_template_name, context, from_email, to_email,
+                  html_email_template_name=None):
+        """Rendered here, sent by a worker (core.tasks.mail_send): a slow mail server never holds the page."""
+        from django.template import loader
+
+        from .tasks import mail_send
+
+        subject = "".join(loader.render_to_string(subject_template_name, context).splitlines())
+        body = loader.render_to_string(email_template_name, context)
+        mail_send.enqueue(subject, body, [to_email], from_email)
 
 
 class SetPasswordForm(StyledFormMixin, auth_forms.SetPasswordForm):

@@ -35,6 +35,7 @@ from .schemas import (
     MappingFilter,
     ProductMappingIn,
     ProductMappingOut,
+    QueuedOut,
     RecomputeIn,
     RecomputeOut,
     ReportDetailOut,
@@ -49,6 +50,7 @@ from .schemas import (
     SurveyIn,
     SurveyOut,
 )
+from .tasks import segment_recompute_queue
 
 router = Router(tags=["sales"])
 
@@ -228,10 +230,15 @@ def segment_list(request, filters: Query[SegmentFilter]):
     return selectors.segment_rows(principal=request.principal, filters=filters.model_dump())
 
 
-@router.post("/segments/recompute", response={200: RecomputeOut, 403: ErrorOut, 404: ErrorOut, 422: ValidationErrorOut})
+@router.post("/segments/recompute", response={200: RecomputeOut, 202: QueuedOut, 403: ErrorOut, 404: ErrorOut,
+                                              422: ValidationErrorOut})
 def segment_recompute(request, payload: RecomputeIn):
+    """Recompute now (200 with the number of segments changed), or with ``background: true`` in a task (202)."""
     principal = request.principal
     distributor = _visible_distributor(principal, payload.distributor_id) if payload.distributor_id else None
+    if payload.background:
+        return Status(202, {"task_id": segment_recompute_queue(principal=principal, distributor=distributor,
+                                                               year=payload.year)})
     updated = services.segment_recompute(principal=principal, distributor=distributor, year=payload.year)
     return {"updated": updated}
 

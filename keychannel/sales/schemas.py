@@ -181,10 +181,16 @@ class SegmentFilter(FilterSchema):
 class RecomputeIn(Schema):
     distributor_id: int | None = None
     year: int | None = Field(None, ge=2000, le=2100)
+    background: bool = Field(False, description="Answer 202 at once and recompute in a background task")
 
 
 class RecomputeOut(Schema):
     updated: int
+
+
+class QueuedOut(Schema):
+    task_id: str
+    status: str = "queued"
 
 
 class ColumnMappingOut(Schema):

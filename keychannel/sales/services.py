@@ -9,7 +9,6 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -21,6 +20,7 @@ from keychannel.clients.services import DuplicateClientError, client_create
 from keychannel.core.deletion import delete_unreferenced
 from keychannel.core.errors import ConflictError
 from keychannel.core.policies import require
+from keychannel.core.tasks import mail_send
 from keychannel.core.text import printable
 from keychannel.network.models import Distributor
 
@@ -502,12 +502,12 @@ def survey_invite(*, principal, survey: Survey, client: CorporateClient, contact
     if invitation.contact_email:
         path = reverse("sales:survey_public", args=[raw])
         link = request.build_absolute_uri(path) if request is not None else path
-        send_mail(
-            subject=_("%(survey)s: your opinion, two minutes") % {"survey": survey.name},
-            message=_("Dear %(name)s,\n\n%(intro)s\n\nAnswer here (the link works until %(date)s): %(link)s\n") % {
-                "name": invitation.contact_name, "intro": survey.intro, "date": survey.closes_on, "link": link},
-            from_email=None, recipient_list=[invitation.contact_email], fail_silently=True,
-        )
+        subject = _("%(survey)s: your opinion, two minutes") % {"survey": survey.name}
+        body = _("Dear %(name)s,\n\n%(intro)s\n\nAnswer here (the link works until %(date)s): %(link)s\n") % {
+            "name": invitation.contact_name, "intro": survey.intro, "date": survey.closes_on, "link": link}
+        # Sent by a worker once the invitation is committed (core.tasks.mail_send): no page waits on the mail server.
+        recipients = [invitation.contact_email]
+        transaction.on_commit(lambda: mail_send.enqueue(str(subject), str(body), recipients))
     return invitation, raw
 
 

@@ -26,6 +26,7 @@ from . import imports, parsing, selectors, services
 from .choices import AbcClass, NpsClass, ReportSource, ReportStatus, SegmentLabel
 from .forms import InvitationForm, MappingForm, ProductMappingForm, SurveyAnswerForm, SurveyForm, UploadForm
 from .models import ColumnMapping, ProductMapping
+from .tasks import segment_recompute_queue
 
 REPORT_TABLE = Table(
     columns=[
@@ -397,8 +398,8 @@ def segment_recompute(request):
     distributor = None
     if request.POST.get("distributor", "").isdigit():
         distributor = get_visible_or_404(Distributor, principal, pk=int(request.POST["distributor"]))
-    updated = services.segment_recompute(principal=principal, distributor=distributor)
-    messages.success(request, _("Segments recomputed: %(n)d changed.") % {"n": updated})
+    segment_recompute_queue(principal=principal, distributor=distributor)
+    messages.success(request, _("The segments are being recomputed in the background; reload the page in a moment."))
     return redirect("sales:segment_list")
 
 
