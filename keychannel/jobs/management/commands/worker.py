@@ -52,5 +52,9 @@ class Command(BaseCommand):
         import django_rq
         from django_tasks_rq.backend import Job
 
-        worker = django_rq.get_worker("default", job_class=Job, name=worker_id)
-        worker.work(with_scheduler=True)
+        from rq import SimpleWorker
+
+        # SimpleWorker runs each task in this process (no fork): a forked work horse would share this process's
+        # database connections with it.
+        worker = django_rq.get_worker("default", job_class=Job, worker_class=SimpleWorker, name=worker_id)
+        worker.work(with_scheduler=False)
