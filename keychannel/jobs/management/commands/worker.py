@@ -51,7 +51,6 @@ class Command(BaseCommand):
     def _run_redis(self, worker_id):
         import django_rq
         from django_tasks_rq.backend import Job
-
         from rq import SimpleWorker
 
         # SimpleWorker runs each task in this process (no fork): a forked work horse would share this process's
