@@ -1,6 +1,7 @@
 """`keychannel demo`: migrate, seed the deterministic demo network, print the logins, serve on 127.0.0.1 with one
 background worker beside the server (stopped when the server stops)."""
 
+import signal
 import subprocess
 import sys
 
@@ -28,6 +29,8 @@ class Command(BaseCommand):
         self.print_logins(ctx)
         if not no_serve:
             worker = None if no_worker or settings.TASKS_BACKEND == "immediate" else self.start_worker()
+            # SIGTERM (a process manager, `kill`) stops the server like Ctrl-C does, so the worker is stopped too.
+            signal.signal(signal.SIGTERM, lambda *_args: sys.exit(0))
             self.stdout.write(self.style.SUCCESS(f"Serving on http://{host}:{port}/  (Ctrl-C stops)"))
             try:
                 call_command("runserver", f"{host}:{port}", use_reloader=False)
