@@ -26,6 +26,10 @@ def _fast_tests(settings, monkeypatch):
     # The suite makes many requests as one user from one address: rate-limit tests set low limits themselves.
     settings.KEYCHANNEL_API_RATE_LIMIT = settings.KEYCHANNEL_API_ANON_RATE_LIMIT = "1000000/m"
     settings.KEYCHANNEL_DUPLICATE_CHECK_RATE_LIMIT = "1000000/m"
+    # Tasks run inside the request that queues them; tests of the queue itself (a real worker process, killed or
+    # several at once) switch back to the database or Redis backend (keychannel/jobs/tests/workers.py).
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    settings.TASKS_BACKEND = "immediate"
 
 
 @pytest.fixture

@@ -54,6 +54,8 @@ INSTALLED_APPS = [
     "axes",
     "ninja",
     "csp",
+    "django_tasks",
+    "django_tasks_db",
     "keychannel.core",
     "keychannel.network",
     "keychannel.clients",
@@ -63,7 +65,7 @@ INSTALLED_APPS = [
     "keychannel.competence",
     "keychannel.sales",
     "keychannel.integrations",
-    "django_tasks",
+    "keychannel.jobs",
 ]
 
 MIDDLEWARE = [
@@ -180,6 +182,32 @@ if _RATE_LIMIT_CACHE == "local":
     CACHES["ratelimit"] = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "ratelimit"}
 elif _RATE_LIMIT_CACHE != "database":
     CACHES["ratelimit"] = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _RATE_LIMIT_CACHE}
+
+# Background work (docs/operations.md, "Background work"): Django's task framework (django-tasks, the backport of
+# Django 6's django.tasks). KEYCHANNEL_TASKS_BACKEND chooses where tasks wait for a worker (`keychannel worker`):
+#   "database"  (default) the app's own database, SQLite or PostgreSQL (django-tasks-db): nothing else to run;
+#   "redis"     a Redis server at KEYCHANNEL_REDIS_URL (django-tasks-rq): workers on as many machines as needed;
+#   "immediate" no queue: each task runs inside the request that enqueues it (tests, debugging).
+# Every task of the project is defined with `@task` on the "default" backend below: one place to change.
+TASKS_BACKEND = env("TASKS_BACKEND", "database") or "database"
+REDIS_URL = env("REDIS_URL", "redis://127.0.0.1:6379/0")
+_TASK_BACKENDS = {
+    "database": {"BACKEND": "django_tasks_db.DatabaseBackend"},
+    "redis": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]},
+    "immediate": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"},
+}
+if TASKS_BACKEND not in _TASK_BACKENDS:
+    raise ImproperlyConfigured(f"KEYCHANNEL_TASKS_BACKEND must be one of {', '.join(_TASK_BACKENDS)}.")
+TASKS = {"default": _TASK_BACKENDS[TASKS_BACKEND]}
+RQ_QUEUES = {"default": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": int(env("TASK_TIMEOUT", "3600"))}}
+if TASKS_BACKEND == "redis":
+    INSTALLED_APPS.append("django_rq")
+# A long job (a sales import) holds a lease it renews every KEYCHANNEL_TASK_HEARTBEAT seconds; a job whose lease
+# has run out for KEYCHANNEL_TASK_LEASE seconds lost its worker and is queued again (docs/operations.md).
+KEYCHANNEL_TASK_LEASE = float(env("TASK_LEASE", "120"))
+KEYCHANNEL_TASK_HEARTBEAT = float(env("TASK_HEARTBEAT", "5"))
+# How often a worker's housekeeping (scheduler and recovery of lost jobs) looks for work, in seconds.
+KEYCHANNEL_HOUSEKEEPING_INTERVAL = float(env("HOUSEKEEPING_INTERVAL", "15"))
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("ro", _("Romanian")), ("ru", _("Russian"))]

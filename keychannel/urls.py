@@ -36,6 +36,7 @@ for app, prefix in [
     ("competence", "competence/"),
     ("sales", "sales/"),
     ("integrations", "integrations/"),
+    ("jobs", "jobs/"),
 ]:
     try:
         importlib.import_module(f"keychannel.{app}.urls")

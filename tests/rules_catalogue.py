@@ -12,8 +12,8 @@
 - each test named for a route mentions that route (its URL name, its API path, ``admin``, the command);
 - docs/rules.md has one ``##`` section per rule, titled as here, naming the enforcing functions, and no other.
 
-Route keys are the access matrix's (URL names, "METHOD /api/v1/path") plus ``admin:<app_label>.<Model>`` and
-``command:<name>``. ``service`` is the service called directly (no route); ``GET *`` is every GET route of the access
+Route keys are the access matrix's (URL names, "METHOD /api/v1/path") plus ``admin:<app_label>.<Model>``,
+``command:<name>`` and ``task:<name>`` (a background task, run by a worker). ``service`` is the service called directly (no route); ``GET *`` is every GET route of the access
 matrix (a test that walks them all).
 """
 
@@ -52,6 +52,8 @@ KAM = "keychannel/competence/tests/test_kam_tasks.py::"
 REG = "keychannel/channel/tests/test_registrations.py::"
 PATHS = "tests/test_rule_paths.py::"
 SALES = "keychannel/sales/tests/test_sales.py::"
+JOBS = "keychannel/sales/tests/test_import_jobs.py::"
+RETRIED = (JOBS + "test_a_retried_import_keeps_the_import_rules",)
 LIMITS = "keychannel/sales/tests/test_import_limits.py::"
 VERSION = "keychannel/clients/tests/test_stakeholder_version.py::"
 DELETE = "keychannel/clients/tests/test_archive_delete.py::"
@@ -336,6 +338,12 @@ RULES: dict[str, Rule] = {
                 PATHS + "test_revalidating_a_report_applies_it_whole_once_fixed",),
             "sales:report_revalidate": (PATHS + "test_revalidating_a_report_applies_it_whole_once_fixed",),
             "command:import_sales": (SALES + "test_command_line_import",),
+            "POST /api/v1/sales-imports": (JOBS + "test_the_import_api_answers_202_then_progress_then_the_report",),
+            "task:import_run": (JOBS + "test_the_import_rules_hold_on_the_background_paths",
+                                "keychannel/jobs/tests/test_worker_lost.py::"
+                                "test_a_worker_killed_during_an_import_leaves_nothing_and_the_retried_import_applies_once"),
+            "POST /api/v1/sales-imports/{job_id}/retry": RETRIED,
+            "sales:import_retry": RETRIED,
         },
     ),
     "repeated_lines": Rule(
@@ -346,6 +354,10 @@ RULES: dict[str, Rule] = {
             "POST /api/v1/sales-reports": (PATHS + "test_a_repeated_line_is_refused_on_every_upload_path",),
             "sales:report_upload": (PATHS + "test_a_repeated_line_is_refused_on_every_upload_path",),
             "command:import_sales": (PATHS + "test_a_repeated_line_is_refused_on_every_upload_path",),
+            "POST /api/v1/sales-imports": (JOBS + "test_the_import_rules_hold_on_the_background_paths",),
+            "task:import_run": (JOBS + "test_the_import_rules_hold_on_the_background_paths",),
+            "POST /api/v1/sales-imports/{job_id}/retry": RETRIED,
+            "sales:import_retry": RETRIED,
         },
         unaffected={
             "POST /api/v1/sales-reports/{report_id}/revalidate": REVALIDATE_NO_REPEATS,
@@ -363,8 +375,12 @@ RULES: dict[str, Rule] = {
             "POST /api/v1/sales-reports": (PATHS + "test_an_oversized_upload_is_refused_on_every_upload_path",),
             "sales:report_upload": (PATHS + "test_an_oversized_upload_is_refused_on_every_upload_path",),
             "command:import_sales": (PATHS + "test_an_oversized_upload_is_refused_on_every_upload_path",),
+            "POST /api/v1/sales-imports": (JOBS + "test_the_import_rules_hold_on_the_background_paths",),
+            "task:import_run": (JOBS + "test_the_import_rules_hold_on_the_background_paths",),
         },
         unaffected={
+            "POST /api/v1/sales-imports/{job_id}/retry": "re-reads a stored file, which passed the limits on upload",
+            "sales:import_retry": "re-reads a stored file, which passed the limits on upload",
             "POST /api/v1/sales-reports/{report_id}/revalidate": "re-reads a stored file, which passed the limits on upload",
             "sales:report_revalidate": "re-reads a stored file, which passed the limits on upload",
         },

@@ -1,7 +1,8 @@
 """A static walk from every route to the functions it reaches, for the rule catalogue (tests/rules_catalogue.py).
 
 Routes are the ones the access matrix knows (URL names, API operation keys) plus the Django admin
-(``admin:<app_label>.<Model>``) and the management commands (``command:<name>``). From each route's function (or
+(``admin:<app_label>.<Model>``), the management commands (``command:<name>``) and the background tasks
+(``task:<name>``). From each route's function (or
 class) the walk follows, through ``ast`` and without running anything, every name it refers to inside keychannel:
 ``services.opportunity_create``, ``gate.enforce``, ``from .handover import contract_end_early``, methods of the
 classes it names (forms, admin forms). It over-approximates on purpose: a route named as reaching a rule that does
@@ -214,8 +215,24 @@ def command_roots() -> dict[str, str]:
     return roots
 
 
+def task_roots() -> dict[str, str]:
+    """``task:<name>`` → qualified name of a background task (a function decorated ``@task`` in a ``tasks`` module):
+    a worker runs it with no route in front, so it is a path of its own."""
+    roots = {}
+    for name, module in modules().items():
+        if not name.endswith(".tasks"):
+            continue
+        for node in module.tree.body:
+            if isinstance(node, ast.FunctionDef) and any(
+                    (isinstance(d, ast.Name) and d.id == "task")
+                    or (isinstance(d, ast.Call) and isinstance(d.func, ast.Name) and d.func.id == "task")
+                    for d in node.decorator_list):
+                roots[f"task:{node.name}"] = f"{name}.{node.name}"
+    return roots
+
+
 def all_roots(urlconf=None) -> dict[str, str]:
-    return {**page_roots(urlconf), **api_roots(), **admin_roots(), **command_roots()}
+    return {**page_roots(urlconf), **api_roots(), **admin_roots(), **command_roots(), **task_roots()}
 
 
 def admin_editable_fields(label: str) -> set[str] | None:

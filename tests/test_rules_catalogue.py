@@ -72,7 +72,7 @@ def mentions(route: str, source: str) -> bool:
     """Whether a test's source names the route it is declared for."""
     if route.startswith("admin:"):
         return "admin" in source
-    if route.startswith("command:"):
+    if route.startswith(("command:", "task:")):
         return route.split(":", 1)[1] in source
     if route.startswith(("GET ", "POST ", "PATCH ", "PUT ", "DELETE ")):
         segments = [s for s in route.split(" ", 1)[1].removeprefix("/api/v1").split("/") if s and "{" not in s]

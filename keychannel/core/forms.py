@@ -63,14 +63,20 @@ class PasswordChangeForm(StyledFormMixin, auth_forms.PasswordChangeForm):
 
 
 class PasswordResetForm(StyledFormMixin, auth_forms.PasswordResetForm):
-    def send_mail(self, subject_template_name, email_template_name, context, *args, **kwargs):
-        """In the account owner's language; one who never chose reads the language the reset was asked in."""
+    def send_mail(self, subject_template_name, email_template_name, context, from_email, to_email,
+                  html_email_template_name=None):
+        """Rendered here in the account owner's language (one who never chose reads the language the reset was
+        asked in), sent by a worker (core.tasks.mail_send): a slow mail server never holds the page."""
+        from django.template import loader
         from django.utils.translation import get_language
 
         from .preferences import in_language_of
+        from .tasks import mail_send
 
         with in_language_of(context.get("user"), default=get_language()):
-            super().send_mail(subject_template_name, email_template_name, context, *args, **kwargs)
+            subject = "".join(loader.render_to_string(subject_template_name, context).splitlines())
+            body = loader.render_to_string(email_template_name, context)
+        mail_send.enqueue(subject, body, [to_email], from_email)
 
 
 class SetPasswordForm(StyledFormMixin, auth_forms.SetPasswordForm):

@@ -6,7 +6,6 @@ import logging
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ImproperlyConfigured, ValidationError
-from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -16,6 +15,7 @@ from .choices import OrganizationKind, Role, SecurityEventKind
 from .client_ip import client_ip
 from .models import ApiToken, Membership, Notification, Organization, SecurityEvent, hash_token
 from .policies import require
+from .tasks import mail_send
 
 logger = logging.getLogger(__name__)
 
@@ -150,10 +150,11 @@ def notification_send(*, recipient, title: str, body: str = "", url: str = "") -
     note = Notification.objects.create(recipient=recipient, title=title[:200], body=body, url=url[:300])
     if recipient.email:
         def _mail():
+            # A worker sends it (core.tasks.mail_send): a slow mail server never holds the page.
             try:
-                send_mail(title, f"{body}\n\n{url}".strip(), None, [recipient.email], fail_silently=False)
-            except Exception:  # noqa: BLE001 - delivery problems are logged, the notification stays in-app
-                logger.exception("could not e-mail notification %s", note.pk)
+                mail_send.enqueue(title, f"{body}\n\n{url}".strip(), [recipient.email])
+            except Exception:  # noqa: BLE001 - the queue being down never breaks the write; the notification stays
+                logger.exception("could not queue the e-mail of notification %s", note.pk)
 
         transaction.on_commit(_mail)
     return note

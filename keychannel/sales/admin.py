@@ -5,6 +5,7 @@ from .models import (
     ClientMapping,
     ClientSegment,
     ColumnMapping,
+    ImportJob,
     ProductMapping,
     SalesLine,
     SalesReport,
@@ -23,6 +24,24 @@ class SalesReportAdmin(SimpleHistoryAdmin):
     readonly_fields = ["file_hash", "errors", "unmatched_clients", "unknown_products", "headers", "mapping",
                        "supersedes", "duplicate_of", "uploaded_by", "applied_at"]
     list_select_related = ["distributor"]
+
+
+@admin.register(ImportJob)
+class ImportJobAdmin(SimpleHistoryAdmin):
+    """Background imports: read here, retried from their page or the jobs page (the worker writes them)."""
+
+    list_display = ["pk", "distributor", "file_name", "status", "progress_done", "progress_total", "attempts",
+                    "created_at"]
+    list_filter = ["status", "source"]
+    search_fields = ["file_name", "distributor__code"]
+    exclude = ["content", "claim_token"]
+    readonly_fields = ["distributor", "file_name", "period", "mapping_name", "supersede", "source", "uploaded_by",
+                       "report", "status", "task_id", "lease_until", "attempts", "progress_done", "progress_total",
+                       "started_at", "finished_at", "error"]
+    list_select_related = ["distributor"]
+
+    def has_add_permission(self, request):
+        return False
 
 
 @admin.register(SalesLine)

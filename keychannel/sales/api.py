@@ -16,15 +16,17 @@ from keychannel.core.schemas import ErrorOut, ValidationErrorOut
 from keychannel.core.scoping import get_visible_or_404
 from keychannel.network.models import Distributor, ProductLine
 
-from . import selectors, services
+from . import imports, selectors, services
 from .choices import ReportSource, ReportStatus
-from .models import ColumnMapping, ProductMapping
+from .models import ColumnMapping, ImportJob, ProductMapping
 from .schemas import (
     ClientMappingIn,
     ClientMappingOut,
     ColumnMappingIn,
     ColumnMappingOut,
     ImportConflictOut,
+    ImportJobFilter,
+    ImportJobOut,
     ImportRejectedOut,
     InvitationIn,
     InvitationOut,
@@ -33,6 +35,7 @@ from .schemas import (
     MappingFilter,
     ProductMappingIn,
     ProductMappingOut,
+    QueuedOut,
     RecomputeIn,
     RecomputeOut,
     ReportDetailOut,
@@ -47,6 +50,7 @@ from .schemas import (
     SurveyIn,
     SurveyOut,
 )
+from .tasks import segment_recompute_queue
 
 router = Router(tags=["sales"])
 
@@ -123,6 +127,61 @@ def report_upload(
     return _import_answer(report)
 
 
+@router.post("/sales-imports", response={202: ImportJobOut, 403: ErrorOut, 404: ErrorOut, 422: ValidationErrorOut},
+             summary="Upload a sales report to import in the background (multipart)")
+def import_create(
+    request,
+    file: File[UploadedFile] = None,
+    distributor: Form[str] = "",
+    period: Form[str] = "",
+    mapping: Form[str] = "",
+    supersede: Form[bool] = False,
+):
+    """The same fields and rules as ``POST /sales-reports``, but the answer comes at once (202) with a job to poll:
+    ``GET /sales-imports/{id}`` shows the rows checked so far and, when done, the report (applied, rejected with
+    every row error, waiting, or duplicate). Large files belong here: nothing waits on the request."""
+    principal = request.principal
+    require(principal, "sales.salesreport.upload")
+    if not distributor and principal.own_distributor_id:
+        distributor = str(principal.own_distributor_id)
+    if not distributor:
+        raise ValidationError({"distributor": _("Say which distributor the report is for.")})
+    target = _visible_distributor(principal, distributor)
+    if file is None:
+        raise ValidationError({"file": _("Attach the report file.")})
+    services.check_upload_size(file.size)  # before reading it into memory
+    job = imports.import_job_create(
+        principal=principal, distributor=target, data=file.read(), file_name=file.name or "report", period=period,
+        mapping_name=mapping, supersede=supersede, source=ReportSource.API,
+    )
+    return Status(202, job)
+
+
+@router.get("/sales-imports", response=list[ImportJobOut], summary="Background sales imports the caller may see")
+@paginate(BoundedPagination)
+def import_list(request, filters: Query[ImportJobFilter]):
+    qs = ImportJob.objects.visible_to(request.principal).select_related("distributor", "report").defer("content")
+    if filters.distributor_id:
+        qs = qs.filter(distributor_id=filters.distributor_id)
+    if filters.status:
+        qs = qs.filter(status=filters.status)
+    return qs
+
+
+@router.get("/sales-imports/{int:job_id}", response={200: ImportJobOut, 404: ErrorOut})
+def import_detail(request, job_id: int):
+    return get_visible_or_404(ImportJob.objects.select_related("distributor", "report").defer("content"),
+                              request.principal, pk=job_id)
+
+
+@router.post("/sales-imports/{int:job_id}/retry", response={202: ImportJobOut, 403: ErrorOut, 404: ErrorOut,
+                                                              409: ErrorOut},
+             summary="Queue a failed import again (when its file is still kept)")
+def import_retry(request, job_id: int):
+    job = get_visible_or_404(ImportJob.objects.select_related("distributor"), request.principal, pk=job_id)
+    return Status(202, imports.import_job_retry(principal=request.principal, job=job))
+
+
 @router.get("/sales-reports/{int:report_id}", response={200: ReportDetailOut, 404: ErrorOut})
 def report_detail(request, report_id: int):
     return selectors.report_get(principal=request.principal, pk=report_id)
@@ -171,10 +230,15 @@ def segment_list(request, filters: Query[SegmentFilter]):
     return selectors.segment_rows(principal=request.principal, filters=filters.model_dump())
 
 
-@router.post("/segments/recompute", response={200: RecomputeOut, 403: ErrorOut, 404: ErrorOut, 422: ValidationErrorOut})
+@router.post("/segments/recompute", response={200: RecomputeOut, 202: QueuedOut, 403: ErrorOut, 404: ErrorOut,
+                                              422: ValidationErrorOut})
 def segment_recompute(request, payload: RecomputeIn):
+    """Recompute now (200 with the number of segments changed), or with ``background: true`` in a task (202)."""
     principal = request.principal
     distributor = _visible_distributor(principal, payload.distributor_id) if payload.distributor_id else None
+    if payload.background:
+        return Status(202, {"task_id": segment_recompute_queue(principal=principal, distributor=distributor,
+                                                               year=payload.year)})
     updated = services.segment_recompute(principal=principal, distributor=distributor, year=payload.year)
     return {"updated": updated}
 

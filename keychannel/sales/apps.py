@@ -15,6 +15,16 @@ class SalesConfig(AppConfig):
 
         register_deletable(models.ProductMapping)
 
+        from keychannel.jobs.housekeeping import register_recovery
+
+        from .imports import import_recover
+
+        register_recovery(import_recover)
+
+        from keychannel.jobs.registry import register_job_model
+
+        register_job_model(models.ImportJob)
+
         register_nav(_("Sales reports"), "sales:report_list", icon="file-earmark-spreadsheet", order=60)
         register_nav(_("Segments"), "sales:segment_list", icon="pie-chart", order=61)
         register_nav(_("Surveys"), "sales:survey_list", icon="chat-square-heart", order=62)

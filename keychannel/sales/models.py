@@ -11,6 +11,7 @@ from simple_history.models import HistoricalRecords
 
 from keychannel.core.models import TimeStampedModel
 from keychannel.core.scoping import AuditedQuerySet, DistributorScopedQuerySet, ScopedQuerySet
+from keychannel.jobs.models import LeasedJob
 
 from .choices import AbcClass, NpsClass, ReportSource, ReportStatus, SegmentLabel, WhyChose, WillContinue
 
@@ -185,6 +186,45 @@ class SalesReport(TimeStampedModel):
     @property
     def is_applied(self) -> bool:
         return self.status == ReportStatus.APPLIED
+
+
+class ImportJob(LeasedJob):
+    """An uploaded file waiting for, or being read by, a background worker (docs/sales.md, "Imports in the
+    background"). When it is done, ``report`` is the sales report it produced (applied, rejected, waiting or
+    duplicate); the file then lives on the report (if kept) and no longer here."""
+
+    distributor = models.ForeignKey(
+        "network.Distributor", on_delete=models.PROTECT, related_name="import_jobs", verbose_name=_("distributor")
+    )
+    file_name = models.CharField(_("file name"), max_length=200)
+    content = models.BinaryField(_("file content"), editable=False)
+    period = models.CharField(_("period"), max_length=7, blank=True)
+    mapping_name = models.CharField(_("column mapping"), max_length=80, blank=True)
+    supersede = models.BooleanField(_("replace an applied report"), default=False)
+    source = models.CharField(_("source"), max_length=10, choices=ReportSource.choices, default=ReportSource.UPLOAD)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("uploaded by"),
+    )
+    report = models.ForeignKey(
+        SalesReport, on_delete=models.SET_NULL, null=True, blank=True, related_name="import_jobs",
+        verbose_name=_("report"),
+    )
+
+    objects = DistributorScopedQuerySet.as_manager()
+    history = HistoricalRecords(excluded_fields=["content", "claim_token", "lease_until", "progress_done",
+                                                 "progress_total"])
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("sales import")
+        verbose_name_plural = _("sales imports")
+
+    def __str__(self):
+        return f"{self.distributor.code} · {self.file_name} ({self.get_status_display()})"
+
+    def get_absolute_url(self):
+        return reverse("sales:import_detail", args=[self.pk])
 
 
 class SalesLine(models.Model):

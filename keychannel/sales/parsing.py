@@ -378,6 +378,9 @@ def _month(d: date) -> date:
 # ---------------------------------------------------------------- validation
 
 
+PROGRESS_EVERY = 500
+
+
 def validate_rows(
     table: Table,
     mapping: dict,
@@ -387,11 +390,13 @@ def validate_rows(
     period: date | None = None,
     default_currency: str = "RON",
     max_errors: int = 10_000,
+    progress: Callable[[int, int], None] | None = None,
 ) -> Validation:
     """Check every row; ``find_client(tax_id, client_code)`` and ``find_product(code)`` return ids or None.
 
     ``period`` (first day of a month) rejects rows dated outside it; when None it is the month most rows
-    fall in. Errors are capped at ``max_errors`` so a wrong file does not fill memory.
+    fall in. Errors are capped at ``max_errors`` so a wrong file does not fill memory. ``progress(done, total)``
+    hears how many rows were checked, every PROGRESS_EVERY rows (a background import shows it).
     """
     result = Validation()
     index = {h: i for i, h in enumerate(table.headers) if h}
@@ -421,8 +426,11 @@ def validate_rows(
 
     candidates = []
     first_seen: dict[tuple, int] = {}
+    total = len(table.rows)
     for number, cells in table.rows:
         result.row_count += 1
+        if progress is not None and result.row_count % PROGRESS_EVERY == 0:
+            progress(result.row_count, total)
         if table.bad_text and (position := _bad_text_position(cells)) is not None:
             value = cells[position]
             column = table.headers[position] if position < len(table.headers) and table.headers[position] else f"#{position + 1}"

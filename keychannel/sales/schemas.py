@@ -80,6 +80,33 @@ class ImportConflictOut(Schema):
     report: ReportDetailOut | None = None
 
 
+class ImportJobOut(Schema):
+    """A background import: poll ``GET /api/v1/sales-imports/{id}`` until ``status`` is done or failed."""
+
+    id: int
+    distributor_id: int
+    distributor_code: str = Field(..., alias="distributor.code")
+    file_name: str
+    period: str = Field("", description="YYYY-MM asked for, or empty")
+    source: str
+    status: str = Field(..., description="queued, running, done or failed")
+    rows_done: int = Field(..., alias="progress_done", description="Rows checked so far")
+    rows_total: int = Field(..., alias="progress_total", description="Rows in the file (known once it is read)")
+    attempts: int
+    error: str = Field("", description="Why it failed (nothing was imported)")
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    report_id: int | None = Field(None, description="The sales report it produced (when done)")
+    report: ReportDetailOut | None = Field(None, description="The result: applied, rejected with every row error, "
+                                                             "waiting (a report for the month exists) or duplicate")
+
+
+class ImportJobFilter(FilterSchema):
+    distributor_id: int | None = None
+    status: str | None = Field(None, pattern="^(queued|running|done|failed)$")
+
+
 class ReportFilter(FilterSchema):
     distributor_id: int | None = None
     status: ReportStatus | None = None
@@ -154,10 +181,16 @@ class SegmentFilter(FilterSchema):
 class RecomputeIn(Schema):
     distributor_id: int | None = None
     year: int | None = Field(None, ge=2000, le=2100)
+    background: bool = Field(False, description="Answer 202 at once and recompute in a background task")
 
 
 class RecomputeOut(Schema):
     updated: int
+
+
+class QueuedOut(Schema):
+    task_id: str
+    status: str = "queued"
 
 
 class ColumnMappingOut(Schema):

@@ -9,7 +9,6 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -22,6 +21,7 @@ from keychannel.core.deletion import delete_unreferenced
 from keychannel.core.errors import ConflictError
 from keychannel.core.events import emit
 from keychannel.core.policies import require
+from keychannel.core.tasks import mail_send
 from keychannel.core.text import printable
 from keychannel.network.models import Distributor
 
@@ -69,14 +69,14 @@ def parse_period(value) -> date | None:
 @transaction.atomic
 def report_import(
     *, principal, distributor: Distributor, data: bytes, file_name: str, period=None, mapping: dict | None = None,
-    mapping_name: str = "", supersede: bool = False, source: str = ReportSource.UPLOAD,
+    mapping_name: str = "", supersede: bool = False, source: str = ReportSource.UPLOAD, progress=None,
 ) -> SalesReport:
     """Read, validate and (when every row is good) apply one file. Returns the stored report.
 
     The file applies whole or not at all: the lines, the report's status and the segments are written in this
     one transaction. A file whose content was applied before for this distributor is recorded as a duplicate
     and changes nothing; a different file for a month that already has an applied report waits (status
-    ``conflict``) unless ``supersede`` is set.
+    ``conflict``) unless ``supersede`` is set. ``progress(done, total)`` hears the rows checked (background imports).
     """
     require(principal, "sales.salesreport.upload", distributor)
     if not data:
@@ -107,7 +107,8 @@ def report_import(
         }
         report.save()
         return report
-    return _process(principal, report, mapping=mapping, supersede=supersede, requested_period=period)
+    return _process(principal, report, mapping=mapping, supersede=supersede, requested_period=period,
+                    progress=progress)
 
 
 @transaction.atomic
@@ -194,13 +195,13 @@ def _lookups(distributor_id, table, mapping):
     return find_client, find_product
 
 
-def _process(principal, report: SalesReport, *, mapping, supersede, requested_period) -> SalesReport:
+def _process(principal, report: SalesReport, *, mapping, supersede, requested_period, progress=None) -> SalesReport:
     table = _load_table(report)
     used = _choose_mapping(report, table, mapping)
     report.mapping = used
     find_client, find_product = _lookups(report.distributor_id, table, used)
     result = parsing.validate_rows(table, used, find_client=find_client, find_product=find_product,
-                                   period=requested_period)
+                                   period=requested_period, progress=progress)
     report.period = result.period
     report.row_count = result.row_count
     report.errors = [e.as_dict() for e in result.errors]
@@ -503,12 +504,12 @@ def survey_invite(*, principal, survey: Survey, client: CorporateClient, contact
     if invitation.contact_email:
         path = reverse("sales:survey_public", args=[raw])
         link = request.build_absolute_uri(path) if request is not None else path
-        send_mail(
-            subject=_("%(survey)s: your opinion, two minutes") % {"survey": survey.name},
-            message=_("Dear %(name)s,\n\n%(intro)s\n\nAnswer here (the link works until %(date)s): %(link)s\n") % {
-                "name": invitation.contact_name, "intro": survey.intro, "date": survey.closes_on, "link": link},
-            from_email=None, recipient_list=[invitation.contact_email], fail_silently=True,
-        )
+        subject = _("%(survey)s: your opinion, two minutes") % {"survey": survey.name}
+        body = _("Dear %(name)s,\n\n%(intro)s\n\nAnswer here (the link works until %(date)s): %(link)s\n") % {
+            "name": invitation.contact_name, "intro": survey.intro, "date": survey.closes_on, "link": link}
+        # Sent by a worker once the invitation is committed (core.tasks.mail_send): no page waits on the mail server.
+        recipients = [invitation.contact_email]
+        transaction.on_commit(lambda: mail_send.enqueue(str(subject), str(body), recipients))
     return invitation, raw
 
 

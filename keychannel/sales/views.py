@@ -19,12 +19,14 @@ from keychannel.core.partials import is_htmx, render_partial
 from keychannel.core.policies import can, require
 from keychannel.core.scoping import get_visible_or_404
 from keychannel.core.tables import Column, Filter, Table
+from keychannel.jobs.choices import JobStatus
 from keychannel.network.models import Distributor
 
-from . import parsing, selectors, services
+from . import imports, parsing, selectors, services
 from .choices import AbcClass, NpsClass, ReportSource, ReportStatus, SegmentLabel
 from .forms import InvitationForm, MappingForm, ProductMappingForm, SurveyAnswerForm, SurveyForm, UploadForm
 from .models import ColumnMapping, ProductMapping
+from .tasks import segment_recompute_queue
 
 REPORT_TABLE = Table(
     columns=[
@@ -76,9 +78,9 @@ def report_upload(request):
         upload = data["file"]
         try:
             services.check_upload_size(upload.size)  # before reading it into memory
-            report = services.report_import(
+            job = imports.import_job_create(
                 principal=principal, distributor=data["distributor"], data=upload.read(), file_name=upload.name,
-                period=data["period"] or None, mapping_name=data["mapping"] or "", supersede=data["supersede"],
+                period=data["period"] or "", mapping_name=data["mapping"] or "", supersede=data["supersede"],
                 source=ReportSource.UPLOAD,
             )
         except ValidationError as exc:
@@ -86,12 +88,19 @@ def report_upload(request):
         except ConflictError as exc:
             form.add_error(None, exc.message)
         else:
-            _announce(request, report)
-            if is_htmx(request):
-                response = HttpResponse(status=204)
-                response["HX-Redirect"] = report.get_absolute_url()
-                return response
-            return redirect(report)
+            # A worker reads the file; the job page follows it. (With no queue — KEYCHANNEL_TASKS_BACKEND=immediate —
+            # the job is finished already: its report, or the reason it failed, shows at once.)
+            if job.status == JobStatus.FAILED and not job.content:
+                form.add_error(None, job.error)
+            else:
+                target = job.report if job.status == JobStatus.DONE and job.report_id else job
+                if target is job.report:
+                    _announce(request, job.report)
+                if is_htmx(request):
+                    response = HttpResponse(status=204)
+                    response["HX-Redirect"] = target.get_absolute_url()
+                    return response
+                return redirect(target)
     status = 422 if request.method == "POST" else 200
     return render_partial(request, "sales/report_upload.html", {
         "form": form, "sample_distributors": distributors[:30], "breadcrumbs": [(_("Sales reports"), "sales:report_list"), (_("Upload"), "")],
@@ -389,8 +398,8 @@ def segment_recompute(request):
     distributor = None
     if request.POST.get("distributor", "").isdigit():
         distributor = get_visible_or_404(Distributor, principal, pk=int(request.POST["distributor"]))
-    updated = services.segment_recompute(principal=principal, distributor=distributor)
-    messages.success(request, _("Segments recomputed: %(n)d changed.") % {"n": updated})
+    segment_recompute_queue(principal=principal, distributor=distributor)
+    messages.success(request, _("The segments are being recomputed in the background; reload the page in a moment."))
     return redirect("sales:segment_list")
 
 

@@ -131,6 +131,7 @@ MODEL_CASES = {
     "competence.ConsultationRequest.recipient": _consultation,
     "sales.ColumnMapping.created_by": actor("sales.services"),
     "sales.SalesReport.uploaded_by": actor("sales.services.sales_report_upload"),
+    "sales.ImportJob.uploaded_by": actor("sales.imports.import_job_create"),
     "sales.Survey.created_by": actor("sales.services.survey_create"),
     "integrations.WebhookSubscription.owner": actor("integrations.services.subscription_create"),
 }

@@ -52,6 +52,14 @@ def _report(w, side):
     return w.once(("report", side), make)
 
 
+def _import_job(w, side):
+    """A failed import whose file is no longer kept: a retry answers 409 (page: 302 with the reason) every time."""
+    from keychannel.sales.models import ImportJob
+
+    return w.once(("import", side), lambda: ImportJob.objects.create(
+        distributor=w.distributor(side), file_name="i.csv", content=b"", status="failed", error="Not a table."))
+
+
 def _product_mapping(w, side):
     from keychannel.sales.models import ProductMapping
 
@@ -96,6 +104,9 @@ ROUTES = [
           expect=_write(302, **anon_page())),
     Route(name="sales:report_map_product", method="POST", params=lambda w, s: {"pk": _report(w, s).pk},
           expect=_write(302, **anon_page())),
+    Route(name="sales:import_detail", params=lambda w, s: {"pk": _import_job(w, s).pk}, expect=_read(**anon_page())),
+    Route(name="sales:import_retry", method="POST", params=lambda w, s: {"pk": _import_job(w, s).pk},
+          expect=_write(302, **anon_page())),
     Route(name="sales:line_list", expect=expect(200, **anon_page())),
     Route(name="sales:line_export", expect=expect(200, **anon_page())),
     Route(name="sales:mapping_list", expect=expect(200, **anon_page())),
@@ -118,6 +129,12 @@ ROUTES = [
     # The stored file still has its bad row: the allowed roles get the row errors again (422).
     Route(api="POST /api/v1/sales-reports/{report_id}/revalidate", params=lambda w, s: {"report_id": _report(w, s).pk},
           body=lambda w, s: {}, expect=_write(422, **anon_api())),
+    Route(api="GET /api/v1/sales-imports", expect=expect(200, **anon_api())),
+    Route(api="POST /api/v1/sales-imports", body=lambda w, s: {}, expect=_role_write(422, **anon_api())),
+    Route(api="GET /api/v1/sales-imports/{job_id}", params=lambda w, s: {"job_id": _import_job(w, s).pk},
+          expect=_read(**anon_api())),
+    Route(api="POST /api/v1/sales-imports/{job_id}/retry", params=lambda w, s: {"job_id": _import_job(w, s).pk},
+          expect=_write(409, **anon_api())),
     Route(api="GET /api/v1/sales-lines", expect=expect(200, **anon_api())),
     Route(api="GET /api/v1/sales-lines/export.csv", expect=expect(200, **anon_api())),
     Route(api="GET /api/v1/segments", expect=expect(200, **anon_api())),
