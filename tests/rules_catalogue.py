@@ -230,6 +230,22 @@ RULES: dict[str, Rule] = {
                                               "a default-tier contract"},
         fields=("deals.CorporateContract.tier",),
     ),
+    "contract_tier_volume": Rule(
+        title="A contract's tier matches its committed volume",
+        enforced_by=("keychannel.deals.services.check_tier_volume",),
+        paths={
+            SERVICE: (TIER + "test_contract_tiers_are_the_program_tiers",),
+            "PATCH /api/v1/contracts/{contract_id}": (
+                TIER + "test_gold_below_its_threshold_is_refused_over_the_api_and_kept_with_an_exception",),
+            "deals:contract_update": (TIER + "test_gold_below_its_threshold_is_refused_through_the_form",),
+            "POST /api/v1/opportunities/{opportunity_id}/move": (
+                TIER + "test_a_win_naming_a_tier_its_volume_does_not_reach_is_refused",),
+            "admin:deals.CorporateContract": (TIER + "test_the_admin_refuses_gold_below_its_threshold",),
+        },
+        unaffected={"deals:opportunity_move": "the move form (deal page, kanban) takes no tier: a win on a page makes "
+                                              "a default-tier contract or keeps the contract's tier and exception"},
+        fields=("deals.CorporateContract.tier", "deals.CorporateContract.tier_exception_reason"),
+    ),
     "kam_tasks": Rule(
         title="KAM tasks come from the manufacturer only",
         enforced_by=("keychannel.competence.services.refuse_distributor_write",),

@@ -90,6 +90,7 @@ MODEL_CASES = {
     "deals.CorporateContract.owner": Case(REFUSED, "deals.services.contract_update (the win copies the deal owner)",
                                           "test_contract_owner_refuses_manufacturer_people"),
     "deals.Opportunity.gate_override_by": actor("deals: the manufacturer's registration-gate override"),
+    "deals.CorporateContract.tier_exception_by": actor("deals.services.check_tier_volume: the manufacturer's tier exception"),
     "deals.Opportunity.test_override_by": actor("deals: the manufacturer's product-test override on a win"),
     "deals.ProductTestSignoff.recorded_by": actor("deals.signoff: whoever records an approval"),
     "deals.ProductTestSignoff.signed_by": actor("deals.signoff.manufacturer_signoff: the signer themself"),
