@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "keychannel.program",
     "keychannel.competence",
     "keychannel.sales",
+    "keychannel.service",
 ]
 
 MIDDLEWARE = [
@@ -163,6 +164,7 @@ KEYCHANNEL_API_TOKENS_PER_USER = int(env("API_TOKENS_PER_USER", "10"))
 KEYCHANNEL_API_RATE_LIMIT = env("API_RATE_LIMIT", "600/m")  # per user, token or session
 KEYCHANNEL_API_ANON_RATE_LIMIT = env("API_ANON_RATE_LIMIT", "60/m")  # per client address, unauthenticated
 KEYCHANNEL_DUPLICATE_CHECK_RATE_LIMIT = env("DUPLICATE_CHECK_RATE_LIMIT", "60/m")  # per user
+KEYCHANNEL_SERVICE_PUBLIC_RATE_LIMIT = env("SERVICE_PUBLIC_RATE_LIMIT", "30/m")  # per address: public case pages
 # Rate-limit counters must be shared by every gunicorn worker: by default the database holds them (a table
 # that `migrate` creates); "local" keeps them per process (one worker only); a redis:// URL uses Redis.
 _RATE_LIMIT_CACHE = env("RATE_LIMIT_CACHE", "database") or "database"

@@ -32,6 +32,7 @@ for app, prefix in [
     ("program", "program/"),
     ("competence", "competence/"),
     ("sales", "sales/"),
+    ("service", "service/"),
 ]:
     try:
         importlib.import_module(f"keychannel.{app}.urls")

@@ -54,6 +54,7 @@ LIMITS = "keychannel/sales/tests/test_import_limits.py::"
 VERSION = "keychannel/clients/tests/test_stakeholder_version.py::"
 DELETE = "keychannel/clients/tests/test_archive_delete.py::"
 TIER = "keychannel/deals/tests/test_contract_tier.py::"
+SVC = "keychannel/service/tests/test_service_cases.py::"
 CLAIM = "keychannel/program/tests/test_support_money.py::"
 LEVELS = "keychannel/program/tests/test_levels.py::"
 LIFE = "keychannel/program/tests/test_lifecycle.py::"
@@ -75,6 +76,9 @@ RULES: dict[str, Rule] = {
         paths={
             SERVICE: (ASSIGN + "test_who_may_assign_whom", ASSIGN + "test_contract_owner_refuses_manufacturer_people"),
             "POST /api/v1/opportunities": (ASSIGN + "test_deal_api_refuses_manufacturer_people",),
+            **{key: (SVC + "test_a_distributor_user_never_assigns_a_manufacturer_person",) for key in (
+                "POST /api/v1/cases", "POST /api/v1/cases/{case_id}/assign", "service:case_assign")},
+            "service:case_create": (SVC + "test_the_new_case_form_refuses_a_manufacturer_assignee_and_offers_own_people",),
             "PATCH /api/v1/opportunities/{opportunity_id}": (
                 ASSIGN + "test_deal_patch_refuses_new_manufacturer_people_and_keeps_the_ones_set",),
             "deals:opportunity_update": (ASSIGN + "test_deal_form_refuses_with_422_and_offers_only_own_people",),

@@ -127,6 +127,13 @@ MODEL_CASES = {
     "sales.ColumnMapping.created_by": actor("sales.services"),
     "sales.SalesReport.uploaded_by": actor("sales.services.sales_report_upload"),
     "sales.Survey.created_by": actor("sales.services.survey_create"),
+    "service.ServiceCase.opened_by": actor("service.services.case_open"),
+    "service.ServiceCase.assignee": Case(
+        REFUSED, "service.services.case_open / case_assign (form, API)",
+        "keychannel/service/tests/test_service_cases.py::test_a_distributor_user_never_assigns_a_manufacturer_person"),
+    "service.ServiceCase.taken_over_by": actor("service.services.case_takeover (manufacturer roles only)"),
+    "service.CaseMessage.author": actor("service.services.message_add"),
+    "service.IntakeLink.created_by": actor("service.services.intake_link_create"),
 }
 
 API = "/api/v1"
@@ -154,6 +161,8 @@ API_CASES = {
     f"POST {API}/consultations recipient_id": _consultation,
     f"POST {API}/consultations/{{consultation_id}}/convert kam_id": MODEL_CASES["competence.KamTask.kam"],
     f"POST {API}/coverage-gaps/{{client_id}}/assign mentor_id": MODEL_CASES["competence.Mentorship.mentor"],
+    f"POST {API}/cases assignee_id": MODEL_CASES["service.ServiceCase.assignee"],
+    f"POST {API}/cases/{{case_id}}/assign assignee_id": MODEL_CASES["service.ServiceCase.assignee"],
 }
 
 PERSON_FIELD = re.compile(
