@@ -46,6 +46,11 @@ def copy_program_tiers(apps, schema_editor):
             tier_model.objects.create(id=pk, name=name, code=code, min_annual_volume=Decimal(str(volume)),
                                       discount_percent=Decimal(str(discount)), service_level=service or "",
                                       active=bool(active), created_at=created)
+    if connection.vendor == "postgresql":  # rows were created with explicit ids: move the sequence past them
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT setval(pg_get_serial_sequence('deals_corporatetier', 'id'), "
+                           "COALESCE((SELECT MAX(id) FROM deals_corporatetier), 1), "
+                           "(SELECT MAX(id) FROM deals_corporatetier) IS NOT NULL)")
     used = set(contract_model.objects.values_list("tier", flat=True).distinct())
     known = dict((code, (name, volume)) for code, name, volume in DEFAULT_TIERS)
     for code in sorted(set(known) | used):
@@ -61,10 +66,6 @@ def copy_program_tiers(apps, schema_editor):
         for priority, (response, resolution) in levels.items():
             level_model.objects.get_or_create(tier=tier, priority=priority, defaults={
                 "response_hours": Decimal(str(response)), "resolution_hours": Decimal(str(resolution))})
-    if connection.vendor == "postgresql":  # rows were created with explicit ids: move the sequence past them
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT setval(pg_get_serial_sequence('deals_corporatetier', 'id'), "
-                           "COALESCE((SELECT MAX(id) FROM deals_corporatetier), 1))")
 
 
 class Migration(migrations.Migration):

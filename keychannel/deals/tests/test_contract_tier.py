@@ -166,3 +166,46 @@ def test_the_admin_refuses_gold_below_its_threshold(world, login):
     assert kept.status_code == 302, kept.content[:2000]
     contract.refresh_from_db()
     assert contract.tier_id == "gold" and contract.tier_exception_by == world.user("admin")
+
+
+def test_the_data_migration_keeps_the_programs_tiers_and_links_every_contract_code(world):
+    """deals 0008 copies the program's tier rows (ids, names, thresholds; a blank code gets one from the name) and
+    makes a tier row, with service levels, for every code a contract carries."""
+    import importlib
+
+    from django.apps import apps as global_apps
+    from django.db import connection
+
+    from keychannel.deals.models import ServiceLevel
+
+    migration = importlib.import_module("keychannel.deals.migrations.0008_corporate_tiers")
+    ServiceLevel.objects.all().delete()
+    CorporateTier.objects.all().delete()
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TABLE program_corporatetier (id integer PRIMARY KEY, name varchar(80), code varchar(30), "
+                       "min_annual_volume decimal(16,2), discount_percent decimal(5,2), service_level text, "
+                       "active boolean, created_at timestamp with time zone)")
+        cursor.execute("INSERT INTO program_corporatetier VALUES (7, 'Gold', 'gold', 1000000, 6, 'Same-day parts', "
+                       "%s, %s)", [True, "2026-01-01T00:00:00+00:00"])
+        cursor.execute("INSERT INTO program_corporatetier VALUES (9, 'Key Partners', '', 3000000, 8, '', %s, %s)",
+                       [False, "2026-01-01T00:00:00+00:00"])
+    client = ClientFactory(distributor=world.own, territory=world.territory)
+    CorporateContract.objects.filter(pk=ContractFactory(client=client, tier_id="standard").pk).update(tier="silver")
+
+    class Editor:
+        pass
+
+    editor = Editor()
+    editor.connection = connection
+    migration.copy_program_tiers(global_apps, editor)
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE program_corporatetier")
+    gold = CorporateTier.objects.get(code="gold")
+    assert (gold.pk, gold.name, gold.min_annual_volume, gold.service_level) == (7, "Gold", 1000000, "Same-day parts")
+    partners = CorporateTier.objects.get(pk=9)
+    assert partners.code == "key-partners" and not partners.active
+    assert set(CorporateTier.objects.values_list("code", flat=True)) == {
+        "gold", "key-partners", "standard", "silver", "platinum"}
+    assert CorporateContract.objects.get(client=client).tier.name == "Silver"
+    assert all(t.service_levels.count() == 4 for t in CorporateTier.objects.all())
+    assert CorporateTier.objects.create(name="New", code="new", min_annual_volume=0, discount_percent=0).pk > 9
