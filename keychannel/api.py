@@ -142,7 +142,7 @@ def _add_routers():
     api.add_router("/", core_router)
     import importlib
 
-    for app in ("network", "clients", "deals", "channel", "program", "competence", "sales", "integrations", "jobs"):
+    for app in ("network", "clients", "deals", "channel", "program", "competence", "sales", "service", "integrations", "jobs"):
         try:
             module = importlib.import_module(f"keychannel.{app}.api")
         except ModuleNotFoundError as exc:

@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "keychannel.program",
     "keychannel.competence",
     "keychannel.sales",
+    "keychannel.service",
     "keychannel.integrations",
     "keychannel.jobs",
 ]
@@ -172,6 +173,7 @@ KEYCHANNEL_API_TOKENS_PER_USER = int(env("API_TOKENS_PER_USER", "10"))
 KEYCHANNEL_API_RATE_LIMIT = env("API_RATE_LIMIT", "600/m")  # per user, token or session
 KEYCHANNEL_API_ANON_RATE_LIMIT = env("API_ANON_RATE_LIMIT", "60/m")  # per client address, unauthenticated
 KEYCHANNEL_DUPLICATE_CHECK_RATE_LIMIT = env("DUPLICATE_CHECK_RATE_LIMIT", "60/m")  # per user
+KEYCHANNEL_SERVICE_PUBLIC_RATE_LIMIT = env("SERVICE_PUBLIC_RATE_LIMIT", "30/m")  # per address: public case pages
 # Rate-limit counters must be shared by every gunicorn worker: by default the database holds them (the
 # core_ratecounter table, one atomic upsert per request); "local" keeps them per process (one worker only);
 # a redis:// URL uses Redis.

@@ -35,6 +35,7 @@ for app, prefix in [
     ("program", "program/"),
     ("competence", "competence/"),
     ("sales", "sales/"),
+    ("service", "service/"),
     ("integrations", "integrations/"),
     ("jobs", "jobs/"),
 ]:

@@ -17,7 +17,7 @@ from tests.world import ANONYMOUS, ROLES
 ALL_ROLES = [*ROLES, ANONYMOUS]
 MANUFACTURER = ["admin", "program_manager", "executive", "channel_manager", "mentor", "embedded_kam"]
 DISTRIBUTOR = ["dist_head", "dist_sales"]
-APPS = ["core", "network", "clients", "deals", "channel", "program", "competence", "sales", "integrations", "jobs"]
+APPS = ["core", "network", "clients", "deals", "channel", "program", "competence", "sales", "service", "integrations", "jobs"]
 # Not ours to test: the Django admin has its own gate (tested in core), static files, and API docs pages.
 IGNORED_NAMESPACES = {"admin", "api"}
 

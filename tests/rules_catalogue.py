@@ -58,6 +58,7 @@ LIMITS = "keychannel/sales/tests/test_import_limits.py::"
 VERSION = "keychannel/clients/tests/test_stakeholder_version.py::"
 DELETE = "keychannel/clients/tests/test_archive_delete.py::"
 TIER = "keychannel/deals/tests/test_contract_tier.py::"
+SVC = "keychannel/service/tests/test_service_cases.py::"
 CLAIM = "keychannel/program/tests/test_support_money.py::"
 LEVELS = "keychannel/program/tests/test_levels.py::"
 LIFE = "keychannel/program/tests/test_lifecycle.py::"
@@ -81,6 +82,9 @@ RULES: dict[str, Rule] = {
             "POST /api/v1/users/invitations": (ONBOARD + "test_a_head_invites_only_salespeople_of_its_own_company",),
             "core:user_invite": (ONBOARD + "test_a_head_invites_only_salespeople_of_its_own_company",),
             "POST /api/v1/opportunities": (ASSIGN + "test_deal_api_refuses_manufacturer_people",),
+            **{key: (SVC + "test_a_distributor_user_never_assigns_a_manufacturer_person",) for key in (
+                "POST /api/v1/cases", "POST /api/v1/cases/{case_id}/assign", "service:case_assign")},
+            "service:case_create": (SVC + "test_the_new_case_form_refuses_a_manufacturer_assignee_and_offers_own_people",),
             "PATCH /api/v1/opportunities/{opportunity_id}": (
                 ASSIGN + "test_deal_patch_refuses_new_manufacturer_people_and_keeps_the_ones_set",),
             "deals:opportunity_update": (ASSIGN + "test_deal_form_refuses_with_422_and_offers_only_own_people",),
@@ -247,6 +251,22 @@ RULES: dict[str, Rule] = {
         unaffected={"deals:opportunity_move": "the move form (deal page, kanban) takes no tier: a win on a page makes "
                                               "a default-tier contract"},
         fields=("deals.CorporateContract.tier",),
+    ),
+    "contract_tier_volume": Rule(
+        title="A contract's tier matches its committed volume",
+        enforced_by=("keychannel.deals.services.check_tier_volume",),
+        paths={
+            SERVICE: (TIER + "test_contract_tiers_are_the_program_tiers",),
+            "PATCH /api/v1/contracts/{contract_id}": (
+                TIER + "test_gold_below_its_threshold_is_refused_over_the_api_and_kept_with_an_exception",),
+            "deals:contract_update": (TIER + "test_gold_below_its_threshold_is_refused_through_the_form",),
+            "POST /api/v1/opportunities/{opportunity_id}/move": (
+                TIER + "test_a_win_naming_a_tier_its_volume_does_not_reach_is_refused",),
+            "admin:deals.CorporateContract": (TIER + "test_the_admin_refuses_gold_below_its_threshold",),
+        },
+        unaffected={"deals:opportunity_move": "the move form (deal page, kanban) takes no tier: a win on a page makes "
+                                              "a default-tier contract or keeps the contract's tier and exception"},
+        fields=("deals.CorporateContract.tier", "deals.CorporateContract.tier_exception_reason"),
     ),
     "kam_tasks": Rule(
         title="KAM tasks come from the manufacturer only",

@@ -38,6 +38,20 @@ def test_demo_is_idempotent_and_every_role_can_log_in(settings):
     assert ProductTestSignoff.objects.filter(kind="manufacturer").exists()
     assert Opportunity.objects.filter(stage="won", test_override_at__isnull=False).exists()
     assert deals_violating_signoff() == []
+    # One list of tiers (issue 15, part 4): every contract reaches its tier's threshold or carries an exception.
+    from keychannel.deals.models import CorporateContract
+
+    contracts = list(CorporateContract.objects.select_related("tier"))
+    assert all(c.annual_volume() >= c.tier.min_annual_volume or c.tier_exception_reason for c in contracts)
+    assert any(c.tier_exception_reason and c.tier_exception_by_id for c in contracts)
+    # Service cases (issue 20): every state, breaches, ratings, a take-over.
+    from keychannel.service.models import ServiceCase
+
+    assert {"new", "in_progress", "waiting_client", "resolved", "closed"} <= set(
+        ServiceCase.objects.values_list("status", flat=True))
+    assert ServiceCase.objects.filter(resolution_breached=True).exists()
+    assert ServiceCase.objects.filter(rating__isnull=False).exists()
+    assert ServiceCase.objects.filter(taken_over_at__isnull=False).exists()
     seed_demo(password="demo-pass", progress=lambda *_: None)
     assert _row_counts() == first
     # The story's refused assignment (issue 14): d01's head tried to make the KAM a deal owner; the log kept it.

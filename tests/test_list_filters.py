@@ -194,3 +194,29 @@ def test_every_filter_is_a_field_of_the_api_filter(list_filters, schema):
     """The API schema adds types and 422s to the one definition; a filter the API cannot take would drift again."""
     for spec in list_filters:
         assert spec.name in schema.model_fields, f"{schema.__name__} lacks the filter {spec.name}"
+
+
+@pytest.mark.parametrize("role", ["program_manager", "dist_head"])
+def test_service_case_page_and_api_answer_the_same_rows_for_every_filter(world, login, api_as, role):
+    from keychannel.service import filters as service_filters
+    from keychannel.service import services as service_services
+    from keychannel.service.tests.factories import open_case
+
+    now = timezone.now()
+    late = open_case(world, title="Late", now=now - datetime.timedelta(days=30), priority="critical")
+    open_case(world, "other", title="Other's")
+    done = open_case(world, title="Done", case_type="request")
+    service_services.message_add(principal=world.principal("program_manager"), case=done, body="Fixed")
+    service_services.case_set_status(principal=world.principal("program_manager"), case=done, status="resolved")
+    service_services.case_assign(principal=world.principal("dist_head"), case=late, assignee=world.user("dist_head"))
+    service_services.escalate_cases()
+    seen = _assert_same_rows(login(world.user(role)), api_as(world.user(role)), "service:case_list", "/api/v1/cases",
+                             service_filters.CASE_FILTERS, world.principal(role))
+    assert {late.pk, done.pk} <= seen
+
+
+def test_every_service_filter_is_a_field_of_the_api_filter():
+    from keychannel.service.filters import CASE_FILTERS
+    from keychannel.service.schemas import CaseFilter
+
+    test_every_filter_is_a_field_of_the_api_filter(CASE_FILTERS, CaseFilter)

@@ -113,7 +113,7 @@ def _poison_user_text():
     poisoned = []
     for model in apps.get_models():
         if model._meta.app_label not in {"core", "network", "clients", "deals", "channel", "program",
-                                         "competence", "sales", "auth"}:
+                                         "competence", "sales", "service", "auth"}:
             continue
         if model.__name__.startswith("Historical") or model._meta.proxy:
             continue

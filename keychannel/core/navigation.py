@@ -76,3 +76,24 @@ def figures_for(principal) -> list[dict]:
         if value is not None:
             shown.append({"label": figure.label, "value": value, "url": reverse(figure.url_name) if figure.url_name else ""})
     return shown
+
+
+@dataclass(frozen=True)
+class PagePanel:
+    """A panel a higher app adds to a lower app's page, loaded by HTMX from its own (scoped) URL."""
+
+    page: str  # e.g. "clients.client"
+    url_name: str  # takes the page object's pk as its one argument
+    order: int = 100
+
+
+_panels: list[PagePanel] = []
+
+
+def register_panel(page: str, url_name: str, *, order=100) -> None:
+    """Apps call this in ready(): the page ``page`` shows ``url_name``'s fragment (``{% page_panels %}``)."""
+    _panels.append(PagePanel(page, url_name, order))
+
+
+def panel_urls(page: str, pk) -> list[str]:
+    return [reverse(p.url_name, args=[pk]) for p in sorted(_panels, key=lambda p: p.order) if p.page == page]

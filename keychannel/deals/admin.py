@@ -14,9 +14,11 @@ from .models import (
     Activity,
     ContractNotice,
     CorporateContract,
+    CorporateTier,
     Opportunity,
     ProductTest,
     ProductTestSignoff,
+    ServiceLevel,
     StageChange,
     StageSetting,
 )
@@ -179,12 +181,65 @@ class ProductTestSignoffAdmin(SimpleHistoryAdmin):
         return False
 
 
+class CorporateContractAdminForm(forms.ModelForm):
+    """The admin saves contracts without the services: the tier-volume rule (docs/rules.md) is checked here."""
+
+    VOLUME = {"tier", "value", "starts_on", "ends_on", "tier_exception_reason"}
+    request = None  # set by CorporateContractAdmin.get_form
+
+    class Meta:
+        model = CorporateContract
+        fields = ["client", "distributor", "owner", "starts_on", "ends_on", "renewal_on", "volume_commitment", "value",
+                  "tier", "tier_exception_reason", "status", "notes"]
+
+    def clean(self):
+        data = super().clean()
+        if self.errors or not (self.VOLUME & set(self.changed_data)) or self.request is None:
+            return data
+        candidate = copy.copy(self.instance)
+        for name in ("tier", "value", "starts_on", "ends_on"):
+            if data.get(name) is not None:
+                setattr(candidate, name, data[name])
+        reason = data.get("tier_exception_reason") if "tier_exception_reason" in self.changed_data else None
+        try:
+            services.check_tier_volume(Principal.for_user(self.request.user), candidate, exception_reason=reason)
+        except ValidationError as exc:
+            raise ValidationError(exc.messages) from None
+        self.tier_exception = {name: getattr(candidate, name) for name in
+                               ("tier_exception_reason", "tier_exception_by", "tier_exception_at")}
+        return data
+
+
 @admin.register(CorporateContract)
 class CorporateContractAdmin(SimpleHistoryAdmin):
+    form = CorporateContractAdminForm
     list_display = ["client", "distributor", "starts_on", "ends_on", "tier", "status", "owner"]
     list_filter = ["status", "tier"]
     search_fields = ["client__legal_name"]
     autocomplete_fields = ["client", "distributor", "owner"]
+    readonly_fields = ["tier_exception_by", "tier_exception_at"]
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        form.request = request
+        return form
+
+    def save_model(self, request, obj, form, change):
+        for name, value in (getattr(form, "tier_exception", None) or {}).items():
+            setattr(obj, name, value)
+        super().save_model(request, obj, form, change)
+
+
+class ServiceLevelInline(admin.TabularInline):
+    model = ServiceLevel
+    extra = 0
+
+
+@admin.register(CorporateTier)
+class CorporateTierAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "code", "min_annual_volume", "discount_percent", "active"]
+    search_fields = ["name", "code"]
+    inlines = [ServiceLevelInline]
 
 
 @admin.register(ContractNotice)

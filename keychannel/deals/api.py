@@ -145,7 +145,8 @@ def opportunity_patch(request, opportunity_id: int, payload: OpportunityPatch):
 def opportunity_move(request, opportunity_id: int, payload: MoveIn):
     principal = request.principal
     opportunity = selectors.opportunity_get(principal=principal, pk=opportunity_id)
-    terms = {"starts_on": payload.contract_starts_on, "ends_on": payload.contract_ends_on, "tier": payload.tier}
+    terms = {"starts_on": payload.contract_starts_on, "ends_on": payload.contract_ends_on, "tier": payload.tier,
+             "tier_exception_reason": payload.tier_exception_reason}
     services.opportunity_move(principal=principal, opportunity=opportunity, stage=payload.stage,
                               lost_reason=payload.lost_reason, note=payload.note, contract_terms=terms,
                               gate_override_reason=payload.gate_override_reason,

@@ -59,13 +59,6 @@ class ContractStatus(models.TextChoices):
     TERMINATED = "terminated", _("Terminated")
 
 
-class ProgramTier(models.TextChoices):
-    STANDARD = "standard", _("Standard")
-    SILVER = "silver", _("Silver")
-    GOLD = "gold", _("Gold")
-    PLATINUM = "platinum", _("Platinum")
-
-
 class Attention(models.TextChoices):
     NO_NEXT_STEP = "no_next_step", _("No next step")
     OVERDUE = "overdue", _("Next step overdue")
@@ -76,3 +69,12 @@ class ForecastDimension(models.TextChoices):
     DISTRIBUTOR = "distributor", _("Distributor")
     TERRITORY = "territory", _("Territory")
     PRODUCT_LINE = "product_line", _("Product line")
+
+
+class ServicePriority(models.TextChoices):
+    """Priority of a service case; a tier's service level sets targets per priority."""
+
+    CRITICAL = "critical", _("Critical")
+    HIGH = "high", _("High")
+    NORMAL = "normal", _("Normal")
+    LOW = "low", _("Low")

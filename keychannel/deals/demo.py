@@ -19,12 +19,19 @@ from .choices import (
     ActivityKind,
     ContractStatus,
     Origin,
-    ProgramTier,
     SignoffKind,
     Stage,
     TestResult,
 )
-from .models import Activity, CorporateContract, Opportunity, ProductTest, ProductTestSignoff, StageChange
+from .models import (
+    Activity,
+    CorporateContract,
+    CorporateTier,
+    Opportunity,
+    ProductTest,
+    ProductTestSignoff,
+    StageChange,
+)
 from .selectors import stage_settings
 
 PATH = [Stage.DISCUSSION, Stage.CONSULTATION, Stage.PRODUCT_TESTING, Stage.PROPOSAL, Stage.NEGOTIATION]
@@ -48,7 +55,7 @@ SUBJECTS = {
     ActivityKind.CONSULTATION: ["Consultation on compressed-air audit", "Energy consultation", "Layout consultation"],
     ActivityKind.PRESENTATION: ["Presentation to the technical team", "Board presentation", "Service offer presentation"],
 }
-TIERS = [ProgramTier.STANDARD, ProgramTier.STANDARD, ProgramTier.SILVER, ProgramTier.GOLD, ProgramTier.PLATINUM]
+TIERS = ["standard", "standard", "silver", "gold", "platinum"]
 FALLBACK_CLIENTS = 120
 
 
@@ -233,10 +240,11 @@ def seed(ctx):
                 # Some contracts end soon, so the expiry list and its notices have work to show.
                 ends_on = today + datetime.timedelta(days=expires_in) if expiring_soon else (
                     closed_on + datetime.timedelta(days=364))
+                tier_code, exception = _tier_for(ctx, value, tier, closed_on)
                 contract, _ = CorporateContract.objects.update_or_create(
                     client=client, distributor=distributor, starts_on=closed_on,
                     defaults={"owner": owner, "ends_on": ends_on, "renewal_on": ends_on - datetime.timedelta(days=60),
-                              "volume_commitment": volume, "value": value, "tier": tier,
+                              "volume_commitment": volume, "value": value, "tier_id": tier_code, **exception,
                               "status": ContractStatus.ACTIVE if ends_on >= today else ContractStatus.EXPIRED},
                 )
                 Opportunity.objects.filter(pk=deal.pk).exclude(contract=contract).update(contract=contract)
@@ -296,3 +304,21 @@ def _refused_assignment(ctx):
         opportunity_update(principal=Principal.for_user(head), opportunity=deal, owner=kam)
     except PermissionDenied:
         pass
+
+
+def _tier_for(ctx, value, wanted: str, closed_on) -> tuple[str, dict]:
+    """The tier a demo contract gets: the one drawn if its threshold is reached, else the highest one reached —
+    except once, where the program office kept gold below its threshold with a recorded reason (docs/rules.md)."""
+    tiers = {t.code: t for t in CorporateTier.objects.all()}
+    if wanted in tiers and tiers[wanted].min_annual_volume <= value:
+        return wanted, {"tier_exception_reason": "", "tier_exception_by": None, "tier_exception_at": None}
+    if wanted == "gold" and "gold" in tiers and not ctx.data.get("tier_exception_made"):
+        ctx.data["tier_exception_made"] = True
+        return "gold", {
+            "tier_exception_reason": "Second plant signs in the spring: the board committed to the gold volume from "
+                                     "next year; the program office keeps gold from the start.",
+            "tier_exception_by": ctx.users["program"],
+            "tier_exception_at": datetime.datetime.combine(closed_on, datetime.time(11), tzinfo=datetime.UTC)}
+    reached = [t for t in tiers.values() if t.active and t.min_annual_volume <= value]
+    code = max(reached, key=lambda t: t.min_annual_volume).code if reached else "standard"
+    return code, {"tier_exception_reason": "", "tier_exception_by": None, "tier_exception_at": None}

@@ -11,7 +11,7 @@ from keychannel.core.policies import can
 from keychannel.network.models import ProductLine
 
 from .choices import OPEN_STAGES, Origin, Stage
-from .models import Activity, CorporateContract, Opportunity, ProductTest
+from .models import Activity, CorporateContract, CorporateTier, Opportunity, ProductTest
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -170,12 +170,23 @@ class ProductTestForm(StyledFormMixin, forms.ModelForm):
 class ContractForm(StyledFormMixin, forms.ModelForm):
     class Meta:
         model = CorporateContract
-        fields = ["status", "tier", "ends_on", "renewal_on", "volume_commitment", "notes"]
-        widgets = {"ends_on": DATE, "renewal_on": DATE, "notes": forms.Textarea(attrs={"rows": 3})}
+        fields = ["status", "tier", "tier_exception_reason", "ends_on", "renewal_on", "volume_commitment", "notes"]
+        widgets = {"ends_on": DATE, "renewal_on": DATE, "notes": forms.Textarea(attrs={"rows": 3}),
+                   "tier_exception_reason": forms.Textarea(attrs={"rows": 2})}
 
     def __init__(self, *args, principal=None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["tier"].queryset = CorporateTier.objects.filter(Q(active=True) | Q(code=self.instance.tier_id))
         if principal is not None and not can(principal, "deals.contract.set_tier", self.instance):
             # Shown, not editable: a posted tier is ignored (the service would refuse it anyway).
             self.fields["tier"].disabled = True
             self.fields["tier"].help_text = _("Set by the manufacturer.")
+        if principal is None or not can(principal, "deals.contract.tier_exception", self.instance):
+            del self.fields["tier_exception_reason"]
+        else:
+            self.initial["tier_exception_reason"] = ""
+            self.fields["tier_exception_reason"].help_text = _(
+                "Only to keep a tier whose volume threshold the contract does not reach: the reason is kept and shown.")
+
+    def clean_tier_exception_reason(self):
+        return self.cleaned_data.get("tier_exception_reason") or None

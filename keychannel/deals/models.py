@@ -28,13 +28,14 @@ from .choices import (
     Attention,
     ContractStatus,
     Origin,
-    ProgramTier,
     SignoffKind,
     Stage,
     TestResult,
 )
+from .tiers import CorporateTier, ServiceLevel  # noqa: F401  (models of this app)
 
 MONEY = {"max_digits": 16, "decimal_places": 2}
+DEFAULT_TIER_CODE = "standard"
 
 
 class StageSetting(TimeStampedModel):
@@ -473,8 +474,19 @@ class CorporateContract(TimeStampedModel):
         _("volume commitment (units a year)"), max_digits=14, decimal_places=2, default=Decimal("0")
     )
     value = models.DecimalField(_("contract value (RON)"), default=Decimal("0"), **MONEY)
-    tier = models.CharField(_("corporate program tier"), max_length=30, choices=ProgramTier.choices,
-                            default=ProgramTier.STANDARD)
+    tier = models.ForeignKey(
+        "deals.CorporateTier", to_field="code", db_column="tier", on_delete=models.PROTECT, related_name="contracts",
+        verbose_name=_("corporate program tier"), default=DEFAULT_TIER_CODE,
+    )
+    tier_exception_reason = models.TextField(
+        _("tier below its volume because"), blank=True,
+        help_text=_("A manufacturer role's reason to keep a tier whose volume threshold the contract does not reach."),
+    )
+    tier_exception_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("tier exception recorded by"), editable=False,
+    )
+    tier_exception_at = models.DateTimeField(_("tier exception recorded at"), null=True, blank=True, editable=False)
     status = models.CharField(_("status"), max_length=12, choices=ContractStatus.choices,
                               default=ContractStatus.ACTIVE, db_index=True)
     notes = models.TextField(_("notes"), blank=True)
@@ -507,6 +519,13 @@ class CorporateContract(TimeStampedModel):
 
     def days_left(self, today: datetime.date | None = None) -> int:
         return (self.ends_on - (today or timezone.localdate())).days
+
+    def annual_volume(self) -> Decimal:
+        """The committed annual volume in RON: the contract's value per year of its term (a shorter term counts as
+        one year), compared with the tier's threshold."""
+        days = (self.ends_on - self.starts_on).days + 1 if self.ends_on and self.starts_on else 365
+        years = max(Decimal(days) / Decimal(365), Decimal(1))
+        return (Decimal(self.value or 0) / years).quantize(Decimal("0.01"))
 
 
 class ContractNoticeQuerySet(ScopedQuerySet, AuditedQuerySet):

@@ -86,6 +86,16 @@ def can_set_contract_tier(principal, contract=None) -> bool:
     return principal.is_manufacturer
 
 
+@rule("deals.contract.tier_exception")
+def can_record_tier_exception(principal, contract=None) -> bool:
+    """Keeping a tier above the contract's volume is a commercial exception: program office and channel managers."""
+    if principal.has_role(Role.ADMIN, Role.PROGRAM_MANAGER):
+        return True
+    if principal.has_role(Role.CHANNEL_MANAGER):
+        return contract is None or contract.distributor_id is None or principal.reaches(contract.distributor_id)
+    return False
+
+
 @rule("deals.stagesetting.change")
 def can_change_stage_settings(principal, obj=None) -> bool:
     return principal.has_role(Role.ADMIN, Role.PROGRAM_MANAGER)

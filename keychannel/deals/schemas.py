@@ -9,7 +9,6 @@ from .choices import (
     ContractStatus,
     ForecastDimension,
     Origin,
-    ProgramTier,
     SignoffKind,
     Stage,
     TestResult,
@@ -151,7 +150,10 @@ class MoveIn(Schema):
     note: str = Field("", max_length=300)
     contract_starts_on: date | None = Field(None, description="Won only: contract start (default today)")
     contract_ends_on: date | None = Field(None, description="Won only: contract end (default one year)")
-    tier: ProgramTier | None = Field(None, description="Won only: corporate program tier")
+    tier: str | None = Field(None, max_length=30, description="Won only: corporate program tier (its code)")
+    tier_exception_reason: str | None = Field(None, max_length=2000, description=(
+        "Won only, manufacturer roles only: keep the named tier although the contract's annual volume is below its "
+        "threshold, with the reason (recorded on the contract)"))
     gate_override_reason: str = Field("", max_length=500, description=(
         "Manufacturer deciders only: let the deal past the registration gate, with the reason (recorded)"))
     test_override_reason: str = Field("", max_length=2000, description=(
@@ -290,7 +292,12 @@ class ContractOut(Schema):
     renewal_on: date | None
     volume_commitment: Decimal
     value: Decimal
-    tier: str
+    tier: str = Field(description="The corporate program tier's code")
+    tier_exception_reason: str = Field("", description=(
+        "Why a manufacturer role kept a tier whose threshold the contract's annual volume does not reach"))
+    tier_exception_by_id: int | None = None
+    tier_exception_at: datetime | None = None
+    annual_volume: Decimal = Field(description="Contract value per year of its term (RON), checked against the tier")
     status: ContractStatus
     notes: str
     ended_reason: str = Field("", description="Why the contract ended before its end date (empty: it did not)")
@@ -299,6 +306,14 @@ class ContractOut(Schema):
     @staticmethod
     def resolve_days_left(obj):
         return obj.days_left()
+
+    @staticmethod
+    def resolve_tier(obj):
+        return obj.tier_id
+
+    @staticmethod
+    def resolve_annual_volume(obj):
+        return obj.annual_volume()
 
 
 class ContractFilter(FilterSchema):
@@ -310,7 +325,9 @@ class ContractFilter(FilterSchema):
 
 class ContractPatch(Schema):
     status: ContractStatus | None = None
-    tier: ProgramTier | None = None
+    tier: str | None = Field(None, max_length=30, description="A corporate program tier's code")
+    tier_exception_reason: str | None = Field(None, max_length=2000, description=(
+        "Manufacturer roles only: keep the tier although the contract's annual volume is below its threshold"))
     ends_on: date | None = None
     renewal_on: date | None = None
     volume_commitment: Decimal | None = Field(None, ge=0, max_digits=14, decimal_places=2)

@@ -195,7 +195,7 @@ def pipeline_board(*, principal, filters: dict | None = None, per_column: int = 
 
 def contract_list(*, principal, filters: dict | None = None):
     filters = filters or {}
-    qs = CorporateContract.objects.visible_to(principal).select_related("client", "distributor", "owner")
+    qs = CorporateContract.objects.visible_to(principal).select_related("client", "distributor", "owner", "tier", "tier_exception_by")
     if (days := filters.get("expiring_within")) not in (None, ""):
         qs = qs.expiring_within(int(days))
     if status := filters.get("status"):

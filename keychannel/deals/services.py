@@ -29,14 +29,15 @@ from .choices import (
     OPEN_STAGES,
     WINNABLE_STAGES,
     Origin,
-    ProgramTier,
     Stage,
     TestResult,
 )
 from .models import (
+    DEFAULT_TIER_CODE,
     Activity,
     ContractNotice,
     CorporateContract,
+    CorporateTier,
     Opportunity,
     ProductTest,
     StageChange,
@@ -180,9 +181,53 @@ def _win_blockers(opportunity: Opportunity) -> dict:
 
 def _check_tier_setter(principal, tier, contract=None) -> None:
     """The program tier is the manufacturer's call (issue 23, finding 10): refuse it from anybody else."""
-    current = contract.tier if contract is not None else ProgramTier.STANDARD
+    current = contract.tier_id if contract is not None else DEFAULT_TIER_CODE
     if tier and tier != current and not can(principal, "deals.contract.set_tier", contract):
         raise ValidationError({"tier": _("Only the manufacturer sets a contract's program tier.")})
+
+
+def _tier_by_code(code: str) -> CorporateTier:
+    tier = CorporateTier.objects.filter(code=code).first()
+    if tier is None:
+        raise ValidationError({"tier": _("Choose a tier from the list.")})
+    return tier
+
+
+def tier_changed(contract: CorporateContract) -> bool:
+    stored = CorporateContract.objects.filter(pk=contract.pk).values_list("tier", flat=True).first()
+    return stored != contract.tier_id
+
+
+def check_tier_volume(principal, contract: CorporateContract, *, exception_reason: str | None = None,
+                      changed: bool = True) -> None:
+    """A contract's tier must match its committed annual volume (issue 15 part 4).
+
+    The contract's annual volume (``annual_volume()``) must reach the tier's threshold, unless a manufacturer role
+    records an exception with a reason (kept on the contract with who and when). Called before the save by every
+    path that sets a tier or the terms behind the volume; ``changed=False`` (nothing tier-related changed) skips
+    it so an old contract can still be edited in other fields.
+    """
+    reason = (exception_reason or "").strip()
+    if reason:
+        if not can(principal, "deals.contract.tier_exception", contract):
+            raise ValidationError({"tier_exception_reason": _("Only the manufacturer records a tier exception.")})
+        contract.tier_exception_reason = reason
+        contract.tier_exception_by = principal.user
+        contract.tier_exception_at = timezone.now()
+        return
+    if not changed:
+        return
+    if contract.tier_exception_reason and contract.pk and not tier_changed(contract):
+        return  # the exception recorded for this tier stands
+    tier = _tier_by_code(contract.tier_id)
+    volume = contract.annual_volume()
+    if volume >= tier.min_annual_volume:
+        contract.tier_exception_reason, contract.tier_exception_by, contract.tier_exception_at = "", None, None
+        return
+    raise ValidationError({"tier": _(
+        "The %(tier)s tier starts at %(threshold)s RON a year; this contract commits %(volume)s RON a year. "
+        "Choose a lower tier, or a manufacturer role records an exception with a reason."
+    ) % {"tier": tier.name, "threshold": f"{tier.min_annual_volume:,.0f}", "volume": f"{volume:,.0f}"}})
 
 
 def _contract_for_win(*, principal, opportunity: Opportunity, today: datetime.date, terms: dict) -> CorporateContract:
@@ -199,24 +244,25 @@ def _contract_for_win(*, principal, opportunity: Opportunity, today: datetime.da
     if ends_on < starts_on:
         raise ValidationError({"ends_on": _("The contract cannot end before it starts.")})
     tier = terms.get("tier") or None
-    if tier is not None and tier not in ProgramTier.values:
-        raise ValidationError({"tier": _("Choose a tier from the list.")})
+    if tier is not None:
+        _tier_by_code(tier)
     _check_tier_setter(principal, tier, contract)
     if contract is None:
         contract = CorporateContract(
             client_id=opportunity.client_id, distributor_id=opportunity.distributor_id, owner_id=opportunity.owner_id,
             starts_on=starts_on, ends_on=ends_on, volume_commitment=opportunity.volume, value=opportunity.value,
-            tier=tier or ProgramTier.STANDARD,
+            tier_id=tier or DEFAULT_TIER_CODE,
         )
     else:
         contract.ends_on = max(contract.ends_on, ends_on)
         contract.volume_commitment += opportunity.volume
         contract.value += opportunity.value
         if tier:
-            contract.tier = tier
+            contract.tier_id = tier
         if contract.owner_id is None:
             contract.owner_id = opportunity.owner_id
     contract.renewal_on = contract.ends_on - datetime.timedelta(days=RENEWAL_LEAD_DAYS)
+    check_tier_volume(principal, contract, exception_reason=terms.get("tier_exception_reason"), changed=bool(tier))
     contract.full_clean()
     contract.save()
     return contract
@@ -422,15 +468,24 @@ def product_test_update(*, principal, product_test: ProductTest, **fields) -> Pr
 @transaction.atomic
 def contract_update(*, principal, contract: CorporateContract, **fields) -> CorporateContract:
     require(principal, "deals.contract.change", contract)
-    allowed = {"status", "tier", "ends_on", "renewal_on", "volume_commitment", "notes", "owner"}
+    allowed = {"status", "tier", "ends_on", "renewal_on", "volume_commitment", "notes", "owner", "tier_exception_reason"}
     unknown = set(fields) - allowed
     if unknown:
         raise ValidationError({name: _("This field cannot be changed here.") for name in sorted(unknown)})
-    _check_tier_setter(principal, fields.get("tier"), contract)
+    exception_reason = fields.pop("tier_exception_reason", None)
+    tier = fields.pop("tier", None)
+    if isinstance(tier, CorporateTier):
+        tier = tier.code
+    _check_tier_setter(principal, tier, contract)
     if "owner" in fields:
         require_assignable(principal, fields["owner"], field="owner", obj=contract)
+    before = (contract.tier_id, contract.ends_on)
+    if tier:
+        contract.tier = _tier_by_code(tier)
     for name, value in fields.items():
         setattr(contract, name, value)
+    check_tier_volume(principal, contract, exception_reason=exception_reason,
+                      changed=(contract.tier_id, contract.ends_on) != before)
     contract.full_clean()
     contract.save()
     return contract

@@ -356,7 +356,7 @@ def _contract_table(principal):
             Column("renewal_on", _("Renewal"), sort="renewal_on"),
             Column("volume_commitment", _("Volume commitment"), sort="volume_commitment"),
             Column("value", _("Value (RON)"), sort="value"),
-            Column("get_tier_display", _("Tier"), sort="tier", badge=True),
+            Column("tier.name", _("Tier"), sort="tier", badge=True),
             Column("get_status_display", _("Status"), sort="status", badge=True),
             Column("owner.get_full_name", _("Owner")),
         ],

@@ -6,7 +6,7 @@ from django.db import transaction
 
 from .context import DemoContext
 
-GENERATOR_ORDER = ["core", "network", "clients", "deals", "channel", "program", "competence", "sales", "integrations"]
+GENERATOR_ORDER = ["core", "network", "clients", "deals", "channel", "program", "competence", "sales", "service", "integrations"]
 
 
 def generators():

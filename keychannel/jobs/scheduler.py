@@ -21,9 +21,10 @@ from django.utils.translation import gettext_lazy as _
 
 logger = logging.getLogger(__name__)
 
-HOUR, DAY = 3600, 86400
+FIVE_MINUTES, HOUR, DAY = 300, 3600, 86400
 # name of the management command → (period in seconds, what it does)
 JOBS = {
+    "escalate_cases": (FIVE_MINUTES, _("Escalate service cases near or past their service-level target")),
     "reroute_leads": (HOUR, _("Time out unanswered lead offers and pass the leads on")),
     "send_event_reminders": (HOUR, _("Remind invitees of events starting within a day")),
     "expire_registrations": (DAY, _("Expire registrations whose protection ended; hand over after grace")),

@@ -151,6 +151,3 @@ class BestPracticeAdmin(SimpleHistoryAdmin):
     list_display = ["title", "distributor", "status"]
 
 
-@admin.register(models.CorporateTier)
-class CorporateTierAdmin(SimpleHistoryAdmin):
-    list_display = ["name", "min_annual_volume", "discount_percent", "active"]

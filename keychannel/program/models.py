@@ -875,46 +875,7 @@ class BestPractice(TimeStampedModel):
         return reverse("program:bestpractice_detail", args=[self.pk])
 
 
-class CorporateTier(TimeStampedModel):
-    """A tier of the corporate program offered to key accounts: volume threshold, discount and service level."""
-
-    name = models.CharField(_("name"), max_length=80, unique=True)
-    code = models.SlugField(
-        _("code"), max_length=30, blank=True, default="",
-        help_text=_("The tier code a corporate contract carries (e.g. 'gold'): links the offer to the contracts."),
-    )
-    min_annual_volume = models.DecimalField(_("minimum annual volume (RON)"), validators=[MinValueValidator(Decimal("0"))], **MONEY)
-    discount_percent = models.DecimalField(
-        _("discount (%)"), max_digits=5, decimal_places=2,
-        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
-    )
-    service_level = models.TextField(_("service level"))
-    active = models.BooleanField(_("offered"), default=True)
-
-    objects = PublishedContentQuerySet.as_manager()
-    history = HistoricalRecords()
-
-    class Meta:
-        ordering = ["min_annual_volume", "id"]
-        verbose_name = _("corporate program tier")
-        verbose_name_plural = _("corporate program tiers")
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(discount_percent__gte=0) & Q(discount_percent__lte=100),
-                name="%(app_label)s_%(class)s_discount_range",
-            ),
-            models.UniqueConstraint(fields=["code"], condition=~Q(code=""), name="%(app_label)s_%(class)s_unique_code"),
-        ]
-
-    @staticmethod
-    def published_filter():
-        return Q(active=True)
-
-    def __str__(self):
-        return self.name
-
-    def get_absolute_url(self):
-        return reverse("program:tier_list") + f"#tier-{self.pk}"
-
+# The corporate program's tiers live in the deals app (contracts point at them): one list, re-exported here.
+from keychannel.deals.tiers import CorporateTier, ServiceLevel  # noqa: E402,F401
 
 from .level_models import DistributorLevel, LevelChange  # noqa: E402,F401  (levels live in their own module)

@@ -322,6 +322,12 @@ class BestPracticeOut(Schema):
     status: str
 
 
+class ServiceLevelOut(Schema):
+    priority: str
+    response_hours: Decimal = Field(description="First response within, in business hours")
+    resolution_hours: Decimal = Field(description="Resolution within, in business hours")
+
+
 class TierOut(Schema):
     id: int
     name: str
@@ -330,3 +336,8 @@ class TierOut(Schema):
     discount_percent: Decimal
     service_level: str
     active: bool
+    service_levels: list[ServiceLevelOut] = Field(description="Structured targets per case priority")
+
+    @staticmethod
+    def resolve_service_levels(obj):
+        return list(obj.service_levels.all())

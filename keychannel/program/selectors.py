@@ -571,7 +571,7 @@ def best_practice_get(*, principal, pk):
 
 
 def tier_list(*, principal):
-    return CorporateTier.objects.visible_to(principal)
+    return CorporateTier.objects.visible_to(principal).prefetch_related("service_levels")
 
 
 def tier_contracts(*, principal) -> dict[str, dict]:

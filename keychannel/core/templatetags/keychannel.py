@@ -50,3 +50,14 @@ def crumb_url(target):
         return reverse(target)
     except NoReverseMatch:
         return ""
+
+
+@register.simple_tag
+def page_panels(page, pk):
+    """Placeholders for the panels other apps register for this page (core.navigation.register_panel)."""
+    from django.utils.html import format_html, format_html_join
+
+    from keychannel.core.navigation import panel_urls
+
+    return format_html_join("", '<div hx-get="{}" hx-trigger="load" hx-swap="outerHTML" class="kc-panel">{}</div>',
+                            ((url, "") for url in panel_urls(page, pk))) or format_html("")

@@ -96,6 +96,7 @@ MODEL_CASES = {
     "deals.CorporateContract.owner": Case(REFUSED, "deals.services.contract_update (the win copies the deal owner)",
                                           "test_contract_owner_refuses_manufacturer_people"),
     "deals.Opportunity.gate_override_by": actor("deals: the manufacturer's registration-gate override"),
+    "deals.CorporateContract.tier_exception_by": actor("deals.services.check_tier_volume: the manufacturer's tier exception"),
     "deals.Opportunity.test_override_by": actor("deals: the manufacturer's product-test override on a win"),
     "deals.ProductTestSignoff.recorded_by": actor("deals.signoff: whoever records an approval"),
     "deals.ProductTestSignoff.signed_by": actor("deals.signoff.manufacturer_signoff: the signer themself"),
@@ -134,6 +135,13 @@ MODEL_CASES = {
     "sales.ImportJob.uploaded_by": actor("sales.imports.import_job_create"),
     "sales.Survey.created_by": actor("sales.services.survey_create"),
     "integrations.WebhookSubscription.owner": actor("integrations.services.subscription_create"),
+    "service.ServiceCase.opened_by": actor("service.services.case_open"),
+    "service.ServiceCase.assignee": Case(
+        REFUSED, "service.services.case_open / case_assign (form, API)",
+        "keychannel/service/tests/test_service_cases.py::test_a_distributor_user_never_assigns_a_manufacturer_person"),
+    "service.ServiceCase.taken_over_by": actor("service.services.case_takeover (manufacturer roles only)"),
+    "service.CaseMessage.author": actor("service.services.message_add"),
+    "service.IntakeLink.created_by": actor("service.services.intake_link_create"),
 }
 
 API = "/api/v1"
@@ -167,6 +175,8 @@ API_CASES = {
     f"POST {API}/consultations recipient_id": _consultation,
     f"POST {API}/consultations/{{consultation_id}}/convert kam_id": MODEL_CASES["competence.KamTask.kam"],
     f"POST {API}/coverage-gaps/{{client_id}}/assign mentor_id": MODEL_CASES["competence.Mentorship.mentor"],
+    f"POST {API}/cases assignee_id": MODEL_CASES["service.ServiceCase.assignee"],
+    f"POST {API}/cases/{{case_id}}/assign assignee_id": MODEL_CASES["service.ServiceCase.assignee"],
 }
 
 PERSON_FIELD = re.compile(

@@ -107,7 +107,8 @@ def test_best_practice_links_its_own_won_deal_and_tiers_count_contracts(world, l
     deal_services.opportunity_move(principal=world.principal("dist_head"), opportunity=deal, stage=Stage.WON)
     # The tier of a contract is the manufacturer's to set (a distributor's win makes a standard contract).
     contract = CorporateContract.objects.get(client=deal.client, distributor=world.own)
-    deal_services.contract_update(principal=world.principal("program_manager"), contract=contract, tier="gold")
+    deal_services.contract_update(principal=world.principal("program_manager"), contract=contract, tier="gold",
+                                  tier_exception_reason="Pilot contract of a gold-size group.")
     with pytest.raises(ValidationError):
         services.best_practice_create(principal=world.principal("program_manager"), distributor=world.other,
                                       title="Wrong", story="Not theirs", deal=deal)
@@ -118,7 +119,7 @@ def test_best_practice_links_its_own_won_deal_and_tiers_count_contracts(world, l
     assert deal.get_absolute_url().encode() in login(world.user("dist_head")).get(url).content
     foreign = login(world.other_users["dist_head"]).get(url)
     assert foreign.status_code == 200 and deal.get_absolute_url().encode() not in foreign.content
-    CorporateTier.objects.create(name="Gold", code="gold", min_annual_volume=0, discount_percent=5, service_level="Fast")
+    assert CorporateTier.objects.get(code="gold").contracts.count() == 1  # one list: the contract's tier row
     page = login(world.user("admin")).get(reverse("program:tier_list"))
     assert page.context["contracts"]["gold"]["count"] == 1
 
