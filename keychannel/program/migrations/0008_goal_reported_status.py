@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('program', '0006_ledger_evidence_key'),
+        ('program', '0007_corporate_tiers'),
     ]
 
     operations = [
