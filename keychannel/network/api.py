@@ -132,7 +132,7 @@ def coverage_eligible(
 ):
     principal = request.principal
     if not principal.is_manufacturer:
-        raise PermissionDenied("network: manufacturer roles only")
+        raise PermissionDenied(_("Only the manufacturer's people may see this."))
     missing = {name: _("This field is required.") for name, v in
                (("territory_id", territory_id), ("product_line_id", product_line_id)) if v is None}
     if missing:
@@ -255,7 +255,7 @@ def relationship_health(request, distributor_id: int, stale_days: int | None = N
     distributor = selectors.distributor_get(principal=principal, pk=distributor_id)
     # Relationship health is the manufacturer's internal assessment (DESIGN.md §2), never the distributor's to read.
     if not principal.is_manufacturer:
-        raise PermissionDenied("network: manufacturer roles only")
+        raise PermissionDenied(_("Only the manufacturer's people may see this."))
     if not principal.reaches(distributor.pk):
         raise Http404
     if stale_days is not None and stale_days < 1:

@@ -158,7 +158,7 @@ def productline_list(request):
 
 def _manufacturer_only(principal):
     if not principal.is_manufacturer:
-        raise PermissionDenied("network: manufacturer roles only")
+        raise PermissionDenied(_("Only the manufacturer's people may see this."))
 
 
 def _date_param(request, name="on") -> date:
