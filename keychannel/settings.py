@@ -98,6 +98,8 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "keychannel.core.context_processors.navigation",
             ],
+            # money, number, percent, yesno_label on every template without a {% load %} (docs/i18n.md).
+            "builtins": ["keychannel.core.templatetags.kc_format"],
         },
     }
 ]
@@ -188,6 +190,10 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env("TIME_ZONE", "Europe/Bucharest")
 USE_I18N = True
 USE_TZ = True
+# Dates: one style per language (keychannel/formats/<lang>/formats.py). Numbers and money are grouped by the
+# kc_format filters (money, number, percent), not globally: a global thousand separator would group years and ids.
+FORMAT_MODULE_PATH = ["keychannel.formats"]
+USE_THOUSAND_SEPARATOR = False
 
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]

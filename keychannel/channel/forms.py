@@ -20,7 +20,7 @@ class RegistrationForm(StyledFormMixin, forms.Form):
         label=_("Product lines"), queryset=None, widget=forms.CheckboxSelectMultiple
     )
     estimated_value = forms.DecimalField(label=_("Estimated value (RON)"), min_value=0, max_digits=16, decimal_places=2)
-    expected_close_on = forms.DateField(label=_("Expected close"), widget=forms.DateInput(attrs={"type": "date"}))
+    expected_close_on = forms.DateField(label=_("Expected close"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
     # "Register this deal" (the registration gate) names the existing deal, so the approval protects it.
     opportunity = forms.ModelChoiceField(queryset=None, required=False, widget=forms.HiddenInput())
@@ -59,7 +59,7 @@ class DecisionForm(StyledFormMixin, forms.Form):
         label=_("Decision"), choices=[("approve", _("Approve")), ("reject", _("Reject")), ("extend", _("Extend"))]
     )
     protected_until = forms.DateField(
-        label=_("Protected until"), required=False, widget=forms.DateInput(attrs={"type": "date"}),
+        label=_("Protected until"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         help_text=_("Approve: empty means the distributor's protection period (its program level's, else the standard one)."),
     )
     days = forms.IntegerField(label=_("Extend by (days)"), required=False, min_value=1, max_value=365)
@@ -91,7 +91,7 @@ class ResolveForm(StyledFormMixin, forms.Form):
                     "channel policy's default."),
     )
     grace_until = forms.DateField(
-        label=_("Grace period until"), required=False, widget=forms.DateInput(attrs={"type": "date"}),
+        label=_("Grace period until"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         help_text=_("Instead of the days: the last day of the grace period."),
     )
     compensation = forms.DecimalField(label=_("Compensation (RON)"), required=False, min_value=0, max_digits=16, decimal_places=2)

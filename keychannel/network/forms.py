@@ -25,7 +25,7 @@ class DistributorForm(StyledFormMixin, forms.ModelForm):
             "channel_manager", "product_lines", "contract_start", "active",
         ]
         widgets = {
-            "contract_start": forms.DateInput(attrs={"type": "date"}),
+            "contract_start": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "product_lines": forms.CheckboxSelectMultiple,
         }
 
@@ -49,8 +49,8 @@ class CoverageForm(StyledFormMixin, forms.ModelForm):
         model = Coverage
         fields = ["territory", "product_line", "exclusive", "valid_from", "valid_to", "note"]
         widgets = {
-            "valid_from": forms.DateInput(attrs={"type": "date"}),
-            "valid_to": forms.DateInput(attrs={"type": "date"}),
+            "valid_from": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "valid_to": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         }
 
     def __init__(self, *args, distributor=None, **kwargs):
@@ -97,7 +97,7 @@ class RelationshipForm(ServiceValidatedModelForm):
     class Meta:
         model = Relationship
         fields = ["person", "manufacturer_user", "manufacturer_level", "strength", "last_interaction", "note", "active"]
-        widgets = {"last_interaction": forms.DateInput(attrs={"type": "date"}), "note": forms.Textarea(attrs={"rows": 3})}
+        widgets = {"last_interaction": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"), "note": forms.Textarea(attrs={"rows": 3})}
 
     def __init__(self, *args, distributor=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -112,13 +112,13 @@ class InteractionForm(ServiceValidatedModelForm):
     class Meta:
         model = Interaction
         fields = ["occurred_on", "kind", "summary"]
-        widgets = {"occurred_on": forms.DateInput(attrs={"type": "date"}), "summary": forms.Textarea(attrs={"rows": 3})}
+        widgets = {"occurred_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"), "summary": forms.Textarea(attrs={"rows": 3})}
 
 
 class ReadinessForm(StyledFormMixin, forms.Form):
     """One 0–4 choice per question of the questionnaire version in use."""
 
-    assessed_on = forms.DateField(label=_("Assessed on"), widget=forms.DateInput(attrs={"type": "date"}))
+    assessed_on = forms.DateField(label=_("Assessed on"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     summary = forms.CharField(label=_("Summary"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
 
     SCALE = [(str(i), str(i)) for i in range(5)]
@@ -143,7 +143,7 @@ class ActionItemForm(ServiceValidatedModelForm):
     class Meta:
         model = ActionItem
         fields = ["title", "owner", "due_on", "status"]
-        widgets = {"due_on": forms.DateInput(attrs={"type": "date"})}
+        widgets = {"due_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
 
     def __init__(self, *args, distributor=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -163,8 +163,8 @@ class ReviewForm(ServiceValidatedModelForm):
         model = ComplianceReview
         fields = ["period", "reviewed_on", "status", "findings", "agreed_actions", "follow_up_on", "follow_up_notes"]
         widgets = {
-            "reviewed_on": forms.DateInput(attrs={"type": "date"}),
-            "follow_up_on": forms.DateInput(attrs={"type": "date"}),
+            "reviewed_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "follow_up_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "findings": forms.Textarea(attrs={"rows": 4}),
             "agreed_actions": forms.Textarea(attrs={"rows": 4}),
             "follow_up_notes": forms.Textarea(attrs={"rows": 3}),

@@ -411,6 +411,14 @@ class LevelCriterion(TimeStampedModel):
     objects = PublishedContentQuerySet.as_manager()
     history = HistoricalRecords()
 
+    @property
+    def metric_label(self):
+        """The metric's name in the active language, never its code (people_certified)."""
+        from .metrics import METRICS
+
+        metric = METRICS.get(self.metric)
+        return metric.label if metric else self.metric
+
     class Meta:
         ordering = ["level", "metric", "id"]
         verbose_name = _("level criterion")

@@ -57,7 +57,7 @@ class SurveyForm(StyledFormMixin, forms.Form):
     name = forms.CharField(max_length=150, label=_("Name"))
     distributor = forms.ModelChoiceField(queryset=None, required=False, label=_("Distributor"),
                                          help_text=_("Empty: a network-wide campaign."))
-    closes_on = forms.DateField(label=_("Links expire on"), widget=forms.DateInput(attrs={"type": "date"}))
+    closes_on = forms.DateField(label=_("Links expire on"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     intro = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}), label=_("Introduction"))
 
     def __init__(self, *args, distributors, network_wide, **kwargs):

@@ -1,5 +1,9 @@
+from decimal import Decimal
+
 from django import template
 from django.utils.html import format_html
+
+from keychannel.core.templatetags.kc_format import format_number, yesno_label
 
 register = template.Library()
 
@@ -14,6 +18,11 @@ def cell(obj, path: str):
         value = getattr(value, part, None)
         if callable(value):
             value = value()
+    # A page never shows True/False or an ungrouped amount: yes/no and numbers in the active language.
+    if isinstance(value, bool):
+        return yesno_label(value)
+    if isinstance(value, (Decimal, float)):
+        return format_number(value)
     return "" if value is None else value
 
 
