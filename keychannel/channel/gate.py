@@ -195,6 +195,7 @@ def watch_confirmed_duplicate(sender, *, principal, client, check, **kwargs) -> 
     distributors serving the matches are holders; the matches themselves are named in an internal comment.
     """
     from keychannel.clients.models import CorporateClient
+    from keychannel.core.preferences import in_language_of
     from keychannel.core.services import notification_send
 
     if not check.served_elsewhere:
@@ -225,10 +226,11 @@ def watch_confirmed_duplicate(sender, *, principal, client, check, **kwargs) -> 
         ConflictComment.objects.create(conflict=conflict, author=deciders[0], internal=True,
                                        body=_("Automatic: the matches found at creation: %(list)s") % {"list": listed})
     for user in deciders:
-        notification_send(
-            recipient=user, title=_("Possible duplicate client: %(client)s") % {"client": client.legal_name},
-            body=str(conflict.reason), url=conflict.get_absolute_url(),
-        )
+        with in_language_of(user):
+            notification_send(
+                recipient=user, title=_("Possible duplicate client: %(client)s") % {"client": client.legal_name},
+                body=str(conflict.reason), url=conflict.get_absolute_url(),
+            )
     return conflict
 
 

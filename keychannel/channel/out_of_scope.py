@@ -23,6 +23,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from keychannel.core.preferences import in_language_of
 from keychannel.deals import handover
 
 from .choices import ConflictStatus, InFlightHandling, OutOfScopeReason, RegistrationStatus, Resolution
@@ -105,8 +106,9 @@ def _close_other_conflicts(conflict, *, user, label, now):
         other._change_reason = f"closed by conflict {conflict.pk}"
         other.save()
         for party_user in _party_users(other):
-            _notify(party_user, _("Conflict closed: %(client)s") % {"client": other.client_name}, note,
-                    other.get_absolute_url())
+            with in_language_of(party_user):
+                _notify(party_user, _("Conflict closed: %(client)s") % {"client": other.client_name}, note,
+                        other.get_absolute_url())
     return others
 
 
@@ -141,9 +143,10 @@ def apply(*, principal, conflict, cleaned, out_of_scope_reason, notice_days, com
             handover.contract_end_early(principal=principal, contract=contract, reason=cleaned["end_contract_reason"],
                                         on_date=on_date)
         else:
-            _notify(contract.owner, _("Your contract with %(client)s runs to its end date") % {"client": client.legal_name},
-                    _("The client was taken out of the distributors' scope; the contract runs until %(date)s.")
-                    % {"date": contract.ends_on.isoformat()}, contract.get_absolute_url())
+            with in_language_of(contract.owner):
+                _notify(contract.owner, _("Your contract with %(client)s runs to its end date") % {"client": client.legal_name},
+                        _("The client was taken out of the distributors' scope; the contract runs until %(date)s.")
+                        % {"date": contract.ends_on.isoformat()}, contract.get_absolute_url())
     told = [_("Grace period until %(date)s.") % {"date": grace_until.isoformat()}]
     if kept:
         told.append(_("%(n)s open deal(s) stay with the distributor until then.") % {"n": len(kept)})

@@ -20,6 +20,7 @@ from keychannel.clients.matching import name_keys, normalize_company_name, norma
 from keychannel.clients.models import CorporateClient
 from keychannel.core.errors import ConflictError
 from keychannel.core.policies import can, require
+from keychannel.core.preferences import in_language_of
 from keychannel.core.services import notification_send
 
 from . import benefits, conf
@@ -115,12 +116,13 @@ def _expire(registrations) -> int:
         registration.holds_claim = False
         registration._change_reason = "protection period ended"
         registration.save(update_fields=["status", "holds_claim", "updated_at"])
-        _notify(
-            registration.registered_by,
-            _("Registration expired: %(client)s") % {"client": registration.client_name},
-            _("The protection period ended on %(date)s.") % {"date": registration.protected_until},
-            registration.get_absolute_url(),
-        )
+        with in_language_of(registration.registered_by):
+            _notify(
+                registration.registered_by,
+                _("Registration expired: %(client)s") % {"client": registration.client_name},
+                _("The protection period ended on %(date)s.") % {"date": registration.protected_until},
+                registration.get_absolute_url(),
+            )
         count += 1
     return count
 
@@ -279,12 +281,13 @@ def registration_submit(
     registration.save(update_fields=["checks", "updated_at"])
     _open_conflicts_for(registration, failures, principal=principal, on_date=on_date)
     manager = distributor.channel_manager
-    _notify(
-        manager,
-        _("New registration to decide: %(client)s (%(code)s)") % {"client": client_name, "code": distributor.code},
-        _("%(n)s check(s) failed.") % {"n": len(failures)} if failures else _("Every automatic check passed."),
-        registration.get_absolute_url(),
-    )
+    with in_language_of(manager):
+        _notify(
+            manager,
+            _("New registration to decide: %(client)s (%(code)s)") % {"client": client_name, "code": distributor.code},
+            _("%(n)s check(s) failed.") % {"n": len(failures)} if failures else _("Every automatic check passed."),
+            registration.get_absolute_url(),
+        )
     return registration
 
 
@@ -299,12 +302,13 @@ def _approve(registration, *, user, protected_until, reason, on_date):
     registration.decided_by = user
     registration.decision_reason = reason or ""
     registration.save()
-    _notify(
-        registration.registered_by,
-        _("Registration approved: %(client)s") % {"client": registration.client_name},
-        _("Protected until %(date)s.") % {"date": protected_until},
-        registration.get_absolute_url(),
-    )
+    with in_language_of(registration.registered_by):
+        _notify(
+            registration.registered_by,
+            _("Registration approved: %(client)s") % {"client": registration.client_name},
+            _("Protected until %(date)s.") % {"date": protected_until},
+            registration.get_absolute_url(),
+        )
     return registration
 
 
@@ -365,12 +369,13 @@ def _reject(registration, *, user, reason):
     registration.decided_by = user
     registration.decision_reason = reason
     registration.save()
-    _notify(
-        registration.registered_by,
-        _("Registration rejected: %(client)s") % {"client": registration.client_name},
-        reason,
-        registration.get_absolute_url(),
-    )
+    with in_language_of(registration.registered_by):
+        _notify(
+            registration.registered_by,
+            _("Registration rejected: %(client)s") % {"client": registration.client_name},
+            reason,
+            registration.get_absolute_url(),
+        )
     return registration
 
 
@@ -402,12 +407,13 @@ def registration_extend(*, principal, registration, days: int | None = None, rea
     if reason:
         registration.decision_reason = reason
     registration.save()
-    _notify(
-        registration.registered_by,
-        _("Registration extended: %(client)s") % {"client": registration.client_name},
-        _("Protected until %(date)s.") % {"date": registration.protected_until},
-        registration.get_absolute_url(),
-    )
+    with in_language_of(registration.registered_by):
+        _notify(
+            registration.registered_by,
+            _("Registration extended: %(client)s") % {"client": registration.client_name},
+            _("Protected until %(date)s.") % {"date": registration.protected_until},
+            registration.get_absolute_url(),
+        )
     return registration
 
 
@@ -470,8 +476,9 @@ def conflict_open(*, principal, kind, client, reason: str, distributor_ids, on_d
         ConflictParty.objects.create(conflict=conflict, distributor=distributor, role=role)
     require(principal, "channel.conflict.resolve", conflict)  # a channel manager opens only what they may decide
     for user in _party_users(conflict):
-        _notify(user, _("Conflict opened: %(client)s") % {"client": conflict.client_name}, conflict.reason,
-                conflict.get_absolute_url())
+        with in_language_of(user):
+            _notify(user, _("Conflict opened: %(client)s") % {"client": conflict.client_name}, conflict.reason,
+                    conflict.get_absolute_url())
     return conflict
 
 
@@ -611,8 +618,9 @@ def conflict_resolve(
     if resolution == Resolution.OUT_OF_SCOPE:
         body = f"{body}. {told}"
     for party_user in _party_users(conflict):
-        _notify(party_user, _("Conflict decided: %(client)s") % {"client": conflict.client_name},
-                body, conflict.get_absolute_url())
+        with in_language_of(party_user):
+            _notify(party_user, _("Conflict decided: %(client)s") % {"client": conflict.client_name},
+                    body, conflict.get_absolute_url())
     return conflict
 
 
@@ -658,8 +666,9 @@ def _route(lead, *, on_date):
     if distributor is None:
         lead.status = LeadStatus.UNASSIGNED
         lead.save(update_fields=["status", "updated_at"])
-        _notify(lead.created_by, _("Lead without a distributor: %(c)s") % {"c": lead.company_name},
-                _("No eligible distributor is left; the lead waits for the manufacturer."), lead.get_absolute_url())
+        with in_language_of(lead.created_by):
+            _notify(lead.created_by, _("Lead without a distributor: %(c)s") % {"c": lead.company_name},
+                    _("No eligible distributor is left; the lead waits for the manufacturer."), lead.get_absolute_url())
         return None
     offer = LeadOffer.objects.create(
         lead=lead, distributor=distributor, offered_on=on_date,
@@ -670,8 +679,9 @@ def _route(lead, *, on_date):
     from keychannel.core.models import Membership
 
     for membership in Membership.objects.filter(organization_id=distributor.organization_id, role="dist_head").select_related("user"):
-        _notify(membership.user, _("New lead for you: %(c)s") % {"c": lead.company_name},
-                _("Accept or decline by %(d)s.") % {"d": offer.respond_by}, lead.get_absolute_url())
+        with in_language_of(membership.user):
+            _notify(membership.user, _("New lead for you: %(c)s") % {"c": lead.company_name},
+                    _("Accept or decline by %(d)s.") % {"d": offer.respond_by}, lead.get_absolute_url())
     return offer
 
 
@@ -741,8 +751,9 @@ def lead_accept(*, principal, offer, expected_close_on=None, on_date=None) -> Le
     lead.status = LeadStatus.ACCEPTED
     lead.registration = registration
     lead.save()
-    _notify(lead.created_by, _("Lead accepted: %(c)s") % {"c": lead.company_name}, offer.distributor.legal_name,
-            lead.get_absolute_url())
+    with in_language_of(lead.created_by):
+        _notify(lead.created_by, _("Lead accepted: %(c)s") % {"c": lead.company_name}, offer.distributor.legal_name,
+                lead.get_absolute_url())
     return lead
 
 

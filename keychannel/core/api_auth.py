@@ -2,6 +2,7 @@
 
 from ninja.security import HttpBearer, SessionAuth
 
+from .preferences import activate_for
 from .scoping import Principal
 from .services import api_token_check
 
@@ -9,6 +10,7 @@ from .services import api_token_check
 def _bind(request, user):
     request.user = user
     request.principal = Principal.for_user(user)
+    activate_for(request, user)  # the API's messages in the caller's language, its times in their zone
     if not request.principal.is_authenticated:
         return None  # a user without a membership has no place in the network
     return user

@@ -27,8 +27,35 @@ class StyledFormMixin:
 class ApiTokenForm(StyledFormMixin, forms.Form):
     name = forms.CharField(label=_("Token name"), max_length=100, help_text=_("What the token is for, e.g. 'ERP export'."))
     expires_at = forms.DateTimeField(
-        label=_("Expires"), required=False, widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+        label=_("Expires"), required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
     )
+
+
+def language_choices() -> list[tuple[str, str]]:
+    """Each language in its own name (Română, Русский): a reader finds their language whatever is shown."""
+    from django.conf import settings
+    from django.utils.translation import get_language_info
+
+    return [(code, get_language_info(code)["name_local"]) for code, _name in settings.LANGUAGES]
+
+
+class PreferencesForm(StyledFormMixin, forms.Form):
+    """The user's language and time zone (profile page); blank follows the browser / the default."""
+
+    language = forms.ChoiceField(label=_("Language"), required=False)
+    time_zone = forms.ChoiceField(label=_("Time zone"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        from django.conf import settings
+
+        from .preferences import time_zones
+
+        super().__init__(*args, **kwargs)
+        self.fields["language"].choices = [("", _("As the browser says"))] + language_choices()
+        self.fields["time_zone"].choices = [("", _("Default (%(zone)s)") % {"zone": settings.TIME_ZONE})] + [
+            (zone, zone) for zone in time_zones()
+        ]
 
 
 class PasswordChangeForm(StyledFormMixin, auth_forms.PasswordChangeForm):

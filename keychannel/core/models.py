@@ -80,6 +80,10 @@ class Membership(TimeStampedModel):
     organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="memberships")
     role = models.CharField(_("role"), max_length=30, choices=Role.choices)
     title = models.CharField(_("job title"), max_length=120, blank=True)
+    # The user's own language and time zone (profile page): pages, API messages, e-mails and notifications to
+    # them. Blank: the browser's language (Accept-Language or the switcher's cookie) and TIME_ZONE.
+    language = models.CharField(_("language"), max_length=10, blank=True, choices=settings.LANGUAGES)
+    time_zone = models.CharField(_("time zone"), max_length=64, blank=True)
 
     objects = MembershipQuerySet.as_manager()
     history = HistoricalRecords()
@@ -100,6 +104,13 @@ class Membership(TimeStampedModel):
             raise ValidationError({"role": _("This role belongs to a distributor, not to the manufacturer.")})
         if kind == OrganizationKind.DISTRIBUTOR and self.role not in DISTRIBUTOR_ROLES:
             raise ValidationError({"role": _("This role belongs to the manufacturer, not to a distributor.")})
+
+    def clean_fields(self, exclude=None):
+        super().clean_fields(exclude=exclude)
+        from .preferences import is_time_zone
+
+        if self.time_zone and not is_time_zone(self.time_zone):
+            raise ValidationError({"time_zone": _("Choose a time zone from the list.")})
 
 
 def hash_token(raw: str) -> str:

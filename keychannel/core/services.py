@@ -215,3 +215,24 @@ def administrator_membership_ensure(*, user, organization_name: str = "") -> Mem
         user=user, defaults={"organization": manufacturer, "role": Role.ADMIN}
     )
     return membership
+
+
+@transaction.atomic
+def preferences_update(*, principal, language: str | None = None, time_zone: str | None = None) -> Membership:
+    """The user's own language and/or time zone ("" = the browser's language / the default time zone)."""
+    from .preferences import forget, is_time_zone, language_codes
+
+    membership = Membership.objects.select_for_update().filter(user=principal.user).first()
+    if membership is None:
+        raise ValidationError(_("Only members of an organisation keep a language and a time zone."))
+    if language is not None:
+        if language and language not in language_codes():
+            raise ValidationError({"language": _("Choose a language from the list.")})
+        membership.language = language
+    if time_zone is not None:
+        if time_zone and not is_time_zone(time_zone):
+            raise ValidationError({"time_zone": _("Choose a time zone from the list.")})
+        membership.time_zone = time_zone
+    membership.save(update_fields=["language", "time_zone", "updated_at"])
+    forget(principal.user)
+    return membership

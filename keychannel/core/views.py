@@ -3,14 +3,17 @@
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
+from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views import i18n as i18n_views
 from django.views.decorators.http import require_http_methods, require_POST
 
 from . import selectors, services
-from .forms import ApiTokenForm
+from .forms import ApiTokenForm, PreferencesForm
 from .models import Organization
 from .navigation import figures_for
 from .tables import Column, Table
@@ -50,6 +53,7 @@ def profile(request):
             "tokens": selectors.api_token_list(principal=principal),
             "token_days": settings.KEYCHANNEL_API_TOKEN_DAYS,
             "token_cap": settings.KEYCHANNEL_API_TOKENS_PER_USER,
+            "preferences_form": _preferences_form(request),
             "breadcrumbs": [(_("Profile"), "")],
         },
     )
@@ -134,3 +138,55 @@ def login_lockout_clear(request):
     if username or ip_address:
         messages.success(request, _("Unlocked: %(who)s.") % {"who": username or ip_address})
     return redirect("core:securityevent_list")
+
+
+def _preferences_form(request, data=None):
+    membership = getattr(request.user, "membership", None)
+    initial = {"language": getattr(membership, "language", ""), "time_zone": getattr(membership, "time_zone", "")}
+    return PreferencesForm(data, initial=initial, prefix="pref")
+
+
+@require_POST
+def preferences(request):
+    """The profile's language and time zone: kept on the membership, applied from the next page on."""
+    form = _preferences_form(request, request.POST)
+    if form.is_valid():
+        try:
+            membership = services.preferences_update(
+                principal=request.principal, language=form.cleaned_data["language"],
+                time_zone=form.cleaned_data["time_zone"],
+            )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            response = redirect("core:profile")
+            if membership.language:
+                translation.activate(membership.language)
+                _remember_language(response, membership.language)
+            messages.success(request, _("Language and time zone saved."))
+            return response
+    else:
+        messages.error(request, _("Choose a language and a time zone from the lists."))
+    return redirect("core:profile")
+
+
+def _remember_language(response, language: str) -> None:
+    # The same cookie as Django's set_language: the login page after logging out keeps the user's language.
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME, language, max_age=settings.LANGUAGE_COOKIE_AGE,
+        path=settings.LANGUAGE_COOKIE_PATH, domain=settings.LANGUAGE_COOKIE_DOMAIN,
+        secure=settings.LANGUAGE_COOKIE_SECURE, httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+        samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+    )
+
+
+@login_not_required
+@require_POST
+def set_language(request):
+    """The top bar's and the login page's language switcher: Django's set_language (cookie, safe ``next``),
+    and for a logged-in member also their profile's language, so e-mails to them follow."""
+    response = i18n_views.set_language(request)
+    language = request.POST.get("language", "")
+    if language in {code for code, _name in settings.LANGUAGES} and request.principal.is_authenticated:
+        services.preferences_update(principal=request.principal, language=language)
+    return response

@@ -18,6 +18,7 @@ from keychannel.clients.services import stakeholders_record_contact
 from keychannel.core.assignment import records_refusals, require_assignable
 from keychannel.core.choices import Role
 from keychannel.core.policies import can, require
+from keychannel.core.preferences import in_language_of
 from keychannel.core.services import notification_send
 
 from . import gate, signoff
@@ -456,14 +457,15 @@ def notify_expiring_contracts(*, days: int = 60, today: datetime.date | None = N
         try:
             with transaction.atomic():
                 ContractNotice.objects.create(contract=contract, sent_on=today, recipient=contract.owner)
-                notification_send(
-                    recipient=contract.owner,
-                    title=_("Corporate contract with %(client)s ends on %(date)s") % {
-                        "client": contract.client.legal_name, "date": contract.ends_on.isoformat()},
-                    body=_("%(days)s days left. Plan the renewal with the client.") % {
-                        "days": contract.days_left(today)},
-                    url=contract.get_absolute_url(),
-                )
+                with in_language_of(contract.owner):
+                    notification_send(
+                        recipient=contract.owner,
+                        title=_("Corporate contract with %(client)s ends on %(date)s") % {
+                            "client": contract.client.legal_name, "date": contract.ends_on.isoformat()},
+                        body=_("%(days)s days left. Plan the renewal with the client.") % {
+                            "days": contract.days_left(today)},
+                        url=contract.get_absolute_url(),
+                    )
         except IntegrityError:  # another run sent today's notice first
             continue
         sent += 1

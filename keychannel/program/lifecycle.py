@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from keychannel.core.policies import require
+from keychannel.core.preferences import in_language_of
 from keychannel.core.services import notification_send
 
 from .choices import ProgramStatus
@@ -93,7 +94,8 @@ def _tell_executives(program: Program, title: str, body: str) -> None:
     from .selectors import executives
 
     for user in executives():
-        notification_send(recipient=user, title=title, body=body, url=program.get_absolute_url())
+        with in_language_of(user):
+            notification_send(recipient=user, title=title, body=body, url=program.get_absolute_url())
 
 
 # --- reads ----------------------------------------------------------------------------------------------------------

@@ -21,6 +21,11 @@ ROUTES = [
     Route(name="core:home", expect=expect(200, **anon_page())),
     Route(name="core:profile", expect=expect(200, **anon_page())),
     Route(name="core:notification_list", expect=expect(200, **anon_page())),
+    # Language: the switcher answers everyone (the login page has it too); preferences are the member's own.
+    Route(name="core:set_language", method="POST", body=lambda w, side: {"language": "ro", "next": "/"},
+          expect=expect(302)),
+    Route(name="core:preferences", method="POST", body=lambda w, side: {"pref-language": "ro", "pref-time_zone": ""},
+          expect=expect(302, **anon_page())),
     Route(
         name="core:history",
         params=lambda w, side: {"app_label": "network", "model_name": "distributor", "pk": w.distributor(side).pk},

@@ -1,0 +1,93 @@
+"""A user's language and time zone (Membership.language / .time_zone, set on the profile page).
+
+Applied to every page by UserPreferencesMiddleware, to the API by its authentication (api_auth._bind), and to
+what is written *for* a user — notifications and their e-mails — by ``in_language_of(recipient)``, so a
+Romanian head reads the notice a Russian-speaking manager's action sent them in Romanian (docs/i18n.md).
+"""
+
+from __future__ import annotations
+
+import zoneinfo
+from contextlib import contextmanager
+from functools import lru_cache
+
+from django.conf import settings
+from django.utils import timezone, translation
+
+_CACHE = "_kc_preferences"
+
+
+@lru_cache(maxsize=1)
+def time_zones() -> tuple[str, ...]:
+    return tuple(sorted(z for z in zoneinfo.available_timezones() if "/" in z and not z.startswith(("Etc/", "SystemV/"))))
+
+
+def is_time_zone(name: str) -> bool:
+    return name in time_zones()
+
+
+def language_codes() -> set[str]:
+    return {code for code, _name in settings.LANGUAGES}
+
+
+def preferences_of(user) -> tuple[str, str]:
+    """(language, time zone) the user chose; "" for each they left to the browser / the default."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return "", ""
+    cached = getattr(user, _CACHE, None)
+    if cached is None:
+        from .models import Membership  # local: models import scoping, which this module must not
+
+        row = Membership.objects.filter(user=user).values_list("language", "time_zone").first()
+        cached = (row[0] if row[0] in language_codes() else "", row[1] if is_time_zone(row[1]) else "") if row else ("", "")
+        setattr(user, _CACHE, cached)
+    return cached
+
+
+def forget(user) -> None:
+    """Drop the cached choice after the profile changed it."""
+    if user is not None and hasattr(user, _CACHE):
+        delattr(user, _CACHE)
+
+
+def activate_for(request, user) -> None:
+    """Switch this request to the user's language and time zone (those they left blank stay as they were)."""
+    language, zone = preferences_of(user)
+    if language:
+        translation.activate(language)
+        request.LANGUAGE_CODE = translation.get_language()
+    timezone.activate(zoneinfo.ZoneInfo(zone or settings.TIME_ZONE))
+
+
+def language_of(user) -> str:
+    """The language to write to the user in: their choice, else the site's default language."""
+    return preferences_of(user)[0] or settings.LANGUAGE_CODE
+
+
+@contextmanager
+def in_language_of(user):
+    """Render text meant for ``user`` (a notification, an e-mail) in their language."""
+    with translation.override(language_of(user)):
+        yield
+
+
+class UserPreferencesMiddleware:
+    """After authentication: the logged-in user's language and time zone for the whole request.
+
+    Anonymous pages (login, the public survey) keep LocaleMiddleware's choice: the language switcher's cookie,
+    else Accept-Language. Content-Language and Vary are set by LocaleMiddleware on the way out.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            activate_for(request, user)
+        else:
+            timezone.activate(zoneinfo.ZoneInfo(settings.TIME_ZONE))
+        try:
+            return self.get_response(request)
+        finally:
+            timezone.deactivate()
