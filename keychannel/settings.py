@@ -77,6 +77,7 @@ MIDDLEWARE = [
     "keychannel.core.middleware.KeychannelLoginRequiredMiddleware",
     "keychannel.core.middleware.PrincipalMiddleware",
     "keychannel.core.preferences.UserPreferencesMiddleware",
+    "keychannel.core.partials.HtmxErrorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",

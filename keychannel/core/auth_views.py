@@ -2,6 +2,7 @@
 
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import PermissionDenied
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.urls import reverse_lazy
@@ -9,6 +10,7 @@ from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 
 from . import forms, lockout
+from .partials import error_text, htmx_error, is_htmx
 
 
 @method_decorator(login_not_required, name="dispatch")
@@ -75,6 +77,8 @@ def not_found(request, exception=None):
 def forbidden(request, exception=None):
     if _is_api(request):
         return JsonResponse({"detail": _("You are not allowed to do this.")}, status=403)
+    if is_htmx(request):  # the page's error box shows a sentence, never this page's HTML
+        return htmx_error(error_text(exception or PermissionDenied()), 403)
     return render(request, "403.html", status=403)
 
 

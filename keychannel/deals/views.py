@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from keychannel.clients.selectors import buying_centre_analysis
 from keychannel.core.assignment import AssignmentRefused, form_refusal
 from keychannel.core.exports import spreadsheet_safe
-from keychannel.core.partials import is_htmx, render_partial
+from keychannel.core.partials import htmx_error, is_htmx, render_partial
 from keychannel.core.policies import can, require
 from keychannel.core.tables import Column, Filter, Table
 
@@ -68,6 +68,9 @@ def pipeline(request):
     valid = {f.name: {c[0] for c in f.choices} for f in flts}
     active = {k: v for k, v in filters.items() if v and (k == "q" or v in valid.get(k, ()))}
     columns = selectors.pipeline_board(principal=principal, filters=active)
+    for column in columns:
+        for card in column["cards"]:  # a card the user may not move cannot be picked up (pipeline.js)
+            card.movable = can(principal, "deals.opportunity.change", card)
     return render_partial(
         request, "deals/pipeline.html",
         {"columns": columns, "filters": flts, "active": active, "query": request.GET.urlencode(),
@@ -209,11 +212,12 @@ def opportunity_move(request, pk):
     registration_url = getattr(error, "registration_url", "")
     if is_htmx(request):
         if error is not None:
-            response = HttpResponse(_error_text(error), status=422, content_type="text/plain; charset=utf-8")
+            response = htmx_error(_error_text(error), 422)
             if registration_url:
                 response["X-Registration-Url"] = registration_url  # the kanban offers "register this deal"
             return response
         opportunity = selectors.opportunity_get(principal=principal, pk=pk)
+        opportunity.movable = True
         return render(request, "deals/includes/card.html", {"card": opportunity, "today": timezone.localdate()})
     if error is not None:
         opportunity = selectors.opportunity_get(principal=principal, pk=pk)

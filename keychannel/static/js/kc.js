@@ -9,7 +9,13 @@
    the Content-Security-Policy forbids:
      <select data-kc-autosubmit>        submits its form on change
      <button data-kc-print>             prints the page
-     <a href="…" data-kc-back>          goes back in history (the href is the fallback) */
+     <a href="…" data-kc-back>          goes back in history (the href is the fallback)
+
+   Refused HTMX actions (403/409/422): the server answers a short text/plain message in the page's language
+   (core/partials.py HtmxErrorMiddleware); kc.errorText(xhr) reads it — any other answer (an HTML error page, a
+   proxy's page) becomes the body's data-kc-error-generic sentence, never raw HTML — and the message goes into
+   the box named by the nearest data-kc-error-box (an element id), else #kc-error in base.html. A part of the
+   page with its own handling marks itself data-kc-errors-handled. */
 (function () {
   "use strict";
   var ENTITIES = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;", "`": "&#96;" };
@@ -18,7 +24,43 @@
     return String(value == null ? "" : value).replace(/[&<>"'`]/g, function (c) { return ENTITIES[c]; });
   }
 
-  window.kc = { escape: escape };
+  function errorText(xhr) {
+    var type = (xhr && xhr.getResponseHeader("Content-Type")) || "";
+    var generic = document.body.getAttribute("data-kc-error-generic") || "";
+    if (type.indexOf("text/plain") === 0) { return (xhr.responseText || "").trim().slice(0, 600) || generic; }
+    if (type.indexOf("application/json") === 0) {
+      try {
+        var detail = JSON.parse(xhr.responseText).detail;
+        if (typeof detail === "string") { return detail; }
+        if (Array.isArray(detail)) { return detail.map(function (d) { return d.msg || ""; }).join(" ").trim() || generic; }
+      } catch (e) { /* not the API's format: the generic sentence */ }
+    }
+    return generic;
+  }
+
+  function errorBox(elt) {
+    var owner = elt && elt.closest ? elt.closest("[data-kc-error-box]") : null;
+    return (owner && document.getElementById(owner.getAttribute("data-kc-error-box"))) || document.getElementById("kc-error");
+  }
+
+  function showError(elt, text) {
+    var box = errorBox(elt);
+    if (!box) { return; }
+    box.textContent = text;
+    box.classList.remove("d-none");
+  }
+
+  window.kc = { escape: escape, errorText: errorText, showError: showError };
+
+  document.addEventListener("htmx:responseError", function (evt) {
+    var elt = evt.detail && evt.detail.elt;
+    if (elt && elt.closest && elt.closest("[data-kc-errors-handled]")) { return; }
+    showError(elt, errorText(evt.detail.xhr));
+  });
+  document.addEventListener("htmx:beforeRequest", function (evt) {
+    var box = errorBox(evt.detail && evt.detail.elt);
+    if (box) { box.classList.add("d-none"); }
+  });
 
   document.addEventListener("change", function (evt) {
     var el = evt.target;

@@ -1,5 +1,7 @@
 /* Kanban drag: SortableJS moves the card, HTMX posts the move to the same service as the form.
-   A refused move snaps the card back to where it was and shows the reason. */
+   A refused move snaps the card back to where it was and shows the reason (the board marks itself
+   data-kc-errors-handled: kc.js's shared handler leaves its errors to this file). Cards the user may not move
+   carry kc-locked and are filtered out of dragging. */
 (function () {
   "use strict";
   var config = document.getElementById("kc-board-config");
@@ -56,7 +58,8 @@
     if (!item || !item.classList || !item.classList.contains("kc-card")) return;
     item.classList.remove("opacity-50");
     snapBack(item);
-    showError(evt.detail.xhr.responseText, evt.detail.xhr.getResponseHeader("X-Registration-Url"));
+    // kc.errorText: the service's sentence (text/plain), never the HTML of an error page.
+    showError(window.kc.errorText(evt.detail.xhr), evt.detail.xhr.getResponseHeader("X-Registration-Url"));
   });
   document.body.addEventListener("htmx:afterRequest", function (evt) {
     var item = evt.detail.elt;
@@ -69,7 +72,8 @@
       if (zone._kcSortable) return;
       zone._kcSortable = Sortable.create(zone, {
         group: "pipeline", animation: 120, forceFallback: true, fallbackTolerance: 3,
-        filter: "a", preventOnFilter: false, onEnd: onEnd
+        // A card the user may not move (kc-locked, from the server's policy) cannot be picked up at all.
+        draggable: ".kc-card", filter: "a, .kc-locked", preventOnFilter: false, onEnd: onEnd
       });
     });
   });
