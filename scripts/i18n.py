@@ -43,7 +43,7 @@ def catalog_path(lang: str) -> Path:
     return LOCALE / lang / "LC_MESSAGES" / "django.po"
 
 
-def makemessages_args(locale_dir: Path | None = None) -> list[str]:
+def makemessages_args() -> list[str]:
     args = [sys.executable, str(ROOT / "manage.py"), "makemessages", "--no-obsolete", "--no-location", "--no-wrap"]
     for lang in LANGUAGES:
         args += ["-l", lang]
@@ -52,8 +52,11 @@ def makemessages_args(locale_dir: Path | None = None) -> list[str]:
     return args
 
 
-def extract() -> None:
-    subprocess.run(makemessages_args(), cwd=PACKAGE, check=True)
+def extract(package: Path = PACKAGE) -> None:
+    """makemessages for every language into ``package``/locale (a copy of the package: see extract_copy)."""
+    subprocess.run(makemessages_args(), cwd=package, check=True, capture_output=package != PACKAGE)
+    if package != PACKAGE:
+        return
     for lang in LANGUAGES:
         po = polib.pofile(str(catalog_path(lang)), wrapwidth=0)
         po.metadata.update(HEADERS[lang])
@@ -61,6 +64,17 @@ def extract() -> None:
         po.header = "keychannel user interface."
         po.metadata_is_fuzzy = []
         po.save()
+
+
+def extract_copy(target: Path) -> Path:
+    """Extract into a copy of the package's sources and catalogs under ``target``; the catalogs in the copy are
+    what ``extract`` would write, the real ones stay untouched. Returns the copy's locale folder."""
+    import shutil
+
+    copy = target / "keychannel"
+    shutil.copytree(PACKAGE, copy, ignore=shutil.ignore_patterns("static", "__pycache__", "*.mo", "*.pyc"))
+    extract(copy)
+    return copy / "locale"
 
 
 def key_of(entry: polib.POEntry) -> str:
