@@ -17,6 +17,7 @@ from keychannel.core.errors import ConflictError
 from keychannel.core.exports import safe_row
 from keychannel.core.partials import render_partial
 from keychannel.core.policies import can, require
+from keychannel.core.preferences import in_language_of
 from keychannel.core.scoping import get_visible_or_404
 from keychannel.core.tables import Column, Filter, Table
 
@@ -584,7 +585,9 @@ def calendar_feed(request, token):
     if feed is None:
         raise Http404
     events, mine = selectors.calendar_events_for_user(feed.user)
-    response = HttpResponse(ical.render(events, mine, name=_("keychannel program events")), content_type="text/calendar; charset=utf-8")
+    with in_language_of(feed.user):  # a calendar app sends no useful Accept-Language: the owner's language
+        body = ical.render(events, mine, name=_("keychannel program events"))
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Cache-Control"] = "private, max-age=300"
     return response
 

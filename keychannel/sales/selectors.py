@@ -7,6 +7,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db.models import Count, F, Q, Sum
+from django.utils.translation import gettext_lazy
 
 from keychannel.clients.models import CorporateClient
 from keychannel.core.exports import spreadsheet_safe
@@ -114,6 +115,20 @@ def line_export_rows(qs):
 
 
 ERROR_EXPORT_HEADER = ["row", "column", "reason", "value", "message"]
+
+# The API's CSV keeps these machine names; the pages' downloads head their columns in the reader's language.
+EXPORT_LABELS = {
+    "date": gettext_lazy("Date"), "distributor": gettext_lazy("Distributor"), "client": gettext_lazy("Client"),
+    "client_tax_id": gettext_lazy("Client tax id"), "product_line": gettext_lazy("Product line"),
+    "quantity": gettext_lazy("Quantity"), "amount": gettext_lazy("Amount"), "currency": gettext_lazy("Currency"),
+    "invoice": gettext_lazy("Invoice"), "report_id": gettext_lazy("Report"), "row": gettext_lazy("Row"),
+    "column": gettext_lazy("Column"), "reason": gettext_lazy("Reason code"), "value": gettext_lazy("Value"),
+    "message": gettext_lazy("Message"),
+}
+
+
+def translated_header(header) -> list[str]:
+    return [str(EXPORT_LABELS.get(name, name)) for name in header]
 
 
 def report_error_rows(report: SalesReport):

@@ -158,7 +158,7 @@ def report_sample(request):
 def report_errors(request, pk):
     report = selectors.report_get(principal=request.principal, pk=pk)
     response = StreamingHttpResponse(
-        selectors.csv_rows(selectors.ERROR_EXPORT_HEADER, selectors.report_error_rows(report)), content_type="text/csv"
+        selectors.csv_rows(selectors.translated_header(selectors.ERROR_EXPORT_HEADER), selectors.report_error_rows(report)), content_type="text/csv"
     )
     response["Content-Disposition"] = f'attachment; filename="report-{report.pk}-errors.csv"'
     return response
@@ -288,7 +288,7 @@ def line_export(request):
     filters["q"] = request.GET.get("q", "")
     qs = selectors.line_list(principal=request.principal, filters=filters)
     response = StreamingHttpResponse(
-        selectors.csv_rows(selectors.LINE_EXPORT_HEADER, selectors.line_export_rows(qs)), content_type="text/csv"
+        selectors.csv_rows(selectors.translated_header(selectors.LINE_EXPORT_HEADER), selectors.line_export_rows(qs)), content_type="text/csv"
     )
     response["Content-Disposition"] = 'attachment; filename="sales-lines.csv"'
     return response

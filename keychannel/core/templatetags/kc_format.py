@@ -80,3 +80,12 @@ def yesno_label(value):
     if value is None or value == "":
         return EMPTY
     return _("Yes") if value else _("No")
+
+
+@register.filter
+def label_from(key, labels):
+    """``{{ code|label_from:labels }}``: the label a dict gives a code (a code is never shown as such)."""
+    try:
+        return labels.get(key, key)
+    except AttributeError:
+        return key
