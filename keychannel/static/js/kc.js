@@ -11,6 +11,9 @@
      <button data-kc-print>             prints the page
      <a href="…" data-kc-back>          goes back in history (the href is the fallback)
 
+   Wide tables: every table.table not already inside .table-responsive gets one, on load and after each htmx
+   swap, so a wide table scrolls in its own box instead of making the page wider than the window.
+
    Refused HTMX actions (403/409/422): the server answers a short text/plain message in the page's language
    (core/partials.py HtmxErrorMiddleware); kc.errorText(xhr) reads it — any other answer (an HTML error page, a
    proxy's page) becomes the body's data-kc-error-generic sentence, never raw HTML — and the message goes into
@@ -51,6 +54,25 @@
   }
 
   window.kc = { escape: escape, errorText: errorText, showError: showError };
+
+  function wrapTables(root) {
+    var scope = root && root.querySelectorAll ? root : document;
+    var tables = scope.querySelectorAll("table.table");
+    Array.prototype.forEach.call(tables, function (table) {
+      var parent = table.parentElement;
+      if (!parent || parent.classList.contains("table-responsive") || table.closest(".table-responsive")) { return; }
+      var box = document.createElement("div");
+      box.className = "table-responsive";
+      parent.insertBefore(box, table);
+      box.appendChild(table);
+    });
+  }
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", function () { wrapTables(document); });
+  } else {
+    wrapTables(document);
+  }
+  document.addEventListener("htmx:load", function (evt) { wrapTables(evt.target); });
 
   document.addEventListener("htmx:responseError", function (evt) {
     var elt = evt.detail && evt.detail.elt;
