@@ -63,7 +63,14 @@ class PasswordChangeForm(StyledFormMixin, auth_forms.PasswordChangeForm):
 
 
 class PasswordResetForm(StyledFormMixin, auth_forms.PasswordResetForm):
-    pass
+    def send_mail(self, subject_template_name, email_template_name, context, *args, **kwargs):
+        """In the account owner's language; one who never chose reads the language the reset was asked in."""
+        from django.utils.translation import get_language
+
+        from .preferences import in_language_of
+
+        with in_language_of(context.get("user"), default=get_language()):
+            super().send_mail(subject_template_name, email_template_name, context, *args, **kwargs)
 
 
 class SetPasswordForm(StyledFormMixin, auth_forms.SetPasswordForm):

@@ -59,15 +59,15 @@ def activate_for(request, user) -> None:
     timezone.activate(zoneinfo.ZoneInfo(zone or settings.TIME_ZONE))
 
 
-def language_of(user) -> str:
-    """The language to write to the user in: their choice, else the site's default language."""
-    return preferences_of(user)[0] or settings.LANGUAGE_CODE
+def language_of(user, default: str | None = None) -> str:
+    """The language to write to the user in: their choice, else ``default``, else the site's default language."""
+    return preferences_of(user)[0] or default or settings.LANGUAGE_CODE
 
 
 @contextmanager
-def in_language_of(user):
+def in_language_of(user, default: str | None = None):
     """Render text meant for ``user`` (a notification, an e-mail) in their language."""
-    with translation.override(language_of(user)):
+    with translation.override(language_of(user, default)):
         yield
 
 

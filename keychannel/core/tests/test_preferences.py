@@ -101,3 +101,22 @@ def test_notifications_are_written_in_the_recipients_language(world):
 
 def test_the_default_time_zone_is_bucharest(client):
     assert timezone.get_default_timezone() == zoneinfo.ZoneInfo("Europe/Bucharest")
+
+
+def test_password_reset_mail_is_in_the_account_owners_language(world, client, mailoutbox, monkeypatch):
+    from django.contrib.auth import forms as auth_forms
+
+    user = world.users["dist_head"]
+    user.email = "head@example.test"
+    user.save(update_fields=["email"])
+    Membership.objects.filter(user=user).update(language="ru")
+    seen = []
+    original = auth_forms.PasswordResetForm.send_mail
+
+    def recording(self, *args, **kwargs):  # the real sending, noting the language it renders in
+        seen.append(translation.get_language())
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(auth_forms.PasswordResetForm, "send_mail", recording)
+    client.post(reverse("password_reset"), {"email": "head@example.test"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert seen == ["ru"] and len(mailoutbox) == 1
