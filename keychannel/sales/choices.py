@@ -33,6 +33,7 @@ class ErrorReason(models.TextChoices):
 
 
 class AbcClass(models.TextChoices):
+    # xgettext:no-python-format (a percent sign, not a placeholder)
     A = "A", _("A (top 80 % of volume)")
     B = "B", _("B (next 15 %)")
     C = "C", _("C (last 5 %)")
