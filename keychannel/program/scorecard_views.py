@@ -12,9 +12,11 @@ from keychannel.core.exports import safe_row
 
 from . import scorecard
 
+# xgettext:no-python-format (a percent sign, not a placeholder)
+GOALS_SHARE_OF_PLAN = gettext_lazy("Goals (% of plan)")
+
 COLUMNS = [
-    # xgettext:no-python-format (a percent sign, not a placeholder)
-    ("code", gettext_lazy("Code")), ("name", gettext_lazy("Distributor")), ("level", gettext_lazy("Level")), ("attainment", gettext_lazy("Goals (% of plan)")),
+    ("code", gettext_lazy("Code")), ("name", gettext_lazy("Distributor")), ("level", gettext_lazy("Level")), ("attainment", GOALS_SHARE_OF_PLAN),
     ("goals", gettext_lazy("Goals behind")), ("pipeline", gettext_lazy("Weighted pipeline")), ("win_rate", gettext_lazy("Win rate")),
     ("won", gettext_lazy("Won (RON)")), ("registrations", gettext_lazy("Registrations")), ("sell_out", gettext_lazy("Sell-out (RON)")),
     ("share", gettext_lazy("Share of potential")), ("key_accounts", gettext_lazy("Key accounts won")), ("readiness", gettext_lazy("Readiness")),
@@ -78,8 +80,7 @@ def scorecard_csv(request):
     response["Content-Disposition"] = 'attachment; filename="scorecards.csv"'
     writer = csv.writer(response)
     health = request.principal.is_manufacturer
-    # xgettext:no-python-format (a percent sign, not a placeholder)
-    header = [_("Code"), _("Distributor"), _("Size"), _("Level"), _("Goals"), _("Goals behind"), _("Goals (% of plan)"),
+    header = [_("Code"), _("Distributor"), _("Size"), _("Level"), _("Goals"), _("Goals behind"), str(GOALS_SHARE_OF_PLAN),
               _("Open deals"), _("Open pipeline (RON)"), _("Weighted pipeline (RON)"), _("Won deals"), _("Won (RON)"),
               _("Lost deals"), _("Win rate (%)"), _("Key accounts won"), _("Registrations approved"),
               _("Registrations rejected"), _("Registrations expired"), _("Registrations pending"),
