@@ -14,4 +14,5 @@ class ServiceConfig(AppConfig):
 
         register_nav(_("Service cases"), "service:case_list", icon="life-preserver", order=60)
         register_panel("clients.client", "service:client_panel", order=10)
+        register_panel("program.scorecard", "service:distributor_panel", order=10)
         register_nav(_("Service levels report"), "service:report", icon="speedometer2", order=61)

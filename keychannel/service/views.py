@@ -18,6 +18,7 @@ from keychannel.core.policies import can
 from keychannel.core.ratelimit import throttle_page
 from keychannel.core.scoping import get_visible_or_404
 from keychannel.core.tables import Column, Table
+from keychannel.network.models import Distributor
 
 from . import selectors, services, tokens
 from .filters import CASE_FILTERS
@@ -214,6 +215,15 @@ def client_panel(request, client_id):
     client = get_visible_or_404(CorporateClient, principal, pk=client_id)
     return render(request, "service/_client_panel.html", {
         "client": client, "health": selectors.client_service_health(principal=principal, client=client)})
+
+
+def distributor_panel(request, distributor_id):
+    """The service-health panel of a distributor's scorecard (a fragment the scorecard page loads)."""
+    principal = request.principal
+    distributor = get_visible_or_404(Distributor, principal, pk=distributor_id)
+    return render(request, "service/_distributor_panel.html", {
+        "distributor": distributor,
+        "health": selectors.service_health_for_distributor(principal, distributor)})
 
 
 @require_POST

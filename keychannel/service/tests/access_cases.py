@@ -100,6 +100,10 @@ ROUTES = [
     Route(name="service:message_attachment", params=_pk(_message), expect=read(anon_page())),
     Route(name="service:client_service", params=_pk(_client, "client_id"), expect=read(anon_page())),
     Route(name="service:client_panel", params=_pk(_client, "client_id"), expect=read(anon_page())),
+    # Manufacturer roles see every distributor (its figures count only the cases they may see); a distributor
+    # user only its own.
+    Route(name="service:distributor_panel", params=lambda w, side: {"distributor_id": w.distributor(side).pk},
+          expect=expect(200, dist_head=OWN_ONLY, dist_sales=OWN_ONLY, **anon_page())),
     Route(name="service:intake_link_create", method="POST", params=_pk(_client, "client_id"),
           expect=work(302, anon_page())),
     # The client contact's pages need no login: the signed token is the key (a forged one answers 404).

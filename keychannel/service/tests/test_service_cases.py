@@ -235,6 +235,25 @@ def test_the_client_page_loads_the_service_panel_and_flags_a_renewal_with_poor_s
     assert login(world.other_users["dist_head"]).get(f"/service/clients/{case.client_id}/panel/").status_code == 404
 
 
+def test_the_distributor_scorecard_loads_its_service_health(world, login):
+    """Issue 20: the distributor's scorecard shows its service figures (a panel the service app registers)."""
+    case = open_case(world)
+    services.message_add(principal=world.principal("dist_head"), case=case, body="Done")
+    services.case_set_status(principal=world.principal("dist_head"), case=case, status=CaseStatus.RESOLVED)
+    services.case_rate(token=tokens.case_token(case), rating=2, comment="Slow")
+    office = login(world.user("program_manager"))
+    card = office.get(f"/program/scorecards/{world.own.pk}/")
+    assert f'hx-get="/service/distributors/{world.own.pk}/panel/"'.encode() in card.content
+    panel = office.get(f"/service/distributors/{world.own.pk}/panel/")
+    assert panel.status_code == 200 and b'id="service-health"' in panel.content
+    health = panel.context["health"]
+    assert (health["resolved"], health["rated"], health["rating"]) == (1, 1, 2)
+    assert b"Poor service" in panel.content  # a rating under 3
+    other = office.get(f"/service/distributors/{world.other.pk}/panel/").context["health"]
+    assert other["resolved"] == 0
+    assert login(world.other_users["dist_head"]).get(f"/service/distributors/{world.own.pk}/panel/").status_code == 404
+
+
 def test_the_case_lists_do_not_grow_queries_with_rows(world, login, api_as):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
