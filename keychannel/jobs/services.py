@@ -5,7 +5,9 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import Http404
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
+from django_tasks.base import Task
 
 from keychannel.core.errors import ConflictError
 from keychannel.core.policies import require
@@ -31,7 +33,13 @@ def task_retry(*, principal, task_id: str) -> str:
         raise Http404
     if record.status != TaskResultStatus.FAILED:
         raise ConflictError(_("Only a failed task can be retried."))
-    result = record.task.enqueue(*record.args_kwargs.get("args", []), **record.args_kwargs.get("kwargs", {}))
+    # The task again, now: not record.task, which carries the failed attempt's run_after (a time already past,
+    # and one that a backend without scheduling refuses).
+    task = import_string(record.task_path)
+    if not isinstance(task, Task):
+        raise Http404
+    task = task.using(priority=record.priority, queue_name=record.queue_name, backend=record.backend_name)
+    result = task.enqueue(*record.args_kwargs.get("args", []), **record.args_kwargs.get("kwargs", {}))
     return str(result.id)
 
 
