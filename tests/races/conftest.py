@@ -2,6 +2,8 @@
 
 import pytest
 
+from tests.file_database import sqlite_in_a_file
+
 
 @pytest.fixture
 def shared_database(tmp_path):
@@ -12,27 +14,5 @@ def shared_database(tmp_path):
     timeout, so the test moves to a copy in a file for its duration: every thread opens its own connection to it
     with the project's settings (IMMEDIATE transactions, 20 s busy timeout).
     """
-    from django.db import connections
-
-    memory = connections["default"]
-    if memory.vendor != "sqlite" or not memory.is_in_memory_db():
+    with sqlite_in_a_file(tmp_path, "race.sqlite3"):
         yield
-        return
-    import sqlite3
-
-    path = str(tmp_path / "race.sqlite3")
-    memory.ensure_connection()
-    target = sqlite3.connect(path)
-    memory.connection.backup(target)
-    target.close()
-    settings_dict = connections.settings["default"]
-    original_name = settings_dict["NAME"]
-    settings_dict["NAME"] = path
-    file_backed = memory.__class__(settings_dict, "default")
-    connections["default"] = file_backed
-    try:
-        yield
-    finally:
-        file_backed.close()
-        settings_dict["NAME"] = original_name
-        connections["default"] = memory

@@ -17,6 +17,7 @@ from urllib.parse import quote
 import pytest
 
 from keychannel.jobs.scheduler import JOBS
+from tests.file_database import sqlite_in_a_file
 
 
 def _database_url(settings_dict) -> str:
@@ -32,30 +33,8 @@ def _database_url(settings_dict) -> str:
 @pytest.fixture
 def file_database(transactional_db, tmp_path):
     """SQLite: move the in-memory test database to a file for the test's duration (PostgreSQL: nothing to do)."""
-    from django.db import connections
-
-    memory = connections["default"]
-    if memory.vendor != "sqlite" or not memory.is_in_memory_db():
+    with sqlite_in_a_file(tmp_path, "workers.sqlite3"):
         yield
-        return
-    import sqlite3
-
-    path = str(tmp_path / "workers.sqlite3")
-    memory.ensure_connection()
-    target = sqlite3.connect(path)
-    memory.connection.backup(target)
-    target.close()
-    settings_dict = connections.settings["default"]
-    original_name = settings_dict["NAME"]
-    settings_dict["NAME"] = path
-    file_backed = memory.__class__(settings_dict, "default")
-    connections["default"] = file_backed
-    try:
-        yield
-    finally:
-        file_backed.close()
-        settings_dict["NAME"] = original_name
-        connections["default"] = memory
 
 
 class Workers:
