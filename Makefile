@@ -42,9 +42,12 @@ check-migrations: $(STAMP)
 test-sqlite: $(STAMP) $(MO)
 	$(PYTEST) -m "not browser and not postgres_suite" -p no:cacheprovider $(PYTEST_ARGS)
 
-# The same suite on a real PostgreSQL server that scripts/pgtest.py starts and removes.
+# The same suite on a real PostgreSQL server that scripts/pgtest.py starts and removes. It carries the full
+# access matrix and the fuzzing, so it is the longest part: pytest-xdist splits it over PG_WORKERS processes
+# (each its own test database on the one server) while the SQLite run uses the other core.
+PG_WORKERS ?= 2
 test-postgres: $(STAMP) $(MO)
-	$(BIN)/python scripts/pgtest.py run -- $(PYTEST) -m "not browser" -p no:cacheprovider $(PYTEST_ARGS)
+	$(BIN)/python scripts/pgtest.py run -- $(PYTEST) -m "not browser" -p no:cacheprovider -n $(PG_WORKERS) $(PYTEST_ARGS)
 
 # Headless Debian Chromium driven by Playwright against a live server.
 test-browser: $(STAMP) $(MO)
