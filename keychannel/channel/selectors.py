@@ -287,3 +287,9 @@ def registration_counts_by_distributor(*, principal, distributor_ids, start, end
                 expired=Count("pk", filter=expired),
             ))
     return {row.pop("distributor_id"): row for row in rows}
+
+
+def registrations_approved_in_their_period():
+    """Unscoped, for the program's goal metrics: an approved registration that has since expired was still
+    approved in its period."""
+    return DealRegistration._base_manager.filter(status__in=[RegistrationStatus.APPROVED, RegistrationStatus.EXPIRED])

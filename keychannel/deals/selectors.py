@@ -428,3 +428,14 @@ def deal_figures_by_distributor(*, principal, distributor_ids, start: datetime.d
                 key_accounts_won=Count("client", filter=Q(stage=Stage.WON) & closed, distinct=True),
             ))
     return {row.pop("distributor_id"): row for row in rows}
+
+
+# --- network aggregates: the program's goal metrics (unscoped; the metric filters by distributor) ---------------
+
+
+def won_opportunities():
+    return Opportunity._base_manager.filter(stage=Stage.WON)
+
+
+def open_opportunities():
+    return Opportunity._base_manager.filter(stage__in=OPEN_STAGES)

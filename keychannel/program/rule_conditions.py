@@ -105,7 +105,7 @@ def _goals_behind(rule, distributor_ids, on_date):
     for milestone in milestones:
         goal = milestone.goal
         metric = metrics.get(goal.metric)
-        if metric is None or not metric.available():
+        if metric is None:
             continue
         expected = target_to_date(goal, milestone.due_on)
         actual = metric.total([goal.distributor_id], goal.starts_on, milestone.due_on)

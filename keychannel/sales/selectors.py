@@ -14,7 +14,7 @@ from keychannel.core.exports import spreadsheet_safe
 from keychannel.core.scoping import get_visible_or_404
 from keychannel.network.models import Distributor
 
-from .choices import AbcClass, NpsClass, SegmentLabel
+from .choices import AbcClass, NpsClass, ReportStatus, SegmentLabel
 from .models import (
     ClientMapping,
     ClientSegment,
@@ -328,3 +328,9 @@ def sell_out_by_month(*, principal, distributor_ids, start: date, end: date) -> 
         month = month.date() if hasattr(month, "date") and callable(month.date) else month
         out.setdefault(distributor_id, {})[month] = Decimal(amount or 0)
     return out
+
+
+def applied_sales_lines():
+    """Unscoped, for the program's goal metrics: only lines of applied reports (a superseded or rejected file does
+    not count)."""
+    return SalesLine._base_manager.filter(report__status=ReportStatus.APPLIED)

@@ -73,12 +73,10 @@ def test_people_certified_actual_follows_the_data_at_every_level(world, api_as):
     assert Decimal(body["actual"]) == 2 and body["status"] in {s.value for s in GoalStatus}
 
 
-def test_metric_without_a_source_is_not_available_never_a_number(world, login, monkeypatch):
+def test_goal_whose_metric_is_no_longer_registered_is_not_available_never_a_number(world, login, monkeypatch):
     prog = program(world, name="P")
     goals = goal_tree(prog, world, metric="won_contracts")
-    missing = metrics.Metric(key="won_contracts", label="Won", unit="count", source="nowhere", queryset=lambda: None,
-                             period=lambda start, end: None, aggregate=lambda: None)
-    monkeypatch.setitem(metrics.METRICS, "won_contracts", missing)
+    monkeypatch.delitem(metrics.METRICS, "won_contracts")
     progress = selectors.goal_progress([goals["own"], goals["root"]])
     assert [p.actual for p in progress] == [None, None]
     assert {p.status for p in progress} == {GoalStatus.NOT_AVAILABLE}
