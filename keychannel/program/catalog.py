@@ -13,6 +13,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from keychannel.core.policies import require
+from keychannel.core.uploads import checked_content_type
 
 from .choices import ResourceKind
 from .models import Course, CourseModule, LearningResource
@@ -90,16 +91,10 @@ def _check_position(module: CourseModule) -> None:
 
 def check_resource_file(upload) -> str:
     """The file's content type, after checking the declared type, the first bytes and the size."""
-    cap = settings.KEYCHANNEL_MAX_UPLOAD_MB * 1024 * 1024
-    if upload.size > cap:
-        raise ValidationError({"file": _("The file is larger than %(mb)s MB.") % {"mb": settings.KEYCHANNEL_MAX_UPLOAD_MB}})
-    declared = (getattr(upload, "content_type", "") or "").split(";")[0].strip().lower()
-    magic = RESOURCE_TYPES.get(declared)
-    head = upload.read(8)
-    upload.seek(0)
-    if magic is None or not head.startswith(magic):
-        raise ValidationError({"file": _("A learning file must be a PDF, PNG or JPEG file.")})
-    return declared
+    mb = settings.KEYCHANNEL_MAX_UPLOAD_MB
+    return checked_content_type(upload, field="file", allowed=RESOURCE_TYPES, max_bytes=mb * 1024 * 1024,
+                                too_large=_("The file is larger than %(mb)s MB.") % {"mb": mb},
+                                wrong_type=_("A learning file must be a PDF, PNG or JPEG file."))
 
 
 def _check_resource(resource: LearningResource, upload) -> None:

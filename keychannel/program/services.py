@@ -18,6 +18,7 @@ from keychannel.core.errors import ConflictError
 from keychannel.core.policies import require
 from keychannel.core.preferences import in_language_of
 from keychannel.core.services import notification_send
+from keychannel.core.uploads import PDF_PNG_JPEG, checked_content_type
 from keychannel.network.models import Distributor
 
 from . import metrics
@@ -54,11 +55,7 @@ from .models import (
     SupportRequest,
 )
 
-PROOF_TYPES = {
-    "application/pdf": b"%PDF",
-    "image/png": b"\x89PNG",
-    "image/jpeg": b"\xff\xd8\xff",
-}
+PROOF_TYPES = PDF_PNG_JPEG
 PROOF_MAX_BYTES = 5 * 1024 * 1024
 PROGRAM_FIELDS = {"name", "strategy", "manager", "starts_on", "ends_on"}
 
@@ -641,15 +638,9 @@ def check_proof(upload) -> str:
     """The proof's content type, after checking the declared type, the first bytes and the size."""
     if upload is None:
         raise ValidationError({"proof": _("Attach the proof (invoice, receipt): PDF, PNG or JPEG.")})
-    if upload.size > PROOF_MAX_BYTES:
-        raise ValidationError({"proof": _("The proof is larger than 5 MB.")})
-    declared = (getattr(upload, "content_type", "") or "").split(";")[0].strip().lower()
-    magic = PROOF_TYPES.get(declared)
-    head = upload.read(8)
-    upload.seek(0)
-    if magic is None or not head.startswith(magic):
-        raise ValidationError({"proof": _("The proof must be a PDF, PNG or JPEG file.")})
-    return declared
+    return checked_content_type(upload, field="proof", allowed=PROOF_TYPES, max_bytes=PROOF_MAX_BYTES,
+                                too_large=_("The proof is larger than 5 MB."),
+                                wrong_type=_("The proof must be a PDF, PNG or JPEG file."))
 
 
 # Claims live in support_money.py (partial claims within the approved amount); re-exported for callers.

@@ -19,6 +19,7 @@ from keychannel.core.choices import Role
 from keychannel.core.errors import ConflictError
 from keychannel.core.policies import require
 from keychannel.core.services import notification_send
+from keychannel.core.uploads import PDF_PNG_JPEG_TEXT, checked_content_type
 from keychannel.deals.models import CorporateContract, CorporateTier, Opportunity, ServiceLevel
 
 from . import sla, tokens
@@ -35,8 +36,7 @@ from .models import CaseEvent, CaseMessage, IntakeLink, ServiceCase
 
 logger = logging.getLogger(__name__)
 
-ATTACHMENT_TYPES = {"application/pdf": b"%PDF", "image/png": b"\x89PNG", "image/jpeg": b"\xff\xd8\xff",
-                    "text/plain": b""}
+ATTACHMENT_TYPES = PDF_PNG_JPEG_TEXT
 CASE_FIELDS = ("title", "description", "case_type", "priority", "product_line", "site", "contact_name", "contact_email")
 
 
@@ -68,17 +68,10 @@ def _level(tier: CorporateTier, priority: str) -> ServiceLevel:
 
 def check_attachment(upload) -> str:
     """The attachment's content type after checking size (the installation's upload limit), type and first bytes."""
-    limit = settings.KEYCHANNEL_MAX_UPLOAD_MB * 1024 * 1024
-    if upload.size > limit:
-        raise ValidationError({"attachment": _("The file is larger than %(mb)d MB.")
-                               % {"mb": settings.KEYCHANNEL_MAX_UPLOAD_MB}})
-    declared = (getattr(upload, "content_type", "") or "").split(";")[0].strip().lower()
-    magic = ATTACHMENT_TYPES.get(declared)
-    head = upload.read(8)
-    upload.seek(0)
-    if magic is None or not head.startswith(magic):
-        raise ValidationError({"attachment": _("Attach a PDF, PNG, JPEG or plain-text file.")})
-    return declared
+    mb = settings.KEYCHANNEL_MAX_UPLOAD_MB
+    return checked_content_type(upload, field="attachment", allowed=ATTACHMENT_TYPES, max_bytes=mb * 1024 * 1024,
+                                too_large=_("The file is larger than %(mb)d MB.") % {"mb": mb},
+                                wrong_type=_("Attach a PDF, PNG, JPEG or plain-text file."))
 
 
 def _mail_contact(case: ServiceCase, subject: str, body: str) -> None:

@@ -121,3 +121,18 @@ def test_password_reset_mail_is_in_the_account_owners_language(world, client, ma
     monkeypatch.setattr(loader, "render_to_string", recording)
     client.post(reverse("password_reset"), {"email": "head@example.test"}, HTTP_ACCEPT_LANGUAGE="en")
     assert seen and set(seen) == {"ru"} and len(mailoutbox) == 1  # subject and body, both in Russian
+
+
+@pytest.mark.parametrize("username", ["program_manager", "dist_head"])
+def test_a_page_reads_the_membership_once_for_the_principal_and_the_preferences(world, client, username):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    user = world.user(username)
+    Membership.objects.filter(user=user).update(language="ro")
+    client.force_login(user)
+    with CaptureQueriesContext(connection) as ctx:
+        page = client.get(reverse("core:notification_list"))
+    assert page.status_code == 200 and page["Content-Language"] == "ro"
+    reads = [q["sql"] for q in ctx.captured_queries if 'FROM "core_membership"' in q["sql"]]
+    assert len(reads) == 1, reads
