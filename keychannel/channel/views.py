@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from keychannel.core.errors import ConflictError
+from keychannel.core.forms import service_errors_to_form
 from keychannel.core.partials import render_partial
 from keychannel.core.policies import can, require
 from keychannel.core.tables import Column, Table
@@ -17,17 +18,6 @@ from .checks import describe_checks
 from .choices import ConflictKind
 from .filters import CONFLICT_FILTERS, LEAD_FILTERS, PRECEDENT_FILTERS, REGISTRATION_FILTERS
 from .forms import CommentForm, DecisionForm, LeadForm, LeadResponseForm, RegistrationForm, ResolveForm
-
-
-def _add_errors(form, exc: ValidationError):
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            name = field.removesuffix("_id") if field.removesuffix("_id") in form.fields else field
-            for error in errors:
-                form.add_error(name if name in form.fields else None, error)
-    else:
-        form.add_error(None, exc)
-
 
 # --- registrations ---------------------------------------------------------------------------------------------
 
@@ -86,7 +76,7 @@ def registration_create(request):
                 opportunity=data.get("opportunity"),
             )
         except ValidationError as exc:
-            _add_errors(form, exc)
+            service_errors_to_form(form, exc)
         except ConflictError as exc:
             form.add_error(None, exc.message)
         else:
@@ -157,7 +147,7 @@ def registration_decide(request, pk):
                 services.registration_extend(principal=principal, registration=registration, days=data["days"],
                                              reason=data["reason"])
         except ValidationError as exc:
-            _add_errors(form, exc)
+            service_errors_to_form(form, exc)
         except ConflictError as exc:
             form.add_error(None, exc.message)
             return _registration_page(request, registration, decision_form=form, status=409)
@@ -259,7 +249,7 @@ def conflict_comment(request, pk):
             services.conflict_comment(principal=principal, conflict=conflict, body=form.cleaned_data["body"],
                                       internal=form.cleaned_data.get("internal", False))
         except ValidationError as exc:
-            _add_errors(form, exc)
+            service_errors_to_form(form, exc)
         else:
             messages.success(request, _("Comment added."))
             return redirect(conflict.get_absolute_url() + "#comments")
@@ -298,7 +288,7 @@ def conflict_resolve(request, pk):
                 end_contract=data["end_contract"], end_contract_reason=data["end_contract_reason"],
             )
         except ValidationError as exc:
-            _add_errors(form, exc)
+            service_errors_to_form(form, exc)
         except ConflictError as exc:
             form.add_error(None, exc.message)
             return _conflict_page(request, conflict, resolve_form=form, status=409)
@@ -372,7 +362,7 @@ def lead_create(request):
                 contact_email=data["contact_email"], notes=data["notes"],
             )
         except ValidationError as exc:
-            _add_errors(form, exc)
+            service_errors_to_form(form, exc)
         else:
             messages.success(request, _("Lead passed on: %(s)s.") % {"s": lead.get_status_display()})
             return redirect(lead)
@@ -422,7 +412,7 @@ def lead_respond(request, pk):
                 services.lead_decline(principal=principal, offer=offer, reason=form.cleaned_data["reason"])
                 messages.success(request, _("Lead declined; it goes to the next eligible distributor."))
         except ValidationError as exc:
-            _add_errors(form, exc)
+            service_errors_to_form(form, exc)
         except ConflictError as exc:
             form.add_error(None, exc.message)
             return _lead_page(request, lead, form=form, status=409)
@@ -456,7 +446,7 @@ def channel_policy(request):
         try:
             channel_policy_update(principal=principal, **form.cleaned_data)
         except ValidationError as exc:
-            _add_errors(form, exc)
+            service_errors_to_form(form, exc)
         else:
             messages.success(request, _("Channel policy saved."))
             return redirect("channel:policy")

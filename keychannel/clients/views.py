@@ -11,6 +11,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from keychannel.core.assignment import AssignmentRefused, form_refusal, offer_assignable
 from keychannel.core.errors import ConflictError
+from keychannel.core.forms import service_errors_to_form
 from keychannel.core.partials import is_htmx, render_partial
 from keychannel.core.policies import can, require
 from keychannel.core.ratelimit import throttle_page
@@ -523,8 +524,7 @@ def account_plan_item_edit(request, pk, kind, item_pk):
             except AssignmentRefused as exc:
                 status = form_refusal(form, exc)
             except ValidationError as exc:
-                for field, errors in getattr(exc, "error_dict", {None: exc.error_list}).items():
-                    form.add_error(field if field in form.fields else None, errors)
+                service_errors_to_form(form, exc)
             else:
                 messages.success(request, _("Saved."))
                 return redirect(reverse("clients:account_plan", args=[client.pk]) + f"#{kind}-{item.pk}")

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from keychannel.core.errors import ConflictError
+from keychannel.core.forms import service_errors_to_form
 from keychannel.core.partials import render_partial
 from keychannel.core.policies import can, require
 from keychannel.core.tables import Column, Filter, Table
@@ -36,16 +37,6 @@ from .forms import (
 def _manufacturer_only(principal):
     if not principal.is_manufacturer:
         raise PermissionDenied
-
-
-def _form_errors(form, exc):
-    """Put a service's ValidationError on the form's fields (API names such as ``kam_id`` map to ``kam``)."""
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            name = field[:-3] if field.endswith("_id") else field
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 def _managed_distributors(principal):
@@ -120,7 +111,7 @@ def mentorship_create(request):
                 opportunity=data["opportunity"], starts_on=data["starts_on"], ends_on=data["ends_on"], focus=data["focus"],
             )
         except ValidationError as exc:
-            _form_errors(form, exc)
+            service_errors_to_form(form, exc)
         else:
             messages.success(request, _("Mentorship created."))
             return redirect(mentorship)
@@ -142,7 +133,7 @@ def mentorship_detail(request, pk):
             try:
                 services.coaching_session_record(principal=principal, mentorship=mentorship, **form.cleaned_data)
             except ValidationError as exc:
-                _form_errors(form, exc)
+                service_errors_to_form(form, exc)
             else:
                 messages.success(request, _("Coaching session recorded."))
                 return redirect(mentorship)
@@ -272,7 +263,7 @@ def kamtask_create(request):
         try:
             task = services.kam_task_create(principal=principal, request=request, **form.cleaned_data)
         except ValidationError as exc:
-            _form_errors(form, exc)
+            service_errors_to_form(form, exc)
         else:
             messages.success(request, _("Task assigned."))
             return redirect(task)
@@ -342,7 +333,7 @@ def kamtask_update(request, pk):
         try:
             services.kam_task_update(principal=principal, request=request, task=task, **changed)
         except ValidationError as exc:
-            _form_errors(form, exc)
+            service_errors_to_form(form, exc)
         except ConflictError as exc:
             form.add_error(None, exc.message)
         else:
@@ -444,7 +435,7 @@ def consultation_create(request):
         try:
             consultation = services.consultation_create(principal=principal, **form.cleaned_data)
         except ValidationError as exc:
-            _form_errors(form, exc)
+            service_errors_to_form(form, exc)
         else:
             messages.success(request, _("Request sent."))
             return redirect(consultation)
@@ -502,7 +493,7 @@ def consultation_convert(request, pk):
             task = services.consultation_convert(principal=principal, request=request, consultation=consultation,
                                                  **form.cleaned_data)
         except ValidationError as exc:
-            _form_errors(form, exc)
+            service_errors_to_form(form, exc)
         else:
             messages.success(request, _("The request is now a KAM task."))
             return redirect(task)

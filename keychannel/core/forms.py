@@ -124,3 +124,21 @@ class InviteForm(StyledFormMixin, forms.Form):
             self.fields["organization"].widget = forms.HiddenInput()
             self.fields["role"].choices = [(Role.DIST_SALES.value, Role.DIST_SALES.label)]
             self.fields["role"].initial = Role.DIST_SALES.value
+
+
+def service_errors_to_form(form, exc) -> None:
+    """Put a service's ValidationError on a page's form — the one way every view does it.
+
+    A field error lands on its field; an API-style name (``kam_id``) on the form field it stands for (``kam``);
+    an error on a field the form does not show, and a message without a field, on the form as a whole.
+    """
+    if not hasattr(exc, "error_dict"):
+        from .partials import (
+            error_text,  # local: partials renders templates, forms are imported by models' apps
+        )
+
+        form.add_error(None, exc.messages if hasattr(exc, "messages") else error_text(exc))
+        return
+    for field, errors in exc.error_dict.items():
+        name = field.removesuffix("_id") if field.removesuffix("_id") in form.fields else field
+        form.add_error(name if name in form.fields else None, errors)

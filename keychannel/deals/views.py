@@ -14,7 +14,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from keychannel.clients.selectors import buying_centre_analysis
 from keychannel.core.assignment import AssignmentRefused, form_refusal
 from keychannel.core.exports import spreadsheet_safe
-from keychannel.core.partials import htmx_error, is_htmx, render_partial
+from keychannel.core.forms import service_errors_to_form
+from keychannel.core.partials import error_text, htmx_error, is_htmx, render_partial
 from keychannel.core.policies import can, require
 from keychannel.core.tables import Column, Filter, Table
 
@@ -34,20 +35,6 @@ from .tables import filter_choices, pipeline_filters, pipeline_table
 
 FILTER_NAMES = ("q", "stage", "distributor_id", "territory_id", "product_line_id", "owner_id", "close_month",
                 "attention")
-
-
-def _error_text(exc: ValidationError) -> str:
-    if hasattr(exc, "error_dict"):
-        return " ".join(" ".join(m for e in errors for m in e.messages) for errors in exc.error_dict.values())
-    return " ".join(exc.messages)
-
-
-def _add_errors(form, exc: ValidationError):
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
 
 
 def opportunity_list(request):
@@ -145,7 +132,7 @@ def opportunity_create(request):
             )
         except ValidationError as exc:
             registration_url = getattr(exc, "registration_url", "")
-            _add_errors(form, exc)
+            service_errors_to_form(form, exc)
         except AssignmentRefused as exc:
             status = form_refusal(form, exc)
         else:
@@ -175,7 +162,7 @@ def opportunity_update(request, pk):
             services.opportunity_update(principal=principal, opportunity=opportunity, **form.cleaned_data)
         except ValidationError as exc:
             registration_url = getattr(exc, "registration_url", "")
-            _add_errors(form, exc)
+            service_errors_to_form(form, exc)
         except AssignmentRefused as exc:
             status = form_refusal(form, exc)
         else:
@@ -206,13 +193,13 @@ def opportunity_move(request, pk):
             )
         except ValidationError as exc:
             error = exc
-            _add_errors(form, exc)
+            service_errors_to_form(form, exc)
     else:
         error = ValidationError(form.errors.get("stage") or _("Choose a stage from the list."))
     registration_url = getattr(error, "registration_url", "")
     if is_htmx(request):
         if error is not None:
-            response = htmx_error(_error_text(error), 422)
+            response = htmx_error(error_text(error), 422)
             if registration_url:
                 response["X-Registration-Url"] = registration_url  # the kanban offers "register this deal"
             return response
@@ -240,7 +227,7 @@ def activity_create(request, pk):
         try:
             services.activity_log(principal=principal, opportunity=opportunity, **data)
         except ValidationError as exc:
-            _add_errors(form, exc)
+            service_errors_to_form(form, exc)
         else:
             messages.success(request, _("Activity logged."))
             return redirect(opportunity.get_absolute_url() + "#tab-activities")
@@ -263,7 +250,7 @@ def producttest_create(request, pk):
         try:
             services.product_test_create(principal=principal, opportunity=opportunity, **data)
         except ValidationError as exc:
-            _add_errors(form, exc)
+            service_errors_to_form(form, exc)
         else:
             messages.success(request, _("Product test planned."))
             return redirect(opportunity.get_absolute_url() + "#tab-tests")
@@ -286,7 +273,7 @@ def producttest_update(request, pk):
             services.product_test_update(principal=principal, product_test=selectors.product_test_get(
                 principal=principal, pk=pk), **form.cleaned_data)
         except ValidationError as exc:
-            _add_errors(form, exc)
+            service_errors_to_form(form, exc)
         else:
             messages.success(request, _("Product test saved."))
             return redirect(opportunity.get_absolute_url() + "#tab-tests")
@@ -304,8 +291,8 @@ def _signoff_done(request, test, write):
         write()
     except ValidationError as exc:
         opportunity = selectors.opportunity_get(principal=request.principal, pk=test.opportunity_id)
-        context = _detail_context(request, opportunity, test_errors={test.pk: _error_text(exc)})
-        context["signoff_error"] = _error_text(exc)  # the tests tab is not the one shown first
+        context = _detail_context(request, opportunity, test_errors={test.pk: error_text(exc)})
+        context["signoff_error"] = error_text(exc)  # the tests tab is not the one shown first
         return render(request, "deals/opportunity_detail.html", context, status=422)
     messages.success(request, _("Sign-off recorded."))
     return redirect(test.opportunity.get_absolute_url() + "#tab-tests")
@@ -412,7 +399,7 @@ def contract_update(request, pk):
             services.contract_update(principal=principal, contract=selectors.contract_get(principal=principal, pk=pk),
                                      **form.cleaned_data)
         except ValidationError as exc:
-            _add_errors(form, exc)
+            service_errors_to_form(form, exc)
         else:
             messages.success(request, _("Contract saved."))
             return redirect(contract)

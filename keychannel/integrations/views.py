@@ -9,6 +9,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from keychannel.core.errors import ConflictError
 from keychannel.core.events import EVENT_TYPES
+from keychannel.core.forms import service_errors_to_form
 from keychannel.core.policies import can
 
 from . import selectors, services
@@ -38,9 +39,7 @@ def webhook_create(request):
         try:
             subscription, secret = services.subscription_create(principal=principal, **form.cleaned_data)
         except ValidationError as exc:
-            by_field = exc.error_dict if hasattr(exc, "error_dict") else {None: exc.error_list}
-            for field, errors in by_field.items():
-                form.add_error(field if field in form.fields else None, errors)
+            service_errors_to_form(form, exc)
         else:
             messages.success(request, _("Subscription created. Copy its signing secret now: it is not shown again."))
             return render(request, "integrations/webhook_created.html", {

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
+from keychannel.core.forms import service_errors_to_form
 from keychannel.core.policies import require
 
 from . import reference, services
@@ -55,21 +56,13 @@ def _reference_form(request, *, form, save, title, cancel, breadcrumbs, done, re
             try:
                 obj = save(form.cleaned_data)
             except ValidationError as exc:
-                _add_errors(form, exc)
+                service_errors_to_form(form, exc)
             else:
                 messages.success(request, done)
                 return redirect(redirect_to or obj)
         status = 422
     return render(request, "network/simple_form.html", {
         "form": form, "title": title, "cancel_url": cancel, "breadcrumbs": breadcrumbs}, status=status)
-
-
-def _add_errors(form, exc):
-    if not hasattr(exc, "error_dict"):
-        form.add_error(None, exc)
-        return
-    for field, errors in exc.error_dict.items():
-        form.add_error(field if field in form.fields else None, errors)
 
 
 @require_http_methods(["GET", "POST"])

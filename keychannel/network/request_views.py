@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from keychannel.core.errors import ConflictError
-from keychannel.core.forms import StyledFormMixin
+from keychannel.core.forms import StyledFormMixin, service_errors_to_form
 from keychannel.core.policies import can, require
 
 from . import coverage_requests, selectors
@@ -53,8 +53,7 @@ def coverage_request_create(request, pk):
                 coverage_requests.coverage_request_create(principal=principal, distributor=distributor,
                                                           **form.cleaned_data)
             except ValidationError as exc:
-                for field, errors in exc.error_dict.items():
-                    form.add_error(field if field in form.fields else None, errors)
+                service_errors_to_form(form, exc)
             else:
                 messages.success(request, _("Request sent: your channel manager decides on it."))
                 return redirect("network:coverage_request_list")
@@ -121,8 +120,7 @@ def distributor_profile(request, pk):
                 coverage_requests.distributor_profile_update(principal=principal, distributor=distributor,
                                                              **form.cleaned_data)
             except ValidationError as exc:
-                for field, errors in exc.error_dict.items():
-                    form.add_error(field if field in form.fields else None, errors)
+                service_errors_to_form(form, exc)
             else:
                 messages.success(request, _("Contact details saved; your channel manager is told."))
                 return redirect(distributor)

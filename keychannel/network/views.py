@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from keychannel.core.assignment import AssignmentRefused, form_refusal, offer_assignable
+from keychannel.core.forms import service_errors_to_form
 from keychannel.core.partials import render_partial
 from keychannel.core.policies import can, require
 from keychannel.core.tables import Column, Filter, Table
@@ -222,7 +223,7 @@ def _coverage_form_page(request, *, distributor, coverage=None):
             else:
                 services.coverage_update(principal=principal, coverage=coverage, **form.cleaned_data)
         except ValidationError as exc:
-            _add_errors(form, exc)
+            service_errors_to_form(form, exc)
         else:
             messages.success(request, _("Coverage saved."))
             return redirect(distributor.get_absolute_url() + "#tab-agreement")
@@ -241,15 +242,6 @@ def _coverage_form_page(request, *, distributor, coverage=None):
             ],
         },
     )
-
-
-def _add_errors(form, exc: ValidationError):
-    """Put a service's ValidationError on the form fields it names (the rest on the form)."""
-    if hasattr(exc, "error_dict"):
-        for field_name, errors in exc.error_dict.items():
-            form.add_error(field_name if field_name in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
 
 
 @require_http_methods(["GET", "POST"])
@@ -381,7 +373,7 @@ def _form_page(request, *, form, save, title, distributor, success_url, message,
         try:
             save(form.cleaned_data)
         except ValidationError as exc:
-            _add_errors(form, exc)
+            service_errors_to_form(form, exc)
         except AssignmentRefused as exc:
             status = form_refusal(form, exc)
         else:

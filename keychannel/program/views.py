@@ -15,7 +15,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from keychannel.core.errors import ConflictError
 from keychannel.core.exports import safe_row
-from keychannel.core.partials import render_partial
+from keychannel.core.forms import service_errors_to_form
+from keychannel.core.partials import error_text, render_partial
 from keychannel.core.policies import can, require
 from keychannel.core.preferences import in_language_of
 from keychannel.core.scoping import get_visible_or_404
@@ -26,20 +27,6 @@ from .choices import EventKind, EventStatus, ProgramStatus, SupportKind, Support
 from .models import CalendarFeed, Enrollment, EventInvitation, LedgerEntry, Milestone, ProgramRule
 
 
-def _errors(exc) -> str:
-    if isinstance(exc, ConflictError):
-        return str(exc.message)
-    return " ".join(exc.messages)
-
-
-def _form_error(form, exc):
-    if isinstance(exc, ValidationError) and hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, _errors(exc))
-
-
 def _form_saved(request, form, save, success, back=None):
     """The POST half of a form page: a valid form goes to ``save(cleaned_data)``, a ValidationError lands on the
     form; saved, a redirect to ``back`` (default: what ``save`` returned) with ``success``. None: show the form."""
@@ -47,7 +34,7 @@ def _form_saved(request, form, save, success, back=None):
         try:
             saved = save(form.cleaned_data)
         except ValidationError as exc:
-            _form_error(form, exc)
+            service_errors_to_form(form, exc)
         else:
             messages.success(request, success)
             return redirect(back or saved)
@@ -86,7 +73,7 @@ def _post_action(request, obj, permission, service, success, /, *, form=None, in
     try:
         service(principal=principal, **params, **data)
     except (ValidationError, ConflictError) as exc:
-        messages.error(request, _errors(exc))
+        messages.error(request, error_text(exc))
     else:
         messages.success(request, success)
     return redirect(back or obj.get_absolute_url())

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from keychannel.clients.models import CorporateClient
 from keychannel.core.assignment import AssignmentRefused, form_refusal
 from keychannel.core.errors import ConflictError
+from keychannel.core.forms import service_errors_to_form
 from keychannel.core.partials import render_partial
 from keychannel.core.policies import can
 from keychannel.core.ratelimit import throttle_page
@@ -54,14 +55,6 @@ TABLE = Table(
 )
 
 
-def _errors(form, exc: ValidationError):
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
-
-
 def case_list(request):
     principal = request.principal
     qs = selectors.case_list(principal=principal, filters=TABLE.filter_values(request))
@@ -86,7 +79,7 @@ def case_create(request):
             try:
                 case = services.case_open(principal=principal, **data)
             except ValidationError as exc:
-                _errors(form, exc)
+                service_errors_to_form(form, exc)
             except AssignmentRefused as exc:
                 form_refusal(form, exc)
             else:
@@ -136,7 +129,7 @@ def _post(request, pk, form, run, done):
         try:
             run(principal, case, form.cleaned_data)
         except ValidationError as exc:
-            _errors(form, exc)
+            service_errors_to_form(form, exc)
         except AssignmentRefused as exc:
             form_refusal(form, exc)
         except ConflictError as exc:
@@ -264,7 +257,7 @@ def intake_public(request, token):
             try:
                 case = services.case_open_public(token=token, attachment=attachment, **data)
             except ValidationError as exc:
-                _errors(form, exc)
+                service_errors_to_form(form, exc)
             else:
                 return redirect("service:case_public", token=tokens.case_token(case))
         return render(request, "service/public.html", {"state": "form", "link": link, "form": form}, status=422)
@@ -296,7 +289,7 @@ def case_public(request, token):
                     return redirect("service:case_public", token=token)
             status = 422
         except ValidationError as exc:
-            _errors(rating_form if "rating" in request.POST else reply_form, exc)
+            service_errors_to_form(rating_form if "rating" in request.POST else reply_form, exc)
             status = 422
         except ConflictError as exc:
             (rating_form if "rating" in request.POST else reply_form).add_error(None, str(exc))
