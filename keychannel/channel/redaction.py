@@ -1,8 +1,7 @@
 """What of a channel record a principal may not read, declared once.
 
-The conflict's API schema and its audit history both read ``conflict_hidden_fields`` (registered with
-core's ``register_history_redaction`` in ``apps.py``); the conflict page still spells the same rule in its
-template (issue 21 moves it here too).
+The conflict's API schema, its audit history (registered with core's ``register_history_redaction`` in
+``apps.py``) and its page (``selectors.conflict_award_label``) all read ``conflict_hidden_fields``.
 """
 
 # Never on a distributor user's screen: who opened the conflict and from which registration (the other party's

@@ -16,6 +16,7 @@ from keychannel.core.scoping import get_visible_or_404
 from .choices import OPEN_CONFLICT_STATUSES, ConflictStatus, OfferStatus, RegistrationStatus
 from .filters import CONFLICT_FILTERS, LEAD_FILTERS, PRECEDENT_FILTERS, REGISTRATION_FILTERS
 from .models import Conflict, ConflictComment, ConflictParty, DealRegistration, Lead, LeadOffer
+from .redaction import conflict_hidden_fields
 
 
 def registration_list(*, principal, filters: dict | None = None):
@@ -84,6 +85,18 @@ def conflict_get(*, principal, pk) -> Conflict:
         principal,
         pk=pk,
     )
+
+
+def conflict_award_label(*, principal, conflict) -> str:
+    """What the principal reads of who won an awarded conflict, from the one declared redaction: the manufacturer
+    reads the distributor, the winner "to you", any other party only that another party won."""
+    if conflict.awarded_to_id is None:
+        return ""
+    if "awarded_to" in conflict_hidden_fields(principal, conflict):
+        return _("to another party")
+    if conflict.awarded_to_id == principal.own_distributor_id:
+        return _("to you")
+    return str(conflict.awarded_to)
 
 
 def conflict_comments(*, principal, conflict):

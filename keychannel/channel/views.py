@@ -227,7 +227,7 @@ def _conflict_page(request, conflict, *, comment_form=None, resolve_form=None, s
             "can_resolve": can_resolve and conflict.is_open,
             "comment_form": comment_form or CommentForm(principal=principal),
             "resolve_form": resolve_form or (ResolveForm(conflict=conflict) if can_resolve else None),
-            "awarded_to_me": conflict.awarded_to_id is not None and conflict.awarded_to_id == principal.own_distributor_id,
+            "award_label": selectors.conflict_award_label(principal=principal, conflict=conflict),
             "breadcrumbs": [(_("Conflicts"), "channel:conflict_list"), (f"#{conflict.pk}", "")],
         },
         status=status,

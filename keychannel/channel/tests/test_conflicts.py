@@ -180,3 +180,21 @@ def test_due_date_by_kind(dispute, settings):
                                       client=dispute.cache["client"], reason="Below list price.",
                                       distributor_ids=[dispute.own.pk, dispute.other.pk])
     assert conflict.due_on == TODAY + datetime.timedelta(days=2)
+
+
+def test_the_conflict_page_says_who_won_as_the_declared_redaction_allows(dispute, client):
+    # The page used to spell the awarded-to rule again in its template; it now reads the one redaction.
+    from django.urls import reverse
+
+    w = dispute
+    services.conflict_resolve(principal=w.principal("program_manager"), conflict=w.cache["conflict"],
+                              resolution=Resolution.AWARDED, awarded_to_id=w.own.pk, note="First came first.")
+    url = reverse("channel:conflict_detail", args=[w.cache["conflict"].pk])
+    seen = {}
+    for key, user in [("manager", w.user("program_manager")), ("winner", w.user("dist_head")),
+                      ("loser", w.other_users["dist_head"])]:
+        client.force_login(user)
+        seen[key] = client.get(url).content.decode()
+    assert str(w.own) in seen["manager"]
+    assert "to you" in seen["winner"]
+    assert "to another party" in seen["loser"] and str(w.own) not in seen["loser"]
