@@ -173,10 +173,10 @@ def test_the_export_is_formula_safe_and_keeps_the_filters(scored, login):
     world.own.size_tier = "small"
     world.own.save()
     web = login(world.user("program_manager"))
-    rows = list(csv.reader(io.StringIO(web.get(reverse("program:scorecard_csv")).content.decode())))
+    rows = list(csv.reader(io.StringIO(web.get(reverse("program:scorecard_csv")).getvalue().decode("utf-8-sig"))))
     names = [r[1] for r in rows[1:]]
     assert "'=HYPERLINK(\"http://evil\")" in names
-    rows = list(csv.reader(io.StringIO(web.get(reverse("program:scorecard_csv"), {"size_tier": "small"}).content.decode())))
+    rows = list(csv.reader(io.StringIO(web.get(reverse("program:scorecard_csv"), {"size_tier": "small"}).getvalue().decode("utf-8-sig"))))
     assert [r[0] for r in rows[1:]] == [world.own.code]
 
 
