@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db.models import CharField, F, IntegerField, OuterRef, Q, Subquery, Value
+from django.db.models import BigIntegerField, CharField, F, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Cast
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import capfirst
@@ -138,7 +139,8 @@ def log(*, principal, filters: dict | None = None, cursor: str | None = None):
             qs = qs.filter(history_date__lt=_day_start(date_to + datetime.timedelta(days=1)))
         if after is not None:
             qs = qs.filter(_after(source, after))
-        distributor = F(source.distributor) if source.distributor else Value(None, output_field=IntegerField())
+        # A typed NULL: PostgreSQL types the first parts' bare NULLs as text, then refuses the union with a bigint.
+        distributor = F(source.distributor) if source.distributor else Cast(Value(None), output_field=BigIntegerField())
         parts.append(
             qs.annotate(
                 log_model=Value(source.label, output_field=CharField()),
@@ -196,7 +198,7 @@ def describe(principal, rows: list[dict]) -> list[dict]:
             record = records[row["history_id"]]
             row["record_type"] = capfirst(str(source.model._meta.verbose_name))
             name = live.get(row["log_object_id"])
-            row["record"] = name if name is not None else f"{str(record.instance)} ({_('deleted')})"
+            row["record"] = name if name is not None else "{} ({})".format(record.instance, _("deleted"))
             if name is not None:
                 row["get_absolute_url"] = reverse("core:history", args=[source.model._meta.app_label,
                                                                         source.model._meta.model_name, row["log_object_id"]])

@@ -31,6 +31,7 @@ AUDIT_TABLE = Table(
     filters=AUDIT_FILTERS,
     prepare=_describe,
     export_name="audit-log",
+    keep_params=("date_from", "date_to"),
 )
 
 

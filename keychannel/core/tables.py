@@ -101,6 +101,7 @@ class Table:
     # ``prepare(rows, request) -> rows``: completes a page's rows (or an export's chunk) in a few queries, for lists
     # whose rows are not records (the audit log's union)
     prepare: Callable | None = None
+    keep_params: tuple[str, ...] = ()  # query parameters of the page's own controls, kept when the table's change
 
     def _controls(self, request):
         """The filter selects of this table for this request (choices may cost a query: read once per request)."""
@@ -198,6 +199,11 @@ class TableState:
     @property
     def rows(self):
         return self.page.object_list
+
+    @property
+    def kept(self) -> list[tuple[str, str]]:
+        """The page's own parameters (``Table.keep_params``) with a value, for hidden inputs of the table's form."""
+        return [(name, self.request.GET[name]) for name in self.table.keep_params if self.request.GET.get(name)]
 
     def export_query(self, fmt: str) -> str:
         """The current query string (search, filters, sort) asking for the export in ``fmt``."""

@@ -122,6 +122,10 @@ def test_the_page_filters_pages_and_exports(world, login):
     rows = list(csv.reader(io.StringIO(text.decode("utf-8-sig"))))
     assert rows[0][:3] == ["When", "Who", "What"] and len(rows) == 3  # created and changed
     assert world.user("dist_head").get_full_name() in rows[1][-1]
+    today = timezone.localdate().isoformat()
+    dated = web.get(reverse("core:audit_log"), {"date_from": today}).content.decode()
+    # the table's own form (its selects, swapped by HTMX) keeps the page's dates
+    assert f'<input type="hidden" name="date_from" value="{today}">' in dated and "Compressor line" in dated
     bad = web.get(reverse("core:audit_log"), {"date_from": "yesterday"})
     assert bad.status_code == 200 and "is not a date" in bad.content.decode()
 
