@@ -10,6 +10,7 @@ from ninja.errors import AuthenticationError, Throttled
 
 from keychannel.core.api_auth import BearerTokenAuth, SessionPrincipalAuth
 from keychannel.core.errors import ConflictError
+from keychannel.core.middleware import record_refusal
 from keychannel.core.ratelimit import ApiThrottle, hit_anonymous
 
 # Every operation can answer these through the handlers below; ninja documents only what an operation declares.
@@ -87,6 +88,7 @@ def not_found(request, exc):
 
 @api.exception_handler(PermissionDenied)
 def forbidden(request, exc):
+    record_refusal(request, exc)
     return api.create_response(request, {"detail": _("You are not allowed to do this.")}, status=403)
 
 

@@ -83,6 +83,8 @@ MIDDLEWARE = [
     "keychannel.core.middleware.PrincipalMiddleware",
     "keychannel.core.preferences.UserPreferencesMiddleware",
     "keychannel.core.partials.HtmxErrorMiddleware",
+    "keychannel.core.middleware.TableExportMiddleware",
+    "keychannel.core.middleware.RefusalAuditMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -260,6 +262,9 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "keychannel@localhost")
 KEYCHANNEL_SITE_URL = (env("SITE_URL", "" if PRODUCTION else "http://localhost:8000") or "").rstrip("/")
 # An invitation link (set your password) works this many days, once.
 KEYCHANNEL_INVITATION_DAYS = int(env("INVITATION_DAYS", "7"))
+# Security events (refused logins, 403s, rate-limit refusals, lockouts, token changes) are kept this many days;
+# the daily purge_security_events job deletes older ones (docs/operations.md).
+KEYCHANNEL_SECURITY_EVENT_DAYS = int(env("SECURITY_EVENT_DAYS", "365"))
 
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False  # HTMX reads the token from the page, not the cookie.

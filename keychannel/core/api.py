@@ -2,7 +2,7 @@
 
 from django.contrib.auth import authenticate
 from django.utils.translation import gettext as _
-from ninja import Router, Status
+from ninja import Query, Router, Status
 from ninja.pagination import paginate
 
 from keychannel.core.pagination import BoundedPagination
@@ -12,6 +12,8 @@ from .choices import Role
 from .models import Organization
 from .schemas import (
     AccountOut,
+    AuditFilter,
+    AuditPageOut,
     ErrorOut,
     LogoutEverywhereOut,
     MeOut,
@@ -195,3 +197,28 @@ def invitation_resend(request, user_id: int):
     from . import onboarding
 
     return _user_action(request, user_id, onboarding.invitation_resend)
+
+
+# --- the audit log (issue 17 part 5; keychannel/core/audit.py) ------------------------------------------------
+
+
+@router.get("/audit", response={200: AuditPageOut, 403: ErrorOut, 422: ValidationErrorOut},
+            summary="The network-wide audit log, newest first (administrator, program manager)")
+def audit_log(request, filters: Query[AuditFilter]):
+    """Every recorded change across the network, readable: who, the record by name, changes with names and labels.
+    Paged by cursor: pass ``next_cursor`` as ``cursor`` until it is null."""
+    principal = request.principal
+    values = filters.model_dump()
+    limit, cursor = values.pop("limit"), values.pop("cursor")
+    rows = list(selectors.audit_log(principal=principal, filters=values, cursor=cursor)[: limit + 1])
+    more, rows = len(rows) > limit, rows[:limit]
+    from .audit import cursor_of
+
+    next_cursor = cursor_of(rows[-1]) if more else None
+    items = [{
+        "history_id": row["history_id"], "date": row["history_date"], "user_id": row["history_user_id"],
+        "user": row["who"], "action": row["history_type"], "action_label": row["action"], "model": row["log_model"],
+        "record_type": row["record_type"], "object_id": row["log_object_id"], "record": row["record"],
+        "distributor_id": row["log_distributor"], "distributor": row["distributor_name"], "changes": row["changes"],
+    } for row in selectors.audit_describe(principal=principal, rows=rows)]
+    return {"items": items, "next_cursor": next_cursor}

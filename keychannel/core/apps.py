@@ -15,4 +15,7 @@ class CoreConfig(AppConfig):
         from .navigation import register_nav
 
         register_nav(_("People"), "core:user_list", icon="person-plus", roles=[Role.ADMIN, Role.DIST_HEAD], order=890)
-        register_nav(_("Security events"), "core:securityevent_list", icon="shield-lock", roles=[Role.ADMIN], order=900)
+        register_nav(_("Audit log"), "core:audit_log", icon="journal-text", roles=[Role.ADMIN, Role.PROGRAM_MANAGER],
+                     order=890)
+        register_nav(_("Security events"), "core:securityevent_list", icon="shield-lock",
+                     roles=[Role.ADMIN, Role.PROGRAM_MANAGER], order=900)

@@ -41,3 +41,6 @@ class SecurityEventKind(models.TextChoices):
     USER_INVITED = "user_invited", _("User invited")
     USER_DEACTIVATED = "user_deactivated", _("User deactivated")
     USER_REACTIVATED = "user_reactivated", _("User reactivated")
+    LOGIN_FAILED = "login_failed", _("Login failed")
+    REFUSED = "refused", _("Refused (not allowed)")
+    RATE_LIMITED = "rate_limited", _("Refused (too many requests)")

@@ -168,14 +168,18 @@ def history_entries(*, principal: Principal, obj: models.Model, limit: int = 200
     for record, changes in reversed(raw_entries):
         rendered = []
         for field, old, new in changes:
+            entry = {"field": capfirst(str(field.verbose_name))}
             if field.many_to_many:
+                # what was added and what was removed, by name (not the whole set before and after)
+                entry["added"] = sorted(labels.label(field.related_model, pk) for pk in new - old)
+                entry["removed"] = sorted(labels.label(field.related_model, pk) for pk in old - new)
                 old_text = ", ".join(sorted(labels.label(field.related_model, pk) for pk in old)) or None
                 new_text = ", ".join(sorted(labels.label(field.related_model, pk) for pk in new)) or None
             elif field.is_relation:
                 old_text, new_text = labels.label(field.related_model, old), labels.label(field.related_model, new)
             else:
                 old_text, new_text = _plain(field, old), _plain(field, new)
-            rendered.append({"field": capfirst(str(field.verbose_name)), "old": old_text, "new": new_text})
+            rendered.append({**entry, "old": old_text, "new": new_text})
         entries.append(
             {
                 "date": record.history_date,

@@ -136,3 +136,58 @@ def _body_problem(body: bytes) -> str | None:
         elif isinstance(item, list):
             stack.extend(item)
     return None
+
+
+class TableExportMiddleware:
+    """Answers a list page's export: ``Table.build`` raises ``TableExport`` with the download (core/tables.py)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        from .tables import TableExport
+
+        if isinstance(exception, TableExport):
+            return exception.response
+        return None
+
+
+class RefusalAuditMiddleware:
+    """A page or HTMX action refused with 403 is a security event (the API records its own, keychannel/api.py)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from .services import recorded_kinds
+
+        token = recorded_kinds.set(frozenset())
+        try:
+            return self.get_response(request)
+        finally:
+            recorded_kinds.reset(token)
+
+    def process_exception(self, request, exception):
+        from django.core.exceptions import PermissionDenied
+
+        if isinstance(exception, PermissionDenied):
+            record_refusal(request, exception)
+        return None
+
+
+def record_refusal(request, exception) -> None:
+    """Record a 403: who, where, and the refused action when the refusal names one ("deals.opportunity.change")."""
+    from .choices import SecurityEventKind
+    from .services import recorded_kinds, security_event_record
+
+    if SecurityEventKind.FORBIDDEN_WRITE in recorded_kinds.get():
+        return  # the service recorded this attempt already, with what it tried
+    message = exception.args[0] if exception.args else ""
+    action = message if isinstance(message, str) and " " not in message.strip() else ""
+    user = getattr(request, "auth", None) or getattr(request, "user", None)
+    username = user.get_username() if getattr(user, "is_authenticated", False) else ""
+    security_event_record(kind=SecurityEventKind.REFUSED, request=request, username=username, action=action,
+                          detail=str(message)[:500] if not action else "")

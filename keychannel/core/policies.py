@@ -53,7 +53,14 @@ def _manage_own_tokens(principal, token=None) -> bool:
 
 @rule("core.securityevent.view")
 def _view_security_events(principal, obj=None) -> bool:
-    return principal.has_role(Role.ADMIN)
+    """Security events sit beside the audit log: the administrator and the program manager review both."""
+    return principal.has_role(Role.ADMIN, Role.PROGRAM_MANAGER)
+
+
+@rule("core.auditlog.view")
+def _view_audit_log(principal, obj=None) -> bool:
+    """The network-wide audit log (every change of every distributor's records): administrator, program manager."""
+    return principal.has_role(Role.ADMIN, Role.PROGRAM_MANAGER)
 
 
 @rule("core.lockout.clear")

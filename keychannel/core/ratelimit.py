@@ -50,8 +50,11 @@ def parse_rate(rate: str) -> tuple[int, int]:
     return count, multiple * _UNITS[unit]
 
 
-def hit(scope: str, ident, rate: str) -> int | None:
-    """Count one request of ``ident`` in ``scope``. None when it is within ``rate``, else the seconds to wait."""
+def hit(scope: str, ident, rate: str, request=None) -> int | None:
+    """Count one request of ``ident`` in ``scope``. None when it is within ``rate``, else the seconds to wait.
+
+    The first refused request of a window is recorded as a security event (one per caller and window, however
+    many follow, so a flood cannot fill the table)."""
     limit, period = parse_rate(rate)
     now = _now()
     window = int(now // period)
@@ -66,7 +69,19 @@ def hit(scope: str, ident, rate: str) -> int | None:
             count = 1 if cache.add(key, 1, timeout=period + 1) else cache.incr(key)
     if count <= limit:
         return None
+    if count == limit + 1:
+        _record_refusal(scope, ident, rate, request)
     return max(1, math.ceil((window + 1) * period - now))
+
+
+def _record_refusal(scope: str, ident, rate: str, request) -> None:
+    from .choices import SecurityEventKind
+    from .services import security_event_record
+
+    user = getattr(request, "auth", None) or getattr(request, "user", None)
+    username = user.get_username() if getattr(user, "is_authenticated", False) else ""
+    security_event_record(kind=SecurityEventKind.RATE_LIMITED, request=request, username=username,
+                          action=f"ratelimit.{scope}"[:120], detail=f"over {rate}")
 
 
 def _count_in_database(key: str, caller_prefix: str, *, now: float, expires: float) -> int:
@@ -97,7 +112,7 @@ def anonymous_rate() -> str:
 
 
 def hit_anonymous(request) -> int | None:
-    return hit("api-address", client_ip(request) or "unknown", anonymous_rate())
+    return hit("api-address", client_ip(request) or "unknown", anonymous_rate(), request)
 
 
 class ApiThrottle(BaseThrottle):
@@ -108,7 +123,7 @@ class ApiThrottle(BaseThrottle):
     def allow_request(self, request) -> bool:
         user = getattr(request, "auth", None)
         if getattr(user, "pk", None) is not None:
-            wait = hit("api-user", user.pk, user_rate())
+            wait = hit("api-user", user.pk, user_rate(), request)
         else:
             wait = hit_anonymous(request)
         self._local.wait = wait
@@ -128,7 +143,7 @@ class ScopedThrottle(ApiThrottle):
     def allow_request(self, request) -> bool:
         user = getattr(request, "auth", None) or getattr(request, "user", None)
         ident = user.pk if getattr(user, "pk", None) is not None else client_ip(request) or "unknown"
-        wait = hit(self.scope, ident, getattr(settings, self.setting))
+        wait = hit(self.scope, ident, getattr(settings, self.setting), request)
         self._local.wait = wait
         return wait is None
 
@@ -147,5 +162,5 @@ def too_many_requests_response(wait: int | None) -> HttpResponse:
 def throttle_page(request, scope: str, setting: str) -> HttpResponse | None:
     """For views: None when the request may go on, else the 429 answer to return."""
     ident = request.user.pk if request.user.is_authenticated else client_ip(request) or "unknown"
-    wait = hit(scope, ident, getattr(settings, setting))
+    wait = hit(scope, ident, getattr(settings, setting), request)
     return None if wait is None else too_many_requests_response(wait)

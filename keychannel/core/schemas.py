@@ -1,6 +1,6 @@
-from datetime import datetime
+from datetime import date, datetime
 
-from ninja import Schema
+from ninja import Field, Schema
 
 
 class ErrorOut(Schema):
@@ -92,3 +92,42 @@ class NotificationsReadIn(Schema):
 
 class NotificationsReadOut(Schema):
     marked: int
+
+
+class AuditFilter(Schema):
+    """The audit log's filters (the page's person, record type and distributor selects, and its dates)."""
+
+    person: int | None = Field(None, ge=1, le=2**31 - 1, description="The user who made the change")
+    model: str | None = Field(None, max_length=100, description='Record type, "app.model" (e.g. "deals.opportunity")')
+    distributor: int | None = Field(None, ge=1, le=2**31 - 1, description="Changes of this distributor's records")
+    date_from: date | None = Field(None, description="Changes on or after this day")
+    date_to: date | None = Field(None, description="Changes on or before this day")
+    limit: int = Field(50, ge=1, le=200)
+    cursor: str | None = Field(None, max_length=200, description="The next_cursor of the previous page")
+
+
+class AuditChangeOut(Schema):
+    field: str
+    old: str | None = None
+    new: str | None = None
+
+
+class AuditEntryOut(Schema):
+    history_id: int
+    date: datetime
+    user_id: int | None = None
+    user: str
+    action: str = Field(..., description="+ created, ~ changed, - deleted")
+    action_label: str
+    model: str
+    record_type: str
+    object_id: int
+    record: str
+    distributor_id: int | None = None
+    distributor: str
+    changes: list[AuditChangeOut]
+
+
+class AuditPageOut(Schema):
+    items: list[AuditEntryOut]
+    next_cursor: str | None = None

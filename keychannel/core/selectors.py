@@ -90,3 +90,17 @@ def invitable_organizations(*, principal):
     if not principal.has_role("admin"):
         qs = qs.filter(pk=principal.organization_id)
     return qs.exclude(distributor__active=False)
+
+
+def audit_log(*, principal, filters: dict | None = None, cursor: str | None = None):
+    """The network-wide audit log, newest first (keychannel/core/audit.py): admin and program manager."""
+    from . import audit
+
+    return audit.log(principal=principal, filters=filters, cursor=cursor)
+
+
+def audit_describe(*, principal, rows: list[dict]) -> list[dict]:
+    """Who, what and the changes of a page of the log, in names, as ``principal`` may read them."""
+    from . import audit
+
+    return audit.describe(principal, rows)

@@ -1,5 +1,6 @@
 """Writes of the core app: API tokens, notifications, security events."""
 
+import contextvars
 import datetime
 import logging
 
@@ -167,8 +168,14 @@ def notification_mark_read(*, principal, notification_ids=None) -> int:
     return qs.update(read_at=timezone.now())
 
 
+# The kinds recorded while serving the current request (RefusalAuditMiddleware resets it): a 403 whose service
+# already recorded the forbidden write is not recorded twice.
+recorded_kinds: contextvars.ContextVar[frozenset] = contextvars.ContextVar("recorded_kinds", default=frozenset())
+
+
 def security_event_record(*, kind, request=None, principal=None, username="", action="", detail="", ip_address=None):
     """Record outside the caller's transaction so that a rolled-back forbidden write still leaves its trace."""
+    recorded_kinds.set(recorded_kinds.get() | {kind})
     user = getattr(principal, "user", None)
     if user is None and request is not None and getattr(request, "user", None) is not None:
         user = request.user if request.user.is_authenticated else None
@@ -240,3 +247,11 @@ def preferences_update(*, principal, language: str | None = None, time_zone: str
     membership.save(update_fields=["language", "time_zone", "updated_at"])
     forget(principal.user)
     return membership
+
+
+def security_events_purge(*, days: int | None = None) -> int:
+    """Delete security events older than ``days`` (settings.KEYCHANNEL_SECURITY_EVENT_DAYS): the retention rule."""
+    days = settings.KEYCHANNEL_SECURITY_EVENT_DAYS if days is None else days
+    cutoff = timezone.now() - datetime.timedelta(days=days)
+    deleted, _by_model = SecurityEvent.objects.filter(created_at__lt=cutoff).delete()
+    return deleted

@@ -1,7 +1,7 @@
 """Lockouts become security events that manufacturer admins review; superusers get a role at login."""
 
 from axes.signals import user_locked_out
-from django.contrib.auth.signals import user_logged_in
+from django.contrib.auth.signals import user_logged_in, user_login_failed
 from django.dispatch import receiver
 
 from .choices import SecurityEventKind
@@ -18,6 +18,16 @@ def record_lockout(sender, request=None, username=None, ip_address=None, **kwarg
         ip_address=ip_address,
         detail="too many failed logins",
     )
+
+
+@receiver(user_login_failed)
+def record_login_failure(sender, credentials=None, request=None, **kwargs):
+    """Every refused login (wrong password, unknown user, locked out) is a security event; the lockout bounds them."""
+    from .services import security_event_record
+
+    username = str((credentials or {}).get("username") or "")[:150]
+    security_event_record(kind=SecurityEventKind.LOGIN_FAILED, request=request, username=username,
+                          action="core.login", detail="login refused")
 
 
 @receiver(user_logged_in)

@@ -1,15 +1,50 @@
-"""A reusable table: search, filters, sorting and pagination from the query string, for every list page."""
+"""A reusable table: search, filters, sorting, pagination and export from the query string, for every list page.
+
+Export: the same query string plus ``export=csv`` or ``export=xlsx`` downloads every row the page lists (its
+search, filters and sort; not only the current page), with the table's columns as the header in the user's
+language. ``Table.build`` answers it by raising ``TableExport`` with the download; ``TableExportMiddleware``
+(core/middleware.py) returns that response. So every list page built on a ``Table`` exports without code of its
+own, after its view has scoped the queryset (the view's own checks have run: a refused user is refused before).
+"""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from itertools import islice
 
 from django.core.paginator import Paginator
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.functional import cached_property
 
+from keychannel.core import exports
 from keychannel.core.filters import ListFilters
 from keychannel.core.pagination import capped_count
+
+EXPORT_PARAM = "export"
+EXPORT_CHUNK = 2000  # rows read per query while exporting (prefetches run once per chunk)
+
+
+def resolve(obj, path: str):
+    """The raw value of a dotted attribute path on a row, calling callables on the way (get_x_display, methods)."""
+    value = obj
+    for part in path.split("."):
+        if value is None:
+            return None
+        value = value.get(part) if isinstance(value, dict) else getattr(value, part, None)
+        if callable(value):
+            value = value()
+    return value
+
+
+class TableExport(Exception):  # noqa: N818 - not an error: it carries the download out of the view
+    """Raised by ``Table.build`` for an export request; carries the response (see the module docstring)."""
+
+    def __init__(self, response):
+        super().__init__("table export")
+        self.response = response
 
 
 class CappedPaginator(Paginator):
@@ -62,6 +97,11 @@ class Table:
     default_sort: str = ""
     per_page: int = 50
     count_cap: int | None = None  # set for tables of millions of rows: "more than N rows" instead of a full count
+    export_name: str = ""  # the file name of its export; default: from the page's path ("channel-registrations")
+    # ``prepare(rows, request) -> rows``: completes a page's rows (or an export's chunk) in a few queries, for lists
+    # whose rows are not records (the audit log's union)
+    prepare: Callable | None = None
+    keep_params: tuple[str, ...] = ()  # query parameters of the page's own controls, kept when the table's change
 
     def _controls(self, request):
         """The filter selects of this table for this request (choices may cost a query: read once per request)."""
@@ -77,6 +117,21 @@ class Table:
         return {}
 
     def build(self, request, queryset) -> TableState:
+        """The page's state; for ``?export=csv|xlsx`` raises ``TableExport`` with the download of every row."""
+        queryset, q, sort, active_filters, controls = self.narrow(request, queryset)
+        if request.GET.get(EXPORT_PARAM) in exports.FORMATS:
+            raise TableExport(self.export(request, queryset))
+        if self.count_cap:
+            paginator = CappedPaginator(queryset, self.per_page, self.count_cap)
+        else:
+            paginator = Paginator(queryset, self.per_page)
+        page = paginator.get_page(request.GET.get("page"))
+        if self.prepare is not None:
+            page.object_list = self.prepare(list(page.object_list), request)
+        return TableState(self, page, q, sort, active_filters, request, controls)
+
+    def narrow(self, request, queryset):
+        """The rows the page lists (search, plain filters, sort): the queryset, q, sort, active filters, controls."""
         params = request.GET
         q = params.get("q", "").strip()
         if q and self.search_fields:
@@ -103,12 +158,32 @@ class Table:
             queryset = queryset.order_by(f"-{expression}" if sort.startswith("-") else expression, "pk")
         else:
             sort = ""
-        if self.count_cap:
-            paginator = CappedPaginator(queryset, self.per_page, self.count_cap)
-        else:
-            paginator = Paginator(queryset, self.per_page)
-        page = paginator.get_page(params.get("page"))
-        return TableState(self, page, q, sort, active_filters, request, controls)
+        return queryset, q, sort, active_filters, controls
+
+    def export_filename(self, request) -> str:
+        name = self.export_name or re.sub(r"[^a-z0-9]+", "-", request.path.lower()).strip("-") or "export"
+        return f"{name}-{timezone.localdate().isoformat()}"
+
+    def export_row(self, row) -> list:
+        return [resolve(row, column.key) for column in self.columns]
+
+    def export_rows(self, queryset, request=None):
+        """Every row's values, read in chunks (a query per chunk, never per row)."""
+        rows = queryset.iterator(chunk_size=EXPORT_CHUNK) if hasattr(queryset, "iterator") else iter(queryset)
+        if self.prepare is None:
+            for row in rows:
+                yield self.export_row(row)
+            return
+        while chunk := list(islice(rows, EXPORT_CHUNK)):
+            for row in self.prepare(chunk, request):
+                yield self.export_row(row)
+
+    def export(self, request, queryset):
+        """The download of ``queryset`` (already narrowed) in the format the query string asks for."""
+        return exports.export_response(
+            request.GET.get(EXPORT_PARAM), self.export_filename(request),
+            [column.label for column in self.columns], self.export_rows(queryset, request),
+        )
 
 
 @dataclass
@@ -124,6 +199,26 @@ class TableState:
     @property
     def rows(self):
         return self.page.object_list
+
+    @property
+    def kept(self) -> list[tuple[str, str]]:
+        """The page's own parameters (``Table.keep_params``) with a value, for hidden inputs of the table's form."""
+        return [(name, self.request.GET[name]) for name in self.table.keep_params if self.request.GET.get(name)]
+
+    def export_query(self, fmt: str) -> str:
+        """The current query string (search, filters, sort) asking for the export in ``fmt``."""
+        params = self.request.GET.copy()
+        params.pop("page", None)
+        params[EXPORT_PARAM] = fmt
+        return params.urlencode()
+
+    @property
+    def export_csv_query(self) -> str:
+        return self.export_query("csv")
+
+    @property
+    def export_xlsx_query(self) -> str:
+        return self.export_query("xlsx")
 
     def query_without(self, *names) -> str:
         params = self.request.GET.copy()

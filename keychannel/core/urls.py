@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import people_views, views
+from . import audit_views, people_views, views
 
 app_name = "core"
 
@@ -14,6 +14,7 @@ urlpatterns = [
     path("notifications/", views.notification_list, name="notification_list"),
     path("history/<slug:app_label>/<slug:model_name>/<int:pk>/", views.history, name="history"),
     path("security-events/", views.security_event_list, name="securityevent_list"),
+    path("audit/", audit_views.audit_log, name="audit_log"),
     path("people/", people_views.user_list, name="user_list"),
     path("people/invite/", people_views.user_invite, name="user_invite"),
     path("people/<int:user_id>/deactivate/", people_views.user_deactivate, name="user_deactivate"),

@@ -17,6 +17,7 @@ from .cockpit import panels_for
 from .forms import ApiTokenForm, PreferencesForm
 from .models import Organization
 from .navigation import figures_for
+from .policies import can
 from .tables import Column, Table
 
 
@@ -131,7 +132,8 @@ def security_event_list(request):
     return render(
         request,
         "core/securityevent_list.html",
-        {"table": table, "locks": locks, "breadcrumbs": [(_("Security events"), "")]},
+        {"table": table, "locks": locks, "tab": "security", "can_unlock": can(request.principal, "core.lockout.clear"),
+         "breadcrumbs": [(_("Security events"), "")]},
     )
 
 

@@ -1,11 +1,7 @@
 """Pages of the deals app: pipeline (table and kanban), deal page, activities, product tests, contracts, forecast."""
 
-import csv
-import io
-
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -13,7 +9,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from keychannel.clients.selectors import buying_centre_analysis
 from keychannel.core.assignment import AssignmentRefused, form_refusal
-from keychannel.core.exports import spreadsheet_safe
+from keychannel.core.exports import export_response
 from keychannel.core.forms import service_errors_to_form
 from keychannel.core.partials import error_text, htmx_error, is_htmx, render_partial
 from keychannel.core.policies import can, require
@@ -448,31 +444,8 @@ def forecast(request):
 @require_GET
 def forecast_export(request):
     by, _filters, rows, _choices = _forecast_request(request)
-    fmt = request.GET.get("format", "csv")
-    header = [str(ForecastDimension(by).label), _("Open deals"), _("Open pipeline (RON)"), _("Weighted pipeline (RON)"),
+    header = [ForecastDimension(by).label, _("Open deals"), _("Open pipeline (RON)"), _("Weighted pipeline (RON)"),
               _("Won deals"), _("Won (RON)")]
-    body = [[spreadsheet_safe(r["label"]), r["open_count"], r["pipeline"], r["weighted"], r["won_count"], r["won"]]
-            for r in rows]
-    stamp = timezone.localdate().isoformat()
-    if fmt == "xlsx":
-        from openpyxl import Workbook
-
-        workbook = Workbook()
-        sheet = workbook.active
-        sheet.title = _("Forecast")[:31]
-        sheet.append([spreadsheet_safe(str(h)) for h in header])
-        for row in body:
-            sheet.append([float(v) if not isinstance(v, (str, int)) else v for v in row])
-        buffer = io.BytesIO()
-        workbook.save(buffer)
-        response = HttpResponse(
-            buffer.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-        response["Content-Disposition"] = f'attachment; filename="forecast-{by}-{stamp}.xlsx"'
-        return response
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow([str(h) for h in header])
-    writer.writerows(body)
-    response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="forecast-{by}-{stamp}.csv"'
-    return response
+    body = ([r["label"], r["open_count"], r["pipeline"], r["weighted"], r["won_count"], r["won"]] for r in rows)
+    return export_response(request.GET.get("format"), f"forecast-{by}-{timezone.localdate().isoformat()}", header,
+                           body, sheet_title=_("Forecast"))

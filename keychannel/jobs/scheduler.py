@@ -36,6 +36,7 @@ JOBS = {
     "purge_uploads": (DAY, _("Delete old rejected and waiting sales reports")),
     "prune_task_results": (DAY, _("Delete finished task records older than 30 days")),
     "clearsessions": (DAY, _("Remove expired sessions")),
+    "purge_security_events": (DAY, _("Delete security events past their retention")),
 }
 
 

@@ -1,14 +1,11 @@
 """Pages of the distributor scorecard (docs/cockpits.md): the network table, its CSV and one card. Thin."""
 
-import csv
-
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from keychannel.core.exports import safe_row
+from keychannel.core.exports import export_response
 
 from . import scorecard
 
@@ -76,9 +73,6 @@ def scorecard_list(request):
 
 def scorecard_csv(request):
     rows, _controls, _q = _rows(request)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="scorecards.csv"'
-    writer = csv.writer(response)
     health = request.principal.is_manufacturer
     header = [_("Code"), _("Distributor"), _("Size"), _("Level"), _("Goals"), _("Goals behind"), str(GOALS_SHARE_OF_PLAN),
               _("Open deals"), _("Open pipeline (RON)"), _("Weighted pipeline (RON)"), _("Won deals"), _("Won (RON)"),
@@ -88,18 +82,20 @@ def scorecard_csv(request):
               _("Support spend (RON)"), _("Support won (RON)"), _("Return per RON")]
     if health:
         header.append(_("Relationship flags"))
-    writer.writerow(safe_row(header))
-    for r in rows:
-        line = [r["code"], r["name"], r["size_tier_label"], r["level"], r["goals_total"], r["goals_behind"],
-                r["attainment"], r["open_deals"], r["open_pipeline"], r["weighted_pipeline"], r["won_deals"],
-                r["won_value"], r["lost_deals"], r["win_rate"], r["key_accounts_won"], r["registrations"]["approved"],
-                r["registrations"]["rejected"], r["registrations"]["expired"], r["registrations"]["pending"],
-                r["sell_out"], r["potential"], r["share_of_potential"], r["readiness"], r["support_spend"],
-                r["support_won"], r["support_return"]]
-        if health:
-            line.append(" ".join(f["message"] for f in r["health"] or []))
-        writer.writerow(safe_row(["" if v is None else v for v in line]))
-    return response
+
+    def lines():
+        for r in rows:
+            line = [r["code"], r["name"], r["size_tier_label"], r["level"], r["goals_total"], r["goals_behind"],
+                    r["attainment"], r["open_deals"], r["open_pipeline"], r["weighted_pipeline"], r["won_deals"],
+                    r["won_value"], r["lost_deals"], r["win_rate"], r["key_accounts_won"], r["registrations"]["approved"],
+                    r["registrations"]["rejected"], r["registrations"]["expired"], r["registrations"]["pending"],
+                    r["sell_out"], r["potential"], r["share_of_potential"], r["readiness"], r["support_spend"],
+                    r["support_won"], r["support_return"]]
+            if health:
+                line.append(" ".join(f["message"] for f in r["health"] or []))
+            yield line
+
+    return export_response(request.GET.get("format"), "scorecards", header, lines(), sheet_title=_("Scorecards"))
 
 
 def scorecard_detail(request, pk):

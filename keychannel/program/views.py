@@ -1,6 +1,5 @@
 """Pages of the program app. Thin: parse, call one service or selector, render."""
 
-import csv
 from dataclasses import replace
 
 from django.contrib import messages
@@ -14,7 +13,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from keychannel.core.errors import ConflictError
-from keychannel.core.exports import safe_row
+from keychannel.core.exports import export_response
 from keychannel.core.forms import service_errors_to_form
 from keychannel.core.partials import error_text, render_partial
 from keychannel.core.policies import can, require
@@ -393,20 +392,14 @@ def statement_csv(request, pk):
     if program is None:
         raise Http404
     statement = selectors.incentive_statement(principal=principal, program=program, distributor=distributor)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="statement-{distributor.code}-{statement["on"]}.csv"'
-    writer = csv.writer(response)
-    writer.writerow(safe_row([_("Kind"), _("Rule"), _("Metric"), _("Target"), _("Actual"), _("Above target"), _("Amount (RON)")]))
-    for line in statement["lines"]:
-        writer.writerow(safe_row([
-            _("Incentive"), str(line["rule"]), str(line["metric"]), line["target"] if line["target"] is not None else "",
-            line["actual"] if line["actual"] is not None else _("not available"),
-            line["excess"] if line["excess"] is not None else "", line["amount"] if line["amount"] is not None else "",
-        ]))
-    for entry in statement["ledger"]:
-        writer.writerow(safe_row([entry.get_kind_display(), str(entry.rule), entry.evidence, "", "", "", entry.amount]))
-    writer.writerow(safe_row([_("Net"), "", "", "", "", "", statement["net"]]))
-    return response
+    header = [_("Kind"), _("Rule"), _("Metric"), _("Target"), _("Actual"), _("Above target"), _("Amount (RON)")]
+    rows = [[_("Incentive"), line["rule"], line["metric"], line["target"],
+             line["actual"] if line["actual"] is not None else _("not available"), line["excess"], line["amount"]]
+            for line in statement["lines"]]
+    rows += [[entry.get_kind_display(), entry.rule, entry.evidence, None, None, None, entry.amount]
+             for entry in statement["ledger"]]
+    rows.append([_("Net"), None, None, None, None, None, statement["net"]])
+    return export_response(request.GET.get("format"), f"statement-{distributor.code}-{statement['on']}", header, rows)
 
 
 @require_http_methods(["GET", "POST"])

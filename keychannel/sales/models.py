@@ -327,6 +327,17 @@ class ClientSegment(TimeStampedModel):
     def __str__(self):
         return f"{self.client} · {self.year} · {self.get_label_display()}"
 
+    @property
+    def trend_label(self) -> str:
+        """The year-over-year trend as the segments table shows it ("+12 %", "—")."""
+        return f"{self.trend * 100:+.0f} %" if self.trend is not None else "—"
+
+    @property
+    def share_label(self) -> str:
+        """The share of potential as the segments table shows it, "⚠" when bought in small batches."""
+        label = f"{self.share_of_potential * 100:.0f} %" if self.share_of_potential is not None else "—"
+        return label + " ⚠" if self.small_batches else label
+
     def get_absolute_url(self):
         return reverse("sales:segment_list") + f"?year={self.year}&distributor={self.distributor_id}"
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -10,7 +9,7 @@ from django.db.models import Count, F, Q, Sum
 from django.utils.translation import gettext_lazy
 
 from keychannel.clients.models import CorporateClient
-from keychannel.core.exports import spreadsheet_safe
+from keychannel.core.exports import csv_stream
 from keychannel.core.scoping import get_visible_or_404
 from keychannel.network.models import Distributor
 
@@ -87,21 +86,9 @@ def line_totals(qs) -> dict:
     return qs.aggregate(amount=Sum("amount"), quantity=Sum("quantity"), lines=Count("id"))
 
 
-def csv_safe(value) -> str:
-    return spreadsheet_safe("" if value is None else str(value))
-
-
-class Echo:
-    def write(self, value):
-        return value
-
-
 def csv_rows(header, rows):
-    """Stream CSV text rows (formula-safe) for a StreamingHttpResponse."""
-    writer = csv.writer(Echo())
-    yield "\ufeff" + writer.writerow([csv_safe(h) for h in header])
-    for row in rows:
-        yield writer.writerow([csv_safe(v) for v in row])
+    """Stream CSV text rows (formula-safe) for a StreamingHttpResponse: the one writer of core/exports.py."""
+    return csv_stream(header, rows)
 
 
 LINE_EXPORT_HEADER = ["date", "distributor", "client", "client_tax_id", "product_line", "quantity", "amount", "currency",

@@ -5,7 +5,7 @@ from datetime import date, timedelta
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -14,6 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from keychannel.clients.models import CorporateClient
 from keychannel.core.errors import ConflictError
+from keychannel.core.exports import export_response
 from keychannel.core.pagination import CappedCountPagination
 from keychannel.core.partials import is_htmx, render_partial
 from keychannel.core.policies import can, require
@@ -166,11 +167,8 @@ def report_sample(request):
 
 def report_errors(request, pk):
     report = selectors.report_get(principal=request.principal, pk=pk)
-    response = StreamingHttpResponse(
-        selectors.csv_rows(selectors.translated_header(selectors.ERROR_EXPORT_HEADER), selectors.report_error_rows(report)), content_type="text/csv"
-    )
-    response["Content-Disposition"] = f'attachment; filename="report-{report.pk}-errors.csv"'
-    return response
+    return export_response(request.GET.get("format"), f"report-{report.pk}-errors",
+                           selectors.translated_header(selectors.ERROR_EXPORT_HEADER), selectors.report_error_rows(report))
 
 
 @require_POST
@@ -296,11 +294,8 @@ def line_export(request):
         filters["product_line_id"] = int(request.GET["product_line"])
     filters["q"] = request.GET.get("q", "")
     qs = selectors.line_list(principal=request.principal, filters=filters)
-    response = StreamingHttpResponse(
-        selectors.csv_rows(selectors.translated_header(selectors.LINE_EXPORT_HEADER), selectors.line_export_rows(qs)), content_type="text/csv"
-    )
-    response["Content-Disposition"] = 'attachment; filename="sales-lines.csv"'
-    return response
+    return export_response(request.GET.get("format"), "sales-lines",
+                           selectors.translated_header(selectors.LINE_EXPORT_HEADER), selectors.line_export_rows(qs))
 
 
 @require_http_methods(["GET", "POST"])
@@ -377,11 +372,6 @@ def segment_list(request):
                   SEGMENT_TABLE.default_sort)
     qs = selectors.segment_list(principal=principal, filters={"year": year})
     state = table.build(request, qs)
-    for row in state.rows:
-        row.trend_label = f"{row.trend * 100:+.0f} %" if row.trend is not None else "—"
-        row.share_label = f"{row.share_of_potential * 100:.0f} %" if row.share_of_potential is not None else "—"
-        if row.small_batches:
-            row.share_label += " ⚠"
     if is_htmx(request) and not request.headers.get("HX-Boosted"):
         return render(request, "includes/table.html", {"table": state})
     return render(request, "sales/segment_list.html", {

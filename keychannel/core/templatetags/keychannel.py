@@ -3,6 +3,7 @@ from decimal import Decimal
 from django import template
 from django.utils.html import format_html
 
+from keychannel.core.tables import resolve
 from keychannel.core.templatetags.kc_format import format_number, yesno_label
 
 register = template.Library()
@@ -11,13 +12,7 @@ register = template.Library()
 @register.filter
 def cell(obj, path: str):
     """Resolve a dotted attribute path on a row, calling callables on the way (get_x_display, methods)."""
-    value = obj
-    for part in path.split("."):
-        if value is None:
-            return ""
-        value = getattr(value, part, None)
-        if callable(value):
-            value = value()
+    value = resolve(obj, path)
     # A page never shows True/False or an ungrouped amount: yes/no and numbers in the active language.
     if isinstance(value, bool):
         return yesno_label(value)

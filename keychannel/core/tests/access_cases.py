@@ -32,7 +32,10 @@ ROUTES = [
         expect=expect({"own": 200, "other": 200}, dist_head={"own": 200, "other": 404},
                       dist_sales={"own": 200, "other": 404}, **anon_page()),
     ),
-    Route(name="core:securityevent_list", expect=expect(403, admin=200, **anon_page())),
+    # Security events sit beside the audit log: administrator and program manager; distributors never.
+    Route(name="core:securityevent_list", expect=expect(403, admin=200, program_manager=200, **anon_page())),
+    Route(name="core:audit_log", expect=expect(403, admin=200, program_manager=200, **anon_page())),
+    Route(api="GET /api/v1/audit", expect=expect(403, admin=200, program_manager=200, **anon_api())),
     Route(
         name="core:api_token_revoke",
         method="POST",

@@ -241,9 +241,11 @@ def test_the_limits_are_counted_in_the_shared_database_table(clock, django_asser
     key = f"rl:test-scope:x:60:{int(clock['t'] // 60)}"
     with django_assert_num_queries(2):  # the upsert, and the clean-up of this caller's past windows
         assert ratelimit.hit("test-scope", "x", "2/m") is None
-    with django_assert_num_queries(2):
+    with django_assert_num_queries(3):  # two upserts, and the first refusal of the window as a security event
         assert [ratelimit.hit("test-scope", "x", "2/m") for _ in range(2)] == [None, 30]
-    assert RateCounter.objects.get(key=key).hits == 3
+    with django_assert_num_queries(1):  # later refusals of the same window are not recorded again
+        assert ratelimit.hit("test-scope", "x", "2/m") == 30
+    assert RateCounter.objects.get(key=key).hits == 4
     # A new window starts at one again and removes the caller's past windows, not another caller's.
     ratelimit.hit("test-scope", "y", "2/m")
     clock["t"] += 120

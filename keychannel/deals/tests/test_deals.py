@@ -347,13 +347,13 @@ def test_forecast_weights_by_stage_and_exports_safely(world, api_as, login, own_
 
     page = login(world.user("admin"))
     response = page.get(reverse("deals:forecast_export") + "?by=distributor&format=csv")
-    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    rows = list(csv.reader(io.StringIO(response.getvalue().decode("utf-8-sig"))))
     assert rows[1][0].startswith("da") and rows[1][3] == "550.00"
     xlsx = page.get(reverse("deals:forecast_export") + "?format=xlsx")
     assert xlsx["Content-Type"].startswith("application/vnd.openxmlformats")
     from openpyxl import load_workbook
 
-    sheet = load_workbook(io.BytesIO(xlsx.content)).active
+    sheet = load_workbook(io.BytesIO(xlsx.getvalue())).active
     assert sheet.max_row == 2
     assert spreadsheet_safe("=1+1") == "'=1+1" and spreadsheet_safe("-3") == "'-3" and spreadsheet_safe("@x") == "'@x"
     assert spreadsheet_safe("Cluj") == "Cluj" and spreadsheet_safe(5) == 5
