@@ -266,6 +266,9 @@ KEYCHANNEL_SITE_URL = (env("SITE_URL", "" if PRODUCTION else "http://localhost:8
 KEYCHANNEL_INVITATION_DAYS = int(env("INVITATION_DAYS", "7"))
 
 SESSION_COOKIE_HTTPONLY = True
+# A browser session lasts KEYCHANNEL_SESSION_HOURS from the last login (Django's two weeks by default); deactivating
+# a user, changing the password and "Log out everywhere" end it at once (docs/operations.md, "Hardening").
+SESSION_COOKIE_AGE = int(float(env("SESSION_HOURS", "336")) * 3600)
 CSRF_COOKIE_HTTPONLY = False  # HTMX reads the token from the page, not the cookie.
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True

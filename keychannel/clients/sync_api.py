@@ -5,6 +5,7 @@ single create uses, so the duplicate check, its rate limit and the book rules ho
 """
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from ninja import Field, Schema, Status
 
 from keychannel.core import bulk
@@ -86,7 +87,12 @@ def client_bulk(request, payload: ClientBulkIn):
     _count_duplicate_checks(request, len(payload.items))
 
     def one(index, item):
-        client, created = _write(principal, item)
+        try:
+            client, created = _write(principal, item)
+        except services.DuplicateClientError as exc:
+            # A field error in a bulk answer: the same tax id (never to be confirmed) or a look-alike name.
+            field = "tax_id" if exc.check.exact else "legal_name"
+            raise ValidationError({field: exc.message}) from None
         return {"index": index, "id": client.pk, "external_id": client.external_id, "created": created}
 
     return {"items": bulk.run(payload.items, one)}

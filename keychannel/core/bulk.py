@@ -27,10 +27,13 @@ class BulkRefused(Exception):
 
 
 def item_errors(index: int, exc: Exception) -> list[dict]:
+    """The item's errors located by index and field; a rule's extra answer (the registration gate's ``rules`` and
+    ``registration_url``) goes with each of them."""
+    extra = {k: v for k, v in (getattr(exc, "api_extra", None) or {}).items() if k not in ("detail", "loc", "msg")}
     if isinstance(exc, ValidationError) and hasattr(exc, "error_dict"):
         return [
             {"loc": ["body", "items", index, field], "msg": " ".join(str(m) for m in errors[0].messages),
-             "type": "value_error"}
+             "type": "value_error", **extra}
             for field, errors in exc.error_dict.items()
         ]
     if isinstance(exc, ValidationError):

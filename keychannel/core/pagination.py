@@ -9,6 +9,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Schema
+from ninja.errors import ValidationError as InputError
 from ninja.pagination import LimitOffsetPagination
 
 from . import keyset
@@ -67,11 +68,13 @@ class BoundedPagination(LimitOffsetPagination):
 
 
 def change_time_field(model) -> str | None:
-    """The column that says when a row last changed: ``updated_at`` (every save sets it), or ``created_at`` for
-    records that are never changed once written (stage changes, events, sales lines)."""
-    for name in (getattr(model, "CHANGE_TIME_FIELD", None), "updated_at", "created_at"):
-        if not name:
-            continue
+    """The column that says when a row last changed: the model's ``CHANGE_TIME_FIELD`` (a path such as
+    ``report__applied_at`` for sales lines, written once with their report), else ``updated_at`` (every save
+    sets it), else ``created_at`` for records never changed once written (stage changes, events)."""
+    explicit = getattr(model, "CHANGE_TIME_FIELD", None)
+    if explicit:
+        return explicit
+    for name in ("updated_at", "created_at"):
         try:
             model._meta.get_field(name)
         except FieldDoesNotExist:
@@ -80,17 +83,34 @@ def change_time_field(model) -> str | None:
     return None
 
 
+def _time_of(row):
+    return row.get("updated_at") if isinstance(row, dict) else getattr(row, "updated_at", None)
+
+
+def _id_of(row):
+    return str(row.get("id") if isinstance(row, dict) else getattr(row, "id", ""))
+
+
 def changed_since(queryset, since: datetime):
     """``updated_since`` for every list: the rows changed at or after ``since``, ordered by (change time, id).
 
     The order is total (the id breaks ties) and the same on SQLite and PostgreSQL, so keyset cursors page it: a
     row changed while a client walks the list moves to the end and is read again in the same walk; none is
     skipped. A list that is not a queryset of rows with a change time is refused with 422."""
-    field = change_time_field(queryset.model) if isinstance(queryset, QuerySet) else None
-    if field is None:
-        raise ValidationError({"updated_since": _("This list cannot be followed by change time.")})
     if timezone.is_naive(since):
         since = timezone.make_aware(since)
+    if not isinstance(queryset, QuerySet):
+        # A list built in Python (the task queue, people's accounts): rows carrying ``updated_at``, paged by offset.
+        rows = list(queryset)
+        if rows and not all(isinstance(row, dict) and "updated_at" in row or hasattr(row, "updated_at") for row in rows):
+            raise InputError([{"loc": ["query", "updated_since"], "type": "value_error",
+                               "msg": _("This list cannot be followed by change time.")}])
+        rows = [row for row in rows if _time_of(row) is not None and _time_of(row) >= since]
+        return sorted(rows, key=lambda row: (_time_of(row), _id_of(row)))
+    field = change_time_field(queryset.model)
+    if field is None:
+        raise InputError([{"loc": ["query", "updated_since"], "type": "value_error",
+                           "msg": _("This list cannot be followed by change time.")}])
     return queryset.filter(**{f"{field}__gte": since}).order_by(field, "pk")
 
 
