@@ -6,6 +6,7 @@ single create uses, so the duplicate check, its rate limit and the book rules ho
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 from ninja import Field, Schema, Status
 
 from keychannel.core import bulk
@@ -69,8 +70,10 @@ def client_upsert(request, external_id: str, payload: ClientIn):
     """201 with the new client, or 200 with the updated one (only the fields sent change). Idempotent: the same
     request again changes nothing. The body's external_id, if any, is ignored: the path's counts."""
     principal = request.principal
+    if not external_id.strip():
+        raise ValidationError({"external_id": _("Give the external id.")})
     try:
-        client, created = _write(principal, payload, external_id=external_id.strip() or None)
+        client, created = _write(principal, payload, external_id=external_id.strip())
     except services.DuplicateClientError as exc:
         return Status(409, {"detail": str(exc.message)})
     except ConflictError as exc:

@@ -140,6 +140,9 @@ class IdempotencyMiddleware:
                 return JsonResponse({"detail": _(
                     "A request with this Idempotency-Key is still running: ask again in a moment.")}, status=409)
             response = self.get_response(request)
+            if response.status_code >= 500:
+                transaction.set_rollback(True)  # a crash: nothing of it is kept, the key's row neither
+                return response
             if 200 <= response.status_code < 300 and not isinstance(response, StreamingHttpResponse):
                 record.status_code = response.status_code
                 record.content_type = response.get("Content-Type", "")[:100]

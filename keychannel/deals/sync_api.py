@@ -5,6 +5,8 @@ the assignment rule and the stage rules hold on these paths as on ``POST /opport
 """
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 from ninja import Field, Schema, Status
 
 from keychannel.clients.models import CorporateClient
@@ -66,7 +68,9 @@ def _write(principal, payload: OpportunityIn, external_id=None):
 def opportunity_upsert(request, external_id: str, payload: OpportunityIn):
     """201 with the new deal, or 200 with the updated one (only the fields sent change; the stage moves through
     ``/move``). Idempotent: the same request again changes nothing. The path's external id counts."""
-    deal, created = _write(request.principal, payload, external_id=external_id.strip() or None)
+    if not external_id.strip():
+        raise ValidationError({"external_id": _("Give the external id.")})
+    deal, created = _write(request.principal, payload, external_id=external_id.strip())
     return Status(201 if created else 200, _detail(request.principal, deal.pk))
 
 

@@ -77,8 +77,7 @@ def _visible_distributor(principal, value, field="distributor_id"):
         qs = qs.filter(pk__in=list(principal.distributor_ids))
     text = str(value).strip()
     if not (text.isascii() and text.isdigit()):
-        qs, text = qs.filter(code=text.lower()[:20]).order_by("pk"), None
-        found = qs.first()
+        found = qs.filter(code=text.lower()[:20]).order_by("pk").first()
         if found is None:
             raise ValidationError({field: api_refs.NOT_VISIBLE})
         return found

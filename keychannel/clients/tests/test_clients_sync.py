@@ -34,6 +34,9 @@ def test_an_external_id_belongs_to_its_book_and_never_reaches_another(world, api
     assert other.status_code == 422
     assert other.json()["detail"][0]["loc"] == ["body", "external_id"]
     assert not CorporateClient.objects.filter(legal_name="Gamma SRL").exists()
+    # A blank external id names nothing.
+    blank = _json(head, "PUT", "/api/v1/clients/by-external-id/%20", {"legal_name": "Blank SRL"})
+    assert blank.status_code == 422 and blank.json()["detail"][0]["loc"] == ["body", "external_id"]
 
 
 def test_the_manufacturer_names_the_book_and_direct_clients_are_a_book_of_their_own(world, api_as):

@@ -35,6 +35,7 @@ def test_a_deal_upsert_finds_its_own_books_deal_only(world, api_as):
     moved = _json(sales, "PUT", "/api/v1/opportunities/by-external-id/D-7",
                   {**body, "client_id": ClientFactory(distributor=world.own).pk})
     assert moved.status_code == 422 and moved.json()["detail"][0]["loc"] == ["body", "client_id"]
+    assert _json(sales, "PUT", "/api/v1/opportunities/by-external-id/%20", body).status_code == 422
 
 
 def test_deal_bulk_is_all_or_nothing(world, api_as):
