@@ -7,8 +7,11 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, Throttled
+from ninja.errors import ValidationError as InputError
 
 from keychannel.core.api_auth import BearerTokenAuth, SessionPrincipalAuth
+from keychannel.core.api_messages import translate
+from keychannel.core.bulk import BulkRefused
 from keychannel.core.errors import ConflictError
 from keychannel.core.middleware import record_refusal
 from keychannel.core.ratelimit import ApiThrottle, hit_anonymous
@@ -94,8 +97,12 @@ def forbidden(request, exc):
 
 @api.exception_handler(Throttled)
 def throttled(request, exc):
-    # ninja adds the Retry-After header to this answer.
-    return api.create_response(request, {"detail": _("Too many requests: wait a moment and try again.")}, status=429)
+    # ninja adds the Retry-After header to this answer when its throttle refused; a limit counted in the operation
+    # itself (a bulk write's items) raises Throttled with the wait.
+    response = api.create_response(request, {"detail": _("Too many requests: wait a moment and try again.")}, status=429)
+    if getattr(exc, "wait", None):
+        response["Retry-After"] = str(int(exc.wait))
+    return response
 
 
 @api.exception_handler(AuthenticationError)
@@ -122,6 +129,18 @@ def out_of_range(request, exc):
     return api.create_response(
         request, {"detail": [{"loc": ["request"], "msg": _("A number is out of range."), "type": "value_error"}]}, status=422
     )
+
+
+@api.exception_handler(BulkRefused)
+def bulk_refused(request, exc):
+    """A bulk write with refused items: nothing was written; each error names its item's index and field."""
+    return api.create_response(request, {"detail": exc.errors}, status=422)
+
+
+@api.exception_handler(InputError)
+def invalid_input(request, exc):
+    """A value that does not fit the schema: pydantic's errors, their sentences in the caller's language."""
+    return api.create_response(request, {"detail": translate(exc.errors)}, status=422)
 
 
 @api.exception_handler(DjangoValidationError)

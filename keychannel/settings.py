@@ -85,6 +85,7 @@ MIDDLEWARE = [
     "keychannel.core.partials.HtmxErrorMiddleware",
     "keychannel.core.middleware.TableExportMiddleware",
     "keychannel.core.middleware.RefusalAuditMiddleware",
+    "keychannel.core.idempotency.IdempotencyMiddleware",  # API POSTs with an Idempotency-Key (docs/api.md)
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -175,6 +176,9 @@ KEYCHANNEL_API_TOKENS_PER_USER = int(env("API_TOKENS_PER_USER", "10"))
 KEYCHANNEL_API_RATE_LIMIT = env("API_RATE_LIMIT", "600/m")  # per user, token or session
 KEYCHANNEL_API_ANON_RATE_LIMIT = env("API_ANON_RATE_LIMIT", "60/m")  # per client address, unauthenticated
 KEYCHANNEL_DUPLICATE_CHECK_RATE_LIMIT = env("DUPLICATE_CHECK_RATE_LIMIT", "60/m")  # per user
+# Sync API (docs/api.md, "Sync"): how long a POST's answer is kept for its Idempotency-Key, and the bulk cap.
+KEYCHANNEL_IDEMPOTENCY_KEY_HOURS = int(env("IDEMPOTENCY_KEY_HOURS", "24"))
+KEYCHANNEL_API_BULK_MAX = int(env("API_BULK_MAX", "200"))
 KEYCHANNEL_SERVICE_PUBLIC_RATE_LIMIT = env("SERVICE_PUBLIC_RATE_LIMIT", "30/m")  # per address: public case pages
 # Rate-limit counters must be shared by every gunicorn worker: by default the database holds them (the
 # core_ratecounter table, one atomic upsert per request); "local" keeps them per process (one worker only);
@@ -267,6 +271,9 @@ KEYCHANNEL_INVITATION_DAYS = int(env("INVITATION_DAYS", "7"))
 KEYCHANNEL_SECURITY_EVENT_DAYS = int(env("SECURITY_EVENT_DAYS", "365"))
 
 SESSION_COOKIE_HTTPONLY = True
+# A browser session lasts KEYCHANNEL_SESSION_HOURS from the last login (Django's two weeks by default); deactivating
+# a user, changing the password and "Log out everywhere" end it at once (docs/operations.md, "Hardening").
+SESSION_COOKIE_AGE = int(float(env("SESSION_HOURS", "336")) * 3600)
 CSRF_COOKIE_HTTPONLY = False  # HTMX reads the token from the page, not the cookie.
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -65,6 +65,7 @@ LIFE = "keychannel/program/tests/test_lifecycle.py::"
 SIGNOFF = "keychannel/deals/tests/test_signoff.py::"
 RC = "keychannel/program/tests/test_rule_conditions.py::"
 FILTERS = "tests/test_list_filters.py::"
+SYNC = "keychannel/channel/tests/test_sync_paths.py::"
 SUPPORT_EVIDENCE = ("a support return reads the list with no filter (program.support_money.support_return filters by stored "
                     "status and decision date itself); no user-chosen filter, no page to agree with")
 
@@ -82,6 +83,8 @@ RULES: dict[str, Rule] = {
             "POST /api/v1/users/invitations": (ONBOARD + "test_a_head_invites_only_salespeople_of_its_own_company",),
             "core:user_invite": (ONBOARD + "test_a_head_invites_only_salespeople_of_its_own_company",),
             "POST /api/v1/opportunities": (ASSIGN + "test_deal_api_refuses_manufacturer_people",),
+            **{key: (SYNC + "test_the_assignment_rule_holds_on_the_deal_upsert_and_bulk",) for key in (
+                "PUT /api/v1/opportunities/by-external-id/{external_id}", "POST /api/v1/opportunities/bulk")},
             **{key: (SVC + "test_a_distributor_user_never_assigns_a_manufacturer_person",) for key in (
                 "POST /api/v1/cases", "POST /api/v1/cases/{case_id}/assign", "service:case_assign")},
             "service:case_create": (SVC + "test_the_new_case_form_refuses_a_manufacturer_assignee_and_offers_own_people",),
@@ -137,6 +140,8 @@ RULES: dict[str, Rule] = {
                       GATE + "test_direct_or_moved_clients_need_a_registration"),
             "POST /api/v1/opportunities": (
                 GATE + "test_api_create_at_negotiation_is_a_422_naming_the_rule_with_a_registration_url",),
+            **{key: (SYNC + "test_the_gate_holds_on_the_deal_upsert_and_bulk",) for key in (
+                "PUT /api/v1/opportunities/by-external-id/{external_id}", "POST /api/v1/opportunities/bulk")},
             "POST /api/v1/opportunities/{opportunity_id}/move": (
                 GATE + "test_first_stage_is_free_but_moving_on_or_winning_is_refused_on_api_kanban_and_form",),
             "deals:opportunity_move": (
@@ -172,6 +177,8 @@ RULES: dict[str, Rule] = {
             "POST /api/v1/clients": ("keychannel/channel/tests/test_watched_duplicates.py::"
                                      "test_confirmed_copy_of_a_client_served_elsewhere_opens_a_case_for_the_channel_manager",),
             "clients:client_create": ("keychannel/channel/tests/test_watched_duplicates.py::test_the_page_path_is_watched_too",),
+            **{key: (SYNC + "test_watched_duplicates_hold_on_the_client_upsert_and_bulk",) for key in (
+                "PUT /api/v1/clients/by-external-id/{external_id}", "POST /api/v1/clients/bulk")},
             "sales:report_resolve_client": (PATHS + "test_creating_a_client_from_a_sales_report_is_watched_too",),
         },
     ),

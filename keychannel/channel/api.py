@@ -5,10 +5,10 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 from ninja.pagination import paginate
 
+from keychannel.core import api_refs
 from keychannel.core.pagination import BoundedPagination
 from keychannel.core.policies import require
 from keychannel.core.schemas import ErrorOut, ValidationErrorOut
-from keychannel.core.scoping import get_visible_or_404
 
 from . import selectors, services
 from .schemas import (
@@ -76,14 +76,12 @@ def registration_create(request, payload: RegistrationIn):
     distributor_id = payload.distributor_id or principal.own_distributor_id
     if distributor_id is None:
         raise ValidationError({"distributor_id": _("Say which distributor registers.")})
-    distributor = get_visible_or_404(Distributor, principal, pk=distributor_id)
+    distributor = api_refs.visible(principal, Distributor, distributor_id, field="distributor_id")
     require(principal, "channel.registration.create", distributor)
-    client = get_visible_or_404(CorporateClient, principal, pk=payload.client_id) if payload.client_id else None
-    opportunity = None
-    if payload.opportunity_id:
-        from keychannel.deals.models import Opportunity
+    client = api_refs.optional(principal, CorporateClient, payload.client_id, field="client_id")
+    from keychannel.deals.models import Opportunity
 
-        opportunity = get_visible_or_404(Opportunity, principal, pk=payload.opportunity_id)
+    opportunity = api_refs.optional(principal, Opportunity, payload.opportunity_id, field="opportunity_id")
     registration = services.registration_submit(
         principal=principal, distributor=distributor, client=client, legal_name=payload.legal_name,
         tax_id=payload.tax_id, territory=_territory(payload.territory_id), title=payload.title,
@@ -144,7 +142,7 @@ def conflict_create(request, payload: ConflictIn):
 
     principal = request.principal
     require(principal, "channel.conflict.open")
-    client = get_visible_or_404(CorporateClient, principal, pk=payload.client_id)
+    client = api_refs.visible(principal, CorporateClient, payload.client_id, field="client_id")
     conflict = services.conflict_open(principal=principal, kind=payload.kind, client=client, reason=payload.reason,
                                       distributor_ids=payload.distributor_ids)
     return Status(201, selectors.conflict_get(principal=principal, pk=conflict.pk))

@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404
 from ninja import Query, Router, Status
 from ninja.pagination import paginate
 
+from keychannel.core import api_refs, external_ids
 from keychannel.core.pagination import BoundedPagination
 from keychannel.core.ratelimit import ApiThrottle, ScopedThrottle
 from keychannel.core.schemas import ErrorOut, ValidationErrorOut
@@ -70,17 +71,14 @@ def _resolve_refs(principal, fields: dict) -> dict:
         if distributor_id is None:
             fields["distributor"] = None
         else:
-            distributor = Distributor.objects.visible_to(principal).filter(pk=distributor_id).first()
-            if distributor is None:
-                raise ValidationError({"distributor_id": "Unknown distributor."})
-            fields["distributor"] = distributor
+            fields["distributor"] = api_refs.visible(principal, Distributor, distributor_id, field="distributor_id")
     if "territory_id" in fields:
         territory_id = fields.pop("territory_id")
-        fields["territory"] = Territory.objects.filter(pk=territory_id).first() if territory_id else None
-        if territory_id and fields["territory"] is None:
-            raise ValidationError({"territory_id": "Unknown territory."})
+        fields["territory"] = api_refs.optional(principal, Territory, territory_id, field="territory_id")
     if "revenue_band" in fields and fields["revenue_band"] is None:
         fields["revenue_band"] = ""
+    if "external_id" in fields:
+        fields["external_id"] = external_ids.clean(fields["external_id"])
     return fields
 
 
@@ -130,7 +128,7 @@ def client_patch(request, client_id: int, payload: ClientPatch):
     principal = request.principal
     client = selectors.client_get(principal=principal, pk=client_id)
     fields = payload.model_dump(exclude_unset=True)
-    nullable = {"distributor_id", "territory_id", "employees", "revenue_band"}
+    nullable = {"distributor_id", "territory_id", "employees", "revenue_band", "external_id"}
     nulls = [k for k, v in fields.items() if v is None and k not in nullable]
     if nulls:
         raise ValidationError({k: "may not be null" for k in nulls})
@@ -333,5 +331,5 @@ def link_delete(request, link_id: int):
     return Status(204, None)
 
 
-# Writes of account plans join this router.
-from . import plan_api  # noqa: E402,F401
+# Writes of account plans, and the sync endpoints (upsert by external id, bulk), join this router.
+from . import plan_api, sync_api  # noqa: E402,F401

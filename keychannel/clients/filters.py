@@ -35,6 +35,11 @@ def _industry(qs, value, principal):
     return qs.filter(industry__iexact=value) if value else qs
 
 
+def _external_id(qs, value, principal):
+    value = str(value).strip()
+    return qs.filter(external_id=value) if value else qs
+
+
 def _at_risk(qs, value, principal):
     # imported here: selectors imports this module to apply the filters
     from .selectors import at_risk_condition
@@ -53,6 +58,7 @@ CLIENT_FILTERS = ListFilters(
     FilterSpec("revenue_band", gettext_lazy("Revenue"), lookup="revenue_band", choices=RevenueBand.choices),
     FilterSpec("industry", method=_industry),
     FilterSpec("at_risk", method=_at_risk),
+    FilterSpec("external_id", method=_external_id),
 )
 
 # The at-risk page offers only the status select; its API takes every client filter (the same selector).

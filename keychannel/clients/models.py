@@ -8,6 +8,8 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from keychannel.core.external_ids import check_free as check_external_id_free
+from keychannel.core.external_ids import external_id_field, per_distributor_constraints
 from keychannel.core.models import TimeStampedModel
 from keychannel.core.scoping import DistributorScopedQuerySet
 
@@ -39,6 +41,7 @@ class CorporateClient(TimeStampedModel):
     name_key2 = models.CharField(max_length=8, db_index=True, editable=False, blank=True)
     tax_id = models.CharField(_("tax id"), max_length=20, blank=True, db_index=True)
     code = models.CharField(_("client code"), max_length=40, blank=True)
+    external_id = external_id_field()
     distributor = models.ForeignKey(
         "network.Distributor",
         on_delete=models.PROTECT,
@@ -100,6 +103,7 @@ class CorporateClient(TimeStampedModel):
             models.UniqueConstraint(
                 fields=["code"], condition=~models.Q(code=""), name="%(app_label)s_%(class)s_unique_code"
             ),
+            *per_distributor_constraints("clients_client"),
             models.CheckConstraint(
                 condition=models.Q(potential_annual_volume__gte=0),
                 name="%(app_label)s_%(class)s_volume_not_negative",
@@ -107,6 +111,8 @@ class CorporateClient(TimeStampedModel):
         ]
         indexes = [
             models.Index(fields=["distributor", "normalized_name"], name="clients_client_dist_name"),
+            # updated_since (docs/api.md, "Sync"): the changes in order, read off an index.
+            models.Index(fields=["updated_at", "id"], name="clients_client_changes"),
             # The list's order (normalized_name, id): cursor pages of the network-wide list read it off this index.
             models.Index(fields=["normalized_name", "id"], name="clients_client_name_id"),
         ]
@@ -140,6 +146,7 @@ class CorporateClient(TimeStampedModel):
         self.refresh_derived_fields()
         if not self.normalized_name:
             raise ValidationError({"legal_name": _("Enter the company's name.")})
+        check_external_id_free(self)
 
     def save(self, *args, **kwargs):
         self.refresh_derived_fields()

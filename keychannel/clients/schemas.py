@@ -28,6 +28,7 @@ class ClientOut(Schema):
     normalized_name: str
     tax_id: str
     code: str
+    external_id: str | None = Field(None, description="Your key for it in your own system (unique per distributor)")
     distributor_id: int | None = Field(None, description="Serving distributor; null means direct (manufacturer-led).")
     distributor_name: str | None = None
     industry: str
@@ -62,6 +63,7 @@ class ClientFilter(FilterSchema):
     industry: str | None = None
     at_risk: bool | None = None
     archived: bool | None = Field(None, description="true: only archived clients (left out otherwise)")
+    external_id: str | None = Field(None, description="The record with this external id (in your own book)")
 
 
 class ClientIn(Schema):
@@ -81,6 +83,7 @@ class ClientIn(Schema):
     is_key_account: bool = False
     why_chose_us: str = ""
     confirm_not_duplicate: bool = Field(False, description="Create although similar names exist (not for equal tax ids).")
+    external_id: str | None = Field(None, max_length=100, description="Your key in your own system; unique per distributor")
 
 
 class ClientPatch(Schema):
@@ -97,6 +100,7 @@ class ClientPatch(Schema):
     status: ClientStatus | None = None
     is_key_account: bool | None = None
     why_chose_us: str | None = None
+    external_id: str | None = Field(None, max_length=100, description="null or \"\" removes it")
 
 
 class DuplicateCheckIn(Schema):

@@ -40,7 +40,7 @@ class DuplicateClientError(ConflictError):
 
 CLIENT_FIELDS = {
     "legal_name", "tax_id", "code", "distributor", "industry", "employees", "revenue_band", "territory", "city",
-    "potential_annual_volume", "status", "is_key_account", "why_chose_us",
+    "potential_annual_volume", "status", "is_key_account", "why_chose_us", "external_id",
 }
 
 

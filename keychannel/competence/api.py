@@ -6,6 +6,7 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 from ninja.pagination import paginate
 
+from keychannel.core import api_refs
 from keychannel.core.pagination import BoundedPagination
 from keychannel.core.policies import require
 from keychannel.core.schemas import ErrorOut, ValidationErrorOut
@@ -56,10 +57,7 @@ def _user(pk, field):
 def _distributor(principal, pk, field="distributor_id"):
     from keychannel.network.models import Distributor
 
-    distributor = Distributor.objects.visible_to(principal).filter(pk=pk).first()
-    if distributor is None:
-        raise ValidationError({field: _("Unknown distributor.")})
-    return distributor
+    return api_refs.visible(principal, Distributor, pk, field=field)
 
 
 def _client(principal, pk, field="client_id"):
@@ -67,10 +65,7 @@ def _client(principal, pk, field="client_id"):
         return None
     from keychannel.clients.models import CorporateClient
 
-    client = CorporateClient.objects.visible_to(principal).filter(pk=pk).first()
-    if client is None:
-        raise ValidationError({field: _("Unknown client.")})
-    return client
+    return api_refs.optional(principal, CorporateClient, pk, field=field)
 
 
 def _deal(principal, pk, field="opportunity_id"):
@@ -78,10 +73,7 @@ def _deal(principal, pk, field="opportunity_id"):
         return None
     from keychannel.deals.models import Opportunity
 
-    deal = Opportunity.objects.visible_to(principal).filter(pk=pk).first()
-    if deal is None:
-        raise ValidationError({field: _("Unknown deal.")})
-    return deal
+    return api_refs.optional(principal, Opportunity, pk, field=field)
 
 
 # ---- mentorships --------------------------------------------------------------------------------------------

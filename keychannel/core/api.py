@@ -136,6 +136,8 @@ def _user_out(membership) -> dict:
         "status": onboarding.user_status(user), "last_login": user.last_login,
         "invited_at": invitation.sent_at if invitation else None,
         "invitation_expires_at": invitation.expires_at if invitation and invitation.accepted_at is None else None,
+        "updated_at": max(t for t in (membership.updated_at, invitation.updated_at if invitation else None,
+                                      user.last_login) if t is not None),
     }
 
 

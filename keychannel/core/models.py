@@ -285,3 +285,31 @@ class Invitation(TimeStampedModel):
     @property
     def is_pending(self) -> bool:
         return self.accepted_at is None
+
+
+class IdempotencyRecord(models.Model):
+    """The answer to a POST sent with an ``Idempotency-Key`` header, kept per caller and key (core/idempotency.py).
+
+    ``status_code`` stays empty while the first request runs; a replay of the same key and body answers the kept
+    status and body without running again. Rows past ``expires_at`` are deleted by the ``prune_idempotency_keys``
+    job (KEYCHANNEL_IDEMPOTENCY_KEY_HOURS).
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+",
+                             verbose_name=_("user"))
+    key = models.CharField(_("idempotency key"), max_length=255)
+    fingerprint = models.CharField(_("request fingerprint"), max_length=64)
+    path = models.CharField(_("path"), max_length=500)
+    status_code = models.PositiveSmallIntegerField(_("status"), null=True, blank=True)
+    content_type = models.CharField(max_length=100, blank=True)
+    body = models.BinaryField(default=b"", blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires"), db_index=True)
+
+    class Meta:
+        verbose_name = _("idempotency key")
+        verbose_name_plural = _("idempotency keys")
+        constraints = [models.UniqueConstraint(fields=["user", "key"], name="core_idempotency_user_key")]
+
+    def __str__(self):
+        return f"{self.user_id}: {self.key}"

@@ -221,6 +221,7 @@ def user_deactivate(*, principal, user, request=None):
         raise ImproperlyConfigured("user_deactivate needs database-backed sessions")
     user.is_active = False
     user.save(update_fields=["is_active"])  # token_signals revokes every API token
+    membership.save(update_fields=["updated_at"])  # the account changed: the users list's updated_since sees it
     sessions = _end_sessions(user)
     security_event_record(kind=SecurityEventKind.USER_DEACTIVATED, request=request, principal=principal,
                           action="core.user.deactivate",
@@ -239,6 +240,7 @@ def user_reactivate(*, principal, user, request=None):
     _check_role(membership.organization, membership.role)  # not into a distributor that left the network
     user.is_active = True
     user.save(update_fields=["is_active"])
+    membership.save(update_fields=["updated_at"])
     security_event_record(kind=SecurityEventKind.USER_REACTIVATED, request=request, principal=principal,
                           action="core.user.reactivate",
                           detail=f"{user.get_username()} ({membership.role}, {membership.organization.name})")

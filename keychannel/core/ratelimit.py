@@ -122,7 +122,9 @@ class ApiThrottle(BaseThrottle):
 
     def allow_request(self, request) -> bool:
         user = getattr(request, "auth", None)
-        if getattr(user, "pk", None) is not None:
+        if getattr(user, "pk", None) is not None and getattr(request, "kc_api_counted", None) == user.pk:
+            wait = None  # counted already, before the transaction of an Idempotency-Key request (core/idempotency.py)
+        elif getattr(user, "pk", None) is not None:
             wait = hit("api-user", user.pk, user_rate(), request)
         else:
             wait = hit_anonymous(request)

@@ -75,6 +75,7 @@ class AccountOut(Schema):
     last_login: datetime | None = None
     invited_at: datetime | None = None
     invitation_expires_at: datetime | None = None
+    updated_at: datetime | None = Field(None, description="Last change of the membership, invitation or login")
 
 
 class UserInviteIn(Schema):

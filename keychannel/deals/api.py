@@ -7,6 +7,7 @@ from ninja import Query, Router, Status
 from ninja.pagination import paginate
 
 from keychannel.clients.models import CorporateClient, Stakeholder
+from keychannel.core import api_refs, external_ids
 from keychannel.core.pagination import BoundedPagination
 from keychannel.core.schemas import ErrorOut, ValidationErrorOut
 from keychannel.network.models import ProductLine
@@ -98,10 +99,8 @@ def opportunity_list(request, filters: Query[OpportunityFilter], sort: str = "-c
 @router.post("/opportunities", response={201: OpportunityDetailOut, **WRITE}, summary="Open a deal")
 def opportunity_create(request, payload: OpportunityIn):
     principal = request.principal
-    client = CorporateClient.objects.visible_to(principal).select_related("distributor").filter(
-        pk=payload.client_id).first()
-    if client is None:
-        raise ValidationError({"client_id": _("Choose a client you can see.")})
+    client = api_refs.visible(principal, CorporateClient.objects.select_related("distributor"), payload.client_id,
+                              field="client_id")
     owner = _user("owner_id", payload.owner_id) if payload.owner_id else principal.user
     opportunity = services.opportunity_create(
         principal=principal, client=client, distributor=None if payload.direct else client.distributor,
@@ -110,6 +109,7 @@ def opportunity_create(request, payload: OpportunityIn):
         volume=payload.volume, stage=payload.stage, expected_close_on=payload.expected_close_on,
         next_step=payload.next_step, next_step_on=payload.next_step_on, origin=payload.origin,
         source_reference=payload.source_reference, gate_override_reason=payload.gate_override_reason,
+        external_id=external_ids.clean(payload.external_id),
     )
     return Status(201, _detail(principal, opportunity.pk))
 
@@ -131,7 +131,7 @@ def opportunity_patch(request, opportunity_id: int, payload: OpportunityPatch):
     if "product_line_ids" in data:
         ids = data.pop("product_line_ids")
         fields["product_lines"] = _product_lines(ids or [])
-    nullable = {"expected_close_on", "next_step_on"}
+    nullable = {"expected_close_on", "next_step_on", "external_id"}
     bad = [k for k, v in data.items() if v is None and k not in nullable]
     if bad:
         raise ValidationError({k: _("This field may not be null.") for k in bad})
@@ -274,7 +274,7 @@ def contract_patch(request, contract_id: int, payload: ContractPatch):
     principal = request.principal
     contract = selectors.contract_get(principal=principal, pk=contract_id)
     data = payload.model_dump(exclude_unset=True)
-    bad = [k for k, v in data.items() if v is None and k != "renewal_on"]
+    bad = [k for k, v in data.items() if v is None and k not in ("renewal_on", "external_id")]
     if bad:
         raise ValidationError({k: _("This field may not be null.") for k in bad})
     services.contract_update(principal=principal, contract=contract, **data)
@@ -317,3 +317,7 @@ def stage_probability_set(request, stage: str, payload: StageProbabilityIn):
     services.stage_probability_set(principal=request.principal, stage=stage, probability=payload.probability,
                                    guidance=payload.guidance)
     return next(row for row in _stage_rows() if row["stage"] == stage)
+
+
+# The sync endpoints (upsert by external id, bulk) join this router.
+from . import sync_api  # noqa: E402,F401

@@ -18,6 +18,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from keychannel.core.external_ids import check_free as check_external_id_free
+from keychannel.core.external_ids import external_id_field, per_distributor_constraints
 from keychannel.core.models import TimeStampedModel
 from keychannel.core.scoping import AuditedQuerySet, ScopedQuerySet
 from keychannel.network.models import ReferenceQuerySet
@@ -99,6 +101,7 @@ class Opportunity(TimeStampedModel):
         "network.Distributor", on_delete=models.PROTECT, null=True, blank=True, related_name="opportunities",
         verbose_name=_("distributor"), help_text=_("Empty means direct: led by the manufacturer."),
     )
+    external_id = external_id_field()
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="owned_opportunities", verbose_name=_("owner")
     )
@@ -182,6 +185,7 @@ class Opportunity(TimeStampedModel):
             models.CheckConstraint(
                 condition=~Q(stage=Stage.LOST) | ~Q(lost_reason=""), name="%(app_label)s_%(class)s_lost_has_reason"
             ),
+            *per_distributor_constraints("deals_opportunity"),
         ]
         indexes = [
             models.Index(fields=["stage", "expected_close_on"], name="deals_opp_stage_close"),
@@ -194,6 +198,7 @@ class Opportunity(TimeStampedModel):
             models.Index(fields=["stage", "-created_at"], name="deals_opp_stage_created"),
             models.Index(fields=["distributor", "-created_at"], name="deals_opp_dist_created"),
             models.Index(fields=["expected_close_on"], name="deals_opp_close"),
+            models.Index(fields=["updated_at", "id"], name="deals_opp_changes"),  # updated_since
         ]
 
     def __str__(self):
@@ -201,6 +206,10 @@ class Opportunity(TimeStampedModel):
 
     def get_absolute_url(self):
         return reverse("deals:opportunity_detail", args=[self.pk])
+
+    def clean(self):
+        super().clean()
+        check_external_id_free(self)
 
     @property
     def is_open(self) -> bool:
@@ -463,6 +472,7 @@ class CorporateContract(TimeStampedModel):
         "network.Distributor", on_delete=models.PROTECT, null=True, blank=True, related_name="contracts",
         verbose_name=_("distributor"), help_text=_("Empty means direct."),
     )
+    external_id = external_id_field()
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="corporate_contracts",
         verbose_name=_("owner"), help_text=_("Notified before the contract expires."),
@@ -506,13 +516,19 @@ class CorporateContract(TimeStampedModel):
             models.CheckConstraint(
                 condition=Q(volume_commitment__gte=0, value__gte=0), name="%(app_label)s_%(class)s_amounts_not_negative"
             ),
+            *per_distributor_constraints("deals_contract"),
         ]
+        indexes = [models.Index(fields=["updated_at", "id"], name="deals_contract_changes")]  # updated_since
 
     def __str__(self):
         return f"{self.client} · {self.starts_on:%Y-%m-%d} – {self.ends_on:%Y-%m-%d}"
 
     def get_absolute_url(self):
         return reverse("deals:contract_detail", args=[self.pk])
+
+    def clean(self):
+        super().clean()
+        check_external_id_free(self)
 
     def distributor_display(self) -> str:
         return self.distributor.code if self.distributor_id else str(_("direct"))

@@ -32,6 +32,7 @@ class OpportunityOut(Schema):
     title: str
     client: ClientRef
     distributor_id: int | None
+    external_id: str | None = Field(None, description="Your key for it in your own system (unique per distributor)")
     owner: UserRef
     mentor: UserRef | None
     kam: UserRef | None
@@ -108,6 +109,7 @@ class OpportunityFilter(FilterSchema):
     client_id: int | None = None
     close_month: str | None = Field(None, pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="YYYY-MM")
     attention: Attention | None = None
+    external_id: str | None = Field(None, description="The record with this external id (in your own book)")
 
 
 class OpportunityIn(Schema):
@@ -128,6 +130,7 @@ class OpportunityIn(Schema):
     source_reference: str = Field("", max_length=120)
     gate_override_reason: str = Field("", max_length=500, description=(
         "Manufacturer deciders only: let the deal past the registration gate, with the reason (recorded)"))
+    external_id: str | None = Field(None, max_length=100, description="Your key in your own system; unique per distributor")
 
 
 class OpportunityPatch(Schema):
@@ -142,6 +145,7 @@ class OpportunityPatch(Schema):
     next_step: str | None = Field(None, max_length=250)
     next_step_on: date | None = None
     source_reference: str | None = Field(None, max_length=120)
+    external_id: str | None = Field(None, max_length=100, description="null or \"\" removes it")
 
 
 class MoveIn(Schema):
@@ -286,6 +290,7 @@ class ContractOut(Schema):
     id: int
     client: ClientRef
     distributor_id: int | None
+    external_id: str | None = Field(None, description="Your key for it in your own system (unique per distributor)")
     owner_id: int | None
     starts_on: date
     ends_on: date
@@ -321,6 +326,7 @@ class ContractFilter(FilterSchema):
     status: ContractStatus | None = None
     distributor_id: int | None = None
     client_id: int | None = None
+    external_id: str | None = Field(None, description="The record with this external id (in your own book)")
 
 
 class ContractPatch(Schema):
@@ -332,6 +338,7 @@ class ContractPatch(Schema):
     renewal_on: date | None = None
     volume_commitment: Decimal | None = Field(None, ge=0, max_digits=14, decimal_places=2)
     notes: str | None = Field(None, max_length=5000)
+    external_id: str | None = Field(None, max_length=100, description="null or \"\" removes it")
 
 
 class ForecastFilter(Schema):

@@ -67,6 +67,8 @@ def apply_filters(qs, filters: dict, today: datetime.date | None = None):
         qs = qs.filter(owner_id=owner)
     if client := filters.get("client_id"):
         qs = qs.filter(client_id=client)
+    if external_id := (filters.get("external_id") or "").strip():
+        qs = qs.filter(external_id=external_id)
     if month := parse_month(filters.get("close_month")):
         qs = qs.filter(expected_close_on__gte=month, expected_close_on__lt=next_month(month))
     attention = filters.get("attention")
@@ -207,6 +209,8 @@ def contract_list(*, principal, filters: dict | None = None):
         qs = qs.filter(distributor_id=distributor)
     if client := filters.get("client_id"):
         qs = qs.filter(client_id=client)
+    if external_id := (filters.get("external_id") or "").strip():
+        qs = qs.filter(external_id=external_id)
     return qs
 
 

@@ -48,7 +48,7 @@ CONTRACT_TERM_DAYS = 365
 RENEWAL_LEAD_DAYS = 60
 UPDATABLE_FIELDS = {
     "title", "value", "volume", "expected_close_on", "next_step", "next_step_on", "source_reference",
-    "product_lines", "owner", "mentor", "kam",
+    "product_lines", "owner", "mentor", "kam", "external_id",
 }
 REASSIGN_FIELDS = {"owner", "mentor", "kam"}
 
@@ -78,7 +78,7 @@ def opportunity_create(
     *, principal, client: CorporateClient, distributor, owner, title: str, product_lines=None, mentor=None,
     kam=None, value=Decimal("0"), volume=Decimal("0"), stage: str = Stage.DISCUSSION, expected_close_on=None,
     next_step: str = "", next_step_on=None, origin: str = Origin.MANUAL, source_reference: str = "",
-    gate_override_reason: str = "",
+    gate_override_reason: str = "", external_id: str | None = None,
 ) -> Opportunity:
     """Open a deal. ``distributor`` is the client's distributor, or None for a direct (manufacturer-led) deal.
 
@@ -112,7 +112,7 @@ def opportunity_create(
         title=title, client=client, distributor=distributor, owner=owner, mentor=mentor, kam=kam,
         value=value, volume=volume, stage=stage, probability=stage_probability(stage), stage_entered_at=now,
         expected_close_on=expected_close_on, next_step=next_step, next_step_on=next_step_on, origin=origin,
-        source_reference=source_reference, created_by=principal.user,
+        source_reference=source_reference, created_by=principal.user, external_id=external_id,
     )
     # Opened past the first stage: the registration gate (docs/rules.md), before anything is written.
     gate.enforce(principal=principal, opportunity=opportunity, stage=stage, product_lines=product_lines or [],
@@ -468,7 +468,8 @@ def product_test_update(*, principal, product_test: ProductTest, **fields) -> Pr
 @transaction.atomic
 def contract_update(*, principal, contract: CorporateContract, **fields) -> CorporateContract:
     require(principal, "deals.contract.change", contract)
-    allowed = {"status", "tier", "ends_on", "renewal_on", "volume_commitment", "notes", "owner", "tier_exception_reason"}
+    allowed = {"status", "tier", "ends_on", "renewal_on", "volume_commitment", "notes", "owner", "tier_exception_reason",
+               "external_id"}
     unknown = set(fields) - allowed
     if unknown:
         raise ValidationError({name: _("This field cannot be changed here.") for name in sorted(unknown)})

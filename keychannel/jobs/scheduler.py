@@ -27,6 +27,7 @@ JOBS = {
     "escalate_cases": (FIVE_MINUTES, _("Escalate service cases near or past their service-level target")),
     "reroute_leads": (HOUR, _("Time out unanswered lead offers and pass the leads on")),
     "send_event_reminders": (HOUR, _("Remind invitees of events starting within a day")),
+    "prune_idempotency_keys": (HOUR, _("Delete API idempotency keys past their retention")),
     "expire_registrations": (DAY, _("Expire registrations whose protection ended; hand over after grace")),
     "notify_expiring_contracts": (DAY, _("Notify owners of contracts ending within 60 days")),
     "refresh_buying_centres": (DAY, _("Recompute buying-centre coverage and risk flags")),

@@ -29,6 +29,11 @@ class TaskRow:
     error: str
     args: str
 
+    @property
+    def updated_at(self) -> datetime | None:
+        """When the task last changed state (updated_since on the jobs list)."""
+        return self.finished_at or self.started_at or self.enqueued_at
+
 
 def _error(exception_class_path: str, traceback: str) -> str:
     last = (traceback or "").strip().splitlines()[-1:] or [""]

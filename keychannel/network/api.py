@@ -110,8 +110,9 @@ def distributor_patch(request, distributor_id: int, payload: DistributorPatch):
         fields["channel_manager"] = (
             get_object_or_404(get_user_model(), pk=manager_id, membership__role="channel_manager") if manager_id else None
         )
-    if any(v is None for k, v in fields.items() if k != "channel_manager"):
-        raise ValidationError({k: "may not be null" for k, v in fields.items() if v is None and k != "channel_manager"})
+    nullable = {"channel_manager", "external_id"}
+    if any(v is None for k, v in fields.items() if k not in nullable):
+        raise ValidationError({k: "may not be null" for k, v in fields.items() if v is None and k not in nullable})
     services.distributor_update(principal=principal, distributor=distributor, **fields)
     return selectors.distributor_get(principal=principal, pk=distributor_id)
 

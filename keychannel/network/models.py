@@ -104,6 +104,11 @@ class Distributor(TimeStampedModel):
     code = models.CharField(_("code"), max_length=20, unique=True, validators=[code_validator])
     legal_name = models.CharField(_("legal name"), max_length=200)
     tax_id = models.CharField(_("tax id"), max_length=20, unique=True)
+    # The manufacturer's key for this distributor in its ERP: unique in the network (core/external_ids.py).
+    external_id = models.CharField(
+        _("external id"), max_length=100, null=True, blank=True, unique=True,
+        help_text=_("This distributor's key in the manufacturer's own system (ERP, CRM)."),
+    )
     territory = models.ForeignKey(
         Territory, on_delete=models.PROTECT, related_name="headquartered_distributors", verbose_name=_("home territory")
     )
@@ -156,6 +161,12 @@ class Distributor(TimeStampedModel):
 
     def get_absolute_url(self):
         return reverse("network:distributor_detail", args=[self.pk])
+
+    def clean(self):
+        super().clean()
+        from keychannel.core.external_ids import check_free
+
+        check_free(self, scope=None)
 
     @property
     def alignment_quadrant(self) -> str | None:

@@ -81,6 +81,7 @@ class DistributorOut(Schema):
     code: str
     legal_name: str
     tax_id: str
+    external_id: str | None = Field(None, description="The manufacturer's key in its own system (unique in the network)")
     territory_id: int
     kind: DistributorKind
     city: str
@@ -113,6 +114,7 @@ class DistributorFilter(FilterSchema):
     shares_methods: Sharing | None = None
     territory_id: int | None = None
     channel_manager_id: int | None = None
+    external_id: str | None = Field(None, description="The distributor with this external id")
 
 
 class DistributorPatch(Schema):
@@ -127,6 +129,7 @@ class DistributorPatch(Schema):
     employees: int | None = Field(None, ge=0, le=10_000_000)
     channel_manager_id: int | None = None
     active: bool | None = None
+    external_id: str | None = Field(None, max_length=100, description="null or \"\" removes it")
 
 
 class DistributorIn(Schema):
@@ -146,6 +149,7 @@ class DistributorIn(Schema):
     channel_manager_id: int | None = None
     product_line_ids: list[int] = []
     contract_start: date | None = None
+    external_id: str | None = Field(None, max_length=100, description="The manufacturer's key in its own system")
 
 
 class TerritoryFilter(FilterSchema):

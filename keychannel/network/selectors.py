@@ -63,6 +63,8 @@ def distributor_list(*, principal, filters: dict | None = None):
         qs = qs.filter(territory_id=territory_id)
     if channel_manager_id := filters.get("channel_manager_id"):
         qs = qs.filter(channel_manager_id=channel_manager_id)
+    if external_id := (filters.get("external_id") or "").strip():
+        qs = qs.filter(external_id=external_id)
     return qs
 
 

@@ -1,14 +1,14 @@
 """JSON API of the sales app: sales reports (upload, list, detail, error file), lines, segments, mappings, surveys."""
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, StreamingHttpResponse
-from django.shortcuts import get_object_or_404
+from django.http import StreamingHttpResponse
 from django.utils.translation import gettext as _
 from ninja import File, Form, Query, Router, Status
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
 from keychannel.clients.models import CorporateClient
+from keychannel.core import api_refs
 from keychannel.core.errors import ConflictError
 from keychannel.core.pagination import BoundedPagination, CappedCountPagination
 from keychannel.core.policies import can, require
@@ -70,22 +70,18 @@ def _import_answer(report):
     return Status(422, {"detail": detail, "report": report})
 
 
-def _visible_distributor(principal, value):
-    """A distributor by id or code, among those the principal reaches (404 otherwise)."""
+def _visible_distributor(principal, value, field="distributor_id"):
+    """A distributor by id or code, among those the principal reaches (422 on ``field`` otherwise: core/api_refs.py)."""
     qs = Distributor.objects.visible_to(principal)
     if principal.distributor_ids is not None:
         qs = qs.filter(pk__in=list(principal.distributor_ids))
     text = str(value).strip()
-    lookup = {"pk": _id(text)} if text.isascii() and text.isdigit() else {"code": text.lower()[:20]}
-    return get_object_or_404(qs, **lookup)
-
-
-def _id(value) -> int:
-    """An id that fits the database, else 404 (a 20-digit number names nothing)."""
-    number = int(value)
-    if not 0 < number < 2**63:
-        raise Http404
-    return number
+    if not (text.isascii() and text.isdigit()):
+        found = qs.filter(code=text.lower()[:20]).order_by("pk").first()
+        if found is None:
+            raise ValidationError({field: api_refs.NOT_VISIBLE})
+        return found
+    return api_refs.visible(principal, qs, int(text), field=field)
 
 
 @router.get("/sales-reports", response=list[ReportOut], summary="Sales reports the caller may see")
@@ -116,7 +112,7 @@ def report_upload(
         distributor = str(principal.own_distributor_id)
     if not distributor:
         raise ValidationError({"distributor": _("Say which distributor the report is for.")})
-    target = _visible_distributor(principal, distributor)
+    target = _visible_distributor(principal, distributor, "distributor")
     if file is None:
         raise ValidationError({"file": _("Attach the report file.")})
     services.check_upload_size(file.size)  # before reading it into memory
@@ -146,7 +142,7 @@ def import_create(
         distributor = str(principal.own_distributor_id)
     if not distributor:
         raise ValidationError({"distributor": _("Say which distributor the report is for.")})
-    target = _visible_distributor(principal, distributor)
+    target = _visible_distributor(principal, distributor, "distributor")
     if file is None:
         raise ValidationError({"file": _("Attach the report file.")})
     services.check_upload_size(file.size)  # before reading it into memory
@@ -270,9 +266,7 @@ def product_mapping_list(request, filters: Query[MappingFilter]):
 def product_mapping_set(request, payload: ProductMappingIn):
     principal = request.principal
     distributor = _visible_distributor(principal, payload.distributor_id)
-    line = ProductLine.objects.visible_to(principal).filter(pk=_id(payload.product_line_id)).first()
-    if line is None:
-        raise ValidationError({"product_line_id": _("No such product line.")})
+    line = api_refs.visible(principal, ProductLine, payload.product_line_id, field="product_line_id")
     mapping = services.product_mapping_set(principal=principal, distributor=distributor,
                                            product_code=payload.product_code, product_line=line,
                                            description=payload.description)
@@ -292,7 +286,7 @@ def product_mapping_delete(request, mapping_id: int):
 def client_mapping_set(request, payload: ClientMappingIn):
     principal = request.principal
     distributor = _visible_distributor(principal, payload.distributor_id)
-    client = get_visible_or_404(CorporateClient, principal, pk=_id(payload.client_id))
+    client = api_refs.visible(principal, CorporateClient, payload.client_id, field="client_id")
     mapping = services.client_mapping_set(principal=principal, distributor=distributor, source_key=payload.source_key,
                                           client=client)
     return Status(201, mapping)
@@ -330,7 +324,7 @@ def survey_invite(request, survey_id: int, payload: InvitationIn):
     survey = selectors.survey_get(principal=principal, pk=survey_id)
     if not can(principal, "sales.survey.change", survey):
         raise PermissionDenied
-    client = get_visible_or_404(CorporateClient, principal, pk=_id(payload.client_id))
+    client = api_refs.visible(principal, CorporateClient, payload.client_id, field="client_id")
     invitation, raw = services.survey_invite(principal=principal, survey=survey, client=client,
                                              contact_name=payload.contact_name, contact_email=payload.contact_email,
                                              request=request)

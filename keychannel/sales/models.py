@@ -228,6 +228,7 @@ class ImportJob(LeasedJob):
 
 
 class SalesLine(models.Model):
+    CHANGE_TIME_FIELD = "report__applied_at"  # updated_since (core/pagination.py): lines come and go with their report
     """One invoice line of an applied report. Not audited line by line: the report is the audit unit."""
 
     report = models.ForeignKey(SalesReport, on_delete=models.CASCADE, related_name="lines", verbose_name=_("report"))

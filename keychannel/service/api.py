@@ -8,6 +8,7 @@ from ninja import Query, Router, Status
 from ninja.pagination import paginate
 
 from keychannel.clients.models import CorporateClient
+from keychannel.core import api_refs
 from keychannel.core.pagination import BoundedPagination
 from keychannel.core.schemas import ErrorOut, ValidationErrorOut
 from keychannel.core.scoping import get_visible_or_404
@@ -53,9 +54,7 @@ def case_list(request, filters: Query[CaseFilter]):
 @router.post("/cases", response={201: CaseOut, **WRITE}, summary="Open a service case for a client")
 def case_create(request, payload: CaseIn):
     principal = request.principal
-    client = CorporateClient.objects.visible_to(principal).filter(pk=payload.client_id).first()
-    if client is None:
-        raise ValidationError({"client_id": _("Choose a client you can see.")})
+    client = api_refs.visible(principal, CorporateClient, payload.client_id, field="client_id")
     line = None
     if payload.product_line_id is not None:
         line = ProductLine.objects.filter(pk=payload.product_line_id).first()

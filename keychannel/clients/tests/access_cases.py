@@ -99,6 +99,13 @@ ROUTES = [
     Route(api=f"POST {API}/clients", body=lambda w, s: {"legal_name": "Nou Client Test SRL", "distributor_id": w.own.pk},
           note="distributor users always create in their own book",
           expect=expect(201, executive=403, **anon_api())),
+    # Sync (docs/api.md): the external id is looked up in the caller's own book only, so "other" is a new id too.
+    Route(api=f"PUT {API}/clients/by-external-id/{{external_id}}", params=lambda w, s: {"external_id": f"MX-{s}"},
+          body=lambda w, s: {"legal_name": f"Sync {s} Client SRL", "distributor_id": w.own.pk},
+          expect=expect(201, executive=403, **anon_api())),
+    Route(api=f"POST {API}/clients/bulk",
+          body=lambda w, s: {"items": [{"legal_name": "Bulk Client Unu SRL", "distributor_id": w.own.pk}]},
+          expect=expect(200, executive=403, **anon_api())),
     Route(api=f"GET {API}/clients/{{client_id}}", params=client_api, expect=reads(**anon_api())),
     Route(api=f"PATCH {API}/clients/{{client_id}}", params=client_api, body=lambda w, s: {"industry": "Auto"},
           note="dist_sales edits only clients they created", expect=writes(200, sales=False, anon=anon_api())),

@@ -65,6 +65,7 @@ MODEL_CASES = {
     "core.Membership.user": Case(EXEMPT, "Django admin / createadmin",
                                  "the account's own role, no work; the admin site is closed to distributor users"),
     "core.ApiToken.user": actor("core.services.api_token_create"),
+    "core.IdempotencyRecord.user": actor("core.idempotency.IdempotencyMiddleware (the caller of the API)"),
     "core.Notification.recipient": actor("core.services.notification_send (system)"),
     "core.SecurityEvent.user": actor("core.services.security_event_record (system)"),
     "core.Invitation.user": Case(REFUSED, "core.onboarding.user_invite (require_placeable: a head invites only its own "
@@ -160,6 +161,11 @@ API_CASES = {
     f"POST {API}/opportunities owner_id": _deal,
     f"POST {API}/opportunities mentor_id": _deal,
     f"POST {API}/opportunities kam_id": _deal,
+    # The sync paths (upsert by external id; the bulk route's items are the same body) call the same services.
+    **{f"PUT {API}/opportunities/by-external-id/{{external_id}} {name}": Case(
+        REFUSED, "deals.sync.opportunity_upsert_by_external_id (opportunity_create/update)",
+        "keychannel/channel/tests/test_sync_paths.py::test_the_assignment_rule_holds_on_the_deal_upsert_and_bulk")
+       for name in ("owner_id", "mentor_id", "kam_id")},
     f"PATCH {API}/opportunities/{{opportunity_id}} owner_id": _deal,
     f"PATCH {API}/opportunities/{{opportunity_id}} mentor_id": _deal,
     f"PATCH {API}/opportunities/{{opportunity_id}} kam_id": _deal,

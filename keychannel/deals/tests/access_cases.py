@@ -124,6 +124,13 @@ ROUTES = [
     Route(api="GET /api/v1/opportunities", expect=expect(200, **anon_api())),
     Route(api="POST /api/v1/opportunities", body=lambda w, s: {"title": "New deal", "client_id": _client(w, "own").pk},
           expect=expect(201, executive=403, **anon_api())),
+    # Sync (docs/api.md): looked up in the client's book only, so both external ids are new.
+    Route(api="PUT /api/v1/opportunities/by-external-id/{external_id}", params=lambda w, s: {"external_id": f"DX-{s}"},
+          body=lambda w, s: {"title": "Synced deal", "client_id": _client(w, "own").pk},
+          expect=expect(201, executive=403, **anon_api())),
+    Route(api="POST /api/v1/opportunities/bulk",
+          body=lambda w, s: {"items": [{"title": "Bulk deal", "client_id": _client(w, "own").pk}]},
+          expect=expect(200, executive=403, **anon_api())),
     Route(api="GET /api/v1/opportunities/{opportunity_id}", params=_api("opportunity_id", _deal),
           expect=read(anon_api())),
     Route(api="PATCH /api/v1/opportunities/{opportunity_id}", params=_api("opportunity_id", _deal),

@@ -222,7 +222,7 @@ def test_api_upload_detail_and_error_file(world, api_as):
     assert good.status_code == 201 and good.json()["line_count"] == 240
     again = head.post("/api/v1/sales-reports", {"file": io.BytesIO(sample("cp1250"))})
     assert again.status_code == 200 and again.json()["status"] == "duplicate"
-    assert head.post("/api/v1/sales-reports", {"file": io.BytesIO(sample("cp1250")), "distributor": "db"}).status_code == 404
+    assert head.post("/api/v1/sales-reports", {"file": io.BytesIO(sample("cp1250")), "distributor": "db"}).status_code == 422
     sales = api_as(world.user("dist_sales"))
     assert sales.post("/api/v1/sales-reports", {"file": io.BytesIO(sample("cp1250"))}).status_code == 403
     lines = sales.get("/api/v1/sales-lines?limit=5").json()
