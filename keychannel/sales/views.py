@@ -379,7 +379,7 @@ def segment_list(request):
     state = table.build(request, qs)
     for row in state.rows:
         row.trend_label = f"{row.trend * 100:+.0f} %" if row.trend is not None else "—"
-        row.share_label = f"{row.share_of_potential * 100:.0f} %" if row.share_of_potential is not None else "—"
+        row.share_label = selectors.share_of_potential_label(row.share_of_potential)
         if row.small_batches:
             row.share_label += " ⚠"
     if is_htmx(request) and not request.headers.get("HX-Boosted"):
@@ -387,6 +387,8 @@ def segment_list(request):
     return render(request, "sales/segment_list.html", {
         "table": state, "year": year, "years": years,
         "charts": selectors.segment_charts(principal=principal, year=year, distributor_id=distributor_id),
+        "chart_labels": {"volume": _("Volume (RON)"), "cumulative": _("Cumulative %"), "share": _("Share of potential %"),
+                         "answers": _("Answers"), "over": _("More than the recorded potential: the potential looks too low.")},
         "can_recompute": can(principal, "sales.clientsegment.recompute"),
         "breadcrumbs": [(_("Segments"), "")],
     })
