@@ -273,10 +273,11 @@ SHARING_AXIS = {Sharing.NO: 0, Sharing.PARTLY: 1, Sharing.YES: 2}
 QUADRANT_CELL_SPAN = 0.7  # the share of a cell (one answer × one answer) its points may use
 
 
-def quadrant_positions(distributors) -> dict[int, tuple[float, float]]:
+def quadrant_positions(distributors) -> dict[int, tuple[float, float, float]]:
     """Where each distributor sits on the quadrant: in the cell of its two answers, the cell's distributors on a
-    small grid (largest revenue first), so no two points and no two code labels fall on each other. A hashed
-    jitter used to put distributors with the same answers on top of one another."""
+    small grid (largest revenue first), so no two points and no two code labels fall on each other; the third
+    value is the room a point has (axis units), which caps its drawn size. A hashed jitter used to put
+    distributors with the same answers on top of one another."""
     cells: dict[tuple[int, int], list] = {}
     for d in distributors:
         cells.setdefault((SHARING_AXIS[d.shares_methods], SHARING_AXIS[d.shares_goals]), []).append(d)
@@ -289,7 +290,8 @@ def quadrant_positions(distributors) -> dict[int, tuple[float, float]]:
         for index, d in enumerate(members):
             row, column = divmod(index, columns)
             positions[d.pk] = (round(x - QUADRANT_CELL_SPAN / 2 + step_x * (column + 0.5), 3),
-                               round(y + QUADRANT_CELL_SPAN / 2 - step_y * (row + 0.5), 3))
+                               round(y + QUADRANT_CELL_SPAN / 2 - step_y * (row + 0.5), 3),
+                               round(min(step_x, step_y), 3))
     return positions
 
 
@@ -304,7 +306,7 @@ def distributor_quadrant(request):
     positions = quadrant_positions(distributors)
     points = []
     for d in distributors:
-        x, y = positions[d.pk]
+        x, y, room = positions[d.pk]
         points.append(
             {
                 "id": d.pk,
@@ -312,6 +314,7 @@ def distributor_quadrant(request):
                 "name": d.legal_name,
                 "x": x,
                 "y": y,
+                "room": room,
                 "size": round(26 + 18 * math.sqrt(float(d.annual_revenue) / top), 1),
                 "revenue": float(d.annual_revenue),
                 "stance": d.stance,

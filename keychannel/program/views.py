@@ -14,8 +14,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from keychannel.core.errors import ConflictError
-from keychannel.core.filters import ListFilters
 from keychannel.core.exports import safe_row
+from keychannel.core.filters import ListFilters
 from keychannel.core.partials import render_partial
 from keychannel.core.policies import can, require
 from keychannel.core.preferences import in_language_of
@@ -23,8 +23,8 @@ from keychannel.core.scoping import get_visible_or_404
 from keychannel.core.tables import Column, Filter, Table
 
 from . import forms, ical, levels, lifecycle, selectors, services, support_money
-from .filters import GOAL_FILTERS
 from .choices import EventKind, EventStatus, ProgramStatus, SupportKind, SupportStatus
+from .filters import GOAL_FILTERS
 from .models import CalendarFeed, Enrollment, EventInvitation, LedgerEntry, Milestone, ProgramRule
 
 

@@ -17,6 +17,7 @@ from keychannel.core.errors import ConflictError
 from keychannel.core.pagination import CappedCountPagination
 from keychannel.core.partials import is_htmx, render_partial
 from keychannel.core.policies import can, require
+from keychannel.core.satisfaction import client_satisfaction
 from keychannel.core.scoping import get_visible_or_404
 from keychannel.core.tables import Column, Filter, Table
 from keychannel.jobs.choices import JobStatus
@@ -354,6 +355,7 @@ SEGMENT_TABLE = Table(
         Column("recency_days", gettext_lazy("Days since last"), sort="recency_days"),
         Column("share_label", gettext_lazy("Share of potential")),
         Column("get_nps_class_display", gettext_lazy("NPS")),
+        Column("service_label", gettext_lazy("Service rating")),
         Column("get_label_display", gettext_lazy("Segment"), sort="label", badge=True),
     ],
     search_fields=["client__legal_name", "client__tax_id"],
@@ -377,7 +379,12 @@ def segment_list(request):
                   SEGMENT_TABLE.default_sort)
     qs = selectors.segment_list(principal=principal, filters={"year": year})
     state = table.build(request, qs)
+    # Satisfaction with service (the client's latest case rating of the year, NPS-style: docs/service.md).
+    service = client_satisfaction(principal, client_ids={row.client_id for row in state.rows}, year=year)
+    classes = {"promoter": _("promoter"), "passive": _("passive"), "detractor": _("detractor")}
     for row in state.rows:
+        rated = service.get(row.client_id)
+        row.service_label = f"{rated['rating']}/5 · {classes[rated['class']]}" if rated else "—"
         row.trend_label = f"{row.trend * 100:+.0f} %" if row.trend is not None else "—"
         row.share_label = selectors.share_of_potential_label(row.share_of_potential)
         if row.small_batches:

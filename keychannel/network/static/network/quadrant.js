@@ -15,11 +15,15 @@
   var area = function (x0, x1, y0, y1, text, position) {
     return [{xAxis: x0, yAxis: y0, name: text, label: {position: position}}, {xAxis: x1, yAxis: y1}];
   };
+  var GRID = {left: 90, right: 24, top: 40, bottom: 60};
+  // Revenue sizes a point, but never beyond the room its place in the cell leaves (no two points touch).
+  var unit = Math.min((el.clientWidth - GRID.left - GRID.right) / 3, (el.clientHeight - GRID.top - GRID.bottom) / 3);
+  var sizeOf = function (p) { return Math.max(22, Math.min(p.size, p.room * unit * 0.9)); };
   var series = data.stances.map(function (s) {
     return {
       name: s.label, type: "scatter", itemStyle: {color: s.colour, opacity: 0.9},
       data: data.points.filter(function (p) { return p.stance === s.key; }).map(function (p) {
-        return {value: [p.x, p.y], symbolSize: p.size, symbol: p.sole_channel ? "diamond" : "circle", point: p,
+        return {value: [p.x, p.y], symbolSize: sizeOf(p), symbol: p.sole_channel ? "diamond" : "circle", point: p,
                 name: p.code};
       }),
       label: {show: true, formatter: function (d) { return d.data.point.code; }, position: "inside", fontSize: 10,
@@ -49,7 +53,7 @@
         (p.sole_channel ? "<br>" + kc.escape(data.labels.sole) : "");
     }},
     legend: {top: 0, data: data.stances.map(function (s) { return s.label; })},
-    grid: {left: 90, right: 24, top: 40, bottom: 60},
+    grid: GRID,
     xAxis: {type: "value", name: data.labels.x, nameLocation: "middle", nameGap: 34,
             nameTextStyle: {fontSize: 13, fontWeight: "bold"}, min: -0.5, max: 2.5,
             axisLabel: axisLabel, axisTick: axisTick, axisLine: {onZero: false}, splitLine: {show: false}},
