@@ -35,6 +35,7 @@ def test_quadrant_labels_do_not_overlap_and_the_axes_have_ticks(world, page, liv
         DistributorFactory(shares_goals="yes", shares_methods="yes", annual_revenue=500_000 + n * 400_000)
     for n in range(5):
         DistributorFactory(shares_goals="partly", shares_methods="no", annual_revenue=2_000_000 + n * 10_000)
+    page.set_default_timeout(60_000)  # a busy CI machine: the measure, not the speed, is under test
     sign_in("w-program_manager")
     page.goto(f"{live_server.url}/network/distributors/quadrant/")
     page.wait_for_function("() => document.getElementById('quadrant-chart').dataset.rendered === 'true'")
@@ -63,6 +64,7 @@ def test_relationship_map_shows_full_names_inside_the_chart(world, page, live_se
         person = DistributorPerson.objects.create(distributor=world.own, full_name=name, level=level)
         Relationship.objects.create(person=person, manufacturer_user=executive, manufacturer_level="top", strength=3,
                                     last_interaction=date(2026, 11, 1))
+    page.set_default_timeout(60_000)
     sign_in("w-channel_manager")
     page.goto(f"{live_server.url}/network/distributors/{world.own.pk}/")
     page.click("#tab-people-button")

@@ -10,7 +10,6 @@ from django.utils import timezone
 from keychannel.channel.choices import RegistrationStatus
 from keychannel.channel.tests.factories import make_client, make_registration
 from keychannel.program import selectors
-from keychannel.program.filters import GOAL_FILTERS
 from keychannel.program.models import Goal
 from keychannel.program.tests.factories import goal_tree, program
 
@@ -61,6 +60,8 @@ def _api_goals(api, prog, params):
 
 @pytest.mark.parametrize("role", ["program_manager", "dist_head"])
 def test_goals_filter_alike_on_the_page_and_in_the_api(world, login, api_as, goals, role):
+    from keychannel.program.filters import GOAL_FILTERS
+
     prog, tree = goals
     user = world.user(role)
     page, api = login(user), api_as(user)
@@ -84,3 +85,11 @@ def test_goals_filter_alike_on_the_page_and_in_the_api(world, login, api_as, goa
     else:  # a distributor head is offered (and sees) its own distributor only
         distributors = dict(next(c for c in controls if c.name == "distributor_id").choices)
         assert list(distributors) == [str(world.own.pk)]
+
+
+def test_every_goal_filter_is_a_field_of_the_api_filter():
+    from keychannel.program.filters import GOAL_FILTERS
+    from keychannel.program.schemas import GoalFilter
+
+    for spec in GOAL_FILTERS:
+        assert spec.name in GoalFilter.model_fields, f"GoalFilter lacks the filter {spec.name}"

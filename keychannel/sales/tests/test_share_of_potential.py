@@ -10,13 +10,14 @@ from django.utils import translation
 from keychannel.clients.models import CorporateClient
 from keychannel.sales import services
 from keychannel.sales.models import ProductMapping
-from keychannel.sales.selectors import share_of_potential_label
 from keychannel.sales.tests.factories import csv_file
 
 pytestmark = pytest.mark.django_db
 
 
 def test_a_share_above_the_potential_is_capped_and_named():
+    from keychannel.sales.selectors import share_of_potential_label
+
     with translation.override("en"):
         assert share_of_potential_label(Decimal("0.35")) == "35%"
         assert share_of_potential_label(Decimal("1")) == "100%"

@@ -28,7 +28,7 @@
       series: [{
         type: "graph", layout: "none", roam: false, top: 50, bottom: 20, left: NAME_ROOM, right: NAME_ROOM,
         categories: data.categories.map(function (c, i) { return {name: c.name, itemStyle: {color: SIDE_COLOURS[i]}}; }),
-        label: {show: true, fontSize: 12, color: "#212529", width: NAME_ROOM - 16, overflow: "break"},
+        label: {show: true, fontSize: 12, lineHeight: 16, color: "#212529", width: NAME_ROOM - 16, overflow: "break"},
         data: data.nodes.map(function (n) {
           return Object.assign({}, n, {symbolSize: 18, label: {position: n.label_position},
                                        itemStyle: {opacity: n.active === false ? 0.4 : 1}});
