@@ -11,6 +11,14 @@ def test_a_contact_opens_a_case_in_romanian_through_the_public_form(world, brows
     from keychannel.service import services
     from keychannel.service.models import ServiceCase
 
+    from keychannel.deals.models import CorporateTier
+
+    # A transactional test's database lost the data migration's tiers: the standard tier, as a fresh install has it.
+    from keychannel.deals.tiers import ServiceLevel
+
+    tier, _ = CorporateTier.objects.get_or_create(code="standard", defaults={"name": "Standard", "min_annual_volume": 0,
+                                                                             "discount_percent": 0})
+    ServiceLevel.objects.get_or_create(tier=tier, priority="high", defaults={"response_hours": 4, "resolution_hours": 16})
     client = ClientFactory(distributor=world.own, territory=world.territory, legal_name="Oțelăria Dunărea SA")
     ClientFactory(distributor=world.own, territory=world.territory, legal_name="Alt Client Secret SRL")
     _link, url = services.intake_link_create(principal=world.principal("dist_head"), client=client)
@@ -36,7 +44,8 @@ def test_a_contact_opens_a_case_in_romanian_through_the_public_form(world, brows
     page.fill("#id_contact_name", "Ana Popescu")
     page.fill("#id_contact_email", "ana.popescu@oteldunarea.example")
     page.click("button[type=submit]")
-    page.wait_for_selector("#case-status")
+    page.wait_for_load_state("load")
+    assert page.locator("#case-status").count() == 1, page.inner_text("main")
     case = ServiceCase.objects.get()
     assert (case.client_id, case.distributor_id, case.contact_email, case.priority, case.site) == (
         client.pk, world.own.pk, "ana.popescu@oteldunarea.example", "high", "Fabrica Galați, hala 2")
