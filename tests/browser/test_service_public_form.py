@@ -7,15 +7,13 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_a_contact_opens_a_case_in_romanian_through_the_public_form(world, browser, live_server):
+    from keychannel.deals.models import CorporateTier
     from keychannel.deals.tests.factories import ClientFactory
+    from keychannel.deals.tiers import ServiceLevel
     from keychannel.service import services
     from keychannel.service.models import ServiceCase
 
-    from keychannel.deals.models import CorporateTier
-
     # A transactional test's database lost the data migration's tiers: the standard tier, as a fresh install has it.
-    from keychannel.deals.tiers import ServiceLevel
-
     tier, _ = CorporateTier.objects.get_or_create(code="standard", defaults={"name": "Standard", "min_annual_volume": 0,
                                                                              "discount_percent": 0})
     ServiceLevel.objects.get_or_create(tier=tier, priority="high", defaults={"response_hours": 4, "resolution_hours": 16})
