@@ -52,8 +52,14 @@ def test_demo_is_idempotent_and_every_role_can_log_in(settings):
     assert ServiceCase.objects.filter(resolution_breached=True).exists()
     assert ServiceCase.objects.filter(rating__isnull=False).exists()
     assert ServiceCase.objects.filter(taken_over_at__isnull=False).exists()
+    # The demo tells the truth in time, and in Romanian where a Romanian user wrote (issue 18, part 8).
+    from tests.demo_timeline_checks import check_romanian_texts, check_timeline
+
+    check_timeline()
+    check_romanian_texts()
     seed_demo(password="demo-pass", progress=lambda *_: None)
     assert _row_counts() == first
+    check_timeline()
     # The story's refused assignment (issue 14): d01's head tried to make the KAM a deal owner; the log kept it.
     from keychannel.core.models import SecurityEvent
 

@@ -44,9 +44,19 @@ def _clients(ctx):
     return list(qs.order_by("pk"))
 
 
+def _at(day: datetime.date, hour: int) -> datetime.datetime:
+    """A moment of a demo day, never in the future (the demo tells the truth in time: docs/index.md)."""
+    moment = datetime.datetime.combine(day, datetime.time(hour), tzinfo=timezone.get_current_timezone())
+    return min(moment, timezone.now())
+
+
 def _registration(ctx, *, client, distributor, title, lines, status, rng, today, holds_claim=True, checks=(),
                   decided_by=None, reason="", protected_until=None, submitted_days_ago=None):
-    submitted = today - datetime.timedelta(days=submitted_days_ago if submitted_days_ago is not None else rng.randint(1, 40))
+    drawn_days_ago, decision_after = rng.randint(1, 40), rng.randint(1, 7)
+    days_ago = submitted_days_ago if submitted_days_ago is not None else drawn_days_ago
+    submitted = today - datetime.timedelta(days=days_ago)
+    # Decided a few days after the request (never before it, never after today).
+    decided_at = _at(submitted + datetime.timedelta(days=min(decision_after, days_ago)), 11) if decided_by else None
     registration, _ = DealRegistration.objects.update_or_create(
         client=client, distributor=distributor, title=title,
         defaults={
@@ -55,7 +65,7 @@ def _registration(ctx, *, client, distributor, title, lines, status, rng, today,
             "expected_close_on": today + datetime.timedelta(days=rng.randint(30, 200)),
             "status": status, "holds_claim": holds_claim and status in (RegistrationStatus.PENDING, RegistrationStatus.APPROVED),
             "checks": list(checks), "submitted_on": submitted, "decided_by": decided_by,
-            "decided_at": timezone.now() if decided_by else None, "decision_reason": reason,
+            "decided_at": decided_at, "decision_reason": reason,
             "protected_until": protected_until,
         },
     )
@@ -69,7 +79,8 @@ def _conflict(*, kind, client, reason, registration, today, status=ConflictStatu
         defaults={
             "client_name": client.legal_name, "territory_id": client.territory_id, "registration": registration,
             "status": status, "due_on": today + datetime.timedelta(days=10 - age),
-            "decided_at": timezone.now() if status == ConflictStatus.RESOLVED else None, **decision,
+            "decided_at": _at(today - datetime.timedelta(days=age // 2), 15) if status == ConflictStatus.RESOLVED
+            else None, **decision,
         },
     )
     conflict.product_lines.set(lines)
@@ -119,18 +130,25 @@ def seed(ctx):
         manager = distributor.channel_manager or program
         title = DEALS[index % len(DEALS)]
         values = {}
+        # When each was submitted, spread over the past year: a request is decided after it is made, and an expired
+        # protection was approved (90 days) before it ran out.
+        age = rng.randint(10, 330)
         if status == RegistrationStatus.APPROVED:
             days = rng.randint(15, 85)
             # The first two end their protection within two weeks: the cockpits' "about to expire" (docs/cockpits.md).
             values = {"decided_by": manager, "protected_until": today + datetime.timedelta(days=days if index >= 2
-                                                                                            else 5 + 4 * index)}
+                                                                                            else 5 + 4 * index),
+                      "submitted_days_ago": 95 - days if index >= 2 else 92 - 4 * index}
         elif status == RegistrationStatus.EXPIRED:
-            values = {"decided_by": manager, "protected_until": today - datetime.timedelta(days=rng.randint(1, 30)),
-                      "reason": "Approved for the standard period."}
+            lapsed = rng.randint(1, 30) + age // 2
+            values = {"decided_by": manager, "protected_until": today - datetime.timedelta(days=lapsed),
+                      "reason": "Aprobată pentru perioada standard.", "submitted_days_ago": lapsed + 95}
         elif status == RegistrationStatus.REJECTED:
-            values = {"decided_by": manager, "reason": rng.choice([
-                "The client confirmed no project this year.", "The same deal is already in the corporate program.",
-                "Not enough detail: register again with the client's decision maker."])}
+            values = {"decided_by": manager, "submitted_days_ago": age, "reason": rng.choice([
+                "Clientul a confirmat că nu are proiect anul acesta.", "Aceeași oportunitate este deja în programul corporativ.",
+                "Prea puține detalii: înregistrați din nou, cu factorul de decizie al clientului."])}
+        else:
+            values = {"submitted_days_ago": 1 + age % 12}  # pending: recent
         _registration(ctx, client=client, distributor=distributor, title=title, lines=some_lines(distributor),
                       status=status, rng=rng, today=today, **values)
 
@@ -138,22 +156,22 @@ def seed(ctx):
     # 1. Double registration, open: another distributor registered a client that one holds (the live demo case).
     held, claimant = pool[17], other_than(owner(pool[17]))
     first = _registration(ctx, client=held, distributor=owner(held), title="Compressed air audit", lines=lines[:1],
-                          status=RegistrationStatus.PENDING, rng=rng, today=today)
+                          status=RegistrationStatus.PENDING, rng=rng, today=today, submitted_days_ago=9)
     second = _registration(ctx, client=held, distributor=claimant, title="Compressed air audit", lines=lines[:1],
                            status=RegistrationStatus.PENDING, rng=rng, today=today, holds_claim=False,
-                           checks=[_check(ConflictKind.DOUBLE_REGISTRATION, "registered_by_other")])
+                           checks=[_check(ConflictKind.DOUBLE_REGISTRATION, "registered_by_other")], submitted_days_ago=4)
     conflict = _conflict(kind=ConflictKind.DOUBLE_REGISTRATION, client=held, registration=second, today=today,
                          reason="Another distributor already holds an active registration for this client.",
                          status=ConflictStatus.UNDER_REVIEW, lines=lines[:1], age=4)
     _party(conflict, claimant, PartyRole.CLAIMANT, second)
     _party(conflict, owner(held), PartyRole.HOLDER, first)
     for author, body, internal in [
-        (program, "Both met the client's plant manager; check who brought the first written request.", True),
-        (program, "Please send the date of your first meeting with the client and who attended.", False),
+        (program, "Ambii s-au întâlnit cu directorul fabricii; verificăm cine a adus prima cerere scrisă.", True),
+        (program, "Vă rugăm să trimiteți data primei întâlniri cu clientul și cine a participat.", False),
     ]:
         ConflictComment.objects.update_or_create(conflict=conflict, body=body, defaults={"author": author, "internal": internal})
     ConflictComment.objects.update_or_create(
-        conflict=conflict, body="We met the purchasing director on the 3rd and sent an offer the week after.",
+        conflict=conflict, body="Ne-am întâlnit cu directorul de achiziții pe 3 și am trimis oferta în săptămâna următoare.",
         defaults={"author": ctx.users[f"{claimant.code}-head"], "author_distributor": claimant, "internal": False},
     )
 
@@ -161,11 +179,11 @@ def seed(ctx):
     held2, claimant2 = pool[18], other_than(owner(pool[18]))
     keep = _registration(ctx, client=held2, distributor=owner(held2), title="Generator park", lines=lines[2:3],
                          status=RegistrationStatus.APPROVED, rng=rng, today=today, decided_by=program,
-                         protected_until=today + datetime.timedelta(days=60))
+                         protected_until=today + datetime.timedelta(days=60), submitted_days_ago=30)
     lost = _registration(ctx, client=held2, distributor=claimant2, title="Generator park", lines=lines[2:3],
                          status=RegistrationStatus.REJECTED, rng=rng, today=today, decided_by=program,
                          checks=[_check(ConflictKind.DOUBLE_REGISTRATION, "registered_by_other")],
-                         reason="Conflict awarded to another party.")
+                         reason="Conflictul a fost atribuit celeilalte părți.", submitted_days_ago=20)
     conflict = _conflict(kind=ConflictKind.DOUBLE_REGISTRATION, client=held2, registration=lost, today=today,
                          reason="Another distributor already holds an active registration for this client.",
                          status=ConflictStatus.RESOLVED, resolution=Resolution.AWARDED, awarded_to=owner(held2),
@@ -182,6 +200,7 @@ def seed(ctx):
         registration = _registration(
             ctx, client=client, distributor=distributor, title="Pumps for a new site", lines=line, today=today, rng=rng,
             status=RegistrationStatus.PENDING if state == ConflictStatus.OPEN else RegistrationStatus.REJECTED,
+            submitted_days_ago=age,
             checks=[_check(ConflictKind.TERRITORY, "territory_not_covered", line)],
             decided_by=None if state == ConflictStatus.OPEN else program,
             reason="" if state == ConflictStatus.OPEN else "Conflict rejected: the site is outside your coverage.",
@@ -200,7 +219,8 @@ def seed(ctx):
     outside = [p for p in lines if p not in set(distributor.product_lines.all())][:1] or lines[-1:]
     registration = _registration(ctx, client=client, distributor=distributor, title="Welding cells", lines=outside,
                                  status=RegistrationStatus.PENDING, rng=rng, today=today,
-                                 checks=[_check(ConflictKind.PRODUCT_RANGE, "outside_agreement", outside)])
+                                 checks=[_check(ConflictKind.PRODUCT_RANGE, "outside_agreement", outside)],
+                                 submitted_days_ago=12)
     conflict = _conflict(kind=ConflictKind.PRODUCT_RANGE, client=client, registration=registration, today=today,
                          reason="These product lines are outside your agreement: " + ", ".join(p.name for p in outside) + ".",
                          lines=outside, age=12)  # overdue
@@ -252,11 +272,11 @@ def _out_of_scope(ctx, *, client, rng, today, lines):
         claimant = existing.parties.filter(role=PartyRole.CLAIMANT).first().distributor
     a = _registration(ctx, client=client, distributor=holder, title="National tender", lines=lines[:3], rng=rng, today=today,
                       status=RegistrationStatus.REJECTED, decided_by=program,
-                      reason="The client was taken out of scope.")
+                      reason="Clientul a fost scos din aria distribuitorilor.", submitted_days_ago=31)
     b = _registration(ctx, client=client, distributor=claimant, title="National tender", lines=lines[:3], rng=rng,
                       today=today, status=RegistrationStatus.REJECTED, decided_by=program,
                       checks=[_check(ConflictKind.DOUBLE_REGISTRATION, "registered_by_other")],
-                      reason="The client was taken out of scope.")
+                      reason="Clientul a fost scos din aria distribuitorilor.", submitted_days_ago=31)
     conflict = _conflict(
         kind=ConflictKind.DOUBLE_REGISTRATION, client=client, registration=b, today=today, reason=reason,
         status=ConflictStatus.RESOLVED, resolution=Resolution.OUT_OF_SCOPE, decided_by=program, lines=lines[:3], age=30,
@@ -300,7 +320,7 @@ def _leads(ctx, *, rng, today, lines, distributors, clients):
                 "territory": territory, "estimated_value": Decimal(rng.randrange(150_000, 3_000_000, 50_000)),
                 "source": list(LeadSource.values)[index % len(LeadSource.values)], "status": status,
                 "contact_name": ctx.faker.name(), "contact_email": f"contact{index + 1}@lead.demo.keychannel.invalid",
-                "notes": "Asked for a visit after the trade fair.", "created_by": program,
+                "notes": "A cerut o vizită după târgul de profil.", "created_by": program,
             },
         )
         lead.product_lines.set(rng.sample(lines, 2))
@@ -312,14 +332,14 @@ def _leads(ctx, *, rng, today, lines, distributors, clients):
         if status == LeadStatus.OFFERED and index == 1:
             offers = [(first, OfferStatus.OFFERED, "")]
         elif status == LeadStatus.OFFERED and index == 2:
-            offers = [(first, OfferStatus.DECLINED, "No capacity for a project this size this quarter."),
+            offers = [(first, OfferStatus.DECLINED, "Nu avem capacitate pentru un proiect de asemenea mărime în acest trimestru."),
                       (second, OfferStatus.OFFERED, "")]
         elif status == LeadStatus.OFFERED:
             offers = [(first, OfferStatus.TIMED_OUT, ""), (second, OfferStatus.OFFERED, "")]
         elif status == LeadStatus.ACCEPTED:
             offers = [(first, OfferStatus.ACCEPTED, "")]
         elif status == LeadStatus.UNASSIGNED:
-            offers = [(first, OfferStatus.DECLINED, "Outside our sector."), (second, OfferStatus.TIMED_OUT, "")]
+            offers = [(first, OfferStatus.DECLINED, "În afara sectorului nostru."), (second, OfferStatus.TIMED_OUT, "")]
         for step, (distributor, offer_status, reason) in enumerate(offers):
             offered_on = today - datetime.timedelta(days=(len(offers) - step) * 6)
             answered = offer_status in (OfferStatus.DECLINED, OfferStatus.ACCEPTED)
@@ -330,7 +350,7 @@ def _leads(ctx, *, rng, today, lines, distributors, clients):
                     "respond_by": today + datetime.timedelta(days=3) if offer_status == OfferStatus.OFFERED
                     else offered_on + datetime.timedelta(days=5),
                     "responded_by": ctx.users[f"{distributor.code}-head"] if answered else None,
-                    "responded_at": timezone.now() if answered else None,
+                    "responded_at": _at(offered_on + datetime.timedelta(days=2), 10) if answered else None,
                 },
             )
         if accepted_client is not None and accepted_client.distributor_id is not None:
@@ -386,7 +406,7 @@ def _registrations_for_gated_deals(ctx, *, today):
                 held.product_lines.add(*lines)
                 continue
             Opportunity.objects.filter(pk=deal.pk).update(
-                gate_override_reason="Opened before the channel policy; the program office let it continue.",
+                gate_override_reason="Deschisă înainte de politica de canal; biroul programului a lăsat-o să continue.",
                 gate_override_rules=", ".join(code for code, _m in reasons)[:200], gate_override_by=program,
                 gate_override_at=timezone.now())
             continue
@@ -395,7 +415,8 @@ def _registrations_for_gated_deals(ctx, *, today):
             defaults={
                 "registered_by": deal.owner, "client_name": deal.client.legal_name, "estimated_value": deal.value,
                 "expected_close_on": deal.expected_close_on or today, "checks": [], "decided_by": program,
-                "decided_at": timezone.now(), "decision_reason": "Every automatic check passed.",
+                "decided_at": _at(fields["submitted_on"] + datetime.timedelta(days=2), 11),
+                "decision_reason": "Toate verificările automate au trecut.",
                 "opportunity": deal, **fields,
             },
         )

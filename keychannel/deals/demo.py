@@ -37,24 +37,29 @@ from .selectors import stage_settings
 PATH = [Stage.DISCUSSION, Stage.CONSULTATION, Stage.PRODUCT_TESTING, Stage.PROPOSAL, Stage.NEGOTIATION]
 TARGETS = [Stage.DISCUSSION] * 20 + [Stage.CONSULTATION] * 15 + [Stage.PRODUCT_TESTING] * 12 + \
     [Stage.PROPOSAL] * 12 + [Stage.NEGOTIATION] * 10 + [Stage.WON] * 18 + [Stage.LOST] * 13
+# Written by the distributors' Romanian salespeople: in Romanian (issue 18, part 8).
 LOST_REASONS = [
-    "The client's board kept the incumbent supplier.",
-    "Price: the competitor offered 12 % less over three years.",
-    "The technical director opposed the switch after the test.",
-    "Budget frozen for this year.",
-    "The product test did not meet the energy target.",
+    "Consiliul de administrație al clientului a rămas la furnizorul actual.",
+    "Prețul: concurentul a oferit cu 12 % mai puțin pe trei ani.",
+    "Directorul tehnic s-a opus schimbării după test.",
+    "Bugetul este înghețat pentru anul acesta.",
+    "Testul de produs nu a atins ținta de consum energetic.",
 ]
 NEXT_STEPS = [
-    "Send the revised proposal", "Site visit with the maintenance team", "Call the purchasing director",
-    "Prepare the product test plan", "Present the service contract", "Agree the pilot sign-off criteria",
-    "Meet the plant manager", "Send references from similar plants",
+    "Trimitem oferta revizuită", "Vizită la fabrică cu echipa de mentenanță", "Sunăm directorul de achiziții",
+    "Pregătim planul testului de produs", "Prezentăm contractul de service", "Stabilim criteriile de acceptanță ale pilotului",
+    "Întâlnire cu directorul fabricii", "Trimitem referințe de la fabrici similare",
 ]
 SUBJECTS = {
-    ActivityKind.MEETING: ["Kick-off meeting", "Meeting with the plant manager", "Steering meeting"],
-    ActivityKind.CALL: ["Call with purchasing", "Follow-up call", "Call about delivery terms"],
-    ActivityKind.CONSULTATION: ["Consultation on compressed-air audit", "Energy consultation", "Layout consultation"],
-    ActivityKind.PRESENTATION: ["Presentation to the technical team", "Board presentation", "Service offer presentation"],
+    ActivityKind.MEETING: ["Întâlnire de start", "Întâlnire cu directorul fabricii", "Ședință de coordonare"],
+    ActivityKind.CALL: ["Apel cu achizițiile", "Apel de urmărire", "Apel despre condițiile de livrare"],
+    ActivityKind.CONSULTATION: ["Consultanță pentru auditul aerului comprimat", "Consultanță energetică",
+                                "Consultanță pentru amplasare"],
+    ActivityKind.PRESENTATION: ["Prezentare pentru echipa tehnică", "Prezentare în consiliul de administrație",
+                                "Prezentarea ofertei de service"],
 }
+OUTCOMES = ["Notițele au fost trimise echipei.", "Clientul cere o ofertă pentru două linii.",
+            "Urmează o vizită tehnică la fabrică.", "Achizițiile vor referințe de la alți clienți."]
 TIERS = ["standard", "standard", "silver", "gold", "platinum"]
 FALLBACK_CLIENTS = 120
 
@@ -208,12 +213,15 @@ def seed(ctx):
                 test, _ = ProductTest.objects.update_or_create(
                     opportunity=deal, title=f"Pilot: {deal_lines[0].name}",
                     defaults={
-                        "plan": "Install at one production line, measure for three weeks against the current equipment.",
-                        "samples": f"{1 + int(volume) % 3} loan unit(s)", "starts_on": tested_at,
-                        "ends_on": tested_at + datetime.timedelta(days=21),
-                        "success_criteria": "At least 8 % lower energy use; no unplanned stop.", "result": result,
-                        "decided_on": None if result == TestResult.PENDING else tested_at + datetime.timedelta(days=21),
-                        "result_notes": "" if result == TestResult.PENDING else "Measured by the client's maintenance team.",
+                        "plan": "Instalăm pe o linie de producție și măsurăm trei săptămâni față de echipamentul actual.",
+                        "samples": f"{1 + int(volume) % 3} unități în comodat", "starts_on": tested_at,
+                        # A decided test ended by today (three weeks, or less when the deal moved on sooner).
+                        "ends_on": tested_at + datetime.timedelta(days=21) if result == TestResult.PENDING
+                        else min(today, tested_at + datetime.timedelta(days=21)),
+                        "success_criteria": "Consum de energie mai mic cu cel puțin 8 %; nicio oprire neplanificată.", "result": result,
+                        "decided_on": None if result == TestResult.PENDING
+                        else min(today, tested_at + datetime.timedelta(days=21)),
+                        "result_notes": "" if result == TestResult.PENDING else "Măsurat de echipa de mentenanță a clientului.",
                     },
                 )
                 test.signoff_stakeholders.set(picked[:2])
@@ -224,7 +232,7 @@ def seed(ctx):
                 subject = SUBJECTS[kind][position % len(SUBJECTS[kind])]
                 activity, _ = Activity.objects.get_or_create(
                     opportunity=deal, subject=subject, occurred_on=day,
-                    defaults={"kind": kind, "outcome": "Notes shared with the team.", "created_by": owner},
+                    defaults={"kind": kind, "outcome": OUTCOMES[int(_draw * len(OUTCOMES))], "created_by": owner},
                 )
                 activity.stakeholders.set(picked)
                 activity.participants.set([u for u in (owner, deal.mentor, deal.kam) if u is not None])
@@ -232,14 +240,17 @@ def seed(ctx):
                     contacts.setdefault(day, set()).update(s.pk for s in picked)
             if test is not None:
                 Activity.objects.get_or_create(
-                    opportunity=deal, subject="Product test started", occurred_on=test.starts_on,
+                    opportunity=deal, subject="Testul de produs a început", occurred_on=test.starts_on,
                     defaults={"kind": ActivityKind.PRODUCT_TEST, "product_test": test, "created_by": owner},
                 )
 
             if stage == Stage.WON:
-                # Some contracts end soon, so the expiry list and its notices have work to show.
-                ends_on = today + datetime.timedelta(days=expires_in) if expiring_soon else (
-                    closed_on + datetime.timedelta(days=364))
+                # A contract runs a year from the win. Some end soon, so the expiry list and its notices have work
+                # to show — only contracts won long enough ago for that: a contract never ends (or comes up for
+                # renewal) before it starts (the demo used to renew contracts won last week).
+                ends_on = closed_on + datetime.timedelta(days=364)
+                if expiring_soon and closed_on <= today - datetime.timedelta(days=300):
+                    ends_on = min(ends_on, today + datetime.timedelta(days=expires_in))
                 tier_code, exception = _tier_for(ctx, value, tier, closed_on)
                 contract, _ = CorporateContract.objects.update_or_create(
                     client=client, distributor=distributor, starts_on=closed_on,
@@ -250,8 +261,8 @@ def seed(ctx):
                 Opportunity.objects.filter(pk=deal.pk).exclude(contract=contract).update(contract=contract)
                 if test is not None and test.result != TestResult.PASSED:
                     Opportunity.objects.filter(pk=deal.pk, test_override_at__isnull=True).update(
-                        test_override_reason="The client's board accepted the offer on the reference plant's "
-                                             "results; the pilot's miss was traced to their compressed-air leak.",
+                        test_override_reason="Consiliul clientului a acceptat oferta pe baza rezultatelor din fabrica de "
+                                             "referință; ratarea pilotului a venit dintr-o scurgere de aer comprimat.",
                         test_override_by=ctx.users["program"],
                         test_override_at=datetime.datetime.combine(closed_on, datetime.time(10),
                                                                    tzinfo=datetime.UTC))
@@ -274,13 +285,13 @@ def _signoffs(ctx, deal, test, signers, result, *, now):
     for stakeholder in signers if result == TestResult.PASSED else signers[:1]:
         ProductTestSignoff.objects.get_or_create(
             product_test=test, kind=SignoffKind.STAKEHOLDER, stakeholder=stakeholder,
-            defaults={"recorded_by": deal.owner, "recorded_at": at, "note": "Approval e-mail filed with the deal."},
+            defaults={"recorded_by": deal.owner, "recorded_at": at, "note": "E-mailul de aprobare a fost atașat la oportunitate."},
         )
     if result == TestResult.PASSED:
         signer = (deal.mentor or ctx.users["program"]) if deal.distributor_id else ctx.users["admin"]
         ProductTestSignoff.objects.get_or_create(
             product_test=test, kind=SignoffKind.MANUFACTURER, signed_by=signer,
-            defaults={"recorded_by": signer, "recorded_at": at, "note": "Measurements checked against the criteria."},
+            defaults={"recorded_by": signer, "recorded_at": at, "note": "Măsurătorile au fost verificate față de criterii."},
         )
 
 
@@ -315,8 +326,8 @@ def _tier_for(ctx, value, wanted: str, closed_on) -> tuple[str, dict]:
     if wanted == "gold" and "gold" in tiers and not ctx.data.get("tier_exception_made"):
         ctx.data["tier_exception_made"] = True
         return "gold", {
-            "tier_exception_reason": "Second plant signs in the spring: the board committed to the gold volume from "
-                                     "next year; the program office keeps gold from the start.",
+            "tier_exception_reason": "A doua fabrică semnează în primăvară: consiliul s-a angajat la volumul gold "
+                                     "de anul viitor; biroul programului păstrează gold de la început.",
             "tier_exception_by": ctx.users["program"],
             "tier_exception_at": datetime.datetime.combine(closed_on, datetime.time(11), tzinfo=datetime.UTC)}
     reached = [t for t in tiers.values() if t.active and t.min_annual_volume <= value]

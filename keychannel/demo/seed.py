@@ -26,4 +26,10 @@ def seed_demo(*, password: str, progress=print) -> DemoContext:
         progress(f"  seeding {app} …")
         with transaction.atomic():
             module.seed(ctx)
+    # Last: every record's created/updated stamps and history dates follow the story's dates (demo/timeline.py).
+    progress("  dating the timeline …")
+    from .timeline import stamp_timeline
+
+    with transaction.atomic():
+        stamp_timeline()
     return ctx

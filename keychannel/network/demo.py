@@ -301,9 +301,9 @@ def seed_people_and_relationships(ctx, rng, distributors, today):
 
 
 INTERACTIONS = [
-    (InteractionKind.MEETING, "Reviewed the key-account pipeline together."),
-    (InteractionKind.CALL, "Call about the corporate program and next steps."),
-    (InteractionKind.EVENT, "Met at the network workshop."),
+    (InteractionKind.MEETING, "Am trecut împreună prin oportunitățile clienților cheie."),
+    (InteractionKind.CALL, "Apel despre programul corporativ și pașii următori."),
+    (InteractionKind.EVENT, "Ne-am întâlnit la atelierul rețelei."),
 ]
 
 ASSESSMENTS = ["Baseline assessment", "Follow-up after the workshop", "Half-year review", "Annual review"]

@@ -478,8 +478,14 @@ def relationship_health_overview(*, principal, on_date, stale_days: int | None =
     return rows
 
 
+MAP_ROW = 40  # vertical distance between two people of one level on the relationship map
+MAP_TIER_GAP = 40  # extra space between two levels
+
+
 def relationship_map(*, distributor, people, relationships, on_date, stale_days: int | None = None) -> dict:
-    """Nodes and links for the relationship map: our people on the left, the distributor's on the right."""
+    """Nodes and links for the relationship map: our people on the left (names to their left), the distributor's
+    on the right (names to their right), by level — each level a band as tall as its longer side, so a level with
+    many people never runs into the next. ``categories`` name the two sides for the chart's legend."""
     stale_days = stale_days or stale_days_setting()
     limit = on_date - timedelta(days=stale_days)
     tiers = [RelationshipLevel.TOP, RelationshipLevel.MIDDLE, RelationshipLevel.OPERATIONAL]
@@ -487,22 +493,24 @@ def relationship_map(*, distributor, people, relationships, on_date, stale_days:
     for r in relationships:
         user = r.manufacturer_user
         ours.setdefault(user.pk, {"id": f"u{user.pk}", "name": user.get_full_name() or user.get_username(),
-                                  "side": "manufacturer", "tier": r.manufacturer_level})
+                                  "side": "manufacturer", "category": 0, "label_position": "left",
+                                  "tier": r.manufacturer_level})
         if tiers.index(r.manufacturer_level) < tiers.index(ours[user.pk]["tier"]):
             ours[user.pk]["tier"] = r.manufacturer_level
-    theirs = [{"id": f"p{p.pk}", "name": p.full_name, "side": "distributor", "tier": p.tier,
-               "level": str(p.get_level_display()), "active": p.active} for p in people]
-
-    def place(nodes, x):
-        for tier_index, tier in enumerate(tiers):
-            row = [n for n in nodes if n["tier"] == tier]
-            for i, node in enumerate(sorted(row, key=lambda n: n["name"])):
-                node["x"], node["y"] = x, tier_index * 120 + i * 40
-                node["tier_label"] = str(RelationshipLevel(tier).label)
-
+    theirs = [{"id": f"p{p.pk}", "name": p.full_name, "side": "distributor", "category": 1, "label_position": "right",
+               "tier": p.tier, "level": str(p.get_level_display()), "active": p.active} for p in people]
     our_nodes = list(ours.values())
-    place(our_nodes, 0)
-    place(theirs, 400)
+    top = 0
+    bands = []
+    for tier in tiers:
+        rows = [sorted((n for n in nodes if n["tier"] == tier), key=lambda n: n["name"]) for nodes in (our_nodes, theirs)]
+        for x, row in zip((0, 400), rows, strict=True):
+            for i, node in enumerate(row):
+                node["x"], node["y"] = x, top + i * MAP_ROW
+                node["tier_label"] = str(RelationshipLevel(tier).label)
+        height = max(len(rows[0]), len(rows[1]), 1) * MAP_ROW
+        bands.append({"tier": tier, "label": str(RelationshipLevel(tier).label), "top": top, "bottom": top + height - MAP_ROW})
+        top += height + MAP_TIER_GAP
     links = [
         {
             "source": f"u{r.manufacturer_user_id}",
@@ -515,7 +523,11 @@ def relationship_map(*, distributor, people, relationships, on_date, stale_days:
         }
         for r in relationships
     ]
-    return {"nodes": our_nodes + theirs, "links": links}
+    return {
+        "nodes": our_nodes + theirs, "links": links, "bands": bands,
+        "categories": [{"name": str(_("Our people"))}, {"name": str(_("People of %(distributor)s") % {
+            "distributor": distributor.code})}],
+    }
 
 
 # --- readiness --------------------------------------------------------------------------------------------------

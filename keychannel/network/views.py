@@ -262,6 +262,31 @@ STANCE_COLOURS = {Stance.ACTIVE: "#198754", Stance.CAUTIOUS: "#fd7e14", Stance.R
 SHARING_AXIS = {Sharing.NO: 0, Sharing.PARTLY: 1, Sharing.YES: 2}
 
 
+QUADRANT_CELL_SPAN = 0.7  # the share of a cell (one answer × one answer) its points may use
+
+
+def quadrant_positions(distributors) -> dict[int, tuple[float, float, float]]:
+    """Where each distributor sits on the quadrant: in the cell of its two answers, the cell's distributors on a
+    small grid (largest revenue first), so no two points and no two code labels fall on each other; the third
+    value is the room a point has (axis units), which caps its drawn size. A hashed jitter used to put
+    distributors with the same answers on top of one another."""
+    cells: dict[tuple[int, int], list] = {}
+    for d in distributors:
+        cells.setdefault((SHARING_AXIS[d.shares_methods], SHARING_AXIS[d.shares_goals]), []).append(d)
+    positions = {}
+    for (x, y), members in cells.items():
+        members.sort(key=lambda d: (-float(d.annual_revenue), d.code))
+        columns = math.ceil(math.sqrt(len(members)))
+        rows = math.ceil(len(members) / columns)
+        step_x, step_y = QUADRANT_CELL_SPAN / columns, QUADRANT_CELL_SPAN / rows
+        for index, d in enumerate(members):
+            row, column = divmod(index, columns)
+            positions[d.pk] = (round(x - QUADRANT_CELL_SPAN / 2 + step_x * (column + 0.5), 3),
+                               round(y + QUADRANT_CELL_SPAN / 2 - step_y * (row + 0.5), 3),
+                               round(min(step_x, step_y), 3))
+    return positions
+
+
 def distributor_quadrant(request):
     """The alignment quadrant: each distributor a point (methods × goals), sized by revenue, coloured by stance."""
     principal = request.principal
@@ -270,19 +295,19 @@ def distributor_quadrant(request):
     distributors = list(selectors.distributor_list(principal=principal, filters=filters))
     sole_ids = selectors.sole_channel_distributor_ids(on_date=timezone.localdate())
     top = max((float(d.annual_revenue) for d in distributors), default=1.0) or 1.0
+    positions = quadrant_positions(distributors)
     points = []
     for d in distributors:
-        # A small, stable offset keeps distributors with the same answers apart.
-        jitter_x = ((d.pk * 37) % 100) / 100 * 0.5 - 0.25
-        jitter_y = ((d.pk * 61) % 100) / 100 * 0.5 - 0.25
+        x, y, room = positions[d.pk]
         points.append(
             {
                 "id": d.pk,
                 "code": d.code,
                 "name": d.legal_name,
-                "x": SHARING_AXIS[d.shares_methods] + jitter_x,
-                "y": SHARING_AXIS[d.shares_goals] + jitter_y,
-                "size": round(12 + 38 * math.sqrt(float(d.annual_revenue) / top), 1),
+                "x": x,
+                "y": y,
+                "room": room,
+                "size": round(26 + 18 * math.sqrt(float(d.annual_revenue) / top), 1),
                 "revenue": float(d.annual_revenue),
                 "stance": d.stance,
                 "stance_label": str(d.get_stance_display()),
@@ -295,6 +320,7 @@ def distributor_quadrant(request):
         "points": points,
         "stances": [{"key": k, "label": str(label), "colour": STANCE_COLOURS[k]} for k, label in Stance.choices],
         "axis": [str(label) for _k, label in sorted(Sharing.choices, key=lambda c: SHARING_AXIS[c[0]])],
+        "ticks": sorted(SHARING_AXIS.values()),
         "labels": {
             "x": _("Shares our methods"),
             "y": _("Shares our goals"),
@@ -481,11 +507,18 @@ def interaction_create(request, pk):
 def relationship_health(request):
     principal = request.principal
     _manufacturer_only(principal)
-    try:
-        stale_days = max(1, int(request.GET.get("stale_days") or 0)) or None
-    except ValueError:
-        stale_days = None
-    stale_days = stale_days or selectors.stale_days_setting()
+    # No value: the installation's setting (KEYCHANNEL_RELATIONSHIP_STALE_DAYS, 180 by default). A value that is
+    # not a whole number of days from 1 is refused with a message and the setting is used, never "1 day" (which
+    # used to open the page and flag every distributor as stale).
+    default_days = selectors.stale_days_setting()
+    stale_days, error = default_days, ""
+    if (given := request.GET.get("stale_days", "").strip()) != "":
+        try:
+            stale_days = int(given)
+        except ValueError:
+            stale_days = 0
+        if stale_days < 1:
+            stale_days, error = default_days, _("Enter a whole number of days, at least 1.")
     rows = selectors.relationship_health_overview(principal=principal, on_date=timezone.localdate(), stale_days=stale_days)
     return render(
         request,
@@ -493,6 +526,8 @@ def relationship_health(request):
         {
             "rows": rows,
             "stale_days": stale_days,
+            "default_stale_days": default_days,
+            "stale_days_error": error,
             "flagged": sum(1 for r in rows if r["flags"]),
             "breadcrumbs": [(_("Relationship health"), "")],
         },

@@ -120,7 +120,10 @@ class GoalPatch(Schema):
 
 
 class GoalFilter(FilterSchema):
+    """filters.GOAL_FILTERS: the goals page draws level, metric and distributor; the API takes them all."""
+
     program_id: int | None = None
+    parent_id: int | None = None
     distributor_id: int | None = None
     level: GoalLevel | None = None
     metric: str | None = None

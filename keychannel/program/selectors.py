@@ -212,21 +212,21 @@ def goal_progress(goals, *, on: date | None = None) -> list[Progress]:
 
 
 def goal_list(*, principal, filters: dict | None = None):
-    filters = filters or {}
+    from .filters import GOAL_FILTERS
+
     qs = Goal.objects.visible_to(principal).select_related("program", "distributor", "parent")
-    for name in ("program_id", "distributor_id", "level", "metric", "parent_id"):
-        if (value := filters.get(name)) not in (None, ""):
-            qs = qs.filter(**{name: value})
-    return qs
+    return GOAL_FILTERS.apply(qs, filters, principal)
 
 
 def goal_get(*, principal, pk):
     return get_visible_or_404(goal_list(principal=principal), principal, pk=pk)
 
 
-def goal_tree(*, principal, program, on: date | None = None) -> list[dict]:
-    """The visible goals of a program as nested rows with their progress (a goal whose parent is hidden is a root)."""
-    goals = list(goal_list(principal=principal).filter(program=program).order_by("level", "name", "metric", "pk"))
+def goal_tree(*, principal, program, on: date | None = None, filters: dict | None = None) -> list[dict]:
+    """The visible goals of a program (narrowed by ``filters``, filters.GOAL_FILTERS) as nested rows with their
+    progress (a goal whose parent is hidden or filtered out is a root)."""
+    goals = list(goal_list(principal=principal, filters=filters).filter(program=program)
+                 .order_by("level", "name", "metric", "pk"))
     progress = {p.goal.pk: p for p in goal_progress(goals, on=on)}
     visible = {g.pk for g in goals}
     children: dict[int | None, list] = defaultdict(list)
@@ -276,9 +276,15 @@ def goal_series(goal, *, on: date | None = None) -> dict:
             {goal.distributor_id} if goal.distributor_id else set()
         )
     labels, actual, expected = [], [], []
-    for point in month_ends(goal.starts_on, goal.ends_on, max(on, goal.starts_on)):
+    points = month_ends(goal.starts_on, goal.ends_on, max(on, goal.starts_on))
+    if goal.starts_on <= on < goal.ends_on and (not points or points[-1] < on):
+        points.append(on)  # the month so far: without it the chart stopped at the last month end
+    for index, point in enumerate(points):
         labels.append(point.isoformat())
-        value = metric.total(ids, goal.starts_on, point) if metric else None
+        # The last point is the goal's actual exactly as goal_progress (the table) computes it — the same
+        # metric over the goal's period —, so the headline chart and its table never disagree.
+        end = goal.ends_on if index == len(points) - 1 else point
+        value = metric.total(ids, goal.starts_on, end) if metric else None
         actual.append(float(value) if value is not None else None)
         expected.append(float(target_to_date(goal, point)))
     return {"labels": labels, "actual": actual, "target_to_date": expected, "target": float(goal.target)}

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from keychannel.core.errors import ConflictError
 from keychannel.core.exports import export_response
+from keychannel.core.filters import ListFilters
 from keychannel.core.forms import service_errors_to_form
 from keychannel.core.partials import error_text, render_partial
 from keychannel.core.policies import can, require
@@ -23,6 +24,7 @@ from keychannel.core.tables import Column, Filter, Table
 
 from . import forms, ical, levels, lifecycle, selectors, services, support_money
 from .choices import EventKind, EventStatus, ProgramStatus, SupportKind, SupportStatus
+from .filters import GOAL_FILTERS
 from .models import CalendarFeed, Enrollment, EventInvitation, LedgerEntry, Milestone, ProgramRule
 
 
@@ -205,7 +207,9 @@ def program_close(request, pk):
 def goal_list(request, pk):
     principal = request.principal
     program = selectors.program_get(principal=principal, pk=pk)
-    tree = selectors.goal_tree(principal=principal, program=program)
+    controls = GOAL_FILTERS.page_controls(principal)
+    filters = GOAL_FILTERS.from_query(request.GET, principal, controls)
+    tree = selectors.goal_tree(principal=principal, program=program, filters=filters)
     rows = selectors.flatten(tree)
     progress = [r["progress"] for r in rows]
     chart_goal = None
@@ -222,6 +226,8 @@ def goal_list(request, pk):
     return render(request, "program/goal_list.html", {
         "program": program, "rows": rows, "summary": selectors.level_summary(progress), "chart": chart,
         "chart_goal": chart_goal, "bars": bars, "chart_names": _chart_names(), "can_edit": can(principal, "program.goal.change", program),
+        "bars_height": max(300, 90 + 26 * len(bars)),  # one readable row per goal, never squeezed
+        "filter_controls": controls, "filter_values": ListFilters.page_values(request.GET, controls),
         "breadcrumbs": _crumbs(program, (_("Goals"), "")),
     })
 

@@ -336,7 +336,9 @@ class ClientSegment(TimeStampedModel):
     @property
     def share_label(self) -> str:
         """The share of potential as the segments table shows it, "⚠" when bought in small batches."""
-        label = f"{self.share_of_potential * 100:.0f} %" if self.share_of_potential is not None else "—"
+        from .selectors import share_of_potential_label  # local: selectors import the models
+
+        label = share_of_potential_label(self.share_of_potential)
         return label + " ⚠" if self.small_batches else label
 
     def get_absolute_url(self):

@@ -165,6 +165,21 @@ def segment_rows(*, principal, filters: dict | None = None):
     )
 
 
+SHARE_CAP_PERCENT = 100
+
+
+def share_of_potential_label(share) -> str:
+    """A segment's share of potential for people: "35 %", or "> 100 % (20×)" when the client bought more than its
+    recorded potential (the potential is too low; the segments page says so), never "2,011 %"."""
+    from keychannel.core.templatetags.kc_format import format_number, format_percent
+
+    if share is None:
+        return "—"
+    if share * 100 > SHARE_CAP_PERCENT:
+        return f"> {format_percent(SHARE_CAP_PERCENT)} ({format_number(share, 0 if share >= 10 else 1)}×)"
+    return format_percent(share * 100)
+
+
 def segment_charts(*, principal, year: int, distributor_id=None) -> dict:
     """The data of the three charts, from the stored segments (one query each, whatever the client count).
 
@@ -187,8 +202,11 @@ def segment_charts(*, principal, year: int, distributor_id=None) -> dict:
         potential = r["client__potential_annual_volume"] or Decimal(0)
         share = float(r["volume"] * 12 / months / potential * 100) if potential else None
         if share is not None:
-            matrix.append({"name": r["client__legal_name"], "volume": float(r["volume"]), "share": round(share, 1),
-                           "key": r["client__is_key_account"]})
+            # Above the recorded potential the share is drawn at the cap and named as such (the potential is
+            # too low), never as "2,011 %" on a scale that flattens every other client.
+            matrix.append({"name": r["client__legal_name"], "volume": float(r["volume"]),
+                           "share": min(round(share, 1), SHARE_CAP_PERCENT), "share_actual": round(share, 1),
+                           "over": share > SHARE_CAP_PERCENT, "key": r["client__is_key_account"]})
     labels = dict(qs.values("label").annotate(n=Count("id")).order_by().values_list("label", "n"))
     abc = dict(qs.values("abc_class").annotate(n=Count("id")).order_by().values_list("abc_class", "n"))
     return {
@@ -199,6 +217,8 @@ def segment_charts(*, principal, year: int, distributor_id=None) -> dict:
         "nps": nps_summary(principal=principal, distributor_id=distributor_id),
         "total_volume": float(total),
         "clients": len(per_client),
+        "over_potential": sum(1 for m in matrix if m["over"]),
+        "share_cap": SHARE_CAP_PERCENT,
     }
 
 

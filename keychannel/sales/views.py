@@ -18,6 +18,7 @@ from keychannel.core.exports import export_response
 from keychannel.core.pagination import CappedCountPagination
 from keychannel.core.partials import is_htmx, render_partial
 from keychannel.core.policies import can, require
+from keychannel.core.satisfaction import client_satisfaction
 from keychannel.core.scoping import get_visible_or_404
 from keychannel.core.tables import Column, Filter, Table
 from keychannel.jobs.choices import JobStatus
@@ -349,6 +350,7 @@ SEGMENT_TABLE = Table(
         Column("recency_days", gettext_lazy("Days since last"), sort="recency_days"),
         Column("share_label", gettext_lazy("Share of potential")),
         Column("get_nps_class_display", gettext_lazy("NPS")),
+        Column("service_label", gettext_lazy("Service rating")),
         Column("get_label_display", gettext_lazy("Segment"), sort="label", badge=True),
     ],
     search_fields=["client__legal_name", "client__tax_id"],
@@ -361,6 +363,21 @@ SEGMENT_TABLE = Table(
 )
 
 
+def _with_service_rating(principal, year):
+    """Rows (a page, or an export's chunk) completed with the client's service rating of the year, NPS-style
+    (docs/service.md): one query per page or chunk."""
+    classes = {"promoter": _("promoter"), "passive": _("passive"), "detractor": _("detractor")}
+
+    def prepare(rows, request):
+        service = client_satisfaction(principal, client_ids={row.client_id for row in rows}, year=year)
+        for row in rows:
+            rated = service.get(row.client_id)
+            row.service_label = f"{rated['rating']}/5 · {classes[rated['class']]}" if rated else "—"
+        return rows
+
+    return prepare
+
+
 def segment_list(request):
     principal = request.principal
     years = selectors.segment_years(principal=principal)
@@ -369,7 +386,7 @@ def segment_list(request):
     table = Table(SEGMENT_TABLE.columns, SEGMENT_TABLE.search_fields,
                   [*SEGMENT_TABLE.filters, _distributor_filter(request, principal),
                    Filter("year", gettext_lazy("Year"), [(str(y), str(y)) for y in years], "year")],
-                  SEGMENT_TABLE.default_sort)
+                  SEGMENT_TABLE.default_sort, prepare=_with_service_rating(principal, year))
     qs = selectors.segment_list(principal=principal, filters={"year": year})
     state = table.build(request, qs)
     if is_htmx(request) and not request.headers.get("HX-Boosted"):
@@ -377,6 +394,8 @@ def segment_list(request):
     return render(request, "sales/segment_list.html", {
         "table": state, "year": year, "years": years,
         "charts": selectors.segment_charts(principal=principal, year=year, distributor_id=distributor_id),
+        "chart_labels": {"volume": _("Volume (RON)"), "cumulative": _("Cumulative %"), "share": _("Share of potential %"),
+                         "answers": _("Answers"), "over": _("More than the recorded potential: the potential looks too low.")},
         "can_recompute": can(principal, "sales.clientsegment.recompute"),
         "breadcrumbs": [(_("Segments"), "")],
     })

@@ -14,7 +14,7 @@ from keychannel.core.schemas import ErrorOut, ValidationErrorOut
 from keychannel.core.scoping import get_visible_or_404
 from keychannel.network.models import ProductLine
 
-from . import selectors, services
+from . import satisfaction, selectors, services
 from .schemas import (
     AssignIn,
     AttainmentRowOut,
@@ -27,6 +27,8 @@ from .schemas import (
     MessageIn,
     MessageOut,
     ReportFilter,
+    SatisfactionFilter,
+    SatisfactionReportOut,
     StatusIn,
     TakeoverIn,
 )
@@ -140,6 +142,20 @@ def attainment(request, filters: Query[ReportFilter]):
 def client_health(request, client_id: int):
     client = get_visible_or_404(CorporateClient, request.principal, pk=client_id)
     return selectors.client_service_health(principal=request.principal, client=client)
+
+
+@router.get("/service-satisfaction", response={200: SatisfactionReportOut, 404: ErrorOut, 422: ValidationErrorOut},
+            summary="Satisfaction from case ratings, NPS-style, for a year: summary and each rated client")
+def satisfaction_report(request, filters: Query[SatisfactionFilter]):
+    principal = request.principal
+    if filters.client_id:
+        get_visible_or_404(CorporateClient, principal, pk=filters.client_id)
+    if filters.distributor_id:
+        from keychannel.network.models import Distributor
+
+        get_visible_or_404(Distributor, principal, pk=filters.distributor_id)
+    return satisfaction.report(principal, year=filters.year, distributor_id=filters.distributor_id,
+                               client_id=filters.client_id)
 
 
 @router.post("/clients/{int:client_id}/service-links", response={201: IntakeLinkOut, **WRITE},

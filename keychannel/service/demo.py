@@ -14,13 +14,13 @@ from .choices import CaseStatus, MessageKind
 from .models import IntakeLink, ServiceCase
 
 SUBJECTS = [
-    ("incident", "Compressor trips under load", "The line 2 compressor stops after ten minutes at full load."),
-    ("incident", "Pressure drops at night", "Network pressure falls below 6 bar between 2 and 4 a.m."),
-    ("request", "Spare filter kits for the spring service", "We need 12 filter kits before the April shutdown."),
-    ("warranty", "Dryer fan failed after 5 months", "The refrigerant dryer's fan is blocked; unit under warranty."),
-    ("complaint", "Technician arrived without parts", "Second visit without the right valve; the line stood still."),
-    ("training", "Training for the new shift leaders", "Four new shift leaders need the operator course."),
-    ("incident", "Controller shows error E-17", "The controller shows E-17 after every restart."),
+    ("incident", "Compresorul se oprește sub sarcină", "Compresorul de pe linia 2 se oprește după zece minute la sarcină maximă."),
+    ("incident", "Presiunea scade noaptea", "Presiunea din rețea scade sub 6 bar între orele 2 și 4."),
+    ("request", "Kituri de filtre pentru revizia de primăvară", "Avem nevoie de 12 kituri de filtre înainte de oprirea din aprilie."),
+    ("warranty", "Ventilatorul uscătorului s-a defectat după 5 luni", "Ventilatorul uscătorului frigorific este blocat; unitatea este în garanție."),
+    ("complaint", "Tehnicianul a venit fără piese", "A doua vizită fără supapa potrivită; linia a stat pe loc."),
+    ("training", "Instruire pentru noii șefi de tură", "Patru șefi de tură noi au nevoie de cursul de operator."),
+    ("incident", "Controlerul afișează eroarea E-17", "Controlerul afișează E-17 după fiecare repornire."),
 ]
 PLAN = ["closed_rated", "closed_rated", "resolved_late", "closed_rated", "waiting", "in_progress", "breached_open",
         "new", "resolved_ok", "takeover", "closed_rated_late", "in_progress"]
@@ -91,37 +91,37 @@ def _play(case, story, opened, head, sales, program, rng):
     late = story in ("resolved_late", "closed_rated_late")
     first = opened + datetime.timedelta(hours=rng.choice([0.5, 1]) if not late else 30)
     first = min(first, now)
-    services.message_add(principal=sales, case=case, body="We are on it: a technician calls you within the hour.",
+    services.message_add(principal=sales, case=case, body="Ne ocupăm: un tehnician vă sună în cel mult o oră.",
                          now=first)
     services.message_add(principal=sales, case=case, kind=MessageKind.INTERNAL,
-                         body="Check the last service report before calling.", now=first)
+                         body="Verifică ultimul raport de service înainte de apel.", now=first)
     if story == "in_progress":
         return
     if story == "breached_open":
         return  # the escalation run below records the breach and notifies
     if story == "takeover":
-        services.case_takeover(principal=program, case=case, reason="Key account at renewal: the manufacturer leads.",
+        services.case_takeover(principal=program, case=case, reason="Client cheie aproape de reînnoire: producătorul preia cazul.",
                                now=min(first + datetime.timedelta(hours=2), now))
         services.message_add(principal=program, case=case, kind=MessageKind.MANUFACTURER,
-                             body="Renewal in 60 days: no second failed visit.", now=min(first + datetime.timedelta(hours=2), now))
+                             body="Reînnoirea contractului e în 60 de zile: nu ne permitem încă o vizită ratată.", now=min(first + datetime.timedelta(hours=2), now))
         return
     waiting_from = first + datetime.timedelta(hours=1)
     services.case_set_status(principal=sales, case=case, status=CaseStatus.WAITING_CLIENT, now=min(waiting_from, now))
     if story == "waiting":
         return
     answer = min(waiting_from + datetime.timedelta(days=1), now)
-    services.public_reply(token=tokens.case_token(case), body="Photos of the nameplate attached; serial 4471.",
+    services.public_reply(token=tokens.case_token(case), body="Am atașat fotografii cu plăcuța de identificare; seria 4471.",
                           now=answer)
     resolved = answer + datetime.timedelta(days=12 if late else rng.choice([1, 2]))
     if resolved > now:
         return
     services.case_set_status(principal=sales, case=case, status=CaseStatus.RESOLVED,
-                             note="Replaced the faulty part and tested under load.", now=resolved)
+                             note="Am înlocuit piesa defectă și am testat sub sarcină.", now=resolved)
     if story in ("resolved_ok", "resolved_late"):
         return
     closed = min(resolved + datetime.timedelta(days=2), now)
     services.case_set_status(principal=head, case=case, status=CaseStatus.CLOSED, now=closed)
     rating = 2 if late else rng.choice([4, 5, 5, 3])
     services.case_rate(token=tokens.case_token(case), rating=rating,
-                       comment="Fixed, but it took too long." if late else "Quick and clear, thank you.",
+                       comment="Rezolvat, dar a durat mult față de ce ni s-a promis." if late else "Rapid și clar, mulțumim.",
                        now=min(closed + datetime.timedelta(hours=3), now))

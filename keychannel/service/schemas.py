@@ -137,6 +137,38 @@ class AttainmentRowOut(Schema):
     rating: Decimal | None = Field(description="Average satisfaction rating (1–5)")
 
 
+class SatisfactionOut(Schema):
+    """NPS-style reading of 1–5 case ratings (docs/service.md): 5 promoter, 4 passive, 1–3 detractor."""
+
+    ratings: int
+    promoters: int
+    passives: int
+    detractors: int
+    nps: int | None = Field(description="% promoters − % detractors, −100 … 100; null without ratings")
+    average: Decimal | None
+    histogram: list[int] = Field(description="How many ratings of 1, 2, 3, 4 and 5")
+
+
+class ClientSatisfactionOut(Schema):
+    client_id: int
+    client_name: str
+    rating: int = Field(description="The client's latest rating in the period")
+    nps_class: str = Field(description="promoter, passive or detractor, from that rating")
+    ratings: int
+
+
+class SatisfactionReportOut(Schema):
+    year: int
+    summary: SatisfactionOut
+    clients: list[ClientSatisfactionOut]
+
+
+class SatisfactionFilter(Schema):
+    year: int | None = Field(None, ge=2000, le=2100, description="Ratings given in this year (default: this year)")
+    distributor_id: int | None = None
+    client_id: int | None = None
+
+
 class HealthOut(Schema):
     open: int
     at_risk: int
@@ -146,6 +178,7 @@ class HealthOut(Schema):
     rated: int
     rating: Decimal | None
     incidents: int
+    satisfaction: SatisfactionOut
     poor: bool
 
 

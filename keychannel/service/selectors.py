@@ -13,7 +13,7 @@ from django.utils import timezone
 from keychannel.core.scoping import get_visible_or_404
 from keychannel.deals.models import CorporateContract
 
-from . import sla
+from . import satisfaction, sla
 from .choices import OPEN_STATUSES, CaseStatus, CaseType, Risk
 from .filters import CASE_FILTERS
 from .models import CaseEvent, CaseMessage, IntakeLink, ServiceCase
@@ -133,6 +133,8 @@ def repeat_incidents(*, principal, days: int = REPEAT_WINDOW_DAYS, minimum: int 
 
 
 def _health(qs) -> dict:
+    """The figures of a service-health panel (client page, distributor scorecard, their API): cases opened in the
+    last 12 months, and the satisfaction of the cases rated in them (satisfaction.py, NPS-style)."""
     since = timezone.now() - datetime.timedelta(days=365)
     year = qs.filter(opened_at__gte=since)
     figures = year.aggregate(
@@ -142,6 +144,7 @@ def _health(qs) -> dict:
         rated=Count("rating"), rating=Avg("rating"),
         incidents=Count("pk", filter=Q(case_type=CaseType.INCIDENT)),
     )
+    rated = satisfaction.summary(year)
     open_cases = with_risk(qs.filter(status__in=OPEN_STATUSES).select_related("tier", "client")
                            .order_by("resolution_due_at")[:50])
     return {
@@ -154,6 +157,7 @@ def _health(qs) -> dict:
         "rated": figures["rated"],
         "rating": round(Decimal(figures["rating"]), 2) if figures["rating"] is not None else None,
         "incidents": figures["incidents"],
+        "satisfaction": rated,
         "poor": bool(figures["resolved"] and _share(figures["met"], figures["resolved"]) < 80)
         or bool(figures["rating"] is not None and figures["rating"] < 3),
     }

@@ -17,6 +17,7 @@ urlpatterns = [
     path("clients/<int:client_id>/", views.client_service, name="client_service"),
     path("clients/<int:client_id>/panel/", views.client_panel, name="client_panel"),
     path("distributors/<int:distributor_id>/panel/", views.distributor_panel, name="distributor_panel"),
+    path("segments/<int:year>/panel/", views.segment_panel, name="segment_panel"),
     path("clients/<int:client_id>/link/", views.intake_link_create, name="intake_link_create"),
     path("p/<str:token>/", views.intake_public, name="intake_public"),
     path("c/<str:token>/", views.case_public, name="case_public"),

@@ -21,7 +21,7 @@ from keychannel.core.scoping import get_visible_or_404
 from keychannel.core.tables import Column, Table
 from keychannel.network.models import Distributor
 
-from . import selectors, services, tokens
+from . import satisfaction, selectors, services, tokens
 from .filters import CASE_FILTERS
 from .forms import (
     AssignForm,
@@ -217,6 +217,14 @@ def distributor_panel(request, distributor_id):
     return render(request, "service/_distributor_panel.html", {
         "distributor": distributor,
         "health": selectors.service_health_for_distributor(principal, distributor)})
+
+
+def segment_panel(request, year):
+    """Satisfaction from case ratings on the segments page (a fragment the page loads for its year): the service NPS
+    and each rated client's class, detractors first (satisfaction.py)."""
+    report = satisfaction.report(request.principal, year=year)
+    return render(request, "service/_segment_panel.html", {
+        "report": report, "shown": report["clients"][:12], "year": year})
 
 
 @require_POST

@@ -36,7 +36,7 @@ def network(world):
 def test_quadrant_chart_shows_every_distributor_and_opens_one(network, page, live_server, sign_in, screenshot):
     sign_in("w-program_manager")
     page.goto(f"{live_server.url}/network/distributors/quadrant/")
-    page.wait_for_selector("#quadrant-chart canvas")
+    page.wait_for_selector("#quadrant-chart svg")
     assert page.locator("#quadrant-chart").get_attribute("data-points") == "2"
     screenshot("network-quadrant")
     page.goto(f"{live_server.url}/network/coverage/")
@@ -49,7 +49,7 @@ def test_relationship_map_and_readiness_trend_draw_when_their_tab_opens(network,
     page.goto(f"{live_server.url}/network/distributors/{network.own.pk}/")
     assert page.locator("#playbook").is_visible()
     page.click("#tab-people-button")
-    page.wait_for_selector("#relationship-map canvas")
+    page.wait_for_selector("#relationship-map svg")
     assert page.locator("#relationship-map").get_attribute("data-links") == "2"
     screenshot("network-relationship-map")
     page.click("#tab-readiness-button")

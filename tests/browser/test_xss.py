@@ -172,7 +172,7 @@ def test_names_in_chart_tooltips_stay_text_for_every_viewer(poisoned, browser, l
                 assert page.evaluate("document.querySelectorAll('[_echarts_instance_]').length") == 0, where
                 shown = {"texts": [page.evaluate("document.body.innerText")], "edges": []}
             else:
-                page.wait_for_function("() => document.querySelectorAll('[_echarts_instance_] canvas').length > 0")
+                page.wait_for_function("() => document.querySelectorAll('[_echarts_instance_] canvas, [_echarts_instance_] svg').length > 0")
                 shown = page.evaluate(TRIGGER)
             for x, y in shown["edges"]:
                 page.mouse.move(x, y)

@@ -104,6 +104,8 @@ ROUTES = [
     # user only its own.
     Route(name="service:distributor_panel", params=lambda w, side: {"distributor_id": w.distributor(side).pk},
           expect=expect(200, dist_head=OWN_ONLY, dist_sales=OWN_ONLY, **anon_page())),
+    # Satisfaction from case ratings (NPS-style): every role, over the cases it may see.
+    Route(name="service:segment_panel", params=lambda w, side: {"year": 2026}, expect=expect(200, **anon_page())),
     Route(name="service:intake_link_create", method="POST", params=_pk(_client, "client_id"),
           expect=work(302, anon_page())),
     # The client contact's pages need no login: the signed token is the key (a forged one answers 404).
@@ -129,6 +131,7 @@ ROUTES = [
     Route(api="GET /api/v1/service-report/attainment", expect=expect(200, dist_sales=403, **anon_api())),
     Route(api="GET /api/v1/clients/{client_id}/service-health", params=_pk(_client, "client_id"),
           expect=read(anon_api())),
+    Route(api="GET /api/v1/service-satisfaction", expect=expect(200, **anon_api())),
     Route(api="POST /api/v1/clients/{client_id}/service-links", params=_pk(_client, "client_id"),
           expect=work(201, anon_api())),
 ]

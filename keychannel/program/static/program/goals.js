@@ -10,12 +10,17 @@
       legend: { data: [names.actual, names.to_date] },
       xAxis: { type: "category", data: line.labels },
       yAxis: { type: "value" },
+      grid: { left: 60, right: 70, top: 40, bottom: 30 },
       series: [
-        { name: names.actual, type: "line", data: line.actual, areaStyle: { opacity: 0.15 } },
+        // The last point is today's actual, the figure of the table below (program/selectors.py goal_series).
+        { name: names.actual, type: "line", data: line.actual, areaStyle: { opacity: 0.15 },
+          endLabel: { show: true, fontWeight: "bold" },
+          markLine: { silent: true, symbol: "none", label: { formatter: names.target + ": {c}" },
+                      data: [{ yAxis: line.target }] } },
         { name: names.to_date, type: "line", data: line.target_to_date, lineStyle: { type: "dashed" } }
-      ],
-      markLine: { data: [{ yAxis: line.target }] }
+      ]
     });
+    document.getElementById("goal-chart").dataset.last = String(line.actual[line.actual.length - 1]);
     window.addEventListener("resize", function () { chart.resize(); });
   }
   var bars = read("goal-bars-data");
@@ -24,8 +29,9 @@
     b.setOption({
       tooltip: { trigger: "axis" },
       legend: { data: [names.actual, names.to_date, names.target] },
-      grid: { left: 160 },
-      yAxis: { type: "category", data: bars.map(function (r) { return r.name + " · " + r.metric; }), axisLabel: { width: 150, overflow: "truncate" } },
+      grid: { left: 20, right: 30, top: 40, bottom: 30, containLabel: true },
+      yAxis: { type: "category", inverse: true, data: bars.map(function (r) { return r.name + " · " + r.metric; }),
+               axisLabel: { width: 320, overflow: "break", interval: 0 } },
       xAxis: { type: "value" },
       series: [
         { name: names.actual, type: "bar", data: bars.map(function (r) { return r.actual; }) },
