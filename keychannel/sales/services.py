@@ -113,7 +113,7 @@ def report_import(
 
 @transaction.atomic
 def report_reprocess(*, principal, report: SalesReport, mapping: dict | None = None, save_as: str = "",
-                     supersede: bool = False) -> SalesReport:
+                     supersede: bool = False, progress=None) -> SalesReport:
     """Validate a stored (rejected or waiting) report again, after the user fixed mappings or clients."""
     require(principal, "sales.salesreport.upload", report.distributor)
     report = SalesReport.objects.select_for_update().get(pk=report.pk)
@@ -131,7 +131,8 @@ def report_reprocess(*, principal, report: SalesReport, mapping: dict | None = N
     if earlier is not None:
         raise ConflictError(_("The same file was imported meanwhile (report %(id)s).") % {"id": earlier.pk})
     requested = report.period if report.status == ReportStatus.CONFLICT else None
-    return _process(principal, report, mapping=mapping, supersede=supersede, requested_period=requested)
+    return _process(principal, report, mapping=mapping, supersede=supersede, requested_period=requested,
+                    progress=progress)
 
 
 def check_upload_size(size: int) -> None:
