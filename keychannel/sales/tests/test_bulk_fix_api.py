@@ -108,3 +108,31 @@ def test_the_page_fixes_everything_in_one_submit(world, login):
     report.refresh_from_db()
     assert done.status_code == 302 and done["Location"] == report.get_absolute_url()
     assert report.status == "applied" and report.line_count == 180
+
+
+def test_a_confirmed_look_alike_created_in_bulk_is_watched(world, api_as, login):
+    """Clients created in bulk go through the clients service: a look-alike served elsewhere is refused unless
+    confirmed, never named, and once confirmed the channel manager gets a possible-duplicate case (API and page)."""
+    from keychannel.channel.choices import ConflictKind
+    from keychannel.channel.models import Conflict
+
+    head = api_as(world.user("dist_head"))
+    job = _upload(head).json()
+    base = f"/api/v1/sales-imports/{job['id']}"
+    first, second = head.get(f"{base}/problems").json()["clients"][:2]
+    for entry in (first, second):
+        CorporateClient.objects.create(legal_name=entry["name"], tax_id="", distributor=world.other)
+    refused = _post(head, f"{base}/clients", {"clients": [{"key": first["key"]}]})
+    assert refused.status_code == 422 and first["name"] not in refused.content.decode()
+    created = _post(head, f"{base}/clients", {"clients": [{"key": first["key"], "confirm_not_duplicate": True}]})
+    assert created.status_code == 201
+    assert Conflict.objects.filter(kind=ConflictKind.POSSIBLE_DUPLICATE, client_id=created.json()["created"][0]["id"]).exists()
+    # The page's one form: "create it, not a duplicate" for the second.
+    report = ImportJob.objects.get(pk=job["id"]).report
+    index = next(i for i, e in enumerate(report.unmatched_clients) if e["key"] == second["key"])
+    page = login(world.user("dist_head"))
+    answer = page.post(reverse("sales:report_fix", args=[report.pk]),
+                       {f"c{index}-key": second["key"], f"c{index}": "confirm"})
+    assert answer.status_code == 302
+    made = CorporateClient.objects.get(distributor=world.own, tax_id=second["tax_id"])
+    assert Conflict.objects.filter(kind=ConflictKind.POSSIBLE_DUPLICATE, client=made).exists()
