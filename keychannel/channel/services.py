@@ -39,6 +39,7 @@ from .choices import (
 )
 from .models import Conflict, ConflictComment, ConflictParty, DealRegistration, Lead, LeadOffer
 
+
 def _today(on_date=None) -> datetime.date:
     return on_date or timezone.localdate()
 

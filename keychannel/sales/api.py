@@ -17,8 +17,8 @@ from keychannel.core.scoping import get_visible_or_404
 from keychannel.network.models import Distributor, ProductLine
 
 from . import imports, selectors, services
-from .fix_api import router as fix_router
 from .choices import ReportSource, ReportStatus
+from .fix_api import router as fix_router
 from .models import ColumnMapping, ImportJob, ProductMapping
 from .schemas import (
     ClientMappingIn,
