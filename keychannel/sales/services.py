@@ -15,7 +15,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from keychannel.clients.models import CorporateClient
-from keychannel.clients.selectors import client_find_duplicates
 from keychannel.clients.services import DuplicateClientError, client_create
 from keychannel.core.deletion import delete_unreferenced
 from keychannel.core.errors import ConflictError
@@ -361,12 +360,6 @@ def client_mapping_set(*, principal, distributor, source_key: str, client: Corpo
     obj, _created = ClientMapping.objects.update_or_create(distributor=distributor, source_key=key,
                                                            defaults={"client": client})
     return obj
-
-
-def find_duplicates(*, principal, legal_name: str, tax_id: str) -> list[CorporateClient]:
-    """Clients the principal sees that look like the one about to be created (the clients app's check)."""
-    check = client_find_duplicates(principal=principal, legal_name=legal_name, tax_id=tax_id)
-    return [c.client for c in check.candidates]
 
 
 @transaction.atomic
