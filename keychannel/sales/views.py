@@ -141,7 +141,7 @@ def report_detail_context(request, report, *, chosen=None, fix_errors=None) -> d
         if context["may_map"] and (report.unmatched_clients or report.unknown_products) and report.content:
             context.update(fix_context(principal, report, chosen=chosen, fix_errors=fix_errors))
             context["others"] = list(CorporateClient.objects.visible_to(principal).filter(
-                distributor_id=report.distributor_id).only("pk", "legal_name", "tax_id")[:300])
+                distributor_id=report.distributor_id).order_by("normalized_name").only("pk", "legal_name", "tax_id")[:100])
     return context
 
 
