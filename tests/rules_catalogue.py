@@ -55,6 +55,10 @@ SALES = "keychannel/sales/tests/test_sales.py::"
 JOBS = "keychannel/sales/tests/test_import_jobs.py::"
 RETRIED = (JOBS + "test_a_retried_import_keeps_the_import_rules",)
 LIMITS = "keychannel/sales/tests/test_import_limits.py::"
+BULK = "keychannel/sales/tests/test_bulk_fix_api.py::"
+REGISTRATION_CREATES_UNWATCHED = ("creates the client through clients.services.client_create with watch_duplicates=False: "
+                                  "the registration's own checks record the look-alikes (similar_to_other) and open "
+                                  "its conflict")
 VERSION = "keychannel/clients/tests/test_stakeholder_version.py::"
 DELETE = "keychannel/clients/tests/test_archive_delete.py::"
 TIER = "keychannel/deals/tests/test_contract_tier.py::"
@@ -180,7 +184,12 @@ RULES: dict[str, Rule] = {
             **{key: (SYNC + "test_watched_duplicates_hold_on_the_client_upsert_and_bulk",) for key in (
                 "PUT /api/v1/clients/by-external-id/{external_id}", "POST /api/v1/clients/bulk")},
             "sales:report_resolve_client": (PATHS + "test_creating_a_client_from_a_sales_report_is_watched_too",),
+            "POST /api/v1/sales-imports/{job_id}/clients": (BULK + "test_a_confirmed_look_alike_created_in_bulk_is_watched",),
+            "sales:report_fix": (BULK + "test_a_confirmed_look_alike_created_in_bulk_is_watched",),
         },
+        unaffected={route: REGISTRATION_CREATES_UNWATCHED for route in (
+            "POST /api/v1/registrations", "channel:registration_create", "POST /api/v1/leads/{lead_id}/accept",
+            "channel:lead_respond")},
     ),
     "out_of_scope": Rule(
         title="Out of scope keeps running business",
@@ -371,6 +380,8 @@ RULES: dict[str, Rule] = {
                                 "test_a_worker_killed_during_an_import_leaves_nothing_and_the_retried_import_applies_once"),
             "POST /api/v1/sales-imports/{job_id}/retry": RETRIED,
             "sales:import_retry": RETRIED,
+            "POST /api/v1/sales-imports/{job_id}/rerun": (BULK + "test_an_api_caller_fixes_a_first_file_in_four_calls",),
+            "sales:report_fix": (BULK + "test_the_page_fixes_everything_in_one_submit",),
         },
     ),
     "repeated_lines": Rule(
@@ -389,6 +400,8 @@ RULES: dict[str, Rule] = {
         unaffected={
             "POST /api/v1/sales-reports/{report_id}/revalidate": REVALIDATE_NO_REPEATS,
             "sales:report_revalidate": REVALIDATE_NO_REPEATS,
+            "POST /api/v1/sales-imports/{job_id}/rerun": REVALIDATE_NO_REPEATS,
+            "sales:report_fix": REVALIDATE_NO_REPEATS,
         },
     ),
     "upload_limits": Rule(
@@ -410,6 +423,8 @@ RULES: dict[str, Rule] = {
             "sales:import_retry": "re-reads a stored file, which passed the limits on upload",
             "POST /api/v1/sales-reports/{report_id}/revalidate": "re-reads a stored file, which passed the limits on upload",
             "sales:report_revalidate": "re-reads a stored file, which passed the limits on upload",
+            "POST /api/v1/sales-imports/{job_id}/rerun": "re-reads a stored file, which passed the limits on upload",
+            "sales:report_fix": "re-reads a stored file, which passed the limits on upload",
         },
     ),
     "list_filters": Rule(

@@ -16,8 +16,10 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from keychannel.clients.matching import name_keys, normalize_company_name, normalize_tax_id
+from keychannel.clients.matching import normalize_company_name, normalize_tax_id
 from keychannel.clients.models import CorporateClient
+from keychannel.clients.selectors import similar_clients
+from keychannel.clients.services import DuplicateClientError, client_create
 from keychannel.core.errors import ConflictError
 from keychannel.core.events import emit
 from keychannel.core.policies import can, require
@@ -37,8 +39,6 @@ from .choices import (
 )
 from .models import Conflict, ConflictComment, ConflictParty, DealRegistration, Lead, LeadOffer
 
-FUZZY_THRESHOLD = 90
-
 
 def _today(on_date=None) -> datetime.date:
     return on_date or timezone.localdate()
@@ -52,27 +52,9 @@ def _notify(user, title, body, url):
 # --- the client a registration is about ------------------------------------------------------------------------
 
 
-def similar_clients(*, legal_name: str, exclude_id=None) -> list[CorporateClient]:
-    """Clients of the whole network whose normalised name is close to ``legal_name`` (unscoped: a rule check)."""
-    from rapidfuzz import fuzz
-
-    normalized = normalize_company_name(legal_name)
-    if not normalized:
-        return []
-    key1, key2 = name_keys(normalized)
-    from django.db.models import Q
-
-    condition = Q(name_key=key1) | Q(name_key2=key1)
-    if key2:
-        condition |= Q(name_key=key2) | Q(name_key2=key2)
-    candidates = CorporateClient.objects.filter(condition).only("pk", "normalized_name", "distributor_id", "out_of_scope")
-    if exclude_id:
-        candidates = candidates.exclude(pk=exclude_id)
-    return [c for c in candidates[:500] if fuzz.token_sort_ratio(normalized, c.normalized_name) >= FUZZY_THRESHOLD]
-
-
 def _new_client(*, principal, distributor, legal_name, tax_id, territory):
-    """The client of a registration for a company not picked from the book: found by tax id, or created."""
+    """The client of a registration for a company not picked from the book: found by tax id, or created through
+    the clients service (its duplicate check and matcher, ``clients.selectors.client_matches``)."""
     tax = normalize_tax_id(tax_id)
     if tax:
         existing = CorporateClient.objects.filter(tax_id=tax).first()
@@ -88,16 +70,12 @@ def _new_client(*, principal, distributor, legal_name, tax_id, territory):
         raise ValidationError(
             {"legal_name": _("This looks like your client “%(name)s”: register that client instead.") % {"name": own[0]}}
         )
-    require(principal, "clients.corporateclient.create", distributor)
-    client = CorporateClient(
-        legal_name=legal_name.strip(), tax_id=tax, territory=territory, distributor=distributor,
-        created_by=principal.user,
-    )
-    client.full_clean(validate_unique=False, validate_constraints=False)
     try:
-        with transaction.atomic():
-            client.save()
-    except IntegrityError:
+        # The look-alikes elsewhere become the registration's own checks (similar_to_other), so the create is
+        # confirmed and not watched a second time.
+        client = client_create(principal=principal, legal_name=legal_name.strip(), tax_id=tax, territory=territory,
+                               distributor=distributor, confirm_not_duplicate=True, watch_duplicates=False)
+    except (ValidationError, DuplicateClientError):
         # Somebody registered the same tax id a moment ago: theirs is the client record.
         existing = CorporateClient.objects.filter(tax_id=tax).first() if tax else None
         if existing is None:

@@ -87,6 +87,8 @@ def client_count(principal):
 
 # ------------------------------------------------------------------------------------- duplicate check
 
+# The one cut-off of the one fuzzy client matcher (``client_matches``): 0–100, rapidfuzz token sort ratio of the
+# normalised names. Channel had its own copy at 90 until issue 21.3; there is no other.
 NAME_SCORE_CUTOFF = 85
 MAX_CANDIDATES = 5000
 
@@ -129,12 +131,15 @@ SERVED_ELSEWHERE_MESSAGE = _(
 )
 
 
-def client_find_duplicates(*, principal, legal_name: str = "", tax_id: str = "", exclude_id=None, limit: int = 10):
-    """Likely duplicates of a client being entered: the same tax id, or a name close after normalisation.
+def client_matches(*, legal_name: str = "", tax_id: str = "", exclude_id=None, limit: int = 10) -> list[tuple[int, int, str]]:
+    """The one fuzzy client matcher of the product: ``(client id, score, reason)`` best first, over the whole
+    network (unscoped: callers scope what they show). Reason ``tax_id`` is the same tax id; ``name`` a normalised
+    name scoring at least NAME_SCORE_CUTOFF (token sort), or one name being the other plus or minus a word.
 
     Fast at 200k clients: SQL pre-selects candidates by tax id and by the two indexed name keys (see
-    ``matching.name_keys``), then rapidfuzz scores at most MAX_CANDIDATES names in memory. Matches outside
-    the principal's reach are reported only as ``served_elsewhere`` (isolation, DESIGN.md §2).
+    ``matching.name_keys``), then rapidfuzz scores at most MAX_CANDIDATES names in memory. The duplicate check
+    (``client_find_duplicates``), the channel's registration checks (``similar_clients``) and the sales imports'
+    client suggestions all read it, so they cannot drift apart (clients/tests/test_one_matcher.py).
     """
     normalized = normalize_company_name(legal_name)
     tax = normalize_tax_id(tax_id)
@@ -145,7 +150,7 @@ def client_find_duplicates(*, principal, legal_name: str = "", tax_id: str = "",
         for key in {k for k in name_keys(normalized) if k}:
             condition |= Q(name_key=key) | Q(name_key2=key)
     if not condition:
-        return DuplicateCheck()
+        return []
     qs = CorporateClient._base_manager.filter(condition).order_by()
     if exclude_id:
         qs = qs.exclude(pk=exclude_id)
@@ -169,18 +174,35 @@ def client_find_duplicates(*, principal, legal_name: str = "", tax_id: str = "",
             ):
                 if pk not in scored and len(words & set(name.split())) >= 2:
                     scored[pk] = (NAME_SCORE_CUTOFF, "name")
-    if not scored:
-        return DuplicateCheck()
     ranked = sorted(scored.items(), key=lambda item: (item[1][1] != "tax_id", -item[1][0], item[0]))[:limit]
+    return [(pk, score, reason) for pk, (score, reason) in ranked]
+
+
+def similar_clients(*, legal_name: str, exclude_id=None, limit: int = 50) -> list[CorporateClient]:
+    """Clients of the whole network whose name matches ``legal_name`` (``client_matches``, names only), best
+    first, with their distributor. Unscoped: for rule checks (the channel's registration checks), never shown
+    as such to a user who may not see them."""
+    ranked = [pk for pk, _score, _reason in client_matches(legal_name=legal_name, exclude_id=exclude_id, limit=limit)]
+    found = CorporateClient._base_manager.filter(pk__in=ranked).select_related("distributor").in_bulk()
+    return [found[pk] for pk in ranked if pk in found]
+
+
+def client_find_duplicates(*, principal, legal_name: str = "", tax_id: str = "", exclude_id=None, limit: int = 10):
+    """Likely duplicates of a client being entered: the same tax id, or a name close after normalisation
+    (``client_matches``). Matches outside the principal's reach are reported only as ``served_elsewhere``
+    (isolation, DESIGN.md §2)."""
+    ranked = client_matches(legal_name=legal_name, tax_id=tax_id, exclude_id=exclude_id, limit=limit)
+    if not ranked:
+        return DuplicateCheck()
     visible = {
         c.pk: c
         for c in CorporateClient.objects.visible_to(principal)
-        .filter(pk__in=[pk for pk, _v in ranked])
+        .filter(pk__in=[pk for pk, _s, _r in ranked])
         .select_related("distributor")
         .order_by()
     }
     check = DuplicateCheck()
-    for pk, (score, reason) in ranked:
+    for pk, score, reason in ranked:
         if pk in visible:
             check.candidates.append(DuplicateCandidate(client_id=pk, score=score, reason=reason, client=visible[pk]))
         else:

@@ -61,9 +61,14 @@ def _check_tax_id_free(client: CorporateClient) -> None:
 
 
 @transaction.atomic
-def client_create(*, principal, legal_name: str, confirm_not_duplicate: bool = False, **fields) -> CorporateClient:
+def client_create(*, principal, legal_name: str, confirm_not_duplicate: bool = False, watch_duplicates: bool = True,
+                  **fields) -> CorporateClient:
     """Create a client after the duplicate check. A likely duplicate raises DuplicateClientError unless the
-    caller confirms it is not one; an identical tax id is always refused."""
+    caller confirms it is not one; an identical tax id is always refused. Every path that creates a client comes
+    here (the pages, the API, the sales imports, the channel's registrations): one check, one matcher.
+
+    ``watch_duplicates=False``: a confirmed look-alike sends no ``duplicate_confirmed`` signal, for a caller whose
+    own rule checks already open the case (a registration's checks record the similar clients as conflicts)."""
     unknown = set(fields) - CLIENT_FIELDS
     if unknown:
         raise TypeError(f"unknown client fields: {sorted(unknown)}")
@@ -86,7 +91,7 @@ def client_create(*, principal, legal_name: str, confirm_not_duplicate: bool = F
         # distributor): the unique constraints answer, as the same refusal the check gives.
         _check_tax_id_free(client)
         raise ConflictError(_("This client was registered at the same moment; try again.")) from None
-    if check.found:
+    if check.found and watch_duplicates:
         # Confirmed past a match: still watched (the channel app opens a case when the match is served elsewhere).
         duplicate_confirmed.send(sender=CorporateClient, principal=principal, client=client, check=check)
     client_refresh_analysis(client=client)

@@ -1,7 +1,7 @@
 """JSON API of the sales app: sales reports (upload, list, detail, error file), lines, segments, mappings, surveys."""
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import StreamingHttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from django.utils.translation import gettext as _
 from ninja import File, Form, Query, Router, Status
 from ninja.files import UploadedFile
@@ -18,6 +18,7 @@ from keychannel.network.models import Distributor, ProductLine
 
 from . import imports, selectors, services
 from .choices import ReportSource, ReportStatus
+from .fix_api import router as fix_router
 from .models import ColumnMapping, ImportJob, ProductMapping
 from .schemas import (
     ClientMappingIn,
@@ -53,6 +54,7 @@ from .schemas import (
 from .tasks import segment_recompute_queue
 
 router = Router(tags=["sales"])
+router.add_router("", fix_router)  # fixing a rejected import in bulk: /sales-imports/{id}/problems, /clients, …
 
 IMPORT_RESPONSES = {200: ReportDetailOut, 201: ReportDetailOut, 403: ErrorOut, 404: ErrorOut, 409: ImportConflictOut,
                     422: ImportRejectedOut}
@@ -90,16 +92,29 @@ def report_list(request, filters: Query[ReportFilter]):
     return selectors.report_list(principal=request.principal, filters=filters.model_dump())
 
 
-@router.post("/sales-reports", response=IMPORT_RESPONSES, summary="Upload a sales report (multipart)")
+SALES_REPORTS_DEPRECATION = {
+    # RFC 9745 (a date as an HTTP structured field) and RFC 8594's Link to the way to use instead.
+    "Deprecation": "@1796083200",  # 2026-12-01
+    "Link": '</api/v1/sales-imports>; rel="successor-version"',
+}
+
+
+@router.post("/sales-reports", response=IMPORT_RESPONSES, deprecated=True,
+             summary="Upload a sales report and wait for the result (deprecated: use POST /sales-imports)")
 def report_upload(
     request,
+    response: HttpResponse,
     file: File[UploadedFile] = None,
     distributor: Form[str] = "",
     period: Form[str] = "",
     mapping: Form[str] = "",
     supersede: Form[bool] = False,
 ):
-    """Upload one CSV or XLSX file for one distributor (id or code; a distributor head may omit it).
+    """Deprecated: ``POST /sales-imports`` is the one way to import (the same fields and rules, answered at once
+    with a job; a rejected import is fixed in bulk on the job). This endpoint still works for existing callers and
+    answers with ``Deprecation`` and ``Link: rel="successor-version"`` headers (docs/api.md).
+
+    Upload one CSV or XLSX file for one distributor (id or code; a distributor head may omit it).
 
     ``period`` is ``YYYY-MM`` (default: the month most rows fall in), ``mapping`` the name of a saved column
     mapping (default: the distributor's default template, else headers recognised automatically). The file
@@ -120,6 +135,8 @@ def report_upload(
         principal=principal, distributor=target, data=file.read(), file_name=file.name or "report", period=period,
         mapping_name=mapping, supersede=supersede, source=ReportSource.API,
     )
+    for header, value in SALES_REPORTS_DEPRECATION.items():
+        response[header] = value
     return _import_answer(report)
 
 

@@ -23,8 +23,8 @@ from keychannel.jobs import leases
 from keychannel.jobs.choices import JobStatus
 
 from . import services
-from .choices import ReportSource
-from .models import ColumnMapping, ImportJob
+from .choices import ReportSource, ReportStatus
+from .models import ColumnMapping, ImportJob, SalesReport
 
 
 def import_job_create(*, principal, distributor, data: bytes, file_name: str, period="", mapping_name: str = "",
@@ -57,15 +57,19 @@ def import_job_run(job_id: int) -> str:
     token = leases.claim(ImportJob, job_id)
     if token is None:
         return "skipped"
-    job = ImportJob._base_manager.select_related("distributor", "uploaded_by").get(pk=job_id)
+    job = ImportJob._base_manager.select_related("distributor", "uploaded_by", "report").get(pk=job_id)
     principal = Principal.for_user(job.uploaded_by)
     try:
         with leases.Heartbeat(ImportJob, job_id, token) as beat:
             with transaction.atomic():
-                report = services.report_import(
-                    principal=principal, distributor=job.distributor, data=bytes(job.content),
-                    file_name=job.file_name, period=job.period or None, mapping_name=job.mapping_name,
-                    supersede=job.supersede, source=job.source, progress=beat.progress)
+                if job.report_id:  # a re-run: validate the stored report again (import_job_rerun)
+                    report = services.report_reprocess(principal=principal, report=job.report,
+                                                       supersede=job.supersede, progress=beat.progress)
+                else:
+                    report = services.report_import(
+                        principal=principal, distributor=job.distributor, data=bytes(job.content),
+                        file_name=job.file_name, period=job.period or None, mapping_name=job.mapping_name,
+                        supersede=job.supersede, source=job.source, progress=beat.progress)
                 leases.finish(ImportJob, job_id, token, report_id=report.pk, content=b"",
                               progress_done=report.row_count, progress_total=report.row_count)
     except leases.LeaseLost:
@@ -97,11 +101,35 @@ def import_job_retry(*, principal, job: ImportJob) -> ImportJob:
         job = ImportJob.objects.select_for_update().get(pk=job.pk)
         if job.status != JobStatus.FAILED:
             raise ConflictError(_("Only a failed import can be tried again."))
-        if not job.content:
+        if not job.content and not (job.report_id and job.report.content):
             raise ConflictError(_("This import's file is no longer kept; upload it again."))
         ImportJob._base_manager.filter(pk=job.pk).update(
             status=JobStatus.QUEUED, task_id="", claim_token="", error="", finished_at=None, progress_done=0,
             updated_at=timezone.now())
+    from .tasks import import_run
+
+    leases.enqueue(ImportJob, job.pk, import_run)
+    job.refresh_from_db()
+    return job
+
+
+def import_job_rerun(*, principal, report: SalesReport, supersede: bool = False) -> ImportJob:
+    """Validate a rejected or waiting report again in the background, after its clients and codes were fixed
+    (fixes.py): a new job for the same report, run as ``principal``; like every import it applies whole or not at
+    all. One re-run of a report at a time."""
+    require(principal, "sales.salesreport.upload", report.distributor)
+    with transaction.atomic():
+        report = SalesReport.objects.select_for_update().get(pk=report.pk)
+        if report.status not in (ReportStatus.REJECTED, ReportStatus.CONFLICT):
+            raise ConflictError(_("Only a rejected or waiting report can be validated again."))
+        if not report.content:
+            raise ConflictError(_("This report's file is no longer kept; upload the corrected file again."))
+        if ImportJob.objects.filter(report=report, status__in=[JobStatus.QUEUED, JobStatus.RUNNING]).exists():
+            raise ConflictError(_("This report is already being validated again."))
+        job = ImportJob.objects.create(
+            distributor_id=report.distributor_id, file_name=report.file_name, content=b"", report=report,
+            period=report.period.strftime("%Y-%m") if report.period else "", supersede=supersede,
+            source=report.source, uploaded_by=principal.user)
     from .tasks import import_run
 
     leases.enqueue(ImportJob, job.pk, import_run)

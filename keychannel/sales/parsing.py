@@ -27,13 +27,14 @@ from .choices import ErrorReason
 
 # Our fields, in the order the mapping form shows them; the first five are required.
 REQUIRED_FIELDS = ["date", "tax_id", "product_code", "quantity", "amount"]
-OPTIONAL_FIELDS = ["client_code", "client_name", "invoice", "product_name", "currency"]
+OPTIONAL_FIELDS = ["client_code", "client_name", "city", "invoice", "product_name", "currency"]
 FIELDS = REQUIRED_FIELDS + OPTIONAL_FIELDS
 FIELD_LABELS = {
     "date": _("Invoice date"),
     "tax_id": _("Client tax id (CUI)"),
     "client_code": _("Client code"),
     "client_name": _("Client name"),
+    "city": _("Client city"),
     "invoice": _("Invoice number"),
     "product_code": _("Product code"),
     "product_name": _("Product name"),
@@ -49,6 +50,7 @@ HEADER_ALIASES = {
     "tax_id": ["cui client", "cui", "cif", "cif client", "cod fiscal", "cod fiscal client", "tax id", "vat id"],
     "client_code": ["cod client", "client code", "customer code"],
     "client_name": ["denumire client", "client", "nume client", "client name", "customer"],
+    "city": ["localitate", "localitate client", "oras", "oras client", "city", "town"],
     "product_code": ["cod produs", "cod articol", "product code", "sku", "item code"],
     "product_name": ["denumire produs", "produs", "articol", "product", "product name"],
     "quantity": ["cantitate", "cant", "qty", "quantity"],
@@ -490,7 +492,8 @@ def validate_rows(
         if client_id is None:
             key = tax_id or f"code:{client_code}"
             entry = result.unmatched_clients.setdefault(
-                key, {"tax_id": tax_id, "client_code": client_code, "name": client_name, "rows": []}
+                key, {"tax_id": tax_id, "client_code": client_code, "name": client_name,
+                      "city": _text(cell(cells, "city"))[:100], "rows": []}
             )
             entry["rows"].append(number)
             error(number, "tax_id" if tax_id else "client_code", ErrorReason.UNKNOWN_CLIENT,

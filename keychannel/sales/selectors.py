@@ -341,3 +341,75 @@ def applied_sales_lines():
     """Unscoped, for the program's goal metrics: only lines of applied reports (a superseded or rejected file does
     not count)."""
     return SalesLine._base_manager.filter(report__status=ReportStatus.APPLIED)
+
+
+# ---------------------------------------------------------------------------------------- fixing a rejected report
+
+PROBLEM_VALUES_SHOWN = 200  # distinct values listed per reason (the counts are always complete)
+ROWS_SHOWN = 10  # row numbers listed per value
+
+
+def report_problems(report: SalesReport) -> list[dict]:
+    """The report's row problems grouped by reason, most frequent first: ``reason``, ``label``, ``count`` (rows),
+    ``fixable`` (in the app, without a new file), ``values`` (the distinct values affected, each with its
+    ``count`` and first ``rows``) and ``value_total``. One read of the stored errors; no query."""
+    from .choices import ErrorReason
+    from .services import FIXABLE_IN_APP
+
+    labels = dict(ErrorReason.choices)
+    groups: dict[str, dict] = {}
+    for error in report.errors or []:
+        reason = error.get("reason", "")
+        group = groups.setdefault(reason, {"reason": reason, "label": str(labels.get(reason, reason)), "count": 0,
+                                           "fixable": reason in FIXABLE_IN_APP, "values": {}})
+        group["count"] += 1
+        value = str(error.get("value") or error.get("column") or "")
+        entry = group["values"].setdefault(value, {"value": value, "count": 0, "rows": []})
+        entry["count"] += 1
+        if len(entry["rows"]) < ROWS_SHOWN:
+            entry["rows"].append(error.get("row"))
+    out = []
+    for group in sorted(groups.values(), key=lambda g: (-g["count"], g["reason"])):
+        values = sorted(group["values"].values(), key=lambda v: (-v["count"], v["value"]))
+        group["value_total"] = len(values)
+        group["values"] = values[:PROBLEM_VALUES_SHOWN]
+        out.append(group)
+    return out
+
+
+def client_suggestions(*, principal, name: str, tax_id: str = "", limit: int = 5) -> list[CorporateClient]:
+    """Existing clients an unmatched row may be, among those the principal sees: the one matcher of the clients
+    app (``clients.selectors.client_matches`` through the duplicate check). A look-alike with another tax id is
+    another company and is not suggested; a match the principal may not see is never named."""
+    from keychannel.clients.matching import normalize_tax_id
+    from keychannel.clients.selectors import client_find_duplicates
+
+    if not (name or tax_id):
+        return []
+    check = client_find_duplicates(principal=principal, legal_name=name, tax_id=tax_id, limit=limit)
+    tax = normalize_tax_id(tax_id)
+    return [c.client for c in check.candidates if not (tax and c.client.tax_id and c.client.tax_id != tax)]
+
+
+def product_line_choices(distributor):
+    """The product lines a code may map to: the distributor's agreement first, then every other active line."""
+    from keychannel.network.models import ProductLine
+
+    agreed = set(distributor.product_lines.values_list("pk", flat=True))
+    lines = list(ProductLine.objects.filter(Q(active=True) | Q(pk__in=agreed)).order_by("name"))
+    return sorted(lines, key=lambda line: (line.pk not in agreed, line.name)), agreed
+
+
+def report_fix_plan(*, principal, report: SalesReport) -> dict:
+    """What the bulk fix of a rejected report proposes: each unmatched client with its suggestions and the
+    proposed action (``map`` to the best suggestion, else ``create`` from the file), each unknown product code
+    with the proposed product line (the distributor's only agreed line, else none)."""
+    lines, agreed = product_line_choices(report.distributor)
+    only_line = next(iter(agreed)) if len(agreed) == 1 else None
+    clients = []
+    for entry in report.unmatched_clients or []:
+        suggestions = client_suggestions(principal=principal, name=entry.get("name", ""), tax_id=entry.get("tax_id", ""))
+        clients.append({**entry, "suggestions": suggestions,
+                        "action": f"map:{suggestions[0].pk}" if suggestions else "create"})
+    products = [{**entry, "product_line_id": only_line} for entry in report.unknown_products or []]
+    return {"clients": clients, "products": products, "product_lines": lines, "agreed": agreed}

@@ -15,7 +15,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from keychannel.clients.models import CorporateClient
-from keychannel.clients.selectors import client_find_duplicates
 from keychannel.clients.services import DuplicateClientError, client_create
 from keychannel.core.deletion import delete_unreferenced
 from keychannel.core.errors import ConflictError
@@ -113,7 +112,7 @@ def report_import(
 
 @transaction.atomic
 def report_reprocess(*, principal, report: SalesReport, mapping: dict | None = None, save_as: str = "",
-                     supersede: bool = False) -> SalesReport:
+                     supersede: bool = False, progress=None) -> SalesReport:
     """Validate a stored (rejected or waiting) report again, after the user fixed mappings or clients."""
     require(principal, "sales.salesreport.upload", report.distributor)
     report = SalesReport.objects.select_for_update().get(pk=report.pk)
@@ -131,7 +130,8 @@ def report_reprocess(*, principal, report: SalesReport, mapping: dict | None = N
     if earlier is not None:
         raise ConflictError(_("The same file was imported meanwhile (report %(id)s).") % {"id": earlier.pk})
     requested = report.period if report.status == ReportStatus.CONFLICT else None
-    return _process(principal, report, mapping=mapping, supersede=supersede, requested_period=requested)
+    return _process(principal, report, mapping=mapping, supersede=supersede, requested_period=requested,
+                    progress=progress)
 
 
 def check_upload_size(size: int) -> None:
@@ -360,12 +360,6 @@ def client_mapping_set(*, principal, distributor, source_key: str, client: Corpo
     obj, _created = ClientMapping.objects.update_or_create(distributor=distributor, source_key=key,
                                                            defaults={"client": client})
     return obj
-
-
-def find_duplicates(*, principal, legal_name: str, tax_id: str) -> list[CorporateClient]:
-    """Clients the principal sees that look like the one about to be created (the clients app's check)."""
-    check = client_find_duplicates(principal=principal, legal_name=legal_name, tax_id=tax_id)
-    return [c.client for c in check.candidates]
 
 
 @transaction.atomic

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import import_views, views
+from . import fix_views, import_views, views
 
 app_name = "sales"
 
@@ -13,6 +13,7 @@ urlpatterns = [
     path("reports/<int:pk>/revalidate/", views.report_revalidate, name="report_revalidate"),
     path("reports/<int:pk>/resolve-client/", views.report_resolve_client, name="report_resolve_client"),
     path("reports/<int:pk>/map-product/", views.report_map_product, name="report_map_product"),
+    path("reports/<int:pk>/fix/", fix_views.report_fix, name="report_fix"),
     path("imports/<int:pk>/", import_views.import_detail, name="import_detail"),
     path("imports/<int:pk>/retry/", import_views.import_retry, name="import_retry"),
     path("lines/", views.line_list, name="line_list"),

@@ -119,32 +119,32 @@ def _announce(request, report):
 
 
 def report_detail(request, pk):
+    report = selectors.report_get(principal=request.principal, pk=pk)
+    return render(request, "sales/report_detail.html", report_detail_context(request, report))
+
+
+def report_detail_context(request, report, *, chosen=None, fix_errors=None) -> dict:
+    """The report page: the result, the problems grouped by reason and, to whoever may fix it, the bulk fix."""
+    from .fix_views import fix_context
+
     principal = request.principal
-    report = selectors.report_get(principal=principal, pk=pk)
     may_fix = can(principal, "sales.salesreport.upload", report.distributor) and report.status in (
         ReportStatus.REJECTED, ReportStatus.CONFLICT)
     context = {
         "report": report, "may_fix": may_fix, "errors": (report.errors or [])[:500], "file_kept": bool(report.content),
+        "problems": selectors.report_problems(report),
         "breadcrumbs": [(_("Sales reports"), "sales:report_list"), (str(report.pk), "")],
         "totals": selectors.line_totals(selectors.line_list(principal=principal, filters={"report_id": report.pk})),
     }
     if may_fix:
         context["mapping_form"] = MappingForm(headers=report.headers or [], initial_mapping=report.mapping or {})
         context["missing_columns"] = any(e.get("reason") == "missing_column" for e in report.errors or [])
-        context["product_lines"] = ProductMappingForm().fields["product_line"].queryset
-        context["candidates"] = _client_candidates(principal, report)
-    return render(request, "sales/report_detail.html", context)
-
-
-def _client_candidates(principal, report):
-    """For each unmatched client: likely existing clients (duplicate check), else the distributor's clients."""
-    fallback = list(CorporateClient.objects.visible_to(principal).filter(distributor_id=report.distributor_id)
-                    .only("pk", "legal_name", "tax_id")[:300])
-    out = []
-    for entry in report.unmatched_clients or []:
-        likely = services.find_duplicates(principal=principal, legal_name=entry.get("name", ""), tax_id="") if entry.get("name") else []
-        out.append({"entry": entry, "likely": likely, "others": fallback})
-    return out
+        context["may_map"] = can(principal, "sales.mapping.change", report.distributor)
+        if context["may_map"] and (report.unmatched_clients or report.unknown_products) and report.content:
+            context.update(fix_context(principal, report, chosen=chosen, fix_errors=fix_errors))
+            context["others"] = list(CorporateClient.objects.visible_to(principal).filter(
+                distributor_id=report.distributor_id).order_by("normalized_name").only("pk", "legal_name", "tax_id")[:100])
+    return context
 
 
 def report_sample(request):

@@ -60,6 +60,14 @@ def _import_job(w, side):
         distributor=w.distributor(side), file_name="i.csv", content=b"", status="failed", error="Not a table."))
 
 
+def _done_job(w, side):
+    """A finished import whose report was rejected (the bulk fix works on it)."""
+    from keychannel.sales.models import ImportJob
+
+    return w.once(("done-import", side), lambda: ImportJob.objects.create(
+        distributor=w.distributor(side), file_name="r.csv", content=b"", status="done", report=_report(w, side)))
+
+
 def _product_mapping(w, side):
     from keychannel.sales.models import ProductMapping
 
@@ -104,6 +112,9 @@ ROUTES = [
           expect=_write(302, **anon_page())),
     Route(name="sales:report_map_product", method="POST", params=lambda w, s: {"pk": _report(w, s).pk},
           expect=_write(302, **anon_page())),
+    # Nothing chosen: nothing changes, and the report is validated again in the background (302 to it or its job).
+    Route(name="sales:report_fix", method="POST", params=lambda w, s: {"pk": _report(w, s).pk},
+          expect=_write(302, **anon_page())),
     Route(name="sales:import_detail", params=lambda w, s: {"pk": _import_job(w, s).pk}, expect=_read(**anon_page())),
     Route(name="sales:import_retry", method="POST", params=lambda w, s: {"pk": _import_job(w, s).pk},
           expect=_write(302, **anon_page())),
@@ -135,6 +146,17 @@ ROUTES = [
           expect=_read(**anon_api())),
     Route(api="POST /api/v1/sales-imports/{job_id}/retry", params=lambda w, s: {"job_id": _import_job(w, s).pk},
           expect=_write(409, **anon_api())),
+    Route(api="GET /api/v1/sales-imports/{job_id}/problems", params=lambda w, s: {"job_id": _done_job(w, s).pk},
+          expect=_read(**anon_api())),
+    Route(api="POST /api/v1/sales-imports/{job_id}/clients", params=lambda w, s: {"job_id": _done_job(w, s).pk},
+          body=lambda w, s: {"clients": []}, expect=_write(201, **anon_api())),
+    Route(api="POST /api/v1/sales-imports/{job_id}/client-mappings", params=lambda w, s: {"job_id": _done_job(w, s).pk},
+          body=lambda w, s: {"clients": []}, expect=_write(200, **anon_api())),
+    Route(api="POST /api/v1/sales-imports/{job_id}/product-mappings",
+          params=lambda w, s: {"job_id": _done_job(w, s).pk}, body=lambda w, s: {"products": []},
+          expect=_write(200, **anon_api())),
+    Route(api="POST /api/v1/sales-imports/{job_id}/rerun", params=lambda w, s: {"job_id": _done_job(w, s).pk},
+          body=lambda w, s: {}, expect=_write(202, **anon_api())),
     Route(api="GET /api/v1/sales-lines", expect=expect(200, **anon_api())),
     Route(api="GET /api/v1/sales-lines/export.csv", expect=expect(200, **anon_api())),
     Route(api="GET /api/v1/segments", expect=expect(200, **anon_api())),
