@@ -2,12 +2,12 @@
 
 from django.contrib.auth import authenticate
 from django.utils.translation import gettext as _
-from ninja import Router, Status
+from ninja import Query, Router, Status
 from ninja.pagination import paginate
 
 from keychannel.core.pagination import BoundedPagination
 
-from . import selectors, services
+from . import search, selectors, services
 from .choices import Role
 from .models import Organization
 from .schemas import (
@@ -18,6 +18,7 @@ from .schemas import (
     NotificationOut,
     NotificationsReadIn,
     NotificationsReadOut,
+    SearchOut,
     TokenIn,
     TokenOut,
     UserInviteIn,
@@ -195,3 +196,27 @@ def invitation_resend(request, user_id: int):
     from . import onboarding
 
     return _user_action(request, user_id, onboarding.invitation_resend)
+
+
+@router.get("/search", response={200: SearchOut, 422: ValidationErrorOut}, summary="Search every record I may see")
+def search_all(request, q: str = Query(..., max_length=100), types: str = Query("", max_length=300),
+               limit: int = Query(search.DEFAULT_LIMIT, ge=1, le=search.MAX_LIMIT)):
+    """Clients, stakeholders, deals, distributors, people, registrations, conflicts, events and documents the
+    caller may see, grouped by type, best first (``core/search.py``, the same selector as the ``/search/`` page).
+
+    ``types``: comma-separated keys to search (default: all); ``limit``: hits per type."""
+    wanted = [t.strip() for t in types.split(",") if t.strip()]
+    known = search.source_keys()
+    errors = []
+    if unknown := [t for t in wanted if t not in known]:
+        errors.append({"loc": ["query", "types"], "type": "value_error",
+                       "msg": _("Unknown type: %(types)s. Known types: %(known)s.")
+                       % {"types": ", ".join(unknown), "known": ", ".join(known)}})
+    if search.parse_query(q) is None:
+        errors.append({"loc": ["query", "q"], "type": "value_error",
+                       "msg": _("Type at least two letters or digits.")})
+    if errors:
+        return Status(422, {"detail": errors})
+    groups = search.search(request.principal, q, types=wanted or None, limit=limit)
+    return {"q": q, "types": wanted or known,
+            "groups": [{"type": g.key, "label": g.label, "hits": g.hits} for g in groups]}

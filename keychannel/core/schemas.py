@@ -92,3 +92,22 @@ class NotificationsReadIn(Schema):
 
 class NotificationsReadOut(Schema):
     marked: int
+
+
+class SearchHitOut(Schema):
+    title: str
+    url: str
+    detail: str
+    score: float
+
+
+class SearchGroupOut(Schema):
+    type: str
+    label: str
+    hits: list[SearchHitOut]
+
+
+class SearchOut(Schema):
+    q: str
+    types: list[str]
+    groups: list[SearchGroupOut]
