@@ -99,7 +99,6 @@ NAME = "Zarzavat"
 
 def _records(world):
     """Two or more records per source named NAME…, in the world's own and other distributor (and network-wide)."""
-    today = timezone.localdate()
     made = {}
     clients = {side: ClientFactory(legal_name=f"{NAME} {side} SRL", distributor=world.distributor(side))
                for side in ("own", "other")}

@@ -54,7 +54,7 @@ def find_people(principal, query, limit):
                               score))
     people = DistributorPerson.objects.visible_to(principal).select_related("distributor")
     for person, score in ranked(people, query, fields=["full_name"], limit=limit):
-        detail = " · ".join(p for p in (person.title, person.distributor.code, "" if person.active else _("left")) if p)
+        detail = " · ".join(p for p in (person.title, person.distributor.code, "" if person.active else _("left the company")) if p)
         hits.append(SearchHit(person.full_name, person.get_absolute_url(), detail, score))
     hits.sort(key=lambda hit: -hit.score)
     return hits[:limit]
