@@ -25,23 +25,25 @@ def test_sql_fold_agrees_with_python_fold():
 
 
 def _plan(find, principal, text):
+    """The plan of the source's query with sequential and plain index scans switched off: a bitmap scan of an index
+    whose expression the predicate matches is then the only cheap way to read the table (a test-sized table would
+    otherwise be scanned). bench/bench_search.py shows the planner choosing it by itself on the bench data."""
     with CaptureQueriesContext(connection) as captured:
         find(principal, parse_query(text), 5)
     sql = captured.captured_queries[-1]["sql"]
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_indexscan = off")
         cursor.execute("EXPLAIN " + sql)
         return "\n".join(row[0] for row in cursor.fetchall())
 
 
-@pytest.mark.parametrize("role", ["admin", "dist_head"])
-def test_name_predicates_use_the_trigram_indexes(world, role):
-    """On a test-sized table the planner prefers a scan, so scans are switched off: the plan must then name the
-    index (it could not if the predicate did not match the indexed expression)."""
+def test_name_predicates_use_the_trigram_indexes(world):
+    """The plan must name the trigram index (it could not if the predicate did not match the indexed expression)."""
     client = ClientFactory(legal_name="Tehnoplast Brașov SRL", distributor=world.own)
     StakeholderFactory(client=client, full_name="Ștefan Țîrlea")
     OpportunityFactory(client=client, title="Compresoare Brașov", owner=world.users["dist_sales"])
-    principal = world.principal(role)
+    principal = world.principal("admin")
     assert "clients_stakeholder_name_fold_trgm" in _plan(client_search.find_stakeholders, principal, "stefan tirlea")
     assert "deals_opportunity_title_fold_trgm" in _plan(deal_search.find_deals, principal, "compresoare")
     assert "clients_client_name_trgm" in _plan(client_search.find_clients, principal, "tehnoplsat")
