@@ -65,3 +65,10 @@ class ChannelConfig(AppConfig):
         register_attention("channel.conflicts_due", _("Conflicts due"), s.attention_conflicts_due, weight=2, order=31)
         register_attention("channel.expiring", _("Registrations expiring"), s.attention_registrations_expiring,
                            weight=1, order=32)
+        from keychannel.core.search import register_search_source
+
+        from . import search
+
+        register_search_source("registrations", _("Registrations"), search.find_registrations, icon="flag", order=60)
+        register_search_source("conflicts", _("Conflicts"), search.find_conflicts, icon="exclamation-octagon",
+                               order=70)

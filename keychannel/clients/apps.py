@@ -33,3 +33,10 @@ class ClientsConfig(AppConfig):
         register_cockpit_panel("clients.at_risk", _("My clients' coverage gaps"), s.cockpit_clients_at_risk,
                                roles=[Role.EMBEDDED_KAM, Role.MENTOR], order=40, icon="diagram-2",
                                more_url_name="clients:at_risk", empty=_("No client of yours is at risk."))
+        from keychannel.core.search import register_search_source
+
+        from . import search
+
+        register_search_source("clients", _("Clients"), search.find_clients, icon="building", order=10)
+        register_search_source("stakeholders", _("Stakeholders"), search.find_stakeholders, icon="person-badge",
+                               order=20)

@@ -7,7 +7,7 @@ from ninja.pagination import paginate
 
 from keychannel.core.pagination import BoundedPagination
 
-from . import selectors, services
+from . import search, selectors, services
 from .choices import Role
 from .models import Organization
 from .schemas import (
@@ -20,6 +20,7 @@ from .schemas import (
     NotificationOut,
     NotificationsReadIn,
     NotificationsReadOut,
+    SearchOut,
     TokenIn,
     TokenOut,
     UserInviteIn,
@@ -224,3 +225,27 @@ def audit_log(request, filters: Query[AuditFilter]):
         "distributor_id": row["log_distributor"], "distributor": row["distributor_name"], "changes": row["changes"],
     } for row in selectors.audit_describe(principal=principal, rows=rows)]
     return {"items": items, "next_cursor": next_cursor}
+
+
+@router.get("/search", response={200: SearchOut, 422: ValidationErrorOut}, summary="Search every record I may see")
+def search_all(request, q: str = Query(..., max_length=100), types: str = Query("", max_length=300),
+               limit: int = Query(search.DEFAULT_LIMIT, ge=1, le=search.MAX_LIMIT)):
+    """Clients, stakeholders, deals, distributors, people, registrations, conflicts, events and documents the
+    caller may see, grouped by type, best first (``core/search.py``, the same selector as the ``/search/`` page).
+
+    ``types``: comma-separated keys to search (default: all); ``limit``: hits per type."""
+    wanted = [t.strip() for t in types.split(",") if t.strip()]
+    known = search.source_keys()
+    errors = []
+    if unknown := [t for t in wanted if t not in known]:
+        errors.append({"loc": ["query", "types"], "type": "value_error",
+                       "msg": _("Unknown type: %(types)s. Known types: %(known)s.")
+                       % {"types": ", ".join(unknown), "known": ", ".join(known)}})
+    if search.parse_query(q) is None:
+        errors.append({"loc": ["query", "q"], "type": "value_error",
+                       "msg": _("Type at least two letters or digits.")})
+    if errors:
+        return Status(422, {"detail": errors})
+    groups = search.search(request.principal, q, types=wanted or None, limit=limit)
+    return {"q": q, "types": wanted or known,
+            "groups": [{"type": g.key, "label": g.label, "hits": g.hits} for g in groups]}

@@ -11,6 +11,11 @@ class CoreConfig(AppConfig):
         from . import checks, signals, token_signals  # noqa: F401  (registers system checks and signal handlers)
 
         token_signals.connect(self)
+        from django.db.backends.signals import connection_created
+
+        from .text import register_sqlite_fold
+
+        connection_created.connect(register_sqlite_fold, dispatch_uid="keychannel.core.text.kc_fold")
         from .choices import Role
         from .navigation import register_nav
 

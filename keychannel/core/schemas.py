@@ -132,3 +132,22 @@ class AuditEntryOut(Schema):
 class AuditPageOut(Schema):
     items: list[AuditEntryOut]
     next_cursor: str | None = None
+
+
+class SearchHitOut(Schema):
+    title: str
+    url: str
+    detail: str
+    score: float
+
+
+class SearchGroupOut(Schema):
+    type: str
+    label: str
+    hits: list[SearchHitOut]
+
+
+class SearchOut(Schema):
+    q: str
+    types: list[str]
+    groups: list[SearchGroupOut]

@@ -2,6 +2,7 @@
 (half of a UTF-16 pair, which cannot be encoded as UTF-8, so neither database driver can send it)."""
 
 import re
+import unicodedata
 
 from django.utils.translation import gettext as _
 
@@ -22,3 +23,28 @@ def bad_text_message(value: str) -> str:
 def printable(value: str) -> str:
     """The text with each bad character shown as U+FFFD, safe to store in an error report."""
     return BAD_TEXT.sub("\ufffd", value)
+
+
+# --- folding for search ---------------------------------------------------------------------------------------------
+# Romanian letters in both forms (comma below ș ț, cedilla ş ţ) and ă â î, then any other accent (NFKD). The same
+# folding runs in the database as ``kc_fold(text)``: a Python function registered on every SQLite connection
+# (core/apps.py) and an IMMUTABLE SQL function on PostgreSQL (core migration ``0008_search_fold``), so an index on
+# ``kc_fold(column)`` serves the search.
+_SEARCH_FOLD = str.maketrans({"ș": "s", "ş": "s", "Ș": "s", "Ş": "s", "ț": "t", "ţ": "t", "Ț": "t", "Ţ": "t",
+                              "ă": "a", "Ă": "a", "â": "a", "Â": "a", "î": "i", "Î": "i"})
+_NOT_WORD = re.compile(r"[\W_]+")
+
+
+def fold(value) -> str:
+    """Lower case, diacritics removed, every run of non-letters and non-digits one space:
+    ``fold("Tehnoplast Braşov S.R.L.") == "tehnoplast brasov s r l"``."""
+    text = str(value or "").translate(_SEARCH_FOLD)
+    text = "".join(ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch))
+    return _NOT_WORD.sub(" ", text.lower()).strip()
+
+
+def register_sqlite_fold(sender, connection, **kwargs) -> None:
+    """``kc_fold(text)`` on every new SQLite connection (``connection_created``); PostgreSQL has it as SQL."""
+    if connection.vendor == "sqlite":
+        connection.connection.create_function("kc_fold", 1, lambda value: None if value is None else fold(value),
+                                              deterministic=True)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import audit_views, people_views, views
+from . import audit_views, people_views, search_views, views
 
 app_name = "core"
 
@@ -12,6 +12,7 @@ urlpatterns = [
     path("language/", views.set_language, name="set_language"),
     path("profile/logout-everywhere/", views.logout_everywhere, name="logout_everywhere"),
     path("notifications/", views.notification_list, name="notification_list"),
+    path("search/", search_views.search_page, name="search"),
     path("history/<slug:app_label>/<slug:model_name>/<int:pk>/", views.history, name="history"),
     path("security-events/", views.security_event_list, name="securityevent_list"),
     path("audit/", audit_views.audit_log, name="audit_log"),

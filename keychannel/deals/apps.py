@@ -35,3 +35,8 @@ class DealsConfig(AppConfig):
                                empty=_("Every open deal of yours has a next step on time."))
         register_cockpit_panel("deals.team", _("My salespeople's activity"), s.cockpit_team_activity,
                                roles=[Role.DIST_HEAD], order=50, icon="people", more_url_name="deals:pipeline")
+        from keychannel.core.search import register_search_source
+
+        from . import search
+
+        register_search_source("deals", _("Deals"), search.find_deals, icon="briefcase", order=30)

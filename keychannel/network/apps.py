@@ -49,3 +49,9 @@ class NetworkConfig(AppConfig):
                                empty=_("Every relationship is healthy."))
         register_attention("network.stale", _("Stale top relationships"), s.attention_stale_relationships, weight=1,
                            order=20)
+        from keychannel.core.search import register_search_source
+
+        from . import search
+
+        register_search_source("distributors", _("Distributors"), search.find_distributors, icon="shop", order=40)
+        register_search_source("people", _("People"), search.find_people, icon="people", order=50)

@@ -65,3 +65,9 @@ class ProgramConfig(AppConfig):
                                roles=[Role.DIST_HEAD], order=41, icon="check2-square",
                                empty=_("Every published rule is acknowledged."))
         register_attention("program.behind", _("Goals behind"), s.attention_goals_behind, weight=2, order=10)
+        from keychannel.core.search import register_search_source
+
+        from . import search
+
+        register_search_source("events", _("Events"), search.find_events, icon="calendar-event", order=80)
+        register_search_source("documents", _("Documents"), search.find_documents, icon="file-earmark-text", order=90)

@@ -1,0 +1,49 @@
+"""The global search on PostgreSQL: ``kc_fold`` in SQL agrees with ``core.text.fold``, and the large tables'
+name predicates are served by their GIN trigram indexes (migrations clients 0006/0008, deals 0010)."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from keychannel.clients import search as client_search
+from keychannel.clients.tests.factories import ClientFactory, StakeholderFactory
+from keychannel.core.search import parse_query
+from keychannel.core.text import fold
+from keychannel.deals import search as deal_search
+from keychannel.deals.tests.factories import OpportunityFactory
+
+pytestmark = [pytest.mark.django_db, pytest.mark.postgres_suite]
+
+
+def test_sql_fold_agrees_with_python_fold():
+    samples = ["Tehnoplast Braşov S.R.L.", "ȘTEFAN Țîrlea", "Ţesătoria Mureş", "Île-de-France: Éloïse Müller",
+               "Łódź & Kraków", "  a__b--c  ", "Înăltarea Â", "123 ABC"]
+    with connection.cursor() as cursor:
+        for text in samples:
+            cursor.execute("SELECT kc_fold(%s)", [text])
+            assert cursor.fetchone()[0] == fold(text), text
+
+
+def _plan(find, principal, text):
+    """The plan of the source's query with sequential and plain index scans switched off: a bitmap scan of an index
+    whose expression the predicate matches is then the only cheap way to read the table (a test-sized table would
+    otherwise be scanned). bench/bench_search.py shows the planner choosing it by itself on the bench data."""
+    with CaptureQueriesContext(connection) as captured:
+        find(principal, parse_query(text), 5)
+    sql = captured.captured_queries[-1]["sql"]
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_indexscan = off")
+        cursor.execute("EXPLAIN " + sql)
+        return "\n".join(row[0] for row in cursor.fetchall())
+
+
+def test_name_predicates_use_the_trigram_indexes(world):
+    """The plan must name the trigram index (it could not if the predicate did not match the indexed expression)."""
+    client = ClientFactory(legal_name="Tehnoplast Brașov SRL", distributor=world.own)
+    StakeholderFactory(client=client, full_name="Ștefan Țîrlea")
+    OpportunityFactory(client=client, title="Compresoare Brașov", owner=world.users["dist_sales"])
+    principal = world.principal("admin")
+    assert "clients_stakeholder_name_fold_trgm" in _plan(client_search.find_stakeholders, principal, "stefan tirlea")
+    assert "deals_opportunity_title_fold_trgm" in _plan(deal_search.find_deals, principal, "compresoare")
+    assert "clients_client_name_trgm" in _plan(client_search.find_clients, principal, "tehnoplsat")
