@@ -41,3 +41,11 @@ class SecurityEventKind(models.TextChoices):
     USER_INVITED = "user_invited", _("User invited")
     USER_DEACTIVATED = "user_deactivated", _("User deactivated")
     USER_REACTIVATED = "user_reactivated", _("User reactivated")
+
+
+class NotificationDelivery(models.TextChoices):
+    """How a user receives one type of notification (docs/notifications.md)."""
+
+    IMMEDIATE = "immediate", _("In the app and by e-mail at once")
+    DIGEST = "digest", _("In the app and in a daily e-mail digest")
+    IN_APP = "in_app", _("In the app only")

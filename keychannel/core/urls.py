@@ -12,6 +12,7 @@ urlpatterns = [
     path("language/", views.set_language, name="set_language"),
     path("profile/logout-everywhere/", views.logout_everywhere, name="logout_everywhere"),
     path("notifications/", views.notification_list, name="notification_list"),
+    path("notifications/preferences/", views.notification_preferences, name="notification_preferences"),
     path("history/<slug:app_label>/<slug:model_name>/<int:pk>/", views.history, name="history"),
     path("security-events/", views.security_event_list, name="securityevent_list"),
     path("people/", people_views.user_list, name="user_list"),

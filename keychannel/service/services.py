@@ -159,12 +159,12 @@ def _new_case(*, client, fields: dict, source: str, opened_by=None, now=None) ->
 def _notify_new(case: ServiceCase) -> None:
     people = list(_heads(case.distributor_id)) if case.distributor_id else []
     for person in people:
-        notification_send(recipient=person, title=_("New service case %(ref)s: %(title)s")
-                          % {"ref": case.reference, "title": case.title},
-                          body=_("%(client)s · priority %(priority)s · response due %(due)s") % {
+        notification_send(recipient=person, event="case.changed",
+                          title=lambda: _("New service case %(ref)s: %(title)s") % {"ref": case.reference, "title": case.title},
+                          body=lambda: _("%(client)s · priority %(priority)s · response due %(due)s") % {
                               "client": case.client, "priority": case.get_priority_display(),
                               "due": timezone.localtime(case.response_due_at).strftime("%Y-%m-%d %H:%M")},
-                          url=case.get_absolute_url())
+                          url=case.get_absolute_url(), sender=case.opened_by)
 
 
 # ---------------------------------------------------------------------------------------------- opening
@@ -234,7 +234,8 @@ def _assign(principal, case: ServiceCase, assignee) -> None:
     case.assignee = assignee
     case.save(update_fields=["assignee", "updated_at"])
     if assignee is not None and assignee != principal.user:
-        notification_send(recipient=assignee, title=_("Service case %(ref)s assigned to you") % {"ref": case.reference},
+        notification_send(recipient=assignee, event="case.changed", sender=principal.user,
+                          title=lambda: _("Service case %(ref)s assigned to you") % {"ref": case.reference},
                           body=case.title, url=case.get_absolute_url())
 
 
@@ -364,8 +365,9 @@ def case_takeover(*, principal, case: ServiceCase, reason: str = "", now=None) -
     case.save(update_fields=["taken_over_by", "taken_over_at", "updated_at"])
     _event(case, CaseEventKind.TAKEOVER, (reason or "").strip(), at=now)
     for person in {*_heads(case.distributor_id), *([case.assignee] if case.assignee else [])}:
-        notification_send(recipient=person, title=_("The manufacturer took over service case %(ref)s")
-                          % {"ref": case.reference}, body=(reason or "").strip(), url=case.get_absolute_url())
+        notification_send(recipient=person, event="case.changed", sender=principal.user,
+                          title=lambda: _("The manufacturer took over service case %(ref)s") % {"ref": case.reference},
+                          body=(reason or "").strip(), url=case.get_absolute_url())
     return case
 
 
@@ -391,7 +393,8 @@ def public_reply(*, token: str, body: str, attachment=None, now=None) -> CaseMes
     if case.status in (CaseStatus.WAITING_CLIENT, CaseStatus.RESOLVED):
         _move(case, CaseStatus.IN_PROGRESS, now=now)
     for person in [case.assignee] if case.assignee else list(_heads(case.distributor_id)):
-        notification_send(recipient=person, title=_("The client replied on %(ref)s") % {"ref": case.reference},
+        notification_send(recipient=person, event="case.changed",
+                          title=lambda: _("The client replied on %(ref)s") % {"ref": case.reference},
                           body=body[:500], url=case.get_absolute_url())
     return message
 
@@ -456,8 +459,9 @@ def _escalate_one(case: ServiceCase, now) -> dict:
         case.breach_notified_at = now
         changed.append("breach_notified_at")
         for person in _escalation_recipients(case):
-            notification_send(recipient=person, title=_("SLA breached on service case %(ref)s") % {"ref": case.reference},
-                              body=_("%(client)s · %(title)s · %(tier)s tier, priority %(priority)s") % {
+            notification_send(recipient=person, event="case.escalated",
+                              title=lambda: _("SLA breached on service case %(ref)s") % {"ref": case.reference},
+                              body=lambda: _("%(client)s · %(title)s · %(tier)s tier, priority %(priority)s") % {
                                   "client": case.client, "title": case.title, "tier": case.tier.name,
                                   "priority": case.get_priority_display()},
                               url=case.get_absolute_url())
@@ -472,9 +476,9 @@ def _escalate_one(case: ServiceCase, now) -> dict:
             _once(case, CaseEventKind.NEAR_BREACH, now)
             due = case.resolution_due_at if case.first_response_at else min(case.response_due_at, case.resolution_due_at)
             for person in _heads(case.distributor_id) if case.distributor_id else []:
-                notification_send(recipient=person, title=_("Service case %(ref)s is near its SLA breach")
-                                  % {"ref": case.reference},
-                                  body=_("%(client)s · %(title)s · due %(due)s") % {
+                notification_send(recipient=person, event="case.escalated",
+                                  title=lambda: _("Service case %(ref)s is near its SLA breach") % {"ref": case.reference},
+                                  body=lambda: _("%(client)s · %(title)s · due %(due)s") % {
                                       "client": case.client, "title": case.title,
                                       "due": timezone.localtime(due).strftime("%Y-%m-%d %H:%M")},
                                   url=case.get_absolute_url())
