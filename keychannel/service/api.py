@@ -13,7 +13,7 @@ from keychannel.core.schemas import ErrorOut, ValidationErrorOut
 from keychannel.core.scoping import get_visible_or_404
 from keychannel.network.models import ProductLine
 
-from . import selectors, services
+from . import mailin, selectors, services
 from .schemas import (
     AssignIn,
     AttainmentRowOut,
@@ -148,7 +148,7 @@ def client_health(request, client_id: int):
 def intake_link_create(request, client_id: int):
     client = get_visible_or_404(CorporateClient, request.principal, pk=client_id)
     link, url = services.intake_link_create(principal=request.principal, client=client)
-    return Status(201, {"id": link.pk, "url": request.build_absolute_uri(url)})
+    return Status(201, {"id": link.pk, "url": request.build_absolute_uri(url), "email": mailin.intake_address(link)})
 
 
 __all__ = ["get_object_or_404"]

@@ -9,7 +9,7 @@ import logging
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -82,13 +82,19 @@ def check_attachment(upload) -> str:
 
 
 def _mail_contact(case: ServiceCase, subject: str, body: str) -> None:
-    """E-mail the client's contact after the write commits; a delivery failure never breaks the write."""
-    url = tokens.case_public_url(case)
-    base = getattr(settings, "KEYCHANNEL_PUBLIC_URL", "").rstrip("/")
+    """E-mail the client's contact after the write commits; a delivery failure never breaks the write. With mail-in
+    on, the contact answers the e-mail to reply on the case (Reply-To: the case's signed address)."""
+    from keychannel.core.notifications import absolute
+
+    from .mailin import case_address
+
+    url = absolute(tokens.case_public_url(case))
+    reply_to = [case_address(case)] if case_address(case) else None
 
     def _send():
         try:
-            send_mail(subject, f"{body}\n\n{base}{url}".strip(), None, [case.contact_email], fail_silently=False)
+            EmailMessage(subject, f"{body}\n\n{url}".strip(), None, [case.contact_email], reply_to=reply_to).send(
+                fail_silently=False)
         except Exception:  # noqa: BLE001 - logged; the case page still has the reply
             logger.exception("could not e-mail the contact of case %s", case.pk)
 
@@ -186,13 +192,13 @@ def case_open(*, principal, client, assignee=None, now=None, **data) -> ServiceC
 
 
 @transaction.atomic
-def case_open_public(*, token: str, now=None, attachment=None, **data) -> ServiceCase:
-    """The client's contact opens a case through the client's public form link (no account)."""
+def case_open_public(*, token: str, now=None, attachment=None, source: str = CaseSource.PUBLIC_FORM, **data) -> ServiceCase:
+    """The client's contact opens a case through the client's public form link or its e-mail address (no account)."""
     link = tokens.intake_for_token(token)
     if link is None:
         raise ValidationError({"token": _("This link is not valid.")})
     fields = _clean_fields(data)
-    case = _new_case(client=link.client, fields=fields, source=CaseSource.PUBLIC_FORM, now=now)
+    case = _new_case(client=link.client, fields=fields, source=source, now=now)
     if attachment is not None:
         content_type = check_attachment(attachment)
         CaseMessage.objects.create(case=case, kind=MessageKind.PUBLIC, from_client=True, body=case.description,

@@ -66,6 +66,8 @@ MODEL_CASES = {
                                  "the account's own role, no work; the admin site is closed to distributor users"),
     "core.ApiToken.user": actor("core.services.api_token_create"),
     "core.Notification.recipient": actor("core.services.notification_send (system)"),
+    "core.Notification.sender": actor("core.notifications.notification_send (the acting user, named in the e-mail)"),
+    "core.NotificationPreference.user": actor("core.services.notification_preferences_set (the caller's own rows)"),
     "core.SecurityEvent.user": actor("core.services.security_event_record (system)"),
     "core.Invitation.user": Case(REFUSED, "core.onboarding.user_invite (require_placeable: a head invites only its own "
                                           "salespeople; the administrator places everybody)",

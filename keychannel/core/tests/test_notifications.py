@@ -3,6 +3,7 @@ recipient chose (at once, in a daily digest, or not), with absolute links and th
 
 import datetime
 import socket
+import threading
 
 import pytest
 from django.core import mail
@@ -139,6 +140,36 @@ def test_a_failed_digest_loses_nothing_the_next_run_sends_it(world, settings):
     assert Notification.objects.filter(recipient=head, emailed_at__isnull=True).count() == 2  # still waiting
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     assert notifications.digests_send() == (1, 2) and len(mail.outbox) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_runs_at_once_send_one_digest(world, tmp_path):
+    """A retried digest job beside the first (or a run by hand): one of them mails the notices, the other none."""
+    from django.db import connections
+
+    from tests.file_database import sqlite_in_a_file
+
+    head = _digest_user(world, language="en")
+    outcomes = []
+    with sqlite_in_a_file(tmp_path, "digest.sqlite3"):
+        start = threading.Barrier(2)
+
+        def run():
+            try:
+                start.wait()
+                outcomes.append(notifications.digest_send_one(head.pk))
+            except Exception as exc:  # noqa: BLE001 - SQLite may refuse the loser's write: it then sends nothing
+                outcomes.append(type(exc).__name__)
+            finally:
+                connections.close_all()
+
+        threads = [threading.Thread(target=run) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=120)
+        assert len(mail.outbox) == 1 and 2 in outcomes, outcomes
+        assert not Notification.objects.filter(delivery="digest", emailed_at__isnull=True).exists()
 
 
 def test_the_digest_runs_as_a_scheduled_job():
