@@ -79,6 +79,10 @@ def seed_bell(ctx):
         notices.append((mentorship.mentor, "mentorship.started",
                         lambda m=mentorship: _("New mentorship: %(what)s") % {"what": str(m)}, "",
                         mentorship.get_absolute_url()))
+    KamTask = apps.get_model("competence", "KamTask")
+    for task in KamTask.objects.select_related("kam", "created_by").order_by("pk")[:60]:
+        notices.append((task.kam, "kam_task.changed", lambda t=task: _("New task: %(title)s") % {"title": t.title},
+                        "", task.get_absolute_url()))
     Subscription = apps.get_model("integrations", "WebhookSubscription")
     for sub in Subscription.objects.filter(is_active=False).select_related("owner").order_by("pk"):
         notices.append((sub.owner, "webhook.disabled", lambda s=sub: _("Webhook disabled: %(name)s") % {"name": s.name},
