@@ -264,6 +264,11 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "keychannel@localhost")
 # password resets) are built from it. Unset, they are built from the request that sends the mail (docs/operations.md).
 # Outside production it defaults to the development server's address, so the demo and the shell can send them too.
 KEYCHANNEL_SITE_URL = (env("SITE_URL", "" if PRODUCTION else "http://localhost:8000") or "").rstrip("/")
+# Cases by e-mail (docs/service.md): the base address whose "+token" forms are the clients' service addresses and the
+# cases' reply addresses, e.g. cases@service.example; empty turns mail-in off. `keychannel mail-in` listens on
+# KEYCHANNEL_MAILIN_BIND (host:port) for the MTA that receives that domain's mail.
+KEYCHANNEL_MAILIN_ADDRESS = env("MAILIN_ADDRESS", "")
+KEYCHANNEL_MAILIN_BIND = env("MAILIN_BIND", "127.0.0.1:8025")
 # An invitation link (set your password) works this many days, once.
 KEYCHANNEL_INVITATION_DAYS = int(env("INVITATION_DAYS", "7"))
 # Security events (refused logins, 403s, rate-limit refusals, lockouts, token changes) are kept this many days;

@@ -93,7 +93,8 @@ def _seed(world):
     admin = world.user("admin")
     services.api_token_create(principal=Principal.for_user(admin), name="backup test")
     for i in range(3):
-        services.notification_send(recipient=admin, title=f"Note {i} ✓", body="línea\nsegunda", url="/")
+        services.notification_send(recipient=admin, event="program.changed", title=lambda i=i: f"Note {i} ✓",
+                                   body="línea\nsegunda", url="/")
 
 
 def test_backup_then_restore_into_an_empty_database_gives_identical_tables(world, tmp_path, empty_database):

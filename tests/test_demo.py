@@ -57,6 +57,15 @@ def test_demo_is_idempotent_and_every_role_can_log_in(settings):
 
     check_timeline()
     check_romanian_texts()
+    # Every role's bell has unread and read notifications (issue 17, part 6); the administrator is told only of the
+    # disabled demo webhook it owns, so its one notice is unread.
+    from keychannel.core.models import Notification
+
+    for role in Role:
+        users = Membership.objects.filter(role=role, user__username__in=list(ctx.users)).values_list("user_id", flat=True)
+        notes = Notification.objects.filter(recipient_id__in=list(users))
+        assert notes.filter(read_at__isnull=True).exists(), role
+        assert role == Role.ADMIN or notes.filter(read_at__isnull=False).exists(), role
     seed_demo(password="demo-pass", progress=lambda *_: None)
     assert _row_counts() == first
     check_timeline()

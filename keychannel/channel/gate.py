@@ -20,6 +20,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from keychannel.core.policies import require
 from keychannel.deals.gate import GateRefusal
@@ -29,6 +30,9 @@ from .choices import OPEN_CONFLICT_STATUSES, ConflictKind, PartyRole, Registrati
 from .models import ChannelPolicy, Conflict, ConflictComment, ConflictParty, DealRegistration
 
 # The rule codes of the gate, in the order they are reported (docs/rules.md, "Registration gate").
+DUPLICATE_REASON = gettext_lazy(
+    "Created although a client with a very similar name or the same identity is already served in the network: the "
+    "channel manager checks whether it is the same company.")
 RULES = ("client_direct", "client_other", "possible_duplicate", "exclusive_other", "sole_other", "no_coverage",
          "key_account", "value")
 
@@ -195,7 +199,6 @@ def watch_confirmed_duplicate(sender, *, principal, client, check, **kwargs) -> 
     distributors serving the matches are holders; the matches themselves are named in an internal comment.
     """
     from keychannel.clients.models import CorporateClient
-    from keychannel.core.preferences import in_language_of
     from keychannel.core.services import notification_send
 
     if not check.served_elsewhere:
@@ -208,8 +211,7 @@ def watch_confirmed_duplicate(sender, *, principal, client, check, **kwargs) -> 
     conflict = Conflict.objects.create(
         kind=ConflictKind.POSSIBLE_DUPLICATE, client=client, client_name=client.legal_name,
         territory_id=client.territory_id, opened_by=principal.user,
-        reason=_("Created although a client with a very similar name or the same identity is already served in the "
-                 "network: the channel manager checks whether it is the same company."),
+        reason=str(DUPLICATE_REASON),
         due_on=today + datetime.timedelta(days=conf.conflict_due_days(ConflictKind.POSSIBLE_DUPLICATE)),
     )
     involved = [client.distributor] if client.distributor_id else []
@@ -226,11 +228,11 @@ def watch_confirmed_duplicate(sender, *, principal, client, check, **kwargs) -> 
         ConflictComment.objects.create(conflict=conflict, author=deciders[0], internal=True,
                                        body=_("Automatic: the matches found at creation: %(list)s") % {"list": listed})
     for user in deciders:
-        with in_language_of(user):
-            notification_send(
-                recipient=user, title=_("Possible duplicate client: %(client)s") % {"client": client.legal_name},
-                body=str(conflict.reason), url=conflict.get_absolute_url(),
-            )
+        notification_send(
+            recipient=user, event="conflict.opened", sender=principal.user,
+            title=lambda: _("Possible duplicate client: %(client)s") % {"client": client.legal_name},
+            body=DUPLICATE_REASON, url=conflict.get_absolute_url(),
+        )
     return conflict
 
 

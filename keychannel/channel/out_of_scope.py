@@ -17,13 +17,13 @@ from __future__ import annotations
 
 import datetime
 import logging
+from collections.abc import Callable
 from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from keychannel.core.preferences import in_language_of
 from keychannel.deals import handover
 
 from .choices import ConflictStatus, InFlightHandling, OutOfScopeReason, RegistrationStatus, Resolution
@@ -106,14 +106,15 @@ def _close_other_conflicts(conflict, *, user, label, now):
         other._change_reason = f"closed by conflict {conflict.pk}"
         other.save()
         for party_user in _party_users(other):
-            with in_language_of(party_user):
-                _notify(party_user, _("Conflict closed: %(client)s") % {"client": other.client_name}, note,
-                        other.get_absolute_url())
+            _notify(party_user, "conflict.resolved",
+                    lambda other=other: _("Conflict closed: %(client)s") % {"client": other.client_name},
+                    lambda: _("Closed by the decision on %(c)s: the client was taken out of scope.") % {"c": label},
+                    other.get_absolute_url(), sender=user)
     return others
 
 
-def apply(*, principal, conflict, cleaned, out_of_scope_reason, notice_days, compensation, on_date) -> str:
-    """Take the conflict's client out of scope as decided. Returns what the parties are told."""
+def apply(*, principal, conflict, cleaned, out_of_scope_reason, notice_days, compensation, on_date) -> Callable[[], str]:
+    """Take the conflict's client out of scope as decided. Returns what builds the parties' notice."""
     from keychannel.clients.services import client_make_direct
 
     from .services import _notify, _start_project
@@ -143,18 +144,24 @@ def apply(*, principal, conflict, cleaned, out_of_scope_reason, notice_days, com
             handover.contract_end_early(principal=principal, contract=contract, reason=cleaned["end_contract_reason"],
                                         on_date=on_date)
         else:
-            with in_language_of(contract.owner):
-                _notify(contract.owner, _("Your contract with %(client)s runs to its end date") % {"client": client.legal_name},
-                        _("The client was taken out of the distributors' scope; the contract runs until %(date)s.")
-                        % {"date": contract.ends_on.isoformat()}, contract.get_absolute_url())
-    told = [_("Grace period until %(date)s.") % {"date": grace_until.isoformat()}]
-    if kept:
-        told.append(_("%(n)s open deal(s) stay with the distributor until then.") % {"n": len(kept)})
-    if now_ids:
-        told.append(_("%(n)s deal(s) handed over to the manufacturer now.") % {"n": len(now_ids)})
-    if cleaned["end_contract"]:
-        told.append(_("The active contract ends today: %(reason)s") % {"reason": cleaned["end_contract_reason"]})
-    return " ".join(told)
+            _notify(contract.owner, "deal.handed_over",
+                    lambda: _("Your contract with %(client)s runs to its end date") % {"client": client.legal_name},
+                    lambda contract=contract: _("The client was taken out of the distributors' scope; the contract "
+                                                "runs until %(date)s.") % {"date": contract.ends_on.isoformat()},
+                    contract.get_absolute_url(), sender=principal.user)
+
+    def told() -> str:
+        """What the parties are told, built in each reader's language (notification_send calls it)."""
+        parts = [_("Grace period until %(date)s.") % {"date": grace_until.isoformat()}]
+        if kept:
+            parts.append(_("%(n)s open deal(s) stay with the distributor until then.") % {"n": len(kept)})
+        if now_ids:
+            parts.append(_("%(n)s deal(s) handed over to the manufacturer now.") % {"n": len(now_ids)})
+        if cleaned["end_contract"]:
+            parts.append(_("The active contract ends today: %(reason)s") % {"reason": cleaned["end_contract_reason"]})
+        return " ".join(parts)
+
+    return told
 
 
 def hand_over_after_grace(*, on_date=None) -> int:

@@ -23,7 +23,6 @@ from keychannel.clients.services import DuplicateClientError, client_create
 from keychannel.core.errors import ConflictError
 from keychannel.core.events import emit
 from keychannel.core.policies import can, require
-from keychannel.core.preferences import in_language_of
 from keychannel.core.services import notification_send
 
 from . import benefits, conf
@@ -44,9 +43,10 @@ def _today(on_date=None) -> datetime.date:
     return on_date or timezone.localdate()
 
 
-def _notify(user, title, body, url):
+def _notify(user, event, title, body, url, sender=None):
+    """``title`` and ``body`` are callables: notification_send renders them in the recipient's language."""
     if user is not None:
-        notification_send(recipient=user, title=str(title), body=str(body), url=url)
+        notification_send(recipient=user, event=event, title=title, body=body, url=url, sender=sender)
 
 
 # --- the client a registration is about ------------------------------------------------------------------------
@@ -95,13 +95,12 @@ def _expire(registrations) -> int:
         registration.holds_claim = False
         registration._change_reason = "protection period ended"
         registration.save(update_fields=["status", "holds_claim", "updated_at"])
-        with in_language_of(registration.registered_by):
-            _notify(
-                registration.registered_by,
-                _("Registration expired: %(client)s") % {"client": registration.client_name},
-                _("The protection period ended on %(date)s.") % {"date": registration.protected_until},
-                registration.get_absolute_url(),
-            )
+        _notify(
+            registration.registered_by, "registration.expired",
+            lambda r=registration: _("Registration expired: %(client)s") % {"client": r.client_name},
+            lambda r=registration: _("The protection period ended on %(date)s.") % {"date": r.protected_until},
+            registration.get_absolute_url(),
+        )
         count += 1
     return count
 
@@ -261,13 +260,12 @@ def registration_submit(
     registration.save(update_fields=["checks", "updated_at"])
     _open_conflicts_for(registration, failures, principal=principal, on_date=on_date)
     manager = distributor.channel_manager
-    with in_language_of(manager):
-        _notify(
-            manager,
-            _("New registration to decide: %(client)s (%(code)s)") % {"client": client_name, "code": distributor.code},
-            _("%(n)s check(s) failed.") % {"n": len(failures)} if failures else _("Every automatic check passed."),
-            registration.get_absolute_url(),
-        )
+    _notify(
+        manager, "registration.submitted",
+        lambda: _("New registration to decide: %(client)s (%(code)s)") % {"client": client_name, "code": distributor.code},
+        lambda: _("%(n)s check(s) failed.") % {"n": len(failures)} if failures else _("Every automatic check passed."),
+        registration.get_absolute_url(), sender=principal.user,
+    )
     emit("registration.submitted", registration)
     return registration
 
@@ -283,13 +281,12 @@ def _approve(registration, *, user, protected_until, reason, on_date):
     registration.decided_by = user
     registration.decision_reason = reason or ""
     registration.save()
-    with in_language_of(registration.registered_by):
-        _notify(
-            registration.registered_by,
-            _("Registration approved: %(client)s") % {"client": registration.client_name},
-            _("Protected until %(date)s.") % {"date": protected_until},
-            registration.get_absolute_url(),
-        )
+    _notify(
+        registration.registered_by, "registration.decided",
+        lambda: _("Registration approved: %(client)s") % {"client": registration.client_name},
+        lambda: _("Protected until %(date)s.") % {"date": protected_until},
+        registration.get_absolute_url(), sender=user,
+    )
     emit("registration.decided", registration)
     return registration
 
@@ -351,13 +348,12 @@ def _reject(registration, *, user, reason):
     registration.decided_by = user
     registration.decision_reason = reason
     registration.save()
-    with in_language_of(registration.registered_by):
-        _notify(
-            registration.registered_by,
-            _("Registration rejected: %(client)s") % {"client": registration.client_name},
-            reason,
-            registration.get_absolute_url(),
-        )
+    _notify(
+        registration.registered_by, "registration.decided",
+        lambda: _("Registration rejected: %(client)s") % {"client": registration.client_name},
+        reason,
+        registration.get_absolute_url(), sender=user,
+    )
     emit("registration.decided", registration)
     return registration
 
@@ -390,13 +386,12 @@ def registration_extend(*, principal, registration, days: int | None = None, rea
     if reason:
         registration.decision_reason = reason
     registration.save()
-    with in_language_of(registration.registered_by):
-        _notify(
-            registration.registered_by,
-            _("Registration extended: %(client)s") % {"client": registration.client_name},
-            _("Protected until %(date)s.") % {"date": registration.protected_until},
-            registration.get_absolute_url(),
-        )
+    _notify(
+        registration.registered_by, "registration.decided",
+        lambda: _("Registration extended: %(client)s") % {"client": registration.client_name},
+        lambda: _("Protected until %(date)s.") % {"date": registration.protected_until},
+        registration.get_absolute_url(), sender=principal.user,
+    )
     return registration
 
 
@@ -459,9 +454,8 @@ def conflict_open(*, principal, kind, client, reason: str, distributor_ids, on_d
         ConflictParty.objects.create(conflict=conflict, distributor=distributor, role=role)
     require(principal, "channel.conflict.resolve", conflict)  # a channel manager opens only what they may decide
     for user in _party_users(conflict):
-        with in_language_of(user):
-            _notify(user, _("Conflict opened: %(client)s") % {"client": conflict.client_name}, conflict.reason,
-                    conflict.get_absolute_url())
+        _notify(user, "conflict.opened", lambda: _("Conflict opened: %(client)s") % {"client": conflict.client_name},
+                conflict.reason, conflict.get_absolute_url(), sender=principal.user)
     emit("conflict.opened", conflict)
     return conflict
 
@@ -598,13 +592,14 @@ def conflict_resolve(
     conflict.decided_at = timezone.now()
     conflict.decided_by = user
     conflict.save()
-    body = conflict.get_resolution_display()
-    if resolution == Resolution.OUT_OF_SCOPE:
-        body = f"{body}. {told}"
+    def body() -> str:
+        decided = str(conflict.get_resolution_display())
+        return f"{decided}. {told()}" if resolution == Resolution.OUT_OF_SCOPE else decided
+
     for party_user in _party_users(conflict):
-        with in_language_of(party_user):
-            _notify(party_user, _("Conflict decided: %(client)s") % {"client": conflict.client_name},
-                    body, conflict.get_absolute_url())
+        _notify(party_user, "conflict.resolved",
+                lambda: _("Conflict decided: %(client)s") % {"client": conflict.client_name},
+                body, conflict.get_absolute_url(), sender=user)
     emit("conflict.resolved", conflict)
     return conflict
 
@@ -651,9 +646,8 @@ def _route(lead, *, on_date):
     if distributor is None:
         lead.status = LeadStatus.UNASSIGNED
         lead.save(update_fields=["status", "updated_at"])
-        with in_language_of(lead.created_by):
-            _notify(lead.created_by, _("Lead without a distributor: %(c)s") % {"c": lead.company_name},
-                    _("No eligible distributor is left; the lead waits for the manufacturer."), lead.get_absolute_url())
+        _notify(lead.created_by, "lead.routed", lambda: _("Lead without a distributor: %(c)s") % {"c": lead.company_name},
+                lambda: _("No eligible distributor is left; the lead waits for the manufacturer."), lead.get_absolute_url())
         return None
     offer = LeadOffer.objects.create(
         lead=lead, distributor=distributor, offered_on=on_date,
@@ -664,9 +658,8 @@ def _route(lead, *, on_date):
     from keychannel.core.models import Membership
 
     for membership in Membership.objects.filter(organization_id=distributor.organization_id, role="dist_head").select_related("user"):
-        with in_language_of(membership.user):
-            _notify(membership.user, _("New lead for you: %(c)s") % {"c": lead.company_name},
-                    _("Accept or decline by %(d)s.") % {"d": offer.respond_by}, lead.get_absolute_url())
+        _notify(membership.user, "lead.routed", lambda: _("New lead for you: %(c)s") % {"c": lead.company_name},
+                lambda: _("Accept or decline by %(d)s.") % {"d": offer.respond_by}, lead.get_absolute_url())
     return offer
 
 
@@ -736,9 +729,8 @@ def lead_accept(*, principal, offer, expected_close_on=None, on_date=None) -> Le
     lead.status = LeadStatus.ACCEPTED
     lead.registration = registration
     lead.save()
-    with in_language_of(lead.created_by):
-        _notify(lead.created_by, _("Lead accepted: %(c)s") % {"c": lead.company_name}, offer.distributor.legal_name,
-                lead.get_absolute_url())
+    _notify(lead.created_by, "lead.routed", lambda: _("Lead accepted: %(c)s") % {"c": lead.company_name},
+            offer.distributor.legal_name, lead.get_absolute_url(), sender=principal.user)
     return lead
 
 

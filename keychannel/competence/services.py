@@ -19,7 +19,6 @@ from keychannel.core.choices import Role, SecurityEventKind
 from keychannel.core.errors import ConflictError
 from keychannel.core.events import emit
 from keychannel.core.policies import require
-from keychannel.core.preferences import in_language_of
 from keychannel.core.services import notification_send, security_event_record
 from keychannel.deals.choices import CLOSED_STAGES
 
@@ -122,12 +121,12 @@ def _task_create(*, principal, distributor, kam, duty, title, description="", pr
     )
     task.full_clean()
     task.save()
-    with in_language_of(kam):
-        notification_send(
-            recipient=kam, title=_("New task: %(title)s") % {"title": task.title},
-            body=_("Assigned by %(who)s.") % {"who": principal.user.get_full_name() or principal.user.get_username()},
-            url=task.get_absolute_url(),
-        )
+    notification_send(
+        recipient=kam, event="kam_task.changed", sender=principal.user,
+        title=lambda: _("New task: %(title)s") % {"title": task.title},
+        body=lambda: _("Assigned by %(who)s.") % {"who": principal.user.get_full_name() or principal.user.get_username()},
+        url=task.get_absolute_url(),
+    )
     emit("kam_task.changed", task)
     return task
 
@@ -169,11 +168,11 @@ def kam_task_update(*, principal, task: KamTask, **fields) -> KamTask:
     task.full_clean()
     task.save()
     if task.kam_id != previous_kam_id:
-        with in_language_of(task.kam):
-            notification_send(
-                recipient=task.kam, title=_("Task re-assigned to you: %(title)s") % {"title": task.title},
-                url=task.get_absolute_url(),
-            )
+        notification_send(
+            recipient=task.kam, event="kam_task.changed", sender=principal.user,
+            title=lambda: _("Task re-assigned to you: %(title)s") % {"title": task.title},
+            url=task.get_absolute_url(),
+        )
     emit("kam_task.changed", task)
     return task
 
@@ -190,9 +189,9 @@ def kam_task_cancel(*, principal, task: KamTask, reason: str = "") -> KamTask:
     task.cancel_reason = (reason or "").strip()[:250]
     task.closed_at = timezone.now()
     task.save()
-    with in_language_of(task.kam):
-        notification_send(recipient=task.kam, title=_("Task cancelled: %(title)s") % {"title": task.title},
-                          body=task.cancel_reason, url=task.get_absolute_url())
+    notification_send(recipient=task.kam, event="kam_task.changed", sender=principal.user,
+                      title=lambda: _("Task cancelled: %(title)s") % {"title": task.title},
+                      body=task.cancel_reason, url=task.get_absolute_url())
     emit("kam_task.changed", task)
     return task
 
@@ -283,9 +282,9 @@ def mentorship_create(*, principal, mentor, distributor, client=None, opportunit
         from keychannel.deals.services import opportunity_update
 
         opportunity_update(principal=principal, opportunity=opportunity, mentor=mentor)
-    with in_language_of(mentor):
-        notification_send(recipient=mentor, title=_("New mentorship: %(what)s") % {"what": str(mentorship)},
-                          url=mentorship.get_absolute_url())
+    notification_send(recipient=mentor, event="mentorship.started", sender=principal.user,
+                      title=lambda: _("New mentorship: %(what)s") % {"what": str(mentorship)},
+                      url=mentorship.get_absolute_url())
     return mentorship
 
 
@@ -383,9 +382,9 @@ def consultation_create(*, principal, recipient, subject: str, message: str, cli
         distributor=distributor, requested_by=principal.user, recipient=recipient, client=client,
         subject=subject.strip()[:200], message=message.strip(),
     )
-    with in_language_of(recipient):
-        notification_send(recipient=recipient, title=_("Consultation request: %(s)s") % {"s": consultation.subject},
-                          body=consultation.message[:500], url=consultation.get_absolute_url())
+    notification_send(recipient=recipient, event="consultation.changed", sender=principal.user,
+                      title=lambda: _("Consultation request: %(s)s") % {"s": consultation.subject},
+                      body=consultation.message[:500], url=consultation.get_absolute_url())
     return consultation
 
 
@@ -400,12 +399,11 @@ def consultation_respond(*, principal, consultation: ConsultationRequest, accept
     consultation.response = (response or "").strip()
     consultation.responded_at = timezone.now()
     consultation.save()
-    with in_language_of(consultation.requested_by):
-        notification_send(
-            recipient=consultation.requested_by,
-            title=(_("Accepted: %(s)s") if accept else _("Declined: %(s)s")) % {"s": consultation.subject},
-            body=consultation.response, url=consultation.get_absolute_url(),
-        )
+    notification_send(
+        recipient=consultation.requested_by, event="consultation.changed", sender=principal.user,
+        title=lambda: (_("Accepted: %(s)s") if accept else _("Declined: %(s)s")) % {"s": consultation.subject},
+        body=consultation.response, url=consultation.get_absolute_url(),
+    )
     return consultation
 
 

@@ -1,7 +1,15 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from .models import ApiToken, Invitation, Membership, Notification, Organization, SecurityEvent
+from .models import (
+    ApiToken,
+    Invitation,
+    Membership,
+    Notification,
+    NotificationPreference,
+    Organization,
+    SecurityEvent,
+)
 
 
 @admin.register(Organization)
@@ -28,8 +36,16 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
 @admin.register(Notification)
 class NotificationAdmin(admin.ModelAdmin):
-    list_display = ["title", "recipient", "created_at", "read_at"]
+    list_display = ["title", "recipient", "event_type", "delivery", "created_at", "read_at", "emailed_at"]
+    list_filter = ["delivery", "event_type"]
     search_fields = ["title", "recipient__username"]
+
+
+@admin.register(NotificationPreference)
+class NotificationPreferenceAdmin(SimpleHistoryAdmin):
+    list_display = ["user", "event_type", "delivery", "updated_at"]
+    list_filter = ["delivery", "event_type"]
+    search_fields = ["user__username"]
 
 
 @admin.register(SecurityEvent)

@@ -18,6 +18,8 @@ from .schemas import (
     LogoutEverywhereOut,
     MeOut,
     NotificationOut,
+    NotificationPreferenceOut,
+    NotificationPreferencesIn,
     NotificationsReadIn,
     NotificationsReadOut,
     SearchOut,
@@ -120,6 +122,22 @@ def notification_mark_read(request, payload: NotificationsReadIn):
     """What "Mark all read" does on the notifications page; other people's notifications are never touched."""
     marked = services.notification_mark_read(principal=request.principal, notification_ids=payload.ids)
     return {"marked": marked}
+
+
+@router.get("/me/notification-preferences", response=list[NotificationPreferenceOut],
+            summary="How I receive each type of notification")
+def notification_preferences(request):
+    """Every notification type, its label and my delivery: ``immediate`` (e-mail at once, the default), ``digest``
+    (one daily e-mail) or ``in_app`` (no e-mail). Every type is shown in the app either way."""
+    return selectors.notification_preferences(principal=request.principal)
+
+
+@router.put("/me/notification-preferences", response={200: list[NotificationPreferenceOut], 422: ValidationErrorOut},
+            summary="Choose how I receive notifications")
+def notification_preferences_set(request, payload: NotificationPreferencesIn):
+    """Set the delivery of the given types (the others keep theirs). An unknown type or delivery changes nothing."""
+    services.notification_preferences_set(principal=request.principal, choices=payload.preferences)
+    return selectors.notification_preferences(principal=request.principal)
 
 
 # --- people's accounts (issue 16; services in onboarding.py) ------------------------------------------------

@@ -44,3 +44,11 @@ class SecurityEventKind(models.TextChoices):
     LOGIN_FAILED = "login_failed", _("Login failed")
     REFUSED = "refused", _("Refused (not allowed)")
     RATE_LIMITED = "rate_limited", _("Refused (too many requests)")
+
+
+class NotificationDelivery(models.TextChoices):
+    """How a user receives one type of notification (docs/notifications.md)."""
+
+    IMMEDIATE = "immediate", _("In the app and by e-mail at once")
+    DIGEST = "digest", _("In the app and in a daily e-mail digest")
+    IN_APP = "in_app", _("In the app only")

@@ -26,6 +26,29 @@ EVENT_TYPES: dict[str, object] = {
     "kam_task.changed": _("KAM task created or changed"),
 }
 
+# What a user can be notified of: the preferences page lists these, and every ``notification_send`` names one.
+# The domain events above are reused by name and label where a notification tells of the same thing; the others
+# exist only as notifications (they are never sent to webhooks).
+NOTIFICATION_TYPES: dict[str, object] = {
+    **{name: EVENT_TYPES[name] for name in (
+        "registration.submitted", "registration.decided", "conflict.opened", "conflict.resolved",
+        "contract.renewing", "kam_task.changed")},
+    "registration.expired": _("Registration expired"),
+    "lead.routed": _("Lead offered to you, accepted, or left without a distributor"),
+    "deal.handed_over": _("Deal or contract handed over, kept or ended because a client left the scope"),
+    "mentorship.started": _("Mentorship started"),
+    "consultation.changed": _("Consultation requested or answered"),
+    "coverage.changed": _("Coverage request or distributor contact details changed"),
+    "program.changed": _("Partner program sign-off, launch, change or withdrawal"),
+    "program.rule": _("Program rule published, applied or appealed"),
+    "program.level": _("Program level changed"),
+    "program.event": _("Event invitation or reminder"),
+    "program.support": _("Support request decided or award granted"),
+    "case.changed": _("Service case opened, assigned, taken over or answered by the client"),
+    "case.escalated": _("Service case near or past its service-level target"),
+    "webhook.disabled": _("Webhook disabled after failed deliveries"),
+}
+
 Listener = Callable[[str, object], None]
 _listeners: list[Listener] = []
 

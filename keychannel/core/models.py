@@ -12,7 +12,14 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from .choices import DISTRIBUTOR_ROLES, MANUFACTURER_ROLES, OrganizationKind, Role, SecurityEventKind
+from .choices import (
+    DISTRIBUTOR_ROLES,
+    MANUFACTURER_ROLES,
+    NotificationDelivery,
+    OrganizationKind,
+    Role,
+    SecurityEventKind,
+)
 from .scoping import AuditedQuerySet, ScopedQuerySet
 
 
@@ -173,25 +180,69 @@ class ApiToken(TimeStampedModel):
 
 
 class Notification(TimeStampedModel):
-    """An in-app message to one user; also mailed when the user has an address."""
+    """An in-app message to one user, written in their language; mailed at once, in a daily digest or not at all,
+    as their preference for its event type says (core/notifications.py)."""
 
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    sender = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                               related_name="+", verbose_name=_("sent by"))
+    event_type = models.CharField(_("event type"), max_length=50, blank=True)
     title = models.CharField(_("title"), max_length=200)
     body = models.TextField(_("message"), blank=True)
     url = models.CharField(_("link"), max_length=300, blank=True)
     read_at = models.DateTimeField(_("read"), null=True, blank=True)
+    delivery = models.CharField(_("delivery"), max_length=20, choices=NotificationDelivery.choices,
+                                default=NotificationDelivery.IN_APP)
+    # A digest notification is marked here in the transaction that sends its digest: never lost, never sent twice.
+    emailed_at = models.DateTimeField(_("e-mailed"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
         verbose_name = _("notification")
         verbose_name_plural = _("notifications")
-        indexes = [models.Index(fields=["recipient", "read_at"], name="core_notification_unread")]
+        indexes = [
+            models.Index(fields=["recipient", "read_at"], name="core_notification_unread"),
+            models.Index(fields=["delivery", "emailed_at"], name="core_notification_digest"),
+        ]
 
     def __str__(self):
         return self.title
 
     def get_absolute_url(self):
         return reverse("core:notification_list")
+
+
+class NotificationPreferenceQuerySet(ScopedQuerySet, AuditedQuerySet):
+    def visible_to(self, principal):
+        if not principal.is_authenticated:
+            return self.none()
+        return self.filter(user_id=principal.user_id)  # one's own choices only, whatever the role
+
+
+class NotificationPreference(TimeStampedModel):
+    """How one user receives one event type; a type without a row is mailed at once (``DEFAULT_DELIVERY``)."""
+
+    DEFAULT_DELIVERY = NotificationDelivery.IMMEDIATE
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                             related_name="notification_preferences")
+    event_type = models.CharField(_("event type"), max_length=50)
+    delivery = models.CharField(_("delivery"), max_length=20, choices=NotificationDelivery.choices)
+
+    objects = NotificationPreferenceQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["user_id", "event_type"]
+        verbose_name = _("notification preference")
+        verbose_name_plural = _("notification preferences")
+        constraints = [models.UniqueConstraint(fields=["user", "event_type"], name="core_notificationpref_unique")]
+
+    def __str__(self):
+        return f"{self.user} · {self.event_type}: {self.delivery}"
+
+    def get_absolute_url(self):
+        return reverse("core:notification_preferences")
 
 
 class SecurityEvent(TimeStampedModel):

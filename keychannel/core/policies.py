@@ -51,6 +51,12 @@ def _manage_own_tokens(principal, token=None) -> bool:
     return token is None or token.user_id == principal.user_id
 
 
+@rule("core.notification_preferences.manage")
+def _manage_own_notification_preferences(principal, obj=None) -> bool:
+    """Everyone chooses how they are notified, and only for themselves (the service writes the caller's rows)."""
+    return True
+
+
 @rule("core.securityevent.view")
 def _view_security_events(principal, obj=None) -> bool:
     """Security events sit beside the audit log: the administrator and the program manager review both."""

@@ -1,8 +1,9 @@
 """A user's language and time zone (Membership.language / .time_zone, set on the profile page).
 
 Applied to every page by UserPreferencesMiddleware, to the API by its authentication (api_auth._bind), and to
-what is written *for* a user — notifications and their e-mails — by ``in_language_of(recipient)``, so a
-Romanian head reads the notice a Russian-speaking manager's action sent them in Romanian (docs/i18n.md).
+what is written *for* a user: notifications and their e-mails by ``core.notifications.notification_send`` (which
+renders the text itself, in the recipient's language and time zone), other mails by ``in_language_of(recipient)``;
+so a Romanian head reads the notice a Russian-speaking manager's action sent them in Romanian (docs/i18n.md).
 """
 
 from __future__ import annotations

@@ -54,6 +54,7 @@ class MeOut(Schema):
 
 class NotificationOut(Schema):
     id: int
+    event_type: str
     title: str
     body: str
     url: str
@@ -85,6 +86,16 @@ class UserInviteIn(Schema):
     first_name: str = ""
     last_name: str = ""
     title: str = ""
+
+
+class NotificationPreferenceOut(Schema):
+    event_type: str
+    label: str
+    delivery: str  # immediate | digest | in_app
+
+
+class NotificationPreferencesIn(Schema):
+    preferences: dict[str, str]  # event type → immediate | digest | in_app
 
 
 class NotificationsReadIn(Schema):

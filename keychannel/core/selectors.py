@@ -17,6 +17,13 @@ def notification_list(*, principal):
     return Notification.objects.filter(recipient_id=principal.user_id)
 
 
+def notification_preferences(*, principal) -> list[dict]:
+    """Every notification type with its label and how the principal receives it (their own choices only)."""
+    from .notifications import preferences_for
+
+    return preferences_for(principal.user)
+
+
 def unread_notification_count(*, principal) -> int:
     return Notification.objects.filter(recipient_id=principal.user_id, read_at__isnull=True).count()
 

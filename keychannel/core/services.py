@@ -12,11 +12,20 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from . import lockout
-from .choices import OrganizationKind, Role, SecurityEventKind
+from .choices import NotificationDelivery, OrganizationKind, Role, SecurityEventKind
 from .client_ip import client_ip
-from .models import ApiToken, Membership, Notification, Organization, SecurityEvent, hash_token
+from .events import NOTIFICATION_TYPES
+from .models import (
+    ApiToken,
+    Membership,
+    Notification,
+    NotificationPreference,
+    Organization,
+    SecurityEvent,
+    hash_token,
+)
+from .notifications import notification_send  # noqa: F401 - the one way to notify a user, imported from here
 from .policies import require
-from .tasks import mail_send
 
 logger = logging.getLogger(__name__)
 
@@ -146,21 +155,6 @@ def api_token_authenticate(raw: str):
     return api_token_check(raw)[0]
 
 
-def notification_send(*, recipient, title: str, body: str = "", url: str = "") -> Notification:
-    """In-app notification, mailed too when the recipient has an address. Mail failure never breaks the write."""
-    note = Notification.objects.create(recipient=recipient, title=title[:200], body=body, url=url[:300])
-    if recipient.email:
-        def _mail():
-            # A worker sends it (core.tasks.mail_send): a slow mail server never holds the page.
-            try:
-                mail_send.enqueue(title, f"{body}\n\n{url}".strip(), [recipient.email])
-            except Exception:  # noqa: BLE001 - the queue being down never breaks the write; the notification stays
-                logger.exception("could not queue the e-mail of notification %s", note.pk)
-
-        transaction.on_commit(_mail)
-    return note
-
-
 def notification_mark_read(*, principal, notification_ids=None) -> int:
     qs = Notification.objects.filter(recipient=principal.user, read_at__isnull=True)
     if notification_ids is not None:
@@ -171,6 +165,35 @@ def notification_mark_read(*, principal, notification_ids=None) -> int:
 # The kinds recorded while serving the current request (RefusalAuditMiddleware resets it): a 403 whose service
 # already recorded the forbidden write is not recorded twice.
 recorded_kinds: contextvars.ContextVar[frozenset] = contextvars.ContextVar("recorded_kinds", default=frozenset())
+
+
+@transaction.atomic
+def notification_preferences_set(*, principal, choices: dict[str, str]) -> int:
+    """Set how the user receives each given event type; returns how many changed. Unknown types or deliveries are
+    refused, and then nothing is changed."""
+    require(principal, "core.notification_preferences.manage")
+    unknown = sorted(set(choices) - set(NOTIFICATION_TYPES))
+    if unknown:
+        raise ValidationError(_("Unknown notification type: %(types)s.") % {"types": ", ".join(unknown)})
+    wrong = sorted(name for name, value in choices.items() if value not in NotificationDelivery.values)
+    if wrong:
+        raise ValidationError(_("Choose in the app only, at once by e-mail or a daily digest for: %(types)s.")
+                              % {"types": ", ".join(wrong)})
+    user = principal.user
+    get_user_model().objects.select_for_update().filter(pk=user.pk).first()  # two saves of one user queue up
+    current = {p.event_type: p for p in NotificationPreference.objects.select_for_update().filter(user=user)}
+    changed = 0
+    for name, value in choices.items():
+        row = current.get(name)
+        if row is None:
+            if value != NotificationPreference.DEFAULT_DELIVERY:
+                NotificationPreference.objects.create(user=user, event_type=name, delivery=value)
+                changed += 1
+        elif row.delivery != value:
+            row.delivery = value
+            row.save(update_fields=["delivery", "updated_at"])
+            changed += 1
+    return changed
 
 
 def security_event_record(*, kind, request=None, principal=None, username="", action="", detail="", ip_address=None):

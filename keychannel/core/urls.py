@@ -13,6 +13,7 @@ urlpatterns = [
     path("profile/logout-everywhere/", views.logout_everywhere, name="logout_everywhere"),
     path("notifications/", views.notification_list, name="notification_list"),
     path("search/", search_views.search_page, name="search"),
+    path("notifications/preferences/", views.notification_preferences, name="notification_preferences"),
     path("history/<slug:app_label>/<slug:model_name>/<int:pk>/", views.history, name="history"),
     path("security-events/", views.security_event_list, name="securityevent_list"),
     path("audit/", audit_views.audit_log, name="audit_log"),

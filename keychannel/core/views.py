@@ -13,6 +13,7 @@ from django.views import i18n as i18n_views
 from django.views.decorators.http import require_http_methods, require_POST
 
 from . import selectors, services
+from .choices import NotificationDelivery
 from .cockpit import panels_for
 from .forms import ApiTokenForm, PreferencesForm
 from .models import Organization
@@ -93,6 +94,28 @@ def notification_list(request):
     return render(
         request, "core/notification_list.html", {"notifications": notes, "breadcrumbs": [(_("Notifications"), "")]}
     )
+
+
+@require_http_methods(["GET", "POST"])
+def notification_preferences(request):
+    """Which events reach the user how: in the app only, by e-mail at once, or in the daily digest."""
+    principal = request.principal
+    rows = selectors.notification_preferences(principal=principal)
+    status = 200
+    if request.method == "POST":
+        choices = {row["event_type"]: request.POST.get(row["event_type"], row["delivery"]) for row in rows}
+        try:
+            services.notification_preferences_set(principal=principal, choices=choices)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+            status = 422
+        else:
+            messages.success(request, _("Notification preferences saved."))
+            return redirect("core:notification_preferences")
+    return render(request, "core/notification_preferences.html", {
+        "rows": rows, "deliveries": NotificationDelivery.choices, "has_email": bool(request.user.email),
+        "breadcrumbs": [(_("Notifications"), "core:notification_list"), (_("Preferences"), "")],
+    }, status=status)
 
 
 def history(request, app_label, model_name, pk):

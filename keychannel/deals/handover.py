@@ -22,7 +22,6 @@ from django.utils.translation import gettext as _
 
 from keychannel.core.errors import ConflictError
 from keychannel.core.policies import require
-from keychannel.core.preferences import in_language_of
 from keychannel.core.services import notification_send
 
 from .choices import OPEN_STAGES, ContractStatus, Origin
@@ -55,15 +54,15 @@ def deals_keep_until(*, client_id, until: datetime.date, exclude_ids=()) -> list
         deal.kept_until = until
         deal._change_reason = "client taken out of scope: grace period"
         deal.save(update_fields=["kept_until", "updated_at"])
-        with in_language_of(deal.owner):
-            notification_send(
-                recipient=deal.owner,
-                title=_("Your deal stays yours until %(date)s: %(deal)s") % {"date": until.isoformat(), "deal": deal.title},
-                body=_("The client %(client)s was taken out of the distributors' scope. Close the deal by %(date)s; "
-                       "then it is handed over to the manufacturer.") % {"client": deal.client.legal_name,
-                                                                          "date": until.isoformat()},
-                url=deal.get_absolute_url(),
-            )
+        notification_send(
+            recipient=deal.owner, event="deal.handed_over",
+            title=lambda deal=deal: _("Your deal stays yours until %(date)s: %(deal)s") % {
+                "date": until.isoformat(), "deal": deal.title},
+            body=lambda deal=deal: _("The client %(client)s was taken out of the distributors' scope. Close the deal "
+                                     "by %(date)s; then it is handed over to the manufacturer.") % {
+                "client": deal.client.legal_name, "date": until.isoformat()},
+            url=deal.get_absolute_url(),
+        )
     return deals
 
 
@@ -83,12 +82,11 @@ def opportunity_hand_over(*, opportunity: Opportunity, project: Opportunity, rea
     deal._change_reason = (reason or "handed over to the manufacturer")[:100]
     deal.save()
     if previous_owner is not None and previous_owner.pk != project.owner_id:
-        with in_language_of(previous_owner):
-            notification_send(
-                recipient=previous_owner,
-                title=_("Deal handed over to the manufacturer: %(deal)s") % {"deal": deal.title},
-                body=reason,  # no link: the deal is the manufacturer's now, the distributor no longer sees it
-            )
+        notification_send(
+            recipient=previous_owner, event="deal.handed_over",
+            title=lambda: _("Deal handed over to the manufacturer: %(deal)s") % {"deal": deal.title},
+            body=reason,  # no link: the deal is the manufacturer's now, the distributor no longer sees it
+        )
     return deal
 
 
@@ -108,10 +106,9 @@ def contract_end_early(*, principal, contract: CorporateContract, reason: str, o
     contract._change_reason = "ended early"
     contract.save()
     if contract.owner is not None:
-        with in_language_of(contract.owner):
-            notification_send(
-                recipient=contract.owner,
-                title=_("Corporate contract with %(client)s ended") % {"client": contract.client.legal_name},
-                body=contract.ended_reason, url=contract.get_absolute_url(),
-            )
+        notification_send(
+            recipient=contract.owner, event="deal.handed_over", sender=principal.user,
+            title=lambda: _("Corporate contract with %(client)s ended") % {"client": contract.client.legal_name},
+            body=contract.ended_reason, url=contract.get_absolute_url(),
+        )
     return contract

@@ -19,7 +19,6 @@ from keychannel.core.assignment import records_refusals, require_assignable
 from keychannel.core.choices import Role
 from keychannel.core.events import emit
 from keychannel.core.policies import can, require
-from keychannel.core.preferences import in_language_of
 from keychannel.core.services import notification_send
 
 from . import gate, signoff
@@ -553,15 +552,14 @@ def notify_expiring_contracts(*, days: int = 60, today: datetime.date | None = N
                 ContractNotice.objects.create(contract=contract, sent_on=today, recipient=contract.owner)
                 if first:  # the contract enters its renewal window: once, not with every daily reminder
                     emit("contract.renewing", contract)
-                with in_language_of(contract.owner):
-                    notification_send(
-                        recipient=contract.owner,
-                        title=_("Corporate contract with %(client)s ends on %(date)s") % {
-                            "client": contract.client.legal_name, "date": contract.ends_on.isoformat()},
-                        body=_("%(days)s days left. Plan the renewal with the client.") % {
-                            "days": contract.days_left(today)},
-                        url=contract.get_absolute_url(),
-                    )
+                notification_send(
+                    recipient=contract.owner, event="contract.renewing",
+                    title=lambda contract=contract: _("Corporate contract with %(client)s ends on %(date)s") % {
+                        "client": contract.client.legal_name, "date": contract.ends_on.isoformat()},
+                    body=lambda contract=contract: _("%(days)s days left. Plan the renewal with the client.") % {
+                        "days": contract.days_left(today)},
+                    url=contract.get_absolute_url(),
+                )
         except IntegrityError:  # another run sent today's notice first
             continue
         sent += 1

@@ -32,4 +32,9 @@ def seed_demo(*, password: str, progress=print) -> DemoContext:
 
     with transaction.atomic():
         stamp_timeline()
+    from keychannel.core.demo import seed_bell  # last: the bell shows what every app's demo announced
+
+    progress("  seeding the notification bells …")
+    with transaction.atomic():
+        seed_bell(ctx)
     return ctx

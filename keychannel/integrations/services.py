@@ -228,10 +228,11 @@ def _count_failure(subscription) -> bool:
     sub._change_reason = "disabled after repeated failures"
     sub.save()
     notification_send(
-        recipient=sub.owner,
-        title=_("Webhook disabled: %(name)s") % {"name": sub.name},
-        body=_("%(url)s failed %(n)s times in a row, so no more events are sent to it. Fix the endpoint, then "
-               "enable the subscription and redeliver what it missed.") % {"url": sub.url, "n": sub.consecutive_failures},
+        recipient=sub.owner, event="webhook.disabled",
+        title=lambda: _("Webhook disabled: %(name)s") % {"name": sub.name},
+        body=lambda: _("%(url)s failed %(n)s times in a row, so no more events are sent to it. Fix the endpoint, then "
+                       "enable the subscription and redeliver what it missed.") % {
+            "url": sub.url, "n": sub.consecutive_failures},
         url=sub.get_absolute_url(),
     )
     return False

@@ -29,6 +29,7 @@ JOBS = {
     "send_event_reminders": (HOUR, _("Remind invitees of events starting within a day")),
     "prune_idempotency_keys": (HOUR, _("Delete API idempotency keys past their retention")),
     "expire_registrations": (DAY, _("Expire registrations whose protection ended; hand over after grace")),
+    "send_notification_digests": (DAY, _("Mail the daily digest of notifications to those who chose it")),
     "notify_expiring_contracts": (DAY, _("Notify owners of contracts ending within 60 days")),
     "refresh_buying_centres": (DAY, _("Recompute buying-centre coverage and risk flags")),
     "goal_status_sweep": (DAY, _("Announce goals whose status changed (webhooks)")),

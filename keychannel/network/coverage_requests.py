@@ -59,8 +59,9 @@ def coverage_request_create(*, principal, distributor, kind: str, reason: str, t
         distributor=distributor, kind=kind, territory=territory, product_line=product_line, valid_from=valid_from,
         valid_to=valid_to, coverage=coverage, reason=reason, requested_by=principal.user)
     for user in _deciders(distributor):
-        notification_send(recipient=user, title=_("Coverage request to decide: %(code)s") % {"code": distributor.code},
-                          body=f"{request.get_kind_display()}: {territory} · {product_line}\n{reason}",
+        notification_send(recipient=user, event="coverage.changed", sender=principal.user,
+                          title=lambda: _("Coverage request to decide: %(code)s") % {"code": distributor.code},
+                          body=lambda: f"{request.get_kind_display()}: {territory} · {product_line}\n{reason}",
                           url=request.get_absolute_url())
     return request
 
@@ -96,8 +97,8 @@ def coverage_request_decide(*, principal, request: CoverageRequest, approve: boo
     request.decided_by, request.decided_at, request.decision_note = principal.user, timezone.now(), note
     request.save()
     if request.requested_by is not None:
-        notification_send(recipient=request.requested_by,
-                          title=_("Coverage request %(status)s") % {"status": request.get_status_display().lower()},
+        notification_send(recipient=request.requested_by, event="coverage.changed", sender=principal.user,
+                          title=lambda: _("Coverage request %(status)s") % {"status": request.get_status_display().lower()},
                           body=note, url=request.get_absolute_url())
     return request
 
@@ -144,12 +145,14 @@ def distributor_profile_update(*, principal, distributor, **fields):
         value = value.strip() if isinstance(value, str) else value
         if getattr(current, name) != value:
             setattr(current, name, value)
-            changed.append(str(Distributor._meta.get_field(name).verbose_name))
+            changed.append(name)
     if not changed:
         return current
     current.full_clean()
     current.save(update_fields=[*fields, "updated_at"])
     for user in _deciders(current):
-        notification_send(recipient=user, title=_("%(code)s updated its contact details") % {"code": current.code},
-                          body=", ".join(changed), url=current.get_absolute_url())
+        notification_send(recipient=user, event="coverage.changed", sender=principal.user,
+                          title=lambda: _("%(code)s updated its contact details") % {"code": current.code},
+                          body=lambda: ", ".join(str(Distributor._meta.get_field(name).verbose_name) for name in changed),
+                          url=current.get_absolute_url())
     return current

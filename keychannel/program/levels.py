@@ -18,7 +18,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from keychannel.core.policies import require
-from keychannel.core.preferences import in_language_of
 from keychannel.core.services import notification_send
 from keychannel.network.models import Distributor
 
@@ -118,17 +117,22 @@ def hold_level(program, distributor, level, *, user, reason: str, on_date: date)
     held.save()
     change = LevelChange.objects.create(program=program, distributor=distributor, from_level=before, to_level=level,
                                         changed_by=user, reason=reason)
-    for head in _heads(distributor.pk):
-        with in_language_of(head):  # each head reads it in their own language
-            title = (_("Your program level is now %(level)s") % {"level": level.name} if level
-                     else _("Your program level was withdrawn"))
-            body = _("%(program)s: %(before)s → %(after)s. %(reason)s") % {
-                "program": program.name, "before": before.name if before else _("no level"),
-                "after": level.name if level else _("no level"), "reason": reason}
-            if level is not None:
-                body += " " + _("Benefits: %(days)s days registration protection, %(share)s %% support budget share.") % {
-                    "days": level.protection_days, "share": level.support_budget_share}
-            notification_send(recipient=head, title=title, body=body, url=change.get_absolute_url())
+    def title() -> str:
+        return _("Your program level is now %(level)s") % {"level": level.name} if level else _(
+            "Your program level was withdrawn")
+
+    def body() -> str:
+        text = _("%(program)s: %(before)s → %(after)s. %(reason)s") % {
+            "program": program.name, "before": before.name if before else _("no level"),
+            "after": level.name if level else _("no level"), "reason": reason}
+        if level is not None:
+            text += " " + _("Benefits: %(days)s days registration protection, %(share)s %% support budget share.") % {
+                "days": level.protection_days, "share": level.support_budget_share}
+        return text
+
+    for head in _heads(distributor.pk):  # notification_send writes it in each head's own language
+        notification_send(recipient=head, event="program.level", title=title, body=body, url=change.get_absolute_url(),
+                          sender=user)
     return change
 
 

@@ -10,6 +10,7 @@ program must not take this year's program away from the distributors (issue 15, 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
 from django.core.exceptions import ValidationError
@@ -19,7 +20,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from keychannel.core.policies import require
-from keychannel.core.preferences import in_language_of
 from keychannel.core.services import notification_send
 
 from .choices import ProgramStatus
@@ -65,8 +65,8 @@ def program_revise(*, principal, program: Program, reason: str) -> Program:
     program.save()
     _tell_executives(
         program,
-        _("%(name)s is being revised (version %(version)s)") % {"name": program.name, "version": program.version},
-        program.revision_note,
+        lambda: _("%(name)s is being revised (version %(version)s)") % {"name": program.name, "version": program.version},
+        program.revision_note, sender=principal.user,
     )
     return program
 
@@ -86,16 +86,17 @@ def program_withdraw(*, principal, program: Program, reason: str) -> Program:
     program.full_clean()
     program.save()
     if was_awaiting:
-        _tell_executives(program, _("%(name)s is withdrawn") % {"name": program.name}, program.withdrawn_reason)
+        _tell_executives(program, lambda: _("%(name)s is withdrawn") % {"name": program.name}, program.withdrawn_reason,
+                         sender=principal.user)
     return program
 
 
-def _tell_executives(program: Program, title: str, body: str) -> None:
+def _tell_executives(program: Program, title: Callable[[], str], body: str, sender=None) -> None:
     from .selectors import executives
 
     for user in executives():
-        with in_language_of(user):
-            notification_send(recipient=user, title=title, body=body, url=program.get_absolute_url())
+        notification_send(recipient=user, event="program.changed", title=title, body=body,
+                          url=program.get_absolute_url(), sender=sender)
 
 
 # --- reads ----------------------------------------------------------------------------------------------------------

@@ -28,7 +28,6 @@ from django.utils.translation import gettext as _
 
 from keychannel.channel import selectors as channel_selectors
 from keychannel.core.policies import require
-from keychannel.core.preferences import in_language_of
 from keychannel.core.services import notification_send
 from keychannel.network.models import Distributor, ProductLine
 
@@ -162,11 +161,11 @@ def _raise(rule, distributor_id, key, evidence, on_date):
     except IntegrityError:  # a concurrent run raised it between our check and our insert
         return None
     for head in _heads([distributor_id]):
-        with in_language_of(head):
-            notification_send(
-                recipient=head, title=_("%(kind)s applied: %(rule)s") % {"kind": entry.get_kind_display(), "rule": rule.title},
-                body=evidence, url=entry.get_absolute_url(),
-            )
+        notification_send(
+            recipient=head, event="program.rule",
+            title=lambda: _("%(kind)s applied: %(rule)s") % {"kind": entry.get_kind_display(), "rule": rule.title},
+            body=evidence, url=entry.get_absolute_url(),
+        )
     return entry
 
 

@@ -16,7 +16,6 @@ from django.utils.translation import gettext as _
 from keychannel.core.choices import Role
 from keychannel.core.errors import ConflictError
 from keychannel.core.policies import require
-from keychannel.core.preferences import in_language_of
 from keychannel.core.services import notification_send
 from keychannel.core.uploads import PDF_PNG_JPEG, checked_content_type
 from keychannel.network.models import Distributor
@@ -111,11 +110,11 @@ def program_submit(*, principal, program: Program) -> Program:
     from .selectors import executives
 
     for user in executives():
-        with in_language_of(user):
-            notification_send(
-                recipient=user, title=_("Sign-off requested: %(name)s") % {"name": program.name},
-                body=_("Approve the program or object to it with a comment."), url=program.get_absolute_url(),
-            )
+        notification_send(
+            recipient=user, event="program.changed", sender=principal.user,
+            title=lambda: _("Sign-off requested: %(name)s") % {"name": program.name},
+            body=lambda: _("Approve the program or object to it with a comment."), url=program.get_absolute_url(),
+        )
     return program
 
 
@@ -135,14 +134,13 @@ def signoff_record(*, principal, program: Program, decision: str, comment: str =
         program=program, executive=principal.user, version=program.version,
         defaults={"decision": decision, "comment": comment},
     )
-    with in_language_of(program.manager):
-        notification_send(
-            recipient=program.manager,
-            title=_("%(who)s: %(decision)s on %(name)s")
-            % {"who": principal.user.get_full_name() or principal.user.get_username(),
-               "decision": signoff.get_decision_display(), "name": program.name},
-            body=comment, url=program.get_absolute_url(),
-        )
+    notification_send(
+        recipient=program.manager, event="program.changed", sender=principal.user,
+        title=lambda: _("%(who)s: %(decision)s on %(name)s")
+        % {"who": principal.user.get_full_name() or principal.user.get_username(),
+           "decision": signoff.get_decision_display(), "name": program.name},
+        body=comment, url=program.get_absolute_url(),
+    )
     return signoff
 
 
@@ -328,11 +326,11 @@ def rule_publish(*, principal, rule: ProgramRule) -> ProgramRule:
     rule.save()
     url = reverse("program:rule_list", args=[rule.program_id])
     for head in _heads():
-        with in_language_of(head):
-            notification_send(
-                recipient=head, title=_("New program rule to acknowledge: %(title)s") % {"title": str(rule)},
-                body=_("Read the rule and acknowledge it on the program rules page."), url=url,
-            )
+        notification_send(
+            recipient=head, event="program.rule", sender=principal.user,
+            title=lambda: _("New program rule to acknowledge: %(title)s") % {"title": str(rule)},
+            body=lambda: _("Read the rule and acknowledge it on the program rules page."), url=url,
+        )
     return rule
 
 
@@ -370,11 +368,11 @@ def ledger_apply(
         )
     )
     for head in _heads([distributor.pk]):
-        with in_language_of(head):
-            notification_send(
-                recipient=head, title=_("%(kind)s applied: %(rule)s") % {"kind": entry.get_kind_display(), "rule": rule.title},
-                body=entry.evidence, url=entry.get_absolute_url(),
-            )
+        notification_send(
+            recipient=head, event="program.rule", sender=principal.user,
+            title=lambda: _("%(kind)s applied: %(rule)s") % {"kind": entry.get_kind_display(), "rule": rule.title},
+            body=entry.evidence, url=entry.get_absolute_url(),
+        )
     return entry
 
 
@@ -391,9 +389,9 @@ def ledger_appeal(*, principal, entry: LedgerEntry, text: str) -> LedgerEntry:
     entry.appeal_status = AppealStatus.APPEALED
     entry.appeal_text = text.strip()
     entry.save()
-    with in_language_of(entry.owner):
-        notification_send(recipient=entry.owner, title=_("Appeal: %(entry)s") % {"entry": str(entry)}, body=entry.appeal_text,
-                          url=entry.get_absolute_url())
+    notification_send(recipient=entry.owner, event="program.rule", sender=principal.user,
+                      title=lambda: _("Appeal: %(entry)s") % {"entry": str(entry)}, body=entry.appeal_text,
+                      url=entry.get_absolute_url())
     return entry
 
 
@@ -414,12 +412,12 @@ def ledger_decide_appeal(*, principal, entry: LedgerEntry, granted: bool, decisi
     if manager is not None and manager.is_active and manager not in recipients:
         recipients.append(manager)
     for recipient in recipients:
-        with in_language_of(recipient):
-            notification_send(
-                recipient=recipient,
-                title=_("Appeal decided: %(entry)s: %(status)s") % {"entry": str(entry), "status": entry.get_appeal_status_display()},
-                body=entry.appeal_decision, url=entry.get_absolute_url(),
-            )
+        notification_send(
+            recipient=recipient, event="program.rule", sender=principal.user,
+            title=lambda: _("Appeal decided: %(entry)s: %(status)s") % {
+                "entry": str(entry), "status": entry.get_appeal_status_display()},
+            body=entry.appeal_decision, url=entry.get_absolute_url(),
+        )
     return entry
 
 
@@ -479,13 +477,13 @@ def event_invite(*, principal, event: Event, distributors=(), users=()) -> list[
             continue
         created.append(EventInvitation.objects.create(event=event, user=user, distributor=distributor))
         if event.status == EventStatus.PUBLISHED:
-            with in_language_of(user):
-                notification_send(
-                    recipient=user, title=_("Invitation: %(title)s") % {"title": event.title},
-                    body=_("%(when)s, %(where)s") % {"when": timezone.localtime(event.starts_at).strftime("%Y-%m-%d %H:%M"),
-                                                     "where": event.location or "—"},
-                    url=event.get_absolute_url(),
-                )
+            notification_send(
+                recipient=user, event="program.event", sender=principal.user,
+                title=lambda: _("Invitation: %(title)s") % {"title": event.title},
+                body=lambda: _("%(when)s, %(where)s") % {
+                    "when": timezone.localtime(event.starts_at).strftime("%Y-%m-%d %H:%M"), "where": event.location or "—"},
+                url=event.get_absolute_url(),
+            )
     return created
 
 
@@ -526,12 +524,12 @@ def event_send_reminders(*, now=None, within=timedelta(hours=24)) -> int:
     ).exclude(rsvp=Rsvp.NO)
     count = 0
     for invitation in due:
-        with in_language_of(invitation.user):
-            notification_send(
-                recipient=invitation.user, title=_("Reminder: %(title)s") % {"title": invitation.event.title},
-                body=timezone.localtime(invitation.event.starts_at).strftime("%Y-%m-%d %H:%M"),
-                url=invitation.event.get_absolute_url(),
-            )
+        notification_send(
+            recipient=invitation.user, event="program.event",
+            title=lambda invitation=invitation: _("Reminder: %(title)s") % {"title": invitation.event.title},
+            body=lambda invitation=invitation: timezone.localtime(invitation.event.starts_at).strftime("%Y-%m-%d %H:%M"),
+            url=invitation.event.get_absolute_url(),
+        )
         invitation.reminded_at = now
         invitation.save(update_fields=["reminded_at", "updated_at"])
         count += 1
@@ -627,10 +625,10 @@ def support_decide(*, principal, request: SupportRequest, approve: bool, amount_
     request.decision_note = (note or "").strip()
     _save(request)
     for head in _heads([request.distributor_id]):
-        with in_language_of(head):
-            notification_send(recipient=head, title=_("Support request %(status)s: %(title)s")
-                              % {"status": request.get_status_display().lower(), "title": request.title},
-                              body=request.decision_note, url=request.get_absolute_url())
+        notification_send(recipient=head, event="program.support", sender=principal.user,
+                          title=lambda: _("Support request %(status)s: %(title)s")
+                          % {"status": request.get_status_display().lower(), "title": request.title},
+                          body=request.decision_note, url=request.get_absolute_url())
     return request
 
 
@@ -678,9 +676,9 @@ def award_grant(*, principal, distributor: Distributor, title: str, reason: str,
     award = _save(Award(distributor=distributor, program=program, title=title, reason=reason,
                         awarded_on=awarded_on or timezone.localdate(), awarded_by=principal.user))
     for head in _heads([distributor.pk]):
-        with in_language_of(head):
-            notification_send(recipient=head, title=_("Award: %(title)s") % {"title": title}, body=reason,
-                              url=award.get_absolute_url())
+        notification_send(recipient=head, event="program.support", sender=principal.user,
+                          title=lambda: _("Award: %(title)s") % {"title": title}, body=reason,
+                          url=award.get_absolute_url())
     return award
 
 

@@ -14,7 +14,7 @@ from keychannel.core.schemas import ErrorOut, ValidationErrorOut
 from keychannel.core.scoping import get_visible_or_404
 from keychannel.network.models import ProductLine
 
-from . import satisfaction, selectors, services
+from . import mailin, satisfaction, selectors, services
 from .schemas import (
     AssignIn,
     AttainmentRowOut,
@@ -163,7 +163,7 @@ def satisfaction_report(request, filters: Query[SatisfactionFilter]):
 def intake_link_create(request, client_id: int):
     client = get_visible_or_404(CorporateClient, request.principal, pk=client_id)
     link, url = services.intake_link_create(principal=request.principal, client=client)
-    return Status(201, {"id": link.pk, "url": request.build_absolute_uri(url)})
+    return Status(201, {"id": link.pk, "url": request.build_absolute_uri(url), "email": mailin.intake_address(link)})
 
 
 __all__ = ["get_object_or_404"]

@@ -26,6 +26,7 @@ OPEN_STATUSES = (CaseStatus.NEW, CaseStatus.IN_PROGRESS, CaseStatus.WAITING_CLIE
 class CaseSource(models.TextChoices):
     STAFF = "staff", _("Opened by staff")
     PUBLIC_FORM = "public_form", _("Client's public form")
+    EMAIL = "email", _("E-mail to the client's service address")
 
 
 class MessageKind(models.TextChoices):

@@ -185,3 +185,5 @@ class HealthOut(Schema):
 class IntakeLinkOut(Schema):
     id: int
     url: str = Field(description="The public case form; shown once, send it to the client's contact")
+    email: str = Field("", description="The client's service address: mail to it opens a case (empty when mail-in "
+                                       "is off); shown once, like the link")

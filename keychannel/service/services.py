@@ -9,7 +9,7 @@ import logging
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -75,13 +75,19 @@ def check_attachment(upload) -> str:
 
 
 def _mail_contact(case: ServiceCase, subject: str, body: str) -> None:
-    """E-mail the client's contact after the write commits; a delivery failure never breaks the write."""
-    url = tokens.case_public_url(case)
-    base = getattr(settings, "KEYCHANNEL_PUBLIC_URL", "").rstrip("/")
+    """E-mail the client's contact after the write commits; a delivery failure never breaks the write. With mail-in
+    on, the contact answers the e-mail to reply on the case (Reply-To: the case's signed address)."""
+    from keychannel.core.notifications import absolute
+
+    from .mailin import case_address
+
+    url = absolute(tokens.case_public_url(case))
+    reply_to = [case_address(case)] if case_address(case) else None
 
     def _send():
         try:
-            send_mail(subject, f"{body}\n\n{base}{url}".strip(), None, [case.contact_email], fail_silently=False)
+            EmailMessage(subject, f"{body}\n\n{url}".strip(), None, [case.contact_email], reply_to=reply_to).send(
+                fail_silently=False)
         except Exception:  # noqa: BLE001 - logged; the case page still has the reply
             logger.exception("could not e-mail the contact of case %s", case.pk)
 
@@ -152,12 +158,12 @@ def _new_case(*, client, fields: dict, source: str, opened_by=None, now=None) ->
 def _notify_new(case: ServiceCase) -> None:
     people = list(_heads(case.distributor_id)) if case.distributor_id else []
     for person in people:
-        notification_send(recipient=person, title=_("New service case %(ref)s: %(title)s")
-                          % {"ref": case.reference, "title": case.title},
-                          body=_("%(client)s · priority %(priority)s · response due %(due)s") % {
+        notification_send(recipient=person, event="case.changed",
+                          title=lambda: _("New service case %(ref)s: %(title)s") % {"ref": case.reference, "title": case.title},
+                          body=lambda: _("%(client)s · priority %(priority)s · response due %(due)s") % {
                               "client": case.client, "priority": case.get_priority_display(),
                               "due": timezone.localtime(case.response_due_at).strftime("%Y-%m-%d %H:%M")},
-                          url=case.get_absolute_url())
+                          url=case.get_absolute_url(), sender=case.opened_by)
 
 
 # ---------------------------------------------------------------------------------------------- opening
@@ -179,13 +185,13 @@ def case_open(*, principal, client, assignee=None, now=None, **data) -> ServiceC
 
 
 @transaction.atomic
-def case_open_public(*, token: str, now=None, attachment=None, **data) -> ServiceCase:
-    """The client's contact opens a case through the client's public form link (no account)."""
+def case_open_public(*, token: str, now=None, attachment=None, source: str = CaseSource.PUBLIC_FORM, **data) -> ServiceCase:
+    """The client's contact opens a case through the client's public form link or its e-mail address (no account)."""
     link = tokens.intake_for_token(token)
     if link is None:
         raise ValidationError({"token": _("This link is not valid.")})
     fields = _clean_fields(data)
-    case = _new_case(client=link.client, fields=fields, source=CaseSource.PUBLIC_FORM, now=now)
+    case = _new_case(client=link.client, fields=fields, source=source, now=now)
     if attachment is not None:
         content_type = check_attachment(attachment)
         CaseMessage.objects.create(case=case, kind=MessageKind.PUBLIC, from_client=True, body=case.description,
@@ -227,7 +233,8 @@ def _assign(principal, case: ServiceCase, assignee) -> None:
     case.assignee = assignee
     case.save(update_fields=["assignee", "updated_at"])
     if assignee is not None and assignee != principal.user:
-        notification_send(recipient=assignee, title=_("Service case %(ref)s assigned to you") % {"ref": case.reference},
+        notification_send(recipient=assignee, event="case.changed", sender=principal.user,
+                          title=lambda: _("Service case %(ref)s assigned to you") % {"ref": case.reference},
                           body=case.title, url=case.get_absolute_url())
 
 
@@ -357,8 +364,9 @@ def case_takeover(*, principal, case: ServiceCase, reason: str = "", now=None) -
     case.save(update_fields=["taken_over_by", "taken_over_at", "updated_at"])
     _event(case, CaseEventKind.TAKEOVER, (reason or "").strip(), at=now)
     for person in {*_heads(case.distributor_id), *([case.assignee] if case.assignee else [])}:
-        notification_send(recipient=person, title=_("The manufacturer took over service case %(ref)s")
-                          % {"ref": case.reference}, body=(reason or "").strip(), url=case.get_absolute_url())
+        notification_send(recipient=person, event="case.changed", sender=principal.user,
+                          title=lambda: _("The manufacturer took over service case %(ref)s") % {"ref": case.reference},
+                          body=(reason or "").strip(), url=case.get_absolute_url())
     return case
 
 
@@ -384,7 +392,8 @@ def public_reply(*, token: str, body: str, attachment=None, now=None) -> CaseMes
     if case.status in (CaseStatus.WAITING_CLIENT, CaseStatus.RESOLVED):
         _move(case, CaseStatus.IN_PROGRESS, now=now)
     for person in [case.assignee] if case.assignee else list(_heads(case.distributor_id)):
-        notification_send(recipient=person, title=_("The client replied on %(ref)s") % {"ref": case.reference},
+        notification_send(recipient=person, event="case.changed",
+                          title=lambda: _("The client replied on %(ref)s") % {"ref": case.reference},
                           body=body[:500], url=case.get_absolute_url())
     return message
 
@@ -449,8 +458,9 @@ def _escalate_one(case: ServiceCase, now) -> dict:
         case.breach_notified_at = now
         changed.append("breach_notified_at")
         for person in _escalation_recipients(case):
-            notification_send(recipient=person, title=_("SLA breached on service case %(ref)s") % {"ref": case.reference},
-                              body=_("%(client)s · %(title)s · %(tier)s tier, priority %(priority)s") % {
+            notification_send(recipient=person, event="case.escalated",
+                              title=lambda: _("SLA breached on service case %(ref)s") % {"ref": case.reference},
+                              body=lambda: _("%(client)s · %(title)s · %(tier)s tier, priority %(priority)s") % {
                                   "client": case.client, "title": case.title, "tier": case.tier.name,
                                   "priority": case.get_priority_display()},
                               url=case.get_absolute_url())
@@ -465,9 +475,9 @@ def _escalate_one(case: ServiceCase, now) -> dict:
             _once(case, CaseEventKind.NEAR_BREACH, now)
             due = case.resolution_due_at if case.first_response_at else min(case.response_due_at, case.resolution_due_at)
             for person in _heads(case.distributor_id) if case.distributor_id else []:
-                notification_send(recipient=person, title=_("Service case %(ref)s is near its SLA breach")
-                                  % {"ref": case.reference},
-                                  body=_("%(client)s · %(title)s · due %(due)s") % {
+                notification_send(recipient=person, event="case.escalated",
+                                  title=lambda: _("Service case %(ref)s is near its SLA breach") % {"ref": case.reference},
+                                  body=lambda: _("%(client)s · %(title)s · due %(due)s") % {
                                       "client": case.client, "title": case.title,
                                       "due": timezone.localtime(due).strftime("%Y-%m-%d %H:%M")},
                                   url=case.get_absolute_url())

@@ -21,7 +21,7 @@ from keychannel.core.scoping import get_visible_or_404
 from keychannel.core.tables import Column, Table
 from keychannel.network.models import Distributor
 
-from . import satisfaction, selectors, services, tokens
+from . import mailin, satisfaction, selectors, services, tokens
 from .filters import CASE_FILTERS
 from .forms import (
     AssignForm,
@@ -197,6 +197,7 @@ def client_service(request, client_id):
         "health": selectors.client_service_health(principal=principal, client=client),
         "links": selectors.intake_links(principal=principal, client=client),
         "new_link": request.session.pop(f"service-link-{client.pk}", ""),
+        "new_address": request.session.pop(f"service-address-{client.pk}", ""),
         "can_create": can(principal, "service.case.create", client),
         "breadcrumbs": [(_("Service cases"), "service:case_list"), (client.legal_name, "")],
     })
@@ -231,8 +232,9 @@ def segment_panel(request, year):
 def intake_link_create(request, client_id):
     principal = request.principal
     client = get_visible_or_404(CorporateClient, principal, pk=client_id)
-    _link, url = services.intake_link_create(principal=principal, client=client)
+    link, url = services.intake_link_create(principal=principal, client=client)
     request.session[f"service-link-{client.pk}"] = request.build_absolute_uri(url)
+    request.session[f"service-address-{client.pk}"] = mailin.intake_address(link)
     messages.success(request, _("Public case form link created: send it to the client's contact."))
     return redirect("service:client_service", client_id=client.pk)
 

@@ -21,6 +21,10 @@ ROUTES = [
     Route(name="core:home", expect=expect(200, **anon_page())),
     Route(name="core:profile", expect=expect(200, **anon_page())),
     Route(name="core:notification_list", expect=expect(200, **anon_page())),
+    # Notification preferences: everyone sets their own (the service writes the caller's rows only).
+    Route(name="core:notification_preferences", expect=expect(200, **anon_page())),
+    Route(name="core:notification_preferences", method="POST", body=lambda w, side: {"case.escalated": "digest"},
+          expect=expect(302, **anon_page())),
     # Language: the switcher answers everyone (the login page has it too); preferences are the member's own.
     Route(name="core:set_language", method="POST", body=lambda w, side: {"language": "ro", "next": "/"},
           expect=expect(302)),
@@ -70,6 +74,9 @@ ROUTES = [
     # The matrix sends no query string: every role passes the gate and gets 422 for the missing ``q``.
     Route(api="GET /api/v1/search", expect=expect(422, **anon_api())),
     Route(api="POST /api/v1/notifications/read", body=lambda w, side: {}, expect=expect(200, **anon_api())),
+    Route(api="GET /api/v1/me/notification-preferences", expect=expect(200, **anon_api())),
+    Route(api="PUT /api/v1/me/notification-preferences", body=lambda w, side: {"preferences": {"deal.handed_over": "in_app"}},
+          expect=expect(200, **anon_api())),
 ]
 
 

@@ -67,6 +67,8 @@ MODEL_CASES = {
     "core.ApiToken.user": actor("core.services.api_token_create"),
     "core.IdempotencyRecord.user": actor("core.idempotency.IdempotencyMiddleware (the caller of the API)"),
     "core.Notification.recipient": actor("core.services.notification_send (system)"),
+    "core.Notification.sender": actor("core.notifications.notification_send (the acting user, named in the e-mail)"),
+    "core.NotificationPreference.user": actor("core.services.notification_preferences_set (the caller's own rows)"),
     "core.SecurityEvent.user": actor("core.services.security_event_record (system)"),
     "core.Invitation.user": Case(REFUSED, "core.onboarding.user_invite (require_placeable: a head invites only its own "
                                           "salespeople; the administrator places everybody)",

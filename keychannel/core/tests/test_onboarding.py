@@ -269,9 +269,9 @@ def test_notifications_are_marked_read_through_the_api_as_on_the_page(world, api
     from keychannel.core.services import notification_send
 
     head, sales = world.users["dist_head"], world.users["dist_sales"]
-    first = notification_send(recipient=head, title="One")
-    notification_send(recipient=head, title="Two")
-    theirs = notification_send(recipient=sales, title="Not yours")
+    first = notification_send(recipient=head, event="program.changed", title=lambda: "One")
+    notification_send(recipient=head, event="program.changed", title=lambda: "Two")
+    theirs = notification_send(recipient=sales, event="program.changed", title=lambda: "Not yours")
     api = api_as(head)
     response = api.post("/api/v1/notifications/read", {"ids": [first.pk, theirs.pk]}, content_type="application/json")
     assert response.status_code == 200 and response.json() == {"marked": 1}

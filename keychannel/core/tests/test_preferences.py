@@ -7,10 +7,10 @@ import pytest
 from django.db.models.signals import post_save
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _lazy
 
 from keychannel.core import services
 from keychannel.core.models import ApiToken, Membership, Notification
-from keychannel.core.preferences import in_language_of
 
 pytestmark = pytest.mark.django_db
 
@@ -87,16 +87,21 @@ def test_notifications_are_written_in_the_recipients_language(world):
 
     post_save.connect(record, sender=Notification)
     try:
-        with translation.override("en"):
-            with in_language_of(recipient):
-                services.notification_send(recipient=recipient, title="t")
-            # A level change notifies the distributor's heads through the same helper.
-            from keychannel.program import levels
-
-            assert "in_language_of(head)" in open(levels.__file__).read()
+        with translation.override("en"):  # the worker's language; notification_send renders in the recipient's
+            note = services.notification_send(recipient=recipient, event="program.level",
+                                              title=lambda: translation.get_language(), body=_lazy("Notifications"))
+            assert translation.get_language() == "en"
     finally:
         post_save.disconnect(record, sender=Notification)
     assert seen == ["ru"]
+    assert (note.title, note.body) == ("ru", "Уведомления")
+
+
+def test_an_eagerly_rendered_title_is_refused(world):
+    """A plain string was rendered before notification_send could choose the language: refused, nothing written."""
+    with pytest.raises(TypeError):
+        services.notification_send(recipient=world.users["dist_head"], event="program.level", title="Already English")
+    assert not Notification.objects.exists()
 
 
 def test_the_default_time_zone_is_bucharest(client):
