@@ -89,6 +89,10 @@ RULES: dict[str, Rule] = {
             "POST /api/v1/opportunities": (ASSIGN + "test_deal_api_refuses_manufacturer_people",),
             **{key: (SYNC + "test_the_assignment_rule_holds_on_the_deal_upsert_and_bulk",) for key in (
                 "PUT /api/v1/opportunities/by-external-id/{external_id}", "POST /api/v1/opportunities/bulk")},
+            "POST /api/v1/leads/{lead_id}/assign": (
+                "keychannel/channel/tests/test_lead_assignment.py::"
+                "test_the_manufacturer_assigns_a_lead_nobody_took_to_a_person_at_a_distributor",),
+            "channel:lead_assign": ("keychannel/channel/tests/test_lead_assignment.py::test_the_lead_page_assigns_by_hand",),
             **{key: (SVC + "test_a_distributor_user_never_assigns_a_manufacturer_person",) for key in (
                 "POST /api/v1/cases", "POST /api/v1/cases/{case_id}/assign", "service:case_assign")},
             "service:case_create": (SVC + "test_the_new_case_form_refuses_a_manufacturer_assignee_and_offers_own_people",),
@@ -510,6 +514,8 @@ RULES: dict[str, Rule] = {
                 LIFE + "test_launching_next_years_program_keeps_this_years_distributor_page",
                 LIFE + "test_distributor_page_with_a_foreign_or_unpublished_program_falls_back_to_the_current_one"),
             "program:statement_csv": (LIFE + "test_launching_next_years_program_keeps_this_years_distributor_page",),
+            "POST /api/v1/distributors/{distributor_id}/awards": (
+                "keychannel/program/tests/test_parity_api.py::test_new_awards_through_the_api_keep_to_the_current_program",),
             **{key: (LIFE + "test_new_awards_events_and_the_level_api_keep_to_the_current_program_after_next_years_launch",)
                for key in ("program:award_create", "program:event_create",
                            "GET /api/v1/distributors/{distributor_id}/program-level")},

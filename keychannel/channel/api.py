@@ -2,7 +2,7 @@
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
-from ninja import Query, Router, Status
+from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
 from keychannel.core import api_refs
@@ -237,6 +237,32 @@ def lead_decline(request, lead_id: int, payload: DeclineIn):
     offer = selectors.open_offer_for(principal=principal, lead=lead)
     require(principal, "channel.lead.respond", offer)
     services.lead_decline(principal=principal, offer=offer, reason=payload.reason)
+    return selectors.lead_get(principal=principal, pk=lead_id)
+
+
+class LeadAssignIn(Schema):
+    distributor_id: int
+    assignee_id: int | None = Field(None, description="A head or salesperson of that distributor; null: its heads are told.")
+
+
+@router.post("/leads/{int:lead_id}/assign", response={200: LeadOut, **WRITE},
+             summary="Hand a lead nobody took to a distributor and a person there (manufacturer)")
+def lead_assign(request, lead_id: int, payload: LeadAssignIn):
+    from django.contrib.auth import get_user_model
+
+    from keychannel.network.models import Distributor
+
+    from .lead_assignment import lead_assign as assign
+
+    principal = request.principal
+    lead = selectors.lead_get(principal=principal, pk=lead_id)
+    distributor = api_refs.visible(principal, Distributor, payload.distributor_id, field="distributor_id")
+    assignee = None
+    if payload.assignee_id is not None:
+        assignee = get_user_model().objects.filter(pk=payload.assignee_id, is_active=True).first()
+        if assignee is None:
+            raise ValidationError({"assignee_id": _("Unknown person.")})
+    assign(principal=principal, lead=lead, distributor=distributor, assignee=assignee)
     return selectors.lead_get(principal=principal, pk=lead_id)
 
 

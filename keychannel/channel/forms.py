@@ -158,6 +158,31 @@ class LeadResponseForm(StyledFormMixin, forms.Form):
     reason = forms.CharField(label=_("Reason for declining"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 
+class LeadAssignForm(StyledFormMixin, forms.Form):
+    """Hand a lead nobody took to a distributor, naming the person there who should take it."""
+
+    distributor = forms.ModelChoiceField(label=_("Distributor"), queryset=None)
+    assignee = forms.ModelChoiceField(
+        label=_("Person asked to take it"), queryset=None, required=False,
+        help_text=_("A head or salesperson of that distributor. Empty: its heads are told."),
+    )
+
+    def __init__(self, *args, principal=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        from django.contrib.auth import get_user_model
+
+        from keychannel.network.models import Distributor
+
+        distributors = Distributor.objects.visible_to(principal).filter(active=True).order_by("code")
+        if principal.distributor_ids is not None:
+            distributors = distributors.filter(pk__in=list(principal.distributor_ids))
+        self.fields["distributor"].queryset = distributors
+        self.fields["assignee"].queryset = get_user_model().objects.filter(
+            is_active=True, membership__organization__distributor__in=distributors).order_by("last_name", "username")
+        self.fields["assignee"].label_from_instance = lambda u: (
+            f"{u.get_full_name() or u.get_username()} · {u.membership.organization.name}")
+
+
 class ChannelPolicyForm(StyledFormMixin, forms.Form):
     key_accounts_need_registration = forms.BooleanField(label=_("Key accounts need a registration"), required=False)
     registration_value_threshold = forms.DecimalField(

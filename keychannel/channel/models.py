@@ -392,6 +392,15 @@ class Lead(TimeStampedModel):
         DealRegistration, on_delete=models.SET_NULL, null=True, blank=True, related_name="lead",
         verbose_name=_("registration"),
     )
+    # Set when the manufacturer hands a lead nobody took to a distributor by hand (channel/lead_assignment.py).
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("asked to take it"),
+    )
+    assigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("assigned by"),
+    )
 
     objects = LeadQuerySet.as_manager()
     history = HistoricalRecords(m2m_fields=[product_lines])

@@ -243,6 +243,7 @@ class LeadOut(Schema):
     notes: str
     status: LeadStatus
     registration_id: int | None
+    assignee_id: int | None = Field(None, description="Who the manufacturer asked to take the lead (assigned by hand).")
     offers: list[OfferOut]
 
     @staticmethod

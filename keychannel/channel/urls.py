@@ -21,4 +21,5 @@ urlpatterns = [
     path("leads/new/", views.lead_create, name="lead_create"),
     path("leads/<int:pk>/", views.lead_detail, name="lead_detail"),
     path("leads/<int:pk>/respond/", views.lead_respond, name="lead_respond"),
+    path("leads/<int:pk>/assign/", views.lead_assign, name="lead_assign"),
 ]

@@ -17,7 +17,15 @@ from . import selectors, services
 from .checks import describe_checks
 from .choices import ConflictKind
 from .filters import CONFLICT_FILTERS, LEAD_FILTERS, PRECEDENT_FILTERS, REGISTRATION_FILTERS
-from .forms import CommentForm, DecisionForm, LeadForm, LeadResponseForm, RegistrationForm, ResolveForm
+from .forms import (
+    CommentForm,
+    DecisionForm,
+    LeadAssignForm,
+    LeadForm,
+    LeadResponseForm,
+    RegistrationForm,
+    ResolveForm,
+)
 
 # --- registrations ---------------------------------------------------------------------------------------------
 
@@ -374,9 +382,10 @@ def lead_create(request):
     )
 
 
-def _lead_page(request, lead, *, form=None, status=200):
+def _lead_page(request, lead, *, form=None, assign_form=None, status=200):
     principal = request.principal
     offer = selectors.open_offer_for(principal=principal, lead=lead)
+    can_assign = lead.status == "unassigned" and can(principal, "channel.lead.assign", lead)
     return render(
         request,
         "channel/lead_detail.html",
@@ -386,6 +395,8 @@ def _lead_page(request, lead, *, form=None, status=200):
             "offer": offer,
             "can_respond": offer is not None and can(principal, "channel.lead.respond", offer),
             "form": form or LeadResponseForm(),
+            "can_assign": can_assign,
+            "assign_form": assign_form or (LeadAssignForm(principal=principal) if can_assign else None),
             "breadcrumbs": [(_("Leads"), "channel:lead_list"), (lead.company_name, "")],
         },
         status=status,
@@ -419,6 +430,29 @@ def lead_respond(request, pk):
         else:
             return redirect(lead)
     return _lead_page(request, lead, form=form, status=422)
+
+
+@require_POST
+def lead_assign(request, pk):
+    """The manufacturer hands a lead nobody took to a distributor and a person there (channel/lead_assignment.py)."""
+    from .lead_assignment import lead_assign as assign
+
+    principal = request.principal
+    lead = selectors.lead_get(principal=principal, pk=pk)
+    require(principal, "channel.lead.assign", lead)
+    form = LeadAssignForm(request.POST, principal=principal)
+    if form.is_valid():
+        try:
+            assign(principal=principal, lead=lead, **form.cleaned_data)
+        except ValidationError as exc:
+            service_errors_to_form(form, exc)
+        except ConflictError as exc:
+            form.add_error(None, exc.message)
+            return _lead_page(request, lead, assign_form=form, status=409)
+        else:
+            messages.success(request, _("Lead assigned: the distributor is asked to take it."))
+            return redirect(lead)
+    return _lead_page(request, lead, assign_form=form, status=422)
 
 
 # --- the channel policy ----------------------------------------------------------------------------------------

@@ -1,9 +1,11 @@
 """JSON API of the competence app: mentorships, embedded assignments, KAM tasks, consultations, coverage gaps."""
 
+from datetime import date
+
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
-from ninja import Query, Router, Status
+from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
 from keychannel.core import api_refs
@@ -101,6 +103,18 @@ def mentorship_create(request, payload: MentorshipIn):
 
 @router.get("/mentorships/{int:mentorship_id}", response={200: MentorshipOut, 404: ErrorOut})
 def mentorship_detail(request, mentorship_id: int):
+    return selectors.mentorship_get(principal=request.principal, pk=mentorship_id)
+
+
+class MentorshipEndIn(Schema):
+    ends_on: date | None = Field(None, description="Default: today.")
+
+
+@router.post("/mentorships/{int:mentorship_id}/end", response={200: MentorshipOut, **WRITE},
+             summary="End a mentorship (as the mentorship page does)")
+def mentorship_end(request, mentorship_id: int, payload: MentorshipEndIn):
+    mentorship = selectors.mentorship_get(principal=request.principal, pk=mentorship_id)
+    services.mentorship_end(principal=request.principal, mentorship=mentorship, ends_on=payload.ends_on)
     return selectors.mentorship_get(principal=request.principal, pk=mentorship_id)
 
 

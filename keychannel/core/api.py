@@ -2,7 +2,7 @@
 
 from django.contrib.auth import authenticate
 from django.utils.translation import gettext as _
-from ninja import Query, Router, Status
+from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
 from keychannel.core.pagination import BoundedPagination
@@ -108,6 +108,55 @@ def me(request):
         "distributor_id": principal.own_distributor_id,
         "distributor_ids": sorted(reach) if reach is not None else None,
     }
+
+
+class PreferencesIn(Schema):
+    language: str | None = Field(None, description='A language code ("en", "ro", "ru"); "" = the browser\'s language.')
+    time_zone: str | None = Field(None, description='An IANA time zone; "" = the default (Europe/Bucharest).')
+
+
+class PreferencesOut(Schema):
+    language: str
+    time_zone: str
+
+
+@router.patch("/me/preferences", response={200: PreferencesOut, 422: ValidationErrorOut},
+              summary="My language and time zone (as on the profile page)")
+def preferences_update(request, payload: PreferencesIn):
+    membership = services.preferences_update(principal=request.principal, **payload.model_dump(exclude_unset=True))
+    return {"language": membership.language, "time_zone": membership.time_zone}
+
+
+class OrganizationLoginOut(Schema):
+    id: int
+    name: str
+    kind: str
+    password_login: bool = Field(..., description="False: single sign-on only; password logins are refused.")
+
+
+class LoginSettingsIn(Schema):
+    password_login: bool
+
+
+@router.get("/organizations", response={200: list[OrganizationLoginOut], 403: ErrorOut},
+            summary="Organisations with their sign-in setting (administrator)")
+def organization_list(request):
+    from . import login_settings
+
+    return list(login_settings.organization_list(principal=request.principal))
+
+
+@router.patch("/organizations/{int:organization_id}/login-settings",
+              response={200: OrganizationLoginOut, 403: ErrorOut, 404: ErrorOut, 422: ValidationErrorOut},
+              summary="Turn local passwords on or off for an organisation (administrator)")
+def organization_login_settings(request, organization_id: int, payload: LoginSettingsIn):
+    from django.shortcuts import get_object_or_404
+
+    from . import login_settings
+
+    organization = get_object_or_404(login_settings.organization_list(principal=request.principal), pk=organization_id)
+    return login_settings.organization_login_settings_update(
+        principal=request.principal, organization=organization, password_login=payload.password_login)
 
 
 @router.get("/notifications", response=list[NotificationOut], summary="My notifications")

@@ -8,7 +8,7 @@ class CoreConfig(AppConfig):
     verbose_name = _("Administration")
 
     def ready(self):
-        from . import checks, signals, token_signals  # noqa: F401  (registers system checks and signal handlers)
+        from . import checks, login_settings, signals, token_signals  # noqa: F401  (registers system checks and signal handlers)
 
         token_signals.connect(self)
         from django.db.backends.signals import connection_created

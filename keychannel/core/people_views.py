@@ -49,6 +49,7 @@ def user_list(request):
         "status": status,
         "q": q,
         "status_choices": STATUS_FILTER,
+        "can_login_settings": can(principal, "core.organization.login_settings"),
         "breadcrumbs": [(_("People"), "")],
     })
 
@@ -141,3 +142,32 @@ class InvitationAcceptView(auth_views.PasswordResetConfirmView):
         context = super().get_context_data(**kwargs)
         context["login_url"] = reverse("login")
         return context
+
+
+@require_http_methods(["GET", "POST"])
+def organization_login_settings(request):
+    """The administrator's page of sign-in settings: local passwords on or off, per organisation."""
+    from . import login_settings
+
+    principal = request.principal
+    organizations = login_settings.organization_list(principal=principal)
+    if request.method == "POST":
+        organization = organizations.filter(pk=request.POST.get("organization") or 0).first()
+        if organization is None:
+            messages.error(request, _("Choose an organisation from the list."))
+        else:
+            try:
+                login_settings.organization_login_settings_update(
+                    principal=principal, organization=organization,
+                    password_login=request.POST.get("password_login") == "on")
+            except ValidationError as exc:
+                messages.error(request, " ".join(exc.messages))
+            else:
+                messages.success(request, _("Sign-in setting saved for %(name)s.") % {"name": organization.name})
+        return redirect("core:organization_login_settings")
+    from django.conf import settings
+
+    return render(request, "core/login_settings.html", {
+        "organizations": organizations, "sso_enabled": settings.KEYCHANNEL_SSO_ENABLED,
+        "breadcrumbs": [(_("People"), "core:user_list"), (_("Sign-in settings"), "")],
+    })

@@ -24,4 +24,5 @@ urlpatterns = [
     path("people/<int:user_id>/invitation/", people_views.invitation_resend, name="invitation_resend"),
     path("invitation/<uidb64>/<token>/", people_views.InvitationAcceptView.as_view(), name="invitation_accept"),
     path("security-events/unlock/", views.login_lockout_clear, name="login_lockout_clear"),
+    path("people/sign-in-settings/", people_views.organization_login_settings, name="organization_login_settings"),
 ]

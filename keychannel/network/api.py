@@ -657,6 +657,8 @@ class ProfilePatch(Schema):
     address: str | None = Field(None, max_length=250)
     phone: str | None = Field(None, max_length=40)
     email: str | None = Field(None, max_length=254)
+    website: str | None = Field(None, max_length=200)
+    about: str | None = Field(None, max_length=4000)
     employees: int | None = Field(None, ge=0, le=10_000_000)
 
 

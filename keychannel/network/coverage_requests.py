@@ -126,7 +126,7 @@ def parse_date(value, field):
 
 # --- the head keeps its company's contact details (partner self-service) --------------------------------------------
 
-PROFILE_FIELDS = ("city", "address", "phone", "email", "employees")
+PROFILE_FIELDS = ("city", "address", "phone", "email", "website", "about", "employees")
 
 
 @transaction.atomic

@@ -210,15 +210,39 @@ def seed_coverage(ctx, rng, distributors, counties):
                     distributor=d, territory=neighbours[0], product_line=lines[0], valid_from=date(2019, 1, 1),
                     defaults={"exclusive": False, "valid_to": date(2023, 12, 31), "note": "Ended at renewal"},
                 )
-    # Exclusive rights: a few small distributors hold their home county exclusively for one line that no large
-    # distributor covers over them.
-    regional = {(c.territory_id, c.product_line_id) for c in Coverage.objects.filter(territory__level="region")}
+    # Overlap as a real network has it (issue 16): medium distributors also serve a neighbouring county for their
+    # first two lines, and the large wholesalers sell their lines nationwide. So a county distributor is the sole
+    # channel only where nobody else sells one of its lines, and some are sole nowhere.
+    country = Territory.objects.get(code="ro")
+    for d in distributors:
+        lines = sorted(d.product_lines.all(), key=lambda p: p.code)
+        if d.size_tier == SizeTier.MEDIUM:
+            neighbours = [c for c, _city, r in counties if r == region_of[d.territory_id] and c.pk != d.territory_id]
+            if neighbours:
+                neighbour = neighbours[int(d.code[1:]) % len(neighbours)]
+                for line in lines[:2]:
+                    Coverage.objects.update_or_create(
+                        distributor=d, territory=neighbour, product_line=line, valid_from=start,
+                        defaults={"exclusive": False, "valid_to": None, "note": "Neighbouring county"},
+                    )
+        elif d.size_tier == SizeTier.LARGE and d.kind == DistributorKind.WHOLESALER and int(d.code[1:]) % 10 == 0:
+            for line in lines:
+                Coverage.objects.update_or_create(
+                    distributor=d, territory=country, product_line=line, valid_from=start,
+                    defaults={"exclusive": False, "valid_to": None, "note": "National wholesale"},
+                )
+    # Exclusive rights: a few small distributors hold their home county exclusively for one line that nobody else
+    # covers over them (no regional, national or neighbouring coverage).
+    over = {(c.territory_id, c.product_line_id) for c in Coverage.objects.filter(valid_to__isnull=True)
+            .exclude(territory__level="county")}
+    neighbouring = {(c.territory_id, c.product_line_id) for c in Coverage.objects.filter(note="Neighbouring county")}
     for d in distributors:
         if d.size_tier != SizeTier.SMALL or int(d.code[1:]) % 3:
             continue
         region = region_of[d.territory_id]
         for coverage in Coverage.objects.filter(distributor=d, territory=d.territory).order_by("product_line__code"):
-            if (region.pk, coverage.product_line_id) not in regional:
+            line = coverage.product_line_id
+            if not ({(region.pk, line), (country.pk, line)} & over) and (d.territory_id, line) not in neighbouring:
                 coverage.exclusive = True
                 coverage.note = "Exclusive in the home county"
                 coverage.save()

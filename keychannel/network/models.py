@@ -118,6 +118,9 @@ class Distributor(TimeStampedModel):
     address = models.CharField(_("address"), max_length=250, blank=True)
     phone = models.CharField(_("phone"), max_length=40, blank=True)
     email = models.EmailField(_("e-mail"), blank=True)
+    # Kept by the distributor's head on its profile page (issue 16, partner self-service).
+    website = models.URLField(_("website"), blank=True)
+    about = models.TextField(_("about the company"), blank=True, max_length=4000)
     size_tier = models.CharField(_("size tier"), max_length=10, choices=SizeTier.choices, default=SizeTier.MEDIUM)
     annual_revenue = models.DecimalField(_("annual revenue (RON)"), max_digits=16, decimal_places=2, default=0)
     employees = models.PositiveIntegerField(_("employees"), default=0)

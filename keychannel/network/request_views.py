@@ -101,6 +101,9 @@ class ProfileForm(StyledFormMixin, forms.Form):
     address = forms.CharField(label=gettext_lazy("Address"), max_length=250, required=False)
     phone = forms.CharField(label=gettext_lazy("Phone"), max_length=40, required=False)
     email = forms.EmailField(label=gettext_lazy("E-mail"), required=False)
+    website = forms.URLField(label=gettext_lazy("Website"), required=False, assume_scheme="https")
+    about = forms.CharField(label=gettext_lazy("About the company"), required=False, max_length=4000,
+                            widget=forms.Textarea(attrs={"rows": 4}))
     employees = forms.IntegerField(label=gettext_lazy("Employees"), min_value=0, max_value=10_000_000)
 
 

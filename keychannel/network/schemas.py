@@ -85,6 +85,8 @@ class DistributorOut(Schema):
     territory_id: int
     kind: DistributorKind
     city: str
+    website: str = ""
+    about: str = ""
     size_tier: SizeTier
     annual_revenue: Decimal
     employees: int
@@ -98,10 +100,18 @@ class DistributorOut(Schema):
     product_line_ids: list[int]
     contract_start: date | None
     active: bool
+    sole_channel: bool = Field(False, description="Today the only distributor that may sell some product line in some "
+                                                   "territory (GET /distributors/{id}/sole-channel lists the cells).")
 
     @staticmethod
     def resolve_product_line_ids(obj):
         return [pl.pk for pl in obj.product_lines.all()]
+
+    @staticmethod
+    def resolve_sole_channel(obj, context):
+        from .selectors import sole_channel_index
+
+        return sole_channel_index((context or {}).get("request")).distributor_is_sole(obj.pk)
 
 
 class DistributorFilter(FilterSchema):
@@ -169,6 +179,14 @@ class CoverageOut(Schema):
     valid_from: date
     valid_to: date | None
     note: str
+    sole_channel: bool = Field(False, description="Today this coverage makes its distributor the only one that may sell "
+                                                   "the line somewhere in the territory.")
+
+    @staticmethod
+    def resolve_sole_channel(obj, context):
+        from .selectors import sole_channel_index
+
+        return sole_channel_index((context or {}).get("request")).coverage_is_sole(obj)
 
 
 class CoverageFilter(FilterSchema):

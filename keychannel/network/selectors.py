@@ -4,6 +4,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.db.models import Count, Q
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from keychannel.core.redaction import redacted
@@ -278,6 +279,49 @@ def sole_channel_cells(*, distributor, on_date) -> list[CoverageCell]:
 def sole_channel_distributor_ids(*, on_date) -> set[int]:
     """Distributors that are the only channel in at least one cell today (for the quadrant chart and playbooks)."""
     return {c.distributors[0].pk for c in coverage_cells(on_date=on_date).values() if c.state == "sole"}
+
+
+@dataclass
+class SoleChannelIndex:
+    """Today's sole-channel cells of the whole network, to flag distributors and coverage rows (three queries)."""
+
+    cells: dict  # (leaf territory id, product line id) -> the one distributor id that may sell there
+    ancestors: dict  # leaf territory id -> {itself and every territory above it}
+
+    @classmethod
+    def build(cls, *, on_date):
+        territories = list(Territory.objects.all())
+        cells = coverage_cells(on_date=on_date, territories=territories)
+        parent = {t.pk: t.parent_id for t in territories}
+        ancestors = {}
+        for leaf_id, _line_id in cells:
+            chain, node = set(), leaf_id
+            while node is not None and node not in chain:
+                chain.add(node)
+                node = parent.get(node)
+            ancestors[leaf_id] = chain
+        return cls(cells={key: c.distributors[0].pk for key, c in cells.items() if c.state == "sole"},
+                   ancestors=ancestors)
+
+    def distributor_is_sole(self, distributor_id) -> bool:
+        return distributor_id in set(self.cells.values())
+
+    def coverage_is_sole(self, coverage) -> bool:
+        """Whether this coverage row makes its distributor the only channel somewhere today."""
+        return any(d == coverage.distributor_id and line == coverage.product_line_id
+                   and coverage.territory_id in self.ancestors.get(leaf, ())
+                   for (leaf, line), d in self.cells.items())
+
+
+def sole_channel_index(request_or_none=None, *, on_date=None) -> SoleChannelIndex:
+    """One index per request (API schemas resolve a flag per row from it)."""
+    holder = request_or_none
+    index = getattr(holder, "_kc_sole_channel_index", None) if holder is not None else None
+    if index is None:
+        index = SoleChannelIndex.build(on_date=on_date or timezone.localdate())
+        if holder is not None:
+            holder._kc_sole_channel_index = index
+    return index
 
 
 def coverage_list(*, principal, filters: dict | None = None):

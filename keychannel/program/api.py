@@ -369,4 +369,4 @@ def tier_list(request):
 
 
 # Operations of levels and of penalties and restrictions by rule join this router.
-from . import catalog_api, level_api, rule_conditions_api, scorecard_api  # noqa: E402,F401
+from . import catalog_api, level_api, parity_api, rule_conditions_api, scorecard_api  # noqa: E402,F401

@@ -715,6 +715,8 @@ def best_practice_create(*, principal, distributor: Distributor, title: str, sto
     require(principal, "program.bestpractice.create", distributor)
     if deal is not None and deal.distributor_id != distributor.pk:
         raise ValidationError({"deal": _("The deal belongs to another distributor.")})
+    if deal is not None and not type(deal)._base_manager.filter(pk=deal.pk, stage="won").exists():
+        raise ValidationError({"deal": _("A success story links a won deal.")})
     return _save(BestPractice(distributor=distributor, title=title, story=story, lessons=lessons, deal=deal,
                               deal_reference=deal_reference, author=principal.user))
 

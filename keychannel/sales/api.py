@@ -39,6 +39,7 @@ from .schemas import (
     QueuedOut,
     RecomputeIn,
     RecomputeOut,
+    RecordedAnswerIn,
     ReportDetailOut,
     ReportFilter,
     ReportOut,
@@ -349,6 +350,21 @@ def survey_invite(request, survey_id: int, payload: InvitationIn):
 
     invitation.link = request.build_absolute_uri(reverse("sales:survey_public", args=[raw]))
     return Status(201, invitation)
+
+
+@router.post("/survey-invitations/{int:invitation_id}/response",
+             response={201: ResponseOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ValidationErrorOut},
+             summary="Record an answer a client contact gave by phone or at a meeting (whoever runs the campaign)")
+def survey_answer_record(request, invitation_id: int, payload: RecordedAnswerIn):
+    from .models import SurveyInvitation
+    from .survey_answers import survey_answer_record as record
+
+    principal = request.principal
+    invitation = get_visible_or_404(SurveyInvitation.objects.select_related("survey", "client"), principal,
+                                    pk=invitation_id)
+    selectors.survey_get(principal=principal, pk=invitation.survey_id)
+    response = record(principal=principal, invitation=invitation, **payload.model_dump())
+    return Status(201, response)
 
 
 @router.get("/survey-responses", response=list[ResponseOut])

@@ -54,6 +54,14 @@ class SegmentLabel(models.TextChoices):
     DORMANT = "dormant", _("Dormant")
 
 
+class AnswerChannel(models.TextChoices):
+    """How a survey answer reached us: the client's own link, or told to a staff member who recorded it."""
+
+    WEB = "web", _("Public link")
+    PHONE = "phone", _("By phone")
+    MEETING = "meeting", _("At a meeting")
+
+
 class WhyChose(models.TextChoices):
     QUALITY = "quality", _("Product quality")
     PRICE = "price", _("Price")

@@ -90,3 +90,12 @@ class SurveyAnswerForm(StyledFormMixin, forms.Form):
                                        widget=forms.RadioSelect)
     comment = forms.CharField(required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 4}),
                               label=_("Anything else you would like to tell us?"))
+
+
+class RecordedAnswerForm(SurveyAnswerForm):
+    """The same questions, recorded by a staff member who heard the answer by phone or at a meeting."""
+
+    channel = forms.ChoiceField(label=_("How was it given?"),
+                                choices=[("phone", _("By phone")), ("meeting", _("At a meeting"))])
+
+    field_order = ["channel"]

@@ -13,7 +13,16 @@ from keychannel.core.models import TimeStampedModel
 from keychannel.core.scoping import AuditedQuerySet, DistributorScopedQuerySet, ScopedQuerySet
 from keychannel.jobs.models import LeasedJob
 
-from .choices import AbcClass, NpsClass, ReportSource, ReportStatus, SegmentLabel, WhyChose, WillContinue
+from .choices import (
+    AbcClass,
+    AnswerChannel,
+    NpsClass,
+    ReportSource,
+    ReportStatus,
+    SegmentLabel,
+    WhyChose,
+    WillContinue,
+)
 
 
 class ColumnMapping(TimeStampedModel):
@@ -450,6 +459,12 @@ class SurveyResponse(TimeStampedModel):
         _("would recommend (0–10)"), validators=[MinValueValidator(0), MaxValueValidator(10)]
     )
     comment = models.TextField(_("comment"), blank=True, max_length=2000)
+    # An answer given by phone or at a meeting is recorded by a staff member (sales/survey_answers.py).
+    channel = models.CharField(_("answered"), max_length=10, choices=AnswerChannel.choices, default=AnswerChannel.WEB)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("recorded by"),
+    )
 
     objects = DistributorScopedQuerySet.as_manager()
     history = HistoricalRecords()

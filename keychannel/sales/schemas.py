@@ -1,5 +1,6 @@
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Literal
 
 from ninja import Field, FilterSchema, Schema
 
@@ -300,6 +301,8 @@ class ResponseOut(Schema):
     recommend: int
     nps_class: str
     comment: str
+    channel: str = Field("web", description='"web" (the public link), "phone" or "meeting" (recorded by staff).')
+    recorded_by_id: int | None = Field(None, description="The staff member who recorded an answer given by phone or at a meeting.")
     created_at: datetime
 
 
@@ -307,3 +310,12 @@ class ResponseFilter(FilterSchema):
     survey_id: int | None = None
     client_id: int | None = None
     distributor_id: int | None = None
+
+
+class RecordedAnswerIn(Schema):
+    channel: Literal["phone", "meeting"]
+    why_chose: WhyChose
+    will_continue: WillContinue
+    recommend: int = Field(..., ge=0, le=10)
+    expected_volume: Decimal | None = Field(None, ge=0, max_digits=16, decimal_places=2)
+    comment: str = Field("", max_length=2000)

@@ -522,12 +522,20 @@ def survey_respond(*, token: str, why_chose: str, will_continue: str, recommend:
         raise ValidationError({"token": _("This survey has closed.")})
     if invitation.responded_at is not None or SurveyResponse.objects.filter(invitation=invitation).exists():
         raise ConflictError(_("This link has already been used to answer."))
+    return answer_save(invitation, why_chose=why_chose, will_continue=will_continue, recommend=recommend,
+                       expected_volume=expected_volume, comment=comment)
+
+
+def answer_save(invitation, *, why_chose, will_continue, recommend, expected_volume=None, comment="",
+                channel="web", recorded_by=None) -> SurveyResponse:
+    """Store one answer of a locked, open, unanswered invitation (the public link and staff recording share it)."""
     response = SurveyResponse(
         invitation=invitation, survey_id=invitation.survey_id, client_id=invitation.client_id,
         distributor_id=invitation.distributor_id, why_chose=why_chose, will_continue=will_continue,
         recommend=recommend, expected_volume=expected_volume, comment=(comment or "")[:2000],
+        channel=channel, recorded_by=recorded_by,
     )
-    response.full_clean(exclude=["invitation"])
+    response.full_clean(exclude=["invitation", "recorded_by"])
     response.save()
     invitation.responded_at = timezone.now()
     invitation.save(update_fields=["responded_at", "updated_at"])

@@ -25,5 +25,6 @@ urlpatterns = [
     path("surveys/", views.survey_list, name="survey_list"),
     path("surveys/new/", views.survey_create, name="survey_create"),
     path("surveys/<int:pk>/", views.survey_detail, name="survey_detail"),
+    path("surveys/invitations/<int:pk>/answer/", views.survey_answer_record, name="survey_answer_record"),
     path("s/<str:token>/", views.survey_public, name="survey_public"),
 ]

@@ -483,6 +483,41 @@ def survey_detail(request, pk):
     }, status=status)
 
 
+@require_http_methods(["GET", "POST"])
+def survey_answer_record(request, pk):
+    """A staff member records an answer a client contact gave by phone or at a meeting (sales/survey_answers.py)."""
+    from .forms import RecordedAnswerForm
+    from .models import SurveyInvitation
+    from .survey_answers import survey_answer_record as record
+
+    principal = request.principal
+    invitation = get_visible_or_404(SurveyInvitation.objects.select_related("survey", "client"), principal, pk=pk)
+    survey = selectors.survey_get(principal=principal, pk=invitation.survey_id)
+    require(principal, "sales.survey.change", survey)
+    form = RecordedAnswerForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                record(principal=principal, invitation=invitation, **form.cleaned_data)
+            except ConflictError as exc:
+                form.add_error(None, exc.message)
+                status = 409
+            except ValidationError as exc:
+                form.add_error(None, exc)
+                status = 422
+            else:
+                messages.success(request, _("Answer of %(name)s recorded.") % {"name": invitation.contact_name})
+                return redirect(survey)
+        else:
+            status = 422
+    return render(request, "sales/survey_answer_form.html", {
+        "form": form, "invitation": invitation, "survey": survey,
+        "breadcrumbs": [(_("Surveys"), "sales:survey_list"), (survey.name, survey.get_absolute_url()),
+                        (_("Record an answer"), "")],
+    }, status=status)
+
+
 @login_not_required
 @require_http_methods(["GET", "POST"])
 def survey_public(request, token):

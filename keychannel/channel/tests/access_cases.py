@@ -55,6 +55,36 @@ def _lead(w, side):
     return w.once(f"lead-{side}", make)
 
 
+def _unassigned(w, side):
+    """A lead nobody took: own = passed by the channel manager (who follows it), other = passed by the admin."""
+    def make():
+        from ..models import Lead
+
+        creator = w.users["channel_manager"] if side == "own" else w.users["admin"]
+        lead = Lead.objects.create(company_name=f"Orphan {side} SA", territory=w.territory, status="unassigned",
+                                   created_by=creator)
+        lead.product_lines.set([w.product_line])
+        return lead
+
+    return w.once(f"unassigned-{side}", make)
+
+
+def _assign_body(w, s):
+    return {"distributor": w.own.pk, "assignee": w.users["dist_sales"].pk,
+            "distributor_id": w.own.pk, "assignee_id": w.users["dist_sales"].pk}
+
+
+# The program office and the channel manager hand out a lead nobody took; the others see it (403) or not (404).
+ASSIGN = {"executive": 403, "channel_manager": {"own": "ok", "other": 404}, "mentor": 404, "embedded_kam": 404,
+          **{r: 404 for r in DISTRIBUTOR}}
+
+
+def _assign(ok):
+    table = {k: ({s: (ok if v == "ok" else v) for s, v in val.items()} if isinstance(val, dict) else val)
+             for k, val in ASSIGN.items()}
+    return table
+
+
 def reg_page(w, s):
     return {"pk": _registration(w, s).pk}
 
@@ -159,6 +189,10 @@ ROUTES = [
                              "product_line_ids": [w.product_line.pk]},
           expect=expect(403, admin=201, program_manager=201, channel_manager=201, **anon_api())),
     Route(api="GET /api/v1/leads/{lead_id}", params=lead_api, expect=READ_SCOPED_API),
+    Route(name="channel:lead_assign", method="POST", params=lambda w, s: {"pk": _unassigned(w, s).pk},
+          body=_assign_body, expect=expect(302, **_assign(302), **anon_page())),
+    Route(api="POST /api/v1/leads/{lead_id}/assign", params=lambda w, s: {"lead_id": _unassigned(w, s).pk},
+          body=_assign_body, expect=expect(200, **_assign(200), **anon_api())),
     Route(api="POST /api/v1/leads/{lead_id}/accept", params=lead_api, body=lambda w, s: {}, expect=RESPOND_API),
     Route(api="POST /api/v1/leads/{lead_id}/decline", params=lead_api, body=lambda w, s: {"reason": "Busy."},
           expect=RESPOND_API),

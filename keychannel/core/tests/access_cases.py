@@ -40,6 +40,13 @@ ROUTES = [
     Route(name="core:securityevent_list", expect=expect(403, admin=200, program_manager=200, **anon_page())),
     Route(name="core:audit_log", expect=expect(403, admin=200, program_manager=200, **anon_page())),
     Route(api="GET /api/v1/audit", expect=expect(403, admin=200, program_manager=200, **anon_api())),
+    # Sign-in settings per organisation (issue 16): the administrator only.
+    Route(name="core:organization_login_settings", expect=expect(403, admin=200, **anon_page())),
+    Route(api="GET /api/v1/organizations", expect=expect(403, admin=200, **anon_api())),
+    Route(api="PATCH /api/v1/organizations/{organization_id}/login-settings",
+          params=lambda w, side: {"organization_id": w.distributor(side).organization_id},
+          body=lambda w, side: {"password_login": True}, expect=expect(403, admin=200, **anon_api())),
+    Route(api="PATCH /api/v1/me/preferences", body=lambda w, side: {"language": "ro"}, expect=expect(200, **anon_api())),
     Route(
         name="core:api_token_revoke",
         method="POST",

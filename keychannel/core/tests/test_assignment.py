@@ -111,6 +111,10 @@ MODEL_CASES = {
     "channel.Conflict.decided_by": actor("channel.services.conflict_resolve"),
     "channel.ConflictComment.author": actor("channel.services.conflict_comment"),
     "channel.Lead.created_by": actor("channel.services.lead_create"),
+    "channel.Lead.assignee": manufacturer("channel.lead.assign",
+                                          "channel.lead_assignment.lead_assign (also require_assignable; the person "
+                                          "works at the distributor the lead goes to)"),
+    "channel.Lead.assigned_by": actor("channel.lead_assignment.lead_assign"),
     "channel.LeadOffer.responded_by": actor("channel.services.lead_respond"),
     "program.Program.manager": manufacturer("program.program.change"),
     "program.Program.override_by": actor("program.services.program_launch"),
@@ -137,6 +141,7 @@ MODEL_CASES = {
     "sales.SalesReport.uploaded_by": actor("sales.services.sales_report_upload"),
     "sales.ImportJob.uploaded_by": actor("sales.imports.import_job_create"),
     "sales.Survey.created_by": actor("sales.services.survey_create"),
+    "sales.SurveyResponse.recorded_by": actor("sales.survey_answers.survey_answer_record (staff who heard the answer)"),
     "integrations.WebhookSubscription.owner": actor("integrations.services.subscription_create"),
     "service.ServiceCase.opened_by": actor("service.services.case_open"),
     "service.ServiceCase.assignee": Case(
@@ -183,6 +188,9 @@ API_CASES = {
     f"POST {API}/consultations recipient_id": _consultation,
     f"POST {API}/consultations/{{consultation_id}}/convert kam_id": MODEL_CASES["competence.KamTask.kam"],
     f"POST {API}/coverage-gaps/{{client_id}}/assign mentor_id": MODEL_CASES["competence.Mentorship.mentor"],
+    f"POST {API}/leads/{{lead_id}}/assign assignee_id": MODEL_CASES["channel.Lead.assignee"],
+    f"POST {API}/events/{{event_id}}/attendance attended_user_ids": Case(
+        EXEMPT, "program.services.event_attendance (program office only)", "a record of who came to a past event; no work"),
     f"POST {API}/cases assignee_id": MODEL_CASES["service.ServiceCase.assignee"],
     f"POST {API}/cases/{{case_id}}/assign assignee_id": MODEL_CASES["service.ServiceCase.assignee"],
 }

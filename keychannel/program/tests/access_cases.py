@@ -38,12 +38,18 @@ def dist(attr="pk"):
 # A program's content: manufacturer roles see every program, distributor users only launched ones.
 # own = launched, other = draft.
 LAUNCHED_DRAFT = pair("launched", "draft")
+LAUNCHED_DRAFT_API = pair("launched", "draft", "program_id")
 PROGRAM_READ = expect(200, **_roles(DIST, {"own": 200, "other": 404}), **anon_page())
 # Distributor-scoped reads: network-wide roles see both, reach roles and distributor users their own.
 REACH_READ = expect(200, **_roles(REACH + DIST, {"own": 200, "other": 404}), **anon_page())
 # Office-only writes on a distributor-scoped object (e.g. a goal): others 403 where they see it, 404 where not.
 OFFICE_SCOPED_WRITE = {**_roles(OFFICE, 302), "executive": 403, **_roles(REACH + DIST, {"own": 403, "other": 404})}
 HEAD_SCOPED = {"dist_sales": {"own": 404, "other": 404}}
+
+
+def office_api(ok):
+    """OFFICE_SCOPED_WRITE for the API: the office gets ``ok``, the others 403 where they see the record, 404 where not."""
+    return {**_roles(OFFICE, ok), "executive": 403, **_roles(REACH + DIST, {"own": 403, "other": 404})}
 
 
 def merge(*tables):
@@ -334,6 +340,42 @@ ROUTES = [
     Route(api="POST /api/v1/courses/{course_id}/enroll", params=obj("courses", "course_id"),
           expect=a(200, **_roles(DIST, {"own": 200, "other": 404}))),
     Route(api="GET /api/v1/enrollments", expect=a(200)),
+    # --- operations the pages had and the API lacked (issue 16, API parity)
+    Route(api="POST /api/v1/programs/{program_id}/close", params=LAUNCHED_DRAFT_API,
+          expect=a(403, **_roles(OFFICE, {"own": 200, "other": 422}), **_roles(DIST, {"own": 403, "other": 404}))),
+    Route(api="GET /api/v1/goals/{goal_id}/milestones", params=obj("goals", "goal_id"),
+          expect=a(200, **_roles(REACH + DIST, {"own": 200, "other": 404}))),
+    Route(api="POST /api/v1/goals/{goal_id}/milestones", params=obj("goals", "goal_id"),
+          body=lambda w, s: {"title": "Pilot", "expected_result": "A test", "due_on": "2026-12-20"},
+          expect=a(None, **office_api(201))),
+    Route(api="POST /api/v1/milestones/{milestone_id}/achieve", params=obj("milestones", "milestone_id"),
+          body=lambda w, s: {}, expect=a(None, **office_api(200))),
+    Route(api="PATCH /api/v1/events/{event_id}", params=obj("events", "event_id"), body=lambda w, s: {"location": "Cluj"},
+          expect=a(403, **_roles(OFFICE, 200), **_roles(DIST, {"own": 403, "other": 404}))),
+    Route(api="GET /api/v1/events/{event_id}/invitations", params=obj("events", "event_id"),
+          expect=a(200, **_roles(DIST, {"own": 200, "other": 404}))),
+    Route(api="POST /api/v1/events/{event_id}/attendance", params=obj("events", "event_id"),
+          body=lambda w, s: {"attended_user_ids": [w.user("dist_head").pk]},
+          expect=a(403, **_roles(OFFICE, 200), **_roles(DIST, {"own": 403, "other": 404}))),
+    Route(api="POST /api/v1/calendar-feed/rotate", expect=a(200)),
+    Route(api="POST /api/v1/support-requests/{request_id}/pay", params=obj("claimed", "request_id"),
+          expect=a(None, **merge(office_api(200), HEAD_SCOPED))),
+    Route(api="POST /api/v1/support-requests/{request_id}/done", params=obj("methodological", "request_id"),
+          body=lambda w, s: {}, expect=a(None, **merge(office_api(200), HEAD_SCOPED))),
+    Route(api="POST /api/v1/enrollments/{enrollment_id}/complete", params=obj("enrollments", "enrollment_id"),
+          expect=a(None, **office_api(200))),
+    Route(api="POST /api/v1/distributors/{distributor_id}/ledger", params=dist("distributor_id"),
+          body=lambda w, s: {"rule_id": build(w)["penalty_rule"].pk, "evidence": "Report late", "amount": "100"},
+          expect=a(None, **office_api(201))),
+    Route(api="GET /api/v1/distributors/{distributor_id}/awards", params=dist("distributor_id"),
+          expect=a(200, **_roles(REACH + DIST, {"own": 200, "other": 404}))),
+    Route(api="POST /api/v1/distributors/{distributor_id}/awards", params=dist("distributor_id"),
+          body=lambda w, s: {"title": "First contract", "reason": "Signed in March"}, expect=a(None, **office_api(201))),
+    Route(api="POST /api/v1/best-practices",
+          body=lambda w, s: {"distributor_id": w.own.pk, "title": "Won the tender", "story": "How we did it."},
+          expect=a(403, **_roles(OFFICE, 201), dist_head=201)),
+    Route(api="POST /api/v1/best-practices/{practice_id}/share", params=obj("practices", "practice_id"),
+          expect=a(403, **_roles(OFFICE, 200), **_roles(DIST, {"own": 403, "other": 404}))),
     Route(api="GET /api/v1/best-practices", expect=a(200)),
     Route(api="GET /api/v1/program-tiers", expect=a(200)),
 ]

@@ -99,7 +99,22 @@ def _token(w, side):
     return w.once(("token", side), make)
 
 
+def _invitation(w, side):
+    from keychannel.sales.models import SurveyInvitation
+
+    _token(w, side)
+    return SurveyInvitation.objects.get(survey=_survey(w, side))
+
+
+ANSWER = {"channel": "phone", "why_chose": "quality", "will_continue": "yes", "recommend": 9}
+
 ROUTES = [
+    # Staff record an answer given by phone or at a meeting (issue 16): whoever may invite.
+    Route(name="sales:survey_answer_record", params=lambda w, s: {"pk": _invitation(w, s).pk},
+          expect=_write(200, **anon_page())),
+    Route(api="POST /api/v1/survey-invitations/{invitation_id}/response",
+          params=lambda w, s: {"invitation_id": _invitation(w, s).pk}, body=lambda w, s: ANSWER,
+          expect=_write(201, **anon_api())),
     Route(name="sales:report_list", expect=expect(200, **anon_page())),
     Route(name="sales:report_upload", expect=_role_write(200, **anon_page())),
     # Every role reaches "own" (mentor and KAM through the competence app), so every role gets a file.
