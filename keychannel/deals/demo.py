@@ -37,12 +37,12 @@ from .selectors import stage_settings
 PATH = [Stage.DISCUSSION, Stage.CONSULTATION, Stage.PRODUCT_TESTING, Stage.PROPOSAL, Stage.NEGOTIATION]
 TARGETS = [Stage.DISCUSSION] * 20 + [Stage.CONSULTATION] * 15 + [Stage.PRODUCT_TESTING] * 12 + \
     [Stage.PROPOSAL] * 12 + [Stage.NEGOTIATION] * 10 + [Stage.WON] * 18 + [Stage.LOST] * 13
-LOST_REASONS = [
-    "The client's board kept the incumbent supplier.",
-    "Price: the competitor offered 12 % less over three years.",
-    "The technical director opposed the switch after the test.",
-    "Budget frozen for this year.",
-    "The product test did not meet the energy target.",
+LOST_REASONS = [  # (deals.choices.LostReason, the details the salesperson wrote)
+    ("incumbent", "The client's board kept the incumbent supplier."),
+    ("price", "Price: the competitor offered 12 % less over three years."),
+    ("other", "The technical director opposed the switch after the test."),
+    ("budget", "Budget frozen for this year."),
+    ("technical", "The product test did not meet the energy target."),
 ]
 NEXT_STEPS = [
     "Send the revised proposal", "Site visit with the maintenance team", "Call the purchasing director",
@@ -151,7 +151,7 @@ def seed(ctx):
             close_offset = rng.randint(-15, 240)
             head_owns = rng.random() < 0.3
             tier = rng.choice(TIERS)
-            lost_reason = rng.choice(LOST_REASONS)
+            lost_code, lost_reason = rng.choice(LOST_REASONS)
             expiring_soon, expires_in = rng.random() < 0.3, rng.randint(5, 55)
             next_step_text = rng.choice(NEXT_STEPS)
             activity_plan = [(rng.choice(list(SUBJECTS)), rng.randint(0, 2), rng.random()) for _ in range(rng.randint(1, 4))]
@@ -170,6 +170,7 @@ def seed(ctx):
                 "distributor": distributor, "owner": owner, "value": value, "volume": volume, "stage": stage,
                 "probability": probabilities[stage], "stage_entered_at": moments[-1],
                 "lost_reason": lost_reason if stage == Stage.LOST else "",
+                "lost_reason_code": lost_code if stage == Stage.LOST else "",
                 "expected_close_on": closed_on or today + datetime.timedelta(days=close_offset),
                 "next_step": next_step_text if has_next and stage in OPEN_STAGES else "",
                 "next_step_on": today + datetime.timedelta(days=next_offset) if has_next and stage in OPEN_STAGES else None,
