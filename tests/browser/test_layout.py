@@ -1,5 +1,5 @@
 """At 390 px the sidebar is a menu behind the top bar's button (issue 18, part 3). That no page is wider than the
-window, at 1440, 1280 and 390 px, is checked on every page by the walk (test_walk.py)."""
+window, at 1440, 1280 and 390 px, is checked on every page by the walk (test_a11y_walk.py)."""
 
 import pytest
 

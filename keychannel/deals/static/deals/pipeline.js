@@ -86,13 +86,15 @@
     (stageSelect.value === "lost" && current && current.fromDrag ? reasonSelect : stageSelect).focus();
   });
   dialogEl.addEventListener("hidden.bs.modal", function () {
-    // Closed without a move (Cancel, Esc): a dragged card goes back to its column.
-    if (current && !current.sent) {
-      snapBack(current.item);
-      var button = current.item.querySelector(".kc-move");
-      if (button) button.focus();
-    }
+    var closing = current;
     current = null;
+    if (!closing) return;
+    // Moved: the board is redrawn once the dialog is gone (so the focus can return to the card for good).
+    if (closing.sent) { closing.done(); return; }
+    // Closed without a move (Cancel, Esc): a dragged card goes back to its column.
+    snapBack(closing.item);
+    var button = closing.item.querySelector(".kc-move");
+    if (button) button.focus();
   });
   form.addEventListener("submit", function (evt) {
     evt.preventDefault();
@@ -142,13 +144,18 @@
     if (!evt.detail.successful || !item || !item.classList || !item.classList.contains("kc-card")) return;
     var stage = item._kcValues && item._kcValues.stage;
     var title = item.querySelector(".kc-move") ? item.querySelector(".kc-move").dataset.title : "";
-    status.textContent = config.dataset.moved.replace("__DEAL__", title).replace("__STAGE__", stageLabel(stage));
+    var done = function () {
+      status.textContent = config.dataset.moved.replace("__DEAL__", title).replace("__STAGE__", stageLabel(stage));
+      status.dataset.focus = item.id;
+      refreshBoard();
+    };
     if (current && current.item === item) {
       current.sent = true;
+      current.done = done;
       dialog.hide();
+    } else {
+      done();
     }
-    status.dataset.focus = item.id;
-    refreshBoard();
   });
   htmx.onLoad(function (root) {
     if (root.id === "kc-board" && status.dataset.focus) {

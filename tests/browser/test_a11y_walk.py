@@ -4,6 +4,9 @@ One load per page (the viewport is resized in the same load) and one axe-core ru
 fails when the document is wider than the window, when axe-core finds a serious or critical violation, or when the
 page shows an English string of the catalog that has a Romanian translation. Screenshots at 1440 and 390 px go to
 test-artifacts/walk/. What is walked and why: tests/browser/walk.py.
+
+The file is named to run first among the browser tests: the access cases need the rows of data migrations (the
+corporate tiers and their service levels, the readiness questionnaire), which any transactional test flushes.
 """
 
 import time
@@ -29,6 +32,7 @@ from .walk import (
 )
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
 
 WIDTHS = [(1440, 900), (1280, 800), (390, 844)]
 SHOTS = {1440, 390}
