@@ -454,6 +454,17 @@ RULES: dict[str, Rule] = {
         },
         fields=("deals.Opportunity.stage",),
     ),
+    "lost_reason": Rule(
+        title="A lost deal says why, from the list",
+        enforced_by=("keychannel.deals.services._lost_reason_errors",),
+        paths={
+            SERVICE: ("keychannel/deals/tests/test_lost_reasons.py::test_the_service_refuses_a_lost_deal_without_a_reason_from_the_list",
+                      "keychannel/deals/tests/test_lost_reasons.py::test_a_reason_from_the_list_is_enough_and_reopening_clears_it"),
+            "POST /api/v1/opportunities/{opportunity_id}/move": (
+                "keychannel/deals/tests/test_deals.py::test_lost_needs_a_reason_and_bad_moves_change_nothing",),
+            "deals:opportunity_move": ("keychannel/deals/tests/test_deals.py::test_kanban_move_through_htmx_and_the_deal_form",),
+        },
+    ),
     "support_claim": Rule(
         title="A support claim never exceeds what was approved",
         enforced_by=("keychannel.program.support_money.support_claim",),

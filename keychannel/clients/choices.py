@@ -1,5 +1,6 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class RevenueBand(models.TextChoices):
@@ -14,7 +15,7 @@ class ClientStatus(models.TextChoices):
     PROSPECT = "prospect", _("Prospect")
     ACTIVE = "active", _("Active")
     DORMANT = "dormant", _("Dormant")
-    LOST = "lost", _("Lost")
+    LOST = "lost", pgettext_lazy("client status", "Lost")  # not the deal stage: see deals.choices.Stage
 
 
 class StakeholderLevel(models.TextChoices):

@@ -148,7 +148,8 @@ def opportunity_move(request, opportunity_id: int, payload: MoveIn):
     terms = {"starts_on": payload.contract_starts_on, "ends_on": payload.contract_ends_on, "tier": payload.tier,
              "tier_exception_reason": payload.tier_exception_reason}
     services.opportunity_move(principal=principal, opportunity=opportunity, stage=payload.stage,
-                              lost_reason=payload.lost_reason, note=payload.note, contract_terms=terms,
+                              lost_reason=payload.lost_reason, lost_reason_code=payload.lost_reason_code,
+                              note=payload.note, contract_terms=terms,
                               gate_override_reason=payload.gate_override_reason,
                               test_override_reason=payload.test_override_reason)
     return _detail(principal, opportunity_id)

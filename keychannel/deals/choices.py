@@ -1,5 +1,6 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Stage(models.TextChoices):
@@ -9,7 +10,21 @@ class Stage(models.TextChoices):
     PROPOSAL = "proposal", _("Proposal")
     NEGOTIATION = "negotiation", _("Negotiation")
     WON = "won", _("Won")
-    LOST = "lost", _("Lost")
+    # "Lost" is also a client status (clients.ClientStatus): a language may say the two differently.
+    LOST = "lost", pgettext_lazy("deal stage", "Lost")
+
+
+class LostReason(models.TextChoices):
+    """Why a deal was lost: asked from this list on every move to lost (deal page, kanban, API) and reported on
+    the forecast page. "Other" needs the details written out."""
+
+    PRICE = "price", _("Price")
+    COMPETITOR = "competitor", _("Went with a competitor")
+    INCUMBENT = "incumbent", _("Kept the current supplier")
+    BUDGET = "budget", _("No budget")
+    TECHNICAL = "technical", _("Did not meet the technical requirements")
+    TIMING = "timing", _("Project postponed or cancelled")
+    OTHER = "other", _("Other")
 
 
 OPEN_STAGES = (Stage.DISCUSSION, Stage.CONSULTATION, Stage.PRODUCT_TESTING, Stage.PROPOSAL, Stage.NEGOTIATION)

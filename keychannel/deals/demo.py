@@ -37,13 +37,13 @@ from .selectors import stage_settings
 PATH = [Stage.DISCUSSION, Stage.CONSULTATION, Stage.PRODUCT_TESTING, Stage.PROPOSAL, Stage.NEGOTIATION]
 TARGETS = [Stage.DISCUSSION] * 20 + [Stage.CONSULTATION] * 15 + [Stage.PRODUCT_TESTING] * 12 + \
     [Stage.PROPOSAL] * 12 + [Stage.NEGOTIATION] * 10 + [Stage.WON] * 18 + [Stage.LOST] * 13
-# Written by the distributors' Romanian salespeople: in Romanian (issue 18, part 8).
+# (deals.choices.LostReason, the details the salesperson wrote: in Romanian, issue 18 part 8)
 LOST_REASONS = [
-    "Consiliul de administrație al clientului a rămas la furnizorul actual.",
-    "Prețul: concurentul a oferit cu 12 % mai puțin pe trei ani.",
-    "Directorul tehnic s-a opus schimbării după test.",
-    "Bugetul este înghețat pentru anul acesta.",
-    "Testul de produs nu a atins ținta de consum energetic.",
+    ("incumbent", "Consiliul de administrație al clientului a rămas la furnizorul actual."),
+    ("price", "Prețul: concurentul a oferit cu 12 % mai puțin pe trei ani."),
+    ("other", "Directorul tehnic s-a opus schimbării după test."),
+    ("budget", "Bugetul este înghețat pentru anul acesta."),
+    ("technical", "Testul de produs nu a atins ținta de consum energetic."),
 ]
 NEXT_STEPS = [
     "Trimitem oferta revizuită", "Vizită la fabrică cu echipa de mentenanță", "Sunăm directorul de achiziții",
@@ -156,7 +156,7 @@ def seed(ctx):
             close_offset = rng.randint(-15, 240)
             head_owns = rng.random() < 0.3
             tier = rng.choice(TIERS)
-            lost_reason = rng.choice(LOST_REASONS)
+            lost_code, lost_reason = rng.choice(LOST_REASONS)
             expiring_soon, expires_in = rng.random() < 0.3, rng.randint(5, 55)
             next_step_text = rng.choice(NEXT_STEPS)
             activity_plan = [(rng.choice(list(SUBJECTS)), rng.randint(0, 2), rng.random()) for _ in range(rng.randint(1, 4))]
@@ -175,6 +175,7 @@ def seed(ctx):
                 "distributor": distributor, "owner": owner, "value": value, "volume": volume, "stage": stage,
                 "probability": probabilities[stage], "stage_entered_at": moments[-1],
                 "lost_reason": lost_reason if stage == Stage.LOST else "",
+                "lost_reason_code": lost_code if stage == Stage.LOST else "",
                 "expected_close_on": closed_on or today + datetime.timedelta(days=close_offset),
                 "next_step": next_step_text if has_next and stage in OPEN_STAGES else "",
                 "next_step_on": today + datetime.timedelta(days=next_offset) if has_next and stage in OPEN_STAGES else None,

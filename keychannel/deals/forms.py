@@ -10,7 +10,7 @@ from keychannel.core.forms import StyledFormMixin
 from keychannel.core.policies import can
 from keychannel.network.models import ProductLine
 
-from .choices import OPEN_STAGES, Origin, Stage
+from .choices import OPEN_STAGES, LostReason, Origin, Stage
 from .models import Activity, CorporateContract, CorporateTier, Opportunity, ProductTest
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -98,8 +98,12 @@ def gate_override_field():
 
 class MoveForm(StyledFormMixin, forms.Form):
     stage = forms.ChoiceField(label=_("Move to"), choices=Stage.choices)
-    lost_reason = forms.CharField(label=_("Lost reason"), required=False, widget=forms.Textarea(attrs={"rows": 2}),
-                                  max_length=2000, help_text=_("Required when the deal is lost."))
+    # Required when the deal is lost: the service says so (one rule for this form, the kanban and the API).
+    lost_reason_code = forms.ChoiceField(label=_("Why was the deal lost?"), required=False,
+                                         choices=[("", "—"), *LostReason.choices],
+                                         help_text=_("Required when the deal is lost."))
+    lost_reason = forms.CharField(label=_("Details"), required=False, widget=forms.Textarea(attrs={"rows": 2}),
+                                  max_length=2000, help_text=_("Required when the reason is “Other”."))
 
     def __init__(self, *args, principal=None, **kwargs):
         super().__init__(*args, **kwargs)

@@ -29,6 +29,7 @@ from .choices import (
     ActivityKind,
     Attention,
     ContractStatus,
+    LostReason,
     Origin,
     SignoffKind,
     Stage,
@@ -124,7 +125,8 @@ class Opportunity(TimeStampedModel):
         _("probability (%)"), default=10, editable=False, help_text=_("Set from the stage settings on every move.")
     )
     stage_entered_at = models.DateTimeField(_("in this stage since"), default=timezone.now, editable=False)
-    lost_reason = models.TextField(_("lost reason"), blank=True)
+    lost_reason_code = models.CharField(_("why lost"), max_length=20, choices=LostReason.choices, blank=True)
+    lost_reason = models.TextField(_("lost reason"), blank=True)  # the details; required with "other"
     expected_close_on = models.DateField(_("expected close"), null=True, blank=True)
     next_step = models.CharField(_("next step"), max_length=250, blank=True)
     next_step_on = models.DateField(_("next step date"), null=True, blank=True)
@@ -183,7 +185,8 @@ class Opportunity(TimeStampedModel):
                 condition=Q(probability__gte=0, probability__lte=100), name="%(app_label)s_%(class)s_probability_0_100"
             ),
             models.CheckConstraint(
-                condition=~Q(stage=Stage.LOST) | ~Q(lost_reason=""), name="%(app_label)s_%(class)s_lost_has_reason"
+                condition=~Q(stage=Stage.LOST) | ~Q(lost_reason_code=""),
+                name="%(app_label)s_%(class)s_lost_has_reason_code",
             ),
             *per_distributor_constraints("deals_opportunity"),
         ]

@@ -8,6 +8,7 @@ from .choices import (
     Attention,
     ContractStatus,
     ForecastDimension,
+    LostReason,
     Origin,
     SignoffKind,
     Stage,
@@ -44,6 +45,7 @@ class OpportunityOut(Schema):
     probability: int
     weighted_value: Decimal
     stage_entered_at: datetime
+    lost_reason_code: str = Field(description="Why a lost deal was lost (a LostReason value); empty otherwise")
     lost_reason: str
     expected_close_on: date | None
     next_step: str
@@ -150,7 +152,9 @@ class OpportunityPatch(Schema):
 
 class MoveIn(Schema):
     stage: Stage
-    lost_reason: str | None = Field(None, max_length=2000)
+    lost_reason_code: LostReason | None = Field(None, description=(
+        "Lost only, required: why, from the list (price, competitor, incumbent, budget, technical, timing, other)"))
+    lost_reason: str | None = Field(None, max_length=2000, description="Lost only: the details; required with other")
     note: str = Field("", max_length=300)
     contract_starts_on: date | None = Field(None, description="Won only: contract start (default today)")
     contract_ends_on: date | None = Field(None, description="Won only: contract end (default one year)")

@@ -25,7 +25,7 @@ from keychannel.core.cockpit import (
 from keychannel.core.scoping import get_visible_or_404
 from keychannel.network.models import Distributor, ProductLine, Territory
 
-from .choices import DEFAULT_PROBABILITY, OPEN_STAGES, Attention, ForecastDimension, Stage
+from .choices import DEFAULT_PROBABILITY, OPEN_STAGES, Attention, ForecastDimension, LostReason, Stage
 from .models import Activity, CorporateContract, Opportunity, ProductTest, StageChange, StageSetting
 
 ZERO = Value(Decimal("0"), output_field=DecimalField(max_digits=20, decimal_places=2))
@@ -268,6 +268,25 @@ def forecast(*, principal, dimension: str = ForecastDimension.MONTH, filters: di
             entry[name] = Decimal(entry[name]).quantize(Decimal("0.01"))
         entry["key"] = "" if entry["key"] is None else str(entry["key"])
     return ordered
+
+
+def lost_reasons(*, principal, filters: dict | None = None) -> list[dict]:
+    """Lost deals by the reason given (deals.choices.LostReason), with their count and value, most frequent first:
+    the forecast page's filters (distributor, territory, product line, close months) apply. One grouped query."""
+    filters = dict(filters or {})
+    filters.pop("stage", None)
+    qs = apply_filters(Opportunity.objects.visible_to(principal), filters).order_by().filter(stage=Stage.LOST)
+    if since := parse_month(filters.get("from_month")):
+        qs = qs.filter(closed_on__gte=since)
+    if until := parse_month(filters.get("to_month")):
+        qs = qs.filter(closed_on__lt=next_month(until))
+    rows = qs.values("lost_reason_code").annotate(n=Count("pk"), value=Coalesce(Sum("value"), ZERO))
+    labels = dict(LostReason.choices)
+    total = sum(row["n"] for row in rows)
+    out = [{"code": row["lost_reason_code"], "label": labels.get(row["lost_reason_code"], "—"), "count": row["n"],
+            "value": Decimal(row["value"]).quantize(Decimal("0.01")),
+            "share": Decimal(100 * row["n"]) / total if total else Decimal(0)} for row in rows]
+    return sorted(out, key=lambda r: (-r["count"], str(r["label"])))
 
 
 def _forecast_labels(dimension: str, keys: set):

@@ -27,6 +27,7 @@ from .choices import (
     DEFAULT_PROBABILITY,
     OPEN_STAGES,
     WINNABLE_STAGES,
+    LostReason,
     Origin,
     Stage,
     TestResult,
@@ -268,9 +269,19 @@ def _contract_for_win(*, principal, opportunity: Opportunity, today: datetime.da
 
 
 @transaction.atomic
+def _lost_reason_errors(code: str, details: str) -> dict:
+    """A lost deal says why, from the list (docs/rules.md); "other" is written out. One rule for the deal page, the
+    kanban and the API."""
+    if code not in LostReason.values:
+        return {"lost_reason_code": _("Choose why the deal was lost.")}
+    if code == LostReason.OTHER and not details:
+        return {"lost_reason": _("Say why the deal was lost.")}
+    return {}
+
+
 def opportunity_move(*, principal, opportunity: Opportunity, stage: str, lost_reason: str | None = None,
-                     note: str = "", contract_terms: dict | None = None, gate_override_reason: str = "",
-                     test_override_reason: str = "") -> Opportunity:
+                     lost_reason_code: str | None = None, note: str = "", contract_terms: dict | None = None,
+                     gate_override_reason: str = "", test_override_reason: str = "") -> Opportunity:
     """Move a deal to another stage, with the rules of docs/deals.md. Won creates or extends a contract.
 
     A pending or failed product test blocks the win unless a manufacturer role gives ``test_override_reason``
@@ -285,8 +296,9 @@ def opportunity_move(*, principal, opportunity: Opportunity, stage: str, lost_re
     if current.stage == Stage.WON:
         raise ValidationError({"stage": _("A won deal is closed: its corporate contract exists.")})
     reason = (lost_reason or "").strip()
-    if stage == Stage.LOST and not reason:
-        raise ValidationError({"lost_reason": _("Say why the deal was lost.")})
+    code = lost_reason_code or ""
+    if stage == Stage.LOST and (errors := _lost_reason_errors(code, reason)):
+        raise ValidationError(errors)
     if stage == Stage.WON:
         errors = _win_blockers(current)
         override = (test_override_reason or "").strip()
@@ -310,6 +322,7 @@ def opportunity_move(*, principal, opportunity: Opportunity, stage: str, lost_re
     current.probability = stage_probability(stage)
     current.stage_entered_at = now
     current.lost_reason = reason if stage == Stage.LOST else ""
+    current.lost_reason_code = code if stage == Stage.LOST else ""
     current.closed_on = today if stage in CLOSED_STAGES else None
     if stage == Stage.WON:
         contract = _contract_for_win(principal=principal, opportunity=current, today=today, terms=contract_terms or {})

@@ -57,6 +57,7 @@ def pipeline(request):
     return render_partial(
         request, "deals/pipeline.html",
         {"columns": columns, "filters": flts, "active": active, "query": request.GET.urlencode(),
+         "move_form": MoveForm(auto_id="move-dialog-%s"),
          "can_create": can(principal, "deals.opportunity.create"), "breadcrumbs": [(_("Pipeline"), "")]},
         partial="deals/includes/board.html",
     )
@@ -183,7 +184,7 @@ def opportunity_move(request, pk):
         try:
             opportunity = services.opportunity_move(
                 principal=principal, opportunity=opportunity, stage=form.cleaned_data["stage"],
-                lost_reason=form.cleaned_data["lost_reason"],
+                lost_reason=form.cleaned_data["lost_reason"], lost_reason_code=form.cleaned_data["lost_reason_code"],
                 gate_override_reason=form.cleaned_data.get("gate_override_reason", ""),
                 test_override_reason=form.cleaned_data.get("test_override_reason", ""),
             )
@@ -436,6 +437,7 @@ def forecast(request):
     return render(request, "deals/forecast.html", {
         "by": by, "dimensions": ForecastDimension.choices, "filters": filters, "choices": choices, "rows": rows,
         "totals": selectors.forecast_totals(rows), "chart": chart, "query": request.GET.urlencode(),
+        "lost_reasons": selectors.lost_reasons(principal=request.principal, filters=filters),
         "stage_settings": selectors.stage_settings(), "stages": Stage.choices,
         "breadcrumbs": [(_("Forecast"), "")],
     })

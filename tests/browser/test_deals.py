@@ -10,12 +10,16 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def _drag(page, card_selector, zone_selector):
-    card = page.locator(card_selector).bounding_box()
+    # Every column on screen: a drop target off-screen is reached only by SortableJS's autoscroll, which depends
+    # on how fast the pointer moves (a drag test that passed or failed with the machine's load).
+    if page.viewport_size["width"] < 2200:
+        page.set_viewport_size({"width": 2200, "height": 1000})
+    # Grab the card by its client line (its title link and its Move button are not drag handles).
+    card = page.locator(f"{card_selector} .card-body > div.text-secondary").first.bounding_box()
     zone = page.locator(zone_selector).bounding_box()
-    # Grab the card below its title link (links are not drag handles).
-    page.mouse.move(card["x"] + card["width"] / 2, card["y"] + card["height"] - 6)
+    page.mouse.move(card["x"] + card["width"] / 2, card["y"] + card["height"] / 2)
     page.mouse.down()
-    page.mouse.move(card["x"] + card["width"] / 2 + 10, card["y"] + card["height"] - 2, steps=5)
+    page.mouse.move(card["x"] + card["width"] / 2 + 10, card["y"] + card["height"] / 2 + 4, steps=5)
     page.mouse.move(zone["x"] + zone["width"] / 2, zone["y"] + 20, steps=20)
     page.mouse.up()
 

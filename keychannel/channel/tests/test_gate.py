@@ -284,4 +284,4 @@ def test_paths_that_open_deals_in_the_first_stage_are_not_gated(iasi):
     deal = OpportunityFactory(client=iasi.iasi_client, owner=iasi.user("dist_sales"), stage=Stage.DISCUSSION)
     deal.product_lines.set([iasi.pumps])
     assert deals.opportunity_move(principal=iasi.principal("dist_sales"), opportunity=deal, stage=Stage.LOST,
-                                  lost_reason="No budget").stage == Stage.LOST
+                                  lost_reason_code="budget").stage == Stage.LOST

@@ -39,6 +39,7 @@ class OpportunityFactory(factory.django.DjangoModelFactory):
     volume = Decimal("10")
     stage = Stage.DISCUSSION
     probability = 10
+    lost_reason_code = factory.LazyAttribute(lambda o: "other" if o.stage == Stage.LOST else "")
     expected_close_on = factory.LazyFunction(lambda: timezone.localdate() + datetime.timedelta(days=60))
     next_step = "Call the buyer"
     next_step_on = factory.LazyFunction(lambda: timezone.localdate() + datetime.timedelta(days=7))

@@ -116,16 +116,24 @@ def test_lost_needs_a_reason_and_bad_moves_change_nothing(world, api_as, own_cli
     client = api_as(world.user("dist_sales"))
     url = f"/api/v1/opportunities/{deal.pk}/move"
     assert _json(client, "POST", url, {"stage": "lost"}).status_code == 422
-    assert _json(client, "POST", url, {"stage": "lost", "lost_reason": "   "}).status_code == 422
+    # A reason from the list is required: free text alone, a blank or an unknown reason is refused.
+    refused = _json(client, "POST", url, {"stage": "lost", "lost_reason": "Went with the incumbent"})
+    assert refused.status_code == 422 and "Choose why the deal was lost" in refused.content.decode()
+    assert _json(client, "POST", url, {"stage": "lost", "lost_reason_code": "whim"}).status_code == 422
+    # "Other" must be written out.
+    other = _json(client, "POST", url, {"stage": "lost", "lost_reason_code": "other", "lost_reason": "   "})
+    assert other.status_code == 422 and "Say why the deal was lost" in other.content.decode()
     assert _json(client, "POST", url, {"stage": "bogus"}).status_code == 422
     deal.refresh_from_db()
-    assert deal.stage == Stage.DISCUSSION
+    assert deal.stage == Stage.DISCUSSION and deal.lost_reason_code == ""
     assert StageChange.objects.filter(opportunity=deal).count() == 1
-    ok = _json(client, "POST", url, {"stage": "lost", "lost_reason": "Went with the incumbent"})
+    ok = _json(client, "POST", url, {"stage": "lost", "lost_reason_code": "incumbent",
+                                     "lost_reason": "Went with the incumbent"})
     assert ok.status_code == 200 and ok.json()["lost_reason"] == "Went with the incumbent"
-    assert ok.json()["probability"] == 0
+    assert ok.json()["lost_reason_code"] == "incumbent" and ok.json()["probability"] == 0
     reopened = _json(client, "POST", url, {"stage": "consultation"})
-    assert reopened.json()["lost_reason"] == "" and reopened.json()["closed_on"] is None
+    assert reopened.json()["lost_reason"] == "" and reopened.json()["lost_reason_code"] == ""
+    assert reopened.json()["closed_on"] is None
 
 
 def test_winning_needs_a_value_and_a_second_win_extends_the_contract(world, own_client):
@@ -248,13 +256,16 @@ def test_kanban_move_through_htmx_and_the_deal_form(world, login, own_client):
     assert ok.status_code == 200 and f'id="card-{deal.pk}"'.encode() in ok.content
     refused = page.post(url, {"stage": "won"}, HTTP_HX_REQUEST="true")
     assert refused.status_code == 422 and b"proposal" in refused.content
-    form = page.post(url, {"stage": "lost"})
-    assert form.status_code == 422 and b"Say why the deal was lost" in form.content
+    form = page.post(url, {"stage": "lost", "lost_reason": "Budget cut"})
+    assert form.status_code == 422 and b"Choose why the deal was lost" in form.content
+    kanban = page.post(url, {"stage": "lost", "lost_reason_code": "other"}, HTTP_HX_REQUEST="true")
+    assert kanban.status_code == 422 and kanban.content.decode() == "Say why the deal was lost."
     deal.refresh_from_db()
     assert deal.stage == Stage.CONSULTATION
-    assert page.post(url, {"stage": "lost", "lost_reason": "Budget cut"}).status_code == 302
+    assert page.post(url, {"stage": "lost", "lost_reason_code": "budget", "lost_reason": "Budget cut"}).status_code == 302
     deal.refresh_from_db()
-    assert deal.stage == Stage.LOST and deal.lost_reason == "Budget cut"
+    assert (deal.stage, deal.lost_reason_code, deal.lost_reason) == (Stage.LOST, "budget", "Budget cut")
+    assert "No budget: Budget cut" in page.get(deal.get_absolute_url()).content.decode()
 
 
 def test_kanban_table_and_api_agree(world, login, api_as, own_client):

@@ -69,7 +69,7 @@ def test_lost_and_out_of_period_deals_do_not_count(world):
     won = goal_tree(prog, world, metric="won_contracts")
     deal = _deal(world, stage=Stage.NEGOTIATION, value=Decimal("10000"))
     deal_services.opportunity_move(principal=world.principal("dist_head"), opportunity=deal, stage=Stage.LOST,
-                                   lost_reason="Price")
+                                   lost_reason_code="price")
     old = _deal(world, stage=Stage.NEGOTIATION, value=Decimal("10000"))
     deal_services.opportunity_move(principal=world.principal("dist_head"), opportunity=old, stage=Stage.WON)
     type(old).objects.filter(pk=old.pk).update(closed_on=prog.starts_on - timedelta(days=1))
