@@ -22,6 +22,7 @@ PARITY: dict[str, tuple[str, ...]] = {
     "core:preferences": ("PATCH /api/v1/me/preferences",),
     "core:logout_everywhere": ("POST /api/v1/auth/logout-everywhere",),
     "core:notification_list": ("POST /api/v1/notifications/read",),
+    "core:notification_preferences": ("PUT /api/v1/me/notification-preferences",),
     "core:user_invite": ("POST /api/v1/users/invitations",),
     "core:user_deactivate": ("POST /api/v1/users/{user_id}/deactivate",),
     "core:user_reactivate": ("POST /api/v1/users/{user_id}/reactivate",),
@@ -169,6 +170,9 @@ PARITY: dict[str, tuple[str, ...]] = {
     "sales:report_resolve_client": ("POST /api/v1/client-mappings",),
     "sales:report_map_product": ("POST /api/v1/product-mappings",),
     "sales:import_retry": ("POST /api/v1/sales-imports/{job_id}/retry",),
+    # One page form applies every fix and re-runs; the API takes the same steps one call each.
+    "sales:report_fix": ("POST /api/v1/sales-imports/{job_id}/clients", "POST /api/v1/sales-imports/{job_id}/client-mappings",
+                         "POST /api/v1/sales-imports/{job_id}/product-mappings", "POST /api/v1/sales-imports/{job_id}/rerun"),
     "sales:mapping_list": ("POST /api/v1/product-mappings",),
     "sales:product_mapping_delete": ("DELETE /api/v1/product-mappings/{mapping_id}",),
     "sales:segment_recompute": ("POST /api/v1/segments/recompute",),

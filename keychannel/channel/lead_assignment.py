@@ -18,7 +18,6 @@ from keychannel.core.assignment import records_refusals, require_assignable
 from keychannel.core.errors import ConflictError
 from keychannel.core.models import Membership
 from keychannel.core.policies import require, rule
-from keychannel.core.preferences import in_language_of
 from keychannel.core.services import notification_send
 
 from . import conf
@@ -67,8 +66,9 @@ def lead_assign(*, principal, lead: Lead, distributor, assignee=None, on_date: d
         m.user for m in Membership.objects.filter(organization_id=distributor.organization_id, role="dist_head")
         .select_related("user")]
     for user in recipients:
-        with in_language_of(user):
-            notification_send(recipient=user, title=_("A lead for you: %(c)s") % {"c": lead.company_name},
-                              body=_("Assigned by the manufacturer. Accept or decline by %(d)s.") % {"d": offer.respond_by},
-                              url=lead.get_absolute_url())
+        # Rendered by notification_send in each recipient's language and time zone.
+        notification_send(recipient=user, event="lead.routed",
+                          title=lambda: _("A lead for you: %(c)s") % {"c": lead.company_name},
+                          body=lambda: _("Assigned by the manufacturer. Accept or decline by %(d)s.") % {"d": offer.respond_by},
+                          url=lead.get_absolute_url(), sender=principal.user)
     return lead
