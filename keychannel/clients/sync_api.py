@@ -12,7 +12,7 @@ from ninja import Field, Schema, Status
 from keychannel.core import bulk
 from keychannel.core.errors import ConflictError
 from keychannel.core.ratelimit import ApiThrottle, hit
-from keychannel.core.schemas import ErrorOut, ValidationErrorOut
+from keychannel.core.schemas import BulkOut, ErrorOut, ValidationErrorOut
 
 from . import selectors, services, sync
 from .api import DUPLICATE_CHECK_THROTTLE, _resolve_refs, router
@@ -23,17 +23,6 @@ class ClientBulkIn(Schema):
     items: list[ClientIn] = Field(..., min_length=1, max_length=settings.KEYCHANNEL_API_BULK_MAX, description=(
         "Clients to create; an item with an external_id creates or updates the client with that external id. "
         f"At most {settings.KEYCHANNEL_API_BULK_MAX} (KEYCHANNEL_API_BULK_MAX)."))
-
-
-class BulkItemOut(Schema):
-    index: int
-    id: int
-    external_id: str | None
-    created: bool
-
-
-class BulkOut(Schema):
-    items: list[BulkItemOut]
 
 
 REFS = {"distributor_id": "distributor", "territory_id": "territory"}  # body names → service names (_resolve_refs)

@@ -162,3 +162,16 @@ class SearchOut(Schema):
     q: str
     types: list[str]
     groups: list[SearchGroupOut]
+
+
+class BulkItemOut(Schema):
+    """One item of a bulk write's answer (``POST /clients/bulk``, ``POST /opportunities/bulk``)."""
+
+    index: int
+    id: int
+    external_id: str | None
+    created: bool
+
+
+class BulkOut(Schema):
+    items: list[BulkItemOut]

@@ -11,6 +11,7 @@ from ninja import Field, Schema, Status
 
 from keychannel.clients.models import CorporateClient
 from keychannel.core import api_refs, bulk
+from keychannel.core.schemas import BulkOut
 
 from . import services, sync
 from .api import WRITE, _detail, _product_lines, _user, router
@@ -23,17 +24,6 @@ class OpportunityBulkIn(Schema):
     items: list[OpportunityIn] = Field(..., min_length=1, max_length=settings.KEYCHANNEL_API_BULK_MAX, description=(
         "Deals to open; an item with an external_id opens or updates the deal with that external id. "
         f"At most {settings.KEYCHANNEL_API_BULK_MAX} (KEYCHANNEL_API_BULK_MAX)."))
-
-
-class BulkItemOut(Schema):
-    index: int
-    id: int
-    external_id: str | None
-    created: bool
-
-
-class BulkOut(Schema):
-    items: list[BulkItemOut]
 
 
 def _write(principal, payload: OpportunityIn, external_id=None):
