@@ -1,6 +1,6 @@
 """The API's list pagination: limit/offset, with both bounded so no number reaches the database unchecked."""
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from django.conf import settings
@@ -99,6 +99,12 @@ def changed_since(queryset, since: datetime):
     skipped. A list that is not a queryset of rows with a change time is refused with 422."""
     if timezone.is_naive(since):
         since = timezone.make_aware(since)
+    try:
+        # In UTC: PostgreSQL refuses an offset beyond ±15:59 (a DataError that would abort the transaction).
+        since = since.astimezone(UTC)
+    except OverflowError:
+        raise InputError([{"loc": ["query", "updated_since"], "type": "value_error",
+                           "msg": _("Enter a valid date and time (ISO 8601, e.g. 2026-03-01T09:30:00+02:00).")}]) from None
     if not isinstance(queryset, QuerySet):
         # A list built in Python (the task queue, people's accounts): rows carrying ``updated_at``, paged by offset.
         rows = list(queryset)
