@@ -43,6 +43,7 @@ NOT_PAGES = {
     "clients:account_plan_item_edit": "HTMX fragment (the inline edit form of an account-plan item)",
     "service:client_panel": "HTMX panel of the client page (walked there)",
     "service:distributor_panel": "HTMX panel of the distributor page (walked there)",
+    "service:segment_panel": "HTMX panel of the segments page (walked there)",
     "oidc_authentication_init": "redirects to the identity provider (404 when SSO is off)",
     "oidc_authentication_callback": "the identity provider's return address",
 }
