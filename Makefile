@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 PYTEST := $(BIN)/pytest
 PORT ?= 8000
 
-.PHONY: demo test venv messages test-sqlite test-postgres test-browser check-migrations lint serve load load-short bench clean help
+.PHONY: demo test venv messages test-sqlite test-postgres test-browser check-migrations lint serve load load-short bench bench-sizes clean help
 
 help:
 	@echo "make demo     install, seed demo data and serve on http://127.0.0.1:$(PORT)"
@@ -80,6 +80,16 @@ bench: $(STAMP)
 	  case "$$f" in bench/bench_api.py|bench/bench_sales.py) continue;; esac; \
 	  echo "== $$f"; $(BIN)/python scripts/pgtest.py run -- $(BIN)/python $$f || exit $$?; \
 	done
+
+# The API/page and search benchmarks at several data-set sizes, one kept cluster per size
+# ($(BENCH_SIZES_PG) with {scale} replaced, built on first use), and one table of each endpoint's ratio to the bare
+# endpoint at every size, flat or not (issue 22 part 5). Writes var/bench/bench_api_sizes.{json,md} and
+# var/bench/bench_search_sizes.{json,md}.
+BENCH_SIZES ?= 0.1,0.33,1
+BENCH_SIZES_PG ?= var/bench/pgdata-{scale}
+bench-sizes: $(STAMP)
+	$(BIN)/python bench/bench_api.py --sizes $(BENCH_SIZES) --keep-pattern '$(BENCH_SIZES_PG)' $(BENCH_ARGS)
+	$(BIN)/python bench/bench_search.py --sizes $(BENCH_SIZES) --keep-pattern '$(BENCH_SIZES_PG)' $(BENCH_SEARCH_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check keychannel tests bench

@@ -2,6 +2,7 @@
 """API and page benchmark on the issue-10 data set: every figure a ratio to a bare endpoint, in one run.
 
     python bench/bench_api.py [--scale 1.0] [--requests 100] [--warmup 5] [--workers 2]
+    python bench/bench_api.py --sizes 0.1,0.33,1 [--requests 100] …   # the same at three sizes, one table
 
 On PostgreSQL only (``KEYCHANNEL_DATABASE_URL``; without it the script re-runs itself under
 ``scripts/pgtest.py run --keep var/bench/pgdata``, the persistent benchmark cluster). Steps:
@@ -21,133 +22,35 @@ On PostgreSQL only (``KEYCHANNEL_DATABASE_URL``; without it the script re-runs i
 
 Exits 1 if any response was a 5xx (or the connection failed). Results go to stdout and
 ``var/bench/bench_api.json``/``.md`` (machine, CPU count, load average, date, commit, data-set rows, the table).
-Only 127.0.0.1 is ever targeted.
+Only 127.0.0.1 is ever targeted. The steps shared with the other HTTP benchmarks live in ``bench/runner.py``.
+
+With ``--sizes``, the script runs once per scale on that scale's own kept cluster (``--keep-pattern``, default
+``var/bench/pgdata-{scale}``, each built on first use), writes each run to ``var/bench/sizes-<scale>/``, then
+prints one table (``var/bench/bench_api_sizes.json``/``.md``): every endpoint's × bare at each size and whether it
+is flat, every size within ±30 % of the smallest size's figure (issue 22 part 5).
 """
 
 from __future__ import annotations
 
 import argparse
-import datetime
-import http.cookiejar
-import json
-import math
 import os
-import platform
-import re
-import shutil
-import signal
-import socket
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
-import urllib.error
-import urllib.parse
-import urllib.request
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
 BENCH = Path(__file__).resolve().parent
-PY = sys.executable
-KEEP = ROOT / "var" / "bench" / "pgdata"
 if str(BENCH) not in sys.path:
     sys.path.insert(0, str(BENCH))
 
+import runner  # noqa: E402
 
-def _django():
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "keychannel.settings")
-    if str(ROOT) not in sys.path:
-        sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
-
-
-# ---- HTTP -------------------------------------------------------------------------------------------------
-
-
-class Client:
-    """A bearer token or a session (cookie jar), one urllib opener."""
-
-    def __init__(self, base: str, token: str | None = None):
-        self.base = base
-        self.token = token
-        self.jar = http.cookiejar.CookieJar()
-        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar),
-                                                  _NoRedirect())
-
-    def request(self, method: str, path: str, body: dict | None = None, form: dict | None = None,
-                headers: dict | None = None) -> tuple[int, float, bytes]:
-        headers = dict(headers or {})
-        data = None
-        if self.token:
-            headers["Authorization"] = f"Bearer {self.token}"
-        if body is not None:
-            data = json.dumps(body).encode()
-            headers["Content-Type"] = "application/json"
-        if form is not None:
-            data = urllib.parse.urlencode(form).encode()
-            headers["Content-Type"] = "application/x-www-form-urlencoded"
-        req = urllib.request.Request(self.base + path, data=data, headers=headers, method=method)
-        start = time.perf_counter()
-        try:
-            with self.opener.open(req, timeout=120) as response:
-                content, status = response.read(), response.status
-        except urllib.error.HTTPError as exc:
-            content, status = exc.read(), exc.code
-        except OSError:
-            content, status = b"", 599
-        return status, (time.perf_counter() - start) * 1000, content
-
-    def cookie(self, name: str) -> str:
-        return next((c.value for c in self.jar if c.name == name), "")
-
-    def login(self, username: str, password: str) -> None:
-        status, _ms, page = self.request("GET", "/login/")
-        match = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', page)
-        if status != 200 or not match:
-            raise SystemExit(f"bench: no login form ({status})")
-        status, _ms, _page = self.request(
-            "POST", "/login/", form={"username": username, "password": password,
-                                     "csrfmiddlewaretoken": match.group(1).decode(), "next": "/"},
-            headers={"Referer": self.base + "/login/"})
-        if status not in (301, 302) or not self.cookie("sessionid"):
-            raise SystemExit(f"bench: sign-in of {username} failed ({status})")
-
-
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args, **kwargs):
-        return None
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def rss_mb(pid: int) -> float:
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return 0.0
-
-
-def worker_pids(master: int) -> list[int]:
-    out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(master)], capture_output=True, text=True).stdout
-    return [int(p) for p in out.split()]
+ROOT = runner.ROOT
+KEEP = runner.KEEP
+_middle = runner.middle
 
 
 # ---- what to measure -------------------------------------------------------------------------------------
-
-
-def _middle(qs):
-    n = qs.count()
-    return qs.order_by("pk")[n // 2] if n else None
 
 
 def plan(head_username: str) -> list[tuple[str, str, str, str, dict | None]]:
@@ -221,30 +124,16 @@ def plan(head_username: str) -> list[tuple[str, str, str, str, dict | None]]:
 # ---- main ------------------------------------------------------------------------------------------------
 
 
-def _has_dataset() -> bool:
-    from django.db import connection
-
-    with connection.cursor() as cur:
-        cur.execute("SELECT to_regclass('bench_dataset') IS NOT NULL")
-        if not cur.fetchone()[0]:
-            return False
-        cur.execute("SELECT count(*) FROM bench_dataset")
-        return cur.fetchone()[0] > 0
-
-
-def _commit() -> str:
-    out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)
-    dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "keychannel", "bench"],
-                           cwd=ROOT, capture_output=True, text=True).stdout.split()
-    changed = sorted({p for p in dirty if "/" in p})
-    return (out.stdout.strip() or "?") + (f" + uncommitted {', '.join(changed)}" if changed else "")
-
-
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", type=float, default=1.0,
                         help="fraction of issue 10's data set (1.0 = 2,000 distributors, 200k clients, 1M "
                              "stakeholders, 300k opportunities, 10M sales lines); default 1.0")
+    parser.add_argument("--sizes", default="",
+                        help="several scales, e.g. 0.1,0.33,1: one run per scale on its own kept cluster "
+                             "(--keep-pattern), then one table of each endpoint's × bare at every size")
+    parser.add_argument("--keep-pattern", default="var/bench/pgdata-{scale}",
+                        help="the kept cluster of each size with --sizes (default var/bench/pgdata-{scale})")
     parser.add_argument("--requests", type=int, default=100, help="measured requests per endpoint (default 100)")
     parser.add_argument("--warmup", type=int, default=5, help="warm-up rounds (default 5)")
     parser.add_argument("--workers", type=int, default=2)
@@ -255,49 +144,29 @@ def main(argv=None) -> int:
     parser.add_argument("--out", default=str(ROOT / "var" / "bench"))
     args = parser.parse_args(argv)
 
-    if not os.environ.get("KEYCHANNEL_DATABASE_URL", "").startswith("postgres"):
-        print(f"bench: no PostgreSQL in KEYCHANNEL_DATABASE_URL, using the kept cluster {KEEP}", flush=True)
-        return subprocess.call([PY, str(ROOT / "scripts" / "pgtest.py"), "run", "--keep", str(KEEP), "--", PY,
-                                __file__, *(argv if argv is not None else sys.argv[1:])])
-    data_dir = Path(tempfile.mkdtemp(prefix="keychannel-bench-"))
-    os.environ.update({"KEYCHANNEL_DATA_DIR": str(data_dir), "KEYCHANNEL_DEBUG": "false",
-                       "KEYCHANNEL_LOG_LEVEL": "WARNING",
-                       "KEYCHANNEL_EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
-                       # one token makes every request: the limiter runs, at a height the bench never reaches
-                       "KEYCHANNEL_API_RATE_LIMIT": "10000000/m"})
+    if args.sizes:
+        rest = runner.strip_options(argv if argv is not None else sys.argv[1:], ("--sizes", "--keep-pattern",
+                                                                                 "--scale", "--out"))
+        return runner.run_sizes(__file__, "bench_api", runner.parse_sizes(args.sizes), rest,
+                                keep_pattern=args.keep_pattern, out=Path(args.out), ratio_key="ratio",
+                                ratio_label="median × the bare `GET /api/v1/me`")
+    if (code := runner.rerun_on_cluster(__file__, argv)) is not None:
+        return code
+    data_dir = runner.bench_environment()
     started = time.monotonic()
-    commit = _commit()  # the code gunicorn will serve: read now, other commits may land during the run
-    _django()
-    import dataset
+    commit = runner.commit()  # the code gunicorn will serve: read now, other commits may land during the run
+    runner.django_setup()
+    from django.apps import apps
     from django.conf import settings
-    from django.contrib.auth import get_user_model
     from django.db import connections
 
-    from keychannel.core import services
-    from keychannel.core.scoping import Principal
-
-    seeded = _has_dataset()
-    connections.close_all()
-    step = ["migrate", "--no-input", "-v", "0"] if seeded else ["demo", "--no-serve"]
-    print(f"bench: {' '.join(step[:1])} …", flush=True)
-    t0 = time.monotonic()
-    done = subprocess.run([PY, str(ROOT / "manage.py"), *step], cwd=ROOT, capture_output=True, text=True)
-    if done.returncode != 0:
-        print(done.stdout[-3000:], done.stderr[-3000:], file=sys.stderr)
-        return 2
-    seed_s = time.monotonic() - t0
     try:
-        info = dataset.ensure(args.scale, progress=lambda m: print(m, flush=True))
-    except dataset.DatasetError as exc:
+        info, seed_s = runner.prepare(args.scale)
+    except runner.PrepareError as exc:
         print(f"bench: {exc}", file=sys.stderr)
         return 2
     counts = {k: v for k, v in info["counts"].items() if k != "scale"}
-    User = get_user_model()
-    admin = User.objects.get(username="admin")
-    head = User.objects.get(username=args.head)
-    _t, admin_token = services.api_token_create(principal=Principal.for_user(admin), name="bench")
-    _t, head_token = services.api_token_create(principal=Principal.for_user(head), name="bench")
-    from django.apps import apps
+    tokens = runner.api_tokens(["admin", args.head])
 
     Segment = apps.get_model("sales", "ClientSegment")
     segment_refresh = None
@@ -317,69 +186,37 @@ def main(argv=None) -> int:
     chosen = plan(args.head)
     connections.close_all()
 
-    load_before = [round(x, 2) for x in os.getloadavg()]
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    gunicorn = subprocess.Popen(
-        [PY, "-m", "gunicorn", "keychannel.wsgi:application", "--bind", f"127.0.0.1:{port}",
-         "--workers", str(args.workers), "--timeout", "300", "--log-level", "warning"],
-        cwd=ROOT, start_new_session=True,
-    )
-    clients = {"admin": Client(base, admin_token), "head": Client(base, head_token),
-               "admin-page": Client(base), "head-page": Client(base)}
-    results = {}
+    load_before = runner.load_average()
     try:
-        deadline = time.monotonic() + 90
-        while clients["admin"].request("GET", "/api/v1/me")[0] != 200:
-            if time.monotonic() > deadline or gunicorn.poll() is not None:
-                raise SystemExit("bench: gunicorn did not start")
-            time.sleep(0.3)
-        clients["admin-page"].login("admin", settings.DEMO_PASSWORD)
-        clients["head-page"].login(args.head, settings.DEMO_PASSWORD)
-        print(f"bench: {len(chosen)} endpoints × ({args.warmup} warm-up + {args.requests}) requests, "
-              f"load average {load_before}", flush=True)
-        for _ in range(args.warmup):
-            for _label, who, method, path, body in chosen:
-                clients[who].request(method, path, body=body)
-        load_start = [round(x, 2) for x in os.getloadavg()]
-        timings = {label: [] for label, *_ in chosen}
-        statuses = {label: set() for label, *_ in chosen}
-        sizes = {label: 0 for label, *_ in chosen}
-        t_measure = time.monotonic()
-        for i in range(args.requests):
-            for label, who, method, path, body in chosen:
-                status, ms, content = clients[who].request(method, path, body=body)
-                timings[label].append(ms)
-                statuses[label].add(status)
-                sizes[label] = len(content)
-            if (i + 1) % max(1, args.requests // 10) == 0:
-                print(f"bench: round {i + 1}/{args.requests} ({time.monotonic() - t_measure:.0f}s)", flush=True)
-        rss = [round(rss_mb(pid), 1) for pid in worker_pids(gunicorn.pid)]
-        master_rss = round(rss_mb(gunicorn.pid), 1)
+        with runner.Server(args.workers, tokens["admin"]) as server:
+            clients = {"admin": runner.Client(server.base, tokens["admin"]),
+                       "head": runner.Client(server.base, tokens[args.head]),
+                       "admin-page": runner.Client(server.base), "head-page": runner.Client(server.base)}
+            clients["admin-page"].login("admin", settings.DEMO_PASSWORD)
+            clients["head-page"].login(args.head, settings.DEMO_PASSWORD)
+            print(f"bench: {len(chosen)} endpoints × ({args.warmup} warm-up + {args.requests}) requests, "
+                  f"load average {load_before}", flush=True)
+            measured = runner.measure(clients, chosen, requests=args.requests, warmup=args.warmup)
+            rss, master_rss = server.worker_rss_mb()
     finally:
-        try:
-            os.killpg(gunicorn.pid, signal.SIGTERM)
-        except ProcessLookupError:
-            pass
-        gunicorn.wait(timeout=30)
-        shutil.rmtree(data_dir, ignore_errors=True)
-    load_after = [round(x, 2) for x in os.getloadavg()]
+        runner.remove(data_dir)
+    load_after = runner.load_average()
 
+    timings, statuses, sizes = measured["timings"], measured["statuses"], measured["sizes"]
     bare = statistics.median(timings[chosen[0][0]])
+    results = {}
     for label, who, method, path, _body in chosen:
-        values = sorted(timings[label])
-        median = statistics.median(values)
+        median = statistics.median(timings[label])
         results[label] = {"who": who, "method": method, "path": path, "median_ms": round(median, 2),
-                          "p95_ms": round(values[min(len(values) - 1, math.ceil(len(values) * 0.95) - 1)], 2),
+                          "p95_ms": round(runner.p95(timings[label]), 2),
                           "ratio": round(median / bare, 1), "statuses": sorted(statuses[label]),
                           "bytes": sizes[label]}
     summary = {
-        "date": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "date": runner.now_utc(),
         "commit": commit,
-        "machine": f"{platform.node()} · {os.cpu_count()} CPUs · {platform.machine()} · "
-                   f"Python {platform.python_version()}",
+        "machine": runner.machine(),
         "cpu_count": os.cpu_count(),
-        "load_average_before": load_before, "load_average_after_warmup": load_start,
+        "load_average_before": load_before, "load_average_after_warmup": measured["load_after_warmup"],
         "load_average_after": load_after,
         "scale": args.scale, "rows": counts, "segments": segments, "segment_refresh": segment_refresh,
         "dataset_built_now": info["built"],
@@ -390,14 +227,10 @@ def main(argv=None) -> int:
         "total_s": round(time.monotonic() - started),
     }
     text = render(summary)
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "bench_api.json").write_text(json.dumps(summary, indent=2) + "\n")
-    (out / "bench_api.md").write_text(text)
+    runner.write_results(args.out, "bench_api", summary, text)
     print(text)
-    print(f"bench: results in {out}/bench_api.json / .md ({summary['total_s']} s in all)")
-    bad = [label for label, r in results.items() if any(s >= 500 for s in r["statuses"])]
-    if bad:
+    print(f"bench: results in {args.out}/bench_api.json / .md ({summary['total_s']} s in all)")
+    if bad := runner.server_errors(results):
         print(f"bench: server errors (or failed connections) on {bad}", file=sys.stderr)
         return 1
     return 0

@@ -236,25 +236,56 @@ def test_the_distributor_assessment_is_never_searched(world):
 # --- cost ------------------------------------------------------------------------------------------------------------
 
 
-def test_query_count_does_not_grow_with_rows(world):
-    """One query per model searched (clients 1, stakeholders 1, deals 1, distributors 1, people 2, registrations 1,
-    conflicts 1, events 1, documents 3), whatever the number of rows and hits."""
+def test_one_statement_for_every_type_whatever_the_rows(world):
+    """Every type in ONE statement (a UNION ALL of the scoped branches, each ranked and limited on its own), for
+    every role, whatever the number of rows and hits. A principal's scope is read once and kept on it (auth),
+    so the searches after the first are the statement alone."""
     _records(world)
-    principal = world.principal("admin")
-    with CaptureQueriesContext(connection) as few:
+    for role in ROLES:
+        principal = world.principal(role)
         search(principal, NAME)
+        with CaptureQueriesContext(connection) as few:
+            search(principal, NAME)
+        assert len(few.captured_queries) == 1, (role, [q["sql"][:120] for q in few.captured_queries])
+        assert few.captured_queries[0]["sql"].count("UNION ALL") >= 10, role  # 12 branches for the manufacturer
+    principal = world.principal("admin")
+    search(principal, NAME)
     for n in range(6):
         client = ClientFactory(legal_name=f"{NAME} extra {n} SRL", distributor=world.own)
         StakeholderFactory(client=client, full_name=f"Ana {NAME} {n}")
         OpportunityFactory(client=client, title=f"{NAME} extra deal {n}", owner=world.users["dist_sales"])
     with CaptureQueriesContext(connection) as more:
         groups = search(principal, NAME)
-    assert len(more.captured_queries) == len(few.captured_queries) <= 13, [q["sql"][:120] for q in more]
+    assert len(more.captured_queries) == 1
     assert sum(len(g.hits) for g in groups) > 20
-    for role in ("dist_head", "channel_manager", "mentor"):
-        with CaptureQueriesContext(connection) as scoped:
-            search(world.principal(role), NAME)
-        assert len(scoped.captured_queries) <= 14, role
+
+
+def test_the_api_answers_with_one_statement_beside_its_authentication(world, api_as):
+    """``GET /api/v1/search`` costs what a refused query costs (the token, the rate limit), the principal's reach
+    (read once per request, ``Principal.distributor_ids``) and ONE statement over every searched table."""
+    _records(world)
+    client = api_as(world.users["dist_head"])
+    client.get("/api/v1/search", {"q": NAME})
+    with CaptureQueriesContext(connection) as refused:
+        assert client.get("/api/v1/search", {"q": "z"}).status_code == 422
+    with CaptureQueriesContext(connection) as answered:
+        response = client.get("/api/v1/search", {"q": NAME})
+    assert response.status_code == 200 and response.json()["groups"]
+    statements = [q["sql"] for q in answered.captured_queries]
+    searched = [sql for sql in statements if "clients_stakeholder" in sql or "deals_opportunity" in sql]
+    assert len(searched) == 1 and "UNION ALL" in searched[0], [sql[:120] for sql in statements]
+    assert len(statements) <= len(refused.captured_queries) + 2, [sql[:120] for sql in statements]
+
+
+def test_each_branch_is_limited_on_its_own(world):
+    """A type with many matches cannot crowd another out: every branch is ranked and cut in the statement."""
+    for n in range(30):
+        ClientFactory(legal_name=f"{NAME} crowd {n} SRL", distributor=world.own)
+    OpportunityFactory(client=ClientFactory(legal_name="Other SRL", distributor=world.own), title=f"{NAME} lone deal",
+                       owner=world.users["dist_sales"])
+    groups = {g.key: g for g in search(world.principal("admin"), NAME, types=["clients", "deals"], limit=5)}
+    assert len(groups["clients"].hits) == 5
+    assert [h.title for h in groups["deals"].hits] == [f"{NAME} lone deal"]
 
 
 def test_hits_per_type_are_bounded(world):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from keychannel.core.search import SearchHit, ranked
+from keychannel.core.search import SearchBranch, SearchHit
 
 from .matching import normalize_company_name, normalize_tax_id
 from .models import CorporateClient, Stakeholder
@@ -20,25 +20,33 @@ def _exact(raw: str) -> Q | None:
     return condition
 
 
-def find_clients(principal, query, limit):
+def _client_hit(row):
+    client = row.record(CorporateClient)
+    parts = [client.tax_id, client.city, row["distributor_code"] if client.distributor_id else _("direct")]
+    if client.archived_at:
+        parts.append(_("archived"))
+    return SearchHit(client.legal_name, client.get_absolute_url(), " · ".join(p for p in parts if p))
+
+
+def find_clients(principal, query):
     """Clients the principal may see (archived ones too, marked): the normalised name (its trigram index on
     PostgreSQL, migration 0006), the code and the tax id."""
-    qs = CorporateClient.objects.visible_to(principal).select_related("distributor")
-    rows = ranked(qs, query, fields=["normalized_name"], folded_fields=["normalized_name"],
-                  prepared=normalize_company_name(query.raw), exact=_exact(query.raw), limit=limit)
-    hits = []
-    for client, score in rows:
-        parts = [client.tax_id, client.city, client.distributor.code if client.distributor else _("direct")]
-        if client.archived_at:
-            parts.append(_("archived"))
-        hits.append(SearchHit(client.legal_name, client.get_absolute_url(), " · ".join(p for p in parts if p), score))
-    return hits
+    return SearchBranch(
+        CorporateClient.objects.visible_to(principal), fields=["normalized_name"], folded_fields=["normalized_name"],
+        prepared=normalize_company_name(query.raw), exact=_exact(query.raw), hit=_client_hit,
+        values={"legal_name": "legal_name", "tax_id": "tax_id", "city": "city", "archived_at": "archived_at",
+                "distributor_id": "distributor_id", "distributor_code": "distributor__code"})
 
 
-def find_stakeholders(principal, query, limit):
+def _stakeholder_hit(row):
+    person = row.record(Stakeholder)
+    return SearchHit(person.full_name, person.get_absolute_url(),
+                     " · ".join(p for p in (person.job_title, row["client_name"]) if p))
+
+
+def find_stakeholders(principal, query):
     """People of the visible clients' buying centres, by name (a trigram index on ``kc_fold(full_name)``)."""
-    qs = Stakeholder.objects.visible_to(principal).select_related("client")
-    return [
-        SearchHit(s.full_name, s.get_absolute_url(), " · ".join(p for p in (s.job_title, s.client.legal_name) if p), score)
-        for s, score in ranked(qs, query, fields=["full_name"], limit=limit)
-    ]
+    return SearchBranch(
+        Stakeholder.objects.visible_to(principal), fields=["full_name"], hit=_stakeholder_hit,
+        values={"full_name": "full_name", "job_title": "job_title", "client_id": "client_id",
+                "client_name": "client__legal_name"})

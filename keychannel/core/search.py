@@ -1,35 +1,60 @@
-"""Global search: one box over every kind of record, each source scoped by who may see what.
+"""Global search: one box over every kind of record, each source scoped by who may see what, in one statement.
 
 Apps register a source in ``AppConfig.ready()`` (like nav entries and cockpit panels), so ``core`` never imports
 a domain app::
 
     register_search_source("clients", _("Clients"), find_clients, icon="briefcase", order=10)
 
-``find(principal, query, limit)`` lives in the app's ``search.py``; it starts from the model's
-``visible_to(principal)`` (with the list pages' redaction), matches with :func:`ranked` and answers at most
-``limit`` :class:`SearchHit` s, best first, in a fixed number of queries. A source searches only fields the
-principal may read: a manufacturer-only field is matched for manufacturer roles alone.
+The source's function (``find_<type>`` in the app's ``search.py``) takes ``(principal, query)`` and answers one
+or more :class:`SearchBranch` es, without touching the database: a queryset that starts from the model's
+``visible_to(principal)``, the fields to match, the values a hit shows and how to make the :class:`SearchHit`
+from them. A source searches only fields the principal may read: a manufacturer-only field is matched for
+manufacturer roles alone.
 
-Matching (:func:`ranked`) is accent-insensitive and tolerant of typos:
+:func:`search` runs every branch of every wanted source as ONE statement, a ``UNION ALL`` of the branches, each
+filtered, ranked and limited on its own (so each keeps its own plan and index), answering
+``(branch, pk, score, values as JSON)``; hits are grouped by source in Python, best first.
+
+Matching is accent-insensitive and tolerant of typos:
 
 - the query and the columns are folded the same way (``core.text.fold``, in SQL ``kc_fold(column)``): lower
   case, ș/ş ț/ţ ă â î and other accents to ASCII, punctuation to spaces;
 - **PostgreSQL**: ``kc_fold(column) %> query`` (pg_trgm word similarity, served by a GIN trigram index on
   ``kc_fold(column)`` for the large tables) or ``LIKE '%query%'``; long text fields by full text
   (``to_tsvector('simple', kc_fold(text)) @@ plainto_tsquery('simple', query)``); ranked by the best word
-  similarity, a full-text-only match below any name match;
-- **SQLite** (the embedded single-site database): a bounded candidate set (rows where a folded column contains
-  the start or the end of a query word, most words first), then ranked in Python by rapidfuzz's weighted ratio.
+  similarity, a full-text-only match below any name match; each branch answers at most ``limit`` rows;
+- **SQLite** (the embedded single-site database): each branch answers a bounded candidate set (rows where a
+  folded column contains the start or the end of a query word, most words first, with the folded columns), then
+  ranked in Python by rapidfuzz's weighted ratio.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import datetime
+import json
+from collections import defaultdict
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from django.conf import settings
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
-from django.db.models import BooleanField, Case, F, FloatField, Func, IntegerField, Q, TextField, Value, When
-from django.db.models.functions import Greatest
+from django.db.models import (
+    BooleanField,
+    Case,
+    DateTimeField,
+    F,
+    FloatField,
+    Func,
+    IntegerField,
+    Q,
+    TextField,
+    Value,
+    When,
+)
+from django.db.models.functions import Cast, Greatest, JSONObject
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from rapidfuzz import fuzz
 
 from .text import fold
@@ -39,7 +64,7 @@ DEFAULT_LIMIT = 8
 MAX_LIMIT = 25
 MIN_QUERY = 2  # folded characters
 MAX_QUERY = 100
-# SQLite: rows read per model before ranking in Python.
+# SQLite: rows read per branch before ranking in Python.
 CANDIDATES = 200
 # SQLite: a name matches from this rapidfuzz weighted ratio (0..1) on; on PostgreSQL pg_trgm's
 # word_similarity_threshold (0.6 by default) decides, or the folded query inside the folded name.
@@ -62,11 +87,64 @@ class SearchHit:
     score: float = 0.0
 
 
+@dataclass
+class SearchRow:
+    """One matching record as the statement answers it: its pk, its score and the branch's ``values``."""
+
+    pk: int
+    score: float
+    data: dict
+
+    def __getitem__(self, key):
+        return self.data.get(key)
+
+    def record(self, model):
+        """An unsaved ``model`` instance holding the pk and the values named like its fields (``title``,
+        ``stage``, ``client_id``…): enough for ``get_absolute_url()`` and ``get_<field>_display()``."""
+        values = {}
+        for f in model._meta.concrete_fields:
+            if f.attname in self.data:
+                values[f.attname] = _to_python(f, self.data[f.attname])
+        obj = model(**values)
+        obj.pk = self.pk
+        return obj
+
+
+def _to_python(model_field, value):
+    if value is None:
+        return None
+    if isinstance(model_field, DateTimeField):
+        moment = value if not isinstance(value, str) else parse_datetime(value)
+        if moment is not None and settings.USE_TZ and timezone.is_naive(moment):
+            moment = timezone.make_aware(moment, datetime.UTC)  # SQLite answers stored UTC without its offset
+        return moment
+    return model_field.to_python(value)
+
+
+@dataclass(frozen=True)
+class SearchBranch:
+    """One scoped query of a source. ``qs`` starts from ``visible_to(principal)``; ``fields`` are names (matched
+    by similarity; a field name or an expression such as ``Concat(...)``), ``text_fields`` long texts (full text
+    on PostgreSQL, every word present on SQLite). ``folded_fields`` hold already folded text
+    (``clients.normalized_name``): compared as they are, so their own index serves; ``prepared`` is the query as
+    that column folds it. ``exact`` (a Q) always matches with score 1 (a client code, a tax id). ``values``
+    (name → field path or expression) are what ``hit(row)`` reads from the :class:`SearchRow`."""
+
+    qs: object
+    fields: Sequence
+    hit: Callable[[SearchRow], SearchHit]
+    values: Mapping = field(default_factory=dict)
+    text_fields: Sequence = ()
+    folded_fields: Sequence = ()
+    exact: Q | None = None
+    prepared: str | None = None
+
+
 @dataclass(frozen=True)
 class SearchSource:
     key: str
     label: str
-    find: Callable  # (principal, SearchQuery, limit) -> list[SearchHit]
+    branches: Callable  # (principal, SearchQuery) -> SearchBranch | list[SearchBranch]
     icon: str = "search"
     order: int = 100
 
@@ -82,9 +160,10 @@ class SearchGroup:
 _sources: dict[str, SearchSource] = {}
 
 
-def register_search_source(key, label, find, *, icon="search", order=100) -> None:
-    """Register (or replace, on a second ``ready()``) the source ``key``."""
-    _sources[key] = SearchSource(key, label, find, icon, order)
+def register_search_source(key, label, branches, *, icon="search", order=100) -> None:
+    """Register (or replace, on a second ``ready()``) the source ``key``; ``branches(principal, query)`` answers
+    its :class:`SearchBranch` (or a list of them, one per model)."""
+    _sources[key] = SearchSource(key, label, branches, icon, order)
 
 
 def registered_sources() -> list[SearchSource]:
@@ -105,19 +184,72 @@ def parse_query(text) -> SearchQuery | None:
 
 
 def search(principal, text, *, types=None, limit: int = DEFAULT_LIMIT) -> list[SearchGroup]:
-    """The groups of hits, in the sources' order; a type without hits is left out. ``types`` limits the sources."""
+    """The groups of hits, in the sources' order; a type without hits is left out. ``types`` limits the sources.
+    One statement for all of them (none when the query is too short)."""
     query = parse_query(text)
     if query is None or not principal.is_authenticated:
         return []
     wanted = set(types) if types else None
-    groups = []
+    sources, branches = [], []
     for source in registered_sources():
         if wanted is not None and source.key not in wanted:
             continue
-        hits = source.find(principal, query, limit)
-        if hits:
-            groups.append(SearchGroup(source.key, str(source.label), source.icon, hits[:limit]))
+        found = source.branches(principal, query)
+        for branch in (found if isinstance(found, list | tuple) else [found]):
+            branches.append((source.key, branch))
+        sources.append(source)
+    ranked = _run(query, [branch for _key, branch in branches], limit)
+    per_source = defaultdict(list)
+    for index, rows in ranked.items():
+        key, branch = branches[index]
+        per_source[key] += [(-row.score, index, row.pk, branch, row) for row in rows]
+    groups = []
+    for source in sources:
+        best = sorted(per_source[source.key], key=lambda entry: entry[:3])[:limit]
+        if best:
+            hits = []
+            for _neg, _index, _pk, branch, row in best:
+                hit = branch.hit(row)
+                hit.score = row.score
+                hits.append(hit)
+            groups.append(SearchGroup(source.key, str(source.label), source.icon, hits))
     return groups
+
+
+def statement(query: SearchQuery, branches: Sequence[SearchBranch], limit: int) -> tuple[str, list] | None:
+    """The one ``UNION ALL`` statement of ``branches`` and its parameters (``None`` when no branch can match):
+    each branch is its own parenthesised ``SELECT … ORDER BY … LIMIT`` (on SQLite a sub-select), answering
+    ``(branch index, pk, score, values as JSON)``."""
+    postgresql = connection.vendor == "postgresql"
+    parts, params = [], []
+    for index, branch in enumerate(branches):
+        qs = _branch_queryset(index, branch, query, limit, postgresql)
+        if qs is None:
+            continue
+        try:
+            sql, branch_params = qs.query.sql_with_params()
+        except EmptyResultSet:  # visible_to() answered none()
+            continue
+        parts.append(f"({sql})" if postgresql else f"SELECT * FROM ({sql})")
+        params.extend(branch_params)
+    if not parts:
+        return None
+    return " UNION ALL ".join(parts), params
+
+
+def _run(query, branches, limit) -> dict[int, list[SearchRow]]:
+    """Branch index → its rows, best first, at most ``limit``."""
+    built = statement(query, branches, limit)
+    if built is None:
+        return {}
+    rows = defaultdict(list)
+    with connection.cursor() as cursor:
+        cursor.execute(*built)
+        for index, pk, score, data in cursor.fetchall():
+            rows[index].append(SearchRow(pk, float(score or 0), data if isinstance(data, dict) else json.loads(data)))
+    if connection.vendor == "postgresql":
+        return rows
+    return {index: _rank_in_python(query, branches[index], found, limit) for index, found in rows.items()}
 
 
 # --- matching -------------------------------------------------------------------------------------------------------
@@ -165,42 +297,45 @@ def _expr(name, folded_fields):
     return F(name) if name in folded_fields else Fold(F(name))
 
 
-def ranked(qs, query: SearchQuery, *, fields, text_fields=(), folded_fields=(), exact: Q | None = None,
-           prepared: str | None = None, limit: int = DEFAULT_LIMIT) -> list[tuple[object, float]]:
-    """``(record, score)`` of ``qs`` matching ``query``, best first, at most ``limit``: one query.
+def _branch_queryset(index, branch: SearchBranch, query: SearchQuery, limit: int, postgresql: bool):
+    """The branch as a queryset of ``(kc_branch, pk, kc_score, kc_data)``, ranked and limited; ``None`` when it
+    cannot match (a query that folds to nothing for a prepared column and no exact condition)."""
+    text = query.folded if branch.prepared is None else branch.prepared
+    if not text and branch.exact is None:
+        return None
+    names = [*branch.fields, *branch.text_fields]
+    qs = branch.qs.alias(**{f"_kc_{i}": _expr(name, branch.folded_fields) for i, name in enumerate(names)})
+    values = {key: F(value) if isinstance(value, str) else value for key, value in branch.values.items()}
+    if postgresql:
+        condition, score = _postgresql_match(text, branch, len(branch.fields))
+        qs = qs.filter(condition).annotate(kc_score=Cast(score, FloatField()))
+        order, cut = ("-kc_score", "pk"), limit
+    else:
+        condition, weight, exact = _sqlite_candidates(text, branch, len(names))
+        values.update({f"_kc_value_{i}": F(f"_kc_{i}") for i in range(len(names))})
+        qs = qs.filter(condition).annotate(kc_score=weight, _kc_exact=exact)
+        order, cut = ("-_kc_exact", "-kc_score", "pk"), CANDIDATES
+        values["_kc_exact"] = F("_kc_exact")
+    return (qs.annotate(kc_branch=Value(index, output_field=IntegerField()), kc_data=JSONObject(**values))
+            .order_by(*order).values_list("kc_branch", "pk", "kc_score", "kc_data")[:cut])
 
-    ``fields`` are names (matched by similarity), ``text_fields`` long texts (full text on PostgreSQL, every word
-    present on SQLite). ``folded_fields`` hold already folded text (``clients.normalized_name``): compared as they
-    are, so their own index serves; ``prepared`` is the query as that column folds it. ``exact`` (a Q) always
-    matches with score 1 (a client code, a tax id)."""
-    text = query.folded if prepared is None else prepared
-    if not text and exact is None:
-        return []
-    names = [*fields, *text_fields]
-    qs = qs.alias(**{f"_kc_{i}": _expr(name, folded_fields) for i, name in enumerate(names)})
-    if connection.vendor == "postgresql":
-        return _ranked_postgresql(qs, text, fields, text_fields, exact, limit)
-    return _ranked_python(qs, text, fields, text_fields, exact, limit)
 
-
-def _ranked_postgresql(qs, text, fields, text_fields, exact, limit):
+def _postgresql_match(text, branch, n_fields):
     condition = Q(pk__in=[])
     scores = []
     if text:
-        for i, _name in enumerate(fields):
+        for i in range(n_fields):
             folded = F(f"_kc_{i}")
             condition |= Q(WordSimilar(folded, Value(text))) | Q(**{f"_kc_{i}__contains": text})
             scores.append(WordSimilarity(Value(text), folded))
-        for i, _name in enumerate(text_fields, start=len(fields)):
+        for i in range(n_fields, n_fields + len(branch.text_fields)):
             match = TextMatch(F(f"_kc_{i}"), text)
             condition |= Q(match)
             scores.append(Case(When(match, then=Value(TEXT_SCORE)), default=Value(0.0), output_field=FloatField()))
-    if exact is not None:
-        condition |= exact
-        scores.append(Case(When(exact, then=Value(1.0)), default=Value(0.0), output_field=FloatField()))
-    score = scores[0] if len(scores) == 1 else Greatest(*scores)
-    rows = qs.filter(condition).annotate(search_score=score).order_by("-search_score", "pk")[:limit]
-    return [(row, float(row.search_score)) for row in rows]
+    if branch.exact is not None:
+        condition |= branch.exact
+        scores.append(Case(When(branch.exact, then=Value(1.0)), default=Value(0.0), output_field=FloatField()))
+    return condition, scores[0] if len(scores) == 1 else Greatest(*scores)
 
 
 def _fragments(words) -> set[str]:
@@ -215,36 +350,38 @@ def _fragments(words) -> set[str]:
     return found
 
 
-def _ranked_python(qs, text, fields, text_fields, exact, limit):
-    names = [*fields, *text_fields]
-    fragments = _fragments(text.split())
+def _sqlite_candidates(text, branch, n_names):
+    """The candidate condition, its weight (how many query fragments a row holds) and the exact flag."""
     condition = Q(pk__in=[])
     weights = []
-    for fragment in fragments:
+    for fragment in sorted(_fragments(text.split())):
         matched = Q()
-        for i in range(len(names)):
+        for i in range(n_names):
             matched |= Q(**{f"_kc_{i}__contains": fragment})
         condition |= matched
         weights.append(Case(When(matched, then=Value(1)), default=Value(0), output_field=IntegerField()))
-    annotations = {f"_kc_value_{i}": F(f"_kc_{i}") for i in range(len(names))}
-    annotations["_kc_exact"] = Value(0) if exact is None else Case(When(exact, then=Value(1)), default=Value(0),
-                                                                    output_field=IntegerField())
-    if exact is not None:
-        condition |= exact
+    exact = Value(0)
+    if branch.exact is not None:
+        condition |= branch.exact
+        exact = Case(When(branch.exact, then=Value(1)), default=Value(0), output_field=IntegerField())
     weight = weights[0] if weights else Value(0)
     for extra in weights[1:]:
         weight = weight + extra
-    rows = (qs.filter(condition).annotate(_kc_weight=weight, **annotations)
-            .order_by("-_kc_exact", "-_kc_weight", "pk")[:CANDIDATES])
+    return condition, weight, exact
+
+
+def _rank_in_python(query, branch: SearchBranch, rows: list[SearchRow], limit: int) -> list[SearchRow]:
+    text = query.folded if branch.prepared is None else branch.prepared
+    n_fields = len(branch.fields)
     words = text.split()
-    hits = []
+    ranked = []
     for row in rows:
-        best = 1.0 if row._kc_exact else 0.0
-        for i, name in enumerate(names):
-            value = getattr(row, f"_kc_value_{i}") or ""
+        best = 1.0 if row["_kc_exact"] else 0.0
+        for i in range(n_fields + len(branch.text_fields)):
+            value = row[f"_kc_value_{i}"] or ""
             if not value or not text:
                 continue
-            if name in text_fields:
+            if i >= n_fields:
                 present = value.split()
                 if all(any(w.startswith(word) for w in present) for word in words):
                     best = max(best, TEXT_SCORE)
@@ -253,6 +390,7 @@ def _ranked_python(qs, text, fields, text_fields, exact, limit):
                 if similarity >= PYTHON_MIN_SCORE:
                     best = max(best, similarity)
         if best > 0:
-            hits.append((row, best))
-    hits.sort(key=lambda pair: (-pair[1], pair[0].pk))
-    return hits[:limit]
+            row.score = best
+            ranked.append(row)
+    ranked.sort(key=lambda row: (-row.score, row.pk))
+    return ranked[:limit]

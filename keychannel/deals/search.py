@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-from keychannel.core.search import SearchHit, ranked
+from keychannel.core.search import SearchBranch, SearchHit
 
 from .models import Opportunity
 
 
-def find_deals(principal, query, limit):
+def _deal_hit(row):
+    deal = row.record(Opportunity)
+    parts = [row["client_name"], deal.get_stage_display(), row["distributor_code"]]
+    return SearchHit(deal.title, deal.get_absolute_url(), " · ".join(p for p in parts if p))
+
+
+def find_deals(principal, query):
     """Deals the principal may see (``visible_to``: reach, mentor and KAM, out-of-scope grace), by title (a
     trigram index on ``kc_fold(title)`` on PostgreSQL)."""
-    qs = Opportunity.objects.visible_to(principal).select_related("client", "distributor")
-    hits = []
-    for deal, score in ranked(qs, query, fields=["title"], limit=limit):
-        parts = [deal.client.legal_name, deal.get_stage_display(), deal.distributor.code if deal.distributor else ""]
-        hits.append(SearchHit(deal.title, deal.get_absolute_url(), " · ".join(p for p in parts if p), score))
-    return hits
+    return SearchBranch(Opportunity.objects.visible_to(principal), fields=["title"], hit=_deal_hit,
+                        values={"title": "title", "stage": "stage", "client_name": "client__legal_name",
+                                "distributor_code": "distributor__code"})

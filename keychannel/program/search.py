@@ -6,18 +6,21 @@ from __future__ import annotations
 
 from django.utils.translation import gettext as _
 
-from keychannel.core.search import SearchHit, ranked
+from keychannel.core.search import SearchBranch, SearchHit
 
 from .models import BestPractice, Course, Event, LearningResource
 
 
-def find_events(principal, query, limit):
-    qs = Event.objects.visible_to(principal)
-    hits = []
-    for event, score in ranked(qs, query, fields=["title", "location"], text_fields=["description"], limit=limit):
-        parts = [event.get_kind_display(), event.location, _date(event.starts_at)]
-        hits.append(SearchHit(event.title, event.get_absolute_url(), " · ".join(str(p) for p in parts if p), score))
-    return hits
+def _event_hit(row):
+    event = row.record(Event)
+    parts = [event.get_kind_display(), event.location, _date(event.starts_at)]
+    return SearchHit(event.title, event.get_absolute_url(), " · ".join(str(p) for p in parts if p))
+
+
+def find_events(principal, query):
+    return SearchBranch(Event.objects.visible_to(principal), fields=["title", "location"],
+                        text_fields=["description"], hit=_event_hit,
+                        values={"title": "title", "kind": "kind", "location": "location", "starts_at": "starts_at"})
 
 
 def _date(moment):
@@ -26,18 +29,29 @@ def _date(moment):
     return formats.date_format(timezone.localtime(moment), "SHORT_DATE_FORMAT")
 
 
-def find_documents(principal, query, limit):
-    hits = []
-    for resource, score in ranked(LearningResource.objects.visible_to(principal), query, fields=["title"],
-                                  text_fields=["description"], limit=limit):
-        hits.append(SearchHit(resource.title, resource.get_absolute_url(),
-                              " · ".join((_("Learning resource"), resource.get_kind_display())), score))
-    for course, score in ranked(Course.objects.visible_to(principal), query, fields=["title"],
-                                text_fields=["description"], limit=limit):
-        hits.append(SearchHit(course.title, course.get_absolute_url(), _("Course"), score))
-    practices = BestPractice.objects.visible_to(principal).select_related("distributor")
-    for practice, score in ranked(practices, query, fields=["title"], text_fields=["story", "lessons"], limit=limit):
-        hits.append(SearchHit(practice.title, practice.get_absolute_url(),
-                              " · ".join((_("Best practice"), practice.get_status_display())), score))
-    hits.sort(key=lambda hit: -hit.score)
-    return hits[:limit]
+def _resource_hit(row):
+    resource = row.record(LearningResource)
+    return SearchHit(resource.title, resource.get_absolute_url(),
+                     " · ".join((_("Learning resource"), resource.get_kind_display())))
+
+
+def _course_hit(row):
+    course = row.record(Course)
+    return SearchHit(course.title, course.get_absolute_url(), _("Course"))
+
+
+def _practice_hit(row):
+    practice = row.record(BestPractice)
+    return SearchHit(practice.title, practice.get_absolute_url(),
+                     " · ".join((_("Best practice"), practice.get_status_display())))
+
+
+def find_documents(principal, query):
+    return [
+        SearchBranch(LearningResource.objects.visible_to(principal), fields=["title"], text_fields=["description"],
+                     hit=_resource_hit, values={"title": "title", "kind": "kind"}),
+        SearchBranch(Course.objects.visible_to(principal), fields=["title"], text_fields=["description"],
+                     hit=_course_hit, values={"title": "title"}),
+        SearchBranch(BestPractice.objects.visible_to(principal), fields=["title"], text_fields=["story", "lessons"],
+                     hit=_practice_hit, values={"title": "title", "status": "status"}),
+    ]
