@@ -23,7 +23,7 @@ from keychannel.core.scoping import (
     ScopedQuerySet,
     parent_scope,
 )
-from keychannel.deals.models import Activity, CorporateContract, ContractNotice, Opportunity
+from keychannel.deals.models import Activity, ContractNotice, CorporateContract, Opportunity
 from keychannel.deals.tests.factories import ClientFactory, ContractFactory, OpportunityFactory
 from keychannel.network.models import ChannelPresence, ProductLine, Territory
 from tests.world import ROLES
