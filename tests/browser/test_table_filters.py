@@ -10,6 +10,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_the_table_reloads_for_its_own_filters_only(world, page, live_server, sign_in):
+    page.set_default_navigation_timeout(90_000)  # the first page of a fresh server imports every app
     sign_in("w-program_manager")
     page.goto(f"{live_server.url}/network/distributors/")
     page.wait_for_selector("#kc-table #filter-kind")
