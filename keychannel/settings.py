@@ -73,6 +73,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
     "keychannel.core.middleware.RejectBadTextMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -283,6 +284,19 @@ CSRF_COOKIE_HTTPONLY = False  # HTMX reads the token from the page, not the cook
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+# Permissions-Policy (django-permissions-policy) on every response: no page uses a camera, microphone, location,
+# payment or device API, so none may, even from injected markup or a framed page; fullscreen and clipboard
+# writes stay with our own origin (browser defaults for people copying a link or reading a chart full screen).
+PERMISSIONS_POLICY = {
+    **{feature: [] for feature in (
+        "accelerometer", "ambient-light-sensor", "autoplay", "bluetooth", "browsing-topics", "camera",
+        "display-capture", "encrypted-media", "geolocation", "gyroscope", "hid", "idle-detection", "interest-cohort",
+        "local-fonts", "magnetometer", "microphone", "midi", "payment", "picture-in-picture",
+        "publickey-credentials-get", "screen-wake-lock", "serial", "usb", "web-share", "xr-spatial-tracking",
+    )},
+    "clipboard-write": ["self"],
+    "fullscreen": ["self"],
+}
 # Content-Security-Policy (django-csp) on every response; docs/operations.md explains it. Scripts only from our
 # own origin or inline blocks carrying this response's nonce ({{ request.csp_nonce }}): an injected
 # <script> or on*= attribute does not run even if some output is left unescaped.

@@ -385,3 +385,31 @@ def test_uploaded_files_are_not_served_from_a_guessable_url(world, settings, tmp
         assert response.status_code in (301, 302, 403, 404), url
         body = b"".join(response.streaming_content) if response.streaming else response.content
         assert b"secret,1" not in body, url
+
+
+# ---- Permissions-Policy --------------------------------------------------------------------------------
+
+
+def _permissions(response) -> dict[str, str]:
+    header = response.headers.get("Permissions-Policy", "")
+    return dict(part.strip().split("=", 1) for part in header.split(",") if "=" in part)
+
+
+@pytest.mark.django_db
+def test_every_kind_of_response_denies_the_device_apis(world):
+    """The sign-in page, a signed-in page, an API answer and a refusal: no camera, microphone, location or payment;
+    fullscreen and clipboard writes only for our own origin."""
+    signed_in = Client()
+    signed_in.force_login(world.user("dist_head"))
+    responses = [
+        Client().get(reverse("login")),
+        signed_in.get(reverse("core:home")),
+        signed_in.get("/api/v1/me"),
+        signed_in.get(reverse("network:playbook_list")),  # 403
+    ]
+    assert [r.status_code for r in responses] == [200, 200, 200, 403]
+    for response in responses:
+        policy = _permissions(response)
+        for feature in ("camera", "microphone", "geolocation", "payment", "usb", "serial", "display-capture"):
+            assert policy.get(feature) == "()", (response.wsgi_request.path, feature, policy)
+        assert policy["fullscreen"] == "(self)" and policy["clipboard-write"] == "(self)"

@@ -93,3 +93,15 @@ def _change_account_plan(principal, client=None) -> bool:
     if client is None:
         return False
     return writes_book(principal, client.distributor_id)
+
+
+@rule("clients.corporateclient.move")
+def _move_client(principal, client=None) -> bool:
+    """Moving a client between books is a program-office decision (conflicts go through channel)."""
+    return is_network_admin(principal)
+
+
+@rule("clients.corporateclient.choose_book")
+def _choose_book(principal, obj=None) -> bool:
+    """Who picks the book a new client goes to: the manufacturer's people (a distributor user writes its own)."""
+    return principal.is_manufacturer

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -117,9 +117,7 @@ def client_update(*, principal, client: CorporateClient, **fields) -> CorporateC
     if "distributor" in fields:
         new = fields.pop("distributor")
         if getattr(new, "pk", None) != client.distributor_id:
-            # Moving a client between books is a program-office decision (conflicts go through channel).
-            if not principal.has_role("admin", "program_manager"):
-                raise PermissionDenied("clients.corporateclient.move")
+            require(principal, "clients.corporateclient.move", client)
             client.distributor = new
     for name, value in fields.items():
         setattr(client, name, value)

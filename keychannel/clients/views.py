@@ -89,14 +89,14 @@ def _writable_distributors(principal):
     """Books a manufacturer role may create clients in (None: distributor users get their own)."""
     from keychannel.network.models import Distributor
 
-    if principal.is_distributor_user:
+    if not can(principal, "clients.corporateclient.choose_book"):
         return None
     ids = [d.pk for d in Distributor.objects.visible_to(principal) if can(principal, "clients.corporateclient.create", d)]
     return Distributor.objects.filter(pk__in=ids).order_by("code")
 
 
 def _can_create_any(principal):
-    if principal.is_distributor_user:
+    if not can(principal, "clients.corporateclient.choose_book"):
         return can(principal, "clients.corporateclient.create", principal.own_distributor_id)
     return can(principal, "clients.corporateclient.create", None) or _writable_distributors(principal).exists()
 
@@ -188,7 +188,7 @@ def client_update(request, pk):
     principal = request.principal
     client = selectors.client_get(principal=principal, pk=pk)
     require(principal, "clients.corporateclient.change", client)
-    distributors = _writable_distributors(principal) if principal.has_role("admin", "program_manager") else None
+    distributors = _writable_distributors(principal) if can(principal, "clients.corporateclient.move", client) else None
     form = ClientForm(request.POST or None, instance=client, principal=principal, distributors=distributors)
     if request.method == "POST" and form.is_valid():
         try:

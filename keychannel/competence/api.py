@@ -2,7 +2,6 @@
 
 from datetime import date
 
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
@@ -47,15 +46,6 @@ router = Router(tags=["competence"])
 WRITE = {403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ValidationErrorOut}
 
 
-def _user(pk, field):
-    if pk is None:
-        return None
-    user = get_user_model().objects.select_related("membership").filter(pk=pk, is_active=True).first()
-    if user is None:
-        raise ValidationError({field: _("Unknown user.")})
-    return user
-
-
 def _distributor(principal, pk, field="distributor_id"):
     from keychannel.network.models import Distributor
 
@@ -94,7 +84,7 @@ def mentorship_create(request, payload: MentorshipIn):
     require(principal, "competence.mentorship.manage")  # before looking anything up
     distributor = _distributor(principal, payload.distributor_id)
     mentorship = services.mentorship_create(
-        principal=principal, mentor=_user(payload.mentor_id, "mentor_id"), distributor=distributor,
+        principal=principal, mentor=api_refs.active_user(payload.mentor_id, field="mentor_id"), distributor=distributor,
         client=_client(principal, payload.client_id), opportunity=_deal(principal, payload.opportunity_id),
         starts_on=payload.starts_on, ends_on=payload.ends_on, focus=payload.focus,
     )
@@ -135,8 +125,7 @@ def session_create(request, mentorship_id: int, payload: SessionIn):
 @router.get("/mentor-workload", response={200: list[WorkloadRowOut], 403: ErrorOut},
             summary="Distributors, deals and sessions per mentor (manufacturer)")
 def mentor_workload(request, months: int = 6):
-    if not request.principal.is_manufacturer:
-        return Status(403, {"detail": _("You are not allowed to do this.")})
+    require(request.principal, "competence.workload.view")
     data = selectors.mentor_workload(principal=request.principal, months=max(1, min(months, 24)))
     return Status(200, [
         {**row, "sessions_per_month": {m.strftime("%Y-%m"): n for m, n in zip(data["months"], row["sessions"],
@@ -160,7 +149,7 @@ def assignment_create(request, payload: AssignmentIn):
     principal = request.principal
     require(principal, "competence.assignment.manage")
     assignment = services.embedded_assignment_create(
-        principal=principal, kam=_user(payload.kam_id, "kam_id"), distributor=_distributor(principal, payload.distributor_id),
+        principal=principal, kam=api_refs.active_user(payload.kam_id, field="kam_id"), distributor=_distributor(principal, payload.distributor_id),
         starts_on=payload.starts_on, ends_on=payload.ends_on, charter=payload.charter,
     )
     return Status(201, selectors.assignment_get(principal=principal, pk=assignment.pk))
@@ -176,7 +165,7 @@ def assignment_detail(request, assignment_id: int):
 def _task_fields(principal, payload: KamTaskIn) -> dict:
     distributor = _distributor(principal, payload.distributor_id)
     return {
-        "distributor": distributor, "kam": _user(payload.kam_id, "kam_id"), "duty": payload.duty,
+        "distributor": distributor, "kam": api_refs.active_user(payload.kam_id, field="kam_id"), "duty": payload.duty,
         "title": payload.title, "description": payload.description, "priority": payload.priority,
         "due_on": payload.due_on, "client": _client(principal, payload.client_id),
     }
@@ -235,7 +224,7 @@ def kam_task_patch(request, task_id: int, payload: KamTaskPatch):
     task = _task_for_write(request, task_id, "competence.kamtask.manage")
     fields = payload.model_dump(exclude_unset=True)
     if "kam_id" in fields:
-        fields["kam"] = _user(fields.pop("kam_id"), "kam_id")
+        fields["kam"] = api_refs.active_user(fields.pop("kam_id"), field="kam_id")
         if fields["kam"] is None:
             raise ValidationError({"kam_id": _("A task needs a KAM.")})
     if "client_id" in fields:
@@ -290,7 +279,7 @@ def consultation_create(request, payload: ConsultationIn):
     principal = request.principal
     require(principal, "competence.consultation.create")
     consultation = services.consultation_create(
-        principal=principal, recipient=_user(payload.recipient_id, "recipient_id"), subject=payload.subject,
+        principal=principal, recipient=api_refs.active_user(payload.recipient_id, field="recipient_id"), subject=payload.subject,
         message=payload.message, client=_client(principal, payload.client_id),
     )
     return Status(201, selectors.consultation_get(principal=principal, pk=consultation.pk))
@@ -326,7 +315,7 @@ def consultation_convert(request, consultation_id: int, payload: ConsultationCon
     consultation = selectors.consultation_get(principal=principal, pk=consultation_id)
     task = services.consultation_convert(
         principal=principal, request=request, consultation=consultation, duty=payload.duty,
-        kam=_user(payload.kam_id, "kam_id"), priority=payload.priority, due_on=payload.due_on, title=payload.title,
+        kam=api_refs.active_user(payload.kam_id, field="kam_id"), priority=payload.priority, due_on=payload.due_on, title=payload.title,
     )
     return Status(201, selectors.kam_task_get(principal=principal, pk=task.pk))
 
@@ -346,8 +335,7 @@ def _gap_out(gap):
 @router.get("/coverage-gaps", response={200: list[CoverageGapOut], 403: ErrorOut},
             summary="Key and large clients of small distributors with no mentor and no KAM")
 def coverage_gap_list(request, territory_id: int | None = None):
-    if not request.principal.is_manufacturer:
-        return Status(403, {"detail": _("You are not allowed to do this.")})
+    require(request.principal, "competence.gap.view")
     return Status(200, [_gap_out(g) for g in selectors.coverage_gap_list(principal=request.principal,
                                                                  territory_id=territory_id)])
 
@@ -358,5 +346,5 @@ def coverage_gap_assign(request, client_id: int, payload: GapAssignIn):
     principal = request.principal
     client = selectors.gap_client_get(principal=principal, pk=client_id)
     mentorship = services.coverage_gap_assign(principal=principal, client=client,
-                                              mentor=_user(payload.mentor_id, "mentor_id"))
+                                              mentor=api_refs.active_user(payload.mentor_id, field="mentor_id"))
     return Status(201, selectors.mentorship_get(principal=principal, pk=mentorship.pk))

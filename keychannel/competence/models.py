@@ -10,7 +10,12 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from keychannel.core.models import TimeStampedModel
-from keychannel.core.scoping import AuditedQuerySet, DistributorScopedQuerySet, ScopedQuerySet
+from keychannel.core.scoping import (
+    AuditedQuerySet,
+    DistributorScopedQuerySet,
+    ParentScopedQuerySet,
+    ScopedQuerySet,
+)
 
 from .choices import ConsultationStatus, KamDuty, MentorshipScope, TaskPriority, TaskStatus
 
@@ -152,11 +157,6 @@ class EmbeddedAssignment(TimeStampedModel):
             raise ValidationError({"kam": _("Only an embedded key-account manager can be stationed.")})
 
 
-class CoachingSessionQuerySet(ScopedQuerySet, AuditedQuerySet):
-    def visible_to(self, principal):
-        return self.filter(mentorship__in=Mentorship.objects.visible_to(principal).values("pk"))
-
-
 class CoachingSession(TimeStampedModel):
     """One coaching session of a mentorship: who took part, what was worked on, what came out, what is next."""
 
@@ -174,7 +174,8 @@ class CoachingSession(TimeStampedModel):
         verbose_name=_("recorded by"),
     )
 
-    objects = CoachingSessionQuerySet.as_manager()
+    objects = ParentScopedQuerySet.as_manager()
+    parent_path = "mentorship"
     history = HistoricalRecords()
 
     class Meta:
@@ -275,11 +276,6 @@ class KamTask(TimeStampedModel):
         return self.status in (TaskStatus.DONE, TaskStatus.CANCELLED)
 
 
-class KamTaskCommentQuerySet(ScopedQuerySet, AuditedQuerySet):
-    def visible_to(self, principal):
-        return self.filter(task__in=KamTask.objects.visible_to(principal).values("pk"))
-
-
 class KamTaskComment(TimeStampedModel):
     """A note on a KAM task (progress, a question, the result)."""
 
@@ -289,7 +285,8 @@ class KamTaskComment(TimeStampedModel):
     )
     body = models.TextField(_("comment"))
 
-    objects = KamTaskCommentQuerySet.as_manager()
+    objects = ParentScopedQuerySet.as_manager()
+    parent_path = "task"
     history = HistoricalRecords()
 
     class Meta:

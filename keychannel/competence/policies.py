@@ -102,3 +102,27 @@ def can_assign_gap(principal, client=None) -> bool:
     if client is None:
         return principal.has_role(Role.ADMIN, Role.PROGRAM_MANAGER, Role.CHANNEL_MANAGER)
     return _manages(principal, client.distributor_id)
+
+
+@rule("competence.workload.view")
+def can_view_mentor_workload(principal, obj=None) -> bool:
+    """Mentor workload (page and API): the manufacturer's people; a mentor reads its own row (the selector)."""
+    return principal.is_manufacturer
+
+
+@rule("competence.gap.view")
+def can_view_coverage_gaps(principal, obj=None) -> bool:
+    """Coverage gaps (page and API): the manufacturer's planning, never a distributor's to read."""
+    return principal.is_manufacturer
+
+
+@rule("competence.structure.view")
+def can_view_channel_structure(principal, obj=None) -> bool:
+    """The channel-structure graph: the manufacturer's people."""
+    return principal.is_manufacturer
+
+
+@rule("competence.distributor.manage")
+def can_manage_at(principal, distributor=None) -> bool:
+    """The distributors offered on the mentorship and KAM-task forms: where this principal sets the work."""
+    return distributor is not None and _manages(principal, distributor.pk)

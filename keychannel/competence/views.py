@@ -34,18 +34,12 @@ from .forms import (
 )
 
 
-def _manufacturer_only(principal):
-    if not principal.is_manufacturer:
-        raise PermissionDenied
-
-
 def _managed_distributors(principal):
     from keychannel.network.models import Distributor
 
-    qs = Distributor.objects.visible_to(principal).filter(active=True)
-    if not principal.has_role("admin", "program_manager"):
-        qs = qs.filter(pk__in=list(principal.distributor_ids or ()))
-    return qs.order_by("code")
+    qs = Distributor.objects.visible_to(principal).filter(active=True).only("pk", "channel_manager_id")
+    return Distributor.objects.filter(pk__in=[d.pk for d in qs if can(principal, "competence.distributor.manage", d)]
+                                      ).order_by("code")
 
 
 def _clients(principal, distributor_id=None):
@@ -160,7 +154,7 @@ def mentorship_end(request, pk):
 
 def mentor_workload(request):
     principal = request.principal
-    _manufacturer_only(principal)
+    require(principal, "competence.workload.view")
     data = selectors.mentor_workload(principal=principal)
     chosen = request.GET.get("mentor")
     return render(request, "competence/mentor_workload.html", {
@@ -517,7 +511,7 @@ def _territory_filter(request):
 
 def coverage_gaps(request):
     principal = request.principal
-    _manufacturer_only(principal)
+    require(principal, "competence.gap.view")
     territories, territory_id = _territory_filter(request)
     return render(request, "competence/coverage_gaps.html", {
         "gaps": selectors.coverage_gap_list(principal=principal, territory_id=territory_id),
@@ -548,7 +542,7 @@ def coverage_gap_assign(request, client_pk):
 
 def structure(request):
     principal = request.principal
-    _manufacturer_only(principal)
+    require(principal, "competence.structure.view")
     territories, territory_id = _territory_filter(request)
     graph = selectors.channel_structure(principal=principal, territory_id=territory_id)
     categories = [

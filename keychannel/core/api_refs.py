@@ -50,3 +50,32 @@ def visible_many(principal, source: type[Model] | QuerySet, ids, *, field: str) 
     if len(found) != len(wanted):
         raise _error(field)
     return found
+
+
+def _active_users():
+    from django.contrib.auth import get_user_model
+
+    return get_user_model().objects.filter(is_active=True).select_related("membership__organization")
+
+
+def active_user(pk, *, field: str):
+    """A user named in a body (owner, mentor, KAM, assignee): an active account, else 422 "Unknown user." on ``field``.
+
+    Whether *this* caller may give *this* person the work is ``core.assignment.require_assignable`` in the service.
+    None stands for "nobody chosen".
+    """
+    if pk is None:
+        return None
+    user = _active_users().filter(pk=pk).first()
+    if user is None:
+        raise ValidationError({field: _("Unknown user.")})
+    return user
+
+
+def active_users(ids, *, field: str) -> list:
+    """Every active user of ``ids`` (duplicates ignored), in id order; 422 on ``field`` when one is unknown."""
+    wanted = sorted(set(ids or []))
+    users = list(_active_users().filter(pk__in=wanted).order_by("pk")) if wanted else []
+    if len(users) != len(wanted):
+        raise ValidationError({field: _("Unknown user.")})
+    return users

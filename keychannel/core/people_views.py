@@ -14,7 +14,6 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from . import lockout, onboarding, selectors
 from .assignment import AssignmentRefused
-from .choices import Role
 from .forms import InviteForm, SetPasswordForm
 from .models import Organization
 from .policies import can, require
@@ -60,9 +59,10 @@ def user_invite(request):
     require(principal, "core.user.invite")
     organizations = selectors.invitable_organizations(principal=principal)
     initial = {}
-    if principal.has_role(Role.ADMIN):
+    anywhere = can(principal, "core.user.invite_anywhere")
+    if anywhere:
         initial = {k: request.GET[k] for k in ("organization", "role") if request.GET.get(k)}
-    if not principal.has_role(Role.ADMIN):
+    else:
         # A head's form fixes its own company (hidden) but accepts a forged one, so the attempt reaches the
         # placement rule and is recorded instead of vanishing as "not a valid choice".
         organizations = Organization.objects.all()

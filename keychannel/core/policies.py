@@ -86,6 +86,12 @@ def _invite_users(principal, obj=None) -> bool:
     return principal.has_role(Role.ADMIN, Role.DIST_HEAD)
 
 
+@rule("core.user.invite_anywhere")
+def _invite_anywhere(principal, obj=None) -> bool:
+    """The administrator picks the organisation and role on the invitation form (a head's form fixes its company)."""
+    return principal.has_role(Role.ADMIN)
+
+
 @rule("core.user.manage")
 def _manage_user(principal, membership=None) -> bool:
     """Deactivate, reactivate, send the invitation again: never one's own account; a head only its salespeople."""

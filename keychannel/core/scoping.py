@@ -6,12 +6,14 @@ mentors, where a KAM is stationed) so that core never imports a domain app.
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 
 from django.db import models
 from django.http import Http404
+from django.utils import timezone
 
 from .choices import DISTRIBUTOR_ROLES, MANUFACTURER_ROLES, NETWORK_WIDE_ROLES, Role
 
@@ -113,6 +115,10 @@ class AuditedQuerySet(models.QuerySet):
         return getattr(self.model, "history", None)
 
     def update(self, **kwargs):
+        # save() sets an auto_now field; update() does not, so a bulk change would be invisible to ``updated_since``.
+        for f in self.model._meta.concrete_fields:
+            if getattr(f, "auto_now", False) and f.name not in kwargs:
+                kwargs[f.name] = timezone.now() if isinstance(f, models.DateTimeField) else datetime.date.today()
         history = self._history_model()
         if history is None:
             return super().update(**kwargs)
@@ -157,6 +163,52 @@ class DistributorScopedQuerySet(ScopedQuerySet, AuditedQuerySet):
         return self.filter(**{f"{path}__in": list(reach)})
 
 
+class ReferenceQuerySet(ScopedQuerySet, AuditedQuerySet):
+    """Reference data every signed-in user may read (territories, product lines, the channel rules)."""
+
+    def visible_to(self, principal: Principal):
+        return self.all() if principal.is_authenticated else self.none()
+
+
+class ManufacturerOnlyQuerySet(ScopedQuerySet, AuditedQuerySet):
+    """Rows only the manufacturer's people read (channel presence, playbooks): no distributor user, any reach."""
+
+    def visible_to(self, principal: Principal):
+        return self.all() if principal.is_authenticated and principal.is_manufacturer else self.none()
+
+
+def parent_scope(model) -> tuple[str, type[models.Model], bool]:
+    """``model.parent_path`` resolved: the lookup path, the parent model, and whether a key on the way may be null."""
+    path = getattr(model, "parent_path", None)
+    if not path:
+        raise TypeError(f"{model.__name__} uses ParentScopedQuerySet but names no parent_path")
+    target, nullable = model, False
+    for name in path.split("__"):
+        field = target._meta.get_field(name)
+        if not field.many_to_one and not field.one_to_one:
+            raise TypeError(f"{model.__name__}.parent_path {path!r}: {name!r} is not a foreign key")
+        nullable = nullable or field.null
+        target = field.related_model
+    return path, target, nullable
+
+
+class ParentScopedQuerySet(ScopedQuerySet, AuditedQuerySet):
+    """Parts of another record (a deal's activities, a case's messages): visible exactly when the parent is.
+
+    The model names the foreign key (or a path of them) to the parent in ``parent_path = "opportunity"``; the
+    parent's own ``visible_to`` decides. Subclasses narrow further with ``super().visible_to(principal)``.
+    """
+
+    def visible_to(self, principal: Principal):
+        if not principal.is_authenticated:
+            return self.none()
+        path, parent, nullable = parent_scope(self.model)
+        parents = parent._default_manager.visible_to(principal)
+        if not nullable and not parents.query.where:
+            return self.all()  # every parent is visible (a network-wide role): no subquery
+        return self.filter(**{f"{path}__in": parents.values("pk")})
+
+
 def get_visible_or_404(queryset_or_model, principal: Principal, **lookup):
     """Fetch one record the principal may see; missing and forbidden answer the same 404."""
     qs = queryset_or_model
@@ -172,7 +224,10 @@ __all__ = [
     "ANONYMOUS",
     "AuditedQuerySet",
     "DistributorScopedQuerySet",
+    "ManufacturerOnlyQuerySet",
+    "ParentScopedQuerySet",
     "Principal",
+    "ReferenceQuerySet",
     "Role",
     "ScopedQuerySet",
     "get_visible_or_404",

@@ -1,6 +1,5 @@
 """JSON API of the deals app: opportunities, their moves, activities and product tests, contracts, forecast."""
 
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
@@ -44,15 +43,6 @@ SORTS = {"created_at", "-created_at", "value", "-value", "expected_close_on", "-
 WRITE = {403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ValidationErrorOut}
 
 
-def _user(field, pk):
-    if pk is None:
-        return None
-    user = get_user_model().objects.filter(pk=pk, is_active=True).select_related("membership").first()
-    if user is None:
-        raise ValidationError({field: _("Unknown user.")})
-    return user
-
-
 def _product_lines(ids):
     ids = sorted(set(ids))
     lines = list(ProductLine.objects.filter(pk__in=ids))
@@ -67,14 +57,6 @@ def _stakeholders(opportunity, ids, field):
     if len(people) != len(ids):
         raise ValidationError({field: _("Choose people of this deal's client.")})
     return people
-
-
-def _users(ids, field):
-    ids = sorted(set(ids))
-    users = list(get_user_model().objects.filter(pk__in=ids, is_active=True).select_related("membership"))
-    if len(users) != len(ids):
-        raise ValidationError({field: _("Unknown user.")})
-    return users
 
 
 def _detail(principal, pk):
@@ -101,11 +83,11 @@ def opportunity_create(request, payload: OpportunityIn):
     principal = request.principal
     client = api_refs.visible(principal, CorporateClient.objects.select_related("distributor"), payload.client_id,
                               field="client_id")
-    owner = _user("owner_id", payload.owner_id) if payload.owner_id else principal.user
+    owner = api_refs.active_user(payload.owner_id, field="owner_id") if payload.owner_id else principal.user
     opportunity = services.opportunity_create(
         principal=principal, client=client, distributor=None if payload.direct else client.distributor,
         owner=owner, title=payload.title, product_lines=_product_lines(payload.product_line_ids),
-        mentor=_user("mentor_id", payload.mentor_id), kam=_user("kam_id", payload.kam_id), value=payload.value,
+        mentor=api_refs.active_user(payload.mentor_id, field="mentor_id"), kam=api_refs.active_user(payload.kam_id, field="kam_id"), value=payload.value,
         volume=payload.volume, stage=payload.stage, expected_close_on=payload.expected_close_on,
         next_step=payload.next_step, next_step_on=payload.next_step_on, origin=payload.origin,
         source_reference=payload.source_reference, gate_override_reason=payload.gate_override_reason,
@@ -127,7 +109,7 @@ def opportunity_patch(request, opportunity_id: int, payload: OpportunityPatch):
     fields = {}
     for name in ("owner", "mentor", "kam"):
         if f"{name}_id" in data:
-            fields[name] = _user(f"{name}_id", data.pop(f"{name}_id"))
+            fields[name] = api_refs.active_user(data.pop(f"{name}_id"), field=f"{name}_id")
     if "product_line_ids" in data:
         ids = data.pop("product_line_ids")
         fields["product_lines"] = _product_lines(ids or [])
@@ -176,7 +158,7 @@ def activity_create(request, opportunity_id: int, payload: ActivityIn):
         principal=principal, opportunity=opportunity, kind=payload.kind, subject=payload.subject,
         occurred_on=payload.occurred_on, outcome=payload.outcome,
         stakeholders=_stakeholders(opportunity, payload.stakeholder_ids, "stakeholder_ids"),
-        participants=_users(payload.participant_ids, "participant_ids"), product_test=product_test,
+        participants=api_refs.active_users(payload.participant_ids, field="participant_ids"), product_test=product_test,
     )
     return Status(201, selectors.activity_get(principal=principal, pk=activity.pk))
 
@@ -195,7 +177,7 @@ def activity_patch(request, activity_id: int, payload: ActivityPatch):
     if "stakeholder_ids" in data:
         fields["stakeholders"] = _stakeholders(activity.opportunity, data.pop("stakeholder_ids") or [], "stakeholder_ids")
     if "participant_ids" in data:
-        fields["participants"] = _users(data.pop("participant_ids") or [], "participant_ids")
+        fields["participants"] = api_refs.active_users(data.pop("participant_ids") or [], field="participant_ids")
     bad = [k for k, v in data.items() if v is None]
     if bad:
         raise ValidationError({k: _("This field may not be null.") for k in bad})

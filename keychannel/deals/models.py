@@ -21,8 +21,7 @@ from simple_history.models import HistoricalRecords
 from keychannel.core.external_ids import check_free as check_external_id_free
 from keychannel.core.external_ids import external_id_field, per_distributor_constraints
 from keychannel.core.models import TimeStampedModel
-from keychannel.core.scoping import AuditedQuerySet, ScopedQuerySet
-from keychannel.network.models import ReferenceQuerySet
+from keychannel.core.scoping import AuditedQuerySet, ParentScopedQuerySet, ReferenceQuerySet, ScopedQuerySet
 
 from .choices import (
     OPEN_STAGES,
@@ -245,17 +244,6 @@ class Opportunity(TimeStampedModel):
         return self.distributor.code if self.distributor_id else str(_("direct"))
 
 
-class OpportunityChildQuerySet(ScopedQuerySet, AuditedQuerySet):
-    """Records of a deal: visible exactly when their deal is."""
-
-    def visible_to(self, principal):
-        if not principal.is_authenticated:
-            return self.none()
-        if principal.distributor_ids is None:
-            return self.all()
-        return self.filter(opportunity__in=Opportunity.objects.visible_to(principal).values("pk"))
-
-
 class StageChange(models.Model):
     """One move of a deal between stages: who, when, from, to. The first row records the stage it started in."""
 
@@ -271,7 +259,8 @@ class StageChange(models.Model):
     changed_at = models.DateTimeField(_("changed at"), default=timezone.now, db_index=True)
     note = models.CharField(_("note"), max_length=300, blank=True)
 
-    objects = OpportunityChildQuerySet.as_manager()
+    objects = ParentScopedQuerySet.as_manager()
+    parent_path = "opportunity"  # a deal's record: visible exactly when the deal is
     history = HistoricalRecords()
 
     class Meta:
@@ -317,7 +306,8 @@ class ProductTest(TimeStampedModel):
         help_text=_("The corporate contract this test led to (set when the deal is won)."),
     )
 
-    objects = OpportunityChildQuerySet.as_manager()
+    objects = ParentScopedQuerySet.as_manager()
+    parent_path = "opportunity"  # a deal's record: visible exactly when the deal is
     history = HistoricalRecords(m2m_fields=[signoff_stakeholders])
 
     class Meta:
@@ -340,17 +330,6 @@ class ProductTest(TimeStampedModel):
 
     def get_absolute_url(self):
         return reverse("deals:opportunity_detail", args=[self.opportunity_id]) + f"#product-test-{self.pk}"
-
-
-class SignoffQuerySet(ScopedQuerySet, AuditedQuerySet):
-    """Sign-offs follow their product test, which follows its deal."""
-
-    def visible_to(self, principal):
-        if not principal.is_authenticated:
-            return self.none()
-        if principal.distributor_ids is None:
-            return self.all()
-        return self.filter(product_test__opportunity__in=Opportunity.objects.visible_to(principal).values("pk"))
 
 
 class ProductTestSignoff(models.Model):
@@ -376,7 +355,8 @@ class ProductTestSignoff(models.Model):
     )
     recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now)
 
-    objects = SignoffQuerySet.as_manager()
+    objects = ParentScopedQuerySet.as_manager()
+    parent_path = "product_test__opportunity"  # a sign-off follows its test, which follows its deal
     history = HistoricalRecords()
 
     class Meta:
@@ -429,7 +409,8 @@ class Activity(TimeStampedModel):
         related_name="+", verbose_name=_("logged by"),
     )
 
-    objects = OpportunityChildQuerySet.as_manager()
+    objects = ParentScopedQuerySet.as_manager()
+    parent_path = "opportunity"  # a deal's record: visible exactly when the deal is
     history = HistoricalRecords(m2m_fields=[stakeholders, participants])
 
     class Meta:
@@ -547,11 +528,6 @@ class CorporateContract(TimeStampedModel):
         return (Decimal(self.value or 0) / years).quantize(Decimal("0.01"))
 
 
-class ContractNoticeQuerySet(ScopedQuerySet, AuditedQuerySet):
-    def visible_to(self, principal):
-        return self.filter(contract__in=CorporateContract.objects.visible_to(principal).values("pk"))
-
-
 class ContractNotice(models.Model):
     """An expiry notice sent for a contract on one day (at most one per contract and day)."""
 
@@ -564,7 +540,8 @@ class ContractNotice(models.Model):
         verbose_name=_("recipient"),
     )
 
-    objects = ContractNoticeQuerySet.as_manager()
+    objects = ParentScopedQuerySet.as_manager()
+    parent_path = "contract"
     history = HistoricalRecords()
 
     class Meta:

@@ -14,7 +14,7 @@ from keychannel.core import api_refs, bulk
 from keychannel.core.schemas import BulkOut
 
 from . import services, sync
-from .api import WRITE, _detail, _product_lines, _user, router
+from .api import WRITE, _detail, _product_lines, router
 from .schemas import OpportunityDetailOut, OpportunityIn
 
 UPDATE_FIELDS = ("title", "value", "volume", "expected_close_on", "next_step", "next_step_on", "source_reference")
@@ -32,9 +32,9 @@ def _write(principal, payload: OpportunityIn, external_id=None):
                               field="client_id")
     create = dict(
         client=client, distributor=None if payload.direct else client.distributor,
-        owner=_user("owner_id", payload.owner_id) if payload.owner_id else principal.user, title=payload.title,
-        product_lines=_product_lines(payload.product_line_ids), mentor=_user("mentor_id", payload.mentor_id),
-        kam=_user("kam_id", payload.kam_id), value=payload.value, volume=payload.volume, stage=payload.stage,
+        owner=api_refs.active_user(payload.owner_id, field="owner_id") if payload.owner_id else principal.user, title=payload.title,
+        product_lines=_product_lines(payload.product_line_ids), mentor=api_refs.active_user(payload.mentor_id, field="mentor_id"),
+        kam=api_refs.active_user(payload.kam_id, field="kam_id"), value=payload.value, volume=payload.volume, stage=payload.stage,
         expected_close_on=payload.expected_close_on, next_step=payload.next_step, next_step_on=payload.next_step_on,
         origin=payload.origin, source_reference=payload.source_reference,
         gate_override_reason=payload.gate_override_reason,

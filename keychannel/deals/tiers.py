@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from keychannel.core.models import TimeStampedModel
-from keychannel.core.scoping import AuditedQuerySet, ScopedQuerySet
+from keychannel.core.scoping import AuditedQuerySet, ParentScopedQuerySet, ScopedQuerySet
 
 from .choices import ServicePriority
 
@@ -75,11 +75,6 @@ class CorporateTier(TimeStampedModel):
         return next((s for s in self.service_levels.all() if s.priority == priority), None)
 
 
-class ServiceLevelQuerySet(ScopedQuerySet, AuditedQuerySet):
-    def visible_to(self, principal):
-        return self.filter(tier__in=CorporateTier.objects.visible_to(principal).values("pk"))
-
-
 class ServiceLevel(TimeStampedModel):
     """A tier's service targets for one case priority, in business hours (Mon–Fri 9–18, Romanian holidays off)."""
 
@@ -95,7 +90,8 @@ class ServiceLevel(TimeStampedModel):
         validators=[MinValueValidator(Decimal("0.25"))],
     )
 
-    objects = ServiceLevelQuerySet.as_manager()
+    objects = ParentScopedQuerySet.as_manager()
+    parent_path = "tier"
     history = HistoricalRecords()
     part_of = ("tier",)  # core.deletion: a tier's targets go with it
 

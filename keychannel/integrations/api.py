@@ -1,12 +1,11 @@
 """JSON API of webhooks: subscriptions, their deliveries, redelivery (docs/webhooks.md)."""
 
-from django.core.exceptions import PermissionDenied
 from ninja import Router, Status
 from ninja.pagination import paginate
 
 from keychannel.core.events import EVENT_TYPES
 from keychannel.core.pagination import BoundedPagination
-from keychannel.core.policies import can
+from keychannel.core.policies import require
 from keychannel.core.schemas import ErrorOut, ValidationErrorOut
 
 from . import selectors, services
@@ -24,11 +23,6 @@ router = Router(tags=["webhooks"])
 WRITE = {403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ValidationErrorOut}
 
 
-def _require_manage(principal):
-    if not can(principal, "integrations.webhook.manage"):
-        raise PermissionDenied
-
-
 @router.get("/webhooks/event-types", response=list[EventTypeOut], summary="The events one may subscribe to")
 def event_types(request):
     return [{"type": key, "label": str(label)} for key, label in EVENT_TYPES.items()]
@@ -37,7 +31,7 @@ def event_types(request):
 @router.get("/webhooks", response={200: list[SubscriptionOut], 403: ErrorOut}, summary="Webhook subscriptions")
 @paginate(BoundedPagination)
 def subscription_list(request):
-    _require_manage(request.principal)
+    require(request.principal, "integrations.webhook.manage")
     return selectors.subscription_list(principal=request.principal)
 
 

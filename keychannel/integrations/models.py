@@ -11,7 +11,7 @@ from simple_history.models import HistoricalRecords
 
 from keychannel.core.choices import Role
 from keychannel.core.models import TimeStampedModel
-from keychannel.core.scoping import AuditedQuerySet, ScopedQuerySet
+from keychannel.core.scoping import AuditedQuerySet, ParentScopedQuerySet, ScopedQuerySet
 
 from .choices import DeliveryStatus
 
@@ -83,11 +83,6 @@ class WebhookSubscription(TimeStampedModel):
         return self.secret[:10]
 
 
-class DeliveryQuerySet(ScopedQuerySet):
-    def visible_to(self, principal):
-        return self.filter(subscription__in=WebhookSubscription.objects.visible_to(principal).values("pk"))
-
-
 class WebhookDelivery(TimeStampedModel):
     """One event for one subscription: the signed message (same ``message_id`` on every attempt) and its fate.
 
@@ -107,7 +102,8 @@ class WebhookDelivery(TimeStampedModel):
     last_status_code = models.PositiveIntegerField(_("last answer"), null=True, blank=True)
     last_error = models.CharField(_("last error"), max_length=500, blank=True)
 
-    objects = DeliveryQuerySet.as_manager()
+    objects = ParentScopedQuerySet.as_manager()
+    parent_path = "subscription"
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -126,11 +122,6 @@ class WebhookDelivery(TimeStampedModel):
         return self.status in (DeliveryStatus.DELIVERED, DeliveryStatus.FAILED)
 
 
-class AttemptQuerySet(ScopedQuerySet):
-    def visible_to(self, principal):
-        return self.filter(delivery__in=WebhookDelivery.objects.visible_to(principal).values("pk"))
-
-
 class WebhookAttempt(models.Model):
     """One HTTP request of a delivery: when, what the endpoint answered (or why it could not be reached)."""
 
@@ -143,7 +134,8 @@ class WebhookAttempt(models.Model):
     duration_ms = models.PositiveIntegerField(_("duration (ms)"), default=0)
     redelivery = models.BooleanField(_("redelivery"), default=False)
 
-    objects = AttemptQuerySet.as_manager()
+    objects = ParentScopedQuerySet.as_manager()
+    parent_path = "delivery"
 
     class Meta:
         ordering = ["delivery", "number"]

@@ -1,7 +1,7 @@
 """Webhook pages: subscriptions, a new one (its secret shown once), its delivery log, redeliver, disable, enable."""
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -10,20 +10,15 @@ from django.views.decorators.http import require_http_methods, require_POST
 from keychannel.core.errors import ConflictError
 from keychannel.core.events import EVENT_TYPES
 from keychannel.core.forms import service_errors_to_form
-from keychannel.core.policies import can
+from keychannel.core.policies import require
 
 from . import selectors, services
 from .forms import SubscriptionForm
 
 
-def _require_manage(principal):
-    if not can(principal, "integrations.webhook.manage"):
-        raise PermissionDenied
-
-
 def webhook_list(request):
     principal = request.principal
-    _require_manage(principal)
+    require(principal, "integrations.webhook.manage")
     return render(request, "integrations/webhook_list.html", {
         "subscriptions": selectors.subscription_list(principal=principal),
         "breadcrumbs": [(_("Webhooks"), "")],
@@ -33,7 +28,7 @@ def webhook_list(request):
 @require_http_methods(["GET", "POST"])
 def webhook_create(request):
     principal = request.principal
-    _require_manage(principal)
+    require(principal, "integrations.webhook.manage")
     form = SubscriptionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:

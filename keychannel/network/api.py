@@ -3,7 +3,7 @@
 from datetime import date, datetime
 
 from django.contrib.auth import get_user_model
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -245,8 +245,7 @@ def coverage_eligible(
     request, territory_id: int | None = None, product_line_id: int | None = None, on_date: date | None = None
 ):
     principal = request.principal
-    if not principal.is_manufacturer:
-        raise PermissionDenied(_("Only the manufacturer's people may see this."))
+    require(principal, "network.coverage.matrix")
     missing = {name: _("This field is required.") for name, v in
                (("territory_id", territory_id), ("product_line_id", product_line_id)) if v is None}
     if missing:
@@ -367,9 +366,7 @@ def interaction_create(request, relationship_id: int, payload: InteractionIn):
 def relationship_health(request, distributor_id: int, stale_days: int | None = None):
     principal = request.principal
     distributor = selectors.distributor_get(principal=principal, pk=distributor_id)
-    # Relationship health is the manufacturer's internal assessment (DESIGN.md §2), never the distributor's to read.
-    if not principal.is_manufacturer:
-        raise PermissionDenied(_("Only the manufacturer's people may see this."))
+    require(principal, "network.relationship.health", distributor)
     if not principal.reaches(distributor.pk):
         raise Http404
     if stale_days is not None and stale_days < 1:
@@ -515,8 +512,7 @@ class CoverageDecisionIn(Schema):
 def coverage_request_list(request, status: str = ""):
     from . import coverage_requests
 
-    if request.principal.has_role("dist_sales"):
-        raise PermissionDenied
+    require(request.principal, "network.coverage_request.list")
     return coverage_requests.coverage_request_list(principal=request.principal, status=status)
 
 
@@ -578,8 +574,7 @@ class PresenceIn(Schema):
 def presence_list(request, territory_id: int | None = None):
     from .models import ChannelPresence
 
-    if not request.principal.is_manufacturer:
-        raise PermissionDenied
+    require(request.principal, "network.presence.view")
     qs = ChannelPresence.objects.visible_to(request.principal)
     return qs.filter(territory_id=territory_id) if territory_id else qs
 
@@ -624,8 +619,7 @@ class SoleCellOut(Schema):
 def playbook_list(request):
     from .models import Playbook
 
-    if not request.principal.is_manufacturer:
-        raise PermissionDenied
+    require(request.principal, "network.playbook.view")
     return list(Playbook.objects.visible_to(request.principal))
 
 

@@ -9,7 +9,13 @@ from simple_history.models import HistoricalRecords
 
 from keychannel.core.choices import Role
 from keychannel.core.models import Organization, TimeStampedModel
-from keychannel.core.scoping import AuditedQuerySet, DistributorScopedQuerySet, ScopedQuerySet
+from keychannel.core.scoping import (
+    AuditedQuerySet,
+    DistributorScopedQuerySet,
+    ManufacturerOnlyQuerySet,
+    ReferenceQuerySet,
+    ScopedQuerySet,
+)
 
 from .choices import (
     PERSON_TIER,
@@ -27,13 +33,6 @@ from .choices import (
     Stance,
     TerritoryLevel,
 )
-
-
-class ReferenceQuerySet(ScopedQuerySet, AuditedQuerySet):
-    """Reference data every signed-in user may read (territories, product lines)."""
-
-    def visible_to(self, principal):
-        return self.all() if principal.is_authenticated else self.none()
 
 
 class Territory(TimeStampedModel):
@@ -191,13 +190,6 @@ class Distributor(TimeStampedModel):
     def get_alignment_quadrant_display(self) -> str:
         quadrant = self.alignment_quadrant
         return str(AlignmentQuadrant(quadrant).label) if quadrant else ""
-
-
-class ManufacturerOnlyQuerySet(ScopedQuerySet, AuditedQuerySet):
-    """Network knowledge for manufacturer roles only (channel presence, playbooks)."""
-
-    def visible_to(self, principal):
-        return self.all() if principal.is_authenticated and principal.is_manufacturer else self.none()
 
 
 class CoverageQuerySet(ScopedQuerySet, AuditedQuerySet):

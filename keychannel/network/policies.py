@@ -104,3 +104,46 @@ def can_edit_own_profile(principal, distributor=None) -> bool:
     """A distributor's head keeps its company's contact details (issue 16: partner self-service)."""
     return (principal.has_role(Role.DIST_HEAD) and distributor is not None
             and distributor.pk == principal.own_distributor_id)
+
+
+# ---- manufacturer knowledge: who reads it (page and API ask the same rule) ------------------------------------
+
+@rule("network.coverage.matrix")
+def can_view_coverage_matrix(principal, obj=None) -> bool:
+    """The coverage matrix and "who may sell here": the manufacturer's map of every distributor's rights."""
+    return principal.is_manufacturer
+
+
+@rule("network.presence.view")
+def can_view_presence(principal, obj=None) -> bool:
+    """The manufacturer's own channels per territory (drawn on the coverage matrix)."""
+    return principal.is_manufacturer
+
+
+@rule("network.alignment.view")
+def can_view_alignment(principal, obj=None) -> bool:
+    """The alignment quadrant is the manufacturer's internal assessment (docs/access.md)."""
+    return principal.is_manufacturer
+
+
+@rule("network.playbook.view")
+def can_view_playbooks(principal, obj=None) -> bool:
+    return principal.is_manufacturer
+
+
+@rule("network.relationship.health")
+def can_view_relationship_health(principal, distributor=None) -> bool:
+    """Relationship health is the manufacturer's internal assessment (DESIGN.md §2), never the distributor's."""
+    return principal.is_manufacturer
+
+
+@rule("network.coverage_request.list")
+def can_list_coverage_requests(principal, obj=None) -> bool:
+    """Heads read their own requests, manufacturer roles those of the distributors they reach; not salespeople."""
+    return not principal.has_role(Role.DIST_SALES)
+
+
+@rule("network.distributor.change_terms")
+def can_change_distributor_terms(principal, distributor=None) -> bool:
+    """Every field of a distributor (contract, agreement, product lines); a channel manager edits the segment only."""
+    return principal.has_role(Role.ADMIN, Role.PROGRAM_MANAGER)

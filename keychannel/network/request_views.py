@@ -3,7 +3,7 @@ decides on the requests list. Services in coverage_requests.py."""
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -68,15 +68,14 @@ def coverage_request_create(request, pk):
 
 def coverage_request_list(request):
     principal = request.principal
-    if principal.has_role("dist_sales"):
-        raise PermissionDenied
+    require(principal, "network.coverage_request.list")
     status = request.GET.get("status", "")
     rows = [{"request": r, "can_decide": r.status == RequestStatus.PENDING
              and can(principal, "network.coverage.decide", r.distributor)}
             for r in coverage_requests.coverage_request_list(principal=principal, status=status)[:300]]
     return render(request, "network/coverage_request_list.html", {
         "rows": rows, "status": status, "statuses": RequestStatus.choices,
-        "breadcrumbs": [(_("Coverage"), "network:coverage_matrix") if principal.is_manufacturer
+        "breadcrumbs": [(_("Coverage"), "network:coverage_matrix") if can(principal, "network.coverage.matrix")
                         else (_("Distributors"), "network:distributor_list"), (_("Coverage requests"), "")],
     })
 

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from keychannel.core.assignment import records_refusals, require_assignable
 from keychannel.core.choices import OrganizationKind
 from keychannel.core.models import Organization
-from keychannel.core.policies import require
+from keychannel.core.policies import can, require
 
 from .choices import SizeTier
 from .models import (
@@ -50,7 +50,7 @@ def distributor_create(*, principal, code: str, legal_name: str, tax_id: str, te
 @transaction.atomic
 def distributor_update(*, principal, distributor: Distributor, **fields) -> Distributor:
     require(principal, "network.distributor.change", distributor)
-    if not principal.has_role("admin", "program_manager"):
+    if not can(principal, "network.distributor.change_terms", distributor):
         fields = {k: v for k, v in fields.items() if k in SEGMENT_FIELDS}
     product_lines = fields.pop("product_lines", None)
     for name, value in fields.items():

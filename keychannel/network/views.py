@@ -5,7 +5,7 @@ import math
 from datetime import date
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -99,7 +99,7 @@ def _invite_url(principal, distributor) -> str:
     if not can(principal, "core.user.invite"):
         return ""
     url = reverse("core:user_invite")
-    if principal.has_role("admin"):
+    if can(principal, "core.user.invite_anywhere"):
         has_head = Membership.objects.filter(organization_id=distributor.organization_id, role="dist_head").exists()
         query = {"organization": distributor.organization_id, "role": "dist_sales" if has_head else "dist_head"}
         return f"{url}?{urlencode(query)}"
@@ -136,7 +136,7 @@ def distributor_update(request, pk):
     principal = request.principal
     distributor = selectors.distributor_get(principal=principal, pk=pk)
     require(principal, "network.distributor.change", distributor)
-    allowed = None if principal.has_role("admin", "program_manager") else services.SEGMENT_FIELDS
+    allowed = None if can(principal, "network.distributor.change_terms", distributor) else services.SEGMENT_FIELDS
     form = DistributorForm(request.POST or None, instance=distributor, allowed_fields=allowed)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
@@ -183,11 +183,6 @@ def productline_list(request):
     )
 
 
-def _manufacturer_only(principal):
-    if not principal.is_manufacturer:
-        raise PermissionDenied(_("Only the manufacturer's people may see this."))
-
-
 def _date_param(request, name="on") -> date:
     try:
         return parse_date(request.GET.get(name, "")) or timezone.localdate()
@@ -197,7 +192,7 @@ def _date_param(request, name="on") -> date:
 
 def coverage_matrix(request):
     principal = request.principal
-    _manufacturer_only(principal)
+    require(principal, "network.coverage.matrix")
     on_date = _date_param(request)
     try:
         region_id = int(request.GET.get("region") or 0) or None
@@ -290,7 +285,7 @@ def quadrant_positions(distributors) -> dict[int, tuple[float, float, float]]:
 def distributor_quadrant(request):
     """The alignment quadrant: each distributor a point (methods × goals), sized by revenue, coloured by stance."""
     principal = request.principal
-    _manufacturer_only(principal)
+    require(principal, "network.alignment.view")
     filters = {name: request.GET.get(name) for name in FILTER_NAMES if request.GET.get(name)}
     distributors = list(selectors.distributor_list(principal=principal, filters=filters))
     sole_ids = selectors.sole_channel_distributor_ids(on_date=timezone.localdate())
@@ -350,7 +345,7 @@ FILTER_NAMES = ("size_tier", "contract_strength", "stance", "shares_goals", "sha
 
 def playbook_list(request):
     principal = request.principal
-    _manufacturer_only(principal)
+    require(principal, "network.playbook.view")
     return render(
         request,
         "network/playbook_list.html",
@@ -506,7 +501,7 @@ def interaction_create(request, pk):
 
 def relationship_health(request):
     principal = request.principal
-    _manufacturer_only(principal)
+    require(principal, "network.relationship.health")
     # No value: the installation's setting (KEYCHANNEL_RELATIONSHIP_STALE_DAYS, 180 by default). A value that is
     # not a whole number of days from 1 is refused with a message and the setting is used, never "1 day" (which
     # used to open the page and flag every distributor as stale).

@@ -1,6 +1,5 @@
 """JSON API of the service app: cases, their conversation, status, assignment and take-over, the SLA report."""
 
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
@@ -37,15 +36,6 @@ router = Router(tags=["service"])
 WRITE = {403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ValidationErrorOut}
 
 
-def _user(field, pk):
-    if pk is None:
-        return None
-    user = get_user_model().objects.filter(pk=pk, is_active=True).select_related("membership__organization").first()
-    if user is None:
-        raise ValidationError({field: _("Unknown user.")})
-    return user
-
-
 @router.get("/cases", response=list[CaseOut], summary="Service cases the caller may see")
 @paginate(BoundedPagination)
 def case_list(request, filters: Query[CaseFilter]):
@@ -64,7 +54,7 @@ def case_create(request, payload: CaseIn):
             raise ValidationError({"product_line_id": _("Unknown product line.")})
     data = payload.model_dump(exclude={"client_id", "product_line_id", "assignee_id"})
     case = services.case_open(principal=principal, client=client, product_line=line,
-                              assignee=_user("assignee_id", payload.assignee_id), **data)
+                              assignee=api_refs.active_user(payload.assignee_id, field="assignee_id"), **data)
     return Status(201, selectors.case_get(principal=principal, pk=case.pk))
 
 
@@ -114,7 +104,7 @@ def case_status(request, case_id: int, payload: StatusIn):
 def case_assign(request, case_id: int, payload: AssignIn):
     principal = request.principal
     case = selectors.case_get(principal=principal, pk=case_id)
-    services.case_assign(principal=principal, case=case, assignee=_user("assignee_id", payload.assignee_id))
+    services.case_assign(principal=principal, case=case, assignee=api_refs.active_user(payload.assignee_id, field="assignee_id"))
     return selectors.case_get(principal=principal, pk=case_id)
 
 

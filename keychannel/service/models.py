@@ -19,7 +19,10 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from keychannel.core.models import TimeStampedModel
-from keychannel.core.scoping import AuditedQuerySet, DistributorScopedQuerySet, ScopedQuerySet
+from keychannel.core.scoping import (
+    DistributorScopedQuerySet,
+    ParentScopedQuerySet,
+)
 
 from .choices import CaseEventKind, CaseSource, CaseStatus, CaseType, MessageKind, ServicePriority
 
@@ -116,9 +119,9 @@ class ServiceCase(TimeStampedModel):
         return self.status not in (CaseStatus.RESOLVED, CaseStatus.CLOSED)
 
 
-class CaseMessageQuerySet(ScopedQuerySet, AuditedQuerySet):
+class CaseMessageQuerySet(ParentScopedQuerySet):
     def visible_to(self, principal):
-        qs = self.filter(case__in=ServiceCase.objects.visible_to(principal).values("pk"))
+        qs = super().visible_to(principal)
         if not principal.is_manufacturer:
             qs = qs.exclude(kind=MessageKind.MANUFACTURER)
         return qs
@@ -138,6 +141,7 @@ class CaseMessage(TimeStampedModel):
     attachment_content_type = models.CharField(max_length=100, blank=True)
 
     objects = CaseMessageQuerySet.as_manager()
+    parent_path = "case"
     history = HistoricalRecords()
     part_of = ("case",)
 
@@ -155,11 +159,6 @@ class CaseMessage(TimeStampedModel):
         return self.author.get_full_name() or self.author.username if self.author else "—"
 
 
-class CaseEventQuerySet(ScopedQuerySet, AuditedQuerySet):
-    def visible_to(self, principal):
-        return self.filter(case__in=ServiceCase.objects.visible_to(principal).values("pk"))
-
-
 class CaseEvent(models.Model):
     """Breaches, escalations, pauses and take-overs of a case (one of each escalation kind per case)."""
 
@@ -168,7 +167,8 @@ class CaseEvent(models.Model):
     at = models.DateTimeField(_("at"), default=timezone.now)
     detail = models.CharField(_("detail"), max_length=300, blank=True)
 
-    objects = CaseEventQuerySet.as_manager()
+    objects = ParentScopedQuerySet.as_manager()
+    parent_path = "case"
     history = HistoricalRecords()
     part_of = ("case",)
 

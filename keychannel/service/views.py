@@ -94,7 +94,6 @@ def case_create(request):
 
 def _detail_context(request, case, **extra):
     principal = request.principal
-    manufacturer = principal.is_manufacturer
     context = {
         "case": case,
         "risk": selectors.with_risk([case])[0].risk,
@@ -103,7 +102,7 @@ def _detail_context(request, case, **extra):
         "can_work": can(principal, "service.case.work", case),
         "can_assign": can(principal, "service.case.assign", case),
         "can_takeover": can(principal, "service.case.takeover", case) and case.taken_over_at is None and case.is_open,
-        "message_form": MessageForm(manufacturer=manufacturer and can(principal, "service.case.manufacturer_note", case)),
+        "message_form": MessageForm(manufacturer=can(principal, "service.case.manufacturer_note", case)),
         "status_form": StatusForm(initial={"status": case.status}),
         "assign_form": AssignForm(principal=principal, current_id=case.assignee_id,
                                   initial={"assignee": case.assignee_id}),
@@ -146,8 +145,8 @@ def _post(request, pk, form, run, done):
 
 @require_POST
 def case_message(request, pk):
-    principal = request.principal
-    form = MessageForm(request.POST, request.FILES, manufacturer=principal.is_manufacturer)
+    # Every kind is a choice here: message_add asks the policy (a manufacturer note from a distributor user is a 403).
+    form = MessageForm(request.POST, request.FILES, manufacturer=True)
     form.kc_name = "message_form"
     return _post(request, pk, form, lambda p, case, d: services.message_add(
         principal=p, case=case, kind=d["kind"], body=d["body"], attachment=d.get("attachment")), _("Message added."))
