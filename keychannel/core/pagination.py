@@ -73,7 +73,8 @@ class BoundedPagination(LimitOffsetPagination):
         return {"items": rows, **counted, "next_cursor": next_cursor}
 
     def offset_rows(self, queryset, offset: int, size: int) -> list:
-        if offset < self.DEEP_OFFSET or not isinstance(queryset, QuerySet) or queryset.query.values_select:
+        if (offset < self.DEEP_OFFSET or not isinstance(queryset, QuerySet) or queryset.query.values_select
+                or queryset.query.combinator):  # rows as dicts, or a union (which takes no filter): as they come
             return list(queryset[offset: offset + size])
         # Ids first: the database sorts and skips (pk, order columns) only, not the wide rows with their joins.
         ids = list(queryset.values_list("pk", flat=True)[offset: offset + size])
