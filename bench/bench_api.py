@@ -37,6 +37,7 @@ import os
 import statistics
 import sys
 import time
+import urllib.parse
 from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
@@ -51,6 +52,21 @@ _middle = runner.middle
 
 
 # ---- what to measure -------------------------------------------------------------------------------------
+
+
+def _deep_cursor(n_clients: int) -> str:
+    """The cursor the admin's clients list (default sort) gives out 100 rows before its end: the same page as
+    ``offset=n-100``, read after the cursor's (normalized_name, id) off the index instead of counting and skipping."""
+    from django.apps import apps
+
+    from keychannel.clients.selectors import client_sorted
+    from keychannel.core import keyset
+
+    ordered = client_sorted(apps.get_model("clients", "CorporateClient").objects.filter(archived_at__isnull=True),
+                            "name")
+    keys = keyset.keys_of(ordered)
+    last_before = ordered[max(0, min(n_clients, ordered.count()) - 101)]
+    return keyset.cursor_after(last_before, keys)
 
 
 def plan(head_username: str) -> list[tuple[str, str, str, str, dict | None]]:
@@ -71,6 +87,7 @@ def plan(head_username: str) -> list[tuple[str, str, str, str, dict | None]]:
     opp = _middle(Opportunity.objects.all())
     own_opp = _middle(Opportunity.objects.filter(distributor=own))
     n_clients = Client_.objects.count()
+    deep_cursor = _deep_cursor(n_clients)
     stem = client.normalized_name.split()[0]
     # A near-duplicate of an existing client: one letter of the distinctive word changed, another legal form.
     words = client.legal_name.split()
@@ -86,6 +103,8 @@ def plan(head_username: str) -> list[tuple[str, str, str, str, dict | None]]:
         (f"GET /clients?search={stem}", "admin", "GET", f"/api/v1/clients?search={stem}&limit=50", None),
         ("GET /clients?offset=deep", "admin", "GET", f"/api/v1/clients?limit=50&offset={max(0, n_clients - 100)}",
          None),
+        ("GET /clients?cursor=deep", "admin", "GET",
+         f"/api/v1/clients?limit=50&cursor={urllib.parse.quote(deep_cursor)}", None),
         ("GET /clients/{id}", "admin", "GET", f"/api/v1/clients/{client.pk}", None),
         ("GET /clients/{id}/stakeholders", "admin", "GET", f"/api/v1/clients/{client.pk}/stakeholders", None),
         ("POST /clients/duplicate-check", "admin", "POST", "/api/v1/clients/duplicate-check",

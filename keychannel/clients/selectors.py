@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 
+from django.db import connection
 from django.db.models import Count, Prefetch, Q
 from django.urls import reverse
 from django.utils import timezone
@@ -66,8 +67,30 @@ def client_list(*, principal, filters: dict | None = None):
     qs = CorporateClient.objects.visible_to(principal).select_related("distributor", "territory")
     qs = CLIENT_FILTERS.apply(qs, filters, principal)
     if q := (filters.get("q") or filters.get("search") or "").strip():
-        qs = qs.filter(client_search_filter(q))
+        qs = client_searched(qs, q)
     return qs
+
+
+# At most this many matching ids are read before the page (see ``client_searched``).
+SEARCH_IDS_FIRST = 2_000
+
+
+def client_searched(qs, q: str):
+    """The clients of ``qs`` that match the search ``q``.
+
+    On PostgreSQL the name is matched through its trigram index (clients 0006) and the code through its own; the
+    matching ids are read first (at most ``SEARCH_IDS_FIRST``), so the page sorts those rows only instead of
+    walking the whole name index in list order and testing each client (a rare name read every client).
+    When more match, the term is common and the list order finds a page of matches at once: the plain filter.
+    SQLite (the small embedded database) has no trigram index and filters as it reads.
+    """
+    matching = qs.filter(client_search_filter(q))
+    if connection.vendor != "postgresql":
+        return matching
+    ids = list(matching.order_by().values_list("pk", flat=True)[: SEARCH_IDS_FIRST + 1])
+    if len(ids) > SEARCH_IDS_FIRST:
+        return matching
+    return qs.filter(pk__in=ids)
 
 
 def client_sorted(qs, sort: str | None):

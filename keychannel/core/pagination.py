@@ -20,13 +20,20 @@ MAX_OFFSET = 10_000_000
 class BoundedPagination(LimitOffsetPagination):
     """limit + offset, or limit + cursor (core/keyset.py): every page answers ``next_cursor`` while rows remain.
 
-    Offset pages count the matching rows; cursor pages do not (``count`` is null): a client that follows
-    cursors reads every row once without the database counting or skipping any.
+    Cursor pages are the way through a long list: each is read off the index of the list's order after the
+    previous page's last row, at the same cost at any depth, and is not counted (``count`` is null). Offset pages
+    are kept for the first pages of a screen and for older clients: they count the matching rows up to
+    ``COUNT_CAP`` (``count_is_capped`` says when more match), and a deep one (offset ≥ ``DEEP_OFFSET``) reads the
+    ids of its rows first, sorting and skipping only the narrow order columns, then the rows of the page by id.
     """
+
+    COUNT_CAP = 10_000
+    DEEP_OFFSET = 1_000
 
     class Input(Schema):
         limit: int = Field(100, ge=1, le=settings.NINJA_PAGINATION_MAX_LIMIT)
-        offset: int = Field(0, ge=0, le=MAX_OFFSET)
+        offset: int = Field(0, ge=0, le=MAX_OFFSET, description=(
+            "Rows to skip, for the first pages of a list; to read a long list, follow next_cursor instead."))
         cursor: str | None = Field(
             None, max_length=2000, description="The next_cursor of the previous page; offset is ignored with it."
         )
@@ -36,7 +43,9 @@ class BoundedPagination(LimitOffsetPagination):
 
     class Output(Schema):
         items: list[Any]
-        count: int | None = Field(..., description="Matching rows; null on a page asked for by cursor.")
+        count: int | None = Field(..., description=(
+            "Matching rows, exact up to 10,000 (see count_is_capped); null on a page asked for by cursor."))
+        count_is_capped: bool = Field(False, description="True when more than 10,000 rows match: count is then 10,000.")
         next_cursor: str | None = Field(None, description="Pass as cursor for the next page; null on the last page.")
 
     def paginate_queryset(self, queryset, pagination, request, **params):
@@ -57,14 +66,26 @@ class BoundedPagination(LimitOffsetPagination):
                 ) from None
             counted = {"count": None}
         else:
-            rows = list(queryset[pagination.offset: pagination.offset + limit + 1])
+            rows = self.offset_rows(queryset, pagination.offset, limit + 1)
             counted = self.count_rows(queryset)
         more, rows = len(rows) > limit, rows[:limit]
         next_cursor = keyset.cursor_after(rows[-1], keys) if more and keys is not None else None
         return {"items": rows, **counted, "next_cursor": next_cursor}
 
+    def offset_rows(self, queryset, offset: int, size: int) -> list:
+        if (offset < self.DEEP_OFFSET or not isinstance(queryset, QuerySet) or queryset.query.values_select
+                or queryset.query.combinator):  # rows as dicts, or a union (which takes no filter): as they come
+            return list(queryset[offset: offset + size])
+        # Ids first: the database sorts and skips (pk, order columns) only, not the wide rows with their joins.
+        ids = list(queryset.values_list("pk", flat=True)[offset: offset + size])
+        found = {row.pk: row for row in queryset.order_by().filter(pk__in=ids)}
+        return [found[pk] for pk in ids if pk in found]
+
     def count_rows(self, queryset) -> dict:
-        return {"count": self._items_count(queryset)}
+        if not isinstance(queryset, QuerySet):
+            return {"count": len(queryset), "count_is_capped": False}
+        count, capped = capped_count(queryset, self.COUNT_CAP)
+        return {"count": count, "count_is_capped": capped}
 
 
 def change_time_field(model) -> str | None:
@@ -127,8 +148,7 @@ def capped_count(queryset, cap: int) -> tuple[int, bool]:
 
 
 class CappedCountPagination(BoundedPagination):
-    """For tables of millions of rows (sales lines, segments): the page is read off an index, and the count
-    stops at ``COUNT_CAP`` instead of reading every matching row on every page."""
+    """For tables of millions of rows (sales lines, segments): the count stops at 100,000."""
 
     COUNT_CAP = 100_000
 
@@ -139,7 +159,3 @@ class CappedCountPagination(BoundedPagination):
         )
         count_is_capped: bool = Field(False, description="True when more than 100,000 rows match: count is then 100,000.")
         next_cursor: str | None = Field(None, description="Pass as cursor for the next page; null on the last page.")
-
-    def count_rows(self, queryset) -> dict:
-        count, capped = capped_count(queryset, self.COUNT_CAP)
-        return {"count": count, "count_is_capped": capped}

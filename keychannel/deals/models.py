@@ -201,6 +201,8 @@ class Opportunity(TimeStampedModel):
             models.Index(fields=["distributor", "-created_at"], name="deals_opp_dist_created"),
             models.Index(fields=["expected_close_on"], name="deals_opp_close"),
             models.Index(fields=["updated_at", "id"], name="deals_opp_changes"),  # updated_since
+            # The API list's default order (-created_at, -id) for the whole network: its pages and cursors.
+            models.Index(fields=["-created_at", "-id"], name="deals_opp_newest"),
         ]
 
     def __str__(self):

@@ -1,0 +1,136 @@
+"""The API's list paging at depth (issue 22): cursor pages equal offset pages, a walk by cursor reads every row once
+in order even while rows are added, deep offsets read ids first, counts stop at a cap, and the statements of a page
+do not grow with the list."""
+
+import pytest
+from django.db import connection, transaction
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from keychannel.clients.models import CorporateClient
+from keychannel.clients.selectors import client_sorted
+from keychannel.core import keyset
+from keychannel.core.pagination import BoundedPagination
+from keychannel.deals.tests.factories import ClientFactory
+
+pytestmark = pytest.mark.django_db
+
+NAMES = ["Alfa", "Beta", "Gama", "Delta"]  # few names: ties that only the id breaks
+
+
+def _page(queryset, limit, cursor=None, offset=0):
+    pagination = BoundedPagination.Input(limit=limit, cursor=cursor, offset=offset)
+    return BoundedPagination().paginate_queryset(queryset, pagination, request=None)
+
+
+def _new_client(name, employees):
+    return ClientFactory(legal_name=f"{name} SRL", employees=employees)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                                                   HealthCheck.too_slow])
+@given(
+    rows=st.lists(st.tuples(st.sampled_from(NAMES), st.one_of(st.none(), st.integers(1, 3))), min_size=0, max_size=14),
+    sort=st.sampled_from(["name", "-name", "employees", "-employees", "created"]),
+    limit=st.integers(1, 5),
+    inserts=st.lists(st.tuples(st.sampled_from(NAMES), st.one_of(st.none(), st.integers(1, 3))), max_size=6),
+)
+def test_walking_every_cursor_page_reads_each_row_once_in_order_while_rows_are_added(db, rows, sort, limit, inserts):
+    with transaction.atomic():
+        before = {_new_client(name, employees).pk for name, employees in rows}
+        listing = client_sorted(CorporateClient.objects.all(), sort)
+        pending = list(inserts)
+        seen, cursor = [], None
+        while True:
+            page = _page(listing, limit, cursor=cursor)
+            assert (page["count"] is None) == (cursor is not None)  # a cursor page is not counted
+            seen += [row.pk for row in page["items"]]
+            cursor = page["next_cursor"]
+            if pending:  # another client adds a row between two pages, anywhere in the order
+                _new_client(*pending.pop())
+            if not cursor:
+                break
+        assert len(seen) == len(set(seen)), "a row came twice"
+        assert before <= set(seen), "a row that was there from the start was skipped"
+        # In the list's order (as offset pages give it: empty values last): the walk is the full list of now,
+        # restricted to the rows the walk read.
+        now = [row.pk for row in keyset.ordered(listing, keyset.keys_of(listing))]
+        assert seen == [pk for pk in now if pk in set(seen)]
+        transaction.set_rollback(True)
+
+
+@pytest.fixture
+def clients(db):
+    for n in range(40):
+        _new_client(NAMES[n % 4], None if n % 5 == 0 else n % 3)
+    return CorporateClient.objects.all()
+
+
+@pytest.mark.parametrize("sort", ["name", "-employees", "created"])
+def test_a_deep_cursor_page_is_the_offset_page_of_the_same_depth(clients, sort):
+    listing = client_sorted(clients, sort)
+    keys = keyset.keys_of(listing)
+    everything = [row.pk for row in keyset.ordered(listing, keys)]  # the API's order: empty values last
+    depth = 29
+    cursor = keyset.cursor_after(keyset.ordered(listing, keys)[depth - 1], keys)
+    by_cursor = _page(listing, 6, cursor=cursor)
+    by_offset = _page(listing, 6, offset=depth)
+    assert [r.pk for r in by_cursor["items"]] == [r.pk for r in by_offset["items"]] == everything[depth: depth + 6]
+    assert by_cursor["next_cursor"] and by_offset["next_cursor"]
+
+
+def test_a_deep_offset_reads_ids_first_and_gives_the_same_rows(clients, monkeypatch, django_assert_num_queries):
+    listing = client_sorted(clients.select_related("distributor", "territory"), "-employees")
+    shallow = [[r.pk for r in _page(listing, 7, offset=offset)["items"]] for offset in range(0, 40, 7)]
+    monkeypatch.setattr(BoundedPagination, "DEEP_OFFSET", 7)
+    with django_assert_num_queries(3):  # the ids of the page, its rows, the capped count
+        _page(listing, 7, offset=14)
+    with django_assert_num_queries(2):  # above DEEP_OFFSET: the page and the count, as always
+        _page(listing, 7, offset=0)
+    assert [[r.pk for r in _page(listing, 7, offset=offset)["items"]] for offset in range(0, 40, 7)] == shallow
+
+
+def test_counts_stop_at_the_cap(clients, monkeypatch):
+    assert _page(clients, 5) | {"items": None} == {"items": None, "count": 40, "count_is_capped": False,
+                                                    "next_cursor": _page(clients, 5)["next_cursor"]}
+    monkeypatch.setattr(BoundedPagination, "COUNT_CAP", 25)
+    page = _page(clients, 5)
+    assert (page["count"], page["count_is_capped"], len(page["items"])) == (25, True, 5)
+
+
+def test_a_cursor_page_costs_the_same_statements_at_any_depth_and_counts_nothing(world, api_as, clients):
+    api = api_as(world.user("admin"))
+    cursors, cursor = [], None
+    while True:
+        page = api.get("/api/v1/clients", {"limit": 5} | ({"cursor": cursor} if cursor else {})).json()
+        cursor = page["next_cursor"]
+        if not cursor:
+            break
+        cursors.append(cursor)
+    assert len(cursors) >= 7
+    costs = {_statements(api, {"limit": 5, "cursor": cursor}) for cursor in cursors}
+    assert len(costs) == 1, costs
+    assert costs.pop() == _statements(api, {"limit": 5, "offset": 5}) - 1  # the offset page's count
+
+
+def _statements(api, params):
+    from django.db import connection as conn
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(conn) as queries:
+        assert api.get("/api/v1/clients", params).status_code == 200
+    return len(queries)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL plan")
+def test_on_postgresql_a_cursor_page_reads_the_name_index_from_the_cursor_on(clients):
+    listing = client_sorted(CorporateClient.objects.filter(archived_at__isnull=True), "name")
+    keys = keyset.keys_of(listing)
+    after = keyset.rows_after(keyset.ordered(listing, keys), keys, keyset.cursor_after(listing[20], keys))[:6]
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_bitmapscan = off")
+        plan = after.explain()
+    # Read in order off (normalized_name, id), starting at the cursor's name: no sort, no walk from the start.
+    assert "clients_client_name_id" in plan and "Sort" not in plan, plan
+    assert "Index Cond: ((normalized_name)::text >=" in plan, plan

@@ -1,0 +1,71 @@
+"""The segments page at size (issue 22): its years are a handful of values, not every segment; its charts hand over the
+biggest clients only, summed and ranked by the database; the page's statements do not grow with the segments."""
+
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from keychannel.clients.models import CorporateClient
+from keychannel.sales import selectors
+from keychannel.sales.choices import AbcClass, SegmentLabel
+from keychannel.sales.models import ClientSegment
+
+pytestmark = pytest.mark.django_db
+
+LABELS = list(SegmentLabel.values)
+
+
+def _segments(world, count, years=(2025, 2026), start=0):
+    made = []
+    for n in range(start, start + count):
+        client = CorporateClient.objects.create(legal_name=f"Segment Client {n} SA", tax_id=f"RO{81_000_000 + n}",
+                                                distributor=world.own, potential_annual_volume=Decimal(100_000))
+        for year in years:
+            made.append(ClientSegment(client=client, distributor=world.own, year=year, volume=Decimal(1000 + n),
+                                      months_covered=12, abc_class=AbcClass.values[n % 3], label=LABELS[n % len(LABELS)]))
+    ClientSegment.objects.bulk_create(made)
+
+
+def test_the_years_are_read_as_distinct_years_not_every_segment(world, django_assert_num_queries):
+    _segments(world, 12)
+    principal = world.principal("admin")
+    selectors.segment_years(principal=principal)  # the principal's reach, read once
+    with django_assert_num_queries(1):
+        years = selectors.segment_years(principal=principal)
+    assert years == [2026, 2025]
+
+
+def test_the_charts_hand_over_the_biggest_clients_and_count_every_segment(world, monkeypatch):
+    _segments(world, 12, years=(2026,))
+    monkeypatch.setattr(selectors, "MATRIX_CLIENTS", 5)
+    monkeypatch.setattr(selectors, "PARETO_CLIENTS", 3)
+    charts = selectors.segment_charts(principal=world.principal("admin"), year=2026)
+    assert [p["name"] for p in charts["pareto"]] == ["Segment Client 11 SA", "Segment Client 10 SA", "Segment Client 9 SA"]
+    assert len(charts["matrix"]) == 5
+    total = sum(1000 + n for n in range(12))
+    assert charts["total_volume"] == total
+    assert round(charts["pareto"][0]["cumulative"], 4) == round(1011 / total * 100, 4)
+    assert sum(item["count"] for item in charts["labels"]) == 12 == sum(item["count"] for item in charts["abc"])
+    assert {item["key"]: item["count"] for item in charts["abc"]} == {"A": 4, "B": 4, "C": 4}
+
+
+def _statements(page, params):
+    with CaptureQueriesContext(connection) as queries:
+        answer = page.get(reverse("sales:segment_list"), params)
+    assert answer.status_code == 200
+    return len(queries)
+
+
+@pytest.mark.parametrize("role", ["program_manager", "dist_head"])
+def test_the_page_statements_do_not_grow_with_the_segments(world, login, role):
+    page = login(world.user(role))
+    _segments(world, 3)
+    page.get(reverse("sales:segment_list"))
+    few = _statements(page, {"year": 2026})
+    _segments(world, 40, start=3)
+    assert _statements(page, {"year": 2026}) == few
+    charts = page.get(reverse("sales:segment_list"), {"year": 2026}).context["charts"]
+    assert len(charts["matrix"]) == 43 and len(charts["pareto"]) == 43
