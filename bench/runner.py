@@ -341,9 +341,9 @@ def strip_options(argv: Sequence[str], names: Sequence[str]) -> list[str]:
 
 
 def size_key(label: str) -> str:
-    """An endpoint's label without the words picked from the data (``?search=termo``, ``(q)``): the same row at
-    every size."""
-    return re.sub(r" \([^)]*\)$", "", re.sub(r"((?:search|q)=)[^&\s)]*", r"\1…", label))
+    """An endpoint's label without the words picked from the data (``?search=termo`` → ``?search=…``): the same
+    row at every size."""
+    return re.sub(r"((?:search|q)=)[^&\s)]*", r"\1…", label)
 
 
 def parse_sizes(text: str) -> list[float]:
