@@ -16,7 +16,9 @@ On PostgreSQL only (``KEYCHANNEL_DATABASE_URL``; without it the script re-runs i
    session cookie for each from the login form (with its CSRF token) for the HTML pages;
 5. ``--warmup`` rounds, then ``--requests`` rounds over every endpoint, interleaved round-robin (one request
    per endpoint per round) so that every endpoint sees the same machine; median, p95 and the ratio of medians
-   to the bare ``GET /api/v1/me`` of the same run (token lookup, principal, JSON: the floor of every call);
+   to the bare ``GET /api/v1/me`` of the same run (token lookup, principal, JSON: the floor of every call), and
+   ``/me`` against a plain Django view on the same server (``/bench/plain/``: the token's user in one ORM query,
+   as JSON; mounted because this script sets ``KEYCHANNEL_BENCH_VIEWS``, absent from normal deployments);
 6. the resident memory (RSS) of every gunicorn worker after the run.
 
 Exits 1 if any response was a 5xx (or the connection failed). Results go to stdout and
@@ -145,6 +147,9 @@ def worker_pids(master: int) -> list[int]:
 # ---- what to measure -------------------------------------------------------------------------------------
 
 
+PLAIN = "GET /bench/plain/ (plain Django view)"
+
+
 def _middle(qs):
     n = qs.count()
     return qs.order_by("pk")[n // 2] if n else None
@@ -177,6 +182,7 @@ def plan(head_username: str) -> list[tuple[str, str, str, str, dict | None]]:
 
     rows = [
         ("GET /me (bare)", "admin", "GET", "/api/v1/me", None),
+        (PLAIN, "admin", "GET", "/bench/plain/", None),
         ("GET /distributors?limit=50", "admin", "GET", "/api/v1/distributors?limit=50", None),
         ("GET /distributors/{id}", "admin", "GET", f"/api/v1/distributors/{dist.pk}", None),
         ("GET /clients?limit=50", "admin", "GET", "/api/v1/clients?limit=50", None),
@@ -264,7 +270,8 @@ def main(argv=None) -> int:
                        "KEYCHANNEL_LOG_LEVEL": "WARNING",
                        "KEYCHANNEL_EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
                        # one token makes every request: the limiter runs, at a height the bench never reaches
-                       "KEYCHANNEL_API_RATE_LIMIT": "10000000/m"})
+                       "KEYCHANNEL_API_RATE_LIMIT": "10000000/m",
+                       "KEYCHANNEL_BENCH_VIEWS": "true"})  # the plain view /me is measured against
     started = time.monotonic()
     commit = _commit()  # the code gunicorn will serve: read now, other commits may land during the run
     _django()
@@ -387,6 +394,7 @@ def main(argv=None) -> int:
         "requests_per_endpoint": args.requests, "warmup_rounds": args.warmup, "workers": args.workers,
         "distributor_head": args.head,
         "worker_rss_mb": rss, "master_rss_mb": master_rss, "endpoints": results,
+        "me_to_plain": round(bare / results[PLAIN]["median_ms"], 2) if results[PLAIN]["median_ms"] else None,
         "total_s": round(time.monotonic() - started),
     }
     text = render(summary)
@@ -430,6 +438,9 @@ def render(s: dict) -> str:
     for label, r in s["endpoints"].items():
         lines.append(f"| {label} | {r['median_ms']:.1f} | {r['p95_ms']:.1f} | {r['ratio']} | "
                      f"{','.join(map(str, r['statuses']))} | {r['bytes']:,} |")
+    if s.get("me_to_plain") is not None:
+        lines += ["", f"Bare `GET /api/v1/me` ÷ the plain Django view on the same server (`{PLAIN}`): "
+                      f"**{s['me_to_plain']}×** (issue 22 target: ≤ 2×)."]
     lines += ["", f"Memory: gunicorn workers {', '.join(f'{m} MB' for m in s['worker_rss_mb'])} RSS after the run "
                   f"(master {s['master_rss_mb']} MB).", ""]
     return "\n".join(lines)
