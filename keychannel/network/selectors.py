@@ -202,11 +202,21 @@ class CoverageCell:
         return "sole" if len(self.distributors) == 1 else "overlap"
 
 
-def coverage_cells(*, on_date, territories=None, product_lines=None, coverages=None) -> dict:
+def _chain(node, parent: dict) -> set:
+    """The territory and every territory above it."""
+    seen = set()
+    while node is not None and node not in seen:
+        seen.add(node)
+        node = parent.get(node)
+    return seen
+
+
+def coverage_cells(*, on_date, territories=None, product_lines=None, coverages=None, under=None) -> dict:
     """Every leaf territory × product line with who may sell there on ``on_date`` (three queries in all).
 
     Leaves are the territories without children: clients sit there, and coverage of any ancestor reaches them.
-    Returns {(territory_id, product_line_id): CoverageCell}.
+    ``under`` (territory ids): only the leaves at or below one of them. Returns
+    {(territory_id, product_line_id): CoverageCell}.
     """
     territories = list(territories if territories is not None else Territory.objects.all())
     product_lines = list(product_lines if product_lines is not None else ProductLine.objects.filter(active=True))
@@ -215,6 +225,8 @@ def coverage_cells(*, on_date, territories=None, product_lines=None, coverages=N
     parent = {t.pk: t.parent_id for t in territories}
     has_children = {t.parent_id for t in territories if t.parent_id}
     leaves = [t for t in territories if t.pk not in has_children]
+    if under is not None:
+        leaves = [leaf for leaf in leaves if _chain(leaf.pk, parent) & set(under)]
     by_territory: dict[int, list] = {}
     for coverage in coverages:
         by_territory.setdefault(coverage.territory_id, []).append(coverage)
@@ -268,8 +280,22 @@ def coverage_matrix(*, principal, on_date, region_id=None) -> dict:
 
 
 def sole_channel_cells(*, distributor, on_date) -> list[CoverageCell]:
-    """The leaf territory × product line cells only this distributor may sell in on ``on_date``."""
-    cells = coverage_cells(on_date=on_date, territories=Territory.objects.all())
+    """The leaf territory × product line cells only this distributor may sell in on ``on_date``.
+
+    Only cells under the distributor's own coverage can be its sole ones, so only those are worked out (the
+    distributor page's cost no longer grows with the whole network's territories and coverage)."""
+    own = list(Coverage.objects.active_on(on_date).filter(distributor_id=_pk(distributor), distributor__active=True)
+               .values_list("territory_id", "product_line_id"))
+    if not own:
+        return []
+    lines = {line for _territory, line in own}
+    cells = coverage_cells(
+        on_date=on_date, territories=Territory.objects.all(),
+        product_lines=ProductLine.objects.filter(active=True, pk__in=lines),
+        coverages=Coverage.objects.active_on(on_date).filter(distributor__active=True, product_line_id__in=lines)
+        .select_related("distributor"),
+        under={territory for territory, _line in own},
+    )
     return sorted(
         (c for c in cells.values() if c.state == "sole" and c.distributors[0].pk == _pk(distributor)),
         key=lambda c: (c.territory.name, c.product_line.name),
