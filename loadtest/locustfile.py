@@ -385,7 +385,7 @@ class ChannelManager(ApiUser):
 
 
 class PageUser(HttpUser):
-    """The browser: signs in through the login form (CSRF), then reads pages."""
+    """The browser: signed in through the login form (CSRF) once per login, then reads pages."""
 
     weight = 2
     wait_time = _think(1.0, 3.0)
@@ -405,7 +405,6 @@ class PageUser(HttpUser):
         self.details = sorted(set(re.findall(r'href="(/network/distributors/\d+/)"', response.text)))[:20]
         response = self.client.get("/deals/", name="page opportunities")
         self.deals = sorted(set(re.findall(r'href="(/deals/\d+/)"', response.text)))[:20]
-
         if PLAIN:
             _to_plain(self.client)
 

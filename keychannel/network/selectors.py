@@ -396,7 +396,9 @@ def distributor_overview(*, principal, distributor, on_date) -> dict:
     interactions = (
         list(interaction_list(principal=principal, relationship_ids=[r.pk for r in relationships])[:20]) if internal else []
     )
-    assessments = list(readiness_list(principal=principal, filters={"distributor_id": distributor.pk}))
+    # The page shows each assessment's date, score and version, never its answers: they are not read here.
+    assessments = list(readiness_list(principal=principal, filters={"distributor_id": distributor.pk})
+                       .prefetch_related(None))
     actions = list(action_item_list(principal=principal, assessment_ids=[a.pk for a in assessments[:1]]))
     reviews = list(review_list(principal=principal, filters={"distributor_id": distributor.pk}))
     return {
