@@ -20,8 +20,8 @@ number of workers — against keychannel, then with every request sent to the pl
 (``/bench/plain/``, mounted by ``KEYCHANNEL_BENCH_VIEWS``) — printing both throughputs, their ratio and the
 workers' CPU per request (user + system time of the gunicorn workers from /proc, divided by the requests).
 ``--profile`` adds a last run of the keychannel mix with the workers under cProfile (``loadtest/gunicorn_profile.py``,
-a gunicorn started for it) and prints the functions that took the most time (its own figures, inflated by
-cProfile, are not reported).
+a gunicorn started for it; CPU time, not waiting) and prints the functions that took the most time (its own
+figures, inflated by cProfile, are not reported).
 """
 
 from __future__ import annotations
@@ -40,6 +40,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
 import urllib.parse
 import urllib.request
 from pathlib import Path
@@ -137,7 +138,23 @@ def sign_in_all(host: str, logins: int, workers: int) -> dict:
         return f"{kind}:{username}", (token if kind == "token" else session)(username)
 
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-        return dict(pool.map(one, wanted))
+        credentials = dict(pool.map(one, wanted))
+    # The API's operations, read once here: building the OpenAPI document costs seconds of a worker's CPU, which
+    # each locust process would otherwise pay inside the measured run.
+    with urllib.request.urlopen(f"{host}/api/v1/openapi.json", timeout=300) as response:
+        paths = json.load(response)["paths"]
+    credentials["operations"] = sorted(f"{method.upper()} {path}" for path, ops in paths.items() for method in ops)
+    return credentials
+
+
+def warm_up(host: str, workers: int) -> None:
+    """A few requests, so every worker has imported its URLs and views before anything is measured."""
+    for _ in range(4 * workers):
+        for path in ("/login/", "/api/v1/me"):
+            try:
+                urllib.request.urlopen(f"{host}{path}", timeout=120).read()
+            except urllib.error.HTTPError:
+                pass
 
 
 def profile_top(profile_dir: Path, limit: int = 30) -> str:
@@ -337,12 +354,14 @@ def main(argv=None) -> int:
         credentials = data_dir / "credentials.json"
         credentials.write_text(json.dumps(sign_in_all(host, args.logins, args.workers)))
         env["KEYCHANNEL_LOAD_CREDENTIALS"] = str(credentials)
+        warm_up(host, args.workers)
         phases.append(run_phase("keychannel", host, master, env, args, out / label, plain=False))
         if args.no_think:
             phases.append(run_phase("plain view", host, master, env, args, out / f"{label}-plain", plain=True))
     if args.profile:
         profile_dir.mkdir()
         with serve(env, args, data_dir, profile_dir) as (host, master):
+            warm_up(host, args.workers)
             run_phase("keychannel, profiled", host, master, env, args, out / f"{label}-profiled", plain=False)
     error_log = data_dir / "gunicorn-errors.log"
     errors = error_log.read_text(errors="replace") if error_log.exists() else ""
