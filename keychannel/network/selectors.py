@@ -1,5 +1,6 @@
 """Reads of the network app, always through visible_to."""
 
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -232,14 +233,15 @@ def coverage_cells(*, on_date, territories=None, product_lines=None, coverages=N
         by_territory.setdefault(coverage.territory_id, []).append(coverage)
     cells = {}
     for leaf in leaves:
-        applicable = []
+        applicable = defaultdict(list)  # product line id -> the coverage rows reaching this leaf, leaf first
         node, seen = leaf.pk, set()
         while node is not None and node not in seen:
             seen.add(node)
-            applicable.extend(by_territory.get(node, []))
+            for coverage in by_territory.get(node, ()):
+                applicable[coverage.product_line_id].append(coverage)
             node = parent.get(node)
         for line in product_lines:
-            here = [c for c in applicable if c.product_line_id == line.pk]
+            here = applicable.get(line.pk, ())
             exclusive = {c.distributor_id: c.distributor for c in here if c.exclusive}
             shared = {c.distributor_id: c.distributor for c in here if not c.exclusive}
             chosen = exclusive or shared
@@ -330,7 +332,9 @@ class SoleChannelIndex:
                    ancestors=ancestors)
 
     def distributor_is_sole(self, distributor_id) -> bool:
-        return distributor_id in set(self.cells.values())
+        if "_sole_ids" not in self.__dict__:  # once per index, not once per row of a list
+            self.__dict__["_sole_ids"] = frozenset(self.cells.values())
+        return distributor_id in self.__dict__["_sole_ids"]
 
     def coverage_is_sole(self, coverage) -> bool:
         """Whether this coverage row makes its distributor the only channel somewhere today."""
