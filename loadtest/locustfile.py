@@ -18,9 +18,11 @@ Four kinds of users, all with demo logins (password ``KEYCHANNEL_DEMO_PASSWORD``
 Every simulated user signs in once, as a real one does, and keeps its token or session: ``loadtest/run.py`` signs
 each demo login in before the load starts (``KEYCHANNEL_LOAD_CREDENTIALS``, a JSON file), so no PBKDF2 sign-in
 is measured; run alone, this file signs each login in once and shares it among the users of that login.
-``KEYCHANNEL_LOAD_NO_THINK=1``: no wait between tasks (the server's ceiling). ``KEYCHANNEL_LOAD_PLAIN=1``: after
-its set-up, every request of the mix goes to the benchmarks' plain view ``/bench/plain/`` (the server must run
-with ``KEYCHANNEL_BENCH_VIEWS=true``), same methods and bodies, under the same names: the floor of the same mix.
+``KEYCHANNEL_LOAD_NO_THINK=1``: no wait between tasks (the server's ceiling). ``KEYCHANNEL_LOAD_PLAIN=1``: every
+request of the mix, its set-up's reads included, goes to the benchmarks' plain view ``/bench/plain/`` (the server
+must run with ``KEYCHANNEL_BENCH_VIEWS=true``), same methods and bodies, under the same names, with made-up ids
+where the mix needs some: the floor of the same mix. The API's operations come from run.py's file when it
+gives them (``operations``), else from ``/api/v1/openapi.json``.
 
 Operations are taken from ``/api/v1/openapi.json`` at start: a task whose endpoint is not there (an app that
 has not landed yet) does nothing, so the mix grows with the API. Expected refusals (403/404/409/422 of a
