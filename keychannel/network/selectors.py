@@ -281,23 +281,31 @@ def coverage_matrix(*, principal, on_date, region_id=None) -> dict:
     return {"product_lines": product_lines, "rows": rows, "regions": regions, "totals": totals}
 
 
+def _own_cells_scope(distributor, on_date) -> dict | None:
+    """coverage_cells arguments for the only cells where ``distributor`` can be the sole channel: those under its
+    own active coverage, for its product lines (None: it covers nothing, so it is sole nowhere)."""
+    own = list(Coverage.objects.active_on(on_date).filter(distributor_id=_pk(distributor), distributor__active=True)
+               .values_list("territory_id", "product_line_id"))
+    if not own:
+        return None
+    lines = {line for _territory, line in own}
+    return {
+        "product_lines": ProductLine.objects.filter(active=True, pk__in=lines),
+        "coverages": Coverage.objects.active_on(on_date).filter(distributor__active=True, product_line_id__in=lines)
+        .select_related("distributor"),
+        "under": {territory for territory, _line in own},
+    }
+
+
 def sole_channel_cells(*, distributor, on_date) -> list[CoverageCell]:
     """The leaf territory × product line cells only this distributor may sell in on ``on_date``.
 
     Only cells under the distributor's own coverage can be its sole ones, so only those are worked out (the
     distributor page's cost no longer grows with the whole network's territories and coverage)."""
-    own = list(Coverage.objects.active_on(on_date).filter(distributor_id=_pk(distributor), distributor__active=True)
-               .values_list("territory_id", "product_line_id"))
-    if not own:
+    scope = _own_cells_scope(distributor, on_date)
+    if scope is None:
         return []
-    lines = {line for _territory, line in own}
-    cells = coverage_cells(
-        on_date=on_date, territories=Territory.objects.all(),
-        product_lines=ProductLine.objects.filter(active=True, pk__in=lines),
-        coverages=Coverage.objects.active_on(on_date).filter(distributor__active=True, product_line_id__in=lines)
-        .select_related("distributor"),
-        under={territory for territory, _line in own},
-    )
+    cells = coverage_cells(on_date=on_date, territories=Territory.objects.all(), **scope)
     return sorted(
         (c for c in cells.values() if c.state == "sole" and c.distributors[0].pk == _pk(distributor)),
         key=lambda c: (c.territory.name, c.product_line.name),
@@ -317,9 +325,14 @@ class SoleChannelIndex:
     ancestors: dict  # leaf territory id -> {itself and every territory above it}
 
     @classmethod
-    def build(cls, *, on_date):
+    def build(cls, *, on_date, distributor=None):
+        """``distributor``: only the cells where that one distributor can be sole — an index that answers for it and
+        its own coverage rows only (one distributor's API answer), without working out the whole network."""
         territories = list(Territory.objects.all())
-        cells = coverage_cells(on_date=on_date, territories=territories)
+        scope = {} if distributor is None else _own_cells_scope(distributor, on_date)
+        if scope is None:
+            return cls(cells={}, ancestors={})
+        cells = coverage_cells(on_date=on_date, territories=territories, **scope)
         parent = {t.pk: t.parent_id for t in territories}
         ancestors = {}
         for leaf_id, _line_id in cells:
@@ -343,12 +356,13 @@ class SoleChannelIndex:
                    for (leaf, line), d in self.cells.items())
 
 
-def sole_channel_index(request_or_none=None, *, on_date=None) -> SoleChannelIndex:
-    """One index per request (API schemas resolve a flag per row from it)."""
+def sole_channel_index(request_or_none=None, *, on_date=None, distributor=None) -> SoleChannelIndex:
+    """One index per request (API schemas resolve a flag per row from it); ``distributor``: a request that answers
+    about that one distributor only (SoleChannelIndex.build)."""
     holder = request_or_none
     index = getattr(holder, "_kc_sole_channel_index", None) if holder is not None else None
     if index is None:
-        index = SoleChannelIndex.build(on_date=on_date or timezone.localdate())
+        index = SoleChannelIndex.build(on_date=on_date or timezone.localdate(), distributor=distributor)
         if holder is not None:
             holder._kc_sole_channel_index = index
     return index

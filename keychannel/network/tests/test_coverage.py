@@ -145,6 +145,12 @@ def test_sole_channel_cells_are_the_sole_cells_of_the_whole_network_computation(
             got = sorted((c.territory.pk, c.product_line.pk)
                          for c in selectors.sole_channel_cells(distributor=d, on_date=on_date))
             assert got == expected, (d.code, on_date)
+            # The API's one-distributor index answers as the whole network's for it and its coverage rows.
+            whole, own = (selectors.SoleChannelIndex.build(on_date=on_date),
+                          selectors.SoleChannelIndex.build(on_date=on_date, distributor=d))
+            assert own.distributor_is_sole(d.pk) == whole.distributor_is_sole(d.pk) == bool(expected)
+            for coverage in Coverage.objects.filter(distributor=d):
+                assert own.coverage_is_sole(coverage) == whole.coverage_is_sole(coverage), (d.code, coverage.pk)
 
 
 def test_matrix_marks_gaps_overlaps_and_sole(world, tree):
