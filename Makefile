@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 PYTEST := $(BIN)/pytest
 PORT ?= 8000
 
-.PHONY: demo test venv messages test-sqlite test-postgres test-browser check-migrations lint serve load load-short bench bench-sizes clean help
+.PHONY: demo test venv messages test-sqlite test-postgres test-browser check-migrations lint serve load load-short load-ceiling bench bench-sizes clean help
 
 help:
 	@echo "make demo     install, seed demo data and serve on http://127.0.0.1:$(PORT)"
@@ -64,6 +64,11 @@ load: $(STAMP)
 
 load-short: $(STAMP)
 	$(BIN)/python scripts/pgtest.py run -- $(BIN)/python loadtest/run.py --users 10 --duration 15
+
+# The server's ceiling: the mix without think time, then the same mix against the plain Django view on the same
+# workers; prints both req/s, their ratio and the workers' CPU per request (LOAD_ARGS="--profile" adds a profile).
+load-ceiling: $(STAMP)
+	$(BIN)/python scripts/pgtest.py run -- $(BIN)/python loadtest/run.py --no-think --users 20 --duration 60 $(LOAD_ARGS)
 
 # Benchmarks (ratios in one run); writes the docs/benchmarks.md figures to var/bench/. bench_api.py and
 # bench_sales.py run on the persistent cluster $(BENCH_PG) (the issue-10 data set is built once, about 6 min at

@@ -49,6 +49,7 @@ import runner  # noqa: E402
 ROOT = runner.ROOT
 KEEP = runner.KEEP
 _middle = runner.middle
+PLAIN = "GET /bench/plain/ (plain Django view)"
 
 
 # ---- what to measure -------------------------------------------------------------------------------------
@@ -97,6 +98,7 @@ def plan(head_username: str) -> list[tuple[str, str, str, str, dict | None]]:
 
     rows = [
         ("GET /me (bare)", "admin", "GET", "/api/v1/me", None),
+        (PLAIN, "admin", "GET", "/bench/plain/", None),
         ("GET /distributors?limit=50", "admin", "GET", "/api/v1/distributors?limit=50", None),
         ("GET /distributors/{id}", "admin", "GET", f"/api/v1/distributors/{dist.pk}", None),
         ("GET /clients?limit=50", "admin", "GET", "/api/v1/clients?limit=50", None),
@@ -243,6 +245,7 @@ def main(argv=None) -> int:
         "requests_per_endpoint": args.requests, "warmup_rounds": args.warmup, "workers": args.workers,
         "distributor_head": args.head,
         "worker_rss_mb": rss, "master_rss_mb": master_rss, "endpoints": results,
+        "me_to_plain": round(bare / results[PLAIN]["median_ms"], 2) if results[PLAIN]["median_ms"] else None,
         "total_s": round(time.monotonic() - started),
     }
     text = render(summary)
@@ -282,6 +285,9 @@ def render(s: dict) -> str:
     for label, r in s["endpoints"].items():
         lines.append(f"| {label} | {r['median_ms']:.1f} | {r['p95_ms']:.1f} | {r['ratio']} | "
                      f"{','.join(map(str, r['statuses']))} | {r['bytes']:,} |")
+    if s.get("me_to_plain") is not None:
+        lines += ["", f"Bare `GET /api/v1/me` ÷ the plain Django view on the same server (`{PLAIN}`): "
+                      f"**{s['me_to_plain']}×** (issue 22 target: ≤ 2×)."]
     lines += ["", f"Memory: gunicorn workers {', '.join(f'{m} MB' for m in s['worker_rss_mb'])} RSS after the run "
                   f"(master {s['master_rss_mb']} MB).", ""]
     return "\n".join(lines)

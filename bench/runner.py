@@ -70,7 +70,9 @@ def bench_environment() -> Path:
                        "KEYCHANNEL_LOG_LEVEL": "WARNING",
                        "KEYCHANNEL_EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
                        # one token makes every request: the limiter runs, at a height the bench never reaches
-                       "KEYCHANNEL_API_RATE_LIMIT": "10000000/m"})
+                       "KEYCHANNEL_API_RATE_LIMIT": "10000000/m",
+                       # /bench/plain/, the plain Django view bench_api measures /me against (off by default)
+                       "KEYCHANNEL_BENCH_VIEWS": "true"})
     return data_dir
 
 

@@ -178,6 +178,11 @@ KEYCHANNEL_API_RATE_LIMIT = env("API_RATE_LIMIT", "600/m")  # per user, token or
 KEYCHANNEL_API_ANON_RATE_LIMIT = env("API_ANON_RATE_LIMIT", "60/m")  # per client address, unauthenticated
 KEYCHANNEL_DUPLICATE_CHECK_RATE_LIMIT = env("DUPLICATE_CHECK_RATE_LIMIT", "60/m")  # per user
 # Sync API (docs/api.md, "Sync"): how long a POST's answer is kept for its Idempotency-Key, and the bulk cap.
+# bench/ and loadtest/ only: mount /bench/plain/, the plain Django view the API is measured against
+# (keychannel/core/bench_views.py). Never in a deployment: refused with production settings.
+KEYCHANNEL_BENCH_VIEWS = env_bool("BENCH_VIEWS", False)
+if PRODUCTION and KEYCHANNEL_BENCH_VIEWS:
+    raise ImproperlyConfigured("KEYCHANNEL_BENCH_VIEWS is for benchmarks only and must be off in production.")
 KEYCHANNEL_IDEMPOTENCY_KEY_HOURS = int(env("IDEMPOTENCY_KEY_HOURS", "24"))
 KEYCHANNEL_API_BULK_MAX = int(env("API_BULK_MAX", "200"))
 KEYCHANNEL_SERVICE_PUBLIC_RATE_LIMIT = env("SERVICE_PUBLIC_RATE_LIMIT", "30/m")  # per address: public case pages

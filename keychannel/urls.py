@@ -1,5 +1,6 @@
 import importlib
 
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
@@ -46,6 +47,12 @@ for app, prefix in [
             raise
         continue
     urlpatterns.append(path(prefix, include(f"keychannel.{app}.urls")))
+
+# The benchmarks' plain view (keychannel/core/bench_views.py): only when KEYCHANNEL_BENCH_VIEWS is on.
+if settings.KEYCHANNEL_BENCH_VIEWS:
+    from keychannel.core import bench_views
+
+    urlpatterns.append(path("bench/plain/", bench_views.plain, name="bench_plain"))
 
 handler404 = "keychannel.core.auth_views.not_found"
 handler403 = "keychannel.core.auth_views.forbidden"

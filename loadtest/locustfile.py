@@ -15,6 +15,15 @@ Four kinds of users, all with demo logins (password ``KEYCHANNEL_DEMO_PASSWORD``
 - ``PageUser`` (weight 2): a signed-in browser (session + CSRF) on the pages: home, distributor list and
   detail, pipeline, opportunity list and detail, contracts, clients.
 
+Every simulated user signs in once, as a real one does, and keeps its token or session: ``loadtest/run.py`` signs
+each demo login in before the load starts (``KEYCHANNEL_LOAD_CREDENTIALS``, a JSON file), so no PBKDF2 sign-in
+is measured; run alone, this file signs each login in once and shares it among the users of that login.
+``KEYCHANNEL_LOAD_NO_THINK=1``: no wait between tasks (the server's ceiling). ``KEYCHANNEL_LOAD_PLAIN=1``: every
+request of the mix, its set-up's reads included, goes to the benchmarks' plain view ``/bench/plain/`` (the server
+must run with ``KEYCHANNEL_BENCH_VIEWS=true``), same methods and bodies, under the same names, with made-up ids
+where the mix needs some: the floor of the same mix. The API's operations come from run.py's file when it
+gives them (``operations``), else from ``/api/v1/openapi.json``.
+
 Operations are taken from ``/api/v1/openapi.json`` at start: a task whose endpoint is not there (an app that
 has not landed yet) does nothing, so the mix grows with the API. Expected refusals (403/404/409/422 of a
 write that lost a race or repeats itself) count as answered, not failed; a 5xx or a timeout is a failure.
@@ -24,17 +33,59 @@ Run it through ``loadtest/run.py`` (``make load``), which starts PostgreSQL, see
 from __future__ import annotations
 
 import datetime
+import json
 import os
 import random
 import re
 import threading
 
-from locust import HttpUser, between, events, task
+from locust import HttpUser, between, constant, events, task
 
 PASSWORD = os.environ.get("KEYCHANNEL_DEMO_PASSWORD", "keychannel-demo")
 DISTRIBUTORS = int(os.environ.get("KEYCHANNEL_LOAD_DISTRIBUTORS", "24"))
+NO_THINK = os.environ.get("KEYCHANNEL_LOAD_NO_THINK", "") == "1"
+PLAIN = os.environ.get("KEYCHANNEL_LOAD_PLAIN", "") == "1"
+PLAIN_PATH = "/bench/plain/"
 API = "/api/v1"
 OK_REFUSALS = {400, 403, 404, 409, 422}
+
+
+def _think(low: float, high: float):
+    return constant(0) if NO_THINK else between(low, high)
+
+
+# login -> {"token": …} or {"sessionid": …, "csrftoken": …}: signed in once per login (run.py does it before the
+# load; otherwise the first user of a login does it and the others reuse it).
+_credentials: dict[str, dict] = {}
+if os.environ.get("KEYCHANNEL_LOAD_CREDENTIALS"):
+    with open(os.environ["KEYCHANNEL_LOAD_CREDENTIALS"]) as _fh:
+        _credentials.update(json.load(_fh))
+_sign_in_lock = threading.Lock()
+
+
+def _signed_in(kind: str, username: str, sign_in) -> dict:
+    key = f"{kind}:{username}"
+    with _sign_in_lock:
+        if key not in _credentials:
+            _credentials[key] = sign_in(username)
+        return _credentials[key]
+
+
+def _logins(kind: str, pattern: str) -> list[str]:
+    """The logins of one kind run.py signed in (all DISTRIBUTORS when run alone)."""
+    names = sorted(k.split(":", 1)[1] for k in _credentials if k.startswith(f"{kind}:"))
+    names = [n for n in names if re.fullmatch(pattern, n)]
+    return names
+
+
+def _to_plain(client):
+    """From now on every request of this user goes to the plain view (same method, body and name)."""
+    request = client.request
+
+    def plain(method, url, *args, **kwargs):
+        return request(method, PLAIN_PATH, *args, **kwargs)
+
+    client.request = plain
 
 _paths: set[str] = set()
 _paths_lock = threading.Lock()
@@ -54,6 +105,8 @@ def _print_statuses(environment, **kw):
 
 def _operations(client) -> set[str]:
     with _paths_lock:
+        if not _paths and _credentials.get("operations"):
+            _paths.update(_credentials["operations"])  # read once by run.py
         if not _paths:
             response = client.get(f"{API}/openapi.json", name="openapi.json")
             if response.status_code == 200:
@@ -81,15 +134,15 @@ def _results(response) -> list[dict]:
 
 class ApiUser(HttpUser):
     abstract = True
-    wait_time = between(0.5, 2.0)
+    wait_time = _think(0.5, 2.0)
     username = "admin"
 
     def on_start(self):
         self.ops = _operations(self.client)
-        response = self.client.post(f"{API}/auth/token", json={"username": self.pick_username(), "password": PASSWORD,
-                                                               "name": "load"}, name="POST /auth/token")
-        token = response.json().get("token") if response.status_code == 201 else ""
+        token = _signed_in("token", self.pick_username(), self.issue_token).get("token", "")
         self.client.headers["Authorization"] = f"Bearer {token}"
+        if PLAIN:
+            _to_plain(self.client)  # the set-up's reads too: the plain run never reaches keychannel's views
         self.clients = [c["id"] for c in _results(self.client.get(f"{API}/clients?limit=50", name="GET /clients"))
                         if isinstance(c, dict) and "id" in c] if self.has("GET", "/clients") else []
         self.opportunities = [
@@ -102,9 +155,19 @@ class ApiUser(HttpUser):
         self.product_lines = [p["id"] for p in _results(self.client.get(f"{API}/product-lines",
                                                                          name="GET /product-lines"))
                               if isinstance(p, dict) and "id" in p]
+        if PLAIN:  # the plain view answers no rows: ids to fill the same paths, so the same tasks run
+            self.clients = self.opportunities = self.distributors = self.product_lines = list(range(1, 51))
+
+    def issue_token(self, username: str) -> dict:
+        response = self.client.post(f"{API}/auth/token", json={"username": username, "password": PASSWORD,
+                                                               "name": "load"}, name="POST /auth/token")
+        return {"token": response.json().get("token", "") if response.status_code == 201 else ""}
 
     def pick_username(self) -> str:
         return self.username
+
+    def pick(self, pattern: str, fallback: str) -> str:
+        return random.choice(_logins("token", pattern) or [fallback])
 
     def has(self, method: str, path: str) -> bool:
         return f"{method} {API}{path}" in self.ops
@@ -119,7 +182,15 @@ class DistributorSales(ApiUser):
     weight = 6
 
     def pick_username(self) -> str:
-        return f"d{random.randint(1, DISTRIBUTORS):02d}-sales"
+        return self.pick(r"d\d+-sales", f"d{random.randint(1, DISTRIBUTORS):02d}-sales")
+
+    def read_stakeholders(self, client_id):
+        response = self.get(f"/clients/{client_id}/stakeholders", "GET /clients/{id}/stakeholders")
+        if PLAIN:  # the plain view answers no rows: ids to fill the same paths, so the same tasks run
+            self.stakeholders = [(i, None) for i in range(1, 6)]
+        else:
+            self.stakeholders = [(s["id"], s.get("version")) for s in _results(response)
+                                 if isinstance(s, dict) and "id" in s]
 
     @task(2)
     def me(self):
@@ -153,9 +224,7 @@ class DistributorSales(ApiUser):
     def buying_centre(self):
         if self.clients and self.has("GET", "/clients/{client_id}/stakeholders"):
             client_id = random.choice(self.clients)
-            response = self.get(f"/clients/{client_id}/stakeholders", "GET /clients/{id}/stakeholders")
-            self.stakeholders = [(s["id"], s.get("version")) for s in _results(response)
-                                 if isinstance(s, dict) and "id" in s]
+            self.read_stakeholders(client_id)
             if self.has("GET", "/clients/{client_id}/analysis"):
                 self.get(f"/clients/{client_id}/analysis", "GET /clients/{id}/analysis")
 
@@ -171,7 +240,7 @@ class DistributorSales(ApiUser):
             with self.client.patch(f"{API}/stakeholders/{stakeholder_id}", json=body,
                                    name="PATCH /stakeholders/{id}", catch_response=True) as response:
                 _check(response)
-                if response.status_code == 200:
+                if response.status_code == 200 and not PLAIN:
                     self.stakeholders = [(i, response.json().get("version") if i == stakeholder_id else v)
                                          for i, v in stakeholders]
 
@@ -229,7 +298,7 @@ class DistributorHead(ApiUser):
     weight = 1
 
     def pick_username(self) -> str:
-        return f"d{random.randint(1, DISTRIBUTORS):02d}-head"
+        return self.pick(r"d\d+-head", f"d{random.randint(1, DISTRIBUTORS):02d}-head")
 
     def on_start(self):
         super().on_start()
@@ -312,26 +381,39 @@ class ChannelManager(ApiUser):
 
 
 class PageUser(HttpUser):
-    """The browser: signs in through the login form (CSRF), then reads pages."""
+    """The browser: signed in through the login form (CSRF) once per login, then reads pages."""
 
     weight = 2
-    wait_time = between(1.0, 3.0)
+    wait_time = _think(1.0, 3.0)
     PAGES = [("/", "page /"), ("/network/distributors/", "page distributors"), ("/deals/pipeline/", "page pipeline"),
              ("/deals/", "page opportunities"), ("/deals/contracts/", "page contracts"),
              ("/clients/", "page clients")]
 
     def on_start(self):
-        username = random.choice(["channel", "program", f"d{random.randint(1, DISTRIBUTORS):02d}-head"])
-        self.client.get("/login/", name="page login")
-        token = self.client.cookies.get("csrftoken", "")
-        self.client.post("/login/", {"username": username, "password": PASSWORD, "csrfmiddlewaretoken": token},
-                         headers={"Referer": f"{self.host}/login/"}, name="POST login")
+        heads = _logins("session", r"d\d+-head") or [f"d{random.randint(1, DISTRIBUTORS):02d}-head"]
+        username = random.choice(["channel", "program", random.choice(heads)])
+        session = _signed_in("session", username, self.sign_in)
+        for name, value in session.items():
+            self.client.cookies.set(name, value)
+        if PLAIN:
+            _to_plain(self.client)
         # Only the pages that exist in this version (an app that has not landed yet has none).
         self.pages = [(url, name) for url, name in self.PAGES if self.client.get(url, name=name).status_code == 200]
         response = self.client.get("/network/distributors/", name="page distributors")
         self.details = sorted(set(re.findall(r'href="(/network/distributors/\d+/)"', response.text)))[:20]
         response = self.client.get("/deals/", name="page opportunities")
         self.deals = sorted(set(re.findall(r'href="(/deals/\d+/)"', response.text)))[:20]
+        if PLAIN:  # the plain view answers no links: paths to fill the same tasks
+            self.details = [f"/network/distributors/{i}/" for i in range(1, 21)]
+            self.deals = [f"/deals/{i}/" for i in range(1, 21)]
+
+    def sign_in(self, username: str) -> dict:
+        """The login form, once per login: the session and CSRF cookies are kept for every user of that login."""
+        self.client.get("/login/", name="page login")
+        token = self.client.cookies.get("csrftoken", "")
+        self.client.post("/login/", {"username": username, "password": PASSWORD, "csrfmiddlewaretoken": token},
+                         headers={"Referer": f"{self.host}/login/"}, name="POST login")
+        return {name: self.client.cookies.get(name, "") for name in ("sessionid", "csrftoken")}
 
     def page(self, url, name):
         with self.client.get(url, name=name, catch_response=True) as response:

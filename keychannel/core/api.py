@@ -95,7 +95,7 @@ def logout_everywhere(request):
 def me(request):
     principal = request.principal
     user = principal.user
-    organization = Organization.objects.get(pk=principal.organization_id)
+    organization = principal.organization  # joined to the token's query (core.services.api_token_check)
     reach = principal.distributor_ids
     return {
         "id": user.pk,

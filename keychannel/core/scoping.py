@@ -50,7 +50,10 @@ class Principal:
         """The principal of a user whose membership the caller already read (e.g. joined to an API token)."""
         if membership is None:
             return cls(user=user)
-        return cls(user=user, role=membership.role, organization_id=membership.organization_id)
+        principal = cls(user=user, role=membership.role, organization_id=membership.organization_id)
+        if type(membership).organization.is_cached(membership):  # joined (the API token's query): no second read
+            principal.__dict__["organization"] = membership.organization
+        return principal
 
     @property
     def is_authenticated(self) -> bool:
@@ -78,6 +81,16 @@ class Principal:
 
     def has_role(self, *roles: str) -> bool:
         return self.role in {str(r) for r in roles}
+
+    @cached_property
+    def organization(self):
+        """The organisation the principal works for (None without one): read once, or taken from the membership
+        when the caller loaded it joined (``for_membership``)."""
+        if self.organization_id is None:
+            return None
+        from .models import Organization  # local: models import this module
+
+        return Organization.objects.get(pk=self.organization_id)
 
     @cached_property
     def distributor_ids(self) -> frozenset[int] | None:

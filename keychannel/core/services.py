@@ -132,10 +132,12 @@ def api_token_check(raw: str):
     """(user, "") for an active token; (None, why) otherwise — why is "" for a value that is no token of ours."""
     if not raw or not raw.startswith(ApiToken.PREFIX):
         return None, ""
-    # One query for the token, its user and the user's membership (the principal); no ordering for one row.
-    token = (
-        ApiToken.objects.select_related("user", "user__membership").filter(key_hash=hash_token(raw)).order_by().first()
-    )
+    # One query for the token, its user, the user's membership and organisation (the principal, /me); no
+    # ordering for one row (key_hash is unique; first() would add ORDER BY id).
+    token = next(iter(
+        ApiToken.objects.select_related("user", "user__membership", "user__membership__organization")
+        .filter(key_hash=hash_token(raw)).order_by()[:1]
+    ), None)
     if token is None:
         return None, ""
     now = timezone.now()

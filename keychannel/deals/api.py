@@ -74,7 +74,7 @@ def _detail(principal, pk):
 @router.get("/opportunities", response=list[OpportunityOut], summary="Deals the caller may see")
 @paginate(BoundedPagination)
 def opportunity_list(request, filters: Query[OpportunityFilter], sort: str = "-created_at"):
-    qs = selectors.opportunity_list(principal=request.principal, filters=filters.model_dump())
+    qs = selectors.opportunity_api_list(principal=request.principal, filters=filters.model_dump())
     return qs.order_by(sort if sort in SORTS else "-created_at", "-pk")
 
 

@@ -60,7 +60,8 @@ class OpportunityOut(Schema):
 
     @staticmethod
     def resolve_product_line_ids(obj):
-        return [pl.pk for pl in obj.product_lines.all()]
+        listed = getattr(obj, "listed_product_line_ids", None)  # read for the whole page (opportunity_api_list)
+        return listed if listed is not None else [pl.pk for pl in obj.product_lines.all()]
 
     @staticmethod
     def resolve_attention(obj):

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from django.db.models import Count, DecimalField, ExpressionWrapper, F, Q, Sum, Value
 from django.db.models.functions import Coalesce, TruncMonth
+from django.db.models.query import ModelIterable
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -87,6 +88,48 @@ def opportunity_list(*, principal, filters: dict | None = None):
         .prefetch_related("product_lines")
     )
     return apply_filters(qs, filters or {})
+
+
+# What the API's list answers (schemas.OpportunityOut) and nothing else: no distributor nor territory row, the
+# client's and the people's few columns. Issue 22: the list's rows were a fifth of the load mix's server time.
+API_LIST_COLUMNS = (
+    "id", "title", "client_id", "distributor_id", "external_id", "owner_id", "mentor_id", "kam_id", "value", "volume",
+    "currency", "stage", "probability", "stage_entered_at", "lost_reason_code", "lost_reason", "expected_close_on",
+    "next_step", "next_step_on", "origin", "source_reference", "closed_on", "contract_id", "created_at", "updated_at",
+    "client__id", "client__legal_name", "client__territory_id",
+    *(f"{person}__{column}" for person in ("owner", "mentor", "kam")
+      for column in ("id", "username", "first_name", "last_name")),
+)
+
+
+class _WithProductLineIds(ModelIterable):
+    """The rows of one page, each with ``listed_product_line_ids`` read for the whole page in one query of the
+    link table (a prefetch built a product line object per link)."""
+
+    def __iter__(self):
+        rows = list(super().__iter__())
+        ids = defaultdict(list)
+        links = (Opportunity.product_lines.through.objects.filter(opportunity_id__in=[row.pk for row in rows])
+                 .order_by(*(f"productline__{name}" for name in ProductLine._meta.ordering))
+                 .values_list("opportunity_id", "productline_id"))
+        for opportunity_id, line_id in links if rows else ():
+            ids[opportunity_id].append(line_id)
+        for row in rows:
+            row.listed_product_line_ids = ids[row.pk]
+        yield from rows
+
+
+def opportunity_api_list(*, principal, filters: dict | None = None):
+    """The rows of ``opportunity_list`` with only what the API's list answers (API_LIST_COLUMNS, the product lines'
+    ids in one query per page)."""
+    qs = (
+        Opportunity.objects.visible_to(principal)
+        .select_related("client", "owner", "mentor", "kam")
+        .only(*API_LIST_COLUMNS)
+    )
+    qs = apply_filters(qs, filters or {})
+    qs._iterable_class = _WithProductLineIds
+    return qs
 
 
 def opportunity_get(*, principal, pk):

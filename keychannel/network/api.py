@@ -75,7 +75,9 @@ def distributor_list(request, filters: Query[DistributorFilter], sort: str = "co
 
 @router.get("/distributors/{int:distributor_id}", response={200: DistributorOut, 404: ErrorOut})
 def distributor_detail(request, distributor_id: int):
-    return selectors.distributor_get(principal=request.principal, pk=distributor_id)
+    distributor = selectors.distributor_get(principal=request.principal, pk=distributor_id)
+    selectors.sole_channel_index(request, distributor=distributor)  # its flag alone: not the whole network's cells
+    return distributor
 
 
 @router.post("/distributors", response={201: DistributorOut, 403: ErrorOut, 404: ErrorOut, 422: ValidationErrorOut},

@@ -1,5 +1,6 @@
 """Reads of the network app, always through visible_to."""
 
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -202,11 +203,21 @@ class CoverageCell:
         return "sole" if len(self.distributors) == 1 else "overlap"
 
 
-def coverage_cells(*, on_date, territories=None, product_lines=None, coverages=None) -> dict:
+def _chain(node, parent: dict) -> set:
+    """The territory and every territory above it."""
+    seen = set()
+    while node is not None and node not in seen:
+        seen.add(node)
+        node = parent.get(node)
+    return seen
+
+
+def coverage_cells(*, on_date, territories=None, product_lines=None, coverages=None, under=None) -> dict:
     """Every leaf territory × product line with who may sell there on ``on_date`` (three queries in all).
 
     Leaves are the territories without children: clients sit there, and coverage of any ancestor reaches them.
-    Returns {(territory_id, product_line_id): CoverageCell}.
+    ``under`` (territory ids): only the leaves at or below one of them. Returns
+    {(territory_id, product_line_id): CoverageCell}.
     """
     territories = list(territories if territories is not None else Territory.objects.all())
     product_lines = list(product_lines if product_lines is not None else ProductLine.objects.filter(active=True))
@@ -215,19 +226,22 @@ def coverage_cells(*, on_date, territories=None, product_lines=None, coverages=N
     parent = {t.pk: t.parent_id for t in territories}
     has_children = {t.parent_id for t in territories if t.parent_id}
     leaves = [t for t in territories if t.pk not in has_children]
+    if under is not None:
+        leaves = [leaf for leaf in leaves if _chain(leaf.pk, parent) & set(under)]
     by_territory: dict[int, list] = {}
     for coverage in coverages:
         by_territory.setdefault(coverage.territory_id, []).append(coverage)
     cells = {}
     for leaf in leaves:
-        applicable = []
+        applicable = defaultdict(list)  # product line id -> the coverage rows reaching this leaf, leaf first
         node, seen = leaf.pk, set()
         while node is not None and node not in seen:
             seen.add(node)
-            applicable.extend(by_territory.get(node, []))
+            for coverage in by_territory.get(node, ()):
+                applicable[coverage.product_line_id].append(coverage)
             node = parent.get(node)
         for line in product_lines:
-            here = [c for c in applicable if c.product_line_id == line.pk]
+            here = applicable.get(line.pk, ())
             exclusive = {c.distributor_id: c.distributor for c in here if c.exclusive}
             shared = {c.distributor_id: c.distributor for c in here if not c.exclusive}
             chosen = exclusive or shared
@@ -267,9 +281,31 @@ def coverage_matrix(*, principal, on_date, region_id=None) -> dict:
     return {"product_lines": product_lines, "rows": rows, "regions": regions, "totals": totals}
 
 
+def _own_cells_scope(distributor, on_date) -> dict | None:
+    """coverage_cells arguments for the only cells where ``distributor`` can be the sole channel: those under its
+    own active coverage, for its product lines (None: it covers nothing, so it is sole nowhere)."""
+    own = list(Coverage.objects.active_on(on_date).filter(distributor_id=_pk(distributor), distributor__active=True)
+               .values_list("territory_id", "product_line_id"))
+    if not own:
+        return None
+    lines = {line for _territory, line in own}
+    return {
+        "product_lines": ProductLine.objects.filter(active=True, pk__in=lines),
+        "coverages": Coverage.objects.active_on(on_date).filter(distributor__active=True, product_line_id__in=lines)
+        .select_related("distributor"),
+        "under": {territory for territory, _line in own},
+    }
+
+
 def sole_channel_cells(*, distributor, on_date) -> list[CoverageCell]:
-    """The leaf territory × product line cells only this distributor may sell in on ``on_date``."""
-    cells = coverage_cells(on_date=on_date, territories=Territory.objects.all())
+    """The leaf territory × product line cells only this distributor may sell in on ``on_date``.
+
+    Only cells under the distributor's own coverage can be its sole ones, so only those are worked out (the
+    distributor page's cost no longer grows with the whole network's territories and coverage)."""
+    scope = _own_cells_scope(distributor, on_date)
+    if scope is None:
+        return []
+    cells = coverage_cells(on_date=on_date, territories=Territory.objects.all(), **scope)
     return sorted(
         (c for c in cells.values() if c.state == "sole" and c.distributors[0].pk == _pk(distributor)),
         key=lambda c: (c.territory.name, c.product_line.name),
@@ -289,9 +325,14 @@ class SoleChannelIndex:
     ancestors: dict  # leaf territory id -> {itself and every territory above it}
 
     @classmethod
-    def build(cls, *, on_date):
+    def build(cls, *, on_date, distributor=None):
+        """``distributor``: only the cells where that one distributor can be sole — an index that answers for it and
+        its own coverage rows only (one distributor's API answer), without working out the whole network."""
         territories = list(Territory.objects.all())
-        cells = coverage_cells(on_date=on_date, territories=territories)
+        scope = {} if distributor is None else _own_cells_scope(distributor, on_date)
+        if scope is None:
+            return cls(cells={}, ancestors={})
+        cells = coverage_cells(on_date=on_date, territories=territories, **scope)
         parent = {t.pk: t.parent_id for t in territories}
         ancestors = {}
         for leaf_id, _line_id in cells:
@@ -304,7 +345,9 @@ class SoleChannelIndex:
                    ancestors=ancestors)
 
     def distributor_is_sole(self, distributor_id) -> bool:
-        return distributor_id in set(self.cells.values())
+        if "_sole_ids" not in self.__dict__:  # once per index, not once per row of a list
+            self.__dict__["_sole_ids"] = frozenset(self.cells.values())
+        return distributor_id in self.__dict__["_sole_ids"]
 
     def coverage_is_sole(self, coverage) -> bool:
         """Whether this coverage row makes its distributor the only channel somewhere today."""
@@ -313,12 +356,13 @@ class SoleChannelIndex:
                    for (leaf, line), d in self.cells.items())
 
 
-def sole_channel_index(request_or_none=None, *, on_date=None) -> SoleChannelIndex:
-    """One index per request (API schemas resolve a flag per row from it)."""
+def sole_channel_index(request_or_none=None, *, on_date=None, distributor=None) -> SoleChannelIndex:
+    """One index per request (API schemas resolve a flag per row from it); ``distributor``: a request that answers
+    about that one distributor only (SoleChannelIndex.build)."""
     holder = request_or_none
     index = getattr(holder, "_kc_sole_channel_index", None) if holder is not None else None
     if index is None:
-        index = SoleChannelIndex.build(on_date=on_date or timezone.localdate())
+        index = SoleChannelIndex.build(on_date=on_date or timezone.localdate(), distributor=distributor)
         if holder is not None:
             holder._kc_sole_channel_index = index
     return index
@@ -370,7 +414,9 @@ def distributor_overview(*, principal, distributor, on_date) -> dict:
     interactions = (
         list(interaction_list(principal=principal, relationship_ids=[r.pk for r in relationships])[:20]) if internal else []
     )
-    assessments = list(readiness_list(principal=principal, filters={"distributor_id": distributor.pk}))
+    # The page shows each assessment's date, score and version, never its answers: they are not read here.
+    assessments = list(readiness_list(principal=principal, filters={"distributor_id": distributor.pk})
+                       .prefetch_related(None))
     actions = list(action_item_list(principal=principal, assessment_ids=[a.pk for a in assessments[:1]]))
     reviews = list(review_list(principal=principal, filters={"distributor_id": distributor.pk}))
     return {

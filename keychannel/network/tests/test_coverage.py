@@ -122,6 +122,37 @@ def test_sole_channel_cells(tree):
     }
 
 
+def test_sole_channel_cells_are_the_sole_cells_of_the_whole_network_computation(tree):
+    """The distributor page works out only the cells under the distributor's own coverage (issue 22): the answer
+    is the one the whole network's cells give, for every distributor, over random coverage."""
+    import random
+
+    rng = random.Random(22)
+    lines = [ProductLineFactory() for _ in range(3)]
+    dists = [_dist(*lines, code=f"x{i}") for i in range(5)]
+    places = list(tree.values())
+    made = set()
+    for _ in range(25):
+        key = (rng.choice(dists), rng.choice(places), rng.choice(lines), date(2026, rng.randint(1, 8), 1))
+        if key not in made:
+            made.add(key)
+            cover(*key[:3], start=key[3], end=rng.choice([None, date(2026, 9, 1)]), exclusive=rng.random() < 0.3)
+    for on_date in (date(2026, 2, 1), D, date(2026, 10, 1)):
+        everything = selectors.coverage_cells(on_date=on_date)
+        for d in dists:
+            expected = sorted((c.territory.pk, c.product_line.pk) for c in everything.values()
+                               if c.state == "sole" and c.distributors[0].pk == d.pk)
+            got = sorted((c.territory.pk, c.product_line.pk)
+                         for c in selectors.sole_channel_cells(distributor=d, on_date=on_date))
+            assert got == expected, (d.code, on_date)
+            # The API's one-distributor index answers as the whole network's for it and its coverage rows.
+            whole, own = (selectors.SoleChannelIndex.build(on_date=on_date),
+                          selectors.SoleChannelIndex.build(on_date=on_date, distributor=d))
+            assert own.distributor_is_sole(d.pk) == whole.distributor_is_sole(d.pk) == bool(expected)
+            for coverage in Coverage.objects.filter(distributor=d):
+                assert own.coverage_is_sole(coverage) == whole.coverage_is_sole(coverage), (d.code, coverage.pk)
+
+
 def test_matrix_marks_gaps_overlaps_and_sole(world, tree):
     line = world.product_line
     cover(world.own, tree["region"], line)

@@ -1,0 +1,64 @@
+"""Issue 22.3: the API's deal list reads only what it answers (no distributor or territory row, the product
+lines' ids in one query per page) and answers exactly what the schema answers from full rows."""
+
+import json
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from ninja.responses import NinjaJSONEncoder
+
+from keychannel.core.scoping import Principal
+from keychannel.deals import selectors
+from keychannel.deals.choices import Stage
+from keychannel.deals.schemas import OpportunityOut
+from keychannel.deals.tests.factories import ClientFactory, OpportunityFactory
+from keychannel.network.models import Distributor
+from keychannel.network.tests.factories import ProductLineFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _deals(world, n, lines):
+    distributor = Distributor.objects.visible_to(Principal.for_user(world.user("dist_sales"))).first()
+    for i in range(n):
+        deal = OpportunityFactory(client=ClientFactory(distributor=distributor), owner=world.user("dist_sales"),
+                                  mentor=world.user("channel_manager") if i % 2 else None,
+                                  stage=[Stage.DISCUSSION, Stage.WON, Stage.LOST][i % 3], next_step="" if i % 4 else "x")
+        deal.product_lines.set(lines[: i % (len(lines) + 1)])
+
+
+def _full(principal, query):
+    """The answer as the schema gives it from the full rows (the page and every other caller's path)."""
+    rows = selectors.opportunity_list(principal=principal, filters=query).order_by("-created_at", "-pk")
+    return json.loads(json.dumps([OpportunityOut.from_orm(row).model_dump() for row in rows], cls=NinjaJSONEncoder))
+
+
+@pytest.mark.parametrize("username", ["admin", "dist_sales"])
+@pytest.mark.parametrize("query", ["", "?open=true"])
+def test_the_list_answers_what_the_schema_answers_from_full_rows(world, api_as, username, query):
+    lines = [ProductLineFactory(name=name) for name in ("Zeta", "Alpha", "Mid")]  # ids and names sort differently
+    _deals(world, 9, lines)
+    principal = Principal.for_user(world.user(username))
+    answer = api_as(world.user(username)).get(f"/api/v1/opportunities{query or '?'}&limit=100")
+    assert answer.status_code == 200
+    items = answer.json()["items"]
+    assert items and items == _full(principal, {"open": True} if query else {})
+    assert any(len(item["product_line_ids"]) > 1 for item in items)
+
+
+def test_a_page_of_the_list_costs_the_same_queries_whatever_its_rows(world, api_as):
+    lines = [ProductLineFactory() for _ in range(2)]
+    caller = api_as(world.user("admin"))
+    caller.get("/api/v1/opportunities?limit=50")  # the rate window
+    counts = []
+    for n in (2, 12):
+        _deals(world, n, lines)
+        with CaptureQueriesContext(connection) as ctx:
+            assert caller.get("/api/v1/opportunities?limit=50").status_code == 200
+        counts.append(len(ctx.captured_queries))
+        page = next(q["sql"] for q in ctx.captured_queries if 'FROM "deals_opportunity"' in q["sql"]
+                    and "COUNT(" not in q["sql"])
+        assert '"network_distributor"' not in page and '"network_territory"' not in page
+        assert '"deals_opportunity"."gate_override_reason"' not in page
+    assert counts[0] == counts[1]
