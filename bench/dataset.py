@@ -131,6 +131,7 @@ NEXT_STEPS = ["Send the revised offer", "Visit the plant with the technical dire
               "Call the procurement manager", "Present the service contract", "Agree the test criteria"]
 LOST_REASONS = ["Price above the competitor's offer", "Project postponed by the client",
                 "Competitor already qualified", "Budget cut", "No decision"]
+LOST_REASON_CODES = ["price", "timing", "competitor", "budget", "other"]  # deals.choices.LostReason, by the text
 
 
 def _stage_case(u: str) -> str:
@@ -291,7 +292,7 @@ def _distributors(cur, missing: int) -> int:
     cur.execute(f"""
         INSERT INTO network_distributor (created_at, updated_at, code, legal_name, tax_id, city, address, phone, email,
             size_tier, annual_revenue, employees, contract_strength, stance, shares_goals, shares_methods,
-            contract_start, active, channel_manager_id, organization_id, territory_id, kind)
+            contract_start, active, channel_manager_id, organization_id, territory_id, kind, website, about)
         SELECT timestamptz '2023-01-01' + o.g * interval '7 hours', now(),
                'bx' || lpad(o.g::text, 5, '0'),
                'Bench Distributor ' || lpad(o.g::text, 5, '0') || ' SRL',
@@ -312,7 +313,7 @@ def _distributors(cur, missing: int) -> int:
                (SELECT user_id FROM bench_cm WHERE k = o.g % {cm}),
                o.id,
                c.id,
-               'wholesaler'
+               'wholesaler', '', ''
         FROM bench_neworg o JOIN bench_county c ON c.k = floor({u('o.g', 10)} * {nc})::int
         ORDER BY o.g""")
     return cur.rowcount
@@ -448,7 +449,7 @@ def _opportunities(cur, missing: int) -> int:
         FROM generate_series(0::bigint, %s - 1) g""", [n, missing])
     cur.execute(f"""
         INSERT INTO deals_opportunity (created_at, updated_at, title, value, volume, currency, stage, probability,
-            stage_entered_at, lost_reason, expected_close_on, next_step, next_step_on, origin, source_reference,
+            stage_entered_at, lost_reason_code, lost_reason, expected_close_on, next_step, next_step_on, origin, source_reference,
             closed_on, client_id, contract_id, created_by_id, distributor_id, kam_id, mentor_id, owner_id,
             gate_override_reason, gate_override_rules, test_override_reason)
         SELECT o.created, o.created + floor({u('o.g', 74)} * 60) * interval '1 day',
@@ -457,6 +458,7 @@ def _opportunities(cur, missing: int) -> int:
                round((10 + {u('o.g', 76)} * 5000)::numeric, 0),
                'RON', o.stage, coalesce(ss.probability, 10),
                o.created + floor({u('o.g', 77)} * 30) * interval '1 day',
+               CASE WHEN o.stage = 'lost' THEN {_pick(_arr(LOST_REASON_CODES), 'o.g', 85)} ELSE '' END,
                CASE WHEN o.stage = 'lost' THEN {_pick(_arr(LOST_REASONS), 'o.g', 78)} ELSE '' END,
                (o.created + (30 + floor({u('o.g', 79)} * 330)) * interval '1 day')::date,
                CASE WHEN o.stage IN ('won', 'lost') OR {u('o.g', 80)} < 0.12 THEN ''
