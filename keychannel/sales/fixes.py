@@ -104,6 +104,9 @@ def _map_clients(principal, report, items, errors) -> int:
         if not isinstance(client_id, int) or not visible.filter(pk=client_id).exists():
             errors[f"clients.{key}"] = _("Choose a client you can see.")
             continue
+        if not visible.filter(pk=client_id, distributor_id=report.distributor_id).exists():
+            errors[f"clients.{key}"] = _("Choose one of this distributor's clients.")
+            continue
         client_mapping_set(principal=principal, distributor=report.distributor, source_key=key,
                            client=CorporateClient.objects.get(pk=client_id))
         count += 1

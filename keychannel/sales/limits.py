@@ -123,7 +123,10 @@ def capped_rows(rows) -> Iterator[list]:
         if cells > MAX_CELLS:
             raise _too_many_cells()
         values = list(row[:width])
-        for value in values:
-            if isinstance(value, str) and len(value) > MAX_CELL_CHARS:
-                raise _cell_too_long(number)
+        try:  # a CSV row: strings only, measured in one pass
+            longest = max(map(len, values), default=0)
+        except TypeError:  # a workbook row: numbers and dates too
+            longest = max((len(value) for value in values if isinstance(value, str)), default=0)
+        if longest > MAX_CELL_CHARS:
+            raise _cell_too_long(number)
         yield values

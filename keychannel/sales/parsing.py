@@ -12,6 +12,7 @@ import csv
 import io
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -200,7 +201,7 @@ def _read_csv(data: bytes) -> Table:
     rows = [
         (number, cells)
         for number, cells in enumerate(raw[header_index + 1 :], start=header_index + 2)
-        if "".join(cells).strip()  # csv cells are strings: a row of blanks is no row
+        if cells and (cells[0].strip() or "".join(cells).strip())  # csv cells are strings: a row of blanks is no row
     ]
     # Decoded CSV text can hold NUL but no lone surrogate (invalid UTF-8 falls back to Windows-1250).
     return Table(headers, rows, "csv", encoding, delimiter, header_index + 1, bad_text="\x00" in text)
@@ -276,6 +277,8 @@ EXCEL_EPOCH = date(1899, 12, 30)
 
 
 def parse_date(value) -> date:
+    if type(value) is str:  # a CSV cell: the common case first
+        return _parse_date_cell(value)
     if isinstance(value, datetime):
         return value.date()
     if isinstance(value, date):
@@ -283,6 +286,14 @@ def parse_date(value) -> date:
     if isinstance(value, int | float) and 20_000 < value < 80_000:  # an Excel serial date stored as a number
         return EXCEL_EPOCH + timedelta(days=int(value))
     text = str(value or "").strip()
+    if " " in text:  # "2026-09-11 00:00:00"
+        text = text.split(" ", 1)[0]
+    return _parse_date_text(text)
+
+
+@lru_cache(maxsize=4096)
+def _parse_date_cell(value: str) -> date:
+    text = value.strip()
     if " " in text:  # "2026-09-11 00:00:00"
         text = text.split(" ", 1)[0]
     return _parse_date_text(text)
@@ -301,6 +312,8 @@ def _parse_date_text(text: str) -> date:
 
 def parse_decimal(value) -> Decimal:
     """1234.5, "1234,50", "1.234,50", "1,234.50", "1 234,50" → Decimal."""
+    if type(value) is str:  # a CSV cell: the common case first
+        return _parse_decimal_text(value)
     if isinstance(value, bool):
         raise ValueError(value)
     if isinstance(value, int):
@@ -309,7 +322,12 @@ def parse_decimal(value) -> Decimal:
         return Decimal(repr(value))
     if isinstance(value, Decimal):
         return value
-    text = str(value or "").strip().replace("\u00a0", "").replace(" ", "").replace("'", "")
+    return _parse_decimal_text(str(value or ""))
+
+
+@lru_cache(maxsize=65536)  # quantities and many amounts repeat from row to row
+def _parse_decimal_text(value: str) -> Decimal:
+    text = value.strip().replace("\u00a0", "").replace(" ", "").replace("'", "")
     if not text:
         raise ValueError(value)
     if "," in text and "." in text:
@@ -359,6 +377,8 @@ def _tax_id_digits(text: str) -> str:
 
 
 def _text(value) -> str:
+    if type(value) is str:
+        return value.strip()
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
@@ -373,8 +393,21 @@ def _bad_text_position(cells) -> int | None:
     return None
 
 
+@lru_cache(maxsize=4096)  # a few dozen distinct dates per file
 def _month(d: date) -> date:
     return d.replace(day=1)
+
+
+LIMIT = Decimal("1e12")
+
+
+def _bad_number(error, number, name, raw, value) -> bool:
+    """Report a parsed quantity or amount that is negative or too large (the rare path of validate_rows)."""
+    if value < 0:
+        error(number, name, ErrorReason.NEGATIVE, raw, _("Must not be negative (send returns as a separate credit report)."))
+    else:
+        error(number, name, ErrorReason.NOT_A_NUMBER, raw, _("Too large."))
+    return True
 
 
 # ---------------------------------------------------------------- validation
@@ -409,11 +442,17 @@ def validate_rows(
     if result.errors:
         return result
 
-    def cell(cells, name):
-        position = columns.get(name)
-        if position is None or position >= len(cells):
-            return None
-        return cells[position]
+    # Per-row work is the import's cost (issue 22): the columns' positions are read once, a row as wide as the
+    # mapped columns is read by index, and a narrower one (a short line) is padded once.
+    # A required field mapped to a header the file lacks reads as an empty cell (the slot past the row's end).
+    width = max(columns.values(), default=-1) + 1
+    if any(name not in columns for name in REQUIRED_FIELDS):
+        columns = {**{name: width for name in REQUIRED_FIELDS}, **columns}
+        width += 1
+    p_date, p_quantity, p_amount, p_tax = columns["date"], columns["quantity"], columns["amount"], columns["tax_id"]
+    p_code, p_name, p_product = columns.get("client_code"), columns.get("client_name"), columns["product_code"]
+    p_currency, p_invoice, p_city = columns.get("currency"), columns.get("invoice"), columns.get("city")
+    p_product_name = columns.get("product_name")
 
     def header(name):
         return mapping[name]
@@ -445,32 +484,37 @@ def validate_rows(
                        _("Line %(n)d repeats line %(m)d exactly; remove it or merge the two into one line.") % {
                            "n": number, "m": first})
             continue
+        if len(cells) < width:
+            cells = [*cells, *([None] * (width - len(cells)))]
         bad = False
-        raw_date = cell(cells, "date")
+        raw_date = cells[p_date]
         try:
             when = parse_date(raw_date)
         except ValueError:
             error(number, "date", ErrorReason.BAD_DATE, raw_date, _("Not a date (expected dd.mm.yyyy or yyyy-mm-dd)."))
             when, bad = None, True
-        values = {}
-        for name in ("quantity", "amount"):
-            raw = cell(cells, name)
-            try:
-                values[name] = parse_decimal(raw)
-            except ValueError:
-                error(number, name, ErrorReason.NOT_A_NUMBER, raw, _("Not a number."))
-                bad = True
-                continue
-            if values[name] < 0:
-                error(number, name, ErrorReason.NEGATIVE, raw, _("Must not be negative (send returns as a separate credit report)."))
-                bad = True
-            elif abs(values[name]) >= Decimal("1e12"):
-                error(number, name, ErrorReason.NOT_A_NUMBER, raw, _("Too large."))
-                bad = True
-        raw_tax = cell(cells, "tax_id")
+        raw = cells[p_quantity]
+        try:
+            quantity = parse_decimal(raw)
+        except ValueError:
+            error(number, "quantity", ErrorReason.NOT_A_NUMBER, raw, _("Not a number."))
+            quantity, bad = None, True
+        else:
+            if not (0 <= quantity < LIMIT):
+                bad = _bad_number(error, number, "quantity", raw, quantity)
+        raw = cells[p_amount]
+        try:
+            amount = parse_decimal(raw)
+        except ValueError:
+            error(number, "amount", ErrorReason.NOT_A_NUMBER, raw, _("Not a number."))
+            amount, bad = None, True
+        else:
+            if not (0 <= amount < LIMIT):
+                bad = _bad_number(error, number, "amount", raw, amount)
+        raw_tax = cells[p_tax]
         tax_id = normalize_tax_id(raw_tax)
-        client_code = _text(cell(cells, "client_code"))
-        client_name = _text(cell(cells, "client_name"))
+        client_code = _text(cells[p_code]) if p_code is not None else ""
+        client_name = _text(cells[p_name]) if p_name is not None else ""
         if not tax_id and not client_code:
             error(number, "tax_id", ErrorReason.MISSING_VALUE, raw_tax, _("Neither a tax id nor a client code."))
             bad = True
@@ -478,11 +522,11 @@ def validate_rows(
             error(number, "tax_id", ErrorReason.BAD_TAX_ID, raw_tax, _("The CUI check digit is wrong."))
             bad = True
             tax_id = ""
-        product_code = _text(cell(cells, "product_code"))
+        product_code = _text(cells[p_product])
         if not product_code:
             error(number, "product_code", ErrorReason.MISSING_VALUE, "", _("No product code."))
             bad = True
-        currency = (_text(cell(cells, "currency")) or default_currency).upper()
+        currency = ((_text(cells[p_currency]) if p_currency is not None else "") or default_currency).upper()
         if currency != default_currency:
             error(number, "currency", ErrorReason.BAD_CURRENCY, currency, _("Only %(c)s is accepted.") % {"c": default_currency})
             bad = True
@@ -493,7 +537,7 @@ def validate_rows(
             key = tax_id or f"code:{client_code}"
             entry = result.unmatched_clients.setdefault(
                 key, {"tax_id": tax_id, "client_code": client_code, "name": client_name,
-                      "city": _text(cell(cells, "city"))[:100], "rows": []}
+                      "city": (_text(cells[p_city]) if p_city is not None else "")[:100], "rows": []}
             )
             entry["rows"].append(number)
             error(number, "tax_id" if tax_id else "client_code", ErrorReason.UNKNOWN_CLIENT,
@@ -501,7 +545,8 @@ def validate_rows(
             bad = True
         product_line_id = find_product(product_code) if product_code else None
         if product_line_id is None:
-            entry = result.unknown_products.setdefault(product_code, {"name": _text(cell(cells, "product_name")), "rows": []})
+            entry = result.unknown_products.setdefault(
+                product_code, {"name": _text(cells[p_product_name]) if p_product_name is not None else "", "rows": []})
             entry["rows"].append(number)
             error(number, "product_code", ErrorReason.UNKNOWN_PRODUCT, product_code,
                   _("This product code is not mapped to a product line."))
@@ -509,19 +554,18 @@ def validate_rows(
         if bad:
             continue
         candidates.append(ParsedLine(
-            row=number, date=when, tax_id=tax_id, client_code=client_code, client_name=client_name,
-            product_code=product_code, quantity=values["quantity"], amount=values["amount"], currency=currency,
-            invoice=_text(cell(cells, "invoice"))[:60], client_id=client_id, product_line_id=product_line_id,
+            number, when, tax_id, client_code, client_name, product_code, quantity, amount, currency,
+            (_text(cells[p_invoice])[:60] if p_invoice is not None else ""), client_id, product_line_id,
         ))
 
     line_months = [_month(line.date) for line in candidates]
     if period is None:
-        months: dict[date, int] = {}
-        for month in line_months:
-            months[month] = months.get(month, 0) + 1
+        months = Counter(line_months)
         period = max(months, key=lambda m: (months[m], m)) if months else None
     result.period = period
-    if period is not None:
+    if period is not None and all(month == period for month in line_months):
+        result.lines = candidates
+    elif period is not None:
         for line, month in zip(candidates, line_months, strict=True):
             if month != period:
                 if len(result.errors) < max_errors:

@@ -13,7 +13,13 @@ Everything happens in SQL inside the caller's transaction, in temporary tables o
    ``seg_new`` — the segments as they should be: ABC by a running sum, share of potential, trend, recency,
    NPS of the latest survey answer, small batches and the label;
 4. one upsert that writes only rows whose values changed, a delete of segments that no longer have sales,
-   and one ``INSERT … SELECT`` into the audit history for every written or deleted segment.
+   and one ``INSERT … SELECT`` into the audit history for every written or deleted segment (on PostgreSQL the
+   upsert feeds the history directly, ``WITH written AS (INSERT … RETURNING *)``).
+
+A recompute of a few distributors (an import's: ``FEW_DISTRIBUTORS``) reads the lines and the segments of those
+distributors only, through their index ranges: its cost follows the distributor-years it touches. The unit is
+the distributor-year, not the client: ABC classes, the months covered and the "as of" date of every client of
+that distributor-year move with any one client's sales.
 
 The rules are the ones documented in docs/sales.md (section "Segments"); the thresholds live in services.
 """
@@ -111,7 +117,11 @@ def recompute(pairs: dict[int, set[int]], *, small_batch_share, strategic_share,
         bounds = [ops.adapt_datefield_value(date(min(all_years) - 1, 1, 1)),
                   ops.adapt_datefield_value(date(max(all_years), 12, 31))]
         only = ""
-        if len(pairs) <= FEW_DISTRIBUTORS:
+        # An import's recompute (a few distributors): every statement below reads and writes through the
+        # distributor's index ranges only, so its cost follows the distributor-years it touches, not the network.
+        few = len(pairs) <= FEW_DISTRIBUTORS
+        mine = f"s.distributor_id IN ({', '.join(str(int(d)) for d in pairs)}) AND " if few else ""
+        if few:
             only = f"AND l.distributor_id IN ({', '.join(['%s'] * len(pairs))}) "
             bounds += list(pairs)
         elif connection.vendor == "postgresql":
@@ -162,7 +172,8 @@ def recompute(pairs: dict[int, set[int]], *, small_batch_share, strategic_share,
             f"WITH nps AS ("
             f"  SELECT ranked_answers.client_id, ranked_answers.recommend FROM ("
             f"    SELECT r.client_id, r.recommend, ROW_NUMBER() OVER (PARTITION BY r.client_id "
-            f"      ORDER BY r.created_at DESC, r.id DESC) AS position FROM {RESPONSES} r) ranked_answers "
+            f"      ORDER BY r.created_at DESC, r.id DESC) AS position FROM {RESPONSES} r "
+            f"    WHERE r.client_id IN (SELECT a.client_id FROM seg_agg a)) ranked_answers "
             f"  WHERE ranked_answers.position = 1), "
             f"keys AS ("
             f"  SELECT a.distributor_id, a.client_id, a.year FROM seg_agg a JOIN seg_targets t "
@@ -240,7 +251,7 @@ def recompute(pairs: dict[int, set[int]], *, small_batch_share, strategic_share,
 
         # Segments whose client no longer buys (or a year without sales): found once, history first, then gone.
         cursor.execute(f"{sql['temp']} seg_gone AS SELECT s.id FROM {SEGMENTS} s "
-                       f"WHERE {in_scope.format(s='s')} AND {missing.format(s='s')}")
+                       f"WHERE {mine}{in_scope.format(s='s')} AND {missing.format(s='s')}")
         cursor.execute(history_insert.format(kind="'-'", where="s.id IN (SELECT id FROM seg_gone)"), [stamp, "recompute"])
         cursor.execute(f"DELETE FROM {SEGMENTS} WHERE id IN (SELECT id FROM seg_gone)")
 
@@ -249,21 +260,32 @@ def recompute(pairs: dict[int, set[int]], *, small_batch_share, strategic_share,
         columns = KEY_COLUMNS + VALUE_COLUMNS
         changed = " OR ".join(f"{SEGMENTS}.{c} {sql['distinct']} excluded.{c}" for c in VALUE_COLUMNS)
         differs = " OR ".join(f"s.{c} {sql['distinct']} n.{c}" for c in VALUE_COLUMNS)
-        cursor.execute(
+        upsert = (
             f"INSERT INTO {SEGMENTS} ({', '.join(columns)}, created_at, updated_at) "
             f"SELECT {', '.join('n.' + c for c in columns)}, %s, %s FROM seg_new n LEFT JOIN {SEGMENTS} s "
             f"ON s.distributor_id = n.distributor_id AND s.client_id = n.client_id AND s.year = n.year "
             f"WHERE s.id IS NULL OR {differs} "
             f"ON CONFLICT (distributor_id, client_id, year) DO UPDATE SET "
             f"{', '.join(f'{c} = excluded.{c}' for c in VALUE_COLUMNS)}, updated_at = excluded.updated_at "
-            f"WHERE {changed}",
-            [stamp, stamp],
+            f"WHERE {changed}"
         )
-        # This run's stamp marks exactly the rows it wrote (no scope test: the table's statistics may still say
-        # "empty" right after a first recompute, and a per-row scope probe then costs minutes).
-        written = "s.updated_at = %s"
-        cursor.execute(history_insert.format(kind="CASE WHEN s.created_at = %s THEN '+' ELSE '~' END", where=written),
-                       [stamp, "recompute", stamp, stamp])
+        kind = "CASE WHEN s.created_at = %s THEN '+' ELSE '~' END"
+        if connection.vendor == "postgresql":
+            # The rows the upsert wrote (inserted or changed) go straight into the history: no second read of
+            # the segment table, whatever its size.
+            cursor.execute(
+                f"WITH written AS ({upsert} RETURNING *) INSERT INTO {HISTORY} ({', '.join(history_fields)}, "
+                f"history_date, history_change_reason, history_type, history_user_id) SELECT "
+                f"{', '.join('s.' + c for c in history_fields)}, %s, %s, {kind}, NULL FROM written s",
+                [stamp, stamp, stamp, "recompute", stamp],
+            )
+        else:
+            cursor.execute(upsert, [stamp, stamp])
+            # This run's stamp marks exactly the rows it wrote (no scope test beyond the distributors: the
+            # table's statistics may still say "empty" right after a first recompute, and a per-row scope probe
+            # then costs minutes).
+            cursor.execute(history_insert.format(kind=kind, where=f"{mine}s.updated_at = %s"),
+                           [stamp, "recompute", stamp, stamp])
         touched = cursor.rowcount
         _drop_temp(cursor)
     return touched

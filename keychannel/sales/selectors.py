@@ -385,10 +385,12 @@ def report_problems(report: SalesReport) -> list[dict]:
     return out
 
 
-def client_suggestions(*, principal, name: str, tax_id: str = "", limit: int = 5) -> list[CorporateClient]:
+def client_suggestions(*, principal, name: str, tax_id: str = "", limit: int = 5,
+                       distributor_id: int | None = None) -> list[CorporateClient]:
     """Existing clients an unmatched row may be, among those the principal sees: the one matcher of the clients
     app (``clients.selectors.client_matches`` through the duplicate check). A look-alike with another tax id is
-    another company and is not suggested; a match the principal may not see is never named."""
+    another company and is not suggested; a match the principal may not see is never named. With
+    ``distributor_id`` (a report's), only that distributor's clients: a row maps to nothing else."""
     from keychannel.clients.matching import normalize_tax_id
     from keychannel.clients.selectors import client_find_duplicates
 
@@ -396,7 +398,8 @@ def client_suggestions(*, principal, name: str, tax_id: str = "", limit: int = 5
         return []
     check = client_find_duplicates(principal=principal, legal_name=name, tax_id=tax_id, limit=limit)
     tax = normalize_tax_id(tax_id)
-    return [c.client for c in check.candidates if not (tax and c.client.tax_id and c.client.tax_id != tax)]
+    return [c.client for c in check.candidates if not (tax and c.client.tax_id and c.client.tax_id != tax)
+            and (distributor_id is None or c.client.distributor_id == distributor_id)]
 
 
 def product_line_choices(distributor):
@@ -416,7 +419,8 @@ def report_fix_plan(*, principal, report: SalesReport) -> dict:
     only_line = next(iter(agreed)) if len(agreed) == 1 else None
     clients = []
     for entry in report.unmatched_clients or []:
-        suggestions = client_suggestions(principal=principal, name=entry.get("name", ""), tax_id=entry.get("tax_id", ""))
+        suggestions = client_suggestions(principal=principal, name=entry.get("name", ""), tax_id=entry.get("tax_id", ""),
+                                         distributor_id=report.distributor_id)
         clients.append({**entry, "suggestions": suggestions,
                         "action": f"map:{suggestions[0].pk}" if suggestions else "create"})
     products = [{**entry, "product_line_id": only_line} for entry in report.unknown_products or []]

@@ -171,17 +171,20 @@ def _lookups(distributor_id, table, mapping):
     index = {h: i for i, h in enumerate(table.headers)}
     tax_pos = index.get(mapping.get("tax_id"))
     code_pos = index.get(mapping.get("client_code"))
-    tax_ids, codes = set(), set()
-    for _number, cells in table.rows:
-        if tax_pos is not None and tax_pos < len(cells):
-            tax_ids.add(parsing.normalize_tax_id(cells[tax_pos]))
-        if code_pos is not None and code_pos < len(cells):
-            codes.add(parsing._text(cells[code_pos]))
+    # The distinct cells first (one C-speed pass each), then each distinct value normalised once.
+    tax_ids = {parsing.normalize_tax_id(v) for v in {cells[tax_pos] for _n, cells in table.rows if tax_pos < len(cells)}
+               } if tax_pos is not None else set()
+    codes = {parsing._text(v) for v in {cells[code_pos] for _n, cells in table.rows if code_pos < len(cells)}
+             } if code_pos is not None else set()
     tax_ids.discard("")
     codes.discard("")
-    by_tax = dict(CorporateClient.objects.filter(tax_id__in=tax_ids).values_list("tax_id", "pk")) if tax_ids else {}
-    by_code = dict(CorporateClient.objects.filter(code__in=codes).values_list("code", "pk")) if codes else {}
-    aliases = dict(ClientMapping.objects.filter(distributor_id=distributor_id).values_list("source_key", "client_id"))
+    # Only the clients this distributor serves: its lines show their client to its people, and a client served
+    # elsewhere (or direct) is not theirs to see (DESIGN.md §2). Such a row is an unknown client, named by nothing.
+    served = CorporateClient.objects.filter(distributor_id=distributor_id)
+    by_tax = dict(served.filter(tax_id__in=tax_ids).values_list("tax_id", "pk")) if tax_ids else {}
+    by_code = dict(served.filter(code__in=codes).values_list("code", "pk")) if codes else {}
+    aliases = dict(ClientMapping.objects.filter(distributor_id=distributor_id, client__distributor_id=distributor_id)
+                   .values_list("source_key", "client_id"))
     products = dict(ProductMapping.objects.filter(distributor_id=distributor_id).values_list("product_code", "product_line_id"))
     products_folded = {code.strip().upper(): pk for code, pk in products.items()}
 
@@ -352,11 +355,13 @@ def product_mapping_delete(*, principal, mapping: ProductMapping) -> None:
 
 @transaction.atomic
 def client_mapping_set(*, principal, distributor, source_key: str, client: CorporateClient) -> ClientMapping:
-    """Resolve an unmatched tax id / client code of this distributor's files to a client the principal sees."""
+    """Resolve an unmatched tax id / client code of this distributor's files to a client this distributor serves."""
     require(principal, "sales.mapping.change", distributor)
     key = (source_key or "").strip()[:60]
     if not key:
         raise ValidationError({"source_key": _("Nothing to map.")})
+    if client.distributor_id != distributor.pk:  # its lines would show another distributor's client to this one
+        raise ValidationError({"client_id": _("Choose one of this distributor's clients.")})
     obj, _created = ClientMapping.objects.update_or_create(distributor=distributor, source_key=key,
                                                            defaults={"client": client})
     return obj
