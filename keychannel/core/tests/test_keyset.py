@@ -58,3 +58,13 @@ def test_a_forged_or_foreign_cursor_is_refused_with_a_clear_422(deals, api_as):
         assert answer.status_code == 422 and "cursor" in answer.content.decode()
     # A cursor of one order is not one of another.
     assert api.get("/api/v1/opportunities", {"limit": 2, "sort": "value", "cursor": cursor}).status_code == 422
+
+
+def test_a_not_null_key_orders_plainly_so_its_index_can_serve_the_page():
+    """A forced NULLS LAST on a NOT NULL column kept PostgreSQL off the (-date, -id) index: 33 s a page at 10M
+    sales lines. Only nullable keys carry NULLS LAST."""
+    keys = keyset.keys_of(Opportunity.objects.order_by("-created_at", "expected_close_on"))
+    orders = {key.name: key.order() for key in keys}
+    assert orders["created_at"].nulls_last is None and orders["created_at"].descending
+    assert orders["id"].nulls_last is None
+    assert orders["expected_close_on"].nulls_last is True
