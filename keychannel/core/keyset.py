@@ -40,10 +40,11 @@ class Key:
 
     def order(self):
         expression = F(self.name)
-        # NULLS LAST only where NULLs can occur: on PostgreSQL "DESC NULLS LAST" is not the order of a plain
-        # descending index (NULLS FIRST), and the page would sort the whole list instead of reading the index.
-        nulls = {"nulls_last": True} if self.nullable else {}
-        return expression.desc(**nulls) if self.descending else expression.asc(**nulls)
+        if not self.nullable:
+            # A plain ASC/DESC: PostgreSQL reads "DESC NULLS LAST" off a DESC index only when the index says NULLS
+            # LAST too, so forcing it on a NOT NULL column sorted all 10M sales lines for every first page.
+            return expression.desc() if self.descending else expression.asc()
+        return expression.desc(nulls_last=True) if self.descending else expression.asc(nulls_last=True)
 
 
 def _resolve(model, path: str) -> tuple[str, bool] | None:
@@ -80,7 +81,7 @@ def keys_of(queryset: QuerySet) -> list[Key] | None:
         descending, name = item.startswith("-"), item.lstrip("-+")
         name = pk_name if name == "pk" else name
         if name in query.annotations:
-            keys.append(Key(name, descending, nullable=False))
+            keys.append(Key(name, descending, nullable=True))  # an annotation may be NULL: sort those last
         else:
             resolved = _resolve(queryset.model, name)
             if resolved is None:
