@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 PYTEST := $(BIN)/pytest
 PORT ?= 8000
 
-.PHONY: demo test venv messages test-sqlite test-postgres test-browser check-migrations lint serve load load-short load-ceiling bench bench-sizes clean help
+.PHONY: demo test venv messages test-sqlite test-postgres test-browser test-sqlite-browser check-migrations lint serve load load-short load-ceiling bench bench-sizes clean help
 
 help:
 	@echo "make demo     install, seed demo data and serve on http://127.0.0.1:$(PORT)"
@@ -38,24 +38,31 @@ check-migrations: $(STAMP)
 	$(BIN)/python manage.py makemigrations --check --dry-run
 
 # The suite on the embedded SQLite database (browser tests run in their own target). Tests marked
-# `postgres_suite` (schema fuzzing; the full access matrix samples itself on SQLite) run on PostgreSQL only.
+# `postgres_suite` (schema fuzzing, not even collected on SQLite) run on PostgreSQL only; the access matrix samples
+# itself on SQLite (one manufacturer and one distributor role per route).
 test-sqlite: $(STAMP) $(MO)
 	$(PYTEST) -m "not browser and not postgres_suite" -p no:cacheprovider $(PYTEST_ARGS)
 
 # The same suite on a real PostgreSQL server that scripts/pgtest.py starts and removes. It carries the full
 # access matrix and the fuzzing, so it is the longest part: pytest-xdist splits it over PG_WORKERS processes
-# (each its own test database on the one server) while the SQLite run uses the other core.
+# (each its own test database on the one server) while the SQLite and browser runs use the other core.
+# `--dist loadgroup`: tests marked xdist_group stay on one worker (the demo, seeded once per module).
 PG_WORKERS ?= 2
 test-postgres: $(STAMP) $(MO)
-	$(BIN)/python scripts/pgtest.py run -- $(PYTEST) -m "not browser" -p no:cacheprovider -n $(PG_WORKERS) $(PYTEST_ARGS)
+	$(BIN)/python scripts/pgtest.py run -- $(PYTEST) -m "not browser" -p no:cacheprovider -n $(PG_WORKERS) \
+	  --dist loadgroup $(PYTEST_ARGS)
 
 # Headless Debian Chromium driven by Playwright against a live server.
 test-browser: $(STAMP) $(MO)
 	$(PYTEST) -m browser -p no:cacheprovider $(PYTEST_ARGS)
 
-# SQLite and PostgreSQL side by side (one core each); each target's output is printed when it ends.
+# SQLite then the browser tests in one lane, PostgreSQL (PG_WORKERS processes) in the other, side by side: the
+# browser tests run while the PostgreSQL run ends instead of after it. Each lane's output is printed when it ends.
 test: check-migrations
-	$(MAKE) --no-print-directory -j2 --output-sync=target test-sqlite test-postgres
+	$(MAKE) --no-print-directory -j2 --output-sync=target test-postgres test-sqlite-browser
+
+test-sqlite-browser:
+	$(MAKE) --no-print-directory test-sqlite
 	$(MAKE) --no-print-directory test-browser
 
 # Bounded load test (not part of `make test`): demo data on a throwaway PostgreSQL, gunicorn, locust headless.

@@ -1,5 +1,7 @@
-"""Fixtures shared by every test: fast password hashing, the small network of tests/world.py, API clients."""
+"""Fixtures shared by every test: fast password hashing, the small network of tests/world.py, API clients, and the
+rows of data migrations put back after every flush."""
 
+import copy
 import importlib
 
 import pytest
@@ -14,22 +16,51 @@ for _app in ("competence", "deals", "clients", "channel", "program", "sales"):
             raise
 
 
+def pytest_ignore_collect(collection_path, config):
+    """Schema fuzzing runs on PostgreSQL only (marked ``postgres_suite``): on SQLite it is not even collected, since
+    schemathesis builds its examples while collecting (about half of the whole collection time)."""
+    if collection_path.name == "test_schema_fuzz.py":
+        from django.conf import settings
+
+        return settings.DATABASES["default"]["ENGINE"].endswith("sqlite3") or None
+    return None
+
+
+# The longest single tests first: xdist hands tests out in collection order, so a long one picked up last would run
+# alone on one core at the end. (Order does not matter otherwise: every test starts with the migrations' rows.)
+LONGEST_FIRST = ("tests/test_demo.py::",)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items):
+    first = [item for item in items if item.nodeid.startswith(LONGEST_FIRST)]
+    if first:
+        items[:] = first + [item for item in items if not item.nodeid.startswith(LONGEST_FIRST)]
+
+
+# ---- the rows data migrations make, whatever ran before (tests/migration_rows.py) -------------------------------
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """The test database as migrations leave it; after every flush the rows of data migrations come back."""
+    from tests import migration_rows
+
+    with django_db_blocker.unblock():
+        migration_rows.remember()
+    migration_rows.connect()
+    yield
+    migration_rows.disconnect()
+
+
 @pytest.fixture(autouse=True)
 def _fast_tests(settings, monkeypatch):
-    # The rate limiter's windows follow a fixed clock: a test that counts queries must not see a new window
-    # open (one more statement) because a minute passed on a slow machine. Rate-limit tests move it by hand.
     from keychannel.core import ratelimit
+    from tests.fast import FAST_SETTINGS, FIXED_NOW
 
-    monkeypatch.setattr(ratelimit, "_now", lambda: 1_800_000_030.0)
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    # The suite makes many requests as one user from one address: rate-limit tests set low limits themselves.
-    settings.KEYCHANNEL_API_RATE_LIMIT = settings.KEYCHANNEL_API_ANON_RATE_LIMIT = "1000000/m"
-    settings.KEYCHANNEL_DUPLICATE_CHECK_RATE_LIMIT = "1000000/m"
-    # Tasks run inside the request that queues them; tests of the queue itself (a real worker process, killed or
-    # several at once) switch back to the database or Redis backend (keychannel/jobs/tests/workers.py).
-    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
-    settings.TASKS_BACKEND = "immediate"
+    monkeypatch.setattr(ratelimit, "_now", lambda: FIXED_NOW)
+    for name, value in copy.deepcopy(FAST_SETTINGS).items():
+        setattr(settings, name, value)
 
 
 @pytest.fixture

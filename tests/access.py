@@ -20,6 +20,16 @@ DISTRIBUTOR = ["dist_head", "dist_sales"]
 APPS = ["core", "network", "clients", "deals", "channel", "program", "competence", "sales", "service", "integrations", "jobs"]
 # Not ours to test: the Django admin has its own gate (tested in core), static files, and API docs pages.
 IGNORED_NAMESPACES = {"admin", "api"}
+# What anybody may open without signing in. Every other page is behind the login middleware (its view is not
+# ``login_not_required``) and every other API operation declares security; ``test_access_matrix`` checks both
+# structurally, so the matrix asks the anonymous caller only here (and where a route expects something else of it).
+PUBLIC_PAGES = {
+    "login", "password_reset", "password_reset_done", "password_reset_confirm", "password_reset_complete",
+    "oidc_authentication_init", "oidc_authentication_callback",
+    "core:set_language", "core:invitation_accept", "program:calendar_feed", "sales:survey_public", "service:intake_public",
+    "service:case_public",
+}
+PUBLIC_API = {"POST /api/v1/auth/token"}
 
 
 @dataclass
@@ -121,6 +131,28 @@ def api_operation_keys() -> set[str]:
         for method in operations:
             keys.add(f"{method.upper()} {path}")
     return keys
+
+
+def pages_without_login(urlconf=None) -> set[str]:
+    """Pages whose view opts out of the login middleware (``login_not_required``), as the middleware reads it."""
+    return {name or f"<unnamed {route}>" for name, route, pattern in url_patterns(urlconf)
+            if getattr(pattern.callback, "login_required", True) is False}
+
+
+def api_operations_without_security(ninja_api=None, path_prefix="/api/v1") -> set[str]:
+    """API operations whose OpenAPI entry declares no security (django-ninja builds it from the auth it enforces)."""
+    if ninja_api is None:
+        from keychannel.api import api as ninja_api
+    schema = ninja_api.get_openapi_schema(path_prefix=path_prefix)
+    return {f"{method.upper()} {path}" for path, operations in schema["paths"].items()
+            for method, operation in operations.items() if not operation.get("security")}
+
+
+def anonymous_is_default(route: Route) -> bool:
+    """The anonymous caller gets what the login middleware (pages: 302) or the API's auth (401) answers."""
+    value = route.expect.get(ANONYMOUS)
+    values = set(value.values()) if isinstance(value, dict) else {value}
+    return values == {401 if route.api else 302} and route.key not in PUBLIC_PAGES | PUBLIC_API
 
 
 def missing_routes(routes, urlconf=None) -> set[str]:

@@ -1,5 +1,6 @@
 """Walk every route × role × side and check the status; and check that no route is left without cases."""
 
+import copy
 import json
 import os
 import zlib
@@ -17,10 +18,15 @@ from tests.access import (
     ANONYMOUS,
     DISTRIBUTOR,
     MANUFACTURER,
+    PUBLIC_API,
+    PUBLIC_PAGES,
+    anonymous_is_default,
+    api_operations_without_security,
     expected_status,
     incomplete_routes,
     load_routes,
     missing_routes,
+    pages_without_login,
 )
 from tests.world import build_world
 
@@ -43,13 +49,31 @@ def matrix_world(django_db_setup, django_db_blocker):
             outer.__exit__(None, None, None)
 
 
+_AS_STORED: dict[int, list] = {}  # id(world) -> [(object, its attributes as the database holds them)]
+
+
 @pytest.fixture
-def world(matrix_world, db):
-    # Each case rolls its database changes back; drop what a case may have changed in memory as well.
+def world(matrix_world, credentials, db):
+    """Each case rolls its database changes back; what a case may have changed in memory goes back as well.
+
+    The first case reads the objects from the database (after ``credentials`` signed everybody in) and keeps their
+    attributes; every later case puts those back in memory, without a query (related objects are read again).
+    """
     matrix_world.cache.clear()
-    for obj in (matrix_world.own, matrix_world.other, matrix_world.territory, matrix_world.product_line,
-                *matrix_world.users.values()):
-        obj.refresh_from_db()
+    objects = (matrix_world.own, matrix_world.other, matrix_world.territory, matrix_world.product_line,
+               *matrix_world.users.values())
+    stored = _AS_STORED.get(id(matrix_world))
+    if stored is None:
+        for obj in objects:
+            obj.refresh_from_db()
+        stored = _AS_STORED[id(matrix_world)] = [
+            (obj, {name: value for name, value in obj.__dict__.items() if name != "_prefetched_objects_cache"})
+            for obj in objects]
+    for obj, attributes in stored:
+        obj.__dict__.clear()
+        obj.__dict__.update({name: copy.deepcopy(value) for name, value in attributes.items() if name != "_state"})
+        obj._state = copy.copy(attributes["_state"])
+        obj._state.fields_cache = {}
     return matrix_world
 # The full matrix runs on PostgreSQL (the production database); on SQLite a sample of it: per route, one
 # manufacturer role and one distributor role, rotated by the route's key so that over all routes every role is
@@ -60,17 +84,28 @@ FULL_MATRIX = (
 )
 
 
+SIGNED_IN = [role for role in ALL_ROLES if role != ANONYMOUS]
+
+
 def sampled_roles(route) -> list[str]:
+    """The signed-in roles asked about a route: all on PostgreSQL, two on SQLite."""
     if FULL_MATRIX:
-        return ALL_ROLES
+        return SIGNED_IN
     spin = zlib.crc32(route.key.encode())
     return [MANUFACTURER[spin % len(MANUFACTURER)], DISTRIBUTOR[spin % len(DISTRIBUTOR)]]
+
+
+def asked_roles(route) -> list[str]:
+    """The anonymous caller is asked, on both databases, only where it is not simply turned away: a declared public
+    route, or one expecting something else of it. Everywhere else the login middleware (pages) or the API's auth
+    answers, which the structural tests below check for every route at once."""
+    return sampled_roles(route) + ([] if anonymous_is_default(route) else [ANONYMOUS])
 
 
 CASES = [
     pytest.param(route, role, side, id=f"{route.key}|{role}|{side}")
     for route in ROUTES
-    for role in sampled_roles(route)
+    for role in asked_roles(route)
     for side in route.sides
 ]
 
@@ -93,6 +128,67 @@ def test_every_case_names_every_role_and_side():
 
 def _extra_view(request):  # pragma: no cover - only resolved, never called
     raise AssertionError
+
+
+# ---- the anonymous caller, structurally ---------------------------------------------------------------------------
+# One check per rule instead of one request per route: a page is turned away unless its view opts out of the login
+# middleware, and an API operation unless it declares no security. Each check has a guard test that shows it failing.
+
+
+def test_every_page_but_the_public_ones_is_behind_the_login_middleware(settings):
+    assert "keychannel.core.middleware.KeychannelLoginRequiredMiddleware" in settings.MIDDLEWARE
+    assert pages_without_login() == PUBLIC_PAGES
+
+
+def test_a_page_without_login_is_reported():
+    """The guard: a view marked login_not_required that nobody declared public shows up."""
+    from django.contrib.auth.decorators import login_not_required
+
+    import keychannel.urls
+
+    module = type(keychannel.urls)("extra_urls")
+    module.urlpatterns = [*keychannel.urls.urlpatterns,
+                          path("open/", login_not_required(lambda request: None), name="open_page")]
+    assert pages_without_login(urlconf=module) - PUBLIC_PAGES == {"open_page"}
+
+
+def test_every_api_operation_but_the_public_ones_declares_security():
+    assert api_operations_without_security() == PUBLIC_API
+
+
+def test_an_api_operation_without_security_is_reported():
+    """The guard: an operation that drops the API's auth (``auth=None``) shows up."""
+    from ninja import NinjaAPI
+
+    from keychannel.core.api_auth import BearerTokenAuth
+
+    guard = NinjaAPI(auth=[BearerTokenAuth()], urls_namespace="security-guard")
+
+    @guard.get("/closed")
+    def closed(request):  # pragma: no cover - only described, never called
+        return {}
+
+    @guard.get("/open", auth=None)
+    def open_(request):  # pragma: no cover - only described, never called
+        return {}
+
+    assert api_operations_without_security(guard, path_prefix="") == {"GET /open"}
+
+
+def test_routes_the_anonymous_caller_may_open_expect_it():
+    """A public route's access cases say what the anonymous caller gets, so the matrix asks it (on both databases)."""
+    public = [route for route in ROUTES if route.key in PUBLIC_PAGES | PUBLIC_API]
+    assert {route.key for route in public} == PUBLIC_PAGES | PUBLIC_API
+    assert all(ANONYMOUS in asked_roles(route) for route in public)
+
+
+@pytest.mark.django_db
+def test_the_anonymous_caller_is_turned_away(world):
+    """And the two answers really come: a page sends to the sign-in page, an API operation answers 401."""
+    page = Client().get(reverse("network:distributor_detail", kwargs={"pk": world.own.pk}))
+    assert page.status_code == 302 and page["Location"].startswith(reverse("login") + "?next=")
+    response = Client().get(f"/api/v1/distributors/{world.own.pk}")
+    assert response.status_code == 401
 
 
 urlpatterns_with_extra = [path("undeclared/", _extra_view, name="undeclared_page")]

@@ -1,18 +1,39 @@
-"""The demo: every printed login works for its role, and seeding twice changes nothing."""
+"""The demo: every printed login works for its role, seeding twice changes nothing, and the network overlaps as a real
+one does.
+
+The demo is seeded once for the module (the ``demo`` fixture, in an outer transaction rolled back at its end) and
+checked by one test (the sole-channel check is called from it), so it is seeded once per run and database whatever
+xdist does; ``xdist_group`` (``make test-postgres`` runs ``--dist loadgroup``) keeps any test added here beside it."""
 
 import json
 
 import pytest
 from django.apps import apps
+from django.db import transaction
 from django.test import Client
+from django.utils import timezone
 
+from keychannel.core import services as core_services
 from keychannel.core.choices import Role
 from keychannel.core.models import Membership
+from keychannel.core.scoping import Principal
 from keychannel.demo.seed import seed_demo
+from keychannel.network.models import Coverage, Distributor, ProductLine, Territory
+from tests.fast import fast_settings
 
-# Not transactional: a transactional test flushes the tables afterwards, rows of data migrations included, so
-# tests that ran after it on a reused database failed.
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("demo")]
+
+
+@pytest.fixture(scope="module")
+def demo(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock(), fast_settings():
+        outer = transaction.atomic()
+        outer.__enter__()
+        try:
+            yield seed_demo(password="demo-pass", progress=lambda *_: None)
+        finally:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
 
 
 def _row_counts():
@@ -23,9 +44,10 @@ def _row_counts():
     }
 
 
-def test_demo_is_idempotent_and_every_role_can_log_in(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    ctx = seed_demo(password="demo-pass", progress=lambda *_: None)
+def test_demo_is_idempotent_and_every_role_can_log_in(demo):
+    # One test on the one seeding: xdist could otherwise hand the module's tests to two workers, each seeding it.
+    check_the_sole_channel_flag()
+    ctx = demo
     first = _row_counts()
     assert first["network.Distributor"] == 24
     # No demo deal violates the registration gate (docs/rules.md): registered, overridden, or needing nothing.
@@ -162,3 +184,48 @@ def _every_list_pages_alike_by_cursor_and_offset(caller, size=7, pages=4):
                                                       and by_offset[0]["count"] > size * pages), path
         walked += len(by_cursor) > 1
     assert walked >= 10  # the demo has several pages in most lists
+
+
+# ---- sole channel (issue 16) ---------------------------------------------------------------------------------
+SOLE_IN_THE_DEMO = 14  # of 24: the others share every cell they sell in with a neighbour or a national wholesaler
+
+
+def _direct_sole_ids(today):
+    """Per county × active line: the active coverages of the county and every territory above it; exclusive holders
+    win; sole where exactly one distributor remains."""
+    territories = {t.pk: t for t in Territory.objects.all()}
+    leaves = [t for t in territories.values() if not any(o.parent_id == t.pk for o in territories.values())]
+    rows = [c for c in Coverage.objects.filter(distributor__active=True)
+            if c.valid_from <= today and (c.valid_to is None or c.valid_to >= today)]
+    sole = set()
+    for leaf in leaves:
+        chain, node = set(), leaf
+        while node is not None:
+            chain.add(node.pk)
+            node = territories.get(node.parent_id)
+        for line in ProductLine.objects.filter(active=True):
+            here = [c for c in rows if c.territory_id in chain and c.product_line_id == line.pk]
+            exclusive = {c.distributor_id for c in here if c.exclusive}
+            holders = exclusive or {c.distributor_id for c in here}
+            if len(holders) == 1 and not (exclusive and {c.distributor_id for c in here} - exclusive):
+                sole |= holders
+    return sole
+
+
+def check_the_sole_channel_flag():
+    """Issue 16: sole channel (DESIGN.md) is the only distributor that may sell a product line in a territory; checked
+    against a direct computation from the coverage rows, for every distributor of the demo, on the flag the API gives."""
+    today = timezone.localdate()
+    expected = _direct_sole_ids(today)
+    assert 0 < len(expected) < Distributor.objects.count() == 24
+    assert len(expected) == SOLE_IN_THE_DEMO
+    user = Membership.objects.filter(role="admin").select_related("user").first().user
+    _token, raw = core_services.api_token_create(principal=Principal.for_user(user), name="sole")
+    api = Client(HTTP_AUTHORIZATION=f"Bearer {raw}")
+    items = api.get("/api/v1/distributors?limit=100").json()["items"]
+    assert {d["id"] for d in items if d["sole_channel"]} == expected
+    coverage = api.get("/api/v1/coverage?limit=500").json()["items"]
+    assert {c["distributor_id"] for c in coverage if c["sole_channel"]} == expected
+    # National wholesale and neighbouring counties exist in the demo.
+    assert Coverage.objects.filter(territory__code="ro").exists()
+    assert Coverage.objects.filter(note="Neighbouring county").exists()

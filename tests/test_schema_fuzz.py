@@ -3,8 +3,9 @@
 The OpenAPI document comes from the one NinjaAPI (``keychannel.api.api``); requests go through the real
 WSGI application (middleware, auth, exception handlers) into the test database, which holds the
 ``world`` of ``tests/world.py``. Every operation is run as a manufacturer admin (reaches the whole
-network) and as a distributor salesperson (reaches one distributor, writes little), each with a fresh
-bearer token.
+network) and as a distributor salesperson (reaches one distributor, writes little), each with its own bearer
+token. The world and the two tokens are made once for the module, in an outer transaction; each operation's test runs
+in a savepoint of it and rolls its writes back (as the access matrix does).
 
 Checks, for every generated request:
 
@@ -28,7 +29,7 @@ import os
 import pytest
 import schemathesis
 from django.core.signals import request_finished, request_started
-from django.db import close_old_connections
+from django.db import close_old_connections, transaction
 from hypothesis import HealthCheck, Phase, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -41,6 +42,7 @@ from keychannel.api import api
 from keychannel.core import services
 from keychannel.core.scoping import Principal
 from keychannel.wsgi import application
+from tests.world import build_world
 
 MAX_EXAMPLES = int(os.environ.get("KEYCHANNEL_FUZZ_EXAMPLES", "10"))
 ROLES = ["admin", "dist_sales"]
@@ -77,9 +79,31 @@ def in_process_requests():
     request_finished.connect(close_old_connections)
 
 
+@pytest.fixture(scope="module")
+def fuzz_world(django_db_setup, django_db_blocker):
+    """One world and one token per role for every operation, inside an outer transaction rolled back at the end."""
+    with django_db_blocker.unblock():
+        outer = transaction.atomic()
+        outer.__enter__()
+        try:
+            world = build_world()
+            yield world, {role: _token(world.user(role)) for role in ROLES}
+        finally:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+
+
 @pytest.fixture
-def tokens(world, in_process_requests):
-    return {role: _token(world.user(role)) for role in ROLES}
+def world(fuzz_world, db):
+    world, _tokens = fuzz_world
+    for obj in (world.own, world.other, world.territory, world.product_line, *world.users.values()):
+        obj.refresh_from_db()
+    return world
+
+
+@pytest.fixture
+def tokens(fuzz_world, in_process_requests):
+    return fuzz_world[1]
 
 
 @pytest.mark.django_db

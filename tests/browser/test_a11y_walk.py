@@ -5,8 +5,8 @@ fails when the document is wider than the window, when axe-core finds a serious 
 page shows an English string of the catalog that has a Romanian translation. Screenshots at 1440 and 390 px go to
 test-artifacts/walk/. What is walked and why: tests/browser/walk.py.
 
-The file is named to run first among the browser tests: the access cases need the rows of data migrations (the
-corporate tiers and their service levels, the readiness questionnaire), which any transactional test flushes.
+The access cases need the rows of data migrations (the corporate tiers and their service levels, the readiness
+questionnaire): every transactional test's flush puts them back (tests/migration_rows.py), so the walk runs in any order.
 """
 
 import time

@@ -13,10 +13,9 @@ def test_a_contact_opens_a_case_in_romanian_through_the_public_form(world, brows
     from keychannel.service import services
     from keychannel.service.models import ServiceCase
 
-    # A transactional test's database lost the data migration's tiers: the standard tier, as a fresh install has it.
-    tier, _ = CorporateTier.objects.get_or_create(code="standard", defaults={"name": "Standard", "min_annual_volume": 0,
-                                                                             "discount_percent": 0})
-    ServiceLevel.objects.get_or_create(tier=tier, priority="high", defaults={"response_hours": 4, "resolution_hours": 16})
+    # The standard tier and its service levels, as a fresh install has them (the data migration's rows).
+    tier = CorporateTier.objects.get(code="standard")
+    assert ServiceLevel.objects.filter(tier=tier, priority="high").exists()
     client = ClientFactory(distributor=world.own, territory=world.territory, legal_name="Oțelăria Dunărea SA")
     ClientFactory(distributor=world.own, territory=world.territory, legal_name="Alt Client Secret SRL")
     _link, url = services.intake_link_create(principal=world.principal("dist_head"), client=client)

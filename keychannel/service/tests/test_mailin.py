@@ -2,7 +2,6 @@
 replies by answering the case's e-mail; unknown, forged, oversize or refused mail changes nothing and is bounced
 with its reason. Tested against the real SMTP server (aiosmtpd) started on loopback, sending with smtplib."""
 
-import importlib
 import re
 import smtplib
 import socket
@@ -30,20 +29,7 @@ def service_address(settings):
 
 @pytest.fixture
 def committed(transactional_db, tmp_path):
-    """The server answers in its own threads: they must see what the test writes (SQLite: a file, not memory).
-    A transactional test starts from tables another one may have flushed: the tiers of the data migration are
-    put back."""
-    from decimal import Decimal
-
-    from keychannel.deals.models import CorporateTier, ServiceLevel
-
-    seeded = importlib.import_module("keychannel.deals.migrations.0008_corporate_tiers")
-    for code, name, volume in seeded.DEFAULT_TIERS:
-        tier, _created = CorporateTier.objects.get_or_create(code=code, defaults={
-            "name": name, "min_annual_volume": volume, "discount_percent": Decimal("0")})
-        for priority, (response, resolution) in seeded.DEFAULT_LEVELS.get(code, seeded.DEFAULT_LEVELS["standard"]).items():
-            ServiceLevel.objects.get_or_create(tier=tier, priority=priority, defaults={
-                "response_hours": Decimal(str(response)), "resolution_hours": Decimal(str(resolution))})
+    """The server answers in its own threads: they must see what the test writes (SQLite: a file, not memory)."""
     with sqlite_in_a_file(tmp_path, "mailin.sqlite3"):
         yield
 
