@@ -574,7 +574,7 @@ RULES: dict[str, Rule] = {
         enforced_by=("keychannel.program.rule_conditions.apply_rule_conditions",
                      "keychannel.program.rule_conditions.check_condition",
                      "keychannel.channel.benefits.registration_restrictions",
-                     "keychannel.program.services.ledger_decide_appeal"),
+                     "keychannel.program.services.rules.ledger_decide_appeal"),
         paths={
             "command:apply_rule_conditions": (
                 RC + "test_expired_registration_without_activity_raises_a_penalty_with_evidence_once",),

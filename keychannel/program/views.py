@@ -658,7 +658,7 @@ def support_decide(request, pk):
 @require_POST
 def support_claim(request, pk):
     support = selectors.support_get(principal=request.principal, pk=pk)
-    return _post_action(request, support, "program.support.claim", services.support_claim, _("Claim recorded."),
+    return _post_action(request, support, "program.support.claim", support_money.support_claim, _("Claim recorded."),
                         form=forms.SupportClaimForm(request.POST, request.FILES),
                         fields={"amount": "amount_claimed", "proof": "proof", "final": "final"}, request=support)
 
