@@ -69,6 +69,12 @@ def _respond_lead(principal, offer=None) -> bool:
     return _register(principal, offer.distributor_id)
 
 
+@rule("channel.lead.assign")
+def _assign_lead(principal, lead=None) -> bool:
+    """The program office and the channel managers hand out leads nobody took (services.leads.lead_assign)."""
+    return principal.has_role("admin", "program_manager", "channel_manager")
+
+
 @rule("channel.policy.change")
 def _change_policy(principal, policy=None) -> bool:
     """The registration gate's settings are the program office's."""

@@ -434,16 +434,14 @@ def lead_respond(request, pk):
 
 @require_POST
 def lead_assign(request, pk):
-    """The manufacturer hands a lead nobody took to a distributor and a person there (channel/lead_assignment.py)."""
-    from .lead_assignment import lead_assign as assign
-
+    """The manufacturer hands a lead nobody took to a distributor and a person there (services.leads.lead_assign)."""
     principal = request.principal
     lead = selectors.lead_get(principal=principal, pk=pk)
     require(principal, "channel.lead.assign", lead)
     form = LeadAssignForm(request.POST, principal=principal)
     if form.is_valid():
         try:
-            assign(principal=principal, lead=lead, **form.cleaned_data)
+            services.lead_assign(principal=principal, lead=lead, **form.cleaned_data)
         except ValidationError as exc:
             service_errors_to_form(form, exc)
         except ConflictError as exc:
