@@ -263,8 +263,9 @@ def _is_service(qual: str) -> bool:
     module, node = rules_walk._definitions()[qual]
     if not isinstance(node, ast.FunctionDef):
         return False
-    last = module.name.rpartition(".")[2]
-    if any(last.endswith(part) for part in ("views", "api", "selectors", "forms", "schemas")):
+    # Every part of the name: a package by sub-domain (program/selectors/goals.py) is still the selectors layer.
+    if any(name.endswith(part) for name in module.name.split(".")[1:]
+           for part in ("views", "api", "selectors", "forms", "schemas")):
         return False
     return any(arg.arg == "principal" for arg in node.args.kwonlyargs)
 

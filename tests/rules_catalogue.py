@@ -314,7 +314,8 @@ RULES: dict[str, Rule] = {
     ),
     "registration_checks": Rule(
         title="Registration checks and expiry",
-        enforced_by=("keychannel.channel.services._run_checks", "keychannel.channel.services._expire"),
+        enforced_by=("keychannel.channel.services.registrations._run_checks",
+                     "keychannel.channel.services.registrations._expire"),
         paths={
             SERVICE: (REG + "test_clean_registration_passes_every_check_and_holds_the_client",
                       REG + "test_another_distributors_registration_is_a_double_registration_conflict",
@@ -337,7 +338,7 @@ RULES: dict[str, Rule] = {
     ),
     "conflict_decisions": Rule(
         title="Conflict decisions",
-        enforced_by=("keychannel.channel.services.conflict_resolve",),
+        enforced_by=("keychannel.channel.services.conflicts.conflict_resolve",),
         paths={
             SERVICE: ("keychannel/channel/tests/test_conflicts.py::test_award_closes_the_losers_registration_and_notifies",
                       "keychannel/channel/tests/test_conflicts.py::test_share_needs_percentages_adding_up_to_100",
@@ -574,7 +575,7 @@ RULES: dict[str, Rule] = {
         enforced_by=("keychannel.program.rule_conditions.apply_rule_conditions",
                      "keychannel.program.rule_conditions.check_condition",
                      "keychannel.channel.benefits.registration_restrictions",
-                     "keychannel.program.services.ledger_decide_appeal"),
+                     "keychannel.program.services.rules.ledger_decide_appeal"),
         paths={
             "command:apply_rule_conditions": (
                 RC + "test_expired_registration_without_activity_raises_a_penalty_with_evidence_once",),

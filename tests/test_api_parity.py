@@ -72,5 +72,5 @@ def test_a_mapping_to_an_operation_with_another_service_is_reported():
     """The guard: mapping a page to an operation that calls a different service is caught."""
     assert shared_services("program:program_close", "POST /api/v1/programs/{program_id}/close")
     assert not shared_services("program:program_close", "POST /api/v1/programs/{program_id}/launch")
-    assert "keychannel.program.services.program_close" in rules_walk.reaches(
+    assert "keychannel.program.services.programs.program_close" in rules_walk.reaches(
         [rules_walk.api_roots()["POST /api/v1/programs/{program_id}/close"]])

@@ -252,8 +252,6 @@ def lead_assign(request, lead_id: int, payload: LeadAssignIn):
 
     from keychannel.network.models import Distributor
 
-    from .lead_assignment import lead_assign as assign
-
     principal = request.principal
     lead = selectors.lead_get(principal=principal, pk=lead_id)
     distributor = api_refs.visible(principal, Distributor, payload.distributor_id, field="distributor_id")
@@ -262,7 +260,7 @@ def lead_assign(request, lead_id: int, payload: LeadAssignIn):
         assignee = get_user_model().objects.filter(pk=payload.assignee_id, is_active=True).first()
         if assignee is None:
             raise ValidationError({"assignee_id": _("Unknown person.")})
-    assign(principal=principal, lead=lead, distributor=distributor, assignee=assignee)
+    services.lead_assign(principal=principal, lead=lead, distributor=distributor, assignee=assignee)
     return selectors.lead_get(principal=principal, pk=lead_id)
 
 

@@ -12,7 +12,7 @@ class ChannelConfig(AppConfig):
         from keychannel.core.history import register_history_redaction
         from keychannel.core.navigation import register_home_figure, register_nav
 
-        from . import lead_assignment, policies  # noqa: F401  (registers write rules)
+        from . import policies  # noqa: F401  (registers write rules)
         from .redaction import conflict_hidden_fields
         from .selectors import open_conflict_count, pending_decision_count
 

@@ -392,7 +392,7 @@ class Lead(TimeStampedModel):
         DealRegistration, on_delete=models.SET_NULL, null=True, blank=True, related_name="lead",
         verbose_name=_("registration"),
     )
-    # Set when the manufacturer hands a lead nobody took to a distributor by hand (channel/lead_assignment.py).
+    # Set when the manufacturer hands a lead nobody took to a distributor by hand (channel/services/leads.py).
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
         verbose_name=_("asked to take it"),

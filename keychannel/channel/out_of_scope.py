@@ -28,6 +28,8 @@ from keychannel.deals import handover
 
 from .choices import ConflictStatus, InFlightHandling, OutOfScopeReason, RegistrationStatus, Resolution
 from .models import ChannelPolicy, Conflict, DealRegistration
+from .services.common import _notify, _party_users, _start_project
+from .services.registrations import _reject
 
 logger = logging.getLogger(__name__)
 
@@ -76,7 +78,6 @@ def validate(*, conflict, on_date, out_of_scope_reason, notice_days, in_flight, 
 
 
 def _close_registrations(conflict, *, user, label):
-    from .services import _reject
 
     active = (
         DealRegistration.objects.select_for_update(of=("self",))
@@ -90,7 +91,6 @@ def _close_registrations(conflict, *, user, label):
 
 
 def _close_other_conflicts(conflict, *, user, label, now):
-    from .services import _notify, _party_users
 
     others = list(
         Conflict.objects.select_for_update().open().filter(client_id=conflict.client_id).exclude(pk=conflict.pk)
@@ -117,7 +117,6 @@ def apply(*, principal, conflict, cleaned, out_of_scope_reason, notice_days, com
     """Take the conflict's client out of scope as decided. Returns what builds the parties' notice."""
     from keychannel.clients.services import client_make_direct
 
-    from .services import _notify, _start_project
 
     user = principal.user
     label = _("Conflict #%(n)s") % {"n": conflict.pk}

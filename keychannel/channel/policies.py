@@ -16,8 +16,8 @@ def _manages(principal, distributor_id) -> bool:
 def _register(principal, distributor=None) -> bool:
     """A distributor's own people register for it; the KAM stationed there may register on its behalf."""
     distributor_id = _pk(distributor)
-    if distributor_id is None:
-        return False
+    if distributor_id is None:  # the page's question before a distributor is chosen; the service always names one
+        return principal.has_role(Role.DIST_HEAD, Role.DIST_SALES, Role.EMBEDDED_KAM)
     if principal.has_role(Role.DIST_HEAD, Role.DIST_SALES):
         return distributor_id == principal.own_distributor_id
     return principal.has_role(Role.EMBEDDED_KAM) and principal.reaches(distributor_id)
@@ -35,8 +35,10 @@ def _decide_registration(principal, registration=None) -> bool:
 def _resolve_conflict(principal, conflict=None) -> bool:
     if is_network_admin(principal):
         return True
-    if conflict is None or not principal.has_role(Role.CHANNEL_MANAGER):
+    if not principal.has_role(Role.CHANNEL_MANAGER):
         return False
+    if conflict is None:  # the queue's question (any conflict of theirs); the service always names the conflict
+        return True
     return any(_manages(principal, party.distributor_id) for party in conflict.parties.all())
 
 
@@ -67,6 +69,18 @@ def _respond_lead(principal, offer=None) -> bool:
     if offer is None:
         return False
     return _register(principal, offer.distributor_id)
+
+
+@rule("channel.figures.view")
+def _read_figures(principal, obj=None) -> bool:
+    """The queues' figures: the program office, executives and channel managers."""
+    return is_network_admin(principal) or principal.has_role(Role.EXECUTIVE, Role.CHANNEL_MANAGER)
+
+
+@rule("channel.lead.assign")
+def _assign_lead(principal, lead=None) -> bool:
+    """The program office and the channel managers hand out leads nobody took (services.leads.lead_assign)."""
+    return principal.has_role("admin", "program_manager", "channel_manager")
 
 
 @rule("channel.policy.change")

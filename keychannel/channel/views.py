@@ -1,7 +1,7 @@
 """Pages of the channel app: registration and conflict queues, decisions, leads, figures."""
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -12,6 +12,7 @@ from keychannel.core.forms import service_errors_to_form
 from keychannel.core.partials import render_partial
 from keychannel.core.policies import can, require
 from keychannel.core.tables import Column, Table
+from keychannel.core.views import form_page, form_saved
 
 from . import selectors, services
 from .checks import describe_checks
@@ -58,7 +59,7 @@ def registration_list(request):
         "channel/registration_list.html",
         {
             "table": table, "title": title, "mine": mine,
-            "can_register": principal.is_distributor_user or principal.has_role("embedded_kam"),
+            "can_register": can(principal, "channel.registration.create"),
             "breadcrumbs": [(title, "")],
         },
         partial="includes/table.html",
@@ -68,8 +69,7 @@ def registration_list(request):
 @require_http_methods(["GET", "POST"])
 def registration_create(request):
     principal = request.principal
-    if not (principal.is_distributor_user or principal.has_role("embedded_kam")):
-        raise PermissionDenied
+    require(principal, "channel.registration.create")
     form = RegistrationForm(request.POST or None, principal=principal)
     if request.method == "GET":
         _prefill_registration(form, request.GET)
@@ -194,7 +194,7 @@ def conflict_list(request):
     return render_partial(
         request,
         "channel/conflict_list.html",
-        {"table": table, "overdue": overdue, "can_resolve_any": principal.has_role("admin", "program_manager", "channel_manager"),
+        {"table": table, "overdue": overdue, "can_resolve_any": can(principal, "channel.conflict.resolve"),
          "breadcrumbs": [(_("Conflicts queue"), "")]},
         partial="includes/table.html",
     )
@@ -252,15 +252,11 @@ def conflict_comment(request, pk):
     conflict = selectors.conflict_get(principal=principal, pk=pk)
     require(principal, "channel.conflict.comment", conflict)
     form = CommentForm(request.POST, principal=principal)
-    if form.is_valid():
-        try:
-            services.conflict_comment(principal=principal, conflict=conflict, body=form.cleaned_data["body"],
-                                      internal=form.cleaned_data.get("internal", False))
-        except ValidationError as exc:
-            service_errors_to_form(form, exc)
-        else:
-            messages.success(request, _("Comment added."))
-            return redirect(conflict.get_absolute_url() + "#comments")
+    saved = form_saved(request, form, lambda data: services.conflict_comment(
+        principal=principal, conflict=conflict, body=data["body"], internal=data.get("internal", False),
+    ), _("Comment added."), back=conflict.get_absolute_url() + "#comments")
+    if saved is not None:
+        return saved
     return _conflict_page(request, conflict, comment_form=form, status=422)
 
 
@@ -308,8 +304,7 @@ def conflict_resolve(request, pk):
 
 def figures(request):
     principal = request.principal
-    if not principal.has_role("admin", "program_manager", "executive", "channel_manager"):
-        raise PermissionDenied
+    require(principal, "channel.figures.view")
     data = selectors.queue_figures(principal=principal)
     kinds = dict(ConflictKind.choices)
     chart = {
@@ -360,26 +355,18 @@ def lead_create(request):
     principal = request.principal
     require(principal, "channel.lead.create")
     form = LeadForm(request.POST or None, principal=principal)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            lead = services.lead_create(
-                principal=principal, company_name=data["company_name"], tax_id=data["tax_id"],
-                territory=data["territory"], product_lines=list(data["product_lines"]),
-                estimated_value=data["estimated_value"], source=data["source"], contact_name=data["contact_name"],
-                contact_email=data["contact_email"], notes=data["notes"],
-            )
-        except ValidationError as exc:
-            service_errors_to_form(form, exc)
-        else:
-            messages.success(request, _("Lead passed on: %(s)s.") % {"s": lead.get_status_display()})
-            return redirect(lead)
-    return render(
-        request,
-        "channel/lead_form.html",
-        {"form": form, "breadcrumbs": [(_("Leads"), "channel:lead_list"), (_("Pass a lead"), "")]},
-        status=422 if form.errors else 200,
-    )
+
+    def save(data):
+        return services.lead_create(
+            principal=principal, company_name=data["company_name"], tax_id=data["tax_id"],
+            territory=data["territory"], product_lines=list(data["product_lines"]),
+            estimated_value=data["estimated_value"], source=data["source"], contact_name=data["contact_name"],
+            contact_email=data["contact_email"], notes=data["notes"],
+        )
+
+    return form_page(request, form, title=_("Pass a lead"), template="channel/lead_form.html", save=save,
+                     success=lambda lead: _("Lead passed on: %(s)s.") % {"s": lead.get_status_display()},
+                     breadcrumbs=[(_("Leads"), "channel:lead_list"), (_("Pass a lead"), "")])
 
 
 def _lead_page(request, lead, *, form=None, assign_form=None, status=200):
@@ -434,16 +421,14 @@ def lead_respond(request, pk):
 
 @require_POST
 def lead_assign(request, pk):
-    """The manufacturer hands a lead nobody took to a distributor and a person there (channel/lead_assignment.py)."""
-    from .lead_assignment import lead_assign as assign
-
+    """The manufacturer hands a lead nobody took to a distributor and a person there (services.leads.lead_assign)."""
     principal = request.principal
     lead = selectors.lead_get(principal=principal, pk=pk)
     require(principal, "channel.lead.assign", lead)
     form = LeadAssignForm(request.POST, principal=principal)
     if form.is_valid():
         try:
-            assign(principal=principal, lead=lead, **form.cleaned_data)
+            services.lead_assign(principal=principal, lead=lead, **form.cleaned_data)
         except ValidationError as exc:
             service_errors_to_form(form, exc)
         except ConflictError as exc:
@@ -476,14 +461,10 @@ def channel_policy(request):
         "out_of_scope_grace_days": policy.out_of_scope_grace_days,
         "product_test_needs_manufacturer_signoff": policy.product_test_needs_manufacturer_signoff,
     })
-    if request.method == "POST" and form.is_valid():
-        try:
-            channel_policy_update(principal=principal, **form.cleaned_data)
-        except ValidationError as exc:
-            service_errors_to_form(form, exc)
-        else:
-            messages.success(request, _("Channel policy saved."))
-            return redirect("channel:policy")
+    saved = form_saved(request, form, lambda data: channel_policy_update(principal=principal, **data),
+                       _("Channel policy saved."), back="channel:policy")
+    if saved is not None:
+        return saved
     return render(request, "channel/policy.html", {
         "policy": policy, "form": form, "can_change": can_change,
         "breadcrumbs": [(_("Registrations"), "channel:registration_list"), (_("Channel policy"), "")],

@@ -109,7 +109,7 @@ def mentorship_create(request):
         else:
             messages.success(request, _("Mentorship created."))
             return redirect(mentorship)
-    return render(request, "competence/form.html", {
+    return render(request, "core/form.html", {
         "form": form, "title": _("New mentorship"), "cancel_url": "competence:mentorship_list",
         "breadcrumbs": [(_("Mentorships"), "competence:mentorship_list"), (_("New"), "")],
     })
@@ -261,7 +261,7 @@ def kamtask_create(request):
         else:
             messages.success(request, _("Task assigned."))
             return redirect(task)
-    return render(request, "competence/form.html", {
+    return render(request, "core/form.html", {
         "form": form, "title": _("New KAM task"), "cancel_url": "competence:kamtask_list",
         "breadcrumbs": [(_("KAM tasks"), "competence:kamtask_list"), (_("New"), "")],
     })
@@ -333,7 +333,7 @@ def kamtask_update(request, pk):
         else:
             messages.success(request, _("Task saved."))
             return redirect(task)
-    return render(request, "competence/form.html", {
+    return render(request, "core/form.html", {
         "form": form, "title": _("Edit task"), "cancel_url": task.get_absolute_url(),
         "breadcrumbs": [(_("KAM tasks"), "competence:kamtask_list"), (task.title, task.get_absolute_url()),
                         (_("Edit"), "")],
@@ -433,7 +433,7 @@ def consultation_create(request):
         else:
             messages.success(request, _("Request sent."))
             return redirect(consultation)
-    return render(request, "competence/form.html", {
+    return render(request, "core/form.html", {
         "form": form, "title": _("Ask for a consultation"), "cancel_url": "competence:consultation_list",
         "breadcrumbs": [(_("Consultations"), "competence:consultation_list"), (_("New"), "")],
     })
@@ -491,7 +491,7 @@ def consultation_convert(request, pk):
         else:
             messages.success(request, _("The request is now a KAM task."))
             return redirect(task)
-    return render(request, "competence/form.html", {
+    return render(request, "core/form.html", {
         "form": form, "title": _("Turn the request into a KAM task"), "cancel_url": consultation.get_absolute_url(),
         "breadcrumbs": [(_("Consultations"), "competence:consultation_list"),
                         (consultation.subject, consultation.get_absolute_url()), (_("Make a task"), "")],

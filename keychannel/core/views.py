@@ -1,4 +1,9 @@
-"""Pages of the core app: home, profile with API tokens, notifications, audit history, security events."""
+"""Pages of the core app: home, profile with API tokens, notifications, audit history, security events.
+
+Also the shapes every app's pages share (docs/development.md, "UI"): ``form_page`` (a form that calls one
+service), ``form_saved`` (its POST half, for pages with their own template) and ``post_action`` (one POSTed
+button on a record's page).
+"""
 
 from django.conf import settings
 from django.contrib import messages
@@ -13,13 +18,93 @@ from django.views import i18n as i18n_views
 from django.views.decorators.http import require_http_methods, require_POST
 
 from . import selectors, services
+from .assignment import AssignmentRefused, form_refusal
 from .choices import NotificationDelivery
 from .cockpit import panels_for
-from .forms import ApiTokenForm, PreferencesForm
+from .errors import ConflictError
+from .forms import ApiTokenForm, PreferencesForm, service_errors_to_form
 from .models import Organization
 from .navigation import figures_for
-from .policies import can
+from .partials import error_text
+from .policies import can, require
 from .tables import Column, Table
+
+# --- shapes every app's pages share --------------------------------------------------------------------------------
+
+
+def form_saved(request, form, save, success, back=None):
+    """The POST half of a form page: a valid form goes to ``save(cleaned_data)`` (one service call).
+
+    The service's refusal lands on the form (a ValidationError through ``service_errors_to_form``, a refused
+    assignment on its field) and nothing is saved; saved, a redirect to ``back`` (default: what ``save``
+    returned) with the ``success`` message (or ``success(saved)`` when it needs the saved record). None: show the
+    form (a GET, or a POST with errors).
+    """
+    if request.method == "POST" and form.is_valid():
+        try:
+            saved = save(form.cleaned_data)
+        except ValidationError as exc:
+            service_errors_to_form(form, exc)
+        except AssignmentRefused as exc:
+            form_refusal(form, exc)
+        else:
+            messages.success(request, success(saved) if callable(success) else success)
+            return redirect(back or saved)
+    return None
+
+
+def form_page(request, form, *, title, breadcrumbs, save=None, success="", back=None, cancel_url="", subtitle="",
+              template="core/form.html", context=None):
+    """A page with one form that calls one service: GET shows it, a valid POST saves (``form_saved``) and
+    redirects, a form with errors (its own or the service's) is shown again with 422.
+
+    ``cancel_url`` (a URL or a URL name) is where Cancel goes; without it Cancel goes back in the browser's
+    history (the first breadcrumb when there is none). ``template`` and ``context`` are for pages that show more
+    than the form around it.
+    """
+    if save is not None:
+        response = form_saved(request, form, save, success, back)
+        if response is not None:
+            return response
+    page = {"form": form, "title": title, "subtitle": subtitle, "breadcrumbs": breadcrumbs, "cancel_url": cancel_url}
+    return render(request, template, {**page, **(context or {})}, status=422 if form.errors else 200)
+
+
+def post_action(request, obj, permission, service, success, /, *, form=None, invalid=None, fallback=None,
+                fields=None, back=None, **params):
+    """One POSTed action on one record: the shape of every button on a detail page.
+
+    Checks ``permission`` on ``obj`` (None: the view has checked), reads ``form`` if there is one and calls
+    ``service(principal=..., **params, **form data)``; then redirects to ``back`` (default: the record's page)
+    with ``success``, or with the refusal (ValidationError, ConflictError) as an error message, having changed
+    nothing. A form that does not validate sends back to the record with ``invalid`` (default: the form's own
+    errors) without calling the service, unless ``fallback`` gives the data to call it with instead.
+    ``fields`` maps service keywords to form fields where the names differ (default: every field as it is).
+    """
+    principal = request.principal
+    if permission is not None:
+        require(principal, permission, obj)
+    data = {}
+    if form is not None:
+        if form.is_valid():
+            data = form.cleaned_data
+        elif fallback is not None:
+            data = fallback
+        else:
+            messages.error(request, invalid or " ".join(e for errors in form.errors.values() for e in errors))
+            return redirect(obj)
+        if fields is not None:
+            data = {keyword: data[field] for keyword, field in fields.items()}
+    try:
+        service(principal=principal, **params, **data)
+    except (ValidationError, ConflictError) as exc:
+        messages.error(request, error_text(exc))
+    else:
+        messages.success(request, success)
+    return redirect(back or obj.get_absolute_url())
+
+
+# --- pages ---------------------------------------------------------------------------------------------------------
 
 
 def home(request):

@@ -228,7 +228,7 @@ def activity_create(request, pk):
         else:
             messages.success(request, _("Activity logged."))
             return redirect(opportunity.get_absolute_url() + "#tab-activities")
-    return render(request, "deals/simple_form.html", {
+    return render(request, "core/form.html", {
         "form": form, "title": _("Log an activity"), "cancel_url": opportunity.get_absolute_url(),
         "breadcrumbs": [(_("Deals"), "deals:opportunity_list"), (opportunity.title, opportunity.get_absolute_url()),
                         (_("Log an activity"), "")],
@@ -251,7 +251,7 @@ def producttest_create(request, pk):
         else:
             messages.success(request, _("Product test planned."))
             return redirect(opportunity.get_absolute_url() + "#tab-tests")
-    return render(request, "deals/simple_form.html", {
+    return render(request, "core/form.html", {
         "form": form, "title": _("Plan a product test"), "cancel_url": opportunity.get_absolute_url(),
         "breadcrumbs": [(_("Deals"), "deals:opportunity_list"), (opportunity.title, opportunity.get_absolute_url()),
                         (_("Plan a product test"), "")],
@@ -274,7 +274,7 @@ def producttest_update(request, pk):
         else:
             messages.success(request, _("Product test saved."))
             return redirect(opportunity.get_absolute_url() + "#tab-tests")
-    return render(request, "deals/simple_form.html", {
+    return render(request, "core/form.html", {
         "form": form, "title": _("Product test: %(title)s") % {"title": test.title},
         "cancel_url": opportunity.get_absolute_url(),
         "breadcrumbs": [(_("Deals"), "deals:opportunity_list"), (opportunity.title, opportunity.get_absolute_url()),
@@ -400,7 +400,7 @@ def contract_update(request, pk):
         else:
             messages.success(request, _("Contract saved."))
             return redirect(contract)
-    return render(request, "deals/simple_form.html", {
+    return render(request, "core/form.html", {
         "form": form, "title": _("Edit contract"), "cancel_url": contract.get_absolute_url(),
         "breadcrumbs": [(_("Corporate contracts"), "deals:contract_list"), (str(contract.client),
                         contract.get_absolute_url()), (_("Edit"), "")],

@@ -37,7 +37,7 @@ def distributor_create(request):
         status = 422
     return render(
         request,
-        "network/simple_form.html",
+        "core/form.html",
         {
             "form": form,
             "title": _("New distributor"),
@@ -61,7 +61,7 @@ def _reference_form(request, *, form, save, title, cancel, breadcrumbs, done, re
                 messages.success(request, done)
                 return redirect(redirect_to or obj)
         status = 422
-    return render(request, "network/simple_form.html", {
+    return render(request, "core/form.html", {
         "form": form, "title": title, "cancel_url": cancel, "breadcrumbs": breadcrumbs}, status=status)
 
 

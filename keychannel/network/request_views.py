@@ -58,7 +58,7 @@ def coverage_request_create(request, pk):
                 messages.success(request, _("Request sent: your channel manager decides on it."))
                 return redirect("network:coverage_request_list")
         status = 422
-    return render(request, "network/simple_form.html", {
+    return render(request, "core/form.html", {
         "form": form, "title": _("Ask for a coverage change"), "cancel_url": distributor.get_absolute_url(),
         "subtitle": _("Your channel manager is notified and decides; you are told the decision."),
         "breadcrumbs": [(_("Distributors"), "network:distributor_list"), (distributor.code, distributor.get_absolute_url()),
@@ -126,7 +126,7 @@ def distributor_profile(request, pk):
             else:
                 messages.success(request, _("Contact details saved; your channel manager is told."))
                 return redirect(distributor)
-    return render(request, "network/simple_form.html", {
+    return render(request, "core/form.html", {
         "form": form, "title": _("Company contact details"), "cancel_url": distributor.get_absolute_url(),
         "subtitle": _("Legal name, tax id, agreement and coverage are the manufacturer's: ask your channel manager, "
                       "or ask for a coverage change."),

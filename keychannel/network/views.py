@@ -14,11 +14,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
-from keychannel.core.assignment import AssignmentRefused, form_refusal, offer_assignable
-from keychannel.core.forms import service_errors_to_form
+from keychannel.core.assignment import offer_assignable
 from keychannel.core.partials import render_partial
 from keychannel.core.policies import can, require
 from keychannel.core.tables import Column, Filter, Table
+from keychannel.core.views import form_page
 
 from . import selectors, services
 from .choices import AlignmentQuadrant, ContractStrength, DistributorKind, Sharing, SizeTier, Stance
@@ -211,32 +211,15 @@ def _coverage_form_page(request, *, distributor, coverage=None):
     principal = request.principal
     require(principal, "network.coverage.change", distributor)
     form = CoverageForm(request.POST or None, instance=coverage, distributor=distributor)
-    if request.method == "POST" and form.is_valid():
-        try:
-            if coverage is None:
-                services.coverage_create(principal=principal, distributor=distributor, **form.cleaned_data)
-            else:
-                services.coverage_update(principal=principal, coverage=coverage, **form.cleaned_data)
-        except ValidationError as exc:
-            service_errors_to_form(form, exc)
-        else:
-            messages.success(request, _("Coverage saved."))
-            return redirect(distributor.get_absolute_url() + "#tab-agreement")
-    return render(
-        request,
-        "network/simple_form.html",
-        {
-            "form": form,
-            "title": _("Edit coverage") if coverage else _("Add coverage"),
-            "subtitle": distributor.legal_name,
-            "cancel_url": distributor.get_absolute_url(),
-            "breadcrumbs": [
-                (_("Distributors"), "network:distributor_list"),
-                (distributor.code, distributor.get_absolute_url()),
-                (_("Coverage"), ""),
-            ],
-        },
-    )
+
+    def save(data):
+        if coverage is None:
+            return services.coverage_create(principal=principal, distributor=distributor, **data)
+        return services.coverage_update(principal=principal, coverage=coverage, **data)
+
+    return _form_page(request, form=form, save=save, title=_("Edit coverage") if coverage else _("Add coverage"),
+                      distributor=distributor, crumb=_("Coverage"), message=_("Coverage saved."),
+                      success_url=distributor.get_absolute_url() + "#tab-agreement")
 
 
 @require_http_methods(["GET", "POST"])
@@ -365,56 +348,26 @@ def playbook_update(request, pk):
     playbook = get_visible_or_404(Playbook, principal, pk=pk)
     require(principal, "network.playbook.change", playbook)
     form = PlaybookForm(request.POST or None, instance=playbook)
-    if request.method == "POST" and form.is_valid():
-        services.playbook_update(principal=principal, playbook=playbook, **{
-            k: form.cleaned_data[k] for k in ("title", "approach", "actions")
-        })
-        messages.success(request, _("Playbook saved."))
-        return redirect("network:playbook_list")
-    return render(
-        request,
-        "network/simple_form.html",
-        {
-            "form": form,
-            "title": _("Edit playbook"),
-            "subtitle": playbook.get_quadrant_display(),
-            "cancel_url": playbook.get_absolute_url(),
-            "breadcrumbs": [(_("Playbooks"), "network:playbook_list"), (playbook.title, "")],
-        },
+    return form_page(
+        request, form, title=_("Edit playbook"), subtitle=playbook.get_quadrant_display(),
+        cancel_url=playbook.get_absolute_url(), breadcrumbs=[(_("Playbooks"), "network:playbook_list"), (playbook.title, "")],
+        save=lambda data: services.playbook_update(principal=principal, playbook=playbook, **{
+            k: data[k] for k in ("title", "approach", "actions")
+        }),
+        success=_("Playbook saved."), back="network:playbook_list",
     )
 
 
 # --- people, relationships, readiness, reviews: form pages --------------------------------------------------------
 
 
-def _form_page(request, *, form, save, title, distributor, success_url, message, section=""):
-    """GET shows the form; a valid POST calls ``save(cleaned_data)`` (a service) and redirects; errors stay on the form."""
-    status = 200
-    if request.method == "POST" and form.is_valid():
-        try:
-            save(form.cleaned_data)
-        except ValidationError as exc:
-            service_errors_to_form(form, exc)
-        except AssignmentRefused as exc:
-            status = form_refusal(form, exc)
-        else:
-            messages.success(request, message)
-            return redirect(success_url)
-    return render(
-        request,
-        "network/simple_form.html",
-        {
-            "form": form,
-            "title": title,
-            "subtitle": distributor.legal_name,
-            "cancel_url": distributor.get_absolute_url() + section,
-            "breadcrumbs": [
-                (_("Distributors"), "network:distributor_list"),
-                (distributor.code, distributor.get_absolute_url()),
-                (title, ""),
-            ],
-        },
-        status=status,
+def _form_page(request, *, form, save, title, distributor, success_url, message, section="", crumb=None):
+    """A form page under a distributor (core.views.form_page): its crumbs, its name under the title, Cancel to its tab."""
+    return form_page(
+        request, form, title=title, subtitle=distributor.legal_name, cancel_url=distributor.get_absolute_url() + section,
+        breadcrumbs=[(_("Distributors"), "network:distributor_list"), (distributor.code, distributor.get_absolute_url()),
+                     (crumb or title, "")],
+        save=save, success=message, back=success_url,
     )
 
 

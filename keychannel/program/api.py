@@ -329,7 +329,7 @@ def support_claim(request, request_id: int, amount_claimed: Form[Decimal | None]
                   proof: File[UploadedFile] = None):
     """Claims add up to at most the approved amount; ``final=true`` ends claiming and releases the rest."""
     support = selectors.support_get(principal=request.principal, pk=request_id)
-    support = services.support_claim(principal=request.principal, request=support, amount=amount_claimed,
+    support = support_money.support_claim(principal=request.principal, request=support, amount=amount_claimed,
                                      proof=proof, final=final)
     return _support_detail(request.principal, support)
 

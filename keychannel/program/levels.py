@@ -24,6 +24,9 @@ from keychannel.network.models import Distributor
 from . import metrics
 from .choices import ProgramStatus
 from .models import DistributorLevel, LevelChange, Program, ProgramLevel, SupportBudget
+from .selectors.levels import distributor_level
+from .services.common import _heads as heads
+from .services.support import budget_set
 
 SCHEDULED_REASON = "scheduled"
 
@@ -94,9 +97,7 @@ def protection_days_provider(distributor_id: int, on_date: date) -> int | None:
 
 
 def _heads(distributor_id):
-    from .services import _heads as heads  # one definition of "the distributor's heads"
-
-    return heads([distributor_id])
+    return heads([distributor_id])  # one definition of "the distributor's heads"
 
 
 def hold_level(program, distributor, level, *, user, reason: str, on_date: date) -> LevelChange | None:
@@ -171,8 +172,6 @@ def recompute_levels(*, principal=None, program: Program | None = None, reason: 
 @transaction.atomic
 def budget_set_from_pool(*, principal, distributor: Distributor, year: int, pool: Decimal) -> SupportBudget:
     """Set a distributor's budget to its level's share of the year's support pool (a distributor with no level: 0)."""
-    from .services import budget_set
-
     if pool is None or pool < 0:
         raise ValidationError({"pool": _("Give the support pool in RON (0 or more).")})
     level = held_level(distributor.pk)
@@ -190,8 +189,6 @@ def budget_set_from_pool(*, principal, distributor: Distributor, year: int, pool
 
 def level_state(*, principal, program, distributor, on: date | None = None) -> dict:
     """What the distributor page and the API show: the level held, its benefits, the next level's needs, history."""
-    from .selectors import distributor_level
-
     on = on or timezone.localdate()
     state = distributor_level(principal=principal, program=program, distributor=distributor, on=on)
     held = DistributorLevel.objects.visible_to(principal).filter(program=program, distributor=distributor).select_related("level").first()
@@ -215,8 +212,6 @@ def holders(*, principal, program) -> list[DistributorLevel]:
 
 def budget_apply(*, principal, distributor, year: int, amount=None, pool=None) -> SupportBudget:
     """Set a budget by hand (``amount``) or as the distributor's level share of a ``pool``: exactly one of them."""
-    from .services import budget_set
-
     if (amount is None) == (pool is None):
         raise ValidationError({"amount": _("Give either a fixed amount or a support pool, not both.")})
     if pool is not None:

@@ -92,7 +92,7 @@ def program_withdraw(*, principal, program: Program, reason: str) -> Program:
 
 
 def _tell_executives(program: Program, title: Callable[[], str], body: str, sender=None) -> None:
-    from .selectors import executives
+    from .selectors import executives  # selectors.programs reads current_program from this module
 
     for user in executives():
         notification_send(recipient=user, event="program.changed", title=title, body=body,

@@ -54,9 +54,17 @@ def can_sign_off(principal, program=None) -> bool:
     return principal.has_role(Role.EXECUTIVE)
 
 
+def _head_for(principal, distributor) -> bool:
+    """A distributor head for its own distributor; without one, whether the caller is a head at all: the page's
+    question before it knows the distributor (the service always names it)."""
+    if distributor is None:
+        return principal.has_role(Role.DIST_HEAD)
+    return _own_head(principal, getattr(distributor, "pk", None))
+
+
 @rule("program.rule.acknowledge")
 def can_acknowledge(principal, distributor=None) -> bool:
-    return _own_head(principal, getattr(distributor, "pk", None))
+    return _head_for(principal, distributor)
 
 
 @rule("program.ledger.appeal")
@@ -66,9 +74,7 @@ def can_appeal(principal, entry=None) -> bool:
 
 @rule("program.support.request")
 def can_request_support(principal, distributor=None) -> bool:
-    if principal.has_role(*OFFICE):
-        return True
-    return _own_head(principal, getattr(distributor, "pk", None))
+    return principal.has_role(*OFFICE) or _head_for(principal, distributor)
 
 
 @rule("program.support.claim")
@@ -90,9 +96,20 @@ def can_enroll(principal, course=None) -> bool:
 
 @rule("program.bestpractice.create")
 def can_write_best_practice(principal, distributor=None) -> bool:
-    if principal.has_role(*OFFICE):
-        return True
-    return _own_head(principal, getattr(distributor, "pk", None))
+    return principal.has_role(*OFFICE) or _head_for(principal, distributor)
+
+
+@rule("program.business.view")
+def can_read_distributor_business(principal, obj=None) -> bool:
+    """A distributor's business in the program (support and budgets, the ledger, the incentive statement): every
+    manufacturer role and the heads, within their scope; never the salespeople (docs/program.md)."""
+    return not principal.has_role(Role.DIST_SALES)
+
+
+@rule("program.acknowledgement.view")
+def can_read_acknowledgements(principal, program=None) -> bool:
+    """The board of who acknowledged which rule is the manufacturer's."""
+    return principal.is_manufacturer
 
 
 @rule("program.calendar.manage")

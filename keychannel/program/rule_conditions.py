@@ -34,6 +34,7 @@ from keychannel.network.models import Distributor, ProductLine
 from . import metrics
 from .choices import AppealStatus, LedgerKind, ProgramStatus, RuleKind, RuleStatus
 from .models import Acknowledgement, LedgerEntry, Milestone, Program, ProgramRule
+from .selectors.goals import target_to_date  # the goal page's own pro-rating, so both say the same
 
 EXPIRED_NO_ACTIVITY = "registration_expired_no_activity"
 GOAL_BEHIND = "goal_behind"
@@ -95,8 +96,6 @@ def _expired_registrations(rule, distributor_ids, on_date):
 
 
 def _goals_behind(rule, distributor_ids, on_date):
-    from .selectors import target_to_date  # the goal page's own pro-rating, so both say the same
-
     behind = Decimal(str(rule.parameters["behind_percent"]))
     milestones = (Milestone.objects.filter(goal__program=rule.program, goal__distributor_id__in=distributor_ids,
                                            due_on__lte=on_date, achieved_on__isnull=True)
@@ -142,7 +141,8 @@ FINDERS = {EXPIRED_NO_ACTIVITY: _expired_registrations, GOAL_BEHIND: _goals_behi
 
 def _raise(rule, distributor_id, key, evidence, on_date):
     """One entry for this evidence, or None when an earlier run raised it already (also under a concurrent run)."""
-    from .services import LEDGER_KIND_FOR_RULE, _heads
+    from .services.common import _heads  # services.rules imports this module (check_condition)
+    from .services.rules import LEDGER_KIND_FOR_RULE
 
     full_key = f"{rule.code}:{key}"[:120]
     if LedgerEntry.objects.filter(distributor_id=distributor_id, evidence_key=full_key).exists():

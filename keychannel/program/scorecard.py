@@ -32,8 +32,7 @@ from keychannel.sales import selectors as sales_selectors
 
 from . import metrics
 from .choices import GoalStatus, ProgramStatus, SupportKind
-from .level_models import DistributorLevel
-from .models import Goal, Program, SupportRequest
+from .models import DistributorLevel, Goal, Program, SupportRequest
 from .selectors import goal_progress
 from .support_money import FUNDED, spend_of, window
 

@@ -31,6 +31,8 @@ from keychannel.sales import selectors as sales_selectors
 
 from .choices import SupportKind, SupportStatus
 from .models import SupportBudget, SupportRequest
+from .services.common import _save
+from .services.support import check_proof
 
 ZERO = Decimal("0")
 FUNDED = (SupportStatus.APPROVED, SupportStatus.CLAIMED, SupportStatus.PAID)
@@ -56,8 +58,6 @@ def support_claim(*, principal, request: SupportRequest, amount: Decimal, proof,
     the claimant says this is the last claim (``final``), which releases the rest to the budget. The request is
     then "claimed" and can be paid. Anything refused changes nothing.
     """
-    from .services import _save, check_proof
-
     require(principal, "program.support.claim", request)
     # Lock the request first: a second claim on the same request waits here and then reads the first one's total.
     request = SupportRequest.objects.select_for_update().get(pk=request.pk)

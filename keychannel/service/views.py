@@ -86,7 +86,7 @@ def case_create(request):
                 messages.success(request, _("Case %(ref)s opened.") % {"ref": case.reference})
                 return redirect(case)
         status = 422
-    return render(request, "service/form.html", {
+    return render(request, "core/form.html", {
         "form": form, "title": _("New service case"), "cancel_url": "service:case_list",
         "breadcrumbs": [(_("Service cases"), "service:case_list"), (_("New"), "")],
     }, status=status)

@@ -34,7 +34,7 @@ def test_kam_task_from_manufacturer_to_kam(world, page, live_server, sign_in, sc
     page.select_option("#id_kam", str(world.users["embedded_kam"].pk))
     page.select_option("#id_duty", "access")
     page.fill("#id_title", "Meet the purchasing director")
-    page.click("#competence-form button[type=submit]")
+    page.click("#kc-form button[type=submit]")
     page.wait_for_selector("#task-title")
     assert page.inner_text("#task-title") == "Meet the purchasing director"
     url = page.url

@@ -112,9 +112,9 @@ MODEL_CASES = {
     "channel.ConflictComment.author": actor("channel.services.conflict_comment"),
     "channel.Lead.created_by": actor("channel.services.lead_create"),
     "channel.Lead.assignee": manufacturer("channel.lead.assign",
-                                          "channel.lead_assignment.lead_assign (also require_assignable; the person "
+                                          "channel.services.leads.lead_assign (also require_assignable; the person "
                                           "works at the distributor the lead goes to)"),
-    "channel.Lead.assigned_by": actor("channel.lead_assignment.lead_assign"),
+    "channel.Lead.assigned_by": actor("channel.services.leads.lead_assign"),
     "channel.LeadOffer.responded_by": actor("channel.services.lead_respond"),
     "program.Program.manager": manufacturer("program.program.change"),
     "program.Program.override_by": actor("program.services.program_launch"),

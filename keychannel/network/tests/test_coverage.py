@@ -274,7 +274,7 @@ def test_playbook_edit_by_program_manager_only(world, login):
     url = reverse("network:playbook_update", args=[playbook.pk])
     assert login(world.user("channel_manager")).post(url, {"title": "x", "approach": "y"}).status_code == 403
     client = login(world.user("program_manager"))
-    assert client.post(url, {"title": "", "approach": "y"}).status_code == 200  # form error, nothing saved
+    assert client.post(url, {"title": "", "approach": "y"}).status_code == 422  # form error, nothing saved
     assert client.post(url, {"title": "Lead with partners", "approach": "First leads go to them.", "actions": "a\nb"}).status_code == 302
     playbook.refresh_from_db()
     assert playbook.title == "Lead with partners" and playbook.action_list == ["a", "b"]

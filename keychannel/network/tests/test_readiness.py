@@ -105,7 +105,7 @@ def test_readiness_form_page_and_trend(world, login):
     url = reverse("network:readiness_create", args=[world.own.pk])
     data = {f"q_{k}": v for k, v in answers(3).items()} | {"assessed_on": "2026-03-01", "summary": "Good start"}
     bad = client.post(url, {**data, "q_crm": "9"})
-    assert bad.status_code == 200 and b"Good start" in bad.content and ReadinessAssessment.objects.count() == 0
+    assert bad.status_code == 422 and b"Good start" in bad.content and ReadinessAssessment.objects.count() == 0
     ok = client.post(url, data)
     assessment = ReadinessAssessment.objects.get()
     assert ok.status_code == 302 and ok["Location"] == assessment.get_absolute_url() and assessment.score == 75

@@ -154,7 +154,7 @@ def test_relationship_form_pages_write_and_keep_input_on_errors(world, login):
     url = reverse("network:relationship_create", args=[world.own.pk])
     bad = client.post(url, {"person": p.pk, "manufacturer_user": world.user("executive").pk, "manufacturer_level": "middle",
                             "strength": 7, "note": "typed text"})
-    assert bad.status_code == 200 and b"typed text" in bad.content and Relationship.objects.count() == 0
+    assert bad.status_code == 422 and b"typed text" in bad.content and Relationship.objects.count() == 0
     good = client.post(url, {"person": p.pk, "manufacturer_user": world.user("channel_manager").pk,
                              "manufacturer_level": "middle", "strength": 4, "active": "on"})
     assert good.status_code == 302

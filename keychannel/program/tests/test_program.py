@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from keychannel.core.models import Notification
 from keychannel.core.tests.factories import make_user
-from keychannel.program import metrics, selectors, services
+from keychannel.program import metrics, selectors, services, support_money
 from keychannel.program.choices import GoalStatus, ProgramStatus, RuleStatus, SupportStatus
 from keychannel.program.models import (
     Acknowledgement,
@@ -357,7 +357,7 @@ def test_support_flow_and_budget_left(world, settings, tmp_path):
                                               description="Stand", amount_requested=Decimal(3000))
     services.support_decide(principal=pm, request=request, approve=True)
     assert budget.remaining() == 2000
-    services.support_claim(principal=head, request=request, amount=Decimal(2800), proof=_proof(), final=True)
+    support_money.support_claim(principal=head, request=request, amount=Decimal(2800), proof=_proof(), final=True)
     request.refresh_from_db()
     assert request.status == SupportStatus.CLAIMED and request.proof_content_type == "application/pdf"
     assert budget.remaining() == 2200
@@ -407,8 +407,8 @@ def test_claim_proof_is_checked(world, settings, tmp_path, name, content, conten
                                             amount_requested=100, amount_approved=100, status="approved",
                                             requested_by=world.user("dist_head"))
     with pytest.raises(ValidationError):
-        services.support_claim(principal=world.principal("dist_head"), request=request, amount=Decimal(50),
-                               proof=_proof(name, content, content_type))
+        support_money.support_claim(principal=world.principal("dist_head"), request=request, amount=Decimal(50),
+                                    proof=_proof(name, content, content_type))
     request.refresh_from_db()
     assert request.status == "approved" and not request.proof
 

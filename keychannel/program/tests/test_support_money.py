@@ -52,7 +52,7 @@ def test_a_claim_above_the_approved_amount_is_refused_by_the_service(world, sett
     request = _approved(world)
     history = request.history.count()
     with pytest.raises(ValidationError, match="above the 15000.00 RON left of the 15000.00 RON approved"):
-        services.support_claim(principal=world.principal("dist_head"), request=request, amount=Decimal(16_000),
+        support_money.support_claim(principal=world.principal("dist_head"), request=request, amount=Decimal(16_000),
                                proof=_proof())
     _unchanged(request, history)
     assert not list(tmp_path.rglob("*.pdf"))
@@ -88,28 +88,28 @@ def test_partial_claims_add_up_to_at_most_the_approved_amount(world, settings, t
     request = _approved(world)
     head = world.principal("dist_head")
     budget = request.budget
-    services.support_claim(principal=head, request=request, amount=Decimal(6_000), proof=_proof())
+    support_money.support_claim(principal=head, request=request, amount=Decimal(6_000), proof=_proof())
     request.refresh_from_db()
     assert request.status == SupportStatus.APPROVED and request.amount_claimed == 6_000
     assert support_money.claimable(request) == 9_000
     assert budget.remaining() == 45_000  # the whole approval stays reserved while claims are open
     with pytest.raises(ValidationError, match="above the 9000.00 RON left"):
-        services.support_claim(principal=head, request=request, amount=Decimal(10_000), proof=_proof())
+        support_money.support_claim(principal=head, request=request, amount=Decimal(10_000), proof=_proof())
     request.refresh_from_db()
     assert request.amount_claimed == 6_000
-    services.support_claim(principal=head, request=request, amount=Decimal(9_000), proof=_proof())
+    support_money.support_claim(principal=head, request=request, amount=Decimal(9_000), proof=_proof())
     request.refresh_from_db()
     assert request.status == SupportStatus.CLAIMED and request.amount_claimed == 15_000
     from keychannel.core.errors import ConflictError
 
     with pytest.raises(ConflictError):
-        services.support_claim(principal=head, request=request, amount=Decimal(1), proof=_proof())
+        support_money.support_claim(principal=head, request=request, amount=Decimal(1), proof=_proof())
 
 
 def test_a_last_claim_releases_the_rest_to_the_budget(world, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
     request = _approved(world)
-    services.support_claim(principal=world.principal("dist_head"), request=request, amount=Decimal(10_000),
+    support_money.support_claim(principal=world.principal("dist_head"), request=request, amount=Decimal(10_000),
                            proof=_proof(), final=True)
     request.refresh_from_db()
     assert request.status == SupportStatus.CLAIMED and request.budget.remaining() == 50_000
@@ -177,7 +177,7 @@ def test_return_links_the_business_that_followed_the_support(world, login, api_a
                                         uploaded_by=world.user("dist_head"), applied_at=timezone.now())
     SalesLine.objects.create(report=report, distributor=world.own, client=client, product_line=world.product_line,
                              date=timezone.localdate() - timedelta(days=25), quantity=1, amount=Decimal(12_000))
-    services.support_claim(principal=world.principal("dist_head"), request=request, amount=Decimal(14_000),
+    support_money.support_claim(principal=world.principal("dist_head"), request=request, amount=Decimal(14_000),
                            proof=_proof(), final=True)
     request.refresh_from_db()
 

@@ -1,16 +1,16 @@
 """Pages to add and edit a program's levels and their criteria (issue 16); services in level_edit.py."""
 
 from django import forms
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from keychannel.core.forms import StyledFormMixin
 from keychannel.core.policies import require
+from keychannel.core.views import form_page
 
-from . import level_edit, metrics, selectors
-from .models import ProgramLevel
-from .views import _form_saved
+from .. import level_edit, metrics, selectors
+from ..models import ProgramLevel
 
 
 class LevelForm(StyledFormMixin, forms.ModelForm):
@@ -39,23 +39,15 @@ class LevelForm(StyledFormMixin, forms.ModelForm):
         return {**data, "criteria": criteria}
 
 
-def _page(request, form, title, breadcrumbs, save):
-    response = _form_saved(request, form, lambda data: save(form.service_data()), _("Level saved."))
-    if response is not None:
-        return response
-    return render(request, "program/form.html", {"form": form, "title": title, "breadcrumbs": breadcrumbs},
-                  status=422 if request.method == "POST" else 200)
-
-
 @require_http_methods(["GET", "POST"])
 def level_create(request, pk):
     principal = request.principal
     program = selectors.program_get(principal=principal, pk=pk)
     require(principal, "program.level.change", program)
     form = LevelForm(request.POST or None, instance=ProgramLevel(program=program))
-    return _page(request, form, _("New level"),
-                 [(_("Program"), "program:program_list"), (program.name, program.get_absolute_url()), (_("New level"), "")],
-                 lambda data: level_edit.level_create(principal=principal, program=program, **data))
+    return form_page(request, form, title=_("New level"), success=_("Level saved."), breadcrumbs=[
+        (_("Program"), "program:program_list"), (program.name, program.get_absolute_url()), (_("New level"), "")],
+        save=lambda data: level_edit.level_create(principal=principal, program=program, **form.service_data()))
 
 
 @require_http_methods(["GET", "POST"])
@@ -65,6 +57,7 @@ def level_update(request, pk):
     require(principal, "program.level.change", level.program)
     form = LevelForm(request.POST or None, instance=ProgramLevel.objects.get(pk=pk))
     program = level.program
-    return _page(request, form, _("Edit %(name)s") % {"name": level.name},
-                 [(_("Program"), "program:program_list"), (program.name, program.get_absolute_url()), (level.name, "")],
-                 lambda data: level_edit.level_update(principal=principal, level=level, **data))
+    return form_page(request, form, title=_("Edit %(name)s") % {"name": level.name}, success=_("Level saved."),
+                     breadcrumbs=[(_("Program"), "program:program_list"), (program.name, program.get_absolute_url()),
+                                  (level.name, "")],
+                     save=lambda data: level_edit.level_update(principal=principal, level=level, **form.service_data()))

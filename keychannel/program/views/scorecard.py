@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy
 
 from keychannel.core.exports import export_response
 
-from . import scorecard
+from .. import scorecard
 
 # xgettext:no-python-format (a percent sign, not a placeholder)
 GOALS_SHARE_OF_PLAN = gettext_lazy("Goals (% of plan)")

@@ -9,10 +9,10 @@ from django.views.decorators.http import require_http_methods
 
 from keychannel.core.forms import StyledFormMixin
 from keychannel.core.policies import require
+from keychannel.core.views import form_page
 
-from . import catalog, selectors
-from .models import Course, CourseModule, LearningResource
-from .views import _form_saved
+from .. import catalog, selectors
+from ..models import Course, CourseModule, LearningResource
 
 LEARNING = (gettext_lazy("Learning"), "program:course_list")
 
@@ -68,16 +68,6 @@ class ResourceForm(StyledFormMixin, forms.ModelForm):
         return data
 
 
-def _page(request, form, title, breadcrumbs, save, success, back=None):
-    from django.shortcuts import render
-
-    response = _form_saved(request, form, save, success, back)
-    if response is not None:
-        return response
-    return render(request, "program/form.html", {"form": form, "title": title, "breadcrumbs": breadcrumbs},
-                  status=422 if request.method == "POST" else 200)
-
-
 def _resource_data(data):
     data = dict(data)
     return data.pop("upload", None), data
@@ -88,8 +78,9 @@ def course_create(request):
     principal = request.principal
     require(principal, "program.learning.change")
     form = CourseForm(request.POST or None)
-    return _page(request, form, _("New course"), [LEARNING, (_("New course"), "")],
-                 lambda data: catalog.course_create(principal=principal, **data), _("Course saved."))
+    return form_page(request, form, title=_("New course"), breadcrumbs=[LEARNING, (_("New course"), "")],
+                     save=lambda data: catalog.course_create(principal=principal, **data),
+                     success=_("Course saved."))
 
 
 @require_http_methods(["GET", "POST"])
@@ -98,9 +89,10 @@ def course_update(request, pk):
     course = selectors.course_get(principal=principal, pk=pk)
     require(principal, "program.learning.change", course)
     form = CourseForm(request.POST or None, instance=Course.objects.get(pk=pk))
-    return _page(request, form, _("Edit %(name)s") % {"name": course.title},
-                 [LEARNING, (course.title, course.get_absolute_url()), (_("Edit"), "")],
-                 lambda data: catalog.course_update(principal=principal, course=course, **data), _("Course saved."))
+    return form_page(request, form, title=_("Edit %(name)s") % {"name": course.title},
+                     breadcrumbs=[LEARNING, (course.title, course.get_absolute_url()), (_("Edit"), "")],
+                     save=lambda data: catalog.course_update(principal=principal, course=course, **data),
+                     success=_("Course saved."))
 
 
 @require_http_methods(["GET", "POST"])
@@ -109,8 +101,10 @@ def module_create(request, pk):
     course = selectors.course_get(principal=principal, pk=pk)
     require(principal, "program.learning.change", course)
     form = ModuleForm(request.POST or None)
-    return _page(request, form, _("New module"), [LEARNING, (course.title, course.get_absolute_url()), (_("New module"), "")],
-                 lambda data: catalog.module_create(principal=principal, course=course, **data), _("Module saved."))
+    return form_page(request, form, title=_("New module"),
+                     breadcrumbs=[LEARNING, (course.title, course.get_absolute_url()), (_("New module"), "")],
+                     save=lambda data: catalog.module_create(principal=principal, course=course, **data),
+                     success=_("Module saved."))
 
 
 @require_http_methods(["GET", "POST"])
@@ -120,9 +114,10 @@ def module_update(request, pk):
     require(principal, "program.learning.change", module.course)
     form = ModuleForm(request.POST or None, instance=CourseModule.objects.get(pk=pk))
     course = module.course
-    return _page(request, form, _("Edit %(name)s") % {"name": module.title},
-                 [LEARNING, (course.title, course.get_absolute_url()), (_("Edit"), "")],
-                 lambda data: catalog.module_update(principal=principal, module=module, **data), _("Module saved."))
+    return form_page(request, form, title=_("Edit %(name)s") % {"name": module.title},
+                     breadcrumbs=[LEARNING, (course.title, course.get_absolute_url()), (_("Edit"), "")],
+                     save=lambda data: catalog.module_update(principal=principal, module=module, **data),
+                     success=_("Module saved."))
 
 
 @require_http_methods(["GET", "POST"])
@@ -135,8 +130,9 @@ def resource_create(request):
         upload, fields = _resource_data(data)
         return catalog.resource_create(principal=principal, file=upload, **fields)
 
-    return _page(request, form, _("New learning resource"), [LEARNING, (_("New learning resource"), "")], save,
-                 _("Resource saved."))
+    return form_page(request, form, title=_("New learning resource"),
+                     breadcrumbs=[LEARNING, (_("New learning resource"), "")], save=save,
+                     success=_("Resource saved."))
 
 
 @require_http_methods(["GET", "POST"])
@@ -150,5 +146,6 @@ def resource_update(request, pk):
         upload, fields = _resource_data(data)
         return catalog.resource_update(principal=principal, resource=resource, file=upload, **fields)
 
-    return _page(request, form, _("Edit %(name)s") % {"name": resource.title},
-                 [LEARNING, (resource.title, ""), (_("Edit"), "")], save, _("Resource saved."))
+    return form_page(request, form, title=_("Edit %(name)s") % {"name": resource.title},
+                     breadcrumbs=[LEARNING, (resource.title, ""), (_("Edit"), "")], save=save,
+                     success=_("Resource saved."))

@@ -4,14 +4,15 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from . import forms, levels, rule_conditions, selectors
-from .views import _post_action
+from keychannel.core.views import post_action
+
+from .. import forms, levels, rule_conditions, selectors
 
 
 @require_POST
 def level_recompute(request, pk):
     program = selectors.program_get(principal=request.principal, pk=pk)
-    return _post_action(request, program, "program.level.change", _recompute, _("Levels recomputed from the data."),
+    return post_action(request, program, "program.level.change", _recompute, _("Levels recomputed from the data."),
                         form=forms.LevelRecomputeForm(request.POST), program=program)
 
 
@@ -23,9 +24,9 @@ def _recompute(*, principal, program, reason=""):
 def rule_conditions_apply(request, pk):
     """The program office raises now what the conditional rules call for (the same check the schedule runs)."""
     program = selectors.program_get(principal=request.principal, pk=pk)
-    return _post_action(request, program, "program.ledger.apply", _apply_conditions,
-                        _("Rule conditions checked: the ledger entries they call for are raised."),
-                        back=reverse("program:rule_list", args=[program.pk]), program=program)
+    return post_action(request, program, "program.ledger.apply", _apply_conditions,
+                       _("Rule conditions checked: the ledger entries they call for are raised."),
+                       back=reverse("program:rule_list", args=[program.pk]), program=program)
 
 
 def _apply_conditions(*, principal, program):
