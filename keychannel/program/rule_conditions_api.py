@@ -7,6 +7,7 @@ from decimal import Decimal
 from django.http import Http404
 from ninja import Field, Schema
 
+from keychannel.core.policies import can
 from keychannel.core.scoping import get_visible_or_404
 
 from . import rule_conditions, selectors, services
@@ -61,7 +62,7 @@ def rule_conditions_apply(request, payload: ApplyConditionsIn):
             summary="A distributor's rewards, restrictions and penalties with their evidence and appeals")
 def ledger_list(request, distributor_id: int):
     distributor = _distributor(request.principal, distributor_id)
-    if request.principal.has_role("dist_sales"):
+    if not can(request.principal, "program.business.view", distributor):
         # The ledger is the head's (LedgerEntry.visible_to gives salespeople no entry): an empty 200 would read
         # as "no penalties", so the list answers as for a record the caller may not see.
         raise Http404

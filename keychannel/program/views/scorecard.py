@@ -6,6 +6,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from keychannel.core.exports import export_response
+from keychannel.core.policies import can
 
 from .. import scorecard
 
@@ -53,7 +54,7 @@ def scorecard_list(request):
     params = request.GET.copy()
     headers = []
     for key, label in COLUMNS:
-        if key == "health" and not request.principal.is_manufacturer:
+        if key == "health" and not can(request.principal, "network.relationship.health"):
             continue
         params["sort"] = f"-{key}" if sort == key else key
         headers.append({"key": key, "label": label, "query": params.urlencode(),
@@ -63,7 +64,7 @@ def scorecard_list(request):
         "rows": rows, "headers": headers, "controls": controls, "q": q, "sort": sort,
         "selected": {c.name: request.GET.get(c.name, "") for c in controls},
         "year": _year(request) or scorecard.period_for(None).year,
-        "show_health": request.principal.is_manufacturer,
+        "show_health": can(request.principal, "network.relationship.health"),
         "export_query": export.urlencode(),
         "trends": {r["id"]: [float(p["amount"]) for p in r["sell_out_trend"]] for r in rows},
         "trend_labels": [p["month"] for p in rows[0]["sell_out_trend"]] if rows else [],
@@ -73,7 +74,7 @@ def scorecard_list(request):
 
 def scorecard_csv(request):
     rows, _controls, _q = _rows(request)
-    health = request.principal.is_manufacturer
+    health = can(request.principal, "network.relationship.health")
     header = [_("Code"), _("Distributor"), _("Size"), _("Level"), _("Goals"), _("Goals behind"), str(GOALS_SHARE_OF_PLAN),
               _("Open deals"), _("Open pipeline (RON)"), _("Weighted pipeline (RON)"), _("Won deals"), _("Won (RON)"),
               _("Lost deals"), _("Win rate (%)"), _("Key accounts won"), _("Registrations approved"),
