@@ -292,7 +292,7 @@ def _distributors(cur, missing: int) -> int:
     cur.execute(f"""
         INSERT INTO network_distributor (created_at, updated_at, code, legal_name, tax_id, city, address, phone, email,
             size_tier, annual_revenue, employees, contract_strength, stance, shares_goals, shares_methods,
-            contract_start, active, channel_manager_id, organization_id, territory_id, kind)
+            contract_start, active, channel_manager_id, organization_id, territory_id, kind, website, about)
         SELECT timestamptz '2023-01-01' + o.g * interval '7 hours', now(),
                'bx' || lpad(o.g::text, 5, '0'),
                'Bench Distributor ' || lpad(o.g::text, 5, '0') || ' SRL',
@@ -313,7 +313,7 @@ def _distributors(cur, missing: int) -> int:
                (SELECT user_id FROM bench_cm WHERE k = o.g % {cm}),
                o.id,
                c.id,
-               'wholesaler'
+               'wholesaler', '', ''
         FROM bench_neworg o JOIN bench_county c ON c.k = floor({u('o.g', 10)} * {nc})::int
         ORDER BY o.g""")
     return cur.rowcount
@@ -451,7 +451,7 @@ def _opportunities(cur, missing: int) -> int:
         INSERT INTO deals_opportunity (created_at, updated_at, title, value, volume, currency, stage, probability,
             stage_entered_at, lost_reason, expected_close_on, next_step, next_step_on, origin, source_reference,
             closed_on, client_id, contract_id, created_by_id, distributor_id, kam_id, mentor_id, owner_id,
-            gate_override_reason, gate_override_rules, test_override_reason)
+            gate_override_reason, gate_override_rules, test_override_reason, lost_reason_code)
         SELECT o.created, o.created + floor({u('o.g', 74)} * 60) * interval '1 day',
                p.name || ' — ' || c.id,
                round((5000 + power({u('o.g', 75)}, 2) * 2.5e6)::numeric, -2),
@@ -469,7 +469,8 @@ def _opportunities(cur, missing: int) -> int:
                '',
                CASE WHEN o.stage IN ('won', 'lost') THEN (o.created + (20 + floor({u('o.g', 84)} * 300))
                     * interval '1 day')::date END,
-               c.id, NULL, d.owner_id, c.distributor_id, NULL, NULL, d.owner_id, '', '', ''
+               c.id, NULL, d.owner_id, c.distributor_id, NULL, NULL, d.owner_id, '', '', '',
+               CASE WHEN o.stage = 'lost' THEN 'other' ELSE '' END
         FROM bench_opp o
         JOIN bench_dealclient c ON c.k = o.ck
         JOIN bench_dist d ON d.id = c.distributor_id
