@@ -115,7 +115,9 @@ class OpportunityQuerySet(ScopedQuerySet, AuditedQuerySet):
             raise ValueError("Deals are created one by one or plainly in bulk (the pipeline roll-up counts them).")
         with transaction.atomic(using=self.db):
             created = super().bulk_create(objs, *args, **kwargs)
-            rollups.apply_many((None, rollups.key_of(o)) for o in created)
+            rounded = [o.pk for o in created if rollups.rounded_by_the_database(o)]
+            stored = rollups.stored_keys(self.model, rounded) if rounded else {}
+            rollups.apply_many((None, stored.get(o.pk) or rollups.key_of(o)) for o in created)
         return created
 
 
@@ -250,7 +252,9 @@ class Opportunity(TimeStampedModel):
         with transaction.atomic(using=kwargs.get("using")):
             before = rollups.stored_keys(type(self), [self.pk]).get(self.pk) if self.pk is not None else None
             super().save(*args, **kwargs)
-            rollups.apply(before, rollups.key_of(self))
+            after = (rollups.stored_keys(type(self), [self.pk])[self.pk] if rollups.rounded_by_the_database(self)
+                     else rollups.key_of(self))
+            rollups.apply(before, after)
 
     @property
     def is_open(self) -> bool:

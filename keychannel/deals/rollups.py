@@ -54,6 +54,11 @@ def key_of(deal) -> Key:
     return Key(deal.distributor_id, str(deal.stage), deal.currency, Decimal(deal.value), int(deal.probability))
 
 
+def rounded_by_the_database(deal) -> bool:
+    """A value with more than 2 decimals is rounded as it is stored (each backend its own way): read it back."""
+    return Decimal(deal.value).as_tuple().exponent < -2
+
+
 class RollupQuerySet(ScopedQuerySet):
     def visible_to(self, principal):
         """Whole-network figures: only principals who see every deal read the roll-up directly. (The selectors use

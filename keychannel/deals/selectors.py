@@ -214,7 +214,7 @@ def pipeline_board(*, principal, filters: dict | None = None, per_column: int = 
     columns = []
     for stage, label in Stage.choices:
         count, total, weighted = totals.get(stage, (0, Decimal("0"), Decimal("0")))
-        cards = board_cards(principal=principal, filters=filters, stage=stage, limit=per_column) if count else []
+        cards = board_cards(principal=principal, filters=filters, stage=stage, limit=per_column)
         columns.append({
             "stage": stage, "label": label, "probability": probabilities.get(stage, 0), "cards": cards,
             "count": count, "total": total, "weighted": weighted, "more": max(0, count - len(cards)),
