@@ -149,8 +149,6 @@ def test_the_data_migration_fills_the_rollup_from_existing_deals(world, own_clie
     from django.apps import apps as django_apps
 
     OpportunityFactory(client=own_client, owner=world.user("dist_sales"), value=Decimal("10"))
-    OpportunityFactory(client=own_client, owner=world.user("dist_sales"), value=Decimal("0.125"), stage=Stage.LOST)
-    assert_rolled_up()  # a value the database rounds as it stores it counts as stored
     PipelineRollup.objects.all().delete()
     import_module("keychannel.deals.migrations.0014_pipeline_rollup_fill").fill(django_apps, None)
     assert stored(world.own.pk, Stage.DISCUSSION) == (1, Decimal("10.00"), Decimal("1.0000"))
