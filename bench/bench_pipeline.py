@@ -62,6 +62,7 @@ def build(rows: int) -> dict:
     from keychannel.core.models import Organization
     from keychannel.core.scoping import Principal
     from keychannel.core.tests.factories import make_user, manufacturer
+    from keychannel.deals import rollups
     from keychannel.deals.choices import DEFAULT_PROBABILITY, Stage
     from keychannel.deals.models import Opportunity
     from keychannel.network.models import Distributor, ProductLine, Territory
@@ -107,6 +108,7 @@ def build(rows: int) -> dict:
                     title=f"Bench deal {n}", client=client, distributor_id=client.distributor_id, owner=head,
                     value=Decimal(rng.randrange(10_000, 3_000_000, 1000)), stage=stage,
                     probability=DEFAULT_PROBABILITY[stage], lost_reason="Price" if stage == Stage.LOST else "",
+                    lost_reason_code="price" if stage == Stage.LOST else "",
                     expected_close_on=today + datetime.timedelta(days=rng.randint(-30, 300)),
                     next_step="Call" if n % 4 else "", next_step_on=today + datetime.timedelta(days=rng.randint(-9, 30)),
                 ))
@@ -115,6 +117,7 @@ def build(rows: int) -> dict:
                 created = list(Opportunity.objects.filter(title__in=[o.title for o in objs]))
             models.QuerySet(model=through).bulk_create(
                 [through(opportunity_id=o.pk, productline_id=lines[i % 4].pk) for i, o in enumerate(created)])
+        rollups.rebuild()  # the rows went in past Opportunity's queryset: recount the pipeline roll-up
     built = time.perf_counter() - started
     _, admin_token = core_services.api_token_create(principal=Principal.for_user(admin), name="bench")
     _, head_token = core_services.api_token_create(principal=Principal.for_user(head), name="bench")

@@ -220,6 +220,7 @@ def ensure(scale: float = 1.0, progress=print) -> dict:
         step("stakeholders", lambda: _stakeholders(cur, target["stakeholders"] - before["stakeholders"]))
         step("opportunities", lambda: _opportunities(cur, target["opportunities"] - before["opportunities"]))
         step("opportunity product lines", lambda: _opportunity_lines(cur))
+        step("pipeline roll-ups", _rollups)  # the deals went in by SQL: recount them (deals/rollups.py)
         step("sales reports", lambda: _reports(cur))
         dropped = _drop_indexes(cur, "sales_salesline")
         step("sales lines", lambda: _lines(cur, target["sales_lines"] - before["sales_lines"]))
@@ -479,6 +480,12 @@ def _opportunities(cur, missing: int) -> int:
         LEFT JOIN deals_stagesetting ss ON ss.stage = o.stage
         ORDER BY o.created, o.g""")
     return cur.rowcount
+
+
+def _rollups() -> int:
+    from keychannel.deals.rollups import rebuild
+
+    return rebuild()
 
 
 def _opportunity_lines(cur) -> int:

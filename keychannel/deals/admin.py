@@ -16,6 +16,7 @@ from .models import (
     CorporateContract,
     CorporateTier,
     Opportunity,
+    PipelineRollup,
     ProductTest,
     ProductTestSignoff,
     ServiceLevel,
@@ -246,3 +247,21 @@ class CorporateTierAdmin(SimpleHistoryAdmin):
 class ContractNoticeAdmin(SimpleHistoryAdmin):
     list_display = ["contract", "sent_on", "recipient"]
     raw_id_fields = ["contract"]
+
+
+@admin.register(PipelineRollup)
+class PipelineRollupAdmin(admin.ModelAdmin):
+    """Read only: derived from the deals (deals/rollups.py); ``manage.py rollups_rebuild`` recounts it."""
+
+    list_display = ["distributor", "stage", "currency", "deal_count", "amount", "weighted"]
+    list_filter = ["stage", "currency"]
+    raw_id_fields = ["distributor"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

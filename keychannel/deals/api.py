@@ -268,10 +268,11 @@ def contract_patch(request, contract_id: int, payload: ContractPatch):
             "territory or product line")
 def forecast(request, filters: Query[ForecastFilter]):
     data = filters.model_dump()
-    by = data.pop("by")
+    by, limit, offset = data.pop("by"), data.pop("limit"), data.pop("offset")
     rows = selectors.forecast(principal=request.principal, dimension=by, filters=data)
     totals = {"key": "", "label": _("Total"), **selectors.forecast_totals(rows)}
-    return {"by": by, "rows": rows, "totals": totals}
+    return {"by": by, "rows": selectors.forecast_page(rows, limit=limit, offset=offset), "totals": totals,
+            "count": len(rows), "limit": limit, "offset": offset}
 
 
 # --- stage probabilities (issue 16): what the forecast weighs each stage's deals by --------------------------

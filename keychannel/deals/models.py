@@ -11,8 +11,10 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Q
+from django.db.models.signals import pre_delete
+from django.dispatch import receiver
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -23,6 +25,7 @@ from keychannel.core.external_ids import external_id_field, per_distributor_cons
 from keychannel.core.models import TimeStampedModel
 from keychannel.core.scoping import AuditedQuerySet, ParentScopedQuerySet, ReferenceQuerySet, ScopedQuerySet
 
+from . import rollups
 from .choices import (
     OPEN_STAGES,
     ActivityKind,
@@ -34,6 +37,7 @@ from .choices import (
     Stage,
     TestResult,
 )
+from .rollups import PipelineRollup  # noqa: F401  (a model of this app)
 from .tiers import CorporateTier, ServiceLevel  # noqa: F401  (models of this app)
 
 MONEY = {"max_digits": 16, "decimal_places": 2}
@@ -88,6 +92,32 @@ class OpportunityQuerySet(ScopedQuerySet, AuditedQuerySet):
 
     def open(self):
         return self.filter(stage__in=OPEN_STAGES)
+
+    # Writes that skip ``Opportunity.save`` keep the pipeline roll-up right too (deals/rollups.py); ``bulk_update``
+    # runs ``update`` per batch.
+
+    def update(self, **kwargs):
+        if not rollups.INPUT_NAMES & set(kwargs):
+            return super().update(**kwargs)
+        with transaction.atomic(using=self.db):
+            pks = list(self.order_by("pk").values_list("pk", flat=True))
+            before = rollups.stored_keys(self.model, pks)  # locked: the rows are read again under the lock below
+            count = 0
+            for start in range(0, len(pks), 500):
+                count += super(OpportunityQuerySet, self.filter(pk__in=pks[start:start + 500])).update(**kwargs)
+            after = rollups.stored_keys(self.model, pks)
+            rollups.apply_many((before[pk], after.get(pk)) for pk in before)
+        return count
+
+    def bulk_create(self, objs, *args, **kwargs):
+        if kwargs.get("ignore_conflicts") or kwargs.get("update_conflicts"):
+            raise ValueError("Deals are created one by one or plainly in bulk (the pipeline roll-up counts them).")
+        with transaction.atomic(using=self.db):
+            created = super().bulk_create(objs, *args, **kwargs)
+            rounded = [o.pk for o in created if rollups.rounded_by_the_database(o)]
+            stored = rollups.stored_keys(self.model, rounded) if rounded else {}
+            rollups.apply_many((None, stored.get(o.pk) or rollups.key_of(o)) for o in created)
+        return created
 
 
 class Opportunity(TimeStampedModel):
@@ -215,6 +245,18 @@ class Opportunity(TimeStampedModel):
         super().clean()
         check_external_id_free(self)
 
+    def save(self, *args, **kwargs):
+        """Saved with the pipeline roll-up: the stored key is read under a row lock and the change applied."""
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and not rollups.INPUT_NAMES & set(update_fields):
+            return super().save(*args, **kwargs)
+        with transaction.atomic(using=kwargs.get("using")):
+            before = rollups.stored_keys(type(self), [self.pk]).get(self.pk) if self.pk is not None else None
+            super().save(*args, **kwargs)
+            after = (rollups.stored_keys(type(self), [self.pk])[self.pk] if rollups.rounded_by_the_database(self)
+                     else rollups.key_of(self))
+            rollups.apply(before, after)
+
     @property
     def is_open(self) -> bool:
         return self.stage in OPEN_STAGES
@@ -244,6 +286,13 @@ class Opportunity(TimeStampedModel):
 
     def distributor_display(self) -> str:
         return self.distributor.code if self.distributor_id else str(_("direct"))
+
+
+@receiver(pre_delete, sender=Opportunity, dispatch_uid="deals_rollup_delete")
+def _rollup_on_delete(sender, instance, **kwargs):
+    """A deleted deal leaves the pipeline roll-up (a model or a queryset delete: both send this, in their
+    transaction); its stored key is read under a row lock."""
+    rollups.apply(rollups.stored_keys(sender, [instance.pk]).get(instance.pk), None)
 
 
 class StageChange(models.Model):

@@ -346,6 +346,10 @@ class ContractPatch(Schema):
     external_id: str | None = Field(None, max_length=100, description="null or \"\" removes it")
 
 
+FORECAST_PAGE = 100  # by distributor there are thousands of rows: paged, with the totals of all
+FORECAST_PAGE_MAX = 1000
+
+
 class ForecastFilter(Schema):
     by: ForecastDimension = ForecastDimension.MONTH
     from_month: str | None = Field(None, pattern=r"^\d{4}-(0[1-9]|1[0-2])$")
@@ -354,6 +358,9 @@ class ForecastFilter(Schema):
     territory_id: int | None = None
     product_line_id: int | None = None
     owner_id: int | None = None
+    limit: int = Field(FORECAST_PAGE, ge=1, le=FORECAST_PAGE_MAX,
+                       description="Rows in this page (the totals are those of every row).")
+    offset: int = Field(0, ge=0, le=1_000_000, description="Rows skipped before this page.")
 
 
 class ForecastRowOut(Schema):
@@ -370,6 +377,9 @@ class ForecastOut(Schema):
     by: ForecastDimension
     rows: list[ForecastRowOut]
     totals: ForecastRowOut
+    count: int  # rows in all pages
+    limit: int
+    offset: int
 
 
 class StageProbabilityOut(Schema):

@@ -28,6 +28,7 @@ from keychannel.network.models import Distributor, ProductLine, Territory
 
 from .choices import DEFAULT_PROBABILITY, OPEN_STAGES, Attention, ForecastDimension, LostReason, Stage
 from .models import Activity, CorporateContract, Opportunity, ProductTest, StageChange, StageSetting
+from .rollups import PipelineRollup
 
 ZERO = Value(Decimal("0"), output_field=DecimalField(max_digits=20, decimal_places=2))
 WEIGHTED = ExpressionWrapper(F("value") * F("probability") / 100, output_field=DecimalField(max_digits=20, decimal_places=2))
@@ -60,6 +61,8 @@ def apply_filters(qs, filters: dict, today: datetime.date | None = None):
         qs = qs.filter(distributor__isnull=True)
     elif distributor:
         qs = qs.filter(distributor_id=distributor)
+    if text := (filters.get("distributor_q") or "").strip():
+        qs = qs.filter(distributor_id__in=distributors_matching(text))
     if territory := filters.get("territory_id"):
         qs = qs.filter(client__territory_id=territory)
     if line := filters.get("product_line_id"):
@@ -78,6 +81,15 @@ def apply_filters(qs, filters: dict, today: datetime.date | None = None):
     elif attention == Attention.OVERDUE:
         qs = qs.filter(stage__in=OPEN_STAGES).exclude(next_step="").filter(next_step_on__lt=today)
     return qs
+
+
+def distributors_matching(text: str):
+    """The distributors a typed filter means: the one whose code it is, else those whose code or name contains it
+    (a subquery of ids)."""
+    exact = Distributor.objects.order_by().filter(code__iexact=text).values("pk")
+    if exact.exists():
+        return exact
+    return Distributor.objects.order_by().filter(Q(code__icontains=text) | Q(legal_name__icontains=text)).values("pk")
 
 
 def opportunity_list(*, principal, filters: dict | None = None):
@@ -209,31 +221,47 @@ def stage_settings() -> dict[str, int]:
     return probabilities
 
 
-def pipeline_board(*, principal, filters: dict | None = None, per_column: int = 30) -> list[dict]:
-    """The kanban: one column per stage with its totals and its most recently touched cards.
+CARDS_PER_COLUMN = 10
 
-    Queries: one aggregate plus one per stage, whatever the number of deals.
+
+def board_cards(*, principal, filters: dict, stage: str, offset: int = 0, limit: int = CARDS_PER_COLUMN) -> list:
+    """One column's cards, most recently touched first (the index on stage, -updated_at)."""
+    base = apply_filters(Opportunity.objects.visible_to(principal), filters)
+    return list(base.filter(stage=stage).select_related("client", "distributor", "owner")
+                .order_by("-updated_at", "-pk")[offset:offset + limit])
+
+
+def board_totals(*, principal, filters: dict) -> dict:
+    """``{stage: (count, total, weighted)}`` of the kanban: from the pipeline roll-up when it answers the same
+    (a principal who sees every deal, filtered by distributor at most), else counted over the deals."""
+    if rollup_serves(principal, filters):
+        rows = _rollup_rows(filters).values("stage").annotate(n=Sum("deal_count"), total=Sum("amount"),
+                                                              weighted=Sum("weighted"))
+    else:
+        rows = apply_filters(Opportunity.objects.visible_to(principal), filters).order_by().values("stage").annotate(
+            n=Count("pk"), total=Coalesce(Sum("value"), ZERO), weighted=Coalesce(Sum(WEIGHTED), ZERO))
+    cents = Decimal("0.01")
+    return {row["stage"]: (row["n"] or 0, Decimal(row["total"] or 0).quantize(cents),
+                           Decimal(row["weighted"] or 0).quantize(cents)) for row in rows}
+
+
+def pipeline_board(*, principal, filters: dict | None = None, per_column: int = CARDS_PER_COLUMN) -> list[dict]:
+    """The kanban: one column per stage with its totals and its ``per_column`` most recently touched cards; the
+    rest of a column loads on demand (``board_cards`` with an offset).
+
+    Queries: one for the totals (the roll-up's few rows, or an aggregate) plus one per stage.
     """
-    base = apply_filters(Opportunity.objects.visible_to(principal), filters or {})
-    totals = {
-        row["stage"]: row
-        for row in base.order_by().values("stage").annotate(
-            n=Count("pk"), total=Coalesce(Sum("value"), ZERO), weighted=Coalesce(Sum(WEIGHTED), ZERO)
-        )
-    }
+    filters = filters or {}
+    totals = board_totals(principal=principal, filters=filters)
     probabilities = stage_settings()
     columns = []
     for stage, label in Stage.choices:
-        cards = list(
-            base.filter(stage=stage).select_related("client", "distributor", "owner").order_by("-updated_at", "-pk")[
-                :per_column
-            ]
-        )
-        row = totals.get(stage, {})
+        count, total, weighted = totals.get(stage, (0, Decimal("0"), Decimal("0")))
+        cards = board_cards(principal=principal, filters=filters, stage=stage, limit=per_column)
         columns.append({
             "stage": stage, "label": label, "probability": probabilities.get(stage, 0), "cards": cards,
-            "count": row.get("n", 0), "total": row.get("total", Decimal("0")),
-            "weighted": row.get("weighted", Decimal("0")), "more": max(0, row.get("n", 0) - len(cards)),
+            "count": count, "total": total, "weighted": weighted, "more": max(0, count - len(cards)),
+            "next_offset": len(cards),
         })
     return columns
 
@@ -269,6 +297,9 @@ def forecast(*, principal, dimension: str = ForecastDimension.MONTH, filters: di
     """
     filters = dict(filters or {})
     filters.pop("stage", None)
+    if dimension == ForecastDimension.DISTRIBUTOR and rollup_serves(principal, filters):
+        open_rows, won_rows = _distributor_rows_from_rollup(filters)
+        return _forecast_rows(dimension, open_rows, won_rows)
     base = apply_filters(Opportunity.objects.visible_to(principal), filters).order_by()
     open_qs = base.filter(stage__in=OPEN_STAGES)
     won_qs = base.filter(stage=Stage.WON)
@@ -295,6 +326,46 @@ def forecast(*, principal, dimension: str = ForecastDimension.MONTH, filters: di
         n=Count("pk"), pipeline=Coalesce(Sum("value"), ZERO), weighted=Coalesce(Sum(WEIGHTED), ZERO)
     ))
     won_rows = list(won_qs.annotate(**won_key).values("key").annotate(n=Count("pk"), won=Coalesce(Sum("value"), ZERO)))
+    return _forecast_rows(dimension, open_rows, won_rows)
+
+
+# The filters the pipeline roll-up (deals/rollups.py) can answer: it knows each deal's distributor and stage only.
+ROLLUP_FILTERS = {"distributor_id", "distributor_q", "direct"}
+
+
+def rollup_serves(principal, filters: dict) -> bool:
+    """Whether the roll-up gives the same figures as counting the deals: for a principal who sees every deal, with
+    no filter but the distributor (and the stage)."""
+    used = {name for name, value in filters.items() if value not in (None, "", False)}
+    return principal.is_authenticated and principal.distributor_ids is None and used <= ROLLUP_FILTERS
+
+
+def _rollup_rows(filters: dict):
+    qs = PipelineRollup.objects.order_by()
+    distributor = filters.get("distributor_id")
+    if distributor == "direct" or filters.get("direct"):
+        qs = qs.filter(distributor__isnull=True)
+    elif distributor:
+        qs = qs.filter(distributor_id=distributor)
+    if text := (filters.get("distributor_q") or "").strip():
+        qs = qs.filter(distributor_id__in=distributors_matching(text))
+    return qs
+
+
+def _distributor_rows_from_rollup(filters: dict):
+    """The forecast by distributor from the roll-up: one grouped query over a few rows per distributor."""
+    open_stage, won = Q(stage__in=OPEN_STAGES), Q(stage=Stage.WON)
+    rows = list(_rollup_rows(filters).values("distributor_id").annotate(
+        open_n=Sum("deal_count", filter=open_stage), pipeline=Sum("amount", filter=open_stage),
+        weighted=Sum("weighted", filter=open_stage), won_n=Sum("deal_count", filter=won),
+        won=Sum("amount", filter=won)))
+    open_rows = [{"key": r["distributor_id"], "n": r["open_n"], "pipeline": r["pipeline"], "weighted": r["weighted"]}
+                 for r in rows if r["open_n"]]
+    won_rows = [{"key": r["distributor_id"], "n": r["won_n"], "won": r["won"]} for r in rows if r["won_n"]]
+    return open_rows, won_rows
+
+
+def _forecast_rows(dimension, open_rows, won_rows) -> list[dict]:
     labels = _forecast_labels(dimension, {row["key"] for row in open_rows + won_rows})
     rows: dict = {}
     for row in open_rows:
@@ -311,6 +382,12 @@ def forecast(*, principal, dimension: str = ForecastDimension.MONTH, filters: di
             entry[name] = Decimal(entry[name]).quantize(Decimal("0.01"))
         entry["key"] = "" if entry["key"] is None else str(entry["key"])
     return ordered
+
+
+def forecast_page(rows: list[dict], *, limit: int | None, offset: int = 0) -> list[dict]:
+    """One page of the forecast's rows (the totals stay those of every row)."""
+    offset = max(0, int(offset or 0))
+    return rows[offset:offset + limit] if limit else rows[offset:]
 
 
 def lost_reasons(*, principal, filters: dict | None = None) -> list[dict]:

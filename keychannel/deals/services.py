@@ -268,7 +268,6 @@ def _contract_for_win(*, principal, opportunity: Opportunity, today: datetime.da
     return contract
 
 
-@transaction.atomic
 def _lost_reason_errors(code: str, details: str) -> dict:
     """A lost deal says why, from the list (docs/rules.md); "other" is written out. One rule for the deal page, the
     kanban and the API."""
@@ -279,6 +278,7 @@ def _lost_reason_errors(code: str, details: str) -> dict:
     return {}
 
 
+@transaction.atomic
 def opportunity_move(*, principal, opportunity: Opportunity, stage: str, lost_reason: str | None = None,
                      lost_reason_code: str | None = None, note: str = "", contract_terms: dict | None = None,
                      gate_override_reason: str = "", test_override_reason: str = "") -> Opportunity:

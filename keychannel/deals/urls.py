@@ -7,6 +7,7 @@ app_name = "deals"
 urlpatterns = [
     path("", views.opportunity_list, name="opportunity_list"),
     path("pipeline/", views.pipeline, name="pipeline"),
+    path("pipeline/<str:stage>/more/", views.pipeline_column, name="pipeline_column"),
     path("new/", views.opportunity_create, name="opportunity_create"),
     path("<int:pk>/", views.opportunity_detail, name="opportunity_detail"),
     path("<int:pk>/edit/", views.opportunity_update, name="opportunity_update"),

@@ -2,6 +2,7 @@
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.http import Http404, QueryDict
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -29,8 +30,10 @@ from .forms import (
 )
 from .tables import filter_choices, pipeline_filters, pipeline_table
 
-FILTER_NAMES = ("q", "stage", "distributor_id", "territory_id", "product_line_id", "owner_id", "close_month",
-                "attention")
+FILTER_NAMES = ("q", "stage", "distributor_id", "distributor_q", "territory_id", "product_line_id", "owner_id",
+                "close_month", "attention")
+# Up to this many distributors the kanban offers them in a list; beyond, the user types a code or a name.
+DISTRIBUTOR_SELECT_MAX = 50
 
 
 def opportunity_list(request):
@@ -44,23 +47,71 @@ def opportunity_list(request):
     )
 
 
-def pipeline(request):
+def _board_filters(request):
+    """The kanban's filters (the valid ones only) and the filter controls to show."""
     principal = request.principal
-    filters = {name: request.GET.get(name, "") for name in FILTER_NAMES}
+    filters = {name: request.GET.get(name, "").strip() for name in FILTER_NAMES}
     flts = pipeline_filters(principal)
     valid = {f.name: {c[0] for c in f.choices} for f in flts}
-    active = {k: v for k, v in filters.items() if v and (k == "q" or v in valid.get(k, ()))}
+    active = {k: v for k, v in filters.items() if v and (k in ("q", "distributor_q") or v in valid.get(k, ()))}
+    active["distributor_q"] = active.get("distributor_q", "")[:100]
+    distributors = next(f for f in flts if f.name == "distributor_id")
+    typed = len(distributors.choices) > DISTRIBUTOR_SELECT_MAX
+    if typed:  # the long list becomes a text filter; a distributor chosen elsewhere (the table) is shown by code
+        flts = [f for f in flts if f.name != "distributor_id"]
+        if (chosen := active.pop("distributor_id", "")) and not active["distributor_q"]:
+            active["distributor_q"] = dict(distributors.choices).get(chosen, "")
+    else:
+        active.pop("distributor_q")
+    return {k: v for k, v in active.items() if v}, flts, typed
+
+
+def pipeline(request):
+    principal = request.principal
+    active, flts, typed = _board_filters(request)
     columns = selectors.pipeline_board(principal=principal, filters=active)
     for column in columns:
         for card in column["cards"]:  # a card the user may not move cannot be picked up (pipeline.js)
             card.movable = can(principal, "deals.opportunity.change", card)
     return render_partial(
         request, "deals/pipeline.html",
-        {"columns": columns, "filters": flts, "active": active, "query": request.GET.urlencode(),
+        {"columns": columns, "filters": flts, "active": active, "distributor_typed": typed,
+         "query": request.GET.urlencode(), "board_query": _board_query(active),
          "move_form": MoveForm(auto_id="move-dialog-%s"),
          "can_create": can(principal, "deals.opportunity.create"), "breadcrumbs": [(_("Pipeline"), "")]},
         partial="deals/includes/board.html",
     )
+
+
+def _board_query(active: dict) -> str:
+    query = QueryDict(mutable=True)
+    query.update(active)
+    return query.urlencode()
+
+
+@require_GET
+def pipeline_column(request, stage):
+    """More cards of one kanban column (HTMX): the next ``CARDS_PER_COLUMN`` after ``offset``, with the same
+    filters as the board, and the button for the ones after them."""
+    principal = request.principal
+    if stage not in Stage.values:
+        raise Http404
+    try:
+        offset = max(0, min(int(request.GET.get("offset", selectors.CARDS_PER_COLUMN)), 1_000_000))
+        count = max(0, int(request.GET.get("count", 0)))
+    except ValueError:
+        offset, count = selectors.CARDS_PER_COLUMN, 0
+    active, _flts, _typed = _board_filters(request)
+    cards = selectors.board_cards(principal=principal, filters=active, stage=stage, offset=offset,
+                                  limit=selectors.CARDS_PER_COLUMN + 1)
+    more = len(cards) > selectors.CARDS_PER_COLUMN
+    cards = cards[:selectors.CARDS_PER_COLUMN]
+    for card in cards:
+        card.movable = can(principal, "deals.opportunity.change", card)
+    return render(request, "deals/includes/column_more.html", {
+        "cards": cards, "stage": stage, "more": more, "next_offset": offset + len(cards), "count": count,
+        "left": max(0, count - offset - len(cards)) if count else 0, "board_query": _board_query(active),
+    })
 
 
 def _test_panels(principal, opportunity, tests, errors=None):
@@ -425,8 +476,22 @@ def _forecast_request(request):
     return by, filters, rows, choices
 
 
+FORECAST_PAGE = 50  # rows on the page (by distributor there may be thousands); the export has them all
+
+
 def forecast(request):
-    by, filters, rows, choices = _forecast_request(request)
+    by, filters, all_rows, choices = _forecast_request(request)
+    try:
+        offset = max(0, min(int(request.GET.get("offset", 0)), len(all_rows)))
+    except ValueError:
+        offset = 0
+    rows = selectors.forecast_page(all_rows, limit=FORECAST_PAGE, offset=offset)
+    pager = QueryDict(mutable=True)
+    pager.update({"by": by, **filters})
+    pages = {"count": len(all_rows), "first": offset + 1 if rows else 0, "last": offset + len(rows),
+             "previous": max(0, offset - FORECAST_PAGE) if offset else None,
+             "next": offset + FORECAST_PAGE if offset + FORECAST_PAGE < len(all_rows) else None,
+             "query": pager.urlencode()}
     chart = {
         "labels": [r["label"] for r in rows],
         "weighted": [float(r["weighted"]) for r in rows],
@@ -436,7 +501,8 @@ def forecast(request):
     }
     return render(request, "deals/forecast.html", {
         "by": by, "dimensions": ForecastDimension.choices, "filters": filters, "choices": choices, "rows": rows,
-        "totals": selectors.forecast_totals(rows), "chart": chart, "query": request.GET.urlencode(),
+        "totals": selectors.forecast_totals(all_rows), "chart": chart, "query": request.GET.urlencode(),
+        "pages": pages,
         "lost_reasons": selectors.lost_reasons(principal=request.principal, filters=filters),
         "stage_settings": selectors.stage_settings(), "stages": Stage.choices,
         "breadcrumbs": [(_("Forecast"), "")],

@@ -136,3 +136,27 @@ def test_dropping_a_card_on_lost_asks_why_in_a_dialog(world, page, live_server, 
     row = page.locator("#lost-reasons tr[data-reason=other]")
     assert row.locator("td").nth(0).inner_text() == "Other" and row.locator("td").nth(1).inner_text() == "1"
     screenshot("forecast-lost-reasons")
+
+
+def test_show_more_under_a_column_loads_its_next_cards_from_the_keyboard(world, page, live_server, sign_in):
+    """Issue 22: a column shows its 10 most recently touched cards; "Show more" (a button: Tab, Enter) appends the
+    next ones, the focus goes to the first of them and the live region says so; those cards move like the others."""
+    client = ClientFactory(distributor=world.own, territory=world.territory, legal_name="Oțelăria Vest SA")
+    deals = [OpportunityFactory(client=client, owner=world.user("dist_sales"), title=f"Deal {i:02d}",
+                                stage=Stage.DISCUSSION) for i in range(12)]
+    sign_in("w-da-sales")
+    page.goto(f"{live_server.url}/deals/pipeline/")
+    page.wait_for_selector("#more-discussion")
+    assert page.locator("#column-discussion .kc-card").count() == 10
+    for _ in range(400):
+        page.keyboard.press("Tab")
+        if _focused(page) == "more-discussion":
+            break
+    else:
+        raise AssertionError("Tab never reached Show more")
+    page.keyboard.press("Enter")
+    page.wait_for_function("() => document.querySelectorAll('#column-discussion .kc-card').length === 12")
+    page.wait_for_function("() => document.activeElement.classList.contains('kc-move')")
+    assert page.evaluate(FOCUSED_CARD) == f"card-{deals[1].pk}"  # the two oldest come last, newer first
+    assert page.locator("button#more-discussion").count() == 0
+    assert page.locator("#board-status").inner_text() == "More deals shown in this column."

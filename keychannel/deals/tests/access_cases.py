@@ -100,6 +100,8 @@ CREATORS = expect(200, executive=403, **anon_page())
 ROUTES = [
     Route(name="deals:opportunity_list", expect=expect(200, **anon_page())),
     Route(name="deals:pipeline", expect=expect(200, **anon_page())),
+    # More cards of a kanban column: everyone with the kanban, each seeing the cards they may see.
+    Route(name="deals:pipeline_column", params=lambda w, s: {"stage": "discussion"}, expect=expect(200, **anon_page())),
     Route(name="deals:opportunity_create", expect=CREATORS),
     Route(name="deals:opportunity_detail", params=_pk(_deal), expect=read(anon_page())),
     Route(name="deals:opportunity_update", params=_pk(_deal), expect=write(200, anon_page())),

@@ -157,6 +157,23 @@
       done();
     }
   });
+  // "Show more" under a column (deals:pipeline_column) appends its next cards: the keyboard focus goes to the first
+  // of them and the live region says so.
+  document.body.addEventListener("htmx:beforeRequest", function (evt) {
+    var button = evt.detail.elt;
+    if (!button || !button.classList || !button.classList.contains("kc-more")) return;
+    var zone = document.getElementById("column-" + button.dataset.stage);
+    if (zone) zone._kcBefore = zone.querySelectorAll(".kc-card").length;
+  });
+  document.body.addEventListener("htmx:afterSettle", function (evt) {
+    var zone = evt.detail.target;
+    if (!zone || !zone.classList || !zone.classList.contains("kc-dropzone") || zone._kcBefore === undefined) return;
+    var first = zone.querySelectorAll(".kc-card")[zone._kcBefore];
+    delete zone._kcBefore;
+    status.textContent = config.dataset.loaded;
+    var target = first && (first.querySelector(".kc-move") || first.querySelector("a"));
+    if (target) target.focus();
+  });
   htmx.onLoad(function (root) {
     if (root.id === "kc-board" && status.dataset.focus) {
       // The board was redrawn after a move: the keyboard focus returns to the moved card (in its new column).

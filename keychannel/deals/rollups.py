@@ -1,0 +1,239 @@
+"""The pipeline roll-up: open and closed deals counted and summed per distributor × stage × currency (issue 22).
+
+One row per (distributor or direct, stage, currency) holds the number of deals, their value and their weighted
+value (value × probability / 100, kept to 4 decimals so it is exact). The forecast by distributor and the kanban's
+column totals read these few thousand rows instead of aggregating every deal.
+
+The roll-up is kept at the model layer, so every path that changes a deal keeps it right (the services, the admin,
+the demo, factories, a queryset ``update``): ``Opportunity.save`` reads the deal's stored key under a row lock and
+applies the difference; deleting a deal (a model or a queryset delete) takes it out in ``pre_delete``; the deals
+queryset's ``update``/``bulk_update``/``bulk_create`` apply the difference of every row they change. Rows are
+changed with ``F()`` increments in a fixed order (so two transactions never wait on each other's rows), and a
+missing row is inserted with ``ON CONFLICT DO NOTHING`` first, so concurrent changes add up. Writes that bypass
+the ORM (the bench data set's SQL, a raw migration) end with :func:`rebuild` (``manage.py rollups_rebuild``).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from decimal import Decimal
+from typing import NamedTuple
+
+from django.db import connection, models, transaction
+from django.db.models import Count, DecimalField, ExpressionWrapper, F, Q, Sum
+from django.utils.translation import gettext_lazy as _
+
+from keychannel.core.scoping import ScopedQuerySet
+
+# The deal fields the roll-up depends on: changing any of them moves money between rows.
+INPUT_FIELDS = ("distributor_id", "stage", "currency", "value", "probability")
+INPUT_NAMES = {"distributor", "distributor_id", "stage", "currency", "value", "probability"}
+HUNDRED = Decimal(100)
+
+
+class Key(NamedTuple):
+    """One deal's place and weight in the roll-up."""
+
+    distributor_id: int | None
+    stage: str
+    currency: str
+    value: Decimal
+    probability: int
+
+    @property
+    def bucket(self) -> tuple:
+        return (self.distributor_id, self.stage, self.currency)
+
+    @property
+    def weighted(self) -> Decimal:
+        return Decimal(self.value) * self.probability / HUNDRED
+
+
+def key_of(deal) -> Key:
+    return Key(deal.distributor_id, str(deal.stage), deal.currency, Decimal(deal.value), int(deal.probability))
+
+
+def rounded_by_the_database(deal) -> bool:
+    """A value with more than 2 decimals is rounded as it is stored (each backend its own way): read it back."""
+    return Decimal(deal.value).as_tuple().exponent < -2
+
+
+class RollupQuerySet(ScopedQuerySet):
+    def visible_to(self, principal):
+        """Whole-network figures: only principals who see every deal read the roll-up directly. (The selectors use
+        it for them and count live for everybody else, whose deals also depend on mentor, KAM and scope.)"""
+        if not principal.is_authenticated or principal.distributor_ids is not None:
+            return self.none()
+        return self.all()
+
+
+class PipelineRollup(models.Model):
+    """Deals counted and summed per distributor (empty: direct), stage and currency. Derived data: rebuilt from the
+    deals at any time (``manage.py rollups_rebuild``); the deals keep the history."""
+
+    distributor = models.ForeignKey(
+        "network.Distributor", on_delete=models.CASCADE, null=True, blank=True, related_name="+",
+        verbose_name=_("distributor"),
+    )
+    stage = models.CharField(_("stage"), max_length=20)
+    currency = models.CharField(_("currency"), max_length=3)
+    deal_count = models.IntegerField(_("deals"), default=0)
+    amount = models.DecimalField(_("value"), max_digits=22, decimal_places=2, default=Decimal("0"))
+    weighted = models.DecimalField(_("weighted value"), max_digits=24, decimal_places=4, default=Decimal("0"))
+
+    objects = RollupQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["distributor_id", "stage", "currency"]
+        verbose_name = _("pipeline roll-up")
+        verbose_name_plural = _("pipeline roll-ups")
+        constraints = [
+            models.UniqueConstraint(fields=["distributor", "stage", "currency"], condition=Q(distributor__isnull=False),
+                                    name="deals_rollup_bucket"),
+            models.UniqueConstraint(fields=["stage", "currency"], condition=Q(distributor__isnull=True),
+                                    name="deals_rollup_direct_bucket"),
+            models.CheckConstraint(condition=Q(deal_count__gte=0), name="deals_rollup_count_not_negative"),
+        ]
+        indexes = [models.Index(fields=["stage", "distributor"], name="deals_rollup_stage_dist")]
+
+    def __str__(self):
+        return f"{self.distributor_id or '—'} · {self.stage} · {self.currency}: {self.deal_count}"
+
+
+# --- applying changes ------------------------------------------------------------------------------------------
+
+
+def _bucket_filter(bucket) -> dict:
+    distributor_id, stage, currency = bucket
+    if distributor_id is None:
+        return {"distributor__isnull": True, "stage": stage, "currency": currency}
+    return {"distributor_id": distributor_id, "stage": stage, "currency": currency}
+
+
+def _sort_key(bucket):
+    distributor_id, stage, currency = bucket
+    return (distributor_id is not None, distributor_id or 0, stage, currency)
+
+
+def apply_deltas(deltas: dict) -> None:
+    """Add ``{bucket: [count, amount, weighted]}`` to the roll-up, bucket by bucket in one fixed order."""
+    for bucket in sorted(deltas, key=_sort_key):
+        count, amount, weighted = deltas[bucket]
+        if not count and not amount and not weighted:
+            continue
+        where = _bucket_filter(bucket)
+        change = {"deal_count": F("deal_count") + count, "amount": F("amount") + amount,
+                  "weighted": F("weighted") + weighted}
+        if PipelineRollup.objects.filter(**where).update(**change):
+            continue
+        distributor_id, stage, currency = bucket
+        # A new bucket: insert it empty (a concurrent insert of the same bucket wins quietly), then add.
+        PipelineRollup.objects.bulk_create(
+            [PipelineRollup(distributor_id=distributor_id, stage=stage, currency=currency)], ignore_conflicts=True)
+        PipelineRollup.objects.filter(**where).update(**change)
+
+
+def add(deltas: dict, key: Key | None, sign: int) -> None:
+    if key is None:
+        return
+    entry = deltas.setdefault(key.bucket, [0, Decimal("0"), Decimal("0")])
+    entry[0] += sign
+    entry[1] += sign * Decimal(key.value)
+    entry[2] += sign * key.weighted
+
+
+def apply(before: Key | None, after: Key | None) -> None:
+    """One deal changed from ``before`` to ``after`` (None: it did not exist / no longer exists)."""
+    if before == after:
+        return
+    deltas: dict = {}
+    add(deltas, before, -1)
+    add(deltas, after, +1)
+    apply_deltas(deltas)
+
+
+def apply_many(pairs: Iterable[tuple[Key | None, Key | None]]) -> None:
+    deltas: dict = {}
+    for before, after in pairs:
+        if before != after:
+            add(deltas, before, -1)
+            add(deltas, after, +1)
+    apply_deltas(deltas)
+
+
+def stored_keys(model, pks) -> dict:
+    """The stored keys of these deals, their rows locked (the caller is in a transaction)."""
+    keys = {}
+    pks = list(pks)
+    for start in range(0, len(pks), 500):
+        chunk = pks[start:start + 500]
+        for pk, *fields in (model._base_manager.select_for_update(of=("self",)).filter(pk__in=chunk).order_by("pk")
+                            .values_list("pk", *INPUT_FIELDS)):
+            keys[pk] = Key(fields[0], fields[1], fields[2], Decimal(fields[3]), int(fields[4]))
+    return keys
+
+
+# --- the recount ----------------------------------------------------------------------------------------------
+
+
+def recount(opportunity_model) -> dict:
+    """``{bucket: (count, amount, weighted)}`` counted from the deals (one grouped query)."""
+    weighted = ExpressionWrapper(F("value") * F("probability"), output_field=DecimalField(max_digits=24, decimal_places=2))
+    rows = (opportunity_model._base_manager.order_by().values("distributor_id", "stage", "currency")
+            .annotate(n=Count("pk"), amount=Sum("value"), weighted=Sum(weighted)))
+    return {(r["distributor_id"], r["stage"], r["currency"]):
+            (r["n"], Decimal(r["amount"] or 0), Decimal(r["weighted"] or 0) / HUNDRED) for r in rows}
+
+
+def rebuild(opportunity_model=None, rollup_model=None) -> int:
+    """Replace the roll-up by a recount of every deal; returns the number of rows. Concurrent deal changes wait for
+    it (PostgreSQL: the roll-up table is locked against writes first) and then add their own change on top.
+    Takes the models so the data migration can call it with its historical models."""
+    if opportunity_model is None:
+        from .models import Opportunity as opportunity_model
+    rollup_model = rollup_model or PipelineRollup
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute(f"LOCK TABLE {rollup_model._meta.db_table} IN SHARE ROW EXCLUSIVE MODE")
+        rollup_model._base_manager.all().delete()
+        counted = recount(opportunity_model)
+        rollup_model._base_manager.bulk_create(
+            [rollup_model(distributor_id=d, stage=s, currency=c, deal_count=n, amount=amount, weighted=weighted)
+             for (d, s, c), (n, amount, weighted) in sorted(counted.items(), key=lambda item: _sort_key(item[0]))],
+            batch_size=1000)
+    return len(counted)
+
+
+def differences(opportunity_model=None) -> list[tuple]:
+    """Buckets where the stored roll-up differs from a recount: ``[(bucket, stored, counted)]`` (empty when right).
+    Zero rows (a bucket all of whose deals left) equal a missing one."""
+    if opportunity_model is None:
+        from .models import Opportunity as opportunity_model
+    cents, basis = Decimal("0.01"), Decimal("0.0001")
+    counted = {bucket: (n, amount.quantize(cents), weighted.quantize(basis))
+               for bucket, (n, amount, weighted) in recount(opportunity_model).items()}
+    stored = {(r.distributor_id, r.stage, r.currency): (r.deal_count, Decimal(r.amount).quantize(cents),
+                                                        Decimal(r.weighted).quantize(basis))
+              for r in PipelineRollup._base_manager.all()}
+    zero = (0, Decimal("0.00"), Decimal("0.0000"))
+    return [(bucket, stored.get(bucket, zero), counted.get(bucket, zero))
+            for bucket in sorted(set(counted) | set(stored), key=_sort_key)
+            if stored.get(bucket, zero) != counted.get(bucket, zero)]
+
+
+# --- reads ----------------------------------------------------------------------------------------------------
+
+
+def totals_by_stage(*, distributor_id=None, direct: bool = False) -> dict:
+    """``{stage: (count, amount, weighted)}`` over the whole network, or one distributor, or the direct deals."""
+    qs = PipelineRollup.objects.order_by()
+    if direct:
+        qs = qs.filter(distributor__isnull=True)
+    elif distributor_id is not None:
+        qs = qs.filter(distributor_id=distributor_id)
+    out = defaultdict(lambda: (0, Decimal("0"), Decimal("0")))
+    for row in qs.values("stage").annotate(n=Sum("deal_count"), amount=Sum("amount"), weighted=Sum("weighted")):
+        out[row["stage"]] = (row["n"] or 0, Decimal(row["amount"] or 0), Decimal(row["weighted"] or 0))
+    return out
