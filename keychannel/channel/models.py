@@ -13,7 +13,13 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from keychannel.core.models import TimeStampedModel
-from keychannel.core.scoping import AuditedQuerySet, DistributorScopedQuerySet, ScopedQuerySet
+from keychannel.core.scoping import (
+    AuditedQuerySet,
+    DistributorScopedQuerySet,
+    ParentScopedQuerySet,
+    ReferenceQuerySet,
+    ScopedQuerySet,
+)
 
 from .choices import (
     ACTIVE_REGISTRATION_STATUSES,
@@ -311,14 +317,12 @@ class ConflictParty(TimeStampedModel):
         return reverse("channel:conflict_detail", args=[self.conflict_id])
 
 
-class ConflictCommentQuerySet(ScopedQuerySet, AuditedQuerySet):
+class ConflictCommentQuerySet(ParentScopedQuerySet):
     def visible_to(self, principal):
         """Manufacturer roles read every comment of the conflicts they see; a distributor user reads the
         manufacturer's non-internal comments and those of their own distributor, never the other party's."""
-        if not principal.is_authenticated:
-            return self.none()
-        qs = self.filter(conflict__in=Conflict.objects.visible_to(principal))
-        if principal.is_manufacturer:
+        qs = super().visible_to(principal)  # the comments of the conflicts the principal sees
+        if not principal.is_authenticated or principal.is_manufacturer:
             return qs
         return qs.filter(internal=False).filter(
             Q(author_distributor__isnull=True) | Q(author_distributor_id=principal.own_distributor_id)
@@ -340,6 +344,7 @@ class ConflictComment(TimeStampedModel):
     internal = models.BooleanField(_("internal (manufacturer only)"), default=False)
 
     objects = ConflictCommentQuerySet.as_manager()
+    parent_path = "conflict"  # a conflict's thread: visible when the conflict is (then narrowed, above)
     history = HistoricalRecords()
 
     class Meta:
@@ -459,12 +464,6 @@ class LeadOffer(TimeStampedModel):
         return reverse("channel:lead_detail", args=[self.lead_id])
 
 
-class ChannelPolicyQuerySet(ScopedQuerySet, AuditedQuerySet):
-    def visible_to(self, principal):
-        """Every signed-in user reads the rules they work under; only the program office changes them."""
-        return self.all() if principal.is_authenticated else self.none()
-
-
 class ChannelPolicy(TimeStampedModel):
     """The program office's settings of the registration gate (docs/rules.md). One row (pk 1), strict defaults.
 
@@ -500,7 +499,7 @@ class ChannelPolicy(TimeStampedModel):
         verbose_name=_("last changed by"),
     )
 
-    objects = ChannelPolicyQuerySet.as_manager()
+    objects = ReferenceQuerySet.as_manager()  # every signed-in user reads the rules they work under
     history = HistoricalRecords()
 
     class Meta:

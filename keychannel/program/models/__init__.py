@@ -13,7 +13,6 @@ from .base import (
     MONEY,
     PUBLISHED_PROGRAM,
     HeadScopedQuerySet,
-    ManufacturerOnlyQuerySet,
     PublishedContentQuerySet,
 )
 from .events import (
@@ -24,7 +23,7 @@ from .events import (
     EventInvitationQuerySet,
     EventQuerySet,
 )
-from .goals import Goal, GoalQuerySet, Milestone, MilestoneQuerySet
+from .goals import Goal, GoalQuerySet, Milestone
 from .learning import BestPractice, BestPracticeQuerySet, Course, CourseModule, Enrollment, LearningResource
 from .levels import DistributorLevel, LevelChange, LevelCriterion, ProgramLevel
 from .programs import Program, Signoff
@@ -35,7 +34,7 @@ __all__ = [
     "MONEY", "PUBLISHED_PROGRAM", "Acknowledgement", "Award", "BestPractice", "BestPracticeQuerySet", "CalendarFeed",
     "CalendarFeedQuerySet", "CorporateTier", "Course", "CourseModule", "DistributorLevel", "Enrollment", "Event",
     "EventInvitation", "EventInvitationQuerySet", "EventQuerySet", "Goal", "GoalQuerySet", "HeadScopedQuerySet",
-    "LearningResource", "LedgerEntry", "LevelChange", "LevelCriterion", "ManufacturerOnlyQuerySet", "Milestone",
-    "MilestoneQuerySet", "Program", "ProgramLevel", "ProgramRule", "PublishedContentQuerySet", "ServiceLevel",
+    "LearningResource", "LedgerEntry", "LevelChange", "LevelCriterion", "Milestone",
+    "Program", "ProgramLevel", "ProgramRule", "PublishedContentQuerySet", "ServiceLevel",
     "Signoff", "SupportBudget", "SupportRequest",
 ]

@@ -2,7 +2,11 @@
 
 from django.db.models import Q
 
-from keychannel.core.scoping import AuditedQuerySet, DistributorScopedQuerySet, ScopedQuerySet
+from keychannel.core.scoping import (
+    AuditedQuerySet,
+    DistributorScopedQuerySet,
+    ScopedQuerySet,
+)
 
 from ..choices import ProgramStatus
 
@@ -27,11 +31,6 @@ class PublishedContentQuerySet(ScopedQuerySet, AuditedQuerySet):
         if principal.is_manufacturer:
             return self.all()
         return self.filter(self.published_filter())
-
-
-class ManufacturerOnlyQuerySet(ScopedQuerySet, AuditedQuerySet):
-    def visible_to(self, principal):
-        return self.all() if principal.is_authenticated and principal.is_manufacturer else self.none()
 
 
 class HeadScopedQuerySet(DistributorScopedQuerySet):

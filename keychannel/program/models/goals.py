@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from keychannel.core.models import TimeStampedModel
-from keychannel.core.scoping import AuditedQuerySet, ScopedQuerySet
+from keychannel.core.scoping import AuditedQuerySet, ParentScopedQuerySet, ScopedQuerySet
 from keychannel.network.models import Distributor
 
 from ..choices import GoalLevel
@@ -88,11 +88,6 @@ class Goal(TimeStampedModel):
         return metric.label if metric else self.metric
 
 
-class MilestoneQuerySet(ScopedQuerySet, AuditedQuerySet):
-    def visible_to(self, principal):
-        return self.filter(goal__in=Goal.objects.visible_to(principal).values("pk"))
-
-
 class Milestone(TimeStampedModel):
     """An expected result with a date, on the way to a goal."""
 
@@ -103,7 +98,8 @@ class Milestone(TimeStampedModel):
     achieved_on = models.DateField(_("achieved on"), null=True, blank=True)
 
     distributor_path = "goal__distributor"
-    objects = MilestoneQuerySet.as_manager()
+    objects = ParentScopedQuerySet.as_manager()
+    parent_path = "goal"  # a goal's milestone: visible exactly when the goal is
     history = HistoricalRecords()
 
     class Meta:

@@ -8,9 +8,10 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from keychannel.core.models import TimeStampedModel
+from keychannel.core.scoping import ManufacturerOnlyQuerySet
 
 from ..choices import ProgramStatus, SignoffDecision
-from .base import PUBLISHED_PROGRAM, ManufacturerOnlyQuerySet, PublishedContentQuerySet
+from .base import PUBLISHED_PROGRAM, PublishedContentQuerySet
 
 
 class Program(TimeStampedModel):
