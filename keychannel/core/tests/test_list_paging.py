@@ -122,7 +122,7 @@ def _statements(api, params):
     return len(queries)
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL plan")
+@pytest.mark.postgres_suite  # a PostgreSQL plan: make test-sqlite deselects it
 def test_on_postgresql_a_cursor_page_reads_the_name_index_from_the_cursor_on(clients):
     listing = client_sorted(CorporateClient.objects.filter(archived_at__isnull=True), "name")
     keys = keyset.keys_of(listing)
