@@ -28,7 +28,7 @@ from keychannel.core.scoping import ScopedQuerySet
 
 # The deal fields the roll-up depends on: changing any of them moves money between rows.
 INPUT_FIELDS = ("distributor_id", "stage", "currency", "value", "probability")
-INPUT_NAMES = {"distributor", "distributor_id", "stage", "currency", "value", "probability"}
+INPUT_NAMES = {*INPUT_FIELDS, "distributor"}  # as save(update_fields=…) may name them
 HUNDRED = Decimal(100)
 
 
@@ -145,12 +145,7 @@ def add(deltas: dict, key: Key | None, sign: int) -> None:
 
 def apply(before: Key | None, after: Key | None) -> None:
     """One deal changed from ``before`` to ``after`` (None: it did not exist / no longer exists)."""
-    if before == after:
-        return
-    deltas: dict = {}
-    add(deltas, before, -1)
-    add(deltas, after, +1)
-    apply_deltas(deltas)
+    apply_many([(before, after)])
 
 
 def apply_many(pairs: Iterable[tuple[Key | None, Key | None]]) -> None:

@@ -3,6 +3,7 @@
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import timedelta
+from functools import cached_property
 
 from django.db.models import Count, Q
 from django.utils import timezone
@@ -203,13 +204,13 @@ class CoverageCell:
         return "sole" if len(self.distributors) == 1 else "overlap"
 
 
-def _chain(node, parent: dict) -> set:
-    """The territory and every territory above it."""
-    seen = set()
-    while node is not None and node not in seen:
-        seen.add(node)
+def _chain(node, parent: dict) -> list:
+    """The territory and every territory above it, nearest first (a cycle in bad data stops the walk)."""
+    chain = []
+    while node is not None and node not in chain:
+        chain.append(node)
         node = parent.get(node)
-    return seen
+    return chain
 
 
 def coverage_cells(*, on_date, territories=None, product_lines=None, coverages=None, under=None) -> dict:
@@ -227,19 +228,17 @@ def coverage_cells(*, on_date, territories=None, product_lines=None, coverages=N
     has_children = {t.parent_id for t in territories if t.parent_id}
     leaves = [t for t in territories if t.pk not in has_children]
     if under is not None:
-        leaves = [leaf for leaf in leaves if _chain(leaf.pk, parent) & set(under)]
+        under = set(under)
+        leaves = [leaf for leaf in leaves if not under.isdisjoint(_chain(leaf.pk, parent))]
     by_territory: dict[int, list] = {}
     for coverage in coverages:
         by_territory.setdefault(coverage.territory_id, []).append(coverage)
     cells = {}
     for leaf in leaves:
         applicable = defaultdict(list)  # product line id -> the coverage rows reaching this leaf, leaf first
-        node, seen = leaf.pk, set()
-        while node is not None and node not in seen:
-            seen.add(node)
+        for node in _chain(leaf.pk, parent):
             for coverage in by_territory.get(node, ()):
                 applicable[coverage.product_line_id].append(coverage)
-            node = parent.get(node)
         for line in product_lines:
             here = applicable.get(line.pk, ())
             exclusive = {c.distributor_id: c.distributor for c in here if c.exclusive}
@@ -334,20 +333,17 @@ class SoleChannelIndex:
             return cls(cells={}, ancestors={})
         cells = coverage_cells(on_date=on_date, territories=territories, **scope)
         parent = {t.pk: t.parent_id for t in territories}
-        ancestors = {}
-        for leaf_id, _line_id in cells:
-            chain, node = set(), leaf_id
-            while node is not None and node not in chain:
-                chain.add(node)
-                node = parent.get(node)
-            ancestors[leaf_id] = chain
+        ancestors = {leaf_id: set(_chain(leaf_id, parent)) for leaf_id, _line_id in cells}
         return cls(cells={key: c.distributors[0].pk for key, c in cells.items() if c.state == "sole"},
                    ancestors=ancestors)
 
+    @cached_property
+    def sole_ids(self) -> frozenset:
+        """Distributors sole somewhere: worked out once per index, not once per row of a list."""
+        return frozenset(self.cells.values())
+
     def distributor_is_sole(self, distributor_id) -> bool:
-        if "_sole_ids" not in self.__dict__:  # once per index, not once per row of a list
-            self.__dict__["_sole_ids"] = frozenset(self.cells.values())
-        return distributor_id in self.__dict__["_sole_ids"]
+        return distributor_id in self.sole_ids
 
     def coverage_is_sole(self, coverage) -> bool:
         """Whether this coverage row makes its distributor the only channel somewhere today."""
