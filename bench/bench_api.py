@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import statistics
 import sys
 import time
@@ -163,6 +164,9 @@ def main(argv=None) -> int:
                              "services.segments_refresh runs once over 2024-2025, timed, and is kept)")
     parser.add_argument("--head", default="d01-head", help="the distributor head whose pages are measured")
     parser.add_argument("--out", default=str(ROOT / "var" / "bench"))
+    parser.add_argument("--only", default="",
+                        help="measure only the endpoints whose label matches this regular expression (the bare "
+                             "`/me` and the plain view are always measured), e.g. 'admin: page /$|segments'")
     args = parser.parse_args(argv)
 
     if args.sizes:
@@ -205,6 +209,9 @@ def main(argv=None) -> int:
         print(f"bench: segments: {written} written in {segment_refresh['seconds']} s", flush=True)
     segments = Segment.objects.count()
     chosen = plan(args.head)
+    if args.only:
+        # The first two rows are the bare endpoint and the plain view every ratio is taken against.
+        chosen = chosen[:2] + [row for row in chosen[2:] if re.search(args.only, row[0])]
     connections.close_all()
 
     load_before = runner.load_average()
