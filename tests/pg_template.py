@@ -58,6 +58,9 @@ def _exists(creation, name: str) -> bool:
 def create_test_db(self, verbosity=1, autoclobber=False, serialize=True, keepdb=False):
     from django.conf import settings
 
+    if keepdb:  # --reuse-db: each worker keeps its own database, as before
+        return _ORIGINAL["create"](self, verbosity=verbosity, autoclobber=autoclobber, serialize=serialize,
+                                   keepdb=keepdb)
     connection = self.connection
     alias = connection.alias
     original_name = connection.settings_dict["NAME"]
@@ -90,6 +93,8 @@ def create_test_db(self, verbosity=1, autoclobber=False, serialize=True, keepdb=
 def destroy_test_db(self, old_database_name=None, verbosity=1, keepdb=False, suffix=None):
     template = template_name(self)
     _ORIGINAL["destroy"](self, old_database_name, verbosity=verbosity, keepdb=keepdb, suffix=suffix)
+    if keepdb:
+        return
     with _lock(self), self._nodb_cursor() as cursor:
         cursor.execute("SELECT count(*) FROM pg_database WHERE datname LIKE %s",
                        [template.rsplit("_tpl_", 1)[0] + "_gw%"])
