@@ -61,9 +61,11 @@ test-browser: $(STAMP) $(MO)
 test: check-migrations
 	$(MAKE) --no-print-directory -j2 --output-sync=target test-postgres test-sqlite-browser
 
-test-sqlite-browser:
-	$(MAKE) --no-print-directory test-sqlite
-	$(MAKE) --no-print-directory test-browser
+# One pytest process for the SQLite and the browser tests (the root conftest puts the browser tests last): one test
+# database to migrate instead of two (migrating is about 80 CPU seconds per process, docs/testing.md). Tests that
+# cannot reach a database (marked `no_database` by the root conftest) run in the PostgreSQL lane only.
+test-sqlite-browser: $(STAMP) $(MO)
+	$(PYTEST) -m "not postgres_suite and not no_database" -p no:cacheprovider $(PYTEST_ARGS)
 
 # Bounded load test (not part of `make test`): demo data on a throwaway PostgreSQL, gunicorn, locust headless.
 load: $(STAMP)

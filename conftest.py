@@ -6,7 +6,11 @@ import importlib
 
 import pytest
 
+from tests import pg_template
+from tests.lanes import reaches_a_database
 from tests.world import build_world
+
+pg_template.install()  # PostgreSQL under xdist: migrate once per run, each worker copies the result
 
 for _app in ("competence", "deals", "clients", "channel", "program", "sales"):
     try:
@@ -31,11 +35,27 @@ def pytest_ignore_collect(collection_path, config):
 LONGEST_FIRST = ("tests/test_demo.py::",)
 
 
+# A test that cannot reach a database runs once in `make test`, in the PostgreSQL lane (tests/lanes.py says why).
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_itemcollected(item):
+    if not reaches_a_database(item) and not item.get_closest_marker("engine_dependent"):
+        item.add_marker("no_database")
+
+
+# The browser tests last: when the SQLite and browser tests run in one process (`make test`'s first lane, one test
+# database migrated instead of two), Playwright's event loop, alive from the first browser test to the end of the
+# session, is then never under another test.
+
+
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(items):
     first = [item for item in items if item.nodeid.startswith(LONGEST_FIRST)]
-    if first:
-        items[:] = first + [item for item in items if not item.nodeid.startswith(LONGEST_FIRST)]
+    last = [item for item in items if item.get_closest_marker("browser")]
+    if first or last:
+        items[:] = first + [item for item in items if not item.nodeid.startswith(LONGEST_FIRST)
+                            and not item.get_closest_marker("browser")] + last
 
 
 # ---- the rows data migrations make, whatever ran before (tests/migration_rows.py) -------------------------------

@@ -49,3 +49,54 @@ def test_without_the_restore_a_flush_loses_them():
 def test_every_test_starts_with_them():
     """Whatever ran before on this database (pytest-django runs transactional tests last; xdist mixes them)."""
     assert all(_counts().values()), _counts()
+
+
+@pytest.mark.django_db
+def test_the_test_database_is_fully_migrated():
+    """Also when it is a copy of the run's template (PostgreSQL under xdist, tests/pg_template.py): every migration
+    applied, the data migrations' rows there, and the database named after the worker."""
+    import os
+
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    from tests import pg_template
+
+    executor = MigrationExecutor(connection)
+    assert executor.migration_plan(executor.loader.graph.leaf_nodes()) == []
+    assert all(_counts().values()), _counts()
+    if pg_template.active():
+        assert connection.settings_dict["NAME"].endswith("_" + os.environ["PYTEST_XDIST_WORKER"])
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [pg_template.template_name(connection.creation)])
+            assert cursor.fetchone() is not None  # the template it was copied from, still there while workers run
+
+
+def test_tests_without_a_database_are_the_ones_marked_to_run_once(request):
+    """`make test` runs a `no_database` test in the PostgreSQL lane only: the mark must go to exactly the tests that
+    cannot reach a database, else a database test would lose its SQLite run."""
+    from tests.lanes import reaches_a_database
+
+    items = {item.nodeid: item for item in request.session.items}
+    here = items[request.node.nodeid]
+    assert here.get_closest_marker("no_database") and not reaches_a_database(here)
+    for nodeid, item in items.items():
+        marked = item.get_closest_marker("no_database") is not None
+        assert marked == (not reaches_a_database(item) and not item.get_closest_marker("engine_dependent")), nodeid
+
+
+def test_a_test_reaching_the_database_is_not_marked():
+    """The guard: a database test, a transactional or live-server one, one on a fixture that opens the database
+    itself (module-scoped, on `django_db_setup`) all reach it; a pure one does not."""
+    from types import SimpleNamespace
+
+    from tests.lanes import reaches_a_database
+
+    def item(fixtures, marker=None):
+        return SimpleNamespace(fixturenames=["settings", "django_db_blocker", *fixtures],
+                               get_closest_marker=lambda name: marker if name == "django_db" else None)
+
+    assert reaches_a_database(item([], pytest.mark.django_db.mark))
+    for fixtures in (["db"], ["transactional_db"], ["live_server"], ["world", "db"], ["opened", "django_db_setup"]):
+        assert reaches_a_database(item(fixtures)), fixtures
+    assert not reaches_a_database(item(["monkeypatch"]))

@@ -2,13 +2,15 @@
 
 One load per page (the viewport is resized in the same load) and one axe-core run per page (at 1440 px). The walk
 fails when the document is wider than the window, when axe-core finds a serious or critical violation, or when the
-page shows an English string of the catalog that has a Romanian translation. Screenshots at 1440 and 390 px go to
-test-artifacts/walk/. What is walked and why: tests/browser/walk.py.
+page shows an English string of the catalog that has a Romanian translation. With KEYCHANNEL_WALK_SCREENSHOTS=1,
+screenshots at 1440 and 390 px go to test-artifacts/walk/ (off by default: about 350 JPEG captures that check nothing
+and cost CPU in every `make test`). What is walked and why: tests/browser/walk.py.
 
 The access cases need the rows of data migrations (the corporate tiers and their service levels, the readiness
 questionnaire): every transactional test's flush puts them back (tests/migration_rows.py), so the walk runs in any order.
 """
 
+import os
 import time
 
 import pytest
@@ -35,7 +37,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 WIDTHS = [(1440, 900), (1280, 800), (390, 844)]
-SHOTS = {1440, 390}
+SHOTS = {1440, 390} if os.environ.get("KEYCHANNEL_WALK_SCREENSHOTS") == "1" else set()
 
 # In-flight requests are counted in the page, so "settled" is known without networkidle's fixed half second.
 COUNT_REQUESTS_JS = """(() => {
