@@ -62,11 +62,17 @@ def pytest_collection_modifyitems(items):
 
 
 @pytest.fixture(scope="session")
-def django_db_setup(django_db_setup, django_db_blocker):
-    """The test database as migrations leave it; after every flush the rows of data migrations come back."""
+def django_db_setup(request, django_db_setup, django_db_blocker):
+    """The test database as migrations leave it; after every flush the rows of data migrations come back.
+
+    Built without migrations (``--nomigrations``, the SQLite lane of ``make test``), the tables come from the models
+    and the data migrations' rows from ``tests/migration_rows.json``, which the PostgreSQL lane checks against what
+    the migrations really make."""
     from tests import migration_rows
 
     with django_db_blocker.unblock():
+        if request.config.getvalue("nomigrations"):
+            migration_rows.load_recorded()
         migration_rows.remember()
     migration_rows.connect()
     yield

@@ -8,7 +8,15 @@ right after the test database is migrated and ``connect()``: the flush's ``post_
 types and permissions are re-made by the flush itself (Django's own ``post_migrate`` handlers).
 """
 
+import json
 from io import StringIO
+from pathlib import Path
+
+# The same rows as a file, for a test database built without migrations (``--nomigrations``: the SQLite lane of
+# ``make test``, where running the 70 migrations cost about 85 CPU seconds). ``test_the_recorded_rows_are_what_the
+# _migrations_make`` (tests/test_harness.py) fails when a data migration changes and this file is not written again:
+# ``python -m tests.migration_rows``.
+RECORDED = Path(__file__).with_name("migration_rows.json")
 
 REMADE_BY_POST_MIGRATE = {"contenttypes", "auth.permission"}
 DISPATCH_UID = "keychannel-migration-rows"
@@ -17,6 +25,12 @@ _ROWS: dict[str, tuple[str, list]] = {}  # database alias -> (the rows as JSON, 
 
 def remember(alias: str = "default") -> list:
     """Keep the rows the migrations left in the (freshly migrated) test database; returns their models."""
+    _ROWS[alias] = serialize(alias)
+    return _ROWS[alias][1]
+
+
+def serialize(alias: str = "default") -> tuple[str, list]:
+    """The data migrations' rows in the database ``alias`` as JSON, and their models."""
     from django.apps import apps
     from django.core import serializers
     from django.db import connections, router
@@ -39,8 +53,19 @@ def remember(alias: str = "default") -> list:
 
     out = StringIO()
     serializers.serialize("json", objects(), stream=out)
-    _ROWS[alias] = (out.getvalue(), found)
-    return found
+    return out.getvalue(), found
+
+
+def load_recorded(alias: str = "default") -> None:
+    """Insert the recorded rows into a database built without migrations (the same rows, ids and all)."""
+    from django.db import connections
+
+    connections[alias].creation.deserialize_db_from_string(RECORDED.read_text())
+
+
+def recorded_objects() -> list:
+    """The recorded rows, parsed, for comparing with what the migrations make."""
+    return json.loads(RECORDED.read_text())
 
 
 def restore(alias: str = "default") -> None:
@@ -83,3 +108,26 @@ def disconnect() -> None:
     from django.db.models.signals import post_migrate
 
     post_migrate.disconnect(sender=_last_app(), dispatch_uid=DISPATCH_UID)
+
+
+def main() -> None:
+    """Write tests/migration_rows.json from a freshly migrated SQLite database in a temporary directory."""
+    import os
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        os.environ["KEYCHANNEL_DATABASE_URL"] = f"sqlite:///{tmp}/rows.sqlite3"
+        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "keychannel.settings")
+        import django
+
+        django.setup()
+        from django.core.management import call_command
+
+        call_command("migrate", verbosity=0, interactive=False)
+        data, found = serialize()
+        RECORDED.write_text(json.dumps(json.loads(data), indent=1, ensure_ascii=False) + "\n")
+        print(f"{RECORDED}: {len(json.loads(data))} rows of {len(found)} models")
+
+
+if __name__ == "__main__":
+    main()

@@ -100,3 +100,37 @@ def test_a_test_reaching_the_database_is_not_marked():
     for fixtures in (["db"], ["transactional_db"], ["live_server"], ["world", "db"], ["opened", "django_db_setup"]):
         assert reaches_a_database(item(fixtures)), fixtures
     assert not reaches_a_database(item(["monkeypatch"]))
+
+
+@pytest.mark.django_db
+def test_the_recorded_rows_are_what_the_migrations_make(request):
+    """A test database built without migrations (the SQLite lane) loads tests/migration_rows.json instead of running
+    the data migrations: on a migrated database (the PostgreSQL lane), those rows must be exactly what the migrations
+    made. When a data migration changes, write the file again: ``python -m tests.migration_rows``."""
+    import json
+
+    if request.config.getvalue("nomigrations"):
+        pytest.skip("this database was built from the recorded rows; the migrated lanes compare them")
+    made = json.loads(migration_rows.serialize()[0])
+    assert _comparable(made) == _comparable(migration_rows.recorded_objects()), \
+        "the data migrations' rows changed: run `python -m tests.migration_rows` and commit tests/migration_rows.json"
+
+
+def _comparable(objects):
+    # The timestamps are when the migration ran.
+    return [{**obj, "fields": {k: v for k, v in obj["fields"].items() if k not in {"created_at", "updated_at"}}}
+            for obj in objects]
+
+
+def test_the_recorded_rows_check_can_fail():
+    """The guard: a data migration that wrote another title is a difference the comparison sees (only the
+    timestamps are ignored)."""
+    import copy
+
+    recorded = migration_rows.recorded_objects()
+    changed = copy.deepcopy(recorded)
+    changed[0]["fields"]["title"] = "Another title"
+    assert _comparable(changed) != _comparable(recorded)
+    changed = copy.deepcopy(recorded)
+    changed[0]["fields"]["created_at"] = "2001-01-01T00:00:00Z"
+    assert _comparable(changed) == _comparable(recorded)
