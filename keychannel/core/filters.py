@@ -30,9 +30,8 @@ def typed_choice(choices, text: str) -> tuple[str, int]:
         return "", 0
     choices = [(str(value), str(label)) for value, label in choices]
     folded = text.casefold()
-    for value, label in choices:
-        if value == text:
-            return value, 1
+    if any(value == text for value, _label in choices):
+        return text, 1
     for value, label in choices:
         if label.casefold() == folded:
             return value, 1

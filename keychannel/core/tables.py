@@ -12,12 +12,11 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from decimal import Decimal
 from itertools import islice
 
 from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
 from django.db.models import Q
-from decimal import Decimal
-
 from django.template.base import render_value_in_context
 from django.template.context import Context
 from django.utils import timezone
