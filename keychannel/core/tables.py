@@ -122,6 +122,12 @@ class CappedPaginator(Paginator):
             raise EmptyPage(self.error_messages["no_results"])
         return CappedPage(rows[:self.per_page], number, self, more=len(rows) > self.per_page)
 
+    def get_page(self, number):
+        try:
+            return super().get_page(number)
+        except EmptyPage:  # past the end of a capped list: its last counted page
+            return self.page(self.num_pages)
+
 
 @dataclass
 class Column:
@@ -305,7 +311,7 @@ class TableState:
                 matches = typed_choice(flt.choices, text)[1] if text and not chosen else 0
                 field["note"] = (ngettext("%(count)s choice matches: type more of it.",
                                           "%(count)s choices match: type more of it.", matches) % {"count": matches}
-                                 if matches > 1 else gettext("Nothing matches this.") if text and not chosen else "")
+                                 if matches > 1 else gettext("Nothing matches.") if text and not chosen else "")
             else:
                 field["options"] = select_options(flt.choices, chosen)
             fields.append(field)
