@@ -14,6 +14,30 @@ from dataclasses import dataclass, replace
 
 Choices = Iterable[tuple[str, str]] | Callable[[object], Iterable[tuple[str, str]]] | None
 
+# A filter of more choices than this is typed on a page (a code or a name), not picked from a list: a select of
+# 2,000 distributors was a third of a list page's HTML and most of its rendering time (issue 22).
+TYPED_FROM = 50
+
+
+def typed_choice(choices, text: str) -> tuple[str, int]:
+    """The choice a typed filter means, and how many choices the text could mean.
+
+    The value itself (an id from a link or a bookmark), else the choice whose label is the text (case aside), else
+    the only label containing it. Several labels containing it: no choice (the page says how many match).
+    """
+    text = (text or "").strip()
+    if not text:
+        return "", 0
+    choices = [(str(value), str(label)) for value, label in choices]
+    folded = text.casefold()
+    if any(value == text for value, _label in choices):
+        return text, 1
+    for value, label in choices:
+        if label.casefold() == folded:
+            return value, 1
+    hits = [value for value, label in choices if folded in label.casefold()]
+    return (hits[0] if len(hits) == 1 else ""), len(hits)
+
 
 @dataclass(frozen=True)
 class FilterSpec:
@@ -95,6 +119,8 @@ class ListFilters:
         values = {}
         for control in controls:
             value = params.get(control.name, "")
+            if value and control.typed:
+                value = typed_choice(control.choices, value)[0]
             if value and value in {choice for choice, _label in control.choices}:
                 values[control.name] = value
         return values
@@ -114,3 +140,7 @@ class PageControl:
     label: str
     choices: list[tuple[str, str]]
     filter_name: str
+
+    @property
+    def typed(self) -> bool:
+        return len(self.choices) > TYPED_FROM

@@ -12,19 +12,29 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from decimal import Decimal
 from itertools import islice
 
-from django.core.paginator import Paginator
+from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
 from django.db.models import Q
+from django.template.base import render_value_in_context
+from django.template.context import Context
 from django.utils import timezone
 from django.utils.functional import cached_property
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext, ngettext
 
 from keychannel.core import exports
-from keychannel.core.filters import ListFilters
+from keychannel.core.filters import TYPED_FROM, ListFilters, typed_choice
 from keychannel.core.pagination import capped_count
 
 EXPORT_PARAM = "export"
 EXPORT_CHUNK = 2000  # rows read per query while exporting (prefetches run once per chunk)
+# A page counts its rows up to this many, as the API lists do (``BoundedPagination.COUNT_CAP``): an exact count
+# of 200,000 clients or 300,000 deals cost more than the page itself (issue 22).
+PAGE_COUNT_CAP = 10_000
+MAX_PAGE = 100_000  # past a capped count: the deepest page reached by next/previous
 
 
 def resolve(obj, path: str):
@@ -39,6 +49,19 @@ def resolve(obj, path: str):
     return value
 
 
+def cell(obj, path: str):
+    """A cell's value on a page: the raw value, but never True/False nor an ungrouped amount (yes/no and numbers
+    in the active language), and "" for None."""
+    from keychannel.core.templatetags.kc_format import format_number, yesno_label
+
+    value = resolve(obj, path)
+    if isinstance(value, bool):
+        return yesno_label(value)
+    if isinstance(value, (Decimal, float)):
+        return format_number(value)
+    return "" if value is None else value
+
+
 class TableExport(Exception):  # noqa: N818 - not an error: it carries the download out of the view
     """Raised by ``Table.build`` for an export request; carries the response (see the module docstring)."""
 
@@ -47,8 +70,20 @@ class TableExport(Exception):  # noqa: N818 - not an error: it carries the downl
         self.response = response
 
 
+class CappedPage(Page):
+    """A page of a capped count: whether a next page exists is read (one row more), not counted."""
+
+    def __init__(self, object_list, number, paginator, more: bool):
+        super().__init__(object_list, number, paginator)
+        self.more = more
+
+    def has_next(self):
+        return self.more if self.paginator.capped else super().has_next()
+
+
 class CappedPaginator(Paginator):
-    """For tables of millions of rows: counts up to ``cap`` (the page itself is read off an index)."""
+    """Counts up to ``cap`` (the page itself is read off an index); past the cap, pages are still reached one
+    after the other (next/previous), and the page says "more than ``cap`` rows"."""
 
     def __init__(self, object_list, per_page, cap: int):
         super().__init__(object_list, per_page)
@@ -65,6 +100,33 @@ class CappedPaginator(Paginator):
     @cached_property
     def capped(self) -> bool:
         return self._counted[1]
+
+    def validate_number(self, number):
+        if not self.capped:
+            return super().validate_number(number)
+        try:
+            number = int(number)
+        except (TypeError, ValueError) as exc:
+            raise PageNotAnInteger(self.error_messages["invalid_page"]) from exc
+        if number < 1:
+            raise EmptyPage(self.error_messages["min_page"])
+        return min(number, MAX_PAGE)
+
+    def page(self, number):
+        number = self.validate_number(number)
+        if not self.capped:
+            return super().page(number)
+        bottom = (number - 1) * self.per_page
+        rows = list(self.object_list[bottom:bottom + self.per_page + 1])
+        if not rows and number > 1:
+            raise EmptyPage(self.error_messages["no_results"])
+        return CappedPage(rows[:self.per_page], number, self, more=len(rows) > self.per_page)
+
+    def get_page(self, number):
+        try:
+            return super().get_page(number)
+        except EmptyPage:  # past the end of a capped list: its last counted page
+            return self.page(self.num_pages)
 
 
 @dataclass
@@ -86,6 +148,10 @@ class Filter:
     def apply(self, qs, value):
         return qs.filter(**{self.lookup: value}) if value else qs
 
+    @property
+    def typed(self) -> bool:
+        return len(self.choices) > TYPED_FROM
+
 
 @dataclass
 class Table:
@@ -96,7 +162,7 @@ class Table:
     filters: list[Filter] | ListFilters = field(default_factory=list)
     default_sort: str = ""
     per_page: int = 50
-    count_cap: int | None = None  # set for tables of millions of rows: "more than N rows" instead of a full count
+    count_cap: int | None = PAGE_COUNT_CAP  # "more than N rows" past it instead of a full count; None: exact
     export_name: str = ""  # the file name of its export; default: from the page's path ("channel-registrations")
     # ``prepare(rows, request) -> rows``: completes a page's rows (or an export's chunk) in a few queries, for lists
     # whose rows are not records (the audit log's union)
@@ -121,7 +187,7 @@ class Table:
         queryset, q, sort, active_filters, controls = self.narrow(request, queryset)
         if request.GET.get(EXPORT_PARAM) in exports.FORMATS:
             raise TableExport(self.export(request, queryset))
-        if self.count_cap:
+        if self.count_cap and hasattr(queryset, "query"):
             paginator = CappedPaginator(queryset, self.per_page, self.count_cap)
         else:
             paginator = Paginator(queryset, self.per_page)
@@ -147,7 +213,9 @@ class Table:
             active_filters, controls = {}, self.filters
             for flt in self.filters:
                 value = params.get(flt.name, "")
-                if value and value in {c[0] for c in flt.choices}:
+                if value and flt.typed:
+                    value = typed_choice(flt.choices, value)[0]
+                if value and value in {str(c[0]) for c in flt.choices}:
                     queryset = flt.apply(queryset, value)
                     active_filters[flt.name] = value
         sort = params.get("sort", self.default_sort)
@@ -186,6 +254,13 @@ class Table:
         )
 
 
+def select_options(choices, chosen: str = ""):
+    """The ``<option>``s of ``choices`` with ``chosen`` selected, in one join (safe HTML)."""
+    chosen = str(chosen)
+    return format_html_join("", "<option value=\"{}\"{}>{}</option>", (
+        (value, mark_safe(" selected") if str(value) == chosen else "", label) for value, label in choices))
+
+
 @dataclass
 class TableState:
     table: Table
@@ -199,6 +274,48 @@ class TableState:
     @property
     def rows(self):
         return self.page.object_list
+
+    @cached_property
+    def body(self) -> list:
+        """Each row's cells as HTML, built here: the markup a template loop over the columns drew (links, badges,
+        local dates and numbers, escaping) without its dozens of template nodes per row (issue 22: 50 wide rows
+        were most of a list page's time)."""
+        context = Context(autoescape=True)
+        columns = self.table.columns
+        out = []
+        for row in self.rows:
+            cells = []
+            for column in columns:
+                text = render_value_in_context(cell(row, column.key), context)
+                if column.link:
+                    text = format_html('<a href="{}">{}</a>', resolve(row, "get_absolute_url") or "", text)
+                elif column.badge:
+                    text = format_html('<span class="badge text-bg-light border">{}</span>', text)
+                cells.append(text)
+            out.append(mark_safe("".join(f"<td>{text}</td>" for text in cells)))  # noqa: S308 - each cell escaped
+        return out
+
+    @cached_property
+    def filter_fields(self) -> list[dict]:
+        """What the template draws for each filter, built here: a select's options in one join (a template loop
+        over thousands of options was most of a page's rendering), or, past ``TYPED_FROM`` choices, a typed
+        field with the chosen label (or the text as typed) and a note when the text means no single choice."""
+        fields = []
+        for flt in self.controls:
+            chosen = str(self.active_filters.get(flt.name, ""))
+            field = {"name": flt.name, "label": flt.label, "typed": flt.typed}
+            if flt.typed:
+                labels = dict((str(value), label) for value, label in flt.choices)
+                text = self.request.GET.get(flt.name, "").strip()[:100]
+                field["text"] = labels[chosen] if chosen else text
+                matches = typed_choice(flt.choices, text)[1] if text and not chosen else 0
+                field["note"] = (ngettext("%(count)s choice matches: type more of it.",
+                                          "%(count)s choices match: type more of it.", matches) % {"count": matches}
+                                 if matches > 1 else gettext("Nothing matches.") if text and not chosen else "")
+            else:
+                field["options"] = select_options(flt.choices, chosen)
+            fields.append(field)
+        return fields
 
     @property
     def kept(self) -> list[tuple[str, str]]:

@@ -6,6 +6,7 @@ import datetime
 from collections import defaultdict
 from decimal import Decimal
 
+from django.db import connection
 from django.db.models import Count, DecimalField, ExpressionWrapper, F, Q, Sum, Value
 from django.db.models.functions import Coalesce, TruncMonth
 from django.db.models.query import ModelIterable
@@ -100,6 +101,13 @@ def opportunity_list(*, principal, filters: dict | None = None):
         .prefetch_related("product_lines")
     )
     return apply_filters(qs, filters or {})
+
+
+def opportunity_table_rows(*, principal):
+    """The deals page's rows: the relations its columns show only (client, distributor, owner). The API's
+    mentor, KAM and product lines cost a join and a query per page the table never drew."""
+    return opportunity_list(principal=principal).select_related(None).prefetch_related(None).select_related(
+        "client", "distributor", "owner")
 
 
 # What the API's list answers (schemas.OpportunityOut) and nothing else: no distributor nor territory row, the
@@ -224,11 +232,33 @@ def stage_settings() -> dict[str, int]:
 CARDS_PER_COLUMN = 10
 
 
+def _board_cards_qs(*, principal, filters: dict, stage: str):
+    base = apply_filters(Opportunity.objects.visible_to(principal), filters)
+    return base.filter(stage=stage).select_related("client", "distributor", "owner").order_by("-updated_at", "-pk")
+
+
 def board_cards(*, principal, filters: dict, stage: str, offset: int = 0, limit: int = CARDS_PER_COLUMN) -> list:
     """One column's cards, most recently touched first (the index on stage, -updated_at)."""
-    base = apply_filters(Opportunity.objects.visible_to(principal), filters)
-    return list(base.filter(stage=stage).select_related("client", "distributor", "owner")
-                .order_by("-updated_at", "-pk")[offset:offset + limit])
+    return list(_board_cards_qs(principal=principal, filters=filters, stage=stage)[offset:offset + limit])
+
+
+def board_first_cards(*, principal, filters: dict, limit: int = CARDS_PER_COLUMN) -> dict[str, list]:
+    """Every column's first ``limit`` cards. On PostgreSQL in two statements: the ids of every column in one
+    ``UNION ALL`` (each part read off the stage index on its own), then those deals with their client,
+    distributor and owner. A query per column cost seven round trips, and one union of the joined rows took
+    longer to plan than to run. SQLite cannot limit the parts of a union: a query per column there."""
+    if not connection.features.supports_slicing_ordering_in_compound:
+        return {stage: board_cards(principal=principal, filters=filters, stage=stage, limit=limit)
+                for stage in Stage.values}
+    parts = [_board_cards_qs(principal=principal, filters=filters, stage=stage).select_related(None)
+             .values_list("pk", flat=True)[:limit] for stage in Stage.values]
+    ids = list(parts[0].union(*parts[1:], all=True))
+    columns = {stage: [] for stage in Stage.values}
+    for card in Opportunity.objects.filter(pk__in=ids).select_related("client", "distributor", "owner").order_by():
+        columns[card.stage].append(card)
+    for cards in columns.values():
+        cards.sort(key=lambda card: (card.updated_at, card.pk), reverse=True)
+    return columns
 
 
 def board_totals(*, principal, filters: dict) -> dict:
@@ -249,15 +279,17 @@ def pipeline_board(*, principal, filters: dict | None = None, per_column: int = 
     """The kanban: one column per stage with its totals and its ``per_column`` most recently touched cards; the
     rest of a column loads on demand (``board_cards`` with an offset).
 
-    Queries: one for the totals (the roll-up's few rows, or an aggregate) plus one per stage.
+    Queries: one for the totals (the roll-up's few rows, or an aggregate), one for the stage probabilities and
+    one for the cards (one per stage on SQLite).
     """
     filters = filters or {}
     totals = board_totals(principal=principal, filters=filters)
     probabilities = stage_settings()
+    first_cards = board_first_cards(principal=principal, filters=filters, limit=per_column)
     columns = []
     for stage, label in Stage.choices:
         count, total, weighted = totals.get(stage, (0, Decimal("0"), Decimal("0")))
-        cards = board_cards(principal=principal, filters=filters, stage=stage, limit=per_column)
+        cards = first_cards[stage]
         columns.append({
             "stage": stage, "label": label, "probability": probabilities.get(stage, 0), "cards": cards,
             "count": count, "total": total, "weighted": weighted, "more": max(0, count - len(cards)),

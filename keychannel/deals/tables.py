@@ -36,7 +36,8 @@ def filter_choices(principal) -> dict:
     distributors = Distributor.objects.visible_to(principal)
     if principal.distributor_ids is not None:
         distributors = distributors.filter(pk__in=list(principal.distributor_ids))
-    dist_choices = [(str(d.pk), d.code) for d in distributors.only("pk", "code").order_by("code")]
+    # plain tuples, not model objects: a network-wide role has thousands of distributors
+    dist_choices = [(str(pk), code) for pk, code in distributors.order_by("code").values_list("pk", "code")]
     if principal.sees_whole_network or principal.is_manufacturer:
         dist_choices.insert(0, ("direct", str(_("Direct"))))
     users = get_user_model().objects.filter(membership__isnull=False, is_active=True)
@@ -47,12 +48,12 @@ def filter_choices(principal) -> dict:
             Q(membership__organization__kind="manufacturer")
             | Q(membership__organization__distributor__in=list(principal.distributor_ids))
         )
-    owners = [(str(u.pk), u.get_full_name() or u.username)
-              for u in users.only("pk", "username", "first_name", "last_name").order_by("last_name", "username")]
+    owners = [(str(pk), f"{first} {last}".strip() or username) for pk, username, first, last
+              in users.order_by("last_name", "username").values_list("pk", "username", "first_name", "last_name")]
     return {
         "distributor_id": dist_choices,
-        "territory_id": [(str(t.pk), t.name) for t in Territory.objects.visible_to(principal).only("pk", "name")],
-        "product_line_id": [(str(p.pk), p.name) for p in ProductLine.objects.visible_to(principal).only("pk", "name")],
+        "territory_id": [(str(pk), name) for pk, name in Territory.objects.visible_to(principal).values_list("pk", "name")],
+        "product_line_id": [(str(pk), name) for pk, name in ProductLine.objects.visible_to(principal).values_list("pk", "name")],
         "owner_id": owners,
         "stage": Stage.choices,
         "close_month": month_choices(),

@@ -38,7 +38,7 @@ DISTRIBUTOR_SELECT_MAX = 50
 
 def opportunity_list(request):
     principal = request.principal
-    table = pipeline_table(principal).build(request, selectors.opportunity_list(principal=principal))
+    table = pipeline_table(principal).build(request, selectors.opportunity_table_rows(principal=principal))
     return render_partial(
         request, "deals/opportunity_list.html",
         {"table": table, "can_create": can(principal, "deals.opportunity.create"),

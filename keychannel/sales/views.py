@@ -53,8 +53,8 @@ def _distributor_filter(request, principal):
     qs = Distributor.objects.visible_to(principal)
     if principal.distributor_ids is not None:
         qs = qs.filter(pk__in=list(principal.distributor_ids))
-    return Filter("distributor", gettext_lazy("Distributor"), [(str(d.pk), d.code) for d in qs.only("pk", "code")],
-                  "distributor_id")
+    return Filter("distributor", gettext_lazy("Distributor"),
+                  [(str(pk), code) for pk, code in qs.order_by("code").values_list("pk", "code")], "distributor_id")
 
 
 def report_list(request):

@@ -1,24 +1,16 @@
-from decimal import Decimal
-
 from django import template
 from django.utils.html import format_html
 
-from keychannel.core.tables import resolve
-from keychannel.core.templatetags.kc_format import format_number, yesno_label
+from keychannel.core import tables
 
 register = template.Library()
 
 
 @register.filter
 def cell(obj, path: str):
-    """Resolve a dotted attribute path on a row, calling callables on the way (get_x_display, methods)."""
-    value = resolve(obj, path)
-    # A page never shows True/False or an ungrouped amount: yes/no and numbers in the active language.
-    if isinstance(value, bool):
-        return yesno_label(value)
-    if isinstance(value, (Decimal, float)):
-        return format_number(value)
-    return "" if value is None else value
+    """Resolve a dotted attribute path on a row, calling callables on the way (get_x_display, methods); a page
+    never shows True/False or an ungrouped amount (``tables.cell``)."""
+    return tables.cell(obj, path)
 
 
 @register.simple_tag(takes_context=True)
@@ -56,3 +48,12 @@ def page_panels(page, pk):
 
     return format_html_join("", '<div hx-get="{}" hx-trigger="load" hx-swap="outerHTML" class="kc-panel">{}</div>',
                             ((url, "") for url in panel_urls(page, pk))) or format_html("")
+
+
+@register.simple_tag
+def select_options(choices, selected="", key=None):
+    """A select's ``<option>``s with ``selected`` chosen (or ``selected[key]``, for a dict of a form's values),
+    built in one join (``tables.select_options``): a template loop costs several nodes per option."""
+    if key is not None:
+        selected = selected.get(key, "")
+    return tables.select_options(choices, "" if selected is None else selected)

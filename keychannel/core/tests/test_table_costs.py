@@ -1,0 +1,99 @@
+"""Issue 22 (pages): what a list page costs does not grow with its filter's choices nor with its rows.
+
+Before: a select of 2,000 distributors drawn by a template loop (a third of a page's HTML and most of its rendering),
+an exact ``COUNT(*)`` of 200,000 clients or 300,000 deals on every page, and rows drawn by several template nodes
+per cell. Each test here fails if its cause comes back.
+"""
+
+import pytest
+from django.db import connection
+from django.template.loader import render_to_string
+from django.test import RequestFactory
+from django.test.utils import CaptureQueriesContext
+
+from keychannel.core.filters import TYPED_FROM, FilterSpec, ListFilters, PageControl, typed_choice
+from keychannel.core.tables import Column, Filter, Table
+from keychannel.network.models import Distributor
+
+pytestmark = pytest.mark.django_db
+
+
+def _get(query=""):
+    return RequestFactory().get(f"/network/distributors/{query}")
+
+
+def _many(distributors):
+    """The world's distributors among more choices than a select shows."""
+    fillers = [(f"f{n}", f"Filler {n:03d}") for n in range(TYPED_FROM)]
+    return [(str(d.pk), d.code) for d in distributors] + fillers
+
+
+def _table(distributors, **kwargs):
+    return Table([Column("code", "Code", sort="code", link=True), Column("legal_name", "Name", badge=True)],
+                 filters=[Filter("distributor", "Distributor", _many(distributors), "pk")], default_sort="code",
+                 **kwargs)
+
+
+def test_a_filter_of_many_choices_is_typed_and_means_one_choice(world):
+    distributors = list(Distributor.objects.order_by("code"))
+    target = distributors[-1]
+    table = _table(distributors)
+    for typed in (target.code, target.code.upper(), str(target.pk)):  # its label, any case, or its id (links)
+        state = table.build(_get(f"?distributor={typed}"), Distributor.objects.all())
+        assert [row.pk for row in state.rows] == [target.pk]
+        field = state.filter_fields[0]
+        assert field["typed"] and field["text"] == target.code and field["note"] == ""
+    html = render_to_string("includes/table.html", {"table": state, "request": state.request})
+    assert 'name="distributor"' in html and "<select" not in html and "Filler" not in html
+    assert f'<a href="{target.get_absolute_url()}">{target.code}</a>' in html
+
+
+def test_a_typed_text_of_several_choices_filters_nothing_and_says_so(world):
+    distributors = list(Distributor.objects.all())
+    state = _table(distributors).build(_get("?distributor=Filler 00"), Distributor.objects.all())
+    assert len(state.rows) == len(distributors)
+    assert state.filter_fields[0]["note"].startswith("10 ")
+    assert typed_choice(_many(distributors), "Filler 007") == ("f7", 1)
+    assert typed_choice(_many(distributors), "nothing like it") == ("", 0)
+
+
+def test_a_short_filter_stays_a_select_with_its_choice_selected(world):
+    distributors = list(Distributor.objects.order_by("code"))
+    table = Table([Column("code", "Code")], filters=[Filter("distributor", "Distributor",
+                                                            [(str(d.pk), d.code) for d in distributors], "pk")])
+    state = table.build(_get(f"?distributor={distributors[0].pk}"), Distributor.objects.all())
+    html = render_to_string("includes/table.html", {"table": state, "request": state.request})
+    assert f'<option value="{distributors[0].pk}" selected>{distributors[0].code}</option>' in html
+
+
+def test_list_filters_read_a_typed_value_too():
+    choices = [(str(n), f"D{n:04d}") for n in range(TYPED_FROM + 5)]
+    filters = ListFilters(FilterSpec("distributor_id", "Distributor", lookup="distributor_id", choices=choices))
+    controls = filters.page_controls(None)
+    assert controls[0].typed and not PageControl("x", "X", choices[:3], "x").typed
+    assert filters.from_query({"distributor_id": "d0042"}, None, controls) == {"distributor_id": "42"}
+
+
+def test_the_count_stops_at_the_cap_and_pages_past_it_are_still_reached(world):
+    distributors = list(Distributor.objects.order_by("code"))
+    cap = len(distributors) - 1
+    table = _table(distributors, per_page=1, count_cap=cap)
+    with CaptureQueriesContext(connection) as queries:
+        state = table.build(_get(), Distributor.objects.all())
+    counts = [q["sql"] for q in queries.captured_queries if "COUNT(" in q["sql"].upper()]
+    assert counts and all(f"LIMIT {cap + 1}" in sql for sql in counts)  # never an exact count of every row
+    assert state.page.paginator.capped and state.page.paginator.count == cap and state.page.has_next()
+    last = table.build(_get(f"?page={len(distributors)}"), Distributor.objects.all()).page
+    assert last.number == len(distributors) > cap  # past the cap's pages, reached by "next"
+    assert [row.pk for row in last.object_list] == [distributors[-1].pk]
+    assert last.has_previous() and not last.has_next()
+    past_the_end = table.build(_get(f"?page={len(distributors) + 5}"), Distributor.objects.all()).page
+    assert past_the_end.object_list  # an empty page past the end falls back to a page with rows
+    html = render_to_string("includes/table.html", {"table": state, "request": state.request})
+    assert f"more than {cap} rows" in html and f"Page 1 of more than {cap}" in html
+
+
+def test_a_page_without_a_cap_counts_exactly(world):
+    distributors = list(Distributor.objects.all())
+    state = _table(distributors, count_cap=None).build(_get(), Distributor.objects.all())
+    assert state.page.paginator.count == len(distributors)
