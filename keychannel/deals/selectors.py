@@ -27,9 +27,9 @@ from keychannel.core.pagination import capped_figure
 from keychannel.core.scoping import get_visible_or_404
 from keychannel.network.models import Distributor, ProductLine, Territory
 
+from . import rollups
 from .choices import DEFAULT_PROBABILITY, OPEN_STAGES, Attention, ForecastDimension, LostReason, Stage
 from .models import Activity, CorporateContract, Opportunity, ProductTest, StageChange, StageSetting
-from . import rollups
 from .rollups import PipelineRollup, open_totals
 
 ZERO = Value(Decimal("0"), output_field=DecimalField(max_digits=20, decimal_places=2))
