@@ -243,11 +243,13 @@ def open_totals() -> tuple[int, Decimal, Decimal]:
     return row["n"] or 0, Decimal(row["amount"] or 0), Decimal(row["weighted"] or 0)
 
 
-def open_weighted_by_distributor(distributor_ids=None) -> dict:
-    """``{distributor_id (None: direct): weighted value of its open deals now}``, for ``distributor_ids`` (None:
-    every distributor and the direct deals)."""
+def open_weighted(distributor_ids=None, *, grouped: bool = False):
+    """The weighted value of the open deals now of ``distributor_ids`` (None: every distributor and the direct
+    deals): one ``Decimal``, or ``{distributor_id (None: direct): Decimal}`` when ``grouped``."""
     qs = PipelineRollup.objects.order_by().filter(stage__in=OPEN_STAGES)
     if distributor_ids is not None:
         qs = qs.filter(distributor_id__in=list(distributor_ids))
+    if not grouped:
+        return Decimal(qs.aggregate(weighted=Sum("weighted"))["weighted"] or 0)
     return {r["distributor_id"]: Decimal(r["weighted"] or 0)
             for r in qs.values("distributor_id").annotate(weighted=Sum("weighted"))}

@@ -593,6 +593,6 @@ def open_opportunities():
     return Opportunity._base_manager.filter(stage__in=OPEN_STAGES)
 
 
-def open_weighted_by_distributor(distributor_ids=None) -> dict:
-    """The weighted pipeline now per distributor (None: direct), read off the pipeline roll-up."""
-    return rollups.open_weighted_by_distributor(distributor_ids)
+def open_weighted(distributor_ids=None, *, grouped: bool = False):
+    """The weighted pipeline now (per distributor when ``grouped``), read off the pipeline roll-up."""
+    return rollups.open_weighted(distributor_ids, grouped=grouped)

@@ -23,7 +23,7 @@ def _health(principal, today) -> list[dict]:
     """The relationship-health overview, computed once per request (two panels of one home page read it)."""
     key = ("network.health", today)
     if key not in principal._cache:
-        principal._cache[key] = relationship_health_overview(principal=principal, on_date=today)
+        principal._cache[key] = relationship_health_overview(principal=principal, on_date=today, light=True)
     return principal._cache[key]
 
 

@@ -43,8 +43,8 @@ class Metric:
     period: Callable  # (start, end) -> Q selecting the rows of the period
     aggregate: Callable  # () -> aggregate expression
     distributor_field: str = "distributor_id"
-    # (distributor_ids or None) -> {distributor_id (None: no distributor): value now}: answers a period that ends
-    # today or later from a stored roll-up (the same figure as ``aggregate``, without reading the rows).
+    # (distributor_ids or None, grouped=bool) -> the value now (grouped: {distributor_id: value}): answers a period
+    # that ends today or later from a stored roll-up (the same figure as ``aggregate``, without reading the rows).
     current: Callable | None = None
 
     def _now(self, end: date) -> bool:
@@ -60,7 +60,7 @@ class Metric:
         if distributor_ids is not None and not distributor_ids:
             return ZERO
         if self._now(end):
-            return sum(self.current(distributor_ids).values(), ZERO)
+            return Decimal(self.current(distributor_ids, grouped=False))
         value = self._filtered(distributor_ids, start, end).aggregate(value=self.aggregate())["value"]
         return Decimal(value or 0)
 
@@ -68,7 +68,7 @@ class Metric:
         if distributor_ids is not None and not distributor_ids:
             return {}
         if self._now(end):
-            return {pk: value for pk, value in self.current(distributor_ids).items() if pk is not None}
+            return {pk: value for pk, value in self.current(distributor_ids, grouped=True).items() if pk is not None}
         rows = (
             self._filtered(distributor_ids, start, end)
             .order_by()
@@ -120,7 +120,7 @@ register(Metric(
     key="weighted_pipeline", label=_("Weighted pipeline (RON)"), unit="money", source="deals", queryset=deal_selectors.open_opportunities,
     # A snapshot: deals open now that were opened by the end of the period, weighted by their probability.
     period=lambda start, end: Q(created_at__date__lte=end),
-    aggregate=lambda: Sum(deal_selectors.WEIGHTED), current=deal_selectors.open_weighted_by_distributor,
+    aggregate=lambda: Sum(deal_selectors.WEIGHTED), current=deal_selectors.open_weighted,
 ))
 register(Metric(
     key="approved_registrations", label=_("Approved registrations"), unit="count", source="channel",
