@@ -169,7 +169,7 @@ def test_the_weighted_pipeline_now_reads_the_rollup_and_equals_a_recount(world, 
     for value, probability, stage in [("1000.10", 30, Stage.PROPOSAL), ("2500", 55, Stage.NEGOTIATION),
                                       ("999.90", 10, Stage.DISCUSSION), ("4000", 100, Stage.WON)]:
         _deal(world, stage=stage, value=Decimal(value), probability=probability)
-    OpportunityFactory(client=make_client(distributor=None, territory=world.territory), stage=Stage.PROPOSAL,
+    OpportunityFactory(client=make_client(distributor=None, territory=world.territory), owner=world.user("admin"), stage=Stage.PROPOSAL,
                        value=Decimal("700"), probability=40)  # direct: counted in the network total only
     today = timezone.localdate()
     start, end = date(today.year, 1, 1), date(today.year, 12, 31)
