@@ -212,6 +212,6 @@ def test_a_home_count_stops_at_the_lists_cap(busy_world):
 
     qs = Opportunity.objects.all()
     n = qs.count()
-    assert n > 2
+    assert n >= 2
     assert capped_figure(qs, cap=n) == n
     assert capped_figure(qs, cap=n - 1) == f"{n - 1}+"
