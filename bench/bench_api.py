@@ -140,7 +140,13 @@ def plan(head_username: str) -> list[tuple[str, str, str, str, dict | None]]:
         ]
         if o is not None:
             rows.append((f"{who}: page opportunity detail", page, "GET", f"/deals/{o.pk}/", None))
+    # Every other role's home page (cockpit): demo users, whose reach the data set grows with it.
+    rows += [(f"{who}: page /", f"{who}-page", "GET", "/", None) for who in COCKPIT_USERS]
     return rows
+
+
+# The other roles' cockpits: program manager, executive, channel manager, mentor, KAM, salesperson.
+COCKPIT_USERS = ("program", "executive", "channel", "mentor", "kam", "d01-sales")
 
 
 # ---- main ------------------------------------------------------------------------------------------------
@@ -222,6 +228,9 @@ def main(argv=None) -> int:
                        "admin-page": runner.Client(server.base), "head-page": runner.Client(server.base)}
             clients["admin-page"].login("admin", settings.DEMO_PASSWORD)
             clients["head-page"].login(args.head, settings.DEMO_PASSWORD)
+            for who in {row[1][:-len("-page")] for row in chosen if row[1].endswith("-page")} - {"admin", "head"}:
+                clients[f"{who}-page"] = runner.Client(server.base)
+                clients[f"{who}-page"].login(who, settings.DEMO_PASSWORD)
             print(f"bench: {len(chosen)} endpoints × ({args.warmup} warm-up + {args.requests}) requests, "
                   f"load average {load_before}", flush=True)
             measured = runner.measure(clients, chosen, requests=args.requests, warmup=args.warmup)

@@ -143,3 +143,75 @@ def test_money_is_grouped():
     from keychannel.core.cockpit import money
 
     assert money(Decimal("1250000.40")) in {"1,250,000", "1.250.000", "1 250 000"}
+
+
+def _home_statements(client) -> list[str]:
+    _home(client)  # warm the caches (settings, sessions)
+    with CaptureQueriesContext(connection) as captured:
+        _home(client)
+    return [q["sql"] for q in captured.captured_queries]
+
+
+def _aggregates_over(sql: str, table: str) -> bool:
+    import re
+
+    return f'FROM "{table}"' in sql and bool(re.search(r"\b(SUM|COUNT|AVG)\(", sql))
+
+
+@pytest.mark.parametrize("role", ["admin", "program_manager", "executive"])
+def test_a_network_cockpit_never_aggregates_the_open_deals(busy_world, login, role):
+    # Issue 22: the open pipeline (won-this-year panel, the weighted-pipeline goal and the pipeline cover) and the
+    # open-deals figure come from the pipeline roll-up; the only aggregates left over the deals are the won deals
+    # of a period (an index on close date) and a few distributors' goals. An aggregate over all deals fails here.
+    statements = _home_statements(login(busy_world.user(role)))
+    over_deals = [sql for sql in statements if _aggregates_over(sql, "deals_opportunity")]
+    for sql in over_deals:
+        assert '"closed_on" >=' in sql or '"distributor_id" IN' in sql, sql
+    assert any("deals_pipelinerollup" in sql for sql in statements)
+
+
+def test_the_channel_managers_cockpit_reads_relationships_once_and_caps_its_counts(busy_world, login):
+    # The ranking and the relationships panel share one relationship-health overview per request, and the home
+    # figures count the channel manager's open deals and clients only up to the lists' cap (LIMIT), never all rows.
+    statements = _home_statements(login(busy_world.user("channel_manager")))
+    assert sum(1 for sql in statements if 'FROM "network_relationship"' in sql) == 1
+    for table in ("deals_opportunity", "clients_corporateclient"):
+        counts = [sql for sql in statements if _aggregates_over(sql, table) and "GROUP BY" not in sql]
+        assert counts and all("LIMIT 10001" in sql for sql in counts), (table, counts)
+
+
+def test_the_network_figures_equal_the_deals_and_clients_pages(busy_world):
+    # The roll-up gives the same open figures as counting the deals the principal sees.
+    from keychannel.clients.selectors import client_count
+    from keychannel.deals.models import Opportunity
+    from keychannel.deals.selectors import WEIGHTED, cockpit_won_this_year, opportunity_count
+
+    principal = busy_world.principal("admin")
+    live = Opportunity.objects.visible_to(principal).open()
+    assert opportunity_count(principal) == live.count()
+    figures = cockpit_won_this_year(principal, timezone.localdate()).figures
+    from django.db.models import Sum
+
+    from keychannel.core.cockpit import money
+
+    totals = live.aggregate(open_value=Sum("value"), open_weighted=Sum(WEIGHTED))
+    assert figures[2].value == money(totals["open_value"])
+    assert figures[2].detail.endswith(money(totals["open_weighted"]))
+    assert client_count(principal) == principal_clients(principal)
+
+
+def principal_clients(principal):
+    from keychannel.clients.models import CorporateClient
+
+    return CorporateClient.objects.visible_to(principal).filter(archived_at__isnull=True).count()
+
+
+def test_a_home_count_stops_at_the_lists_cap(busy_world):
+    from keychannel.core.pagination import capped_figure
+    from keychannel.deals.models import Opportunity
+
+    qs = Opportunity.objects.all()
+    n = qs.count()
+    assert n >= 2
+    assert capped_figure(qs, cap=n) == n
+    assert capped_figure(qs, cap=n - 1) == f"{n - 1}+"

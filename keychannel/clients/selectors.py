@@ -14,6 +14,7 @@ from django.utils.translation import ngettext
 from rapidfuzz import fuzz, process
 
 from keychannel.core.cockpit import CockpitItem, due_badge, limited
+from keychannel.core.pagination import capped_figure
 from keychannel.core.scoping import get_visible_or_404
 
 from .choices import EXECUTIVE_LEVELS, ActionStatus, BuyingRole, RelationshipLevel, StakeholderLevel
@@ -105,7 +106,8 @@ def client_get(*, principal, pk):
 
 
 def client_count(principal):
-    return CorporateClient.objects.visible_to(principal).filter(archived_at__isnull=True).count()
+    """Clients the principal sees, counted like the clients list (up to its cap)."""
+    return capped_figure(CorporateClient.objects.visible_to(principal).filter(archived_at__isnull=True))
 
 
 # ------------------------------------------------------------------------------------- duplicate check

@@ -13,6 +13,7 @@ from ninja.errors import ValidationError as InputError
 from ninja.pagination import LimitOffsetPagination
 
 from . import keyset
+from .cockpit import money
 
 MAX_OFFSET = 10_000_000
 
@@ -145,6 +146,12 @@ def capped_count(queryset, cap: int) -> tuple[int, bool]:
     """How many rows match, reading at most ``cap + 1`` of them: ``(min(count, cap), count > cap)``."""
     seen = queryset.values("pk").order_by()[: cap + 1].count()
     return min(seen, cap), seen > cap
+
+
+def capped_figure(queryset, cap: int = BoundedPagination.COUNT_CAP) -> int | str:
+    """A count for a home figure, read like the lists' (at most ``cap + 1`` rows): the number, or "10,000+"."""
+    count, capped = capped_count(queryset, cap)
+    return f"{money(cap)}+" if capped else count
 
 
 class CappedCountPagination(BoundedPagination):

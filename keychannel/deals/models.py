@@ -233,6 +233,10 @@ class Opportunity(TimeStampedModel):
             models.Index(fields=["updated_at", "id"], name="deals_opp_changes"),  # updated_since
             # The API list's default order (-created_at, -id) for the whole network: its pages and cursors.
             models.Index(fields=["-created_at", "-id"], name="deals_opp_newest"),
+            # Won deals by close date (the cockpits' "won this year", the won-contracts and new-key-accounts goal
+            # actuals, the latest won): read from this index alone, without visiting the deals (issue 22).
+            models.Index(fields=["closed_on", "id"], name="deals_opp_won_closed", condition=Q(stage="won"),
+                         include=["client", "value", "distributor"]),
         ]
 
     def __str__(self):

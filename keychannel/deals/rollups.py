@@ -26,6 +26,8 @@ from django.utils.translation import gettext_lazy as _
 
 from keychannel.core.scoping import ScopedQuerySet
 
+from .choices import OPEN_STAGES
+
 # The deal fields the roll-up depends on: changing any of them moves money between rows.
 INPUT_FIELDS = ("distributor_id", "stage", "currency", "value", "probability")
 INPUT_NAMES = {*INPUT_FIELDS, "distributor"}  # as save(update_fields=…) may name them
@@ -232,3 +234,22 @@ def totals_by_stage(*, distributor_id=None, direct: bool = False) -> dict:
     for row in qs.values("stage").annotate(n=Sum("deal_count"), amount=Sum("amount"), weighted=Sum("weighted")):
         out[row["stage"]] = (row["n"] or 0, Decimal(row["amount"] or 0), Decimal(row["weighted"] or 0))
     return out
+
+
+def open_totals() -> tuple[int, Decimal, Decimal]:
+    """``(count, value, weighted)`` of every open deal in the network (the pipeline now)."""
+    row = PipelineRollup.objects.order_by().filter(stage__in=OPEN_STAGES).aggregate(
+        n=Sum("deal_count"), amount=Sum("amount"), weighted=Sum("weighted"))
+    return row["n"] or 0, Decimal(row["amount"] or 0), Decimal(row["weighted"] or 0)
+
+
+def open_weighted(distributor_ids=None, *, grouped: bool = False):
+    """The weighted value of the open deals now of ``distributor_ids`` (None: every distributor and the direct
+    deals): one ``Decimal``, or ``{distributor_id (None: direct): Decimal}`` when ``grouped``."""
+    qs = PipelineRollup.objects.order_by().filter(stage__in=OPEN_STAGES)
+    if distributor_ids is not None:
+        qs = qs.filter(distributor_id__in=list(distributor_ids))
+    if not grouped:
+        return Decimal(qs.aggregate(weighted=Sum("weighted"))["weighted"] or 0)
+    return {r["distributor_id"]: Decimal(r["weighted"] or 0)
+            for r in qs.values("distributor_id").annotate(weighted=Sum("weighted"))}

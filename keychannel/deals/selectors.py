@@ -24,12 +24,14 @@ from keychannel.core.cockpit import (
     money,
     short_date,
 )
+from keychannel.core.pagination import capped_figure
 from keychannel.core.scoping import get_visible_or_404
 from keychannel.network.models import Distributor, ProductLine, Territory
 
+from . import rollups
 from .choices import DEFAULT_PROBABILITY, OPEN_STAGES, Attention, ForecastDimension, LostReason, Stage
 from .models import Activity, CorporateContract, Opportunity, ProductTest, StageChange, StageSetting
-from .rollups import PipelineRollup
+from .rollups import PipelineRollup, open_totals
 
 ZERO = Value(Decimal("0"), output_field=DecimalField(max_digits=20, decimal_places=2))
 WEIGHTED = ExpressionWrapper(F("value") * F("probability") / 100, output_field=DecimalField(max_digits=20, decimal_places=2))
@@ -156,8 +158,11 @@ def opportunity_get(*, principal, pk):
     return get_visible_or_404(opportunity_list(principal=principal), principal, pk=pk)
 
 
-def opportunity_count(principal) -> int | None:
-    return Opportunity.objects.visible_to(principal).open().count()
+def opportunity_count(principal) -> int | str | None:
+    """Open deals the principal sees: the roll-up's count for the whole network, else counted up to the lists' cap."""
+    if rollup_serves(principal, {}):
+        return open_totals()[0]
+    return capped_figure(Opportunity.objects.visible_to(principal).open())
 
 
 def stage_history(*, opportunity, now=None) -> list[dict]:
@@ -526,8 +531,12 @@ def cockpit_won_this_year(principal, today):
     start = datetime.date(today.year, 1, 1)
     won = Opportunity.objects.visible_to(principal).filter(stage=Stage.WON, closed_on__gte=start, closed_on__lte=today)
     totals = won.aggregate(count=Count("pk"), clients=Count("client", distinct=True), won_value=Coalesce(Sum("value"), ZERO))
-    open_value = Opportunity.objects.visible_to(principal).open().aggregate(
-        open_value=Coalesce(Sum("value"), ZERO), weighted=Coalesce(Sum(WEIGHTED), ZERO))
+    if rollup_serves(principal, {}):  # the whole network: the pipeline roll-up, not 300k deals
+        _n, value, weighted = open_totals()
+        open_value = {"open_value": value, "weighted": weighted}
+    else:
+        open_value = Opportunity.objects.visible_to(principal).open().aggregate(
+            open_value=Coalesce(Sum("value"), ZERO), weighted=Coalesce(Sum(WEIGHTED), ZERO))
     figures = [
         CockpitFigure(_("Won this year (RON)"), money(totals['won_value']), url=reverse("deals:contract_list"),
                       detail=ngettext("%(count)d deal", "%(count)d deals", totals["count"]) % {"count": totals["count"]}),
@@ -614,3 +623,8 @@ def won_opportunities():
 
 def open_opportunities():
     return Opportunity._base_manager.filter(stage__in=OPEN_STAGES)
+
+
+def open_weighted(distributor_ids=None, *, grouped: bool = False):
+    """The weighted pipeline now (per distributor when ``grouped``), read off the pipeline roll-up."""
+    return rollups.open_weighted(distributor_ids, grouped=grouped)

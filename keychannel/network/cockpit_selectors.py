@@ -9,7 +9,7 @@ from __future__ import annotations
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from keychannel.core.cockpit import CockpitItem, attention_for, limited
+from keychannel.core.cockpit import PANEL_LIMIT, CockpitItem, attention_for, limited
 
 from .models import Distributor
 from .selectors import SEVERITY_ORDER, relationship_health_overview
@@ -19,9 +19,19 @@ STALE_CODES = {"no_top_pairing", "only_stale", "no_relationships"}
 SEVERITY_TONE = {"high": "danger", "medium": "warning", "low": "secondary"}
 
 
+def _health(principal, today) -> list[dict]:
+    """The relationship-health overview, computed once per request (two panels of one home page read it)."""
+    key = ("network.health", today)
+    if key not in principal._cache:
+        principal._cache[key] = relationship_health_overview(principal=principal, on_date=today, light=True)
+    return principal._cache[key]
+
+
 def relationship_flags(principal, today):
     """Distributors whose relationships are missing at the top or have gone stale, the most urgent first."""
-    rows = [r for r in relationship_health_overview(principal=principal, on_date=today) if r["flags"]]
+    rows = [r for r in _health(principal, today) if r["flags"]]
+    total = len(rows)
+    rows = rows[:PANEL_LIMIT]
     items = []
     for row in rows:
         worst = min(row["flags"], key=lambda f: SEVERITY_ORDER[f.severity])
@@ -29,12 +39,12 @@ def relationship_flags(principal, today):
             label=row["distributor"].legal_name, url=reverse("network:distributor_detail", args=[row["distributor"].pk]),
             detail=" ".join(str(f.message) for f in row["flags"]), badge=worst.get_severity_display(),
             tone=SEVERITY_TONE.get(str(worst.severity), "secondary")))
-    return limited(items)
+    return limited(items, total)
 
 
 def attention_stale_relationships(principal, distributor_ids, today) -> dict[int, int]:
     counts = {}
-    for row in relationship_health_overview(principal=principal, on_date=today):
+    for row in _health(principal, today):
         if row["distributor"].pk in distributor_ids:
             n = sum(1 for f in row["flags"] if f.code in STALE_CODES)
             if n:
@@ -44,12 +54,12 @@ def attention_stale_relationships(principal, distributor_ids, today) -> dict[int
 
 def my_distributors(principal, today):
     """A channel manager's own distributors, ranked by the attention they need (every app's sources)."""
-    distributors = list(Distributor.objects.visible_to(principal).filter(channel_manager_id=principal.user_id,
-                                                                         active=True).order_by("code"))
+    distributors = list(Distributor.objects.visible_to(principal).filter(channel_manager_id=principal.user_id, active=True)
+                        .order_by("code").only("pk", "code", "legal_name"))
     attention = attention_for(principal, [d.pk for d in distributors], today)
     distributors.sort(key=lambda d: (-attention[d.pk]["score"], d.code))
     items = []
-    for d in distributors:
+    for d in distributors[:PANEL_LIMIT]:  # the panel lists these; the rest are counted
         row = attention[d.pk]
         reasons = " · ".join(f"{r['label']}: {r['count']}" for r in row["reasons"])
         items.append(CockpitItem(
@@ -57,4 +67,4 @@ def my_distributors(principal, today):
             detail=reasons or _("Nothing needs you here today."),
             badge=str(row["score"]) if row["score"] else _("all clear"),
             tone="danger" if row["score"] >= 5 else "warning" if row["score"] else "success"))
-    return limited(items)
+    return limited(items, len(distributors))

@@ -547,9 +547,13 @@ def relationship_health(*, distributor, relationships, on_date, stale_days: int 
     return sorted(flags, key=lambda f: SEVERITY_ORDER[f.severity])
 
 
-def relationship_health_overview(*, principal, on_date, stale_days: int | None = None) -> list[dict]:
-    """Every distributor the principal reaches with its relationship flags, most urgent first (three queries)."""
-    distributors = list(Distributor.objects.visible_to(principal).filter(active=True).select_related("channel_manager"))
+def relationship_health_overview(*, principal, on_date, stale_days: int | None = None, light: bool = False) -> list[dict]:
+    """Every distributor the principal reaches with its relationship flags, most urgent first (three queries).
+    ``light``: the distributors carry only what the flags and a link need (the cockpit), not their channel manager."""
+    stale_days = stale_days or stale_days_setting()  # read once, not per distributor
+    distributors = Distributor.objects.visible_to(principal).filter(active=True)
+    distributors = list(distributors.only("pk", "code", "legal_name", "contract_strength") if light
+                        else distributors.select_related("channel_manager"))
     if principal.distributor_ids is not None:
         distributors = [d for d in distributors if d.pk in principal.distributor_ids]
     by_distributor: dict[int, list] = {}

@@ -15,7 +15,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from keychannel.core.cockpit import CockpitFigure, CockpitItem, PanelContent, limited, money, short_date
+from keychannel.core.cockpit import (
+    PANEL_LIMIT,
+    CockpitFigure,
+    CockpitItem,
+    PanelContent,
+    limited,
+    money,
+    short_date,
+)
 from keychannel.network.models import Distributor
 
 from . import metrics
@@ -192,13 +200,12 @@ def acknowledgements_missing(principal, today):
             "distributor_id", flat=True):
         done[distributor_id] = done.get(distributor_id, 0) + 1
     url = reverse("program:ack_dashboard", args=[programs[0].pk])
-    items = []
-    for d in distributors.order_by("code"):
-        missing = len(rules) - done.get(d.pk, 0)
-        if missing > 0:
-            items.append(CockpitItem(label=d.legal_name, url=url, detail=d.code,
-                                     badge=_("%(count)d to acknowledge") % {"count": missing}, tone="warning"))
-    return limited(items)
+    behind = [(pk, code, name, len(rules) - done.get(pk, 0))
+              for pk, code, name in distributors.order_by("code").values_list("pk", "code", "legal_name")
+              if len(rules) - done.get(pk, 0) > 0]
+    items = [CockpitItem(label=name, url=url, detail=code, badge=_("%(count)d to acknowledge") % {"count": missing},
+                         tone="warning") for _pk, code, name, missing in behind[:PANEL_LIMIT]]
+    return limited(items, len(behind))
 
 
 def events_this_week(principal, today):

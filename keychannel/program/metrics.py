@@ -6,6 +6,9 @@ A metric answers two questions with one aggregate query each:
   network, including manufacturer-led business where the source has it);
 - ``by_distributor(distributor_ids, start, end) -> {distributor_id: Decimal}``: the same, grouped.
 
+A snapshot metric (the weighted pipeline: deals open now) may name a ``current`` source, a stored roll-up kept
+by the owning app, read instead of aggregating the rows when the period ends today or later (issue 22).
+
 Each source is a selector of the app that owns the data (deals, channel, sales), written with that app's own
 stage and status constants: renaming a stage changes the selector with it, where a string lookup here used to turn
 a goal's actual silently into "not available". A goal whose metric key is no longer registered still shows
@@ -19,7 +22,8 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Count, DecimalField, ExpressionWrapper, F, Q, Sum
+from django.db.models import Count, Q, Sum
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from keychannel.channel import selectors as channel_selectors
@@ -39,6 +43,12 @@ class Metric:
     period: Callable  # (start, end) -> Q selecting the rows of the period
     aggregate: Callable  # () -> aggregate expression
     distributor_field: str = "distributor_id"
+    # (distributor_ids or None, grouped=bool) -> the value now (grouped: {distributor_id: value}): answers a period
+    # that ends today or later from a stored roll-up (the same figure as ``aggregate``, without reading the rows).
+    current: Callable | None = None
+
+    def _now(self, end: date) -> bool:
+        return self.current is not None and end >= timezone.localdate()
 
     def _filtered(self, distributor_ids, start: date, end: date):
         qs = self.queryset().filter(self.period(start, end))
@@ -49,12 +59,16 @@ class Metric:
     def total(self, distributor_ids, start: date, end: date) -> Decimal:
         if distributor_ids is not None and not distributor_ids:
             return ZERO
+        if self._now(end):
+            return Decimal(self.current(distributor_ids, grouped=False))
         value = self._filtered(distributor_ids, start, end).aggregate(value=self.aggregate())["value"]
         return Decimal(value or 0)
 
     def by_distributor(self, distributor_ids, start: date, end: date) -> dict[int, Decimal]:
         if distributor_ids is not None and not distributor_ids:
             return {}
+        if self._now(end):
+            return {pk: value for pk, value in self.current(distributor_ids, grouped=True).items() if pk is not None}
         rows = (
             self._filtered(distributor_ids, start, end)
             .order_by()
@@ -106,8 +120,7 @@ register(Metric(
     key="weighted_pipeline", label=_("Weighted pipeline (RON)"), unit="money", source="deals", queryset=deal_selectors.open_opportunities,
     # A snapshot: deals open now that were opened by the end of the period, weighted by their probability.
     period=lambda start, end: Q(created_at__date__lte=end),
-    aggregate=lambda: Sum(ExpressionWrapper(F("value") * F("probability") / 100,
-                                            output_field=DecimalField(max_digits=18, decimal_places=2))),
+    aggregate=lambda: Sum(deal_selectors.WEIGHTED), current=deal_selectors.open_weighted,
 ))
 register(Metric(
     key="approved_registrations", label=_("Approved registrations"), unit="count", source="channel",

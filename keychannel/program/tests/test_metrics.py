@@ -152,3 +152,43 @@ def test_support_detail_shows_results_since_the_decision(world, login):
     assert result.won_deals == 1 and result.won_value == Decimal("70000") and result.ratio == Decimal("700.00")
     page = login(world.user("dist_head")).get(reverse("program:support_detail", args=[request.pk]))
     assert b'id="support-return"' in page.content
+
+
+def _live(metric, distributor_ids, start, end):
+    """The metric counted from the rows (its own aggregate), bypassing any stored roll-up."""
+    total = metric._filtered(distributor_ids, start, end).aggregate(value=metric.aggregate())["value"]
+    return Decimal(total or 0)
+
+
+def test_the_weighted_pipeline_now_reads_the_rollup_and_equals_a_recount(world, django_assert_num_queries):
+    # Issue 22: the weighted pipeline of a period that runs through today is the pipeline now, read off the
+    # deals roll-up (a handful of rows) instead of aggregating every open deal; it must equal the recount.
+    from keychannel.deals.rollups import PipelineRollup
+
+    metric = metrics.get("weighted_pipeline")
+    for value, probability, stage in [("1000.10", 30, Stage.PROPOSAL), ("2500", 55, Stage.NEGOTIATION),
+                                      ("999.90", 10, Stage.DISCUSSION), ("4000", 100, Stage.WON)]:
+        _deal(world, stage=stage, value=Decimal(value), probability=probability)
+    OpportunityFactory(client=make_client(distributor=None, territory=world.territory), owner=world.user("admin"), stage=Stage.PROPOSAL,
+                       value=Decimal("700"), probability=40)  # direct: counted in the network total only
+    today = timezone.localdate()
+    start, end = date(today.year, 1, 1), date(today.year, 12, 31)
+    ids = {world.own.pk, world.other.pk}
+    assert PipelineRollup.objects.exists()
+    with django_assert_num_queries(1) as captured:
+        total = metric.total(None, start, end)
+    assert "deals_pipelinerollup" in captured.captured_queries[0]["sql"]
+    assert total == _live(metric, None, start, end) == Decimal("300.03") + Decimal("1375") + Decimal("99.99") + 280
+    with django_assert_num_queries(1):
+        grouped = metric.by_distributor(ids, start, end)
+    assert grouped == {world.own.pk: _live(metric, {world.own.pk}, start, end)}
+
+
+def test_a_past_period_of_the_weighted_pipeline_is_still_counted_as_of_its_end(world):
+    # A period that ended before today is a snapshot the roll-up cannot give: deals opened after its end are out.
+    metric = metrics.get("weighted_pipeline")
+    _deal(world, stage=Stage.PROPOSAL, value=Decimal("1000"), probability=50)  # opened today
+    today = timezone.localdate()
+    past = today - timedelta(days=1)
+    assert metric.total(None, past - timedelta(days=30), past) == 0
+    assert metric.total(None, past - timedelta(days=30), today) == Decimal("500")
