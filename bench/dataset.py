@@ -452,7 +452,7 @@ def _opportunities(cur, missing: int) -> int:
         INSERT INTO deals_opportunity (created_at, updated_at, title, value, volume, currency, stage, probability,
             stage_entered_at, lost_reason_code, lost_reason, expected_close_on, next_step, next_step_on, origin, source_reference,
             closed_on, client_id, contract_id, created_by_id, distributor_id, kam_id, mentor_id, owner_id,
-            gate_override_reason, gate_override_rules, test_override_reason, lost_reason_code)
+            gate_override_reason, gate_override_rules, test_override_reason)
         SELECT o.created, o.created + floor({u('o.g', 74)} * 60) * interval '1 day',
                p.name || ' — ' || c.id,
                round((5000 + power({u('o.g', 75)}, 2) * 2.5e6)::numeric, -2),
@@ -471,8 +471,7 @@ def _opportunities(cur, missing: int) -> int:
                '',
                CASE WHEN o.stage IN ('won', 'lost') THEN (o.created + (20 + floor({u('o.g', 84)} * 300))
                     * interval '1 day')::date END,
-               c.id, NULL, d.owner_id, c.distributor_id, NULL, NULL, d.owner_id, '', '', '',
-               CASE WHEN o.stage = 'lost' THEN 'other' ELSE '' END
+               c.id, NULL, d.owner_id, c.distributor_id, NULL, NULL, d.owner_id, '', '', ''
         FROM bench_opp o
         JOIN bench_dealclient c ON c.k = o.ck
         JOIN bench_dist d ON d.id = c.distributor_id
