@@ -7,7 +7,6 @@ code). The first rule that matches decides; no match, no entry — and nothing i
 
 from __future__ import annotations
 
-import logging
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -16,12 +15,11 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model
+from django.contrib.auth.backends import BaseBackend
 from django.core.exceptions import ImproperlyConfigured
-from django.db import transaction
 from django.http import Http404, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 from mozilla_django_oidc.views import (
     OIDCAuthenticationCallbackView,
     OIDCAuthenticationRequestView,
@@ -29,9 +27,7 @@ from mozilla_django_oidc.views import (
 )
 
 from keychannel.core.choices import DISTRIBUTOR_ROLES, MANUFACTURER_ROLES, OrganizationKind, Role
-from keychannel.core.models import Membership, Organization
-
-logger = logging.getLogger(__name__)
+from keychannel.core.models import Organization
 
 
 def enabled() -> bool:
@@ -119,61 +115,26 @@ def _username(claims: dict) -> str:
     return name
 
 
-class KeychannelOIDCBackend(OIDCAuthenticationBackend):
-    """mozilla-django-oidc's backend with keychannel's rules: a mapped role is required, users are matched by their
-    verified e-mail, created just in time with their membership, and their role follows the provider's claims."""
-
-    def __init__(self, *args, **kwargs):
-        self._configured = enabled()
-        if self._configured:
-            super().__init__(*args, **kwargs)
+class KeychannelOIDCBackend(BaseBackend):
+    """The authentication backend named in settings: answers nothing while single sign-on is not configured, and
+    hands the sign-in to ``oidc_backend.OIDCBackend`` when it is. That module (mozilla-django-oidc's backend) pulls
+    in PyJWT, cryptography and requests, about 15 MB a worker: it is imported on the first single sign-on only,
+    not by every password sign-in that goes through the list of backends."""
 
     def authenticate(self, request, **kwargs):
-        if not self._configured:
+        if not enabled():
             return None
-        return super().authenticate(request, **kwargs)
+        from .oidc_backend import OIDCBackend
 
-    def _refuse(self, message: str) -> bool:
-        if getattr(self, "request", None) is not None:
-            self.request.sso_refusal = message
-        return False
+        return OIDCBackend().authenticate(request, **kwargs)
 
-    def verify_claims(self, claims):
-        if not claims.get("email") or claims.get("email_verified") is False:
-            return self._refuse(_("Your identity provider did not give a verified e-mail address."))
-        if placement_for(claims) is None:
-            return self._refuse(_("Your company account has no role in keychannel. Ask your administrator to add "
-                                  "you to a keychannel group."))
-        return True
-
-    def filter_users_by_claims(self, claims):
-        return self.UserModel.objects.filter(email__iexact=claims["email"])
-
-    def create_user(self, claims):
-        placement = placement_for(claims)
-        with transaction.atomic():
-            user = self.UserModel.objects.create_user(
-                _username(claims), email=claims["email"], first_name=(claims.get("given_name") or "")[:150],
-                last_name=(claims.get("family_name") or "")[:150])
-            user.set_unusable_password()
-            user.save(update_fields=["password"])
-            Membership.objects.create(user=user, organization=placement.organization, role=placement.role)
-        logger.info("SSO: created %s as %s of %s", user.username, placement.role, placement.organization)
-        return user
-
-    def update_user(self, user, claims):
-        """The provider is the source of truth: the membership follows the claims at each sign-in."""
-        if not user.is_active:
-            return user
-        placement = placement_for(claims)
-        membership = Membership.objects.filter(user=user).first()
-        if membership is None:
-            Membership.objects.create(user=user, organization=placement.organization, role=placement.role)
-        elif (membership.role, membership.organization_id) != (placement.role, placement.organization.pk):
-            membership.role, membership.organization = placement.role, placement.organization
-            membership._change_reason = "single sign-on claims"
-            membership.save()
-        return user
+    def get_user(self, user_id):
+        """The session's user (mozilla-django-oidc's ``get_user``: by primary key)."""
+        user_model = get_user_model()
+        try:
+            return user_model.objects.get(pk=user_id)
+        except user_model.DoesNotExist:
+            return None
 
 
 class AuthenticateView(OIDCAuthenticationRequestView):

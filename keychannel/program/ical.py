@@ -2,7 +2,6 @@
 
 from datetime import UTC
 
-import icalendar
 from django.utils import timezone
 
 from .choices import EventStatus, Rsvp
@@ -11,6 +10,8 @@ PARTSTAT = {Rsvp.YES: "ACCEPTED", Rsvp.NO: "DECLINED", Rsvp.MAYBE: "TENTATIVE", 
 
 
 def render(events, invitations: dict, *, name: str) -> bytes:
+    import icalendar  # on first use: only the calendar feed needs it (~4 MB a worker otherwise)
+
     cal = icalendar.Calendar()
     cal.add("prodid", "-//keychannel//program events//EN")
     cal.add("version", "2.0")

@@ -109,7 +109,8 @@ def check_declared_dimensions(max_row, max_column) -> None:
 
 def capped_rows(rows) -> Iterator[list]:
     """Each row of ``rows`` (the file's rows in order, gaps included) as a list without trailing blanks,
-    refusing the file as soon as it passes a limit."""
+    refusing the file as soon as it passes a limit. A row is copied only when it has trailing blanks to drop or is
+    not a list (a workbook's tuples): this runs once per line of every import."""
     cells = 0
     for number, row in enumerate(rows, start=1):
         if number > MAX_ROWS:
@@ -117,16 +118,19 @@ def capped_rows(rows) -> Iterator[list]:
         width = len(row)
         if width > MAX_COLUMNS:
             raise _too_many_columns(number)
-        while width and row[width - 1] in (None, ""):
-            width -= 1
+        if width and (row[-1] == "" or row[-1] is None):
+            while width and row[width - 1] in (None, ""):
+                width -= 1
+            row = list(row[:width])
+        elif type(row) is not list:
+            row = list(row)
         cells += width
         if cells > MAX_CELLS:
             raise _too_many_cells()
-        values = list(row[:width])
         try:  # a CSV row: strings only, measured in one pass
-            longest = max(map(len, values), default=0)
+            longest = max(map(len, row), default=0)
         except TypeError:  # a workbook row: numbers and dates too
-            longest = max((len(value) for value in values if isinstance(value, str)), default=0)
+            longest = max((len(value) for value in row if isinstance(value, str)), default=0)
         if longest > MAX_CELL_CHARS:
             raise _cell_too_long(number)
-        yield values
+        yield row

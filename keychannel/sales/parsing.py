@@ -12,7 +12,6 @@ import csv
 import io
 import re
 import unicodedata
-from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -115,6 +114,9 @@ class Validation:
     unknown_products: dict = field(default_factory=dict)  # code -> {"name", "rows"}
     period: date | None = None
     row_count: int = 0
+    line_count: int = 0  # the good lines, and their totals: set when every row is good
+    total_amount: Decimal = Decimal(0)
+    total_quantity: Decimal = Decimal(0)
 
     @property
     def ok(self) -> bool:
@@ -325,7 +327,7 @@ def parse_decimal(value) -> Decimal:
     return _parse_decimal_text(str(value or ""))
 
 
-@lru_cache(maxsize=65536)  # quantities and many amounts repeat from row to row
+@lru_cache(maxsize=4096)  # the slow path only (plain numbers skip it): what a worker keeps after an import
 def _parse_decimal_text(value: str) -> Decimal:
     text = value.strip().replace("\u00a0", "").replace(" ", "").replace("'", "")
     if not text:
@@ -349,7 +351,7 @@ def _parse_decimal_text(value: str) -> Decimal:
 CUI_KEY = "753217532"
 
 
-@lru_cache(maxsize=65536)  # clients repeat from row to row
+@lru_cache(maxsize=4096)  # bounded: a worker keeps it after an import (each file memoises its own values)
 def cui_is_valid(digits: str) -> bool:
     """Romanian fiscal code check digit (2 to 10 digits, RO prefix already stripped)."""
     if not digits.isdigit() or not 2 <= len(digits) <= 10:
@@ -368,7 +370,7 @@ def normalize_tax_id(value) -> str:
     return _tax_id_digits(str(value if value is not None else ""))
 
 
-@lru_cache(maxsize=65536)  # clients repeat from row to row
+@lru_cache(maxsize=4096)  # bounded: a worker keeps it after an import (each file memoises its own values)
 def _tax_id_digits(text: str) -> str:
     text = text.strip().upper()
     if text.startswith("RO"):
@@ -410,7 +412,23 @@ def _bad_number(error, number, name, raw, value) -> bool:
     return True
 
 
+def _number_text(error, number, name, raw) -> str | None:
+    """The slow path of a quantity or amount: parsed, range-checked, written back as plain text; None (and the
+    error reported) when it is not a number, negative or too large."""
+    try:
+        value = parse_decimal(raw)
+    except ValueError:
+        error(number, name, ErrorReason.NOT_A_NUMBER, raw, _("Not a number."))
+        return None
+    if not (0 <= value < LIMIT):
+        _bad_number(error, number, name, raw, value)
+        return None
+    return format(value, "f")
+
+
 # ---------------------------------------------------------------- validation
+
+SINK_BATCH = 2_000  # good lines handed to the caller's sink at a time
 
 
 PROGRESS_EVERY = 500
@@ -426,8 +444,14 @@ def validate_rows(
     default_currency: str = "RON",
     max_errors: int = 10_000,
     progress: Callable[[int, int], None] | None = None,
+    sink: Callable[[list[tuple]], None] | None = None,
 ) -> Validation:
     """Check every row; ``find_client(tax_id, client_code)`` and ``find_product(code)`` return ids or None.
+
+    Without ``sink`` the good lines are returned as ``result.lines`` (``ParsedLine``). With one, they are streamed
+    to it while the file is checked, in lists of up to SINK_BATCH tuples ``(client_id, product_line_id, date,
+    quantity, amount, currency, invoice, row)`` (quantity and amount as plain decimal text), and only while no
+    row is bad: ``result.ok`` says whether every line was sent (else the caller throws away what it got).
 
     ``period`` (first day of a month) rejects rows dated outside it; when None it is the month most rows
     fall in. Errors are capped at ``max_errors`` so a wrong file does not fill memory. ``progress(done, total)``
@@ -465,14 +489,27 @@ def validate_rows(
         if len(result.errors) < max_errors:
             result.errors.append(RowError(row, column, reason, value, str(message)))
 
-    candidates = []
+    # Per distinct raw value, computed once (a file repeats a few dozen dates, its clients and its products).
+    dates: dict = {}
+    tax_ids: dict = {}
+    clients: dict = {}
+    products: dict = {}
+    currencies: dict = {}
+    months: dict[date, int] = {}
+    good: list[tuple[int, date]] = []  # (row, date) of every good line: the period is chosen after the last row
+    lines = [] if sink is None else None
+    batch: list[tuple] = []
     first_seen: dict[tuple, int] = {}
     total = len(table.rows)
+    total_amount = total_quantity = Decimal(0)
+    errors = result.errors
+    bad_text = table.bad_text
+    count = 0
     for number, cells in table.rows:
-        result.row_count += 1
-        if progress is not None and result.row_count % PROGRESS_EVERY == 0:
-            progress(result.row_count, total)
-        if table.bad_text and (position := _bad_text_position(cells)) is not None:
+        count += 1
+        if progress is not None and count % PROGRESS_EVERY == 0:
+            progress(count, total)
+        if bad_text and (position := _bad_text_position(cells)) is not None:
             value = cells[position]
             column = table.headers[position] if position < len(table.headers) and table.headers[position] else f"#{position + 1}"
             line_error(number, column, ErrorReason.BAD_TEXT, printable(value)[:200], bad_text_message(value))
@@ -488,62 +525,79 @@ def validate_rows(
             cells = [*cells, *([None] * (width - len(cells)))]
         bad = False
         raw_date = cells[p_date]
-        try:
-            when = parse_date(raw_date)
-        except ValueError:
-            error(number, "date", ErrorReason.BAD_DATE, raw_date, _("Not a date (expected dd.mm.yyyy or yyyy-mm-dd)."))
-            when, bad = None, True
+        day = dates.get(raw_date)  # (date, its month)
+        if day is None:
+            try:
+                when = parse_date(raw_date)
+                day = dates[raw_date] = (when, when.replace(day=1))
+            except (ValueError, TypeError):
+                error(number, "date", ErrorReason.BAD_DATE, raw_date, _("Not a date (expected dd.mm.yyyy or yyyy-mm-dd)."))
+                bad = True
         raw = cells[p_quantity]
-        try:
-            quantity = parse_decimal(raw)
-        except ValueError:
-            error(number, "quantity", ErrorReason.NOT_A_NUMBER, raw, _("Not a number."))
-            quantity, bad = None, True
+        # A plain number ("12", "1234,50") is checked by one pattern and handed to the database as text; anything
+        # else (thousands separators, signs, workbook numbers) goes through parse_decimal.
+        if type(raw) is str and _plain_number(raw) is not None:
+            quantity = raw.strip().replace(",", ".")
         else:
-            if not (0 <= quantity < LIMIT):
-                bad = _bad_number(error, number, "quantity", raw, quantity)
+            quantity = _number_text(error, number, "quantity", raw)
+            bad = bad or quantity is None
         raw = cells[p_amount]
-        try:
-            amount = parse_decimal(raw)
-        except ValueError:
-            error(number, "amount", ErrorReason.NOT_A_NUMBER, raw, _("Not a number."))
-            amount, bad = None, True
+        if type(raw) is str and _plain_number(raw) is not None:
+            amount = raw.strip().replace(",", ".")
         else:
-            if not (0 <= amount < LIMIT):
-                bad = _bad_number(error, number, "amount", raw, amount)
+            amount = _number_text(error, number, "amount", raw)
+            bad = bad or amount is None
         raw_tax = cells[p_tax]
-        tax_id = normalize_tax_id(raw_tax)
-        client_code = _text(cells[p_code]) if p_code is not None else ""
-        client_name = _text(cells[p_name]) if p_name is not None else ""
+        tax = tax_ids.get(raw_tax)
+        if tax is None:
+            digits = normalize_tax_id(raw_tax)
+            tax = tax_ids[raw_tax] = (digits, not digits or cui_is_valid(digits))
+        tax_id = tax[0]
+        code = cells[p_code] if p_code is not None else ""
+        client_code = code.strip() if type(code) is str else _text(code)
         if not tax_id and not client_code:
             error(number, "tax_id", ErrorReason.MISSING_VALUE, raw_tax, _("Neither a tax id nor a client code."))
             bad = True
-        elif tax_id and not cui_is_valid(tax_id):
+        elif not tax[1]:
             error(number, "tax_id", ErrorReason.BAD_TAX_ID, raw_tax, _("The CUI check digit is wrong."))
             bad = True
             tax_id = ""
-        product_code = _text(cells[p_product])
+        raw_product = cells[p_product]
+        product = products.get(raw_product)
+        if product is None:
+            product_code = _text(raw_product)
+            product = products[raw_product] = (product_code, find_product(product_code) if product_code else None)
+        product_code = product[0]
         if not product_code:
             error(number, "product_code", ErrorReason.MISSING_VALUE, "", _("No product code."))
             bad = True
-        currency = ((_text(cells[p_currency]) if p_currency is not None else "") or default_currency).upper()
-        if currency != default_currency:
-            error(number, "currency", ErrorReason.BAD_CURRENCY, currency, _("Only %(c)s is accepted.") % {"c": default_currency})
-            bad = True
+        if p_currency is None:
+            currency = default_currency
+        else:
+            raw = cells[p_currency]
+            currency = currencies.get(raw)
+            if currency is None:
+                currency = currencies[raw] = (_text(raw) or default_currency).upper()
+            if currency != default_currency:
+                error(number, "currency", ErrorReason.BAD_CURRENCY, currency, _("Only %(c)s is accepted.") % {"c": default_currency})
+                bad = True
         if bad:
             continue
-        client_id = find_client(tax_id, client_code) if (tax_id or client_code) else None
+        key = (tax_id, client_code)
+        client_id = clients.get(key)
+        if client_id is None and key not in clients:
+            client_id = clients[key] = find_client(tax_id, client_code)
         if client_id is None:
             key = tax_id or f"code:{client_code}"
             entry = result.unmatched_clients.setdefault(
-                key, {"tax_id": tax_id, "client_code": client_code, "name": client_name,
+                key, {"tax_id": tax_id, "client_code": client_code, "name": _text(cells[p_name]) if p_name is not None else "",
                       "city": (_text(cells[p_city]) if p_city is not None else "")[:100], "rows": []}
             )
             entry["rows"].append(number)
             error(number, "tax_id" if tax_id else "client_code", ErrorReason.UNKNOWN_CLIENT,
                   tax_id or client_code, _("No client with this tax id or client code."))
             bad = True
-        product_line_id = find_product(product_code) if product_code else None
+        product_line_id = product[1]
         if product_line_id is None:
             entry = result.unknown_products.setdefault(
                 product_code, {"name": _text(cells[p_product_name]) if p_product_name is not None else "", "rows": []})
@@ -553,27 +607,45 @@ def validate_rows(
             bad = True
         if bad:
             continue
-        candidates.append(ParsedLine(
-            number, when, tax_id, client_code, client_name, product_code, quantity, amount, currency,
-            (_text(cells[p_invoice])[:60] if p_invoice is not None else ""), client_id, product_line_id,
-        ))
+        if p_invoice is None:
+            invoice = ""
+        else:
+            invoice = cells[p_invoice]
+            invoice = (invoice.strip() if type(invoice) is str else _text(invoice))[:60]
+        when, month = day
+        months[month] = months.get(month, 0) + 1
+        good.append((number, when))
+        total_quantity += Decimal(quantity)
+        total_amount += Decimal(amount)
+        if lines is not None:
+            lines.append(ParsedLine(
+                number, when, tax_id, client_code, _text(cells[p_name]) if p_name is not None else "", product_code,
+                Decimal(quantity), Decimal(amount), currency, invoice, client_id, product_line_id))
+        elif not errors:  # once a row is bad nothing will be applied: stop sending lines
+            batch.append((client_id, product_line_id, when, quantity, amount, currency, invoice, number))
+            if len(batch) == SINK_BATCH:
+                sink(batch)
+                batch = []
 
-    line_months = [_month(line.date) for line in candidates]
+    result.row_count = count
     if period is None:
-        months = Counter(line_months)
         period = max(months, key=lambda m: (months[m], m)) if months else None
     result.period = period
-    if period is not None and all(month == period for month in line_months):
-        result.lines = candidates
-    elif period is not None:
-        for line, month in zip(candidates, line_months, strict=True):
-            if month != period:
-                if len(result.errors) < max_errors:
-                    result.errors.append(RowError(line.row, header("date"), ErrorReason.OUT_OF_PERIOD, line.date.isoformat(),
-                                                  str(_("The date is outside the report period %(p)s.") % {"p": period.strftime("%Y-%m")})))
-            else:
-                result.lines.append(line)
+    if period is not None and any(month != period for month in months):
+        message = str(_("The date is outside the report period %(p)s.") % {"p": period.strftime("%Y-%m")})
+        for number, when in good:
+            if _month(when) != period and len(result.errors) < max_errors:
+                result.errors.append(RowError(number, header("date"), ErrorReason.OUT_OF_PERIOD, when.isoformat(), message))
     if result.row_count == 0:
         result.errors.append(RowError(table.header_row, "", ErrorReason.MISSING_VALUE, "", str(_("The file has no data rows."))))
+    if lines is not None:
+        result.lines = [line for line in lines if _month(line.date) == period]
+    if not result.errors:
+        result.line_count, result.total_amount, result.total_quantity = len(good), total_amount, total_quantity
+        if batch:
+            sink(batch)
     result.errors.sort(key=lambda e: (e.row, e.column))
     return result
+
+
+_plain_number = re.compile(r"\s*\d{1,12}(?:[.,]\d+)?\s*").fullmatch

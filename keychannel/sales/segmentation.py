@@ -167,9 +167,9 @@ def recompute(pairs: dict[int, set[int]], *, small_batch_share, strategic_share,
             # it expects a few thousand rows and picks a loop of index probes for hundreds of thousands: this one
             # statement joins by hashing.
             cursor.execute("SET LOCAL enable_nestloop = off")
-        cursor.execute(
-            f"{sql['temp']} seg_new AS "
-            f"WITH nps AS ("
+        # What each segment should hold: the CTEs, then the one SELECT over them.
+        ctes = (
+            f"nps AS ("
             f"  SELECT ranked_answers.client_id, ranked_answers.recommend FROM ("
             f"    SELECT r.client_id, r.recommend, ROW_NUMBER() OVER (PARTITION BY r.client_id "
             f"      ORDER BY r.created_at DESC, r.id DESC) AS position FROM {RESPONSES} r "
@@ -216,7 +216,9 @@ def recompute(pairs: dict[int, set[int]], *, small_batch_share, strategic_share,
             f"  FROM ranked r), "
             f"flagged AS ("
             f"  SELECT m.*, CASE WHEN m.is_key = {sql['true']} AND m.share IS NOT NULL AND m.share < {Decimal(small_batch_share)} "
-            f"    THEN 1 ELSE 0 END AS small FROM measured m) "
+            f"    THEN 1 ELSE 0 END AS small FROM measured m)"
+        )
+        final = (
             f"SELECT f.distributor_id, f.client_id, f.year, "
             f"  ROUND(f.volume, 2) AS volume, ROUND(f.quantity, 3) AS quantity, "
             f"  ROUND(f.previous_volume, 2) AS previous_volume, f.trend, {_bits('f.months_mask')} AS months_active, "
@@ -230,12 +232,10 @@ def recompute(pairs: dict[int, set[int]], *, small_batch_share, strategic_share,
             f"    WHEN f.abc = '{AbcClass.A}' AND (f.is_key = {sql['true']} OR (f.share IS NOT NULL AND f.share >= {Decimal(strategic_share)})) "
             f"      THEN '{SegmentLabel.STRATEGIC}' "
             f"    ELSE '{SegmentLabel.MAINTAIN}' END AS label "
-            f"FROM flagged f", [],
+            f"FROM flagged f"
         )
-        if connection.vendor == "postgresql":
-            cursor.execute("SET LOCAL enable_nestloop = on")
-            cursor.execute("ANALYZE seg_new")
-        else:
+        if connection.vendor != "postgresql":
+            cursor.execute(f"{sql['temp']} seg_new AS WITH {ctes} {final}", [])
             cursor.execute("CREATE INDEX seg_new_key ON seg_new (distributor_id, client_id, year)")
 
         in_scope = ("EXISTS (SELECT 1 FROM seg_scope t WHERE t.target = 1 AND t.distributor_id = {s}.distributor_id "
@@ -249,21 +249,15 @@ def recompute(pairs: dict[int, set[int]], *, small_batch_share, strategic_share,
                           f"history_type, history_user_id) SELECT {', '.join('s.' + c for c in history_fields)}, %s, "
                           f"%s, {{kind}}, NULL FROM {SEGMENTS} s WHERE {{where}}")
 
-        # Segments whose client no longer buys (or a year without sales): found once, history first, then gone.
-        cursor.execute(f"{sql['temp']} seg_gone AS SELECT s.id FROM {SEGMENTS} s "
-                       f"WHERE {mine}{in_scope.format(s='s')} AND {missing.format(s='s')}")
-        cursor.execute(history_insert.format(kind="'-'", where="s.id IN (SELECT id FROM seg_gone)"), [stamp, "recompute"])
-        cursor.execute(f"DELETE FROM {SEGMENTS} WHERE id IN (SELECT id FROM seg_gone)")
-
-        # Insert new segments, update changed ones, leave equal ones alone: one join picks the rows to write,
-        # so an unchanged recompute writes (and locks) nothing.
         columns = KEY_COLUMNS + VALUE_COLUMNS
         changed = " OR ".join(f"{SEGMENTS}.{c} {sql['distinct']} excluded.{c}" for c in VALUE_COLUMNS)
         differs = " OR ".join(f"s.{c} {sql['distinct']} n.{c}" for c in VALUE_COLUMNS)
+        # Insert new segments, update changed ones, leave equal ones alone: one join picks the rows to write,
+        # so an unchanged recompute writes (and locks) nothing.
         upsert = (
             f"INSERT INTO {SEGMENTS} ({', '.join(columns)}, created_at, updated_at) "
             f"SELECT {', '.join('n.' + c for c in columns)}, %s, %s FROM seg_new n LEFT JOIN {SEGMENTS} s "
-            f"ON s.distributor_id = n.distributor_id AND s.client_id = n.client_id AND s.year = n.year "
+            f"ON {mine}s.distributor_id = n.distributor_id AND s.client_id = n.client_id AND s.year = n.year "
             f"WHERE s.id IS NULL OR {differs} "
             f"ON CONFLICT (distributor_id, client_id, year) DO UPDATE SET "
             f"{', '.join(f'{c} = excluded.{c}' for c in VALUE_COLUMNS)}, updated_at = excluded.updated_at "
@@ -271,21 +265,40 @@ def recompute(pairs: dict[int, set[int]], *, small_batch_share, strategic_share,
         )
         kind = "CASE WHEN s.created_at = %s THEN '+' ELSE '~' END"
         if connection.vendor == "postgresql":
-            # The rows the upsert wrote (inserted or changed) go straight into the history: no second read of
-            # the segment table, whatever its size.
+            # ONE statement computes the segments and writes them with their history: the segments as they should
+            # be (seg_new, never stored), the stale ones deleted, the new and changed ones upserted, and every
+            # deleted or written row into the audit history. Data-modifying CTEs run once each, on one snapshot;
+            # the deleted and the upserted keys are disjoint. Its joins hash (see seg_targets above).
+            history_columns = (f"{HISTORY} ({', '.join(history_fields)}, history_date, history_change_reason, "
+                               f"history_type, history_user_id)")
+            values = ", ".join("s." + c for c in history_fields)
             cursor.execute(
-                f"WITH written AS ({upsert} RETURNING *) INSERT INTO {HISTORY} ({', '.join(history_fields)}, "
-                f"history_date, history_change_reason, history_type, history_user_id) SELECT "
-                f"{', '.join('s.' + c for c in history_fields)}, %s, %s, {kind}, NULL FROM written s",
-                [stamp, stamp, stamp, "recompute", stamp],
+                f"WITH {ctes}, seg_new AS ({final}), "
+                f"gone AS (DELETE FROM {SEGMENTS} s WHERE {mine}{in_scope.format(s='s')} "
+                f"  AND {missing.format(s='s')} RETURNING s.*), "
+                f"gone_history AS (INSERT INTO {history_columns} SELECT {values}, %s, %s, '-', NULL FROM gone s "
+                f"  RETURNING 1), "
+                f"written AS ({upsert} RETURNING *) "
+                f"INSERT INTO {history_columns} SELECT {values}, %s, %s, {kind}, NULL FROM written s",
+                [stamp, "recompute", stamp, stamp, stamp, "recompute", stamp],
             )
-        else:
-            cursor.execute(upsert, [stamp, stamp])
-            # This run's stamp marks exactly the rows it wrote (no scope test beyond the distributors: the
-            # table's statistics may still say "empty" right after a first recompute, and a per-row scope probe
-            # then costs minutes).
-            cursor.execute(history_insert.format(kind=kind, where=f"{mine}s.updated_at = %s"),
-                           [stamp, "recompute", stamp, stamp])
+            touched = cursor.rowcount
+            cursor.execute("SET LOCAL enable_nestloop = on")
+            _drop_temp(cursor)
+            return touched
+
+        # SQLite: the same steps one after the other, over the stored seg_new.
+        # Segments whose client no longer buys (or a year without sales): found once, history first, then gone.
+        cursor.execute(f"{sql['temp']} seg_gone AS SELECT s.id FROM {SEGMENTS} s "
+                       f"WHERE {mine}{in_scope.format(s='s')} AND {missing.format(s='s')}")
+        cursor.execute(history_insert.format(kind="'-'", where="s.id IN (SELECT id FROM seg_gone)"), [stamp, "recompute"])
+        cursor.execute(f"DELETE FROM {SEGMENTS} WHERE id IN (SELECT id FROM seg_gone)")
+        cursor.execute(upsert, [stamp, stamp])
+        # This run's stamp marks exactly the rows it wrote (no scope test beyond the distributors: the
+        # table's statistics may still say "empty" right after a first recompute, and a per-row scope probe
+        # then costs minutes).
+        cursor.execute(history_insert.format(kind=kind, where=f"{mine}s.updated_at = %s"),
+                       [stamp, "recompute", stamp, stamp])
         touched = cursor.rowcount
         _drop_temp(cursor)
     return touched

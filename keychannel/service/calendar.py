@@ -11,8 +11,6 @@ import datetime
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-import holidays
-
 ZONE = ZoneInfo("Europe/Bucharest")
 OPENS = datetime.time(9)
 CLOSES = datetime.time(18)
@@ -21,7 +19,14 @@ DAY_SECONDS = 9 * 3600
 
 @lru_cache(maxsize=64)
 def _holidays(year: int) -> frozenset[datetime.date]:
-    return frozenset(holidays.country_holidays("RO", years=year).keys())
+    return frozenset(_calendar(year).keys())
+
+
+def _calendar(year: int):
+    # Imported on first use: the package's country tables cost every worker ~6 MB, and only service SLAs read them.
+    import holidays
+
+    return holidays.country_holidays("RO", years=year)
 
 
 def is_business_day(day: datetime.date) -> bool:
@@ -29,7 +34,7 @@ def is_business_day(day: datetime.date) -> bool:
 
 
 def holiday_name(day: datetime.date) -> str:
-    return holidays.country_holidays("RO", years=day.year).get(day, "")
+    return _calendar(day.year).get(day, "")
 
 
 def _local(moment: datetime.datetime) -> datetime.datetime:

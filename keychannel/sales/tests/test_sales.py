@@ -106,15 +106,32 @@ def test_the_same_file_twice_does_not_double(world):
 
 
 def test_an_import_killed_half_way_writes_nothing(world, monkeypatch):
+    """Killed while its lines stream in (PostgreSQL: into COPY; SQLite: gathered), nothing stays."""
     map_samples(world.own)
-    real_insert = services.insert_lines
+    real_write = services.LineWriter.write
 
-    def insert_half_then_die(report, lines):
-        real_insert(report, lines[: len(lines) // 2])
-        assert SalesLine.objects.count() == len(lines) // 2  # the half really was written inside the transaction
+    def write_half_then_die(self, lines):
+        real_write(self, lines[: len(lines) // 2])
         raise RuntimeError("killed")
 
-    monkeypatch.setattr(services, "insert_lines", insert_half_then_die)
+    monkeypatch.setattr(services.LineWriter, "write", write_half_then_die)
+    with pytest.raises(RuntimeError):
+        _import(world, "cp1250")
+    assert SalesLine.objects.count() == 0
+    assert SalesReport.objects.count() == 0
+    assert ClientSegment.objects.count() == 0
+
+
+def test_an_import_killed_after_its_lines_are_written_writes_nothing(world, monkeypatch):
+    map_samples(world.own)
+    real_keep = services.LineWriter.keep
+
+    def keep_then_die(self):
+        real_keep(self)
+        assert SalesLine.objects.count() == SAMPLE_LINES["cp1250"]  # every line really was written in the transaction
+        raise RuntimeError("killed")
+
+    monkeypatch.setattr(services.LineWriter, "keep", keep_then_die)
     with pytest.raises(RuntimeError):
         _import(world, "cp1250")
     assert SalesLine.objects.count() == 0
