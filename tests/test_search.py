@@ -70,7 +70,7 @@ def test_finds_a_client_with_swapped_letters_in_its_first_word_among_look_alikes
     ClientFactory(legal_name="Termo Lituvi Nord SRL", distributor=world.other)
     for who in ("admin", "dist_head"):
         groups = search(world.principal(who), "Temro Lituvi", types=["clients"])
-        assert groups and groups[0].hits[0].title == wanted.legal_name, (who, [h.title for h in groups[0].hits])
+        assert groups and groups[0].hits[0].title == wanted.legal_name, (who, titles(groups))
     assert "Termo Lituvi Nord SRL" not in titles(search(world.principal("dist_head"), "Temro Lituvi"))
 
 
