@@ -61,6 +61,19 @@ def test_finds_a_client_by_a_misspelled_name_without_diacritics(world, typed):
     assert "Metalica Iași SA" not in titles(groups)
 
 
+def test_finds_a_client_with_swapped_letters_in_its_first_word_among_look_alikes(world):
+    """The bench's typo (issue 17): "Temro Lituvi" for "Termo Lituvi", among clients sharing the other word. The
+    typo costs the first word most of its trigrams: word similarity 0.54, under pg_trgm's 0.6, found nothing."""
+    wanted = ClientFactory(legal_name="Termo Lituvi SRL", distributor=world.own)
+    for name in ("Beton Lituvi SCS", "Callatis Lituvi SNC", "Histria Lituvi SRL", "Vranceana Prod Lituvi SRL"):
+        ClientFactory(legal_name=name, distributor=world.own)
+    ClientFactory(legal_name="Termo Lituvi Nord SRL", distributor=world.other)
+    for who in ("admin", "dist_head"):
+        groups = search(world.principal(who), "Temro Lituvi", types=["clients"])
+        assert groups and groups[0].hits[0].title == wanted.legal_name, (who, titles(groups))
+    assert "Termo Lituvi Nord SRL" not in titles(search(world.principal("dist_head"), "Temro Lituvi"))
+
+
 def test_finds_a_client_by_code_and_tax_id(world):
     wanted = ClientFactory(legal_name="Zăvoi Industrie SRL", distributor=world.own, code="ZV-17", tax_id="41234567")
     principal = world.principal("dist_head")

@@ -6,9 +6,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from keychannel.clients.tests.factories import ClientFactory, StakeholderFactory
+from keychannel.core import search as search_module
 from keychannel.core.search import search
 from keychannel.core.text import fold
 from keychannel.deals.tests.factories import OpportunityFactory
+from keychannel.network.tests.factories import DistributorFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.postgres_suite]
 
@@ -52,3 +54,42 @@ def test_name_predicates_use_the_trigram_indexes(world):
     every = _plan(principal, "tehnoplsat")
     for index in ("clients_client_name_trgm", "clients_stakeholder_name_fold_trgm", "deals_opportunity_title_fold_trgm"):
         assert index in every, every
+
+
+def test_distributor_names_use_their_trigram_indexes_too(world):
+    """Distributors (3,000 at the issue-10 size) were scanned, each row folded by kc_fold for every predicate (190 ms
+    a search): their name, code and city are indexed too (network 0010)."""
+    DistributorFactory(legal_name="Compresoare Tehnice SRL")
+    admin = world.principal("admin")
+    search(admin, "warm")
+    assert "network_distributor_name_fold_trgm" in _plan(admin, "compresoare", ["distributors"])
+
+
+def test_kc_fold_is_plpgsql_without_a_setting_and_folds_ascii_and_accents_alike():
+    """0010: no SET clause (a save and restore of search_path on every call), never inlined (PL/pgSQL: the planner
+    keeps its cost and reads the indexes), and the ASCII shortcut folds as the full translate does."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT l.lanname, p.proconfig, p.procost FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang "
+                       "WHERE p.proname = 'kc_fold'")
+        assert cursor.fetchone() == ("plpgsql", None, 1000)
+        for text in ("Plain ASCII, S.R.L. -- 42", "Ășa și ŞA", "x" * 300 + "ț"):
+            cursor.execute("SELECT kc_fold(%s)", [text])
+            assert cursor.fetchone()[0] == fold(text)
+
+
+def test_a_common_name_never_crowds_out_the_exact_one(world, monkeypatch):
+    """Stakeholders and deals rank at most BOUNDED rows containing the query and BOUNDED others matching, not every
+    match ("industrial" is in a quarter of the bench's 300,000 deal titles: 2.6 s to fold and rank them all). The
+    exact name is among the rows containing the query, so a crowd of near matches cannot push it out."""
+    monkeypatch.setattr(search_module, "BOUNDED", 3)
+    client = ClientFactory(legal_name="Diaconu Impex SRL", distributor=world.own)
+    for first in ("Ana", "Ion", "Maria", "Dan", "Elena", "Radu", "Ioana", "Mihai"):
+        StakeholderFactory(client=client, full_name=f"{first} Diaconu")
+    StakeholderFactory(client=client, full_name="Vlad Diaconu")
+    admin = world.principal("admin")
+    search(admin, "warm")  # the principal's scope is read once (auth), not in the statement
+    with CaptureQueriesContext(connection) as captured:
+        groups = search(admin, "Vlad Diaconu", types=["stakeholders"])
+    assert len(captured.captured_queries) == 1
+    assert groups[0].hits[0].title == "Vlad Diaconu"
+    assert len(groups[0].hits) <= 2 * 3

@@ -47,6 +47,6 @@ def _stakeholder_hit(row):
 def find_stakeholders(principal, query):
     """People of the visible clients' buying centres, by name (a trigram index on ``kc_fold(full_name)``)."""
     return SearchBranch(
-        Stakeholder.objects.visible_to(principal), fields=["full_name"], hit=_stakeholder_hit,
+        Stakeholder.objects.visible_to(principal), fields=["full_name"], hit=_stakeholder_hit, bounded=True,
         values={"full_name": "full_name", "job_title": "job_title", "client_id": "client_id",
                 "client_name": "client__legal_name"})

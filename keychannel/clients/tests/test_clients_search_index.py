@@ -38,7 +38,8 @@ def test_the_search_reads_the_matching_ids_first_then_sorts_only_those(world, ap
         listed = selectors.client_list(principal=principal, filters={"search": "cimentul"})
     assert len(ids_read) == 1 and "LIKE" in ids_read[0]["sql"]  # the ids, through the trigram predicate
     sql, _params = listed.query.sql_with_params()
-    assert "LIKE" not in sql and '"clients_corporateclient"."id" IN (' in sql  # the page: those rows only
+    # the page: those rows only, the ids as one array parameter
+    assert "LIKE" not in sql and '"clients_corporateclient"."id" = ANY(' in sql
     assert sorted(c.legal_name for c in listed) == ["Cimentul Nord 0 SRL", "Cimentul Nord 10 SRL", "Cimentul Nord 20 SRL"]
 
     api = api_as(world.user("program_manager"))
