@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 
 from keychannel.network import selectors
 from keychannel.network.choices import TerritoryLevel
-from keychannel.network.models import Coverage, Distributor, ProductLine, Territory
+from keychannel.network.models import Coverage, Distributor, Territory
 from keychannel.network.tests.factories import DistributorFactory, ProductLineFactory, TerritoryFactory
 
 pytestmark = pytest.mark.django_db
