@@ -17,6 +17,7 @@ from keychannel.core import services as core_services
 from keychannel.core.choices import Role
 from keychannel.core.models import Membership
 from keychannel.core.scoping import Principal
+from keychannel.core.tests.api_rows_check import check_lists_answer_as_ninja
 from keychannel.demo.seed import seed_demo
 from keychannel.network.models import Coverage, Distributor, ProductLine, Territory
 from tests.fast import fast_settings
@@ -102,6 +103,7 @@ def test_demo_is_idempotent_and_every_role_can_log_in(demo):
 
     check_lifecycle_story("demo-pass")
     check_penalty_raised_by_condition()
+    check_lists_answer_as_ninja()  # issue 22: the fast list path answers ninja's bytes (keychannel/core/tests)
 
     usernames = {"admin", "program", "executive", "channel", "mentor", "kam", "d01-head", "d01-sales", "d24-head"}
     assert usernames <= {u for u, _, _ in ctx.logins}

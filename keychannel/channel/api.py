@@ -3,10 +3,9 @@
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
-from ninja.pagination import paginate
 
 from keychannel.core import api_refs
-from keychannel.core.pagination import BoundedPagination
+from keychannel.core.pagination import BoundedPagination, paginate
 from keychannel.core.policies import require
 from keychannel.core.schemas import ErrorOut, ValidationErrorOut
 

@@ -6,10 +6,9 @@ from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from ninja import Query, Router, Status
-from ninja.pagination import paginate
 
 from keychannel.core import api_refs, external_ids
-from keychannel.core.pagination import BoundedPagination
+from keychannel.core.pagination import BoundedPagination, paginate
 from keychannel.core.ratelimit import ApiThrottle, ScopedThrottle
 from keychannel.core.schemas import ErrorOut, ValidationErrorOut
 

@@ -115,6 +115,10 @@ class CorporateClient(TimeStampedModel):
             models.Index(fields=["updated_at", "id"], name="clients_client_changes"),
             # The list's order (normalized_name, id): cursor pages of the network-wide list read it off this index.
             models.Index(fields=["normalized_name", "id"], name="clients_client_name_id"),
+            # A deep offset page of the default list (archived left out) skips its rows in an index-only scan of
+            # this narrow index instead of sorting every client on disk (issue 22: 211 ms at 200k clients).
+            models.Index(fields=["normalized_name", "id"], condition=models.Q(archived_at__isnull=True),
+                         name="clients_client_live_name"),
         ]
 
     def __str__(self):

@@ -3,9 +3,8 @@
 from django.contrib.auth import authenticate
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
-from ninja.pagination import paginate
 
-from keychannel.core.pagination import BoundedPagination
+from keychannel.core.pagination import BoundedPagination, paginate
 
 from . import search, selectors, services
 from .choices import Role

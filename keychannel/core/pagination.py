@@ -11,8 +11,10 @@ from django.utils.translation import gettext as _
 from ninja import Field, Schema
 from ninja.errors import ValidationError as InputError
 from ninja.pagination import LimitOffsetPagination
+from ninja.pagination import paginate as ninja_paginate
 
 from . import keyset
+from .api_rows import fast_list
 from .cockpit import money
 
 MAX_OFFSET = 10_000_000
@@ -24,7 +26,8 @@ class BoundedPagination(LimitOffsetPagination):
     Cursor pages are the way through a long list: each is read off the index of the list's order after the
     previous page's last row, at the same cost at any depth, and is not counted (``count`` is null). Offset pages
     are kept for the first pages of a screen and for older clients: they count the matching rows up to
-    ``COUNT_CAP`` (``count_is_capped`` says when more match), and a deep one (offset ≥ ``DEEP_OFFSET``) reads the
+    ``COUNT_CAP`` (``count_is_capped`` says when more match; not counted again when the page shows it: a last page,
+    or one past the cap), and a deep one (offset ≥ ``DEEP_OFFSET``) reads the
     ids of its rows first, sorting and skipping only the narrow order columns, then the rows of the page by id.
     """
 
@@ -68,7 +71,7 @@ class BoundedPagination(LimitOffsetPagination):
             counted = {"count": None}
         else:
             rows = self.offset_rows(queryset, pagination.offset, limit + 1)
-            counted = self.count_rows(queryset)
+            counted = self.known_count(queryset, pagination.offset, rows, limit) or self.count_rows(queryset)
         more, rows = len(rows) > limit, rows[:limit]
         next_cursor = keyset.cursor_after(rows[-1], keys) if more and keys is not None else None
         return {"items": rows, **counted, "next_cursor": next_cursor}
@@ -81,6 +84,18 @@ class BoundedPagination(LimitOffsetPagination):
         ids = list(queryset.values_list("pk", flat=True)[offset: offset + size])
         found = {row.pk: row for row in queryset.order_by().filter(pk__in=ids)}
         return [found[pk] for pk in ids if pk in found]
+
+    def known_count(self, queryset, offset: int, rows: list, limit: int) -> dict | None:
+        """The count when the page itself tells it, without counting: a last page (fewer rows than asked, and rows
+        or the first page) ends the list at offset + its rows; a page that reaches past the cap has more than it."""
+        if not isinstance(queryset, QuerySet):
+            return None  # a list built in Python: its len() is exact and free
+        seen = offset + len(rows)
+        if seen > self.COUNT_CAP:
+            return {"count": self.COUNT_CAP, "count_is_capped": True}
+        if len(rows) <= limit and (rows or offset == 0):
+            return {"count": seen, "count_is_capped": False}
+        return None
 
     def count_rows(self, queryset) -> dict:
         if not isinstance(queryset, QuerySet):
@@ -166,3 +181,12 @@ class CappedCountPagination(BoundedPagination):
         )
         count_is_capped: bool = Field(False, description="True when more than 100,000 rows match: count is then 100,000.")
         next_cursor: str | None = Field(None, description="Pass as cursor for the next page; null on the last page.")
+
+
+def paginate(pagination_class):
+    """ninja's ``@paginate(pagination_class)`` (same parameters, same OpenAPI schema) whose pages are serialised
+    by ``core.api_rows`` instead of ninja's per-field wrapper: use it for every API list."""
+    def decorator(func):
+        return fast_list(ninja_paginate(pagination_class)(func))
+
+    return decorator

@@ -3,11 +3,10 @@
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
-from ninja.pagination import paginate
 
 from keychannel.clients.models import CorporateClient, Stakeholder
 from keychannel.core import api_refs, external_ids
-from keychannel.core.pagination import BoundedPagination
+from keychannel.core.pagination import BoundedPagination, paginate
 from keychannel.core.schemas import ErrorOut, ValidationErrorOut
 from keychannel.network.models import ProductLine
 

@@ -1,10 +1,9 @@
 """JSON API of webhooks: subscriptions, their deliveries, redelivery (docs/webhooks.md)."""
 
 from ninja import Router, Status
-from ninja.pagination import paginate
 
 from keychannel.core.events import EVENT_TYPES
-from keychannel.core.pagination import BoundedPagination
+from keychannel.core.pagination import BoundedPagination, paginate
 from keychannel.core.policies import require
 from keychannel.core.schemas import ErrorOut, ValidationErrorOut
 

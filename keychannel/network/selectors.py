@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import cached_property
 
+from django.db import connection
 from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -352,13 +353,42 @@ class SoleChannelIndex:
                    for (leaf, line), d in self.cells.items())
 
 
+_WHOLE_NETWORK: dict = {}  # {(on_date, inputs stamp): SoleChannelIndex}: the latest one, per process
+
+
+def sole_inputs_stamp() -> tuple:
+    """What the whole network's sole-channel cells are worked out from, read in one statement: per input table its
+    row count, latest change and highest id. Every ORM path moves one of them (save() and the audited update() and
+    bulk_update() move updated_at, an insert the count and the highest id, a delete the count)."""
+    quote = connection.ops.quote_name
+    parts = [f"SELECT {n}, COUNT(*), MAX({quote('updated_at')}), MAX({quote(m._meta.pk.column)}) "
+             f"FROM {quote(m._meta.db_table)}" for n, m in enumerate((Territory, ProductLine, Coverage, Distributor))]
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(parts))
+        return tuple(sorted(tuple(row) for row in cursor.fetchall()))
+
+
+def _whole_network_index(on_date) -> SoleChannelIndex:
+    """The whole network's index, built again only when its inputs changed (the distributors list flagged 50 rows
+    from a fresh build of every cell on each request): one small statement instead of three and the cells."""
+    key = (on_date, sole_inputs_stamp())
+    index = _WHOLE_NETWORK.get(key)
+    if index is None:
+        index = SoleChannelIndex.build(on_date=on_date)
+        _WHOLE_NETWORK.clear()
+        _WHOLE_NETWORK[key] = index
+    return index
+
+
 def sole_channel_index(request_or_none=None, *, on_date=None, distributor=None) -> SoleChannelIndex:
     """One index per request (API schemas resolve a flag per row from it); ``distributor``: a request that answers
     about that one distributor only (SoleChannelIndex.build)."""
     holder = request_or_none
     index = getattr(holder, "_kc_sole_channel_index", None) if holder is not None else None
     if index is None:
-        index = SoleChannelIndex.build(on_date=on_date or timezone.localdate(), distributor=distributor)
+        on_date = on_date or timezone.localdate()
+        index = (_whole_network_index(on_date) if distributor is None
+                 else SoleChannelIndex.build(on_date=on_date, distributor=distributor))
         if holder is not None:
             holder._kc_sole_channel_index = index
     return index

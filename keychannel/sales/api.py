@@ -5,12 +5,11 @@ from django.http import HttpResponse, StreamingHttpResponse
 from django.utils.translation import gettext as _
 from ninja import File, Form, Query, Router, Status
 from ninja.files import UploadedFile
-from ninja.pagination import paginate
 
 from keychannel.clients.models import CorporateClient
 from keychannel.core import api_refs
 from keychannel.core.errors import ConflictError
-from keychannel.core.pagination import BoundedPagination, CappedCountPagination
+from keychannel.core.pagination import BoundedPagination, CappedCountPagination, paginate
 from keychannel.core.policies import can, require
 from keychannel.core.schemas import ErrorOut, ValidationErrorOut
 from keychannel.core.scoping import get_visible_or_404

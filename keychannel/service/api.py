@@ -4,11 +4,10 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
-from ninja.pagination import paginate
 
 from keychannel.clients.models import CorporateClient
 from keychannel.core import api_refs
-from keychannel.core.pagination import BoundedPagination
+from keychannel.core.pagination import BoundedPagination, paginate
 from keychannel.core.schemas import ErrorOut, ValidationErrorOut
 from keychannel.core.scoping import get_visible_or_404
 from keychannel.network.models import ProductLine

@@ -134,6 +134,23 @@ def test_on_postgresql_a_cursor_page_reads_the_name_index_from_the_cursor_on(cli
         cursor.execute("SET LOCAL enable_sort = off")
         cursor.execute("SET LOCAL enable_incremental_sort = off")  # nor half a sort on the one-column index
         plan = after.explain()
-    # Read in order off (normalized_name, id), starting at the cursor's name: no sort, no walk from the start.
-    assert "clients_client_name_id" in plan and "Sort" not in plan, plan
+    # Read in order off (normalized_name, id), starting at the cursor's name: no sort, no walk from the start (the
+    # index of every client or its partial twin of the live ones, which the default list's filter matches).
+    assert ("clients_client_name_id" in plan or "clients_client_live_name" in plan) and "Sort" not in plan, plan
     assert "Index Cond: ((normalized_name)::text >=" in plan, plan
+
+
+@pytest.mark.postgres_suite  # a PostgreSQL plan: make test-sqlite deselects it
+def test_on_postgresql_a_deep_offset_skips_its_rows_in_the_live_name_index(clients):
+    """The ids of a deep offset page of the default list (archived left out) are read off the partial index of the
+    live clients' (normalized_name, id), not sorted: 211 ms → an index scan at 200k clients (issue 22)."""
+    listing = client_sorted(CorporateClient.objects.filter(archived_at__isnull=True), "name")
+    keys = keyset.keys_of(listing)
+    ids = keyset.ordered(listing, keys).values_list("pk", flat=True)[20:26]
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_bitmapscan = off")
+        cursor.execute("SET LOCAL enable_sort = off")
+        cursor.execute("SET LOCAL enable_incremental_sort = off")
+        plan = ids.explain()
+    assert "clients_client_live_name" in plan and "Sort" not in plan, plan
