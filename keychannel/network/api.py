@@ -12,7 +12,7 @@ from ninja import Query, Router, Status
 
 from keychannel.core.pagination import BoundedPagination, paginate
 from keychannel.core.policies import require
-from keychannel.core.schemas import ErrorOut, ValidationErrorOut
+from keychannel.core.schemas import WRITE_ERRORS_WITHOUT_CONFLICT, ErrorOut, ValidationErrorOut
 from keychannel.core.scoping import get_visible_or_404
 
 from . import reference, selectors, services
@@ -130,7 +130,6 @@ def product_line_list(request):
     return selectors.product_line_list(principal=request.principal)
 
 
-REFERENCE_WRITE = {403: ErrorOut, 404: ErrorOut, 422: ValidationErrorOut}
 
 
 def _territory_fields(data: dict) -> dict:
@@ -143,14 +142,14 @@ def _territory_fields(data: dict) -> dict:
     return fields
 
 
-@router.post("/territories", response={201: TerritoryOut, **REFERENCE_WRITE}, summary="Add a territory (program office)")
+@router.post("/territories", response={201: TerritoryOut, **WRITE_ERRORS_WITHOUT_CONFLICT}, summary="Add a territory (program office)")
 def territory_create(request, payload: TerritoryIn):
     require(request.principal, "network.reference.change")
     territory = reference.territory_create(principal=request.principal, **_territory_fields(payload.model_dump()))
     return Status(201, territory)
 
 
-@router.patch("/territories/{int:territory_id}", response={200: TerritoryOut, **REFERENCE_WRITE},
+@router.patch("/territories/{int:territory_id}", response={200: TerritoryOut, **WRITE_ERRORS_WITHOUT_CONFLICT},
               summary="Rename or move a territory (program office)")
 def territory_update(request, territory_id: int, payload: TerritoryPatch):
     require(request.principal, "network.reference.change")
@@ -159,14 +158,14 @@ def territory_update(request, territory_id: int, payload: TerritoryPatch):
     return reference.territory_update(principal=request.principal, territory=territory, **fields)
 
 
-@router.post("/product-lines", response={201: ProductLineOut, **REFERENCE_WRITE},
+@router.post("/product-lines", response={201: ProductLineOut, **WRITE_ERRORS_WITHOUT_CONFLICT},
              summary="Add a product line (program office)")
 def product_line_create(request, payload: ProductLineIn):
     require(request.principal, "network.reference.change")
     return Status(201, reference.product_line_create(principal=request.principal, **payload.model_dump()))
 
 
-@router.patch("/product-lines/{int:product_line_id}", response={200: ProductLineOut, **REFERENCE_WRITE},
+@router.patch("/product-lines/{int:product_line_id}", response={200: ProductLineOut, **WRITE_ERRORS_WITHOUT_CONFLICT},
               summary="Rename, describe, retire or bring back a product line (program office)")
 def product_line_update(request, product_line_id: int, payload: ProductLinePatch):
     require(request.principal, "network.reference.change")
@@ -186,7 +185,7 @@ def questionnaire_list(request):
     return ReadinessQuestionnaire.objects.visible_to(request.principal).prefetch_related("questions")
 
 
-@router.post("/readiness-questionnaires", response={201: QuestionnaireOut, **REFERENCE_WRITE},
+@router.post("/readiness-questionnaires", response={201: QuestionnaireOut, **WRITE_ERRORS_WITHOUT_CONFLICT},
              summary="A new questionnaire version (program office); not in use until activated")
 def questionnaire_create(request, payload: QuestionnaireIn):
     data = payload.model_dump()
@@ -200,7 +199,7 @@ def _questionnaire(request, questionnaire_id):
     return get_object_or_404(ReadinessQuestionnaire.objects.visible_to(request.principal), pk=questionnaire_id)
 
 
-@router.patch("/readiness-questionnaires/{int:questionnaire_id}", response={200: QuestionnaireOut, **REFERENCE_WRITE},
+@router.patch("/readiness-questionnaires/{int:questionnaire_id}", response={200: QuestionnaireOut, **WRITE_ERRORS_WITHOUT_CONFLICT},
               summary="Change a version nobody has answered yet (program office)")
 def questionnaire_update(request, questionnaire_id: int, payload: QuestionnairePatch):
     questionnaire = _questionnaire(request, questionnaire_id)
@@ -209,7 +208,7 @@ def questionnaire_update(request, questionnaire_id: int, payload: QuestionnaireP
 
 
 @router.post("/readiness-questionnaires/{int:questionnaire_id}/activate",
-             response={200: QuestionnaireOut, **REFERENCE_WRITE},
+             response={200: QuestionnaireOut, **WRITE_ERRORS_WITHOUT_CONFLICT},
              summary="Put a version in use: new assessments answer it (program office)")
 def questionnaire_activate(request, questionnaire_id: int):
     questionnaire = _questionnaire(request, questionnaire_id)
@@ -289,7 +288,6 @@ def _no_nulls(fields: dict, nullable=()):
 
 # --- people -----------------------------------------------------------------------------------------------------
 
-WRITE = {403: ErrorOut, 404: ErrorOut, 422: ValidationErrorOut}
 
 
 @router.get("/distributor-people", response=list[PersonOut], summary="People of the distributors the caller reaches")
@@ -298,7 +296,7 @@ def person_list(request, filters: Query[PersonFilter]):
     return selectors.person_list(principal=request.principal, filters=filters.model_dump())
 
 
-@router.post("/distributor-people", response={201: PersonOut, **WRITE})
+@router.post("/distributor-people", response={201: PersonOut, **WRITE_ERRORS_WITHOUT_CONFLICT})
 def person_create(request, payload: PersonIn):
     principal = request.principal
     fields = payload.model_dump()
@@ -307,7 +305,7 @@ def person_create(request, payload: PersonIn):
     return Status(201, person)
 
 
-@router.patch("/distributor-people/{int:person_id}", response={200: PersonOut, **WRITE})
+@router.patch("/distributor-people/{int:person_id}", response={200: PersonOut, **WRITE_ERRORS_WITHOUT_CONFLICT})
 def person_patch(request, person_id: int, payload: PersonPatch):
     principal = request.principal
     person = get_visible_or_404(selectors.person_list(principal=principal), principal, pk=person_id)
@@ -330,7 +328,7 @@ def _relationship_out(principal, pk):
     return selectors.relationship_list(principal=principal).get(pk=pk)
 
 
-@router.post("/relationships", response={201: RelationshipOut, **WRITE})
+@router.post("/relationships", response={201: RelationshipOut, **WRITE_ERRORS_WITHOUT_CONFLICT})
 def relationship_create(request, payload: RelationshipIn):
     principal = request.principal
     fields = payload.model_dump()
@@ -341,7 +339,7 @@ def relationship_create(request, payload: RelationshipIn):
     return Status(201, _relationship_out(principal, relationship.pk))
 
 
-@router.patch("/relationships/{int:relationship_id}", response={200: RelationshipOut, **WRITE})
+@router.patch("/relationships/{int:relationship_id}", response={200: RelationshipOut, **WRITE_ERRORS_WITHOUT_CONFLICT})
 def relationship_patch(request, relationship_id: int, payload: RelationshipPatch):
     principal = request.principal
     relationship = get_visible_or_404(selectors.relationship_list(principal=principal), principal, pk=relationship_id)
@@ -352,7 +350,7 @@ def relationship_patch(request, relationship_id: int, payload: RelationshipPatch
     return _relationship_out(principal, relationship.pk)
 
 
-@router.post("/relationships/{int:relationship_id}/interactions", response={201: InteractionOut, **WRITE},
+@router.post("/relationships/{int:relationship_id}/interactions", response={201: InteractionOut, **WRITE_ERRORS_WITHOUT_CONFLICT},
              summary="Log an interaction (moves the relationship's last interaction forward)")
 def interaction_create(request, relationship_id: int, payload: InteractionIn):
     principal = request.principal
@@ -395,7 +393,7 @@ def readiness_detail(request, assessment_id: int):
     return get_visible_or_404(selectors.readiness_list(principal=principal), principal, pk=assessment_id)
 
 
-@router.post("/readiness", response={201: ReadinessOut, **WRITE}, summary="Record an assessment (score computed)")
+@router.post("/readiness", response={201: ReadinessOut, **WRITE_ERRORS_WITHOUT_CONFLICT}, summary="Record an assessment (score computed)")
 def readiness_create(request, payload: ReadinessIn):
     principal = request.principal
     distributor = selectors.distributor_get(principal=principal, pk=payload.distributor_id)
@@ -422,7 +420,7 @@ def _owner(fields):
     return fields
 
 
-@router.post("/readiness/{int:assessment_id}/actions", response={201: ActionItemOut, **WRITE})
+@router.post("/readiness/{int:assessment_id}/actions", response={201: ActionItemOut, **WRITE_ERRORS_WITHOUT_CONFLICT})
 def action_item_create(request, assessment_id: int, payload: ActionItemIn):
     principal = request.principal
     assessment = get_visible_or_404(selectors.readiness_list(principal=principal), principal, pk=assessment_id)
@@ -431,7 +429,7 @@ def action_item_create(request, assessment_id: int, payload: ActionItemIn):
     return Status(201, item)
 
 
-@router.patch("/readiness/actions/{int:item_id}", response={200: ActionItemOut, **WRITE})
+@router.patch("/readiness/actions/{int:item_id}", response={200: ActionItemOut, **WRITE_ERRORS_WITHOUT_CONFLICT})
 def action_item_patch(request, item_id: int, payload: ActionItemPatch):
     principal = request.principal
     item = get_visible_or_404(
@@ -452,7 +450,7 @@ def review_list(request, filters: Query[ReviewFilter]):
     return selectors.review_list(principal=request.principal, filters=filters.model_dump())
 
 
-@router.post("/reviews", response={201: ReviewOut, **WRITE})
+@router.post("/reviews", response={201: ReviewOut, **WRITE_ERRORS_WITHOUT_CONFLICT})
 def review_create(request, payload: ReviewIn):
     principal = request.principal
     fields = payload.model_dump()
@@ -460,7 +458,7 @@ def review_create(request, payload: ReviewIn):
     return Status(201, services.review_create(principal=principal, distributor=distributor, **fields))
 
 
-@router.patch("/reviews/{int:review_id}", response={200: ReviewOut, **WRITE})
+@router.patch("/reviews/{int:review_id}", response={200: ReviewOut, **WRITE_ERRORS_WITHOUT_CONFLICT})
 def review_patch(request, review_id: int, payload: ReviewPatch):
     principal = request.principal
     review = get_visible_or_404(selectors.review_list(principal=principal), principal, pk=review_id)

@@ -12,11 +12,11 @@ from ninja import Field, Schema, Status
 
 from keychannel.core.pagination import BoundedPagination, paginate
 from keychannel.core.policies import require
-from keychannel.core.schemas import ErrorOut, ValidationErrorOut
+from keychannel.core.schemas import WRITE_ERRORS_WITHOUT_CONFLICT, ErrorOut, ValidationErrorOut
 from keychannel.core.scoping import get_visible_or_404
 
 from . import reference, selectors, services
-from .api import REFERENCE_WRITE, _reference, router
+from .api import _reference, router
 from .models import ProductLine, Territory
 from .schemas import (
     DistributorOut,
@@ -140,7 +140,7 @@ def presence_list(request, territory_id: int | None = None):
     return qs.filter(territory_id=territory_id) if territory_id else qs
 
 
-@router.put("/channel-presence/{int:territory_id}", response={200: list[PresenceOut], **REFERENCE_WRITE},
+@router.put("/channel-presence/{int:territory_id}", response={200: list[PresenceOut], **WRITE_ERRORS_WITHOUT_CONFLICT},
             summary="Set the manufacturer's channels in a territory (program office, channel managers)",
             operation_id=_OPERATION_ID.format("presence_set"))
 def presence_set(request, territory_id: int, payload: PresenceIn):
@@ -186,7 +186,7 @@ def playbook_list(request):
     return list(Playbook.objects.visible_to(request.principal))
 
 
-@router.patch("/playbooks/{int:playbook_id}", response={200: PlaybookOut, **REFERENCE_WRITE},
+@router.patch("/playbooks/{int:playbook_id}", response={200: PlaybookOut, **WRITE_ERRORS_WITHOUT_CONFLICT},
               summary="Edit a playbook (program office)", operation_id=_OPERATION_ID.format("playbook_update"))
 def playbook_update(request, playbook_id: int, payload: PlaybookPatch):
     from .models import Playbook
@@ -220,7 +220,7 @@ class ProfilePatch(Schema):
     employees: int | None = Field(None, ge=0, le=10_000_000)
 
 
-@router.patch("/distributors/{int:distributor_id}/profile", response={200: DistributorOut, **REFERENCE_WRITE},
+@router.patch("/distributors/{int:distributor_id}/profile", response={200: DistributorOut, **WRITE_ERRORS_WITHOUT_CONFLICT},
               summary="A distributor head keeps its company's contact details; its channel manager is told",
               operation_id=_OPERATION_ID.format("distributor_profile_update"))
 def distributor_profile_update(request, distributor_id: int, payload: ProfilePatch):
