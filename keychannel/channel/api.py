@@ -7,7 +7,7 @@ from ninja import Field, Query, Router, Schema, Status
 from keychannel.core import api_refs
 from keychannel.core.pagination import BoundedPagination, paginate
 from keychannel.core.policies import require
-from keychannel.core.schemas import ErrorOut, ValidationErrorOut
+from keychannel.core.schemas import WRITE_ERRORS, ErrorOut
 
 from . import selectors, services
 from .schemas import (
@@ -34,7 +34,6 @@ from .schemas import (
 
 router = Router(tags=["channel"])
 
-WRITE = {403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ValidationErrorOut}
 
 
 def _product_lines(ids, field="product_line_ids"):
@@ -66,7 +65,7 @@ def registration_list(request, filters: Query[RegistrationFilter]):
     return selectors.registration_list(principal=request.principal, filters=filters.model_dump())
 
 
-@router.post("/registrations", response={201: RegistrationOut, **WRITE}, summary="Register a client and a deal")
+@router.post("/registrations", response={201: RegistrationOut, **WRITE_ERRORS}, summary="Register a client and a deal")
 def registration_create(request, payload: RegistrationIn):
     from keychannel.clients.models import CorporateClient
     from keychannel.network.models import Distributor
@@ -95,7 +94,7 @@ def registration_detail(request, registration_id: int):
     return selectors.registration_get(principal=request.principal, pk=registration_id)
 
 
-@router.post("/registrations/{int:registration_id}/approve", response={200: RegistrationOut, **WRITE})
+@router.post("/registrations/{int:registration_id}/approve", response={200: RegistrationOut, **WRITE_ERRORS})
 def registration_approve(request, registration_id: int, payload: ApproveIn):
     principal = request.principal
     registration = selectors.registration_get(principal=principal, pk=registration_id)
@@ -104,7 +103,7 @@ def registration_approve(request, registration_id: int, payload: ApproveIn):
     return selectors.registration_get(principal=principal, pk=registration_id)
 
 
-@router.post("/registrations/{int:registration_id}/reject", response={200: RegistrationOut, **WRITE})
+@router.post("/registrations/{int:registration_id}/reject", response={200: RegistrationOut, **WRITE_ERRORS})
 def registration_reject(request, registration_id: int, payload: RejectIn):
     principal = request.principal
     registration = selectors.registration_get(principal=principal, pk=registration_id)
@@ -112,7 +111,7 @@ def registration_reject(request, registration_id: int, payload: RejectIn):
     return selectors.registration_get(principal=principal, pk=registration_id)
 
 
-@router.post("/registrations/{int:registration_id}/extend", response={200: RegistrationOut, **WRITE})
+@router.post("/registrations/{int:registration_id}/extend", response={200: RegistrationOut, **WRITE_ERRORS})
 def registration_extend(request, registration_id: int, payload: ExtendIn):
     principal = request.principal
     registration = selectors.registration_get(principal=principal, pk=registration_id)
@@ -135,7 +134,7 @@ def precedent_list(request, filters: Query[ConflictFilter]):
     return selectors.precedent_list(principal=request.principal, filters=filters.model_dump())
 
 
-@router.post("/conflicts", response={201: ConflictOut, **WRITE}, summary="Open a conflict by hand (e.g. pricing)")
+@router.post("/conflicts", response={201: ConflictOut, **WRITE_ERRORS}, summary="Open a conflict by hand (e.g. pricing)")
 def conflict_create(request, payload: ConflictIn):
     from keychannel.clients.models import CorporateClient
 
@@ -152,7 +151,7 @@ def conflict_detail(request, conflict_id: int):
     return selectors.conflict_get(principal=request.principal, pk=conflict_id)
 
 
-@router.post("/conflicts/{int:conflict_id}/review", response={200: ConflictOut, **WRITE}, summary="Start the review")
+@router.post("/conflicts/{int:conflict_id}/review", response={200: ConflictOut, **WRITE_ERRORS}, summary="Start the review")
 def conflict_review(request, conflict_id: int):
     principal = request.principal
     conflict = selectors.conflict_get(principal=principal, pk=conflict_id)
@@ -160,7 +159,7 @@ def conflict_review(request, conflict_id: int):
     return selectors.conflict_get(principal=principal, pk=conflict_id)
 
 
-@router.post("/conflicts/{int:conflict_id}/resolve", response={200: ConflictOut, **WRITE}, summary="Decide a conflict")
+@router.post("/conflicts/{int:conflict_id}/resolve", response={200: ConflictOut, **WRITE_ERRORS}, summary="Decide a conflict")
 def conflict_resolve(request, conflict_id: int, payload: ResolveIn):
     principal = request.principal
     conflict = selectors.conflict_get(principal=principal, pk=conflict_id)
@@ -183,7 +182,7 @@ def conflict_comment_list(request, conflict_id: int):
     return list(selectors.conflict_comments(principal=principal, conflict=conflict))
 
 
-@router.post("/conflicts/{int:conflict_id}/comments", response={201: CommentOut, **WRITE})
+@router.post("/conflicts/{int:conflict_id}/comments", response={201: CommentOut, **WRITE_ERRORS})
 def conflict_comment_create(request, conflict_id: int, payload: CommentIn):
     principal = request.principal
     conflict = selectors.conflict_get(principal=principal, pk=conflict_id)
@@ -201,7 +200,7 @@ def lead_list(request, filters: Query[LeadFilter]):
     return selectors.lead_list(principal=request.principal, filters=filters.model_dump())
 
 
-@router.post("/leads", response={201: LeadOut, **WRITE}, summary="Pass a corporate lead to the network")
+@router.post("/leads", response={201: LeadOut, **WRITE_ERRORS}, summary="Pass a corporate lead to the network")
 def lead_create(request, payload: LeadIn):
     principal = request.principal
     require(principal, "channel.lead.create")
@@ -219,7 +218,7 @@ def lead_detail(request, lead_id: int):
     return selectors.lead_get(principal=request.principal, pk=lead_id)
 
 
-@router.post("/leads/{int:lead_id}/accept", response={200: LeadOut, **WRITE})
+@router.post("/leads/{int:lead_id}/accept", response={200: LeadOut, **WRITE_ERRORS})
 def lead_accept(request, lead_id: int, payload: AcceptIn):
     principal = request.principal
     lead = selectors.lead_get(principal=principal, pk=lead_id)
@@ -229,7 +228,7 @@ def lead_accept(request, lead_id: int, payload: AcceptIn):
     return selectors.lead_get(principal=principal, pk=lead_id)
 
 
-@router.post("/leads/{int:lead_id}/decline", response={200: LeadOut, **WRITE})
+@router.post("/leads/{int:lead_id}/decline", response={200: LeadOut, **WRITE_ERRORS})
 def lead_decline(request, lead_id: int, payload: DeclineIn):
     principal = request.principal
     lead = selectors.lead_get(principal=principal, pk=lead_id)
@@ -244,7 +243,7 @@ class LeadAssignIn(Schema):
     assignee_id: int | None = Field(None, description="A head or salesperson of that distributor; null: its heads are told.")
 
 
-@router.post("/leads/{int:lead_id}/assign", response={200: LeadOut, **WRITE},
+@router.post("/leads/{int:lead_id}/assign", response={200: LeadOut, **WRITE_ERRORS},
              summary="Hand a lead nobody took to a distributor and a person there (manufacturer)")
 def lead_assign(request, lead_id: int, payload: LeadAssignIn):
     from django.contrib.auth import get_user_model
@@ -273,7 +272,7 @@ def channel_policy_detail(request):
     return ChannelPolicy.current()
 
 
-@router.patch("/channel-policy", response={200: ChannelPolicyOut, **WRITE},
+@router.patch("/channel-policy", response={200: ChannelPolicyOut, **WRITE_ERRORS},
               summary="Change the registration gate's settings (program office)")
 def channel_policy_patch(request, payload: ChannelPolicyPatch):
     from .gate import channel_policy_update

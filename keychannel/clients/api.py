@@ -10,7 +10,7 @@ from ninja import Query, Router, Status
 from keychannel.core import api_refs, external_ids
 from keychannel.core.pagination import BoundedPagination, paginate
 from keychannel.core.ratelimit import ApiThrottle, ScopedThrottle
-from keychannel.core.schemas import ErrorOut, ValidationErrorOut
+from keychannel.core.schemas import WRITE_ERRORS, ErrorOut, ValidationErrorOut
 
 from . import selectors, services
 from .schemas import (
@@ -35,7 +35,6 @@ from .schemas import (
 
 router = Router(tags=["clients"])
 
-WRITE_ERRORS = {403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ValidationErrorOut}
 # The duplicate check (and a client creation, which runs it) tells whether a tax id or name exists anywhere in
 # the network: a per-user limit of its own, lower than the general one, keeps it from being walked by a script.
 DUPLICATE_CHECK_THROTTLE = [ApiThrottle(), ScopedThrottle("duplicate-check", "KEYCHANNEL_DUPLICATE_CHECK_RATE_LIMIT")]

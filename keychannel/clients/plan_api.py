@@ -7,7 +7,7 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import Status
 
-from keychannel.core.schemas import ErrorOut, ValidationErrorOut
+from keychannel.core.schemas import WRITE_ERRORS_WITHOUT_CONFLICT, ErrorOut
 
 from . import selectors, services
 from .api import client_account_plan, router
@@ -26,7 +26,6 @@ from .schemas import (
     ObjectivePatch,
 )
 
-WRITE = {403: ErrorOut, 404: ErrorOut, 422: ValidationErrorOut}
 MODELS = {"objectives": AccountObjective, "actions": AccountAction, "competitors": AccountCompetitor}
 
 
@@ -67,7 +66,7 @@ def _item(request, kind, item_id):
     return item
 
 
-@router.patch("/clients/{int:client_id}/account-plan", response={200: AccountPlanOut, **WRITE},
+@router.patch("/clients/{int:client_id}/account-plan", response={200: AccountPlanOut, **WRITE_ERRORS_WITHOUT_CONFLICT},
               summary="Change the plan: ambition, situation, owner, next review")
 def account_plan_update(request, client_id: int, payload: AccountPlanPatch):
     client = _key_client(request, client_id)
@@ -76,7 +75,7 @@ def account_plan_update(request, client_id: int, payload: AccountPlanPatch):
     return client_account_plan(request, client_id)
 
 
-@router.post("/clients/{int:client_id}/account-plan/objectives", response={201: ObjectiveOut, **WRITE},
+@router.post("/clients/{int:client_id}/account-plan/objectives", response={201: ObjectiveOut, **WRITE_ERRORS_WITHOUT_CONFLICT},
              summary="Add an objective to a key account's plan")
 def objective_create(request, client_id: int, payload: ObjectiveIn):
     client = _key_client(request, client_id)
@@ -84,7 +83,7 @@ def objective_create(request, client_id: int, payload: ObjectiveIn):
     return Status(201, services.account_objective_create(principal=request.principal, client=client, **data))
 
 
-@router.post("/clients/{int:client_id}/account-plan/actions", response={201: ActionOut, **WRITE},
+@router.post("/clients/{int:client_id}/account-plan/actions", response={201: ActionOut, **WRITE_ERRORS_WITHOUT_CONFLICT},
              summary="Add an action to a key account's plan")
 def action_create(request, client_id: int, payload: ActionIn):
     client = _key_client(request, client_id)
@@ -92,7 +91,7 @@ def action_create(request, client_id: int, payload: ActionIn):
     return Status(201, services.account_action_create(principal=request.principal, client=client, **data))
 
 
-@router.post("/clients/{int:client_id}/account-plan/competitors", response={201: CompetitorOut, **WRITE},
+@router.post("/clients/{int:client_id}/account-plan/competitors", response={201: CompetitorOut, **WRITE_ERRORS_WITHOUT_CONFLICT},
              summary="Record a competitor present at a key account")
 def competitor_create(request, client_id: int, payload: CompetitorIn):
     client = _key_client(request, client_id)
@@ -106,19 +105,19 @@ def _update(request, kind, item_id, payload):
     return services.account_item_update(principal=request.principal, item=item, **fields)
 
 
-@router.patch("/account-plan/objectives/{int:item_id}", response={200: ObjectiveOut, **WRITE},
+@router.patch("/account-plan/objectives/{int:item_id}", response={200: ObjectiveOut, **WRITE_ERRORS_WITHOUT_CONFLICT},
               summary="Edit an objective in place: status, owner, due date, result")
 def objective_update(request, item_id: int, payload: ObjectivePatch):
     return _update(request, "objectives", item_id, payload)
 
 
-@router.patch("/account-plan/actions/{int:item_id}", response={200: ActionOut, **WRITE},
+@router.patch("/account-plan/actions/{int:item_id}", response={200: ActionOut, **WRITE_ERRORS_WITHOUT_CONFLICT},
               summary="Edit an action in place: status, owner, due date, result, objective")
 def action_update(request, item_id: int, payload: ActionPatch):
     return _update(request, "actions", item_id, payload)
 
 
-@router.patch("/account-plan/competitors/{int:item_id}", response={200: CompetitorOut, **WRITE},
+@router.patch("/account-plan/competitors/{int:item_id}", response={200: CompetitorOut, **WRITE_ERRORS_WITHOUT_CONFLICT},
               summary="Edit a competitor")
 def competitor_update(request, item_id: int, payload: CompetitorPatch):
     return _update(request, "competitors", item_id, payload)
@@ -129,19 +128,19 @@ def _delete(request, kind, item_id):
     return Status(204, None)
 
 
-@router.delete("/account-plan/objectives/{int:item_id}", response={204: None, **WRITE, 409: ErrorOut},
+@router.delete("/account-plan/objectives/{int:item_id}", response={204: None, **WRITE_ERRORS_WITHOUT_CONFLICT, 409: ErrorOut},
                summary="Remove an objective (its actions stay, without it)")
 def objective_delete(request, item_id: int):
     return _delete(request, "objectives", item_id)
 
 
-@router.delete("/account-plan/actions/{int:item_id}", response={204: None, **WRITE, 409: ErrorOut},
+@router.delete("/account-plan/actions/{int:item_id}", response={204: None, **WRITE_ERRORS_WITHOUT_CONFLICT, 409: ErrorOut},
                summary="Remove an action")
 def action_delete(request, item_id: int):
     return _delete(request, "actions", item_id)
 
 
-@router.delete("/account-plan/competitors/{int:item_id}", response={204: None, **WRITE, 409: ErrorOut},
+@router.delete("/account-plan/competitors/{int:item_id}", response={204: None, **WRITE_ERRORS_WITHOUT_CONFLICT, 409: ErrorOut},
                summary="Remove a competitor")
 def competitor_delete(request, item_id: int):
     return _delete(request, "competitors", item_id)

@@ -9,7 +9,7 @@ from ninja import Field, Query, Router, Schema, Status
 from keychannel.core import api_refs
 from keychannel.core.pagination import BoundedPagination, paginate
 from keychannel.core.policies import require
-from keychannel.core.schemas import ErrorOut, ValidationErrorOut
+from keychannel.core.schemas import WRITE_ERRORS, ErrorOut
 
 from . import selectors, services
 from .schemas import (
@@ -42,7 +42,6 @@ from .schemas import (
 
 router = Router(tags=["competence"])
 
-WRITE = {403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ValidationErrorOut}
 
 
 def _distributor(principal, pk, field="distributor_id"):
@@ -77,7 +76,7 @@ def mentorship_list(request, filters: Query[MentorshipFilter]):
     )
 
 
-@router.post("/mentorships", response={201: MentorshipOut, **WRITE})
+@router.post("/mentorships", response={201: MentorshipOut, **WRITE_ERRORS})
 def mentorship_create(request, payload: MentorshipIn):
     principal = request.principal
     require(principal, "competence.mentorship.manage")  # before looking anything up
@@ -99,7 +98,7 @@ class MentorshipEndIn(Schema):
     ends_on: date | None = Field(None, description="Default: today.")
 
 
-@router.post("/mentorships/{int:mentorship_id}/end", response={200: MentorshipOut, **WRITE},
+@router.post("/mentorships/{int:mentorship_id}/end", response={200: MentorshipOut, **WRITE_ERRORS},
              summary="End a mentorship (as the mentorship page does)")
 def mentorship_end(request, mentorship_id: int, payload: MentorshipEndIn):
     mentorship = selectors.mentorship_get(principal=request.principal, pk=mentorship_id)
@@ -113,7 +112,7 @@ def session_list(request, mentorship_id: int):
     return Status(200, list(selectors.session_list(principal=request.principal, mentorship=mentorship)[:500]))
 
 
-@router.post("/mentorships/{int:mentorship_id}/sessions", response={201: SessionOut, **WRITE})
+@router.post("/mentorships/{int:mentorship_id}/sessions", response={201: SessionOut, **WRITE_ERRORS})
 def session_create(request, mentorship_id: int, payload: SessionIn):
     mentorship = selectors.mentorship_get(principal=request.principal, pk=mentorship_id)
     session = services.coaching_session_record(principal=request.principal, mentorship=mentorship,
@@ -143,7 +142,7 @@ def assignment_list(request, filters: Query[AssignmentFilter]):
     )
 
 
-@router.post("/embedded-assignments", response={201: AssignmentOut, **WRITE})
+@router.post("/embedded-assignments", response={201: AssignmentOut, **WRITE_ERRORS})
 def assignment_create(request, payload: AssignmentIn):
     principal = request.principal
     require(principal, "competence.assignment.manage")
@@ -183,7 +182,7 @@ def kam_task_list(request, filters: Query[KamTaskFilter]):
     return selectors.kam_task_list(principal=request.principal, filters=filters.model_dump())
 
 
-@router.post("/kam-tasks", response={201: KamTaskOut, **WRITE}, summary="Give a stationed KAM a task (manufacturer)")
+@router.post("/kam-tasks", response={201: KamTaskOut, **WRITE_ERRORS}, summary="Give a stationed KAM a task (manufacturer)")
 def kam_task_create(request, payload: KamTaskIn):
     principal = request.principal
     services.refuse_distributor_write(principal=principal, request=request, action="competence.kamtask.create",
@@ -192,7 +191,7 @@ def kam_task_create(request, payload: KamTaskIn):
     return Status(201, selectors.kam_task_get(principal=principal, pk=task.pk))
 
 
-@router.post("/kam-tasks/bulk", response={201: list[KamTaskOut], **WRITE},
+@router.post("/kam-tasks/bulk", response={201: list[KamTaskOut], **WRITE_ERRORS},
              summary="Create many KAM tasks, all or nothing")
 def kam_task_bulk_create(request, payload: KamTaskBulkIn):
     principal = request.principal
@@ -216,7 +215,7 @@ def kam_task_detail(request, task_id: int):
     return selectors.kam_task_get(principal=request.principal, pk=task_id)
 
 
-@router.patch("/kam-tasks/{int:task_id}", response={200: KamTaskOut, **WRITE},
+@router.patch("/kam-tasks/{int:task_id}", response={200: KamTaskOut, **WRITE_ERRORS},
               summary="Re-assign, re-prioritise or edit a task (manufacturer)")
 def kam_task_patch(request, task_id: int, payload: KamTaskPatch):
     principal = request.principal
@@ -235,7 +234,7 @@ def kam_task_patch(request, task_id: int, payload: KamTaskPatch):
     return selectors.kam_task_get(principal=principal, pk=task_id)
 
 
-@router.post("/kam-tasks/{int:task_id}/status", response={200: KamTaskOut, **WRITE},
+@router.post("/kam-tasks/{int:task_id}/status", response={200: KamTaskOut, **WRITE_ERRORS},
              summary="The KAM moves the task: open, in progress, blocked, done")
 def kam_task_status(request, task_id: int, payload: KamTaskStatusIn):
     task = _task_for_write(request, task_id, "competence.kamtask.status")
@@ -244,7 +243,7 @@ def kam_task_status(request, task_id: int, payload: KamTaskStatusIn):
     return selectors.kam_task_get(principal=request.principal, pk=task_id)
 
 
-@router.post("/kam-tasks/{int:task_id}/cancel", response={200: KamTaskOut, **WRITE})
+@router.post("/kam-tasks/{int:task_id}/cancel", response={200: KamTaskOut, **WRITE_ERRORS})
 def kam_task_cancel(request, task_id: int, payload: KamTaskCancelIn):
     task = _task_for_write(request, task_id, "competence.kamtask.cancel")
     services.kam_task_cancel(principal=request.principal, request=request, task=task, reason=payload.reason)
@@ -257,7 +256,7 @@ def kam_task_comment_list(request, task_id: int):
     return Status(200, list(selectors.kam_task_comments(principal=request.principal, task=task)[:500]))
 
 
-@router.post("/kam-tasks/{int:task_id}/comments", response={201: CommentOut, **WRITE})
+@router.post("/kam-tasks/{int:task_id}/comments", response={201: CommentOut, **WRITE_ERRORS})
 def kam_task_comment_create(request, task_id: int, payload: CommentIn):
     task = _task_for_write(request, task_id, "competence.kamtask.comment")
     return Status(201, services.kam_task_comment_add(principal=request.principal, request=request, task=task,
@@ -272,7 +271,7 @@ def consultation_list(request, filters: Query[ConsultationFilter]):
     return selectors.consultation_list(principal=request.principal, filters=filters.model_dump())
 
 
-@router.post("/consultations", response={201: ConsultationOut, **WRITE},
+@router.post("/consultations", response={201: ConsultationOut, **WRITE_ERRORS},
              summary="Ask the stationed KAM or your mentor for help (distributor staff)")
 def consultation_create(request, payload: ConsultationIn):
     principal = request.principal
@@ -289,7 +288,7 @@ def consultation_detail(request, consultation_id: int):
     return selectors.consultation_get(principal=request.principal, pk=consultation_id)
 
 
-@router.post("/consultations/{int:consultation_id}/accept", response={200: ConsultationOut, **WRITE})
+@router.post("/consultations/{int:consultation_id}/accept", response={200: ConsultationOut, **WRITE_ERRORS})
 def consultation_accept(request, consultation_id: int, payload: ConsultationAnswerIn):
     consultation = selectors.consultation_get(principal=request.principal, pk=consultation_id)
     services.consultation_respond(principal=request.principal, consultation=consultation, accept=True,
@@ -297,7 +296,7 @@ def consultation_accept(request, consultation_id: int, payload: ConsultationAnsw
     return selectors.consultation_get(principal=request.principal, pk=consultation_id)
 
 
-@router.post("/consultations/{int:consultation_id}/decline", response={200: ConsultationOut, **WRITE})
+@router.post("/consultations/{int:consultation_id}/decline", response={200: ConsultationOut, **WRITE_ERRORS})
 def consultation_decline(request, consultation_id: int, payload: ConsultationAnswerIn):
     consultation = selectors.consultation_get(principal=request.principal, pk=consultation_id)
     services.consultation_respond(principal=request.principal, consultation=consultation, accept=False,
@@ -305,7 +304,7 @@ def consultation_decline(request, consultation_id: int, payload: ConsultationAns
     return selectors.consultation_get(principal=request.principal, pk=consultation_id)
 
 
-@router.post("/consultations/{int:consultation_id}/convert", response={201: KamTaskOut, **WRITE},
+@router.post("/consultations/{int:consultation_id}/convert", response={201: KamTaskOut, **WRITE_ERRORS},
              summary="Turn an accepted request into a KAM task (manufacturer)")
 def consultation_convert(request, consultation_id: int, payload: ConsultationConvertIn):
     principal = request.principal
@@ -339,7 +338,7 @@ def coverage_gap_list(request, territory_id: int | None = None):
                                                                  territory_id=territory_id)])
 
 
-@router.post("/coverage-gaps/{int:client_id}/assign", response={201: MentorshipOut, **WRITE},
+@router.post("/coverage-gaps/{int:client_id}/assign", response={201: MentorshipOut, **WRITE_ERRORS},
              summary="Put the suggested (or the given) mentor on a coverage gap")
 def coverage_gap_assign(request, client_id: int, payload: GapAssignIn):
     principal = request.principal

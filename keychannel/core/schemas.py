@@ -17,6 +17,12 @@ class ValidationErrorOut(Schema):
     detail: list[FieldErrorItem]
 
 
+# The error answers a write operation declares (docs/api.md): refused, not found, invalid; and conflicting, for
+# writes that can meet a concurrent change or a state that forbids them.
+WRITE_ERRORS_WITHOUT_CONFLICT = {403: ErrorOut, 404: ErrorOut, 422: ValidationErrorOut}
+WRITE_ERRORS = {403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ValidationErrorOut}
+
+
 class TokenIn(Schema):
     username: str
     password: str

@@ -7,7 +7,7 @@ from ninja import Query, Router, Status
 from keychannel.clients.models import CorporateClient, Stakeholder
 from keychannel.core import api_refs, external_ids
 from keychannel.core.pagination import BoundedPagination, paginate
-from keychannel.core.schemas import ErrorOut, ValidationErrorOut
+from keychannel.core.schemas import WRITE_ERRORS, ErrorOut, ValidationErrorOut
 from keychannel.network.models import ProductLine
 
 from . import selectors, services, signoff
@@ -39,7 +39,6 @@ router = Router(tags=["deals"])
 
 SORTS = {"created_at", "-created_at", "value", "-value", "expected_close_on", "-expected_close_on",
          "next_step_on", "-next_step_on", "updated_at", "-updated_at", "title", "-title"}
-WRITE = {403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ValidationErrorOut}
 
 
 def _product_lines(ids):
@@ -77,7 +76,7 @@ def opportunity_list(request, filters: Query[OpportunityFilter], sort: str = "-c
     return qs.order_by(sort if sort in SORTS else "-created_at", "-pk")
 
 
-@router.post("/opportunities", response={201: OpportunityDetailOut, **WRITE}, summary="Open a deal")
+@router.post("/opportunities", response={201: OpportunityDetailOut, **WRITE_ERRORS}, summary="Open a deal")
 def opportunity_create(request, payload: OpportunityIn):
     principal = request.principal
     client = api_refs.visible(principal, CorporateClient.objects.select_related("distributor"), payload.client_id,
@@ -100,7 +99,7 @@ def opportunity_detail(request, opportunity_id: int):
     return _detail(request.principal, opportunity_id)
 
 
-@router.patch("/opportunities/{int:opportunity_id}", response={200: OpportunityDetailOut, **WRITE})
+@router.patch("/opportunities/{int:opportunity_id}", response={200: OpportunityDetailOut, **WRITE_ERRORS})
 def opportunity_patch(request, opportunity_id: int, payload: OpportunityPatch):
     principal = request.principal
     opportunity = selectors.opportunity_get(principal=principal, pk=opportunity_id)
@@ -121,7 +120,7 @@ def opportunity_patch(request, opportunity_id: int, payload: OpportunityPatch):
     return _detail(principal, opportunity_id)
 
 
-@router.post("/opportunities/{int:opportunity_id}/move", response={200: OpportunityDetailOut, **WRITE},
+@router.post("/opportunities/{int:opportunity_id}/move", response={200: OpportunityDetailOut, **WRITE_ERRORS},
              summary="Move a deal to another stage (the same rules as the kanban and the form)")
 def opportunity_move(request, opportunity_id: int, payload: MoveIn):
     principal = request.principal
@@ -143,7 +142,7 @@ def activity_list(request, opportunity_id: int):
     return selectors.activity_list(principal=request.principal, opportunity=opportunity)
 
 
-@router.post("/opportunities/{int:opportunity_id}/activities", response={201: ActivityOut, **WRITE},
+@router.post("/opportunities/{int:opportunity_id}/activities", response={201: ActivityOut, **WRITE_ERRORS},
              summary="Log an activity (moves the client participants' last contact)")
 def activity_create(request, opportunity_id: int, payload: ActivityIn):
     principal = request.principal
@@ -167,7 +166,7 @@ def activity_detail(request, activity_id: int):
     return selectors.activity_get(principal=request.principal, pk=activity_id)
 
 
-@router.patch("/activities/{int:activity_id}", response={200: ActivityOut, **WRITE})
+@router.patch("/activities/{int:activity_id}", response={200: ActivityOut, **WRITE_ERRORS})
 def activity_patch(request, activity_id: int, payload: ActivityPatch):
     principal = request.principal
     activity = selectors.activity_get(principal=principal, pk=activity_id)
@@ -191,7 +190,7 @@ def product_test_list(request, opportunity_id: int):
     return selectors.product_test_list(principal=request.principal, opportunity=opportunity)
 
 
-@router.post("/opportunities/{int:opportunity_id}/product-tests", response={201: ProductTestOut, **WRITE})
+@router.post("/opportunities/{int:opportunity_id}/product-tests", response={201: ProductTestOut, **WRITE_ERRORS})
 def product_test_create(request, opportunity_id: int, payload: ProductTestIn):
     principal = request.principal
     opportunity = selectors.opportunity_get(principal=principal, pk=opportunity_id)
@@ -202,7 +201,7 @@ def product_test_create(request, opportunity_id: int, payload: ProductTestIn):
     return Status(201, selectors.product_test_get(principal=principal, pk=test.pk))
 
 
-@router.patch("/product-tests/{int:product_test_id}", response={200: ProductTestOut, **WRITE},
+@router.patch("/product-tests/{int:product_test_id}", response={200: ProductTestOut, **WRITE_ERRORS},
               summary="Change a product test or record its result")
 def product_test_patch(request, product_test_id: int, payload: ProductTestPatch):
     principal = request.principal
@@ -219,7 +218,7 @@ def product_test_patch(request, product_test_id: int, payload: ProductTestPatch)
     return selectors.product_test_get(principal=principal, pk=product_test_id)
 
 
-@router.post("/product-tests/{int:product_test_id}/approvals", response={201: ProductTestOut, **WRITE},
+@router.post("/product-tests/{int:product_test_id}/approvals", response={201: ProductTestOut, **WRITE_ERRORS},
              summary="Record that a client stakeholder named on the test approved its result")
 def product_test_approve(request, product_test_id: int, payload: ApprovalIn):
     principal = request.principal
@@ -231,7 +230,7 @@ def product_test_approve(request, product_test_id: int, payload: ApprovalIn):
     return Status(201, selectors.product_test_get(principal=principal, pk=product_test_id))
 
 
-@router.post("/product-tests/{int:product_test_id}/signoff", response={201: ProductTestOut, **WRITE},
+@router.post("/product-tests/{int:product_test_id}/signoff", response={201: ProductTestOut, **WRITE_ERRORS},
              summary="Sign a product test off as the manufacturer (a manufacturer role, not the deal's owner)")
 def product_test_signoff(request, product_test_id: int, payload: SignoffIn):
     principal = request.principal
@@ -251,7 +250,7 @@ def contract_detail(request, contract_id: int):
     return selectors.contract_get(principal=request.principal, pk=contract_id)
 
 
-@router.patch("/contracts/{int:contract_id}", response={200: ContractOut, **WRITE})
+@router.patch("/contracts/{int:contract_id}", response={200: ContractOut, **WRITE_ERRORS})
 def contract_patch(request, contract_id: int, payload: ContractPatch):
     principal = request.principal
     contract = selectors.contract_get(principal=principal, pk=contract_id)

@@ -21,7 +21,7 @@ class DealsConfig(AppConfig):
         from keychannel.core.choices import Role
         from keychannel.core.cockpit import register_cockpit_panel
 
-        from . import selectors as s
+        from . import cockpit_panels as s
 
         register_cockpit_panel("deals.won", _("Won this year"), s.cockpit_won_this_year,
                                roles=[Role.EXECUTIVE, Role.PROGRAM_MANAGER, Role.ADMIN], order=5, icon="trophy",

@@ -11,10 +11,10 @@ from ninja import Field, Schema, Status
 
 from keychannel.clients.models import CorporateClient
 from keychannel.core import api_refs, bulk
-from keychannel.core.schemas import BulkOut
+from keychannel.core.schemas import WRITE_ERRORS, BulkOut
 
 from . import services, sync
-from .api import WRITE, _detail, _product_lines, router
+from .api import _detail, _product_lines, router
 from .schemas import OpportunityDetailOut, OpportunityIn
 
 UPDATE_FIELDS = ("title", "value", "volume", "expected_close_on", "next_step", "next_step_on", "source_reference")
@@ -54,7 +54,7 @@ def _write(principal, payload: OpportunityIn, external_id=None):
 
 
 @router.put("/opportunities/by-external-id/{external_id}", response={200: OpportunityDetailOut,
-            201: OpportunityDetailOut, **WRITE}, summary="Open or update the deal with this external id (your book)")
+            201: OpportunityDetailOut, **WRITE_ERRORS}, summary="Open or update the deal with this external id (your book)")
 def opportunity_upsert(request, external_id: str, payload: OpportunityIn):
     """201 with the new deal, or 200 with the updated one (only the fields sent change; the stage moves through
     ``/move``). Idempotent: the same request again changes nothing. The path's external id counts."""
@@ -64,7 +64,7 @@ def opportunity_upsert(request, external_id: str, payload: OpportunityIn):
     return Status(201 if created else 200, _detail(request.principal, deal.pk))
 
 
-@router.post("/opportunities/bulk", response={200: BulkOut, **WRITE},
+@router.post("/opportunities/bulk", response={200: BulkOut, **WRITE_ERRORS},
              summary="Open (or update by external id) many deals: all or none")
 def opportunity_bulk(request, payload: OpportunityBulkIn):
     """Every item as ``POST /opportunities`` (or the upsert) would write it, in one transaction: if one item is

@@ -5,7 +5,7 @@ from ninja import Router, Status
 from keychannel.core.events import EVENT_TYPES
 from keychannel.core.pagination import BoundedPagination, paginate
 from keychannel.core.policies import require
-from keychannel.core.schemas import ErrorOut, ValidationErrorOut
+from keychannel.core.schemas import WRITE_ERRORS, ErrorOut
 
 from . import selectors, services
 from .schemas import (
@@ -19,7 +19,6 @@ from .schemas import (
 
 router = Router(tags=["webhooks"])
 
-WRITE = {403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ValidationErrorOut}
 
 
 @router.get("/webhooks/event-types", response=list[EventTypeOut], summary="The events one may subscribe to")
@@ -34,7 +33,7 @@ def subscription_list(request):
     return selectors.subscription_list(principal=request.principal)
 
 
-@router.post("/webhooks", response={201: SubscriptionCreatedOut, **WRITE},
+@router.post("/webhooks", response={201: SubscriptionCreatedOut, **WRITE_ERRORS},
              summary="Subscribe an endpoint (the signing secret is in this answer only)")
 def subscription_create(request, payload: SubscriptionIn):
     subscription, secret = services.subscription_create(
@@ -49,13 +48,13 @@ def subscription_get(request, subscription_id: int):
     return selectors.subscription_get(principal=request.principal, pk=subscription_id)
 
 
-@router.post("/webhooks/{int:subscription_id}/disable", response={200: SubscriptionOut, **WRITE})
+@router.post("/webhooks/{int:subscription_id}/disable", response={200: SubscriptionOut, **WRITE_ERRORS})
 def subscription_disable(request, subscription_id: int):
     subscription = selectors.subscription_get(principal=request.principal, pk=subscription_id)
     return services.subscription_disable(principal=request.principal, subscription=subscription)
 
 
-@router.post("/webhooks/{int:subscription_id}/enable", response={200: SubscriptionOut, **WRITE})
+@router.post("/webhooks/{int:subscription_id}/enable", response={200: SubscriptionOut, **WRITE_ERRORS})
 def subscription_enable(request, subscription_id: int):
     subscription = selectors.subscription_get(principal=request.principal, pk=subscription_id)
     return services.subscription_enable(principal=request.principal, subscription=subscription)
@@ -74,7 +73,7 @@ def delivery_get(request, delivery_id: int):
     return selectors.delivery_get(principal=request.principal, pk=delivery_id)
 
 
-@router.post("/webhooks/deliveries/{int:delivery_id}/redeliver", response={202: DeliveryOut, **WRITE},
+@router.post("/webhooks/deliveries/{int:delivery_id}/redeliver", response={202: DeliveryOut, **WRITE_ERRORS},
              summary="Send a delivered or failed message again")
 def delivery_redeliver(request, delivery_id: int):
     delivery = selectors.delivery_get(principal=request.principal, pk=delivery_id)

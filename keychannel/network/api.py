@@ -1,6 +1,6 @@
 """JSON API of the network app."""
 
-from datetime import date, datetime
+from datetime import date
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
@@ -8,11 +8,11 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Field, Query, Router, Schema, Status
+from ninja import Query, Router, Status
 
 from keychannel.core.pagination import BoundedPagination, paginate
 from keychannel.core.policies import require
-from keychannel.core.schemas import ErrorOut, ValidationErrorOut
+from keychannel.core.schemas import WRITE_ERRORS_WITHOUT_CONFLICT, ErrorOut, ValidationErrorOut
 from keychannel.core.scoping import get_visible_or_404
 
 from . import reference, selectors, services
@@ -130,7 +130,6 @@ def product_line_list(request):
     return selectors.product_line_list(principal=request.principal)
 
 
-REFERENCE_WRITE = {403: ErrorOut, 404: ErrorOut, 422: ValidationErrorOut}
 
 
 def _territory_fields(data: dict) -> dict:
@@ -143,14 +142,14 @@ def _territory_fields(data: dict) -> dict:
     return fields
 
 
-@router.post("/territories", response={201: TerritoryOut, **REFERENCE_WRITE}, summary="Add a territory (program office)")
+@router.post("/territories", response={201: TerritoryOut, **WRITE_ERRORS_WITHOUT_CONFLICT}, summary="Add a territory (program office)")
 def territory_create(request, payload: TerritoryIn):
     require(request.principal, "network.reference.change")
     territory = reference.territory_create(principal=request.principal, **_territory_fields(payload.model_dump()))
     return Status(201, territory)
 
 
-@router.patch("/territories/{int:territory_id}", response={200: TerritoryOut, **REFERENCE_WRITE},
+@router.patch("/territories/{int:territory_id}", response={200: TerritoryOut, **WRITE_ERRORS_WITHOUT_CONFLICT},
               summary="Rename or move a territory (program office)")
 def territory_update(request, territory_id: int, payload: TerritoryPatch):
     require(request.principal, "network.reference.change")
@@ -159,14 +158,14 @@ def territory_update(request, territory_id: int, payload: TerritoryPatch):
     return reference.territory_update(principal=request.principal, territory=territory, **fields)
 
 
-@router.post("/product-lines", response={201: ProductLineOut, **REFERENCE_WRITE},
+@router.post("/product-lines", response={201: ProductLineOut, **WRITE_ERRORS_WITHOUT_CONFLICT},
              summary="Add a product line (program office)")
 def product_line_create(request, payload: ProductLineIn):
     require(request.principal, "network.reference.change")
     return Status(201, reference.product_line_create(principal=request.principal, **payload.model_dump()))
 
 
-@router.patch("/product-lines/{int:product_line_id}", response={200: ProductLineOut, **REFERENCE_WRITE},
+@router.patch("/product-lines/{int:product_line_id}", response={200: ProductLineOut, **WRITE_ERRORS_WITHOUT_CONFLICT},
               summary="Rename, describe, retire or bring back a product line (program office)")
 def product_line_update(request, product_line_id: int, payload: ProductLinePatch):
     require(request.principal, "network.reference.change")
@@ -186,7 +185,7 @@ def questionnaire_list(request):
     return ReadinessQuestionnaire.objects.visible_to(request.principal).prefetch_related("questions")
 
 
-@router.post("/readiness-questionnaires", response={201: QuestionnaireOut, **REFERENCE_WRITE},
+@router.post("/readiness-questionnaires", response={201: QuestionnaireOut, **WRITE_ERRORS_WITHOUT_CONFLICT},
              summary="A new questionnaire version (program office); not in use until activated")
 def questionnaire_create(request, payload: QuestionnaireIn):
     data = payload.model_dump()
@@ -200,7 +199,7 @@ def _questionnaire(request, questionnaire_id):
     return get_object_or_404(ReadinessQuestionnaire.objects.visible_to(request.principal), pk=questionnaire_id)
 
 
-@router.patch("/readiness-questionnaires/{int:questionnaire_id}", response={200: QuestionnaireOut, **REFERENCE_WRITE},
+@router.patch("/readiness-questionnaires/{int:questionnaire_id}", response={200: QuestionnaireOut, **WRITE_ERRORS_WITHOUT_CONFLICT},
               summary="Change a version nobody has answered yet (program office)")
 def questionnaire_update(request, questionnaire_id: int, payload: QuestionnairePatch):
     questionnaire = _questionnaire(request, questionnaire_id)
@@ -209,7 +208,7 @@ def questionnaire_update(request, questionnaire_id: int, payload: QuestionnaireP
 
 
 @router.post("/readiness-questionnaires/{int:questionnaire_id}/activate",
-             response={200: QuestionnaireOut, **REFERENCE_WRITE},
+             response={200: QuestionnaireOut, **WRITE_ERRORS_WITHOUT_CONFLICT},
              summary="Put a version in use: new assessments answer it (program office)")
 def questionnaire_activate(request, questionnaire_id: int):
     questionnaire = _questionnaire(request, questionnaire_id)
@@ -289,7 +288,6 @@ def _no_nulls(fields: dict, nullable=()):
 
 # --- people -----------------------------------------------------------------------------------------------------
 
-WRITE = {403: ErrorOut, 404: ErrorOut, 422: ValidationErrorOut}
 
 
 @router.get("/distributor-people", response=list[PersonOut], summary="People of the distributors the caller reaches")
@@ -298,7 +296,7 @@ def person_list(request, filters: Query[PersonFilter]):
     return selectors.person_list(principal=request.principal, filters=filters.model_dump())
 
 
-@router.post("/distributor-people", response={201: PersonOut, **WRITE})
+@router.post("/distributor-people", response={201: PersonOut, **WRITE_ERRORS_WITHOUT_CONFLICT})
 def person_create(request, payload: PersonIn):
     principal = request.principal
     fields = payload.model_dump()
@@ -307,7 +305,7 @@ def person_create(request, payload: PersonIn):
     return Status(201, person)
 
 
-@router.patch("/distributor-people/{int:person_id}", response={200: PersonOut, **WRITE})
+@router.patch("/distributor-people/{int:person_id}", response={200: PersonOut, **WRITE_ERRORS_WITHOUT_CONFLICT})
 def person_patch(request, person_id: int, payload: PersonPatch):
     principal = request.principal
     person = get_visible_or_404(selectors.person_list(principal=principal), principal, pk=person_id)
@@ -330,7 +328,7 @@ def _relationship_out(principal, pk):
     return selectors.relationship_list(principal=principal).get(pk=pk)
 
 
-@router.post("/relationships", response={201: RelationshipOut, **WRITE})
+@router.post("/relationships", response={201: RelationshipOut, **WRITE_ERRORS_WITHOUT_CONFLICT})
 def relationship_create(request, payload: RelationshipIn):
     principal = request.principal
     fields = payload.model_dump()
@@ -341,7 +339,7 @@ def relationship_create(request, payload: RelationshipIn):
     return Status(201, _relationship_out(principal, relationship.pk))
 
 
-@router.patch("/relationships/{int:relationship_id}", response={200: RelationshipOut, **WRITE})
+@router.patch("/relationships/{int:relationship_id}", response={200: RelationshipOut, **WRITE_ERRORS_WITHOUT_CONFLICT})
 def relationship_patch(request, relationship_id: int, payload: RelationshipPatch):
     principal = request.principal
     relationship = get_visible_or_404(selectors.relationship_list(principal=principal), principal, pk=relationship_id)
@@ -352,7 +350,7 @@ def relationship_patch(request, relationship_id: int, payload: RelationshipPatch
     return _relationship_out(principal, relationship.pk)
 
 
-@router.post("/relationships/{int:relationship_id}/interactions", response={201: InteractionOut, **WRITE},
+@router.post("/relationships/{int:relationship_id}/interactions", response={201: InteractionOut, **WRITE_ERRORS_WITHOUT_CONFLICT},
              summary="Log an interaction (moves the relationship's last interaction forward)")
 def interaction_create(request, relationship_id: int, payload: InteractionIn):
     principal = request.principal
@@ -395,7 +393,7 @@ def readiness_detail(request, assessment_id: int):
     return get_visible_or_404(selectors.readiness_list(principal=principal), principal, pk=assessment_id)
 
 
-@router.post("/readiness", response={201: ReadinessOut, **WRITE}, summary="Record an assessment (score computed)")
+@router.post("/readiness", response={201: ReadinessOut, **WRITE_ERRORS_WITHOUT_CONFLICT}, summary="Record an assessment (score computed)")
 def readiness_create(request, payload: ReadinessIn):
     principal = request.principal
     distributor = selectors.distributor_get(principal=principal, pk=payload.distributor_id)
@@ -422,7 +420,7 @@ def _owner(fields):
     return fields
 
 
-@router.post("/readiness/{int:assessment_id}/actions", response={201: ActionItemOut, **WRITE})
+@router.post("/readiness/{int:assessment_id}/actions", response={201: ActionItemOut, **WRITE_ERRORS_WITHOUT_CONFLICT})
 def action_item_create(request, assessment_id: int, payload: ActionItemIn):
     principal = request.principal
     assessment = get_visible_or_404(selectors.readiness_list(principal=principal), principal, pk=assessment_id)
@@ -431,7 +429,7 @@ def action_item_create(request, assessment_id: int, payload: ActionItemIn):
     return Status(201, item)
 
 
-@router.patch("/readiness/actions/{int:item_id}", response={200: ActionItemOut, **WRITE})
+@router.patch("/readiness/actions/{int:item_id}", response={200: ActionItemOut, **WRITE_ERRORS_WITHOUT_CONFLICT})
 def action_item_patch(request, item_id: int, payload: ActionItemPatch):
     principal = request.principal
     item = get_visible_or_404(
@@ -452,7 +450,7 @@ def review_list(request, filters: Query[ReviewFilter]):
     return selectors.review_list(principal=request.principal, filters=filters.model_dump())
 
 
-@router.post("/reviews", response={201: ReviewOut, **WRITE})
+@router.post("/reviews", response={201: ReviewOut, **WRITE_ERRORS_WITHOUT_CONFLICT})
 def review_create(request, payload: ReviewIn):
     principal = request.principal
     fields = payload.model_dump()
@@ -460,7 +458,7 @@ def review_create(request, payload: ReviewIn):
     return Status(201, services.review_create(principal=principal, distributor=distributor, **fields))
 
 
-@router.patch("/reviews/{int:review_id}", response={200: ReviewOut, **WRITE})
+@router.patch("/reviews/{int:review_id}", response={200: ReviewOut, **WRITE_ERRORS_WITHOUT_CONFLICT})
 def review_patch(request, review_id: int, payload: ReviewPatch):
     principal = request.principal
     review = get_visible_or_404(selectors.review_list(principal=principal), principal, pk=review_id)
@@ -470,201 +468,5 @@ def review_patch(request, review_id: int, payload: ReviewPatch):
     return services.review_update(principal=principal, review=review, **fields)
 
 
-# --- coverage change requests (issue 16): the head asks, the channel manager decides ---------------------------
-
-
-class CoverageRequestOut(Schema):
-    id: int
-    distributor_id: int
-    kind: str
-    territory_id: int | None
-    product_line_id: int | None
-    valid_from: date | None
-    valid_to: date | None
-    coverage_id: int | None
-    reason: str
-    status: str
-    requested_by_id: int | None
-    decided_by_id: int | None
-    decided_at: datetime | None
-    decision_note: str
-    created_at: datetime
-
-
-class CoverageRequestIn(Schema):
-    distributor_id: int
-    kind: str = Field(..., description="add (cover a territory and product line) or end (end one of your coverages)")
-    reason: str = Field(..., min_length=1)
-    territory_id: int | None = None
-    product_line_id: int | None = None
-    coverage_id: int | None = None
-    valid_from: date | None = None
-    valid_to: date | None = None
-
-
-class CoverageDecisionIn(Schema):
-    approve: bool
-    note: str = ""
-
-
-@router.get("/coverage-requests", response={200: list[CoverageRequestOut], 403: ErrorOut},
-            summary="Coverage change requests (heads: their own; channel managers: of their distributors)")
-@paginate(BoundedPagination)
-def coverage_request_list(request, status: str = ""):
-    from . import coverage_requests
-
-    require(request.principal, "network.coverage_request.list")
-    return coverage_requests.coverage_request_list(principal=request.principal, status=status)
-
-
-@router.post("/coverage-requests", response={201: CoverageRequestOut, 403: ErrorOut, 404: ErrorOut,
-                                             422: ValidationErrorOut},
-             summary="Ask for a coverage change (a distributor head, for its own distributor)")
-def coverage_request_create(request, payload: CoverageRequestIn):
-    from . import coverage_requests
-    from .models import Coverage
-
-    principal = request.principal
-    distributor = selectors.distributor_get(principal=principal, pk=payload.distributor_id)
-    require(principal, "network.coverage.request", distributor)
-    fields = {
-        "territory": _reference(Territory, payload.territory_id, "territory_id") if payload.territory_id else None,
-        "product_line": (_reference(ProductLine, payload.product_line_id, "product_line_id")
-                         if payload.product_line_id else None),
-        "coverage": (Coverage.objects.visible_to(principal).filter(pk=payload.coverage_id).first()
-                     if payload.coverage_id else None),
-    }
-    if payload.coverage_id and fields["coverage"] is None:
-        raise ValidationError({"coverage_id": _("Unknown id.")})
-    made = coverage_requests.coverage_request_create(
-        principal=principal, distributor=distributor, kind=payload.kind, reason=payload.reason,
-        valid_from=payload.valid_from, valid_to=payload.valid_to, **fields)
-    return Status(201, made)
-
-
-@router.post("/coverage-requests/{int:request_id}/decide",
-             response={200: CoverageRequestOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ValidationErrorOut},
-             summary="Approve (the coverage changes) or reject with a note (the distributor's channel manager)")
-def coverage_request_decide(request, request_id: int, payload: CoverageDecisionIn):
-    from . import coverage_requests
-
-    item = get_object_or_404(coverage_requests.coverage_request_list(principal=request.principal), pk=request_id)
-    return coverage_requests.coverage_request_decide(principal=request.principal, request=item,
-                                                     approve=payload.approve, note=payload.note)
-
-
-# --- channel presence (issue 16) -----------------------------------------------------------------------------
-
-
-class PresenceOut(Schema):
-    id: int
-    territory_id: int
-    channel_type: str
-    count: int
-    note: str
-
-
-class PresenceIn(Schema):
-    counts: dict[str, int] = Field(..., description="channel type → count (0 removes it)")
-    notes: dict[str, str] = Field(default_factory=dict)
-
-
-@router.get("/channel-presence", response={200: list[PresenceOut], 403: ErrorOut},
-            summary="The manufacturer's own channels per territory (manufacturer roles)")
-@paginate(BoundedPagination)
-def presence_list(request, territory_id: int | None = None):
-    from .models import ChannelPresence
-
-    require(request.principal, "network.presence.view")
-    qs = ChannelPresence.objects.visible_to(request.principal)
-    return qs.filter(territory_id=territory_id) if territory_id else qs
-
-
-@router.put("/channel-presence/{int:territory_id}", response={200: list[PresenceOut], **REFERENCE_WRITE},
-            summary="Set the manufacturer's channels in a territory (program office, channel managers)")
-def presence_set(request, territory_id: int, payload: PresenceIn):
-    require(request.principal, "network.presence.change")
-    territory = get_object_or_404(Territory.objects.visible_to(request.principal), pk=territory_id)
-    return reference.presence_set(principal=request.principal, territory=territory, counts=payload.counts,
-                                  notes=payload.notes)
-
-
-# --- playbooks and sole-channel cells (issue 16: what the playbook and quadrant pages offer) ------------------
-
-
-class PlaybookOut(Schema):
-    id: int
-    quadrant: str
-    sole_channel: bool
-    title: str
-    approach: str
-    actions: str
-
-
-class PlaybookPatch(Schema):
-    title: str | None = Field(None, min_length=1, max_length=160)
-    approach: str | None = Field(None, min_length=1)
-    actions: str | None = None
-
-
-class SoleCellOut(Schema):
-    territory_id: int
-    territory: str
-    product_line_id: int
-    product_line: str
-    exclusive: bool
-
-
-@router.get("/playbooks", response={200: list[PlaybookOut], 403: ErrorOut},
-            summary="The playbook per alignment quadrant (and its sole-channel variant); manufacturer roles")
-def playbook_list(request):
-    from .models import Playbook
-
-    require(request.principal, "network.playbook.view")
-    return list(Playbook.objects.visible_to(request.principal))
-
-
-@router.patch("/playbooks/{int:playbook_id}", response={200: PlaybookOut, **REFERENCE_WRITE},
-              summary="Edit a playbook (program office)")
-def playbook_update(request, playbook_id: int, payload: PlaybookPatch):
-    from .models import Playbook
-
-    require(request.principal, "network.playbook.change")
-    playbook = get_visible_or_404(Playbook, request.principal, pk=playbook_id)
-    fields = payload.model_dump(exclude_unset=True)
-    if any(v is None for v in fields.values()):
-        raise ValidationError({k: _("May not be empty.") for k, v in fields.items() if v is None})
-    current = {"title": playbook.title, "approach": playbook.approach, "actions": playbook.actions}
-    return services.playbook_update(principal=request.principal, playbook=playbook, **{**current, **fields})
-
-
-@router.get("/distributors/{int:distributor_id}/sole-channel", response={200: list[SoleCellOut], 404: ErrorOut},
-            summary="Where the distributor is the only one who may sell a product line today (territory × line)")
-def distributor_sole_channel(request, distributor_id: int):
-    distributor = selectors.distributor_get(principal=request.principal, pk=distributor_id)
-    cells = selectors.sole_channel_cells(distributor=distributor, on_date=timezone.localdate())
-    return [{"territory_id": c.territory.pk, "territory": c.territory.name, "product_line_id": c.product_line.pk,
-             "product_line": c.product_line.name, "exclusive": c.exclusive} for c in cells]
-
-
-class ProfilePatch(Schema):
-    city: str | None = Field(None, max_length=120)
-    address: str | None = Field(None, max_length=250)
-    phone: str | None = Field(None, max_length=40)
-    email: str | None = Field(None, max_length=254)
-    website: str | None = Field(None, max_length=200)
-    about: str | None = Field(None, max_length=4000)
-    employees: int | None = Field(None, ge=0, le=10_000_000)
-
-
-@router.patch("/distributors/{int:distributor_id}/profile", response={200: DistributorOut, **REFERENCE_WRITE},
-              summary="A distributor head keeps its company's contact details; its channel manager is told")
-def distributor_profile_update(request, distributor_id: int, payload: ProfilePatch):
-    from . import coverage_requests
-
-    distributor = selectors.distributor_get(principal=request.principal, pk=distributor_id)
-    fields = payload.model_dump(exclude_unset=True)
-    if any(v is None for v in fields.values()):
-        raise ValidationError({k: _("May not be empty.") for k, v in fields.items() if v is None})
-    coverage_requests.distributor_profile_update(principal=request.principal, distributor=distributor, **fields)
-    return selectors.distributor_get(principal=request.principal, pk=distributor_id)
+# Coverage requests, channel presence, playbooks, sole-channel cells and the profile join this router.
+from . import channel_api  # noqa: E402,F401

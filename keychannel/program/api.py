@@ -11,7 +11,7 @@ from ninja.files import UploadedFile
 
 from keychannel.core.choices import Role
 from keychannel.core.pagination import BoundedPagination, paginate
-from keychannel.core.schemas import ErrorOut, ValidationErrorOut
+from keychannel.core.schemas import WRITE_ERRORS, ErrorOut
 from keychannel.core.scoping import get_visible_or_404
 from keychannel.network.models import Distributor
 
@@ -55,7 +55,6 @@ from .schemas import (
 
 router = Router(tags=["program"])
 
-WRITE = {403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ValidationErrorOut}
 
 
 def _manager(user_id):
@@ -79,7 +78,7 @@ def program_list(request, filters: Query[ProgramFilter]):
     return selectors.program_list(principal=request.principal, filters=filters.model_dump()).order_by("-starts_on", "pk")
 
 
-@router.post("/programs", response={201: ProgramOut, **WRITE})
+@router.post("/programs", response={201: ProgramOut, **WRITE_ERRORS})
 def program_create(request, payload: ProgramIn):
     data = payload.model_dump()
     data["manager"] = _manager(data.pop("manager_id"))
@@ -91,7 +90,7 @@ def program_detail(request, program_id: int):
     return selectors.program_get(principal=request.principal, pk=program_id)
 
 
-@router.patch("/programs/{int:program_id}", response={200: ProgramOut, **WRITE})
+@router.patch("/programs/{int:program_id}", response={200: ProgramOut, **WRITE_ERRORS})
 def program_patch(request, program_id: int, payload: ProgramPatch):
     program = selectors.program_get(principal=request.principal, pk=program_id)
     fields = payload.model_dump(exclude_unset=True)
@@ -102,33 +101,33 @@ def program_patch(request, program_id: int, payload: ProgramPatch):
     return services.program_update(principal=request.principal, program=program, **fields)
 
 
-@router.post("/programs/{int:program_id}/submit", response={200: ProgramOut, **WRITE}, summary="Submit for sign-off")
+@router.post("/programs/{int:program_id}/submit", response={200: ProgramOut, **WRITE_ERRORS}, summary="Submit for sign-off")
 def program_submit(request, program_id: int):
     program = selectors.program_get(principal=request.principal, pk=program_id)
     return services.program_submit(principal=request.principal, program=program)
 
 
-@router.post("/programs/{int:program_id}/signoffs", response={200: SignoffOut, **WRITE}, summary="Approve or object")
+@router.post("/programs/{int:program_id}/signoffs", response={200: SignoffOut, **WRITE_ERRORS}, summary="Approve or object")
 def program_signoff(request, program_id: int, payload: SignoffIn):
     program = selectors.program_get(principal=request.principal, pk=program_id)
     return services.signoff_record(principal=request.principal, program=program, **payload.model_dump())
 
 
-@router.post("/programs/{int:program_id}/launch", response={200: ProgramOut, **WRITE},
+@router.post("/programs/{int:program_id}/launch", response={200: ProgramOut, **WRITE_ERRORS},
              summary="Launch (all executives approved, or an admin override with a reason)")
 def program_launch(request, program_id: int, payload: LaunchIn):
     program = selectors.program_get(principal=request.principal, pk=program_id)
     return services.program_launch(principal=request.principal, program=program, override_reason=payload.override_reason)
 
 
-@router.post("/programs/{int:program_id}/revise", response={200: ProgramOut, **WRITE},
+@router.post("/programs/{int:program_id}/revise", response={200: ProgramOut, **WRITE_ERRORS},
              summary="Revise after an objection: a new version in draft; earlier sign-offs kept with their version")
 def program_revise(request, program_id: int, payload: ReasonIn):
     program = selectors.program_get(principal=request.principal, pk=program_id)
     return lifecycle.program_revise(principal=request.principal, program=program, reason=payload.reason)
 
 
-@router.post("/programs/{int:program_id}/withdraw", response={200: ProgramOut, **WRITE},
+@router.post("/programs/{int:program_id}/withdraw", response={200: ProgramOut, **WRITE_ERRORS},
              summary="Withdraw a draft or a program awaiting sign-off, with a reason")
 def program_withdraw(request, program_id: int, payload: ReasonIn):
     program = selectors.program_get(principal=request.principal, pk=program_id)
@@ -169,7 +168,7 @@ def goal_list(request, filters: Query[GoalFilter]):
     return {"items": [_goal_out(p) for p in selectors.goal_progress(page)], "count": qs.count()}
 
 
-@router.post("/goals", response={201: GoalOut, **WRITE})
+@router.post("/goals", response={201: GoalOut, **WRITE_ERRORS})
 def goal_create(request, payload: GoalIn):
     principal = request.principal
     data = payload.model_dump()
@@ -188,7 +187,7 @@ def goal_detail(request, goal_id: int):
     return _goal_out(selectors.goal_progress([goal])[0])
 
 
-@router.patch("/goals/{int:goal_id}", response={200: GoalOut, **WRITE})
+@router.patch("/goals/{int:goal_id}", response={200: GoalOut, **WRITE_ERRORS})
 def goal_patch(request, goal_id: int, payload: GoalPatch):
     goal = selectors.goal_get(principal=request.principal, pk=goal_id)
     goal = services.goal_update(principal=request.principal, goal=goal, **payload.model_dump(exclude_unset=True))
@@ -204,20 +203,20 @@ def rule_list(request, filters: Query[RuleFilter]):
     return selectors.rule_list(principal=request.principal, filters=filters.model_dump()).order_by("program", "code", "-version", "pk")
 
 
-@router.post("/rules", response={201: RuleOut, **WRITE}, summary="A new draft version of a rule")
+@router.post("/rules", response={201: RuleOut, **WRITE_ERRORS}, summary="A new draft version of a rule")
 def rule_create(request, payload: RuleIn):
     data = payload.model_dump()
     program = selectors.program_get(principal=request.principal, pk=data.pop("program_id"))
     return Status(201, services.rule_create(principal=request.principal, program=program, **data))
 
 
-@router.post("/rules/{int:rule_id}/publish", response={200: RuleOut, **WRITE})
+@router.post("/rules/{int:rule_id}/publish", response={200: RuleOut, **WRITE_ERRORS})
 def rule_publish(request, rule_id: int):
     rule = selectors.rule_get(principal=request.principal, pk=rule_id)
     return services.rule_publish(principal=request.principal, rule=rule)
 
 
-@router.post("/rules/{int:rule_id}/acknowledge", response={200: AcknowledgementOut, **WRITE},
+@router.post("/rules/{int:rule_id}/acknowledge", response={200: AcknowledgementOut, **WRITE_ERRORS},
              summary="The distributor head acknowledges a published rule")
 def rule_acknowledge(request, rule_id: int):
     rule = selectors.rule_get(principal=request.principal, pk=rule_id)
@@ -233,7 +232,7 @@ def event_list(request, filters: Query[EventFilter]):
     return selectors.event_list(principal=request.principal, filters=filters.model_dump()).order_by("starts_at", "pk")
 
 
-@router.post("/events", response={201: EventOut, **WRITE})
+@router.post("/events", response={201: EventOut, **WRITE_ERRORS})
 def event_create(request, payload: EventIn):
     data = payload.model_dump()
     program_id = data.pop("program_id")
@@ -246,7 +245,7 @@ def event_detail(request, event_id: int):
     return selectors.event_get(principal=request.principal, pk=event_id)
 
 
-@router.post("/events/{int:event_id}/invitations", response={200: list[InvitationOut], **WRITE},
+@router.post("/events/{int:event_id}/invitations", response={200: list[InvitationOut], **WRITE_ERRORS},
              summary="Invite distributors (all their people) and people")
 def event_invite(request, event_id: int, payload: InviteIn):
     principal = request.principal
@@ -259,7 +258,7 @@ def event_invite(request, event_id: int, payload: InviteIn):
     return list(selectors.invitation_list(principal=principal, event=event))
 
 
-@router.post("/events/{int:event_id}/rsvp", response={200: InvitationOut, **WRITE}, summary="Answer my invitation")
+@router.post("/events/{int:event_id}/rsvp", response={200: InvitationOut, **WRITE_ERRORS}, summary="Answer my invitation")
 def event_rsvp(request, event_id: int, payload: RsvpIn):
     event = selectors.event_get(principal=request.principal, pk=event_id)
     invitation = get_object_or_404(EventInvitation, event=event, user_id=request.principal.user_id)
@@ -283,7 +282,7 @@ def support_list(request, filters: Query[SupportFilter]):
     return selectors.support_list(principal=request.principal, filters=filters.model_dump())
 
 
-@router.post("/support-requests", response={201: SupportOut, **WRITE})
+@router.post("/support-requests", response={201: SupportOut, **WRITE_ERRORS})
 def support_create(request, payload: SupportIn):
     data = payload.model_dump()
     distributor = _distributor(request.principal, data.pop("distributor_id"))
@@ -295,7 +294,7 @@ def support_create(request, payload: SupportIn):
     return Status(201, services.support_request_create(principal=request.principal, distributor=distributor, **data))
 
 
-@router.post("/support-requests/{int:request_id}/decision", response={200: SupportOut, **WRITE},
+@router.post("/support-requests/{int:request_id}/decision", response={200: SupportOut, **WRITE_ERRORS},
              summary="Approve (financial: within the budget left) or reject")
 def support_decide(request, request_id: int, payload: SupportDecisionIn):
     support = selectors.support_get(principal=request.principal, pk=request_id)
@@ -322,7 +321,7 @@ def support_get(request, request_id: int):
     return _support_detail(request.principal, support)
 
 
-@router.post("/support-requests/{int:request_id}/claims", response={200: SupportDetailOut, **WRITE},
+@router.post("/support-requests/{int:request_id}/claims", response={200: SupportDetailOut, **WRITE_ERRORS},
              summary="Claim part or all of the approved money with proof (multipart)")
 def support_claim(request, request_id: int, amount_claimed: Form[Decimal | None] = None, final: Form[bool] = False,
                   proof: File[UploadedFile] = None):
@@ -342,7 +341,7 @@ def course_list(request):
     return selectors.course_list(principal=request.principal)
 
 
-@router.post("/courses/{int:course_id}/enroll", response={200: EnrollmentOut, **WRITE}, summary="Enrol myself")
+@router.post("/courses/{int:course_id}/enroll", response={200: EnrollmentOut, **WRITE_ERRORS}, summary="Enrol myself")
 def course_enroll(request, course_id: int):
     course = selectors.course_get(principal=request.principal, pk=course_id)
     return services.course_enroll(principal=request.principal, course=course)

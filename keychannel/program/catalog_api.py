@@ -11,10 +11,10 @@ from ninja.files import UploadedFile
 
 from keychannel.core.pagination import BoundedPagination, paginate
 from keychannel.core.policies import require
-from keychannel.core.schemas import ErrorOut
+from keychannel.core.schemas import WRITE_ERRORS, ErrorOut
 
 from . import catalog, selectors
-from .api import WRITE, router
+from .api import router
 from .choices import ResourceKind
 from .models import CourseModule
 from .schemas import CourseOut
@@ -86,12 +86,12 @@ def _no_nulls(fields: dict) -> dict:
     return fields
 
 
-@router.post("/courses", response={201: CourseOut, **WRITE}, summary="Add a course (program office)")
+@router.post("/courses", response={201: CourseOut, **WRITE_ERRORS}, summary="Add a course (program office)")
 def course_create(request, payload: CourseIn):
     return Status(201, catalog.course_create(principal=request.principal, **payload.model_dump()))
 
 
-@router.patch("/courses/{int:course_id}", response={200: CourseOut, **WRITE},
+@router.patch("/courses/{int:course_id}", response={200: CourseOut, **WRITE_ERRORS},
               summary="Edit, publish or unpublish a course (program office)")
 def course_update(request, course_id: int, payload: CoursePatch):
     require(request.principal, "program.learning.change")
@@ -106,7 +106,7 @@ def module_list(request, course_id: int):
     return list(selectors.course_get(principal=request.principal, pk=course_id).modules.all())
 
 
-@router.post("/courses/{int:course_id}/modules", response={201: ModuleOut, **WRITE},
+@router.post("/courses/{int:course_id}/modules", response={201: ModuleOut, **WRITE_ERRORS},
              summary="Add a module to a course (program office)")
 def module_create(request, course_id: int, payload: ModuleIn):
     require(request.principal, "program.learning.change")
@@ -114,7 +114,7 @@ def module_create(request, course_id: int, payload: ModuleIn):
     return Status(201, catalog.module_create(principal=request.principal, course=course, **payload.model_dump()))
 
 
-@router.patch("/course-modules/{int:module_id}", response={200: ModuleOut, **WRITE},
+@router.patch("/course-modules/{int:module_id}", response={200: ModuleOut, **WRITE_ERRORS},
               summary="Edit or move a module (program office)")
 def module_update(request, module_id: int, payload: ModulePatch):
     require(request.principal, "program.learning.change")
@@ -130,7 +130,7 @@ def resource_list(request):
     return selectors.resource_list(principal=request.principal)
 
 
-@router.post("/learning-resources", response={201: ResourceOut, **WRITE},
+@router.post("/learning-resources", response={201: ResourceOut, **WRITE_ERRORS},
              summary="Add a learning resource: a link, or a file (multipart; PDF, PNG or JPEG)")
 def resource_create(request, title: Form[str], kind: Form[ResourceKind], description: Form[str] = "",
                     url: Form[str] = "", published: Form[bool] = False, file: File[UploadedFile] = None):
@@ -138,7 +138,7 @@ def resource_create(request, title: Form[str], kind: Form[ResourceKind], descrip
                                                description=description, url=url, published=published, file=file))
 
 
-@router.patch("/learning-resources/{int:resource_id}", response={200: ResourceOut, **WRITE},
+@router.patch("/learning-resources/{int:resource_id}", response={200: ResourceOut, **WRITE_ERRORS},
               summary="Edit, publish or unpublish a learning resource (program office)")
 def resource_update(request, resource_id: int, payload: ResourcePatch):
     require(request.principal, "program.learning.change")
@@ -147,7 +147,7 @@ def resource_update(request, resource_id: int, payload: ResourcePatch):
                                    **_no_nulls(payload.model_dump(exclude_unset=True)))
 
 
-@router.post("/learning-resources/{int:resource_id}/file", response={200: ResourceOut, **WRITE},
+@router.post("/learning-resources/{int:resource_id}/file", response={200: ResourceOut, **WRITE_ERRORS},
              summary="Replace a learning resource's file (multipart; PDF, PNG or JPEG)")
 def resource_file_replace(request, resource_id: int, file: File[UploadedFile]):
     require(request.principal, "program.learning.change")

@@ -7,8 +7,10 @@ from decimal import Decimal
 from django.http import Http404
 from ninja import Field, Schema, Status
 
+from keychannel.core.schemas import WRITE_ERRORS
+
 from . import levels, selectors
-from .api import WRITE, _distributor, router
+from .api import _distributor, router
 from .schemas import BudgetOut
 
 
@@ -79,7 +81,7 @@ class BudgetSetOut(BudgetOut):
     pool: Decimal | None
 
 
-@router.post("/program-levels/recompute", response={200: RecomputeOut, **WRITE},
+@router.post("/program-levels/recompute", response={200: RecomputeOut, **WRITE_ERRORS},
              summary="Requalify every distributor from data now; each change is recorded and its head notified")
 def level_recompute(request, payload: RecomputeIn):
     if payload.program_id is not None:
@@ -90,7 +92,7 @@ def level_recompute(request, payload: RecomputeIn):
     return {"program_id": program.pk, "changes": changes}
 
 
-@router.get("/distributors/{int:distributor_id}/program-level", response={200: LevelStateOut, **WRITE},
+@router.get("/distributors/{int:distributor_id}/program-level", response={200: LevelStateOut, **WRITE_ERRORS},
             summary="A distributor's level, its benefits, what it needs for the next level and the level history")
 def level_state(request, distributor_id: int):
     principal = request.principal
@@ -104,7 +106,7 @@ def level_state(request, distributor_id: int):
             "history": state["history"]}
 
 
-@router.post("/support-budgets", response={200: BudgetSetOut, **WRITE},
+@router.post("/support-budgets", response={200: BudgetSetOut, **WRITE_ERRORS},
              summary="Set a distributor's yearly budget: a fixed amount, or its level's share of a support pool")
 def budget_set(request, payload: BudgetSetIn):
     distributor = _distributor(request.principal, payload.distributor_id)
@@ -157,7 +159,7 @@ class ProgramLevelPatch(Schema):
     criteria: dict[str, Decimal | None] | None = Field(None, description="Given metrics only; null removes one")
 
 
-@router.post("/programs/{int:program_id}/levels", response={201: ProgramLevelOut, **WRITE},
+@router.post("/programs/{int:program_id}/levels", response={201: ProgramLevelOut, **WRITE_ERRORS},
              summary="Add a level to a program (program office)")
 def level_create(request, program_id: int, payload: ProgramLevelIn):
     from keychannel.core.policies import require
@@ -169,7 +171,7 @@ def level_create(request, program_id: int, payload: ProgramLevelIn):
     return Status(201, level_edit.level_create(principal=request.principal, program=program, **payload.model_dump()))
 
 
-@router.patch("/program-levels/{int:level_id}", response={200: ProgramLevelOut, **WRITE},
+@router.patch("/program-levels/{int:level_id}", response={200: ProgramLevelOut, **WRITE_ERRORS},
               summary="Edit a level and its criteria (program office); the next requalification applies it")
 def level_update(request, level_id: int, payload: ProgramLevelPatch):
     from django.core.exceptions import ValidationError

@@ -9,11 +9,11 @@ from decimal import Decimal
 from django.urls import reverse
 from ninja import Field, Schema, Status
 
-from keychannel.core.schemas import ErrorOut
+from keychannel.core.schemas import WRITE_ERRORS, ErrorOut
 from keychannel.core.scoping import get_visible_or_404
 
 from . import selectors, services
-from .api import WRITE, _distributor, router
+from .api import _distributor, router
 from .models import Enrollment, Milestone, ProgramRule
 from .rule_conditions_api import LedgerEntryOut
 from .schemas import (
@@ -30,7 +30,7 @@ from .schemas import (
 # --- programs and milestones ---------------------------------------------------------------------------------------
 
 
-@router.post("/programs/{int:program_id}/close", response={200: ProgramOut, **WRITE},
+@router.post("/programs/{int:program_id}/close", response={200: ProgramOut, **WRITE_ERRORS},
              summary="Close a launched program (program office)")
 def program_close(request, program_id: int):
     program = selectors.program_get(principal=request.principal, pk=program_id)
@@ -63,14 +63,14 @@ def milestone_list(request, goal_id: int):
     return list(selectors.milestone_list(principal=request.principal, goal=goal))
 
 
-@router.post("/goals/{int:goal_id}/milestones", response={201: MilestoneOut, **WRITE},
+@router.post("/goals/{int:goal_id}/milestones", response={201: MilestoneOut, **WRITE_ERRORS},
              summary="Add a milestone to a goal (program office)")
 def milestone_create(request, goal_id: int, payload: MilestoneIn):
     goal = selectors.goal_get(principal=request.principal, pk=goal_id)
     return Status(201, services.milestone_create(principal=request.principal, goal=goal, **payload.model_dump()))
 
 
-@router.post("/milestones/{int:milestone_id}/achieve", response={200: MilestoneOut, **WRITE},
+@router.post("/milestones/{int:milestone_id}/achieve", response={200: MilestoneOut, **WRITE_ERRORS},
              summary="Mark a milestone achieved (program office)")
 def milestone_achieve(request, milestone_id: int, payload: AchieveIn):
     milestone = get_visible_or_404(Milestone, request.principal, pk=milestone_id)
@@ -95,7 +95,7 @@ class AttendanceIn(Schema):
     attended_user_ids: list[int] = Field(..., description="The invited people who came; the other invitees did not.")
 
 
-@router.patch("/events/{int:event_id}", response={200: EventOut, **WRITE}, summary="Edit an event (program office)")
+@router.patch("/events/{int:event_id}", response={200: EventOut, **WRITE_ERRORS}, summary="Edit an event (program office)")
 def event_patch(request, event_id: int, payload: EventPatch):
     event = selectors.event_get(principal=request.principal, pk=event_id)
     return services.event_update(principal=request.principal, event=event, **payload.model_dump(exclude_unset=True))
@@ -108,7 +108,7 @@ def event_invitations(request, event_id: int):
     return list(selectors.invitation_list(principal=request.principal, event=event))
 
 
-@router.post("/events/{int:event_id}/attendance", response={200: list[InvitationOut], **WRITE},
+@router.post("/events/{int:event_id}/attendance", response={200: list[InvitationOut], **WRITE_ERRORS},
              summary="Record who came (program office)")
 def event_attendance(request, event_id: int, payload: AttendanceIn):
     event = selectors.event_get(principal=request.principal, pk=event_id)
@@ -120,7 +120,7 @@ class CalendarFeedOut(Schema):
     url: str = Field(..., description="The secret iCalendar address of the caller's events.")
 
 
-@router.post("/calendar-feed/rotate", response={200: CalendarFeedOut, **WRITE},
+@router.post("/calendar-feed/rotate", response={200: CalendarFeedOut, **WRITE_ERRORS},
              summary="A new secret calendar address for the caller; the old one stops working at once")
 def calendar_rotate(request):
     feed = services.calendar_feed_rotate(principal=request.principal)
@@ -134,21 +134,21 @@ class CompleteIn(Schema):
     note: str = Field("", max_length=4000)
 
 
-@router.post("/support-requests/{int:request_id}/pay", response={200: SupportOut, **WRITE},
+@router.post("/support-requests/{int:request_id}/pay", response={200: SupportOut, **WRITE_ERRORS},
              summary="Mark a claimed financial request paid (program office)")
 def support_pay(request, request_id: int):
     support = selectors.support_get(principal=request.principal, pk=request_id)
     return services.support_pay(principal=request.principal, request=support)
 
 
-@router.post("/support-requests/{int:request_id}/done", response={200: SupportOut, **WRITE},
+@router.post("/support-requests/{int:request_id}/done", response={200: SupportOut, **WRITE_ERRORS},
              summary="Mark an approved methodological or co-selling request delivered (program office)")
 def support_complete(request, request_id: int, payload: CompleteIn):
     support = selectors.support_get(principal=request.principal, pk=request_id)
     return services.support_complete(principal=request.principal, request=support, note=payload.note)
 
 
-@router.post("/enrollments/{int:enrollment_id}/complete", response={200: EnrollmentOut, **WRITE},
+@router.post("/enrollments/{int:enrollment_id}/complete", response={200: EnrollmentOut, **WRITE_ERRORS},
              summary="Record a completed course (program office); a certifying course issues a certificate number")
 def enrollment_complete(request, enrollment_id: int):
     enrollment = get_visible_or_404(Enrollment, request.principal, pk=enrollment_id)
@@ -166,7 +166,7 @@ class LedgerEntryIn(Schema):
     expires_on: date | None = None
 
 
-@router.post("/distributors/{int:distributor_id}/ledger", response={201: LedgerEntryOut, **WRITE},
+@router.post("/distributors/{int:distributor_id}/ledger", response={201: LedgerEntryOut, **WRITE_ERRORS},
              summary="Apply a published rule to a distributor: a reward, restriction or penalty (program office)")
 def ledger_create(request, distributor_id: int, payload: LedgerEntryIn):
     principal = request.principal
@@ -199,7 +199,7 @@ def award_list(request, distributor_id: int):
     return list(selectors.award_list(principal=request.principal, distributor=distributor))
 
 
-@router.post("/distributors/{int:distributor_id}/awards", response={201: AwardOut, **WRITE},
+@router.post("/distributors/{int:distributor_id}/awards", response={201: AwardOut, **WRITE_ERRORS},
              summary="Grant an award to a distributor (program office); its head is notified")
 def award_create(request, distributor_id: int, payload: AwardIn):
     principal = request.principal
@@ -221,7 +221,7 @@ class BestPracticeIn(Schema):
     deal_reference: str = Field("", max_length=120)
 
 
-@router.post("/best-practices", response={201: BestPracticeOut, **WRITE},
+@router.post("/best-practices", response={201: BestPracticeOut, **WRITE_ERRORS},
              summary="A success story (program office; a distributor head for its own company)")
 def best_practice_create(request, payload: BestPracticeIn):
     principal = request.principal
@@ -236,7 +236,7 @@ def best_practice_create(request, payload: BestPracticeIn):
     return Status(201, services.best_practice_create(principal=principal, **data))
 
 
-@router.post("/best-practices/{int:practice_id}/share", response={200: BestPracticeOut, **WRITE},
+@router.post("/best-practices/{int:practice_id}/share", response={200: BestPracticeOut, **WRITE_ERRORS},
              summary="Share a story with the whole network (program office)")
 def best_practice_share(request, practice_id: int):
     practice = selectors.best_practice_get(principal=request.principal, pk=practice_id)

@@ -8,10 +8,11 @@ from django.http import Http404
 from ninja import Field, Schema
 
 from keychannel.core.policies import can
+from keychannel.core.schemas import WRITE_ERRORS
 from keychannel.core.scoping import get_visible_or_404
 
 from . import rule_conditions, selectors, services
-from .api import WRITE, _distributor, router
+from .api import _distributor, router
 from .models import LedgerEntry
 
 
@@ -49,7 +50,7 @@ class AppealDecisionIn(Schema):
     decision: str = Field(..., max_length=4000)
 
 
-@router.post("/program-rule-conditions/apply", response={200: list[LedgerEntryOut], **WRITE},
+@router.post("/program-rule-conditions/apply", response={200: list[LedgerEntryOut], **WRITE_ERRORS},
              summary="Raise the ledger entries the conditional penalty and restriction rules call for (idempotent)")
 def rule_conditions_apply(request, payload: ApplyConditionsIn):
     program = None
@@ -58,7 +59,7 @@ def rule_conditions_apply(request, payload: ApplyConditionsIn):
     return rule_conditions.apply_rule_conditions(principal=request.principal, program=program, on_date=payload.on_date)
 
 
-@router.get("/distributors/{int:distributor_id}/ledger", response={200: list[LedgerEntryOut], **WRITE},
+@router.get("/distributors/{int:distributor_id}/ledger", response={200: list[LedgerEntryOut], **WRITE_ERRORS},
             summary="A distributor's rewards, restrictions and penalties with their evidence and appeals")
 def ledger_list(request, distributor_id: int):
     distributor = _distributor(request.principal, distributor_id)
@@ -73,14 +74,14 @@ def _entry(principal, entry_id):
     return get_visible_or_404(LedgerEntry, principal, pk=entry_id)
 
 
-@router.post("/ledger/{int:entry_id}/appeal", response={200: LedgerEntryOut, **WRITE},
+@router.post("/ledger/{int:entry_id}/appeal", response={200: LedgerEntryOut, **WRITE_ERRORS},
              summary="The distributor head appeals a penalty or restriction")
 def ledger_appeal(request, entry_id: int, payload: AppealIn):
     entry = _entry(request.principal, entry_id)
     return services.ledger_appeal(principal=request.principal, entry=entry, text=payload.text)
 
 
-@router.post("/ledger/{int:entry_id}/decision", response={200: LedgerEntryOut, **WRITE},
+@router.post("/ledger/{int:entry_id}/decision", response={200: LedgerEntryOut, **WRITE_ERRORS},
              summary="The program office decides an appeal; the distributor head and channel manager are notified")
 def ledger_decide(request, entry_id: int, payload: AppealDecisionIn):
     entry = _entry(request.principal, entry_id)

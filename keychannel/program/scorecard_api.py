@@ -8,10 +8,11 @@ from typing import Literal
 from django.core.exceptions import PermissionDenied
 from ninja import Field, FilterSchema, Query, Schema
 
+from keychannel.core.schemas import WRITE_ERRORS
 from keychannel.network.choices import SizeTier
 
 from . import scorecard
-from .api import WRITE, router
+from .api import router
 
 SortKey = Literal[tuple(k for key in scorecard.SORTS for k in (key, f"-{key}"))]
 
@@ -91,7 +92,7 @@ def _allowed(principal):
         raise PermissionDenied
 
 
-@router.get("/scorecards", response={200: list[ScorecardOut], **WRITE},
+@router.get("/scorecards", response={200: list[ScorecardOut], **WRITE_ERRORS},
             summary="Distributor scorecards: every distributor the caller reaches, filtered and sorted")
 def scorecard_list(request, filters: Query[ScorecardFilter]):
     principal = request.principal
@@ -101,7 +102,7 @@ def scorecard_list(request, filters: Query[ScorecardFilter]):
                                     sort=values.pop("sort"))
 
 
-@router.get("/scorecards/{int:distributor_id}", response={200: ScorecardOut, **WRITE},
+@router.get("/scorecards/{int:distributor_id}", response={200: ScorecardOut, **WRITE_ERRORS},
             summary="One distributor's scorecard")
 def scorecard_detail(request, distributor_id: int, year: int | None = Query(None, ge=2000, le=2100)):
     principal = request.principal

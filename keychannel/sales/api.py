@@ -15,7 +15,7 @@ from keychannel.core.schemas import ErrorOut, ValidationErrorOut
 from keychannel.core.scoping import get_visible_or_404
 from keychannel.network.models import Distributor, ProductLine
 
-from . import imports, selectors, services
+from . import imports, selectors, services, survey_services
 from .choices import ReportSource, ReportStatus
 from .fix_api import router as fix_router
 from .models import ColumnMapping, ImportJob, ProductMapping
@@ -319,7 +319,7 @@ def survey_list(request):
 def survey_create(request, payload: SurveyIn):
     principal = request.principal
     distributor = _visible_distributor(principal, payload.distributor_id) if payload.distributor_id else None
-    survey = services.survey_create(principal=principal, name=payload.name, closes_on=payload.closes_on,
+    survey = survey_services.survey_create(principal=principal, name=payload.name, closes_on=payload.closes_on,
                                     distributor=distributor, intro=payload.intro)
     return Status(201, survey)
 
@@ -342,7 +342,7 @@ def survey_invite(request, survey_id: int, payload: InvitationIn):
     if not can(principal, "sales.survey.change", survey):
         raise PermissionDenied
     client = api_refs.visible(principal, CorporateClient, payload.client_id, field="client_id")
-    invitation, raw = services.survey_invite(principal=principal, survey=survey, client=client,
+    invitation, raw = survey_services.survey_invite(principal=principal, survey=survey, client=client,
                                              contact_name=payload.contact_name, contact_email=payload.contact_email,
                                              request=request)
     from django.urls import reverse

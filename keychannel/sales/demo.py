@@ -27,7 +27,8 @@ from .models import (
     SurveyResponse,
 )
 from .parsing import suggest_mapping
-from .services import hash_token, segments_refresh
+from .services import segments_refresh
+from .survey_services import hash_token
 
 MONTHS = 24
 # Industrial buying: slow January and August, strong spring and autumn.

@@ -7,7 +7,7 @@ from ninja import Field, Router, Schema, Status
 
 from keychannel.clients.api import DUPLICATE_CHECK_THROTTLE
 from keychannel.core.errors import ConflictError
-from keychannel.core.schemas import ErrorOut, ValidationErrorOut
+from keychannel.core.schemas import WRITE_ERRORS, ErrorOut
 from keychannel.core.scoping import get_visible_or_404
 
 from . import fixes, imports, selectors
@@ -120,7 +120,6 @@ def _job_report(request, job_id):
     return job, job.report
 
 
-WRITE = {403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ValidationErrorOut}
 
 
 @router.get("/sales-imports/{int:job_id}/problems", response={200: ProblemsOut, 404: ErrorOut, 409: ErrorOut},
@@ -137,7 +136,7 @@ def import_problems(request, job_id: int):
     }
 
 
-@router.post("/sales-imports/{int:job_id}/clients", response={201: ClientsCreatedOut, **WRITE},
+@router.post("/sales-imports/{int:job_id}/clients", response={201: ClientsCreatedOut, **WRITE_ERRORS},
              throttle=DUPLICATE_CHECK_THROTTLE, summary="Create the import's unmatched clients from the file (all or none)")
 def import_clients_create(request, job_id: int, payload: ClientsCreateIn):
     """Each client as the file gives it (name, tax id or client code, city) through the clients service's
@@ -150,7 +149,7 @@ def import_clients_create(request, job_id: int, payload: ClientsCreateIn):
                                     for item, c in zip(items, created, strict=True)]})
 
 
-@router.post("/sales-imports/{int:job_id}/client-mappings", response={200: MappedOut, **WRITE},
+@router.post("/sales-imports/{int:job_id}/client-mappings", response={200: MappedOut, **WRITE_ERRORS},
              summary="Map the import's unmatched clients to existing clients (all or none; remembered)")
 def import_clients_map(request, job_id: int, payload: ClientsMapIn):
     _job, report = _job_report(request, job_id)
@@ -158,7 +157,7 @@ def import_clients_map(request, job_id: int, payload: ClientsMapIn):
     return {"mapped": fixes.report_clients_map(principal=request.principal, report=report, items=items)}
 
 
-@router.post("/sales-imports/{int:job_id}/product-mappings", response={200: MappedOut, **WRITE},
+@router.post("/sales-imports/{int:job_id}/product-mappings", response={200: MappedOut, **WRITE_ERRORS},
              summary="Map the import's unknown product codes to product lines (all or none; remembered)")
 def import_products_map(request, job_id: int, payload: ProductsMapIn):
     _job, report = _job_report(request, job_id)
@@ -166,7 +165,7 @@ def import_products_map(request, job_id: int, payload: ProductsMapIn):
     return {"mapped": fixes.report_products_map(principal=request.principal, report=report, items=items)}
 
 
-@router.post("/sales-imports/{int:job_id}/rerun", response={202: ImportJobOut, **WRITE},
+@router.post("/sales-imports/{int:job_id}/rerun", response={202: ImportJobOut, **WRITE_ERRORS},
              summary="Validate the import's report again in the background (a new job)")
 def import_rerun(request, job_id: int, payload: RerunIn):
     _job, report = _job_report(request, job_id)

@@ -1,6 +1,6 @@
 """Survey answers recorded by staff (issue 16): a client contact answers by phone or at a meeting, and whoever runs
 the campaign records it, with who recorded it and how. The public link stays; both store through
-``services.answer_save``, so the rules are the same: one answer per invitation, none after the links expire."""
+``survey_services.answer_save``, so the rules are the same: one answer per invitation, none after the links expire."""
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -11,7 +11,7 @@ from keychannel.core.policies import require
 
 from .choices import AnswerChannel
 from .models import SurveyInvitation, SurveyResponse
-from .services import answer_save
+from .survey_services import answer_save
 
 STAFF_CHANNELS = (AnswerChannel.PHONE, AnswerChannel.MEETING)
 

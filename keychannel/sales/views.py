@@ -24,7 +24,7 @@ from keychannel.core.tables import Column, Filter, Table
 from keychannel.jobs.choices import JobStatus
 from keychannel.network.models import Distributor
 
-from . import imports, parsing, selectors, services
+from . import imports, parsing, selectors, services, survey_services
 from .choices import AbcClass, NpsClass, ReportSource, ReportStatus, SegmentLabel
 from .forms import InvitationForm, MappingForm, ProductMappingForm, SurveyAnswerForm, SurveyForm, UploadForm
 from .models import ColumnMapping, ProductMapping
@@ -432,7 +432,7 @@ def survey_create(request):
                       network_wide=network_wide, initial={"closes_on": date.today() + timedelta(days=30)})
     if request.method == "POST" and form.is_valid():
         try:
-            survey = services.survey_create(principal=principal, **form.cleaned_data)
+            survey = survey_services.survey_create(principal=principal, **form.cleaned_data)
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
@@ -463,7 +463,7 @@ def survey_detail(request, pk):
             raise PermissionDenied
         if form.is_valid():
             try:
-                invitation, raw = services.survey_invite(principal=principal, survey=survey, request=request,
+                invitation, raw = survey_services.survey_invite(principal=principal, survey=survey, request=request,
                                                          **form.cleaned_data)
             except ValidationError as exc:
                 form.add_error(None, exc)
@@ -522,7 +522,7 @@ def survey_answer_record(request, pk):
 @require_http_methods(["GET", "POST"])
 def survey_public(request, token):
     """The client contact's page: no login, one answer per link, closed after the expiry date."""
-    invitation = services.invitation_for_token(token)
+    invitation = survey_services.invitation_for_token(token)
     if invitation is None:
         return render(request, "sales/survey_public.html", {"state": "invalid"}, status=404)
     if invitation.responded_at is not None:
@@ -532,7 +532,7 @@ def survey_public(request, token):
     form = SurveyAnswerForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.survey_respond(token=token, **form.cleaned_data)
+            survey_services.survey_respond(token=token, **form.cleaned_data)
         except ConflictError:
             return render(request, "sales/survey_public.html", {"state": "answered", "invitation": invitation})
         except ValidationError as exc:

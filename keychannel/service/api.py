@@ -8,7 +8,7 @@ from ninja import Query, Router, Status
 from keychannel.clients.models import CorporateClient
 from keychannel.core import api_refs
 from keychannel.core.pagination import BoundedPagination, paginate
-from keychannel.core.schemas import ErrorOut, ValidationErrorOut
+from keychannel.core.schemas import WRITE_ERRORS, ErrorOut, ValidationErrorOut
 from keychannel.core.scoping import get_visible_or_404
 from keychannel.network.models import ProductLine
 
@@ -32,7 +32,6 @@ from .schemas import (
 )
 
 router = Router(tags=["service"])
-WRITE = {403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ValidationErrorOut}
 
 
 @router.get("/cases", response=list[CaseOut], summary="Service cases the caller may see")
@@ -42,7 +41,7 @@ def case_list(request, filters: Query[CaseFilter]):
     return qs.order_by("-opened_at", "-pk")
 
 
-@router.post("/cases", response={201: CaseOut, **WRITE}, summary="Open a service case for a client")
+@router.post("/cases", response={201: CaseOut, **WRITE_ERRORS}, summary="Open a service case for a client")
 def case_create(request, payload: CaseIn):
     principal = request.principal
     client = api_refs.visible(principal, CorporateClient, payload.client_id, field="client_id")
@@ -62,7 +61,7 @@ def case_detail(request, case_id: int):
     return selectors.case_get(principal=request.principal, pk=case_id)
 
 
-@router.patch("/cases/{int:case_id}", response={200: CaseOut, **WRITE}, summary="Edit a case's details")
+@router.patch("/cases/{int:case_id}", response={200: CaseOut, **WRITE_ERRORS}, summary="Edit a case's details")
 def case_patch(request, case_id: int, payload: CasePatch):
     principal = request.principal
     case = selectors.case_get(principal=principal, pk=case_id)
@@ -81,7 +80,7 @@ def message_list(request, case_id: int):
     return list(selectors.message_list(principal=request.principal, case=case))
 
 
-@router.post("/cases/{int:case_id}/messages", response={201: MessageOut, **WRITE},
+@router.post("/cases/{int:case_id}/messages", response={201: MessageOut, **WRITE_ERRORS},
              summary="A public reply (e-mailed to the client's contact), an internal or a manufacturer-only note")
 def message_create(request, case_id: int, payload: MessageIn):
     principal = request.principal
@@ -89,7 +88,7 @@ def message_create(request, case_id: int, payload: MessageIn):
     return Status(201, services.message_add(principal=principal, case=case, kind=payload.kind, body=payload.body))
 
 
-@router.post("/cases/{int:case_id}/status", response={200: CaseOut, **WRITE},
+@router.post("/cases/{int:case_id}/status", response={200: CaseOut, **WRITE_ERRORS},
              summary="Move a case (waiting_client pauses the resolution clock; resolved mails the rating link)")
 def case_status(request, case_id: int, payload: StatusIn):
     principal = request.principal
@@ -98,7 +97,7 @@ def case_status(request, case_id: int, payload: StatusIn):
     return selectors.case_get(principal=principal, pk=case_id)
 
 
-@router.post("/cases/{int:case_id}/assign", response={200: CaseOut, **WRITE},
+@router.post("/cases/{int:case_id}/assign", response={200: CaseOut, **WRITE_ERRORS},
              summary="Assign a case to a person of the client's serving distributor")
 def case_assign(request, case_id: int, payload: AssignIn):
     principal = request.principal
@@ -107,7 +106,7 @@ def case_assign(request, case_id: int, payload: AssignIn):
     return selectors.case_get(principal=principal, pk=case_id)
 
 
-@router.post("/cases/{int:case_id}/takeover", response={200: CaseOut, **WRITE},
+@router.post("/cases/{int:case_id}/takeover", response={200: CaseOut, **WRITE_ERRORS},
              summary="The manufacturer takes a case over")
 def case_takeover(request, case_id: int, payload: TakeoverIn):
     principal = request.principal
@@ -147,7 +146,7 @@ def satisfaction_report(request, filters: Query[SatisfactionFilter]):
                                client_id=filters.client_id)
 
 
-@router.post("/clients/{int:client_id}/service-links", response={201: IntakeLinkOut, **WRITE},
+@router.post("/clients/{int:client_id}/service-links", response={201: IntakeLinkOut, **WRITE_ERRORS},
              summary="Create a public case-form link for a client's contacts")
 def intake_link_create(request, client_id: int):
     client = get_visible_or_404(CorporateClient, request.principal, pk=client_id)

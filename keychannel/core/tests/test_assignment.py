@@ -140,7 +140,7 @@ MODEL_CASES = {
     "sales.ColumnMapping.created_by": actor("sales.services"),
     "sales.SalesReport.uploaded_by": actor("sales.services.sales_report_upload"),
     "sales.ImportJob.uploaded_by": actor("sales.imports.import_job_create"),
-    "sales.Survey.created_by": actor("sales.services.survey_create"),
+    "sales.Survey.created_by": actor("sales.survey_services.survey_create"),
     "sales.SurveyResponse.recorded_by": actor("sales.survey_answers.survey_answer_record (staff who heard the answer)"),
     "integrations.WebhookSubscription.owner": actor("integrations.services.subscription_create"),
     "service.ServiceCase.opened_by": actor("service.services.case_open"),

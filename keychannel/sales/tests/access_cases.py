@@ -85,14 +85,14 @@ def _survey(w, side):
 def _token(w, side):
     from django.utils import timezone
 
-    from keychannel.sales import services
+    from keychannel.sales import survey_services
     from keychannel.sales.models import SurveyInvitation
 
     def make():
         raw = f"token-{side}-0123456789abcdef"
         SurveyInvitation.objects.create(
             survey=_survey(w, side), client=_client(w, side), distributor=w.distributor(side), contact_name="Ana",
-            token_hash=services.hash_token(raw), expires_at=timezone.now() + timedelta(days=30),
+            token_hash=survey_services.hash_token(raw), expires_at=timezone.now() + timedelta(days=30),
         )
         return raw
 

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from keychannel.clients.models import CorporateClient
-from keychannel.sales import parsing, services
+from keychannel.sales import parsing, services, survey_services
 from keychannel.sales.choices import AbcClass, NpsClass, ReportStatus, SegmentLabel
 from keychannel.sales.models import ClientSegment, ColumnMapping, SalesLine, SalesReport, SurveyResponse
 from keychannel.sales.tests.factories import SAMPLES, csv_file, map_samples, sample
@@ -387,8 +387,8 @@ def test_survey_link_answers_once_and_feeds_segments(world, client, api_as):
 
 def test_expired_survey_link(world, client):
     target = CorporateClient.objects.create(legal_name="Late SA", distributor=world.own)
-    survey = services.survey_create(principal=world.principal("admin"), name="Old", closes_on=date.today())
-    invitation, raw = services.survey_invite(principal=world.principal("admin"), survey=survey, client=target,
+    survey = survey_services.survey_create(principal=world.principal("admin"), name="Old", closes_on=date.today())
+    invitation, raw = survey_services.survey_invite(principal=world.principal("admin"), survey=survey, client=target,
                                              contact_name="Ion")
     invitation.expires_at = timezone.now() - timedelta(minutes=1)
     invitation.save()

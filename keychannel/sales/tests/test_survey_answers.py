@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from keychannel.clients.models import CorporateClient
-from keychannel.sales import services
+from keychannel.sales import survey_services
 from keychannel.sales.models import Survey, SurveyInvitation, SurveyResponse
 
 pytestmark = pytest.mark.django_db
@@ -19,7 +19,7 @@ def _invitation(world, raw="tok-staff-0123456789abcdef"):
     survey = Survey.objects.create(name="Q4", distributor=world.own, closes_on=date.today() + timedelta(days=30))
     client = CorporateClient.objects.create(legal_name="Client SRL", distributor=world.own)
     return SurveyInvitation.objects.create(survey=survey, client=client, distributor=world.own, contact_name="Ana",
-                                           token_hash=services.hash_token(raw),
+                                           token_hash=survey_services.hash_token(raw),
                                            expires_at=timezone.now() + timedelta(days=30))
 
 
