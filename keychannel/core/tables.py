@@ -27,13 +27,13 @@ from django.utils.translation import gettext, ngettext
 
 from keychannel.core import exports
 from keychannel.core.filters import TYPED_FROM, ListFilters, typed_choice
-from keychannel.core.pagination import capped_count
+from keychannel.core.pagination import BoundedPagination, capped_count
 
 EXPORT_PARAM = "export"
 EXPORT_CHUNK = 2000  # rows read per query while exporting (prefetches run once per chunk)
-# A page counts its rows up to this many, as the API lists do (``BoundedPagination.COUNT_CAP``): an exact count
-# of 200,000 clients or 300,000 deals cost more than the page itself (issue 22).
-PAGE_COUNT_CAP = 10_000
+# A page counts its rows up to as many as the API lists do: an exact count of 200,000 clients or 300,000 deals cost
+# more than the page itself (issue 22).
+PAGE_COUNT_CAP = BoundedPagination.COUNT_CAP
 MAX_PAGE = 100_000  # past a capped count: the deepest page reached by next/previous
 
 
