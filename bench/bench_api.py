@@ -76,6 +76,8 @@ def plan(head_username: str) -> list[tuple[str, str, str, str, dict | None]]:
     from django.apps import apps
     from django.contrib.auth import get_user_model
 
+    from keychannel.core.pagination import MAX_OFFSET
+
     Distributor = apps.get_model("network", "Distributor")
     Client_ = apps.get_model("clients", "CorporateClient")
     Opportunity = apps.get_model("deals", "Opportunity")
@@ -104,8 +106,9 @@ def plan(head_username: str) -> list[tuple[str, str, str, str, dict | None]]:
         ("GET /distributors/{id}", "admin", "GET", f"/api/v1/distributors/{dist.pk}", None),
         ("GET /clients?limit=50", "admin", "GET", "/api/v1/clients?limit=50", None),
         (f"GET /clients?search={stem}", "admin", "GET", f"/api/v1/clients?search={stem}&limit=50", None),
-        ("GET /clients?offset=deep", "admin", "GET", f"/api/v1/clients?limit=50&offset={max(0, n_clients - 100)}",
-         None),
+        # The deepest offset the API accepts (core.pagination.MAX_OFFSET); deeper pages are read by cursor.
+        ("GET /clients?offset=deep", "admin", "GET",
+         f"/api/v1/clients?limit=50&offset={max(0, min(n_clients - 100, MAX_OFFSET - 50))}", None),
         ("GET /clients?cursor=deep", "admin", "GET",
          f"/api/v1/clients?limit=50&cursor={urllib.parse.quote(deep_cursor)}", None),
         ("GET /clients/{id}", "admin", "GET", f"/api/v1/clients/{client.pk}", None),

@@ -166,3 +166,12 @@ def fast_list(view, items_attribute: str = "items"):
     contribute_operation_callback(fast, lambda op: pages.append(_Page(op, items_attribute)))
     fast.kc_fast_list = True
     return fast
+
+
+def _rows_of(items_attribute: str):
+    """``@fast_list.rows("rows")``: the same for a view that answers a list of rows under another name (the
+    forecast's ``rows`` beside its totals)."""
+    return lambda view: fast_list(view, items_attribute)
+
+
+fast_list.rows = _rows_of

@@ -6,6 +6,7 @@ from ninja import Query, Router, Status
 
 from keychannel.clients.models import CorporateClient, Stakeholder
 from keychannel.core import api_refs, external_ids
+from keychannel.core.api_rows import fast_list
 from keychannel.core.pagination import BoundedPagination, paginate
 from keychannel.core.schemas import WRITE_ERRORS, ErrorOut, ValidationErrorOut
 from keychannel.network.models import ProductLine
@@ -264,13 +265,14 @@ def contract_patch(request, contract_id: int, payload: ContractPatch):
 
 @router.get("/forecast", response=ForecastOut, summary="Weighted pipeline and won value by month, distributor, "
             "territory or product line")
+@fast_list.rows("rows")
 def forecast(request, filters: Query[ForecastFilter]):
     data = filters.model_dump()
     by, limit, offset = data.pop("by"), data.pop("limit"), data.pop("offset")
-    rows = selectors.forecast(principal=request.principal, dimension=by, filters=data)
-    totals = {"key": "", "label": _("Total"), **selectors.forecast_totals(rows)}
-    return {"by": by, "rows": selectors.forecast_page(rows, limit=limit, offset=offset), "totals": totals,
-            "count": len(rows), "limit": limit, "offset": offset}
+    rows, totals, count = selectors.forecast_table(principal=request.principal, dimension=by, filters=data,
+                                                   limit=limit, offset=offset)
+    return {"by": by, "rows": rows, "totals": {"key": "", "label": _("Total"), **totals}, "count": count,
+            "limit": limit, "offset": offset}
 
 
 # --- stage probabilities (issue 16): what the forecast weighs each stage's deals by --------------------------

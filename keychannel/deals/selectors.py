@@ -409,6 +409,73 @@ def _forecast_rows(dimension, open_rows, won_rows) -> list[dict]:
     return ordered
 
 
+FORECAST_FIGURES = ("open_count", "pipeline", "weighted", "won_count", "won")
+
+
+def forecast_table(*, principal, dimension: str, filters: dict | None, limit: int, offset: int = 0):
+    """``(rows, totals, count)``: one page of the forecast's rows, the totals of every row and how many there are.
+
+    By distributor for a caller the roll-up serves, the database groups, orders and pages the rows and sums the
+    totals in one statement (``_distributor_page_from_rollup``): a page costs the same however many distributors
+    there are. Otherwise every row is built (``forecast``) and the page cut from them."""
+    filters = dict(filters or {})
+    filters.pop("stage", None)
+    if dimension == ForecastDimension.DISTRIBUTOR and rollup_serves(principal, filters):
+        return _distributor_page_from_rollup(filters, limit=limit, offset=max(0, int(offset or 0)))
+    rows = forecast(principal=principal, dimension=dimension, filters=filters)
+    return forecast_page(rows, limit=limit, offset=offset), forecast_totals(rows), len(rows)
+
+
+def _distributor_page_from_rollup(filters: dict, *, limit: int, offset: int):
+    """The roll-up grouped by distributor (only those with open or won deals), ordered as ``forecast`` orders them
+    (by label, "code · name": the codes are unique, so by code in code-point order; direct sales last), one page
+    of it, and over every group the count and the totals (window sums, before LIMIT) in the same statement. The
+    totals are the sums of the unrounded figures, rounded once."""
+    open_stage, won = Q(stage__in=OPEN_STAGES), Q(stage=Stage.WON)
+    grouped = _rollup_rows(filters).values("distributor_id").annotate(
+        open_count=Sum("deal_count", filter=open_stage), pipeline=Sum("amount", filter=open_stage),
+        weighted=Sum("weighted", filter=open_stage), won_count=Sum("deal_count", filter=won),
+        won=Sum("amount", filter=won)).filter(Q(open_count__gt=0) | Q(won_count__gt=0))
+    inner, params = grouped.query.sql_with_params()
+    binary = '"C"' if connection.vendor == "postgresql" else "BINARY"  # code-point order, as Python sorts labels
+    figures = ", ".join(f"g.{name}" for name in FORECAST_FIGURES)
+    sums = ", ".join(f"SUM(g.{name}) OVER ()" for name in FORECAST_FIGURES)
+    statement = (f"SELECT g.distributor_id, d.code, d.legal_name, {figures}, COUNT(*) OVER (), {sums} "
+                 f"FROM ({inner}) g LEFT JOIN {Distributor._meta.db_table} d ON d.id = g.distributor_id "
+                 f"ORDER BY g.distributor_id IS NULL, d.code COLLATE {binary}, g.distributor_id LIMIT %s OFFSET %s")
+    with connection.cursor() as cursor:
+        cursor.execute(statement, [*params, limit, offset])
+        found = cursor.fetchall()
+        if not found and offset:  # past the last row: the count and the totals still answer
+            cursor.execute(statement, [*params, 1, 0])
+            last = cursor.fetchall()
+            totals_row = last[0] if last else None
+        else:
+            totals_row = found[0] if found else None
+    rows = [_rollup_page_row(pk, code, name, values[:5]) for pk, code, name, *values in found]
+    if totals_row is None:
+        return rows, {name: _figure(name, 0) for name in FORECAST_FIGURES}, 0
+    count, *totals = totals_row[8:]
+    return rows, {name: _figure(name, value) for name, value in zip(FORECAST_FIGURES, totals, strict=True)}, count
+
+
+def _figure(name: str, value):
+    if name.endswith("_count"):
+        return int(value or 0)
+    if isinstance(value, float):  # SQLite sums decimals as floats
+        value = Decimal(repr(value))
+    return Decimal(value or 0).quantize(Decimal("0.01"))
+
+
+def _rollup_page_row(pk, code, name, values) -> dict:
+    if pk is None:
+        label = "direct"
+    else:
+        label = f"{code} · {name}" if code is not None else "—"
+    return {"key": "" if pk is None else str(pk), "label": label,
+            **{field: _figure(field, value) for field, value in zip(FORECAST_FIGURES, values, strict=True)}}
+
+
 def forecast_page(rows: list[dict], *, limit: int | None, offset: int = 0) -> list[dict]:
     """One page of the forecast's rows (the totals stay those of every row)."""
     offset = max(0, int(offset or 0))

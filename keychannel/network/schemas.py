@@ -105,7 +105,8 @@ class DistributorOut(Schema):
 
     @staticmethod
     def resolve_product_line_ids(obj):
-        return [pl.pk for pl in obj.product_lines.all()]
+        lines = getattr(obj, "product_line_list", None)  # the API list's prefetch (network/api.py LINE_IDS)
+        return [pl.pk for pl in (obj.product_lines.all() if lines is None else lines)]
 
     @staticmethod
     def resolve_sole_channel(obj, context):
