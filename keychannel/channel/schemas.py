@@ -4,6 +4,8 @@ from typing import Annotated
 
 from ninja import Field, FilterSchema, Schema
 
+from keychannel.core.api_rows import related_ids
+
 from .checks import describe
 from .choices import (
     ConflictKind,
@@ -56,7 +58,7 @@ class RegistrationOut(Schema):
 
     @staticmethod
     def resolve_product_line_ids(obj):
-        return [p.pk for p in obj.product_lines.all()]
+        return related_ids(obj, "product_lines")  # the API list prefetches the ids (core.api_rows.ids_prefetch)
 
     @staticmethod
     def resolve_checks(obj):

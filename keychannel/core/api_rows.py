@@ -21,6 +21,7 @@ import uuid
 from functools import wraps
 from typing import get_args
 
+from django.db.models import Prefetch
 from django.template import Variable, VariableDoesNotExist
 from ninja.operation import ResponseObject
 from ninja.schema import DjangoGetter, Schema
@@ -175,3 +176,17 @@ def _rows_of(items_attribute: str):
 
 
 fast_list.rows = _rows_of
+
+
+def ids_prefetch(relation: str, model) -> Prefetch:
+    """A list page's prefetch of a many-to-many relation whose rows answer only its ids (``product_line_ids``):
+    the related rows with their primary key only, as a plain list on each row (``<relation>_list``), where
+    ``obj.<relation>.all()`` built a related manager per row and every column of every related row."""
+    return Prefetch(relation, queryset=model.objects.only("pk"), to_attr=f"{relation}_list")
+
+
+def related_ids(obj, relation: str) -> list:
+    """The ids of ``obj``'s related rows in the relation's order: from ``ids_prefetch``'s list when the page read
+    it, else from the relation (a detail, or a list without it)."""
+    listed = getattr(obj, f"{relation}_list", None)
+    return [row.pk for row in (getattr(obj, relation).all() if listed is None else listed)]

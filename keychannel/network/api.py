@@ -4,13 +4,13 @@ from datetime import date
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 
+from keychannel.core.api_rows import ids_prefetch
 from keychannel.core.pagination import BoundedPagination, paginate
 from keychannel.core.policies import require
 from keychannel.core.schemas import WRITE_ERRORS_WITHOUT_CONFLICT, ErrorOut, ValidationErrorOut
@@ -70,13 +70,9 @@ SORTS = {"code", "-code", "legal_name", "-legal_name", "annual_revenue", "-annua
 @paginate(BoundedPagination)
 def distributor_list(request, filters: Query[DistributorFilter], sort: str = "code"):
     qs = selectors.distributor_list(principal=request.principal, filters=filters.model_dump())
-    # The rows show their product lines' ids only: read as a list on each row (DistributorOut reads it), not as
-    # full records behind a related manager built per row.
-    qs = qs.prefetch_related(None).prefetch_related(LINE_IDS)
+    # The rows show their product lines' ids only (core.api_rows.ids_prefetch).
+    qs = qs.prefetch_related(None).prefetch_related(ids_prefetch("product_lines", ProductLine))
     return qs.order_by(sort if sort in SORTS else "code", "pk")
-
-
-LINE_IDS = Prefetch("product_lines", queryset=ProductLine.objects.only("pk"), to_attr="product_line_list")
 
 
 @router.get("/distributors/{int:distributor_id}", response={200: DistributorOut, 404: ErrorOut})

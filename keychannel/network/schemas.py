@@ -3,6 +3,8 @@ from decimal import Decimal
 
 from ninja import Field, FilterSchema, Schema
 
+from keychannel.core.api_rows import related_ids
+
 from .choices import (
     ActionStatus,
     ContractStrength,
@@ -105,8 +107,7 @@ class DistributorOut(Schema):
 
     @staticmethod
     def resolve_product_line_ids(obj):
-        lines = getattr(obj, "product_line_list", None)  # the API list's prefetch (network/api.py LINE_IDS)
-        return [pl.pk for pl in (obj.product_lines.all() if lines is None else lines)]
+        return related_ids(obj, "product_lines")  # the API list prefetches the ids (core.api_rows.ids_prefetch)
 
     @staticmethod
     def resolve_sole_channel(obj, context):

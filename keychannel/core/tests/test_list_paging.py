@@ -173,3 +173,27 @@ def test_an_offset_past_the_cap_is_refused_and_the_cursor_of_the_last_offset_pag
     after = api.get("/api/v1/clients", {"limit": 5, "cursor": first["next_cursor"]}).json()
     assert [row["id"] for row in after["items"]] == [
         row["id"] for row in api.get("/api/v1/clients", {"limit": 5, "offset": 10}).json()["items"]]
+
+
+def test_a_count_leaves_out_the_joins_of_related_columns_but_not_those_of_filters(db):
+    """Scenario (issue 22): the segments list's count joined 100,001 clients only because its rows read the client's
+    name (``client_name=F("client__legal_name")``): a join through a foreign key is one row per row, so the count
+    now leaves it out, and keeps the joins its filters use."""
+    from django.db.models import F
+    from django.test.utils import CaptureQueriesContext
+
+    from keychannel.clients.models import Stakeholder
+    from keychannel.core.pagination import capped_count
+    from keychannel.deals.tests.factories import StakeholderFactory
+
+    people = StakeholderFactory.create_batch(5)
+    listing = Stakeholder.objects.values("id", "full_name", client_name=F("client__legal_name"))
+    with CaptureQueriesContext(connection) as queries:
+        assert capped_count(listing, 100) == (5, False)
+        assert capped_count(listing, 3) == (3, True)
+    assert not any("JOIN" in q["sql"] for q in queries.captured_queries), queries.captured_queries
+    filtered = listing.filter(client__legal_name=people[0].client.legal_name)
+    with CaptureQueriesContext(connection) as queries:
+        assert capped_count(filtered, 100) == (1, False)
+    assert "JOIN" in queries.captured_queries[0]["sql"]
+    assert len(list(listing)) == 5
