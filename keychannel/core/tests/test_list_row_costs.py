@@ -1,0 +1,62 @@
+"""What a list page's rows cost (issue 22, part 3): a row that answers only the ids of its product lines reads them
+from one prefetch of those ids (core.api_rows.ids_prefetch), not every column of every line behind a related
+manager built per row, and the page's statements do not grow with its rows."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from keychannel.channel.tests.factories import make_client, make_registration
+from keychannel.network.tests.factories import DistributorFactory, ProductLineFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _statements(api, path):
+    with CaptureQueriesContext(connection) as queries:
+        body = api.get(path).json()
+    return body, [q["sql"] for q in queries.captured_queries]
+
+
+def _line_reads(statements):
+    return [sql for sql in statements if "network_productline" in sql and "product_lines" in sql]
+
+
+@pytest.mark.parametrize("path", ["/api/v1/distributors?limit=50", "/api/v1/registrations?limit=50"])
+def test_a_page_reads_its_rows_product_line_ids_in_one_narrow_statement(world, api_as, path):
+    """Scenario (issue 22): the distributors and registrations lists built a related manager and a full product
+    line record per link on every row (a fifth of the distributors list's Python). Now one statement reads the
+    lines' ids for the page, and ten more rows cost no statement more."""
+    lines = [world.product_line, ProductLineFactory(name="Pumps", code="pumps")]
+    admin = api_as(world.user("admin"))
+    user = world.user("dist_sales")
+
+    def add(n):
+        distributor = DistributorFactory(code=f"rc{n:02d}", territory=world.territory)
+        distributor.product_lines.set(lines[: 1 + n % 2])
+        client = make_client(distributor=world.own, territory=world.territory)
+        make_registration(distributor=world.own, client=client, user=user, product_lines=lines[: 1 + n % 2])
+
+    add(0)
+    admin.get(path)  # the whole network's sole-channel index is built again after a change: measured warm
+    first, before = _statements(admin, path)
+    for n in range(1, 11):
+        add(n)
+    admin.get(path)
+    body, after = _statements(admin, path)
+    assert len(body["items"]) >= len(first["items"]) + 10
+    assert len(after) == len(before), after
+    reads = _line_reads(after)
+    assert len(reads) == 1, reads
+    # The lines' id and the link's key only: no name, code or timestamps of the lines.
+    selected = reads[0].split(" FROM ")[0]
+    assert '"network_productline"."id"' in selected, selected
+    assert '"network_productline"."name"' not in selected and '"network_productline"."created_at"' not in selected
+    # In the lines' order (by name: Compressors, then Pumps), as the related manager gave them.
+    both = [row["product_line_ids"] for row in body["items"] if len(row["product_line_ids"]) == 2]
+    assert both and all(ids == [lines[0].pk, lines[1].pk] for ids in both)
+
+
+def test_a_detail_still_reads_its_product_lines_without_the_list_prefetch(world, api_as):
+    body = api_as(world.user("admin")).get(f"/api/v1/distributors/{world.own.pk}").json()
+    assert body["product_line_ids"] == [world.product_line.pk]
