@@ -75,9 +75,22 @@ def _bits(mask: str) -> str:
     return "(" + " + ".join(f"(({mask} / {1 << m}) %% 2)" for m in range(1, 13)) + ")"
 
 
+TEMP_TABLES = ("seg_gone", "seg_new", "seg_targets", "seg_after", "seg_agg", "seg_scope")
+
+
 def _drop_temp(cursor) -> None:
-    for table in ("seg_gone", "seg_new", "seg_targets", "seg_after", "seg_agg", "seg_scope"):
+    if connection.vendor == "postgresql":  # one statement (an import's recompute is a few milliseconds of them)
+        cursor.execute(f"DROP TABLE IF EXISTS {', '.join(TEMP_TABLES)}")
+        return
+    for table in TEMP_TABLES:
         cursor.execute(f"DROP TABLE IF EXISTS {table}")
+
+
+def _hash_joins(cursor, only: bool) -> None:
+    """PostgreSQL: the big statement joins by hashing only (see seg_targets in recompute), or as usual again."""
+    value = "off" if only else "on"
+    cursor.execute(f"SELECT set_config('enable_nestloop', '{value}', true), "
+                   f"set_config('enable_mergejoin', '{value}', true)")
 
 
 def _claim_empty_table(cursor) -> bool:
@@ -220,8 +233,7 @@ def recompute(pairs: dict[int, set[int]], *, small_batch_share, strategic_share,
             # it expects a few thousand rows and picks a loop of index probes for hundreds of thousands: this one
             # statement joins by hashing.
             # Nor does it see that seg_after is small beside them: a merge join would sort every segment-to-be for it.
-            cursor.execute("SET LOCAL enable_nestloop = off")
-            cursor.execute("SET LOCAL enable_mergejoin = off")
+            _hash_joins(cursor, True)
         # What each segment should hold: the CTEs, then the one SELECT over them.
         ctes = (
             f"nps AS ("
@@ -339,8 +351,7 @@ def recompute(pairs: dict[int, set[int]], *, small_batch_share, strategic_share,
                         [stamp, stamp, stamp, "recompute"],
                     )
                     touched = cursor.rowcount
-                cursor.execute("SET LOCAL enable_nestloop = on")
-                cursor.execute("SET LOCAL enable_mergejoin = on")
+                _hash_joins(cursor, False)
                 _drop_temp(cursor)
                 return touched
             cursor.execute(
@@ -354,8 +365,7 @@ def recompute(pairs: dict[int, set[int]], *, small_batch_share, strategic_share,
                 [stamp, "recompute", stamp, stamp, stamp, "recompute", stamp],
             )
             touched = cursor.rowcount
-            cursor.execute("SET LOCAL enable_nestloop = on")
-            cursor.execute("SET LOCAL enable_mergejoin = on")
+            _hash_joins(cursor, False)
             _drop_temp(cursor)
             return touched
 
