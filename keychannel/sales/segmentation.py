@@ -26,6 +26,7 @@ The rules are the ones documented in docs/sales.md (section "Segments"); the thr
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from datetime import date
 from decimal import Decimal
 
@@ -40,6 +41,7 @@ SEGMENTS = ClientSegment._meta.db_table
 RESPONSES = SurveyResponse._meta.db_table
 HISTORY = ClientSegment.history.model._meta.db_table
 CLIENTS = ClientSegment._meta.get_field("client").related_model._meta.db_table
+DISTRIBUTORS = ClientSegment._meta.get_field("distributor").related_model._meta.db_table
 
 # The segment's computed columns, in the order seg_new holds them.
 VALUE_COLUMNS = ["volume", "quantity", "previous_volume", "trend", "months_active", "months_covered",
@@ -52,10 +54,17 @@ FEW_DISTRIBUTORS = 50  # up to this many, the lines are read through the (distri
 
 def _dialect() -> dict:
     if connection.vendor == "postgresql":
+        # The month mask is a BIT_OR: a plain aggregate, so the GROUP BY hashes instead of sorting every line
+        # (SUM(DISTINCT …) forces a sort). SQLite has no BIT_OR: it sums the distinct month bits.
         return {"month": "EXTRACT(MONTH FROM l.date)::int", "year": "EXTRACT(YEAR FROM l.date)::int",
+                "mask": "BIT_OR(1 << {m})", "covered": "bit_count(BIT_OR(a.months_mask)::bit(13))",
+                "count_bits": "bit_count({mask}::bit(13))",
                 "cutoff": "(date_trunc('month', {d}) - interval '11 months' - interval '1 day')::date", "days": "({a} - {b})", "distinct": "IS DISTINCT FROM",
                 "true": "TRUE", "false": "FALSE", "temp": "CREATE TEMP TABLE"}
     return {"month": "CAST(strftime('%%m', l.date) AS integer)", "year": "CAST(strftime('%%Y', l.date) AS integer)",
+            "mask": "SUM(DISTINCT (1 << {m}))",
+            "covered": " + ".join(f"MAX((a.months_mask / {1 << m}) %% 2)" for m in range(1, 13)),
+            "count_bits": _bits("{mask}"),
             "cutoff": "date({d}, 'start of month', '-11 months', '-1 day')",
             "days": "CAST(julianday({a}) - julianday({b}) AS integer)", "distinct": "IS NOT",
             "true": "1", "false": "0", "temp": "CREATE TEMP TABLE"}
@@ -66,9 +75,55 @@ def _bits(mask: str) -> str:
     return "(" + " + ".join(f"(({mask} / {1 << m}) %% 2)" for m in range(1, 13)) + ")"
 
 
+TEMP_TABLES = ("seg_gone", "seg_new", "seg_targets", "seg_after", "seg_agg", "seg_scope")
+
+
 def _drop_temp(cursor) -> None:
-    for table in ("seg_gone", "seg_new", "seg_targets", "seg_after", "seg_agg", "seg_scope"):
+    if connection.vendor == "postgresql":  # one statement (an import's recompute is a few milliseconds of them)
+        cursor.execute(f"DROP TABLE IF EXISTS {', '.join(TEMP_TABLES)}")
+        return
+    for table in TEMP_TABLES:
         cursor.execute(f"DROP TABLE IF EXISTS {table}")
+
+
+def _hash_joins(cursor, only: bool) -> None:
+    """PostgreSQL: the big statement joins by hashing only (see seg_targets in recompute), or as usual again."""
+    value = "off" if only else "on"
+    cursor.execute(f"SELECT set_config('enable_nestloop', '{value}', true), "
+                   f"set_config('enable_mergejoin', '{value}', true)")
+
+
+def _claim_empty_table(cursor) -> bool:
+    """PostgreSQL, a network-wide recompute: is the segment table empty (a first recompute, a rebuild)?
+
+    When it is, it is locked until the transaction ends (ACCESS EXCLUSIVE: its indexes are dropped and rebuilt;
+    readers of an empty table wait for the full one, a second recompute then finds it full and takes the usual
+    path). A table with rows is never locked: its emptiness is checked first without a lock.
+    """
+    cursor.execute(f"SELECT EXISTS (SELECT 1 FROM {SEGMENTS})")
+    if cursor.fetchone()[0]:
+        return False
+    cursor.execute(f"LOCK TABLE {SEGMENTS} IN ACCESS EXCLUSIVE MODE")
+    cursor.execute(f"SELECT EXISTS (SELECT 1 FROM {SEGMENTS})")
+    return not cursor.fetchone()[0]
+
+
+@contextmanager
+def _secondary_indexes_rebuilt(cursor):
+    """Drop the segment table's non-unique indexes, and create them again, as they were, after the block.
+
+    Their definitions are read from the catalogue (``pg_get_indexdef``), so the same indexes come back whatever
+    the migrations made them; the primary key and the unique key stay (the insert relies on them).
+    """
+    cursor.execute("SELECT c.relname, pg_get_indexdef(i.indexrelid) FROM pg_index i "
+                   "JOIN pg_class c ON c.oid = i.indexrelid WHERE i.indrelid = %s::regclass "
+                   "AND NOT i.indisprimary AND NOT i.indisunique ORDER BY c.relname", [SEGMENTS])
+    indexes = cursor.fetchall()
+    for name, _definition in indexes:
+        cursor.execute(f'DROP INDEX "{name}"')
+    yield
+    for _name, definition in indexes:
+        cursor.execute(definition)
 
 
 def recompute(pairs: dict[int, set[int]], *, small_batch_share, strategic_share, at_risk_trend, dormant_days) -> int:
@@ -132,7 +187,7 @@ def recompute(pairs: dict[int, set[int]], *, small_batch_share, strategic_share,
             f"{sql['temp']} seg_agg AS "
             f"SELECT l.distributor_id AS distributor_id, l.client_id AS client_id, {sql['year']} AS year, "
             f"SUM(l.amount) AS volume, SUM(l.quantity) AS quantity, MAX(l.date) AS last_date, "
-            f"SUM(DISTINCT (1 << {sql['month']})) AS months_mask "
+            f"{sql['mask'].format(m=sql['month'])} AS months_mask "
             f"FROM {LINES} l WHERE l.date >= %s AND l.date <= %s {only}"
             f"GROUP BY l.distributor_id, l.client_id, {sql['year']}", bounds,
         )
@@ -148,9 +203,13 @@ def recompute(pairs: dict[int, set[int]], *, small_batch_share, strategic_share,
 
         # What each segment should hold. Keys: clients buying this year or last year, in a year with sales.
         days = sql["days"].format(a="r.as_of", b="r.last_purchase")
-        covered = " + ".join(f"MAX((a.months_mask / {1 << m}) %% 2)" for m in range(1, 13))
+        covered = sql["covered"]
         if connection.vendor == "postgresql":
-            cursor.execute("ANALYZE seg_agg")
+            # Its statistics only steer the joins below (which hash anyway): a sample of 3,000 rows (target 10)
+            # instead of 30,000, and only the join keys.
+            cursor.execute("ALTER TABLE seg_agg " + ", ".join(f"ALTER COLUMN {c} SET STATISTICS 10"
+                                                             for c in ("distributor_id", "client_id", "year")))
+            cursor.execute("ANALYZE seg_agg (distributor_id, client_id, year)")
         else:
             cursor.execute("CREATE INDEX seg_agg_key ON seg_agg (distributor_id, year, client_id)")
         # The years that get segments, with what the whole distributor-year sold (months reported, total).
@@ -162,11 +221,19 @@ def recompute(pairs: dict[int, set[int]], *, small_batch_share, strategic_share,
             f"WHERE t.target = 1 AND t.as_of IS NOT NULL", [],
         )
         if connection.vendor == "postgresql":
+            # The segment's keys carry no database constraint (models.ClientSegment): lock the clients and
+            # distributors this recompute writes segments for, as a constraint would, in one statement each. A
+            # client deleted meanwhile waits for this transaction; one deleted before is not joined below.
+            cursor.execute(f"WITH locked AS (SELECT 1 FROM {CLIENTS} c WHERE c.id IN (SELECT a.client_id FROM seg_agg a) "
+                           f"FOR KEY SHARE OF c) SELECT COUNT(*) FROM locked")
+            cursor.execute(f"WITH locked AS (SELECT 1 FROM {DISTRIBUTORS} d WHERE d.id IN "
+                           f"(SELECT t.distributor_id FROM seg_targets t) FOR KEY SHARE OF d) SELECT COUNT(*) FROM locked")
             cursor.execute("ANALYZE seg_targets")
             # The planner cannot know that (distributor, year) pairs repeat in seg_agg and seg_targets alike, so
             # it expects a few thousand rows and picks a loop of index probes for hundreds of thousands: this one
             # statement joins by hashing.
-            cursor.execute("SET LOCAL enable_nestloop = off")
+            # Nor does it see that seg_after is small beside them: a merge join would sort every segment-to-be for it.
+            _hash_joins(cursor, True)
         # What each segment should hold: the CTEs, then the one SELECT over them.
         ctes = (
             f"nps AS ("
@@ -190,7 +257,7 @@ def recompute(pairs: dict[int, set[int]], *, small_batch_share, strategic_share,
             f"    c.potential_annual_volume AS potential, c.is_key_account AS is_key, "
             f"    nps.recommend AS recommend "
             f"  FROM keys k JOIN seg_targets t ON t.distributor_id = k.distributor_id AND t.year = k.year "
-            f"  JOIN {CLIENTS} c ON c.id = k.client_id "
+            f"  JOIN {CLIENTS} c ON c.id = k.client_id JOIN {DISTRIBUTORS} d ON d.id = k.distributor_id "
             f"  LEFT JOIN seg_agg cur ON cur.distributor_id = k.distributor_id AND cur.client_id = k.client_id "
             f"    AND cur.year = k.year "
             f"  LEFT JOIN seg_agg prev ON prev.distributor_id = k.distributor_id AND prev.client_id = k.client_id "
@@ -221,7 +288,7 @@ def recompute(pairs: dict[int, set[int]], *, small_batch_share, strategic_share,
         final = (
             f"SELECT f.distributor_id, f.client_id, f.year, "
             f"  ROUND(f.volume, 2) AS volume, ROUND(f.quantity, 3) AS quantity, "
-            f"  ROUND(f.previous_volume, 2) AS previous_volume, f.trend, {_bits('f.months_mask')} AS months_active, "
+            f"  ROUND(f.previous_volume, 2) AS previous_volume, f.trend, {sql['count_bits'].format(mask='f.months_mask')} AS months_active, "
             f"  f.months_covered, f.last_purchase, f.recency AS recency_days, f.share AS share_of_potential, "
             f"  CASE WHEN f.small = 1 THEN {sql['true']} ELSE {sql['false']} END AS small_batches, "
             f"  f.abc AS abc_class, f.nps AS nps_class, f.recommend, "
@@ -272,6 +339,21 @@ def recompute(pairs: dict[int, set[int]], *, small_batch_share, strategic_share,
             history_columns = (f"{HISTORY} ({', '.join(history_fields)}, history_date, history_change_reason, "
                                f"history_type, history_user_id)")
             values = ", ".join("s." + c for c in history_fields)
+            if not few and _claim_empty_table(cursor):
+                # From empty: nothing to compare, update or delete; plain inserts, the secondary indexes built
+                # once afterwards (sorted) rather than maintained row by row.
+                with _secondary_indexes_rebuilt(cursor):
+                    cursor.execute(
+                        f"WITH {ctes}, seg_new AS ({final}), "
+                        f"written AS (INSERT INTO {SEGMENTS} ({', '.join(columns)}, created_at, updated_at) "
+                        f"  SELECT {', '.join('n.' + c for c in columns)}, %s, %s FROM seg_new n RETURNING *) "
+                        f"INSERT INTO {history_columns} SELECT {values}, %s, %s, '+', NULL FROM written s",
+                        [stamp, stamp, stamp, "recompute"],
+                    )
+                    touched = cursor.rowcount
+                _hash_joins(cursor, False)
+                _drop_temp(cursor)
+                return touched
             cursor.execute(
                 f"WITH {ctes}, seg_new AS ({final}), "
                 f"gone AS (DELETE FROM {SEGMENTS} s WHERE {mine}{in_scope.format(s='s')} "
@@ -283,7 +365,7 @@ def recompute(pairs: dict[int, set[int]], *, small_batch_share, strategic_share,
                 [stamp, "recompute", stamp, stamp, stamp, "recompute", stamp],
             )
             touched = cursor.rowcount
-            cursor.execute("SET LOCAL enable_nestloop = on")
+            _hash_joins(cursor, False)
             _drop_temp(cursor)
             return touched
 

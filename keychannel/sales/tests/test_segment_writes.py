@@ -1,0 +1,143 @@
+"""How the recompute writes segments (issue 22, item 4): a recompute from empty inserts and builds the secondary
+indexes once, never locking a table that holds segments; the segment keys carry no database constraint, so the
+recompute itself holds the clients it writes for, as a constraint would."""
+
+import threading
+from datetime import date
+from unittest import mock
+
+import pytest
+from django.db import OperationalError, connection, connections, transaction
+from django.test.utils import CaptureQueriesContext
+
+from keychannel.network.models import Distributor
+from keychannel.sales import segmentation, services
+from keychannel.sales.models import ClientSegment
+from keychannel.sales.tests import test_incremental_segments as incremental
+from keychannel.sales.tests.test_incremental_segments import _apply, _snapshot
+
+network = incremental.network  # the fixture: two distributors, four clients each, a product code each
+
+pytestmark = pytest.mark.django_db
+
+postgresql_only = pytest.mark.skipif("connection.vendor != 'postgresql'", reason="PostgreSQL's locks and indexes")
+IMPORTS = [(0, date(2025, 11, 1), [(0, 3, 1, 100_00), (1, 4, 2, 5_000_00)]),
+           (1, date(2026, 1, 1), [(0, 5, 3, 70_00), (2, 6, 1, 900_00), (3, 7, 4, 12_00)]),
+           (0, date(2026, 2, 1), [(2, 8, 1, 250_00)])]
+
+
+def _indexes() -> list[tuple[str, str]]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT c.relname, pg_get_indexdef(i.indexrelid) FROM pg_index i JOIN pg_class c "
+                       "ON c.oid = i.indexrelid WHERE i.indrelid = %s::regclass ORDER BY c.relname",
+                       [ClientSegment._meta.db_table])
+        return cursor.fetchall()
+
+
+def _full_recompute() -> tuple[int, list[str]]:
+    """Every distributor, every year, read in one scan as a network-wide recompute is (not by index ranges)."""
+    ids = list(Distributor.objects.values_list("pk", flat=True))
+    with CaptureQueriesContext(connection) as captured, mock.patch.object(segmentation, "FEW_DISTRIBUTORS", 0):
+        written = services.segments_refresh(distributor_ids=ids, years=None)
+    return written, [q["sql"] for q in captured.captured_queries]
+
+
+def test_a_recompute_from_empty_writes_what_the_upsert_would(network):
+    world, clients = network
+    _apply(world, clients, IMPORTS)
+    kept = _snapshot()
+    indexes = _indexes() if connection.vendor == "postgresql" else None
+    ClientSegment.objects.all().delete()
+    history = ClientSegment.history.count()
+    written, statements = _full_recompute()
+    assert _snapshot() == kept
+    assert written == len(kept)
+    # Every segment has its audit row: created by the recompute.
+    audit = ClientSegment.history.order_by("history_id")[history:]
+    assert sorted((h.id, h.history_type, h.history_change_reason) for h in audit) == sorted(
+        (pk, "+", "recompute") for pk in ClientSegment.objects.values_list("pk", flat=True))
+    if connection.vendor == "postgresql":
+        assert any(s.startswith("LOCK TABLE") for s in statements), "the from-empty path was taken"
+        assert _indexes() == indexes, "the same indexes, by name and definition"
+    # Nothing changed since: the upsert path finds every segment equal and writes nothing.
+    written, statements = _full_recompute()
+    assert written == 0
+    assert _snapshot() == kept
+
+
+def test_a_recompute_never_locks_a_table_that_holds_segments(network):
+    world, clients = network
+    _apply(world, clients, IMPORTS[:1])
+    assert ClientSegment.objects.exists()
+    _apply(world, clients, IMPORTS[1:])
+    written, statements = _full_recompute()
+    table = ClientSegment._meta.db_table
+    ddl = [s for s in statements if s.startswith(("LOCK TABLE", "DROP INDEX"))
+           or (s.startswith("CREATE INDEX") and table in s)]  # (SQLite indexes its temporary tables)
+    assert not ddl, ddl
+    assert any(s.startswith("DROP TABLE IF EXISTS") for s in statements), "the statements were captured"
+
+
+def _probe(client_id, out):
+    """From another connection: may the client's row be locked for update right now?"""
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(f"SELECT id FROM {clients_table()} WHERE id = %s FOR UPDATE NOWAIT", [client_id])
+        out.append("free")
+    except OperationalError:
+        out.append("held")
+    finally:
+        connections.close_all()
+
+
+def clients_table() -> str:
+    return ClientSegment._meta.get_field("client").related_model._meta.db_table
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)
+def test_the_recompute_holds_the_clients_it_writes_segments_for(network):
+    """What a foreign-key constraint would do at commit, the recompute does before it writes: the client rows are
+    key-share locked, so none can be deleted until the segments are committed."""
+    world, clients = network
+    _apply(world, clients, IMPORTS[:1])
+    client = clients[(0, 0)]
+    seen = []
+    with transaction.atomic():
+        services.segments_refresh(distributor_ids=[world.own.pk], years=[2025])
+        thread = threading.Thread(target=_probe, args=(client.pk, seen))
+        thread.start()
+        thread.join(timeout=60)
+    thread = threading.Thread(target=_probe, args=(client.pk, seen))
+    thread.start()
+    thread.join(timeout=60)
+    assert seen == ["held", "free"]
+
+
+def test_deleting_a_client_still_deletes_its_segments(network):
+    """No database constraint on the segment's keys: the cascade is Django's, and it still happens."""
+    world, clients = network
+    _apply(world, clients, IMPORTS[:1])
+    segment = ClientSegment.objects.filter(client=clients[(0, 0)]).get()
+    # A client with sales lines cannot be deleted (PROTECT): take its lines away first, as a correction would.
+    segment.client.sales_lines.all().delete()
+    segment.client.delete()
+    assert not ClientSegment.objects.filter(pk=segment.pk).exists()
+
+
+def test_an_imports_recompute_takes_a_fixed_number_of_statements(network):
+    """An import's recompute is a fixed set of statements whatever the file holds (on PostgreSQL: the temporary
+    tables dropped in one statement, the planner settings in one, the locks in one per table)."""
+    world, clients = network
+
+    def count():
+        with CaptureQueriesContext(connection) as captured:
+            services.segments_refresh(distributor_ids=[world.own.pk], years=[2025, 2026])
+        return len(captured.captured_queries)
+
+    _apply(world, clients, IMPORTS[:1])
+    few = count()
+    _apply(world, clients, IMPORTS[1:])
+    assert count() == few
+    if connection.vendor == "postgresql":
+        assert few <= 20, few
