@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import datetime
 import json
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -231,11 +231,13 @@ def statement(query: SearchQuery, branches: Sequence[SearchBranch], limit: int) 
     postgresql = connection.vendor == "postgresql"
     parts, params = [], []
     for index, branch in enumerate(branches):
-        qs = _branch_queryset(index, branch, query, limit, postgresql)
-        if qs is None:
+        text = query.folded if branch.prepared is None else branch.prepared
+        if not text and branch.exact is None:  # a query that folds to nothing for a prepared column
             continue
         try:
-            sql, branch_params = qs.query.sql_with_params()
+            sql, branch_params = (_compiled(index, branch, text, limit) if postgresql
+                                  else _branch_queryset(index, branch, text, " " in text, limit, False)
+                                  .query.sql_with_params())
         except EmptyResultSet:  # visible_to() answered none()
             continue
         parts.append(f"({sql})" if postgresql else f"SELECT * FROM ({sql})")
@@ -243,6 +245,57 @@ def statement(query: SearchQuery, branches: Sequence[SearchBranch], limit: int) 
     if not parts:
         return None
     return " UNION ALL ".join(parts), params
+
+
+# PostgreSQL: each branch's SQL is compiled by Django once per shape and kept, the query text bound as parameters
+# (compiling the 12 branches cost about 30–45 ms of Python a search, more than the statement itself). A template is
+# compiled with SENTINEL as the query text; its parameters equal to SENTINEL (or to SENTINEL as a LIKE pattern) are
+# the query's slots, every other parameter belongs to the scope. The key holds the branch's scope — its
+# ``visible_to`` queryset compiled alone, SQL and parameters — so a template serves only principals whose scope
+# compiles to the very same statement: it never carries one principal's reach to another.
+TEMPLATES = 512  # kept per process, least recently used dropped first
+SENTINEL = "\x00kc-search-query\x00"  # NUL: no folded query, no scope parameter holds it
+_templates: OrderedDict = OrderedDict()
+
+
+@dataclass(frozen=True)
+class _Template:
+    sql: str
+    params: tuple
+    slots: tuple  # (position, "text" | "like")
+
+
+def _template_key(index, branch: SearchBranch, text: str, limit: int):
+    # The rows the scope lets through: its FROM (joins), WHERE, DISTINCT; the select list and ordering do not scope.
+    scope_sql, scope_params = branch.qs.order_by().values_list("pk").query.sql_with_params()  # EmptyResultSet: none()
+    return (index, limit, BOUNDED, branch.qs.model, bool(text), " " in text, scope_sql, repr(scope_params),
+            tuple(map(repr, branch.fields)), tuple(map(repr, branch.text_fields)), tuple(branch.folded_fields),
+            tuple((key, repr(value)) for key, value in branch.values.items()), branch.bounded, repr(branch.exact))
+
+
+def _compiled(index, branch: SearchBranch, text: str, limit: int) -> tuple[str, list]:
+    """The branch's SQL and parameters, from its kept template when there is one."""
+    key = _template_key(index, branch, text, limit)
+    template = _templates.get(key)
+    if template is None:
+        qs = _branch_queryset(index, branch, SENTINEL if text else "", " " in text, limit, True)
+        sql, params = qs.query.sql_with_params()
+        like = "%" + connection.ops.prep_for_like_query(SENTINEL) + "%"
+        slots = tuple((i, "text" if p == SENTINEL else "like") for i, p in enumerate(params) if p in (SENTINEL, like))
+        if any(isinstance(p, str) and SENTINEL in p for i, p in enumerate(params) if i not in dict(slots)):
+            # The text reached SQL in a form not known here: no template, compiled with the text itself.
+            qs = _branch_queryset(index, branch, text, " " in text, limit, True)
+            return qs.query.sql_with_params()
+        template = _Template(sql, tuple(params), slots)
+        _templates[key] = template
+        while len(_templates) > TEMPLATES:
+            _templates.popitem(last=False)
+    else:
+        _templates.move_to_end(key)
+    params = list(template.params)
+    for position, kind in template.slots:
+        params[position] = text if kind == "text" else "%" + connection.ops.prep_for_like_query(text) + "%"
+    return template.sql, params
 
 
 def _run(query, branches, limit) -> dict[int, list[SearchRow]]:
@@ -320,17 +373,14 @@ def _expr(name, folded_fields):
     return F(name) if name in folded_fields else Fold(F(name))
 
 
-def _branch_queryset(index, branch: SearchBranch, query: SearchQuery, limit: int, postgresql: bool):
-    """The branch as a queryset of ``(kc_branch, pk, kc_score, kc_data)``, ranked and limited; ``None`` when it
-    cannot match (a query that folds to nothing for a prepared column and no exact condition)."""
-    text = query.folded if branch.prepared is None else branch.prepared
-    if not text and branch.exact is None:
-        return None
+def _branch_queryset(index, branch: SearchBranch, text: str, multiword: bool, limit: int, postgresql: bool):
+    """The branch as a queryset of ``(kc_branch, pk, kc_score, kc_data)``, ranked and limited, matching ``text``
+    (``multiword``: whether the query holds several words; ``text`` may be the template's SENTINEL)."""
     names = [*branch.fields, *branch.text_fields]
     qs = branch.qs.alias(**{f"_kc_{i}": _expr(name, branch.folded_fields) for i, name in enumerate(names)})
     values = {key: F(value) if isinstance(value, str) else value for key, value in branch.values.items()}
     if postgresql:
-        condition, score = _postgresql_match(text, branch, len(branch.fields))
+        condition, score = _postgresql_match(text, multiword, branch, len(branch.fields))
         qs = _bounded(qs, branch, names, condition, text) if branch.bounded and text else qs.filter(condition)
         qs = qs.annotate(kc_score=Cast(score, FloatField()))
         order, cut = ("-kc_score", "pk"), limit
@@ -359,7 +409,7 @@ def _bounded(scoped, branch: SearchBranch, names, condition, text):
     return rows.filter(pk__in=first.union(rest))
 
 
-def _postgresql_match(text, branch, n_fields):
+def _postgresql_match(text, multiword, branch, n_fields):
     fields = [*branch.fields, *branch.text_fields]
     condition = Q(pk__in=[])
     scores = []
@@ -373,7 +423,7 @@ def _postgresql_match(text, branch, n_fields):
                 # a query of several words also matches a name similar as a whole. Cheap on a stored column; on
                 # kc_fold(column) each extra test folds again. One word: similarity's index scan (threshold 0.3)
                 # would read most names holding any of its trigrams, for no match %> or contains misses.
-                if " " in text:
+                if multiword:
                     condition |= Q(Similar(folded, Value(text)))
                 scores.append((WordSimilarity(Value(text), folded) + Similarity(Value(text), folded)) / 2)
             else:
