@@ -112,8 +112,8 @@ def _counting_compiles(monkeypatch):
 def test_a_branch_is_compiled_once_per_scope_and_the_query_only_bound(world, monkeypatch):
     """Compiling the 12 branches with Django cost 30–45 ms of Python a search at the issue-10 size: a second search
     with another text of the same shape compiles nothing and still answers its own text."""
-    ClientFactory(legal_name="Tehnoplast Brasov SRL", distributor=world.own)
-    ClientFactory(legal_name="Compresoare Deva SRL", distributor=world.own)
+    first_client = ClientFactory(legal_name="Tehnoplast Brasov SRL", distributor=world.own, code="TPX17")
+    second_client = ClientFactory(legal_name="Compresoare Deva SRL", distributor=world.own, code="CMX18")
     compiled = _counting_compiles(monkeypatch)
     admin = world.principal("admin")
     search(admin, "warm")
@@ -121,7 +121,10 @@ def test_a_branch_is_compiled_once_per_scope_and_the_query_only_bound(world, mon
     assert first == len(search_module._templates) > 0
     assert titles(search(admin, "tehnoplast"), "clients") == {"Tehnoplast Brasov SRL"}
     assert titles(search(world.principal("admin"), "compresoare"), "clients") == {"Compresoare Deva SRL"}
-    assert len(compiled) == first  # two more searches, nothing compiled
+    # The exact condition (client code) is bound too: another code, the same kept statement.
+    assert titles(search(admin, first_client.code), "clients") == {"Tehnoplast Brasov SRL"}
+    assert titles(search(admin, second_client.code), "clients") == {"Compresoare Deva SRL"}
+    assert len(compiled) == first  # four more searches, nothing compiled
     search(admin, "two words")  # a query of several words also matches whole names (clients): its own shape
     assert len(compiled) > first
 
@@ -174,6 +177,11 @@ def test_stakeholder_names_and_deal_titles_are_folded_when_written_and_searched_
     assert '"full_name_fold"' in sql and '"title_fold"' in sql and "kc_fold" not in sql
     assert titles(groups) == {"Ion Ţuţu"}
     assert titles(search(admin, "targu mures", types=["deals"])) == {"Pompe Târgu-Mureş"}
+    # channel 0006: registrations' title and client name too (four folds a row for the manufacturer before).
+    with CaptureQueriesContext(connection) as captured:
+        search(admin, "tutu", types=["registrations"])
+    sql = captured.captured_queries[0]["sql"]
+    assert '"title_fold"' in sql and '"client_name_fold"' in sql and "kc_fold" not in sql
 
 
 def titles(groups, key=None):
