@@ -47,19 +47,17 @@ from django.db.models import (
     BooleanField,
     Case,
     DateTimeField,
-    Exists,
     F,
     FloatField,
     Func,
     IntegerField,
     Q,
-    Subquery,
     TextField,
     Value,
     When,
 )
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast, Greatest, JSONObject
-from django.db.models.lookups import LessThan
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from rapidfuzz import fuzz
@@ -353,13 +351,6 @@ def _run(query, branches, limit) -> dict[int, list[SearchRow]]:
 # --- matching -------------------------------------------------------------------------------------------------------
 
 
-class _CountOf(Subquery):
-    """``(SELECT count(*) FROM (subquery))``: how many rows a (bounded) subquery answers."""
-
-    template = "(SELECT count(*) FROM (%(subquery)s) kc_counted)"
-    output_field = IntegerField()
-
-
 class Fold(Func):
     """``kc_fold(text)``: the column folded as ``core.text.fold`` folds the query."""
 
@@ -457,32 +448,28 @@ def _branch_queryset(index, branch: SearchBranch, text: str, multiword: bool, li
 
 def _bounded(scoped, branch: SearchBranch, names, condition, text, limit):
     """The rows a bounded branch ranks: the first ``BOUNDED`` visible rows whose field contains the query (the best
-    matches: an exact name is never crowded out), the exact matches (a client code) and the first ``BOUNDED``
-    visible rows matching at all (a typo), each read through the trigram index and stopped at the bound, instead
-    of every match. For a branch without ``folded_fields``, the last set is read only while fewer than ``limit``
-    rows contain the query. When the query is written out in
+    matches: an exact name is never crowded out), the exact matches (a client code) and — only while fewer than
+    ``limit`` rows contain the query — the first ``BOUNDED`` visible rows matching at all (a typo), each read
+    through the trigram index and stopped at the bound, instead of every match. When the query is written out in
     ``limit`` rows or more ("industrial" is in 75,000 deal titles), the similar-word scan (a bitmap of every
-    trigram match, 40–100 ms at the issue-10 size) is skipped by a one-time filter. The sets come from the scoped
-    queryset; the outer query reads the rows of those ids only."""
+    trigram match, 40–100 ms at the issue-10 size) is skipped by a one-time filter on the count of the first set.
+    The first set is a materialised CTE, read once for both uses (asked apart, "is there an 8th row containing the
+    query?" was planned as a second scan, or as a walk of the clients' name b-tree expecting the matches spread
+    out: they cluster, 44 ms). The sets come from the scoped queryset; the outer query reads those ids' rows."""
     contains = Q(pk__in=[])
     for i in range(len(branch.fields)):
         contains |= Q(**{f"_kc_{i}__contains": text})
-    first = scoped.filter(contains).order_by().values("pk")
-    if branch.folded_fields:
-        # A caller's folded column (clients.normalized_name) has a b-tree too: asked for an 8th row containing the
-        # query, the planner walks it in name order expecting the matches spread out; they cluster ("termo" starts
-        # 3,000 names) and the walk read most of it (44 ms). Counting the first set as it is read (the trigram
-        # index, as above) is bounded.
-        few = Q(LessThan(_CountOf(first[:BOUNDED]), limit))
-    else:
-        few = ~Q(Exists(first[limit - 1:limit]))
-    rest = scoped.filter(condition).filter(few).order_by().values("pk")[:BOUNDED]
-    sets = first[:BOUNDED].union(rest)
+    first_sql, first_params = scoped.filter(contains).order_by().values("pk")[:BOUNDED].query.sql_with_params()
+    rest_sql, rest_params = scoped.filter(condition).order_by().values("pk")[:BOUNDED].query.sql_with_params()
+    sql = (f"WITH kc_first AS MATERIALIZED ({first_sql}) SELECT * FROM kc_first UNION ALL "
+           f"SELECT * FROM ({rest_sql}) kc_rest WHERE (SELECT count(*) FROM kc_first) < %s")
+    params = [*first_params, *rest_params, limit]
     if branch.exact is not None:
-        sets = sets.union(scoped.filter(branch.exact).order_by().values("pk")[:BOUNDED])
-    rows = branch.qs.model._base_manager.alias(
-        **{f"_kc_{i}": _expr(name, branch) for i, name in enumerate(names)})
-    return rows.filter(pk__in=sets)
+        exact_sql, exact_params = scoped.filter(branch.exact).order_by().values("pk")[:BOUNDED].query.sql_with_params()
+        sql += f" UNION ALL SELECT * FROM ({exact_sql}) kc_exact"
+        params += exact_params
+    rows = branch.qs.model._base_manager.alias(**{f"_kc_{i}": _expr(name, branch) for i, name in enumerate(names)})
+    return rows.filter(pk__in=RawSQL(sql, params))
 
 
 def _postgresql_match(text, multiword, branch, n_fields):
