@@ -20,12 +20,14 @@ Matching is accent-insensitive and tolerant of typos:
 - the query and the columns are folded the same way (``core.text.fold``, in SQL ``kc_fold(column)``): lower
   case, ș/ş ț/ţ ă â î and other accents to ASCII, punctuation to spaces;
 - **PostgreSQL**: ``kc_fold(column) %> query`` (pg_trgm word similarity, served by a GIN trigram index on
-  ``kc_fold(column)`` for the large tables) or ``LIKE '%query%'``; long text fields by full text
+  ``kc_fold(column)``, or on the generated column ``<column>_fold`` of ``stored_folds`` for the large tables) or
+  ``LIKE '%query%'``; long text fields by full text
   (``to_tsvector('simple', kc_fold(text)) @@ plainto_tsquery('simple', query)``); ranked by the best word
   similarity, a full-text-only match below any name match; each branch answers at most ``limit`` rows. A stored
   folded name (clients) also matches a query of several words similar as a whole (``%``: a typo in a short first
   word) and ranks by the mean of word similarity and similarity. A ``bounded`` branch (a large table) ranks at most
-  ``BOUNDED`` rows containing the query and ``BOUNDED`` others matching, not every match of a common word;
+  ``BOUNDED`` rows containing the query and ``BOUNDED`` others matching, not every match of a common word. Each
+  branch's SQL is compiled once per scope and shape and kept (``_compiled``), the query bound as parameters;
 - **SQLite** (the embedded single-site database): each branch answers a bounded candidate set (rows where a
   folded column contains the start or the end of a query word, most words first, with the folded columns), then
   ranked in Python by rapidfuzz's weighted ratio.
@@ -427,7 +429,7 @@ def _expr(name, branch):
 
 def _branch_queryset(index, branch: SearchBranch, text: str, multiword: bool, limit: int, postgresql: bool):
     """The branch as a queryset of ``(kc_branch, pk, kc_score, kc_data)``, ranked and limited, matching ``text``
-    (``multiword``: whether the query holds several words; ``text`` may be the template's SENTINEL)."""
+    (``multiword``: whether the query holds several words; ``text`` may be a template's MARKER)."""
     names = [*branch.fields, *branch.text_fields]
     qs = branch.qs.alias(**{f"_kc_{i}": _expr(name, branch) for i, name in enumerate(names)})
     values = {key: F(value) if isinstance(value, str) else value for key, value in branch.values.items()}
