@@ -93,3 +93,96 @@ def test_a_common_name_never_crowds_out_the_exact_one(world, monkeypatch):
     assert len(captured.captured_queries) == 1
     assert groups[0].hits[0].title == "Vlad Diaconu"
     assert len(groups[0].hits) <= 2 * 3
+
+
+def _counting_compiles(monkeypatch):
+    """Every branch compiled by Django from now on, counted (a kept template is not compiled again)."""
+    compiled = []
+    real = search_module._branch_queryset
+
+    def counting(*args, **kwargs):
+        compiled.append(args[0])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(search_module, "_branch_queryset", counting)
+    monkeypatch.setattr(search_module, "_templates", search_module.OrderedDict())
+    return compiled
+
+
+def test_a_branch_is_compiled_once_per_scope_and_the_query_only_bound(world, monkeypatch):
+    """Compiling the 12 branches with Django cost 30–45 ms of Python a search at the issue-10 size: a second search
+    with another text of the same shape compiles nothing and still answers its own text."""
+    first_client = ClientFactory(legal_name="Tehnoplast Brasov SRL", distributor=world.own, code="TPX17")
+    second_client = ClientFactory(legal_name="Compresoare Deva SRL", distributor=world.own, code="CMX18")
+    compiled = _counting_compiles(monkeypatch)
+    admin = world.principal("admin")
+    search(admin, "warm")
+    first = len(compiled)
+    assert first == len(search_module._templates) > 0
+    assert titles(search(admin, "tehnoplast"), "clients") == {"Tehnoplast Brasov SRL"}
+    assert titles(search(world.principal("admin"), "compresoare"), "clients") == {"Compresoare Deva SRL"}
+    # The exact condition (client code) is bound too: another code, the same kept statement.
+    assert titles(search(admin, first_client.code), "clients") == {"Tehnoplast Brasov SRL"}
+    assert titles(search(admin, second_client.code), "clients") == {"Compresoare Deva SRL"}
+    assert len(compiled) == first  # four more searches, nothing compiled
+    search(admin, "two words")  # a query of several words also matches whole names (clients): its own shape
+    assert len(compiled) > first
+
+
+def test_a_kept_statement_never_serves_another_distributors_scope(world, monkeypatch):
+    """The template's key holds the branch's scope as compiled SQL and parameters: distributor B's head gets its own
+    statements, never the ones kept for distributor A's head, and each sees only its own records."""
+    from keychannel.core.scoping import Principal
+
+    ClientFactory(legal_name="Zarzavat Alfa SRL", distributor=world.own)
+    ClientFactory(legal_name="Zarzavat Beta SRL", distributor=world.other)
+    compiled = _counting_compiles(monkeypatch)
+    own_head = world.principal("dist_head")
+    assert titles(search(own_head, "zarzavat"), "clients") == {"Zarzavat Alfa SRL"}
+    kept = len(compiled)
+    other_head = Principal.for_user(world.other_users["dist_head"])
+    assert titles(search(other_head, "zarzavat"), "clients") == {"Zarzavat Beta SRL"}
+    assert len(compiled) > kept  # B's scoped branches compiled for B
+    assert titles(search(world.principal("dist_head"), "zarzavat"), "clients") == {"Zarzavat Alfa SRL"}
+    assert titles(search(world.principal("admin"), "zarzavat"), "clients") == {"Zarzavat Alfa SRL", "Zarzavat Beta SRL"}
+
+
+
+def test_stakeholder_names_and_deal_titles_are_folded_when_written_and_searched_as_stored(world):
+    """clients 0011 / deals 0017: the database keeps ``full_name_fold`` and ``title_fold`` (generated columns) on
+    every write, ``update()`` included, and the search matches and ranks on them: no ``kc_fold`` per row read."""
+    from keychannel.clients.models import Stakeholder
+    from keychannel.deals.models import Opportunity
+
+    client = ClientFactory(legal_name="Tehnoplast Brasov SRL", distributor=world.own)
+    person = StakeholderFactory(client=client, full_name="Ștefan Țîrlea")
+    deal = OpportunityFactory(client=client, title="Compresoare Brașov", owner=world.users["dist_sales"])
+
+    def folds():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT full_name_fold FROM clients_stakeholder WHERE id = %s", [person.pk])
+            name = cursor.fetchone()[0]
+            cursor.execute("SELECT title_fold FROM deals_opportunity WHERE id = %s", [deal.pk])
+            return name, cursor.fetchone()[0]
+
+    assert folds() == ("stefan tirlea", "compresoare brasov")
+    Stakeholder.objects.filter(pk=person.pk).update(full_name="Ion Ţuţu")
+    Opportunity.objects.filter(pk=deal.pk).update(title="Pompe Târgu-Mureş")
+    assert folds() == ("ion tutu", "pompe targu mures")
+    admin = world.principal("admin")
+    search(admin, "warm")
+    with CaptureQueriesContext(connection) as captured:
+        groups = search(admin, "tutu", types=["stakeholders", "deals"])
+    sql = captured.captured_queries[0]["sql"]
+    assert '"full_name_fold"' in sql and '"title_fold"' in sql and "kc_fold" not in sql
+    assert titles(groups) == {"Ion Ţuţu"}
+    assert titles(search(admin, "targu mures", types=["deals"])) == {"Pompe Târgu-Mureş"}
+    # channel 0006: registrations' title and client name too (four folds a row for the manufacturer before).
+    with CaptureQueriesContext(connection) as captured:
+        search(admin, "tutu", types=["registrations"])
+    sql = captured.captured_queries[0]["sql"]
+    assert '"title_fold"' in sql and '"client_name_fold"' in sql and "kc_fold" not in sql
+
+
+def titles(groups, key=None):
+    return {hit.title for group in groups if key is None or group.key == key for hit in group.hits}

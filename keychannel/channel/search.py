@@ -20,7 +20,8 @@ def _registration_hit(row):
 def find_registrations(principal, query):
     fields = ["title", "client_name"] + (["client__normalized_name"] if principal.is_manufacturer else [])
     return SearchBranch(DealRegistration.objects.visible_to(principal), fields=fields,
-                        folded_fields=["client__normalized_name"], hit=_registration_hit,
+                        folded_fields=["client__normalized_name"], stored_folds=["title", "client_name"],
+                        hit=_registration_hit,
                         values={"title": "title", "client_name": "client_name", "status": "status",
                                 "distributor_code": "distributor__code"})
 
@@ -36,5 +37,5 @@ def find_conflicts(principal, query):
     found (the conflict list's search), and for the manufacturer by the client record's name."""
     fields = ["client_name"] + (["client__normalized_name"] if principal.is_manufacturer else [])
     return SearchBranch(Conflict.objects.visible_to(principal), fields=fields, text_fields=["reason"],
-                        folded_fields=["client__normalized_name"], hit=_conflict_hit,
+                        folded_fields=["client__normalized_name"], stored_folds=["client_name"], hit=_conflict_hit,
                         values={"client_name": "client_name", "kind": "kind", "status": "status"})

@@ -33,7 +33,7 @@ def find_clients(principal, query):
     PostgreSQL, migration 0006), the code and the tax id."""
     return SearchBranch(
         CorporateClient.objects.visible_to(principal), fields=["normalized_name"], folded_fields=["normalized_name"],
-        prepared=normalize_company_name(query.raw), exact=_exact(query.raw), hit=_client_hit,
+        prepared=normalize_company_name(query.raw), exact=_exact(query.raw), hit=_client_hit, bounded=True,
         values={"legal_name": "legal_name", "tax_id": "tax_id", "city": "city", "archived_at": "archived_at",
                 "distributor_id": "distributor_id", "distributor_code": "distributor__code"})
 
@@ -47,6 +47,7 @@ def _stakeholder_hit(row):
 def find_stakeholders(principal, query):
     """People of the visible clients' buying centres, by name (a trigram index on ``kc_fold(full_name)``)."""
     return SearchBranch(
-        Stakeholder.objects.visible_to(principal), fields=["full_name"], hit=_stakeholder_hit, bounded=True,
+        Stakeholder.objects.visible_to(principal), fields=["full_name"], stored_folds=["full_name"],
+        hit=_stakeholder_hit, bounded=True,
         values={"full_name": "full_name", "job_title": "job_title", "client_id": "client_id",
                 "client_name": "client__legal_name"})

@@ -16,6 +16,7 @@ def _deal_hit(row):
 def find_deals(principal, query):
     """Deals the principal may see (``visible_to``: reach, mentor and KAM, out-of-scope grace), by title (a
     trigram index on ``kc_fold(title)`` on PostgreSQL)."""
-    return SearchBranch(Opportunity.objects.visible_to(principal), fields=["title"], hit=_deal_hit, bounded=True,
+    return SearchBranch(Opportunity.objects.visible_to(principal), fields=["title"], stored_folds=["title"],
+                        hit=_deal_hit, bounded=True,
                         values={"title": "title", "stage": "stage", "client_name": "client__legal_name",
                                 "distributor_code": "distributor__code"})
