@@ -1,11 +1,13 @@
 """Pages of the sales app: reports (upload, detail, resolution), lines, mappings, segments, surveys."""
 
+import json
 from datetime import date, timedelta
 from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -420,10 +422,12 @@ def segment_charts(request):
             distributor_id = int(request.GET["distributor"])
     else:
         _years, year, distributor_id = _segment_year(request, principal)
+    charts = selectors.segment_charts(principal=principal, year=year, distributor_id=distributor_id)
+    labels = {"volume": _("Volume (RON)"), "cumulative": _("Cumulative %"), "share": _("Share of potential %"),
+              "answers": _("Answers"), "over": _("More than the recorded potential: the potential looks too low.")}
     return render(request, "sales/_segment_charts.html", {
-        "charts": selectors.segment_charts(principal=principal, year=year, distributor_id=distributor_id),
-        "chart_labels": {"volume": _("Volume (RON)"), "cumulative": _("Cumulative %"), "share": _("Share of potential %"),
-                         "answers": _("Answers"), "over": _("More than the recorded potential: the potential looks too low.")},
+        "charts": charts, "charts_json": json.dumps(charts, cls=DjangoJSONEncoder),
+        "labels_json": json.dumps(labels, cls=DjangoJSONEncoder),
     })
 
 

@@ -90,7 +90,7 @@ def test_the_page_loads_its_charts_after_itself_and_does_not_rank_the_clients(wo
     assert [item["count"] for item in answer.context["counts"]["labels"]] == [
         sum(1 for n in range(6) if LABELS[n % len(LABELS)] == label) for label in LABELS]
     fragment = page.get(reverse("sales:segment_charts"), {"year": 2026, "distributor": world.own.pk})
-    assert 'id="segment-charts"' in fragment.content.decode() and len(fragment.context["charts"]["matrix"]) == 6
+    assert 'data-charts="{&quot;pareto&quot;' in fragment.content.decode() and len(fragment.context["charts"]["matrix"]) == 6
     with CaptureQueriesContext(connection) as queries:
         page.get(reverse("sales:segment_charts"), {"year": 2026})
     assert not [q for q in queries.captured_queries if "ORDER BY 1 DESC LIMIT 1" in q["sql"]]  # no year probes

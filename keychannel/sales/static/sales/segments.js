@@ -1,17 +1,15 @@
-/* The three charts of the segments page (docs/sales.md): data from the json_script blocks "segment-charts" and
-   "segment-chart-labels" of the fragment the page loads after itself (htmx, views.segment_charts); drawn once
-   that fragment is in. A share of potential above 100 % is drawn at 100 % as a triangle, its tooltip gives the
-   real share (the page explains that the client's recorded potential is too low). */
+/* The three charts of the segments page (docs/sales.md): data from the data-charts and data-labels attributes of
+   the fragment the page loads after itself (htmx, views.segment_charts); drawn once that fragment is in. A share
+   of potential above 100 % is drawn at 100 % as a triangle, its tooltip gives the real share (the page explains
+   that the client's recorded potential is too low). */
 (function () {
   "use strict";
-  function read(id) { var el = document.getElementById(id); return el ? JSON.parse(el.textContent) : null; }
   var charts = [];
   function draw() {
     var box = document.getElementById("segment-charts-box");
-    if (!box || box.dataset.drawn === "true") { return; }
-    var data = read("segment-charts");
-    var labels = read("segment-chart-labels");
-    if (!data || !labels || !window.echarts) { return; }
+    if (!box || !box.dataset.charts || box.dataset.drawn === "true" || !window.echarts) { return; }
+    var data = JSON.parse(box.dataset.charts);
+    var labels = JSON.parse(box.dataset.labels);
     box.dataset.drawn = "true";
     charts.forEach(function (c) { c.dispose(); });
     charts = [];
