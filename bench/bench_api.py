@@ -89,6 +89,7 @@ def plan(head_username: str) -> list[tuple[str, str, str, str, dict | None]]:
     own_client = (_middle(bench_clients.filter(distributor=own))
                   or _middle(Client_.objects.filter(distributor=own)))
     opp = _middle(Opportunity.objects.all())
+    newest_year = apps.get_model("sales", "ClientSegment").objects.order_by("-year").values_list("year", flat=True).first()
     own_opp = _middle(Opportunity.objects.filter(distributor=own))
     n_clients = Client_.objects.count()
     deep_cursor = _deep_cursor(n_clients)
@@ -140,6 +141,8 @@ def plan(head_username: str) -> list[tuple[str, str, str, str, dict | None]]:
             (f"{who}: page opportunities", page, "GET", "/deals/", None),
             (f"{who}: page pipeline (kanban)", page, "GET", "/deals/pipeline/", None),
             (f"{who}: page segments", page, "GET", "/sales/segments/", None),
+            # the charts the segments page loads after itself (as it asks for them: its newest year)
+            (f"{who}: page segments charts", page, "GET", f"/sales/segments/charts/?year={newest_year}", None),
         ]
         if o is not None:
             rows.append((f"{who}: page opportunity detail", page, "GET", f"/deals/{o.pk}/", None))

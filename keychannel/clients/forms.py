@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from keychannel.core.forms import StyledFormMixin
+from keychannel.core.forms import StyledFormMixin, choices_from
 
 from .choices import BuyingRole, RelationshipLevel
 from .models import (
@@ -82,12 +82,15 @@ class StakeholderForm(StyledFormMixin, forms.ModelForm):
             "attitude": forms.NumberInput(attrs={"min": -2, "max": 2}),
         }
 
-    def __init__(self, *args, client, **kwargs):
+    def __init__(self, *args, client, people=None, **kwargs):
+        """``people``: the client's stakeholders by name, when the page has read them already."""
         super().__init__(*args, **kwargs)
         managers = client.stakeholders.all()
         if self.instance.pk:
             managers = managers.exclude(pk=self.instance.pk)
         self.fields["reports_to"].queryset = managers.order_by("full_name")
+        if people is not None:
+            choices_from(self.fields["reports_to"], [p for p in people if p.pk != self.instance.pk])
         self.instance.client = client
         if self.instance.pk:
             # The version the editor saw goes back with the form; a stale one is refused by the service.
@@ -114,13 +117,17 @@ class LinkForm(StyledFormMixin, forms.Form):
     target = forms.ModelChoiceField(label=_("Other person"), queryset=None)
     note = forms.CharField(label=_("Note"), max_length=250, required=False)
 
-    def __init__(self, *args, client, **kwargs):
+    def __init__(self, *args, client, people=None, **kwargs):
+        """``people``: the client's stakeholders by name, when the page has read them already."""
         from .choices import StakeholderLinkKind
 
         super().__init__(*args, **kwargs)
-        people = client.stakeholders.order_by("full_name")
-        self.fields["source"].queryset = people
-        self.fields["target"].queryset = people
+        stakeholders = client.stakeholders.order_by("full_name")
+        self.fields["source"].queryset = stakeholders
+        self.fields["target"].queryset = stakeholders
+        if people is not None:
+            choices_from(self.fields["source"], people)
+            choices_from(self.fields["target"], people)
         self.fields["kind"].choices = StakeholderLinkKind.choices
 
 

@@ -128,8 +128,11 @@ class CorporateClient(TimeStampedModel):
     def is_archived(self) -> bool:
         return self.archived_at is not None
 
+    # list pages build the URL of many rows from this name, reversed once (core.tables)
+    detail_url_name = "clients:client_detail"
+
     def get_absolute_url(self):
-        return reverse("clients:client_detail", args=[self.pk])
+        return reverse(self.detail_url_name, args=[self.pk])
 
     @property
     def is_direct(self) -> bool:

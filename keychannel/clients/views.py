@@ -15,7 +15,7 @@ from keychannel.core.forms import service_errors_to_form
 from keychannel.core.partials import is_htmx, render_partial
 from keychannel.core.policies import can, require
 from keychannel.core.ratelimit import throttle_page
-from keychannel.core.tables import Column, Table
+from keychannel.core.tables import Column, Table, select_options
 
 from . import selectors, services
 from .filters import CLIENT_FILTERS, RISK_FILTERS
@@ -154,17 +154,22 @@ def _buying_centre_context(principal, client):
     analysis = selectors.buying_centre_analysis(client=client, stakeholders=stakeholders)
     editable = can(principal, "clients.stakeholder.change", client)
     people = list(selectors.our_people_for(client)) if editable else []
+    # The forms' three selects list the client's stakeholders by name: the ones just read (issue 22; the client is
+    # visible, so all of its stakeholders are, in the same order).
+    by_name = stakeholders if editable else []
     return {
         "our_people": people,
+        # each row's "our person" select: its options joined once, not a template loop per row
+        "our_people_options": select_options((u.pk, u.get_full_name() or u.username) for u in people),
         "client": client,
         "stakeholders": stakeholders,
         "links": links,
         "analysis": analysis,
         "chart": selectors.org_chart(client=client, stakeholders=stakeholders, links=links),
         "can_edit_stakeholders": editable,
-        "stakeholder_form": StakeholderForm(client=client, prefix="new") if editable else None,
+        "stakeholder_form": StakeholderForm(client=client, prefix="new", people=by_name) if editable else None,
         "contact_form": ContactForm(people=selectors.our_people_for(client)) if editable else None,
-        "link_form": LinkForm(client=client) if editable else None,
+        "link_form": LinkForm(client=client, people=by_name) if editable else None,
     }
 
 

@@ -240,8 +240,11 @@ class Opportunity(TimeStampedModel):
     def __str__(self):
         return self.title
 
+    # list pages build the URL of many rows from this name, reversed once (core.tables)
+    detail_url_name = "deals:opportunity_detail"
+
     def get_absolute_url(self):
-        return reverse("deals:opportunity_detail", args=[self.pk])
+        return reverse(self.detail_url_name, args=[self.pk])
 
     def clean(self):
         super().clean()

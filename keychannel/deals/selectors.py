@@ -166,10 +166,11 @@ def stage_history(*, opportunity, now=None) -> list[dict]:
     return rows
 
 
-def time_in_stages(*, opportunity, now=None) -> list[dict]:
-    """Total time per stage (a deal may visit a stage twice), in pipeline order."""
+def time_in_stages(*, opportunity, now=None, history: list[dict] | None = None) -> list[dict]:
+    """Total time per stage (a deal may visit a stage twice), in pipeline order; from ``history`` (``stage_history``
+    of the same deal) when the page has read it already."""
     totals: dict[str, datetime.timedelta] = defaultdict(datetime.timedelta)
-    for row in stage_history(opportunity=opportunity, now=now):
+    for row in stage_history(opportunity=opportunity, now=now) if history is None else history:
         if row["change"].to_stage in OPEN_STAGES or not row["current"]:
             totals[row["change"].to_stage] += row["duration"]
     labels = dict(Stage.choices)

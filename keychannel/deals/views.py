@@ -2,7 +2,7 @@
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, QueryDict
+from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -17,6 +17,7 @@ from keychannel.core.policies import can, require
 from keychannel.core.tables import Column, Filter, Table
 
 from . import selectors, services, signoff
+from .cards import card_html
 from .choices import ContractStatus, ForecastDimension, Stage
 from .forms import (
     ActivityForm,
@@ -138,12 +139,13 @@ def _detail_context(request, opportunity, move_form=None, test_errors=None):
     stakeholders = list(opportunity.client.stakeholders.prefetch_related("contacts"))
     analysis = buying_centre_analysis(client=opportunity.client, stakeholders=stakeholders)
     tests = selectors.product_test_list(principal=principal, opportunity=opportunity)
+    history = selectors.stage_history(opportunity=opportunity)
     return {
         "opportunity": opportunity,
         "can_edit": can(principal, "deals.opportunity.change", opportunity),
         "move_form": move_form or MoveForm(initial={"stage": opportunity.stage}, principal=principal),
-        "history": selectors.stage_history(opportunity=opportunity),
-        "time_in_stages": selectors.time_in_stages(opportunity=opportunity),
+        "history": history,
+        "time_in_stages": selectors.time_in_stages(opportunity=opportunity, history=history),  # its moves read once
         "activities": selectors.activity_list(principal=principal, opportunity=opportunity),
         "product_tests": tests,
         "test_panels": _test_panels(principal, opportunity, tests, test_errors),
@@ -253,7 +255,7 @@ def opportunity_move(request, pk):
             return response
         opportunity = selectors.opportunity_get(principal=principal, pk=pk)
         opportunity.movable = True
-        return render(request, "deals/includes/card.html", {"card": opportunity, "today": timezone.localdate()})
+        return HttpResponse(card_html(opportunity))
     if error is not None:
         opportunity = selectors.opportunity_get(principal=principal, pk=pk)
         context = _detail_context(request, opportunity, form)

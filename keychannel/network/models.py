@@ -159,8 +159,11 @@ class Distributor(TimeStampedModel):
     def __str__(self):
         return f"{self.legal_name} ({self.code})"
 
+    # list pages build the URL of many rows from this name, reversed once (core.tables)
+    detail_url_name = "network:distributor_detail"
+
     def get_absolute_url(self):
-        return reverse("network:distributor_detail", args=[self.pk])
+        return reverse(self.detail_url_name, args=[self.pk])
 
     def clean(self):
         super().clean()

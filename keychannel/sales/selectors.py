@@ -191,6 +191,22 @@ PARETO_CLIENTS = 200
 MATRIX_CLIENTS = 500
 
 
+def segment_counts(*, principal, year: int, distributor_id=None) -> dict:
+    """The year's segments counted by label and by ABC class, and their total volume, in one grouped query (the
+    segments page's label cards; the charts' Pareto total)."""
+    qs = segment_list(principal=principal, filters={"year": year, "distributor_id": distributor_id})
+    labels, abc, total = {}, {}, Decimal(0)
+    for row in qs.order_by().values("label", "abc_class").annotate(n=Count("id"), volume=Sum("volume")):
+        labels[row["label"]] = labels.get(row["label"], 0) + row["n"]
+        abc[row["abc_class"]] = abc.get(row["abc_class"], 0) + row["n"]
+        total += row["volume"] or Decimal(0)
+    return {
+        "labels": [{"label": str(SegmentLabel(k).label), "key": k, "count": labels.get(k, 0)} for k in SegmentLabel.values],
+        "abc": [{"key": k, "count": abc.get(k, 0)} for k in AbcClass.values],
+        "total": total,
+    }
+
+
 def segment_charts(*, principal, year: int, distributor_id=None) -> dict:
     """The data of the three charts, from the stored segments, in five queries whatever the client count.
 
@@ -203,11 +219,8 @@ def segment_charts(*, principal, year: int, distributor_id=None) -> dict:
         qs.values("client_id", "client__legal_name", "client__potential_annual_volume", "client__is_key_account")
         .annotate(volume=Sum("volume")).order_by("-volume", "client_id")[:MATRIX_CLIENTS]
     )
-    labels, abc, total = {}, {}, Decimal(0)
-    for row in qs.order_by().values("label", "abc_class").annotate(n=Count("id"), volume=Sum("volume")):
-        labels[row["label"]] = labels.get(row["label"], 0) + row["n"]
-        abc[row["abc_class"]] = abc.get(row["abc_class"], 0) + row["n"]
-        total += row["volume"] or Decimal(0)
+    counts = segment_counts(principal=principal, year=year, distributor_id=distributor_id)
+    total = counts["total"]
     pareto, cumulative = [], Decimal(0)
     for r in top[:PARETO_CLIENTS]:
         cumulative += r["volume"]
@@ -227,8 +240,8 @@ def segment_charts(*, principal, year: int, distributor_id=None) -> dict:
     return {
         "pareto": pareto,
         "matrix": matrix,
-        "labels": [{"label": str(SegmentLabel(k).label), "key": k, "count": labels.get(k, 0)} for k in SegmentLabel.values],
-        "abc": [{"key": k, "count": abc.get(k, 0)} for k in AbcClass.values],
+        "labels": counts["labels"],
+        "abc": counts["abc"],
         "nps": nps_summary(principal=principal, distributor_id=distributor_id),
         "total_volume": float(total),
         "over_potential": sum(1 for m in matrix if m["over"]),

@@ -21,6 +21,7 @@ urlpatterns = [
     path("mappings/", views.mapping_list, name="mapping_list"),
     path("mappings/products/<int:pk>/delete/", views.product_mapping_delete, name="product_mapping_delete"),
     path("segments/", views.segment_list, name="segment_list"),
+    path("segments/charts/", views.segment_charts, name="segment_charts"),
     path("segments/recompute/", views.segment_recompute, name="segment_recompute"),
     path("surveys/", views.survey_list, name="survey_list"),
     path("surveys/new/", views.survey_create, name="survey_create"),

@@ -1,10 +1,13 @@
 """Pages of the sales app: reports (upload, detail, resolution), lines, mappings, segments, surveys."""
 
+import json
 from datetime import date, timedelta
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -378,11 +381,17 @@ def _with_service_rating(principal, year):
     return prepare
 
 
-def segment_list(request):
-    principal = request.principal
+def _segment_year(request, principal):
+    """The segments page's years, its year (the query string's, else the newest) and its distributor, if chosen."""
     years = selectors.segment_years(principal=principal)
     year = int(request.GET["year"]) if request.GET.get("year", "").isdigit() else (years[0] if years else date.today().year)
     distributor_id = int(request.GET["distributor"]) if request.GET.get("distributor", "").isdigit() else None
+    return years, year, distributor_id
+
+
+def segment_list(request):
+    principal = request.principal
+    years, year, distributor_id = _segment_year(request, principal)
     table = Table(SEGMENT_TABLE.columns, SEGMENT_TABLE.search_fields,
                   [*SEGMENT_TABLE.filters, _distributor_filter(request, principal),
                    Filter("year", gettext_lazy("Year"), [(str(y), str(y)) for y in years], "year")],
@@ -391,13 +400,34 @@ def segment_list(request):
     state = table.build(request, qs)
     if is_htmx(request) and not request.headers.get("HX-Boosted"):
         return render(request, "includes/table.html", {"table": state})
+    # The charts (the biggest clients summed and ranked over the year: most of the page's cost at size) load
+    # after the page, from segment_charts (issue 22).
+    charts_query = {"year": year, **({"distributor": distributor_id} if distributor_id else {})}
     return render(request, "sales/segment_list.html", {
         "table": state, "year": year, "years": years,
-        "charts": selectors.segment_charts(principal=principal, year=year, distributor_id=distributor_id),
-        "chart_labels": {"volume": _("Volume (RON)"), "cumulative": _("Cumulative %"), "share": _("Share of potential %"),
-                         "answers": _("Answers"), "over": _("More than the recorded potential: the potential looks too low.")},
+        "counts": selectors.segment_counts(principal=principal, year=year, distributor_id=distributor_id),
+        "charts_url": f"{reverse('sales:segment_charts')}?{urlencode(charts_query)}",
         "can_recompute": can(principal, "sales.clientsegment.recompute"),
         "breadcrumbs": [(_("Segments"), "")],
+    })
+
+
+def segment_charts(request):
+    """The segments page's three charts (Pareto, volume × share of potential, NPS) for its year and distributor: a
+    fragment the page loads after itself."""
+    principal = request.principal
+    if request.GET.get("year", "").isdigit():  # as the page asks: the years need not be read again
+        year, distributor_id = int(request.GET["year"]), None
+        if request.GET.get("distributor", "").isdigit():
+            distributor_id = int(request.GET["distributor"])
+    else:
+        _years, year, distributor_id = _segment_year(request, principal)
+    charts = selectors.segment_charts(principal=principal, year=year, distributor_id=distributor_id)
+    labels = {"volume": _("Volume (RON)"), "cumulative": _("Cumulative %"), "share": _("Share of potential %"),
+              "answers": _("Answers"), "over": _("More than the recorded potential: the potential looks too low.")}
+    return render(request, "sales/_segment_charts.html", {
+        "charts": charts, "charts_json": json.dumps(charts, cls=DjangoJSONEncoder),
+        "labels_json": json.dumps(labels, cls=DjangoJSONEncoder),
     })
 
 

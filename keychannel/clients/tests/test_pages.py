@@ -160,3 +160,23 @@ def test_client_page_query_count_does_not_grow_with_the_buying_centre(world, log
         person = StakeholderFactory(client=client, reports_to=boss, buying_roles=["user"])
         ContactFactory(stakeholder=person, user=world.user("dist_sales" if i % 2 else "mentor"))
     assert count() == small
+
+
+def test_client_page_reads_its_buying_centre_once_for_the_table_and_the_three_selects(world, login):
+    """Issue 22: the stakeholder, link and "reports to" selects each re-ran a query over the client's stakeholders;
+    the page now reads them once, and each row's "our person" options are joined once, not looped per row."""
+    client = ClientFactory(distributor=world.own, is_key_account=True)
+    boss = StakeholderFactory(client=client, full_name="Zoe Boss", level="executive")
+    StakeholderFactory(client=client, full_name="Ana Buyer", reports_to=boss)
+    page = login(world.user("dist_head"))
+    with CaptureQueriesContext(connection) as ctx:
+        answer = page.get(reverse("clients:client_detail", args=[client.pk]))
+    html = answer.content.decode()
+    assert len([q for q in ctx.captured_queries if 'FROM "clients_stakeholder" ' in q["sql"]]) == 1
+    for name in ("new-reports_to", "source", "target"):
+        select = html[html.index(f'name="{name}"'):]
+        select = select[:select.index("</select>")]
+        assert select.index("Ana Buyer") < select.index("Zoe Boss"), name  # by name, as before
+    head = world.user("dist_head")
+    person = f'<option value="{head.pk}">{head.get_full_name() or head.username}</option>'
+    assert html.count(person) == 2  # in both rows' "our person" select

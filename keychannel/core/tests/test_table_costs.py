@@ -97,3 +97,34 @@ def test_a_page_without_a_cap_counts_exactly(world):
     distributors = list(Distributor.objects.all())
     state = _table(distributors, count_cap=None).build(_get(), Distributor.objects.all())
     assert state.page.paginator.count == len(distributors)
+
+
+def test_row_links_and_choice_labels_are_built_once_per_page_not_per_row(world, monkeypatch):
+    """Issue 22: ``reverse()`` per row for its link and Django's ``get_<field>_display`` (a dict of the field's
+    choices per call) per row and column; now a URL pattern and a label dict per page, with the same cells."""
+    import django.urls
+
+    from keychannel.clients.models import CorporateClient
+    from keychannel.core import tables
+    from keychannel.deals.models import Opportunity
+
+    for model in (Distributor, CorporateClient, Opportunity):
+        sample = model.objects.first() or model(pk=41)
+        assert tables.pk_url(model.detail_url_name)(sample.pk) == sample.get_absolute_url()
+    from keychannel.network.tests.factories import DistributorFactory
+
+    for n in range(12):
+        DistributorFactory(kind="wholesaler" if n % 2 else "integrator")
+    table = Table([Column("code", "Code", sort="code", link=True), Column("get_kind_display", "Kind")],
+                  default_sort="code")
+    state = table.build(_get("?sort=code"), Distributor.objects.all())
+    calls = []
+    real = django.urls.reverse
+    monkeypatch.setattr(tables, "reverse", lambda *a, **k: calls.append(a) or real(*a, **k))
+    body = state.body
+    assert len(calls) == 1  # one URL pattern for every row
+    rows = list(state.rows)
+    assert len(rows) > 12
+    for row, html in zip(rows, body, strict=True):
+        expected = f'<td><a href="{row.get_absolute_url()}">{row.code}</a></td><td>{row.get_kind_display() or ""}</td>'
+        assert html == expected

@@ -68,3 +68,65 @@ def test_the_deals_page_reads_what_its_columns_show(world, login):
     assert '"kam_id" = ' not in rows and '"mentor_id" = ' not in rows  # no join to the mentor or KAM
     counts = [sql for sql in many if "COUNT(" in sql.upper() and "deals_opportunity" in sql]
     assert counts and all("LIMIT 10001" in sql for sql in counts)  # capped, as the API's list
+
+
+def test_the_board_draws_its_cards_without_a_template_per_card(world, login):
+    """Seventy cards drawn through an include each were most of the kanban's time at size (issue 22): the cards
+    are built in Python (deals/cards.py), so the templates the board renders do not grow with its cards."""
+    page = login(world.user("admin"))
+    url = reverse("deals:pipeline")
+    _deals(world, len(Stage.values))
+    few = len(page.get(url).templates)
+    _deals(world, 2 * len(Stage.values))
+    answer = page.get(url)
+    assert len(answer.templates) == few
+    assert answer.content.decode().count('class="card kc-card') == 3 * len(Stage.values)
+
+
+def test_a_card_is_the_markup_the_template_drew(world):
+    from datetime import date
+
+    from keychannel.deals.cards import card_html
+
+    client = ClientFactory(distributor=world.own, territory=world.territory, legal_name="Ana & Co <SRL>")
+    deal = OpportunityFactory(client=client, owner=world.user("dist_sales"), stage=Stage.DISCUSSION,
+                              title='Pumps "A" <b>', value=12345, next_step="Call the buyer about the quote",
+                              next_step_on=date(2020, 1, 2))
+    deal.movable = True
+    owner = deal.owner.get_full_name() or deal.owner.username
+    assert card_html(deal) == (
+        f'<div class="card kc-card mb-2 shadow-sm" id="card-{deal.pk}" data-id="{deal.pk}" '
+        f'data-move-url="/deals/{deal.pk}/move/">\n'
+        '  <div class="card-body p-2 small">\n'
+        f'    <a class="fw-semibold text-decoration-none d-block" href="/deals/{deal.pk}/">Pumps &quot;A&quot; '
+        '&lt;b&gt;</a>\n'
+        f'    <div class="text-secondary">Ana &amp; Co &lt;SRL&gt; · {world.own.code}</div>\n'
+        '    <div class="d-flex justify-content-between mt-1">\n'
+        '      <span>12,345 RON</span>\n'
+        f'      <span class="text-secondary">{owner}</span>\n'
+        '    </div>\n'
+        '    <div class="text-secondary">Next: Call the buyer about the quote · 2 Jan 2020</div>\n'
+        '    <button type="button" class="btn btn-sm btn-outline-secondary py-0 px-1 mt-1 kc-move" '
+        'data-title="Pumps &quot;A&quot; &lt;b&gt;" data-stage="discussion"><i class="bi bi-arrow-left-right" '
+        'aria-hidden="true"></i> Move<span class="visually-hidden"> “Pumps &quot;A&quot; &lt;b&gt;”</span></button>\n'
+        '    <span class="badge text-bg-warning mt-1 kc-flag-overdue">Next step overdue</span>\n'
+        '  </div>\n</div>\n')
+    deal.movable = False
+    locked = card_html(deal)
+    assert locked.startswith(f'<div class="card kc-card mb-2 shadow-sm kc-locked" id="card-{deal.pk}" '
+                             f'data-id="{deal.pk}" title="You may not move this deal.">')
+    assert "kc-move" not in locked
+
+
+def test_the_deal_page_reads_its_moves_once_for_the_history_and_the_time_in_stages(world, login):
+    """Issue 22: the deal page read the deal's stage changes twice, once for its history and once for the time it
+    spent in each stage; the second is computed from the first."""
+    deal = OpportunityFactory(client=ClientFactory(distributor=world.own, territory=world.territory),
+                              owner=world.user("dist_sales"), stage=Stage.DISCUSSION)
+    page = login(world.user("admin"))
+    with CaptureQueriesContext(connection) as queries:
+        answer = page.get(reverse("deals:opportunity_detail", args=[deal.pk]))
+    assert answer.status_code == 200
+    assert len([q for q in queries.captured_queries if 'FROM "deals_stagechange"' in q["sql"]]) == 1
+    expected = selectors.time_in_stages(opportunity=deal, now=None)
+    assert [row["stage"] for row in answer.context["time_in_stages"]] == [row["stage"] for row in expected]

@@ -139,6 +139,7 @@ ROUTES = [
     Route(name="sales:product_mapping_delete", method="POST", params=lambda w, s: {"pk": _product_mapping(w, s).pk},
           expect=_write(302, **anon_page())),
     Route(name="sales:segment_list", expect=expect(200, **anon_page())),
+    Route(name="sales:segment_charts", expect=expect(200, **anon_page())),
     Route(name="sales:segment_recompute", method="POST", expect=_role_write(302, **anon_page())),
     Route(name="sales:survey_list", expect=expect(200, **anon_page())),
     Route(name="sales:survey_create", expect=_role_write(200, **anon_page())),

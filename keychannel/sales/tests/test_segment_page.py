@@ -55,9 +55,9 @@ def test_the_charts_hand_over_the_biggest_clients_and_count_every_segment(world,
     assert {item["key"]: item["count"] for item in charts["abc"]} == {"A": 4, "B": 4, "C": 4}
 
 
-def _statements(page, params):
+def _statements(page, params, name="sales:segment_list"):
     with CaptureQueriesContext(connection) as queries:
-        answer = page.get(reverse("sales:segment_list"), params)
+        answer = page.get(reverse(name), params)
     assert answer.status_code == 200
     return len(queries)
 
@@ -68,7 +68,29 @@ def test_the_page_statements_do_not_grow_with_the_segments(world, login, role):
     _segments(world, 3)
     page.get(reverse("sales:segment_list"))
     few = _statements(page, {"year": 2026})
+    few_charts = _statements(page, {"year": 2026}, "sales:segment_charts")
     _segments(world, 40, start=3)
     assert _statements(page, {"year": 2026}) == few
-    charts = page.get(reverse("sales:segment_list"), {"year": 2026}).context["charts"]
+    assert _statements(page, {"year": 2026}, "sales:segment_charts") == few_charts
+    charts = page.get(reverse("sales:segment_charts"), {"year": 2026}).context["charts"]
     assert len(charts["matrix"]) == 43 and len(charts["pareto"]) == 43
+
+
+def test_the_page_loads_its_charts_after_itself_and_does_not_rank_the_clients(world, login):
+    """The biggest clients summed and ranked over the year (the charts) were most of the page's time at size
+    (issue 22): the page counts its labels in one grouped query and loads the charts from their fragment."""
+    _segments(world, 6, years=(2026,))
+    page = login(world.user("program_manager"))
+    with CaptureQueriesContext(connection) as queries:
+        answer = page.get(reverse("sales:segment_list"), {"year": 2026, "distributor": world.own.pk})
+    body = answer.content.decode()
+    assert f'hx-get="/sales/segments/charts/?year=2026&amp;distributor={world.own.pk}"' in body
+    assert 'hx-trigger="load"' in body and "segment-chart-labels" not in body
+    assert not [q for q in queries.captured_queries if f"LIMIT {selectors.MATRIX_CLIENTS}" in q["sql"]]
+    assert [item["count"] for item in answer.context["counts"]["labels"]] == [
+        sum(1 for n in range(6) if LABELS[n % len(LABELS)] == label) for label in LABELS]
+    fragment = page.get(reverse("sales:segment_charts"), {"year": 2026, "distributor": world.own.pk})
+    assert 'data-charts="{&quot;pareto&quot;' in fragment.content.decode() and len(fragment.context["charts"]["matrix"]) == 6
+    with CaptureQueriesContext(connection) as queries:
+        page.get(reverse("sales:segment_charts"), {"year": 2026})
+    assert not [q for q in queries.captured_queries if "ORDER BY 1 DESC LIMIT 1" in q["sql"]]  # no year probes
