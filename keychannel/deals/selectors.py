@@ -22,7 +22,9 @@ from .models import Activity, CorporateContract, Opportunity, ProductTest, Stage
 from .rollups import PipelineRollup, open_totals
 
 ZERO = Value(Decimal("0"), output_field=DecimalField(max_digits=20, decimal_places=2))
-WEIGHTED = ExpressionWrapper(F("value") * F("probability") / 100, output_field=DecimalField(max_digits=20, decimal_places=2))
+# × 0.01 rather than / 100: SQLite keeps a whole-number decimal as an integer, and integer / 100 drops the cents.
+WEIGHTED = ExpressionWrapper(F("value") * F("probability") * Value(Decimal("0.01")),
+                             output_field=DecimalField(max_digits=20, decimal_places=2))
 
 
 def parse_month(value) -> datetime.date | None:
