@@ -6,11 +6,12 @@ import importlib
 
 import pytest
 
-from tests import pg_template
+from tests import pg_template, whitenoise_once
 from tests.lanes import reaches_a_database
 from tests.world import build_world
 
 pg_template.install()  # PostgreSQL under xdist: migrate once per run, each worker copies the result
+whitenoise_once.install()  # every test client lists the static files once per process, not once per client
 
 for _app in ("competence", "deals", "clients", "channel", "program", "sales"):
     try:

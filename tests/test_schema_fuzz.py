@@ -42,6 +42,7 @@ from keychannel.api import api
 from keychannel.core import services
 from keychannel.core.scoping import Principal
 from keychannel.wsgi import application
+from tests.fast import fast_settings
 from tests.world import build_world
 
 MAX_EXAMPLES = int(os.environ.get("KEYCHANNEL_FUZZ_EXAMPLES", "10"))
@@ -86,7 +87,8 @@ def fuzz_world(django_db_setup, django_db_blocker):
         outer = transaction.atomic()
         outer.__enter__()
         try:
-            world = build_world()
+            with fast_settings():  # the users' passwords hashed as in every test (MD5)
+                world = build_world()
             yield world, {role: _token(world.user(role)) for role in ROLES}
         finally:
             transaction.set_rollback(True)
