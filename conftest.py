@@ -36,7 +36,7 @@ def pytest_ignore_collect(collection_path, config):
 LONGEST_FIRST = ("tests/test_demo.py::",)
 
 
-# A test that cannot reach a database runs once in `make test`, in the PostgreSQL lane (tests/lanes.py says why).
+# A test that cannot reach a database runs once in `make test`, in the SQLite and browser lane (tests/lanes.py).
 
 
 @pytest.hookimpl(tryfirst=True)
