@@ -73,8 +73,8 @@ def test_the_test_database_is_fully_migrated():
 
 
 def test_tests_without_a_database_are_the_ones_marked_to_run_once(request):
-    """`make test` runs a `no_database` test in the PostgreSQL lane only: the mark must go to exactly the tests that
-    cannot reach a database, else a database test would lose its SQLite run."""
+    """`make test` runs a `no_database` test in one lane only (the SQLite and browser one): the mark must go to exactly
+    the tests that cannot reach a database, else a database test would lose its PostgreSQL run."""
     from tests.lanes import reaches_a_database
 
     items = {item.nodeid: item for item in request.session.items}
@@ -142,6 +142,7 @@ def test_every_client_serves_the_static_files_of_a_fresh_listing():
     from django.test import Client
     from whitenoise.middleware import WhiteNoiseMiddleware
 
+    WhiteNoiseMiddleware(lambda request: None)  # the first one of the process lists them (if no test did before)
     later = WhiteNoiseMiddleware(lambda request: None)
     fresh = WhiteNoiseMiddleware(lambda request: None)
     fresh.files.clear()
