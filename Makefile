@@ -51,9 +51,11 @@ test-sqlite: $(STAMP) $(MO)
 # access matrix and the fuzzing, so it is the longest part: pytest-xdist splits it over PG_WORKERS processes
 # (each its own test database on the one server) while the SQLite and browser runs use the other core.
 # `--dist loadgroup`: tests marked xdist_group stay on one worker (the demo, seeded once per module).
+# PG_MARKS: `make test` leaves the database-free tests to the other lane; `make test-postgres` alone runs them.
 PG_WORKERS ?= 2
+PG_MARKS ?= not browser
 test-postgres: $(STAMP) $(MO)
-	$(BIN)/python scripts/pgtest.py run -- $(PYTEST) -m "not browser" -p no:cacheprovider -n $(PG_WORKERS) \
+	$(BIN)/python scripts/pgtest.py run -- $(PYTEST) -m "$(PG_MARKS)" -p no:cacheprovider -n $(PG_WORKERS) \
 	  --dist loadgroup $(PYTEST_ARGS)
 
 # Headless Debian Chromium driven by Playwright against a live server.
@@ -63,13 +65,15 @@ test-browser: $(STAMP) $(MO)
 # SQLite then the browser tests in one lane, PostgreSQL (PG_WORKERS processes) in the other, side by side: the
 # browser tests run while the PostgreSQL run ends instead of after it. Each lane's output is printed when it ends.
 test: check-migrations
-	$(MAKE) --no-print-directory -j2 --output-sync=target test-postgres test-sqlite-browser
+	$(MAKE) --no-print-directory -j2 --output-sync=target test-postgres test-sqlite-browser \
+	  PG_MARKS="not browser and not no_database" SQLITE_BROWSER_MARKS="not postgres_suite"
 
 # One pytest process for the SQLite and the browser tests (the root conftest puts the browser tests last): one test
-# database to migrate instead of two (migrating is about 80 CPU seconds per process, docs/testing.md). Tests that
-# cannot reach a database (marked `no_database` by the root conftest) run in the PostgreSQL lane only.
+# database instead of two. Tests that cannot reach a database (marked `no_database` by the root conftest) run once in
+# `make test`, in this lane (the PostgreSQL lane is the longer one); run alone, this target leaves them out.
+SQLITE_BROWSER_MARKS ?= not postgres_suite and not no_database
 test-sqlite-browser: $(STAMP) $(MO)
-	$(PYTEST) -m "not postgres_suite and not no_database" -p no:cacheprovider $(SQLITE_FLAGS) $(PYTEST_ARGS)
+	$(PYTEST) -m "$(SQLITE_BROWSER_MARKS)" -p no:cacheprovider $(SQLITE_FLAGS) $(PYTEST_ARGS)
 
 # Bounded load test (not part of `make test`): demo data on a throwaway PostgreSQL, gunicorn, locust headless.
 load: $(STAMP)

@@ -6,11 +6,12 @@ import importlib
 
 import pytest
 
-from tests import pg_template
+from tests import pg_template, whitenoise_once
 from tests.lanes import reaches_a_database
 from tests.world import build_world
 
 pg_template.install()  # PostgreSQL under xdist: migrate once per run, each worker copies the result
+whitenoise_once.install()  # every test client lists the static files once per process, not once per client
 
 for _app in ("competence", "deals", "clients", "channel", "program", "sales"):
     try:
@@ -35,7 +36,7 @@ def pytest_ignore_collect(collection_path, config):
 LONGEST_FIRST = ("tests/test_demo.py::",)
 
 
-# A test that cannot reach a database runs once in `make test`, in the PostgreSQL lane (tests/lanes.py says why).
+# A test that cannot reach a database runs once in `make test`, in the SQLite and browser lane (tests/lanes.py).
 
 
 @pytest.hookimpl(tryfirst=True)

@@ -28,6 +28,7 @@ from tests.access import (
     missing_routes,
     pages_without_login,
 )
+from tests.fast import fast_settings
 from tests.world import build_world
 
 ROUTES = load_routes()
@@ -43,7 +44,9 @@ def matrix_world(django_db_setup, django_db_blocker):
         outer = transaction.atomic()
         outer.__enter__()
         try:
-            yield build_world()
+            with fast_settings():  # the users' passwords hashed as in every test (MD5), not 1M PBKDF2 rounds
+                world = build_world()
+            yield world
         finally:
             transaction.set_rollback(True)
             outer.__exit__(None, None, None)

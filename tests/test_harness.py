@@ -73,8 +73,8 @@ def test_the_test_database_is_fully_migrated():
 
 
 def test_tests_without_a_database_are_the_ones_marked_to_run_once(request):
-    """`make test` runs a `no_database` test in the PostgreSQL lane only: the mark must go to exactly the tests that
-    cannot reach a database, else a database test would lose its SQLite run."""
+    """`make test` runs a `no_database` test in one lane only (the SQLite and browser one): the mark must go to exactly
+    the tests that cannot reach a database, else a database test would lose its PostgreSQL run."""
     from tests.lanes import reaches_a_database
 
     items = {item.nodeid: item for item in request.session.items}
@@ -134,3 +134,26 @@ def test_the_recorded_rows_check_can_fail():
     changed = copy.deepcopy(recorded)
     changed[0]["fields"]["created_at"] = "2001-01-01T00:00:00Z"
     assert _comparable(changed) == _comparable(recorded)
+
+
+def test_every_client_serves_the_static_files_of_a_fresh_listing():
+    """tests/whitenoise_once.py: the static files are listed once per process; a later client's WhiteNoise serves the
+    same URLs from the same files as a listing made now, and a static file still answers through a new client."""
+    from django.test import Client
+    from whitenoise.middleware import WhiteNoiseMiddleware
+
+    WhiteNoiseMiddleware(lambda request: None)  # the first one of the process lists them (if no test did before)
+    later = WhiteNoiseMiddleware(lambda request: None)
+    fresh = WhiteNoiseMiddleware(lambda request: None)
+    fresh.files.clear()
+    getattr(WhiteNoiseMiddleware.add_files_from_finders, "original", WhiteNoiseMiddleware.add_files_from_finders)(fresh)
+
+    def paths(files):
+        return {url: sorted(str(alternative[1]) for alternative in file.alternatives) for url, file in files.items()}
+
+    assert fresh.files and paths(fresh.files).items() <= paths(later.files).items()
+    url = min(url for url in fresh.files if url.endswith(".js"))
+    response = Client().get(url)
+    assert response.status_code == 200
+    with open(fresh.files[url].alternatives[-1][1], "rb") as source:
+        assert b"".join(response.streaming_content) == source.read()

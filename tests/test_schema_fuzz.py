@@ -29,9 +29,11 @@ import os
 import pytest
 import schemathesis
 from django.core.signals import request_finished, request_started
-from django.db import close_old_connections, transaction
+from django.db import DatabaseError, close_old_connections, transaction
 from hypothesis import HealthCheck, Phase, settings
 from schemathesis.checks import not_a_server_error
+from schemathesis.generation import GenerationMode
+from schemathesis.generation.meta import TestPhase
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
     response_schema_conformance,
@@ -42,6 +44,7 @@ from keychannel.api import api
 from keychannel.core import services
 from keychannel.core.scoping import Principal
 from keychannel.wsgi import application
+from tests.fast import fast_settings
 from tests.world import build_world
 
 MAX_EXAMPLES = int(os.environ.get("KEYCHANNEL_FUZZ_EXAMPLES", "10"))
@@ -53,6 +56,19 @@ CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
 OWN_TOKEN_OPERATIONS = {("DELETE", "/api/v1/auth/token")}
 
 pytestmark = pytest.mark.postgres_suite
+
+# schemathesis runs, for every operation, its coverage scenarios (boundary values, about 20 valid and 47 invalid
+# requests an operation) as explicit examples, then MAX_EXAMPLES generated ones. The invalid ones (a wrong type, a
+# missing or unknown field, a wrong method) are asked as the admin only: they are about the request's shape, which
+# ninja checks before any view or policy runs, and they were about 60 % of the fuzzing's requests (measured on the
+# clients operations: the two roles got the same answers to every one of them). Every operation still gets, as
+# both roles, its valid coverage scenarios and its generated examples, valid and invalid (docs/testing.md).
+NEGATIVE_COVERAGE_ROLES = {"admin"}
+
+
+def _is_negative_coverage(case) -> bool:
+    meta = case.meta
+    return meta is not None and meta.phase.name == TestPhase.COVERAGE and meta.generation.mode == GenerationMode.NEGATIVE
 
 
 # The API documents the error answers every operation can give (see ``KeychannelAPI.get_openapi_schema``).
@@ -86,7 +102,8 @@ def fuzz_world(django_db_setup, django_db_blocker):
         outer = transaction.atomic()
         outer.__enter__()
         try:
-            world = build_world()
+            with fast_settings():  # the users' passwords hashed as in every test (MD5)
+                world = build_world()
             yield world, {role: _token(world.user(role)) for role in ROLES}
         finally:
             transaction.set_rollback(True)
@@ -119,8 +136,18 @@ def tokens(fuzz_world, in_process_requests):
     print_blob=True,
 )
 def test_api_conforms_to_its_schema(case, role, world, tokens):
+    if role not in NEGATIVE_COVERAGE_ROLES and _is_negative_coverage(case):
+        return
     key = (case.method.upper(), case.path)
     token = _token(world.user(role)) if key in OWN_TOKEN_OPERATIONS else tokens[role]
     headers = {"Authorization": f"Bearer {token}"}
+    # Each request in its own savepoint, as each has its own transaction in production: a statement the database
+    # refuses (a number too large for bigint, answered 422 by keychannel/api.py's DataError handler) aborts only that
+    # request's writes, not every later example of the test, which share the test's transaction.
+    request_savepoint = transaction.savepoint()
     response = case.call(headers=headers)
+    try:
+        transaction.savepoint_commit(request_savepoint)
+    except DatabaseError:  # the transaction was aborted by a refused statement: back to before this request
+        transaction.savepoint_rollback(request_savepoint)
     case.validate_response(response, checks=CHECKS, headers=headers)
