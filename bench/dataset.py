@@ -226,6 +226,7 @@ def ensure(scale: float = 1.0, progress=print) -> dict:
         step("sales lines", lambda: _lines(cur, target["sales_lines"] - before["sales_lines"]))
         step("sales-line indexes", lambda: _create_indexes(cur, dropped))
         step("report totals", lambda: _report_totals(cur))
+        step("sales roll-up", _sales_rollup)  # the lines went in by SQL: recount them (sales/rollups.py)
         step("client potentials", lambda: _potentials(cur))
     t0 = time.monotonic()
     with connection.cursor() as cur:
@@ -483,6 +484,12 @@ def _opportunities(cur, missing: int) -> int:
 
 def _rollups() -> int:
     from keychannel.deals.rollups import rebuild
+
+    return rebuild()
+
+
+def _sales_rollup() -> int:
+    from keychannel.sales.rollups import rebuild
 
     return rebuild()
 

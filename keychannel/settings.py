@@ -174,6 +174,8 @@ for _proxy in KEYCHANNEL_TRUSTED_PROXIES:  # a typo here must stop the start, no
 # most; a user holds at most KEYCHANNEL_API_TOKENS_PER_USER live ones. Rates are "count/period" (s, m, h, d).
 KEYCHANNEL_API_TOKEN_DAYS = int(env("API_TOKEN_DAYS", "90"))
 KEYCHANNEL_API_TOKENS_PER_USER = int(env("API_TOKENS_PER_USER", "10"))
+# A reach of more distributors than this goes into scoped queries as a subquery, not as literal ids (core/scoping.py).
+KEYCHANNEL_REACH_INLINE_MAX = int(env("REACH_INLINE_MAX", "50"))
 KEYCHANNEL_API_RATE_LIMIT = env("API_RATE_LIMIT", "600/m")  # per user, token or session
 KEYCHANNEL_API_ANON_RATE_LIMIT = env("API_ANON_RATE_LIMIT", "60/m")  # per client address, unauthenticated
 KEYCHANNEL_DUPLICATE_CHECK_RATE_LIMIT = env("DUPLICATE_CHECK_RATE_LIMIT", "60/m")  # per user

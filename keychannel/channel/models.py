@@ -19,6 +19,7 @@ from keychannel.core.scoping import (
     ParentScopedQuerySet,
     ReferenceQuerySet,
     ScopedQuerySet,
+    in_lookup,
 )
 
 from .choices import (
@@ -177,7 +178,7 @@ class ConflictQuerySet(ScopedQuerySet, AuditedQuerySet):
         reach = principal.distributor_ids
         if reach is None:
             return self.all()
-        parties = ConflictParty.objects.filter(conflict=OuterRef("pk"), distributor_id__in=list(reach))
+        parties = ConflictParty.objects.filter(conflict=OuterRef("pk"), distributor_id__in=in_lookup(reach))
         if principal.has_role("dist_sales"):
             parties = parties.filter(registration__registered_by_id=principal.user_id)
         return self.filter(Exists(parties))
@@ -368,7 +369,7 @@ class LeadQuerySet(ScopedQuerySet, AuditedQuerySet):
         reach = principal.distributor_ids
         if reach is None:
             return self.all()
-        offered = Exists(LeadOffer.objects.filter(lead=OuterRef("pk"), distributor_id__in=list(reach)))
+        offered = Exists(LeadOffer.objects.filter(lead=OuterRef("pk"), distributor_id__in=in_lookup(reach)))
         if principal.is_manufacturer:  # the manufacturer person who passed a lead follows it
             return self.filter(offered | Q(created_by_id=principal.user_id))
         return self.filter(offered)

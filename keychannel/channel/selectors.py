@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from keychannel.core.cockpit import CockpitItem, due_badge, limited, short_date
-from keychannel.core.scoping import get_visible_or_404
+from keychannel.core.scoping import get_visible_or_404, in_lookup
 
 from .choices import OPEN_CONFLICT_STATUSES, ConflictStatus, OfferStatus, RegistrationStatus
 from .filters import CONFLICT_FILTERS, LEAD_FILTERS, PRECEDENT_FILTERS, REGISTRATION_FILTERS
@@ -263,7 +263,7 @@ def cockpit_my_registrations(principal, today):
 
 
 def _per_distributor(qs, distributor_ids, field="distributor_id") -> dict[int, int]:
-    rows = (qs.filter(**{f"{field}__in": list(distributor_ids)}).order_by().values(field)
+    rows = (qs.filter(**{f"{field}__in": in_lookup(distributor_ids)}).order_by().values(field)
             .annotate(n=Count("pk", distinct=True)).values_list(field, "n"))
     return dict(rows)
 

@@ -15,6 +15,7 @@ from keychannel.core.scoping import (
     DistributorScopedQuerySet,
     ParentScopedQuerySet,
     ScopedQuerySet,
+    in_lookup,
 )
 
 from .choices import ConsultationStatus, KamDuty, MentorshipScope, TaskPriority, TaskStatus
@@ -211,7 +212,7 @@ class KamTaskQuerySet(ScopedQuerySet, AuditedQuerySet):
         if principal.has_role(Role.EMBEDDED_KAM):
             return self.filter(kam_id=principal.user_id)
         if principal.has_role(Role.CHANNEL_MANAGER, Role.MENTOR):
-            return self.filter(distributor_id__in=list(principal.distributor_ids or ()))
+            return self.filter(distributor_id__in=in_lookup(principal.distributor_ids or ()))
         if principal.has_role(Role.DIST_HEAD) and principal.own_distributor_id:
             stationed = EmbeddedAssignment.objects.active_on().filter(distributor_id=principal.own_distributor_id)
             return self.filter(

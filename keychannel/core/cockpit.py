@@ -150,7 +150,8 @@ def register_attention(key, label, count, *, weight=1, order=100) -> None:
 
 def attention_for(principal, distributor_ids, today: date) -> dict[int, dict]:
     """{distributor_id: {"score": weighted sum, "reasons": [{"key", "label", "count"}]}} over every source."""
-    ids = set(distributor_ids)
+    # An IdSet (core/scoping.py) is passed on as it is: the sources select its ids by the subquery it carries.
+    ids = distributor_ids if isinstance(distributor_ids, frozenset) else frozenset(distributor_ids)
     result = {pk: {"score": 0, "reasons": []} for pk in ids}
     if not ids:
         return result

@@ -94,15 +94,22 @@ class Principal:
 
     @cached_property
     def distributor_ids(self) -> frozenset[int] | None:
-        """Distributors whose data this principal reaches; ``None`` means every distributor."""
+        """Distributors whose data this principal reaches; ``None`` means every distributor. When the role's one
+        provider gives its ids as a QuerySet, the set keeps it: ``in_lookup`` passes that subquery to a large
+        ``__in`` instead of every id (a channel manager's 1,000 distributors)."""
         if not self.is_authenticated:
             return frozenset()
         if self.sees_whole_network:
             return None
         ids: set[int] = set()
-        for provider in _reach_providers.get(self.role, []):
-            ids.update(provider(self))
-        return frozenset(ids)
+        providers = _reach_providers.get(self.role, [])
+        answers = [provider(self) for provider in providers]
+        for answer in answers:
+            ids.update(answer)
+        reach = IdSet(ids)
+        if len(answers) == 1 and isinstance(answers[0], models.QuerySet):
+            reach.query = answers[0]
+        return reach
 
     @cached_property
     def own_distributor_id(self) -> int | None:
@@ -119,6 +126,24 @@ class Principal:
 
 
 ANONYMOUS = Principal(user=None)
+
+
+class IdSet(frozenset):
+    """Ids that may also know the QuerySet selecting them (``query``), for ``in_lookup``."""
+
+    query = None
+
+
+def in_lookup(ids):
+    """The value for an ``__in`` lookup over ``ids``: the ids themselves, or, past
+    ``settings.KEYCHANNEL_REACH_INLINE_MAX`` of them, the subquery they came from (an ``IdSet``'s ``query``), so a
+    statement does not carry 1,000 parameters (each one parsed by the driver and planned by the server)."""
+    from django.conf import settings
+
+    query = getattr(ids, "query", None)
+    if query is not None and len(ids) > settings.KEYCHANNEL_REACH_INLINE_MAX:
+        return query
+    return list(ids)
 
 
 class AuditedQuerySet(models.QuerySet):
@@ -173,7 +198,7 @@ class DistributorScopedQuerySet(ScopedQuerySet, AuditedQuerySet):
         if reach is None:
             return self.all()
         path = getattr(self.model, "distributor_path", "distributor")
-        return self.filter(**{f"{path}__in": list(reach)})
+        return self.filter(**{f"{path}__in": in_lookup(reach)})
 
 
 class ReferenceQuerySet(ScopedQuerySet, AuditedQuerySet):
@@ -243,6 +268,8 @@ __all__ = [
     "ReferenceQuerySet",
     "Role",
     "ScopedQuerySet",
+    "IdSet",
     "get_visible_or_404",
+    "in_lookup",
     "register_reach",
 ]

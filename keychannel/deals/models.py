@@ -23,7 +23,13 @@ from simple_history.models import HistoricalRecords
 from keychannel.core.external_ids import check_free as check_external_id_free
 from keychannel.core.external_ids import external_id_field, per_distributor_constraints
 from keychannel.core.models import TimeStampedModel
-from keychannel.core.scoping import AuditedQuerySet, ParentScopedQuerySet, ReferenceQuerySet, ScopedQuerySet
+from keychannel.core.scoping import (
+    AuditedQuerySet,
+    ParentScopedQuerySet,
+    ReferenceQuerySet,
+    ScopedQuerySet,
+    in_lookup,
+)
 
 from . import rollups
 from .choices import (
@@ -78,7 +84,7 @@ class OpportunityQuerySet(ScopedQuerySet, AuditedQuerySet):
         reach = principal.distributor_ids
         if reach is None:
             return self.all()
-        condition = Q(distributor_id__in=list(reach))
+        condition = Q(distributor_id__in=in_lookup(reach))
         if principal.is_manufacturer:
             # "mentored + assigned": the deal's own mentor and KAM see it wherever it is.
             condition |= Q(mentor_id=principal.user_id) | Q(kam_id=principal.user_id)
@@ -383,7 +389,7 @@ class ContractQuerySet(ScopedQuerySet, AuditedQuerySet):
         reach = principal.distributor_ids
         if reach is None:
             return self.all()
-        qs = self.filter(distributor_id__in=list(reach))
+        qs = self.filter(distributor_id__in=in_lookup(reach))
         if principal.is_distributor_user:
             # A client taken out of scope: an active contract runs to its end date, and its distributor sees it.
             qs = qs.filter(Q(client__out_of_scope=False) | Q(status=ContractStatus.ACTIVE))

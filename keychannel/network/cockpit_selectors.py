@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from keychannel.core.cockpit import PANEL_LIMIT, CockpitItem, attention_for, limited
+from keychannel.core.scoping import IdSet
 
 from .models import Distributor
 from .selectors import SEVERITY_ORDER, relationship_health_overview
@@ -54,9 +55,11 @@ def attention_stale_relationships(principal, distributor_ids, today) -> dict[int
 
 def my_distributors(principal, today):
     """A channel manager's own distributors, ranked by the attention they need (every app's sources)."""
-    distributors = list(Distributor.objects.visible_to(principal).filter(channel_manager_id=principal.user_id, active=True)
-                        .order_by("code").only("pk", "code", "legal_name"))
-    attention = attention_for(principal, [d.pk for d in distributors], today)
+    mine = Distributor.objects.visible_to(principal).filter(channel_manager_id=principal.user_id, active=True)
+    distributors = list(mine.order_by("code").only("pk", "code", "legal_name"))
+    ids = IdSet(d.pk for d in distributors)
+    ids.query = mine.values("pk")  # the sources' statements select these by subquery, not by 1,000 literal ids
+    attention = attention_for(principal, ids, today)
     distributors.sort(key=lambda d: (-attention[d.pk]["score"], d.code))
     items = []
     for d in distributors[:PANEL_LIMIT]:  # the panel lists these; the rest are counted

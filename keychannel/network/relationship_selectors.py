@@ -1,6 +1,6 @@
 """Reads of the network's people, the relationships between ours and theirs, and their health (stale, missing top level, one-sided)."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 
 from django.db.models import Count, Q
@@ -80,6 +80,16 @@ ESCALATE = {Severity.LOW: Severity.MEDIUM, Severity.MEDIUM: Severity.HIGH, Sever
 SEVERITY_ORDER = {Severity.HIGH: 0, Severity.MEDIUM: 1, Severity.LOW: 2}
 
 
+@dataclass(frozen=True, slots=True)
+class DistributorRef:
+    """What the cockpit's relationship panels need of a distributor (``light``): no model instance per row."""
+
+    pk: int
+    code: str
+    legal_name: str
+    contract_strength: str
+
+
 @dataclass
 class HealthFlag:
     code: str
@@ -125,17 +135,27 @@ def relationship_health_overview(*, principal, on_date, stale_days: int | None =
     ``light``: the distributors carry only what the flags and a link need (the cockpit), not their channel manager."""
     stale_days = stale_days or stale_days_setting()  # read once, not per distributor
     distributors = Distributor.objects.visible_to(principal).filter(active=True)
-    distributors = list(distributors.only("pk", "code", "legal_name", "contract_strength") if light
-                        else distributors.select_related("channel_manager"))
+    distributors = ([DistributorRef(*row) for row in distributors.order_by("code").values_list(*DistributorRef.__slots__)]
+                    if light else list(distributors.select_related("channel_manager")))
     if principal.distributor_ids is not None:
         distributors = [d for d in distributors if d.pk in principal.distributor_ids]
     by_distributor: dict[int, list] = {}
     for relationship in Relationship.objects.visible_to(principal).select_related("person"):
         by_distributor.setdefault(relationship.person.distributor_id, []).append(relationship)
+    # Without relationships the flags depend only on the contract's strength: worked out once per strength (most of
+    # a large network has none), each row getting its own copies.
+    alone: dict[str, list[HealthFlag]] = {}
     rows = []
     for distributor in distributors:
         mine = by_distributor.get(distributor.pk, [])
-        flags = relationship_health(distributor=distributor, relationships=mine, on_date=on_date, stale_days=stale_days)
+        if mine:
+            flags = relationship_health(distributor=distributor, relationships=mine, on_date=on_date,
+                                        stale_days=stale_days)
+        else:
+            if distributor.contract_strength not in alone:
+                alone[distributor.contract_strength] = relationship_health(
+                    distributor=distributor, relationships=[], on_date=on_date, stale_days=stale_days)
+            flags = [replace(flag) for flag in alone[distributor.contract_strength]]
         rows.append({"distributor": distributor, "flags": flags, "relationship_total": len(mine)})
     rows.sort(key=lambda r: (min((SEVERITY_ORDER[f.severity] for f in r["flags"]), default=9), r["distributor"].code))
     return rows

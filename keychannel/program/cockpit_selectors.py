@@ -24,6 +24,7 @@ from keychannel.core.cockpit import (
     money,
     short_date,
 )
+from keychannel.core.scoping import in_lookup
 from keychannel.network.models import Distributor
 
 from . import metrics
@@ -55,6 +56,14 @@ STATUS_TONE = {GoalStatus.AHEAD: "success", GoalStatus.ON_TRACK: "success", Goal
 def _launched(principal, today):
     return Program.objects.visible_to(principal).filter(status=ProgramStatus.LAUNCHED, starts_on__lte=today,
                                                          ends_on__gte=today)
+
+
+def _own_distributor(principal):
+    """A head's own distributor, read once per request (two panels of the head's cockpit need it)."""
+    key = ("program.own_distributor", principal.own_distributor_id)
+    if key not in principal._cache:
+        principal._cache[key] = Distributor.objects.visible_to(principal).get(pk=principal.own_distributor_id)
+    return principal._cache[key]
 
 
 def _value(metric_key, value) -> str:
@@ -127,7 +136,7 @@ def distributors_behind(principal, today):
 
 def attention_goals_behind(principal, distributor_ids, today) -> dict[int, int]:
     goals = Goal.objects.visible_to(principal).filter(program__in=_launched(principal, today),
-                                                      distributor_id__in=list(distributor_ids))
+                                                      distributor_id__in=in_lookup(distributor_ids))
     counts: dict[int, int] = {}
     for p in goal_progress(goals, on=today):
         if p.status == GoalStatus.BEHIND:
@@ -229,10 +238,13 @@ def my_goals(principal, today):
     program = _launched(principal, today).order_by("-starts_on").first()
     if not distributor_id or program is None:
         return []
-    distributor = Distributor.objects.visible_to(principal).get(pk=distributor_id)
+    distributor = _own_distributor(principal)
     goals = Goal.objects.visible_to(principal).filter(program=program, distributor_id=distributor_id)
-    items = [_goal_item(p) for p in goal_progress(goals, on=today)]
-    statement = incentive_statement(principal=principal, program=program, distributor=distributor, on=today)
+    progress = goal_progress(goals, on=today)
+    items = [_goal_item(p) for p in progress]
+    # The statement pays on these same goals: their progress is passed, not computed a second time.
+    statement = incentive_statement(principal=principal, program=program, distributor=distributor, on=today,
+                                    progress=progress)
     overview = reverse("program:distributor_overview", args=[distributor_id])
     figures = [CockpitFigure(_("Incentive statement (RON)"), money(statement["net"]), url=overview,
                              detail=_("incentives %(incentives)s · penalties %(penalties)s") % {
@@ -264,7 +276,7 @@ def rules_to_acknowledge(principal, today):
     distributor_id = principal.own_distributor_id
     if not distributor_id:
         return None
-    distributor = Distributor.objects.visible_to(principal).get(pk=distributor_id)
+    distributor = _own_distributor(principal)
     rules = pending_rules_for(principal=principal, distributor=distributor)
     return limited([
         CockpitItem(label=f"{r.code} · {r.title}", url=reverse("program:program_detail", args=[r.program_id]),

@@ -7,7 +7,9 @@ A metric answers two questions with one aggregate query each:
 - ``by_distributor(distributor_ids, start, end) -> {distributor_id: Decimal}``: the same, grouped.
 
 A snapshot metric (the weighted pipeline: deals open now) may name a ``current`` source, a stored roll-up kept
-by the owning app, read instead of aggregating the rows when the period ends today or later (issue 22).
+by the owning app, read instead of aggregating the rows when the period ends today or later (issue 22). A metric
+may name a ``stored`` roll-up that answers some periods exactly (the corporate revenue: whole months, from the
+sales roll-up of sales/rollups.py) and falls back to the aggregate for the others.
 
 Each source is a selector of the app that owns the data (deals, channel, sales), written with that app's own
 stage and status constants: renaming a stage changes the selector with it, where a string lookup here used to turn
@@ -46,9 +48,15 @@ class Metric:
     # (distributor_ids or None, grouped=bool) -> the value now (grouped: {distributor_id: value}): answers a period
     # that ends today or later from a stored roll-up (the same figure as ``aggregate``, without reading the rows).
     current: Callable | None = None
+    # (distributor_ids or None, start, end, grouped=bool) -> the value from a stored roll-up kept by the owning app,
+    # or None when the roll-up cannot answer that period exactly (then the rows are aggregated).
+    stored: Callable | None = None
 
     def _now(self, end: date) -> bool:
         return self.current is not None and end >= timezone.localdate()
+
+    def _stored(self, distributor_ids, start: date, end: date, *, grouped: bool):
+        return None if self.stored is None else self.stored(distributor_ids, start, end, grouped=grouped)
 
     def _filtered(self, distributor_ids, start: date, end: date):
         qs = self.queryset().filter(self.period(start, end))
@@ -61,6 +69,9 @@ class Metric:
             return ZERO
         if self._now(end):
             return Decimal(self.current(distributor_ids, grouped=False))
+        stored = self._stored(distributor_ids, start, end, grouped=False)
+        if stored is not None:
+            return Decimal(stored)
         value = self._filtered(distributor_ids, start, end).aggregate(value=self.aggregate())["value"]
         return Decimal(value or 0)
 
@@ -69,6 +80,9 @@ class Metric:
             return {}
         if self._now(end):
             return {pk: value for pk, value in self.current(distributor_ids, grouped=True).items() if pk is not None}
+        stored = self._stored(distributor_ids, start, end, grouped=True)
+        if stored is not None:
+            return {pk: value for pk, value in stored.items() if pk is not None}
         rows = (
             self._filtered(distributor_ids, start, end)
             .order_by()
@@ -114,7 +128,7 @@ register(Metric(
 ))
 register(Metric(
     key="corporate_revenue", label=_("Corporate revenue (RON)"), unit="money", source="sales", queryset=sales_selectors.applied_sales_lines,
-    period=_between("date"), aggregate=lambda: Sum("amount"),
+    period=_between("date"), aggregate=lambda: Sum("amount"), stored=sales_selectors.revenue_stored,
 ))
 register(Metric(
     key="weighted_pipeline", label=_("Weighted pipeline (RON)"), unit="money", source="deals", queryset=deal_selectors.open_opportunities,

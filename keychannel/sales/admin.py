@@ -9,6 +9,7 @@ from .models import (
     ProductMapping,
     SalesLine,
     SalesReport,
+    SalesRollup,
     Survey,
     SurveyInvitation,
     SurveyResponse,
@@ -99,3 +100,22 @@ class SurveyResponseAdmin(SimpleHistoryAdmin):
     list_display = ["survey", "client", "recommend", "will_continue", "why_chose", "created_at"]
     list_filter = ["survey", "will_continue", "why_chose"]
     raw_id_fields = ["client", "invitation"]
+
+
+@admin.register(SalesRollup)
+class SalesRollupAdmin(admin.ModelAdmin):
+    """Read only: derived from the applied sales lines (sales/rollups.py); ``manage.py sales_rollup_rebuild``
+    recounts it."""
+
+    list_display = ["distributor", "month", "line_count", "amount"]
+    list_filter = ["month"]
+    raw_id_fields = ["distributor"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

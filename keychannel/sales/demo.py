@@ -16,6 +16,7 @@ from django.utils import timezone
 from keychannel.clients.models import CorporateClient
 from keychannel.network.demo import romanian_tax_id
 
+from . import rollups
 from .choices import ReportSource, ReportStatus, WhyChose, WillContinue
 from .models import (
     ColumnMapping,
@@ -150,6 +151,7 @@ def seed(ctx):
         touched.append(distributor.pk)
     _seed_survey(ctx, rng, distributors)
     if touched:
+        rollups.rebuild()  # the reports and lines went in by bulk_create, past SalesReport.save (sales/rollups.py)
         segments_refresh(distributor_ids=touched, years=None)
     ctx.data["sales_months"] = months
 

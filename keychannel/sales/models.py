@@ -3,16 +3,18 @@ and client surveys (DESIGN.md §3, sales)."""
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db import models
+from django.db import models, transaction
+from django.db.models.signals import pre_delete
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from keychannel.core.models import TimeStampedModel
-from keychannel.core.scoping import AuditedQuerySet, DistributorScopedQuerySet, ScopedQuerySet
+from keychannel.core.scoping import AuditedQuerySet, DistributorScopedQuerySet, ScopedQuerySet, in_lookup
 from keychannel.jobs.models import LeasedJob
 
+from . import rollups
 from .choices import (
     AbcClass,
     AnswerChannel,
@@ -23,6 +25,7 @@ from .choices import (
     WhyChose,
     WillContinue,
 )
+from .rollups import SalesRollup  # noqa: F401  (a model of this app)
 
 
 class ColumnMapping(TimeStampedModel):
@@ -196,6 +199,21 @@ class SalesReport(TimeStampedModel):
     def is_applied(self) -> bool:
         return self.status == ReportStatus.APPLIED
 
+    def save(self, *args, **kwargs):
+        """Entering or leaving "applied" adds or takes out the report's lines in the sales roll-up (sales/rollups.py),
+        read under a lock of this report's row."""
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "status" not in update_fields:
+            return super().save(*args, **kwargs)
+        with transaction.atomic():
+            was_applied = False
+            if not self._state.adding and self.pk is not None:
+                was_applied = SalesReport._base_manager.select_for_update().filter(
+                    pk=self.pk, status=ReportStatus.APPLIED).exists()
+            super().save(*args, **kwargs)
+            if was_applied != self.is_applied:
+                rollups.report_lines(self.pk, +1 if self.is_applied else -1)
+
 
 class ImportJob(LeasedJob):
     """An uploaded file waiting for, or being read by, a background worker (docs/sales.md, "Imports in the
@@ -277,8 +295,40 @@ class SalesLine(models.Model):
     def __str__(self):
         return f"{self.date} {self.client_id} {self.amount} {self.currency}"
 
+    def save(self, *args, **kwargs):
+        """One line saved (the admin, the demo, tests): the sales roll-up takes the difference. The import writes
+        its lines in bulk before it applies the report, which adds them all (SalesReport.save)."""
+        with transaction.atomic():
+            before = None if self._state.adding or self.pk is None else self._counted()
+            super().save(*args, **kwargs)
+            after = self._counted()
+            if before != after:
+                rollups.line_changed(before, after)
+
     def get_absolute_url(self):
         return reverse("sales:report_detail", args=[self.report_id]) + f"#row-{self.row}"
+
+    def delete(self, *args, **kwargs):
+        with transaction.atomic():
+            before = self._counted()
+            result = super().delete(*args, **kwargs)
+            if before is not None:
+                rollups.line_changed(before, None)
+        return result
+
+    def _counted(self):
+        """(distributor_id, date, amount) as stored, when the line's report is applied (it counts in the roll-up)."""
+        return SalesLine._base_manager.filter(pk=self.pk, report__status=ReportStatus.APPLIED).values_list(
+            "distributor_id", "date", "amount").first()
+
+
+def _report_deleted(sender, instance, **kwargs):
+    """An applied report deleted (a model or a queryset delete): its lines leave the sales roll-up first."""
+    if instance.status == ReportStatus.APPLIED:
+        rollups.report_lines(instance.pk, -1)
+
+
+pre_delete.connect(_report_deleted, sender=SalesReport, dispatch_uid="sales_rollup_report_deleted")
 
 
 class ClientSegment(TimeStampedModel):
@@ -368,7 +418,7 @@ class SurveyQuerySet(ScopedQuerySet, AuditedQuerySet):
         reach = principal.distributor_ids
         if reach is None:
             return self.all()
-        return self.filter(distributor_id__in=list(reach))
+        return self.filter(distributor_id__in=in_lookup(reach))
 
 
 class Survey(TimeStampedModel):

@@ -13,6 +13,7 @@ from keychannel.core.exports import csv_stream
 from keychannel.core.scoping import get_visible_or_404
 from keychannel.network.models import Distributor
 
+from . import rollups
 from .choices import AbcClass, NpsClass, ReportStatus, SegmentLabel
 from .models import (
     ClientMapping,
@@ -368,6 +369,14 @@ def applied_sales_lines():
     """Unscoped, for the program's goal metrics: only lines of applied reports (a superseded or rejected file does
     not count)."""
     return SalesLine._base_manager.filter(report__status=ReportStatus.APPLIED)
+
+
+def revenue_stored(distributor_ids, start, end, *, grouped: bool):
+    """The amount of ``applied_sales_lines()`` dated ``start``..``end`` from the sales roll-up, when the period is
+    made of whole months (it answers those exactly); None for any other period (the caller counts the lines)."""
+    if not rollups.whole_months(start, end):
+        return None
+    return rollups.revenue(distributor_ids, start, end, grouped=grouped)
 
 
 # ---------------------------------------------------------------------------------------- fixing a rejected report

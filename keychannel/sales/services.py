@@ -23,7 +23,7 @@ from keychannel.core.policies import require
 from keychannel.core.text import printable
 from keychannel.network.models import Distributor
 
-from . import limits, parsing, segmentation
+from . import limits, parsing, rollups, segmentation
 from .choices import ErrorReason, ReportSource, ReportStatus
 from .models import (
     ClientMapping,
@@ -233,11 +233,11 @@ def _process(principal, report: SalesReport, *, mapping, supersede, requested_pe
         _save_report(report)
         return report
     if current is not None:
-        SalesLine.objects.filter(report=current).delete()
         current.status = ReportStatus.SUPERSEDED
         current.line_count = 0
         current.message = _("Replaced by a corrected file.")
-        current.save()
+        current.save()  # before its lines go: leaving "applied" takes them out of the sales roll-up (sales/rollups.py)
+        SalesLine.objects.filter(report=current).delete()
         report.supersedes = current
     report.status = ReportStatus.APPLIED
     report.applied_at = timezone.now()
@@ -361,6 +361,8 @@ class LineWriter:
             return
         insert_lines(self.report, self.rows)
         self.rows = []
+        if self.report.is_applied:  # applied before its lines went in here: they join the sales roll-up now
+            rollups.report_lines(self.report.pk, +1)
 
 
 def insert_lines(report: SalesReport, lines: list[tuple]) -> None:

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from keychannel.core.models import TimeStampedModel
-from keychannel.core.scoping import AuditedQuerySet, ScopedQuerySet
+from keychannel.core.scoping import AuditedQuerySet, ScopedQuerySet, in_lookup
 from keychannel.network.models import Distributor
 
 from ..choices import EventKind, EventStatus, Rsvp
@@ -75,8 +75,8 @@ class EventInvitationQuerySet(ScopedQuerySet, AuditedQuerySet):
         if reach is None:
             return self.all()
         if principal.is_manufacturer:
-            return self.filter(Q(distributor__isnull=True) | Q(distributor_id__in=list(reach)) | Q(user_id=principal.user_id))
-        return self.filter(distributor_id__in=list(reach))
+            return self.filter(Q(distributor__isnull=True) | Q(distributor_id__in=in_lookup(reach)) | Q(user_id=principal.user_id))
+        return self.filter(distributor_id__in=in_lookup(reach))
 
 
 class EventInvitation(TimeStampedModel):

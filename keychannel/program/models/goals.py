@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from keychannel.core.models import TimeStampedModel
-from keychannel.core.scoping import AuditedQuerySet, ParentScopedQuerySet, ScopedQuerySet
+from keychannel.core.scoping import AuditedQuerySet, ParentScopedQuerySet, ScopedQuerySet, in_lookup
 from keychannel.network.models import Distributor
 
 from ..choices import GoalLevel
@@ -30,7 +30,7 @@ class GoalQuerySet(ScopedQuerySet, AuditedQuerySet):
         if principal.is_manufacturer:
             if reach is None:
                 return self.all()
-            return self.filter(Q(distributor__isnull=True) | Q(distributor_id__in=list(reach)))
+            return self.filter(Q(distributor__isnull=True) | Q(distributor_id__in=in_lookup(reach)))
         return self.filter(distributor_id__in=list(reach or []), program__status__in=PUBLISHED_PROGRAM)
 
 

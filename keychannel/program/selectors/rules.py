@@ -71,15 +71,17 @@ def ledger_list(*, principal, distributor=None):
     return qs
 
 
-def incentive_statement(*, principal, program, distributor, on: date | None = None) -> dict:
+def incentive_statement(*, principal, program, distributor, on: date | None = None, progress=None) -> dict:
     """Incentives earned by one distributor for the program period, computed from its goal actuals.
 
     An incentive rule's parameters: ``metric`` (a registry key), ``bonus_percent`` (of the value above target) or
     ``amount_per_unit`` (RON per unit above target, for count metrics), optionally ``cap`` (RON). Penalties and rewards on the ledger are listed beside.
     """
     on = on or timezone.localdate()
-    goals = [g for g in goal_list(principal=principal).filter(program=program, distributor=distributor)]
-    progress = {p.goal.metric: p for p in goal_progress(goals, on=on)}
+    if progress is None:  # a caller that already has this distributor's goal progress in the program passes it
+        goals = [g for g in goal_list(principal=principal).filter(program=program, distributor=distributor)]
+        progress = goal_progress(goals, on=on)
+    progress = {p.goal.metric: p for p in progress}
     lines = []
     total = Decimal(0)
     for rule in rule_list(principal=principal, program=program).filter(status=RuleStatus.PUBLISHED, kind=RuleKind.INCENTIVE):
