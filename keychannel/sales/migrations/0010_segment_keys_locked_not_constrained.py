@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('clients', '0010_client_live_name_index'),
         ('network', '0010_search_trigram'),
-        ('sales', '0007_survey_answers_recorded_by_staff'),
+        ('sales', '0009_sales_rollup_fill'),
     ]
 
     operations = [
