@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 
+from django.conf import settings
 from django.db import models
 from django.http import Http404
 from django.utils import timezone
@@ -138,8 +139,6 @@ def in_lookup(ids):
     """The value for an ``__in`` lookup over ``ids``: the ids themselves, or, past
     ``settings.KEYCHANNEL_REACH_INLINE_MAX`` of them, the subquery they came from (an ``IdSet``'s ``query``), so a
     statement does not carry 1,000 parameters (each one parsed by the driver and planned by the server)."""
-    from django.conf import settings
-
     query = getattr(ids, "query", None)
     if query is not None and len(ids) > settings.KEYCHANNEL_REACH_INLINE_MAX:
         return query
