@@ -3,6 +3,8 @@ from decimal import Decimal
 
 from ninja import Field, FilterSchema, Schema
 
+from keychannel.core.pagination import MAX_OFFSET
+
 from .choices import (
     EventKind,
     EventStatus,
@@ -128,14 +130,14 @@ class GoalFilter(FilterSchema):
     level: GoalLevel | None = None
     metric: str | None = None
     limit: int = Field(100, ge=1, le=500)
-    offset: int = Field(0, ge=0)
+    offset: int = Field(0, ge=0, le=MAX_OFFSET)
 
 
 class BudgetFilter(FilterSchema):
     year: int | None = Field(None, ge=2000, le=2100)
     distributor_id: int | None = None
     limit: int = Field(100, ge=1, le=500)
-    offset: int = Field(0, ge=0)
+    offset: int = Field(0, ge=0, le=MAX_OFFSET)
 
 
 class RuleOut(Schema):

@@ -164,7 +164,8 @@ def test_an_offset_past_the_cap_is_refused_and_the_cursor_of_the_last_offset_pag
 
     assert MAX_OFFSET == BoundedPagination.COUNT_CAP == 10_000
     api = api_as(world.user("admin"))
-    for path in ("/api/v1/clients", "/api/v1/distributors", "/api/v1/opportunities", "/api/v1/sales-lines"):
+    for path in ("/api/v1/clients", "/api/v1/distributors", "/api/v1/opportunities", "/api/v1/sales-lines",
+                 "/api/v1/goals", "/api/v1/support-budgets"):
         refused = api.get(path, {"limit": 5, "offset": MAX_OFFSET + 1})
         assert refused.status_code == 422, path
         assert any(error["loc"][-1] == "offset" for error in refused.json()["detail"]), refused.json()
