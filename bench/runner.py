@@ -145,17 +145,22 @@ def prepare(scale: float) -> tuple[dict, float]:
 
 
 def api_tokens(usernames: Sequence[str]) -> dict[str, str]:
-    """A fresh bearer token per user (``core.services.api_token_create``)."""
+    """A fresh bearer token per user (``core.services.api_token_create``). The user's earlier bench tokens are
+    revoked first: a kept data set outlives many runs, and a user holds at most KEYCHANNEL_API_TOKENS_PER_USER."""
     from django.contrib.auth import get_user_model
+    from django.utils import timezone
 
     from keychannel.core import services
+    from keychannel.core.models import ApiToken
     from keychannel.core.scoping import Principal
 
     User = get_user_model()
     tokens = {}
     for username in usernames:
-        _t, tokens[username] = services.api_token_create(principal=Principal.for_user(User.objects.get(
-            username=username)), name="bench")
+        principal = Principal.for_user(User.objects.get(username=username))
+        for earlier in ApiToken.objects.active(timezone.now()).filter(user=principal.user, name="bench"):
+            services.api_token_revoke(principal=principal, token=earlier)
+        _t, tokens[username] = services.api_token_create(principal=principal, name="bench")
     return tokens
 
 
