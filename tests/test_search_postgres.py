@@ -256,8 +256,8 @@ def test_the_stored_fold_columns_get_statistics(world):
 
     def analysed():
         with connection.cursor() as cursor:
-            cursor.execute("SELECT tablename || '.' || attname FROM pg_stats WHERE tablename || '.' || attname = ANY(%s)",
-                           [columns])
+            cursor.execute("SELECT tablename || '.' || attname FROM pg_stats "
+                           "WHERE tablename || '.' || attname = ANY(%s)", [columns])
             return {row[0] for row in cursor.fetchall()}
 
     with connection.cursor() as cursor:  # whatever an earlier test left (the test's transaction undoes this)

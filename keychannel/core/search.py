@@ -25,8 +25,9 @@ Matching is accent-insensitive and tolerant of typos:
   (``to_tsvector('simple', kc_fold(text)) @@ plainto_tsquery('simple', query)``); ranked by the best word
   similarity, a full-text-only match below any name match; each branch answers at most ``limit`` rows. A stored
   folded name (clients) also matches a query of several words similar to a run of its whole words (``%>>``: a
-  typo in a short first word) and ranks by the mean of word similarity and similarity. A ``bounded`` branch (a large table) ranks at most
-  ``BOUNDED`` rows containing the query and ``BOUNDED`` others matching, not every match of a common word. Each
+  typo in a short first word) and ranks by the mean of word similarity and similarity. A ``bounded`` branch (a
+  large table) ranks at most ``BOUNDED`` rows containing the query and ``BOUNDED`` others matching, not every
+  match of a common word (a distributor user's read from the scope first, stakeholders from a prefix index). Each
   branch's SQL is compiled once per scope and shape and kept (``_compiled``), the query bound as parameters;
 - **SQLite** (the embedded single-site database): each branch answers a bounded candidate set (rows where a
   folded column contains the start or the end of a query word, most words first, with the folded columns), then
