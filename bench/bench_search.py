@@ -231,10 +231,7 @@ def explain(chosen, head_username: str, out: Path) -> dict[str, list[str]]:
         if who not in principals or "/search" not in path:
             continue
         query = search.parse_query(urllib.parse.parse_qs(path.split("?")[1])["q"][0])
-        branches = []
-        for source in search.registered_sources():
-            made = source.branches(principals[who], query)
-            branches += made if isinstance(made, list) else [made]
+        branches = [branch for _key, branch in search.collect(principals[who], query)[1]]
         sql, params = search.statement(query, branches, search.DEFAULT_LIMIT)
         with connection.cursor() as cursor:
             cursor.execute("EXPLAIN (ANALYZE, COSTS OFF) " + sql, params)

@@ -205,3 +205,116 @@ def test_the_similar_word_scan_is_planned_for_all_its_rows(world):
     similar = sql.split("kc_similar AS MATERIALIZED (", 1)[1].split(") SELECT * FROM kc_first", 1)[0]
     assert "LIMIT" not in similar, similar
     assert f"FROM kc_similar LIMIT {search_module.BOUNDED}" in sql
+
+
+def test_a_bounded_branch_joins_its_values_for_the_best_rows_only(world):
+    """Scenario (wave 9, full-size bench): the admin's "Industrial" read 400 deals containing the word, then joined
+    each with its client and distributor for the hit's text before ranking: 400 random clients read (20 of the
+    search's 24 ms) for 8 hits. The candidates are now ranked on the deal's own row and cut to the limit inside the
+    ``pk IN (...)`` subquery; only the outer query joins, so it reads at most ``limit`` clients."""
+    client = ClientFactory(legal_name="Tehnoplast Brașov SRL", distributor=world.own)
+    OpportunityFactory(client=client, title="Compresoare industriale", owner=world.users["dist_sales"])
+    admin = world.principal("admin")
+    with CaptureQueriesContext(connection) as captured:
+        groups = search(admin, "industriale", types=["deals"], limit=5)
+    assert titles(groups) == {"Compresoare industriale"}
+    sql = captured.captured_queries[-1]["sql"]
+    ranked = sql.split('"deals_opportunity"."id" IN (SELECT', 1)[1]
+    inner = ranked.split("kc_first AS MATERIALIZED", 1)[0] + ranked.rsplit("kc_exact" if "kc_exact" in ranked
+                                                                          else "kc_rest", 1)[1]
+    assert "ORDER BY" in inner and "LIMIT 5)" in inner, sql  # ranked and cut before the outer joins
+    assert "clients_corporateclient" not in inner and "network_distributor" not in inner, inner
+
+
+def test_a_name_typed_in_full_is_matched_by_strict_word_similarity(world):
+    """Scenario (wave 9, full-size bench): the admin's typo "Temro Lituvi" tested ``normalized_name % 'temro
+    lituvi'`` (similarity over the whole name, threshold 0.3): the trigram index let 1,500 clients through, each
+    read and tested, for 14 hits (28 of the statement's 30 ms). ``%>>`` (strict word similarity, threshold 0.5)
+    finds the same names typed in full through the same index; the typo's own record still comes first."""
+    ClientFactory(legal_name="Termo Lituvi SRL", distributor=world.own)
+    ClientFactory(legal_name="Beton Lituvi SRL", distributor=world.own)
+    admin = world.principal("admin")
+    with CaptureQueriesContext(connection) as captured:
+        groups = search(admin, "Temro Lituvi", types=["clients"])
+    sql = captured.captured_queries[-1]["sql"]
+    assert "%>> 'temro lituvi'" in sql and " % 'temro lituvi'" not in sql, sql
+    assert [hit.title for hit in groups[0].hits][0] == "Termo Lituvi SRL"
+
+
+def test_the_stored_fold_columns_get_statistics(world):
+    """Scenario (wave 9, full-size bench): the fold columns added by ALTER TABLE had no statistics (autovacuum never
+    re-analysed the settled tables), so the planner guessed ``title_fold LIKE '%industrial%'`` at 30 rows for 75,000
+    and read them all through the trigram index (27 ms) where a scan stops after 1,600 rows. channel 0007 analyses
+    the columns; here on fresh rows, which have no statistics until it runs."""
+    from importlib import import_module
+
+    migration = import_module("keychannel.channel.migrations.0007_search_fold_statistics")
+    client = ClientFactory(legal_name="Tehnoplast Brașov SRL", distributor=world.own)
+    StakeholderFactory(client=client, full_name="Ștefan Țîrlea")
+    OpportunityFactory(client=client, title="Compresoare Brașov", owner=world.users["dist_sales"])
+    columns = [f"{table}.{column}" for table, column in migration.COLUMNS]
+
+    def analysed():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT tablename || '.' || attname FROM pg_stats "
+                           "WHERE tablename || '.' || attname = ANY(%s)", [columns])
+            return {row[0] for row in cursor.fetchall()}
+
+    with connection.cursor() as cursor:  # whatever an earlier test left (the test's transaction undoes this)
+        cursor.execute("DELETE FROM pg_statistic WHERE starelid = ANY(%s::regclass[])",
+                       [sorted({table for table, _column in migration.COLUMNS})])
+    assert not analysed()
+    with connection.schema_editor() as editor:
+        migration.analyze(None, editor)
+    assert {"clients_stakeholder.full_name_fold", "deals_opportunity.title_fold"} <= analysed()
+
+
+def test_a_distributor_users_bounded_branch_reads_its_scope_first(world):
+    """Scenario (wave 9, full-size bench): a distributor head's "Vlad Diaconu" walked the stakeholders' trigram
+    index over the whole table (1,140 such names of 1M, 20 ms) to keep none of the head's 565 stakeholders; "Industrial"
+    walked 8,000 client names for the head's 6. For a principal of one distributor the containing test is written
+    so that no index serves it (``STRPOS``): the planner reads the scope's rows and tests each. The whole network
+    keeps the indexable ``LIKE``; both find the same rows, and never another distributor's."""
+    own = ClientFactory(legal_name="Diaconu Impex SRL", distributor=world.own)
+    other = ClientFactory(legal_name="Diaconu Trade SRL", distributor=world.other)
+    StakeholderFactory(client=own, full_name="Vlad Diaconu")
+    StakeholderFactory(client=other, full_name="Vlad Diaconu Jr")
+
+    def kc_first(principal):
+        with CaptureQueriesContext(connection) as captured:
+            groups = search(principal, "Vlad Diaconu", types=["stakeholders"])
+        sql = captured.captured_queries[-1]["sql"]
+        return titles(groups), sql.split("kc_first AS MATERIALIZED (", 1)[1].split("kc_similar AS", 1)[0]
+
+    found, first = kc_first(world.principal("dist_head"))
+    assert found == {"Vlad Diaconu"}
+    assert "STRPOS(" in first and "LIKE" not in first, first
+    found, first = kc_first(world.principal("admin"))
+    assert found == {"Vlad Diaconu", "Vlad Diaconu Jr"}
+    assert "LIKE '%vlad diaconu%'" in first and "STRPOS(" not in first, first
+
+
+def test_a_stakeholder_name_typed_from_its_start_is_read_through_the_prefix_index(world, monkeypatch):
+    """Scenario (wave 9, full-size bench): the admin's "Vlad Diaconu" intersected the trigram index's lists for
+    every trigram of a common first name and surname (each in 100,000s of the 1M names): 20–30 ms for 1,140 names.
+    Names starting with the query are now read first through a b-tree prefix index (clients 0012), and the names
+    containing it elsewhere only while fewer than ``limit`` start with it."""
+    monkeypatch.setattr(search_module, "BOUNDED", 3)
+    client = ClientFactory(legal_name="Diaconu Impex SRL", distributor=world.own)
+    for first in ("Ana", "Ion", "Maria"):
+        StakeholderFactory(client=client, full_name=f"{first} Vlad Diaconu")
+    StakeholderFactory(client=client, full_name="Vlad Diaconu")
+    admin = world.principal("admin")
+    with CaptureQueriesContext(connection) as captured:
+        groups = search(admin, "Vlad Diaconu", types=["stakeholders"])
+    sql = captured.captured_queries[-1]["sql"]
+    assert "kc_start AS MATERIALIZED" in sql and "LIKE 'vlad diaconu%'" in sql, sql
+    # One name starts with the query (fewer than the limit): the names containing it are read too, each once.
+    assert len(groups[0].hits) == 4
+    assert titles(groups) == {"Vlad Diaconu", "Ana Vlad Diaconu", "Ion Vlad Diaconu", "Maria Vlad Diaconu"}
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_bitmapscan = off")  # the prefix index is the only other way in
+        cursor.execute("EXPLAIN " + sql)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "clients_stakeholder_name_fold_prefix" in plan, plan

@@ -45,9 +45,10 @@ def _stakeholder_hit(row):
 
 
 def find_stakeholders(principal, query):
-    """People of the visible clients' buying centres, by name (a trigram index on ``kc_fold(full_name)``)."""
+    """People of the visible clients' buying centres, by name: the trigram index on the stored fold (clients 0011)
+    and its b-tree prefix index (clients 0012) for names typed from their start."""
     return SearchBranch(
         Stakeholder.objects.visible_to(principal), fields=["full_name"], stored_folds=["full_name"],
-        hit=_stakeholder_hit, bounded=True,
+        hit=_stakeholder_hit, bounded=True, starts=True,
         values={"full_name": "full_name", "job_title": "job_title", "client_id": "client_id",
                 "client_name": "client__legal_name"})

@@ -24,9 +24,10 @@ Matching is accent-insensitive and tolerant of typos:
   ``LIKE '%query%'``; long text fields by full text
   (``to_tsvector('simple', kc_fold(text)) @@ plainto_tsquery('simple', query)``); ranked by the best word
   similarity, a full-text-only match below any name match; each branch answers at most ``limit`` rows. A stored
-  folded name (clients) also matches a query of several words similar as a whole (``%``: a typo in a short first
-  word) and ranks by the mean of word similarity and similarity. A ``bounded`` branch (a large table) ranks at most
-  ``BOUNDED`` rows containing the query and ``BOUNDED`` others matching, not every match of a common word. Each
+  folded name (clients) also matches a query of several words similar to a run of its whole words (``%>>``: a
+  typo in a short first word) and ranks by the mean of word similarity and similarity. A ``bounded`` branch (a
+  large table) ranks at most ``BOUNDED`` rows containing the query and ``BOUNDED`` others matching, not every
+  match of a common word (a distributor user's read from the scope first, stakeholders from a prefix index). Each
   branch's SQL is compiled once per scope and shape and kept (``_compiled``), the query bound as parameters;
 - **SQLite** (the embedded single-site database): each branch answers a bounded candidate set (rows where a
   folded column contains the start or the end of a query word, most words first, with the folded columns), then
@@ -46,24 +47,31 @@ from django.conf import settings
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import (
-    BooleanField,
     Case,
     DateTimeField,
     F,
     FloatField,
-    Func,
     IntegerField,
     Q,
-    TextField,
     Value,
     When,
 )
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import Cast, Greatest, JSONObject
+from django.db.models.functions import Cast, Greatest, JSONObject, StrIndex
+from django.db.models.lookups import GreaterThan
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from rapidfuzz import fuzz
 
+from .search_sql import (
+    Fold,
+    Similarity,
+    StoredFold,
+    StrictWordSimilar,
+    TextMatch,
+    WordSimilar,
+    WordSimilarity,
+)
 from .text import fold
 
 # Hits per type on the page and by default in the API; the API may ask for up to MAX_LIMIT.
@@ -153,6 +161,12 @@ class SearchBranch:
     # Fields whose folded copy PostgreSQL keeps in a generated column ``<column>_fold`` (clients 0011, deals 0017):
     # matched and ranked on that column, no kc_fold per row; SQLite folds them at query time.
     stored_folds: Sequence = ()
+    # Set by search() for a principal of one distributor (see _bounded): the scope is small, read it first.
+    scope_first: bool = False
+    # A bounded branch whose first field has a b-tree index serving ``LIKE 'query%'`` (text_pattern_ops): the rows
+    # starting with the query are read first through it, the rows containing it only while fewer than ``limit``
+    # start with it (see _bounded).
+    starts: bool = False
 
 
 @dataclass(frozen=True)
@@ -204,15 +218,7 @@ def search(principal, text, *, types=None, limit: int = DEFAULT_LIMIT) -> list[S
     query = parse_query(text)
     if query is None or not principal.is_authenticated:
         return []
-    wanted = set(types) if types else None
-    sources, branches = [], []
-    for source in registered_sources():
-        if wanted is not None and source.key not in wanted:
-            continue
-        found = source.branches(principal, query)
-        for branch in (found if isinstance(found, list | tuple) else [found]):
-            branches.append((source.key, branch))
-        sources.append(source)
+    sources, branches = collect(principal, query, types)
     ranked = _run(query, [branch for _key, branch in branches], limit)
     per_source = defaultdict(list)
     for index, rows in ranked.items():
@@ -229,6 +235,23 @@ def search(principal, text, *, types=None, limit: int = DEFAULT_LIMIT) -> list[S
                 hits.append(hit)
             groups.append(SearchGroup(source.key, str(source.label), source.icon, hits))
     return groups
+
+
+def collect(principal, query: SearchQuery, types=None) -> tuple[list[SearchSource], list[tuple[str, SearchBranch]]]:
+    """The wanted sources and their branches for ``principal``, as ``(source key, branch)``. A distributor user's
+    branches read their scope first (``SearchBranch.scope_first``)."""
+    wanted = set(types) if types else None
+    sources, branches = [], []
+    for source in registered_sources():
+        if wanted is not None and source.key not in wanted:
+            continue
+        found = source.branches(principal, query)
+        for branch in (found if isinstance(found, list | tuple) else [found]):
+            if principal.is_distributor_user:
+                branch = dataclasses.replace(branch, scope_first=True)
+            branches.append((source.key, branch))
+        sources.append(source)
+    return sources, branches
 
 
 def statement(query: SearchQuery, branches: Sequence[SearchBranch], limit: int) -> tuple[str, list] | None:
@@ -309,7 +332,7 @@ def _compiled(index, branch: SearchBranch, text: str, limit: int) -> tuple[str, 
     key = (index, limit, BOUNDED, branch.qs.model, bool(text), " " in text, scope_sql, repr(scope_params),
            tuple(map(repr, branch.fields)), tuple(map(repr, branch.text_fields)), tuple(branch.folded_fields),
            tuple(branch.stored_folds), tuple((name, repr(value)) for name, value in branch.values.items()),
-           branch.bounded, repr(exact))
+           branch.bounded, branch.scope_first, branch.starts, repr(exact))
     template = _templates.get(key)
     if template is None:
         marked = dataclasses.replace(branch, exact=exact)
@@ -353,70 +376,6 @@ def _run(query, branches, limit) -> dict[int, list[SearchRow]]:
 # --- matching -------------------------------------------------------------------------------------------------------
 
 
-class Fold(Func):
-    """``kc_fold(text)``: the column folded as ``core.text.fold`` folds the query."""
-
-    function = "kc_fold"
-    output_field = TextField()
-
-
-class WordSimilar(Func):
-    """PostgreSQL ``column %> 'query'``: the query is similar to a word extent of the column (indexable)."""
-
-    arg_joiner = " %%> "
-    template = "(%(expressions)s)"
-    output_field = BooleanField()
-
-
-class Similar(Func):
-    """PostgreSQL ``column % 'query'``: the whole query is similar to the whole column (pg_trgm
-    ``similarity_threshold``, 0.3 by default; indexable). It catches a name typed in full with a typo in a short
-    word ("temro lituvi" for "termo lituvi": word similarity 0.54, under ``%>``'s 0.6; similarity 0.53)."""
-
-    arg_joiner = " %% "
-    template = "(%(expressions)s)"
-    output_field = BooleanField()
-
-
-class WordSimilarity(Func):
-    function = "word_similarity"
-    output_field = FloatField()
-
-
-class Similarity(Func):
-    function = "similarity"
-    output_field = FloatField()
-
-
-class TextMatch(Func):
-    """PostgreSQL full text: ``to_tsvector('simple', column) @@ plainto_tsquery('simple', 'query')``."""
-
-    template = "(to_tsvector('simple', %(expressions)s) @@ plainto_tsquery('simple', %%s))"
-    output_field = BooleanField()
-
-    def __init__(self, expression, query: str, **extra):
-        super().__init__(expression, **extra)
-        self.query = query
-
-    def as_sql(self, compiler, conn, **extra_context):
-        sql, params = super().as_sql(compiler, conn, **extra_context)
-        return sql, (*params, self.query)
-
-
-class StoredFold(Func):
-    """A field's folded copy: on PostgreSQL the generated column ``<column>_fold`` beside it (kept by the database,
-    ``GENERATED ALWAYS AS (kc_fold(column)) STORED``), read under the field's own table alias; elsewhere
-    ``kc_fold(column)``."""
-
-    function = "kc_fold"
-    output_field = TextField()
-
-    def as_postgresql(self, compiler, conn, **extra_context):
-        column = self.get_source_expressions()[0]  # the resolved Col of the field
-        alias = compiler.quote_name_unless_alias(column.alias)
-        return f"{alias}.{conn.ops.quote_name(column.target.column + '_fold')}", []
-
-
 def _expr(name, branch):
     """A field name (folded in SQL unless listed in ``folded_fields``; its stored fold for ``stored_folds``) or an
     expression (``Concat(...)``)."""
@@ -435,7 +394,8 @@ def _branch_queryset(index, branch: SearchBranch, text: str, multiword: bool, li
     values = {key: F(value) if isinstance(value, str) else value for key, value in branch.values.items()}
     if postgresql:
         condition, score = _postgresql_match(text, multiword, branch, len(branch.fields))
-        qs = _bounded(qs, branch, names, condition, text, limit) if branch.bounded and text else qs.filter(condition)
+        qs = (_bounded(qs, branch, names, condition, score, text, limit) if branch.bounded and text
+              else qs.filter(condition))
         qs = qs.annotate(kc_score=Cast(score, FloatField()))
         order, cut = ("-kc_score", "pk"), limit
     else:
@@ -448,7 +408,7 @@ def _branch_queryset(index, branch: SearchBranch, text: str, multiword: bool, li
             .order_by(*order).values_list("kc_branch", "pk", "kc_score", "kc_data")[:cut])
 
 
-def _bounded(scoped, branch: SearchBranch, names, condition, text, limit):
+def _bounded(scoped, branch: SearchBranch, names, condition, score, text, limit):
     """The rows a bounded branch ranks: the first ``BOUNDED`` visible rows whose field contains the query (the best
     matches: an exact name is never crowded out), the exact matches (a client code) and — only while fewer than
     ``limit`` rows contain the query — the first ``BOUNDED`` visible rows matching at all (a typo), each read
@@ -457,17 +417,40 @@ def _bounded(scoped, branch: SearchBranch, names, condition, text, limit):
     trigram match, 40–100 ms at the issue-10 size) is skipped by a one-time filter on the count of the first set.
     The first set is a materialised CTE, read once for both uses (asked apart, "is there an 8th row containing the
     query?" was planned as a second scan, or as a walk of the clients' name b-tree expecting the matches spread
-    out: they cluster, 44 ms). The sets come from the scoped queryset; the outer query reads those ids' rows."""
+    out: they cluster, 44 ms). The sets come from the scoped queryset. They are ranked on the table's own rows
+    (``score``) and cut to ``limit`` there, so only the ``limit`` best are joined for their values (a deal's client
+    name): joined first, the 400 deals of a common word read 400 random clients (20 ms at the issue-10 size)."""
     contains = Q(pk__in=[])
     for i in range(len(branch.fields)):
-        contains |= Q(**{f"_kc_{i}__contains": text})
-    first_sql, first_params = scoped.filter(contains).order_by().values("pk")[:BOUNDED].query.sql_with_params()
+        # A principal of one distributor (scope_first): the same test written so that no index serves it, so the
+        # planner reads the scope's few rows (a head's 113 clients, their 565 stakeholders) and tests each. As a
+        # LIKE it walked the trigram index over the whole table: a common name's trigrams are in 100,000s of rows
+        # ("vlad diaconu": 1,140 names of 1M, 20 ms, for a scope holding none), and the planner's cost of a
+        # trigram scan does not grow with its posting lists.
+        contains |= (Q(GreaterThan(StrIndex(F(f"_kc_{i}"), Value(text)), 0)) if branch.scope_first
+                     else Q(**{f"_kc_{i}__contains": text}))
+    start = ""
+    if branch.starts and not branch.scope_first:
+        # The rows starting with the query (a full name typed from its start: "vlad diaconu"), read through the
+        # field's b-tree prefix index and stopped at the bound; the rows containing it elsewhere only while fewer
+        # than ``limit`` start with it. A common name's trigrams are each in 100,000s of rows: the trigram index
+        # intersects them all before the first row (1,140 "vlad diaconu" of 1M stakeholders: 20–30 ms).
+        starts = Q(**{"_kc_0__startswith": text})
+        start_sql, start_params = scoped.filter(starts).order_by().values("pk")[:BOUNDED].query.sql_with_params()
+        contains &= ~starts  # each row once: the count below decides on distinct rows
+        first_sql, first_params = scoped.filter(contains).order_by().values("pk")[:BOUNDED].query.sql_with_params()
+        start = f"kc_start AS MATERIALIZED ({start_sql}), "
+        first_sql = (f"SELECT * FROM kc_start UNION ALL SELECT * FROM ({first_sql}) kc_inner "
+                     f"WHERE (SELECT count(*) FROM kc_start) < %s")
+        first_params = [*start_params, *first_params, limit]
+    else:
+        first_sql, first_params = scoped.filter(contains).order_by().values("pk")[:BOUNDED].query.sql_with_params()
     # The similar rows are a materialised CTE too, cut to BOUNDED outside it: a CTE is planned for all its rows, so
     # it reads the trigram index. Planned under a LIMIT, a stored folded column (cheap to test per row) made the
     # planner expect the bound early in a sequential scan, and a typo matching nothing read 1M stakeholders (1.5 s).
     # Not read at all when the one-time filter is false.
     rest_sql, rest_params = scoped.filter(condition).order_by().values("pk").query.sql_with_params()
-    sql = (f"WITH kc_first AS MATERIALIZED ({first_sql}), kc_similar AS MATERIALIZED ({rest_sql}) "
+    sql = (f"WITH {start}kc_first AS MATERIALIZED ({first_sql}), kc_similar AS MATERIALIZED ({rest_sql}) "
            f"SELECT * FROM kc_first UNION ALL "
            f"SELECT * FROM (SELECT * FROM kc_similar LIMIT {BOUNDED}) kc_rest WHERE (SELECT count(*) FROM kc_first) < %s")
     params = [*first_params, *rest_params, limit]
@@ -476,7 +459,9 @@ def _bounded(scoped, branch: SearchBranch, names, condition, text, limit):
         sql += f" UNION ALL SELECT * FROM ({exact_sql}) kc_exact"
         params += exact_params
     rows = branch.qs.model._base_manager.alias(**{f"_kc_{i}": _expr(name, branch) for i, name in enumerate(names)})
-    return rows.filter(pk__in=RawSQL(sql, params))
+    best = (rows.filter(pk__in=RawSQL(sql, params)).annotate(kc_rank=Cast(score, FloatField()))
+            .order_by("-kc_rank", "pk").values("pk")[:limit])
+    return rows.filter(pk__in=best)
 
 
 def _postgresql_match(text, multiword, branch, n_fields):
@@ -490,11 +475,10 @@ def _postgresql_match(text, multiword, branch, n_fields):
             if fields[i] in branch.folded_fields:
                 # A stored folded name (clients): ranked by the mean of word similarity and similarity, so among
                 # names sharing the query's words the one closest as a whole comes first (a typo's own record);
-                # a query of several words also matches a name similar as a whole. Cheap on a stored column; on
-                # kc_fold(column) each extra test folds again. One word: similarity's index scan (threshold 0.3)
-                # would read most names holding any of its trigrams, for no match %> or contains misses.
+                # a query of several words also matches a name whose whole words are similar to it (%>>). Cheap on
+                # a stored column; on kc_fold(column) each extra test folds again. One word: %> covers it.
                 if multiword:
-                    condition |= Q(Similar(folded, Value(text)))
+                    condition |= Q(StrictWordSimilar(folded, Value(text)))
                 scores.append((WordSimilarity(Value(text), folded) + Similarity(Value(text), folded)) / 2)
             else:
                 scores.append(WordSimilarity(Value(text), folded))
