@@ -40,6 +40,12 @@ class QueryChoices:
     def __len__(self):
         return len(self.rows)
 
+    def __getitem__(self, index):
+        return self.rows[index]
+
+    def __bool__(self):
+        return self.more_than(0)
+
     def more_than(self, n: int) -> bool:
         if "rows" in self.__dict__:
             return len(self.rows) > n

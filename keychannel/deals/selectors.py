@@ -257,8 +257,10 @@ def board_first_cards(*, principal, filters: dict, limit: int = CARDS_PER_COLUMN
     if not connection.features.supports_slicing_ordering_in_compound:
         return {stage: board_cards(principal=principal, filters=filters, stage=stage, limit=limit)
                 for stage in Stage.values}
-    parts = [_board_cards_qs(principal=principal, filters=filters, stage=stage).select_related(None)
-             .values_list("pk", flat=True)[:limit] for stage in Stage.values]
+    # the scope and the filters built once, each column's part only adds its stage (seven scopes were a third of it)
+    ids_by_recency = (apply_filters(Opportunity.objects.visible_to(principal), filters)
+                      .order_by("-updated_at", "-pk").values_list("pk", flat=True))
+    parts = [ids_by_recency.filter(stage=stage)[:limit] for stage in Stage.values]
     ids = list(parts[0].union(*parts[1:], all=True))
     columns = {stage: [] for stage in Stage.values}
     for card in _with_card_relations(Opportunity.objects.filter(pk__in=ids)).order_by():

@@ -143,7 +143,9 @@ def test_choices_from_a_query_are_counted_up_to_the_limit_and_read_only_when_use
         assert many_choices(choices, total) is False  # counted once per limit
         assert many_choices(choices, 0)  # the head alone is more: no query
     assert len(queries) == 2 and all("COUNT(" in q["sql"].upper() and "LIMIT" in q["sql"] for q in queries)
+    assert bool(choices) and bool(QueryChoices(codes.none(), "code")) is False
     assert list(choices) == [("direct", "Direct")] + [(str(d.pk), d.code) for d in codes]
+    assert choices[0] == ("direct", "Direct") and len(choices) == total
     with CaptureQueriesContext(connection) as queries:
         assert list(choices) == list(choices) and not many_choices(choices, total) and many_choices(choices, 1)
     assert queries.captured_queries == []
