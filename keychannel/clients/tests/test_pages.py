@@ -195,7 +195,8 @@ def test_the_add_a_person_form_is_drawn_when_its_section_is_opened(world, login)
     html = page.get(url).content.decode()
     form_url = reverse("clients:stakeholder_new_form", args=[client.pk])
     assert 'name="new-full_name"' not in html and 'name="new-buying_roles"' not in html
-    assert f'hx-get="{form_url}" hx-trigger="toggle once from:#new-stakeholder"' in html
+    # into its own box (the form around it targets the whole buying centre: htmx would inherit that)
+    assert f'hx-get="{form_url}" hx-trigger="toggle once from:#new-stakeholder" hx-target="this"' in html
     with CaptureQueriesContext(connection) as ctx:
         fields = page.get(form_url, **HX)
     assert fields.status_code == 200
