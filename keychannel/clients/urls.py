@@ -16,6 +16,7 @@ urlpatterns = [
     path("<int:pk>/restore/", views.client_restore, name="client_restore"),
     path("<int:pk>/merge/", views.client_merge, name="client_merge"),
     path("<int:pk>/stakeholders/new/", views.stakeholder_create, name="stakeholder_create"),
+    path("<int:pk>/stakeholders/new/form/", views.stakeholder_new_form, name="stakeholder_new_form"),
     path("<int:pk>/links/new/", views.link_create, name="link_create"),
     path("<int:pk>/plan/", views.account_plan, name="account_plan"),
     path("<int:pk>/plan/print/", views.account_plan_print, name="account_plan_print"),

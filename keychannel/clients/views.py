@@ -7,7 +7,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from keychannel.core.assignment import AssignmentRefused, form_refusal, offer_assignable
 from keychannel.core.errors import ConflictError
@@ -167,7 +167,9 @@ def _buying_centre_context(principal, client):
         "analysis": analysis,
         "chart": selectors.org_chart(client=client, stakeholders=stakeholders, links=links),
         "can_edit_stakeholders": editable,
-        "stakeholder_form": StakeholderForm(client=client, prefix="new", people=by_name) if editable else None,
+        # the "Add a person" form is drawn when its section is opened (stakeholder_new_form): its fourteen widgets
+        # were a fifth of the client page (issue 22); a refused one comes back bound (stakeholder_create)
+        "stakeholder_form": None,
         "contact_form": ContactForm(people=selectors.our_people_for(client)) if editable else None,
         "link_form": LinkForm(client=client, people=by_name) if editable else None,
     }
@@ -310,6 +312,17 @@ def stakeholder_create(request, pk):
         response["HX-Reswap"] = "outerHTML"
         return response
     return _section(request, principal, client)
+
+
+@require_GET
+def stakeholder_new_form(request, pk):
+    """The fields of the client page's "Add a person" form (HTMX), loaded when the user opens that section."""
+    principal = request.principal
+    client = selectors.client_get(principal=principal, pk=pk)
+    require(principal, "clients.stakeholder.change", client)
+    people = list(selectors.stakeholder_list(principal=principal, client=client))
+    return render(request, "clients/_stakeholder_fields.html",
+                  {"form": StakeholderForm(client=client, prefix="new", people=people)})
 
 
 def stakeholder_row(request, pk):

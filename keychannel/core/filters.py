@@ -11,12 +11,54 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
+from functools import cached_property
 
 Choices = Iterable[tuple[str, str]] | Callable[[object], Iterable[tuple[str, str]]] | None
 
 # A filter of more choices than this is typed on a page (a code or a name), not picked from a list: a select of
 # 2,000 distributors was a third of a list page's HTML and most of its rendering time (issue 22).
 TYPED_FROM = 50
+
+
+class QueryChoices:
+    """A filter's choices from a queryset's ``(pk, label)`` rows (after ``head``, fixed pairs such as "Direct"), read
+    only when they are iterated: a page that types the filter (more than ``TYPED_FROM`` choices) and has no value for
+    it never reads them. Whether there are that many is counted up to ``TYPED_FROM + 1`` rows (issue 22: the kanban
+    and the deals page read 2,000 distributor codes to find out the filter is typed)."""
+
+    def __init__(self, queryset, label: str, head=()):
+        self.queryset, self.label, self.head = queryset, label, [(str(value), str(text)) for value, text in head]
+        self._more: dict[int, bool] = {}  # counted once per request (a page asks whether it is typed several times)
+
+    @cached_property
+    def rows(self) -> list[tuple[str, str]]:
+        return self.head + [(str(pk), text) for pk, text in self.queryset.values_list("pk", self.label)]
+
+    def __iter__(self):
+        return iter(self.rows)
+
+    def __len__(self):
+        return len(self.rows)
+
+    def __getitem__(self, index):
+        return self.rows[index]
+
+    def __bool__(self):
+        return self.more_than(0)
+
+    def more_than(self, n: int) -> bool:
+        if "rows" in self.__dict__:
+            return len(self.rows) > n
+        if n not in self._more:
+            rest = n + 1 - len(self.head)  # rows of the query that make more than n choices with the head
+            self._more[n] = rest <= 0 or self.queryset.order_by()[:rest].count() >= rest
+        return self._more[n]
+
+
+def many_choices(choices, n: int = TYPED_FROM) -> bool:
+    """Whether there are more than ``n`` choices (``QueryChoices`` counts them without reading them)."""
+    more_than = getattr(choices, "more_than", None)
+    return more_than(n) if more_than is not None else len(choices) > n
 
 
 def typed_choice(choices, text: str) -> tuple[str, int]:
@@ -72,6 +114,8 @@ class FilterSpec:
 
     def choices_for(self, principal) -> list[tuple[str, str]]:
         choices = self.choices(principal) if callable(self.choices) else self.choices
+        if isinstance(choices, QueryChoices):  # read when drawn or looked up, not to find out how many
+            return choices
         return [(str(value), label) for value, label in (choices or [])]
 
     @property
@@ -143,4 +187,4 @@ class PageControl:
 
     @property
     def typed(self) -> bool:
-        return len(self.choices) > TYPED_FROM
+        return many_choices(self.choices)

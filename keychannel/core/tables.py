@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import partialmethod
+from html import escape
 from itertools import islice
 
 from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
@@ -26,11 +27,11 @@ from django.utils.encoding import force_str
 from django.utils.functional import cached_property
 from django.utils.hashable import make_hashable
 from django.utils.html import format_html, format_html_join
-from django.utils.safestring import mark_safe
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext, ngettext
 
 from keychannel.core import exports
-from keychannel.core.filters import TYPED_FROM, ListFilters, typed_choice
+from keychannel.core.filters import ListFilters, many_choices, typed_choice
 from keychannel.core.pagination import BoundedPagination, capped_count
 
 EXPORT_PARAM = "export"
@@ -197,7 +198,7 @@ class Filter:
 
     @property
     def typed(self) -> bool:
-        return len(self.choices) > TYPED_FROM
+        return many_choices(self.choices)
 
 
 @dataclass
@@ -338,7 +339,10 @@ class TableState:
             getters, url = fast[model]
             cells = []
             for column, getter in zip(columns, getters, strict=True):
-                text = render_value_in_context(getter(row) if getter else cell(row, column.key), context)
+                value = getter(row) if getter else cell(row, column.key)
+                # a plain string (most cells) is only escaped: what render_value_in_context does to it, without its
+                # localisation checks and lazy wrappers (issue 22: a third of a list page's rows)
+                text = SafeString(escape(value)) if type(value) is str else render_value_in_context(value, context)
                 if column.link:
                     text = format_html('<a href="{}">{}</a>', url(row), text)
                 elif column.badge:
@@ -357,9 +361,9 @@ class TableState:
             chosen = str(self.active_filters.get(flt.name, ""))
             field = {"name": flt.name, "label": flt.label, "typed": flt.typed}
             if flt.typed:
-                labels = dict((str(value), label) for value, label in flt.choices)
                 text = self.request.GET.get(flt.name, "").strip()[:100]
-                field["text"] = labels[chosen] if chosen else text
+                # the choices are read only for a value (QueryChoices: not at all without one)
+                field["text"] = next(label for value, label in flt.choices if str(value) == chosen) if chosen else text
                 matches = typed_choice(flt.choices, text)[1] if text and not chosen else 0
                 field["note"] = (ngettext("%(count)s choice matches: type more of it.",
                                           "%(count)s choices match: type more of it.", matches) % {"count": matches}

@@ -7,6 +7,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from keychannel.core.filters import TYPED_FROM, QueryChoices
 from keychannel.core.tables import Column, Filter, Table
 from keychannel.network.models import Distributor, ProductLine, Territory
 
@@ -36,10 +37,12 @@ def filter_choices(principal) -> dict:
     distributors = Distributor.objects.visible_to(principal)
     if principal.distributor_ids is not None:
         distributors = distributors.filter(pk__in=list(principal.distributor_ids))
-    # plain tuples, not model objects: a network-wide role has thousands of distributors
-    dist_choices = [(str(pk), code) for pk, code in distributors.order_by("code").values_list("pk", "code")]
-    if principal.sees_whole_network or principal.is_manufacturer:
-        dist_choices.insert(0, ("direct", str(_("Direct"))))
+    direct = [("direct", str(_("Direct")))] if principal.sees_whole_network or principal.is_manufacturer else []
+    if principal.distributor_ids is not None and len(principal.distributor_ids) + len(direct) <= TYPED_FROM:
+        # a few distributors, drawn as a select: read now (plain tuples, not model objects)
+        dist_choices = direct + [(str(pk), code) for pk, code in distributors.order_by("code").values_list("pk", "code")]
+    else:  # read only when looked up: a network-wide role has thousands of distributors, and the pages type them
+        dist_choices = QueryChoices(distributors.order_by("code"), "code", head=direct)
     users = get_user_model().objects.filter(membership__isnull=False, is_active=True)
     if principal.is_distributor_user:
         users = users.filter(membership__organization_id=principal.organization_id)

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from keychannel.clients.selectors import buying_centre_analysis
 from keychannel.core.assignment import AssignmentRefused, form_refusal
 from keychannel.core.exports import export_response
+from keychannel.core.filters import many_choices
 from keychannel.core.forms import service_errors_to_form
 from keychannel.core.partials import error_text, htmx_error, is_htmx, render_partial
 from keychannel.core.policies import can, require
@@ -53,11 +54,13 @@ def _board_filters(request):
     principal = request.principal
     filters = {name: request.GET.get(name, "").strip() for name in FILTER_NAMES}
     flts = pipeline_filters(principal)
-    valid = {f.name: {c[0] for c in f.choices} for f in flts}
-    active = {k: v for k, v in filters.items() if v and (k in ("q", "distributor_q") or v in valid.get(k, ()))}
+    by_name = {f.name: f for f in flts}
+    # a value is checked against its filter's choices only when given (the distributors are not read for nothing)
+    active = {k: v for k, v in filters.items()
+              if v and (k in ("q", "distributor_q") or (k in by_name and any(c[0] == v for c in by_name[k].choices)))}
     active["distributor_q"] = active.get("distributor_q", "")[:100]
-    distributors = next(f for f in flts if f.name == "distributor_id")
-    typed = len(distributors.choices) > DISTRIBUTOR_SELECT_MAX
+    distributors = by_name["distributor_id"]
+    typed = many_choices(distributors.choices, DISTRIBUTOR_SELECT_MAX)
     if typed:  # the long list becomes a text filter; a distributor chosen elsewhere (the table) is shown by code
         flts = [f for f in flts if f.name != "distributor_id"]
         if (chosen := active.pop("distributor_id", "")) and not active["distributor_q"]:

@@ -290,28 +290,41 @@ def coverage_matrix(*, principal, on_date, region_id=None) -> dict:
     return {"product_lines": product_lines, "rows": rows, "regions": regions, "totals": totals}
 
 
-def _own_cells_scope(distributor, on_date) -> dict | None:
+def _own_cells_scope(distributor, on_date, own_coverages=None) -> dict | None:
     """coverage_cells arguments for the only cells where ``distributor`` can be the sole channel: those under its
-    own active coverage, for its product lines (None: it covers nothing, so it is sole nowhere)."""
-    own = list(Coverage.objects.active_on(on_date).filter(distributor_id=_pk(distributor), distributor__active=True)
-               .values_list("territory_id", "product_line_id"))
+    own active coverage, for its product lines (None: it covers nothing, so it is sole nowhere).
+
+    ``own_coverages``: every coverage row of this distributor with its product line, when the caller has read them
+    (the distributor page): its active rows and their active lines are taken from them, not read again."""
+    if own_coverages is None:
+        own = list(Coverage.objects.active_on(on_date).filter(distributor_id=_pk(distributor), distributor__active=True)
+                   .values_list("territory_id", "product_line_id"))
+        product_lines = ProductLine.objects.filter(active=True, pk__in={line for _territory, line in own})
+    else:
+        rows = [c for c in own_coverages if c.is_active_on(on_date)] if distributor.active else []
+        own = [(c.territory_id, c.product_line_id) for c in rows]
+        product_lines = sorted({c.product_line_id: c.product_line for c in rows if c.product_line.active}.values(),
+                               key=lambda line: (line.name, line.pk))  # ProductLine's ordering
     if not own:
         return None
     lines = {line for _territory, line in own}
     return {
-        "product_lines": ProductLine.objects.filter(active=True, pk__in=lines),
+        "product_lines": product_lines,
+        # a cell needs each coverage's distributor only to name and order it: not its thirty other columns
         "coverages": Coverage.objects.active_on(on_date).filter(distributor__active=True, product_line_id__in=lines)
-        .select_related("distributor"),
+        .select_related("distributor").only("territory_id", "product_line_id", "exclusive", "distributor__id",
+                                            "distributor__code").order_by(),  # cells order them by code
         "under": {territory for territory, _line in own},
     }
 
 
-def sole_channel_cells(*, distributor, on_date) -> list[CoverageCell]:
+def sole_channel_cells(*, distributor, on_date, own_coverages=None) -> list[CoverageCell]:
     """The leaf territory × product line cells only this distributor may sell in on ``on_date``.
 
     Only cells under the distributor's own coverage can be its sole ones, so only those are worked out (the
-    distributor page's cost no longer grows with the whole network's territories and coverage)."""
-    scope = _own_cells_scope(distributor, on_date)
+    distributor page's cost no longer grows with the whole network's territories and coverage).
+    ``own_coverages``: as for ``_own_cells_scope``."""
+    scope = _own_cells_scope(distributor, on_date, own_coverages)
     if scope is None:
         return []
     cells = coverage_cells(on_date=on_date, territories=Territory.objects.all(), **scope)
@@ -438,7 +451,8 @@ def distributor_overview(*, principal, distributor, on_date) -> dict:
     )
     for coverage in coverages:
         coverage.active_today = coverage.is_active_on(on_date)
-    sole = sole_channel_cells(distributor=distributor, on_date=on_date)
+    # its own rows, just read (the distributor is visible, so are all of its coverage rows): two statements fewer
+    sole = sole_channel_cells(distributor=distributor, on_date=on_date, own_coverages=coverages)
     people = list(person_list(principal=principal, filters={"distributor_id": distributor.pk}))
     relationships = list(relationship_list(principal=principal, filters={"distributor_id": distributor.pk}))
     # Readiness, relationships and reviews follow reach (DESIGN.md §2), never for distributor salespeople.

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from keychannel.clients.models import CorporateClient
 from keychannel.core.errors import ConflictError
 from keychannel.core.exports import export_response
+from keychannel.core.filters import TYPED_FROM, QueryChoices
 from keychannel.core.pagination import CappedCountPagination
 from keychannel.core.partials import is_htmx, render_partial
 from keychannel.core.policies import can, require
@@ -56,8 +57,11 @@ def _distributor_filter(request, principal):
     qs = Distributor.objects.visible_to(principal)
     if principal.distributor_ids is not None:
         qs = qs.filter(pk__in=list(principal.distributor_ids))
-    return Filter("distributor", gettext_lazy("Distributor"),
-                  [(str(pk), code) for pk, code in qs.order_by("code").values_list("pk", "code")], "distributor_id")
+    if principal.distributor_ids is not None and len(principal.distributor_ids) <= TYPED_FROM:  # a select: read now
+        choices = [(str(pk), code) for pk, code in qs.order_by("code").values_list("pk", "code")]
+    else:  # typed past TYPED_FROM: the codes are read only to look a value up (issue 22)
+        choices = QueryChoices(qs.order_by("code"), "code")
+    return Filter("distributor", gettext_lazy("Distributor"), choices, "distributor_id")
 
 
 def report_list(request):

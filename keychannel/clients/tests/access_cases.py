@@ -216,6 +216,7 @@ PAGE_ROUTES = [
           expect=writes(302, anon=anon_page())),
     Route(name="clients:stakeholder_row", params=stakeholder_page, expect=reads(**anon_page())),
     Route(name="clients:stakeholder_edit", params=stakeholder_page, expect=writes(200, anon=anon_page())),
+    Route(name="clients:stakeholder_new_form", params=client_page, expect=writes(200, anon=anon_page())),
     Route(name="clients:stakeholder_delete", method="POST", params=stakeholder_page, expect=writes(302, anon=anon_page())),
     Route(name="clients:contact_add", method="POST", params=stakeholder_page,
           body=lambda w, s: {"user": _seller(w, s).pk, "current_level": "acquainted", "desired_level": "trusted"},

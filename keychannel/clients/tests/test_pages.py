@@ -173,10 +173,41 @@ def test_client_page_reads_its_buying_centre_once_for_the_table_and_the_three_se
         answer = page.get(reverse("clients:client_detail", args=[client.pk]))
     html = answer.content.decode()
     assert len([q for q in ctx.captured_queries if 'FROM "clients_stakeholder" ' in q["sql"]]) == 1
-    for name in ("new-reports_to", "source", "target"):
-        select = html[html.index(f'name="{name}"'):]
+    # the "Add a person" form's fields come when its section is opened (stakeholder_new_form)
+    fields = page.get(reverse("clients:stakeholder_new_form", args=[client.pk]), **HX).content.decode()
+    for name, text in (("new-reports_to", fields), ("source", html), ("target", html)):
+        select = text[text.index(f'name="{name}"'):]
         select = select[:select.index("</select>")]
         assert select.index("Ana Buyer") < select.index("Zoe Boss"), name  # by name, as before
     head = world.user("dist_head")
     person = f'<option value="{head.pk}">{head.get_full_name() or head.username}</option>'
     assert html.count(person) == 2  # in both rows' "our person" select
+
+
+def test_the_add_a_person_form_is_drawn_when_its_section_is_opened(world, login):
+    """Issue 22: the client page drew the "Add a person" form (fourteen widgets, a fifth of the page's time) in a
+    section closed by default. Now the section loads its fields when opened; a refused one comes back bound and
+    open, with what was typed."""
+    client = ClientFactory(distributor=world.own, is_key_account=True)
+    boss = StakeholderFactory(client=client, full_name="Zoe Boss", level="executive")
+    page = login(world.user("dist_head"))
+    url = reverse("clients:client_detail", args=[client.pk])
+    html = page.get(url).content.decode()
+    form_url = reverse("clients:stakeholder_new_form", args=[client.pk])
+    assert 'name="new-full_name"' not in html and 'name="new-buying_roles"' not in html
+    # into its own box (the form around it targets the whole buying centre: htmx would inherit that)
+    assert f'hx-get="{form_url}" hx-trigger="toggle once from:#new-stakeholder" hx-target="this"' in html
+    with CaptureQueriesContext(connection) as ctx:
+        fields = page.get(form_url, **HX)
+    assert fields.status_code == 200
+    body = fields.content.decode()
+    assert 'name="new-full_name"' in body and 'name="new-buying_roles"' in body and "<html" not in body
+    assert f'<option value="{boss.pk}">Zoe Boss</option>' in body  # reports to: the client's people
+    assert len([q for q in ctx.captured_queries if 'FROM "clients_stakeholder"' in q["sql"]]) == 1
+    refused = page.post(reverse("clients:stakeholder_create", args=[client.pk]),
+                        {"new-full_name": "Dan Typed", "new-level": "middle_manager", "new-influence": "9",
+                         "new-attitude": "1"}, **HX)
+    text = refused.content.decode()
+    assert refused.status_code == 200 and '<details open id="new-stakeholder">' in text
+    assert 'value="Dan Typed"' in text and "hx-trigger=\"toggle once" not in text
+    assert not Stakeholder.objects.filter(full_name="Dan Typed").exists()

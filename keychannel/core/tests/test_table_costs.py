@@ -128,3 +128,26 @@ def test_row_links_and_choice_labels_are_built_once_per_page_not_per_row(world, 
     for row, html in zip(rows, body, strict=True):
         expected = f'<td><a href="{row.get_absolute_url()}">{row.code}</a></td><td>{row.get_kind_display() or ""}</td>'
         assert html == expected
+
+
+def test_choices_from_a_query_are_counted_up_to_the_limit_and_read_only_when_used(world):
+    """Issue 22: whether a filter is typed was found out by reading all its choices (2,000 distributor codes on the
+    kanban and the deals page); ``QueryChoices`` counts up to the limit, and reads them once, when they are used."""
+    from keychannel.core.filters import QueryChoices, many_choices
+
+    codes = Distributor.objects.order_by("code")
+    total = codes.count() + 1  # with the head
+    choices = QueryChoices(codes, "code", head=[("direct", "Direct")])
+    with CaptureQueriesContext(connection) as queries:
+        assert many_choices(choices, total - 1) and not many_choices(choices, total)
+        assert many_choices(choices, total) is False  # counted once per limit
+        assert many_choices(choices, 0)  # the head alone is more: no query
+    assert len(queries) == 2 and all("COUNT(" in q["sql"].upper() and "LIMIT" in q["sql"] for q in queries)
+    assert bool(choices) and bool(QueryChoices(codes.none(), "code")) is False
+    assert list(choices) == [("direct", "Direct")] + [(str(d.pk), d.code) for d in codes]
+    assert choices[0] == ("direct", "Direct") and len(choices) == total
+    with CaptureQueriesContext(connection) as queries:
+        assert list(choices) == list(choices) and not many_choices(choices, total) and many_choices(choices, 1)
+    assert queries.captured_queries == []
+    control = PageControl("distributor", "Distributor", FilterSpec("d", choices=lambda p: choices).choices_for(None), "d")
+    assert control.choices is choices and control.typed is (total > TYPED_FROM)

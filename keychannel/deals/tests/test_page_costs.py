@@ -7,9 +7,12 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from keychannel.core.filters import TYPED_FROM
 from keychannel.deals import selectors
 from keychannel.deals.choices import Stage
 from keychannel.deals.tests.factories import ClientFactory, OpportunityFactory
+from keychannel.network.models import Distributor
+from keychannel.network.tests.factories import DistributorFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -130,3 +133,45 @@ def test_the_deal_page_reads_its_moves_once_for_the_history_and_the_time_in_stag
     assert len([q for q in queries.captured_queries if 'FROM "deals_stagechange"' in q["sql"]]) == 1
     expected = selectors.time_in_stages(opportunity=deal, now=None)
     assert [row["stage"] for row in answer.context["time_in_stages"]] == [row["stage"] for row in expected]
+
+
+def _distributor_lists(statements):
+    """Statements that read the distributors' codes as a list (not a count of them, nor one of them)."""
+    return [sql for sql in statements if 'FROM "network_distributor"' in sql and '"network_distributor"."code"' in sql
+            and "COUNT(" not in sql.upper() and " LIMIT " not in sql]
+
+
+@pytest.mark.parametrize("url_name", ["deals:pipeline", "deals:opportunity_list"])
+def test_the_board_and_the_deals_page_type_the_distributor_without_reading_every_distributor(world, login, url_name):
+    """Issue 22 (scenario: the admin's kanban and deals page at 2,000 distributors): both read every distributor's
+    code to find out that the filter is typed, not a list. Now they count up to the list's limit and read the codes
+    only to look up a chosen one."""
+    for i in range(TYPED_FROM + 1):
+        DistributorFactory(code=f"dx{i:03d}", territory=world.territory)
+    page = login(world.user("admin"))
+    statements = _statements(page, reverse(url_name))
+    assert _distributor_lists(statements) == []
+    assert any('FROM "network_distributor"' in sql and "COUNT(" in sql.upper() for sql in statements)
+    chosen = Distributor.objects.get(code="dx007")
+    answer = page.get(reverse(url_name) + f"?distributor_id={chosen.pk}")
+    assert answer.status_code == 200 and 'value="dx007"' in answer.content.decode()  # shown by its code, typed
+
+
+def test_a_board_card_reads_only_what_it_shows(world, login):
+    """Issue 22: the board's cards read every column of the deal, its client and its distributor (the client's
+    dozens of columns for its name). Now the cards' own columns (deals.selectors.CARD_COLUMNS), and no query per
+    card after (the rules and the flags ask only those)."""
+    _deals(world, 2 * len(Stage.values))
+    page = login(world.user("dist_head"))
+    url = reverse("deals:pipeline")
+    page.get(url)
+    statements = _statements(page, url)
+    cards = [sql for sql in statements if sql.startswith('SELECT "deals_opportunity"."id"') and "clients_corporateclient" in sql]
+    # one statement on PostgreSQL, one per column on SQLite (board_first_cards)
+    assert len(cards) == (1 if connection.features.supports_slicing_ordering_in_compound else len(Stage.values))
+    for column in ('"clients_corporateclient"."tax_id"', '"network_distributor"."legal_name"',
+                   '"deals_opportunity"."lost_reason"', '"auth_user"."password"'):
+        assert not any(column in sql for sql in cards), column
+    few = len(statements)
+    _deals(world, 3 * len(Stage.values))
+    assert len(_statements(page, url)) == few

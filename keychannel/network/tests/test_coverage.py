@@ -145,6 +145,10 @@ def test_sole_channel_cells_are_the_sole_cells_of_the_whole_network_computation(
             got = sorted((c.territory.pk, c.product_line.pk)
                          for c in selectors.sole_channel_cells(distributor=d, on_date=on_date))
             assert got == expected, (d.code, on_date)
+            # The distributor page passes the rows it read (every one of the distributor's, any date).
+            rows = list(Coverage.objects.filter(distributor=d).select_related("product_line"))
+            assert sorted((c.territory.pk, c.product_line.pk) for c in selectors.sole_channel_cells(
+                distributor=d, on_date=on_date, own_coverages=rows)) == expected, (d.code, on_date)
             # The API's one-distributor index answers as the whole network's for it and its coverage rows.
             whole, own = (selectors.SoleChannelIndex.build(on_date=on_date),
                           selectors.SoleChannelIndex.build(on_date=on_date, distributor=d))
@@ -279,3 +283,29 @@ def test_playbook_edit_by_program_manager_only(world, login):
     playbook.refresh_from_db()
     assert playbook.title == "Lead with partners" and playbook.action_list == ["a", "b"]
     assert playbook.history.first().title == "Lead with partners"  # audited
+
+
+def test_the_distributor_page_works_out_its_sole_cells_from_the_coverage_rows_it_shows(world, login, tree):
+    """Issue 22: the distributor page read the distributor's coverage rows again, and its product lines, to work out
+    where it is the only channel, and every other coverage row with its distributor's thirty columns. Now from the
+    rows it shows, two statements fewer, the other rows with their distributor's code only; an inactive product
+    line or distributor is sole nowhere, as before."""
+    line, retired = ProductLineFactory(), ProductLineFactory(active=False)
+    world.own.product_lines.add(line, retired)
+    cover(world.own, tree["other_county"], line)
+    cover(world.own, tree["other_county"], retired)
+    cover(world.other, tree["county"], line)
+    page = login(world.user("dist_head"))
+    url = reverse("network:distributor_detail", args=[world.own.pk])
+    page.get(url)
+    with CaptureQueriesContext(connection) as ctx:
+        answer = page.get(url)
+    assert [(c.territory.code, c.product_line.pk) for c in answer.context["sole_cells"]] == [("o", line.pk)]
+    coverage_reads = [q["sql"] for q in ctx.captured_queries if 'FROM "network_coverage"' in q["sql"]]
+    assert len(coverage_reads) == 2  # the page's rows, then the other distributors' rows of the same lines
+    assert '"network_distributor"."legal_name"' not in coverage_reads[1]
+    assert not any('FROM "network_productline"' in q["sql"] and "network_distributor_product_lines" not in q["sql"]
+                   for q in ctx.captured_queries)  # only the profile's lines, no second read for the cells
+    world.own.active = False
+    world.own.save()
+    assert login(world.user("admin")).get(url).context["sole_cells"] == []
