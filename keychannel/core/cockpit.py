@@ -8,7 +8,8 @@ item is a link to the page where the user acts on it.
 A figure several panels read (the pipeline now, the deals won in a period) is computed once per cockpit:
 inside :func:`one_build` (the home view opens it) ``once(key, compute)`` keeps each result for the rest of that
 request only. The key names everything the result depends on; figures read through ``once`` are the same for every
-principal who reads them (network-wide or for an explicit set of distributors), never scoped by the reader. Outside
+principal who reads them (network-wide or for an explicit set of distributors), never scoped by the reader; a
+figure scoped to its reader goes through ``once_for``, which keys it by the principal. Outside
 a build ``once`` just computes, so every other page reads live as before.
 
 The channel manager ranks *their* distributors by attention needed. Each app contributes what it knows about
@@ -133,6 +134,12 @@ def once(key: tuple, compute: Callable):
     if key not in kept:
         kept[key] = compute()
     return kept[key]
+
+
+def once_for(principal, key: str, compute: Callable):
+    """:func:`once` for a figure scoped to ``principal`` (a count a home figure and a panel both show): keyed by
+    who reads it, so it never serves another principal."""
+    return once((key, principal.user_id, str(principal.role), principal.organization_id), compute)
 
 
 def limited(items: list, total: int | None = None) -> PanelContent:
