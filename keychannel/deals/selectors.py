@@ -6,6 +6,7 @@ import datetime
 from collections import defaultdict
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import connection
 from django.db.models import Count, DecimalField, ExpressionWrapper, F, Q, Sum, Value
 from django.db.models.functions import Coalesce, TruncMonth
@@ -151,11 +152,12 @@ def opportunity_get(*, principal, pk):
 
 def opportunity_count(principal) -> int | str | None:
     """Open deals the principal sees: the roll-up's count for the whole network; for the manufacturer's people with
-    a reach (channel manager, mentor, KAM), the roll-up's count of their distributors plus their own mentored or
-    assigned deals elsewhere (counted up to the cap); else counted up to the lists' cap."""
+    a large reach (a channel manager's 1,000 distributors), the roll-up's count of their distributors plus their own
+    mentored or assigned deals elsewhere (counted up to the cap); else counted up to the lists' cap."""
     if rollup_serves(principal, {}):
         return open_totals()[0]
-    if principal.is_authenticated and principal.is_manufacturer:
+    if (principal.is_authenticated and principal.is_manufacturer
+            and len(principal.distributor_ids) > settings.KEYCHANNEL_REACH_INLINE_MAX):  # a large reach only
         reach = in_lookup(principal.distributor_ids)
         in_reach = PipelineRollup.objects.order_by().filter(stage__in=OPEN_STAGES, distributor_id__in=reach).aggregate(
             n=Sum("deal_count"))["n"] or 0
