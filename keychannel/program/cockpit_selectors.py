@@ -155,16 +155,19 @@ def approvals(principal, today):
     support = (SupportRequest.objects.visible_to(principal)
                .filter(status__in=[SupportStatus.REQUESTED, SupportStatus.CLAIMED]).select_related("distributor")
                .order_by("created_at", "pk"))
-    total = support.count()
-    for r in support[:8]:
+    # One row past the panel tells whether a count is needed at all (few appeals wait at a time).
+    support_rows = list(support[:PANEL_LIMIT + 1])
+    total = support.count() if len(support_rows) > PANEL_LIMIT else len(support_rows)
+    for r in support_rows[:8]:
         items.append(CockpitItem(
             label=r.title, url=reverse("program:support_detail", args=[r.pk]),
             detail=f"{r.distributor.code} · {r.get_kind_display()}",
             badge=_("to decide") if r.status == SupportStatus.REQUESTED else _("claim to pay"), tone="warning"))
     appeals = (LedgerEntry.objects.visible_to(principal).filter(appeal_status=AppealStatus.APPEALED)
                .select_related("distributor", "rule").order_by("applied_on", "pk"))
-    total += appeals.count()
-    for e in appeals[:8]:
+    appeal_rows = list(appeals[:PANEL_LIMIT + 1])
+    total += appeals.count() if len(appeal_rows) > PANEL_LIMIT else len(appeal_rows)
+    for e in appeal_rows[:8]:
         items.append(CockpitItem(
             label=f"{e.rule.code} · {e.distributor.code}", url=reverse("program:distributor_overview", args=[e.distributor_id]),
             detail=_("%(kind)s of %(date)s") % {"kind": e.get_kind_display(), "date": short_date(e.applied_on)},
