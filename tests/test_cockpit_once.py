@@ -231,15 +231,16 @@ def test_the_won_figures_equal_a_recount(world, deals, start, length, until):
 
 
 @pytest.mark.parametrize("role", ["channel_manager", "mentor", "embedded_kam"])
-def test_a_reach_reads_its_open_deals_off_the_rollup_with_the_same_figure(goals_world, monkeypatch, settings, role):
+def test_a_reach_reads_its_open_deals_off_the_rollup_with_the_same_figure(goals_world, monkeypatch, role):
     # The channel manager's "open deals you can see" counted up to 10,001 deals of ~1,000 distributors at full size;
     # now the roll-up of their distributors plus their own mentored or assigned deals elsewhere: the same figure,
     # and "10,000+" past the cap exactly when the count of the deals they see is past it.
     from keychannel.core.cockpit import money
     from keychannel.core.pagination import BoundedPagination
+    from keychannel.deals import selectors
     from keychannel.deals.selectors import opportunity_count
 
-    settings.KEYCHANNEL_REACH_INLINE_MAX = 0  # the world's reach of one distributor counts as large
+    monkeypatch.setattr(selectors, "ROLLUP_REACH_MIN", 0)  # the world's reach of one distributor counts as large
     principal = goals_world.principal(role)
     user = goals_world.user(role)
     elsewhere = ClientFactory(distributor=goals_world.other, territory=goals_world.territory)

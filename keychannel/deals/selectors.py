@@ -6,7 +6,6 @@ import datetime
 from collections import defaultdict
 from decimal import Decimal
 
-from django.conf import settings
 from django.db import connection
 from django.db.models import Count, DecimalField, ExpressionWrapper, F, Q, Sum, Value
 from django.db.models.functions import Coalesce, TruncMonth
@@ -150,6 +149,10 @@ def opportunity_get(*, principal, pk):
     return get_visible_or_404(opportunity_list(principal=principal), principal, pk=pk)
 
 
+# A reach of more distributors than this counts its open deals off the roll-up (a few distributors: live is as cheap).
+ROLLUP_REACH_MIN = 50
+
+
 def opportunity_count(principal) -> int | str | None:
     """Open deals the principal sees: the roll-up's count for the whole network; for the manufacturer's people with
     a large reach (a channel manager's 1,000 distributors), the roll-up's count of their distributors plus their own
@@ -157,7 +160,7 @@ def opportunity_count(principal) -> int | str | None:
     if rollup_serves(principal, {}):
         return open_totals()[0]
     if (principal.is_authenticated and principal.is_manufacturer
-            and len(principal.distributor_ids) > settings.KEYCHANNEL_REACH_INLINE_MAX):  # a large reach only
+            and len(principal.distributor_ids) > ROLLUP_REACH_MIN):
         reach = in_lookup(principal.distributor_ids)
         in_reach = PipelineRollup.objects.order_by().filter(stage__in=OPEN_STAGES, distributor_id__in=reach).aggregate(
             n=Sum("deal_count"))["n"] or 0
