@@ -10,7 +10,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from keychannel.core.cockpit import CockpitItem, due_badge, limited, short_date
+from keychannel.core.cockpit import CockpitItem, due_badge, limited, once_for, short_date
 from keychannel.core.scoping import get_visible_or_404, in_lookup
 
 from .choices import OPEN_CONFLICT_STATUSES, ConflictStatus, OfferStatus, RegistrationStatus
@@ -167,15 +167,18 @@ def queue_figures(*, principal) -> dict:
 
 
 def pending_decision_count(principal):
+    """Registrations waiting for a decision (a home figure; the decisions panel shows the same count, read once)."""
     if not principal.is_authenticated:
         return None
-    return DealRegistration.objects.visible_to(principal).filter(status=RegistrationStatus.PENDING).count()
+    return once_for(principal, "channel.pending_count",
+                    DealRegistration.objects.visible_to(principal).filter(status=RegistrationStatus.PENDING).count)
 
 
 def open_conflict_count(principal):
+    """Open conflicts (a home figure; the conflicts panel shows the same count, read once)."""
     if not principal.is_authenticated:
         return None
-    return Conflict.objects.visible_to(principal).open().count()
+    return once_for(principal, "channel.open_conflict_count", Conflict.objects.visible_to(principal).open().count)
 
 
 def expired_without_activity(*, distributor_ids=None, on_date=None):
@@ -203,7 +206,7 @@ def cockpit_decisions(principal, today):
     """Registrations waiting for a decision by the principal (program or channel manager), oldest first."""
     qs = (DealRegistration.objects.visible_to(principal).filter(status=RegistrationStatus.PENDING)
           .select_related("distributor").order_by("submitted_on", "pk"))
-    total = qs.count()
+    total = pending_decision_count(principal)
     items = [
         CockpitItem(
             label=r.client_name, url=r.get_absolute_url(),
@@ -219,7 +222,7 @@ def cockpit_decisions(principal, today):
 def cockpit_conflicts(principal, today):
     """Open conflicts the principal reaches, the most urgent due date first."""
     qs = Conflict.objects.visible_to(principal).open().order_by("due_on", "pk")
-    total = qs.count()
+    total = open_conflict_count(principal)
     items = []
     for c in qs[:8]:
         badge, tone = due_badge(c.due_on, today)

@@ -5,6 +5,13 @@ domain app. A panel's ``build(principal, today)`` lives in its app's ``selectors
 ``PanelContent`` (or a list of ``CockpitItem``), or ``None`` when it has nothing to say to that principal. Every
 item is a link to the page where the user acts on it.
 
+A figure several panels read (the pipeline now, the deals won in a period) is computed once per cockpit:
+inside :func:`one_build` (the home view opens it) ``once(key, compute)`` keeps each result for the rest of that
+request only. The key names everything the result depends on; figures read through ``once`` are the same for every
+principal who reads them (network-wide or for an explicit set of distributors), never scoped by the reader; a
+figure scoped to its reader goes through ``once_for``, which keys it by the principal. Outside
+a build ``once`` just computes, so every other page reads live as before.
+
 The channel manager ranks *their* distributors by attention needed. Each app contributes what it knows about
 a distributor through ``register_attention(key, label, count)``; ``count(principal, distributor_ids, today)``
 answers ``{distributor_id: n}`` in a fixed number of queries. The network app draws the ranked panel.
@@ -12,7 +19,9 @@ answers ``{distributor_id: n}`` in a fixed number of queries. The network app dr
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextvars
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -102,6 +111,35 @@ def panels_for(principal, today: date | None = None) -> list[dict]:
             "note": content.note,
         })
     return shown
+
+
+_once: contextvars.ContextVar[dict | None] = contextvars.ContextVar("keychannel_cockpit_once", default=None)
+
+
+@contextmanager
+def one_build() -> Iterator[None]:
+    """Figures read through :func:`once` inside this block are computed once (one request's cockpit)."""
+    token = _once.set({})
+    try:
+        yield
+    finally:
+        _once.reset(token)
+
+
+def once(key: tuple, compute: Callable):
+    """``compute()``, kept under ``key`` for the rest of the current :func:`one_build` (outside one: computed)."""
+    kept = _once.get()
+    if kept is None:
+        return compute()
+    if key not in kept:
+        kept[key] = compute()
+    return kept[key]
+
+
+def once_for(principal, key: str, compute: Callable):
+    """:func:`once` for a figure scoped to ``principal`` (a count a home figure and a panel both show): keyed by
+    who reads it, so it never serves another principal."""
+    return once((key, principal.user_id, str(principal.role), principal.organization_id), compute)
 
 
 def limited(items: list, total: int | None = None) -> PanelContent:

@@ -24,6 +24,7 @@ from django.db import connection, models, transaction
 from django.db.models import Count, DecimalField, ExpressionWrapper, F, Q, Sum
 from django.utils.translation import gettext_lazy as _
 
+from keychannel.core.cockpit import once
 from keychannel.core.scoping import ScopedQuerySet
 
 from .choices import OPEN_STAGES
@@ -236,20 +237,34 @@ def totals_by_stage(*, distributor_id=None, direct: bool = False) -> dict:
     return out
 
 
-def open_totals() -> tuple[int, Decimal, Decimal]:
-    """``(count, value, weighted)`` of every open deal in the network (the pipeline now)."""
+def _open_totals() -> tuple[int, Decimal, Decimal]:
     row = PipelineRollup.objects.order_by().filter(stage__in=OPEN_STAGES).aggregate(
         n=Sum("deal_count"), amount=Sum("amount"), weighted=Sum("weighted"))
     return row["n"] or 0, Decimal(row["amount"] or 0), Decimal(row["weighted"] or 0)
 
 
-def open_weighted(distributor_ids=None, *, grouped: bool = False):
-    """The weighted value of the open deals now of ``distributor_ids`` (None: every distributor and the direct
-    deals): one ``Decimal``, or ``{distributor_id (None: direct): Decimal}`` when ``grouped``."""
-    qs = PipelineRollup.objects.order_by().filter(stage__in=OPEN_STAGES)
-    if distributor_ids is not None:
-        qs = qs.filter(distributor_id__in=list(distributor_ids))
+def open_totals() -> tuple[int, Decimal, Decimal]:
+    """``(count, value, weighted)`` of every open deal in the network (the pipeline now): read once per cockpit."""
+    return once(("deals.open_totals",), _open_totals)
+
+
+def _open_weighted(distributor_ids, grouped: bool):
+    qs = PipelineRollup.objects.order_by().filter(stage__in=OPEN_STAGES, distributor_id__in=sorted(distributor_ids))
     if not grouped:
         return Decimal(qs.aggregate(weighted=Sum("weighted"))["weighted"] or 0)
     return {r["distributor_id"]: Decimal(r["weighted"] or 0)
             for r in qs.values("distributor_id").annotate(weighted=Sum("weighted"))}
+
+
+def open_weighted(distributor_ids=None, *, grouped: bool = False):
+    """The weighted value of the open deals now of ``distributor_ids`` (None: every distributor and the direct
+    deals): one ``Decimal``, or ``{distributor_id (None: direct): Decimal}`` when ``grouped``. The network's
+    total is :func:`open_totals`' (one read per cockpit); a set of distributors is read once per cockpit too."""
+    if distributor_ids is None and not grouped:
+        return open_totals()[2]
+    if distributor_ids is None:
+        return {r["distributor_id"]: Decimal(r["weighted"] or 0)
+                for r in PipelineRollup.objects.order_by().filter(stage__in=OPEN_STAGES).values("distributor_id")
+                .annotate(weighted=Sum("weighted"))}
+    ids = frozenset(distributor_ids)
+    return once(("deals.open_weighted", ids, grouped), lambda: _open_weighted(ids, grouped))

@@ -12,8 +12,9 @@ from django.db.models.functions import Coalesce, TruncMonth
 from django.db.models.query import ModelIterable
 from django.utils import timezone
 
-from keychannel.core.pagination import capped_figure
-from keychannel.core.scoping import get_visible_or_404
+from keychannel.core.cockpit import money
+from keychannel.core.pagination import BoundedPagination, capped_count, capped_figure
+from keychannel.core.scoping import get_visible_or_404, in_lookup
 from keychannel.network.models import Distributor, ProductLine, Territory
 
 from . import rollups
@@ -148,10 +149,26 @@ def opportunity_get(*, principal, pk):
     return get_visible_or_404(opportunity_list(principal=principal), principal, pk=pk)
 
 
+# A reach of more distributors than this counts its open deals off the roll-up (a few distributors: live is as cheap).
+ROLLUP_REACH_MIN = 50
+
+
 def opportunity_count(principal) -> int | str | None:
-    """Open deals the principal sees: the roll-up's count for the whole network, else counted up to the lists' cap."""
+    """Open deals the principal sees: the roll-up's count for the whole network; for the manufacturer's people with
+    a large reach (a channel manager's 1,000 distributors), the roll-up's count of their distributors plus their own
+    mentored or assigned deals elsewhere (counted up to the cap); else counted up to the lists' cap."""
     if rollup_serves(principal, {}):
         return open_totals()[0]
+    if (principal.is_authenticated and principal.is_manufacturer
+            and len(principal.distributor_ids) > ROLLUP_REACH_MIN):
+        reach = in_lookup(principal.distributor_ids)
+        in_reach = PipelineRollup.objects.order_by().filter(stage__in=OPEN_STAGES, distributor_id__in=reach).aggregate(
+            n=Sum("deal_count"))["n"] or 0
+        cap = BoundedPagination.COUNT_CAP
+        elsewhere, capped = capped_count(
+            Opportunity.objects.open().filter(Q(mentor_id=principal.user_id) | Q(kam_id=principal.user_id))
+            .exclude(distributor_id__in=reach), cap)
+        return f"{money(cap)}+" if capped or in_reach + elsewhere > cap else in_reach + elsewhere
     return capped_figure(Opportunity.objects.visible_to(principal).open())
 
 

@@ -9,7 +9,8 @@ A metric answers two questions with one aggregate query each:
 A snapshot metric (the weighted pipeline: deals open now) may name a ``current`` source, a stored roll-up kept
 by the owning app, read instead of aggregating the rows when the period ends today or later (issue 22). A metric
 may name a ``stored`` roll-up that answers some periods exactly (the corporate revenue: whole months, from the
-sales roll-up of sales/rollups.py) and falls back to the aggregate for the others.
+sales roll-up of sales/rollups.py) and falls back to the aggregate for the others. Metrics over the same rows may
+share one statement (``combined``: the won deals' count and distinct clients, deals/won.py), read once per cockpit.
 
 Each source is a selector of the app that owns the data (deals, channel, sales), written with that app's own
 stage and status constants: renaming a stage changes the selector with it, where a string lookup here used to turn
@@ -30,6 +31,7 @@ from django.utils.translation import gettext_lazy as _
 
 from keychannel.channel import selectors as channel_selectors
 from keychannel.deals import selectors as deal_selectors
+from keychannel.deals.won import won_figure
 from keychannel.sales import selectors as sales_selectors
 
 ZERO = Decimal("0")
@@ -51,6 +53,9 @@ class Metric:
     # (distributor_ids or None, start, end, grouped=bool) -> the value from a stored roll-up kept by the owning app,
     # or None when the roll-up cannot answer that period exactly (then the rows are aggregated).
     stored: Callable | None = None
+    # (distributor_ids or None, start, end, grouped=bool) -> the value read off one statement the owning app shares
+    # between several metrics (and its cockpit panels) of the same rows and period, read once per cockpit.
+    combined: Callable | None = None
 
     def _now(self, end: date) -> bool:
         return self.current is not None and end >= timezone.localdate()
@@ -72,6 +77,8 @@ class Metric:
         stored = self._stored(distributor_ids, start, end, grouped=False)
         if stored is not None:
             return Decimal(stored)
+        if self.combined is not None:
+            return self.combined(distributor_ids, start, end, grouped=False)
         value = self._filtered(distributor_ids, start, end).aggregate(value=self.aggregate())["value"]
         return Decimal(value or 0)
 
@@ -83,6 +90,9 @@ class Metric:
         stored = self._stored(distributor_ids, start, end, grouped=True)
         if stored is not None:
             return {pk: value for pk, value in stored.items() if pk is not None}
+        if self.combined is not None:
+            combined = self.combined(distributor_ids, start, end, grouped=True)
+            return {pk: value for pk, value in combined.items() if pk is not None}
         rows = (
             self._filtered(distributor_ids, start, end)
             .order_by()
@@ -120,11 +130,11 @@ def register(metric: Metric) -> Metric:
 
 register(Metric(
     key="new_key_accounts", label=_("New key accounts"), unit="count", source="deals", queryset=deal_selectors.won_opportunities,
-    period=_between("closed_on"), aggregate=lambda: Count("client", distinct=True),
+    period=_between("closed_on"), aggregate=lambda: Count("client", distinct=True), combined=won_figure("clients"),
 ))
 register(Metric(
     key="won_contracts", label=_("Won corporate contracts"), unit="count", source="deals", queryset=deal_selectors.won_opportunities,
-    period=_between("closed_on"), aggregate=lambda: Count("pk"),
+    period=_between("closed_on"), aggregate=lambda: Count("pk"), combined=won_figure("count"),
 ))
 register(Metric(
     key="corporate_revenue", label=_("Corporate revenue (RON)"), unit="money", source="sales", queryset=sales_selectors.applied_sales_lines,

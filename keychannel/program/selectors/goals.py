@@ -10,6 +10,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.utils import timezone
 
+from keychannel.core.cockpit import once
 from keychannel.core.scoping import get_visible_or_404
 
 from .. import metrics
@@ -78,7 +79,13 @@ def status_of(actual: Decimal | None, expected: Decimal) -> str:
 
 
 def _subtree_distributors(program_ids) -> dict[int, set[int]]:
-    """goal id -> distributor ids of the distributor goals below it (one query for all the programs)."""
+    """goal id -> distributor ids of the distributor goals below it (one query for all the programs; read once per
+    cockpit, whose panels ask for the same programs' trees)."""
+    programs = frozenset(program_ids)
+    return once(("program.goal_tree", programs), lambda: _read_subtree_distributors(programs))
+
+
+def _read_subtree_distributors(program_ids) -> dict[int, set[int]]:
     rows = list(Goal.objects.filter(program_id__in=program_ids).values_list("pk", "parent_id", "distributor_id"))
     parent = {pk: parent_id for pk, parent_id, _ in rows}
     below: dict[int, set[int]] = defaultdict(set)
