@@ -6,9 +6,8 @@ import importlib
 
 import pytest
 
-from tests import pg_template, whitenoise_once
+from tests import pg_template, shared_world, whitenoise_once
 from tests.lanes import reaches_a_database
-from tests.world import build_world
 
 pg_template.install()  # PostgreSQL under xdist: migrate once per run, each worker copies the result
 whitenoise_once.install()  # every test client lists the static files once per process, not once per client
@@ -52,6 +51,7 @@ def pytest_itemcollected(item):
 
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(items):
+    shared_world.group_sharing_tests_last(items)  # one world per module for its tests on it (tests/shared_world.py)
     first = [item for item in items if item.nodeid.startswith(LONGEST_FIRST)]
     last = [item for item in items if item.get_closest_marker("browser")]
     if first or last:
@@ -76,6 +76,7 @@ def django_db_setup(request, django_db_setup, django_db_blocker):
             migration_rows.load_recorded()
         migration_rows.remember()
     migration_rows.connect()
+    shared_world.database_ready()
     yield
     migration_rows.disconnect()
 
@@ -91,8 +92,25 @@ def _fast_tests(settings, monkeypatch):
 
 
 @pytest.fixture
-def world(db):
-    return build_world()
+def world(request, db):
+    """The small network of tests/world.py: shared by a module's tests in an outer transaction (tests/shared_world.py),
+    or built for the test when it cannot run in one."""
+    return shared_world.world_for(request.node)
+
+
+# ---- the module's world, opened before a test's fixtures and closed after the last test on it ---------------------
+
+
+@pytest.hookimpl(hookwrapper=True, tryfirst=True)
+def pytest_runtest_setup(item):
+    shared_world.open_for(item)
+    yield
+
+
+@pytest.hookimpl(hookwrapper=True, tryfirst=True)
+def pytest_runtest_teardown(item, nextitem):
+    yield
+    shared_world.close_after(item, nextitem)
 
 
 @pytest.fixture

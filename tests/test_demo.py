@@ -150,6 +150,15 @@ def test_demo_is_idempotent_and_every_role_can_log_in(demo):
     # the same rows, in the same order, as offset pages of the same size (ties and NULLs in the orders included).
     _every_list_pages_alike_by_cursor_and_offset(office)
 
+    # Each app's own story in the demo (they were tests that seeded parts of the demo again; wave 9).
+    from keychannel.clients.tests.demo_checks import check_client_book
+    from keychannel.competence.tests.demo_checks import check_competence_data
+    from keychannel.program.tests.demo_checks import check_program_data
+
+    check_program_data()
+    check_client_book(ctx)
+    check_competence_data(ctx)  # last: it assigns a coverage gap
+
 
 def _every_list_pages_alike_by_cursor_and_offset(caller, size=7, pages=4):
     from keychannel.api import api

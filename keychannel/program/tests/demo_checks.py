@@ -37,3 +37,22 @@ def check_penalty_raised_by_condition() -> None:
     entry = LedgerEntry.objects.exclude(evidence_key="").select_related("rule").first()
     assert entry is not None and entry.rule.parameters.get("condition") == "registration_expired_no_activity"
     assert "expired on" in entry.evidence and "no activity" in entry.evidence
+
+
+def check_program_data() -> None:
+    """The launched program's goals are ahead and behind, support requests are in every state, and some but not all
+    published rules are acknowledged (was a test of its own seeding part of the demo; seeding twice changes nothing
+    is checked for every model by tests/test_demo.py)."""
+    from keychannel.network.models import Distributor
+    from keychannel.program import selectors
+    from keychannel.program.choices import SupportStatus
+    from keychannel.program.models import Acknowledgement, Goal, ProgramRule, SupportRequest
+
+    launched = Program.objects.get(status=ProgramStatus.LAUNCHED)
+    progress = selectors.goal_progress(Goal.objects.filter(program=launched, level="distributor",
+                                                           metric="people_certified"))
+    assert {"ahead", "behind"} <= {p.status for p in progress}
+    assert set(SupportRequest.objects.values_list("status", flat=True)) == set(SupportStatus.values)
+    published = ProgramRule.objects.filter(program=launched, status="published")
+    acks = Acknowledgement.objects.filter(rule__in=published).count()
+    assert 0 < acks < published.count() * Distributor.objects.count()

@@ -20,7 +20,6 @@ from keychannel.program.models import (
     Enrollment,
     Goal,
     LevelCriterion,
-    Program,
     ProgramLevel,
     ProgramRule,
     SupportBudget,
@@ -439,46 +438,6 @@ def test_best_practice_drafts_stay_home_shared_ones_travel(world, api_as):
     assert other_client.get("/api/v1/best-practices").json()["count"] == 0
     services.best_practice_share(principal=world.principal("program_manager"), practice=draft)
     assert [p["title"] for p in other_client.get("/api/v1/best-practices").json()["items"]] == ["Won"]
-
-
-# --- demo ------------------------------------------------------------------------------------------------------------
-
-
-def test_demo_is_deterministic_and_idempotent(db):
-    from keychannel.core import demo as core_demo
-    from keychannel.demo.context import DemoContext
-    from keychannel.network import demo as network_demo
-    from keychannel.program import demo as program_demo
-
-    def run():
-        ctx = DemoContext(password="demo")
-        core_demo.seed(ctx)
-        network_demo.seed(ctx)
-        program_demo.seed(ctx)
-        return ctx
-
-    run()
-    models = [Program, Goal, ProgramRule, Acknowledgement, Enrollment, SupportRequest, SupportBudget]
-    from keychannel.program.models import Event, EventInvitation
-
-    models += [Event, EventInvitation]
-    first = {m.__name__: m.objects.count() for m in models}
-    run()
-    assert {m.__name__: m.objects.count() for m in models} == first
-    launched = Program.objects.get(status="launched")
-    progress = selectors.goal_progress(Goal.objects.filter(program=launched, level="distributor", metric="people_certified"))
-    statuses = {p.status for p in progress}
-    assert {"ahead", "behind"} <= statuses
-    assert set(SupportRequest.objects.values_list("status", flat=True)) == set(SupportStatus.values)
-    published = ProgramRule.objects.filter(program=launched, status="published")
-    acks = Acknowledgement.objects.filter(rule__in=published).count()
-    assert 0 < acks < published.count() * len(network_demo_distributors())
-
-
-def network_demo_distributors():
-    from keychannel.network.models import Distributor
-
-    return list(Distributor.objects.all())
 
 
 def test_send_event_reminders_command_reminds_once(world):
