@@ -7,6 +7,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from keychannel.core.scoping import in_lookup
 from keychannel.core.tables import Column, Filter, Table
 from keychannel.network.models import Distributor, ProductLine, Territory
 
@@ -35,7 +36,7 @@ def filter_choices(principal) -> dict:
     """Choices for the pipeline filters, in a fixed number of queries."""
     distributors = Distributor.objects.visible_to(principal)
     if principal.distributor_ids is not None:
-        distributors = distributors.filter(pk__in=list(principal.distributor_ids))
+        distributors = distributors.filter(pk__in=in_lookup(principal.distributor_ids))
     # plain tuples, not model objects: a network-wide role has thousands of distributors
     dist_choices = [(str(pk), code) for pk, code in distributors.order_by("code").values_list("pk", "code")]
     if principal.sees_whole_network or principal.is_manufacturer:
@@ -46,7 +47,7 @@ def filter_choices(principal) -> dict:
     elif principal.distributor_ids is not None:
         users = users.filter(
             Q(membership__organization__kind="manufacturer")
-            | Q(membership__organization__distributor__in=list(principal.distributor_ids))
+            | Q(membership__organization__distributor__in=in_lookup(principal.distributor_ids))
         )
     owners = [(str(pk), f"{first} {last}".strip() or username) for pk, username, first, last
               in users.order_by("last_name", "username").values_list("pk", "username", "first_name", "last_name")]

@@ -203,7 +203,7 @@ def acknowledgements_missing(principal, today):
         return []
     distributors = Distributor.objects.visible_to(principal).filter(active=True)
     if principal.distributor_ids is not None:
-        distributors = distributors.filter(pk__in=principal.distributor_ids)
+        distributors = distributors.filter(pk__in=in_lookup(principal.distributor_ids))
     done: dict[int, int] = {}
     for distributor_id in Acknowledgement.objects.filter(rule_id__in=[r[0] for r in rules]).values_list(
             "distributor_id", flat=True):

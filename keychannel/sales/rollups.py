@@ -30,7 +30,7 @@ from django.utils.translation import gettext_lazy as _
 
 from keychannel.core.rollups import differences as compare
 from keychannel.core.rollups import replace_rows
-from keychannel.core.scoping import ScopedQuerySet
+from keychannel.core.scoping import ScopedQuerySet, in_lookup
 
 ZERO = Decimal("0")
 
@@ -166,7 +166,7 @@ def revenue(distributor_ids, start: datetime.date, end: datetime.date, *, groupe
     one ``Decimal``, or ``{distributor_id: Decimal}`` when ``grouped``."""
     qs = SalesRollup.objects.order_by().filter(month__gte=start, month__lte=end)
     if distributor_ids is not None:
-        qs = qs.filter(distributor_id__in=list(distributor_ids))
+        qs = qs.filter(distributor_id__in=in_lookup(distributor_ids))
     # To the cent, as the lines are: SQLite keeps the F() increments in floating point (a month whose lines all left
     # reads back as 1e-18, not 0).
     if not grouped:
