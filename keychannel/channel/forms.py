@@ -2,6 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from keychannel.core.forms import StyledFormMixin
+from keychannel.core.scoping import in_lookup
 
 from .choices import InFlightHandling, LeadSource, OutOfScopeReason, Resolution
 
@@ -175,7 +176,7 @@ class LeadAssignForm(StyledFormMixin, forms.Form):
 
         distributors = Distributor.objects.visible_to(principal).filter(active=True).order_by("code")
         if principal.distributor_ids is not None:
-            distributors = distributors.filter(pk__in=list(principal.distributor_ids))
+            distributors = distributors.filter(pk__in=in_lookup(principal.distributor_ids))
         self.fields["distributor"].queryset = distributors
         self.fields["assignee"].queryset = get_user_model().objects.filter(
             is_active=True, membership__organization__distributor__in=distributors).order_by("last_name", "username")

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from keychannel.core.choices import Role
 from keychannel.core.cockpit import CockpitItem, due_badge, limited
-from keychannel.core.scoping import get_visible_or_404
+from keychannel.core.scoping import get_visible_or_404, in_lookup
 from keychannel.deals.choices import OPEN_STAGES
 from keychannel.deals.models import Opportunity
 
@@ -332,7 +332,7 @@ def channel_structure(*, principal, territory_id=None, max_clients_per_distribut
         distributors = distributors.filter(Q(territory_id=territory_id) | Q(territory__parent_id=territory_id)
                                            | Q(territory__parent__parent_id=territory_id))
     if principal.distributor_ids is not None:
-        distributors = distributors.filter(pk__in=list(principal.distributor_ids))
+        distributors = distributors.filter(pk__in=in_lookup(principal.distributor_ids))
     distributors = list(distributors)
     dist_ids = [d.pk for d in distributors]
     mentorships = list(

@@ -12,6 +12,24 @@ from .models import (
 )
 
 
+class ReadOnlyAdmin:
+    """Mixin for a ``ModelAdmin`` (put it first in the bases) whose records are read in the admin, never added or
+    changed there: derived data (the roll-ups), records only their services write (program levels, sign-offs) and
+    logs. ``deletable = True`` keeps the default delete permission, for records an operator may clear (security
+    events, invitations, webhooks); otherwise they are not deleted here either."""
+
+    deletable = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return self.deletable and super().has_delete_permission(request, obj)
+
+
 @admin.register(Organization)
 class OrganizationAdmin(SimpleHistoryAdmin):
     list_display = ["name", "kind", "password_login", "created_at"]
@@ -49,28 +67,18 @@ class NotificationPreferenceAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(SecurityEvent)
-class SecurityEventAdmin(admin.ModelAdmin):
+class SecurityEventAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     list_display = ["created_at", "kind", "username", "action", "method", "path", "ip_address"]
     list_filter = ["kind"]
     search_fields = ["username", "action", "path"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
+    deletable = True
 
 
 @admin.register(Invitation)
-class InvitationAdmin(SimpleHistoryAdmin):
+class InvitationAdmin(ReadOnlyAdmin, SimpleHistoryAdmin):
     """Read-only: invitations are sent from the People page (the link is a token, nothing to edit here)."""
 
     list_display = ["user", "organization", "role", "invited_by", "sent_at", "expires_at", "accepted_at"]
     list_filter = ["role", "organization__kind"]
     search_fields = ["user__username", "user__email", "organization__name"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
+    deletable = True

@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from keychannel.core.admin import ReadOnlyAdmin
 from keychannel.core.scoping import Principal
 
 from . import gate, services, signoff
@@ -164,22 +165,13 @@ class ProductTestAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(ProductTestSignoff)
-class ProductTestSignoffAdmin(SimpleHistoryAdmin):
+class ProductTestSignoffAdmin(ReadOnlyAdmin, SimpleHistoryAdmin):
     """Readable and auditable here; written only through ``keychannel.deals.signoff``."""
 
     list_display = ["product_test", "kind", "stakeholder", "signed_by", "recorded_by", "recorded_at"]
     list_filter = ["kind"]
     raw_id_fields = ["product_test", "stakeholder", "signed_by"]
     readonly_fields = ["product_test", "kind", "stakeholder", "signed_by", "note", "recorded_by", "recorded_at"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class CorporateContractAdminForm(forms.ModelForm):
@@ -250,18 +242,9 @@ class ContractNoticeAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(PipelineRollup)
-class PipelineRollupAdmin(admin.ModelAdmin):
+class PipelineRollupAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     """Read only: derived from the deals (deals/rollups.py); ``manage.py rollups_rebuild`` recounts it."""
 
     list_display = ["distributor", "stage", "currency", "deal_count", "amount", "weighted"]
     list_filter = ["stage", "currency"]
     raw_id_fields = ["distributor"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -20,11 +20,13 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import NamedTuple
 
-from django.db import connection, models, transaction
+from django.db import models
 from django.db.models import Count, DecimalField, ExpressionWrapper, F, Q, Sum
 from django.utils.translation import gettext_lazy as _
 
 from keychannel.core.cockpit import once
+from keychannel.core.rollups import differences as compare
+from keychannel.core.rollups import replace_rows
 from keychannel.core.scoping import ScopedQuerySet
 
 from .choices import OPEN_STAGES
@@ -187,21 +189,14 @@ def recount(opportunity_model) -> dict:
 def rebuild(opportunity_model=None, rollup_model=None) -> int:
     """Replace the roll-up by a recount of every deal; returns the number of rows. Concurrent deal changes wait for
     it (PostgreSQL: the roll-up table is locked against writes first) and then add their own change on top.
-    Takes the models so the data migration can call it with its historical models."""
+    Takes the models so the data migration (0015) can call it with its historical models."""
     if opportunity_model is None:
         from .models import Opportunity as opportunity_model
     rollup_model = rollup_model or PipelineRollup
-    with transaction.atomic():
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute(f"LOCK TABLE {rollup_model._meta.db_table} IN SHARE ROW EXCLUSIVE MODE")
-        rollup_model._base_manager.all().delete()
-        counted = recount(opportunity_model)
-        rollup_model._base_manager.bulk_create(
-            [rollup_model(distributor_id=d, stage=s, currency=c, deal_count=n, amount=amount, weighted=weighted)
-             for (d, s, c), (n, amount, weighted) in sorted(counted.items(), key=lambda item: _sort_key(item[0]))],
-            batch_size=1000)
-    return len(counted)
+    return replace_rows(rollup_model, lambda: [
+        rollup_model(distributor_id=d, stage=s, currency=c, deal_count=n, amount=amount, weighted=weighted)
+        for (d, s, c), (n, amount, weighted) in sorted(recount(opportunity_model).items(),
+                                                       key=lambda item: _sort_key(item[0]))])
 
 
 def differences(opportunity_model=None) -> list[tuple]:
@@ -215,10 +210,7 @@ def differences(opportunity_model=None) -> list[tuple]:
     stored = {(r.distributor_id, r.stage, r.currency): (r.deal_count, Decimal(r.amount).quantize(cents),
                                                         Decimal(r.weighted).quantize(basis))
               for r in PipelineRollup._base_manager.all()}
-    zero = (0, Decimal("0.00"), Decimal("0.0000"))
-    return [(bucket, stored.get(bucket, zero), counted.get(bucket, zero))
-            for bucket in sorted(set(counted) | set(stored), key=_sort_key)
-            if stored.get(bucket, zero) != counted.get(bucket, zero)]
+    return compare(stored, counted, (0, Decimal("0.00"), Decimal("0.0000")), key=_sort_key)
 
 
 # --- reads ----------------------------------------------------------------------------------------------------

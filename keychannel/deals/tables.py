@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from keychannel.core.filters import TYPED_FROM, QueryChoices
+from keychannel.core.scoping import in_lookup
 from keychannel.core.tables import Column, Filter, Table
 from keychannel.network.models import Distributor, ProductLine, Territory
 
@@ -36,7 +37,7 @@ def filter_choices(principal) -> dict:
     """Choices for the pipeline filters, in a fixed number of queries."""
     distributors = Distributor.objects.visible_to(principal)
     if principal.distributor_ids is not None:
-        distributors = distributors.filter(pk__in=list(principal.distributor_ids))
+        distributors = distributors.filter(pk__in=in_lookup(principal.distributor_ids))
     direct = [("direct", str(_("Direct")))] if principal.sees_whole_network or principal.is_manufacturer else []
     if principal.distributor_ids is not None and len(principal.distributor_ids) + len(direct) <= TYPED_FROM:
         # a few distributors, drawn as a select: read now (plain tuples, not model objects)
@@ -49,7 +50,7 @@ def filter_choices(principal) -> dict:
     elif principal.distributor_ids is not None:
         users = users.filter(
             Q(membership__organization__kind="manufacturer")
-            | Q(membership__organization__distributor__in=list(principal.distributor_ids))
+            | Q(membership__organization__distributor__in=in_lookup(principal.distributor_ids))
         )
     owners = [(str(pk), f"{first} {last}".strip() or username) for pk, username, first, last
               in users.order_by("last_name", "username").values_list("pk", "username", "first_name", "last_name")]

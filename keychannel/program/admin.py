@@ -1,6 +1,8 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
+from keychannel.core.admin import ReadOnlyAdmin
+
 from . import models
 
 
@@ -69,17 +71,8 @@ class ProgramLevelAdmin(SimpleHistoryAdmin):
     inlines = [CriterionInline]
 
 
-class ReadOnlyLevelAdmin(SimpleHistoryAdmin):
+class ReadOnlyLevelAdmin(ReadOnlyAdmin, SimpleHistoryAdmin):
     """Levels change only through the recompute (services), which records the change and notifies the head."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(models.DistributorLevel)

@@ -211,7 +211,7 @@ def acknowledgements_missing(principal, today):
         return []
     distributors = Distributor.objects.visible_to(principal).filter(active=True)
     if principal.distributor_ids is not None:
-        distributors = distributors.filter(pk__in=principal.distributor_ids)
+        distributors = distributors.filter(pk__in=in_lookup(principal.distributor_ids))
     # Counted by the database: the first distributors behind and how many there are, not 2,000 distributors read.
     acknowledged = Count("rule_acknowledgements", filter=Q(rule_acknowledgements__rule_id__in=[r[0] for r in rules]))
     behind = distributors.annotate(done=acknowledged).filter(done__lt=len(rules)).order_by("code")

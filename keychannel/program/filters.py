@@ -4,6 +4,7 @@ goals page draws the level, metric and distributor selects, the API takes them a
 from django.utils.translation import gettext_lazy
 
 from keychannel.core.filters import FilterSpec, ListFilters
+from keychannel.core.scoping import in_lookup
 
 from . import metrics
 from .choices import GoalLevel
@@ -14,7 +15,7 @@ def _distributor_choices(principal):
 
     qs = Distributor.objects.visible_to(principal).filter(active=True).order_by("code")
     if principal.distributor_ids is not None:
-        qs = qs.filter(pk__in=principal.distributor_ids)
+        qs = qs.filter(pk__in=in_lookup(principal.distributor_ids))
     return [(d.pk, f"{d.code} · {d.legal_name}") for d in qs.only("pk", "code", "legal_name")]
 
 

@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from keychannel.core.choices import Role
 from keychannel.core.forms import StyledFormMixin
+from keychannel.core.scoping import in_lookup
 from keychannel.network.models import Distributor
 
 from . import metrics
@@ -194,7 +195,7 @@ class SupportRequestForm(StyledFormMixin, forms.Form):
 
         qs = Distributor.objects.visible_to(principal).filter(active=True)
         if principal.distributor_ids is not None:
-            qs = qs.filter(pk__in=list(principal.distributor_ids))
+            qs = qs.filter(pk__in=in_lookup(principal.distributor_ids))
         self.fields["distributor"].queryset = qs
         self.fields["client"].queryset = client_list(principal=principal).order_by("legal_name")
         if principal.is_distributor_user:

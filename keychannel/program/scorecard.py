@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from keychannel.channel import selectors as channel_selectors
 from keychannel.clients import selectors as client_selectors
 from keychannel.core.filters import FilterSpec, ListFilters
-from keychannel.core.scoping import get_visible_or_404
+from keychannel.core.scoping import get_visible_or_404, in_lookup
 from keychannel.deals import selectors as deal_selectors
 from keychannel.network import selectors as network_selectors
 from keychannel.network.choices import SizeTier
@@ -163,7 +163,7 @@ def scorecard_rows(*, principal, filters: dict | None = None, year: int | None =
     qs = Distributor.objects.visible_to(principal).select_related("territory", "channel_manager")
     qs = qs.filter(pk=distributor_id) if distributor_id is not None else qs.filter(active=True)
     if principal.distributor_ids is not None:
-        qs = qs.filter(pk__in=list(principal.distributor_ids))
+        qs = qs.filter(pk__in=in_lookup(principal.distributor_ids))
     distributors = list(SCORECARD_FILTERS.apply(qs, filters or {}, principal).order_by("code"))
     ids = [d.pk for d in distributors]
     if not ids:

@@ -1,6 +1,8 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
+from keychannel.core.admin import ReadOnlyAdmin
+
 from .models import (
     ClientMapping,
     ClientSegment,
@@ -103,19 +105,10 @@ class SurveyResponseAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(SalesRollup)
-class SalesRollupAdmin(admin.ModelAdmin):
+class SalesRollupAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     """Read only: derived from the applied sales lines (sales/rollups.py); ``manage.py sales_rollup_rebuild``
     recounts it."""
 
     list_display = ["distributor", "month", "line_count", "amount"]
     list_filter = ["month"]
     raw_id_fields = ["distributor"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -12,7 +12,7 @@ from keychannel.core.errors import ConflictError
 from keychannel.core.pagination import BoundedPagination, CappedCountPagination, paginate
 from keychannel.core.policies import can, require
 from keychannel.core.schemas import ErrorOut, ValidationErrorOut
-from keychannel.core.scoping import get_visible_or_404
+from keychannel.core.scoping import get_visible_or_404, in_lookup
 from keychannel.network.models import Distributor, ProductLine
 
 from . import imports, selectors, services, survey_services
@@ -76,7 +76,7 @@ def _visible_distributor(principal, value, field="distributor_id"):
     """A distributor by id or code, among those the principal reaches (422 on ``field`` otherwise: core/api_refs.py)."""
     qs = Distributor.objects.visible_to(principal)
     if principal.distributor_ids is not None:
-        qs = qs.filter(pk__in=list(principal.distributor_ids))
+        qs = qs.filter(pk__in=in_lookup(principal.distributor_ids))
     text = str(value).strip()
     if not (text.isascii() and text.isdigit()):
         found = qs.filter(code=text.lower()[:20]).order_by("pk").first()

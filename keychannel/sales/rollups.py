@@ -23,12 +23,14 @@ import calendar
 import datetime
 from decimal import Decimal
 
-from django.db import connection, models, transaction
+from django.db import models
 from django.db.models import Count, F, Sum
 from django.db.models.functions import TruncMonth
 from django.utils.translation import gettext_lazy as _
 
-from keychannel.core.scoping import ScopedQuerySet
+from keychannel.core.rollups import differences as compare
+from keychannel.core.rollups import replace_rows
+from keychannel.core.scoping import ScopedQuerySet, in_lookup
 
 ZERO = Decimal("0")
 
@@ -134,18 +136,12 @@ def recount(line_model=None) -> dict:
 
 def rebuild(line_model=None, rollup_model=None) -> int:
     """Replace the roll-up by a recount of the applied lines; returns the number of rows. Concurrent changes wait
-    (PostgreSQL: the table is locked against writes first) and then add their own on top."""
+    (PostgreSQL: the table is locked against writes first) and then add their own on top. Takes the models so the
+    data migration (0009) can call it with its historical models."""
     rollup_model = rollup_model or SalesRollup
-    with transaction.atomic():
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute(f"LOCK TABLE {rollup_model._meta.db_table} IN SHARE ROW EXCLUSIVE MODE")
-        rollup_model._base_manager.all().delete()
-        counted = recount(line_model)
-        rollup_model._base_manager.bulk_create(
-            [rollup_model(distributor_id=d, month=m, line_count=n, amount=amount)
-             for (d, m), (n, amount) in sorted(counted.items())], batch_size=1000)
-    return len(counted)
+    return replace_rows(rollup_model, lambda: [
+        rollup_model(distributor_id=d, month=m, line_count=n, amount=amount)
+        for (d, m), (n, amount) in sorted(recount(line_model).items())])
 
 
 def differences(line_model=None) -> list[tuple]:
@@ -154,9 +150,7 @@ def differences(line_model=None) -> list[tuple]:
     counted = {key: (n, Decimal(amount).quantize(cents)) for key, (n, amount) in recount(line_model).items()}
     stored = {(r.distributor_id, r.month): (r.line_count, Decimal(r.amount).quantize(cents))
               for r in SalesRollup._base_manager.all()}
-    zero = (0, Decimal("0.00"))
-    return [(key, stored.get(key, zero), counted.get(key, zero)) for key in sorted(set(counted) | set(stored))
-            if stored.get(key, zero) != counted.get(key, zero)]
+    return compare(stored, counted, (0, Decimal("0.00")))
 
 
 # --- reads ----------------------------------------------------------------------------------------------------
@@ -172,7 +166,7 @@ def revenue(distributor_ids, start: datetime.date, end: datetime.date, *, groupe
     one ``Decimal``, or ``{distributor_id: Decimal}`` when ``grouped``."""
     qs = SalesRollup.objects.order_by().filter(month__gte=start, month__lte=end)
     if distributor_ids is not None:
-        qs = qs.filter(distributor_id__in=list(distributor_ids))
+        qs = qs.filter(distributor_id__in=in_lookup(distributor_ids))
     # To the cent, as the lines are: SQLite keeps the F() increments in floating point (a month whose lines all left
     # reads back as 1e-18, not 0).
     if not grouped:

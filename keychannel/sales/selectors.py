@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy
 
 from keychannel.clients.models import CorporateClient
 from keychannel.core.exports import csv_stream
-from keychannel.core.scoping import get_visible_or_404
+from keychannel.core.scoping import get_visible_or_404, in_lookup
 from keychannel.network.models import Distributor
 
 from . import rollups
@@ -59,7 +59,7 @@ def distributors_for_upload(principal):
         return Distributor.objects.none()
     qs = Distributor.objects.visible_to(principal)
     if principal.distributor_ids is not None:
-        qs = qs.filter(pk__in=list(principal.distributor_ids))
+        qs = qs.filter(pk__in=in_lookup(principal.distributor_ids))
     return qs.order_by("code")
 
 

@@ -23,7 +23,7 @@ from keychannel.core.pagination import CappedCountPagination
 from keychannel.core.partials import is_htmx, render_partial
 from keychannel.core.policies import can, require
 from keychannel.core.satisfaction import client_satisfaction
-from keychannel.core.scoping import get_visible_or_404
+from keychannel.core.scoping import get_visible_or_404, in_lookup
 from keychannel.core.tables import Column, Filter, Table
 from keychannel.jobs.choices import JobStatus
 from keychannel.network.models import Distributor
@@ -56,7 +56,7 @@ def _distributor_filter(request, principal):
     """The distributors of the principal's reach as filter choices (network-wide roles: every distributor)."""
     qs = Distributor.objects.visible_to(principal)
     if principal.distributor_ids is not None:
-        qs = qs.filter(pk__in=list(principal.distributor_ids))
+        qs = qs.filter(pk__in=in_lookup(principal.distributor_ids))
     if principal.distributor_ids is not None and len(principal.distributor_ids) <= TYPED_FROM:  # a select: read now
         choices = [(str(pk), code) for pk, code in qs.order_by("code").values_list("pk", "code")]
     else:  # typed past TYPED_FROM: the codes are read only to look a value up (issue 22)
@@ -159,7 +159,7 @@ def report_sample(request):
     principal = request.principal
     reach = Distributor.objects.visible_to(principal)
     if principal.distributor_ids is not None:
-        reach = reach.filter(pk__in=list(principal.distributor_ids))
+        reach = reach.filter(pk__in=in_lookup(principal.distributor_ids))
     chosen = request.GET.get("distributor", "")
     distributor = (reach.filter(pk=int(chosen)) if chosen.isdigit() and len(chosen) < 18 else reach).order_by("code").first()
     if distributor is None:
@@ -312,7 +312,7 @@ def mapping_list(request):
     principal = request.principal
     reach = Distributor.objects.visible_to(principal)
     if principal.distributor_ids is not None:
-        reach = reach.filter(pk__in=list(principal.distributor_ids))
+        reach = reach.filter(pk__in=in_lookup(principal.distributor_ids))
     distributors = list(reach.order_by("code").only("pk", "code", "legal_name"))
     chosen = request.GET.get("distributor") or request.POST.get("distributor") or ""
     distributor = next((d for d in distributors if str(d.pk) == chosen), distributors[0] if distributors else None)

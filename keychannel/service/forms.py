@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from keychannel.clients.models import CorporateClient
 from keychannel.core.assignment import offer_assignable
 from keychannel.core.forms import StyledFormMixin
+from keychannel.core.scoping import in_lookup
 from keychannel.network.models import ProductLine
 
 from .choices import CaseStatus, CaseType, MessageKind, ServicePriority
@@ -43,7 +44,7 @@ def assignable_people(principal):
         return users  # offer_assignable shows only its own people; a forged pick reaches the rule and is recorded
     people = users.filter(membership__organization__kind="distributor")
     if principal.distributor_ids is not None:
-        people = people.filter(membership__organization__distributor__in=list(principal.distributor_ids))
+        people = people.filter(membership__organization__distributor__in=in_lookup(principal.distributor_ids))
     return people
 
 

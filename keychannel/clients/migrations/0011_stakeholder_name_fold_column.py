@@ -11,26 +11,10 @@ model does not list the column, so SQLite and Django's writes are unchanged (SQL
 
 from django.db import migrations
 
-INDEX = "clients_stakeholder_name_fold_trgm"
-
-
-def create(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql":
-        return
-    schema_editor.execute("ALTER TABLE clients_stakeholder ADD COLUMN IF NOT EXISTS full_name_fold text "
-                          "GENERATED ALWAYS AS (kc_fold(full_name)) STORED")
-    schema_editor.execute(f"DROP INDEX IF EXISTS {INDEX}")
-    schema_editor.execute(f"CREATE INDEX {INDEX} ON clients_stakeholder USING gin (full_name_fold gin_trgm_ops)")
-
-
-def drop(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql":
-        return
-    schema_editor.execute(f"DROP INDEX IF EXISTS {INDEX}")
-    schema_editor.execute("ALTER TABLE clients_stakeholder DROP COLUMN IF EXISTS full_name_fold")
-    schema_editor.execute(f"CREATE INDEX {INDEX} ON clients_stakeholder USING gin (kc_fold(full_name) gin_trgm_ops)")
+from keychannel.core.migration_ops import AddFoldColumns
 
 
 class Migration(migrations.Migration):
     dependencies = [("clients", "0010_client_live_name_index"), ("core", "0010_search_fold_faster")]
-    operations = [migrations.RunPython(create, drop, elidable=False)]
+    operations = [AddFoldColumns("clients_stakeholder", ["full_name"],
+                                 trigram_indexes={"full_name": "clients_stakeholder_name_fold_trgm"})]

@@ -10,26 +10,10 @@ model does not list the column, so SQLite and Django's writes are unchanged (SQL
 
 from django.db import migrations
 
-INDEX = "deals_opportunity_title_fold_trgm"
-
-
-def create(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql":
-        return
-    schema_editor.execute("ALTER TABLE deals_opportunity ADD COLUMN IF NOT EXISTS title_fold text "
-                          "GENERATED ALWAYS AS (kc_fold(title)) STORED")
-    schema_editor.execute(f"DROP INDEX IF EXISTS {INDEX}")
-    schema_editor.execute(f"CREATE INDEX {INDEX} ON deals_opportunity USING gin (title_fold gin_trgm_ops)")
-
-
-def drop(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql":
-        return
-    schema_editor.execute(f"DROP INDEX IF EXISTS {INDEX}")
-    schema_editor.execute("ALTER TABLE deals_opportunity DROP COLUMN IF EXISTS title_fold")
-    schema_editor.execute(f"CREATE INDEX {INDEX} ON deals_opportunity USING gin (kc_fold(title) gin_trgm_ops)")
+from keychannel.core.migration_ops import AddFoldColumns
 
 
 class Migration(migrations.Migration):
     dependencies = [("deals", "0016_won_closed_index"), ("core", "0010_search_fold_faster")]
-    operations = [migrations.RunPython(create, drop, elidable=False)]
+    operations = [AddFoldColumns("deals_opportunity", ["title"],
+                                 trigram_indexes={"title": "deals_opportunity_title_fold_trgm"})]

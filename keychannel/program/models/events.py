@@ -24,7 +24,7 @@ class EventQuerySet(ScopedQuerySet, AuditedQuerySet):
             return self.none()
         if principal.is_manufacturer:
             return self.all()
-        invited = EventInvitation.objects.filter(distributor_id__in=list(principal.distributor_ids or [])).values("event_id")
+        invited = EventInvitation.objects.filter(distributor_id__in=in_lookup(principal.distributor_ids or ())).values("event_id")
         return self.filter(status=EventStatus.PUBLISHED).filter(Q(open_to_all=True) | Q(pk__in=invited))
 
 

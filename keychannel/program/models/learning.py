@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from keychannel.core.models import TimeStampedModel
-from keychannel.core.scoping import AuditedQuerySet, DistributorScopedQuerySet, ScopedQuerySet
+from keychannel.core.scoping import AuditedQuerySet, DistributorScopedQuerySet, ScopedQuerySet, in_lookup
 from keychannel.network.models import Distributor
 
 from ..choices import BestPracticeStatus, ResourceKind
@@ -131,7 +131,7 @@ class BestPracticeQuerySet(ScopedQuerySet, AuditedQuerySet):
             return self.none()
         if principal.is_manufacturer:
             return self.all()
-        return self.filter(Q(status=BestPracticeStatus.SHARED) | Q(distributor_id__in=list(principal.distributor_ids or [])))
+        return self.filter(Q(status=BestPracticeStatus.SHARED) | Q(distributor_id__in=in_lookup(principal.distributor_ids or ())))
 
 
 class BestPractice(TimeStampedModel):

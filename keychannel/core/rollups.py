@@ -1,0 +1,72 @@
+"""Stored roll-ups: derived tables of counts and sums, kept by the model layer and rebuilt from their source rows.
+
+Each app owns its roll-up (deals/rollups.py: deals per distributor × stage × currency; sales/rollups.py: applied
+sales lines per distributor × month): what a row is, how a change moves it and how it is recounted. What they share
+lives here, written once:
+
+- :func:`replace_rows`: replace every row of a roll-up by a recount, the table locked against writes first;
+- :func:`differences`: the buckets where the stored roll-up and a recount disagree;
+- :class:`RebuildCommand`: the ``manage.py …rebuild [--check]`` command of a roll-up.
+
+The apps' ``rebuild`` take their models as arguments so their fill migrations (deals 0015, sales 0009) can pass the
+historical ones; :func:`replace_rows` only uses ``_base_manager``, ``_meta.db_table`` and ``bulk_create``, which
+historical models have too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connection, transaction
+
+
+def replace_rows(model, recount: Callable[[], Iterable]) -> int:
+    """Replace every row of the roll-up ``model`` by the unsaved instances ``recount()`` returns; returns how many.
+
+    ``recount`` is called after the table is locked (PostgreSQL: ``SHARE ROW EXCLUSIVE``, so no other transaction
+    changes a row meanwhile) and the old rows are deleted: a change committed before the lock is in the recount,
+    a concurrent one waits for the rebuild and then adds its own difference on top."""
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute(f"LOCK TABLE {connection.ops.quote_name(model._meta.db_table)} "
+                               "IN SHARE ROW EXCLUSIVE MODE")
+        model._base_manager.all().delete()
+        rows = list(recount())
+        model._base_manager.bulk_create(rows, batch_size=1000)
+    return len(rows)
+
+
+def differences(stored: dict, counted: dict, zero: tuple, *, key=None) -> list[tuple]:
+    """``[(bucket, stored, counted)]`` for the buckets where ``stored`` and ``counted`` (``{bucket: figures}``, each
+    figure already rounded as the table stores it) differ, in ``sorted(…, key=key)`` order; empty when they agree.
+    A missing bucket counts as ``zero`` (a bucket all of whose rows left equals no bucket)."""
+    return [(bucket, stored.get(bucket, zero), counted.get(bucket, zero))
+            for bucket in sorted(set(counted) | set(stored), key=key)
+            if stored.get(bucket, zero) != counted.get(bucket, zero)]
+
+
+class RebuildCommand(BaseCommand):
+    """``manage.py <name> [--check]``: recount a roll-up, or with ``--check`` only compare it with a recount and
+    exit 1 when they differ (the first 20 differences are printed). A subclass names its ``rollups`` module (with
+    ``rebuild()`` and ``differences()``), the command's name (for the hint) and the roll-up's ``title``."""
+
+    rollups = None  # the app's roll-up module
+    command_name = ""  # as the operator types it: "rollups_rebuild"
+    title = ""  # "pipeline roll-up"
+
+    def add_arguments(self, parser):
+        parser.add_argument("--check", action="store_true", help="Compare with a recount; change nothing.")
+
+    def handle(self, *args, check=False, **options):
+        if check:
+            differences = self.rollups.differences()
+            for bucket, stored, counted in differences[:20]:
+                self.stdout.write(f"{bucket}: stored {stored}, recount {counted}")
+            if differences:
+                raise CommandError(f"{len(differences)} roll-up row(s) differ from a recount: run {self.command_name}")
+            self.stdout.write(f"the {self.title} equals a recount")
+            return
+        rows = self.rollups.rebuild()
+        self.stdout.write(f"{self.title} rebuilt: {rows} row(s)")
