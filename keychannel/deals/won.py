@@ -17,6 +17,7 @@ from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
 from keychannel.core.cockpit import once
+from keychannel.core.scoping import in_lookup
 
 from .choices import Stage
 from .models import Opportunity
@@ -27,7 +28,7 @@ FIGURES = ("count", "clients", "value")
 def _won(distributor_ids, start: datetime.date, end: datetime.date):
     qs = Opportunity._base_manager.filter(stage=Stage.WON, closed_on__gte=start, closed_on__lte=end)
     if distributor_ids is not None:
-        qs = qs.filter(distributor_id__in=sorted(distributor_ids))
+        qs = qs.filter(distributor_id__in=in_lookup(distributor_ids))
     return qs.order_by()
 
 
@@ -63,7 +64,9 @@ def won_figures(distributor_ids, start: datetime.date, end: datetime.date, *, gr
     A total also answers, under ``"until"``, the same figures for the deals of the period closed by ``until``
     (default: today), from the same statement: the cockpit's "won this year" (to today) and a goal over the year
     (to its end) then read one statement."""
-    ids = None if distributor_ids is None else frozenset(distributor_ids)
+    # an IdSet (a reach with its subquery, core.scoping.in_lookup) is kept as it is: it is a frozenset, so it keys alike
+    ids = distributor_ids if distributor_ids is None or isinstance(distributor_ids, frozenset) else frozenset(
+        distributor_ids)
     if grouped:
         until = None
     elif until is None:
