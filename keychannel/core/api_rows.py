@@ -221,33 +221,28 @@ def with_related_ids(queryset, relation: str):
     return queryset
 
 
-_ITERABLES: dict = {}
-
-
 def _related_ids_iterable(base, model, relation: str):
-    key = (base, model, relation)
-    if key not in _ITERABLES:
-        field = model._meta.get_field(relation)
-        through = field.remote_field.through
-        source, target = field.m2m_field_name(), field.m2m_reverse_field_name()
-        order = [f"{target}__{name}" for name in field.related_model._meta.ordering]
-        attribute = f"{relation}_listed_ids"
+    # A class per list (not cached): the base may itself be made per request (core.redaction.redacted).
+    field = model._meta.get_field(relation)
+    through = field.remote_field.through
+    source, target = field.m2m_field_name(), field.m2m_reverse_field_name()
+    order = [f"{target}__{name}" for name in field.related_model._meta.ordering]
+    attribute = f"{relation}_listed_ids"
 
-        class WithRelatedIds(base):
-            def __iter__(self):
-                rows = list(super().__iter__())
-                ids = defaultdict(list)
-                if rows:
-                    links = (through.objects.filter(**{f"{source}_id__in": [row.pk for row in rows]})
-                             .order_by(*order).values_list(f"{source}_id", f"{target}_id"))
-                    for row_id, related_id in links:
-                        ids[row_id].append(related_id)
-                for row in rows:
-                    setattr(row, attribute, ids[row.pk])
-                yield from rows
+    class WithRelatedIds(base):
+        def __iter__(self):
+            rows = list(super().__iter__())
+            ids = defaultdict(list)
+            if rows:
+                links = (through.objects.filter(**{f"{source}_id__in": [row.pk for row in rows]})
+                         .order_by(*order).values_list(f"{source}_id", f"{target}_id"))
+                for row_id, related_id in links:
+                    ids[row_id].append(related_id)
+            for row in rows:
+                setattr(row, attribute, ids[row.pk])
+            yield from rows
 
-        _ITERABLES[key] = WithRelatedIds
-    return _ITERABLES[key]
+    return WithRelatedIds
 
 
 def related_ids(obj, relation: str) -> list:
