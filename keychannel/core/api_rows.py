@@ -24,6 +24,7 @@ from functools import wraps
 from types import UnionType
 from typing import Union, get_args, get_origin
 
+from django.db.models import Model
 from django.template import Variable, VariableDoesNotExist
 from ninja.operation import ResponseObject
 from ninja.schema import DjangoGetter, Schema
@@ -64,6 +65,10 @@ class RowPlan:
                 self.nested[key] = plan
                 twins[name] = (plan.twin | None) if nested[1] else plan.twin
         self.resolvers = dict(getattr(schema, "_ninja_resolvers", {}))
+        # Dotted aliases (``distributor.code``) walked attribute by attribute, where ``Variable`` parsed the key
+        # again for every row.
+        self.paths = {key: key.split(".") for key in self.keys
+                      if "." in key and all(bit.isidentifier() and not bit.startswith("_") for bit in key.split("."))}
         namespace = {
             "__module__": schema.__module__,
             # The same name as ninja's wrap validator replaces it: pydantic validates the dict directly.
@@ -103,13 +108,16 @@ class RowPlan:
                 if value is _MISSING:
                     continue
             else:
-                try:
-                    value = getattr(row, key)
-                except AttributeError:
+                path = self.paths.get(key) if self.paths else None
+                value = _walk(row, path) if path is not None else _MISSING
+                if value is _MISSING:
                     try:
-                        value = Variable(key).resolve(row)
-                    except VariableDoesNotExist:
-                        continue  # pydantic applies the default (or reports the field missing), as with ninja
+                        value = getattr(row, key)
+                    except AttributeError:
+                        try:
+                            value = Variable(key).resolve(row)
+                        except VariableDoesNotExist:
+                            continue  # pydantic applies the default (or reports the field missing), as with ninja
             if type(value) not in _PLAIN:
                 nested = self.nested.get(key)
                 if nested is not None and not isinstance(value, BaseModel):
@@ -122,6 +130,22 @@ class RowPlan:
     def dump(self, rows, context: dict, dump_options: dict) -> list:
         values = self.adapter.validate_python([self.read(row, context) for row in rows], context=context)
         return self.adapter.dump_python(values, context=context, **dump_options)
+
+
+def _walk(row, path: list[str]):
+    """``Variable(".".join(path)).resolve(row)`` for a path through model instances to a value that is not callable
+    (what ``Variable`` answers there too), else ``_MISSING``: ``Variable`` decides (dicts, callables, misses)."""
+    value = row
+    for bit in path:
+        if not isinstance(value, Model):
+            return _MISSING
+        try:
+            value = getattr(value, bit)
+        except AttributeError:
+            return _MISSING
+        if callable(value):
+            return _MISSING
+    return value
 
 
 def _nested_schema(annotation) -> tuple[type, bool] | None:
