@@ -64,7 +64,8 @@ def _territory(pk, field="territory_id"):
 @paginate(BoundedPagination)
 def registration_list(request, filters: Query[RegistrationFilter]):
     qs = selectors.registration_list(principal=request.principal, filters=filters.model_dump())
-    return with_related_ids(qs, "product_lines")
+    # The rows answer ids only: no distributor or user rows (their ids are the registration's own columns).
+    return with_related_ids(qs.select_related(None), "product_lines")
 
 
 @router.post("/registrations", response={201: RegistrationOut, **WRITE_ERRORS}, summary="Register a client and a deal")

@@ -70,8 +70,9 @@ SORTS = {"code", "-code", "legal_name", "-legal_name", "annual_revenue", "-annua
 @paginate(BoundedPagination)
 def distributor_list(request, filters: Query[DistributorFilter], sort: str = "code"):
     qs = selectors.distributor_list(principal=request.principal, filters=filters.model_dump())
-    # The rows show their product lines' ids only (core.api_rows.with_related_ids).
-    qs = with_related_ids(qs, "product_lines")
+    # The rows show their product lines' ids only (core.api_rows.with_related_ids), and of the related rows only
+    # the channel manager (the territory's id is the distributor's own column; the organisation is not answered).
+    qs = with_related_ids(qs.select_related(None).select_related("channel_manager"), "product_lines")
     return qs.order_by(sort if sort in SORTS else "code", "pk")
 
 
