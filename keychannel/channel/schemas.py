@@ -58,7 +58,7 @@ class RegistrationOut(Schema):
 
     @staticmethod
     def resolve_product_line_ids(obj):
-        return related_ids(obj, "product_lines")  # the API list prefetches the ids (core.api_rows.ids_prefetch)
+        return related_ids(obj, "product_lines")  # the API list prefetches the ids (core.api_rows.with_related_ids)
 
     @staticmethod
     def resolve_checks(obj):

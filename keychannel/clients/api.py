@@ -84,7 +84,16 @@ def _resolve_refs(principal, fields: dict) -> dict:
 @paginate(BoundedPagination)
 def client_list(request, filters: Query[ClientFilter], sort: str = "name"):
     qs = selectors.client_list(principal=request.principal, filters=filters.model_dump())
-    return selectors.client_sorted(qs, sort)
+    return _rows(selectors.client_sorted(qs, sort))
+
+
+def _rows(qs):
+    """A list's clients with what ClientOut answers of their distributor (its name), not every column of it, nor
+    the territory (its id is the client's own column)."""
+    from .models import CorporateClient
+
+    columns = [field.name for field in CorporateClient._meta.concrete_fields]
+    return qs.select_related(None).select_related("distributor").only(*columns, "distributor__legal_name")
 
 
 @router.post("/clients", response={201: ClientOut, 403: ErrorOut, 409: DuplicateConflictOut, 422: ValidationErrorOut},
@@ -113,7 +122,7 @@ def client_duplicate_check(request, payload: DuplicateCheckIn):
 @router.get("/clients/at-risk", response=list[ClientOut], summary="Clients whose buying centre is at risk")
 @paginate(BoundedPagination)
 def client_at_risk_list(request, filters: Query[ClientFilter]):
-    return selectors.clients_at_risk(principal=request.principal, filters=filters.model_dump())
+    return _rows(selectors.clients_at_risk(principal=request.principal, filters=filters.model_dump()))
 
 
 @router.get("/clients/{int:client_id}", response={200: ClientOut, 404: ErrorOut})

@@ -6,7 +6,7 @@ import datetime
 from dataclasses import dataclass, field
 
 from django.db import connection
-from django.db.models import BooleanField, Count, F, Func, Prefetch, Q
+from django.db.models import Count, Prefetch, Q
 from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
@@ -15,7 +15,7 @@ from django.utils.translation import ngettext
 from rapidfuzz import fuzz, process
 
 from keychannel.core.cockpit import CockpitItem, due_badge, limited
-from keychannel.core.pagination import capped_figure
+from keychannel.core.pagination import capped_figure, known_ids
 from keychannel.core.scoping import get_visible_or_404
 
 from .choices import EXECUTIVE_LEVELS, ActionStatus, BuyingRole, RelationshipLevel, StakeholderLevel
@@ -77,21 +77,6 @@ def client_list(*, principal, filters: dict | None = None):
 SEARCH_IDS_FIRST = 20_000
 
 
-class _PkAnyOf(Func):
-    """PostgreSQL ``pk = ANY(%s)`` with the ids as ONE array parameter: the planner reads them through the
-    primary key (it knows how many there are) and a list of thousands costs one bound value, not thousands."""
-
-    output_field = BooleanField()
-
-    def __init__(self, expression, ids):
-        super().__init__(expression)
-        self.ids = list(ids)
-
-    def as_sql(self, compiler, connection, **extra_context):
-        sql, params = compiler.compile(self.source_expressions[0])
-        return f"({sql} = ANY(%s))", (*params, self.ids)
-
-
 def client_searched(qs, q: str):
     """The clients of ``qs`` that match the search ``q``.
 
@@ -105,13 +90,16 @@ def client_searched(qs, q: str):
     matching = qs.filter(client_search_filter(q))
     if connection.vendor != "postgresql":
         return matching
-    ids = list(matching.order_by().values_list("pk", flat=True)[: SEARCH_IDS_FIRST + 1])
+    # Sorted by name, the planner would walk the name index and test each client (it expects a match every 60 rows;
+    # they cluster): the ids are sorted by an expression no index serves, equal to the name (normalised names are
+    # lower case), so the matches are read off the trigram index and sorted, in the same statement.
+    ids = list(matching.order_by(Lower("normalized_name"), "pk").values_list("pk", flat=True)[: SEARCH_IDS_FIRST + 1])
     if len(ids) > SEARCH_IDS_FIRST:
         return matching
-    # Sorted by name, the planner would still walk the name index and test each client against the ids (it expects
-    # a match every 60 rows; they cluster): the name order of a searched list is read from an expression no index
-    # serves, equal to the name (normalised names are lower case), so the ids are read by key and then sorted.
-    return qs.filter(_PkAnyOf(F("pk"), ids)).annotate(**{SEARCHED_NAME_ORDER: Lower("normalized_name")})
+    # The list holds exactly these ids, in the list's name order: an offset page is a slice of them, read by id,
+    # and its count is len(ids) (core.pagination.KnownIds): no second read of every match, no count of them.
+    listed = qs.annotate(**{SEARCHED_NAME_ORDER: Lower("normalized_name")})
+    return known_ids(listed, ids, order=(SEARCHED_NAME_ORDER, "id"))
 
 
 SEARCHED_NAME_ORDER = "searched_name_order"

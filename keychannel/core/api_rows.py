@@ -15,18 +15,21 @@ the OpenAPI schema is untouched: the wrapper only changes how the answer is buil
 
 from __future__ import annotations
 
+import copy
 import datetime
 import decimal
 import uuid
+from collections import defaultdict
 from functools import wraps
-from typing import get_args
+from types import UnionType
+from typing import Union, get_args, get_origin
 
-from django.db.models import Prefetch
+from django.db.models import Model
 from django.template import Variable, VariableDoesNotExist
 from ninja.operation import ResponseObject
 from ninja.schema import DjangoGetter, Schema
 from ninja.utils import contribute_operation_callback
-from pydantic import TypeAdapter, model_validator
+from pydantic import BaseModel, TypeAdapter, model_validator
 
 # Values that DjangoGetter passes to pydantic unchanged (it only converts managers, querysets, callables, files).
 _PLAIN = frozenset({str, int, float, bool, type(None), decimal.Decimal, datetime.datetime, datetime.date,
@@ -46,18 +49,36 @@ class RowPlan:
     def __init__(self, schema: type[Schema]):
         self.schema = schema
         self.keys = []
+        # Fields that hold one nested schema (a reference: ``client: ClientRef``, ``mentor: UserRef | None``): the
+        # related row is read into a dict by the nested schema's own plan and validated by its twin, instead of
+        # ninja wrapping it field by field (the opportunities list read about 320 attributes a page that way).
+        self.nested: dict[str, RowPlan] = {}
+        twins = {}
         for name, field in schema.model_fields.items():
             key = field.validation_alias if field.validation_alias is not None else (field.alias or name)
             if not isinstance(key, str):
                 raise TypeError(f"{schema.__name__}.{name}: an alias path")
             self.keys.append(key)
+            nested = _nested_schema(field.annotation)
+            plan = RowPlan.of(nested[0]) if nested is not None else None
+            if plan is not None:
+                self.nested[key] = plan
+                twins[name] = (plan.twin | None) if nested[1] else plan.twin
         self.resolvers = dict(getattr(schema, "_ninja_resolvers", {}))
-        twin = type(f"{schema.__name__}Row", (schema,), {
+        # Dotted aliases (``distributor.code``) walked attribute by attribute, where ``Variable`` parsed the key
+        # again for every row.
+        self.paths = {key: key.split(".") for key in self.keys
+                      if "." in key and all(bit.isidentifier() and not bit.startswith("_") for bit in key.split("."))}
+        namespace = {
             "__module__": schema.__module__,
             # The same name as ninja's wrap validator replaces it: pydantic validates the dict directly.
             "_run_root_validator": model_validator(mode="wrap")(classmethod(_passthrough)),
-        })
-        self.adapter = TypeAdapter(list[twin])
+        }
+        if twins:
+            namespace["__annotations__"] = twins
+            namespace.update({name: copy.copy(schema.model_fields[name]) for name in twins})
+        self.twin = type(f"{schema.__name__}Row", (schema,), namespace)
+        self.adapter = TypeAdapter(list[self.twin])
         self.getter = DjangoGetter(None, schema)
 
     @classmethod
@@ -87,21 +108,57 @@ class RowPlan:
                 if value is _MISSING:
                     continue
             else:
-                try:
-                    value = getattr(row, key)
-                except AttributeError:
+                path = self.paths.get(key) if self.paths else None
+                value = _walk(row, path) if path is not None else _MISSING
+                if value is _MISSING:
                     try:
-                        value = Variable(key).resolve(row)
-                    except VariableDoesNotExist:
-                        continue  # pydantic applies the default (or reports the field missing), as with ninja
+                        value = getattr(row, key)
+                    except AttributeError:
+                        try:
+                            value = Variable(key).resolve(row)
+                        except VariableDoesNotExist:
+                            continue  # pydantic applies the default (or reports the field missing), as with ninja
             if type(value) not in _PLAIN:
-                value = self.getter._convert_result(value)
+                nested = self.nested.get(key)
+                if nested is not None and not isinstance(value, BaseModel):
+                    value = nested.read(value, context)
+                else:
+                    value = self.getter._convert_result(value)
             out[key] = value
         return out
 
     def dump(self, rows, context: dict, dump_options: dict) -> list:
         values = self.adapter.validate_python([self.read(row, context) for row in rows], context=context)
         return self.adapter.dump_python(values, context=context, **dump_options)
+
+
+def _walk(row, path: list[str]):
+    """``Variable(".".join(path)).resolve(row)`` for a path through model instances to a value that is not callable
+    (what ``Variable`` answers there too), else ``_MISSING``: ``Variable`` decides (dicts, callables, misses)."""
+    value = row
+    for bit in path:
+        if not isinstance(value, Model):
+            return _MISSING
+        try:
+            value = getattr(value, bit)
+        except AttributeError:
+            return _MISSING
+        if callable(value):
+            return _MISSING
+    return value
+
+
+def _nested_schema(annotation) -> tuple[type, bool] | None:
+    """``(schema, optional)`` when a field holds one nested ninja schema (``X`` or ``X | None``), else None."""
+    optional = False
+    if get_origin(annotation) in (Union, UnionType):
+        args = [arg for arg in get_args(annotation) if arg is not type(None)]
+        if len(args) != 1 or len(get_args(annotation)) != 2:
+            return None
+        annotation, optional = args[0], True
+    if isinstance(annotation, type) and issubclass(annotation, Schema):
+        return annotation, optional
+    return None
 
 
 def _item_schema(response_model, items_attribute: str):
@@ -178,15 +235,42 @@ def _rows_of(items_attribute: str):
 fast_list.rows = _rows_of
 
 
-def ids_prefetch(relation: str, model) -> Prefetch:
-    """A list page's prefetch of a many-to-many relation whose rows answer only its ids (``product_line_ids``):
-    the related rows with their primary key only, as a plain list on each row (``<relation>_list``), where
-    ``obj.<relation>.all()`` built a related manager per row and every column of every related row."""
-    return Prefetch(relation, queryset=model.objects.only("pk"), to_attr=f"{relation}_list")
+def with_related_ids(queryset, relation: str):
+    """A list page's many-to-many relation whose rows answer only its ids (``product_line_ids``): after the page's
+    rows, one statement reads the link table's (row id, related id) pairs for the page, in the related model's
+    order, as plain ints on each row (``<relation>_listed_ids``). A prefetch built a related object per link (the
+    distributors list: 282 product lines a page, each through the model's init and its signals)."""
+    queryset = queryset.prefetch_related(None)
+    queryset._iterable_class = _related_ids_iterable(queryset._iterable_class, queryset.model, relation)
+    return queryset
+
+
+def _related_ids_iterable(base, model, relation: str):
+    # A class per list (not cached): the base may itself be made per request (core.redaction.redacted).
+    field = model._meta.get_field(relation)
+    through = field.remote_field.through
+    source, target = field.m2m_field_name(), field.m2m_reverse_field_name()
+    order = [f"{target}__{name}" for name in field.related_model._meta.ordering]
+    attribute = f"{relation}_listed_ids"
+
+    class WithRelatedIds(base):
+        def __iter__(self):
+            rows = list(super().__iter__())
+            ids = defaultdict(list)
+            if rows:
+                links = (through.objects.filter(**{f"{source}_id__in": [row.pk for row in rows]})
+                         .order_by(*order).values_list(f"{source}_id", f"{target}_id"))
+                for row_id, related_id in links:
+                    ids[row_id].append(related_id)
+            for row in rows:
+                setattr(row, attribute, ids[row.pk])
+            yield from rows
+
+    return WithRelatedIds
 
 
 def related_ids(obj, relation: str) -> list:
-    """The ids of ``obj``'s related rows in the relation's order: from ``ids_prefetch``'s list when the page read
-    it, else from the relation (a detail, or a list without it)."""
-    listed = getattr(obj, f"{relation}_list", None)
-    return [row.pk for row in (getattr(obj, relation).all() if listed is None else listed)]
+    """The ids of ``obj``'s related rows in the relation's order: from ``with_related_ids`` when the page read them,
+    else from the relation (a detail, or a list without it)."""
+    listed = getattr(obj, f"{relation}_listed_ids", None)
+    return listed if listed is not None else [row.pk for row in getattr(obj, relation).all()]

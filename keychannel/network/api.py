@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 
-from keychannel.core.api_rows import ids_prefetch
+from keychannel.core.api_rows import with_related_ids
 from keychannel.core.pagination import BoundedPagination, paginate
 from keychannel.core.policies import require
 from keychannel.core.schemas import WRITE_ERRORS_WITHOUT_CONFLICT, ErrorOut, ValidationErrorOut
@@ -70,8 +70,9 @@ SORTS = {"code", "-code", "legal_name", "-legal_name", "annual_revenue", "-annua
 @paginate(BoundedPagination)
 def distributor_list(request, filters: Query[DistributorFilter], sort: str = "code"):
     qs = selectors.distributor_list(principal=request.principal, filters=filters.model_dump())
-    # The rows show their product lines' ids only (core.api_rows.ids_prefetch).
-    qs = qs.prefetch_related(None).prefetch_related(ids_prefetch("product_lines", ProductLine))
+    # The rows show their product lines' ids only (core.api_rows.with_related_ids), and of the related rows only
+    # the channel manager (the territory's id is the distributor's own column; the organisation is not answered).
+    qs = with_related_ids(qs.select_related(None).select_related("channel_manager"), "product_lines")
     return qs.order_by(sort if sort in SORTS else "code", "pk")
 
 

@@ -89,7 +89,15 @@ def _visible_distributor(principal, value, field="distributor_id"):
 @router.get("/sales-reports", response=list[ReportOut], summary="Sales reports the caller may see")
 @paginate(BoundedPagination)
 def report_list(request, filters: Query[ReportFilter]):
-    return selectors.report_list(principal=request.principal, filters=filters.model_dump())
+    # The columns the rows answer (ReportOut) and the change time (updated_since): not the uploader, nor every
+    # column of the distributor.
+    return selectors.report_list(principal=request.principal, filters=filters.model_dump()).select_related(
+        None).select_related("distributor").only(*REPORT_API_COLUMNS)
+
+
+REPORT_API_COLUMNS = ("id", "distributor_id", "distributor__code", "period", "file_name", "file_hash", "source", "status",
+                      "row_count", "line_count", "error_count", "total_amount", "total_quantity", "message",
+                      "supersedes_id", "duplicate_of_id", "created_at", "updated_at", "applied_at")
 
 
 SALES_REPORTS_DEPRECATION = {
@@ -224,7 +232,13 @@ def report_revalidate(request, report_id: int, payload: RevalidateIn):
 @router.get("/sales-lines", response=list[LineOut], summary="Sales lines the caller may see")
 @paginate(CappedCountPagination)
 def line_list(request, filters: Query[LineFilter]):
-    return selectors.line_list(principal=request.principal, filters=filters.model_dump())
+    # The columns the rows answer (LineOut): not every column of the line's distributor, client and product line.
+    return selectors.line_list(principal=request.principal, filters=filters.model_dump()).select_related(None).select_related(
+        "client").only(*LINE_API_COLUMNS)
+
+
+LINE_API_COLUMNS = ("id", "report_id", "distributor_id", "client_id", "client__legal_name", "product_line_id", "date",
+                    "quantity", "amount", "currency", "invoice")
 
 
 @router.get("/sales-lines/export.csv", response={200: None}, summary="The filtered sales lines as CSV")

@@ -52,11 +52,39 @@ def test_the_search_reads_the_matching_ids_first_then_sorts_only_those(world, ap
         return len(queries), answer.json()
 
     plain, _ = statements({"limit": 2})
-    searched, page = statements({"limit": 2, "search": "cimentul"})
-    assert searched == plain + 1  # the ids first; then the count and the page, as without a search
+    with CaptureQueriesContext(connection) as searched_sql:
+        searched, page = statements({"limit": 2, "search": "cimentul"})
+    # the ids first, sorted; then the page's rows by id: the count is len(ids) (issue 22: the matches were read a
+    # second time for the page and a third time for the count)
+    assert searched == plain
+    assert not any("COUNT(" in q["sql"] for q in searched_sql.captured_queries)
+    page_sql = searched_sql.captured_queries[-1]["sql"]
+    assert "= ANY(" not in page_sql and page_sql.count(" IN (") == 1, page_sql
     assert page["count"] == 3 and [c["legal_name"] for c in page["items"]] == ["Cimentul Nord 0 SRL", "Cimentul Nord 10 SRL"]
+    second, tail = statements({"limit": 2, "search": "cimentul", "offset": 2})
+    assert second == plain and tail["count"] == 3 and [c["legal_name"] for c in tail["items"]] == ["Cimentul Nord 20 SRL"]
+    # another order: the page's ids are read first in that order, then its rows; still no count
+    _n, backwards = statements({"limit": 2, "search": "cimentul", "sort": "-name"})
+    assert backwards["count"] == 3
+    assert [c["legal_name"] for c in backwards["items"]] == ["Cimentul Nord 20 SRL", "Cimentul Nord 10 SRL"]
     following, rest = statements({"limit": 2, "search": "cimentul", "cursor": page["next_cursor"]})
     assert following == plain and [c["legal_name"] for c in rest["items"]] == ["Cimentul Nord 20 SRL"]
+
+
+def test_a_filter_added_after_the_search_is_counted_again(world, api_as):
+    """``updated_since`` filters the searched list after its ids were read: the known ids no longer tell the count."""
+    import datetime
+
+    from django.utils import timezone
+
+    for n in range(3):
+        ClientFactory(legal_name=f"Cimentul Vest {n} SRL", distributor=world.own)
+    CorporateClient.objects.filter(legal_name="Cimentul Vest 0 SRL").update(
+        updated_at=timezone.now() - datetime.timedelta(days=30))
+    api = api_as(world.user("program_manager"))
+    since = (timezone.now() - datetime.timedelta(days=1)).isoformat()
+    answer = api.get("/api/v1/clients", {"search": "cimentul", "updated_since": since, "limit": 1}).json()
+    assert answer["count"] == 2 and answer["items"][0]["legal_name"] == "Cimentul Vest 1 SRL"
 
 
 def test_a_common_term_is_filtered_in_the_list_order_instead(world, monkeypatch):

@@ -1,6 +1,7 @@
 """What a list page's rows cost (issue 22, part 3): a row that answers only the ids of its product lines reads them
-from one prefetch of those ids (core.api_rows.ids_prefetch), not every column of every line behind a related
-manager built per row, and the page's statements do not grow with its rows."""
+from one statement of the link table's ids for the page (core.api_rows.with_related_ids), not every column of every
+line behind a related manager built per row, nor a product line object per link; and the page's statements do not
+grow with its rows."""
 
 import pytest
 from django.db import connection
@@ -16,6 +17,18 @@ def _statements(api, path):
     with CaptureQueriesContext(connection) as queries:
         body = api.get(path).json()
     return body, [q["sql"] for q in queries.captured_queries]
+
+
+def _counting_product_lines(built: list):
+    from django.db.models.signals import post_init
+
+    from keychannel.network.models import ProductLine
+
+    def count(sender, **kwargs):
+        built.append(sender)
+
+    post_init.connect(count, sender=ProductLine, weak=False)
+    return lambda: post_init.disconnect(count, sender=ProductLine)
 
 
 def _line_reads(statements):
@@ -43,14 +56,20 @@ def test_a_page_reads_its_rows_product_line_ids_in_one_narrow_statement(world, a
     for n in range(1, 11):
         add(n)
     admin.get(path)
-    body, after = _statements(admin, path)
+    built = []
+    stop = _counting_product_lines(built)
+    try:
+        body, after = _statements(admin, path)
+    finally:
+        stop()
+    assert built == []  # ids only: no product line object per link (a prefetch built one each)
     assert len(body["items"]) >= len(first["items"]) + 10
     assert len(after) == len(before), after
     reads = _line_reads(after)
     assert len(reads) == 1, reads
-    # The lines' id and the link's key only: no name, code or timestamps of the lines.
+    # The link's two keys only: no name, code or timestamps of the lines.
     selected = reads[0].split(" FROM ")[0]
-    assert '"network_productline"."id"' in selected, selected
+    assert selected.count(",") == 1 and '_product_lines"."productline_id"' in selected, selected
     assert '"network_productline"."name"' not in selected and '"network_productline"."created_at"' not in selected
     # In the lines' order (by name: Compressors, then Pumps), as the related manager gave them.
     both = [row["product_line_ids"] for row in body["items"] if len(row["product_line_ids"]) == 2]

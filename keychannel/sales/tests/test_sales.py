@@ -427,6 +427,32 @@ def test_list_query_counts_do_not_grow(world, api_as, login):
     assert counts() == small
 
 
+def test_api_line_and_report_pages_read_only_the_columns_their_rows_answer(world, api_as):
+    """Issue 22: the sales-lines page read every column of each line's distributor, client and product line (the
+    rows answer the client's name only), and the reports page every column of the distributor and the uploader."""
+    map_samples(world.own)
+    _import(world, "utf8bom")
+    api = api_as(world.user("admin"))
+    api.get("/api/v1/me")
+    for url, table, answered, unread in [
+        ("/api/v1/sales-lines?limit=5", "sales_salesline",
+         ['"clients_corporateclient"."legal_name"'], ["network_distributor", "network_productline", '"tax_id"']),
+        ("/api/v1/sales-reports?limit=5", "sales_salesreport",
+         ['"network_distributor"."code"'], ["auth_user", '"network_distributor"."legal_name"', '"content"']),
+    ]:
+        with CaptureQueriesContext(connection) as ctx:
+            body = api.get(url).json()
+        assert body["items"]
+        page = [q["sql"] for q in ctx.captured_queries if q["sql"].startswith("SELECT") and f'FROM "{table}"' in q["sql"]
+                and "COUNT(" not in q["sql"]]
+        assert len(page) == 1, page
+        assert all(column in page[0] for column in answered) and not any(name in page[0] for name in unread), page[0]
+    line = api.get("/api/v1/sales-lines?limit=1").json()["items"][0]
+    assert line["client_name"] == SalesLine.objects.select_related("client").get(pk=line["id"]).client.legal_name
+    report = api.get("/api/v1/sales-reports?limit=1").json()["items"][0]
+    assert report["distributor_code"] == world.own.code
+
+
 def test_sample_file_with_three_bad_rows_then_fixed(world, login):
     clients = map_samples(world.own)
     expected = min(len(clients), 20)
