@@ -64,3 +64,16 @@ def busy(world):
     add_work(world, "own")
     add_work(world, "other")
     return world
+
+
+def home_statements(client) -> list[str]:
+    """The SQL of one home page (cockpit) request, after a first request has warmed the caches (settings, sessions)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.urls import reverse
+
+    assert client.get(reverse("core:home")).status_code == 200
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(reverse("core:home"))
+    assert response.status_code == 200
+    return [q["sql"] for q in captured.captured_queries]

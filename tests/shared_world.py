@@ -131,8 +131,14 @@ def world_for(item) -> World:
     world.other_users.update(other_users)
     world.cache.clear()
     for obj, stored in objects:
-        obj.__dict__.clear()
-        obj.__dict__.update({name: copy.deepcopy(value) for name, value in stored.items() if name != "_state"})
-        obj._state = copy.copy(stored["_state"])
-        obj._state.fields_cache = {}
+        restore_attributes(obj, stored)
     return world
+
+
+def restore_attributes(obj, stored: dict) -> None:
+    """Put a model instance back as ``stored`` (its ``__dict__`` when kept) without a query: copies, so a test that
+    changes a value in memory cannot change what the next test gets; related objects are read again."""
+    obj.__dict__.clear()
+    obj.__dict__.update({name: copy.deepcopy(value) for name, value in stored.items() if name != "_state"})
+    obj._state = copy.copy(stored["_state"])
+    obj._state.fields_cache = {}

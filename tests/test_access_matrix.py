@@ -1,6 +1,5 @@
 """Walk every route × role × side and check the status; and check that no route is left without cases."""
 
-import copy
 import json
 import os
 import zlib
@@ -29,6 +28,7 @@ from tests.access import (
     pages_without_login,
 )
 from tests.fast import fast_settings
+from tests.shared_world import restore_attributes
 from tests.world import build_world
 
 ROUTES = load_routes()
@@ -73,10 +73,7 @@ def world(matrix_world, credentials, db):
             (obj, {name: value for name, value in obj.__dict__.items() if name != "_prefetched_objects_cache"})
             for obj in objects]
     for obj, attributes in stored:
-        obj.__dict__.clear()
-        obj.__dict__.update({name: copy.deepcopy(value) for name, value in attributes.items() if name != "_state"})
-        obj._state = copy.copy(attributes["_state"])
-        obj._state.fields_cache = {}
+        restore_attributes(obj, attributes)
     return matrix_world
 # The full matrix runs on PostgreSQL (the production database); on SQLite a sample of it: per route, one
 # manufacturer role and one distributor role, rotated by the route's key so that over all routes every role is

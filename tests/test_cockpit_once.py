@@ -24,7 +24,7 @@ from keychannel.deals.tests.factories import ClientFactory, OpportunityFactory
 from keychannel.deals.won import won_figures
 from keychannel.program.choices import GoalLevel, ProgramStatus
 from keychannel.program.models import Goal, Program
-from tests.cockpit_data import busy
+from tests.cockpit_data import busy, home_statements
 
 pytestmark = pytest.mark.django_db
 
@@ -65,20 +65,12 @@ def goals_world(world):
     return world
 
 
-def _statements(client) -> list[str]:
-    assert client.get(reverse("core:home")).status_code == 200  # warm the caches (settings, sessions)
-    with CaptureQueriesContext(connection) as captured:
-        response = client.get(reverse("core:home"))
-    assert response.status_code == 200
-    return [q["sql"] for q in captured.captured_queries]
-
-
 @pytest.mark.parametrize("role", NETWORK_ROLES)
 def test_a_network_cockpit_reads_the_pipeline_and_the_won_deals_once(goals_world, login, role):
     # Before: the pipeline roll-up's network totals were read by the home figure, the won panel, the pipeline
     # cover and the weighted-pipeline goal (4 statements); the year's won deals by the panel and by each of the
     # two goal metrics (3 aggregates over the deals).
-    statements = _statements(login(goals_world.user(role)))
+    statements = home_statements(login(goals_world.user(role)))
     network_pipeline = [sql for sql in statements
                         if 'FROM "deals_pipelinerollup"' in sql and '"distributor_id" IN' not in sql]
     assert len(network_pipeline) == 1, network_pipeline
@@ -94,7 +86,7 @@ def test_a_network_cockpit_reads_the_pipeline_and_the_won_deals_once(goals_world
 def test_no_cockpit_repeats_a_statement(goals_world, login, role):
     # The counts a home figure and a panel both show (registrations to decide, open conflicts) and the goals' tree
     # that two panels walk are read once.
-    statements = _statements(login(goals_world.user(role)))
+    statements = home_statements(login(goals_world.user(role)))
     repeated = {sql: n for sql, n in Counter(statements).items() if n > 1}
     assert not repeated, repeated
 

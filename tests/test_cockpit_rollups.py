@@ -15,7 +15,7 @@ from django.utils import timezone
 from keychannel.program.choices import GoalLevel
 from keychannel.program.models import Goal, Program
 from keychannel.sales.models import SalesLine, SalesReport
-from tests.cockpit_data import busy
+from tests.cockpit_data import busy, home_statements
 
 pytestmark = pytest.mark.django_db
 
@@ -42,17 +42,9 @@ def revenue_world(world):
     return world
 
 
-def _statements(client) -> list[str]:
-    assert client.get(reverse("core:home")).status_code == 200  # warm the caches (settings, sessions)
-    with CaptureQueriesContext(connection) as captured:
-        response = client.get(reverse("core:home"))
-    assert response.status_code == 200
-    return [q["sql"] for q in captured.captured_queries]
-
-
 @pytest.mark.parametrize("role", ["admin", "program_manager", "executive"])
 def test_a_network_cockpit_reads_the_revenue_off_the_sales_rollup(revenue_world, login, role):
-    statements = _statements(login(revenue_world.user(role)))
+    statements = home_statements(login(revenue_world.user(role)))
     assert not [sql for sql in statements if 'FROM "sales_salesline"' in sql]
     assert any('FROM "sales_salesrollup"' in sql for sql in statements)
 
@@ -77,9 +69,9 @@ def _page_without_tokens(client) -> str:
 def test_a_reach_by_subquery_shows_the_same_cockpit_in_as_many_statements(revenue_world, login, settings, role):
     client = login(revenue_world.user(role))
     settings.KEYCHANNEL_REACH_INLINE_MAX = 10**6  # every reach as literal ids
-    literal, literal_html = _statements(client), _page_without_tokens(client)
+    literal, literal_html = home_statements(client), _page_without_tokens(client)
     settings.KEYCHANNEL_REACH_INLINE_MAX = 0  # every reach a provider gives as a QuerySet: by subquery
-    by_subquery, subquery_html = _statements(client), _page_without_tokens(client)
+    by_subquery, subquery_html = home_statements(client), _page_without_tokens(client)
     assert subquery_html == literal_html
     assert len(by_subquery) == len(literal), (len(literal), len(by_subquery))
     if role == "channel_manager":
@@ -131,7 +123,7 @@ def test_the_heads_cockpit_reads_its_goals_and_distributor_once(revenue_world, l
     # statement per metric) is computed once, and the head's distributor is read once for two panels.
     from collections import Counter
 
-    statements = _statements(login(revenue_world.user("dist_head")))
+    statements = home_statements(login(revenue_world.user("dist_head")))
     repeated = {sql: n for sql, n in Counter(statements).items() if n > 1}
     assert not repeated, repeated
     assert sum(1 for sql in statements if 'FROM "sales_salesrollup"' in sql) == 1

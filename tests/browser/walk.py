@@ -41,6 +41,7 @@ NOT_PAGES = {
     "clients:stakeholder_row": "HTMX fragment (a row of the client page's buying centre, walked there)",
     "clients:stakeholder_edit": "HTMX fragment (the inline edit form of a buying-centre row)",
     "clients:account_plan_item_edit": "HTMX fragment (the inline edit form of an account-plan item)",
+    "clients:stakeholder_new_form": "HTMX fragment (the 'Add a person' form, loaded when the client page opens it)",
     "service:client_panel": "HTMX panel of the client page (walked there)",
     "service:distributor_panel": "HTMX panel of the distributor page (walked there)",
     "service:segment_panel": "HTMX panel of the segments page (walked there)",
