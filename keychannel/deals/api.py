@@ -11,6 +11,7 @@ from keychannel.core.pagination import BoundedPagination, paginate
 from keychannel.core.schemas import WRITE_ERRORS, ErrorOut, ValidationErrorOut
 from keychannel.network.models import ProductLine
 
+from . import forecast as forecasts
 from . import selectors, services, signoff
 from .schemas import (
     ActivityIn,
@@ -269,7 +270,7 @@ def contract_patch(request, contract_id: int, payload: ContractPatch):
 def forecast(request, filters: Query[ForecastFilter]):
     data = filters.model_dump()
     by, limit, offset = data.pop("by"), data.pop("limit"), data.pop("offset")
-    rows, totals, count = selectors.forecast_table(principal=request.principal, dimension=by, filters=data,
+    rows, totals, count = forecasts.forecast_table(principal=request.principal, dimension=by, filters=data,
                                                    limit=limit, offset=offset)
     return {"by": by, "rows": rows, "totals": {"key": "", "label": _("Total"), **totals}, "count": count,
             "limit": limit, "offset": offset}

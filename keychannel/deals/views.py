@@ -17,6 +17,7 @@ from keychannel.core.partials import error_text, htmx_error, is_htmx, render_par
 from keychannel.core.policies import can, require
 from keychannel.core.tables import Column, Filter, Table
 
+from . import forecast as forecasts
 from . import selectors, services, signoff
 from .cards import card_html
 from .choices import ContractStatus, ForecastDimension, Stage
@@ -477,7 +478,7 @@ def _forecast_request(request):
              "territory_id": {c[0] for c in choices["territory_id"]},
              "product_line_id": {c[0] for c in choices["product_line_id"]}, "owner_id": {c[0] for c in choices["owner_id"]}}
     filters = {k: request.GET[k] for k in FORECAST_FILTERS if request.GET.get(k) in valid[k]}
-    rows = selectors.forecast(principal=principal, dimension=by, filters=filters)
+    rows = forecasts.forecast(principal=principal, dimension=by, filters=filters)
     return by, filters, rows, choices
 
 
@@ -490,7 +491,7 @@ def forecast(request):
         offset = max(0, min(int(request.GET.get("offset", 0)), len(all_rows)))
     except ValueError:
         offset = 0
-    rows = selectors.forecast_page(all_rows, limit=FORECAST_PAGE, offset=offset)
+    rows = forecasts.forecast_page(all_rows, limit=FORECAST_PAGE, offset=offset)
     pager = QueryDict(mutable=True)
     pager.update({"by": by, **filters})
     pages = {"count": len(all_rows), "first": offset + 1 if rows else 0, "last": offset + len(rows),
@@ -506,9 +507,9 @@ def forecast(request):
     }
     return render(request, "deals/forecast.html", {
         "by": by, "dimensions": ForecastDimension.choices, "filters": filters, "choices": choices, "rows": rows,
-        "totals": selectors.forecast_totals(all_rows), "chart": chart, "query": request.GET.urlencode(),
+        "totals": forecasts.forecast_totals(all_rows), "chart": chart, "query": request.GET.urlencode(),
         "pages": pages,
-        "lost_reasons": selectors.lost_reasons(principal=request.principal, filters=filters),
+        "lost_reasons": forecasts.lost_reasons(principal=request.principal, filters=filters),
         "stage_settings": selectors.stage_settings(), "stages": Stage.choices,
         "breadcrumbs": [(_("Forecast"), "")],
     })

@@ -16,7 +16,7 @@ from keychannel.core.choices import Role
 from keychannel.core.exports import spreadsheet_safe
 from keychannel.core.models import Notification
 from keychannel.core.tests.factories import make_user, manufacturer
-from keychannel.deals import selectors, services, signoff
+from keychannel.deals import forecast, selectors, services, signoff
 from keychannel.deals.choices import Stage
 from keychannel.deals.models import ContractNotice, CorporateContract, Opportunity, StageChange, StageSetting
 from keychannel.deals.tests.factories import (
@@ -443,7 +443,7 @@ def test_forecast_counts_without_distinct_in_three_queries(world, own_client, di
         deal.product_lines.add(world.product_line)
     principal = Principal.for_user(world.user("program_manager"))
     with CaptureQueriesContext(connection) as queries:
-        rows = selectors.forecast(principal=principal, dimension=dimension)
+        rows = forecast.forecast(principal=principal, dimension=dimension)
     assert len(queries.captured_queries) <= 3
     assert not any("DISTINCT" in q["sql"].upper() for q in queries.captured_queries)
     assert sum(r["open_count"] for r in rows) == 2 and sum(r["won_count"] for r in rows) == 1

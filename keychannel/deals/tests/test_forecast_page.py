@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from keychannel.core.scoping import Principal
-from keychannel.deals import selectors
+from keychannel.deals import forecast
 from keychannel.deals.choices import Stage
 from keychannel.deals.tests.factories import ClientFactory, OpportunityFactory
 from keychannel.network.tests.factories import DistributorFactory
@@ -49,33 +49,33 @@ def test_the_page_the_totals_and_the_count_come_from_one_statement(world):
     answer a page of 100. Now one statement answers the page, the count and the totals, the same as every row."""
     _network(world)
     admin = Principal.for_user(world.user("admin"))
-    every = selectors.forecast(principal=admin, dimension="distributor")
+    every = forecast.forecast(principal=admin, dimension="distributor")
     assert len(every) >= len(CODES) - 3 and not any(row["label"].startswith("lost-only") for row in every)
     assert every[-1]["label"] == "direct" and every[-1]["key"] == ""
     for limit, offset in [(100, 0), (5, 0), (5, 5), (3, 7), (1, len(every) - 1), (4, len(every) - 2)]:
         with CaptureQueriesContext(connection) as queries:
-            rows, totals, count = selectors.forecast_table(principal=admin, dimension="distributor", filters={},
+            rows, totals, count = forecast.forecast_table(principal=admin, dimension="distributor", filters={},
                                                            limit=limit, offset=offset)
         assert len(queries.captured_queries) == 1
         assert "deals_opportunity" not in queries.captured_queries[0]["sql"]
         assert rows == every[offset:offset + limit]
-        assert totals == selectors.forecast_totals(every) and count == len(every)
+        assert totals == forecast.forecast_totals(every) and count == len(every)
     # Past the last row: no rows, the count and totals still (a second statement).
     with CaptureQueriesContext(connection) as queries:
-        rows, totals, count = selectors.forecast_table(principal=admin, dimension="distributor", filters={},
+        rows, totals, count = forecast.forecast_table(principal=admin, dimension="distributor", filters={},
                                                        limit=10, offset=len(every) + 5)
-    assert (rows, totals, count) == ([], selectors.forecast_totals(every), len(every))
+    assert (rows, totals, count) == ([], forecast.forecast_totals(every), len(every))
     assert len(queries.captured_queries) == 2
 
 
 def test_a_filtered_page_and_an_empty_one(world):
     _network(world)
     admin = Principal.for_user(world.user("admin"))
-    rows, totals, count = selectors.forecast_table(principal=admin, dimension="distributor",
+    rows, totals, count = forecast.forecast_table(principal=admin, dimension="distributor",
                                                    filters={"distributor_q": "dx"}, limit=50, offset=0)
-    every = selectors.forecast(principal=admin, dimension="distributor", filters={"distributor_q": "dx"})
-    assert rows == every and count == len(every) > 0 and totals == selectors.forecast_totals(every)
-    rows, totals, count = selectors.forecast_table(principal=admin, dimension="distributor",
+    every = forecast.forecast(principal=admin, dimension="distributor", filters={"distributor_q": "dx"})
+    assert rows == every and count == len(every) > 0 and totals == forecast.forecast_totals(every)
+    rows, totals, count = forecast.forecast_table(principal=admin, dimension="distributor",
                                                    filters={"distributor_q": "no such distributor"}, limit=50, offset=3)
     assert (rows, count) == ([], 0)
     assert totals == {"open_count": 0, "pipeline": Decimal("0.00"), "weighted": Decimal("0.00"), "won_count": 0,
@@ -93,8 +93,8 @@ def test_the_api_answers_the_same_body_as_building_every_row(world, api_as, monk
     admin = Principal.for_user(world.user("admin"))
 
     def every_row(filters, *, limit, offset):
-        rows = selectors.forecast(principal=admin, dimension="distributor", filters=filters)
-        return selectors.forecast_page(rows, limit=limit, offset=offset), selectors.forecast_totals(rows), len(rows)
+        rows = forecast.forecast(principal=admin, dimension="distributor", filters=filters)
+        return forecast.forecast_page(rows, limit=limit, offset=offset), forecast.forecast_totals(rows), len(rows)
 
-    monkeypatch.setattr(selectors, "_distributor_page_from_rollup", every_row)
+    monkeypatch.setattr(forecast, "_distributor_page_from_rollup", every_row)
     assert [api.get(url).content for url in urls] == paged

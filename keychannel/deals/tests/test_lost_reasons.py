@@ -5,7 +5,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from keychannel.deals import selectors, services
+from keychannel.deals import forecast, services
 from keychannel.deals.choices import LostReason, Stage
 from keychannel.deals.models import Opportunity
 from keychannel.deals.tests.factories import ClientFactory, OpportunityFactory
@@ -60,14 +60,14 @@ def test_the_breakdown_counts_the_visible_lost_deals_by_reason(world):
     OpportunityFactory(client=own, owner=owners[own], stage=Stage.NEGOTIATION)
 
     def breakdown(role):
-        return {r["code"]: (r["count"], r["value"]) for r in selectors.lost_reasons(principal=world.principal(role))}
+        return {r["code"]: (r["count"], r["value"]) for r in forecast.lost_reasons(principal=world.principal(role))}
 
     assert breakdown("dist_head") == {"price": (2, 2000), "budget": (1, 1000)}
     network = breakdown("program_manager")
     assert network == {"price": (3, 3000), "budget": (1, 1000), "other": (1, 1000)}
     direct = Opportunity.objects.filter(stage=Stage.LOST)
     assert sum(count for count, _value in network.values()) == direct.count()
-    assert [r["code"] for r in selectors.lost_reasons(principal=world.principal("program_manager"))][0] == "price"
-    only_other = selectors.lost_reasons(principal=world.principal("program_manager"),
+    assert [r["code"] for r in forecast.lost_reasons(principal=world.principal("program_manager"))][0] == "price"
+    only_other = forecast.lost_reasons(principal=world.principal("program_manager"),
                                         filters={"distributor_id": str(world.other.pk)})
     assert {r["code"]: r["count"] for r in only_other} == {"price": 1, "other": 1}

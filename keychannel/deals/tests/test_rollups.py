@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from keychannel.core.scoping import Principal
-from keychannel.deals import handover, rollups, selectors, services
+from keychannel.deals import forecast, handover, rollups, selectors, services
 from keychannel.deals.choices import Origin, Stage
 from keychannel.deals.models import Opportunity, PipelineRollup
 from keychannel.deals.tests.factories import ClientFactory, OpportunityFactory
@@ -177,7 +177,7 @@ def test_forecast_by_distributor_reads_the_rollup_pages_and_keeps_the_totals(wor
     _many_distributors(world, 30)
     principal = Principal.for_user(world.user("admin"))
     with CaptureQueriesContext(connection) as queries:
-        rows = selectors.forecast(principal=principal, dimension="distributor")
+        rows = forecast.forecast(principal=principal, dimension="distributor")
     assert len(queries.captured_queries) == 2
     assert "deals_pipelinerollup" in queries.captured_queries[0]["sql"]
     assert not any("deals_opportunity" in q["sql"] for q in queries.captured_queries)
