@@ -29,6 +29,8 @@ from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
+from .scoping import frozen_ids
+
 # How many items a panel lists before "see all".
 PANEL_LIMIT = 8
 
@@ -189,7 +191,7 @@ def register_attention(key, label, count, *, weight=1, order=100) -> None:
 def attention_for(principal, distributor_ids, today: date) -> dict[int, dict]:
     """{distributor_id: {"score": weighted sum, "reasons": [{"key", "label", "count"}]}} over every source."""
     # An IdSet (core/scoping.py) is passed on as it is: the sources select its ids by the subquery it carries.
-    ids = distributor_ids if isinstance(distributor_ids, frozenset) else frozenset(distributor_ids)
+    ids = frozen_ids(distributor_ids)
     result = {pk: {"score": 0, "reasons": []} for pk in ids}
     if not ids:
         return result

@@ -135,6 +135,12 @@ class IdSet(frozenset):
     query = None
 
 
+def frozen_ids(ids):
+    """``ids`` as a frozenset to key a cache with, keeping an ``IdSet`` (and the subquery it carries for
+    ``in_lookup``) as it is; ``None`` (every distributor) stays ``None``."""
+    return ids if ids is None or isinstance(ids, frozenset) else frozenset(ids)
+
+
 def in_lookup(ids):
     """The value for an ``__in`` lookup over ``ids``: the ids themselves, or, past
     ``settings.KEYCHANNEL_REACH_INLINE_MAX`` of them, the subquery they came from (an ``IdSet``'s ``query``), so a

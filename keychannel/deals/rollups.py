@@ -27,7 +27,7 @@ from django.utils.translation import gettext_lazy as _
 from keychannel.core.cockpit import once
 from keychannel.core.rollups import differences as compare
 from keychannel.core.rollups import replace_rows
-from keychannel.core.scoping import ScopedQuerySet, in_lookup
+from keychannel.core.scoping import ScopedQuerySet, frozen_ids, in_lookup
 
 from .choices import OPEN_STAGES
 
@@ -258,6 +258,5 @@ def open_weighted(distributor_ids=None, *, grouped: bool = False):
         return {r["distributor_id"]: Decimal(r["weighted"] or 0)
                 for r in PipelineRollup.objects.order_by().filter(stage__in=OPEN_STAGES).values("distributor_id")
                 .annotate(weighted=Sum("weighted"))}
-    # an IdSet (a reach with its subquery, core.scoping.in_lookup) is kept as it is: it is a frozenset, so it keys alike
-    ids = distributor_ids if isinstance(distributor_ids, frozenset) else frozenset(distributor_ids)
+    ids = frozen_ids(distributor_ids)
     return once(("deals.open_weighted", ids, grouped), lambda: _open_weighted(ids, grouped))

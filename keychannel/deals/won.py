@@ -17,7 +17,7 @@ from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
 from keychannel.core.cockpit import once
-from keychannel.core.scoping import in_lookup
+from keychannel.core.scoping import frozen_ids, in_lookup
 
 from .choices import Stage
 from .models import Opportunity
@@ -64,9 +64,7 @@ def won_figures(distributor_ids, start: datetime.date, end: datetime.date, *, gr
     A total also answers, under ``"until"``, the same figures for the deals of the period closed by ``until``
     (default: today), from the same statement: the cockpit's "won this year" (to today) and a goal over the year
     (to its end) then read one statement."""
-    # an IdSet (a reach with its subquery, core.scoping.in_lookup) is kept as it is: it is a frozenset, so it keys alike
-    ids = distributor_ids if distributor_ids is None or isinstance(distributor_ids, frozenset) else frozenset(
-        distributor_ids)
+    ids = frozen_ids(distributor_ids)
     if grouped:
         until = None
     elif until is None:
