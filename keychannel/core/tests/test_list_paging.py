@@ -142,8 +142,9 @@ def test_on_postgresql_a_cursor_page_reads_the_name_index_from_the_cursor_on(cli
 
 @pytest.mark.postgres_suite  # a PostgreSQL plan: make test-sqlite deselects it
 def test_on_postgresql_a_deep_offset_skips_its_rows_in_the_live_name_index(clients):
-    """The ids of a deep offset page of the default list (archived left out) are read off the partial index of the
-    live clients' (normalized_name, id), not sorted: 211 ms → an index scan at 200k clients (issue 22)."""
+    """The ids of a deep offset page of the default list (archived left out) are read off a (normalized_name, id)
+    index (the partial one of the live clients at full size), not sorted: 211 ms → an index scan at 200k clients
+    (issue 22)."""
     listing = client_sorted(CorporateClient.objects.filter(archived_at__isnull=True), "name")
     keys = keyset.keys_of(listing)
     ids = keyset.ordered(listing, keys).values_list("pk", flat=True)[20:26]
@@ -153,7 +154,9 @@ def test_on_postgresql_a_deep_offset_skips_its_rows_in_the_live_name_index(clien
         cursor.execute("SET LOCAL enable_sort = off")
         cursor.execute("SET LOCAL enable_incremental_sort = off")
         plan = ids.explain()
-    assert "clients_client_live_name" in plan and "Sort" not in plan, plan
+    # Either name index gives the order; on a test-sized table the statistics decide whether the planner takes the
+    # full one and filters out the archived rows, which is as good here: what must not happen is a sort.
+    assert ("clients_client_live_name" in plan or "clients_client_name_id" in plan) and "Sort" not in plan, plan
 
 
 def test_an_offset_past_the_cap_is_refused_and_the_cursor_of_the_last_offset_page_reads_on(world, api_as, clients):
