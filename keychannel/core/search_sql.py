@@ -3,9 +3,6 @@ operators and functions, full text, and a field's stored folded copy."""
 
 from __future__ import annotations
 
-import functools
-import itertools
-import re
 import weakref
 from contextlib import contextmanager
 from types import SimpleNamespace
@@ -91,18 +88,9 @@ class StoredFold(Func):
 PREPARE_ONLY_WHEN_ASKED = 2**31 - 1  # the connection's threshold while a search executes: no automatic preparing
 
 
-@functools.lru_cache(maxsize=256)
-def numbered(sql: str) -> str:
-    """Django's ``%s`` placeholders as PostgreSQL's ``$1, $2…`` and ``%%`` as ``%``, kept per statement. psycopg
-    converts a statement on every execution and keeps it only under 4 KB and 50 parameters: the search's 14 KB were
-    parsed again each time."""
-    counter = itertools.count(1)
-    return re.sub(r"%[%s]", lambda m: "%" if m.group(0) == "%%" else f"${next(counter)}", sql)
-
-
 class _PreparingCursor:
-    """A psycopg ``RawCursor`` (server-side binding, ``$n`` placeholders) that prepares every statement it
-    executes; built lazily so SQLite installs need no psycopg."""
+    """A psycopg ``Cursor`` (server-side binding) that prepares every statement it executes; built lazily so
+    SQLite installs need no psycopg."""
 
     _class = None
 
@@ -111,12 +99,12 @@ class _PreparingCursor:
         if cls._class is None:
             import psycopg
 
-            class Preparing(psycopg.RawCursor):
+            class Preparing(psycopg.Cursor):
                 logged = False
 
                 def execute(self, query, params=None, **kwargs):
                     kwargs["prepare"] = True
-                    super().execute(numbered(query), params, **kwargs)
+                    super().execute(query, params, **kwargs)
                     if self.logged:
                         # Django's query log (DEBUG, tests) reads the text of the last query from ``_query``, which
                         # psycopg leaves unset for a prepared statement: the statement with its values, as logged
