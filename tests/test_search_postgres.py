@@ -337,32 +337,3 @@ def test_a_stakeholder_name_typed_from_its_start_is_read_through_the_prefix_inde
         cursor.execute("EXPLAIN " + sql)
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert "clients_stakeholder_name_fold_prefix" in plan, plan
-
-
-def test_a_search_is_prepared_once_and_planned_generically(world):
-    """Planning the 12 branches for their constants cost about 5 ms a search at the issue-10 size (pg_trgm's
-    selectivity estimator runs each operator over the column's statistics): the statement is prepared on the
-    connection and its generic plan reused by the next search of the same shape, whatever its text; the connection's
-    other statements are not prepared."""
-    ClientFactory(legal_name="Tehnoplast Brasov SRL", distributor=world.own)
-    admin = world.principal("admin")
-
-    def prepared():
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT statement, generic_plans, custom_plans FROM pg_prepared_statements")
-            return {row[0]: row[1:] for row in cursor.fetchall()}
-
-    before = prepared()
-    assert titles(search(admin, "tehnoplast", types=["clients", "events"]), "clients") == {"Tehnoplast Brasov SRL"}
-    assert titles(search(admin, "tehnoplsat", types=["clients", "events"]), "clients") == {"Tehnoplast Brasov SRL"}
-    with CaptureQueriesContext(connection) as captured:
-        assert titles(search(admin, "brasov", types=["clients", "events"]), "clients") == {"Tehnoplast Brasov SRL"}
-    assert len(captured) == 1 and "kc_branch" in captured[0]["sql"]  # logged with its values, as any query
-    new = {text: plans for text, plans in prepared().items() if text not in before}
-    assert len(new) == 1  # one statement for the three texts
-    (statement, (generic, custom)), = new.items()
-    assert "kc_branch" in statement and "$1" in statement and (generic, custom) == (3, 0)
-    ClientFactory(legal_name="Another SRL")  # Django's own statements are not prepared
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT count(*) FROM clients_corporateclient WHERE legal_name = %s", ["Another SRL"])
-    assert prepared().keys() == {*before, statement}

@@ -71,7 +71,6 @@ from .search_sql import (
     TextMatch,
     WordSimilar,
     WordSimilarity,
-    prepared_cursor,
 )
 from .text import fold
 
@@ -365,7 +364,7 @@ def _run(query, branches, limit) -> dict[int, list[SearchRow]]:
     if built is None:
         return {}
     rows = defaultdict(list)
-    with prepared_cursor(connection) if connection.vendor == "postgresql" else connection.cursor() as cursor:
+    with connection.cursor() as cursor:
         cursor.execute(*built)
         for index, pk, score, data in cursor.fetchall():
             rows[index].append(SearchRow(pk, float(score or 0), data if isinstance(data, dict) else json.loads(data)))
