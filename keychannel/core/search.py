@@ -71,6 +71,7 @@ from .search_sql import (
     TextMatch,
     WordSimilar,
     WordSimilarity,
+    hidden_from_planner,
 )
 from .text import fold
 
@@ -346,6 +347,8 @@ def _compiled(index, branch: SearchBranch, text: str, limit: int) -> tuple[str, 
         if any(isinstance(p, str) and "\x00kc-search-" in p and p not in patterns for p in params):
             # A query value reached SQL in a form not known here: no template, compiled with the values themselves.
             return _branch_queryset(index, branch, text, " " in text, limit, True).query.sql_with_params()
+        if not branch.bounded:
+            sql = hidden_from_planner(sql, {position for position, _value, _pattern in slots})
         template = _Template(sql, tuple(params), slots)
         _templates[key] = template
         while len(_templates) > TEMPLATES:

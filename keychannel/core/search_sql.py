@@ -3,6 +3,9 @@ operators and functions, full text, and a field's stored folded copy."""
 
 from __future__ import annotations
 
+import itertools
+import re
+
 from django.db.models import BooleanField, FloatField, Func, TextField
 
 
@@ -71,3 +74,21 @@ class StoredFold(Func):
         column = self.get_source_expressions()[0]  # the resolved Col of the field
         alias = compiler.quote_name_unless_alias(column.alias)
         return f"{alias}.{conn.ops.quote_name(column.target.column + '_fold')}", []
+
+
+def hidden_from_planner(sql: str, positions: set[int]) -> str:
+    """``sql`` with the placeholders at ``positions`` (counted from 0, as Django's parameters) read through a
+    one-row sub-select, ``(SELECT %s::text)``: the planner sees a parameter it cannot estimate instead of a constant
+    and takes pg_trgm's default selectivity. For a constant its estimator runs the operator over every value of the
+    column's statistics (101 at the issue-10 size) for each test of each branch: 4–5 ms of planning for the
+    registrations alone (166 rows, read whole whatever the plan). For the branches over small tables only: the large
+    (``bounded``) ones keep the estimate, which chooses between their trigram index (a rare word) and a scan that
+    stops at the bound (a common one); a generic plan that lost it cost more than the planning it saved."""
+    counter = itertools.count()
+
+    def placeholder(match):
+        if match.group(0) == "%%":
+            return "%%"
+        return "(SELECT %s::text)" if next(counter) in positions else "%s"
+
+    return re.sub(r"%[%s]", placeholder, sql)
