@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from functools import lru_cache
 
 from django.utils.translation import gettext_lazy as _
@@ -152,9 +152,11 @@ def _bad_number(error, number, name, raw, value) -> bool:
     return True
 
 
-def _number_text(error, number, name, raw) -> str | None:
-    """The slow path of a quantity or amount: parsed, range-checked, written back as plain text; None (and the
-    error reported) when it is not a number, negative or too large."""
+def _number_text(error, number, name, raw, places: int) -> str | None:
+    """The slow path of a quantity or amount: parsed, range-checked, rounded to the column's ``places`` as the
+    database rounds (half away from zero), written back as plain text; None (and the error reported) when it is not
+    a number, negative or too large. Rounded here, the sums the import keeps (the report's totals, the sales
+    roll-up) are the sums of the stored values."""
     try:
         value = parse_decimal(raw)
     except ValueError:
@@ -163,4 +165,6 @@ def _number_text(error, number, name, raw) -> str | None:
     if not (0 <= value < LIMIT):
         _bad_number(error, number, name, raw, value)
         return None
+    if value.as_tuple().exponent < -places:
+        value = value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
     return format(value, "f")

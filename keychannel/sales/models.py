@@ -211,8 +211,9 @@ class SalesReport(TimeStampedModel):
                 was_applied = SalesReport._base_manager.select_for_update().filter(
                     pk=self.pk, status=ReportStatus.APPLIED).exists()
             super().save(*args, **kwargs)
+            counted = self.__dict__.pop("lines_counted", None)  # set by the import (services._process)
             if was_applied != self.is_applied:
-                rollups.report_lines(self.pk, +1 if self.is_applied else -1)
+                rollups.report_lines(self.pk, +1 if self.is_applied else -1, counted if self.is_applied else None)
 
 
 class ImportJob(LeasedJob):

@@ -398,18 +398,19 @@ def validate_rows(
                 error(number, "date", ErrorReason.BAD_DATE, raw_date, _("Not a date (expected dd.mm.yyyy or yyyy-mm-dd)."))
                 bad = True
         raw = cells[p_quantity]
-        # A plain number ("12", "1234,50") is checked by one pattern and handed to the database as text; anything
-        # else (thousands separators, signs, workbook numbers) goes through parse_decimal.
-        if type(raw) is str and _plain_number(raw) is not None:
+        # A plain number ("12", "1234,50") within the column's decimals is checked by one pattern and handed to the
+        # database as text; anything else (thousands separators, signs, workbook numbers, more decimals) goes
+        # through parse_decimal and is rounded as the column stores it, so the totals below are the stored sums.
+        if type(raw) is str and _plain_quantity(raw) is not None:
             quantity = raw.strip().replace(",", ".")
         else:
-            quantity = _number_text(error, number, "quantity", raw)
+            quantity = _number_text(error, number, "quantity", raw, QUANTITY_PLACES)
             bad = bad or quantity is None
         raw = cells[p_amount]
-        if type(raw) is str and _plain_number(raw) is not None:
+        if type(raw) is str and _plain_amount(raw) is not None:
             amount = raw.strip().replace(",", ".")
         else:
-            amount = _number_text(error, number, "amount", raw)
+            amount = _number_text(error, number, "amount", raw, AMOUNT_PLACES)
             bad = bad or amount is None
         raw_tax = cells[p_tax]
         tax = tax_ids.get(raw_tax)
@@ -512,4 +513,7 @@ def validate_rows(
     return result
 
 
-_plain_number = re.compile(r"\s*\d{1,12}(?:[.,]\d+)?\s*").fullmatch
+# The decimals of SalesLine.quantity and .amount: a plain number with no more is stored exactly as written.
+QUANTITY_PLACES, AMOUNT_PLACES = 3, 2
+_plain_quantity = re.compile(rf"\s*\d{{1,12}}(?:[.,]\d{{1,{QUANTITY_PLACES}}})?\s*").fullmatch
+_plain_amount = re.compile(rf"\s*\d{{1,12}}(?:[.,]\d{{1,{AMOUNT_PLACES}}})?\s*").fullmatch

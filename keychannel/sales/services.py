@@ -23,7 +23,7 @@ from keychannel.core.policies import require
 from keychannel.core.text import printable
 from keychannel.network.models import Distributor
 
-from . import limits, parsing, rollups, segmentation
+from . import limits, parsing, segmentation
 from .choices import ErrorReason, ReportSource, ReportStatus
 from .models import (
     ClientMapping,
@@ -245,6 +245,9 @@ def _process(principal, report: SalesReport, *, mapping, supersede, requested_pe
     report.line_count = result.line_count
     report.total_amount = result.total_amount
     report.total_quantity = result.total_quantity
+    # Its lines enter the sales roll-up as the import counted them (one month; the amounts as stored: parsing rounds
+    # to the column's decimals), instead of being read back when the report becomes applied (SalesReport.save).
+    report.lines_counted = {(report.distributor_id, report.period): [result.line_count, result.total_amount]}
     try:
         with transaction.atomic():
             _save_report(report)
@@ -359,10 +362,8 @@ class LineWriter:
         if self.pg:
             transaction.savepoint_commit(self.savepoint)
             return
-        insert_lines(self.report, self.rows)
+        insert_lines(self.report, self.rows)  # already in the sales roll-up: counted when the report was applied
         self.rows = []
-        if self.report.is_applied:  # applied before its lines went in here: they join the sales roll-up now
-            rollups.report_lines(self.report.pk, +1)
 
 
 def insert_lines(report: SalesReport, lines: list[tuple]) -> None:

@@ -6,6 +6,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from django.db import connection
 from django.db.models import Sum
 
 from keychannel.clients.models import CorporateClient
@@ -87,3 +88,15 @@ def test_plain_and_formatted_numbers_give_the_same_lines_and_totals(world, ours)
     assert report.total_quantity == stored["q"] == Decimal("10.5")
     assert report.total_amount == Decimal("4938.25")
     assert report.line_count == 5 and report.content  # the file is kept with the applied report
+
+
+@pytest.mark.skipif("connection.vendor != 'postgresql'", reason="PostgreSQL's column compression")
+def test_the_stored_upload_is_compressed_with_lz4():
+    """An import stores its file in its transaction: lz4 compresses a 5 MB file in a third of pglz's time."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 'lz4' = ANY(enumvals) FROM pg_settings WHERE name = 'default_toast_compression'")
+        if not cursor.fetchone()[0]:
+            pytest.skip("this PostgreSQL has no lz4")
+        cursor.execute("SELECT attrelid::regclass::text, attcompression FROM pg_attribute WHERE attname = 'content' "
+                       "AND attrelid IN ('sales_salesreport'::regclass, 'sales_importjob'::regclass) ORDER BY 1")
+        assert cursor.fetchall() == [("sales_importjob", "l"), ("sales_salesreport", "l")]

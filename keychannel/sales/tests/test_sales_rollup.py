@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 from django.core.management import call_command
 from django.db import connection
+from django.db.models import Sum
 from django.test.utils import CaptureQueriesContext
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -130,3 +131,35 @@ def test_a_whole_year_reads_the_rollup_not_the_lines_and_a_part_month_counts_liv
     with CaptureQueriesContext(connection) as part:
         assert metric.total(None, date(2026, 2, 2), date(2026, 12, 31)) == Decimal("10.00")
     assert any("sales_salesline" in q["sql"] for q in part.captured_queries)
+
+
+def test_an_import_adds_its_lines_to_the_rollup_without_reading_them_back(sellers):
+    """The import knows what it wrote (one month, its lines, their amount): the roll-up is not fed by a second
+    pass over the 100,000 lines it just sent (issue 22.4)."""
+    with CaptureQueriesContext(connection) as queries:
+        report = _import(sellers, "own", 0, [Decimal("100.00"), Decimal("50.50")], False)
+    assert report.status == ReportStatus.APPLIED, report.errors
+    assert not [q["sql"] for q in queries.captured_queries if "sales_salesline" in q["sql"] and "report_id" in q["sql"]
+                and "GROUP BY" in q["sql"]]
+    own = sellers["world"].own
+    assert list(SalesRollup.objects.values_list("distributor_id", "month", "line_count", "amount")) == [
+        (own.pk, MONTHS[0], 2, Decimal("150.50"))]
+    _assert_equal_to_a_recount(sellers)
+
+
+def test_amounts_with_more_decimals_than_stored_count_as_stored(sellers):
+    """A cell with more decimals than the column keeps is rounded as the database rounds it: the report's total and
+    the roll-up are the sums of the stored lines."""
+    world = sellers["world"]
+    distributor, client = sellers["sides"]["own"]
+    rows = [(f"{5 + i:02d}.01.2026", client.tax_id, client.legal_name, "SNS-12", quantity, amount)
+            for i, (quantity, amount) in enumerate([("1,0005", "0,005"), ("2", "0,005"), ("1", "0,005"),
+                                                    ("1", "12,344")])]
+    report = services.report_import(principal=world.principal("admin"), distributor=distributor,
+                                    data=csv_file(rows), file_name="decimals.csv")
+    assert report.status == ReportStatus.APPLIED, report.errors
+    stored = SalesLine.objects.filter(report=report).aggregate(amount=Sum("amount"), quantity=Sum("quantity"))
+    assert stored == {"amount": Decimal("12.37"), "quantity": Decimal("5.001")}
+    report.refresh_from_db()
+    assert (report.total_amount, report.total_quantity) == (stored["amount"], stored["quantity"])
+    _assert_equal_to_a_recount(sellers)

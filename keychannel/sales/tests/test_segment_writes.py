@@ -141,3 +141,38 @@ def test_an_imports_recompute_takes_a_fixed_number_of_statements(network):
     assert count() == few
     if connection.vendor == "postgresql":
         assert few <= 20, few
+
+
+@postgresql_only
+def test_the_months_after_the_cutoff_are_read_by_index_ranges_per_distributor_year(network):
+    """"The same months last year" (seg_after) sums each scope row's range in a LATERAL aggregate: the plan loops
+    over the (distributor, date) ranges whatever the estimates. As a join, the planner guessed a third of the scope
+    for ``next_cutoff < year_end`` and hashed a scan of every line (0.5 s of a network recompute at scale 0.1)."""
+    world, clients = network
+    _apply(world, clients, IMPORTS)
+    _written, statements = _full_recompute()
+    [after] = [s for s in statements if s.startswith("CREATE TEMP TABLE seg_after")]
+    assert "FROM seg_scope s CROSS JOIN LATERAL (SELECT l.client_id, SUM(l.amount)" in after, after
+    assert "l.distributor_id = s.distributor_id AND l.date > s.next_cutoff AND l.date <= s.year_end GROUP BY" in after
+
+
+
+@postgresql_only
+def test_the_segments_statement_reads_the_aggregate_three_times_not_five(network):
+    """Each segment's own year and the year before come from one grouping of seg_agg's rows (as themselves and
+    shifted a year on), not from a UNION of keys joined back to seg_agg twice: seg_agg is read by the two halves
+    of that grouping and by the NPS look-up, three scans instead of five."""
+    world, clients = network
+    _apply(world, clients, IMPORTS)
+    plans = []
+
+    def explain(execute, sql, params, many, context):
+        if sql.startswith("WITH nps"):
+            context["cursor"].execute("EXPLAIN " + sql, params)
+            plans.append("\n".join(row[0] for row in context["cursor"].fetchall()))
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(explain):
+        _full_recompute()
+    [plan] = plans
+    assert plan.count("Seq Scan on seg_agg") == 3, plan
