@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db.models import Count, F, Q, RowRange, Sum, Window
+from django.db.models import Count, F, Q, Sum
 from django.utils.translation import gettext_lazy
 
 from keychannel.clients.models import CorporateClient
 from keychannel.core.exports import csv_stream
-from keychannel.core.pagination import count_beyond
+from keychannel.core.pagination import count_beyond, sum_beyond
 from keychannel.core.scoping import get_visible_or_404, in_lookup
 from keychannel.network.models import Distributor
 
@@ -102,11 +102,9 @@ LINE_API_COLUMNS = ("id", "report_id", "distributor_id", "client_id", "client__l
 
 def applied_lines_beyond(cap: int) -> bool:
     """Whether the network holds more than ``cap`` lines of applied reports (a subset of every line), from the
-    sales roll-up (``rollups.SalesRollup``, kept by every write of lines and proven equal to a recount): its rows'
-    running sum in id order, which stops at the first bucket past the cap (a few hundred of 48,000 rows at full
-    size) where the sum of all of them, or a count of the lines, reads everything."""
-    seen = Window(Sum("line_count"), order_by=F("pk").asc(), frame=RowRange(start=None, end=0))
-    return rollups.SalesRollup.objects.order_by().annotate(seen=seen).filter(seen__gt=cap).exists()
+    sales roll-up (``rollups.SalesRollup``, kept by every write of lines and proven equal to a recount), read up to
+    the first bucket past the cap (a few hundred of 48,000 rows at full size)."""
+    return sum_beyond(rollups.SalesRollup.objects.all(), "line_count", cap)
 
 
 def line_totals(qs) -> dict:
