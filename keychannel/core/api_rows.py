@@ -129,7 +129,38 @@ class RowPlan:
 
     def dump(self, rows, context: dict, dump_options: dict) -> list:
         values = self.adapter.validate_python([self.read(row, context) for row in rows], context=context)
-        return self.adapter.dump_python(values, context=context, **dump_options)
+        return _json_ready(self.adapter.dump_python(values, context=context, **dump_options))
+
+
+def _datetime_json(value: datetime.datetime) -> str:
+    # DjangoJSONEncoder.default's text for a datetime, byte for byte.
+    text = value.isoformat()
+    if value.microsecond:
+        text = text[:23] + text[26:]
+    return text.removesuffix("+00:00") + "Z" if text.endswith("+00:00") else text
+
+
+# The values of a page's rows that json.dumps cannot write itself, written here as the response's encoder
+# (ninja's NinjaJSONEncoder, a DjangoJSONEncoder) would: the encoder calls back into Python for each of them,
+# through a chain of isinstance checks (a page of deals holds 400: dates, times, amounts). Exact types only: any
+# other value still goes to the encoder.
+_JSON_TEXT = {datetime.datetime: _datetime_json, datetime.date: datetime.date.isoformat, decimal.Decimal: str}
+
+
+def _json_ready(rows: list) -> list:
+    for row in rows:
+        if type(row) is dict:
+            _json_ready_dict(row)
+    return rows
+
+
+def _json_ready_dict(row: dict) -> None:
+    for key, value in row.items():
+        kind = type(value)
+        if (write := _JSON_TEXT.get(kind)) is not None:
+            row[key] = write(value)
+        elif kind is dict:
+            _json_ready_dict(value)
 
 
 def _walk(row, path: list[str]):
@@ -274,3 +305,42 @@ def related_ids(obj, relation: str) -> list:
     else from the relation (a detail, or a list without it)."""
     listed = getattr(obj, f"{relation}_listed_ids", None)
     return listed if listed is not None else [row.pk for row in getattr(obj, relation).all()]
+
+
+def with_related_rows(queryset, relations: dict[str, tuple[str, ...]]):
+    """A list page's foreign keys read after its rows, by id, one statement per related model (``{"owner": ("id",
+    "username"), "mentor": (...)}``: the owners, mentors and KAMs of a page are one read of the users), each
+    related row built once however many rows point to it.
+
+    Why not ``select_related``: every joined table multiplies the plans PostgreSQL weighs for the page's statement.
+    The deals list joined its client and three people: planning it took 1.1 ms where running it took 0.2, against
+    0.16 ms for the deals and their clients alone (issue 22). The related rows come through the model's base
+    manager, as a join reads them (no scoping of its own: the page's rows are scoped already)."""
+    queryset = queryset.all()
+    queryset._iterable_class = _related_rows_iterable(queryset._iterable_class, queryset.model, relations)
+    return queryset
+
+
+def _related_rows_iterable(base, model, relations: dict[str, tuple[str, ...]]):
+    fields = [model._meta.get_field(name) for name in relations]
+    columns = defaultdict(set)
+    for field, wanted in zip(fields, relations.values(), strict=True):
+        columns[field.related_model].update(wanted)
+
+    class WithRelatedRows(base):
+        def __iter__(self):
+            rows = list(super().__iter__())
+            ids = defaultdict(set)
+            for field in fields:
+                ids[field.related_model].update(
+                    value for row in rows if (value := getattr(row, field.attname)) is not None)
+            found = {related: {obj.pk: obj for obj in related._base_manager.order_by()
+                               .filter(pk__in=sorted(keys)).only(*columns[related])}
+                     for related, keys in ids.items() if keys}
+            for row in rows:
+                for field in fields:
+                    value = getattr(row, field.attname)
+                    field.set_cached_value(row, None if value is None else found[field.related_model].get(value))
+            yield from rows
+
+    return WithRelatedRows

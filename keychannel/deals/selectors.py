@@ -12,8 +12,15 @@ from django.db.models.functions import Coalesce
 from django.db.models.query import ModelIterable
 from django.utils import timezone
 
+from keychannel.core.api_rows import with_related_rows
 from keychannel.core.cockpit import money
-from keychannel.core.pagination import BoundedPagination, capped_count, capped_figure
+from keychannel.core.pagination import (
+    BoundedPagination,
+    capped_count,
+    capped_figure,
+    count_beyond,
+    sum_beyond,
+)
 from keychannel.core.scoping import get_visible_or_404, in_lookup
 from keychannel.network.models import Distributor, ProductLine
 
@@ -110,9 +117,9 @@ API_LIST_COLUMNS = (
     "currency", "stage", "probability", "stage_entered_at", "lost_reason_code", "lost_reason", "expected_close_on",
     "next_step", "next_step_on", "origin", "source_reference", "closed_on", "contract_id", "created_at", "updated_at",
     "client__id", "client__legal_name", "client__territory_id",
-    *(f"{person}__{column}" for person in ("owner", "mentor", "kam")
-      for column in ("id", "username", "first_name", "last_name")),
 )
+# The people of a page (owner, mentor, KAM: schemas.UserRef) are read after its rows, in one statement of the users.
+API_LIST_PEOPLE = {person: ("id", "username", "first_name", "last_name") for person in ("owner", "mentor", "kam")}
 
 
 class _WithProductLineIds(ModelIterable):
@@ -134,15 +141,33 @@ class _WithProductLineIds(ModelIterable):
 
 def opportunity_api_list(*, principal, filters: dict | None = None):
     """The rows of ``opportunity_list`` with only what the API's list answers (API_LIST_COLUMNS, the product lines'
-    ids in one query per page)."""
+    ids in one query per page, the people in one more: joined, the three of them made PostgreSQL plan the page's
+    statement for 1.1 ms where it ran in 0.2)."""
     qs = (
         Opportunity.objects.visible_to(principal)
-        .select_related("client", "owner", "mentor", "kam")
+        .select_related("client")
         .only(*API_LIST_COLUMNS)
     )
     qs = apply_filters(qs, filters or {})
     qs._iterable_class = _WithProductLineIds
+    qs = with_related_rows(qs, API_LIST_PEOPLE)
+    filters = filters or {}
+    used = {name for name, value in filters.items() if value not in (None, "", False)}
+    if rollup_serves(principal, {}) and used <= ROLLUP_FILTERS | {"open", "stage"}:
+        # Past the count cap, the pipeline roll-up tells it (every deal of the network counts in it): the count
+        # read 10,001 index entries of the deals on every first page.
+        qs = count_beyond(qs, lambda cap: sum_beyond(_rollup_of(filters), "deal_count", cap))
     return qs
+
+
+def _rollup_of(filters: dict):
+    """The pipeline roll-up's rows of the deals ``filters`` select (distributor, direct, open, stage)."""
+    rows = rollup_rows(filters)
+    if filters.get("stage"):
+        rows = rows.filter(stage=filters["stage"])
+    if filters.get("open"):
+        rows = rows.filter(stage__in=OPEN_STAGES)
+    return rows
 
 
 def opportunity_get(*, principal, pk):

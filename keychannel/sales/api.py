@@ -232,13 +232,7 @@ def report_revalidate(request, report_id: int, payload: RevalidateIn):
 @router.get("/sales-lines", response=list[LineOut], summary="Sales lines the caller may see")
 @paginate(CappedCountPagination)
 def line_list(request, filters: Query[LineFilter]):
-    # The columns the rows answer (LineOut): not every column of the line's distributor, client and product line.
-    return selectors.line_list(principal=request.principal, filters=filters.model_dump()).select_related(None).select_related(
-        "client").only(*LINE_API_COLUMNS)
-
-
-LINE_API_COLUMNS = ("id", "report_id", "distributor_id", "client_id", "client__legal_name", "product_line_id", "date",
-                    "quantity", "amount", "currency", "invoice")
+    return selectors.line_api_list(principal=request.principal, filters=filters.model_dump())
 
 
 @router.get("/sales-lines/export.csv", response={200: None}, summary="The filtered sales lines as CSV")

@@ -63,3 +63,26 @@ def test_a_page_that_shows_its_count_is_not_counted(world, monkeypatch, total, o
     assert len(ctx.captured_queries) == queries
     assert (page["count"], page["count_is_capped"]) == (count, capped)
     assert len(page["items"]) == max(0, min(limit, total - offset))
+
+
+def test_a_pages_dates_times_and_amounts_are_written_without_the_encoders_callback(world, api_as, monkeypatch):
+    """Issue 22: json.dumps called back into the response encoder (a chain of isinstance checks) for every date,
+    time and amount of a page: 400 calls for 50 deals. The rows now hold their JSON text already, the same text
+    the encoder writes (the byte comparison with ninja's own path: api_rows_check)."""
+    from ninja.responses import NinjaJSONEncoder
+
+    from keychannel.deals.tests.factories import OpportunityFactory
+
+    for _ in range(3):
+        OpportunityFactory(owner=world.user("admin"))
+    calls = []
+    default = NinjaJSONEncoder.default
+
+    def counting(self, value):
+        calls.append(type(value))
+        return default(self, value)
+
+    monkeypatch.setattr(NinjaJSONEncoder, "default", counting)
+    body = api_as(world.user("admin")).get("/api/v1/opportunities?limit=50").json()
+    assert len(body["items"]) >= 3 and body["items"][0]["created_at"] and body["items"][0]["value"]
+    assert calls == []
