@@ -76,7 +76,7 @@ def test_roles_and_languages_do_not_share_a_sidebar(world, client):
 
 def test_a_page_reads_the_unread_count_with_the_membership(world, client):
     user = world.user(str(Role.DIST_HEAD))
-    for n in range(3):
+    for _n in range(3):
         notification_send(recipient=user, event="registration.expired", title=lambda: "Notice")
     client.force_login(user)
     client.get(reverse("deals:pipeline"))
