@@ -75,15 +75,16 @@ _MARK = 987654321
 _PK_URLS: dict[tuple, tuple[str, str]] = {}
 
 
-def pk_url(name: str):
-    """``pk -> URL`` of a URL name taking the row's pk as its one argument, reversed once per process (issue 22:
-    ``reverse()`` per row was a tenth of a list page's rows; once per request, the kanban's fourteen were 3 % of it)."""
+def pk_url(name: str, *args):
+    """``pk -> URL`` of a URL name taking the row's pk as its last argument (after ``args``), reversed once per
+    process (issue 22: ``reverse()`` per row was a tenth of a list page's rows; once per request, the kanban's
+    fourteen were 3 % of it)."""
     from django.urls import get_script_prefix, get_urlconf
 
-    key = (name, get_urlconf(), get_script_prefix())
+    key = (name, args, get_urlconf(), get_script_prefix())
     parts = _PK_URLS.get(key)
     if parts is None:
-        parts = _PK_URLS[key] = tuple(reverse(name, args=[_MARK]).rsplit(str(_MARK), 1))
+        parts = _PK_URLS[key] = tuple(reverse(name, args=[*args, _MARK]).rsplit(str(_MARK), 1))
     head, tail = parts
     return lambda pk: f"{head}{pk}{tail}"
 
