@@ -86,13 +86,30 @@ def _read_membership_once(request, user) -> None:
     from .models import Membership  # local: models import scoping, which this module must not
     from .scoping import Principal
 
-    membership = (Membership.objects.filter(user=user).order_by("pk")
-                  .only("role", "organization_id", "language", "time_zone").first())
+    memberships = Membership.objects.filter(user=user).order_by("pk").only("role", "organization_id", "language",
+                                                                            "time_zone")
+    page = request.method == "GET" and not request.headers.get("HX-Request") and not request.path.startswith("/api/")
+    if page:  # and the top bar's bell (core.context_processors), in the same statement
+        memberships = memberships.annotate(unread=_unread_count())
+    membership = memberships.first()
+    if page and membership is not None:
+        request.unread_notifications = membership.unread
     if membership is None:
         remember(user, "", "")
     else:
         remember(user, membership.language, membership.time_zone)
     request.principal = Principal.for_membership(user, membership)
+
+
+def _unread_count():
+    from django.db.models import Count, OuterRef, Subquery
+    from django.db.models.functions import Coalesce
+
+    from .models import Notification
+
+    unread = (Notification.objects.filter(recipient_id=OuterRef("user_id"), read_at__isnull=True).order_by()
+              .values("recipient_id").annotate(n=Count("*")).values("n"))
+    return Coalesce(Subquery(unread), 0)
 
 
 class UserPreferencesMiddleware:

@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -82,7 +83,7 @@ def pipeline(request):
         request, "deals/pipeline.html",
         {"columns": columns, "filters": flts, "active": active, "distributor_typed": typed,
          "query": request.GET.urlencode(), "board_query": _board_query(active),
-         "move_form": MoveForm(auto_id="move-dialog-%s"),
+         "move_form": SimpleLazyObject(lambda: MoveForm(auto_id="move-dialog-%s")),  # read when not cached
          "can_create": can(principal, "deals.opportunity.create"), "breadcrumbs": [(_("Pipeline"), "")]},
         partial="deals/includes/board.html",
     )

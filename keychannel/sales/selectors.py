@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from decimal import Decimal
 
+from django.db import connection
 from django.db.models import Count, F, Q, Sum
 from django.utils.translation import gettext_lazy
 
@@ -161,12 +162,16 @@ def mapping_lists(*, principal, distributor):
 
 def segment_years(*, principal) -> list[int]:
     """The years with segments, newest first: one index probe per year (the newest, then the newest before it),
-    where ``DISTINCT year`` read all the network's segments (400,000 at full size) on every view of the page."""
-    qs = ClientSegment.objects.visible_to(principal).order_by("-year").values_list("year", flat=True)
-    years = []
-    while (year := (qs.filter(year__lt=years[-1]) if years else qs).first()) is not None:
-        years.append(year)
-    return years
+    where ``DISTINCT year`` read all the network's segments (400,000 at full size) on every view of the page. The
+    probes run in one recursive statement: a statement per probe was four round trips on every view (issue 22)."""
+    scoped, params = (ClientSegment.objects.visible_to(principal).order_by().values("year").query.sql_with_params())
+    sql = (f"WITH RECURSIVE probe(year) AS (SELECT * FROM (SELECT s.year FROM ({scoped}) s ORDER BY s.year DESC "
+           f"LIMIT 1) newest "
+           f"UNION ALL SELECT (SELECT s.year FROM ({scoped}) s WHERE s.year < probe.year ORDER BY s.year DESC LIMIT 1) "
+           f"FROM probe WHERE probe.year IS NOT NULL) SELECT year FROM probe WHERE year IS NOT NULL")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, (*params, *params))
+        return [row[0] for row in cursor.fetchall()]
 
 
 def segment_list(*, principal, filters: dict | None = None):

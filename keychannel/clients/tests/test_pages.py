@@ -211,3 +211,40 @@ def test_the_add_a_person_form_is_drawn_when_its_section_is_opened(world, login)
     assert refused.status_code == 200 and '<details open id="new-stakeholder">' in text
     assert 'value="Dan Typed"' in text and "hx-trigger=\"toggle once" not in text
     assert not Stakeholder.objects.filter(full_name="Dan Typed").exists()
+
+
+def test_the_buying_centre_rows_reverse_no_url_each(world, login, monkeypatch):
+    """Issue 22: six ``{% url %}`` per stakeholder row (edit, delete, add a contact, remove one, history) and the
+    level options looped per row were a fifth of the client page's template; the links now come from URL patterns
+    reversed once, the options joined once. The same links and options as before."""
+    import django.urls
+
+    from keychannel.core import tables
+
+    client = ClientFactory(distributor=world.own, is_key_account=True)
+    boss = StakeholderFactory(client=client, level="executive")
+    contact = ContactFactory(stakeholder=boss, user=world.user("dist_head"))
+    StakeholderFactory(client=client, reports_to=boss)  # two: the page shows the "link two people" form
+    page = login(world.user("dist_head"))
+    url = reverse("clients:client_detail", args=[client.pk])
+    calls = []
+    for module in (django.urls, tables):  # ``{% url %}`` imports django.urls.reverse when it renders
+        real = module.reverse
+        monkeypatch.setattr(module, "reverse", lambda *a, _real=real, **k: calls.append(a) or _real(*a, **k))
+
+    def reversed_on_page():
+        calls.clear()
+        html = page.get(url).content.decode()
+        return len(calls), html
+
+    reversed_on_page()  # the patterns reversed once per process
+    few, _html = reversed_on_page()
+    for _n in range(6):
+        ContactFactory(stakeholder=StakeholderFactory(client=client, reports_to=boss), user=world.user("mentor"))
+    many, html = reversed_on_page()
+    assert many == few, " ".join(c[0] for c in calls)
+    for link in (reverse("clients:stakeholder_edit", args=[boss.pk]), reverse("clients:stakeholder_delete", args=[boss.pk]),
+                 reverse("clients:contact_add", args=[boss.pk]), reverse("clients:contact_delete", args=[contact.pk]),
+                 reverse("core:history", args=["clients", "stakeholder", boss.pk])):
+        assert f'"{link}"' in html, link
+    assert html.count('<option value="acquainted" selected>') == 8 and html.count('<option value="trusted" selected>') == 8

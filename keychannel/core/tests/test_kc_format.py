@@ -44,3 +44,26 @@ def test_table_cells_never_show_true_or_false():
         amount = Decimal("1500.00")
 
     assert render("{% load keychannel %}{{ row|cell:'flag' }} {{ row|cell:'amount' }}", "en", row=Row()) == "Yes 1,500"
+
+
+def test_the_quick_grouping_writes_what_number_format_writes():
+    """format_number groups by threes itself (number_format looked up three formats per number, issue 22): the
+    same text for every language, sign, size and number of decimals."""
+    import random
+
+    from django.utils.formats import number_format
+
+    from keychannel.core.templatetags.kc_format import format_number
+
+    rng = random.Random(22)
+    values = [Decimal(0), Decimal("-0.004"), Decimal("0.5"), Decimal("-1234567.891"), Decimal("999.995"),
+              Decimal("1E+12"), Decimal("12345678901234567890.5"), 7, -3.25, 1234.5]
+    values += [Decimal(rng.randint(-10**rng.randint(1, 15), 10**rng.randint(1, 15))).scaleb(-rng.randint(0, 4))
+               for _ in range(300)]
+    for lang in ("en", "ro", "ru"):
+        with translation.override(lang):
+            for value in values:
+                for decimals in (0, 1, 2, 3):  # (None's choice of 0, 1 or 2 decimals is checked above)
+                    number = Decimal(str(value)).quantize(Decimal(1).scaleb(-decimals))
+                    expected = number_format(number, decimal_pos=decimals, use_l10n=True, force_grouping=True)
+                    assert format_number(value, decimals) == expected, (lang, value, decimals)
