@@ -6,10 +6,9 @@ panels are registered for manufacturer roles only.
 
 from __future__ import annotations
 
-from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from keychannel.core.cockpit import PANEL_LIMIT, CockpitItem, attention_for, limited
+from keychannel.core.cockpit import PANEL_LIMIT, CockpitItem, attention_for, item_url, limited
 from keychannel.core.scoping import IdSet
 
 from .models import Distributor
@@ -37,7 +36,7 @@ def relationship_flags(principal, today):
     for row in rows:
         worst = min(row["flags"], key=lambda f: SEVERITY_ORDER[f.severity])
         items.append(CockpitItem(
-            label=row["distributor"].legal_name, url=reverse("network:distributor_detail", args=[row["distributor"].pk]),
+            label=row["distributor"].legal_name, url=item_url("network:distributor_detail", row["distributor"].pk),
             detail=" ".join(str(f.message) for f in row["flags"]), badge=worst.get_severity_display(),
             tone=SEVERITY_TONE.get(str(worst.severity), "secondary")))
     return limited(items, total)
@@ -66,7 +65,7 @@ def my_distributors(principal, today):
         row = attention[d.pk]
         reasons = " · ".join(f"{r['label']}: {r['count']}" for r in row["reasons"])
         items.append(CockpitItem(
-            label=d.legal_name, url=reverse("network:distributor_detail", args=[d.pk]),
+            label=d.legal_name, url=item_url("network:distributor_detail", d.pk),
             detail=reasons or _("Nothing needs you here today."),
             badge=str(row["score"]) if row["score"] else _("all clear"),
             tone="danger" if row["score"] >= 5 else "warning" if row["score"] else "success"))

@@ -6,11 +6,11 @@ per panel whatever the number of goals, distributors or requests.
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.db.models import Count, Q
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -20,6 +20,7 @@ from keychannel.core.cockpit import (
     CockpitFigure,
     CockpitItem,
     PanelContent,
+    item_url,
     limited,
     money,
     short_date,
@@ -50,6 +51,30 @@ from .selectors import (
 # What goal_progress and a goal's cockpit item read of a goal.
 GOAL_PROGRESS_FIELDS = ("program_id", "parent_id", "level", "name", "distributor_id", "metric", "target", "starts_on",
                         "ends_on")
+
+
+@dataclass(frozen=True, slots=True)
+class GoalRow:
+    """A goal as goal_progress and the cockpit items read it: a values() row, not a model instance (the network
+    cockpits read every distributor goal of the running programs, 144 at full size, and their distributors)."""
+
+    pk: int
+    program_id: int
+    parent_id: int | None
+    level: str
+    name: str
+    distributor_id: int | None
+    metric: str
+    target: Decimal
+    starts_on: date
+    ends_on: date
+    distributor_code: str = ""
+    distributor_name: str = ""
+
+
+def _goal_rows(goals, *, with_distributor: bool = False) -> list[GoalRow]:
+    extra = ("distributor__code", "distributor__legal_name") if with_distributor else ()
+    return [GoalRow(*row) for row in goals.values_list("pk", *GOAL_PROGRESS_FIELDS, *extra)]
 # The executive reads money first.
 MONEY_FIRST = ("corporate_revenue", "won_contracts", "new_key_accounts", "weighted_pipeline")
 STATUS_TONE = {GoalStatus.AHEAD: "success", GoalStatus.ON_TRACK: "success", GoalStatus.BEHIND: "danger",
@@ -79,7 +104,7 @@ def _value(metric_key, value) -> str:
 def _goal_item(p) -> CockpitItem:
     label = metrics.get(p.goal.metric).label if metrics.get(p.goal.metric) else p.goal.metric
     return CockpitItem(
-        label=f"{p.goal.name} · {label}", url=reverse("program:goal_detail", args=[p.goal.pk]),
+        label=f"{p.goal.name} · {label}", url=item_url("program:goal_detail", p.goal.pk),
         detail=_("%(actual)s of %(target)s (to date %(to_date)s)") % {
             "actual": _value(p.goal.metric, p.actual), "target": _value(p.goal.metric, p.goal.target),
             "to_date": _value(p.goal.metric, p.target_to_date)},
@@ -89,9 +114,8 @@ def _goal_item(p) -> CockpitItem:
 
 def network_goals(principal, today):
     """Program-level goals of the running programs, money first, and the pipeline's cover of the revenue left."""
-    goals = list(Goal.objects.visible_to(principal).filter(program__in=_launched(principal, today),
-                                                           level=GoalLevel.PROGRAM, parent__isnull=True)
-                 .select_related("program"))
+    goals = _goal_rows(Goal.objects.visible_to(principal).filter(program__in=_launched(principal, today),
+                                                                 level=GoalLevel.PROGRAM, parent__isnull=True))
     progress = goal_progress(goals, on=today)
     progress.sort(key=lambda p: (MONEY_FIRST.index(p.goal.metric) if p.goal.metric in MONEY_FIRST else 9, p.goal.name))
     figures = []
@@ -103,7 +127,7 @@ def network_goals(principal, today):
         cover = (weighted / left) if left else None
         figures.append(CockpitFigure(
             _("Pipeline cover of the revenue left"), f"{cover:.1f}×" if cover is not None else _("goal reached"),
-            url=reverse("deals:forecast"),
+            url=item_url("deals:forecast"),
             detail=_("%(weighted)s weighted for %(left)s left") % {"weighted": money(weighted), "left": money(left)},
             tone="danger" if cover is not None and cover < 1 else "success"))
     return PanelContent(items=[_goal_item(p) for p in progress[:8]], figures=figures)
@@ -112,36 +136,33 @@ def network_goals(principal, today):
 def distributors_behind(principal, today):
     """Distributors with goals behind plan in the running programs, the furthest behind first."""
     # Only the columns the progress and the items read (144 goals and their distributors at full size).
-    goals = list(Goal.objects.visible_to(principal).filter(program__in=_launched(principal, today),
-                                                           distributor__isnull=False)
-                 .select_related("distributor")
-                 .only(*GOAL_PROGRESS_FIELDS, "distributor__code", "distributor__legal_name"))
+    goals = _goal_rows(Goal.objects.visible_to(principal).filter(program__in=_launched(principal, today),
+                                                                 distributor__isnull=False), with_distributor=True)
     worst: dict[int, dict] = {}
     for p in goal_progress(goals, on=today):
         if p.status != GoalStatus.BEHIND or principal.distributor_ids is not None and \
                 p.goal.distributor_id not in principal.distributor_ids:
             continue
         share = (p.actual / p.target_to_date) if p.target_to_date else Decimal(1)
-        row = worst.setdefault(p.goal.distributor_id, {"distributor": p.goal.distributor, "count": 0, "share": share,
-                                                       "goal": p})
+        row = worst.setdefault(p.goal.distributor_id, {"count": 0, "share": share, "goal": p})
         row["count"] += 1
         if share < row["share"]:
             row["share"], row["goal"] = share, p
-    rows = sorted(worst.values(), key=lambda r: (r["share"], r["distributor"].code))
+    rows = sorted(worst.values(), key=lambda r: (r["share"], r["goal"].goal.distributor_code))
     items = []
-    for row in rows:
+    for row in rows[:PANEL_LIMIT]:  # the panel lists these; the rest are counted
         p = row["goal"]
         label = metrics.get(p.goal.metric).label if metrics.get(p.goal.metric) else p.goal.metric
         items.append(CockpitItem(
-            label=row["distributor"].legal_name, url=reverse("program:distributor_overview", args=[row["distributor"].pk]),
+            label=p.goal.distributor_name, url=item_url("program:distributor_overview", p.goal.distributor_id),
             detail=_("%(metric)s at %(percent)d%% of plan to date") % {"metric": label, "percent": int(row["share"] * 100)},
             badge=_("%(count)d behind") % {"count": row["count"]}, tone="danger"))
-    return limited(items)
+    return limited(items, len(rows))
 
 
 def attention_goals_behind(principal, distributor_ids, today) -> dict[int, int]:
-    goals = Goal.objects.visible_to(principal).filter(program__in=_launched(principal, today),
-                                                      distributor_id__in=in_lookup(distributor_ids))
+    goals = _goal_rows(Goal.objects.visible_to(principal).filter(program__in=_launched(principal, today),
+                                                                 distributor_id__in=in_lookup(distributor_ids)))
     counts: dict[int, int] = {}
     for p in goal_progress(goals, on=today):
         if p.status == GoalStatus.BEHIND:
@@ -160,7 +181,7 @@ def approvals(principal, today):
     total = support.count() if len(support_rows) > PANEL_LIMIT else len(support_rows)
     for r in support_rows[:8]:
         items.append(CockpitItem(
-            label=r.title, url=reverse("program:support_detail", args=[r.pk]),
+            label=r.title, url=item_url("program:support_detail", r.pk),
             detail=f"{r.distributor.code} · {r.get_kind_display()}",
             badge=_("to decide") if r.status == SupportStatus.REQUESTED else _("claim to pay"), tone="warning"))
     appeals = (LedgerEntry.objects.visible_to(principal).filter(appeal_status=AppealStatus.APPEALED)
@@ -169,7 +190,7 @@ def approvals(principal, today):
     total += appeals.count() if len(appeal_rows) > PANEL_LIMIT else len(appeal_rows)
     for e in appeal_rows[:8]:
         items.append(CockpitItem(
-            label=f"{e.rule.code} · {e.distributor.code}", url=reverse("program:distributor_overview", args=[e.distributor_id]),
+            label=f"{e.rule.code} · {e.distributor.code}", url=item_url("program:distributor_overview", e.distributor_id),
             detail=_("%(kind)s of %(date)s") % {"kind": e.get_kind_display(), "date": short_date(e.applied_on)},
             badge=_("appeal"), tone="danger"))
     return limited(items, total)
@@ -194,7 +215,7 @@ def signoff_state(principal, today):
         else:
             badge, tone = (ngettext("%(count)d objection", "%(count)d objections", objected) % {"count": objected}, "danger") if objected else (
                 _("%(count)d approved") % {"count": approved}, "warning")
-        items.append(CockpitItem(label=program.name, url=reverse("program:program_detail", args=[program.pk]),
+        items.append(CockpitItem(label=program.name, url=item_url("program:program_detail", program.pk),
                                  detail=_("approved %(approved)d · objected %(objected)d") % {
                                      "approved": approved, "objected": objected}, badge=str(badge), tone=tone))
     return items
@@ -216,7 +237,7 @@ def acknowledgements_missing(principal, today):
     acknowledged = Count("rule_acknowledgements", filter=Q(rule_acknowledgements__rule_id__in=[r[0] for r in rules]))
     behind = distributors.annotate(done=acknowledged).filter(done__lt=len(rules)).order_by("code")
     first = list(behind.values_list("code", "legal_name", "done")[:PANEL_LIMIT + 1])
-    url = reverse("program:ack_dashboard", args=[programs[0].pk])
+    url = item_url("program:ack_dashboard", programs[0].pk)
     items = [CockpitItem(label=name, url=url, detail=code,
                          badge=_("%(count)d to acknowledge") % {"count": len(rules) - done}, tone="warning")
              for code, name, done in first[:PANEL_LIMIT]]
@@ -230,7 +251,7 @@ def events_this_week(principal, today):
                                                          starts_at__lt=start + timedelta(days=7))
               .order_by("starts_at", "pk"))
     items = [
-        CockpitItem(label=e.title, url=reverse("program:event_detail", args=[e.pk]),
+        CockpitItem(label=e.title, url=item_url("program:event_detail", e.pk),
                     detail=f"{timezone.localtime(e.starts_at):%Y-%m-%d %H:%M} · {e.location}".rstrip(" ·"),
                     badge=e.get_kind_display())
         for e in events[:9]
@@ -251,7 +272,7 @@ def my_goals(principal, today):
     # The statement pays on these same goals: their progress is passed, not computed a second time.
     statement = incentive_statement(principal=principal, program=program, distributor=distributor, on=today,
                                     progress=progress)
-    overview = reverse("program:distributor_overview", args=[distributor_id])
+    overview = item_url("program:distributor_overview", distributor_id)
     figures = [CockpitFigure(_("Incentive statement (RON)"), money(statement["net"]), url=overview,
                              detail=_("incentives %(incentives)s · penalties %(penalties)s") % {
                                  "incentives": money(statement["incentives"]), "penalties": money(statement["penalties"])})]
@@ -266,11 +287,11 @@ def my_support(principal, today):
     budgets = budgets_with_remaining(SupportBudget.objects.visible_to(principal).filter(
         distributor_id=distributor_id, year=today.year))
     figures = [CockpitFigure(_("Support budget left (RON)"), money(sum((b.remaining_amount for b in budgets), Decimal(0))),
-                             url=reverse("program:support_list"),
+                             url=item_url("program:support_list"),
                              detail=_("of %(amount)s") % {"amount": money(sum((b.amount for b in budgets), Decimal(0)))})]
     to_claim = (SupportRequest.objects.visible_to(principal).filter(distributor_id=distributor_id)
                 .filter(Q(status=SupportStatus.APPROVED) | Q(status=SupportStatus.REQUESTED)).order_by("status", "pk"))
-    items = [CockpitItem(label=r.title, url=reverse("program:support_detail", args=[r.pk]), detail=r.get_kind_display(),
+    items = [CockpitItem(label=r.title, url=item_url("program:support_detail", r.pk), detail=r.get_kind_display(),
                          badge=_("claim due") if r.status == SupportStatus.APPROVED else r.get_status_display(),
                          tone="warning" if r.status == SupportStatus.APPROVED else "secondary")
              for r in to_claim[:8]]
@@ -285,7 +306,7 @@ def rules_to_acknowledge(principal, today):
     distributor = _own_distributor(principal)
     rules = pending_rules_for(principal=principal, distributor=distributor)
     return limited([
-        CockpitItem(label=f"{r.code} · {r.title}", url=reverse("program:program_detail", args=[r.program_id]),
+        CockpitItem(label=f"{r.code} · {r.title}", url=item_url("program:program_detail", r.program_id),
                     detail=r.get_kind_display(), badge=_("acknowledge"), tone="warning")
         for r in rules
     ])
