@@ -10,7 +10,15 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from keychannel.core.cockpit import CockpitItem, due_badge, item_url, limited, once_for, short_date
+from keychannel.core.cockpit import (
+    CockpitItem,
+    due_badge,
+    first_rows,
+    item_url,
+    limited,
+    once_for,
+    short_date,
+)
 from keychannel.core.scoping import get_visible_or_404, in_lookup
 
 from .choices import OPEN_CONFLICT_STATUSES, ConflictStatus, OfferStatus, RegistrationStatus
@@ -238,9 +246,9 @@ def cockpit_expiring(principal, today):
           .select_related("distributor").order_by("protected_until", "pk"))
     if principal.has_role("dist_sales"):
         qs = qs.filter(registered_by_id=principal.user_id)
-    total = qs.count()
+    rows, total = first_rows(qs)
     items = []
-    for r in qs[:8]:
+    for r in rows:
         badge, tone = due_badge(r.protected_until, today)
         items.append(CockpitItem(label=r.client_name, url=item_url("channel:registration_detail", r.pk),
                                  detail=_("protected until %(date)s") % {"date": short_date(r.protected_until)}, badge=badge,
@@ -253,9 +261,9 @@ def cockpit_my_registrations(principal, today):
     qs = (DealRegistration.objects.visible_to(principal)
           .filter(registered_by_id=principal.user_id, status__in=[RegistrationStatus.PENDING, RegistrationStatus.APPROVED])
           .order_by("status", "protected_until", "pk"))
-    total = qs.count()
+    rows, total = first_rows(qs)
     items = []
-    for r in qs[:8]:
+    for r in rows:
         if r.status == RegistrationStatus.APPROVED and r.protected_until:
             badge, tone = due_badge(r.protected_until, today)
         else:

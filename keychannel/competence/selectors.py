@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from keychannel.core.choices import Role
-from keychannel.core.cockpit import CockpitItem, due_badge, item_url, limited
+from keychannel.core.cockpit import CockpitItem, due_badge, first_rows, item_url, limited
 from keychannel.core.scoping import get_visible_or_404, in_lookup
 from keychannel.deals.choices import OPEN_STAGES
 from keychannel.deals.models import Opportunity
@@ -426,9 +426,9 @@ def cockpit_my_tasks(principal, today):
           .annotate(blocked_first=Case(When(status=TaskStatus.BLOCKED, then=Value(0)), default=Value(1),
                                        output_field=IntegerField()))
           .order_by("blocked_first", F("due_on").asc(nulls_last=True), "-priority", "pk"))
-    total = qs.count()
+    rows, total = first_rows(qs)
     items = []
-    for task in qs[:8]:
+    for task in rows:
         if task.status == TaskStatus.BLOCKED:
             badge, tone = task.get_status_display(), "danger"
         elif task.due_on:
@@ -444,10 +444,10 @@ def cockpit_blocked(principal, today):
     """Blocked KAM tasks in the principal's reach: somebody has to unblock them."""
     qs = (KamTask.objects.visible_to(principal).filter(status=TaskStatus.BLOCKED).select_related("kam", "distributor")
           .order_by("due_on", "pk"))
-    total = qs.count()
+    rows, total = first_rows(qs)
     items = [CockpitItem(label=t.title, url=item_url("competence:kamtask_detail", t.pk),
                          detail=f"{t.distributor.code} · {t.kam.get_full_name() or t.kam.username}",
-                         badge=t.get_status_display(), tone="danger") for t in qs[:8]]
+                         badge=t.get_status_display(), tone="danger") for t in rows]
     return limited(items, total)
 
 
@@ -478,10 +478,10 @@ def cockpit_consultations_for_me(principal, today):
     """Consultation requests waiting for the principal's answer (KAM or mentor)."""
     qs = (ConsultationRequest.objects.visible_to(principal).filter(recipient_id=principal.user_id, status=ConsultationStatus.PENDING)
           .select_related("distributor", "requested_by").order_by("created_at", "pk"))
-    total = qs.count()
+    rows, total = first_rows(qs)
     items = [CockpitItem(label=c.subject, url=item_url("competence:consultation_detail", c.pk),
                          detail=f"{c.distributor.code} · {c.requested_by.get_full_name() or c.requested_by.username}",
-                         badge=c.get_status_display(), tone="warning") for c in qs[:8]]
+                         badge=c.get_status_display(), tone="warning") for c in rows]
     return limited(items, total)
 
 
@@ -490,8 +490,8 @@ def cockpit_my_consultations(principal, today):
     qs = (ConsultationRequest.objects.visible_to(principal)
           .filter(requested_by_id=principal.user_id, status__in=[ConsultationStatus.PENDING, ConsultationStatus.ACCEPTED])
           .select_related("recipient").order_by("-created_at", "-pk"))
-    total = qs.count()
+    rows, total = first_rows(qs)
     items = [CockpitItem(label=c.subject, url=item_url("competence:consultation_detail", c.pk),
                          detail=c.recipient.get_full_name() or c.recipient.username, badge=c.get_status_display(),
-                         tone="secondary") for c in qs[:8]]
+                         tone="secondary") for c in rows]
     return limited(items, total)

@@ -155,6 +155,13 @@ def item_url(name: str, pk=None) -> str:
     return once(("cockpit.url", name, "pk"), lambda: pk_url(name))(pk)
 
 
+def first_rows(queryset, limit: int = PANEL_LIMIT) -> tuple[list, int]:
+    """The first ``limit`` rows of a panel and how many match, counted only when one row past the panel says there
+    are more (most panels list fewer than eight rows: one statement, not a list and a count)."""
+    rows = list(queryset[:limit + 1])
+    return rows[:limit], (queryset.count() if len(rows) > limit else len(rows))
+
+
 def limited(items: list, total: int | None = None) -> PanelContent:
     """A panel of the first PANEL_LIMIT items, with the full count when there are more."""
     total = len(items) if total is None else total

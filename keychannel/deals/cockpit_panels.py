@@ -14,6 +14,7 @@ from keychannel.core.cockpit import (
     CockpitItem,
     PanelContent,
     due_badge,
+    first_rows,
     item_url,
     limited,
     money,
@@ -58,15 +59,15 @@ def _risky(principal, today):
 def cockpit_deals_at_risk(principal, today):
     """A distributor head's open deals without a next step, with an overdue one, or past their close date."""
     qs = _risky(principal, today)
-    total = qs.count()
-    return limited([_risk_item(d, today, with_owner=True) for d in qs[:RISK_LIMIT]], total)
+    rows, total = first_rows(qs, RISK_LIMIT)
+    return limited([_risk_item(d, today, with_owner=True) for d in rows], total)
 
 
 def cockpit_my_next_steps(principal, today):
     """The principal's own open deals with an overdue or missing next step."""
     qs = _risky(principal, today).filter(owner_id=principal.user_id)
-    total = qs.count()
-    return limited([_risk_item(d, today, with_owner=False) for d in qs[:RISK_LIMIT]], total)
+    rows, total = first_rows(qs, RISK_LIMIT)
+    return limited([_risk_item(d, today, with_owner=False) for d in rows], total)
 
 
 def cockpit_won_this_year(principal, today):

@@ -20,6 +20,7 @@ from keychannel.core.cockpit import (
     CockpitFigure,
     CockpitItem,
     PanelContent,
+    first_rows,
     item_url,
     limited,
     money,
@@ -177,18 +178,17 @@ def approvals(principal, today):
                .filter(status__in=[SupportStatus.REQUESTED, SupportStatus.CLAIMED]).select_related("distributor")
                .order_by("created_at", "pk"))
     # One row past the panel tells whether a count is needed at all (few appeals wait at a time).
-    support_rows = list(support[:PANEL_LIMIT + 1])
-    total = support.count() if len(support_rows) > PANEL_LIMIT else len(support_rows)
-    for r in support_rows[:8]:
+    support_rows, total = first_rows(support)
+    for r in support_rows:
         items.append(CockpitItem(
             label=r.title, url=item_url("program:support_detail", r.pk),
             detail=f"{r.distributor.code} · {r.get_kind_display()}",
             badge=_("to decide") if r.status == SupportStatus.REQUESTED else _("claim to pay"), tone="warning"))
     appeals = (LedgerEntry.objects.visible_to(principal).filter(appeal_status=AppealStatus.APPEALED)
                .select_related("distributor", "rule").order_by("applied_on", "pk"))
-    appeal_rows = list(appeals[:PANEL_LIMIT + 1])
-    total += appeals.count() if len(appeal_rows) > PANEL_LIMIT else len(appeal_rows)
-    for e in appeal_rows[:8]:
+    appeal_rows, appealed = first_rows(appeals)
+    total += appealed
+    for e in appeal_rows:
         items.append(CockpitItem(
             label=f"{e.rule.code} · {e.distributor.code}", url=item_url("program:distributor_overview", e.distributor_id),
             detail=_("%(kind)s of %(date)s") % {"kind": e.get_kind_display(), "date": short_date(e.applied_on)},
@@ -236,12 +236,12 @@ def acknowledgements_missing(principal, today):
     # Counted by the database: the first distributors behind and how many there are, not 2,000 distributors read.
     acknowledged = Count("rule_acknowledgements", filter=Q(rule_acknowledgements__rule_id__in=[r[0] for r in rules]))
     behind = distributors.annotate(done=acknowledged).filter(done__lt=len(rules)).order_by("code")
-    first = list(behind.values_list("code", "legal_name", "done")[:PANEL_LIMIT + 1])
+    first, total = first_rows(behind.values_list("code", "legal_name", "done"))
     url = item_url("program:ack_dashboard", programs[0].pk)
     items = [CockpitItem(label=name, url=url, detail=code,
                          badge=_("%(count)d to acknowledge") % {"count": len(rules) - done}, tone="warning")
-             for code, name, done in first[:PANEL_LIMIT]]
-    return limited(items, behind.count() if len(first) > PANEL_LIMIT else len(first))
+             for code, name, done in first]
+    return limited(items, total)
 
 
 def events_this_week(principal, today):
@@ -250,13 +250,14 @@ def events_this_week(principal, today):
     events = (Event.objects.visible_to(principal).filter(status=EventStatus.PUBLISHED, starts_at__gte=start,
                                                          starts_at__lt=start + timedelta(days=7))
               .order_by("starts_at", "pk"))
+    rows, total = first_rows(events)
     items = [
         CockpitItem(label=e.title, url=item_url("program:event_detail", e.pk),
                     detail=f"{timezone.localtime(e.starts_at):%Y-%m-%d %H:%M} · {e.location}".rstrip(" ·"),
                     badge=e.get_kind_display())
-        for e in events[:9]
+        for e in rows
     ]
-    return limited(items, events.count() if len(items) > 8 else len(items))
+    return limited(items, total)
 
 
 def my_goals(principal, today):
