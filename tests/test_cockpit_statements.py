@@ -47,3 +47,12 @@ def test_a_scoped_cockpit_with_short_panels_counts_none_of_them(world, login, ro
                         '"competence_consultationrequest"', '"program_event"'))
                     and "NOT (" not in sql]  # (the home figure "Open KAM tasks" is a count by design)
     assert panel_counts == [], panel_counts
+
+
+@pytest.mark.parametrize("role", ["admin", "program_manager", "executive"])
+def test_a_network_cockpit_reads_the_running_goals_once(world, login, role):
+    # The network-goals and the furthest-behind panels take theirs from one read (the goals' tree is another).
+    statements = home_statements(login(busy(world).user(role)))
+    goal_reads = [sql for sql in statements
+                  if 'FROM "program_goal"' in sql and '"program_goal"."metric"' in sql.split(" FROM ")[0]]
+    assert len(goal_reads) == 1, goal_reads

@@ -24,6 +24,7 @@ from keychannel.core.cockpit import (
     item_url,
     limited,
     money,
+    once_for,
     short_date,
 )
 from keychannel.core.scoping import in_lookup
@@ -76,6 +77,17 @@ class GoalRow:
 def _goal_rows(goals, *, with_distributor: bool = False) -> list[GoalRow]:
     extra = ("distributor__code", "distributor__legal_name") if with_distributor else ()
     return [GoalRow(*row) for row in goals.values_list("pk", *GOAL_PROGRESS_FIELDS, *extra)]
+
+
+def _running_goals(principal, today) -> list[GoalRow]:
+    """The running programs' network goals (program level, at the top) and distributor goals, in one statement
+    read once per cockpit: the network-goals and the furthest-behind panels each take theirs."""
+    def read():
+        goals = Goal.objects.visible_to(principal).filter(program__in=_launched(principal, today)).filter(
+            Q(level=GoalLevel.PROGRAM, parent__isnull=True) | Q(distributor__isnull=False))
+        return _goal_rows(goals, with_distributor=True)
+
+    return once_for(principal, f"program.running_goals.{today}", read)
 # The executive reads money first.
 MONEY_FIRST = ("corporate_revenue", "won_contracts", "new_key_accounts", "weighted_pipeline")
 STATUS_TONE = {GoalStatus.AHEAD: "success", GoalStatus.ON_TRACK: "success", GoalStatus.BEHIND: "danger",
@@ -115,8 +127,7 @@ def _goal_item(p) -> CockpitItem:
 
 def network_goals(principal, today):
     """Program-level goals of the running programs, money first, and the pipeline's cover of the revenue left."""
-    goals = _goal_rows(Goal.objects.visible_to(principal).filter(program__in=_launched(principal, today),
-                                                                 level=GoalLevel.PROGRAM, parent__isnull=True))
+    goals = [g for g in _running_goals(principal, today) if g.level == GoalLevel.PROGRAM and g.parent_id is None]
     progress = goal_progress(goals, on=today)
     progress.sort(key=lambda p: (MONEY_FIRST.index(p.goal.metric) if p.goal.metric in MONEY_FIRST else 9, p.goal.name))
     figures = []
@@ -137,8 +148,7 @@ def network_goals(principal, today):
 def distributors_behind(principal, today):
     """Distributors with goals behind plan in the running programs, the furthest behind first."""
     # Only the columns the progress and the items read (144 goals and their distributors at full size).
-    goals = _goal_rows(Goal.objects.visible_to(principal).filter(program__in=_launched(principal, today),
-                                                                 distributor__isnull=False), with_distributor=True)
+    goals = [g for g in _running_goals(principal, today) if g.distributor_id is not None]
     worst: dict[int, dict] = {}
     for p in goal_progress(goals, on=today):
         if p.status != GoalStatus.BEHIND or principal.distributor_ids is not None and \
