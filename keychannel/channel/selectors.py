@@ -10,7 +10,15 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from keychannel.core.cockpit import CockpitItem, due_badge, limited, once_for, short_date
+from keychannel.core.cockpit import (
+    CockpitItem,
+    due_badge,
+    first_rows,
+    item_url,
+    limited,
+    once_for,
+    short_date,
+)
 from keychannel.core.scoping import get_visible_or_404, in_lookup
 
 from .choices import OPEN_CONFLICT_STATUSES, ConflictStatus, OfferStatus, RegistrationStatus
@@ -209,7 +217,7 @@ def cockpit_decisions(principal, today):
     total = pending_decision_count(principal)
     items = [
         CockpitItem(
-            label=r.client_name, url=r.get_absolute_url(),
+            label=r.client_name, url=item_url("channel:registration_detail", r.pk),
             detail=_("%(distributor)s · submitted %(date)s") % {"distributor": r.distributor.code, "date": short_date(r.submitted_on)},
             badge=_("%(days)d d waiting") % {"days": (today - r.submitted_on).days},
             tone="danger" if (today - r.submitted_on).days > 5 else "warning",
@@ -226,7 +234,7 @@ def cockpit_conflicts(principal, today):
     items = []
     for c in qs[:8]:
         badge, tone = due_badge(c.due_on, today)
-        items.append(CockpitItem(label=str(c), url=c.get_absolute_url(), detail=c.get_status_display(), badge=badge,
+        items.append(CockpitItem(label=str(c), url=item_url("channel:conflict_detail", c.pk), detail=c.get_status_display(), badge=badge,
                                  tone=tone))
     return limited(items, total)
 
@@ -238,11 +246,11 @@ def cockpit_expiring(principal, today):
           .select_related("distributor").order_by("protected_until", "pk"))
     if principal.has_role("dist_sales"):
         qs = qs.filter(registered_by_id=principal.user_id)
-    total = qs.count()
+    rows, total = first_rows(qs)
     items = []
-    for r in qs[:8]:
+    for r in rows:
         badge, tone = due_badge(r.protected_until, today)
-        items.append(CockpitItem(label=r.client_name, url=r.get_absolute_url(),
+        items.append(CockpitItem(label=r.client_name, url=item_url("channel:registration_detail", r.pk),
                                  detail=_("protected until %(date)s") % {"date": short_date(r.protected_until)}, badge=badge,
                                  tone=tone))
     return limited(items, total)
@@ -253,14 +261,14 @@ def cockpit_my_registrations(principal, today):
     qs = (DealRegistration.objects.visible_to(principal)
           .filter(registered_by_id=principal.user_id, status__in=[RegistrationStatus.PENDING, RegistrationStatus.APPROVED])
           .order_by("status", "protected_until", "pk"))
-    total = qs.count()
+    rows, total = first_rows(qs)
     items = []
-    for r in qs[:8]:
+    for r in rows:
         if r.status == RegistrationStatus.APPROVED and r.protected_until:
             badge, tone = due_badge(r.protected_until, today)
         else:
             badge, tone = _("%(days)d d waiting") % {"days": (today - r.submitted_on).days}, "secondary"
-        items.append(CockpitItem(label=r.client_name, url=r.get_absolute_url(), detail=r.get_status_display(),
+        items.append(CockpitItem(label=r.client_name, url=item_url("channel:registration_detail", r.pk), detail=r.get_status_display(),
                                  badge=badge, tone=tone))
     return limited(items, total)
 

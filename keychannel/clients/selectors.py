@@ -8,13 +8,12 @@ from dataclasses import dataclass, field
 from django.db import connection
 from django.db.models import Count, Prefetch, Q
 from django.db.models.functions import Lower
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from rapidfuzz import fuzz, process
 
-from keychannel.core.cockpit import CockpitItem, due_badge, limited
+from keychannel.core.cockpit import CockpitItem, due_badge, first_rows, item_url, limited
 from keychannel.core.pagination import capped_figure, known_ids
 from keychannel.core.scoping import get_visible_or_404
 
@@ -537,13 +536,13 @@ def cockpit_my_actions(principal, today):
           .filter(owner_id=principal.user_id, status__in=[ActionStatus.PLANNED, ActionStatus.IN_PROGRESS])
           .filter(Q(due_on__isnull=True) | Q(due_on__lte=today + datetime.timedelta(days=ACTION_HORIZON_DAYS)))
           .select_related("plan__client").order_by("due_on", "pk"))
-    total = qs.count()
+    rows, total = first_rows(qs)
     items = []
-    for action in qs[:8]:
+    for action in rows:
         badge, tone = due_badge(action.due_on, today) if action.due_on else (str(_("no date")), "secondary")
         client = action.plan.client
         items.append(CockpitItem(label=action.title,
-                                 url=reverse("clients:account_plan", args=[client.pk]) + f"#action-{action.pk}",
+                                 url=item_url("clients:account_plan", client.pk) + f"#action-{action.pk}",
                                  detail=client.legal_name, badge=badge, tone=tone))
     return limited(items, total)
 
@@ -552,12 +551,12 @@ def cockpit_clients_at_risk(principal, today):
     """Clients in the principal's reach whose buying centre has coverage gaps, the worst covered first."""
     qs = CorporateClient.objects.visible_to(principal).filter(at_risk_condition()).order_by(
         "coverage_score", "-risk_flag_count", "-potential_annual_volume", "pk")
-    total = qs.count()
+    rows, total = first_rows(qs)
     items = [
-        CockpitItem(label=c.legal_name, url=c.get_absolute_url(),
+        CockpitItem(label=c.legal_name, url=item_url(CorporateClient.detail_url_name, c.pk),
                     detail=ngettext("%(count)d risk flag", "%(count)d risk flags", c.risk_flag_count) % {"count": c.risk_flag_count},
                     badge=f"{c.coverage_score}%", tone="danger")
-        for c in qs[:8]
+        for c in rows
     ]
     return limited(items, total)
 

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from keychannel.core.choices import Role
-from keychannel.core.cockpit import CockpitItem, due_badge, limited
+from keychannel.core.cockpit import CockpitItem, due_badge, first_rows, item_url, limited
 from keychannel.core.scoping import get_visible_or_404, in_lookup
 from keychannel.deals.choices import OPEN_STAGES
 from keychannel.deals.models import Opportunity
@@ -426,16 +426,16 @@ def cockpit_my_tasks(principal, today):
           .annotate(blocked_first=Case(When(status=TaskStatus.BLOCKED, then=Value(0)), default=Value(1),
                                        output_field=IntegerField()))
           .order_by("blocked_first", F("due_on").asc(nulls_last=True), "-priority", "pk"))
-    total = qs.count()
+    rows, total = first_rows(qs)
     items = []
-    for task in qs[:8]:
+    for task in rows:
         if task.status == TaskStatus.BLOCKED:
             badge, tone = task.get_status_display(), "danger"
         elif task.due_on:
             badge, tone = due_badge(task.due_on, today)
         else:
             badge, tone = task.get_status_display(), "secondary"
-        items.append(CockpitItem(label=task.title, url=task.get_absolute_url(),
+        items.append(CockpitItem(label=task.title, url=item_url("competence:kamtask_detail", task.pk),
                                  detail=f"{task.distributor.code} · {task.get_duty_display()}", badge=badge, tone=tone))
     return limited(items, total)
 
@@ -444,10 +444,10 @@ def cockpit_blocked(principal, today):
     """Blocked KAM tasks in the principal's reach: somebody has to unblock them."""
     qs = (KamTask.objects.visible_to(principal).filter(status=TaskStatus.BLOCKED).select_related("kam", "distributor")
           .order_by("due_on", "pk"))
-    total = qs.count()
-    items = [CockpitItem(label=t.title, url=t.get_absolute_url(),
+    rows, total = first_rows(qs)
+    items = [CockpitItem(label=t.title, url=item_url("competence:kamtask_detail", t.pk),
                          detail=f"{t.distributor.code} · {t.kam.get_full_name() or t.kam.username}",
-                         badge=t.get_status_display(), tone="danger") for t in qs[:8]]
+                         badge=t.get_status_display(), tone="danger") for t in rows]
     return limited(items, total)
 
 
@@ -468,7 +468,7 @@ def cockpit_coaching_due(principal, today):
         else:
             continue
         target = m.opportunity.title if m.opportunity_id else m.client.legal_name if m.client_id else m.distributor.legal_name
-        items.append((key, CockpitItem(label=target, url=m.get_absolute_url(), detail=m.distributor.code,
+        items.append((key, CockpitItem(label=target, url=item_url("competence:mentorship_detail", m.pk), detail=m.distributor.code,
                                        badge=str(badge), tone=tone)))
     items.sort(key=lambda pair: pair[0])
     return limited([item for _key, item in items])
@@ -478,10 +478,10 @@ def cockpit_consultations_for_me(principal, today):
     """Consultation requests waiting for the principal's answer (KAM or mentor)."""
     qs = (ConsultationRequest.objects.visible_to(principal).filter(recipient_id=principal.user_id, status=ConsultationStatus.PENDING)
           .select_related("distributor", "requested_by").order_by("created_at", "pk"))
-    total = qs.count()
-    items = [CockpitItem(label=c.subject, url=c.get_absolute_url(),
+    rows, total = first_rows(qs)
+    items = [CockpitItem(label=c.subject, url=item_url("competence:consultation_detail", c.pk),
                          detail=f"{c.distributor.code} · {c.requested_by.get_full_name() or c.requested_by.username}",
-                         badge=c.get_status_display(), tone="warning") for c in qs[:8]]
+                         badge=c.get_status_display(), tone="warning") for c in rows]
     return limited(items, total)
 
 
@@ -490,8 +490,8 @@ def cockpit_my_consultations(principal, today):
     qs = (ConsultationRequest.objects.visible_to(principal)
           .filter(requested_by_id=principal.user_id, status__in=[ConsultationStatus.PENDING, ConsultationStatus.ACCEPTED])
           .select_related("recipient").order_by("-created_at", "-pk"))
-    total = qs.count()
-    items = [CockpitItem(label=c.subject, url=c.get_absolute_url(),
+    rows, total = first_rows(qs)
+    items = [CockpitItem(label=c.subject, url=item_url("competence:consultation_detail", c.pk),
                          detail=c.recipient.get_full_name() or c.recipient.username, badge=c.get_status_display(),
-                         tone="secondary") for c in qs[:8]]
+                         tone="secondary") for c in rows]
     return limited(items, total)

@@ -6,7 +6,6 @@ import datetime
 
 from django.db.models import Count, Q, Sum
 from django.db.models.functions import Coalesce
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -15,6 +14,8 @@ from keychannel.core.cockpit import (
     CockpitItem,
     PanelContent,
     due_badge,
+    first_rows,
+    item_url,
     limited,
     money,
     short_date,
@@ -47,7 +48,7 @@ def _risk_item(deal, today, *, with_owner: bool):
     parts = [deal.client.legal_name, deal.get_stage_display()]
     if with_owner and deal.owner_id:
         parts.append(deal.owner.get_full_name() or deal.owner.username)
-    return CockpitItem(label=deal.title, url=deal.get_absolute_url(), detail=" · ".join(parts), badge=badge, tone=tone)
+    return CockpitItem(label=deal.title, url=item_url(Opportunity.detail_url_name, deal.pk), detail=" · ".join(parts), badge=badge, tone=tone)
 
 
 def _risky(principal, today):
@@ -58,15 +59,15 @@ def _risky(principal, today):
 def cockpit_deals_at_risk(principal, today):
     """A distributor head's open deals without a next step, with an overdue one, or past their close date."""
     qs = _risky(principal, today)
-    total = qs.count()
-    return limited([_risk_item(d, today, with_owner=True) for d in qs[:RISK_LIMIT]], total)
+    rows, total = first_rows(qs, RISK_LIMIT)
+    return limited([_risk_item(d, today, with_owner=True) for d in rows], total)
 
 
 def cockpit_my_next_steps(principal, today):
     """The principal's own open deals with an overdue or missing next step."""
     qs = _risky(principal, today).filter(owner_id=principal.user_id)
-    total = qs.count()
-    return limited([_risk_item(d, today, with_owner=False) for d in qs[:RISK_LIMIT]], total)
+    rows, total = first_rows(qs, RISK_LIMIT)
+    return limited([_risk_item(d, today, with_owner=False) for d in rows], total)
 
 
 def cockpit_won_this_year(principal, today):
@@ -87,14 +88,14 @@ def cockpit_won_this_year(principal, today):
         open_value = Opportunity.objects.visible_to(principal).open().aggregate(
             open_value=Coalesce(Sum("value"), ZERO), weighted=Coalesce(Sum(WEIGHTED), ZERO))
     figures = [
-        CockpitFigure(_("Won this year (RON)"), money(totals['won_value']), url=reverse("deals:contract_list"),
+        CockpitFigure(_("Won this year (RON)"), money(totals['won_value']), url=item_url("deals:contract_list"),
                       detail=ngettext("%(count)d deal", "%(count)d deals", totals["count"]) % {"count": totals["count"]}),
         CockpitFigure(_("New key accounts"), str(totals["clients"])),
-        CockpitFigure(_("Open pipeline (RON)"), money(open_value['open_value']), url=reverse("deals:pipeline"),
+        CockpitFigure(_("Open pipeline (RON)"), money(open_value['open_value']), url=item_url("deals:pipeline"),
                       detail=_("weighted %(value)s") % {"value": money(open_value['weighted'])}),
     ]
     items = [
-        CockpitItem(label=d.client.legal_name, url=d.get_absolute_url(),
+        CockpitItem(label=d.client.legal_name, url=item_url(Opportunity.detail_url_name, d.pk),
                     detail=f"{d.title} · {short_date(d.closed_on)}", badge=money(d.value), tone="success")
         for d in won.select_related("client").order_by("-closed_on", "-pk")[:5]
     ]
@@ -126,7 +127,7 @@ def cockpit_team_activity(principal, today):
                                                       occurred_on__lte=today)
         .order_by().values("opportunity__owner_id").annotate(n=Count("pk")).values_list("opportunity__owner_id", "n")
     )
-    pipeline = reverse("deals:opportunity_list")
+    pipeline = item_url("deals:opportunity_list")
     rows = []
     for m in people:
         row = deals.get(m.user_id, {"open": 0, "overdue": 0})

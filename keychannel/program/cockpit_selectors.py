@@ -6,11 +6,11 @@ per panel whatever the number of goals, distributors or requests.
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.db.models import Count, Q
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -20,8 +20,11 @@ from keychannel.core.cockpit import (
     CockpitFigure,
     CockpitItem,
     PanelContent,
+    first_rows,
+    item_url,
     limited,
     money,
+    once_for,
     short_date,
 )
 from keychannel.core.scoping import in_lookup
@@ -50,6 +53,41 @@ from .selectors import (
 # What goal_progress and a goal's cockpit item read of a goal.
 GOAL_PROGRESS_FIELDS = ("program_id", "parent_id", "level", "name", "distributor_id", "metric", "target", "starts_on",
                         "ends_on")
+
+
+@dataclass(frozen=True, slots=True)
+class GoalRow:
+    """A goal as goal_progress and the cockpit items read it: a values() row, not a model instance (the network
+    cockpits read every distributor goal of the running programs, 144 at full size, and their distributors)."""
+
+    pk: int
+    program_id: int
+    parent_id: int | None
+    level: str
+    name: str
+    distributor_id: int | None
+    metric: str
+    target: Decimal
+    starts_on: date
+    ends_on: date
+    distributor_code: str = ""
+    distributor_name: str = ""
+
+
+def _goal_rows(goals, *, with_distributor: bool = False) -> list[GoalRow]:
+    extra = ("distributor__code", "distributor__legal_name") if with_distributor else ()
+    return [GoalRow(*row) for row in goals.values_list("pk", *GOAL_PROGRESS_FIELDS, *extra)]
+
+
+def _running_goals(principal, today) -> list[GoalRow]:
+    """The running programs' network goals (program level, at the top) and distributor goals, in one statement
+    read once per cockpit: the network-goals and the furthest-behind panels each take theirs."""
+    def read():
+        goals = Goal.objects.visible_to(principal).filter(program__in=_launched(principal, today)).filter(
+            Q(level=GoalLevel.PROGRAM, parent__isnull=True) | Q(distributor__isnull=False))
+        return _goal_rows(goals, with_distributor=True)
+
+    return once_for(principal, f"program.running_goals.{today}", read)
 # The executive reads money first.
 MONEY_FIRST = ("corporate_revenue", "won_contracts", "new_key_accounts", "weighted_pipeline")
 STATUS_TONE = {GoalStatus.AHEAD: "success", GoalStatus.ON_TRACK: "success", GoalStatus.BEHIND: "danger",
@@ -79,7 +117,7 @@ def _value(metric_key, value) -> str:
 def _goal_item(p) -> CockpitItem:
     label = metrics.get(p.goal.metric).label if metrics.get(p.goal.metric) else p.goal.metric
     return CockpitItem(
-        label=f"{p.goal.name} · {label}", url=reverse("program:goal_detail", args=[p.goal.pk]),
+        label=f"{p.goal.name} · {label}", url=item_url("program:goal_detail", p.goal.pk),
         detail=_("%(actual)s of %(target)s (to date %(to_date)s)") % {
             "actual": _value(p.goal.metric, p.actual), "target": _value(p.goal.metric, p.goal.target),
             "to_date": _value(p.goal.metric, p.target_to_date)},
@@ -89,9 +127,7 @@ def _goal_item(p) -> CockpitItem:
 
 def network_goals(principal, today):
     """Program-level goals of the running programs, money first, and the pipeline's cover of the revenue left."""
-    goals = list(Goal.objects.visible_to(principal).filter(program__in=_launched(principal, today),
-                                                           level=GoalLevel.PROGRAM, parent__isnull=True)
-                 .select_related("program"))
+    goals = [g for g in _running_goals(principal, today) if g.level == GoalLevel.PROGRAM and g.parent_id is None]
     progress = goal_progress(goals, on=today)
     progress.sort(key=lambda p: (MONEY_FIRST.index(p.goal.metric) if p.goal.metric in MONEY_FIRST else 9, p.goal.name))
     figures = []
@@ -103,7 +139,7 @@ def network_goals(principal, today):
         cover = (weighted / left) if left else None
         figures.append(CockpitFigure(
             _("Pipeline cover of the revenue left"), f"{cover:.1f}×" if cover is not None else _("goal reached"),
-            url=reverse("deals:forecast"),
+            url=item_url("deals:forecast"),
             detail=_("%(weighted)s weighted for %(left)s left") % {"weighted": money(weighted), "left": money(left)},
             tone="danger" if cover is not None and cover < 1 else "success"))
     return PanelContent(items=[_goal_item(p) for p in progress[:8]], figures=figures)
@@ -112,36 +148,32 @@ def network_goals(principal, today):
 def distributors_behind(principal, today):
     """Distributors with goals behind plan in the running programs, the furthest behind first."""
     # Only the columns the progress and the items read (144 goals and their distributors at full size).
-    goals = list(Goal.objects.visible_to(principal).filter(program__in=_launched(principal, today),
-                                                           distributor__isnull=False)
-                 .select_related("distributor")
-                 .only(*GOAL_PROGRESS_FIELDS, "distributor__code", "distributor__legal_name"))
+    goals = [g for g in _running_goals(principal, today) if g.distributor_id is not None]
     worst: dict[int, dict] = {}
     for p in goal_progress(goals, on=today):
         if p.status != GoalStatus.BEHIND or principal.distributor_ids is not None and \
                 p.goal.distributor_id not in principal.distributor_ids:
             continue
         share = (p.actual / p.target_to_date) if p.target_to_date else Decimal(1)
-        row = worst.setdefault(p.goal.distributor_id, {"distributor": p.goal.distributor, "count": 0, "share": share,
-                                                       "goal": p})
+        row = worst.setdefault(p.goal.distributor_id, {"count": 0, "share": share, "goal": p})
         row["count"] += 1
         if share < row["share"]:
             row["share"], row["goal"] = share, p
-    rows = sorted(worst.values(), key=lambda r: (r["share"], r["distributor"].code))
+    rows = sorted(worst.values(), key=lambda r: (r["share"], r["goal"].goal.distributor_code))
     items = []
-    for row in rows:
+    for row in rows[:PANEL_LIMIT]:  # the panel lists these; the rest are counted
         p = row["goal"]
         label = metrics.get(p.goal.metric).label if metrics.get(p.goal.metric) else p.goal.metric
         items.append(CockpitItem(
-            label=row["distributor"].legal_name, url=reverse("program:distributor_overview", args=[row["distributor"].pk]),
+            label=p.goal.distributor_name, url=item_url("program:distributor_overview", p.goal.distributor_id),
             detail=_("%(metric)s at %(percent)d%% of plan to date") % {"metric": label, "percent": int(row["share"] * 100)},
             badge=_("%(count)d behind") % {"count": row["count"]}, tone="danger"))
-    return limited(items)
+    return limited(items, len(rows))
 
 
 def attention_goals_behind(principal, distributor_ids, today) -> dict[int, int]:
-    goals = Goal.objects.visible_to(principal).filter(program__in=_launched(principal, today),
-                                                      distributor_id__in=in_lookup(distributor_ids))
+    goals = _goal_rows(Goal.objects.visible_to(principal).filter(program__in=_launched(principal, today),
+                                                                 distributor_id__in=in_lookup(distributor_ids)))
     counts: dict[int, int] = {}
     for p in goal_progress(goals, on=today):
         if p.status == GoalStatus.BEHIND:
@@ -156,20 +188,19 @@ def approvals(principal, today):
                .filter(status__in=[SupportStatus.REQUESTED, SupportStatus.CLAIMED]).select_related("distributor")
                .order_by("created_at", "pk"))
     # One row past the panel tells whether a count is needed at all (few appeals wait at a time).
-    support_rows = list(support[:PANEL_LIMIT + 1])
-    total = support.count() if len(support_rows) > PANEL_LIMIT else len(support_rows)
-    for r in support_rows[:8]:
+    support_rows, total = first_rows(support)
+    for r in support_rows:
         items.append(CockpitItem(
-            label=r.title, url=reverse("program:support_detail", args=[r.pk]),
+            label=r.title, url=item_url("program:support_detail", r.pk),
             detail=f"{r.distributor.code} · {r.get_kind_display()}",
             badge=_("to decide") if r.status == SupportStatus.REQUESTED else _("claim to pay"), tone="warning"))
     appeals = (LedgerEntry.objects.visible_to(principal).filter(appeal_status=AppealStatus.APPEALED)
                .select_related("distributor", "rule").order_by("applied_on", "pk"))
-    appeal_rows = list(appeals[:PANEL_LIMIT + 1])
-    total += appeals.count() if len(appeal_rows) > PANEL_LIMIT else len(appeal_rows)
-    for e in appeal_rows[:8]:
+    appeal_rows, appealed = first_rows(appeals)
+    total += appealed
+    for e in appeal_rows:
         items.append(CockpitItem(
-            label=f"{e.rule.code} · {e.distributor.code}", url=reverse("program:distributor_overview", args=[e.distributor_id]),
+            label=f"{e.rule.code} · {e.distributor.code}", url=item_url("program:distributor_overview", e.distributor_id),
             detail=_("%(kind)s of %(date)s") % {"kind": e.get_kind_display(), "date": short_date(e.applied_on)},
             badge=_("appeal"), tone="danger"))
     return limited(items, total)
@@ -194,7 +225,7 @@ def signoff_state(principal, today):
         else:
             badge, tone = (ngettext("%(count)d objection", "%(count)d objections", objected) % {"count": objected}, "danger") if objected else (
                 _("%(count)d approved") % {"count": approved}, "warning")
-        items.append(CockpitItem(label=program.name, url=reverse("program:program_detail", args=[program.pk]),
+        items.append(CockpitItem(label=program.name, url=item_url("program:program_detail", program.pk),
                                  detail=_("approved %(approved)d · objected %(objected)d") % {
                                      "approved": approved, "objected": objected}, badge=str(badge), tone=tone))
     return items
@@ -215,12 +246,12 @@ def acknowledgements_missing(principal, today):
     # Counted by the database: the first distributors behind and how many there are, not 2,000 distributors read.
     acknowledged = Count("rule_acknowledgements", filter=Q(rule_acknowledgements__rule_id__in=[r[0] for r in rules]))
     behind = distributors.annotate(done=acknowledged).filter(done__lt=len(rules)).order_by("code")
-    first = list(behind.values_list("code", "legal_name", "done")[:PANEL_LIMIT + 1])
-    url = reverse("program:ack_dashboard", args=[programs[0].pk])
+    first, total = first_rows(behind.values_list("code", "legal_name", "done"))
+    url = item_url("program:ack_dashboard", programs[0].pk)
     items = [CockpitItem(label=name, url=url, detail=code,
                          badge=_("%(count)d to acknowledge") % {"count": len(rules) - done}, tone="warning")
-             for code, name, done in first[:PANEL_LIMIT]]
-    return limited(items, behind.count() if len(first) > PANEL_LIMIT else len(first))
+             for code, name, done in first]
+    return limited(items, total)
 
 
 def events_this_week(principal, today):
@@ -229,13 +260,14 @@ def events_this_week(principal, today):
     events = (Event.objects.visible_to(principal).filter(status=EventStatus.PUBLISHED, starts_at__gte=start,
                                                          starts_at__lt=start + timedelta(days=7))
               .order_by("starts_at", "pk"))
+    rows, total = first_rows(events)
     items = [
-        CockpitItem(label=e.title, url=reverse("program:event_detail", args=[e.pk]),
+        CockpitItem(label=e.title, url=item_url("program:event_detail", e.pk),
                     detail=f"{timezone.localtime(e.starts_at):%Y-%m-%d %H:%M} · {e.location}".rstrip(" ·"),
                     badge=e.get_kind_display())
-        for e in events[:9]
+        for e in rows
     ]
-    return limited(items, events.count() if len(items) > 8 else len(items))
+    return limited(items, total)
 
 
 def my_goals(principal, today):
@@ -251,7 +283,7 @@ def my_goals(principal, today):
     # The statement pays on these same goals: their progress is passed, not computed a second time.
     statement = incentive_statement(principal=principal, program=program, distributor=distributor, on=today,
                                     progress=progress)
-    overview = reverse("program:distributor_overview", args=[distributor_id])
+    overview = item_url("program:distributor_overview", distributor_id)
     figures = [CockpitFigure(_("Incentive statement (RON)"), money(statement["net"]), url=overview,
                              detail=_("incentives %(incentives)s · penalties %(penalties)s") % {
                                  "incentives": money(statement["incentives"]), "penalties": money(statement["penalties"])})]
@@ -266,11 +298,11 @@ def my_support(principal, today):
     budgets = budgets_with_remaining(SupportBudget.objects.visible_to(principal).filter(
         distributor_id=distributor_id, year=today.year))
     figures = [CockpitFigure(_("Support budget left (RON)"), money(sum((b.remaining_amount for b in budgets), Decimal(0))),
-                             url=reverse("program:support_list"),
+                             url=item_url("program:support_list"),
                              detail=_("of %(amount)s") % {"amount": money(sum((b.amount for b in budgets), Decimal(0)))})]
     to_claim = (SupportRequest.objects.visible_to(principal).filter(distributor_id=distributor_id)
                 .filter(Q(status=SupportStatus.APPROVED) | Q(status=SupportStatus.REQUESTED)).order_by("status", "pk"))
-    items = [CockpitItem(label=r.title, url=reverse("program:support_detail", args=[r.pk]), detail=r.get_kind_display(),
+    items = [CockpitItem(label=r.title, url=item_url("program:support_detail", r.pk), detail=r.get_kind_display(),
                          badge=_("claim due") if r.status == SupportStatus.APPROVED else r.get_status_display(),
                          tone="warning" if r.status == SupportStatus.APPROVED else "secondary")
              for r in to_claim[:8]]
@@ -285,7 +317,7 @@ def rules_to_acknowledge(principal, today):
     distributor = _own_distributor(principal)
     rules = pending_rules_for(principal=principal, distributor=distributor)
     return limited([
-        CockpitItem(label=f"{r.code} · {r.title}", url=reverse("program:program_detail", args=[r.program_id]),
+        CockpitItem(label=f"{r.code} · {r.title}", url=item_url("program:program_detail", r.program_id),
                     detail=r.get_kind_display(), badge=_("acknowledge"), tone="warning")
         for r in rules
     ])
