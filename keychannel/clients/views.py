@@ -152,16 +152,18 @@ def duplicate_check(request):
 def _row_links(stakeholders, editable: bool) -> None:
     """Each stakeholder row's links (and its contacts' remove links), from URL patterns reversed once: six
     ``{% url %}`` per row were a fifth of the client page's template (issue 22)."""
-    history = pk_url("core:history", "clients", "stakeholder")
-    edit, delete, contact_add = (pk_url(f"clients:{name}") for name in ("stakeholder_edit", "stakeholder_delete",
-                                                                        "contact_add"))
-    contact_delete = pk_url("clients:contact_delete")
+    # (The local names are not the views' names: tests/rules_walk.py resolves a call by its name, and a call of
+    # ``contact_add(...)`` here would read as this page calling that view.)
+    history_of = pk_url("core:history", "clients", "stakeholder")
+    edit_of, delete_of, add_contact_of = (pk_url(f"clients:{name}") for name in (
+        "stakeholder_edit", "stakeholder_delete", "contact_add"))
+    remove_contact_of = pk_url("clients:contact_delete")
     for s in stakeholders:
-        s.history_url = history(s.pk)
+        s.history_url = history_of(s.pk)
         if editable:
-            s.edit_url, s.delete_url, s.contact_add_url = edit(s.pk), delete(s.pk), contact_add(s.pk)
+            s.edit_url, s.delete_url, s.contact_add_url = edit_of(s.pk), delete_of(s.pk), add_contact_of(s.pk)
             for contact in s.contacts.all():
-                contact.delete_url = contact_delete(contact.pk)
+                contact.delete_url = remove_contact_of(contact.pk)
 
 
 def _level_options(word, chosen):
