@@ -13,6 +13,8 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from functools import cached_property
 
+from django.db import connections
+
 Choices = Iterable[tuple[str, str]] | Callable[[object], Iterable[tuple[str, str]]] | None
 
 # A filter of more choices than this is typed on a page (a code or a name), not picked from a list: a select of
@@ -53,6 +55,32 @@ class QueryChoices:
             rest = n + 1 - len(self.head)  # rows of the query that make more than n choices with the head
             self._more[n] = rest <= 0 or self.queryset.order_by()[:rest].count() >= rest
         return self._more[n]
+
+
+def choice_lists(lists: Mapping[str, tuple]) -> dict[str, list[tuple[str, str]]]:
+    """Several filters' ``(pk, label)`` choices in one statement: ``{name: (queryset, label_field)}`` read as one
+    ``UNION ALL`` of the lists, each tagged by its place and ordered by its label, then its id (the order of the
+    reference data: territories, product lines). Issue 22: the kanban and the deals page read the territories and
+    the product lines in a statement each, on every view.
+
+    The union is written around each list's own SQL (its scope and filters as the ORM compiles them): the ORM's
+    ``union()`` of annotated parts cost more Python than the round trip it saves (0.95 against 0.72 ms)."""
+    found: dict[str, list[tuple[str, str]]] = {name: [] for name in lists}
+    names, parts, params, alias = list(lists), [], [], None
+    for place, (queryset, label) in enumerate(lists.values()):
+        if queryset.query.is_empty():  # none(): nothing to read (the ORM would not even run it)
+            continue
+        sql, part_params = queryset.order_by().values_list("pk", label).query.sql_with_params()
+        parts.append(f"SELECT {place} AS kc_list, kc_part.* FROM ({sql}) kc_part")
+        params.extend(part_params)
+        alias = alias or queryset.db
+    if not parts:
+        return found
+    with connections[alias].cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(parts) + " ORDER BY 1, 3, 2", params)
+        for place, pk, text in cursor.fetchall():
+            found[names[place]].append((str(pk), text))
+    return found
 
 
 def many_choices(choices, n: int = TYPED_FROM) -> bool:

@@ -1,4 +1,5 @@
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -77,6 +78,18 @@ class ContractStatus(models.TextChoices):
 class Attention(models.TextChoices):
     NO_NEXT_STEP = "no_next_step", _("No next step")
     OVERDUE = "overdue", _("Next step overdue")
+
+
+def attention_flags(stage: str, next_step: str, next_step_on, today=None) -> list[str]:
+    """Flags for open deals nobody is pushing: no next step, or its date has passed. One rule for a deal
+    (``Opportunity.attention``) and a kanban card read as a row (``deals.cards.Card``)."""
+    if stage not in OPEN_STAGES:
+        return []
+    if not next_step or next_step_on is None:
+        return [Attention.NO_NEXT_STEP]
+    if next_step_on < (today or timezone.localdate()):
+        return [Attention.OVERDUE]
+    return []
 
 
 class ForecastDimension(models.TextChoices):

@@ -40,6 +40,7 @@ from .choices import (
     LostReason,
     Origin,
     Stage,
+    attention_flags,
 )
 from .rollups import PipelineRollup  # noqa: F401  (a model of this app)
 from .tiers import CorporateTier, ServiceLevel  # noqa: F401  (models of this app)
@@ -282,14 +283,7 @@ class Opportunity(TimeStampedModel):
 
     def attention(self, today: datetime.date | None = None) -> list[str]:
         """Flags for open deals nobody is pushing: no next step, or its date has passed."""
-        if not self.is_open:
-            return []
-        today = today or timezone.localdate()
-        if not self.next_step or self.next_step_on is None:
-            return [Attention.NO_NEXT_STEP]
-        if self.next_step_on < today:
-            return [Attention.OVERDUE]
-        return []
+        return attention_flags(self.stage, self.next_step, self.next_step_on, today)
 
     def attention_display(self) -> str:
         labels = dict(Attention.choices)

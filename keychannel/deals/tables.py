@@ -7,7 +7,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from keychannel.core.filters import TYPED_FROM, QueryChoices
+from keychannel.core.filters import TYPED_FROM, QueryChoices, choice_lists
 from keychannel.core.scoping import in_lookup
 from keychannel.core.tables import Column, Filter, Table
 from keychannel.network.models import Distributor, ProductLine, Territory
@@ -54,10 +54,11 @@ def filter_choices(principal) -> dict:
         )
     owners = [(str(pk), f"{first} {last}".strip() or username) for pk, username, first, last
               in users.order_by("last_name", "username").values_list("pk", "username", "first_name", "last_name")]
+    reference = choice_lists({"territory_id": (Territory.objects.visible_to(principal), "name"),
+                              "product_line_id": (ProductLine.objects.visible_to(principal), "name")})
     return {
         "distributor_id": dist_choices,
-        "territory_id": [(str(pk), name) for pk, name in Territory.objects.visible_to(principal).values_list("pk", "name")],
-        "product_line_id": [(str(pk), name) for pk, name in ProductLine.objects.visible_to(principal).values_list("pk", "name")],
+        **reference,
         "owner_id": owners,
         "stage": Stage.choices,
         "close_month": month_choices(),

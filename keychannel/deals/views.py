@@ -20,7 +20,7 @@ from keychannel.core.tables import Column, Filter, Table
 
 from . import forecast as forecasts
 from . import selectors, services, signoff
-from .cards import card_html
+from .cards import Card, card_html
 from .choices import ContractStatus, ForecastDimension, Stage
 from .forms import (
     ActivityForm,
@@ -258,9 +258,9 @@ def opportunity_move(request, pk):
             if registration_url:
                 response["X-Registration-Url"] = registration_url  # the kanban offers "register this deal"
             return response
-        opportunity = selectors.opportunity_get(principal=principal, pk=pk)
-        opportunity.movable = True
-        return HttpResponse(card_html(opportunity))
+        card = Card.of(selectors.opportunity_get(principal=principal, pk=pk))
+        card.movable = True
+        return HttpResponse(card_html(card))
     if error is not None:
         opportunity = selectors.opportunity_get(principal=principal, pk=pk)
         context = _detail_context(request, opportunity, form)
