@@ -5,10 +5,13 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from django.db import connection
-from django.db.models import Count, Q
+from django.db.models import Count, Prefetch, Q
 from django.utils import timezone
 
 from keychannel.core.redaction import redacted
+from keychannel.core.scoping import USER_NAME_COLUMNS as NAMES
+from keychannel.core.scoping import get_visible_or_404
+from keychannel.core.scoping import own_and_related_columns as columns
 
 from .models import (
     ActionItem,
@@ -20,6 +23,7 @@ from .models import (
     ProductLine,
     ReadinessAssessment,
     ReadinessQuestionnaire,
+    Relationship,
     Territory,
 )
 from .redaction import distributor_hidden_fields
@@ -327,7 +331,8 @@ def sole_channel_cells(*, distributor, on_date, own_coverages=None) -> list[Cove
     scope = _own_cells_scope(distributor, on_date, own_coverages)
     if scope is None:
         return []
-    cells = coverage_cells(on_date=on_date, territories=Territory.objects.all(), **scope)
+    # a cell shows its territory's name; the walk up the tree needs its parent: not the other columns
+    cells = coverage_cells(on_date=on_date, territories=Territory.objects.only("id", "name", "parent"), **scope)
     return sorted(
         (c for c in cells.values() if c.state == "sole" and c.distributors[0].pk == _pk(distributor)),
         key=lambda c: (c.territory.name, c.product_line.name),
@@ -442,32 +447,65 @@ def playbook_for(*, principal, distributor, sole_channel: bool):
     return (candidates.get(True) if sole_channel else None) or candidates.get(False)
 
 
+# The distributor page's reads (issue 22): each statement reads the columns the page shows and joins only the
+# rows it names. The shared list selectors joined the distributor itself (known), its organisation, the people's
+# distributor and the assessments' assessor, read every column of each user, and ordered by the distributor's
+# code (a join) where the page shows one distributor: most of the page's Python was compiling those statements.
+
+
+def distributor_page_get(*, principal, pk):
+    """The distributor of its page (redacted as ``distributor_list``'s): its territory's and channel manager's
+    names and its product lines' names; not its organisation (the page needs the id only)."""
+    qs = (distributor_list(principal=principal).select_related(None).select_related("territory", "channel_manager")
+          .only(*columns(Distributor, territory=("id", "name"), channel_manager=NAMES))
+          .prefetch_related(None).prefetch_related(Prefetch("product_lines", ProductLine.objects.only("id", "name"))))
+    return get_visible_or_404(qs, principal, pk=pk)
+
+
 def distributor_overview(*, principal, distributor, on_date) -> dict:
     """What the distributor page shows beyond the profile, each part only where the principal may see it."""
+    mine = {"distributor_id": distributor.pk}
     coverages = list(
-        coverage_list(principal=principal, filters={"distributor_id": distributor.pk}).order_by(
-            "-valid_from", "territory__name", "product_line__name"
-        )
+        coverage_list(principal=principal, filters=mine).select_related(None).select_related("territory", "product_line")
+        .only(*columns(Coverage, territory=("id", "name"), product_line=("id", "name", "active")))
+        .order_by("-valid_from", "territory__name", "product_line__name")
     )
     for coverage in coverages:
         coverage.active_today = coverage.is_active_on(on_date)
     # its own rows, just read (the distributor is visible, so are all of its coverage rows): two statements fewer
     sole = sole_channel_cells(distributor=distributor, on_date=on_date, own_coverages=coverages)
-    people = list(person_list(principal=principal, filters={"distributor_id": distributor.pk}))
-    relationships = list(relationship_list(principal=principal, filters={"distributor_id": distributor.pk}))
+    # one distributor: its people's names order them and theirs (the models' ordering joined it for its code)
+    people = list(person_list(principal=principal, filters=mine).select_related(None).order_by("full_name", "id"))
+    relationships = list(
+        relationship_list(principal=principal, filters=mine).select_related(None)
+        .select_related("person", "manufacturer_user")
+        .only(*columns(Relationship, person=("id", "full_name", "level", "active", "distributor"),
+                      manufacturer_user=NAMES))
+        .order_by("person__full_name", "id")
+    )
     # Readiness, relationships and reviews follow reach (DESIGN.md §2), never for distributor salespeople.
     sees_relationships = principal.reaches(distributor.pk) and not principal.has_role("dist_sales")
     # The health flags, the relationship map (our people, strengths, staleness) and our interaction notes are the
     # manufacturer's internal assessment (DESIGN.md §2): a distributor user sees who relates to whom, no more.
     internal = principal.is_manufacturer and sees_relationships
-    interactions = (
-        list(interaction_list(principal=principal, relationship_ids=[r.pk for r in relationships])[:20]) if internal else []
-    )
+    interactions = []
+    if internal:
+        # each names its relationship, just read (with its two people): not joined again
+        by_id = {r.pk: r for r in relationships}
+        recent = interaction_list(principal=principal, relationship_ids=list(by_id)).select_related(None)[:20]
+        interactions = list(recent)
+        for interaction in interactions:
+            interaction.relationship = by_id[interaction.relationship_id]
     # The page shows each assessment's date, score and version, never its answers: they are not read here.
-    assessments = list(readiness_list(principal=principal, filters={"distributor_id": distributor.pk})
-                       .prefetch_related(None))
-    actions = list(action_item_list(principal=principal, assessment_ids=[a.pk for a in assessments[:1]]))
-    reviews = list(review_list(principal=principal, filters={"distributor_id": distributor.pk}))
+    assessments = list(readiness_list(principal=principal, filters=mine).prefetch_related(None)
+                       .select_related(None).select_related("questionnaire")
+                       .only(*columns(ReadinessAssessment, questionnaire=("id", "version")))
+                       .order_by("-assessed_on", "-id"))
+    actions = list(action_item_list(principal=principal, assessment_ids=[a.pk for a in assessments[:1]])
+                   .select_related(None).select_related("owner").only(*columns(ActionItem, owner=NAMES))
+                   .order_by("due_on", "id"))  # one assessment's
+    reviews = list(review_list(principal=principal, filters=mine).select_related(None).select_related("reviewer")
+                   .only(*columns(ComplianceReview, reviewer=NAMES)).order_by("-reviewed_on", "-id"))
     return {
         "coverages": coverages,
         "sole_cells": sole,

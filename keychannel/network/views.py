@@ -120,7 +120,7 @@ def _invite_url(principal, distributor) -> str:
 
 def distributor_detail(request, pk):
     principal = request.principal
-    distributor = selectors.distributor_get(principal=principal, pk=pk)
+    distributor = selectors.distributor_page_get(principal=principal, pk=pk)
     context = selectors.distributor_overview(principal=principal, distributor=distributor, on_date=timezone.localdate())
     context.update(
         {
