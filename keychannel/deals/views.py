@@ -148,7 +148,7 @@ def _detail_context(request, opportunity, move_form=None, test_errors=None):
     principal = request.principal
     stakeholders = list(opportunity.client.stakeholders.prefetch_related("contacts"))
     analysis = buying_centre_analysis(client=opportunity.client, stakeholders=stakeholders)
-    tests = selectors.deal_page_tests(principal=principal, opportunity=opportunity)
+    tests = selectors.deal_page_tests(opportunity=opportunity)
     history = selectors.stage_history(opportunity=opportunity)
     test_panels, needs_signoff = _test_panels(principal, opportunity, tests, test_errors)
     if move_form is None:
@@ -166,7 +166,7 @@ def _detail_context(request, opportunity, move_form=None, test_errors=None):
         "move_form_key": move_form_key,
         "history": history,
         "time_in_stages": selectors.time_in_stages(opportunity=opportunity, history=history),  # its moves read once
-        "activities": selectors.deal_page_activities(principal=principal, opportunity=opportunity),
+        "activities": selectors.deal_page_activities(opportunity=opportunity),
         "product_tests": tests,
         "test_panels": test_panels,
         "needs_manufacturer_signoff": needs_signoff,  # shown only beside a test's blockers, where it was read

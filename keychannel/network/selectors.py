@@ -3,6 +3,7 @@
 from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import NamedTuple
 
 from django.db import connection
 from django.db.models import Count, Prefetch, Q
@@ -201,6 +202,16 @@ def distributor_covers(*, distributor, territory, product_lines, on_date) -> lis
     return sorted((line_objects[pk] for pk in uncovered), key=lambda p: (p.name, p.pk))
 
 
+class TerritoryRow(NamedTuple):
+    """What a sole-channel cell needs of a territory (its names, its parent for the walk up the tree): a tuple per
+    territory of the network, not a model instance of every column (most of the distributor page's Python)."""
+
+    pk: int
+    parent_id: int | None
+    name: str
+    code: str
+
+
 @dataclass
 class CoverageCell:
     territory: Territory
@@ -331,8 +342,8 @@ def sole_channel_cells(*, distributor, on_date, own_coverages=None) -> list[Cove
     scope = _own_cells_scope(distributor, on_date, own_coverages)
     if scope is None:
         return []
-    # a cell shows its territory's name; the walk up the tree needs its parent: not the other columns
-    cells = coverage_cells(on_date=on_date, territories=Territory.objects.only("id", "name", "parent"), **scope)
+    cells = coverage_cells(on_date=on_date, territories=map(TerritoryRow._make, Territory.objects.order_by(
+        "name", "id").values_list(*TerritoryRow._fields)), **scope)
     return sorted(
         (c for c in cells.values() if c.state == "sole" and c.distributors[0].pk == _pk(distributor)),
         key=lambda c: (c.territory.name, c.product_line.name),
