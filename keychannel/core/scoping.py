@@ -263,6 +263,18 @@ def get_visible_or_404(queryset_or_model, principal: Principal, **lookup):
         raise Http404("Not found") from None
 
 
+# What a page shows of a person it names: get_full_name() and the username it falls back to.
+USER_NAME_COLUMNS = ("id", "username", "first_name", "last_name")
+
+
+def own_and_related_columns(model, **related) -> tuple[str, ...]:
+    """``only()`` arguments for a detail page's record: every column of ``model`` and, for each joined relation,
+    only the columns given (``client=("id", "legal_name")``): a joined row read whole cost its columns' Python in
+    the statement's compilation and in every instance built from it (issue 22)."""
+    return (*(f.name for f in model._meta.concrete_fields),
+            *(f"{relation}__{column}" for relation, columns in related.items() for column in columns))
+
+
 __all__ = [
     "ANONYMOUS",
     "AuditedQuerySet",

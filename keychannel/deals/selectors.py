@@ -6,8 +6,9 @@ import datetime
 from collections import defaultdict
 from decimal import Decimal
 
+from django.contrib.auth import get_user_model
 from django.db import connection
-from django.db.models import Count, DecimalField, ExpressionWrapper, F, Q, Sum, Value
+from django.db.models import Count, DecimalField, ExpressionWrapper, F, Prefetch, Q, Sum, Value
 from django.db.models.functions import Coalesce
 from django.db.models.query import ModelIterable
 from django.utils import timezone
@@ -21,7 +22,7 @@ from keychannel.core.pagination import (
     count_beyond,
     sum_beyond,
 )
-from keychannel.core.scoping import get_visible_or_404, in_lookup
+from keychannel.core.scoping import USER_NAME_COLUMNS, get_visible_or_404, in_lookup, own_and_related_columns
 from keychannel.network.models import Distributor, ProductLine
 
 from . import rollups
@@ -175,6 +176,21 @@ def opportunity_get(*, principal, pk):
     return get_visible_or_404(opportunity_list(principal=principal), principal, pk=pk)
 
 
+def opportunity_detail_get(*, principal, pk):
+    """The deal of its page: every column of the deal, of its relations only what the page shows (and of its
+    product lines, their names)."""
+    qs = (
+        Opportunity.objects.visible_to(principal)
+        .select_related("client", "distributor", "owner", "mentor", "kam")
+        # the client's and the distributor's names, the people's: the list's queryset (opportunity_list) also
+        # joined the client's territory and read every column of six tables
+        .only(*own_and_related_columns(Opportunity, client=("id", "legal_name"), distributor=("id", "legal_name"),
+                                       owner=USER_NAME_COLUMNS, mentor=USER_NAME_COLUMNS, kam=USER_NAME_COLUMNS))
+        .prefetch_related(Prefetch("product_lines", queryset=ProductLine.objects.only("id", "name")))
+    )
+    return get_visible_or_404(qs, principal, pk=pk)
+
+
 # A reach of more distributors than this counts its open deals off the roll-up (a few distributors: live is as cheap).
 ROLLUP_REACH_MIN = 50
 
@@ -201,7 +217,8 @@ def opportunity_count(principal) -> int | str | None:
 def stage_history(*, opportunity, now=None) -> list[dict]:
     """Every move with who and when, and how long the deal stayed in the stage it moved to."""
     now = now or timezone.now()
-    changes = list(StageChange.objects.filter(opportunity=opportunity).select_related("changed_by"))
+    changes = list(StageChange.objects.filter(opportunity=opportunity).select_related("changed_by")
+                   .only(*own_and_related_columns(StageChange, changed_by=USER_NAME_COLUMNS)))  # who: a name
     rows = []
     for index, change in enumerate(changes):
         left_at = changes[index + 1].changed_at if index + 1 < len(changes) else None
@@ -233,15 +250,40 @@ def activity_get(*, principal, pk):
     return get_visible_or_404(activity_list(principal=principal), principal, pk=pk)
 
 
+def _with_signoffs(qs):
+    return qs.prefetch_related("signoff_stakeholders", "signoffs__stakeholder", "signoffs__signed_by",
+                               "signoffs__recorded_by")
+
+
 def product_test_list(*, principal, opportunity=None):
-    qs = ProductTest.objects.visible_to(principal).select_related("opportunity", "contract")
-    qs = qs.prefetch_related("signoff_stakeholders", "signoffs__stakeholder", "signoffs__signed_by",
-                             "signoffs__recorded_by")
+    qs = _with_signoffs(ProductTest.objects.visible_to(principal).select_related("opportunity", "contract"))
     return qs.filter(opportunity=opportunity) if opportunity is not None else qs
 
 
 def product_test_get(*, principal, pk):
     return get_visible_or_404(product_test_list(principal=principal), principal, pk=pk)
+
+
+# The deal page reads its deal through ``visible_to`` (opportunity_detail_get): the deal's activities and tests
+# are ParentScoped, visible exactly when the deal is, so they are read as the deal's own rows, not scoped again
+# (a subquery of every deal the principal sees, compiled twice: a fifth of a distributor head's deal page).
+
+
+def deal_page_activities(*, opportunity) -> list:
+    """The deal page's activities: each with its product test's title and its people's names (not the deal, known,
+    nor who recorded it, not shown; a user's every column was read per participant)."""
+    people = get_user_model().objects.only(*USER_NAME_COLUMNS)
+    return list(Activity.objects.filter(opportunity=opportunity).select_related("product_test")
+                .only(*own_and_related_columns(Activity, product_test=("id", "title")))
+                .prefetch_related("stakeholders", Prefetch("participants", people)))
+
+
+def deal_page_tests(*, opportunity) -> list:
+    """The deal page's product tests with their sign-offs, each given the page's deal (joined again before)."""
+    tests = list(_with_signoffs(ProductTest.objects.filter(opportunity=opportunity).select_related("contract")))
+    for test in tests:
+        test.opportunity = opportunity
+    return tests
 
 
 def stage_probability_rows() -> list[dict]:

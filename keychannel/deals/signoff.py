@@ -26,9 +26,10 @@ def needs_manufacturer_signoff() -> bool:
     return bool(gate.policy_setting(POLICY_SETTING, True))
 
 
-def pass_blockers(product_test: ProductTest, *, signers=None, owner_id=None) -> list[str]:
+def pass_blockers(product_test: ProductTest, *, signers=None, owner_id=None, needs_signoff=None) -> list[str]:
     """Why this test cannot be passed now (empty: it can). ``signers``: the stakeholders named to sign it off
-    after the write (default: the stored ones)."""
+    after the write (default: the stored ones); ``needs_signoff``: the policy's answer when the caller read it
+    (a deal page's tests read it once)."""
     signers = list(product_test.signoff_stakeholders.all()) if signers is None else list(signers)
     owner_id = product_test.opportunity.owner_id if owner_id is None else owner_id
     rows = list(product_test.signoffs.all()) if product_test.pk else []
@@ -39,7 +40,9 @@ def pass_blockers(product_test: ProductTest, *, signers=None, owner_id=None) -> 
     missing = [s.full_name for s in signers if s.pk not in approved]
     if missing:
         found.append(_("Not yet approved by the client's %(names)s.") % {"names": ", ".join(missing)})
-    if needs_manufacturer_signoff() and not any(
+    if needs_signoff is None:
+        needs_signoff = needs_manufacturer_signoff()
+    if needs_signoff and not any(
         r.kind == SignoffKind.MANUFACTURER and r.signed_by_id != owner_id for r in rows
     ):
         found.append(_("The channel policy asks for a manufacturer sign-off by someone other than the deal's owner."))

@@ -121,40 +121,55 @@ def pipeline_column(request, stage):
 
 
 def _test_panels(principal, opportunity, tests, errors=None):
-    """Each product test with what its sign-off still needs and what this user may record on it."""
+    """Each product test with what its sign-off still needs and what this user may record on it, and the channel
+    policy's "needs a manufacturer sign-off" (None: no test is open for sign-off, so the policy was not read: it
+    was a statement on every deal page)."""
     can_edit = can(principal, "deals.opportunity.change", opportunity)
     can_sign = can(principal, "deals.producttest.signoff", opportunity) and opportunity.owner_id != principal.user_id
     panels = []
+    needs_signoff = None
     for test in tests:
         open_for_signoff = test.result == "pending" and not test.contract_id
         signed = {s.signed_by_id for s in test.signoffs.all() if s.kind == "manufacturer"}
+        if open_for_signoff and needs_signoff is None:
+            needs_signoff = signoff.needs_manufacturer_signoff()
         panels.append({
             "test": test,
-            "blockers": signoff.pass_blockers(test) if open_for_signoff else [],
+            "blockers": signoff.pass_blockers(test, needs_signoff=needs_signoff) if open_for_signoff else [],
             "approval_form": ApprovalForm(product_test=test, prefix=f"t{test.pk}")
             if can_edit and open_for_signoff else None,
             "can_sign": can_sign and open_for_signoff and principal.user_id not in signed,
             "error": (errors or {}).get(test.pk, ""),
         })
-    return panels
+    return panels, needs_signoff
 
 
 def _detail_context(request, opportunity, move_form=None, test_errors=None):
     principal = request.principal
     stakeholders = list(opportunity.client.stakeholders.prefetch_related("contacts"))
     analysis = buying_centre_analysis(client=opportunity.client, stakeholders=stakeholders)
-    tests = selectors.product_test_list(principal=principal, opportunity=opportunity)
+    tests = selectors.deal_page_tests(opportunity=opportunity)
     history = selectors.stage_history(opportunity=opportunity)
+    test_panels, needs_signoff = _test_panels(principal, opportunity, tests, test_errors)
+    if move_form is None:
+        move_form = MoveForm(initial={"stage": opportunity.stage}, principal=principal)
+        # An unbound form is the same for every deal in this stage and every user given the same fields (the
+        # override reasons follow the role): its widgets, a tenth of the page, are rendered once per language
+        # and key (the template's {% cache %}). A form with errors is rendered as it is.
+        move_form_key = "-".join((opportunity.stage, *move_form.fields))
+    else:
+        move_form_key = ""
     return {
         "opportunity": opportunity,
         "can_edit": can(principal, "deals.opportunity.change", opportunity),
-        "move_form": move_form or MoveForm(initial={"stage": opportunity.stage}, principal=principal),
+        "move_form": move_form,
+        "move_form_key": move_form_key,
         "history": history,
         "time_in_stages": selectors.time_in_stages(opportunity=opportunity, history=history),  # its moves read once
-        "activities": selectors.activity_list(principal=principal, opportunity=opportunity),
+        "activities": selectors.deal_page_activities(opportunity=opportunity),
         "product_tests": tests,
-        "test_panels": _test_panels(principal, opportunity, tests, test_errors),
-        "needs_manufacturer_signoff": signoff.needs_manufacturer_signoff(),
+        "test_panels": test_panels,
+        "needs_manufacturer_signoff": needs_signoff,  # shown only beside a test's blockers, where it was read
         "stakeholders": stakeholders,
         "analysis": analysis,
         "today": timezone.localdate(),
@@ -163,7 +178,7 @@ def _detail_context(request, opportunity, move_form=None, test_errors=None):
 
 
 def opportunity_detail(request, pk):
-    opportunity = selectors.opportunity_get(principal=request.principal, pk=pk)
+    opportunity = selectors.opportunity_detail_get(principal=request.principal, pk=pk)
     return render(request, "deals/opportunity_detail.html", _detail_context(request, opportunity))
 
 
@@ -262,7 +277,7 @@ def opportunity_move(request, pk):
         card.movable = True
         return HttpResponse(card_html(card))
     if error is not None:
-        opportunity = selectors.opportunity_get(principal=principal, pk=pk)
+        opportunity = selectors.opportunity_detail_get(principal=principal, pk=pk)
         context = _detail_context(request, opportunity, form)
         context["registration_url"] = registration_url
         return render(request, "deals/opportunity_detail.html", context, status=422)
@@ -345,7 +360,7 @@ def _signoff_done(request, test, write):
     try:
         write()
     except ValidationError as exc:
-        opportunity = selectors.opportunity_get(principal=request.principal, pk=test.opportunity_id)
+        opportunity = selectors.opportunity_detail_get(principal=request.principal, pk=test.opportunity_id)
         context = _detail_context(request, opportunity, test_errors={test.pk: error_text(exc)})
         context["signoff_error"] = error_text(exc)  # the tests tab is not the one shown first
         return render(request, "deals/opportunity_detail.html", context, status=422)

@@ -3,6 +3,7 @@
 from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import NamedTuple
 
 from django.db import connection
 from django.db.models import Count, Q
@@ -197,6 +198,33 @@ def distributor_covers(*, distributor, territory, product_lines, on_date) -> lis
     return sorted((line_objects[pk] for pk in uncovered), key=lambda p: (p.name, p.pk))
 
 
+class TerritoryRow(NamedTuple):
+    """What a sole-channel cell needs of a territory (its names, its parent for the walk up the tree): a tuple per
+    territory of the network, not a model instance of every column (most of the distributor page's Python)."""
+
+    pk: int
+    parent_id: int | None
+    name: str
+    code: str
+
+
+class HolderRow(NamedTuple):
+    """A coverage's distributor as a sole-channel cell names and orders it."""
+
+    pk: int
+    code: str
+
+
+class CoverageRow(NamedTuple):
+    """What a sole-channel cell needs of a coverage row (coverage_cells reads these attributes of a Coverage)."""
+
+    territory_id: int
+    product_line_id: int
+    exclusive: bool
+    distributor_id: int
+    distributor: HolderRow
+
+
 @dataclass
 class CoverageCell:
     territory: Territory
@@ -310,10 +338,12 @@ def _own_cells_scope(distributor, on_date, own_coverages=None) -> dict | None:
     lines = {line for _territory, line in own}
     return {
         "product_lines": product_lines,
-        # a cell needs each coverage's distributor only to name and order it: not its thirty other columns
-        "coverages": Coverage.objects.active_on(on_date).filter(distributor__active=True, product_line_id__in=lines)
-        .select_related("distributor").only("territory_id", "product_line_id", "exclusive", "distributor__id",
-                                            "distributor__code").order_by(),  # cells order them by code
+        # a cell needs each coverage's distributor only to name and order it: tuples, not two model instances a row
+        "coverages": [CoverageRow(territory, line, exclusive, holder, HolderRow(holder, code))
+                      for territory, line, exclusive, holder, code in Coverage.objects.active_on(on_date)
+                      .filter(distributor__active=True, product_line_id__in=lines).order_by()  # cells order by code
+                      .values_list("territory_id", "product_line_id", "exclusive", "distributor_id",
+                                   "distributor__code")],
         "under": {territory for territory, _line in own},
     }
 
@@ -327,7 +357,8 @@ def sole_channel_cells(*, distributor, on_date, own_coverages=None) -> list[Cove
     scope = _own_cells_scope(distributor, on_date, own_coverages)
     if scope is None:
         return []
-    cells = coverage_cells(on_date=on_date, territories=Territory.objects.all(), **scope)
+    cells = coverage_cells(on_date=on_date, territories=map(TerritoryRow._make, Territory.objects.order_by(
+        "name", "id").values_list(*TerritoryRow._fields)), **scope)
     return sorted(
         (c for c in cells.values() if c.state == "sole" and c.distributors[0].pk == _pk(distributor)),
         key=lambda c: (c.territory.name, c.product_line.name),
@@ -440,60 +471,6 @@ def playbook_for(*, principal, distributor, sole_channel: bool):
     """The playbook of the distributor's quadrant; its sole-channel variant where it is the only channel somewhere."""
     candidates = {p.sole_channel: p for p in Playbook.objects.visible_to(principal).filter(quadrant=distributor.alignment_quadrant)}
     return (candidates.get(True) if sole_channel else None) or candidates.get(False)
-
-
-def distributor_overview(*, principal, distributor, on_date) -> dict:
-    """What the distributor page shows beyond the profile, each part only where the principal may see it."""
-    coverages = list(
-        coverage_list(principal=principal, filters={"distributor_id": distributor.pk}).order_by(
-            "-valid_from", "territory__name", "product_line__name"
-        )
-    )
-    for coverage in coverages:
-        coverage.active_today = coverage.is_active_on(on_date)
-    # its own rows, just read (the distributor is visible, so are all of its coverage rows): two statements fewer
-    sole = sole_channel_cells(distributor=distributor, on_date=on_date, own_coverages=coverages)
-    people = list(person_list(principal=principal, filters={"distributor_id": distributor.pk}))
-    relationships = list(relationship_list(principal=principal, filters={"distributor_id": distributor.pk}))
-    # Readiness, relationships and reviews follow reach (DESIGN.md §2), never for distributor salespeople.
-    sees_relationships = principal.reaches(distributor.pk) and not principal.has_role("dist_sales")
-    # The health flags, the relationship map (our people, strengths, staleness) and our interaction notes are the
-    # manufacturer's internal assessment (DESIGN.md §2): a distributor user sees who relates to whom, no more.
-    internal = principal.is_manufacturer and sees_relationships
-    interactions = (
-        list(interaction_list(principal=principal, relationship_ids=[r.pk for r in relationships])[:20]) if internal else []
-    )
-    # The page shows each assessment's date, score and version, never its answers: they are not read here.
-    assessments = list(readiness_list(principal=principal, filters={"distributor_id": distributor.pk})
-                       .prefetch_related(None))
-    actions = list(action_item_list(principal=principal, assessment_ids=[a.pk for a in assessments[:1]]))
-    reviews = list(review_list(principal=principal, filters={"distributor_id": distributor.pk}))
-    return {
-        "coverages": coverages,
-        "sole_cells": sole,
-        "playbook": playbook_for(principal=principal, distributor=distributor, sole_channel=bool(sole)),
-        "people": people,
-        "relationships": relationships,
-        "interactions": interactions,
-        "sees_relationships": sees_relationships,
-        "sees_internal_assessment": internal,
-        "health_flags": relationship_health(distributor=distributor, relationships=relationships, on_date=on_date)
-        if internal
-        else [],
-        "relationship_map": relationship_map(
-            distributor=distributor, people=people, relationships=relationships, on_date=on_date
-        )
-        if internal
-        else None,
-        "assessments": assessments,
-        "latest_assessment": assessments[0] if assessments else None,
-        "latest_actions": actions,
-        "readiness_trend": [
-            {"date": a.assessed_on.isoformat(), "score": a.score, "url": a.get_absolute_url()}
-            for a in sorted(assessments, key=lambda a: (a.assessed_on, a.pk))
-        ],
-        "reviews": reviews,
-    }
 
 
 # --- readiness --------------------------------------------------------------------------------------------------

@@ -20,7 +20,7 @@ from keychannel.core.policies import can, require
 from keychannel.core.tables import Column, Filter, Table
 from keychannel.core.views import form_page
 
-from . import selectors, services
+from . import page_selectors, selectors, services
 from .choices import AlignmentQuadrant, ContractStrength, DistributorKind, Sharing, SizeTier, Stance
 from .forms import (
     ActionItemForm,
@@ -120,8 +120,8 @@ def _invite_url(principal, distributor) -> str:
 
 def distributor_detail(request, pk):
     principal = request.principal
-    distributor = selectors.distributor_get(principal=principal, pk=pk)
-    context = selectors.distributor_overview(principal=principal, distributor=distributor, on_date=timezone.localdate())
+    distributor = page_selectors.distributor_page_get(principal=principal, pk=pk)
+    context = page_selectors.distributor_overview(principal=principal, distributor=distributor, on_date=timezone.localdate())
     context.update(
         {
             "distributor": distributor,
