@@ -250,7 +250,7 @@ def test_the_stored_fold_columns_get_statistics(world):
     can analyse but not vacuum."""
     from importlib import import_module
 
-    migration = import_module("keychannel.channel.migrations.0007_search_fold_statistics")
+    [operation] = import_module("keychannel.channel.migrations.0007_search_fold_statistics").Migration.operations
     client = ClientFactory(legal_name="Tehnoplast Brașov SRL", distributor=world.own)
     StakeholderFactory(client=client, full_name="Ștefan Țîrlea")
     OpportunityFactory(client=client, title="Compresoare Brașov", owner=world.users["dist_sales"])
@@ -264,13 +264,13 @@ def test_the_stored_fold_columns_get_statistics(world):
 
     with connection.cursor() as cursor:  # whatever an earlier test left (the test's transaction undoes this)
         cursor.execute("DELETE FROM pg_statistic WHERE starelid = ANY(%s::regclass[])",
-                       [migration.TABLES])
+                       [operation.tables])
     assert not analysed()
     with CaptureQueriesContext(connection) as captured, connection.schema_editor() as editor:
-        migration.vacuum_and_analyze(None, editor)
+        operation.database_forwards("channel", editor, None, None)
     assert set(columns) <= analysed()
     assert [q["sql"] for q in captured.captured_queries if "ANALYZE" in q["sql"]] == [
-        f"ANALYZE {table}" for table in migration.TABLES]
+        f"ANALYZE {connection.ops.quote_name(table)}" for table in operation.tables]
 
 
 @pytest.mark.django_db(transaction=True)
@@ -283,10 +283,11 @@ def test_the_tables_the_fold_columns_rewrote_are_vacuumed_outside_a_transaction(
     migration = import_module("keychannel.channel.migrations.0007_search_fold_statistics")
     assert migration.Migration.atomic is False
     assert not connection.in_atomic_block
+    [operation] = migration.Migration.operations
     with CaptureQueriesContext(connection) as captured, connection.schema_editor(atomic=False) as editor:
-        migration.vacuum_and_analyze(None, editor)
+        operation.database_forwards("channel", editor, None, None)
     assert [q["sql"] for q in captured.captured_queries if "VACUUM" in q["sql"]] == [
-        f"VACUUM (ANALYZE) {table}" for table in migration.TABLES]
+        f"VACUUM (ANALYZE) {connection.ops.quote_name(table)}" for table in operation.tables]
 
 
 def test_a_distributor_users_bounded_branch_reads_its_scope_first(world):

@@ -78,3 +78,42 @@ class AddFoldColumns(Operation):
     @property
     def migration_name_fragment(self):
         return f"{self.table}_fold_columns"
+
+
+class VacuumAnalyze(Operation):
+    """PostgreSQL only: ``VACUUM (ANALYZE)`` of ``tables`` after a migration that rewrote them or built indexes an
+    index-only scan should use. A rewrite loses the statistics and the visibility map, and a new index does not set
+    the map; autovacuum brings neither back on a settled table, so every index-only scan would read the heap. VACUUM
+    cannot run in a transaction: the migration must say ``atomic = False``; where it runs inside one anyway (a test
+    that re-applies migrations in its transaction) it analyses only. Reversed: nothing to undo."""
+
+    reduces_to_sql = False
+    reversible = True
+
+    def __init__(self, tables: list[str]):
+        self.tables = list(tables)
+
+    def deconstruct(self):
+        return self.__class__.__name__, [], {"tables": self.tables}
+
+    def state_forwards(self, app_label, state):
+        pass  # no model changes
+
+    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+        connection = schema_editor.connection
+        if connection.vendor != "postgresql" or not router.allow_migrate(connection.alias, app_label):
+            return
+        command = "ANALYZE" if connection.in_atomic_block else "VACUUM (ANALYZE)"
+        with connection.cursor() as cursor:  # not schema_editor.execute: it would defer or collect the statement
+            for table in self.tables:
+                cursor.execute(f"{command} {schema_editor.quote_name(table)}")
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+        pass
+
+    def describe(self):
+        return f"Vacuum and analyse {', '.join(self.tables)}"
+
+    @property
+    def migration_name_fragment(self):
+        return "vacuum_analyze"

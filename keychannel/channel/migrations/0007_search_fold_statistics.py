@@ -16,21 +16,12 @@ migrations in its transaction) it analyses only. PostgreSQL only.
 
 from django.db import migrations
 
-TABLES = ["clients_stakeholder", "deals_opportunity", "channel_dealregistration", "channel_conflict"]
-
-
-def vacuum_and_analyze(apps, schema_editor):
-    connection = schema_editor.connection
-    if connection.vendor != "postgresql":
-        return
-    command = "ANALYZE" if connection.in_atomic_block else "VACUUM (ANALYZE)"
-    with connection.cursor() as cursor:
-        for table in TABLES:
-            cursor.execute(f"{command} {table}")
+from keychannel.core.migration_ops import VacuumAnalyze
 
 
 class Migration(migrations.Migration):
     atomic = False
     dependencies = [("channel", "0006_search_fold_columns"), ("clients", "0011_stakeholder_name_fold_column"),
                     ("deals", "0017_opportunity_title_fold_column")]
-    operations = [migrations.RunPython(vacuum_and_analyze, migrations.RunPython.noop, elidable=False)]
+    operations = [VacuumAnalyze(["clients_stakeholder", "deals_opportunity", "channel_dealregistration",
+                                 "channel_conflict"])]

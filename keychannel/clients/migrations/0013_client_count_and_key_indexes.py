@@ -18,14 +18,7 @@ migrations in its transaction) it analyses only. PostgreSQL only; on SQLite the 
 
 from django.db import migrations, models
 
-
-def vacuum_and_analyze(apps, schema_editor):
-    connection = schema_editor.connection
-    if connection.vendor != "postgresql":
-        return
-    command = "ANALYZE" if connection.in_atomic_block else "VACUUM (ANALYZE)"
-    with connection.cursor() as cursor:
-        cursor.execute(f"{command} clients_corporateclient")
+from keychannel.core.migration_ops import VacuumAnalyze
 
 
 class Migration(migrations.Migration):
@@ -68,5 +61,5 @@ class Migration(migrations.Migration):
             index=models.Index(fields=["name_key2"], include=("id", "normalized_name", "tax_id", "name_key"),
                                name="clients_client_key2_cover"),
         ),
-        migrations.RunPython(vacuum_and_analyze, migrations.RunPython.noop, elidable=False),
+        VacuumAnalyze(["clients_corporateclient"]),
     ]

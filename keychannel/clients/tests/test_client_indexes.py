@@ -9,6 +9,7 @@
 """
 
 import itertools
+import re
 
 import pytest
 from django.db import connection
@@ -97,7 +98,12 @@ def _plan(sql: str) -> str:
 def test_on_postgresql_the_duplicate_candidates_are_read_off_the_covering_key_indexes(named_clients):
     sql = _statement(lambda: selectors.client_matches(legal_name="Termo Lieuvi Impex S.R.L."))
     plan = _plan(sql)
-    assert "Index Only Scan using clients_client_key1_cover" in plan, plan
+    # Every branch reads a covering key index alone, no heap. Which of the two serves the first branch depends on the
+    # statistics: at full size key1_cover by its key; on a test-sized table the planner may walk key2_cover, which
+    # also holds name_key, and filter (it did in a full run), which reads no heap either.
+    scans = [line for line in plan.splitlines() if "Scan" in line]
+    assert len(scans) >= 2 and all(re.search(r"Index Only Scan using clients_client_key[12]_cover", line)
+                                   for line in scans), plan
     assert "Index Only Scan using clients_client_key2_cover" in plan, plan
     assert "Seq Scan" not in plan and "Bitmap" not in plan and "Index Scan" not in plan, plan
 
