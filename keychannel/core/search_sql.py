@@ -98,20 +98,49 @@ def hidden_from_planner(sql: str, positions: set[int]) -> str:
     return re.sub(r"%[%s]", placeholder, sql)
 
 
-# The search's statements run through a psycopg 3 ``RawCursor`` (server-side binding, ``$n`` placeholders): psycopg
-# splits a ``%s`` statement over 4 KB or 50 parameters anew on every execution (its cache skips them), and ours are
-# 5–10 KB with up to 145 parameters: 1.5–2.5 ms of Python a search (full size, load 5). Numbered here once per
-# statement text (the statements come from kept templates, so the texts repeat).
-#
 # The branches over small tables (not ``bounded``) are a second statement, prepared on the connection and planned
 # generically once per connection and shape. Their plan cannot depend on the query: it reaches them only through
 # ``hidden_from_planner``'s sub-selects, so planning them again on every search was pure cost: 2.3–2.8 ms of
 # PostgreSQL CPU per admin search, 1.5–2 ms per head search (full size, load 5; a quarter of a search that finds
-# nothing). The bounded branches' statement is not prepared: PostgreSQL plans it for the values bound, as for
-# constants (see hidden_from_planner). Every value — the query text, the scope's ids, today's date — is a bound
-# parameter and the statement's text is its key (psycopg's), so a plan never carries one principal's values to
-# another. Django's own cursors bind client-side and never prepare: only these statements are affected.
+# nothing). It runs through a psycopg 3 ``RawCursor`` (server-side binding, ``$n`` placeholders) numbered here once
+# per statement text: psycopg splits a ``%s`` statement over 4 KB or 50 parameters anew on every execution (its cache
+# skips them), and this one is about 10 KB with 145 parameters (1.3–2 ms of Python a search at load 5). Every value —
+# the query text, the scope's ids, today's date — is a bound parameter and the statement's text is its key
+# (psycopg's), so a plan never carries one principal's values to another.
+#
+# The bounded branches' statement is sent with its values written in (``inlined``: psycopg's literals, as Django's
+# client-side cursor writes them, from a split kept per text), never bound on the server: their plan depends on the
+# text (see hidden_from_planner), and the session's ``plan_cache_mode = force_generic_plan`` set here would plan even
+# an unnamed server-side statement generically (a common word's deals read through the index: 17 ms for 2.6; seen in
+# an A/B run of this change). Django's own statements bind client-side too: the mode never reaches them.
 PREPARE_ONLY_WHEN_ASKED = 2**31 - 1  # the connection's threshold while a search executes: no automatic preparing
+
+
+@functools.lru_cache(maxsize=256)
+def _chunks(sql: str) -> tuple[bytes, ...]:
+    """Django's SQL split at its ``%s`` placeholders (``%%`` a percent sign): one more chunk than placeholders."""
+    chunks, text = [], []
+    for token in re.split(r"(%%|%s)", sql):
+        if token == "%s":
+            chunks.append("".join(text).encode())
+            text = []
+        else:
+            text.append("%" if token == "%%" else token)
+    return (*chunks, "".join(text).encode())
+
+
+def inlined(raw, sql: str, params) -> bytes:
+    """``sql`` with each parameter written as a literal, as psycopg's ``ClientCursor`` writes them (the same
+    ``as_literal``) but split once per statement text (see above)."""
+    from psycopg.adapt import Transformer
+
+    chunks, as_literal = _chunks(sql), Transformer(raw).as_literal
+    if len(chunks) != len(params) + 1:
+        raise ValueError(f"{len(chunks) - 1} placeholders for {len(params)} parameters")
+    out = [chunks[0]]
+    for value, chunk in zip(params, chunks[1:], strict=True):
+        out += [b"NULL" if value is None else as_literal(value), chunk]
+    return b"".join(out)
 
 
 @functools.lru_cache(maxsize=256)
@@ -122,8 +151,9 @@ def numbered(sql: str) -> str:
 
 
 class _SearchCursor:
-    """A psycopg ``RawCursor`` executing Django's SQL (numbered once, see above), prepared or not; built lazily so
-    SQLite installs need no psycopg."""
+    """A psycopg ``RawCursor`` running Django's SQL split once per text (see above): prepared (numbered, bound on the
+    server) or with its values written in (``inlined``, as Django's own cursor binds); built lazily so SQLite
+    installs need no psycopg."""
 
     _class = None
 
@@ -133,14 +163,18 @@ class _SearchCursor:
             import psycopg
 
             class Search(psycopg.RawCursor):
-                prepare = False
-                logged = False
+                prepare = logged = False
 
                 def execute(self, query, params=None, **kwargs):
-                    super().execute(numbered(query), params, prepare=self.prepare, **kwargs)
+                    if not self.prepare:
+                        text = inlined(self.connection, query, params or ())
+                        super().execute(text, None, prepare=False, **kwargs)
+                        self._query = SimpleNamespace(query=text)  # Django's query log reads it (DEBUG, tests)
+                        return self
+                    super().execute(numbered(query), params, prepare=True, **kwargs)
                     if self.logged:
-                        # Django's query log (DEBUG, tests) reads the text of the last query from ``_query``: the
-                        # statement with its values, as logged for Django's own client-side cursor.
+                        # Django's query log reads the text of the last query from ``_query``: the statement with its
+                        # values, as logged for Django's own client-side cursor.
                         text = psycopg.ClientCursor(self.connection).mogrify(query, params)
                         self._query = SimpleNamespace(query=text.encode())
                     return self
@@ -153,11 +187,11 @@ class _SearchCursor:
 
 @contextmanager
 def search_cursor(connection, *, prepare: bool):
-    """A Django cursor (logged and counted like any other) for the search's statements (see above); ``prepare``:
-    prepared on the server and planned generically. Preparing only on a connection kept between requests
-    (``CONN_MAX_AGE``), where a prepared statement is reused: behind PgBouncer's transaction pooling
-    (docs/operations.md: ``KEYCHANNEL_CONN_MAX_AGE=0``) neither a prepared statement nor the session's plan mode
-    would stay with this client. psycopg 2: the ordinary cursor."""
+    """A Django cursor (logged and counted like any other) for the search's statements (see above). ``prepare``:
+    prepared on the server and planned generically, only on a connection kept between requests (``CONN_MAX_AGE``),
+    where a prepared statement is reused: behind PgBouncer's transaction pooling (docs/operations.md:
+    ``KEYCHANNEL_CONN_MAX_AGE=0``) neither a prepared statement nor the session's plan mode would stay with this
+    client. psycopg 2: the ordinary cursor."""
     from django.db.backends.postgresql.psycopg_any import is_psycopg3
 
     if not is_psycopg3:
@@ -178,8 +212,7 @@ def search_cursor(connection, *, prepare: bool):
     if prepare and threshold is None:
         raw.prepare_threshold = PREPARE_ONLY_WHEN_ASKED
     try:
-        cursor = connection._prepare_cursor(
-            _SearchCursor.make(raw, prepare=prepare, logged=connection.queries_logged))
+        cursor = connection._prepare_cursor(_SearchCursor.make(raw, prepare=prepare, logged=connection.queries_logged))
         with cursor:
             yield cursor
     finally:
