@@ -3,8 +3,12 @@ operators and functions, full text, and a field's stored folded copy."""
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
+import weakref
+from contextlib import contextmanager
+from types import SimpleNamespace
 
 from django.db.models import BooleanField, FloatField, Func, TextField
 
@@ -92,3 +96,127 @@ def hidden_from_planner(sql: str, positions: set[int]) -> str:
         return "(SELECT %s::text)" if next(counter) in positions else "%s"
 
     return re.sub(r"%[%s]", placeholder, sql)
+
+
+# The branches over small tables (not ``bounded``) are a second statement, prepared on the connection and planned
+# generically once per connection and shape. Their plan cannot depend on the query: it reaches them only through
+# ``hidden_from_planner``'s sub-selects, so planning them again on every search was pure cost: 2.3–2.8 ms of
+# PostgreSQL CPU per admin search, 1.5–2 ms per head search (full size, load 5; a quarter of a search that finds
+# nothing). It runs through a psycopg 3 ``RawCursor`` (server-side binding, ``$n`` placeholders) numbered here once
+# per statement text: psycopg splits a ``%s`` statement over 4 KB or 50 parameters anew on every execution (its cache
+# skips them), and this one is about 10 KB with 145 parameters (1.3–2 ms of Python a search at load 5). Every value —
+# the query text, the scope's ids, today's date — is a bound parameter and the statement's text is its key
+# (psycopg's), so a plan never carries one principal's values to another.
+#
+# The bounded branches' statement is sent with its values written in (``inlined``: psycopg's literals, as Django's
+# client-side cursor writes them, from a split kept per text), never bound on the server: their plan depends on the
+# text (see hidden_from_planner), and the session's ``plan_cache_mode = force_generic_plan`` set here would plan even
+# an unnamed server-side statement generically (a common word's deals read through the index: 17 ms for 2.6; seen in
+# an A/B run of this change). Django's own statements bind client-side too: the mode never reaches them.
+PREPARE_ONLY_WHEN_ASKED = 2**31 - 1  # the connection's threshold while a search executes: no automatic preparing
+
+
+@functools.lru_cache(maxsize=256)
+def _chunks(sql: str) -> tuple[bytes, ...]:
+    """Django's SQL split at its ``%s`` placeholders (``%%`` a percent sign): one more chunk than placeholders."""
+    chunks, text = [], []
+    for token in re.split(r"(%%|%s)", sql):
+        if token == "%s":
+            chunks.append("".join(text).encode())
+            text = []
+        else:
+            text.append("%" if token == "%%" else token)
+    return (*chunks, "".join(text).encode())
+
+
+def inlined(raw, sql: str, params) -> bytes:
+    """``sql`` with each parameter written as a literal, as psycopg's ``ClientCursor`` writes them (the same
+    ``as_literal``) but split once per statement text (see above)."""
+    from psycopg.adapt import Transformer
+
+    chunks, as_literal = _chunks(sql), Transformer(raw).as_literal
+    if len(chunks) != len(params) + 1:
+        raise ValueError(f"{len(chunks) - 1} placeholders for {len(params)} parameters")
+    out = [chunks[0]]
+    for value, chunk in zip(params, chunks[1:], strict=True):
+        out += [b"NULL" if value is None else as_literal(value), chunk]
+    return b"".join(out)
+
+
+@functools.lru_cache(maxsize=256)
+def numbered(sql: str) -> str:
+    """Django's SQL (``%s`` placeholders, ``%%`` a percent sign) with PostgreSQL's ``$1, $2…``."""
+    counter = itertools.count(1)
+    return re.sub(r"%[%s]", lambda match: "%" if match.group(0) == "%%" else f"${next(counter)}", sql)
+
+
+class _SearchCursor:
+    """A psycopg ``RawCursor`` running Django's SQL split once per text (see above): prepared (numbered, bound on the
+    server) or with its values written in (``inlined``, as Django's own cursor binds); built lazily so SQLite
+    installs need no psycopg."""
+
+    _class = None
+
+    @classmethod
+    def make(cls, raw, *, prepare: bool, logged: bool):
+        if cls._class is None:
+            import psycopg
+
+            class Search(psycopg.RawCursor):
+                prepare = logged = False
+
+                def execute(self, query, params=None, **kwargs):
+                    if not self.prepare:
+                        text = inlined(self.connection, query, params or ())
+                        super().execute(text, None, prepare=False, **kwargs)
+                        self._query = SimpleNamespace(query=text)  # Django's query log reads it (DEBUG, tests)
+                        return self
+                    super().execute(numbered(query), params, prepare=True, **kwargs)
+                    if self.logged:
+                        # Django's query log reads the text of the last query from ``_query``: the statement with its
+                        # values, as logged for Django's own client-side cursor.
+                        text = psycopg.ClientCursor(self.connection).mogrify(query, params)
+                        self._query = SimpleNamespace(query=text.encode())
+                    return self
+
+            cls._class = Search
+        cursor = cls._class(raw)
+        cursor.prepare, cursor.logged = prepare, logged
+        return cursor
+
+
+@contextmanager
+def search_cursor(connection, *, prepare: bool):
+    """A Django cursor (logged and counted like any other) for the search's statements (see above). ``prepare``:
+    prepared on the server and planned generically, only on a connection kept between requests (``CONN_MAX_AGE``),
+    where a prepared statement is reused: behind PgBouncer's transaction pooling (docs/operations.md:
+    ``KEYCHANNEL_CONN_MAX_AGE=0``) neither a prepared statement nor the session's plan mode would stay with this
+    client. psycopg 2: the ordinary cursor."""
+    from django.db.backends.postgresql.psycopg_any import is_psycopg3
+
+    if not is_psycopg3:
+        with connection.cursor() as cursor:
+            yield cursor
+        return
+    connection.ensure_connection()
+    raw = connection.connection
+    prepare = prepare and bool(connection.settings_dict.get("CONN_MAX_AGE"))
+    if prepare and raw not in _generic:
+        # The session's mode, set once per connection; no other statement of this connection is prepared (Django
+        # binds client-side). Inside a transaction a rollback undoes it, so it is set again for each search there
+        # (tests, an atomic view). A setting, not a read: sent on the raw connection, not counted as a query.
+        raw.execute("SET plan_cache_mode = force_generic_plan")
+        if connection.get_autocommit():
+            _generic.add(raw)
+    threshold = raw.prepare_threshold  # None under Django unless OPTIONS set it: preparing disabled
+    if prepare and threshold is None:
+        raw.prepare_threshold = PREPARE_ONLY_WHEN_ASKED
+    try:
+        cursor = connection._prepare_cursor(_SearchCursor.make(raw, prepare=prepare, logged=connection.queries_logged))
+        with cursor:
+            yield cursor
+    finally:
+        raw.prepare_threshold = threshold
+
+
+_generic = weakref.WeakSet()  # the raw connections whose session plans prepared statements generically
