@@ -28,6 +28,7 @@ from .models import (
     SurveyInvitation,
     SurveyResponse,
 )
+from .segment_tally import segments_beyond
 
 
 def report_list(*, principal, filters: dict | None = None):
@@ -195,10 +196,17 @@ SEGMENT_ROW_FIELDS = ("id", "distributor_id", "client_id", "year", "volume", "qu
 def segment_rows(*, principal, filters: dict | None = None):
     """The segment list as plain rows (with the client's name, key-account flag and potential): what the API
     returns, without building two model instances per row."""
-    return segment_list(principal=principal, filters=filters).values(
+    rows = segment_list(principal=principal, filters=filters).values(
         *SEGMENT_ROW_FIELDS, client_name=F("client__legal_name"), is_key_account=F("client__is_key_account"),
         potential_annual_volume=F("client__potential_annual_volume"),
     )
+    # The whole network, unfiltered or by year: the segment tally proves "more than the cap" from a few rows where
+    # the capped count read 100,001 index entries (core.pagination.count_beyond).
+    year = (filters or {}).get("year")
+    if principal.distributor_ids is None and not any(
+            value not in (None, "") for name, value in (filters or {}).items() if name != "year"):
+        rows = count_beyond(rows, lambda cap: segments_beyond(cap, year=year or None))
+    return rows
 
 
 SHARE_CAP_PERCENT = 100
