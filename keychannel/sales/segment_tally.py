@@ -2,8 +2,8 @@
 
 The segments list (``GET /segments``) counts its rows up to 100,000 (``core.pagination.CappedCountPagination``):
 for the whole network that read 100,001 index entries on every first page, the list's largest cost (5–7 ms at full
-size, less at a tenth of the size: the list was not flat). This tally proves "more than the cap" from a few rows
-(``core.pagination.count_beyond``), as the sales roll-up does for the lines.
+size, less at a tenth of the size: the list was not flat). This tally answers the count from a few rows, at any
+size (``core.pagination.stored_count``).
 
 Segments are written by the recompute in set-based SQL (``segmentation.recompute``: one INSERT or DELETE statement
 for hundreds of thousands of rows), deleted by Django's collector when a client or distributor goes, and by tests,
@@ -32,7 +32,7 @@ class SegmentTally(models.Model):
     time (``manage.py sales_segment_tally_rebuild``)."""
 
     year = models.PositiveSmallIntegerField(_("year"), primary_key=True)
-    segment_count = models.BigIntegerField(_("segments"), default=0)
+    segment_count = models.BigIntegerField(_("Segments"), default=0)
 
     class Meta:
         ordering = ["year"]
@@ -127,10 +127,7 @@ def differences(segment_model=None) -> list[tuple]:
     return compare(stored, recount(segment_model), 0)
 
 
-def segments_beyond(cap: int, *, year: int | None = None) -> bool:
-    """Whether the network holds more than ``cap`` segments (of ``year``, or of every year): a few tally rows."""
-    if year is not None:
-        return (SegmentTally.objects.filter(year=year).aggregate(n=Sum("segment_count"))["n"] or 0) > cap
-    from keychannel.core.pagination import sum_beyond  # the API's module, loaded after the models
-
-    return sum_beyond(SegmentTally.objects.all(), "segment_count", cap)
+def stored_segments(*, year: int | None = None) -> int:
+    """How many segments the network holds (in ``year``, or in every year): one tally row, or the sum of a few."""
+    rows = SegmentTally.objects.all() if year is None else SegmentTally.objects.filter(year=year)
+    return rows.aggregate(n=Sum("segment_count"))["n"] or 0

@@ -30,7 +30,7 @@ class Migration(migrations.Migration):
             name="SegmentTally",
             fields=[
                 ("year", models.PositiveSmallIntegerField(primary_key=True, serialize=False, verbose_name="year")),
-                ("segment_count", models.BigIntegerField(default=0, verbose_name="segments")),
+                ("segment_count", models.BigIntegerField(default=0, verbose_name="Segments")),
             ],
             options={"verbose_name": "segment tally", "verbose_name_plural": "segment tallies", "ordering": ["year"]},
         ),

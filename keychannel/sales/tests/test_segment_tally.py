@@ -1,7 +1,7 @@
 """The segment tally (sales/segment_tally.py, issue 22): segments per year, kept by triggers on the segment table,
 so it equals a recount whatever wrote the segments (the recompute's set-based SQL, an import, a deleted client, the
-ORM, a raw statement); and the segments list, for the whole network, answers "more than the cap" from it instead of
-counting 100,001 segments on every first page."""
+ORM, a raw statement); and the segments list, for the whole network, reads its count from it instead of counting
+up to 100,001 segments on every first page."""
 
 import random
 from datetime import date
@@ -92,7 +92,7 @@ def _page(api, query=""):
     return (body["count"], body["count_is_capped"]), counts
 
 
-def test_the_whole_networks_count_past_the_cap_comes_from_the_tally(network, api_as, monkeypatch):
+def test_the_whole_networks_count_comes_from_the_tally(network, api_as, monkeypatch):
     world, clients = network
     _apply(world, clients, IMPORTS)
     years = _stored()
@@ -112,12 +112,15 @@ def test_the_whole_networks_count_past_the_cap_comes_from_the_tally(network, api
     assert counted[1] is (ClientSegment.objects.filter(distributor=world.own).count() > 2) and len(counts) == 1
 
 
-def test_under_the_cap_the_segments_are_counted_exactly(network, api_as, monkeypatch):
+def test_under_the_cap_the_count_is_the_tallys_exactly(network, api_as, monkeypatch):
     world, clients = network
     _apply(world, clients, IMPORTS)
     monkeypatch.setattr(CappedCountPagination, "COUNT_CAP", 1000)
-    counted, _counts = _page(api_as(world.user("admin")))
-    assert counted == (ClientSegment.objects.count(), False)
+    counted, counts = _page(api_as(world.user("admin")))
+    assert counted == (ClientSegment.objects.count(), False) and counts == []
+    year = ClientSegment.objects.values_list("year", flat=True).first()
+    counted, counts = _page(api_as(world.user("admin")), f"&year={year}")
+    assert counted == (ClientSegment.objects.filter(year=year).count(), False) and counts == []
 
 
 def test_a_distributors_count_never_reads_the_networks_tally(network, api_as, monkeypatch):
@@ -132,4 +135,4 @@ def test_a_distributors_count_never_reads_the_networks_tally(network, api_as, mo
 
 
 def test_a_year_never_seen_has_no_segments():
-    assert not segment_tally.segments_beyond(0, year=date.today().year + 50)
+    assert segment_tally.stored_segments(year=date.today().year + 50) == 0
