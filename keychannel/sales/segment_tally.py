@@ -14,7 +14,10 @@ segment whose year changes, and TRUNCATE empties the tally; SQLite (the small em
 Tally rows are changed by ``ON CONFLICT`` increments in year order, so concurrent writers add up and never wait on
 each other in two orders. The triggers are created by migration ``sales 0012`` and again after every ``migrate``
 (idempotent; a test database built without migrations gets them too). :func:`rebuild` recounts
-(``manage.py sales_segment_tally_rebuild``), :func:`differences` compares.
+(``manage.py sales_segment_tally_rebuild``), :func:`differences` compares. Only a write with triggers off skips
+the tally: a session with ``session_replication_role = replica`` (the bench data set's loader, which writes no
+segment) or a ``loaddata`` of both tables; such a write ends with the rebuild. ``pg_restore`` creates the
+triggers after the data, so a restored tally is the dumped one.
 """
 
 from __future__ import annotations
