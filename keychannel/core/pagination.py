@@ -111,6 +111,9 @@ class BoundedPagination(LimitOffsetPagination):
     def count_rows(self, queryset) -> dict:
         if not isinstance(queryset, QuerySet):
             return {"count": len(queryset), "count_is_capped": False}
+        if (stored := stored_count_of(queryset)) is not None:
+            count = stored()
+            return {"count": min(count, self.COUNT_CAP), "count_is_capped": count > self.COUNT_CAP}
         if (beyond := count_beyond_of(queryset)) is not None and beyond(self.COUNT_CAP):
             return {"count": self.COUNT_CAP, "count_is_capped": True}
         count, capped = capped_count(queryset, self.COUNT_CAP)
@@ -201,6 +204,23 @@ def sum_beyond(queryset, field: str, cap: int) -> bool:
     where a plain sum reads every row. For ``count_beyond``."""
     seen = Window(Sum(field), order_by=F("pk").asc(), frame=RowRange(start=None, end=0))
     return queryset.order_by().annotate(seen=seen).filter(seen__gt=cap).exists()
+
+
+def stored_count(queryset, count):
+    """``queryset`` marked with ``count()``: how many rows it holds, from a stored figure kept equal to a recount
+    by every write (``sales.segment_tally``, kept by triggers). The list's count is then read from it, at the same
+    cost at any size, where a capped count read up to ``cap + 1`` rows. Valid only while no filter is added after
+    it, as ``known_ids``."""
+    queryset = queryset.all()
+    queryset.query.kc_stored_count = (count, _where_signature(queryset.query))
+    return queryset
+
+
+def stored_count_of(queryset):
+    marked = getattr(queryset.query, "kc_stored_count", None)
+    if marked is None or marked[1] != _where_signature(queryset.query):
+        return None
+    return marked[0]
 
 
 def count_beyond_of(queryset):

@@ -28,3 +28,19 @@ class SalesConfig(AppConfig):
         register_nav(_("Sales reports"), "sales:report_list", icon="file-earmark-spreadsheet", order=60)
         register_nav(_("Segments"), "sales:segment_list", icon="pie-chart", order=61)
         register_nav(_("Surveys"), "sales:survey_list", icon="chat-square-heart", order=62)
+
+        from django.db.models.signals import post_migrate
+
+        post_migrate.connect(_segment_tally_triggers, sender=self)
+
+
+def _segment_tally_triggers(sender, using, **kwargs):
+    """The segment tally's triggers after every migrate (segment_tally.py): idempotent, and a test database built
+    without migrations gets them too."""
+    from django.db import connections
+
+    from .segment_tally import TALLY, install
+
+    connection = connections[using]
+    if TALLY in connection.introspection.table_names():
+        install(connection)

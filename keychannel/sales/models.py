@@ -26,6 +26,7 @@ from .choices import (
     WillContinue,
 )
 from .rollups import SalesRollup  # noqa: F401  (a model of this app)
+from .segment_tally import SegmentTally  # noqa: F401  (a model of this app)
 
 
 class ColumnMapping(TimeStampedModel):

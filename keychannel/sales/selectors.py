@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy
 
 from keychannel.clients.models import CorporateClient
 from keychannel.core.exports import csv_stream
-from keychannel.core.pagination import count_beyond, sum_beyond
+from keychannel.core.pagination import count_beyond, stored_count, sum_beyond
 from keychannel.core.scoping import get_visible_or_404, in_lookup
 from keychannel.network.models import Distributor
 
@@ -28,6 +28,7 @@ from .models import (
     SurveyInvitation,
     SurveyResponse,
 )
+from .segment_tally import stored_segments
 
 
 def report_list(*, principal, filters: dict | None = None):
@@ -195,10 +196,17 @@ SEGMENT_ROW_FIELDS = ("id", "distributor_id", "client_id", "year", "volume", "qu
 def segment_rows(*, principal, filters: dict | None = None):
     """The segment list as plain rows (with the client's name, key-account flag and potential): what the API
     returns, without building two model instances per row."""
-    return segment_list(principal=principal, filters=filters).values(
+    rows = segment_list(principal=principal, filters=filters).values(
         *SEGMENT_ROW_FIELDS, client_name=F("client__legal_name"), is_key_account=F("client__is_key_account"),
         potential_annual_volume=F("client__potential_annual_volume"),
     )
+    # The whole network, unfiltered or by year: the segment tally (kept by triggers, equal to a recount) tells
+    # the count from a few rows, where the capped count read up to 100,001 index entries (core.pagination).
+    year = (filters or {}).get("year")
+    if principal.distributor_ids is None and not any(
+            value not in (None, "") for name, value in (filters or {}).items() if name != "year"):
+        rows = stored_count(rows, lambda: stored_segments(year=year or None))
+    return rows
 
 
 SHARE_CAP_PERCENT = 100
