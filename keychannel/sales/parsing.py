@@ -12,10 +12,11 @@ import csv
 import io
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from itertools import chain, islice
 
 from django.utils.translation import gettext_lazy as _
 
@@ -88,12 +89,15 @@ class FileFormatError(Exception):
 @dataclass
 class Table:
     headers: list[str]
-    rows: list[tuple[int, list]]  # (row number in the file, 1-based; cells)
+    # (row number in the file, 1-based; cells). From ``open_table`` a CSV's rows are an iterator, read once, that
+    # raises FileFormatError where the file stops being readable; everywhere else a list.
+    rows: list[tuple[int, list]] | Iterator[tuple[int, list]]
     format: str  # "csv" or "xlsx"
     encoding: str = ""
     delimiter: str = ""
     header_row: int = 1
     bad_text: bool = False  # some cell holds a NUL or a lone surrogate: validate_rows looks cell by cell
+    expected_rows: int = 0  # an iterator's rows at most (its line breaks): the total a progress bar shows
 
 
 @dataclass
@@ -165,7 +169,7 @@ def decode(data: bytes) -> tuple[str, str]:
 
 def sniff_delimiter(text: str) -> str:
     """The separator that splits the header-like lines into the most columns (quotes respected)."""
-    sample = [line for line in text.splitlines()[:MAX_HEADER_SEARCH] if line.strip()]
+    sample = [line for line in _first_lines(text, MAX_HEADER_SEARCH) if line.strip()]
     best, best_score = ",", -1
     for delimiter in DELIMITERS:
         widths = [len(r) for r in csv.reader(sample, delimiter=delimiter)]
@@ -173,6 +177,18 @@ def sniff_delimiter(text: str) -> str:
         if score > best_score:
             best, best_score = delimiter, score
     return best
+
+
+def _first_lines(text: str, n: int) -> list[str]:
+    """``text.splitlines()[:n]`` without splitting the whole file: a prefix holding more than n lines holds the
+    first n whole."""
+    lines = text[:SNIFF_CHARS].splitlines()
+    if len(lines) > n or len(text) <= SNIFF_CHARS:
+        return lines[:n]
+    return text.splitlines()[:n]
+
+
+SNIFF_CHARS = 64 * 1024
 
 
 def _header_score(cells) -> int:
@@ -198,6 +214,17 @@ def _find_header(rows: list[list]) -> int:
 
 def read_table(data: bytes, filename: str = "") -> Table:
     """The file's header and rows; FileFormatError when it is unreadable or over a limit (limits.py)."""
+    table = open_table(data, filename)
+    if not isinstance(table.rows, list):
+        table.rows = list(table.rows)
+    return table
+
+
+def open_table(data: bytes, filename: str = "") -> Table:
+    """``read_table``, except that a CSV's rows past its header are read as the caller iterates them: the import
+    checks each row and sends it to the database while the rest of the file is still unread (issue 22: the
+    server no longer waits for a whole-file read before the first line reaches it). A limit or a broken quote
+    further down raises FileFormatError from the iteration."""
     if not data:
         raise FileFormatError(_("The file is empty."))
     try:
@@ -213,18 +240,32 @@ def _read_csv(data: bytes) -> Table:
     text, encoding = decode(data)
     try:
         delimiter = sniff_delimiter(text)
-        raw = list(limits.capped_rows(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)))
+        raw = limits.capped_rows(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+        head = list(islice(raw, MAX_HEADER_SEARCH))
     except csv.Error as exc:
-        raise FileFormatError(_("The file is not a readable CSV table: %(error)s") % {"error": exc}) from None
-    header_index = _find_header(raw)
-    headers = _headers(raw[header_index])
-    rows = [
-        (number, cells)
-        for number, cells in enumerate(raw[header_index + 1 :], start=header_index + 2)
-        if cells and (cells[0].strip() or "".join(cells).strip())  # csv cells are strings: a row of blanks is no row
-    ]
+        raise FileFormatError(_csv_error(exc)) from None
+    header_index = _find_header(head)
+    headers = _headers(head[header_index])
+    rows = _csv_rows(chain(head[header_index + 1 :], raw), header_index + 2)
     # Decoded CSV text can hold NUL but no lone surrogate (invalid UTF-8 falls back to Windows-1250).
-    return Table(headers, rows, "csv", encoding, delimiter, header_index + 1, bad_text="\x00" in text)
+    return Table(headers, rows, "csv", encoding, delimiter, header_index + 1, bad_text="\x00" in text,
+                 expected_rows=max(text.count("\n") - header_index, 1))
+
+
+def _csv_error(exc) -> str:
+    return _("The file is not a readable CSV table: %(error)s") % {"error": exc}
+
+
+def _csv_rows(raw: Iterable[list], start: int) -> Iterator[tuple[int, list]]:
+    """The numbered data rows, blank rows skipped; a broken quote or a limit passed is the file's error."""
+    try:
+        for number, cells in enumerate(raw, start=start):
+            if cells and (cells[0].strip() or "".join(cells).strip()):  # csv cells are strings: blanks are no row
+                yield number, cells
+    except csv.Error as exc:
+        raise FileFormatError(_csv_error(exc)) from None
+    except limits.LimitError as exc:
+        raise FileFormatError(str(exc)) from None
 
 
 def _headers(cells) -> list[str]:
@@ -364,7 +405,7 @@ def validate_rows(
     lines = [] if sink is None else None
     batch: list[tuple] = []
     first_seen: dict[tuple, int] = {}
-    total = len(table.rows)
+    total = len(table.rows) if isinstance(table.rows, list) else table.expected_rows
     total_amount = total_quantity = Decimal(0)
     errors = result.errors
     bad_text = table.bad_text
@@ -372,7 +413,7 @@ def validate_rows(
     for number, cells in table.rows:
         count += 1
         if progress is not None and count % PROGRESS_EVERY == 0:
-            progress(count, total)
+            progress(count, max(total, count))
         if bad_text and (position := _bad_text_position(cells)) is not None:
             value = cells[position]
             column = table.headers[position] if position < len(table.headers) and table.headers[position] else f"#{position + 1}"

@@ -140,8 +140,10 @@ def check_upload_size(size: int) -> None:
 
 
 def _load_table(report: SalesReport) -> parsing.Table:
+    """The file's header; a CSV's rows are read while they are checked (parsing.open_table), so a FileFormatError
+    can still come from the rows: ``_process`` turns it into the same ValidationError as here."""
     try:
-        table = parsing.read_table(bytes(report.content), report.file_name)
+        table = parsing.open_table(bytes(report.content), report.file_name)
     except parsing.FileFormatError as exc:
         raise ValidationError({"file": str(exc)}) from None
     report.file_format, report.encoding, report.delimiter = table.format, table.encoding, table.delimiter
@@ -162,31 +164,30 @@ def _choose_mapping(report, table, mapping):
     return parsing.suggest_mapping(table.headers, template.columns if template else None)
 
 
-def _lookups(distributor_id, table, mapping):
-    """Two dict look-ups for the validator, in four queries whatever the file size."""
-    index = {h: i for i, h in enumerate(table.headers)}
-    tax_pos = index.get(mapping.get("tax_id"))
-    code_pos = index.get(mapping.get("client_code"))
-    # The distinct cells first (one C-speed pass each), then each distinct value normalised once.
-    tax_ids = {parsing.normalize_tax_id(v) for v in {cells[tax_pos] for _n, cells in table.rows if tax_pos < len(cells)}
-               } if tax_pos is not None else set()
-    codes = {parsing._text(v) for v in {cells[code_pos] for _n, cells in table.rows if code_pos < len(cells)}
-             } if code_pos is not None else set()
-    tax_ids.discard("")
-    codes.discard("")
+def _lookups(distributor_id):
+    """Two dict look-ups for the validator, in three queries whatever the file size.
+
+    The distributor's whole client list, not the clients the file names: finding those took a pass over every row
+    before the first line could go to the database (issue 22), and a distributor serves thousands of clients at
+    most (a query of three short columns), while a file has up to MAX_ROWS lines."""
     # Only the clients this distributor serves: its lines show their client to its people, and a client served
     # elsewhere (or direct) is not theirs to see (DESIGN.md §2). Such a row is an unknown client, named by nothing.
-    served = CorporateClient.objects.filter(distributor_id=distributor_id)
-    by_tax = dict(served.filter(tax_id__in=tax_ids).values_list("tax_id", "pk")) if tax_ids else {}
-    by_code = dict(served.filter(code__in=codes).values_list("code", "pk")) if codes else {}
+    by_tax, by_code = {}, {}
+    for tax_id, code, pk in CorporateClient.objects.filter(distributor_id=distributor_id).values_list(
+            "tax_id", "code", "pk"):
+        if tax_id:
+            by_tax[tax_id] = pk
+        if code:
+            by_code[code] = pk
     aliases = dict(ClientMapping.objects.filter(distributor_id=distributor_id, client__distributor_id=distributor_id)
                    .values_list("source_key", "client_id"))
     products = dict(ProductMapping.objects.filter(distributor_id=distributor_id).values_list("product_code", "product_line_id"))
     products_folded = {code.strip().upper(): pk for code, pk in products.items()}
 
     def find_client(tax_id, client_code):
-        return (aliases.get(tax_id) if tax_id else None) or by_tax.get(tax_id) or (
-            aliases.get(f"code:{client_code}") if client_code else None) or by_code.get(client_code)
+        return (aliases.get(tax_id) if tax_id else None) or (by_tax.get(tax_id) if tax_id else None) or (
+            aliases.get(f"code:{client_code}") if client_code else None) or (
+            by_code.get(client_code) if client_code else None)
 
     def find_product(code):
         return products.get(code) or products_folded.get(code.strip().upper())
@@ -199,11 +200,14 @@ def _process(principal, report: SalesReport, *, mapping, supersede, requested_pe
         table = _load_table(report)
         used = _choose_mapping(report, table, mapping)
         report.mapping = used
-        find_client, find_product = _lookups(report.distributor_id, table, used)
+        find_client, find_product = _lookups(report.distributor_id)
         lines = LineWriter(report)
-        with lines:  # on PostgreSQL the good lines go into COPY while the rows are still being checked
-            result = parsing.validate_rows(table, used, find_client=find_client, find_product=find_product,
-                                           period=requested_period, progress=progress, sink=lines.write)
+        try:
+            with lines:  # on PostgreSQL the good lines go into COPY while the rows are still being read and checked
+                result = parsing.validate_rows(table, used, find_client=find_client, find_product=find_product,
+                                               period=requested_period, progress=progress, sink=lines.write)
+        except parsing.FileFormatError as exc:  # unreadable further down: as unreadable at the top, nothing stays
+            raise ValidationError({"file": str(exc)}) from None
         del table
     report.period = result.period
     report.row_count = result.row_count

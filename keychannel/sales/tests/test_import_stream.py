@@ -6,11 +6,12 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.db.models import Sum
 
 from keychannel.clients.models import CorporateClient
-from keychannel.sales import parsing, services
+from keychannel.sales import limits, parsing, services
 from keychannel.sales.choices import ReportStatus
 from keychannel.sales.models import ClientSegment, ProductMapping, SalesLine, SalesReport
 from keychannel.sales.tests.factories import csv_file
@@ -50,6 +51,40 @@ def test_a_bad_row_after_the_first_batches_leaves_nothing(world, ours):
     assert report.status == ReportStatus.REJECTED
     assert [(e["row"], e["reason"]) for e in report.errors] == [(parsing.SINK_BATCH * 2 + 7, "negative")]
     _nothing_written(world)
+
+
+def test_the_first_lines_reach_the_database_before_the_file_is_read_to_its_end(world, ours, monkeypatch):
+    """Issue 22: the whole file was read (and passed over for its clients) before the first line went to the
+    database, which sat idle meanwhile; now each row is read as it is checked and sent."""
+    read = []
+    capped = limits.capped_rows
+
+    def counted(rows):
+        for row in capped(rows):
+            read.append(row)
+            yield row
+
+    monkeypatch.setattr(limits, "capped_rows", counted)
+    read_at_write = []
+    write = services.LineWriter.write
+    monkeypatch.setattr(services.LineWriter, "write", lambda self, lines: (read_at_write.append(len(read)),
+                                                                           write(self, lines)))
+    total = parsing.SINK_BATCH * 3
+    report = _import(world, _rows(total))
+    assert report.status == ReportStatus.APPLIED and report.line_count == total
+    assert len(read) == total + 1  # the header and every row, once
+    assert read_at_write[0] <= parsing.SINK_BATCH + parsing.MAX_HEADER_SEARCH  # was total + 1: all of it
+
+
+def test_a_file_over_a_limit_after_the_first_batches_stores_nothing(world, ours, monkeypatch):
+    """A limit passed (or a broken table) further down is found while lines are already in the database: the
+    import refuses the file as a whole, as when it is found at the top, and no report or line stays."""
+    monkeypatch.setattr(limits, "MAX_ROWS", parsing.SINK_BATCH * 2 + 5)
+    with pytest.raises(ValidationError, match=f"more than {parsing.SINK_BATCH * 2 + 5:,} rows"):
+        _import(world, _rows(parsing.SINK_BATCH * 2 + 10))
+    _nothing_written(world)
+    assert not SalesReport.objects.filter(distributor=world.own).exists()
+    assert _import(world, _rows(3)).status == ReportStatus.APPLIED  # the connection is usable again
 
 
 def test_rows_of_another_month_found_at_the_end_leave_nothing(world, ours):
