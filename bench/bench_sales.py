@@ -266,9 +266,11 @@ def _remove_month(distributor, period):
         services.segments_refresh(distributor_ids=[distributor.pk], years=[period.year])
 
 
+# The raw side uses date_part, as the recompute does (since PostgreSQL 14 EXTRACT builds a numeric per call: a
+# hand-written EXTRACT aggregate is a weaker baseline, which would flatter the recompute's ratio).
 AGGREGATE_SQL = {
-    "postgresql": f"""SELECT distributor_id, client_id, EXTRACT(YEAR FROM date)::int, SUM(amount), SUM(quantity),
-                      MAX(date), COUNT(DISTINCT EXTRACT(MONTH FROM date)) FROM {LINE_TABLE} GROUP BY 1, 2, 3""",
+    "postgresql": f"""SELECT distributor_id, client_id, date_part('year', date)::int, SUM(amount), SUM(quantity),
+                      MAX(date), COUNT(DISTINCT date_part('month', date)) FROM {LINE_TABLE} GROUP BY 1, 2, 3""",
     "sqlite": f"""SELECT distributor_id, client_id, CAST(strftime('%Y', date) AS int), SUM(amount), SUM(quantity),
                   MAX(date), COUNT(DISTINCT strftime('%m', date)) FROM {LINE_TABLE} GROUP BY 1, 2, 3""",
 }
