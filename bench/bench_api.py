@@ -124,6 +124,10 @@ def plan(head_username: str) -> list[tuple[str, str, str, str, dict | None]]:
         ("GET /sales-reports?limit=50", "admin", "GET", "/api/v1/sales-reports?limit=50", None),
         ("GET /sales-lines?limit=50", "admin", "GET", "/api/v1/sales-lines?limit=50", None),
         ("GET /segments?limit=50", "admin", "GET", "/api/v1/segments?limit=50", None),
+        # The cockpit through the API: the panel list, and the panel whose build costs most per caller.
+        ("GET /cockpit", "admin", "GET", "/api/v1/cockpit", None),
+        ("GET /cockpit/program.network_goals", "admin", "GET", "/api/v1/cockpit/program.network_goals", None),
+        ("head: GET /cockpit/program.my_goals", "head", "GET", "/api/v1/cockpit/program.my_goals", None),
         ("head: GET /clients?limit=50", "head", "GET", "/api/v1/clients?limit=50", None),
         ("head: GET /opportunities?open", "head", "GET", "/api/v1/opportunities?open=true&limit=50", None),
         ("head: GET /sales-lines?limit=50", "head", "GET", "/api/v1/sales-lines?limit=50", None),

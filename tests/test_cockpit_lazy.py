@@ -154,3 +154,24 @@ def test_the_home_with_its_parts_shows_every_panel_the_principal_has(busy_world,
     from keychannel.core.cockpit import panels_for
 
     assert shown == {p["key"] for p in panels_for(principal)} and built <= shown
+
+
+@pytest.mark.parametrize("role", ["admin", "channel_manager", "dist_head", "dist_sales"])
+def test_the_api_answers_the_callers_panels_as_the_page_shows_them(busy_world, login, role):
+    client = login(busy_world.user(role))
+    principal = busy_world.principal(role)
+    listed = client.get("/api/v1/cockpit").json()
+    assert [p["key"] for p in listed] == [p.key for p in registered_panels() if p.allowed(principal)]
+    for ref in listed:
+        panel = client.get(f"/api/v1/cockpit/{ref['key']}").json()
+        page = _fragment(client, ref["key"]).content.decode()
+        assert panel["shown"] == bool(page), ref
+        for item in panel["items"]:
+            assert item["url"] in page and item["label"].split(" ")[0] in page, (ref, item)
+    refused = {p.key for p in registered_panels()} - {p["key"] for p in listed}
+    for key in refused:
+        assert client.get(f"/api/v1/cockpit/{key}").status_code == 404, key
+    if role in ("dist_head", "dist_sales"):
+        text = " ".join(str(client.get(f"/api/v1/cockpit/{p['key']}").json()) for p in listed)
+        for marker in ("Deal other", "Action other", "Client other", busy_world.other.legal_name):
+            assert marker not in text, marker

@@ -135,6 +135,22 @@ def panels_for(principal, today: date | None = None) -> list[dict]:
     return [panel for panel in built if panel is not None]
 
 
+def panel_json(panel: CockpitPanel, built: dict | None) -> dict:
+    """One built panel as the API answers it (``shown`` False when it has nothing to say): plain strings."""
+    def text(value):
+        return str(value) if value is not None else ""
+
+    return {
+        "key": panel.key, "title": text(panel.title), "shown": built is not None,
+        "items": [{f: text(getattr(i, f)) for f in ("label", "url", "detail", "badge", "tone")}
+                  for i in (built or {}).get("items", [])],
+        "figures": [{f: text(getattr(g, f)) for f in ("label", "value", "url", "detail", "tone")}
+                    for g in (built or {}).get("figures", [])],
+        "total": (built or {}).get("total"), "more_url": (built or {}).get("more_url", ""),
+        "note": text((built or {}).get("note")), "empty": text(panel.empty),
+    }
+
+
 def home_panels(principal, today: date | None = None) -> list[dict]:
     """The home shell's panels, in order: a lazy panel as a placeholder (``lazy_url``: its own request), the others
     built here (and left out when they have nothing to say)."""

@@ -25,6 +25,9 @@ ROUTES = [
     Route(name="core:home_panel", params=lambda w, side: {"key": "channel.decisions"},
           expect=expect(404, admin=200, program_manager=200, channel_manager=200, **anon_page())),
     Route(name="core:profile", expect=expect(200, **anon_page())),
+    Route(api="GET /api/v1/cockpit", expect=expect(200, **anon_api())),
+    Route(api="GET /api/v1/cockpit/{key}", params=lambda w, side: {"key": "channel.decisions"},
+          expect=expect(404, admin=200, program_manager=200, channel_manager=200, **anon_api())),
     Route(name="core:notification_list", expect=expect(200, **anon_page())),
     # Notification preferences: everyone sets their own (the service writes the caller's rows only).
     Route(name="core:notification_preferences", expect=expect(200, **anon_page())),
