@@ -124,6 +124,10 @@ def plan(head_username: str) -> list[tuple[str, str, str, str, dict | None]]:
         ("GET /sales-reports?limit=50", "admin", "GET", "/api/v1/sales-reports?limit=50", None),
         ("GET /sales-lines?limit=50", "admin", "GET", "/api/v1/sales-lines?limit=50", None),
         ("GET /segments?limit=50", "admin", "GET", "/api/v1/segments?limit=50", None),
+        # The cockpit through the API: the panel list, and the panel whose build costs most per caller.
+        ("GET /cockpit", "admin", "GET", "/api/v1/cockpit", None),
+        ("GET /cockpit/program.network_goals", "admin", "GET", "/api/v1/cockpit/program.network_goals", None),
+        ("head: GET /cockpit/program.my_goals", "head", "GET", "/api/v1/cockpit/program.my_goals", None),
         ("head: GET /clients?limit=50", "head", "GET", "/api/v1/clients?limit=50", None),
         ("head: GET /opportunities?open", "head", "GET", "/api/v1/opportunities?open=true&limit=50", None),
         ("head: GET /sales-lines?limit=50", "head", "GET", "/api/v1/sales-lines?limit=50", None),
@@ -148,7 +152,38 @@ def plan(head_username: str) -> list[tuple[str, str, str, str, dict | None]]:
             rows.append((f"{who}: page opportunity detail", page, "GET", f"/deals/{o.pk}/", None))
     # Every other role's home page (cockpit): demo users, whose reach the data set grows with it.
     rows += [(f"{who}: page /", f"{who}-page", "GET", "/", None) for who in COCKPIT_USERS]
+    rows += home_parts({"admin": "admin", "head": head_username, **{who: who for who in COCKPIT_USERS}})
     return rows
+
+
+def home_parts(users: dict[str, str]) -> list[tuple[str, str, str, str, None]]:
+    """The home page is a shell (`<who>: page /`) that loads each lazy panel and its figures in their own HTMX
+    request (core/cockpit.py): every part of every measured home is a row of its own (`<who>: home panel <key>`,
+    `<who>: home figures`), asked as HTMX asks (``who-htmx``: the session with ``HX-Request``)."""
+    from django.contrib.auth import get_user_model
+    from django.urls import reverse
+
+    from keychannel.core.cockpit import registered_panels
+    from keychannel.core.scoping import Principal
+
+    rows = []
+    for who, username in users.items():
+        principal = Principal.for_user(get_user_model().objects.get(username=username))
+        rows += [(f"{who}: home panel {panel.key}", f"{who}-htmx", "GET", reverse("core:home_panel", args=[panel.key]),
+                  None) for panel in registered_panels() if panel.lazy and panel.allowed(principal)]
+        rows.append((f"{who}: home figures", f"{who}-htmx", "GET", reverse("core:home_figures"), None))
+    return rows
+
+
+class HtmxClient(runner.Client):
+    """A page session's requests as HTMX sends them (a home page's lazy parts): its cookies, ``HX-Request``."""
+
+    def __init__(self, page: runner.Client):
+        super().__init__(page.base)
+        self.jar, self.opener = page.jar, page.opener
+
+    def request(self, method, path, body=None, form=None, headers=None):
+        return super().request(method, path, body=body, form=form, headers={**(headers or {}), "HX-Request": "true"})
 
 
 # The other roles' cockpits: program manager, executive, channel manager, mentor, KAM, salesperson.
@@ -240,9 +275,11 @@ def main(argv=None) -> int:
                        "admin-page": runner.Client(server.base), "head-page": runner.Client(server.base)}
             clients["admin-page"].login("admin", settings.DEMO_PASSWORD)
             clients["head-page"].login(args.head, settings.DEMO_PASSWORD)
-            for who in {row[1][:-len("-page")] for row in chosen if row[1].endswith("-page")} - {"admin", "head"}:
+            pages = {row[1].rsplit("-", 1)[0] for row in chosen if row[1].endswith(("-page", "-htmx"))}
+            for who in pages - {"admin", "head"}:
                 clients[f"{who}-page"] = runner.Client(server.base)
                 clients[f"{who}-page"].login(who, settings.DEMO_PASSWORD)
+            clients.update({f"{who}-htmx": HtmxClient(clients[f"{who}-page"]) for who in pages})
             print(f"bench: {len(chosen)} endpoints × ({args.warmup} warm-up + {args.requests}) requests, "
                   f"load average {load_before}", flush=True)
             measured = runner.measure(clients, chosen, requests=args.requests, warmup=args.warmup)

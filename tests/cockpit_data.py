@@ -2,6 +2,7 @@
 
 import datetime
 import itertools
+import re
 
 from django.utils import timezone
 
@@ -66,14 +67,50 @@ def busy(world):
     return world
 
 
-def home_statements(client) -> list[str]:
-    """The SQL of one home page (cockpit) request, after a first request has warmed the caches (settings, sessions)."""
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
+# A placeholder the home shell draws for a part it loads in its own request (core/includes/cockpit_panel.html,
+# home_figures.html): the browser (HTMX) requests each on load.
+_LAZY = re.compile(r'hx-get="([^"]+)" hx-trigger="load"')
+
+
+def lazy_urls(html: str) -> list[str]:
+    return _LAZY.findall(html)
+
+
+def home_parts(client) -> list[tuple[str, str]]:
+    """(url, HTML) of the home shell and of each part it loads (lazy panels, figures), as HTMX asks for them."""
     from django.urls import reverse
 
-    assert client.get(reverse("core:home")).status_code == 200
-    with CaptureQueriesContext(connection) as captured:
-        response = client.get(reverse("core:home"))
-    assert response.status_code == 200
-    return [q["sql"] for q in captured.captured_queries]
+    shell = client.get(reverse("core:home"))
+    assert shell.status_code == 200
+    parts = [(reverse("core:home"), shell.content.decode())]
+    for url in lazy_urls(parts[0][1]):
+        response = client.get(url, HTTP_HX_REQUEST="true")
+        assert response.status_code == 200, (url, response.status_code)
+        parts.append((url, response.content.decode()))
+    return parts
+
+
+def home_html(client) -> str:
+    """The home page as a user sees it once every part has loaded (the shell, then each part's HTML)."""
+    return "\n".join(html for _url, html in home_parts(client))
+
+
+def home_requests(client) -> list[list[str]]:
+    """The SQL of each request of one home page (the shell, then each lazy part), after a first load has warmed the
+    caches (settings, sessions)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    urls = [url for url, _html in home_parts(client)]
+    statements = []
+    for n, url in enumerate(urls):
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(url, **({"HTTP_HX_REQUEST": "true"} if n else {}))
+        assert response.status_code == 200
+        statements.append([q["sql"] for q in captured.captured_queries])
+    return statements
+
+
+def home_statements(client) -> list[str]:
+    """The SQL of one home page: its shell and every part it loads, after a warming load."""
+    return [sql for request in home_requests(client) for sql in request]

@@ -9,7 +9,7 @@ from django.urls import reverse
 import keychannel.core.tables as tables
 from keychannel.core.cockpit import first_rows, item_url, one_build
 from keychannel.network.models import Distributor
-from tests.cockpit_data import busy, home_statements
+from tests.cockpit_data import busy, home_requests, home_statements
 
 pytestmark = pytest.mark.django_db
 
@@ -52,7 +52,9 @@ def test_a_scoped_cockpit_with_short_panels_counts_none_of_them(world, login, ro
 @pytest.mark.parametrize("role", ["admin", "program_manager", "executive"])
 def test_a_network_cockpit_reads_the_running_goals_once(world, login, role):
     # The network-goals and the furthest-behind panels take theirs from one read (the goals' tree is another).
-    statements = home_statements(login(busy(world).user(role)))
-    goal_reads = [sql for sql in statements
-                  if 'FROM "program_goal"' in sql and '"program_goal"."metric"' in sql.split(" FROM ")[0]]
-    assert len(goal_reads) == 1, goal_reads
+    # Since issue 22's lazy panels each panel is its own request: one read per request that needs them.
+    requests = home_requests(login(busy(world).user(role)))
+    reads = [sum(1 for sql in statements
+                 if 'FROM "program_goal"' in sql and '"program_goal"."metric"' in sql.split(" FROM ")[0])
+             for statements in requests]
+    assert max(reads) == 1, reads

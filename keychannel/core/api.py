@@ -315,3 +315,64 @@ def search_all(request, q: str = Query(..., max_length=100), types: str = Query(
     groups = search.search(request.principal, q, types=wanted or None, limit=limit)
     return {"q": q, "types": wanted or known,
             "groups": [{"type": g.key, "label": g.label, "hits": g.hits} for g in groups]}
+
+
+# --- the cockpit (issue 22): what the home page shows, one panel per request as the page loads them -------------
+
+
+class CockpitPanelRefOut(Schema):
+    key: str
+    title: str
+
+
+class CockpitItemOut(Schema):
+    label: str
+    url: str
+    detail: str
+    badge: str
+    tone: str
+
+
+class CockpitFigureOut(Schema):
+    label: str
+    value: str
+    url: str
+    detail: str
+    tone: str
+
+
+class CockpitPanelOut(Schema):
+    key: str
+    title: str
+    shown: bool = Field(description="False when the panel has nothing to say to the caller (the page leaves it out).")
+    items: list[CockpitItemOut]
+    figures: list[CockpitFigureOut]
+    total: int | None = Field(None, description="All the rows when there are more than the items listed.")
+    more_url: str
+    note: str
+    empty: str
+
+
+@router.get("/cockpit", response=list[CockpitPanelRefOut], summary="The caller's cockpit panels")
+def cockpit_panel_list(request):
+    """The panels of the caller's home page, in order; each is read from ``/cockpit/{key}``."""
+    from .cockpit import registered_panels
+
+    principal = request.principal
+    return [{"key": p.key, "title": str(p.title)} for p in registered_panels() if p.allowed(principal)]
+
+
+@router.get("/cockpit/{key}", response={200: CockpitPanelOut, 404: ErrorOut}, summary="One cockpit panel")
+def cockpit_panel(request, key: str):
+    """One panel of the caller's home page, built for the caller alone (404 for a panel their role does not see)."""
+    from django.http import Http404
+    from django.utils import timezone
+
+    from .cockpit import allowed_panel, build_panel, one_build, panel_json
+
+    principal = request.principal
+    panel = allowed_panel(principal, key)
+    if panel is None:
+        raise Http404
+    with one_build():
+        return panel_json(panel, build_panel(panel, principal, timezone.localdate()))

@@ -12,6 +12,12 @@ principal who reads them (network-wide or for an explicit set of distributors), 
 figure scoped to its reader goes through ``once_for``, which keys it by the principal. Outside
 a build ``once`` just computes, so every other page reads live as before.
 
+The home page is a shell (core/views.py ``home``): a panel registered ``lazy`` (the default) is a placeholder that
+HTMX fills from its own request (``home_panel``, the same ``allowed()`` check), so no page request pays for every
+panel; without JavaScript the placeholder is a link to that panel's page. A panel measured cheap (one short
+statement, e.g. the week's events) registers ``lazy=False`` and is built in the shell. ``once`` shares a figure
+between the panels of one request: a lazy panel's request builds that panel alone (docs/cockpits.md).
+
 The channel manager ranks *their* distributors by attention needed. Each app contributes what it knows about
 a distributor through ``register_attention(key, label, count)``; ``count(principal, distributor_ids, today)``
 answers ``{distributor_id: n}`` in a fixed number of queries. The network app draws the ranked panel.
@@ -71,6 +77,7 @@ class CockpitPanel:
     more_url_name: str | None = None
     icon: str = "circle"
     empty: str = ""
+    lazy: bool = True  # loaded by its own request (a placeholder in the shell); False: built in the shell
 
     def allowed(self, principal) -> bool:
         return principal.is_authenticated and principal.role in self.roles
@@ -79,39 +86,83 @@ class CockpitPanel:
 _panels: dict[str, CockpitPanel] = {}
 
 
-def register_cockpit_panel(key, title, build, *, roles, order=100, more_url_name=None, icon="circle", empty="") -> None:
-    """Register (or replace, on a second ``ready()``) the panel ``key`` for ``roles``."""
-    _panels[key] = CockpitPanel(key, title, build, frozenset(str(r) for r in roles), order, more_url_name, icon, empty)
+def register_cockpit_panel(key, title, build, *, roles, order=100, more_url_name=None, icon="circle", empty="",
+                           lazy=True) -> None:
+    """Register (or replace, on a second ``ready()``) the panel ``key`` for ``roles``; ``lazy=False`` only for a
+    panel measured cheap enough to build in every home request."""
+    _panels[key] = CockpitPanel(key, title, build, frozenset(str(r) for r in roles), order, more_url_name, icon, empty,
+                                lazy)
 
 
 def registered_panels() -> list[CockpitPanel]:
     return sorted(_panels.values(), key=lambda p: (p.order, p.key))
 
 
+def allowed_panel(principal, key: str) -> CockpitPanel | None:
+    """The registered panel ``key`` if the principal may see it (else None: the fragment answers 404)."""
+    panel = _panels.get(key)
+    return panel if panel is not None and panel.allowed(principal) else None
+
+
+def _slot(panel: CockpitPanel) -> dict:
+    """What the shell and the panel's own request share: its key, title, icon and the id of its heading."""
+    return {"key": panel.key, "title": panel.title, "icon": panel.icon, "dom_id": "panel-" + panel.key.replace(".", "-")}
+
+
+def build_panel(panel: CockpitPanel, principal, today: date) -> dict | None:
+    """One panel built for the principal (None when it has nothing to say: it is not shown)."""
+    content = panel.build(principal, today)
+    if content is None:
+        return None
+    if not isinstance(content, PanelContent):
+        content = PanelContent(items=list(content))
+    return {
+        **_slot(panel),
+        "empty": panel.empty,
+        "more_url": item_url(panel.more_url_name) if panel.more_url_name else "",
+        "items": content.items,
+        "figures": content.figures,
+        "total": content.total,
+        "more_count": (content.total - len(content.items)) if content.total else 0,
+        "note": content.note,
+    }
+
+
 def panels_for(principal, today: date | None = None) -> list[dict]:
-    """The principal's panels, in order, each built once."""
+    """The principal's panels, in order, each built (every panel, lazy or not: the API and the tests' recount)."""
+    today = today or timezone.localdate()
+    built = (build_panel(panel, principal, today) for panel in registered_panels() if panel.allowed(principal))
+    return [panel for panel in built if panel is not None]
+
+
+def panel_json(panel: CockpitPanel, built: dict | None) -> dict:
+    """One built panel as the API answers it (``shown`` False when it has nothing to say): plain strings."""
+    def text(value):
+        return str(value) if value is not None else ""
+
+    return {
+        "key": panel.key, "title": text(panel.title), "shown": built is not None,
+        "items": [{f: text(getattr(i, f)) for f in ("label", "url", "detail", "badge", "tone")}
+                  for i in (built or {}).get("items", [])],
+        "figures": [{f: text(getattr(g, f)) for f in ("label", "value", "url", "detail", "tone")}
+                    for g in (built or {}).get("figures", [])],
+        "total": (built or {}).get("total"), "more_url": (built or {}).get("more_url", ""),
+        "note": text((built or {}).get("note")), "empty": text(panel.empty),
+    }
+
+
+def home_panels(principal, today: date | None = None) -> list[dict]:
+    """The home shell's panels, in order: a lazy panel as a placeholder (``lazy_url``: its own request), the others
+    built here (and left out when they have nothing to say)."""
     today = today or timezone.localdate()
     shown = []
     for panel in registered_panels():
         if not panel.allowed(principal):
             continue
-        content = panel.build(principal, today)
-        if content is None:
-            continue
-        if not isinstance(content, PanelContent):
-            content = PanelContent(items=list(content))
-        shown.append({
-            "key": panel.key,
-            "title": panel.title,
-            "icon": panel.icon,
-            "empty": panel.empty,
-            "more_url": item_url(panel.more_url_name) if panel.more_url_name else "",
-            "items": content.items,
-            "figures": content.figures,
-            "total": content.total,
-            "more_count": (content.total - len(content.items)) if content.total else 0,
-            "note": content.note,
-        })
+        if panel.lazy:
+            shown.append({**_slot(panel), "lazy_url": item_url("core:home_panel", panel.key)})
+        elif (built := build_panel(panel, principal, today)) is not None:
+            shown.append(built)
     return shown
 
 

@@ -6,6 +6,8 @@ app_name = "core"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("home/panels/<str:key>/", views.home_panel, name="home_panel"),
+    path("home/figures/", views.home_figures, name="home_figures"),
     path("profile/", views.profile, name="profile"),
     path("profile/tokens/<int:pk>/revoke/", views.api_token_revoke, name="api_token_revoke"),
     path("profile/preferences/", views.preferences, name="preferences"),

@@ -10,8 +10,9 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import i18n as i18n_views
@@ -20,12 +21,12 @@ from django.views.decorators.http import require_http_methods, require_POST
 from . import selectors, services
 from .assignment import AssignmentRefused, form_refusal
 from .choices import NotificationDelivery
-from .cockpit import one_build, panels_for
+from .cockpit import allowed_panel, build_panel, home_panels, one_build
 from .errors import ConflictError
 from .forms import ApiTokenForm, PreferencesForm, service_errors_to_form
 from .models import Organization
 from .navigation import figures_for
-from .partials import error_text
+from .partials import error_text, is_htmx
 from .policies import can, require
 from .tables import Column, Table
 
@@ -108,15 +109,41 @@ def post_action(request, obj, permission, service, success, /, *, form=None, inv
 
 
 def home(request):
+    """The cockpit's shell: the panels measured cheap built here, every other panel (and the figures) a placeholder
+    its own request fills (``home_panel``, ``home_figures``): no request builds every panel (issue 22)."""
     principal = request.principal
     organization = Organization.objects.visible_to(principal).filter(pk=principal.organization_id).first()
     with one_build():  # a figure several panels show is read once (core/cockpit.py, ``once``)
-        panels, figures = panels_for(principal), figures_for(principal)
-    return render(
-        request,
-        "core/home.html",
-        {"organization": organization, "panels": panels, "figures": figures, "breadcrumbs": []},
-    )
+        panels = home_panels(principal)
+    return render(request, "core/home.html", {"organization": organization, "panels": panels, "breadcrumbs": []})
+
+
+def home_panel(request, key):
+    """One cockpit panel, built alone: the HTMX fragment that replaces its placeholder (nothing, when the panel has
+    nothing to say: the placeholder goes), or without JavaScript a page of its own. 404 for a panel the principal's
+    role does not see."""
+    principal = request.principal
+    panel = allowed_panel(principal, key)
+    if panel is None:
+        raise Http404
+    with one_build():
+        built = build_panel(panel, principal, timezone.localdate())
+    if is_htmx(request):
+        if built is None:
+            return HttpResponse("")
+        return render(request, "core/includes/cockpit_panel.html", {"panel": built})
+    return render(request, "core/home_part.html", {
+        "panel": built, "title": panel.title, "breadcrumbs": [(panel.title, "")]})
+
+
+def home_figures(request):
+    """The home page's "At a glance" figures: the fragment that replaces their placeholder, or a page of its own."""
+    with one_build():
+        figures = figures_for(request.principal)
+    if is_htmx(request):
+        return render(request, "core/includes/home_figures.html", {"figures": figures})
+    return render(request, "core/home_part.html", {
+        "figures": figures, "title": _("At a glance"), "breadcrumbs": [(_("At a glance"), "")]})
 
 
 @require_http_methods(["GET", "POST"])

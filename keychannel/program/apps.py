@@ -56,7 +56,8 @@ class ProgramConfig(AppConfig):
                                roles=office, order=41, icon="check2-all",
                                empty=_("Every distributor has acknowledged the published rules."))
         register_cockpit_panel("program.events", _("Events this week"), s.events_this_week, roles=list(Role), order=90,
-                               icon="calendar-event", more_url_name="program:event_list", empty=_("No event this week."))
+                               icon="calendar-event", more_url_name="program:event_list", empty=_("No event this week."),
+                               lazy=False)  # one short statement: built in the home shell (core/cockpit.py)
         register_cockpit_panel("program.my_goals", _("My goals and incentives"), s.my_goals, roles=[Role.DIST_HEAD],
                                order=10, icon="bullseye", empty=_("No goals in a running program."))
         register_cockpit_panel("program.my_support", _("Support budget and claims"), s.my_support,

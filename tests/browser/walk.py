@@ -46,6 +46,8 @@ NOT_PAGES = {
     "service:distributor_panel": "HTMX panel of the distributor page (walked there)",
     "service:segment_panel": "HTMX panel of the segments page (walked there)",
     "sales:segment_charts": "HTMX fragment (the segments page's charts, loaded on that page)",
+    "core:home_panel": "HTMX fragment (a home page panel, loaded and walked on each role's home page)",
+    "core:home_figures": "HTMX fragment (the home page's figures, loaded and walked on each role's home page)",
     "deals:pipeline_column": "HTMX fragment (a kanban column's next cards, loaded on the pipeline page)",
     "oidc_authentication_init": "redirects to the identity provider (404 when SSO is off)",
     "oidc_authentication_callback": "the identity provider's return address",

@@ -19,7 +19,15 @@ ROUTES = [
           ["admin", "program_manager", "executive", "channel_manager", "mentor", "embedded_kam", "dist_head", "dist_sales"]})),
     Route(name="logout", method="POST", expect=expect(302)),
     Route(name="core:home", expect=expect(200, **anon_page())),
+    # The home page's lazy parts (core.views.home_panel, home_figures): a panel is 404 to a role that does not see it.
+    Route(name="core:home_figures", expect=expect(200, **anon_page())),
+    Route(name="core:home_panel", params=lambda w, side: {"key": "program.events"}, expect=expect(200, **anon_page())),
+    Route(name="core:home_panel", params=lambda w, side: {"key": "channel.decisions"},
+          expect=expect(404, admin=200, program_manager=200, channel_manager=200, **anon_page())),
     Route(name="core:profile", expect=expect(200, **anon_page())),
+    Route(api="GET /api/v1/cockpit", expect=expect(200, **anon_api())),
+    Route(api="GET /api/v1/cockpit/{key}", params=lambda w, side: {"key": "channel.decisions"},
+          expect=expect(404, admin=200, program_manager=200, channel_manager=200, **anon_api())),
     Route(name="core:notification_list", expect=expect(200, **anon_page())),
     # Notification preferences: everyone sets their own (the service writes the caller's rows only).
     Route(name="core:notification_preferences", expect=expect(200, **anon_page())),
