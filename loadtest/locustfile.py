@@ -13,7 +13,8 @@ Four kinds of users, all with demo logins (password ``KEYCHANNEL_DEMO_PASSWORD``
 - ``ChannelManager`` (weight 2): a manufacturer channel manager on the API — distributors, the network
   pipeline, the forecast, clients at risk.
 - ``PageUser`` (weight 2): a signed-in browser (session + CSRF) on the pages: home, distributor list and
-  detail, pipeline, opportunity list and detail, contracts, clients.
+  detail, pipeline, opportunity list and detail, contracts, clients. The home is a shell: after it, the user
+  loads each of its lazy panels (``hx-get``) as a browser does, named ``page / lazy part``.
 
 Every simulated user signs in once, as a real one does, and keeps its token or session: ``loadtest/run.py`` signs
 each demo login in before the load starts (``KEYCHANNEL_LOAD_CREDENTIALS``, a JSON file), so no PBKDF2 sign-in
@@ -395,6 +396,10 @@ class PageUser(HttpUser):
         session = _signed_in("session", username, self.sign_in)
         for name, value in session.items():
             self.client.cookies.set(name, value)
+        # The home is a shell whose panels a browser then loads, one request each (core/cockpit.py, lazy panels):
+        # read their URLs before any switch to the plain view, so the plain mix makes as many requests.
+        home = self.client.get("/", name="page /")
+        self.home_parts = sorted(set(re.findall(r'hx-get="(/home/[^"]+)"', home.text))) if home.ok else []
         if PLAIN:
             _to_plain(self.client)
         # Only the pages that exist in this version (an app that has not landed yet has none).
@@ -418,6 +423,11 @@ class PageUser(HttpUser):
     def page(self, url, name):
         with self.client.get(url, name=name, catch_response=True) as response:
             _check(response)
+        if url == "/":
+            for part in self.home_parts:
+                with self.client.get(part, name="page / lazy part", headers={"HX-Request": "true"},
+                                     catch_response=True) as response:
+                    _check(response)
 
     @task(4)
     def list_page(self):
