@@ -42,7 +42,7 @@ from .choices import (
     Stage,
     attention_flags,
 )
-from .rollups import PipelineRollup  # noqa: F401  (a model of this app)
+from .rollups import PipelineRollup, WonClientRollup  # noqa: F401  (models of this app)
 from .tiers import CorporateTier, ServiceLevel  # noqa: F401  (models of this app)
 
 MONEY = {"max_digits": 16, "decimal_places": 2}
@@ -297,7 +297,7 @@ class Opportunity(TimeStampedModel):
 def _rollup_on_delete(sender, instance, **kwargs):
     """A deleted deal leaves the pipeline roll-up (a model or a queryset delete: both send this, in their
     transaction); its stored key is read under a row lock."""
-    rollups.apply(rollups.stored_keys(sender, [instance.pk]).get(instance.pk), None)
+    rollups.apply(rollups.stored_keys(sender, [instance.pk]).get(instance.pk), None, leaving=(instance.pk,))
 
 
 class StageChange(models.Model):
