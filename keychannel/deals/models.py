@@ -42,8 +42,9 @@ from .choices import (
     Stage,
     attention_flags,
 )
-from .rollups import PipelineRollup, WonClientRollup  # noqa: F401  (models of this app)
+from .rollups import PipelineRollup  # noqa: F401  (a model of this app)
 from .tiers import CorporateTier, ServiceLevel  # noqa: F401  (models of this app)
+from .won_rollups import WonClientRollup, WonDayRollup  # noqa: F401  (models of this app)
 
 MONEY = {"max_digits": 16, "decimal_places": 2}
 DEFAULT_TIER_CODE = "standard"

@@ -1,6 +1,5 @@
-"""The deals' roll-ups (issue 22): the pipeline roll-up (open and closed deals counted and summed per distributor ×
-stage × currency) and the won-clients roll-up (each client's won deals and first won day per year, in the whole
-network and per distributor: see "the won-clients roll-up" below).
+"""The pipeline roll-up: open and closed deals counted and summed per distributor × stage × currency (issue 22).
+The won deals' roll-ups (deals/won_rollups.py) are kept from the same changes: :func:`apply_many` passes them on.
 
 One row per (distributor or direct, stage, currency) holds the number of deals, their value and their weighted
 value (value × probability / 100, kept to 4 decimals so it is exact). The forecast by distributor and the kanban's
@@ -24,8 +23,7 @@ from decimal import Decimal
 from typing import NamedTuple
 
 from django.db import models
-from django.db.models import Count, DecimalField, ExpressionWrapper, F, Min, Q, Sum
-from django.db.models.functions import ExtractYear
+from django.db.models import Count, DecimalField, ExpressionWrapper, F, Q, Sum
 from django.utils.translation import gettext_lazy as _
 
 from keychannel.core.cockpit import once
@@ -175,16 +173,16 @@ def apply(before: Key | None, after: Key | None, *, leaving=()) -> None:
 
 
 def apply_many(pairs: Iterable[tuple[Key | None, Key | None]], *, leaving=()) -> None:
+    from .won_rollups import apply_won  # (it builds on this module's queryset)
+
     deltas: dict = {}
-    won: set[tuple] = set()
+    pairs = list(pairs)
     for before, after in pairs:
         if before != after:
             add(deltas, before, -1)
             add(deltas, after, +1)
-            won |= {key.won_year for key in (before, after) if key is not None and key.won_year is not None}
     apply_deltas(deltas)
-    if won:
-        refresh_won_clients(won, leaving=leaving)
+    apply_won(pairs, leaving=leaving)
 
 
 def stored_keys(model, pks) -> dict:
@@ -215,7 +213,7 @@ def rebuild(opportunity_model=None, rollup_model=None) -> int:
     """Replace the roll-ups by a recount of every deal; returns the number of rows. Concurrent deal changes wait for
     it (PostgreSQL: the roll-up table is locked against writes first) and then add their own change on top.
     Takes the models so the data migrations (0015, 0018) can call it with their historical models: with models,
-    only the pipeline roll-up is rebuilt (0015 predates the won clients'; 0018 calls :func:`rebuild_won_clients`)."""
+    only the pipeline roll-up is rebuilt (0015 predates the won roll-ups; 0019 calls ``won_rollups.rebuild``)."""
     both = opportunity_model is None
     if opportunity_model is None:
         from .models import Opportunity as opportunity_model
@@ -224,12 +222,18 @@ def rebuild(opportunity_model=None, rollup_model=None) -> int:
         rollup_model(distributor_id=d, stage=s, currency=c, deal_count=n, amount=amount, weighted=weighted)
         for (d, s, c), (n, amount, weighted) in sorted(recount(opportunity_model).items(),
                                                        key=lambda item: _sort_key(item[0]))])
-    return rows + (rebuild_won_clients(opportunity_model) if both else 0)
+    if not both:
+        return rows
+    from . import won_rollups
+
+    return rows + won_rollups.rebuild(opportunity_model)
 
 
 def differences(opportunity_model=None) -> list[tuple]:
     """Buckets where the stored roll-ups differ from a recount: ``[(bucket, stored, counted)]`` (empty when right),
-    the pipeline's first, then the won clients'. Zero rows (a bucket all of whose deals left) equal a missing one."""
+    the pipeline's first, then the won deals' (deals/won_rollups.py). Zero rows (a bucket all of whose deals left) equal a missing one."""
+    from . import won_rollups
+
     if opportunity_model is None:
         from .models import Opportunity as opportunity_model
     cents, basis = Decimal("0.01"), Decimal("0.0001")
@@ -239,150 +243,7 @@ def differences(opportunity_model=None) -> list[tuple]:
                                                         Decimal(r.weighted).quantize(basis))
               for r in PipelineRollup._base_manager.all()}
     return (compare(stored, counted, (0, Decimal("0.00"), Decimal("0.0000")), key=_sort_key)
-            + won_client_differences(opportunity_model))
-
-
-# --- the won-clients roll-up ------------------------------------------------------------------------------------
-#
-# "New key accounts" (program/metrics.py) and the cockpit's figure of the same name count the distinct clients of
-# the deals won in a period: a COUNT(DISTINCT client) over every won deal of the period, which grew with the data
-# (two of them cost 10 ms of the 14 the won-deals statement took at full size). A row here holds one client's won
-# deals of one calendar year and the first day of that year it won one, in the whole network (``network``), for
-# one distributor, or direct (neither): the distinct clients of a period from 1 January to any day D of that year
-# are the rows of that year whose first won day is D or earlier, counted off an index (deals/won.py).
-#
-# Kept where the pipeline roll-up is (every path that changes a deal: ``Opportunity.save``, the queryset's
-# update/bulk writes, deletes): the (client, year)s a change touches are recounted from the deals, under a lock on
-# their network row, so two transactions changing one client's deals recount one after the other and the second
-# sees the first's deals (PostgreSQL reads each statement afresh under READ COMMITTED).
-
-
-class WonClientRollup(models.Model):
-    """One client's won deals of one year (whole network, one distributor, or direct) and the first day it won one.
-    Derived data: rebuilt from the deals at any time (``manage.py rollups_rebuild``)."""
-
-    client = models.ForeignKey("clients.CorporateClient", on_delete=models.CASCADE, related_name="+",
-                               verbose_name=_("client"))
-    distributor = models.ForeignKey("network.Distributor", on_delete=models.CASCADE, null=True, blank=True,
-                                    related_name="+", verbose_name=_("distributor"))
-    network = models.BooleanField(_("whole network"), default=False)
-    year = models.PositiveSmallIntegerField(_("year"))
-    deal_count = models.IntegerField(_("deals"), default=0)
-    first_won_on = models.DateField(_("first won on"), null=True, blank=True)
-
-    objects = RollupQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["client_id", "year", "distributor_id"]
-        verbose_name = _("won-clients roll-up")
-        verbose_name_plural = _("won-clients roll-ups")
-        constraints = [
-            models.UniqueConstraint(fields=["client", "distributor", "year"], condition=Q(distributor__isnull=False),
-                                    name="deals_wonclient_bucket"),
-            models.UniqueConstraint(fields=["client", "network", "year"], condition=Q(distributor__isnull=True),
-                                    name="deals_wonclient_nodist_bucket"),
-            models.CheckConstraint(condition=Q(deal_count__gte=0), name="deals_wonclient_count_not_negative"),
-        ]
-        indexes = [
-            models.Index(fields=["year", "first_won_on"], condition=Q(network=True), name="deals_wonclient_network"),
-            models.Index(fields=["distributor", "year", "first_won_on"], condition=Q(network=False),
-                         name="deals_wonclient_dist"),
-        ]
-
-    def __str__(self):
-        return f"{self.client_id} · {'network' if self.network else self.distributor_id or '—'} · {self.year}"
-
-
-WON_ZERO = (0, None)
-CHUNK = 500
-
-
-def _won_sort_key(bucket):
-    client_id, distributor_id, network, year = bucket
-    return (client_id, year, network, distributor_id is not None, distributor_id or 0)
-
-
-def won_recount(opportunity_model, clients=None, leaving=()) -> dict:
-    """``{(client_id, distributor_id, network, year): (deals, first won day)}`` counted from the won deals (of
-    ``clients`` only, leaving out the deals ``leaving``): one grouped query."""
-    qs = opportunity_model._base_manager.filter(stage=Stage.WON, closed_on__isnull=False)
-    if clients is not None:
-        qs = qs.filter(client_id__in=list(clients))
-    if leaving:
-        qs = qs.exclude(pk__in=list(leaving))
-    rows = (qs.order_by().values("client_id", "distributor_id", won_year=ExtractYear("closed_on"))
-            .annotate(n=Count("pk"), first=Min("closed_on")))
-    out: dict = {}
-    for r in rows:
-        client_id, year, n, first = r["client_id"], int(r["won_year"]), r["n"], r["first"]
-        out[(client_id, r["distributor_id"], False, year)] = (n, first)
-        n_all, first_all = out.get((client_id, None, True, year), (0, first))
-        out[(client_id, None, True, year)] = (n_all + n, min(first_all, first))
-    return out
-
-
-def _lock_won(pairs: list[tuple]) -> None:
-    """Lock the network rows of these (client, year)s, in one order, inserting the missing ones (empty) first: a
-    concurrent insert of the same row waits for the other transaction, then finds the row and waits for its lock."""
-    clients, years = sorted({c for c, _ in pairs}), sorted({y for _, y in pairs})
-    locked = WonClientRollup._base_manager.select_for_update().filter(
-        network=True, client_id__in=clients, year__in=years).order_by("client_id", "year")
-    have = set(locked.values_list("client_id", "year"))
-    missing = [pair for pair in pairs if pair not in have]
-    if missing:
-        WonClientRollup._base_manager.bulk_create(
-            [WonClientRollup(client_id=c, year=y, network=True) for c, y in missing], ignore_conflicts=True)
-        list(locked.values_list("pk"))
-
-
-def refresh_won_clients(pairs, *, leaving=()) -> None:
-    """Recount the won-clients rows of these ``(client_id, year)``s from the deals (``leaving``: deals about to
-    be deleted, left out). Called by :func:`apply_many` inside the deal change's transaction, after the change."""
-    from .models import Opportunity
-
-    pairs = sorted(pairs)
-    for start in range(0, len(pairs), CHUNK):
-        chunk = pairs[start:start + CHUNK]
-        wanted = set(chunk)
-        _lock_won(chunk)
-        clients, years = {c for c, _ in chunk}, {y for _, y in chunk}
-        counted = {b: v for b, v in won_recount(Opportunity, clients, leaving).items() if (b[0], b[3]) in wanted}
-        stored = {(r.client_id, r.distributor_id, r.network, r.year): r
-                  for r in WonClientRollup._base_manager.filter(client_id__in=sorted(clients), year__in=sorted(years))
-                  if (r.client_id, r.year) in wanted}
-        changed = []
-        for bucket, row in stored.items():
-            figures = counted.get(bucket, WON_ZERO)
-            if (row.deal_count, row.first_won_on) != figures:
-                row.deal_count, row.first_won_on = figures
-                changed.append(row)
-        if changed:
-            WonClientRollup._base_manager.bulk_update(changed, ["deal_count", "first_won_on"])
-        new = [WonClientRollup(client_id=c, distributor_id=d, network=net, year=y, deal_count=n, first_won_on=first)
-               for (c, d, net, y), (n, first) in sorted(counted.items(), key=lambda i: _won_sort_key(i[0]))
-               if (c, d, net, y) not in stored]
-        if new:
-            WonClientRollup._base_manager.bulk_create(new)
-
-
-def rebuild_won_clients(opportunity_model=None, won_model=None) -> int:
-    """Replace the won-clients roll-up by a recount of every won deal; returns the number of rows."""
-    if opportunity_model is None:
-        from .models import Opportunity as opportunity_model
-    won_model = won_model or WonClientRollup
-    return replace_rows(won_model, lambda: [
-        won_model(client_id=c, distributor_id=d, network=net, year=y, deal_count=n, first_won_on=first)
-        for (c, d, net, y), (n, first) in sorted(won_recount(opportunity_model).items(),
-                                                 key=lambda item: _won_sort_key(item[0]))])
-
-
-def won_client_differences(opportunity_model=None) -> list[tuple]:
-    """Won-clients rows that differ from a recount (a row of no deals equals a missing one)."""
-    if opportunity_model is None:
-        from .models import Opportunity as opportunity_model
-    stored = {(r.client_id, r.distributor_id, r.network, r.year): (r.deal_count, r.first_won_on)
-              for r in WonClientRollup._base_manager.all()}
-    return compare(stored, won_recount(opportunity_model), WON_ZERO, key=_won_sort_key)
+            + won_rollups.differences(opportunity_model))
 
 
 # --- reads ----------------------------------------------------------------------------------------------------

@@ -7,9 +7,10 @@ rest of the cockpit being built (``core.cockpit.once``), so a period is read onc
 figure. The figures are not scoped: the caller passes the distributors (None: the whole network, including the
 direct deals), as the metrics do.
 
-The distinct clients of a period from 1 January to a day of the same year (the cockpit's year, a yearly goal) are
-counted off the won-clients roll-up (deals/rollups.py), not by a COUNT(DISTINCT client) over every won deal of the
-period, which grew with the data; other periods are still counted from the deals.
+A period from 1 January to a day of the same year (the cockpit's year, a yearly goal) is summed off the won days'
+roll-up (deals/won_rollups.py: at most 366 rows of the network, or each distributor's days), not counted over every
+won deal of the year with two COUNT(DISTINCT client), which grew with the data; the distinct clients of several
+distributors together are counted off the won clients' rows. Other periods are counted from the deals.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from keychannel.core.scoping import frozen_ids, in_lookup
 
 from .choices import Stage
 from .models import Opportunity
-from .rollups import WonClientRollup
+from .won_rollups import WonClientRollup, WonDayRollup
 
 FIGURES = ("count", "clients", "value")
 
@@ -37,64 +38,65 @@ def _won(distributor_ids, start: datetime.date, end: datetime.date):
     return qs.order_by()
 
 
-def _aggregates(prefix="", condition=None, *, clients: bool = True):
+def _aggregates(prefix="", condition=None):
     # (aliases that no field of the deal has: an aggregate may not shadow the column it sums)
-    figures = {f"{prefix}won_n": Count("pk", filter=condition), f"{prefix}won_value": Sum("value", filter=condition)}
-    if clients:
-        figures[f"{prefix}won_clients"] = Count("client", distinct=True, filter=condition)
-    return figures
+    return {f"{prefix}won_n": Count("pk", filter=condition),
+            f"{prefix}won_clients": Count("client", distinct=True, filter=condition),
+            f"{prefix}won_value": Sum("value", filter=condition)}
 
 
-def _row(row, prefix="", clients=None) -> dict:
-    return {"count": row[f"{prefix}won_n"] or 0,
-            "clients": (row[f"{prefix}won_clients"] or 0) if clients is None else clients,
+def _row(row, prefix="") -> dict:
+    return {"count": row[f"{prefix}won_n"] or 0, "clients": row[f"{prefix}won_clients"] or 0,
             "value": Decimal(row[f"{prefix}won_value"] or 0)}
 
 
 def _stored_year(start, end) -> int | None:
-    """The year whose won-clients rows answer the period exactly: from 1 January to a day of the same year."""
+    """The year whose roll-up rows answer the period exactly: from 1 January to a day of the same year."""
     return start.year if (start.month, start.day) == (1, 1) and end.year == start.year else None
 
 
-def _won_clients(distributor_ids, year):
-    """The won-clients rows of ``year``: the network's (None), or those of the distributors (not direct)."""
-    qs = WonClientRollup._base_manager.filter(year=year).order_by()
+def _days(distributor_ids, start, end):
+    """The won days' rows of the period: the network's (None), or those of the distributors (not direct)."""
+    qs = WonDayRollup._base_manager.filter(day__gte=start, day__lte=end).order_by()
     if distributor_ids is None:
         return qs.filter(network=True)
     return qs.filter(network=False, distributor_id__in=in_lookup(distributor_ids))
 
 
-def _total(distributor_ids, start, end, until) -> dict:
-    """The period's figures, and (``until``) those of its deals closed by that day, in one statement (and one
-    more of the won-clients roll-up, when it answers the period)."""
-    year = _stored_year(start, end)
-    extra = _aggregates("until_", Q(closed_on__lte=until), clients=year is None) if until is not None else {}
-    row = _won(distributor_ids, start, end).aggregate(**_aggregates(clients=year is None), **extra)
-    clients = {"": None, "until_": None}
-    if year is not None:
-        # The network's rows are one per client; a client of several distributors has a row for each of them.
-        def count(condition=None):
-            if distributor_ids is None:
-                return Count("pk", filter=condition)
-            return Count("client", distinct=True, filter=condition)
+def _day_sums(prefix="", condition=None) -> dict:
+    return {f"{prefix}won_n": Sum("deal_count", filter=condition), f"{prefix}won_value": Sum("amount", filter=condition),
+            f"{prefix}won_clients": Sum("new_clients", filter=condition)}
 
-        counted = _won_clients(distributor_ids, year).filter(first_won_on__lte=end).aggregate(
-            n=count(), **({"until": count(Q(first_won_on__lte=until))} if until is not None else {}))
-        clients = {"": counted["n"] or 0, "until_": counted.get("until") or 0}
-    return {**_row(row, clients=clients[""]),
-            "until": _row(row, "until_", clients["until_"]) if until is not None else None}
+
+def _total(distributor_ids, start, end, until) -> dict:
+    """The period's figures, and (``until``) those of its deals closed by that day, in one statement (from the won
+    roll-ups when they answer the period; the clients of several distributors in a second, off the clients' rows)."""
+    year = _stored_year(start, end)
+    if year is None:
+        extra = _aggregates("until_", Q(closed_on__lte=until)) if until is not None else {}
+        row = _won(distributor_ids, start, end).aggregate(**_aggregates(), **extra)
+        return {**_row(row), "until": _row(row, "until_") if until is not None else None}
+    extra = _day_sums("until_", Q(day__lte=until)) if until is not None else {}
+    row = _days(distributor_ids, start, end).aggregate(**_day_sums(), **extra)
+    if distributor_ids is not None:
+        # A client won by two of the distributors is one client: counted off its rows, not the days' sums.
+        clients = Count("client", distinct=True)
+        extra = {"until_won_clients": Count("client", distinct=True, filter=Q(first_won_on__lte=until))} \
+            if until is not None else {}
+        row |= WonClientRollup._base_manager.filter(
+            year=year, network=False, distributor_id__in=in_lookup(distributor_ids), first_won_on__lte=end,
+        ).order_by().aggregate(won_clients=clients, **extra)
+    return {**_row(row), "until": _row(row, "until_") if until is not None else None}
 
 
 def _grouped(distributor_ids, start, end, until) -> dict:
-    year = _stored_year(start, end)
-    rows = _won(distributor_ids, start, end).values("distributor_id").annotate(**_aggregates(clients=year is None))
-    if year is None:
-        return {row["distributor_id"]: _row(row) for row in rows}
-    qs = _won_clients(distributor_ids, year) if distributor_ids is not None else \
-        WonClientRollup._base_manager.filter(year=year, network=False).order_by()
-    clients = dict(qs.filter(first_won_on__lte=end).values("distributor_id").annotate(n=Count("pk"))
-                   .values_list("distributor_id", "n"))
-    return {row["distributor_id"]: _row(row, clients=clients.get(row["distributor_id"], 0)) for row in rows}
+    if _stored_year(start, end) is None:
+        rows = _won(distributor_ids, start, end).values("distributor_id").annotate(**_aggregates())
+    else:
+        days = _days(distributor_ids, start, end) if distributor_ids is not None else \
+            WonDayRollup._base_manager.filter(day__gte=start, day__lte=end, network=False).order_by()
+        rows = days.values("distributor_id").annotate(**_day_sums())
+    return {row["distributor_id"]: _row(row) for row in rows if row["won_n"]}
 
 
 def won_figures(distributor_ids, start: datetime.date, end: datetime.date, *, grouped: bool = False,

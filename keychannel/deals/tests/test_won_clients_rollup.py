@@ -8,14 +8,14 @@ from decimal import Decimal
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
-from django.db.models import Count
+from django.db.models import Count, Sum
 from django.test.utils import CaptureQueriesContext
 
 from keychannel.core.cockpit import one_build
 from keychannel.core.scoping import Principal
-from keychannel.deals import rollups, services
+from keychannel.deals import rollups, services, won_rollups
 from keychannel.deals.choices import Stage
-from keychannel.deals.models import Opportunity, WonClientRollup
+from keychannel.deals.models import Opportunity, WonClientRollup, WonDayRollup
 from keychannel.deals.tests.factories import ClientFactory, OpportunityFactory
 from keychannel.deals.won import won_figures
 from keychannel.network.models import Coverage
@@ -50,16 +50,16 @@ def deals(world):
     return world
 
 
-def _live(distributor_ids, start, end):
+def _live(distributor_ids, start, end, figure=None):
     qs = Opportunity.objects.filter(stage=Stage.WON, closed_on__gte=start, closed_on__lte=end)
     if distributor_ids is not None:
         qs = qs.filter(distributor_id__in=distributor_ids)
-    return qs.aggregate(n=Count("client", distinct=True))["n"]
+    return qs.aggregate(n=figure or Count("client", distinct=True))["n"]
 
 
-def _live_grouped(start, end):
+def _live_grouped(start, end, figure=None):
     rows = (Opportunity.objects.filter(stage=Stage.WON, closed_on__gte=start, closed_on__lte=end).order_by()
-            .values("distributor_id").annotate(n=Count("client", distinct=True)))
+            .values("distributor_id").annotate(n=figure or Count("client", distinct=True)))
     return {r["distributor_id"]: r["n"] for r in rows}
 
 
@@ -71,10 +71,14 @@ def test_the_year_s_clients_come_off_the_rollup_and_equal_a_live_count(deals, un
             figures = won_figures(ids, START, END, until=until)
         assert figures["clients"] == _live(ids, START, END)
         assert figures["until"]["clients"] == _live(ids, START, until)
-        # no COUNT(DISTINCT client) over the year's won deals: it grew with the data
-        assert not [q for q in ctx.captured_queries if "DISTINCT" in q["sql"] and "deals_opportunity" in q["sql"]]
+        for figure, live in (("count", Count("pk")), ("value", Sum("value"))):
+            assert figures[figure] == (_live(ids, START, END, live) or 0)
+            assert figures["until"][figure] == (_live(ids, START, until, live) or 0)
+        # not counted over the year's won deals (two COUNT(DISTINCT client)): it grew with the data
+        assert not [q for q in ctx.captured_queries if "deals_opportunity" in q["sql"]]
     grouped = won_figures(None, START, until, grouped=True)
     assert {pk: row["clients"] for pk, row in grouped.items()} == _live_grouped(START, until)
+    assert {pk: row["count"] for pk, row in grouped.items()} == _live_grouped(START, until, Count("pk"))
     grouped = won_figures({world.own.pk, world.other.pk}, START, END, grouped=True)
     assert {pk: row["clients"] for pk, row in grouped.items()} == {
         pk: n for pk, n in _live_grouped(START, END).items() if pk is not None}
@@ -89,7 +93,7 @@ def test_the_cockpit_figure_and_the_goal_read_the_rollup_once_per_build(deals):
     with one_build(), CaptureQueriesContext(connection) as ctx:
         won_figures(None, START, END, until=D(2026, 3, 1))
         won_figures(None, START, END, until=D(2026, 3, 1))
-    assert len(ctx.captured_queries) == 2  # the deals' count and value, the roll-up's clients
+    assert len(ctx.captured_queries) == 1  # the won days' sums of the year, to the day and to its end
 
 
 def test_winning_unwinning_moving_and_deleting_deals_keep_the_rollup_equal_to_a_recount(deals):
@@ -137,7 +141,7 @@ def test_rebuild_command_recounts_the_won_clients_and_check_finds_a_wrong_row(de
         call_command("rollups_rebuild", "--check")
     call_command("rollups_rebuild")
     call_command("rollups_rebuild", "--check")
-    assert rollups.won_client_differences() == []
+    assert won_rollups.differences() == []
 
 
 def test_the_data_migration_fills_the_won_clients(deals):
@@ -146,6 +150,7 @@ def test_the_data_migration_fills_the_won_clients(deals):
     from django.apps import apps as django_apps
 
     WonClientRollup.objects.all().delete()
-    assert rollups.won_client_differences() != []
-    import_module("keychannel.deals.migrations.0019_won_client_rollup_fill").fill(django_apps, None)
-    assert rollups.won_client_differences() == []
+    WonDayRollup.objects.all().delete()
+    assert won_rollups.differences() != []
+    import_module("keychannel.deals.migrations.0019_won_rollups_fill").fill(django_apps, None)
+    assert won_rollups.differences() == []
