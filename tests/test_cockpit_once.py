@@ -17,7 +17,8 @@ from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from keychannel.core.cockpit import once, one_build
+from keychannel.core.cockpit import once, one_build, registered_panels
+from keychannel.core.scoping import Principal
 from keychannel.deals.choices import Stage
 from keychannel.deals.models import Opportunity
 from keychannel.deals.tests.factories import ClientFactory, OpportunityFactory
@@ -250,3 +251,20 @@ def test_a_reach_reads_its_open_deals_off_the_rollup_with_the_same_figure(goals_
     for cap in (live - 1, live, live + 1, 1):
         monkeypatch.setattr(BoundedPagination, "COUNT_CAP", cap)
         assert opportunity_count(principal) == (f"{money(cap)}+" if live > cap else live), cap
+
+
+@pytest.mark.parametrize("role", NETWORK_ROLES)
+def test_the_network_goals_panel_reads_no_goal_tree(goals_world, role):
+    # Its goals are the network's (program level, at the top): no distributor below them is summed. Before: the
+    # whole tree of the running programs was read for nothing (one statement of the panel's fragment).
+    principal = Principal.for_user(goals_world.user(role))
+    panels = {panel.key: panel for panel in registered_panels()}
+    reads = {}
+    for key in ("program.network_goals", "program.behind"):
+        with one_build(), CaptureQueriesContext(connection) as ctx:
+            content = panels[key].build(principal, timezone.localdate())
+        assert content is not None
+        reads[key] = [q["sql"] for q in ctx.captured_queries if 'FROM "program_goal"' in q["sql"]
+                      and '"program_goal"."metric"' not in q["sql"].split(" FROM ")[0]]
+    assert reads["program.network_goals"] == []
+    assert len(reads["program.behind"]) == 1  # the distributor goals sum the distributors below them
