@@ -166,13 +166,13 @@ def add(deltas: dict, key: Key | None, sign: int) -> None:
     entry[2] += sign * key.weighted
 
 
-def apply(before: Key | None, after: Key | None, *, leaving=()) -> None:
-    """One deal changed from ``before`` to ``after`` (None: it did not exist / no longer exists; ``leaving``: the
-    deal's pk when it is about to be deleted, so the won clients' recount leaves it out)."""
-    apply_many([(before, after)], leaving=leaving)
+def apply(before: Key | None, after: Key | None, *, won: bool = True) -> None:
+    """One deal changed from ``before`` to ``after`` (None: it did not exist / no longer exists). ``won=False``:
+    the pipeline only (a deal about to be deleted: the won roll-ups recount once it is gone, ``post_delete``)."""
+    apply_many([(before, after)], won=won)
 
 
-def apply_many(pairs: Iterable[tuple[Key | None, Key | None]], *, leaving=()) -> None:
+def apply_many(pairs: Iterable[tuple[Key | None, Key | None]], *, won: bool = True) -> None:
     from .won_rollups import apply_won  # (it builds on this module's queryset)
 
     deltas: dict = {}
@@ -182,7 +182,8 @@ def apply_many(pairs: Iterable[tuple[Key | None, Key | None]], *, leaving=()) ->
             add(deltas, before, -1)
             add(deltas, after, +1)
     apply_deltas(deltas)
-    apply_won(pairs, leaving=leaving)
+    if won:
+        apply_won(pairs)
 
 
 def stored_keys(model, pks) -> dict:

@@ -141,14 +141,12 @@ def won_keys_deltas(pairs) -> dict:
     return deltas
 
 
-def client_recount(opportunity_model, clients=None, leaving=()) -> dict:
+def client_recount(opportunity_model, clients=None) -> dict:
     """``{(client_id, distributor_id, network, year): (deals, first won day)}`` counted from the won deals (of
-    ``clients`` only, leaving out the deals ``leaving``): one grouped query."""
+    ``clients`` only): one grouped query."""
     qs = opportunity_model._base_manager.filter(stage=Stage.WON, closed_on__isnull=False)
     if clients is not None:
         qs = qs.filter(client_id__in=list(clients))
-    if leaving:
-        qs = qs.exclude(pk__in=list(leaving))
     rows = (qs.order_by().values("client_id", "distributor_id", won_year=ExtractYear("closed_on"))
             .annotate(n=Count("pk"), first=Min("closed_on")))
     out: dict = {}
@@ -183,9 +181,8 @@ def _first_day_moved(deltas: dict, bucket: tuple, before, after) -> None:
             deltas.setdefault((distributor_id, network, day), [0, Decimal("0"), 0])[2] += sign
 
 
-def refresh_clients(pairs, deltas: dict, *, leaving=()) -> None:
-    """Recount the won-clients rows of these ``(client_id, year)``s from the deals (``leaving``: deals about to be
-    deleted, left out), adding to ``deltas`` (the day rows') the new clients that moved from day to day."""
+def refresh_clients(pairs, deltas: dict) -> None:
+    """Recount the won-clients rows of these ``(client_id, year)``s from the deals, adding to ``deltas`` (the day rows') the new clients that moved from day to day."""
     from .models import Opportunity
 
     pairs = sorted(pairs)
@@ -194,7 +191,7 @@ def refresh_clients(pairs, deltas: dict, *, leaving=()) -> None:
         wanted = set(chunk)
         _lock_clients(chunk)
         clients, years = {c for c, _ in chunk}, {y for _, y in chunk}
-        counted = {b: v for b, v in client_recount(Opportunity, clients, leaving).items() if (b[0], b[3]) in wanted}
+        counted = {b: v for b, v in client_recount(Opportunity, clients).items() if (b[0], b[3]) in wanted}
         stored = {(r.client_id, r.distributor_id, r.network, r.year): r
                   for r in WonClientRollup._base_manager.filter(client_id__in=sorted(clients), year__in=sorted(years))
                   if (r.client_id, r.year) in wanted}
@@ -237,15 +234,16 @@ def apply_days(deltas: dict) -> None:
         WonDayRollup._base_manager.filter(**where).update(**change)
 
 
-def apply_won(pairs, *, leaving=()) -> None:
+def apply_won(pairs) -> None:
     """Deals changed from ``before`` to ``after`` keys: both won roll-ups follow (deals/rollups.py ``apply_many``,
-    inside the change's transaction, after it)."""
+    inside the change's transaction, after it; a deleted deal's in ``post_delete``, once every deal of the delete
+    is gone: a queryset delete sends all its ``pre_delete`` first, when a recount still sees the others)."""
     pairs = [(before, after) for before, after in pairs if before != after]
     touched = {key.won_year for pair in pairs for key in pair if key is not None and key.won_year is not None}
     if not touched:
         return
     deltas = won_keys_deltas(pairs)
-    refresh_clients(touched, deltas, leaving=leaving)
+    refresh_clients(touched, deltas)
     apply_days(deltas)
 
 

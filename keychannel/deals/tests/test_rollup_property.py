@@ -36,6 +36,7 @@ operation = st.one_of(
                                                           datetime.date(2026, 6, 30)])),
     st.tuples(st.just("bulk_unwin"), pick),
     st.tuples(st.just("bulk_client"), pick, st.sampled_from(["own", "other"])),
+    st.tuples(st.just("bulk_delete"), st.sampled_from([Stage.WON, Stage.NEGOTIATION])),
 )
 
 
@@ -69,6 +70,9 @@ def _run(network, op):
         return
     if kind == "bulk_value":
         Opportunity.objects.filter(stage=op[1]).update(value=op[2])
+        return
+    if kind == "bulk_delete":  # one queryset delete of several deals, often one client's
+        Opportunity.objects.filter(stage=op[1]).delete()
         return
     if not deals:
         return

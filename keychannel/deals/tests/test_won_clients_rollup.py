@@ -154,3 +154,15 @@ def test_the_data_migration_fills_the_won_clients(deals):
     assert won_rollups.differences() != []
     import_module("keychannel.deals.migrations.0019_won_rollups_fill").fill(django_apps, None)
     assert won_rollups.differences() == []
+
+
+def test_deleting_several_won_deals_of_one_client_at_once_leaves_none_counted(deals):
+    # A queryset delete sends every deal's pre_delete before it deletes any: a recount there still saw the others.
+    world = deals
+    client = ClientFactory(distributor=world.own, territory=world.territory)
+    for day in (D(2026, 2, 1), D(2026, 3, 1), D(2026, 4, 1)):
+        OpportunityFactory(client=client, owner=world.user("program_manager"), stage=Stage.WON, probability=100,
+                           closed_on=day)
+    Opportunity.objects.filter(client=client).delete()
+    assert rollups.differences() == []
+    assert not WonClientRollup.objects.filter(client=client, deal_count__gt=0).exists()
