@@ -16,7 +16,8 @@ from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from keychannel.core.cockpit import once, one_build
+from keychannel.core.cockpit import once, one_build, registered_panels
+from keychannel.core.scoping import Principal
 from keychannel.deals.choices import Stage
 from keychannel.deals.models import Opportunity
 from keychannel.deals.tests.factories import ClientFactory, OpportunityFactory
@@ -75,15 +76,16 @@ def test_a_network_cockpit_reads_the_pipeline_and_the_won_deals_once(goals_world
         network_pipeline = [sql for sql in statements
                             if 'FROM "deals_pipelinerollup"' in sql and '"distributor_id" IN' not in sql]
         assert len(network_pipeline) <= 1, network_pipeline
-        won_totals = [sql for sql in statements if 'FROM "deals_opportunity"' in sql and '"closed_on" >=' in sql
-                      and "GROUP BY" not in sql and "COUNT(" in sql]
+        # (the year's won deals are summed off the won days' roll-up, deals/won_rollups.py, not counted over deals)
+        assert not [sql for sql in statements if 'FROM "deals_opportunity"' in sql and '"closed_on" >=' in sql
+                    and "COUNT(" in sql]
+        won_totals = [sql for sql in statements if 'FROM "deals_wondayrollup"' in sql and "GROUP BY" not in sql]
         assert len(won_totals) <= 1, won_totals
-        won_grouped = [sql for sql in statements if 'FROM "deals_opportunity"' in sql and '"closed_on" >=' in sql
-                       and "GROUP BY" in sql]
+        won_grouped = [sql for sql in statements if 'FROM "deals_wondayrollup"' in sql and "GROUP BY" in sql]
         assert len(won_grouped) <= 1, won_grouped
     every = [sql for statements in requests for sql in statements]
     assert any('FROM "deals_pipelinerollup"' in sql for sql in every)
-    assert any('FROM "deals_opportunity"' in sql and '"closed_on" >=' in sql for sql in every)
+    assert any('FROM "deals_wondayrollup"' in sql for sql in every)
 
 
 @pytest.mark.parametrize("role", ALL_ROLES)
@@ -253,3 +255,20 @@ def test_a_reach_reads_its_open_deals_off_the_rollup_with_the_same_figure(goals_
     for cap in (live - 1, live, live + 1, 1):
         monkeypatch.setattr(BoundedPagination, "COUNT_CAP", cap)
         assert opportunity_count(principal) == (f"{money(cap)}+" if live > cap else live), cap
+
+
+@pytest.mark.parametrize("role", NETWORK_ROLES)
+def test_the_network_goals_panel_reads_no_goal_tree(goals_world, role):
+    # Its goals are the network's (program level, at the top): no distributor below them is summed. Before: the
+    # whole tree of the running programs was read for nothing (one statement of the panel's fragment).
+    principal = Principal.for_user(goals_world.user(role))
+    panels = {panel.key: panel for panel in registered_panels()}
+    reads = {}
+    for key in ("program.network_goals", "program.behind"):
+        with one_build(), CaptureQueriesContext(connection) as ctx:
+            content = panels[key].build(principal, timezone.localdate())
+        assert content is not None
+        reads[key] = [q["sql"] for q in ctx.captured_queries if 'FROM "program_goal"' in q["sql"]
+                      and '"program_goal"."metric"' not in q["sql"].split(" FROM ")[0]]
+    assert reads["program.network_goals"] == []
+    assert len(reads["program.behind"]) == 1  # the distributor goals sum the distributors below them

@@ -13,7 +13,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models, transaction
 from django.db.models import Q
-from django.db.models.signals import pre_delete
+from django.db.models.signals import post_delete, pre_delete
 from django.dispatch import receiver
 from django.urls import reverse
 from django.utils import timezone
@@ -44,6 +44,7 @@ from .choices import (
 )
 from .rollups import PipelineRollup  # noqa: F401  (a model of this app)
 from .tiers import CorporateTier, ServiceLevel  # noqa: F401  (models of this app)
+from .won_rollups import WonClientRollup, WonDayRollup, apply_won  # noqa: F401  (models of this app)
 
 MONEY = {"max_digits": 16, "decimal_places": 2}
 DEFAULT_TIER_CODE = "standard"
@@ -296,8 +297,15 @@ class Opportunity(TimeStampedModel):
 @receiver(pre_delete, sender=Opportunity, dispatch_uid="deals_rollup_delete")
 def _rollup_on_delete(sender, instance, **kwargs):
     """A deleted deal leaves the pipeline roll-up (a model or a queryset delete: both send this, in their
-    transaction); its stored key is read under a row lock."""
-    rollups.apply(rollups.stored_keys(sender, [instance.pk]).get(instance.pk), None)
+    transaction); its stored key is read under a row lock and kept for the won roll-ups (``post_delete``)."""
+    instance._rollup_key = rollups.stored_keys(sender, [instance.pk]).get(instance.pk)
+    rollups.apply(instance._rollup_key, None, won=False)
+
+
+@receiver(post_delete, sender=Opportunity, dispatch_uid="deals_won_rollups_delete")
+def _won_rollups_on_delete(sender, instance, **kwargs):
+    """The won roll-ups recount a deleted deal's client once the delete's deals are all gone (deals/won_rollups.py)."""
+    apply_won([(getattr(instance, "_rollup_key", None), None)])
 
 
 class StageChange(models.Model):

@@ -1,4 +1,5 @@
 """The pipeline roll-up: open and closed deals counted and summed per distributor × stage × currency (issue 22).
+The won deals' roll-ups (deals/won_rollups.py) are kept from the same changes: :func:`apply_many` passes them on.
 
 One row per (distributor or direct, stage, currency) holds the number of deals, their value and their weighted
 value (value × probability / 100, kept to 4 decimals so it is exact). The forecast by distributor and the kanban's
@@ -15,6 +16,7 @@ the ORM (the bench data set's SQL, a raw migration) end with :func:`rebuild` (``
 
 from __future__ import annotations
 
+import datetime
 from collections import defaultdict
 from collections.abc import Iterable
 from decimal import Decimal
@@ -29,11 +31,12 @@ from keychannel.core.rollups import differences as compare
 from keychannel.core.rollups import replace_rows
 from keychannel.core.scoping import ScopedQuerySet, frozen_ids, in_lookup
 
-from .choices import OPEN_STAGES
+from .choices import OPEN_STAGES, Stage
 
-# The deal fields the roll-up depends on: changing any of them moves money between rows.
-INPUT_FIELDS = ("distributor_id", "stage", "currency", "value", "probability")
-INPUT_NAMES = {*INPUT_FIELDS, "distributor"}  # as save(update_fields=…) may name them
+# The deal fields the roll-ups depend on: changing any of them moves money between rows (the pipeline's: the first
+# five; the won clients': distributor, stage, client and close day).
+INPUT_FIELDS = ("distributor_id", "stage", "currency", "value", "probability", "client_id", "closed_on")
+INPUT_NAMES = {*INPUT_FIELDS, "distributor", "client"}  # as save(update_fields=…) may name them
 HUNDRED = Decimal(100)
 
 
@@ -45,10 +48,19 @@ class Key(NamedTuple):
     currency: str
     value: Decimal
     probability: int
+    client_id: int | None = None
+    closed_on: datetime.date | None = None
 
     @property
     def bucket(self) -> tuple:
         return (self.distributor_id, self.stage, self.currency)
+
+    @property
+    def won_year(self) -> tuple | None:
+        """``(client_id, year)`` whose won-clients rows count this deal (None: it is not won)."""
+        if self.stage != Stage.WON or self.closed_on is None or self.client_id is None:
+            return None
+        return (self.client_id, self.closed_on.year)
 
     @property
     def weighted(self) -> Decimal:
@@ -56,7 +68,13 @@ class Key(NamedTuple):
 
 
 def key_of(deal) -> Key:
-    return Key(deal.distributor_id, str(deal.stage), deal.currency, Decimal(deal.value), int(deal.probability))
+    closed_on = deal.closed_on
+    if isinstance(closed_on, str):  # (assigned but not read back: stored as the day it names)
+        closed_on = datetime.date.fromisoformat(closed_on)
+    elif isinstance(closed_on, datetime.datetime):
+        closed_on = closed_on.date()
+    return Key(deal.distributor_id, str(deal.stage), deal.currency, Decimal(deal.value), int(deal.probability),
+               deal.client_id, closed_on)
 
 
 def rounded_by_the_database(deal) -> bool:
@@ -148,18 +166,24 @@ def add(deltas: dict, key: Key | None, sign: int) -> None:
     entry[2] += sign * key.weighted
 
 
-def apply(before: Key | None, after: Key | None) -> None:
-    """One deal changed from ``before`` to ``after`` (None: it did not exist / no longer exists)."""
-    apply_many([(before, after)])
+def apply(before: Key | None, after: Key | None, *, won: bool = True) -> None:
+    """One deal changed from ``before`` to ``after`` (None: it did not exist / no longer exists). ``won=False``:
+    the pipeline only (a deal about to be deleted: the won roll-ups recount once it is gone, ``post_delete``)."""
+    apply_many([(before, after)], won=won)
 
 
-def apply_many(pairs: Iterable[tuple[Key | None, Key | None]]) -> None:
+def apply_many(pairs: Iterable[tuple[Key | None, Key | None]], *, won: bool = True) -> None:
+    from .won_rollups import apply_won  # (it builds on this module's queryset)
+
     deltas: dict = {}
+    pairs = list(pairs)
     for before, after in pairs:
         if before != after:
             add(deltas, before, -1)
             add(deltas, after, +1)
     apply_deltas(deltas)
+    if won:
+        apply_won(pairs)
 
 
 def stored_keys(model, pks) -> dict:
@@ -170,7 +194,7 @@ def stored_keys(model, pks) -> dict:
         chunk = pks[start:start + 500]
         for pk, *fields in (model._base_manager.select_for_update(of=("self",)).filter(pk__in=chunk).order_by("pk")
                             .values_list("pk", *INPUT_FIELDS)):
-            keys[pk] = Key(fields[0], fields[1], fields[2], Decimal(fields[3]), int(fields[4]))
+            keys[pk] = Key(fields[0], fields[1], fields[2], Decimal(fields[3]), int(fields[4]), fields[5], fields[6])
     return keys
 
 
@@ -187,21 +211,30 @@ def recount(opportunity_model) -> dict:
 
 
 def rebuild(opportunity_model=None, rollup_model=None) -> int:
-    """Replace the roll-up by a recount of every deal; returns the number of rows. Concurrent deal changes wait for
+    """Replace the roll-ups by a recount of every deal; returns the number of rows. Concurrent deal changes wait for
     it (PostgreSQL: the roll-up table is locked against writes first) and then add their own change on top.
-    Takes the models so the data migration (0015) can call it with its historical models."""
+    Takes the models so the data migrations (0015, 0018) can call it with their historical models: with models,
+    only the pipeline roll-up is rebuilt (0015 predates the won roll-ups; 0019 calls ``won_rollups.rebuild``)."""
+    both = opportunity_model is None
     if opportunity_model is None:
         from .models import Opportunity as opportunity_model
     rollup_model = rollup_model or PipelineRollup
-    return replace_rows(rollup_model, lambda: [
+    rows = replace_rows(rollup_model, lambda: [
         rollup_model(distributor_id=d, stage=s, currency=c, deal_count=n, amount=amount, weighted=weighted)
         for (d, s, c), (n, amount, weighted) in sorted(recount(opportunity_model).items(),
                                                        key=lambda item: _sort_key(item[0]))])
+    if not both:
+        return rows
+    from . import won_rollups
+
+    return rows + won_rollups.rebuild(opportunity_model)
 
 
 def differences(opportunity_model=None) -> list[tuple]:
-    """Buckets where the stored roll-up differs from a recount: ``[(bucket, stored, counted)]`` (empty when right).
-    Zero rows (a bucket all of whose deals left) equal a missing one."""
+    """Buckets where the stored roll-ups differ from a recount: ``[(bucket, stored, counted)]`` (empty when right),
+    the pipeline's first, then the won deals' (deals/won_rollups.py). Zero rows (a bucket all of whose deals left) equal a missing one."""
+    from . import won_rollups
+
     if opportunity_model is None:
         from .models import Opportunity as opportunity_model
     cents, basis = Decimal("0.01"), Decimal("0.0001")
@@ -210,7 +243,8 @@ def differences(opportunity_model=None) -> list[tuple]:
     stored = {(r.distributor_id, r.stage, r.currency): (r.deal_count, Decimal(r.amount).quantize(cents),
                                                         Decimal(r.weighted).quantize(basis))
               for r in PipelineRollup._base_manager.all()}
-    return compare(stored, counted, (0, Decimal("0.00"), Decimal("0.0000")), key=_sort_key)
+    return (compare(stored, counted, (0, Decimal("0.00"), Decimal("0.0000")), key=_sort_key)
+            + won_rollups.differences(opportunity_model))
 
 
 # --- reads ----------------------------------------------------------------------------------------------------

@@ -6,6 +6,11 @@ and their value summed. :func:`won_figures` answers all three from one statement
 rest of the cockpit being built (``core.cockpit.once``), so a period is read once per request, not once per
 figure. The figures are not scoped: the caller passes the distributors (None: the whole network, including the
 direct deals), as the metrics do.
+
+A period from 1 January to a day of the same year (the cockpit's year, a yearly goal) is summed off the won days'
+roll-up (deals/won_rollups.py: at most 366 rows of the network, or each distributor's days), not counted over every
+won deal of the year with two COUNT(DISTINCT client), which grew with the data; the distinct clients of several
+distributors together are counted off the won clients' rows. Other periods are counted from the deals.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from keychannel.core.scoping import frozen_ids, in_lookup
 
 from .choices import Stage
 from .models import Opportunity
+from .won_rollups import WonClientRollup, WonDayRollup
 
 FIGURES = ("count", "clients", "value")
 
@@ -44,16 +50,53 @@ def _row(row, prefix="") -> dict:
             "value": Decimal(row[f"{prefix}won_value"] or 0)}
 
 
+def _stored_year(start, end) -> int | None:
+    """The year whose roll-up rows answer the period exactly: from 1 January to a day of the same year."""
+    return start.year if (start.month, start.day) == (1, 1) and end.year == start.year else None
+
+
+def _days(distributor_ids, start, end):
+    """The won days' rows of the period: the network's (None), or those of the distributors (not direct)."""
+    qs = WonDayRollup._base_manager.filter(day__gte=start, day__lte=end).order_by()
+    if distributor_ids is None:
+        return qs.filter(network=True)
+    return qs.filter(network=False, distributor_id__in=in_lookup(distributor_ids))
+
+
+def _day_sums(prefix="", condition=None) -> dict:
+    return {f"{prefix}won_n": Sum("deal_count", filter=condition), f"{prefix}won_value": Sum("amount", filter=condition),
+            f"{prefix}won_clients": Sum("new_clients", filter=condition)}
+
+
 def _total(distributor_ids, start, end, until) -> dict:
-    """The period's figures, and (``until``) those of its deals closed by that day, in one statement."""
-    extra = _aggregates("until_", Q(closed_on__lte=until)) if until is not None else {}
-    row = _won(distributor_ids, start, end).aggregate(**_aggregates(), **extra)
+    """The period's figures, and (``until``) those of its deals closed by that day, in one statement (from the won
+    roll-ups when they answer the period; the clients of several distributors in a second, off the clients' rows)."""
+    year = _stored_year(start, end)
+    if year is None:
+        extra = _aggregates("until_", Q(closed_on__lte=until)) if until is not None else {}
+        row = _won(distributor_ids, start, end).aggregate(**_aggregates(), **extra)
+        return {**_row(row), "until": _row(row, "until_") if until is not None else None}
+    extra = _day_sums("until_", Q(day__lte=until)) if until is not None else {}
+    row = _days(distributor_ids, start, end).aggregate(**_day_sums(), **extra)
+    if distributor_ids is not None:
+        # A client won by two of the distributors is one client: counted off its rows, not the days' sums.
+        clients = Count("client", distinct=True)
+        extra = {"until_won_clients": Count("client", distinct=True, filter=Q(first_won_on__lte=until))} \
+            if until is not None else {}
+        row |= WonClientRollup._base_manager.filter(
+            year=year, network=False, distributor_id__in=in_lookup(distributor_ids), first_won_on__lte=end,
+        ).order_by().aggregate(won_clients=clients, **extra)
     return {**_row(row), "until": _row(row, "until_") if until is not None else None}
 
 
 def _grouped(distributor_ids, start, end, until) -> dict:
-    rows = _won(distributor_ids, start, end).values("distributor_id").annotate(**_aggregates())
-    return {row["distributor_id"]: _row(row) for row in rows}
+    if _stored_year(start, end) is None:
+        rows = _won(distributor_ids, start, end).values("distributor_id").annotate(**_aggregates())
+    else:
+        days = _days(distributor_ids, start, end) if distributor_ids is not None else \
+            WonDayRollup._base_manager.filter(day__gte=start, day__lte=end, network=False).order_by()
+        rows = days.values("distributor_id").annotate(**_day_sums())
+    return {row["distributor_id"]: _row(row) for row in rows if row["won_n"]}
 
 
 def won_figures(distributor_ids, start: datetime.date, end: datetime.date, *, grouped: bool = False,

@@ -1,5 +1,5 @@
 """Property (issue 22): after any sequence of changes through the services — and the bulk writes that skip them —
-the pipeline roll-up equals a recount of the deals. Runs on SQLite and on PostgreSQL (scripts/pgtest.py)."""
+the pipeline and won-clients roll-ups equal a recount of the deals. Runs on SQLite and on PostgreSQL (scripts/pgtest.py)."""
 
 import datetime
 from decimal import Decimal
@@ -31,6 +31,12 @@ operation = st.one_of(
     st.tuples(st.just("hand_over"), pick),
     st.tuples(st.just("delete"), pick),
     st.tuples(st.just("bulk_value"), st.sampled_from(Stage.values), money),
+    # the won clients: deals won, unwon, moved across a year's end and to another client, in bulk
+    st.tuples(st.just("bulk_win"), pick, st.sampled_from([datetime.date(2025, 12, 31), datetime.date(2026, 1, 1),
+                                                          datetime.date(2026, 6, 30)])),
+    st.tuples(st.just("bulk_unwin"), pick),
+    st.tuples(st.just("bulk_client"), pick, st.sampled_from(["own", "other"])),
+    st.tuples(st.just("bulk_delete"), st.sampled_from([Stage.WON, Stage.NEGOTIATION])),
 )
 
 
@@ -65,10 +71,19 @@ def _run(network, op):
     if kind == "bulk_value":
         Opportunity.objects.filter(stage=op[1]).update(value=op[2])
         return
+    if kind == "bulk_delete":  # one queryset delete of several deals, often one client's
+        Opportunity.objects.filter(stage=op[1]).delete()
+        return
     if not deals:
         return
     deal = deals[op[1] % len(deals)]
-    if kind == "move":
+    if kind == "bulk_win":
+        Opportunity.objects.filter(pk=deal.pk).update(stage=Stage.WON, probability=100, closed_on=op[2])
+    elif kind == "bulk_unwin":
+        Opportunity.objects.filter(pk=deal.pk, stage=Stage.WON).update(stage=Stage.NEGOTIATION, closed_on=None)
+    elif kind == "bulk_client":
+        Opportunity.objects.filter(pk=deal.pk).update(client=clients[op[2]])
+    elif kind == "move":
         services.opportunity_move(principal=principal, opportunity=deal, stage=op[2], lost_reason_code=op[3],
                                   lost_reason="Details.", gate_override_reason="Checked by the program office.",
                                   test_override_reason="Accepted on the reference plant.")

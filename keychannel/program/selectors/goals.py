@@ -102,14 +102,17 @@ def _read_subtree_distributors(program_ids) -> dict[int, set[int]]:
 def goal_progress(goals, *, on: date | None = None) -> list[Progress]:
     """Actual, target-to-date and status for each goal.
 
-    Queries: one for the tree, then one grouped query per (metric, period) for the goals below the program
-    level, and one total per (metric, period) for program-level goals (the whole network). Never per goal.
+    Queries: one for the tree (none when every goal is a network goal), then one grouped query per (metric,
+    period) for the goals below the program level, and one total per (metric, period) for program-level goals (the
+    whole network). Never per goal.
     """
     on = on or timezone.localdate()
     goals = list(goals)
     if not goals:
         return []
-    below = _subtree_distributors({g.program_id for g in goals})
+    # Network goals (program level, at the top) read the whole network: the tree is needed only below them.
+    below = _subtree_distributors({g.program_id for g in goals}) if any(
+        not (g.level == GoalLevel.PROGRAM and g.parent_id is None) for g in goals) else {}
     grouped_ids: dict[tuple, set[int]] = defaultdict(set)
     network: set[tuple] = set()
     for goal in goals:
