@@ -66,6 +66,7 @@ from rapidfuzz import fuzz
 
 from .search_sql import (
     Fold,
+    FoldedOnceMatch,
     Similarity,
     StoredFold,
     StrictWordSimilar,
@@ -170,6 +171,9 @@ class SearchBranch:
     # starting with the query are read first through it, the rows containing it only while fewer than ``limit``
     # start with it (see _bounded).
     starts: bool = False
+    # A small table read whole (no trigram index on its fields, not ``bounded``): each field that is folded at query
+    # time is folded once per row for both of its tests (search_sql.FoldedOnceMatch), not once per test.
+    fold_once: bool = False
 
 
 @dataclass(frozen=True)
@@ -339,7 +343,7 @@ def _compiled(index, branch: SearchBranch, text: str, limit: int) -> tuple[str, 
     key = (index, limit, BOUNDED, branch.qs.model, bool(text), " " in text, scope_sql, repr(scope_params),
            tuple(map(repr, branch.fields)), tuple(map(repr, branch.text_fields)), tuple(branch.folded_fields),
            tuple(branch.stored_folds), tuple((name, repr(value)) for name, value in branch.values.items()),
-           branch.bounded, branch.scope_first, branch.starts, repr(exact))
+           branch.bounded, branch.scope_first, branch.starts, branch.fold_once, repr(exact))
     template = _templates.get(key)
     if template is None:
         marked = dataclasses.replace(branch, exact=exact)
@@ -486,7 +490,12 @@ def _postgresql_match(text, multiword, branch, n_fields):
     if text:
         for i in range(n_fields):
             folded = F(f"_kc_{i}")
-            condition |= Q(WordSimilar(folded, Value(text))) | Q(**{f"_kc_{i}__contains": text})
+            if branch.fold_once and not branch.bounded and isinstance(_expr(fields[i], branch), Fold):
+                field_expr = F(fields[i]) if isinstance(fields[i], str) else fields[i]
+                pattern = "%" + connection.ops.prep_for_like_query(text) + "%"
+                condition |= Q(FoldedOnceMatch(field_expr, Value(text), Value(pattern)))
+            else:
+                condition |= Q(WordSimilar(folded, Value(text))) | Q(**{f"_kc_{i}__contains": text})
             if fields[i] in branch.folded_fields:
                 # A stored folded name (clients): ranked by the mean of word similarity and similarity, so among
                 # names sharing the query's words the one closest as a whole comes first (a typo's own record);

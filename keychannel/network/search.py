@@ -45,7 +45,8 @@ def _account_url(principal, row, lists_people: bool) -> str:
 
 def find_people(principal, query):
     """Active accounts the principal may see (``Membership.visible_to``: the manufacturer everyone, a distributor
-    user their own company) and the distributors' people on record in reach, by name and username."""
+    user their own company) and the distributors' people on record in reach, by name and username. Both tables are read whole (no trigram index): each name is folded once
+    per row (``fold_once``)."""
     name = Concat(F("user__first_name"), Value(" "), F("user__last_name"), Value(" "), F("user__username"))
     lists_people = can(principal, "core.user.list")
 
@@ -63,12 +64,12 @@ def find_people(principal, query):
 
     return [
         SearchBranch(Membership.objects.visible_to(principal).filter(user__is_active=True), fields=[name],
-                     hit=account_hit,
+                     hit=account_hit, fold_once=True,
                      values={"role": "role", "organization_id": "organization_id", "organization": "organization__name",
                              "distributor_id": "organization__distributor__id", "username": "user__username",
                              "first_name": "user__first_name", "last_name": "user__last_name",
                              "email": "user__email"}),
-        SearchBranch(DistributorPerson.objects.visible_to(principal), fields=["full_name"], hit=person_hit,
+        SearchBranch(DistributorPerson.objects.visible_to(principal), fields=["full_name"], hit=person_hit, fold_once=True,
                      values={"full_name": "full_name", "title": "title", "active": "active",
                              "distributor_id": "distributor_id", "distributor_code": "distributor__code"}),
     ]

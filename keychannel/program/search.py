@@ -1,6 +1,7 @@
 """The program app's sources of the global search (core/search.py): events and documents (learning resources,
 courses, best practices), each as its list shows it to the principal (``visible_to``: drafts for the manufacturer
-and, for best practices, their own distributor)."""
+and, for best practices, their own distributor). Small tables read whole (no trigram index): each title and
+location is folded once per row (``fold_once``)."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ def _event_hit(row):
 
 def find_events(principal, query):
     return SearchBranch(Event.objects.visible_to(principal), fields=["title", "location"],
-                        text_fields=["description"], hit=_event_hit,
+                        text_fields=["description"], hit=_event_hit, fold_once=True,
                         values={"title": "title", "kind": "kind", "location": "location", "starts_at": "starts_at"})
 
 
@@ -49,9 +50,9 @@ def _practice_hit(row):
 def find_documents(principal, query):
     return [
         SearchBranch(LearningResource.objects.visible_to(principal), fields=["title"], text_fields=["description"],
-                     hit=_resource_hit, values={"title": "title", "kind": "kind"}),
+                     hit=_resource_hit, fold_once=True, values={"title": "title", "kind": "kind"}),
         SearchBranch(Course.objects.visible_to(principal), fields=["title"], text_fields=["description"],
-                     hit=_course_hit, values={"title": "title"}),
+                     hit=_course_hit, fold_once=True, values={"title": "title"}),
         SearchBranch(BestPractice.objects.visible_to(principal), fields=["title"], text_fields=["story", "lessons"],
-                     hit=_practice_hit, values={"title": "title", "status": "status"}),
+                     hit=_practice_hit, fold_once=True, values={"title": "title", "status": "status"}),
     ]
