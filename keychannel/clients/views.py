@@ -2,6 +2,7 @@
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -15,6 +16,7 @@ from keychannel.core.forms import service_errors_to_form
 from keychannel.core.partials import is_htmx, render_partial
 from keychannel.core.policies import can, require
 from keychannel.core.ratelimit import throttle_page
+from keychannel.core.scoping import USER_NAME_COLUMNS, own_and_related_columns
 from keychannel.core.tables import Column, Table, pk_url, select_options
 
 from . import selectors, services
@@ -29,6 +31,7 @@ from .forms import (
     MergeForm,
     StakeholderForm,
 )
+from .models import Stakeholder, StakeholderContact, StakeholderLink
 
 CLIENT_COLUMNS = [
     Column("legal_name", gettext_lazy("Legal name"), sort="normalized_name", link=True),
@@ -170,12 +173,26 @@ def _level_options(word, chosen):
     return select_options(((value, f"{word}: {label}") for value, label in RelationshipLevel.choices), chosen)
 
 
+def _buying_centre_rows(principal, client):
+    """The stakeholders (with their contacts) and the links of the buying centre, with the names of the people
+    they point to, not their whole rows: each stakeholder's manager, each contact's user and each link's two
+    people were read with every column (a user's password among them), compiled and built for a name (issue 22)."""
+    contacts = StakeholderContact.objects.select_related("user").only(
+        *own_and_related_columns(StakeholderContact, user=USER_NAME_COLUMNS))
+    stakeholders = (selectors.stakeholder_list(principal=principal, client=client)
+                    .only(*own_and_related_columns(Stakeholder, reports_to=("id", "full_name")))
+                    .prefetch_related(None).prefetch_related(Prefetch("contacts", queryset=contacts)))
+    name = ("id", "full_name")
+    links = selectors.stakeholder_links(principal=principal, client=client).only(
+        *own_and_related_columns(StakeholderLink, source=name, target=name))
+    return list(stakeholders), list(links)
+
+
 def _buying_centre_context(principal, client):
-    stakeholders = list(selectors.stakeholder_list(principal=principal, client=client))
-    links = list(selectors.stakeholder_links(principal=principal, client=client))
+    stakeholders, links = _buying_centre_rows(principal, client)
     analysis = selectors.buying_centre_analysis(client=client, stakeholders=stakeholders)
     editable = can(principal, "clients.stakeholder.change", client)
-    people = list(selectors.our_people_for(client)) if editable else []
+    people = list(selectors.our_people_for(client).only(*USER_NAME_COLUMNS)) if editable else []
     # The forms' three selects list the client's stakeholders by name: the ones just read (issue 22; the client is
     # visible, so all of its stakeholders are, in the same order).
     by_name = stakeholders if editable else []
