@@ -16,7 +16,7 @@ from keychannel.core.forms import service_errors_to_form
 from keychannel.core.partials import is_htmx, render_partial
 from keychannel.core.policies import can, require
 from keychannel.core.ratelimit import throttle_page
-from keychannel.core.scoping import USER_NAME_COLUMNS, own_and_related_columns
+from keychannel.core.scoping import USER_NAME_COLUMNS, get_visible_or_404, own_and_related_columns
 from keychannel.core.tables import Column, Table, pk_url, select_options
 
 from . import selectors, services
@@ -31,7 +31,7 @@ from .forms import (
     MergeForm,
     StakeholderForm,
 )
-from .models import Stakeholder, StakeholderContact, StakeholderLink
+from .models import ClientMerge, CorporateClient, Stakeholder, StakeholderContact, StakeholderLink
 
 CLIENT_COLUMNS = [
     Column("legal_name", gettext_lazy("Legal name"), sort="normalized_name", link=True),
@@ -218,16 +218,25 @@ def _buying_centre_context(principal, client):
     }
 
 
+# The client page's joined rows, by what it shows of them (issue 22: the distributor's, territory's and creator's
+# every column, a password among them, were compiled and set for a name).
+CLIENT_PAGE_COLUMNS = own_and_related_columns(
+    CorporateClient, distributor=("id", "code", "legal_name", "organization_id"), territory=("id", "name"),
+    created_by=USER_NAME_COLUMNS)
+
+
 def client_detail(request, pk):
     principal = request.principal
-    client = selectors.client_get(principal=principal, pk=pk)
+    client = get_visible_or_404(CorporateClient.objects.select_related("distributor", "territory", "created_by")
+                                .only(*CLIENT_PAGE_COLUMNS), principal, pk=pk)  # as selectors.client_get
     context = _buying_centre_context(principal, client)
     context.update({
         "can_edit": can(principal, "clients.corporateclient.change", client),
         "can_delete": can(principal, "clients.corporateclient.delete", client),
         "can_archive": can(principal, "clients.corporateclient.archive", client),
         "can_merge": can(principal, "clients.corporateclient.merge", client),
-        "merges": selectors.merge_history(principal=principal, client=client),
+        "merges": selectors.merge_history(principal=principal, client=client).only(
+            *own_and_related_columns(ClientMerge, merged_by=USER_NAME_COLUMNS)),
         "breadcrumbs": _crumbs((client.legal_name, "")),
     })
     return render(request, "clients/client_detail.html", context)

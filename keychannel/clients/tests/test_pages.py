@@ -248,3 +248,28 @@ def test_the_buying_centre_rows_reverse_no_url_each(world, login, monkeypatch):
                  reverse("core:history", args=["clients", "stakeholder", boss.pk])):
         assert f'"{link}"' in html, link
     assert html.count('<option value="acquainted" selected>') == 8 and html.count('<option value="trusted" selected>') == 8
+
+
+def test_the_buying_centre_reads_the_people_it_names_by_name(world, login):
+    """Issue 22: each stakeholder's manager, each contact's user, each link's two people and our people were read
+    with every column (a user's password among them) for a name. The same page."""
+    from keychannel.clients.models import StakeholderLink
+
+    client = ClientFactory(distributor=world.own, is_key_account=True)
+    boss = StakeholderFactory(client=client, level="executive", full_name="Ada <Boss>")
+    aide = StakeholderFactory(client=client, reports_to=boss, full_name="Bo & Aide")
+    ContactFactory(stakeholder=boss, user=world.user("dist_head"))
+    StakeholderLink.objects.create(source=aide, target=boss, kind="influences", note="weekly")
+    page = login(world.user("dist_head"))
+    with CaptureQueriesContext(connection) as queries:
+        answer = page.get(reverse("clients:client_detail", args=[client.pk]))
+    assert answer.status_code == 200
+    statements = [q["sql"] for q in queries.captured_queries]
+    whole_users = [s for s in statements if '"auth_user"."password"' in s]
+    assert len(whole_users) == 1 and 'FROM "auth_user" WHERE "auth_user"."id" = ' in whole_users[0]  # the session's
+    assert not [s for s in statements if 'FROM "clients_stakeholder' in s and s.count('"job_title"') > 1]
+    html = answer.content.decode()
+    head = world.user("dist_head")
+    for text in ("Ada &lt;Boss&gt;", "Bo &amp; Aide", "weekly", head.get_full_name() or head.username):
+        assert text in html, text
+    assert html.count(f'<option value="{boss.pk}">Ada &lt;Boss&gt;</option>') == 2  # the link form's two selects
