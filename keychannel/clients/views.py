@@ -2,12 +2,16 @@
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.signals import setting_changed
 from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from keychannel.core.assignment import AssignmentRefused, form_refusal, offer_assignable
@@ -169,6 +173,33 @@ def _row_links(stakeholders, editable: bool) -> None:
                 contact.delete_url = remove_contact_of(contact.pk)
 
 
+_LINK_FIELDS: dict[str, tuple[str, str, str]] = {}
+_NO_PERSON = '<option value="" selected>---------</option>\n'
+
+
+def _link_fields(client, people) -> str:
+    """The "link two people" form's fields (``clients/_link_fields.html``) as they draw an unbound ``LinkForm`` whose
+    two selects offer ``people``: the fields drawn once per language with nobody to offer, and each person's option
+    (as Django's ``select_option.html`` writes it) joined into both selects (issue 22: two option templates per
+    person and select, each with its attributes' include, were a tenth of the client page)."""
+    language = get_language()
+    parts = _LINK_FIELDS.get(language)
+    if parts is None:
+        html = render_to_string("clients/_link_fields.html", {"link_form": LinkForm(client=client, people=[])})
+        first = html.index(_NO_PERSON) + len(_NO_PERSON)
+        second = html.index(_NO_PERSON, first) + len(_NO_PERSON)
+        parts = _LINK_FIELDS[language] = (html[:first], html[first:second], html[second:])
+    options = "".join(f'\n  <option value="{person.pk}">{escape(str(person))}</option>\n' for person in people)
+    return mark_safe(options.join(parts))  # noqa: S308 - the fields as Django drew them, each name escaped
+
+
+def _forget_link_fields(**kwargs) -> None:
+    _LINK_FIELDS.clear()
+
+
+setting_changed.connect(_forget_link_fields)
+
+
 def _level_options(word, chosen):
     return select_options(((value, f"{word}: {label}") for value, label in RelationshipLevel.choices), chosen)
 
@@ -214,7 +245,7 @@ def _buying_centre_context(principal, client):
         # each row's "add a contact" selects of levels: the same options on every row, joined once
         "now_options": _level_options(_("now"), RelationshipLevel.ACQUAINTED) if editable else "",
         "wanted_options": _level_options(_("wanted"), RelationshipLevel.TRUSTED) if editable else "",
-        "link_form": LinkForm(client=client, people=by_name) if editable else None,
+        "link_fields": _link_fields(client, by_name) if editable and len(by_name) > 1 else "",
     }
 
 

@@ -273,3 +273,45 @@ def test_the_buying_centre_reads_the_people_it_names_by_name(world, login):
     for text in ("Ada &lt;Boss&gt;", "Bo &amp; Aide", "weekly", head.get_full_name() or head.username):
         assert text in html, text
     assert html.count(f'<option value="{boss.pk}">Ada &lt;Boss&gt;</option>') == 2  # the link form's two selects
+
+
+@pytest.mark.parametrize("language", ["en", "ro"])
+def test_the_link_form_is_what_django_drew_and_draws_no_template_per_person(world, login, language):
+    """Issue 22: the "link two people" form drew two option templates (each with its attributes' include) per
+    person and select; its fields are drawn once per language and each person's option joined in. The same
+    markup as the form draws."""
+    from django.template.loader import render_to_string
+    from django.utils import translation
+
+    from keychannel.clients.forms import LinkForm
+    from keychannel.clients.views import _forget_link_fields
+
+    client = ClientFactory(distributor=world.own, is_key_account=True)
+    StakeholderFactory(client=client, full_name='Ana "A" <b> & Co')
+    StakeholderFactory(client=client, full_name="Ţurcanu Ştefan")
+    page = login(world.user("dist_head"))
+    url = reverse("clients:client_detail", args=[client.pk])
+    _forget_link_fields()
+
+    def drawn():
+        answer = page.get(url, HTTP_ACCEPT_LANGUAGE=language)
+        return answer, answer.content.decode()
+
+    with translation.override(language):
+        page.cookies["django_language"] = language
+        drawn()
+        answer, html = drawn()
+        people = list(Stakeholder.objects.filter(client=client).order_by("full_name", "pk"))
+        expected = render_to_string("clients/_link_fields.html",
+                                    {"link_form": LinkForm(client=client, people=people)})
+    assert expected in html and 'name="kind"' in expected
+    assert expected.count('<option value="') == 2 * (len(people) + 1) + 2
+    few = len(answer.templates)
+    for n in range(4):
+        StakeholderFactory(client=client, full_name=f"Person {n}")
+    answer, html = drawn()
+    assert len(answer.templates) == few + 4  # a row each, no option template
+    assert answer.wsgi_request.LANGUAGE_CODE == language
+    with translation.override(language):
+        people = list(Stakeholder.objects.filter(client=client).order_by("full_name", "pk"))
+        assert render_to_string("clients/_link_fields.html", {"link_form": LinkForm(client=client, people=people)}) in html
