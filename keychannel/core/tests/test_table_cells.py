@@ -19,7 +19,7 @@ COLUMNS = ["on", "n", "negative", "big", "amount", "text", "none", "flag", "lazy
 
 
 def _rows():
-    when = timezone.make_aware(datetime.datetime(2024, 5, 6, 22, 30), datetime.timezone.utc)
+    when = timezone.make_aware(datetime.datetime(2024, 5, 6, 22, 30), datetime.UTC)
     return [SimpleNamespace(on=datetime.date(2024, 1 + i % 12, 1 + i % 28), n=i, negative=-i * 1001, big=10 ** 12 + i,
                             amount=Decimal("1234.5") * i, text=f"<b>Ana & Co {i}</b> \"q\" 'a'", none=None,
                             flag=bool(i % 2), lazy=translation.gettext_lazy("Next"), when=when) for i in range(30)]
