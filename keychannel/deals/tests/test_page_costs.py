@@ -141,7 +141,7 @@ def test_the_first_cards_compile_one_part_for_every_column(world):
     profile.disable()
     compiled = sum(stats[1] for (path, _line, name), stats in pstats.Stats(profile).stats.items()
                    if name == "as_sql" and path.endswith("sql/compiler.py"))
-    assert compiled == 2  # one column's part, then the cards' rows
+    assert compiled <= 3 < len(Stage.values)  # one column's part and the cards' rows, not a part per column
     for stage in Stage.values:
         alone = selectors.board_cards(principal=principal, filters={"q": "a"}, stage=stage, limit=2)
         assert [card.pk for card in columns[stage]] == [card.pk for card in alone]
