@@ -284,7 +284,7 @@ def test_the_link_form_is_what_django_drew_and_draws_no_template_per_person(worl
     from django.utils import translation
 
     from keychannel.clients.forms import LinkForm
-    from keychannel.clients.views import _forget_link_fields
+    from keychannel.clients.buying_centre import _forget_link_fields
 
     client = ClientFactory(distributor=world.own, is_key_account=True)
     StakeholderFactory(client=client, full_name='Ana "A" <b> & Co')
