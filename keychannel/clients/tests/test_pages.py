@@ -283,8 +283,8 @@ def test_the_link_form_is_what_django_drew_and_draws_no_template_per_person(worl
     from django.template.loader import render_to_string
     from django.utils import translation
 
-    from keychannel.clients.forms import LinkForm
     from keychannel.clients.buying_centre import _forget_link_fields
+    from keychannel.clients.forms import LinkForm
 
     client = ClientFactory(distributor=world.own, is_key_account=True)
     StakeholderFactory(client=client, full_name='Ana "A" <b> & Co')
@@ -309,9 +309,9 @@ def test_the_link_form_is_what_django_drew_and_draws_no_template_per_person(worl
     few = len(answer.templates)
     for n in range(4):
         StakeholderFactory(client=client, full_name=f"Person {n}")
-    answer, html = drawn()
-    assert len(answer.templates) == few + 4  # a row each, no option template
-    assert answer.wsgi_request.LANGUAGE_CODE == language
-    with translation.override(language):
+    with translation.override(language):  # the page activates the user's language: restored after it
+        answer, html = drawn()
         people = list(Stakeholder.objects.filter(client=client).order_by("full_name", "pk"))
         assert render_to_string("clients/_link_fields.html", {"link_form": LinkForm(client=client, people=people)}) in html
+    assert len(answer.templates) == few + 4  # a row each, no option template
+    assert answer.wsgi_request.LANGUAGE_CODE == language
