@@ -15,10 +15,11 @@ from keychannel.core.forms import service_errors_to_form
 from keychannel.core.partials import is_htmx, render_partial
 from keychannel.core.policies import can, require
 from keychannel.core.ratelimit import throttle_page
-from keychannel.core.tables import Column, Table, pk_url, select_options
+from keychannel.core.scoping import USER_NAME_COLUMNS, own_and_related_columns
+from keychannel.core.tables import Column, Table
 
 from . import selectors, services
-from .choices import RelationshipLevel
+from .buying_centre import buying_centre_context, client_page_get
 from .filters import CLIENT_FILTERS, RISK_FILTERS
 from .forms import (
     PLAN_ITEM_FORMS,
@@ -29,6 +30,7 @@ from .forms import (
     MergeForm,
     StakeholderForm,
 )
+from .models import ClientMerge
 
 CLIENT_COLUMNS = [
     Column("legal_name", gettext_lazy("Legal name"), sort="normalized_name", link=True),
@@ -149,68 +151,17 @@ def duplicate_check(request):
     return render(request, "clients/_duplicates.html", {"check": check})
 
 
-def _row_links(stakeholders, editable: bool) -> None:
-    """Each stakeholder row's links (and its contacts' remove links), from URL patterns reversed once: six
-    ``{% url %}`` per row were a fifth of the client page's template (issue 22)."""
-    # (The local names are not the views' names: tests/rules_walk.py resolves a call by its name, and a call of
-    # ``contact_add(...)`` here would read as this page calling that view.)
-    history_of = pk_url("core:history", "clients", "stakeholder")
-    edit_of, delete_of, add_contact_of = (pk_url(f"clients:{name}") for name in (
-        "stakeholder_edit", "stakeholder_delete", "contact_add"))
-    remove_contact_of = pk_url("clients:contact_delete")
-    for s in stakeholders:
-        s.history_url = history_of(s.pk)
-        if editable:
-            s.edit_url, s.delete_url, s.contact_add_url = edit_of(s.pk), delete_of(s.pk), add_contact_of(s.pk)
-            for contact in s.contacts.all():
-                contact.delete_url = remove_contact_of(contact.pk)
-
-
-def _level_options(word, chosen):
-    return select_options(((value, f"{word}: {label}") for value, label in RelationshipLevel.choices), chosen)
-
-
-def _buying_centre_context(principal, client):
-    stakeholders = list(selectors.stakeholder_list(principal=principal, client=client))
-    links = list(selectors.stakeholder_links(principal=principal, client=client))
-    analysis = selectors.buying_centre_analysis(client=client, stakeholders=stakeholders)
-    editable = can(principal, "clients.stakeholder.change", client)
-    people = list(selectors.our_people_for(client)) if editable else []
-    # The forms' three selects list the client's stakeholders by name: the ones just read (issue 22; the client is
-    # visible, so all of its stakeholders are, in the same order).
-    by_name = stakeholders if editable else []
-    _row_links(stakeholders, editable)
-    return {
-        "our_people": people,
-        # each row's "our person" select: its options joined once, not a template loop per row
-        "our_people_options": select_options((u.pk, u.get_full_name() or u.username) for u in people),
-        "client": client,
-        "stakeholders": stakeholders,
-        "links": links,
-        "analysis": analysis,
-        "chart": selectors.org_chart(client=client, stakeholders=stakeholders, links=links),
-        "can_edit_stakeholders": editable,
-        # the "Add a person" form is drawn when its section is opened (stakeholder_new_form): its fourteen widgets
-        # were a fifth of the client page (issue 22); a refused one comes back bound (stakeholder_create)
-        "stakeholder_form": None,
-        "contact_form": ContactForm(people=selectors.our_people_for(client)) if editable else None,
-        # each row's "add a contact" selects of levels: the same options on every row, joined once
-        "now_options": _level_options(_("now"), RelationshipLevel.ACQUAINTED) if editable else "",
-        "wanted_options": _level_options(_("wanted"), RelationshipLevel.TRUSTED) if editable else "",
-        "link_form": LinkForm(client=client, people=by_name) if editable else None,
-    }
-
-
 def client_detail(request, pk):
     principal = request.principal
-    client = selectors.client_get(principal=principal, pk=pk)
-    context = _buying_centre_context(principal, client)
+    client = client_page_get(principal=principal, pk=pk)
+    context = buying_centre_context(principal, client)
     context.update({
         "can_edit": can(principal, "clients.corporateclient.change", client),
         "can_delete": can(principal, "clients.corporateclient.delete", client),
         "can_archive": can(principal, "clients.corporateclient.archive", client),
         "can_merge": can(principal, "clients.corporateclient.merge", client),
-        "merges": selectors.merge_history(principal=principal, client=client),
+        "merges": selectors.merge_history(principal=principal, client=client).only(
+            *own_and_related_columns(ClientMerge, merged_by=USER_NAME_COLUMNS)),
         "breadcrumbs": _crumbs((client.legal_name, "")),
     })
     return render(request, "clients/client_detail.html", context)
@@ -309,7 +260,7 @@ def _section(request, principal, client, status=200):
     """The whole buying-centre section (table, links, analysis, chart data), for HTMX swaps."""
     if not is_htmx(request):
         return redirect(reverse("clients:client_detail", args=[client.pk]) + "#tab-buying-centre")
-    response = render(request, "clients/_buying_centre.html", _buying_centre_context(principal, client), status=status)
+    response = render(request, "clients/_buying_centre.html", buying_centre_context(principal, client), status=status)
     response["HX-Retarget"] = "#buying-centre"
     response["HX-Reswap"] = "outerHTML"
     return response
@@ -330,7 +281,7 @@ def stakeholder_create(request, pk):
         if not is_htmx(request):
             messages.error(request, _("The person was not added: %(errors)s") % {"errors": form.errors.as_text()})
             return _section(request, principal, client)
-        context = _buying_centre_context(principal, client)
+        context = buying_centre_context(principal, client)
         context["stakeholder_form"] = form
         context["open_new"] = True
         response = render(request, "clients/_buying_centre.html", context)
@@ -354,7 +305,7 @@ def stakeholder_new_form(request, pk):
 def stakeholder_row(request, pk):
     principal = request.principal
     stakeholder = selectors.stakeholder_get(principal=principal, pk=pk)
-    context = _buying_centre_context(principal, stakeholder.client)
+    context = buying_centre_context(principal, stakeholder.client)
     context["s"] = next(s for s in context["stakeholders"] if s.pk == stakeholder.pk)
     return render(request, "clients/_stakeholder_row.html", context)
 

@@ -20,6 +20,7 @@ Choices = Iterable[tuple[str, str]] | Callable[[object], Iterable[tuple[str, str
 # A filter of more choices than this is typed on a page (a code or a name), not picked from a list: a select of
 # 2,000 distributors was a third of a list page's HTML and most of its rendering time (issue 22).
 TYPED_FROM = 50
+SORT_COLUMNS = 3  # the most columns a list of choice_lists is ordered by
 
 
 class QueryChoices:
@@ -63,23 +64,33 @@ def choice_lists(lists: Mapping[str, tuple]) -> dict[str, list[tuple[str, str]]]
     reference data: territories, product lines). Issue 22: the kanban and the deals page read the territories and
     the product lines in a statement each, on every view.
 
+    A list whose label is made of several columns names them and how to make it: ``(queryset, (field, …),
+    make_label)``, ordered by those columns in that order, then its id (at most ``SORT_COLUMNS`` of them): the
+    owners, ``(last_name, username, first_name)`` and their full name or username. ``make_label`` is given the
+    ``SORT_COLUMNS`` columns (None past the list's own).
+
     The union is written around each list's own SQL (its scope and filters as the ORM compiles them): the ORM's
     ``union()`` of annotated parts cost more Python than the round trip it saves (0.95 against 0.72 ms)."""
     found: dict[str, list[tuple[str, str]]] = {name: [] for name in lists}
-    names, parts, params, alias = list(lists), [], [], None
-    for place, (queryset, label) in enumerate(lists.values()):
+    names, makers, parts, params, alias = list(lists), [], [], [], None
+    for place, (queryset, label, *make_label) in enumerate(lists.values()):
+        makers.append(make_label[0] if make_label else None)
         if queryset.query.is_empty():  # none(): nothing to read (the ORM would not even run it)
             continue
-        sql, part_params = queryset.order_by().values_list("pk", label).query.sql_with_params()
-        parts.append(f"SELECT {place} AS kc_list, kc_part.* FROM ({sql}) kc_part")
+        fields = (label,) if isinstance(label, str) else tuple(label)
+        sql, part_params = queryset.order_by().values_list("pk", *fields).query.sql_with_params()
+        padding = "".join(", NULL" for _ in range(SORT_COLUMNS - len(fields)))
+        parts.append(f"SELECT {place} AS kc_list, kc_part.*{padding} FROM ({sql}) kc_part")
         params.extend(part_params)
         alias = alias or queryset.db
     if not parts:
         return found
+    order = ", ".join(str(3 + n) for n in range(SORT_COLUMNS))
     with connections[alias].cursor() as cursor:
-        cursor.execute(" UNION ALL ".join(parts) + " ORDER BY 1, 3, 2", params)
-        for place, pk, text in cursor.fetchall():
-            found[names[place]].append((str(pk), text))
+        cursor.execute(" UNION ALL ".join(parts) + f" ORDER BY 1, {order}, 2", params)
+        for place, pk, *columns in cursor.fetchall():
+            make = makers[place]
+            found[names[place]].append((str(pk), make(*columns) if make else columns[0]))
     return found
 
 

@@ -10,14 +10,13 @@ Django's lazy-string wrapper around each of the dozen calls per card (half of a 
 import unicodedata
 from html import escape
 
-from django.template.defaultfilters import date as date_filter
 from django.template.defaultfilters import truncatechars
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 
 from keychannel.core.tables import pk_url
-from keychannel.core.templatetags.kc_format import format_money
+from keychannel.core.templatetags.kc_format import format_date, format_money
 
 from .choices import Attention, attention_flags
 
@@ -91,7 +90,7 @@ def card_html(card, *, detail_url=None, move_url=None, texts=None, today=None) -
         '    </div>\n    ',
     ]
     if card.next_step:
-        when = f" · {escape(date_filter(card.next_step_on, 'SHORT_DATE_FORMAT'))}" if card.next_step_on else ""
+        when = f" · {escape(format_date(card.next_step_on, 'SHORT_DATE_FORMAT'))}" if card.next_step_on else ""
         parts.append(f'<div class="text-secondary">{texts["next"]}: {escape(_step_text(card.next_step))}{when}</div>')
     parts.append("\n    ")
     if movable:

@@ -287,8 +287,7 @@ class Opportunity(TimeStampedModel):
         return attention_flags(self.stage, self.next_step, self.next_step_on, today)
 
     def attention_display(self) -> str:
-        labels = dict(Attention.choices)
-        return ", ".join(str(labels[a]) for a in self.attention())
+        return ", ".join(str(Attention(a).label) for a in self.attention())
 
     def distributor_display(self) -> str:
         return self.distributor.code if self.distributor_id else str(_("direct"))

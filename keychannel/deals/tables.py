@@ -33,17 +33,19 @@ def month_choices(today=None, back=6, ahead=12):
     return [(m, m) for m in months]
 
 
+def _owner_label(last_name, username, first_name) -> str:
+    return f"{first_name} {last_name}".strip() or username
+
+
 def filter_choices(principal) -> dict:
     """Choices for the pipeline filters, in a fixed number of queries."""
     distributors = Distributor.objects.visible_to(principal)
     if principal.distributor_ids is not None:
         distributors = distributors.filter(pk__in=in_lookup(principal.distributor_ids))
     direct = [("direct", str(_("Direct")))] if principal.sees_whole_network or principal.is_manufacturer else []
-    if principal.distributor_ids is not None and len(principal.distributor_ids) + len(direct) <= TYPED_FROM:
-        # a few distributors, drawn as a select: read now (plain tuples, not model objects)
-        dist_choices = direct + [(str(pk), code) for pk, code in distributors.order_by("code").values_list("pk", "code")]
-    else:  # read only when looked up: a network-wide role has thousands of distributors, and the pages type them
-        dist_choices = QueryChoices(distributors.order_by("code"), "code", head=direct)
+    # a few distributors are drawn as a select, read now with the other lists; a network-wide role has thousands
+    # of them, read only when looked up (the pages type them)
+    few = principal.distributor_ids is not None and len(principal.distributor_ids) + len(direct) <= TYPED_FROM
     users = get_user_model().objects.filter(membership__isnull=False, is_active=True)
     if principal.is_distributor_user:
         users = users.filter(membership__organization_id=principal.organization_id)
@@ -52,14 +54,18 @@ def filter_choices(principal) -> dict:
             Q(membership__organization__kind="manufacturer")
             | Q(membership__organization__distributor__in=in_lookup(principal.distributor_ids))
         )
-    owners = [(str(pk), f"{first} {last}".strip() or username) for pk, username, first, last
-              in users.order_by("last_name", "username").values_list("pk", "username", "first_name", "last_name")]
-    reference = choice_lists({"territory_id": (Territory.objects.visible_to(principal), "name"),
-                              "product_line_id": (ProductLine.objects.visible_to(principal), "name")})
+    # one statement for every list read now (issue 22: four on the head's kanban)
+    lists = choice_lists({
+        "territory_id": (Territory.objects.visible_to(principal), "name"),
+        "product_line_id": (ProductLine.objects.visible_to(principal), "name"),
+        "owner_id": (users, ("last_name", "username", "first_name"), _owner_label),
+        **({"distributor_id": (distributors, "code")} if few else {}),
+    })
+    dist_choices = (direct + lists.pop("distributor_id") if few
+                    else QueryChoices(distributors.order_by("code"), "code", head=direct))
     return {
         "distributor_id": dist_choices,
-        **reference,
-        "owner_id": owners,
+        **lists,
         "stage": Stage.choices,
         "close_month": month_choices(),
         "attention": Attention.choices,

@@ -370,6 +370,14 @@ SEGMENT_TABLE = Table(
 )
 
 
+# What SEGMENT_TABLE's columns (and so its export) show, and nothing else: a row built with every column of the
+# segment, its client and its distributor set some 90 attributes the table never read (issue 22).
+SEGMENT_PAGE_COLUMNS = (
+    "client_id", "distributor_id", "volume", "abc_class", "trend", "months_active", "recency_days",
+    "share_of_potential", "small_batches", "nps_class", "label", "client__legal_name", "distributor__code",
+)
+
+
 def _with_service_rating(principal, year):
     """Rows (a page, or an export's chunk) completed with the client's service rating of the year, NPS-style
     (docs/service.md): one query per page or chunk."""
@@ -400,7 +408,7 @@ def segment_list(request):
                   [*SEGMENT_TABLE.filters, _distributor_filter(request, principal),
                    Filter("year", gettext_lazy("Year"), [(str(y), str(y)) for y in years], "year")],
                   SEGMENT_TABLE.default_sort, prepare=_with_service_rating(principal, year))
-    qs = selectors.segment_list(principal=principal, filters={"year": year})
+    qs = selectors.segment_list(principal=principal, filters={"year": year}).only(*SEGMENT_PAGE_COLUMNS)
     state = table.build(request, qs)
     if is_htmx(request) and not request.headers.get("HX-Boosted"):
         return render(request, "includes/table.html", {"table": state})

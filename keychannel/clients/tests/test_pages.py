@@ -248,3 +248,70 @@ def test_the_buying_centre_rows_reverse_no_url_each(world, login, monkeypatch):
                  reverse("core:history", args=["clients", "stakeholder", boss.pk])):
         assert f'"{link}"' in html, link
     assert html.count('<option value="acquainted" selected>') == 8 and html.count('<option value="trusted" selected>') == 8
+
+
+def test_the_buying_centre_reads_the_people_it_names_by_name(world, login):
+    """Issue 22: each stakeholder's manager, each contact's user, each link's two people and our people were read
+    with every column (a user's password among them) for a name. The same page."""
+    from keychannel.clients.models import StakeholderLink
+
+    client = ClientFactory(distributor=world.own, is_key_account=True)
+    boss = StakeholderFactory(client=client, level="executive", full_name="Ada <Boss>")
+    aide = StakeholderFactory(client=client, reports_to=boss, full_name="Bo & Aide")
+    ContactFactory(stakeholder=boss, user=world.user("dist_head"))
+    StakeholderLink.objects.create(source=aide, target=boss, kind="influences", note="weekly")
+    page = login(world.user("dist_head"))
+    with CaptureQueriesContext(connection) as queries:
+        answer = page.get(reverse("clients:client_detail", args=[client.pk]))
+    assert answer.status_code == 200
+    statements = [q["sql"] for q in queries.captured_queries]
+    whole_users = [s for s in statements if '"auth_user"."password"' in s]
+    assert len(whole_users) == 1 and 'FROM "auth_user" WHERE "auth_user"."id" = ' in whole_users[0]  # the session's
+    assert not [s for s in statements if 'FROM "clients_stakeholder' in s and s.count('"job_title"') > 1]
+    html = answer.content.decode()
+    head = world.user("dist_head")
+    for text in ("Ada &lt;Boss&gt;", "Bo &amp; Aide", "weekly", head.get_full_name() or head.username):
+        assert text in html, text
+    assert html.count(f'<option value="{boss.pk}">Ada &lt;Boss&gt;</option>') == 2  # the link form's two selects
+
+
+@pytest.mark.parametrize("language", ["en", "ro"])
+def test_the_link_form_is_what_django_drew_and_draws_no_template_per_person(world, login, language):
+    """Issue 22: the "link two people" form drew two option templates (each with its attributes' include) per
+    person and select; its fields are drawn once per language and each person's option joined in. The same
+    markup as the form draws."""
+    from django.template.loader import render_to_string
+    from django.utils import translation
+
+    from keychannel.clients.buying_centre import _forget_link_fields
+    from keychannel.clients.forms import LinkForm
+
+    client = ClientFactory(distributor=world.own, is_key_account=True)
+    StakeholderFactory(client=client, full_name='Ana "A" <b> & Co')
+    StakeholderFactory(client=client, full_name="Ţurcanu Ştefan")
+    page = login(world.user("dist_head"))
+    url = reverse("clients:client_detail", args=[client.pk])
+    _forget_link_fields()
+
+    def drawn():
+        answer = page.get(url, HTTP_ACCEPT_LANGUAGE=language)
+        return answer, answer.content.decode()
+
+    with translation.override(language):
+        page.cookies["django_language"] = language
+        drawn()
+        answer, html = drawn()
+        people = list(Stakeholder.objects.filter(client=client).order_by("full_name", "pk"))
+        expected = render_to_string("clients/_link_fields.html",
+                                    {"link_form": LinkForm(client=client, people=people)})
+    assert expected in html and 'name="kind"' in expected
+    assert expected.count('<option value="') == 2 * (len(people) + 1) + 2
+    few = len(answer.templates)
+    for n in range(4):
+        StakeholderFactory(client=client, full_name=f"Person {n}")
+    with translation.override(language):  # the page activates the user's language: restored after it
+        answer, html = drawn()
+        people = list(Stakeholder.objects.filter(client=client).order_by("full_name", "pk"))
+        assert render_to_string("clients/_link_fields.html", {"link_form": LinkForm(client=client, people=people)}) in html
+    assert len(answer.templates) == few + 4  # a row each, no option template
+    assert answer.wsgi_request.LANGUAGE_CODE == language

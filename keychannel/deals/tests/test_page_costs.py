@@ -71,6 +71,80 @@ def test_the_deals_page_reads_what_its_columns_show(world, login):
     assert '"kam_id" = ' not in rows and '"mentor_id" = ' not in rows  # no join to the mentor or KAM
     counts = [sql for sql in many if "COUNT(" in sql.upper() and "deals_opportunity" in sql]
     assert counts and all("LIMIT 10001" in sql for sql in counts)  # capped, as the API's list
+    # the columns the table shows, not every column of the deal, its client, distributor and owner (issue 22)
+    for column in ('"auth_user"."password"', '"clients_corporateclient"."tax_id"', '"network_distributor"."name"',
+                   '"deals_opportunity"."lost_reason"', '"deals_opportunity"."created_at"'):
+        assert column not in rows, column
+
+
+def _owner_choices(users):
+    return [(str(pk), f"{first} {last}".strip() or username) for pk, username, first, last
+            in users.order_by("last_name", "username").values_list("pk", "username", "first_name", "last_name")]
+
+
+@pytest.mark.parametrize("role", ["admin", "dist_head", "channel_manager"])
+def test_the_filter_lists_are_read_in_one_statement(world, role):
+    """Issue 22: the owners, and the few distributors a select offers, were a statement each besides the territories
+    and product lines (four on a head's kanban): one union now, each list in its own order and labels."""
+    from django.contrib.auth import get_user_model
+
+    from keychannel.core.filters import QueryChoices
+    from keychannel.deals.tables import filter_choices
+
+    make = get_user_model().objects.create_user
+    for username, first, last in (("w-zed", "", "Ionescu"), ("w-amy", "Ana", "Ionescu"), ("w-bare", "", ""),
+                                  ("w-tab", "Éva", "Álmos")):
+        user = make(username)
+        user.first_name, user.last_name = first, last
+        user.save()
+        world.user("dist_sales").membership.__class__.objects.create(
+            user=user, organization=world.own.organization, role="dist_sales")
+    principal = world.principal(role)
+    principal.distributor_ids  # noqa: B018 - the principal's reach, read once per request
+    with CaptureQueriesContext(connection) as queries:
+        choices = filter_choices(principal)
+    assert len(queries.captured_queries) == 1, [q["sql"] for q in queries.captured_queries]
+    users = get_user_model().objects.filter(membership__isnull=False, is_active=True)
+    if role == "dist_head":
+        users = users.filter(membership__organization_id=principal.organization_id)
+    elif principal.distributor_ids is not None:
+        from django.db.models import Q
+
+        users = users.filter(Q(membership__organization__kind="manufacturer")
+                             | Q(membership__organization__distributor__in=principal.distributor_ids))
+    assert choices["owner_id"] == _owner_choices(users)
+    labels = {label for _pk, label in choices["owner_id"]}
+    assert "Ana Ionescu" in labels and "w-amy" not in labels and "w-bare" in labels  # full name, else username
+    distributors = choices["distributor_id"]
+    if principal.distributor_ids is None:
+        assert isinstance(distributors, QueryChoices)
+    else:
+        reach = Distributor.objects.filter(pk__in=principal.distributor_ids).order_by("code")
+        head = [("direct", "Direct")] if principal.is_manufacturer else []
+        assert list(distributors) == head + [(str(d.pk), d.code) for d in reach]
+
+
+def test_the_first_cards_compile_one_part_for_every_column(world):
+    """Issue 22: the kanban's union of each column's first ids compiled the scope and the filters once per column
+    (seven times); one part is compiled and its stage set per part. The same cards (see the test above)."""
+    import cProfile
+    import pstats
+
+    if not connection.features.supports_slicing_ordering_in_compound:
+        pytest.skip("SQLite reads a column at a time")
+    _deals(world, 2 * len(Stage.values))
+    principal = world.principal("dist_head")
+    principal.distributor_ids  # noqa: B018
+    profile = cProfile.Profile()
+    profile.enable()
+    columns = selectors.board_first_cards(principal=principal, filters={"q": "a"}, limit=2)
+    profile.disable()
+    compiled = sum(stats[1] for (path, _line, name), stats in pstats.Stats(profile).stats.items()
+                   if name == "as_sql" and path.endswith("sql/compiler.py"))
+    assert compiled <= 3 < len(Stage.values)  # one column's part and the cards' rows, not a part per column
+    for stage in Stage.values:
+        alone = selectors.board_cards(principal=principal, filters={"q": "a"}, stage=stage, limit=2)
+        assert [card.pk for card in columns[stage]] == [card.pk for card in alone]
 
 
 def test_the_board_draws_its_cards_without_a_template_per_card(world, login):

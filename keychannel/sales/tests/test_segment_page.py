@@ -99,3 +99,23 @@ def test_the_page_loads_its_charts_after_itself_and_does_not_rank_the_clients(wo
     with CaptureQueriesContext(connection) as queries:
         page.get(reverse("sales:segment_charts"), {"year": 2026})
     assert not [q for q in queries.captured_queries if "ORDER BY 1 DESC LIMIT 1" in q["sql"]]  # no year probes
+
+
+def test_the_page_reads_the_columns_its_table_shows(world, login):
+    """Issue 22: each row was a segment with every column of its client and distributor (some 90 attributes set per
+    row the table never read); the page reads what its columns (and its export) show. The same cells."""
+    _segments(world, 3, years=(2026,))
+    page = login(world.user("admin"))
+    with CaptureQueriesContext(connection) as queries:
+        answer = page.get(reverse("sales:segment_list"), {"year": 2026})
+    assert answer.status_code == 200
+    rows = [q["sql"] for q in queries.captured_queries
+            if '"clients_corporateclient"."legal_name"' in q["sql"] and 'FROM "sales_clientsegment"' in q["sql"]]
+    assert len(rows) == 1
+    for column in ('"clients_corporateclient"."tax_id"', '"clients_corporateclient"."potential_annual_volume"',
+                   '"network_distributor"."name"', '"sales_clientsegment"."quantity"'):
+        assert column not in rows[0], column
+    html = answer.content.decode()
+    for segment in ClientSegment.objects.filter(year=2026).select_related("client", "distributor"):
+        assert segment.client.legal_name in html and segment.trend_label in html
+        assert segment.get_label_display() in html and segment.share_label in html
