@@ -1,9 +1,12 @@
+from django import forms
 from django.contrib import admin
+from django.forms.models import construct_instance
 from simple_history.admin import SimpleHistoryAdmin
 
 from keychannel.core.admin import ReadOnlyAdmin
 
 from . import models
+from .services.goals import goal_validate
 
 
 class MilestoneInline(admin.TabularInline):
@@ -38,8 +41,23 @@ class SignoffAdmin(SimpleHistoryAdmin):
     list_filter = ["decision", "version"]
 
 
+class GoalAdminForm(forms.ModelForm):
+    """The admin saves without the services: its form checks the goal cascade as goal_create/goal_update do."""
+
+    class Meta:
+        model = models.Goal
+        fields = ["program", "parent", "level", "name", "distributor", "metric", "target", "starts_on", "ends_on"]
+
+    def clean(self):
+        data = super().clean()
+        if not self.errors and data.get("program"):
+            goal_validate(construct_instance(self, self.instance))
+        return data
+
+
 @admin.register(models.Goal)
 class GoalAdmin(SimpleHistoryAdmin):
+    form = GoalAdminForm
     list_display = ["name", "program", "level", "distributor", "metric", "target", "starts_on", "ends_on"]
     list_filter = ["level", "metric", "program"]
     search_fields = ["name", "distributor__code"]

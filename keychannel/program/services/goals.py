@@ -21,6 +21,12 @@ from .common import _save
 # --- goals and milestones -----------------------------------------------------------------------------------------
 
 
+def goal_validate(goal: Goal) -> None:
+    """The cascade's rules for one goal (ValidationError by field): every path that writes a goal, the admin's
+    form included, checks it (a goal under a distributor goal would not be summed, cockpit and scorecard alike)."""
+    _check_goal(goal)
+
+
 def _check_goal(goal: Goal):
     errors = {}
     if goal.metric not in metrics.METRICS:
