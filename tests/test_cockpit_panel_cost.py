@@ -125,3 +125,21 @@ def test_an_office_goal_still_sums_the_distributors_below_it(world):
     progress = {p.goal.pk: p.actual for p in goal_progress([office, *leaves])}
     assert progress[office.pk] == sum(progress[g.pk] for g in leaves)
     assert len(leaves) == 2
+
+
+def test_the_heads_goals_panel_builds_no_goal_instance(world):
+    # Before: the head's goals were model instances with every column; the panel reads the progress fields.
+    busy(world)
+    _goals(world)
+    built = []
+
+    def count(sender, **kwargs):
+        built.append(sender)
+
+    pre_init.connect(count, sender=Goal)
+    try:
+        content, _sql = _build(world.principal("dist_head"), "program.my_goals")
+    finally:
+        pre_init.disconnect(count, sender=Goal)
+    assert len(content.items) >= 2 and content.figures
+    assert built == []
