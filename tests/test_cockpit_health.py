@@ -53,10 +53,11 @@ def test_the_relationship_panels_equal_the_full_overview(world, distributors):
         assert [i.detail for i in panel.items] == [" ".join(str(f.message) for f in r["flags"])
                                                    for r in overview[:PANEL_LIMIT]], role
         assert (panel.total or len(panel.items)) == len(overview), role
-        ids = set(Distributor.objects.values_list("pk", flat=True))
         expected = {r["distributor"].pk: n for r in overview
                     if (n := sum(1 for f in r["flags"] if f.code in cockpit.STALE_CODES))}
         fresh = world.principal(role)  # (the overview above is not kept for this one)
+        # What attention_for is given: active distributors the principal sees (core/cockpit.py).
+        ids = set(Distributor.objects.visible_to(fresh).filter(active=True).values_list("pk", flat=True))
         assert cockpit.attention_stale_relationships(fresh, ids, today) == expected, role
 
 

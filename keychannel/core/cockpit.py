@@ -258,7 +258,10 @@ def register_attention(key, label, count, *, weight=1, order=100) -> None:
 
 
 def attention_for(principal, distributor_ids, today: date) -> dict[int, dict]:
-    """{distributor_id: {"score": weighted sum, "reasons": [{"key", "label", "count"}]}} over every source."""
+    """{distributor_id: {"score": weighted sum, "reasons": [{"key", "label", "count"}]}} over every source.
+
+    ``distributor_ids`` are active distributors the principal sees (read through ``visible_to``): a source need
+    not read them again to check that, only narrow them by what it counts."""
     # An IdSet (core/scoping.py) is passed on as it is: the sources select its ids by the subquery it carries.
     ids = frozen_ids(distributor_ids)
     result = {pk: {"score": 0, "reasons": []} for pk in ids}

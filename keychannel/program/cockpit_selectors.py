@@ -277,7 +277,8 @@ def my_goals(principal, today):
     if not distributor_id or program is None:
         return []
     distributor = _own_distributor(principal)
-    goals = Goal.objects.visible_to(principal).filter(program=program, distributor_id=distributor_id)
+    # Rows, not model instances: the items and the statement read only the progress fields.
+    goals = _goal_rows(Goal.objects.visible_to(principal).filter(program=program, distributor_id=distributor_id))
     progress = goal_progress(goals, on=today)
     items = [_goal_item(p) for p in progress]
     # The statement pays on these same goals: their progress is passed, not computed a second time.

@@ -102,7 +102,7 @@ def _read_subtree_distributors(program_ids) -> dict[int, set[int]]:
 def goal_progress(goals, *, on: date | None = None) -> list[Progress]:
     """Actual, target-to-date and status for each goal.
 
-    Queries: one for the tree (none when every goal is a network goal), then one grouped query per (metric,
+    Queries: one for the tree (none when every goal is a network or distributor goal), then one grouped query per (metric,
     period) for the goals below the program level, and one total per (metric, period) for program-level goals (the
     whole network). Never per goal.
     """
@@ -110,9 +110,11 @@ def goal_progress(goals, *, on: date | None = None) -> list[Progress]:
     goals = list(goals)
     if not goals:
         return []
-    # Network goals (program level, at the top) read the whole network: the tree is needed only below them.
+    # Network goals (program level, at the top) read the whole network and a distributor goal is a leaf of the
+    # cascade (services/goals.py refuses a child under it): only office and department goals need the tree.
     below = _subtree_distributors({g.program_id for g in goals}) if any(
-        not (g.level == GoalLevel.PROGRAM and g.parent_id is None) for g in goals) else {}
+        not (g.level == GoalLevel.PROGRAM and g.parent_id is None or g.level == GoalLevel.DISTRIBUTOR)
+        for g in goals) else {}
     grouped_ids: dict[tuple, set[int]] = defaultdict(set)
     network: set[tuple] = set()
     for goal in goals:
