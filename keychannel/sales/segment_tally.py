@@ -101,9 +101,8 @@ _SQLITE = [
 def install(schema_connection=None) -> None:
     """Create (or replace) the triggers that keep the tally; idempotent."""
     schema_connection = schema_connection or connection
-    statements = {"postgresql": _POSTGRESQL, "sqlite": _SQLITE}.get(schema_connection.vendor)
-    if statements is None:
-        raise NotImplementedError(f"segment tally triggers for {schema_connection.vendor}")
+    # (settings accept PostgreSQL and SQLite only)
+    statements = _POSTGRESQL if schema_connection.vendor == "postgresql" else _SQLITE
     with schema_connection.cursor() as cursor:
         for statement in statements:
             cursor.execute(statement)
