@@ -19,64 +19,37 @@ matrix (a test that walks them all).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
-SERVICE = "service"
-EVERY_GET = "GET *"
-
-
-@dataclass(frozen=True)
-class Rule:
-    title: str  # the "## " heading in docs/rules.md
-    enforced_by: tuple[str, ...]  # qualified names of the functions that enforce it
-    paths: dict[str, tuple[str, ...]]  # route key → test node ids ("path/to/test_x.py::test_name")
-    unaffected: dict[str, str] = field(default_factory=dict)  # route key → why the rule does not apply there
-    fields: tuple[str, ...] = ()  # "app_label.Model.field" the rule guards; the admin writing one is a path
-    # route key → what is missing: a path known to reach the rule with no test of its own yet (listed in
-    # docs/rules.md under the rule; the aim is to empty it)
-    gaps: dict[str, str] = field(default_factory=dict)
-
-
-# Routes that reach every service on purpose and are proved by the demo test, not per rule.
-EXEMPT_ROUTES = {
-    "command:demo": "seeds the demo through the services; tests/test_demo.py checks the data keeps every rule",
-}
-
-ADMIN_CLOSED = "keychannel/core/tests/test_core.py::test_admin_is_for_manufacturer_admins_only"
-GATE = "keychannel/channel/tests/test_gate.py::"
-ASSIGN = "keychannel/core/tests/test_assignment.py::"
-ONBOARD = "keychannel/core/tests/test_onboarding.py::"
-PLAN_EDIT = "keychannel/clients/tests/test_account_plan_edit.py::"
-OOS = "keychannel/channel/tests/test_out_of_scope.py::"
-KAM = "keychannel/competence/tests/test_kam_tasks.py::"
-REG = "keychannel/channel/tests/test_registrations.py::"
-PATHS = "tests/test_rule_paths.py::"
-SALES = "keychannel/sales/tests/test_sales.py::"
-JOBS = "keychannel/sales/tests/test_import_jobs.py::"
-RETRIED = (JOBS + "test_a_retried_import_keeps_the_import_rules",)
-LIMITS = "keychannel/sales/tests/test_import_limits.py::"
-BULK = "keychannel/sales/tests/test_bulk_fix_api.py::"
-REGISTRATION_CREATES_UNWATCHED = ("creates the client through clients.services.client_create with watch_duplicates=False: "
-                                  "the registration's own checks record the look-alikes (similar_to_other) and open "
-                                  "its conflict")
-VERSION = "keychannel/clients/tests/test_stakeholder_version.py::"
-DELETE = "keychannel/clients/tests/test_archive_delete.py::"
-TIER = "keychannel/deals/tests/test_contract_tier.py::"
-SVC = "keychannel/service/tests/test_service_cases.py::"
-CLAIM = "keychannel/program/tests/test_support_money.py::"
-LEVELS = "keychannel/program/tests/test_levels.py::"
-LIFE = "keychannel/program/tests/test_lifecycle.py::"
-SIGNOFF = "keychannel/deals/tests/test_signoff.py::"
-RC = "keychannel/program/tests/test_rule_conditions.py::"
-FILTERS = "tests/test_list_filters.py::"
-SYNC = "keychannel/channel/tests/test_sync_paths.py::"
-SUPPORT_EVIDENCE = ("a support return reads the list with no filter (program.support_money.support_return filters by stored "
-                    "status and decision date itself); no user-chosen filter, no page to agree with")
-
-REVALIDATE_NO_REPEATS = ("re-reads a stored file, and a file with a repeated line is never stored (not fixable in the "
-                         "app: sales.services.FIXABLE_IN_APP), so revalidation finds none")
-FIRST_STAGE = "opens its deal in the first stage (discussion), which is never gated"
-MANUFACTURER_ONLY = "only manufacturer roles reach it (its policy); the person set is the caller or a manufacturer person"
+from tests.rule_types import (  # noqa: F401 (EVERY_GET, EXEMPT_ROUTES, Rule, SERVICE: re-exported)
+    ADMIN_CLOSED,
+    ASSIGN,
+    BULK,
+    DELETE,
+    EVERY_GET,
+    EXEMPT_ROUTES,
+    FILTERS,
+    GATE,
+    JOBS,
+    KAM,
+    LIMITS,
+    MANUFACTURER_ONLY,
+    ONBOARD,
+    OOS,
+    PATHS,
+    PLAN_EDIT,
+    REG,
+    REGISTRATION_CREATES_UNWATCHED,
+    RETRIED,
+    REVALIDATE_NO_REPEATS,
+    SALES,
+    SERVICE,
+    SUPPORT_EVIDENCE,
+    SVC,
+    SYNC,
+    TIER,
+    VERSION,
+    Rule,
+)
+from tests.rules_program import PROGRAM_RULES
 
 RULES: dict[str, Rule] = {
     "assignment": Rule(
@@ -466,140 +439,7 @@ RULES: dict[str, Rule] = {
             "deals:opportunity_move": ("keychannel/deals/tests/test_deals.py::test_kanban_move_through_htmx_and_the_deal_form",),
         },
     ),
-    "support_claim": Rule(
-        title="A support claim never exceeds what was approved",
-        enforced_by=("keychannel.program.support_money.support_claim",),
-        paths={
-            SERVICE: (CLAIM + "test_a_claim_above_the_approved_amount_is_refused_by_the_service",
-                      CLAIM + "test_partial_claims_add_up_to_at_most_the_approved_amount"),
-            "POST /api/v1/support-requests/{request_id}/claims": (
-                CLAIM + "test_a_claim_above_the_approved_amount_is_refused_by_the_api",
-                "tests/races/test_support_claim_race.py::test_simultaneous_claims_resolve_to_at_most_the_approved_amount",
-                "tests/races/test_support_claim_race.py::"
-                "test_simultaneous_claims_of_the_whole_amount_let_exactly_one_through"),
-            "program:support_claim": (CLAIM + "test_a_claim_above_the_approved_amount_is_refused_on_the_page",),
-            "admin:program.SupportRequest": (CLAIM + "test_no_path_can_store_more_claimed_than_approved",),
-        },
-        fields=("program.SupportRequest.amount_approved", "program.SupportRequest.amount_claimed"),
-    ),
-    "program_levels": Rule(
-        title="A distributor's program level sets its protection and its budget share",
-        enforced_by=("keychannel.channel.benefits.protection_days_for", "keychannel.program.levels.budget_apply",
-                     "keychannel.program.levels.budget_set_from_pool", "keychannel.program.levels.recompute_levels",
-                     "keychannel.program.levels.hold_level"),
-        paths={
-            SERVICE: (LEVELS + "test_approval_uses_the_level_protection_days_else_the_channel_default",
-                      LEVELS + "test_budget_is_the_level_share_of_the_pool",
-                      LEVELS + "test_only_the_program_office_recomputes"),
-            "POST /api/v1/registrations/{registration_id}/approve": (
-                LEVELS + "test_api_approval_and_lead_acceptance_use_the_level_protection_days",),
-            **{key: (LEVELS + "test_page_approval_and_lead_acceptance_on_every_path_use_the_level_protection_days",)
-               for key in ("channel:registration_decide", "POST /api/v1/leads/{lead_id}/accept", "channel:lead_respond")},
-            "POST /api/v1/support-budgets": (LEVELS + "test_budget_is_the_level_share_of_the_pool",),
-            "program:budget_set": (LEVELS + "test_budget_page_sets_the_share_of_a_pool",),
-            "POST /api/v1/program-levels/recompute": (LEVELS + "test_recompute_button_and_api",),
-            "program:level_recompute": (LEVELS + "test_recompute_button_and_api",),
-            "command:recompute_levels": (
-                LEVELS + "test_recompute_changes_the_level_from_data_records_history_and_notifies_the_head",),
-            "GET /api/v1/distributors/{distributor_id}/program-level": (
-                LEVELS + "test_head_sees_level_benefits_next_level_needs_and_history",),
-            "program:distributor_overview": (LEVELS + "test_head_sees_level_benefits_next_level_needs_and_history",),
-        },
-        fields=("program.DistributorLevel.level",),
-        unaffected={"admin:program.DistributorLevel": "the Django admin shows levels read-only (see ReadOnlyLevelAdmin); "
-                                                      "the level changes only by recompute_levels"},
-    ),
-    "program_lifecycle": Rule(
-        title="A program's lifecycle: revise, withdraw, the current program by its period",
-        enforced_by=("keychannel.program.lifecycle.program_revise", "keychannel.program.lifecycle.program_withdraw",
-                     "keychannel.program.lifecycle.current_program", "keychannel.program.lifecycle.page_program"),
-        paths={
-            SERVICE: (LIFE + "test_a_launched_program_is_neither_revised_nor_withdrawn",
-                      LIFE + "test_phase_and_current_program_by_date"),
-            "POST /api/v1/programs/{program_id}/revise": (
-                LIFE + "test_objected_program_is_revised_through_the_api_and_sign_off_restarts_with_the_comment_kept",),
-            "POST /api/v1/programs/{program_id}/withdraw": (
-                LIFE + "test_objected_program_is_withdrawn_with_a_reason_through_the_api",),
-            "program:program_revise": (LIFE + "test_revise_and_withdraw_from_the_program_page",),
-            "program:program_withdraw": (LIFE + "test_revise_and_withdraw_from_the_program_page",),
-            "program:distributor_overview": (
-                LIFE + "test_launching_next_years_program_keeps_this_years_distributor_page",
-                LIFE + "test_distributor_page_with_a_foreign_or_unpublished_program_falls_back_to_the_current_one"),
-            "program:statement_csv": (LIFE + "test_launching_next_years_program_keeps_this_years_distributor_page",),
-            "POST /api/v1/distributors/{distributor_id}/awards": (
-                "keychannel/program/tests/test_parity_api.py::test_new_awards_through_the_api_keep_to_the_current_program",),
-            **{key: (LIFE + "test_new_awards_events_and_the_level_api_keep_to_the_current_program_after_next_years_launch",)
-               for key in ("program:award_create", "program:event_create",
-                           "GET /api/v1/distributors/{distributor_id}/program-level")},
-        },
-        unaffected={"program:event_update": "edits an event of the program it belongs to; only a new event "
-                                            "(program:event_create) takes the current program"},
-    ),
-    "product_test_signoff": Rule(
-        title="Product-test sign-off",
-        enforced_by=("keychannel.deals.signoff.pass_blockers", "keychannel.deals.signoff.approval_record",
-                     "keychannel.deals.signoff.manufacturer_signoff", "keychannel.deals.signoff.win_blockers"),
-        paths={
-            SERVICE: (SIGNOFF + "test_changing_the_named_signers_of_a_passed_test_is_checked_again",
-                      SIGNOFF + "test_the_manufacturer_signoff_comes_from_someone_other_than_the_deal_owner",
-                      SIGNOFF + "test_the_channel_policy_decides_whether_a_manufacturer_signoff_is_needed"),
-            "PATCH /api/v1/product-tests/{product_test_id}": (
-                SIGNOFF + "test_salesperson_cannot_mark_their_own_test_passed",
-                SIGNOFF + "test_stakeholder_approvals_are_required_and_only_named_ones_count"),
-            "POST /api/v1/opportunities/{opportunity_id}/product-tests": (
-                "keychannel/deals/tests/test_deals.py::"
-                "test_salesperson_takes_a_deal_from_discussion_to_won_through_a_product_test",),
-            "POST /api/v1/product-tests/{product_test_id}/approvals": (
-                SIGNOFF + "test_stakeholder_approvals_are_required_and_only_named_ones_count",),
-            "POST /api/v1/product-tests/{product_test_id}/signoff": (
-                SIGNOFF + "test_salesperson_cannot_mark_their_own_test_passed",),
-            "deals:producttest_approve": (SIGNOFF + "test_the_deal_page_records_approvals_and_the_manufacturer_signoff",),
-            "deals:producttest_signoff": (SIGNOFF + "test_the_deal_page_records_approvals_and_the_manufacturer_signoff",),
-            "deals:producttest_update": (SIGNOFF + "test_the_edit_form_refuses_passed_without_signoffs",),
-            "POST /api/v1/opportunities/{opportunity_id}/move": (
-                SIGNOFF + "test_winning_is_blocked_by_a_pending_or_failed_test_on_every_path",
-                SIGNOFF + "test_api_override_by_a_manufacturer"),
-            "deals:opportunity_move": (SIGNOFF + "test_winning_is_blocked_by_a_pending_or_failed_test_on_every_path",
-                                       SIGNOFF + "test_a_manufacturer_override_with_a_reason_wins_and_is_recorded"),
-            "admin:deals.ProductTest": (SIGNOFF + "test_the_admin_refuses_passed_without_signoffs_and_keeps_signoffs_read_only",),
-        },
-        unaffected={
-            "GET /api/v1/opportunities/{opportunity_id}/product-tests": "a read: lists the tests, writes nothing",
-            "deals:opportunity_detail": "a read: the deal page shows what each open test still needs (pass_blockers) "
-                                        "and writes nothing",
-        },
-        fields=("deals.ProductTest.result", "deals.ProductTest.signoff_stakeholders"),
-    ),
-    "rule_conditions": Rule(
-        title="Penalties and restrictions are raised by their rule's condition, and restrictions take effect",
-        enforced_by=("keychannel.program.rule_conditions.apply_rule_conditions",
-                     "keychannel.program.rule_conditions.check_condition",
-                     "keychannel.channel.benefits.registration_restrictions",
-                     "keychannel.program.services.rules.ledger_decide_appeal"),
-        paths={
-            "command:apply_rule_conditions": (
-                RC + "test_expired_registration_without_activity_raises_a_penalty_with_evidence_once",),
-            SERVICE: (RC + "test_rule_not_acknowledged_within_n_days_and_goal_behind_at_a_milestone",
-                      RC + "test_a_condition_the_check_cannot_evaluate_is_refused_on_every_path"),
-            "program:rule_conditions_apply": (
-                RC + "test_restriction_refuses_registrations_in_its_product_line_until_the_appeal_is_granted",),
-            "POST /api/v1/program-rule-conditions/apply": (
-                RC + "test_restriction_raised_over_the_api_refuses_registrations_on_the_api_and_the_page",),
-            "POST /api/v1/registrations": (
-                RC + "test_restriction_raised_over_the_api_refuses_registrations_on_the_api_and_the_page",),
-            "channel:registration_create": (
-                RC + "test_restriction_raised_over_the_api_refuses_registrations_on_the_api_and_the_page",),
-            "POST /api/v1/rules": (RC + "test_a_condition_the_check_cannot_evaluate_is_refused_on_every_path",),
-            "program:ledger_decide": (RC + "test_appeal_decision_on_the_page_notifies_head_and_channel_manager",),
-            "POST /api/v1/ledger/{entry_id}/decision": (
-                RC + "test_restriction_refuses_registrations_in_its_product_line_until_the_appeal_is_granted",),
-        },
-        gaps={"channel:lead_respond": "lead acceptance calls registration_submit; a restriction refuses it, not replayed",
-              "POST /api/v1/leads/{lead_id}/accept": "lead acceptance: as channel:lead_respond, not replayed",
-              "program:rule_create": "the rule form calls rule_create, which refuses a condition it cannot "
-                                     "evaluate; proved through the service and the API, not the page"},
-        fields=("program.LedgerEntry.evidence_key",),
-    ),
+    **PROGRAM_RULES,
 }
 
 

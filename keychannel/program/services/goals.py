@@ -24,10 +24,6 @@ from .common import _save
 def goal_validate(goal: Goal) -> None:
     """The cascade's rules for one goal (ValidationError by field): every path that writes a goal, the admin's
     form included, checks it (a goal under a distributor goal would not be summed, cockpit and scorecard alike)."""
-    _check_goal(goal)
-
-
-def _check_goal(goal: Goal):
     errors = {}
     if goal.metric not in metrics.METRICS:
         errors["metric"] = _("Unknown metric.")
@@ -68,7 +64,7 @@ def goal_create(
         program=program, parent=parent, level=level, name=(name or "").strip(), distributor=distributor, metric=metric,
         target=target, starts_on=starts_on or program.starts_on, ends_on=ends_on or program.ends_on,
     )
-    _check_goal(goal)
+    goal_validate(goal)
     return _save(goal)
 
 
@@ -81,7 +77,7 @@ def goal_update(*, principal, goal: Goal, **fields) -> Goal:
     for name in ("name", "target", "starts_on", "ends_on"):
         if name in fields and fields[name] is not None:
             setattr(goal, name, fields[name])
-    _check_goal(goal)
+    goal_validate(goal)
     return _save(goal)
 
 

@@ -1,4 +1,5 @@
-"""The goal cascade holds on the admin's path too: it saves without the services, so its form runs their check."""
+"""The goal cascade holds on the admin's path too (admin:program.Goal): it saves without the services, so its form
+runs their check."""
 
 from decimal import Decimal
 
