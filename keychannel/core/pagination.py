@@ -88,12 +88,15 @@ class BoundedPagination(LimitOffsetPagination):
         return {"items": rows, **counted, "next_cursor": next_cursor}
 
     def offset_rows(self, queryset, offset: int, size: int) -> list:
-        if (offset < self.DEEP_OFFSET or not isinstance(queryset, QuerySet) or queryset.query.values_select
-                or queryset.query.combinator):  # rows as dicts, or a union (which takes no filter): as they come
+        query = getattr(queryset, "query", None)
+        as_dicts = bool(query is not None and query.values_select)
+        if (offset < self.DEEP_OFFSET or not isinstance(queryset, QuerySet) or query.combinator
+                or (as_dicts and ("id" not in query.values_select or query.group_by is not None or query.distinct))):
+            # a union (which takes no filter), or rows as dicts without their id or grouped: as they come
             return list(queryset[offset: offset + size])
         # Ids first: the database sorts and skips (pk, order columns) only, not the wide rows with their joins.
-        ids = list(queryset.values_list("pk", flat=True)[offset: offset + size])
-        found = {row.pk: row for row in queryset.order_by().filter(pk__in=ids)}
+        ids = [row["pk"] for row in _without_related_columns(queryset.values("pk"))[offset: offset + size]]
+        found = {(row["id"] if as_dicts else row.pk): row for row in queryset.order_by().filter(pk__in=ids)}
         return [found[pk] for pk in ids if pk in found]
 
     def known_count(self, queryset, offset: int, rows: list, limit: int) -> dict | None:

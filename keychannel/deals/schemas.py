@@ -58,14 +58,14 @@ class OpportunityOut(Schema):
     created_at: datetime
     updated_at: datetime
 
+    # A list's row is a dict read with its page (selectors.OpportunityRows); a detail, the deal itself.
     @staticmethod
     def resolve_product_line_ids(obj):
-        listed = getattr(obj, "listed_product_line_ids", None)  # read for the whole page (opportunity_api_list)
-        return listed if listed is not None else [pl.pk for pl in obj.product_lines.all()]
+        return obj["product_line_ids"] if isinstance(obj, dict) else [pl.pk for pl in obj.product_lines.all()]
 
     @staticmethod
     def resolve_attention(obj):
-        return obj.attention()
+        return obj["attention"] if isinstance(obj, dict) else obj.attention()
 
 
 class StageChangeOut(Schema):

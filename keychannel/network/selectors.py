@@ -421,10 +421,29 @@ def sole_inputs_stamp() -> tuple:
         return tuple(sorted(tuple(row) for row in cursor.fetchall()))
 
 
-def _whole_network_index(on_date) -> SoleChannelIndex:
+def request_stamp(request_or_none) -> tuple:
+    """``sole_inputs_stamp()``, read once per request (the distributors list's count and its sole-channel flags)."""
+    stamp = getattr(request_or_none, "_kc_sole_inputs_stamp", None)
+    if stamp is None:
+        stamp = sole_inputs_stamp()
+        if request_or_none is not None:
+            request_or_none._kc_sole_inputs_stamp = stamp
+    return stamp
+
+
+def distributor_total(request_or_none) -> int:
+    """Every distributor of the network, from the request's stamp: its row of the distributors' table counts them
+    all (the whole network's list answers it as its count instead of counting them again: issue 22)."""
+    return next(count for n, count, _changed, _highest in request_stamp(request_or_none) if n == _STAMP_DISTRIBUTORS)
+
+
+_STAMP_DISTRIBUTORS = 3  # the distributors' row of sole_inputs_stamp
+
+
+def _whole_network_index(on_date, stamp=None) -> SoleChannelIndex:
     """The whole network's index, built again only when its inputs changed (the distributors list flagged 50 rows
     from a fresh build of every cell on each request): one small statement instead of three and the cells."""
-    key = (on_date, sole_inputs_stamp())
+    key = (on_date, stamp if stamp is not None else sole_inputs_stamp())
     index = _WHOLE_NETWORK.get(key)
     if index is None:
         index = SoleChannelIndex.build(on_date=on_date)
@@ -440,7 +459,7 @@ def sole_channel_index(request_or_none=None, *, on_date=None, distributor=None) 
     index = getattr(holder, "_kc_sole_channel_index", None) if holder is not None else None
     if index is None:
         on_date = on_date or timezone.localdate()
-        index = (_whole_network_index(on_date) if distributor is None
+        index = (_whole_network_index(on_date, request_stamp(holder)) if distributor is None
                  else SoleChannelIndex.build(on_date=on_date, distributor=distributor))
         if holder is not None:
             holder._kc_sole_channel_index = index

@@ -99,3 +99,31 @@ def test_the_distributors_list_reuses_the_index(world, api_as):
     _cover(world.other, world.territory, line)
     after = client.get("/api/v1/distributors?limit=50").json()
     assert {row["code"]: row["sole_channel"] for row in after["items"]} == {"da": False, "db": False}
+
+
+def test_the_whole_networks_list_counts_from_the_stamp_it_reads_for_the_flags(world, api_as, monkeypatch):
+    """Issue 22: the whole network's list counted every distributor again (a statement of its own) where the
+    sole-channel stamp, read for the flags, counts them already. A filtered list, or a narrower reach, counts."""
+    from keychannel.core.pagination import BoundedPagination
+
+    for _ in range(3):
+        DistributorFactory()
+    admin = api_as(world.user("admin"))
+    admin.get("/api/v1/me")  # the token's first use
+    total = Distributor.objects.count()
+    with CaptureQueriesContext(connection) as ctx:
+        body = admin.get("/api/v1/distributors?limit=2").json()
+    assert (body["count"], body["count_is_capped"]) == (total, False)
+    assert not [q for q in ctx.captured_queries if q["sql"].startswith("SELECT COUNT(*) FROM")]
+    monkeypatch.setattr(BoundedPagination, "COUNT_CAP", 2)
+    assert admin.get("/api/v1/distributors?limit=1").json()["count_is_capped"] is True
+    monkeypatch.undo()
+    with CaptureQueriesContext(connection) as ctx:
+        body = admin.get("/api/v1/distributors?limit=1&q=zzz-none").json()
+    assert body["count"] == 0
+    with CaptureQueriesContext(connection) as ctx:
+        body = admin.get("/api/v1/distributors?limit=1&kind=" + world.own.kind).json()
+    assert body["count"] == Distributor.objects.filter(kind=world.own.kind).count()
+    assert [q for q in ctx.captured_queries if q["sql"].startswith("SELECT COUNT(*) FROM")]
+    head = api_as(world.user("dist_head")).get("/api/v1/distributors?limit=50").json()
+    assert head["count"] == 1
