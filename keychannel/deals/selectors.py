@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.db import connection, connections
-from django.db.models import Count, DecimalField, ExpressionWrapper, F, Prefetch, Q, Sum, Value
+from django.db.models import Count, DecimalField, ExpressionWrapper, F, IntegerField, Prefetch, Q, Sum, Value
 from django.db.models.functions import Coalesce
 from django.db.models.query import ModelIterable
 from django.utils import timezone
@@ -374,30 +374,45 @@ def _first_ids_by_stage(ids_by_recency, limit: int) -> list:
         return [pk for (pk,) in cursor.fetchall()]
 
 
-def board_totals(*, principal, filters: dict) -> dict:
+def board_totals(*, principal, filters: dict, probabilities: dict | None = None) -> dict:
     """``{stage: (count, total, weighted)}`` of the kanban: from the pipeline roll-up when it answers the same
-    (a principal who sees every deal, filtered by distributor at most), else counted over the deals."""
+    (a principal who sees every deal, filtered by distributor at most), else counted over the deals.
+    ``probabilities``: a dict filled with the stored stage probabilities (``stage_settings``), read in the same
+    statement (a ``UNION ALL`` of the few settings rows: one round trip fewer per board)."""
     if rollup_serves(principal, filters):
         rows = rollup_rows(filters).values("stage").annotate(n=Sum("deal_count"), total=Sum("amount"),
                                                               weighted=Sum("weighted"))
     else:
         rows = apply_filters(Opportunity.objects.visible_to(principal), filters).order_by().values("stage").annotate(
             n=Count("pk"), total=Coalesce(Sum("value"), ZERO), weighted=Coalesce(Sum(WEIGHTED), ZERO))
+    if probabilities is not None:
+        probabilities.update({str(k): v for k, v in DEFAULT_PROBABILITY.items()})
+        nothing = Value(None, output_field=DecimalField(max_digits=20, decimal_places=2))
+        rows = rows.annotate(setting=Value(None, output_field=IntegerField())).union(
+            StageSetting.objects.order_by().values("stage").annotate(
+                n=Value(None, output_field=IntegerField()), total=nothing, weighted=nothing,
+                setting=F("probability")), all=True)
     cents = Decimal("0.01")
-    return {row["stage"]: (row["n"] or 0, Decimal(row["total"] or 0).quantize(cents),
-                           Decimal(row["weighted"] or 0).quantize(cents)) for row in rows}
+    totals = {}
+    for row in rows:
+        if row.get("setting") is not None:
+            probabilities[row["stage"]] = row["setting"]
+            continue
+        totals[row["stage"]] = (row["n"] or 0, Decimal(row["total"] or 0).quantize(cents),
+                                Decimal(row["weighted"] or 0).quantize(cents))
+    return totals
 
 
 def pipeline_board(*, principal, filters: dict | None = None, per_column: int = CARDS_PER_COLUMN) -> list[dict]:
     """The kanban: one column per stage with its totals and its ``per_column`` most recently touched cards; the
     rest of a column loads on demand (``board_cards`` with an offset).
 
-    Queries: one for the totals (the roll-up's few rows, or an aggregate), one for the stage probabilities and
-    one for the cards (one per stage on SQLite).
+    Queries: one for the totals (the roll-up's few rows, or an aggregate) with the stage probabilities, and two
+    for the cards (one per stage on SQLite).
     """
     filters = filters or {}
-    totals = board_totals(principal=principal, filters=filters)
-    probabilities = stage_settings()
+    probabilities = {}  # stage_settings(), read with the totals
+    totals = board_totals(principal=principal, filters=filters, probabilities=probabilities)
     first_cards = board_first_cards(principal=principal, filters=filters, limit=per_column)
     columns = []
     for stage, label in Stage.choices:
