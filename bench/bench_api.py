@@ -144,6 +144,9 @@ def plan(head_username: str) -> list[tuple[str, str, str, str, dict | None]]:
             (f"{who}: page client (buying centre)", page, "GET", f"/clients/{c.pk}/", None),
             (f"{who}: page opportunities", page, "GET", "/deals/", None),
             (f"{who}: page pipeline (kanban)", page, "GET", "/deals/pipeline/", None),
+            # a column's next cards, as its "Show more" button asks for them (HTMX)
+            (f"{who}: page pipeline column more", f"{who}-htmx", "GET", "/deals/pipeline/discussion/more/?offset=10",
+             None),
             (f"{who}: page segments", page, "GET", "/sales/segments/", None),
             # the charts the segments page loads after itself (as it asks for them: its newest year)
             (f"{who}: page segments charts", page, "GET", f"/sales/segments/charts/?year={newest_year}", None),

@@ -35,7 +35,7 @@ from django.utils.translation import gettext, ngettext
 
 from keychannel.core import exports
 from keychannel.core.filters import ListFilters, many_choices, typed_choice
-from keychannel.core.pagination import BoundedPagination, capped_count
+from keychannel.core.pagination import BoundedPagination, capped_count, count_beyond_of
 
 EXPORT_PARAM = "export"
 EXPORT_CHUNK = 2000  # rows read per query while exporting (prefetches run once per chunk)
@@ -60,9 +60,13 @@ def resolve(obj, path: str):
 def cell(obj, path: str):
     """A cell's value on a page: the raw value, but never True/False nor an ungrouped amount (yes/no and numbers
     in the active language), and "" for None."""
+    return shown(resolve(obj, path))
+
+
+def shown(value):
+    """A raw value (``resolve``'s) as ``cell`` shows it."""
     from keychannel.core.templatetags.kc_format import format_number, yesno_label
 
-    value = resolve(obj, path)
     if isinstance(value, bool):
         return yesno_label(value)
     if isinstance(value, (Decimal, float)):
@@ -147,6 +151,13 @@ def _row_url(model):
     return lambda row: resolve(row, "get_absolute_url") or ""
 
 
+def row_getters(kind, columns) -> list | None:
+    """The raw value getters (as ``resolve`` answers) of ``columns`` that a row class offers itself
+    (``table_getters(keys)``: a row read as values, ``deals.tables.DealRow``), else None (the rows are resolved)."""
+    table_getters = getattr(kind, "table_getters", None)
+    return table_getters([column.key for column in columns]) if table_getters else None
+
+
 class TableExport(Exception):  # noqa: N818 - not an error: it carries the download out of the view
     """Raised by ``Table.build`` for an export request; carries the response (see the module docstring)."""
 
@@ -176,6 +187,10 @@ class CappedPaginator(Paginator):
 
     @cached_property
     def _counted(self) -> tuple[int, bool]:
+        # a stored figure that proves more than the cap (count_beyond: the deals page's roll-up) answers the cap
+        # without reading cap + 1 rows, as the API's lists do
+        if (beyond := count_beyond_of(self.object_list)) is not None and beyond(self.cap):
+            return self.cap, True
         return capped_count(self.object_list, self.cap)
 
     @cached_property
@@ -318,6 +333,8 @@ class Table:
         return f"{name}-{timezone.localdate().isoformat()}"
 
     def export_row(self, row) -> list:
+        if getters := row_getters(type(row), self.columns):
+            return [getter(row) for getter in getters]
         return [resolve(row, column.key) for column in self.columns]
 
     def export_rows(self, queryset, request=None):
@@ -371,7 +388,9 @@ class TableState:
         for row in self.rows:
             model = type(row)
             if model not in fast:  # per row class: the quicker getters (None: cell()) and the row's URL
-                fast[model] = ([_fast_value(model, c.key) if hasattr(model, "_meta") else None for c in columns],
+                own = row_getters(model, columns)
+                fast[model] = ([(lambda row, raw=raw: shown(raw(row))) for raw in own] if own else
+                               [_fast_value(model, c.key) if hasattr(model, "_meta") else None for c in columns],
                                _row_url(model))
             getters, url = fast[model]
             cells = []

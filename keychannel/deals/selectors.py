@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.db import connection, connections
-from django.db.models import Count, DecimalField, ExpressionWrapper, F, Prefetch, Q, Sum, Value
+from django.db.models import Count, DecimalField, ExpressionWrapper, F, IntegerField, Prefetch, Q, Sum, Value
 from django.db.models.functions import Coalesce
 from django.db.models.query import ValuesIterable
 from django.utils import timezone
@@ -28,6 +28,7 @@ from keychannel.network.models import Distributor, ProductLine
 from . import rollups
 from .cards import CARD_FIELDS, Card
 from .choices import DEFAULT_PROBABILITY, OPEN_STAGES, Attention, Stage, attention_flags
+from .deal_rows import as_deal_rows
 from .models import Activity, CorporateContract, Opportunity, ProductTest, StageChange, StageSetting, weighted
 from .rollups import PipelineRollup, open_totals
 
@@ -106,19 +107,13 @@ def opportunity_list(*, principal, filters: dict | None = None):
 
 
 def opportunity_table_rows(*, principal):
-    """The deals page's rows: the relations its columns show only (client, distributor, owner). The API's
-    mentor, KAM and product lines cost a join and a query per page the table never drew."""
-    return opportunity_list(principal=principal).select_related(None).prefetch_related(None).select_related(
-        "client", "distributor", "owner").only(*TABLE_COLUMNS)
-
-
-# What the deals page's columns (deals.tables.pipeline_table) and its export show, and nothing else: a row built
-# with every column of the deal, its client, distributor and owner set some 120 attributes the table never read
-# (issue 22: model rows were a fifth of the page).
-TABLE_COLUMNS = (
-    "title", "stage", "value", "probability", "expected_close_on", "next_step", "next_step_on", "client_id",
-    "distributor_id", "owner_id", "client__legal_name", "distributor__code", "owner__first_name", "owner__last_name",
-)
+    """The deals page's rows: the values its columns and export show, as ``deal_rows.DealRow``s (no model rows:
+    four per deal, with the client, distributor and owner). For a principal who sees every deal, past the count cap
+    the pipeline roll-up tells it (as the API's list): the count read 10,001 index entries on every first page."""
+    qs = as_deal_rows(Opportunity.objects.visible_to(principal))
+    if rollup_serves(principal, {}):
+        qs = count_beyond(qs, lambda cap: sum_beyond(_rollup_of({}), "deal_count", cap))
+    return qs
 
 
 # What the API's list answers (schemas.OpportunityOut), read as values: the deal's columns and its client's few.
@@ -422,30 +417,45 @@ def _first_ids_by_stage(ids_by_recency, limit: int) -> list:
         return [pk for (pk,) in cursor.fetchall()]
 
 
-def board_totals(*, principal, filters: dict) -> dict:
+def board_totals(*, principal, filters: dict, probabilities: dict | None = None) -> dict:
     """``{stage: (count, total, weighted)}`` of the kanban: from the pipeline roll-up when it answers the same
-    (a principal who sees every deal, filtered by distributor at most), else counted over the deals."""
+    (a principal who sees every deal, filtered by distributor at most), else counted over the deals.
+    ``probabilities``: a dict filled with the stored stage probabilities (``stage_settings``), read in the same
+    statement (a ``UNION ALL`` of the few settings rows: one round trip fewer per board)."""
     if rollup_serves(principal, filters):
         rows = rollup_rows(filters).values("stage").annotate(n=Sum("deal_count"), total=Sum("amount"),
                                                               weighted=Sum("weighted"))
     else:
         rows = apply_filters(Opportunity.objects.visible_to(principal), filters).order_by().values("stage").annotate(
             n=Count("pk"), total=Coalesce(Sum("value"), ZERO), weighted=Coalesce(Sum(WEIGHTED), ZERO))
+    if probabilities is not None:
+        probabilities.update({str(k): v for k, v in DEFAULT_PROBABILITY.items()})
+        nothing = Value(None, output_field=DecimalField(max_digits=20, decimal_places=2))
+        rows = rows.annotate(setting=Value(None, output_field=IntegerField())).union(
+            StageSetting.objects.order_by().values("stage").annotate(
+                n=Value(None, output_field=IntegerField()), total=nothing, weighted=nothing,
+                setting=F("probability")), all=True)
     cents = Decimal("0.01")
-    return {row["stage"]: (row["n"] or 0, Decimal(row["total"] or 0).quantize(cents),
-                           Decimal(row["weighted"] or 0).quantize(cents)) for row in rows}
+    totals = {}
+    for row in rows:
+        if row.get("setting") is not None:
+            probabilities[row["stage"]] = row["setting"]
+            continue
+        totals[row["stage"]] = (row["n"] or 0, Decimal(row["total"] or 0).quantize(cents),
+                                Decimal(row["weighted"] or 0).quantize(cents))
+    return totals
 
 
 def pipeline_board(*, principal, filters: dict | None = None, per_column: int = CARDS_PER_COLUMN) -> list[dict]:
     """The kanban: one column per stage with its totals and its ``per_column`` most recently touched cards; the
     rest of a column loads on demand (``board_cards`` with an offset).
 
-    Queries: one for the totals (the roll-up's few rows, or an aggregate), one for the stage probabilities and
-    one for the cards (one per stage on SQLite).
+    Queries: one for the totals (the roll-up's few rows, or an aggregate) with the stage probabilities, and two
+    for the cards (one per stage on SQLite).
     """
     filters = filters or {}
-    totals = board_totals(principal=principal, filters=filters)
-    probabilities = stage_settings()
+    probabilities = {}  # stage_settings(), read with the totals
+    totals = board_totals(principal=principal, filters=filters, probabilities=probabilities)
     first_cards = board_first_cards(principal=principal, filters=filters, limit=per_column)
     columns = []
     for stage, label in Stage.choices:

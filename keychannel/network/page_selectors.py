@@ -9,6 +9,7 @@ from django.db.models import Prefetch
 from keychannel.core.scoping import USER_NAME_COLUMNS as NAMES
 from keychannel.core.scoping import get_visible_or_404
 from keychannel.core.scoping import own_and_related_columns as columns
+from keychannel.core.tables import pk_url
 
 from .models import (
     ActionItem,
@@ -42,6 +43,15 @@ def distributor_page_get(*, principal, pk):
           .only(*columns(Distributor, territory=("id", "name"), channel_manager=NAMES))
           .prefetch_related(None).prefetch_related(Prefetch("product_lines", ProductLine.objects.only("id", "name"))))
     return get_visible_or_404(qs, principal, pk=pk)
+
+
+def _with_urls(rows, **names) -> None:
+    """Each row's links (``attribute=URL name`` or ``(name, *args)``, the row's pk last), each name reversed once per
+    page: the template reversed one per row and link (``{% url %}``, 45 µs each; issue 22)."""
+    for attribute, name in names.items() if rows else ():
+        url = pk_url(*name) if isinstance(name, tuple) else pk_url(name)
+        for row in rows:
+            setattr(row, attribute, url(row.pk))
 
 
 def distributor_overview(*, principal, distributor, on_date) -> dict:
@@ -83,11 +93,16 @@ def distributor_overview(*, principal, distributor, on_date) -> dict:
                        .select_related(None).select_related("questionnaire")
                        .only(*columns(ReadinessAssessment, questionnaire=("id", "version")))
                        .order_by("-assessed_on", "-id"))
+    _with_urls(people, edit_url="network:person_update")
+    _with_urls(relationships, log_url="network:interaction_create", edit_url="network:relationship_update",
+               history_url=("core:history", "network", "relationship"))
+    _with_urls(assessments, url="network:readiness_detail")
     actions = list(action_item_list(principal=principal, assessment_ids=[a.pk for a in assessments[:1]])
                    .select_related(None).select_related("owner").only(*columns(ActionItem, owner=NAMES))
                    .order_by("due_on", "id"))  # one assessment's
     reviews = list(review_list(principal=principal, filters=mine).select_related(None).select_related("reviewer")
                    .only(*columns(ComplianceReview, reviewer=NAMES)).order_by("-reviewed_on", "-id"))
+    _with_urls(reviews, edit_url="network:review_update", history_url=("core:history", "network", "compliancereview"))
     return {
         "coverages": coverages,
         "sole_cells": sole,
@@ -109,7 +124,7 @@ def distributor_overview(*, principal, distributor, on_date) -> dict:
         "latest_assessment": assessments[0] if assessments else None,
         "latest_actions": actions,
         "readiness_trend": [
-            {"date": a.assessed_on.isoformat(), "score": a.score, "url": a.get_absolute_url()}
+            {"date": a.assessed_on.isoformat(), "score": a.score, "url": a.url}
             for a in sorted(assessments, key=lambda a: (a.assessed_on, a.pk))
         ],
         "reviews": reviews,

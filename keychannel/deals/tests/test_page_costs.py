@@ -280,3 +280,29 @@ def _dialog(answer) -> str:
     html = answer.content.decode()
     start = html.index('<div class="modal fade" id="move-dialog"')
     return html[start:html.index("</form>", start)]
+
+
+@pytest.mark.parametrize("role", ["admin", "dist_head"])
+def test_the_board_reads_its_totals_and_stage_probabilities_in_one_statement(world, role):
+    """Issue 22 (kanban): the stage probabilities were a statement of their own; they come with the totals now (the
+    roll-up's for the admin, the deals' aggregate for a head), the stored one where set, else the default."""
+    from decimal import Decimal
+
+    from keychannel.deals.models import StageSetting
+
+    _deals(world, 2 * len(Stage.values))
+    StageSetting.objects.update_or_create(stage=Stage.PROPOSAL, defaults={"probability": 37})
+    principal = world.principal(role)
+    principal.distributor_ids  # noqa: B018 - the principal's reach, read once per request
+    with CaptureQueriesContext(connection) as queries:
+        columns = selectors.pipeline_board(principal=principal, filters={})
+    cards = 2 if connection.features.supports_slicing_ordering_in_compound else len(Stage.values)
+    assert len(queries.captured_queries) == 1 + cards
+    stored = selectors.stage_settings()
+    assert {c["stage"]: c["probability"] for c in columns} == {stage: stored[stage] for stage in Stage.values}
+    assert next(c for c in columns if c["stage"] == Stage.PROPOSAL)["probability"] == 37
+    totals = selectors.board_totals(principal=principal, filters={})
+    zero = (0, Decimal("0"), Decimal("0"))
+    assert {c["stage"]: (c["count"], c["total"], c["weighted"]) for c in columns} == {
+        stage: totals.get(stage, zero) for stage in Stage.values}
+    assert sum(c["count"] for c in columns) >= 2 * len(Stage.values)
