@@ -489,8 +489,9 @@ def _bounded(scoped, branch: SearchBranch, names, condition, score, text, limit,
     if text == MARKER % 0 and not branch.scope_first:
         # Its plan is the trigram index whatever the query (planned for all its rows, see above), so the query
         # reaches it through sub-selects the planner does not estimate (``hidden_from_planner``): pg_trgm's estimator
-        # ran %>, %>> and LIKE over the column's statistics, 0.7–2.7 ms of PostgreSQL CPU an admin search (full
-        # size, load 8; same plans). Only the template's marker, never a scope value equal to the query by chance.
+        # ran %>, %>> and LIKE over the column's statistics (full size, admin, same plans: planning time 6–7 → 2 ms
+        # for a name of two words at load 10, about 0.5–1 ms of backend CPU). Only the template's marker, never a
+        # scope value equal to the query by chance.
         # A distributor user's keeps the constant: hidden, the planner read the scope's clients and deals through a
         # BitmapAnd with the trigram index instead of the scope's few rows (twice the CPU).
         forms = _patterns(text)
