@@ -22,7 +22,7 @@ from django.db import migrations
 FUNCTION = """
 CREATE OR REPLACE FUNCTION kc_word_similar_ids(tbl regclass, pk name, col name, query text, word_limit float8,
                                                strict_limit float8)
-RETURNS SETOF bigint LANGUAGE plpgsql STABLE PARALLEL SAFE ROWS 100
+RETURNS SETOF bigint LANGUAGE plpgsql STABLE PARALLEL UNSAFE ROWS 100
 SET pg_trgm.word_similarity_threshold = 0.6
 AS $$
 BEGIN
