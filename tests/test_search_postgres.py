@@ -282,7 +282,7 @@ def test_word_similar_ids_is_both_operators_in_one_index_scan(world, thresholds)
             matched += bool(expected)
         cursor.execute("SHOW pg_trgm.word_similarity_threshold")
         assert cursor.fetchone() == before
-        # It sets a setting: never in a parallel plan (marked safe, a KAM's statement failed in one).
+        # It sets a setting: never in a parallel plan (marked safe, a manufacturer user's statement failed in one).
         cursor.execute("SELECT proparallel FROM pg_proc WHERE proname = 'kc_word_similar_ids'")
         assert cursor.fetchall() == [("u",)]
     assert matched >= 3  # the comparison is not over empty sets only
