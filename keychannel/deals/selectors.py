@@ -251,9 +251,13 @@ def opportunity_count(principal) -> int | str | None:
     if (principal.is_authenticated and principal.is_manufacturer
             and len(principal.distributor_ids) > ROLLUP_REACH_MIN):
         reach = in_lookup(principal.distributor_ids)
-        in_reach = PipelineRollup.objects.order_by().filter(stage__in=OPEN_STAGES, distributor_id__in=reach).aggregate(
-            n=Sum("deal_count"))["n"] or 0
         cap = BoundedPagination.COUNT_CAP
+        in_reach_rows = PipelineRollup.objects.order_by().filter(stage__in=OPEN_STAGES, distributor_id__in=reach)
+        # Past the cap already (a channel manager's 1,000 distributors, from a few hundred roll-up rows): the sum of
+        # every row of the reach grew with the network (issue 22).
+        if sum_beyond(in_reach_rows, "deal_count", cap):
+            return f"{money(cap)}+"
+        in_reach = in_reach_rows.aggregate(n=Sum("deal_count"))["n"] or 0
         elsewhere, capped = capped_count(
             Opportunity.objects.open().filter(Q(mentor_id=principal.user_id) | Q(kam_id=principal.user_id))
             .exclude(distributor_id__in=reach), cap)

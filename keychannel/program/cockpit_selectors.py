@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
-from django.db.models import Count, Q
+from django.db.models import Count, IntegerField, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -41,7 +42,7 @@ from .choices import (
     SignoffDecision,
     SupportStatus,
 )
-from .models import Event, Goal, LedgerEntry, Program, Signoff, SupportBudget, SupportRequest
+from .models import Acknowledgement, Event, Goal, LedgerEntry, Program, Signoff, SupportBudget, SupportRequest
 from .selectors import (
     budgets_with_remaining,
     goal_progress,
@@ -244,8 +245,14 @@ def acknowledgements_missing(principal, today):
     if principal.distributor_ids is not None:
         distributors = distributors.filter(pk__in=in_lookup(principal.distributor_ids))
     # Counted by the database: the first distributors behind and how many there are, not 2,000 distributors read.
-    acknowledged = Count("rule_acknowledgements", filter=Q(rule_acknowledgements__rule_id__in=[r[0] for r in rules]))
-    behind = distributors.annotate(done=acknowledged).filter(done__lt=len(rules)).order_by("code")
+    # Those that acknowledged every rule come from the acknowledgements (one per rule and distributor), so the
+    # first rows are read in code order from the index and each one's count is looked up for them alone: grouping
+    # every distributor with its acknowledgements grew with the network (issue 22).
+    given = Acknowledgement.objects.filter(rule_id__in=[r[0] for r in rules]).order_by()
+    complete = given.values("distributor_id").annotate(n=Count("pk")).filter(n=len(rules)).values("distributor_id")
+    done = Subquery(given.filter(distributor_id=OuterRef("pk")).values("distributor_id").annotate(n=Count("pk"))
+                    .values("n"), output_field=IntegerField())
+    behind = distributors.exclude(pk__in=complete).annotate(done=Coalesce(done, 0)).order_by("code")
     first, total = first_rows(behind.values_list("code", "legal_name", "done"))
     url = item_url("program:ack_dashboard", programs[0].pk)
     items = [CockpitItem(label=name, url=url, detail=code,
