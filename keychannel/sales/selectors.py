@@ -29,6 +29,7 @@ from .models import (
     SurveyResponse,
 )
 from .segment_tally import stored_segments
+from .segment_totals import ClientYearTotal, SegmentClassTotal
 
 
 def report_list(*, principal, filters: dict | None = None):
@@ -229,12 +230,23 @@ PARETO_CLIENTS = 200
 MATRIX_CLIENTS = 500
 
 
+def _network_wide(principal, distributor_id) -> bool:
+    """Whether a segments figure covers every segment of the year (the stored totals answer it)."""
+    return principal.distributor_ids is None and not distributor_id
+
+
 def segment_counts(*, principal, year: int, distributor_id=None) -> dict:
     """The year's segments counted by label and by ABC class, and their total volume, in one grouped query (the
     segments page's label cards; the charts' Pareto total)."""
-    qs = segment_list(principal=principal, filters={"year": year, "distributor_id": distributor_id})
+    if _network_wide(principal, distributor_id):
+        # the stored totals (segment_totals.py, kept by triggers, equal to a recount): a dozen rows, where the
+        # grouped count read the year's every segment (issue 22)
+        rows = SegmentClassTotal.objects.filter(year=year).values("label", "abc_class", "volume", n=F("segments"))
+    else:
+        qs = segment_list(principal=principal, filters={"year": year, "distributor_id": distributor_id})
+        rows = qs.order_by().values("label", "abc_class").annotate(n=Count("id"), volume=Sum("volume"))
     labels, abc, total = {}, {}, Decimal(0)
-    for row in qs.order_by().values("label", "abc_class").annotate(n=Count("id"), volume=Sum("volume")):
+    for row in rows:
         labels[row["label"]] = labels.get(row["label"], 0) + row["n"]
         abc[row["abc_class"]] = abc.get(row["abc_class"], 0) + row["n"]
         total += row["volume"] or Decimal(0)
@@ -253,10 +265,14 @@ def segment_charts(*, principal, year: int, distributor_id=None) -> dict:
     the year before: 200,000 rows per page view at the issue-10 size); the totals come from one grouped count.
     """
     qs = segment_list(principal=principal, filters={"year": year, "distributor_id": distributor_id})
-    top = list(
-        qs.values("client_id", "client__legal_name", "client__potential_annual_volume", "client__is_key_account")
-        .annotate(volume=Sum("volume")).order_by("-volume", "client_id")[:MATRIX_CLIENTS]
-    )
+    client_columns = ("client_id", "client__legal_name", "client__potential_annual_volume", "client__is_key_account")
+    if _network_wide(principal, distributor_id):
+        # the clients' stored yearly totals (segment_totals.py, equal to a recount), read in the ranking's order off
+        # their index: the sum over the year's every segment grew with the network (issue 22)
+        ranked = ClientYearTotal.objects.filter(year=year).values(*client_columns, "volume")
+    else:
+        ranked = qs.values(*client_columns).annotate(volume=Sum("volume"))
+    top = list(ranked.order_by("-volume", "client_id")[:MATRIX_CLIENTS])
     counts = segment_counts(principal=principal, year=year, distributor_id=distributor_id)
     total = counts["total"]
     pareto, cumulative = [], Decimal(0)
