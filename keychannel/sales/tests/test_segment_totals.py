@@ -115,11 +115,11 @@ def test_the_rebuild_command_recounts_and_checks(network):
     call_command("sales_segment_totals_rebuild", "--check")
 
 
-def _recounted(monkeypatch, call):
-    """``call()`` as it was before the stored totals: every figure summed from the segments."""
+def _recounted(monkeypatch, selector, **arguments):
+    """``selector(**arguments)`` as it was before the stored totals: every figure summed from the segments."""
     with monkeypatch.context() as patched:
         patched.setattr(selectors, "_network_wide", lambda principal, distributor_id: False)
-        return call()
+        return selector(**arguments)
 
 
 def test_the_network_charts_and_counts_are_the_recounts(world, monkeypatch):
@@ -133,9 +133,9 @@ def test_the_network_charts_and_counts_are_the_recounts(world, monkeypatch):
     admin = world.principal("admin")
     for year in (2025, 2026, 2030):
         charts = selectors.segment_charts(principal=admin, year=year)
-        assert charts == _recounted(monkeypatch, lambda: selectors.segment_charts(principal=admin, year=year))
+        assert charts == _recounted(monkeypatch, selectors.segment_charts, principal=admin, year=year)
         counts = selectors.segment_counts(principal=admin, year=year)
-        assert counts == _recounted(monkeypatch, lambda: selectors.segment_counts(principal=admin, year=year))
+        assert counts == _recounted(monkeypatch, selectors.segment_counts, principal=admin, year=year)
     assert charts["pareto"] == []  # 2030: nothing
     # the biggest client of 2026 bought from both distributors: 1,005 + 503
     assert selectors.segment_charts(principal=admin, year=2026)["pareto"][0]["volume"] == 1508
