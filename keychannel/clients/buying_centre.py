@@ -61,12 +61,25 @@ def _link_fields(client, people) -> str:
 
 def _forget_link_fields(**kwargs) -> None:
     _LINK_FIELDS.clear()
+    _ROW_TEXTS.clear()
 
 
 setting_changed.connect(_forget_link_fields)
 
 
+_ROW_TEXTS: dict[str, dict] = {}
+
+
 def _row_texts() -> dict:
+    """The rows' words, escaped, once per language (cleared with the link fields on a setting change)."""
+    language = get_language()
+    texts = _ROW_TEXTS.get(language)
+    if texts is None:
+        texts = _ROW_TEXTS[language] = {key: escape(text) for key, text in _row_words().items()}
+    return texts
+
+
+def _row_words() -> dict:
     return {"external": _("external"), "interests": _("interests:"), "remove": _("Remove"), "nobody": _("nobody"),
             "add": _("add"), "our_person": _("Our person"), "now": _("Now"), "wanted": _("Wanted"), "add_button": _("Add"),
             "edit": _("Edit"), "confirm": _("Remove this person from the buying centre?"), "delete": _("Delete"),
@@ -78,7 +91,7 @@ def stakeholder_row_html(s, context) -> str:
     tags (issue 22: about 2,500 calls a row, half the client page's template; this is some 150). Values are escaped
     as the template's autoescaping did; the row's links and the repeated selects come from
     :func:`buying_centre_context`, the CSRF field from Django's own ``{% csrf_token %}`` node."""
-    t = {key: escape(text) for key, text in _row_texts().items()}
+    t = _row_texts()
     editable = context.get("can_edit_stakeholders")
     csrf = CsrfTokenNode().render(context) if editable else ""
     out = [f'<tr id="stakeholder-{s.pk}" class="{"table-secondary" if s.is_external else ""}">\n'

@@ -46,5 +46,5 @@ def _segment_tally_triggers(sender, using, **kwargs):
     tables = connection.introspection.table_names()
     if TALLY in tables:
         install(connection)
-    if segment_totals.CLIENTS in tables:  # the segments' yearly totals (segment_totals.py), likewise
+    if segment_totals.CLASSES in tables:  # the segments' yearly totals (segment_totals.py), likewise
         segment_totals.install(connection)

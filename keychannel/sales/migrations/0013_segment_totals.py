@@ -1,9 +1,7 @@
-"""The segments' yearly totals (sales/segment_totals.py): per client and year, and per year, label and ABC class,
-kept by triggers on the segment table, so the segments page and its charts read a year's counts and its biggest
-clients from a few rows instead of summing the year (issue 22). Creates the tables and the triggers, then counts
-the segments already stored."""
+"""The segments' yearly totals per label and ABC class (sales/segment_totals.py), kept by triggers on the segment
+table, so the segments page and its charts read a year's counts from a dozen rows instead of grouping the year's
+every segment (issue 22). Creates the table and the triggers, then counts the segments already stored."""
 
-import django.db.models.deletion
 from django.db import migrations, models
 
 
@@ -11,7 +9,7 @@ def totals(apps, schema_editor):
     from keychannel.sales import segment_totals
 
     segment_totals.install(schema_editor.connection)
-    segment_totals.rebuild(schema_editor.connection)
+    segment_totals.rebuild(apps.get_model("sales", "ClientSegment"), apps.get_model("sales", "SegmentClassTotal"))
 
 
 def untotal(apps, schema_editor):
@@ -27,7 +25,6 @@ def untotal(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('clients', '0013_client_count_and_key_indexes'),
         ('sales', '0012_segment_tally'),
     ]
 
@@ -45,21 +42,6 @@ class Migration(migrations.Migration):
             options={
                 'verbose_name': 'segment class total',
                 'verbose_name_plural': 'segment class totals',
-            },
-        ),
-        migrations.CreateModel(
-            name='ClientYearTotal',
-            fields=[
-                ('pk', models.CompositePrimaryKey('client_id', 'year', blank=True, editable=False, primary_key=True, serialize=False)),
-                ('year', models.PositiveSmallIntegerField(verbose_name='year')),
-                ('segments', models.IntegerField(default=0, verbose_name='Segments')),
-                ('volume', models.DecimalField(decimal_places=2, default=0, max_digits=20, verbose_name='volume (RON)')),
-                ('client', models.ForeignKey(db_constraint=False, db_index=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='clients.corporateclient', verbose_name='client')),
-            ],
-            options={
-                'verbose_name': "client's yearly total",
-                'verbose_name_plural': "clients' yearly totals",
-                'indexes': [models.Index(fields=['year', '-volume', 'client'], name='sales_client_year_volume')],
             },
         ),
         migrations.RunPython(totals, untotal),
