@@ -153,8 +153,10 @@ def test_the_network_pages_count_from_the_totals_not_the_years_segments(world, c
     assert page.status_code == 200
     assert not [q["sql"] for q in queries.captured_queries if _counts_the_year(q["sql"])]
     if url == "sales:segment_charts":  # the clients are ranked by their segments alone, then named
-        (ranking,) = [q["sql"] for q in queries.captured_queries if 'SUM("sales_clientsegment"."volume")' in q["sql"]]
-        assert '"clients_corporateclient"' not in ranking
+        (ranking,) = [q["sql"] for q in queries.captured_queries if '"volume")' in q["sql"] and "SUM(" in q["sql"]
+                      and '"clients_corporateclient"' in q["sql"]]
+        ranked = ranking.split("IN (SELECT", 1)[1].split("LIMIT", 1)[0]
+        assert "SUM(" in ranked and '"clients_corporateclient"' not in ranked
     # a distributor's page still sums its own segments (the totals are the network's)
     client.force_login(world.user("dist_head"))
     client.get(path)
