@@ -39,8 +39,12 @@ def _segment_tally_triggers(sender, using, **kwargs):
     without migrations gets them too."""
     from django.db import connections
 
+    from . import segment_totals
     from .segment_tally import TALLY, install
 
     connection = connections[using]
-    if TALLY in connection.introspection.table_names():
+    tables = connection.introspection.table_names()
+    if TALLY in tables:
         install(connection)
+    if segment_totals.CLASSES in tables:  # the segments' yearly totals (segment_totals.py), likewise
+        segment_totals.install(connection)

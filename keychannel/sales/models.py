@@ -27,6 +27,7 @@ from .choices import (
 )
 from .rollups import SalesRollup  # noqa: F401  (a model of this app)
 from .segment_tally import SegmentTally  # noqa: F401  (a model of this app)
+from .segment_totals import SegmentClassTotal  # noqa: F401  (a model of this app)
 
 
 class ColumnMapping(TimeStampedModel):
