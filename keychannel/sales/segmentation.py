@@ -54,8 +54,9 @@ FEW_DISTRIBUTORS = 50  # up to this many, the lines are read through the (distri
 
 def _dialect() -> dict:
     if connection.vendor == "postgresql":
-        # The month mask is a BIT_OR: a plain aggregate, so the GROUP BY hashes instead of sorting every line
-        # (SUM(DISTINCT …) forces a sort). SQLite has no BIT_OR: it sums the distinct month bits.
+        # The month mask is a BIT_OR: a plain aggregate, so the GROUP BY may hash or sort in parallel workers
+        # (SUM(DISTINCT …) forces one serial sort; see _sorted_aggregate). SQLite has no BIT_OR: it sums the
+        # distinct month bits.
         # date_part (a float, exact for a year or a month) rather than EXTRACT, which since PostgreSQL 14 builds a
         # numeric for every line, twice a line here: 0.1-0.25 s of backend CPU of the 1M-line aggregate at scale 0.1.
         return {"month": "date_part('month', l.date)::int", "year": "date_part('year', l.date)::int",
@@ -93,6 +94,18 @@ def _hash_joins(cursor, only: bool) -> None:
     value = "off" if only else "on"
     cursor.execute(f"SELECT set_config('enable_nestloop', '{value}', true), "
                    f"set_config('enable_mergejoin', '{value}', true)")
+
+
+def _sorted_aggregate(cursor, on: bool) -> None:
+    """PostgreSQL, the network-wide line aggregate: group the lines by sorting them (in parallel workers), or plan as
+    usual again.
+
+    Hashing keeps a state per group for each numeric SUM (about 850 bytes a group): at full size (10M lines, 400k
+    groups, every worker seeing nearly every group) the partial hash aggregates spilled 110 MB each to disk and
+    sorted their output again before the final merge. Sorted groups keep one state alive at a time: 17 % less CPU
+    for the whole cluster (9.2 s against 11.1 s, both workers included) and a shorter wall time for the statement.
+    """
+    cursor.execute(f"SELECT set_config('enable_hashagg', '{'off' if on else 'on'}', true)")
 
 
 def _claim_empty_table(cursor) -> bool:
@@ -195,6 +208,7 @@ def recompute(pairs: dict[int, set[int]], *, small_batch_share, strategic_share,
             # A big recompute joins the whole segment table: plan it on today's row count, not on the one
             # autovacuum saw last (right after a first recompute it would still say "empty").
             cursor.execute(f"ANALYZE {SEGMENTS}")
+            _sorted_aggregate(cursor, True)
         cursor.execute(
             f"{sql['temp']} seg_agg AS "
             f"SELECT l.distributor_id AS distributor_id, l.client_id AS client_id, {sql['year']} AS year, "
@@ -203,6 +217,8 @@ def recompute(pairs: dict[int, set[int]], *, small_batch_share, strategic_share,
             f"FROM {LINES} l WHERE l.date >= %s AND l.date <= %s {only}"
             f"GROUP BY l.distributor_id, l.client_id, {sql['year']}", bounds,
         )
+        if not few and connection.vendor == "postgresql":
+            _sorted_aggregate(cursor, False)
         # "The same months last year": what a previous year sold after the cut-off, read by index ranges (only
         # the months after the last one reported this year, none at all for a complete year).
         if connection.vendor == "postgresql":
