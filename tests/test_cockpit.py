@@ -162,7 +162,7 @@ def test_a_network_cockpit_never_aggregates_the_open_deals(busy_world, login, ro
     over_deals = [sql for sql in statements if _aggregates_over(sql, "deals_opportunity")]
     for sql in over_deals:
         assert '"closed_on" >=' in sql or '"distributor_id" IN' in sql, sql
-    assert any("deals_pipelinerollup" in sql for sql in statements)
+    assert any("deals_pipelinestagetotal" in sql for sql in statements)
 
 
 def test_the_channel_managers_cockpit_reads_relationships_once_and_caps_its_counts(busy_world, login):

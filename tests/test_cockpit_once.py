@@ -73,8 +73,8 @@ def test_a_network_cockpit_reads_the_pipeline_and_the_won_deals_once(goals_world
     # Since issue 22's lazy panels each panel (and the figures) is its own request: "once" holds per request.
     requests = home_requests(login(goals_world.user(role)))
     for statements in requests:
-        network_pipeline = [sql for sql in statements
-                            if 'FROM "deals_pipelinerollup"' in sql and '"distributor_id" IN' not in sql]
+        network_pipeline = [sql for sql in statements if 'FROM "deals_pipelinestagetotal"' in sql
+                            or ('FROM "deals_pipelinerollup"' in sql and '"distributor_id" IN' not in sql)]
         assert len(network_pipeline) <= 1, network_pipeline
         # (the year's won deals are summed off the won days' roll-up, deals/won_rollups.py, not counted over deals)
         assert not [sql for sql in statements if 'FROM "deals_opportunity"' in sql and '"closed_on" >=' in sql
@@ -84,7 +84,10 @@ def test_a_network_cockpit_reads_the_pipeline_and_the_won_deals_once(goals_world
         won_grouped = [sql for sql in statements if 'FROM "deals_wondayrollup"' in sql and "GROUP BY" in sql]
         assert len(won_grouped) <= 1, won_grouped
     every = [sql for statements in requests for sql in statements]
-    assert any('FROM "deals_pipelinerollup"' in sql for sql in every)
+    # (the network's pipeline: its per-stage rows, deals/stage_totals.py, not every distributor's roll-up rows)
+    assert any('FROM "deals_pipelinestagetotal"' in sql for sql in every)
+    assert not [sql for sql in every if 'FROM "deals_pipelinerollup"' in sql and '"distributor_id" IN' not in sql
+                and "GROUP BY" not in sql]
     assert any('FROM "deals_wondayrollup"' in sql for sql in every)
 
 

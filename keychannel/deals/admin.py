@@ -18,6 +18,7 @@ from .models import (
     CorporateTier,
     Opportunity,
     PipelineRollup,
+    PipelineStageTotal,
     ProductTest,
     ProductTestSignoff,
     ServiceLevel,
@@ -248,3 +249,11 @@ class PipelineRollupAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     list_display = ["distributor", "stage", "currency", "deal_count", "amount", "weighted"]
     list_filter = ["stage", "currency"]
     raw_id_fields = ["distributor"]
+
+
+@admin.register(PipelineStageTotal)
+class PipelineStageTotalAdmin(ReadOnlyAdmin, admin.ModelAdmin):
+    """Read only: derived from the deals (deals/stage_totals.py); ``manage.py rollups_rebuild`` recounts it."""
+
+    list_display = ["stage", "currency", "shard", "deal_count", "amount", "weighted"]
+    list_filter = ["stage", "currency"]

@@ -43,6 +43,7 @@ from .choices import (
     attention_flags,
 )
 from .rollups import PipelineRollup  # noqa: F401  (a model of this app)
+from .stage_totals import PipelineStageTotal  # noqa: F401  (a model of this app)
 from .tiers import CorporateTier, ServiceLevel  # noqa: F401  (models of this app)
 from .won_rollups import WonClientRollup, WonDayRollup, apply_won  # noqa: F401  (models of this app)
 

@@ -31,6 +31,7 @@ from keychannel.core.rollups import differences as compare
 from keychannel.core.rollups import replace_rows
 from keychannel.core.scoping import ScopedQuerySet, frozen_ids, in_lookup
 
+from . import stage_totals
 from .choices import OPEN_STAGES, Stage
 
 # The deal fields the roll-ups depend on: changing any of them moves money between rows (the pipeline's: the first
@@ -155,6 +156,8 @@ def apply_deltas(deltas: dict) -> None:
         PipelineRollup.objects.bulk_create(
             [PipelineRollup(distributor_id=distributor_id, stage=stage, currency=currency)], ignore_conflicts=True)
         PipelineRollup.objects.filter(**where).update(**change)
+    # The network's per-stage rows (deals/stage_totals.py), after every roll-up row: one order for every writer.
+    stage_totals.apply(deltas)
 
 
 def add(deltas: dict, key: Key | None, sign: int) -> None:
@@ -227,7 +230,8 @@ def rebuild(opportunity_model=None, rollup_model=None) -> int:
         return rows
     from . import won_rollups
 
-    return rows + won_rollups.rebuild(opportunity_model)
+    return (rows + stage_totals.rebuild(lambda: recount(opportunity_model))
+            + won_rollups.rebuild(opportunity_model))
 
 
 def differences(opportunity_model=None) -> list[tuple]:
@@ -238,13 +242,14 @@ def differences(opportunity_model=None) -> list[tuple]:
     if opportunity_model is None:
         from .models import Opportunity as opportunity_model
     cents, basis = Decimal("0.01"), Decimal("0.0001")
+    recounted = recount(opportunity_model)
     counted = {bucket: (n, amount.quantize(cents), weighted.quantize(basis))
-               for bucket, (n, amount, weighted) in recount(opportunity_model).items()}
+               for bucket, (n, amount, weighted) in recounted.items()}
     stored = {(r.distributor_id, r.stage, r.currency): (r.deal_count, Decimal(r.amount).quantize(cents),
                                                         Decimal(r.weighted).quantize(basis))
               for r in PipelineRollup._base_manager.all()}
     return (compare(stored, counted, (0, Decimal("0.00"), Decimal("0.0000")), key=_sort_key)
-            + won_rollups.differences(opportunity_model))
+            + stage_totals.differences(recounted) + won_rollups.differences(opportunity_model))
 
 
 # --- reads ----------------------------------------------------------------------------------------------------
@@ -257,6 +262,8 @@ def totals_by_stage(*, distributor_id=None, direct: bool = False) -> dict:
         qs = qs.filter(distributor__isnull=True)
     elif distributor_id is not None:
         qs = qs.filter(distributor_id=distributor_id)
+    else:  # the whole network: its per-stage rows (deals/stage_totals.py), not every distributor's
+        qs = stage_totals.network_rows()
     out = defaultdict(lambda: (0, Decimal("0"), Decimal("0")))
     for row in qs.values("stage").annotate(n=Sum("deal_count"), amount=Sum("amount"), weighted=Sum("weighted")):
         out[row["stage"]] = (row["n"] or 0, Decimal(row["amount"] or 0), Decimal(row["weighted"] or 0))
@@ -264,7 +271,7 @@ def totals_by_stage(*, distributor_id=None, direct: bool = False) -> dict:
 
 
 def _open_totals() -> tuple[int, Decimal, Decimal]:
-    row = PipelineRollup.objects.order_by().filter(stage__in=OPEN_STAGES).aggregate(
+    row = stage_totals.network_rows(OPEN_STAGES).aggregate(
         n=Sum("deal_count"), amount=Sum("amount"), weighted=Sum("weighted"))
     return row["n"] or 0, Decimal(row["amount"] or 0), Decimal(row["weighted"] or 0)
 

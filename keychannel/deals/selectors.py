@@ -25,7 +25,7 @@ from keychannel.core.pagination import (
 from keychannel.core.scoping import USER_NAME_COLUMNS, get_visible_or_404, in_lookup, own_and_related_columns
 from keychannel.network.models import Distributor, ProductLine
 
-from . import rollups
+from . import rollups, stage_totals
 from .cards import CARD_FIELDS, Card
 from .choices import DEFAULT_PROBABILITY, OPEN_STAGES, Attention, Stage, attention_flags
 from .deal_rows import as_deal_rows
@@ -210,8 +210,9 @@ def opportunity_api_list(*, principal, filters: dict | None = None):
 
 
 def _rollup_of(filters: dict):
-    """The pipeline roll-up's rows of the deals ``filters`` select (distributor, direct, open, stage)."""
-    rows = rollup_rows(filters)
+    """The pipeline roll-up's rows of the deals ``filters`` select (distributor, direct, open, stage); for the
+    whole network, its per-stage rows (deals/stage_totals.py: a few rows, not one per distributor)."""
+    rows = rollup_rows(filters) if _by_distributor(filters) else stage_totals.network_rows()
     if filters.get("stage"):
         rows = rows.filter(stage=filters["stage"])
     if filters.get("open"):
@@ -426,7 +427,9 @@ def board_totals(*, principal, filters: dict, probabilities: dict | None = None)
     (a principal who sees every deal, filtered by distributor at most), else counted over the deals.
     ``probabilities``: a dict filled with the stored stage probabilities (``stage_settings``), read in the same
     statement (a ``UNION ALL`` of the few settings rows: one round trip fewer per board)."""
-    if rollup_serves(principal, filters):
+    if rollup_serves(principal, filters) and not _by_distributor(filters):
+        rows = stage_totals.network_by_stage()  # the network's per-stage rows: the same at any size
+    elif rollup_serves(principal, filters):
         rows = rollup_rows(filters).values("stage").annotate(n=Sum("deal_count"), total=Sum("amount"),
                                                               weighted=Sum("weighted"))
     else:
@@ -506,6 +509,11 @@ def rollup_serves(principal, filters: dict) -> bool:
     no filter but the distributor (and the stage)."""
     used = {name for name, value in filters.items() if value not in (None, "", False)}
     return principal.is_authenticated and principal.distributor_ids is None and used <= ROLLUP_FILTERS
+
+
+def _by_distributor(filters: dict) -> bool:
+    """Whether ``filters`` narrow the deals by distributor (else the network's per-stage rows answer)."""
+    return any(filters.get(name) not in (None, "", False) for name in ROLLUP_FILTERS)
 
 
 def rollup_rows(filters: dict):
