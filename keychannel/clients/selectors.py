@@ -6,15 +6,15 @@ import datetime
 from dataclasses import dataclass, field
 
 from django.db import connection
-from django.db.models import Count, Prefetch, Q
-from django.db.models.functions import Lower
+from django.db.models import Count, F, Prefetch, Q
+from django.db.models.functions import Lower, Substr
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from rapidfuzz import fuzz, process
 
 from keychannel.core.cockpit import CockpitItem, due_badge, first_rows, item_url, limited
-from keychannel.core.pagination import capped_figure, known_ids
+from keychannel.core.pagination import PkAnyOf, capped_figure, known_ids
 from keychannel.core.scoping import get_visible_or_404
 
 from .choices import EXECUTIVE_LEVELS, ActionStatus, BuyingRole, RelationshipLevel, StakeholderLevel
@@ -47,17 +47,21 @@ CLIENT_SORTS = {
 def client_search_filter(q: str) -> Q:
     """Search by tax id (digits, with or without RO) or by name (normalised, so diacritics and legal forms
     do not matter). The normalised name column is indexed; ``contains`` on it stays portable."""
+    name, others = _search_parts(q)
+    return others | Q(normalized_name__contains=name) if name else others
+
+
+def _search_parts(q: str) -> tuple[str, Q]:
+    """The normalised name searched for, and the search's other conditions (the code, any case; the tax id's
+    start when ``q`` is one): ``client_search_filter`` is their union, ``client_searched`` reads them apart."""
     q = (q or "").strip()
     if not q:
-        return Q()
+        return "", Q()
     condition = Q(code__iexact=q)
     tax = normalize_tax_id(q)
     if tax and len(tax) >= 2 and tax == "".join(ch for ch in q.upper().removeprefix("RO") if ch.isalnum()):
         condition |= Q(tax_id__startswith=tax)
-    name = normalize_company_name(q)
-    if name:
-        condition |= Q(normalized_name__contains=name)
-    return condition
+    return normalize_company_name(q), condition
 
 
 def client_list(*, principal, filters: dict | None = None):
@@ -79,16 +83,20 @@ SEARCH_IDS_FIRST = 20_000
 def client_searched(qs, q: str):
     """The clients of ``qs`` that match the search ``q``.
 
-    On PostgreSQL the name is matched through its trigram index (clients 0006) and the code through its own; the
-    matching ids are read first (at most ``SEARCH_IDS_FIRST``, through the index), so the page sorts those rows
-    only instead of walking the whole name index in list order and testing each client: matches cluster in that
-    order ("termo" starts 3,000 of 200,000 names), so the walk read most of the index (790 ms) before a page.
-    When more match, the term is common and the list order finds a page of matches at once: the plain filter.
-    SQLite (the small embedded database) has no trigram index and filters as it reads.
+    On PostgreSQL, a name of three characters or more is read in two parts (``_searched_in_list_order``): the
+    names that start with it, a range of the name index in list order, and the few other matches. Otherwise the
+    name is matched through its trigram index (clients 0006) and the code through its own; the matching ids are
+    read first (at most ``SEARCH_IDS_FIRST``), so the page sorts those rows only instead of walking the whole name
+    index in list order and testing each client: matches cluster in that order ("termo" starts 3,000 of 200,000
+    names), so the walk read most of the index (790 ms) before a page. When more match, the term is common and the
+    list order finds a page of matches at once: the plain filter. SQLite (the small embedded database) has no
+    trigram index and filters as it reads.
     """
     matching = qs.filter(client_search_filter(q))
     if connection.vendor != "postgresql":
         return matching
+    if (split := _searched_in_list_order(qs, q)) is not None:
+        return split
     # Sorted by name, the planner would walk the name index and test each client (it expects a match every 60 rows;
     # they cluster): the ids are sorted by an expression no index serves, equal to the name (normalised names are
     # lower case), so the matches are read off the trigram index and sorted, in the same statement.
@@ -99,6 +107,48 @@ def client_searched(qs, q: str):
     # and its count is len(ids) (core.pagination.KnownIds): no second read of every match, no count of them.
     listed = qs.annotate(**{SEARCHED_NAME_ORDER: Lower("normalized_name")})
     return known_ids(listed, ids, order=(SEARCHED_NAME_ORDER, "id"))
+
+
+def _searched_in_list_order(qs, q: str):
+    """``client_searched`` at a cost that does not grow with the matches, or None where it cannot be read so.
+
+    "The name contains the term" is "it starts with it" or "it holds it after its first character". The first
+    is a range of the name index, ``term <= name < term'`` (the term with its last character's successor), which
+    the list's order (name, id) walks: the page is its first rows, the count (up to the cap) an index-only range
+    scan; ``LIKE 'term%'`` alone bounds no index scan in a collation other than "C". The second, with the code and
+    the tax id, is read first through the trigram index of the name's tail (clients 0014): it holds only what
+    the term is inside of, not the names it starts (the bench's "termo": none of 3,001). Where the whole-name
+    trigram index returned every match to recheck on the heap and sort (17 ms at 200k clients, 1.7 at 20k), the
+    list now reads a page and counts index entries. The range needs a collation that orders by code point (the
+    normalised names are ``[a-z0-9 ]``, whose successors stay out of the range only there), and a term of at
+    least one trigram; otherwise None: the ids are read first as before.
+    """
+    name, others = _search_parts(q)
+    if len(name) < 3 or not _orders_by_code_point():
+        return None
+    starts = Q(normalized_name__gte=name, normalized_name__lt=name[:-1] + chr(ord(name[-1]) + 1),
+               normalized_name__startswith=name)
+    tail = qs.alias(searched_tail=Substr("normalized_name", 2))
+    elsewhere = tail.filter(others | Q(searched_tail__contains=name)).exclude(normalized_name__startswith=name)
+    ids = list(elsewhere.order_by().values_list("pk", flat=True)[: SEARCH_IDS_FIRST + 1])
+    if len(ids) > SEARCH_IDS_FIRST:
+        return None
+    return qs.filter(starts | Q(PkAnyOf(F("pk"), ids))) if ids else qs.filter(starts)
+
+
+_CODE_POINT_COLLATIONS = {"c", "posix", "c.utf-8", "c.utf8", "ucs_basic"}
+_code_point_order: dict[str, bool] = {}
+
+
+def _orders_by_code_point() -> bool:
+    """Whether the database's default collation (the name column's) orders text by code point: asked once per
+    database and process."""
+    key = connection.settings_dict["NAME"]
+    if key not in _code_point_order:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT datcollate FROM pg_database WHERE datname = current_database()")
+            _code_point_order[key] = cursor.fetchone()[0].lower() in _CODE_POINT_COLLATIONS
+    return _code_point_order[key]
 
 
 SEARCHED_NAME_ORDER = "searched_name_order"
@@ -206,27 +256,63 @@ def client_matches(*, legal_name: str = "", tax_id: str = "", exclude_id=None, l
 
 def _candidates(normalized: str, tax: str, exclude_id) -> list[tuple[int, str, str]]:
     """``(id, normalized name, tax id)`` of the clients with either name key in either key column or with the tax id,
-    at most MAX_CANDIDATES, by id.
+    at most MAX_CANDIDATES, by id; a key held by more than COMMON_KEY_CLIENTS clients narrowed (``_key_blocks``).
 
-    One SELECT per condition, not one OR: each name branch is an index-only scan of its covering index
-    (``clients_client_key1_cover`` / ``key2_cover`` hold every column read here), where the OR was a BitmapOr whose
+    One statement, one SELECT per key and key column, not one OR: each is an index-only scan of its key index
+    (``clients_client_key1_pair`` / ``key2_pair`` hold every column read here), where the OR was a BitmapOr whose
     heap scan fetched every candidate's row (3,001 for a common key at 200k clients: 2,336 buffers, 2.8 ms against
-    36 buffers, 0.5 ms). Each branch leaves out what an earlier one found, so the branches are disjoint and UNION ALL
-    (no hash of every row to remove duplicates) reads each client once: the cap counts distinct clients, as before.
-    Sorted by id: the scan's order was arbitrary anyway, and the matcher's ties now break the same way on any plan."""
-    keys = sorted({k for k in name_keys(normalized) if k}) if normalized else []
-    base = CorporateClient._base_manager.order_by()
-    if exclude_id:
-        base = base.exclude(pk=exclude_id)
-    branches = []
-    if keys:
-        branches += [base.filter(name_key__in=keys), base.filter(name_key2__in=keys).exclude(name_key__in=keys)]
+    36 buffers, 0.5 ms). UNION (not ALL) reads a client found by two branches once, so the cap counts distinct
+    clients; the rows are few since common keys are narrowed. Sorted by id: the scans' order is arbitrary, and the
+    matcher's ties break the same way on any plan."""
+    first_key, second_key = name_keys(normalized) if normalized else ("", "")
+    keys = sorted({k for k in (first_key, second_key) if k})
+    other = {first_key: second_key, second_key: first_key}
+    branches = [block for column, other_column in (("name_key", "name_key2"), ("name_key2", "name_key"))
+                for key in keys for block in _key_blocks(column, key, other_column, other[key])]
     if tax:
-        branches.append(base.filter(tax_id=tax).exclude(name_key__in=keys).exclude(name_key2__in=keys))
+        branches.append(("tax_id = %s", [tax]))
     if not branches:
         return []
-    first, *others = (branch.values_list("pk", "normalized_name", "tax_id") for branch in branches)
-    return sorted((first.union(*others, all=True) if others else first)[:MAX_CANDIDATES])
+    table = CorporateClient._meta.db_table
+    excluded = (" AND id <> %s", [exclude_id]) if exclude_id else ("", [])
+    sql = " UNION ".join(f"SELECT id, normalized_name, tax_id FROM {table} WHERE {where}{excluded[0]}"
+                         for where, _values in branches)
+    params = [value for _where, values in branches for value in (*values, *excluded[1])]
+    with connection.cursor() as cursor:
+        cursor.execute(f"{sql} LIMIT %s", [*params, MAX_CANDIDATES])
+        return sorted(cursor.fetchall())
+
+
+# A name key held by more clients than this is too common to tell a duplicate by alone (the bench's "term": 3,001 of
+# 200,000 clients, and growing with the network): its block is narrowed to the clients whose other key starts with
+# the first letter of the entered name's other key (``_key_blocks``), a constant share of it (1/12 in the bench data).
+# Below it, every client of the block is scored, as before. The matcher's cost then stops growing with the network
+# (3,001 candidates read and scored at 200k clients, 300 at 20k; now 249 at 200k).
+COMMON_KEY_CLIENTS = 500
+
+
+def _key_blocks(column: str, key: str, other_column: str, other_key: str) -> list[tuple[str, list]]:
+    """The WHERE clauses (with their parameters) of the clients whose ``column`` is ``key``: the whole block while it
+    holds at most COMMON_KEY_CLIENTS clients; past that, only those whose other key starts with the first letter of
+    ``other_key`` (the entered name's other key): a typo that swaps letters or a word left out (bench/
+    bench_duplicates.py's perturbations) keeps a word's first letter. A name with no other key keeps the whole block.
+
+    Both alternatives are in the statement, each gated by the block's count (an InitPlan read once off the key index
+    and stopping at the limit, a one-time filter: the alternative that does not apply is not scanned), so the choice
+    costs no round trip. The letter is written as a range too, which bounds the scan of the two-column key index
+    where ``LIKE`` does not (a collation other than "C"); ``LIKE`` alone decides which rows are in it."""
+    if not other_key:
+        return [(f"{column} = %s", [key])]
+    table = CorporateClient._meta.db_table
+    held = f"(SELECT COUNT(*) FROM (SELECT 1 FROM {table} WHERE {column} = %s LIMIT %s) AS held)"
+    letter = other_key[0]
+    narrowed = f"{column} = %s AND {other_column} LIKE %s AND {held} > %s"
+    values = [key, letter + "%", key, COMMON_KEY_CLIENTS + 1, COMMON_KEY_CLIENTS]
+    if connection.vendor == "postgresql" and _orders_by_code_point():
+        narrowed = f"{column} = %s AND {other_column} >= %s AND {other_column} < %s AND {other_column} LIKE %s AND {held} > %s"
+        values = [key, letter, chr(ord(letter) + 1), letter + "%", key, COMMON_KEY_CLIENTS + 1, COMMON_KEY_CLIENTS]
+    whole = f"{column} = %s AND {held} <= %s"
+    return [(whole, [key, key, COMMON_KEY_CLIENTS + 1, COMMON_KEY_CLIENTS]), (narrowed, values)]
 
 
 def similar_clients(*, legal_name: str, exclude_id=None, limit: int = 50) -> list[CorporateClient]:
