@@ -125,7 +125,7 @@ def _searched_in_list_order(qs, q: str):
     "The name contains the term" is "it starts with it" or "it holds it after its first character". The first
     is a range of the name index, ``term <= name < term'`` (the term with its last character's successor), which
     the list's order (name, id) walks: the page is its first rows, the count (up to the cap) an index-only range
-    scan; ``LIKE 'term%'`` alone bounds no index scan in a collation other than "C". The second, with the code and
+    scan; ``LIKE 'term%'`` bounds no index scan in a collation other than "C". The second, with the code and
     the tax id, is read first through the trigram index of the name's tail (clients 0014): it holds only what
     the term is inside of, not the names it starts (the bench's "termo": none of 3,001). Where the whole-name
     trigram index returned every match to recheck on the heap and sort (17 ms at 200k clients, 1.7 at 20k), the
@@ -136,8 +136,10 @@ def _searched_in_list_order(qs, q: str):
     name, others = _search_parts(q)
     if len(name) < 3 or not orders_by_code_point():
         return None
-    starts = Q(normalized_name__gte=name, normalized_name__lt=name[:-1] + chr(ord(name[-1]) + 1),
-               normalized_name__startswith=name)
+    # In code point order the range holds exactly the names that start with ``name``; without a LIKE beside it the
+    # planner estimates its rows from the histogram alone (with it, one row: a head's search then walked the whole
+    # range for its own few clients instead of its book's (distributor, name) index).
+    starts = Q(normalized_name__gte=name, normalized_name__lt=name[:-1] + chr(ord(name[-1]) + 1))
     tail = qs.alias(searched_tail=Substr("normalized_name", 2))
     elsewhere = tail.filter(others | Q(searched_tail__contains=name)).exclude(normalized_name__startswith=name)
     ids = list(elsewhere.order_by().values_list("pk", flat=True)[: SEARCH_IDS_FIRST + 1])
