@@ -1,7 +1,9 @@
-"""The clients app's sources of the global search (core/search.py): clients and stakeholders."""
+"""The clients app's sources of the global search (core/search.py): clients and stakeholders; and whether the
+database orders text by code point, which the clients list's search and the duplicate check's key ranges need."""
 
 from __future__ import annotations
 
+from django.db import connection
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
@@ -52,3 +54,18 @@ def find_stakeholders(principal, query):
         hit=_stakeholder_hit, bounded=True, starts=True,
         values={"full_name": "full_name", "job_title": "job_title", "client_id": "client_id",
                 "client_name": "client__legal_name"})
+
+
+_CODE_POINT_COLLATIONS = {"c", "posix", "c.utf-8", "c.utf8", "ucs_basic"}
+_code_point_order: dict[str, bool] = {}
+
+
+def orders_by_code_point() -> bool:
+    """Whether the database's default collation (the name column's) orders text by code point: asked once per
+    database and process."""
+    key = connection.settings_dict["NAME"]
+    if key not in _code_point_order:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT datcollate FROM pg_database WHERE datname = current_database()")
+            _code_point_order[key] = cursor.fetchone()[0].lower() in _CODE_POINT_COLLATIONS
+    return _code_point_order[key]

@@ -31,11 +31,13 @@ def test_the_name_search_predicate_has_its_trigram_index(world):
 
 
 def test_the_search_reads_the_matching_ids_first_then_sorts_only_those(world, api_as):
+    """A term shorter than a trigram ("ci") cannot be read as a range plus the tail's trigram index
+    (test_client_search_order.py): its matching ids are read first."""
     for n in range(30):
         ClientFactory(legal_name=f"{'Cimentul' if n % 10 == 0 else 'Alt'} Nord {n} SRL", distributor=world.own)
     principal = Principal.for_user(world.user("program_manager"))
     with CaptureQueriesContext(connection) as ids_read:
-        listed = selectors.client_list(principal=principal, filters={"search": "cimentul"})
+        listed = selectors.client_list(principal=principal, filters={"search": "ci"})
     assert len(ids_read) == 1 and "LIKE" in ids_read[0]["sql"]  # the ids, through the trigram predicate
     sql, _params = listed.query.sql_with_params()
     # the page: those rows only, the ids as one array parameter
@@ -53,7 +55,7 @@ def test_the_search_reads_the_matching_ids_first_then_sorts_only_those(world, ap
 
     plain, _ = statements({"limit": 2})
     with CaptureQueriesContext(connection) as searched_sql:
-        searched, page = statements({"limit": 2, "search": "cimentul"})
+        searched, page = statements({"limit": 2, "search": "ci"})
     # the ids first, sorted; then the page's rows by id: the count is len(ids) (issue 22: the matches were read a
     # second time for the page and a third time for the count)
     assert searched == plain
@@ -61,13 +63,13 @@ def test_the_search_reads_the_matching_ids_first_then_sorts_only_those(world, ap
     page_sql = searched_sql.captured_queries[-1]["sql"]
     assert "= ANY(" not in page_sql and page_sql.count(" IN (") == 1, page_sql
     assert page["count"] == 3 and [c["legal_name"] for c in page["items"]] == ["Cimentul Nord 0 SRL", "Cimentul Nord 10 SRL"]
-    second, tail = statements({"limit": 2, "search": "cimentul", "offset": 2})
+    second, tail = statements({"limit": 2, "search": "ci", "offset": 2})
     assert second == plain and tail["count"] == 3 and [c["legal_name"] for c in tail["items"]] == ["Cimentul Nord 20 SRL"]
     # another order: the page's ids are read first in that order, then its rows; still no count
-    _n, backwards = statements({"limit": 2, "search": "cimentul", "sort": "-name"})
+    _n, backwards = statements({"limit": 2, "search": "ci", "sort": "-name"})
     assert backwards["count"] == 3
     assert [c["legal_name"] for c in backwards["items"]] == ["Cimentul Nord 20 SRL", "Cimentul Nord 10 SRL"]
-    following, rest = statements({"limit": 2, "search": "cimentul", "cursor": page["next_cursor"]})
+    following, rest = statements({"limit": 2, "search": "ci", "cursor": page["next_cursor"]})
     assert following == plain and [c["legal_name"] for c in rest["items"]] == ["Cimentul Nord 20 SRL"]
 
 
@@ -92,7 +94,7 @@ def test_a_common_term_is_filtered_in_the_list_order_instead(world, monkeypatch)
     for n in range(4):
         ClientFactory(legal_name=f"Cimentul {n} SRL", distributor=world.own)
     principal = Principal.for_user(world.user("program_manager"))
-    listed = selectors.client_list(principal=principal, filters={"search": "cimentul"})
+    listed = selectors.client_list(principal=principal, filters={"search": "ci"})
     assert "LIKE" in str(listed.query) and listed.count() == 4
 
 
