@@ -20,6 +20,7 @@ ROOT = Path(__file__).resolve().parents[3]  # the repository
 READ_ONLY = {
     "sales.SalesRollup": False,
     "deals.PipelineRollup": False,
+    "deals.PipelineStageTotal": False,
     "deals.ProductTestSignoff": False,
     "program.DistributorLevel": False,
     "program.LevelChange": False,
