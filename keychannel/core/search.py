@@ -63,7 +63,6 @@ from django.db.models.functions import Cast, Greatest, JSONObject, StrIndex
 from django.db.models.lookups import GreaterThan
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
-from rapidfuzz import fuzz
 
 from .search_sql import (
     Fold,
@@ -77,6 +76,7 @@ from .search_sql import (
     hidden_from_planner,
     search_cursor,
 )
+from .search_sqlite import TEXT_SCORE, rank_in_python, sqlite_candidates
 from .text import fold
 
 # Hits per type on the page and by default in the API; the API may ask for up to MAX_LIMIT.
@@ -90,10 +90,8 @@ CANDIDATES = 200
 # and this many others matching are ranked, so a common word (a quarter of all deal titles hold "industrial")
 # does not fold and rank every match.
 BOUNDED = 400
-# SQLite: a name matches from this rapidfuzz weighted ratio (0..1) on; on PostgreSQL pg_trgm's
-# word_similarity_threshold (0.6 by default) decides, or the folded query inside the folded name.
-PYTHON_MIN_SCORE = 0.75
-TEXT_SCORE = 0.5  # a match in a long text field only (description, story)
+# SQLite: a name matches from a rapidfuzz weighted ratio on (search_sqlite.PYTHON_MIN_SCORE); on PostgreSQL
+# pg_trgm's word_similarity_threshold (0.6 by default) decides, or the folded query inside the folded name.
 
 
 @dataclass(frozen=True)
@@ -390,7 +388,7 @@ def _run(query, branches, limit) -> dict[int, list[SearchRow]]:
                                              data if isinstance(data, dict) else json.loads(data)))
     if postgresql:
         return rows
-    return {index: _rank_in_python(query, branches[index], found, limit) for index, found in rows.items()}
+    return {index: rank_in_python(query, branches[index], found, limit) for index, found in rows.items()}
 
 
 # --- matching -------------------------------------------------------------------------------------------------------
@@ -419,7 +417,7 @@ def _branch_queryset(index, branch: SearchBranch, text: str, multiword: bool, li
         qs = qs.annotate(kc_score=Cast(score, FloatField()))
         order, cut = ("-kc_score", "pk"), limit
     else:
-        condition, weight, exact = _sqlite_candidates(text, branch, len(names))
+        condition, weight, exact = sqlite_candidates(text, branch, len(names))
         values.update({f"_kc_value_{i}": F(f"_kc_{i}") for i in range(len(names))})
         qs = qs.filter(condition).annotate(kc_score=weight, _kc_exact=exact)
         order, cut = ("-_kc_exact", "-kc_score", "pk"), CANDIDATES
@@ -574,61 +572,3 @@ def _postgresql_match(text, multiword, branch, n_fields, *, apart=()):
         condition |= branch.exact
         scores.append(Case(When(branch.exact, then=Value(1.0)), default=Value(0.0), output_field=FloatField()))
     return condition, scores[0] if len(scores) == 1 else Greatest(*scores)
-
-
-def _fragments(words) -> set[str]:
-    """The start and the end of each word (three letters): a typo rarely hits both."""
-    found = set()
-    for word in words:
-        if len(word) <= 3:
-            found.add(word)
-        else:
-            found.add(word[:3])
-            found.add(word[-3:])
-    return found
-
-
-def _sqlite_candidates(text, branch, n_names):
-    """The candidate condition, its weight (how many query fragments a row holds) and the exact flag."""
-    condition = Q(pk__in=[])
-    weights = []
-    for fragment in sorted(_fragments(text.split())):
-        matched = Q()
-        for i in range(n_names):
-            matched |= Q(**{f"_kc_{i}__contains": fragment})
-        condition |= matched
-        weights.append(Case(When(matched, then=Value(1)), default=Value(0), output_field=IntegerField()))
-    exact = Value(0)
-    if branch.exact is not None:
-        condition |= branch.exact
-        exact = Case(When(branch.exact, then=Value(1)), default=Value(0), output_field=IntegerField())
-    weight = weights[0] if weights else Value(0)
-    for extra in weights[1:]:
-        weight = weight + extra
-    return condition, weight, exact
-
-
-def _rank_in_python(query, branch: SearchBranch, rows: list[SearchRow], limit: int) -> list[SearchRow]:
-    text = query.folded if branch.prepared is None else branch.prepared
-    n_fields = len(branch.fields)
-    words = text.split()
-    ranked = []
-    for row in rows:
-        best = 1.0 if row["_kc_exact"] else 0.0
-        for i in range(n_fields + len(branch.text_fields)):
-            value = row[f"_kc_value_{i}"] or ""
-            if not value or not text:
-                continue
-            if i >= n_fields:
-                present = value.split()
-                if all(any(w.startswith(word) for w in present) for word in words):
-                    best = max(best, TEXT_SCORE)
-            else:
-                similarity = fuzz.WRatio(text, value, processor=None) / 100
-                if similarity >= PYTHON_MIN_SCORE:
-                    best = max(best, similarity)
-        if best > 0:
-            row.score = best
-            ranked.append(row)
-    ranked.sort(key=lambda row: (-row.score, row.pk))
-    return ranked[:limit]
