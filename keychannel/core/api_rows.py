@@ -288,21 +288,28 @@ def _related_ids_iterable(base, model, relation: str):
         def __iter__(self):
             rows = list(super().__iter__())
             ids = defaultdict(list)
+            as_dicts = bool(rows) and isinstance(rows[0], dict)  # a values page (network.distributor_rows)
+            pks = [row["id"] if as_dicts else row.pk for row in rows]
             if rows:
-                links = (through.objects.filter(**{f"{source}_id__in": [row.pk for row in rows]})
+                links = (through.objects.filter(**{f"{source}_id__in": pks})
                          .order_by(*order).values_list(f"{source}_id", f"{target}_id"))
                 for row_id, related_id in links:
                     ids[row_id].append(related_id)
-            for row in rows:
-                setattr(row, attribute, ids[row.pk])
+            for row, pk in zip(rows, pks, strict=True):
+                if as_dicts:
+                    row[attribute] = ids[pk]
+                else:
+                    setattr(row, attribute, ids[pk])
             yield from rows
 
     return WithRelatedIds
 
 
 def related_ids(obj, relation: str) -> list:
-    """The ids of ``obj``'s related rows in the relation's order: from ``with_related_ids`` when the page read them,
-    else from the relation (a detail, or a list without it)."""
+    """The ids of ``obj``'s related rows in the relation's order: from ``with_related_ids`` when the page read them
+    (a record's attribute, or a values row's key), else from the relation (a detail, or a list without it)."""
+    if isinstance(obj, dict):
+        return obj[f"{relation}_listed_ids"]
     listed = getattr(obj, f"{relation}_listed_ids", None)
     return listed if listed is not None else [row.pk for row in getattr(obj, relation).all()]
 

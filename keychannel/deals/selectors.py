@@ -22,7 +22,13 @@ from keychannel.core.pagination import (
     count_beyond,
     sum_beyond,
 )
-from keychannel.core.scoping import USER_NAME_COLUMNS, get_visible_or_404, in_lookup, own_and_related_columns
+from keychannel.core.scoping import (
+    USER_NAME_COLUMNS,
+    get_visible_or_404,
+    in_lookup,
+    own_and_related_columns,
+    user_full_name,
+)
 from keychannel.network.models import Distributor, ProductLine
 
 from . import rollups, stage_totals
@@ -146,7 +152,6 @@ class OpportunityRows(ValuesIterable):
             return
         lines = defaultdict(list)
         people = {}
-        User = get_user_model()
         db = connections[self.queryset.db]
         links_sql, people_sql = _page_sql()
         with db.cursor() as cursor:
@@ -156,8 +161,7 @@ class OpportunityRows(ValuesIterable):
             wanted = {row[f"{person}_id"] for row in rows for person in API_LIST_PEOPLE} - {None}
             cursor.execute(*_page_statement(db, people_sql, sorted(wanted)))
             for pk, username, first_name, last_name in cursor.fetchall():
-                person = User(pk=pk, username=username, first_name=first_name, last_name=last_name)
-                people[pk] = {"id": pk, "username": username, "get_full_name": person.get_full_name()}
+                people[pk] = {"id": pk, "username": username, "get_full_name": user_full_name(first_name, last_name)}
         today = timezone.localdate()
         for row in rows:
             row["client"] = {"id": row["client_id"], "legal_name": row.pop("client_legal_name"),

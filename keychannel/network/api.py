@@ -10,13 +10,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 
-from keychannel.core.api_rows import with_related_ids
 from keychannel.core.pagination import BoundedPagination, paginate
 from keychannel.core.policies import require
 from keychannel.core.schemas import WRITE_ERRORS_WITHOUT_CONFLICT, ErrorOut, ValidationErrorOut
 from keychannel.core.scoping import get_visible_or_404
 
 from . import reference, selectors, services
+from .distributor_rows import distributor_api_list
 from .models import ActionItem, ProductLine, Territory
 from .schemas import (
     ActionItemIn,
@@ -69,22 +69,9 @@ SORTS = {"code", "-code", "legal_name", "-legal_name", "annual_revenue", "-annua
 @router.get("/distributors", response=list[DistributorOut], summary="Distributors the caller may see")
 @paginate(BoundedPagination)
 def distributor_list(request, filters: Query[DistributorFilter], sort: str = "code"):
-    qs = selectors.distributor_list(principal=request.principal, filters=filters.model_dump())
-    # The rows show their product lines' ids only (core.api_rows.with_related_ids), and of the related rows only
-    # the channel manager (the territory's id is the distributor's own column; the organisation is not answered).
-    qs = with_related_ids(qs.select_related(None).select_related("channel_manager").only(*DISTRIBUTOR_COLUMNS),
-                          "product_lines")
+    qs = distributor_api_list(principal=request.principal, filters=filters.model_dump())
     qs = selectors.counted_from_the_stamp(qs, request=request, filters=filters.model_dump())
     return qs.order_by(sort if sort in SORTS else "code", "pk")
-
-
-# A row's own columns and of its channel manager what UserRefOut answers (the user's row had every column, its
-# password hash included, for the name).
-DISTRIBUTOR_COLUMNS = ("id", "code", "legal_name", "tax_id", "external_id", "territory_id", "kind", "city", "website",
-                       "about", "size_tier", "annual_revenue", "employees", "contract_strength", "stance",
-                       "shares_goals", "shares_methods", "channel_manager_id", "contract_start", "active",
-                       "organization_id", "channel_manager__id", "channel_manager__username",
-                       "channel_manager__first_name", "channel_manager__last_name")
 
 
 @router.get("/distributors/{int:distributor_id}", response={200: DistributorOut, 404: ErrorOut})

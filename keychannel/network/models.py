@@ -94,6 +94,24 @@ class DistributorQuerySet(ScopedQuerySet, AuditedQuerySet):
 code_validator = RegexValidator(r"^[a-z0-9][a-z0-9-]*$", _("Use lowercase letters, digits and dashes."))
 
 
+def alignment_quadrant(shares_goals, shares_methods) -> str | None:
+    """A distributor's quadrant from its two answers (the model's property and the API list's value rows).
+
+    Partly counts as sharing: the quadrant says where to push, not a verdict. None when the answers were redacted
+    for the reader (network/redaction.py): no quadrant is guessed."""
+    if shares_goals is None or shares_methods is None:
+        return None
+    goals = shares_goals != Sharing.NO
+    methods = shares_methods != Sharing.NO
+    if goals and methods:
+        return AlignmentQuadrant.PARTNER
+    if goals:
+        return AlignmentQuadrant.GOALS_NOT_METHODS
+    if methods:
+        return AlignmentQuadrant.METHODS_NOT_GOALS
+    return AlignmentQuadrant.NEITHER
+
+
 class Distributor(TimeStampedModel):
     """A distributor company in the network, with how it stands towards the key-account strategy."""
 
@@ -179,20 +197,7 @@ class Distributor(TimeStampedModel):
 
     @property
     def alignment_quadrant(self) -> str | None:
-        """Partly counts as sharing: the quadrant says where to push, not a verdict.
-
-        None when the answers were redacted for the reader (network/redaction.py): no quadrant is guessed."""
-        if self.shares_goals is None or self.shares_methods is None:
-            return None
-        goals = self.shares_goals != Sharing.NO
-        methods = self.shares_methods != Sharing.NO
-        if goals and methods:
-            return AlignmentQuadrant.PARTNER
-        if goals:
-            return AlignmentQuadrant.GOALS_NOT_METHODS
-        if methods:
-            return AlignmentQuadrant.METHODS_NOT_GOALS
-        return AlignmentQuadrant.NEITHER
+        return alignment_quadrant(self.shares_goals, self.shares_methods)
 
     def get_alignment_quadrant_display(self) -> str:
         quadrant = self.alignment_quadrant

@@ -113,7 +113,8 @@ class DistributorOut(Schema):
     def resolve_sole_channel(obj, context):
         from .selectors import sole_channel_index
 
-        return sole_channel_index((context or {}).get("request")).distributor_is_sole(obj.pk)
+        pk = obj["id"] if isinstance(obj, dict) else obj.pk  # the list's value rows (distributor_rows), a detail's record
+        return sole_channel_index((context or {}).get("request")).distributor_is_sole(pk)
 
 
 class DistributorFilter(FilterSchema):

@@ -79,3 +79,52 @@ def test_a_page_reads_its_rows_product_line_ids_in_one_narrow_statement(world, a
 def test_a_detail_still_reads_its_product_lines_without_the_list_prefetch(world, api_as):
     body = api_as(world.user("admin")).get(f"/api/v1/distributors/{world.own.pk}").json()
     assert body["product_line_ids"] == [world.product_line.pk]
+
+
+def test_the_distributors_list_builds_no_record_and_blanks_the_internal_assessment(world, api_as):
+    """Scenario (issue 22, wave 13): the distributors list built a Distributor and a User record per row and
+    redacted each (a fifth of its Python at full size) for a few plain columns. It now reads value rows
+    (network/distributor_rows.py): no record built, the same answer, the manufacturer's internal assessment still
+    blank for a distributor's user (as ``core.redaction`` blanks it on records)."""
+    from django.contrib.auth import get_user_model
+    from django.db.models.signals import post_init
+
+    from keychannel.network.models import Distributor
+
+    manager = world.user("channel_manager")
+    manager.first_name, manager.last_name = "Ioana", "Pop"
+    manager.save()
+    Distributor.objects.filter(pk=world.own.pk).update(channel_manager=manager, stance="resistant",
+                                                       shares_goals="yes", shares_methods="no")
+    built = []
+
+    def count(sender, **kwargs):
+        built.append(sender)
+
+    for model in (Distributor, get_user_model()):
+        post_init.connect(count, sender=model, weak=False)
+    try:
+        ours = api_as(world.user("admin")).get(f"/api/v1/distributors?limit=50&q={world.own.code}").json()
+        theirs = api_as(world.user("dist_head")).get("/api/v1/distributors?limit=50").json()
+    finally:
+        for model in (Distributor, get_user_model()):
+            post_init.disconnect(count, sender=model)
+    assert [model.__name__ for model in built if model is Distributor] == []
+    row = next(item for item in ours["items"] if item["id"] == world.own.pk)
+    assert (row["stance"], row["shares_goals"], row["shares_methods"]) == ("resistant", "yes", "no")
+    assert row["alignment_quadrant"] == world.own.__class__.objects.get(pk=world.own.pk).alignment_quadrant
+    assert row["alignment_quadrant"] == "goals_not_methods"
+    assert row["channel_manager"] == {"id": manager.pk, "username": manager.username, "full_name": "Ioana Pop"}
+    [own] = theirs["items"]
+    assert own["id"] == world.own.pk
+    assert (own["stance"], own["shares_goals"], own["shares_methods"], own["alignment_quadrant"]) == (None,) * 4
+    assert own["channel_manager"]["full_name"] == "Ioana Pop"
+
+
+@pytest.mark.parametrize("first,last", [("Ioana", "Pop"), ("", "Pop"), ("Ioana", ""), ("", ""), (" Ana ", "Ene")])
+def test_a_value_rows_full_name_is_the_users_own(first, last):
+    from django.contrib.auth import get_user_model
+
+    from keychannel.core.scoping import user_full_name
+
+    assert user_full_name(first, last) == get_user_model()(first_name=first, last_name=last).get_full_name()
