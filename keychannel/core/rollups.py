@@ -4,6 +4,8 @@ Each app owns its roll-up (deals/rollups.py: deals per distributor × stage × c
 sales lines per distributor × month): what a row is, how a change moves it and how it is recounted. What they share
 lives here, written once:
 
+- :func:`increment`: add a change to one row (``UPDATE … SET f = f + delta``), inserting the row empty first when
+  it is missing (``ON CONFLICT DO NOTHING``): how every roll-up takes a change, row by row in its fixed order;
 - :func:`replace_rows`: replace every row of a roll-up by a recount, the table locked against writes first;
 - :func:`differences`: the buckets where the stored roll-up and a recount disagree;
 - :class:`RebuildCommand`: the ``manage.py …rebuild [--check]`` command of a roll-up.
@@ -19,6 +21,26 @@ from collections.abc import Callable, Iterable
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
+from django.db.models import F
+
+
+def increment(manager, where: dict, deltas: dict, empty: dict) -> None:
+    """Add ``deltas`` (``{field: delta}``) to the one row of ``manager`` that ``where`` selects; nothing when every
+    delta is zero.
+
+    One ``UPDATE … SET field = field + delta`` (``F()``: concurrent changes add up, none is lost). When it changes
+    no row the row is new: it is inserted empty (``manager.model(**empty)``, its figures at their defaults) with
+    ``ON CONFLICT DO NOTHING``, so a concurrent insert of the same row wins quietly and this one waits for it, then
+    the same ``UPDATE`` adds the change. A caller increments its rows in one fixed order, the same for every writer,
+    so two transactions never wait on each other's rows in a cycle."""
+    if not any(deltas.values()):
+        return
+    change = {field: F(field) + delta for field, delta in deltas.items()}
+    rows = manager.filter(**where)
+    if rows.update(**change):
+        return
+    manager.bulk_create([manager.model(**empty)], ignore_conflicts=True)
+    rows.update(**change)
 
 
 def replace_rows(model, recount: Callable[[], Iterable]) -> int:

@@ -28,7 +28,7 @@ from django.utils.translation import gettext_lazy as _
 
 from keychannel.core.cockpit import once
 from keychannel.core.rollups import differences as compare
-from keychannel.core.rollups import replace_rows
+from keychannel.core.rollups import increment, replace_rows
 from keychannel.core.scoping import ScopedQuerySet, frozen_ids, in_lookup
 
 from . import stage_totals
@@ -144,18 +144,10 @@ def apply_deltas(deltas: dict) -> None:
     """Add ``{bucket: [count, amount, weighted]}`` to the roll-up, bucket by bucket in one fixed order."""
     for bucket in sorted(deltas, key=_sort_key):
         count, amount, weighted = deltas[bucket]
-        if not count and not amount and not weighted:
-            continue
-        where = _bucket_filter(bucket)
-        change = {"deal_count": F("deal_count") + count, "amount": F("amount") + amount,
-                  "weighted": F("weighted") + weighted}
-        if PipelineRollup.objects.filter(**where).update(**change):
-            continue
         distributor_id, stage, currency = bucket
-        # A new bucket: insert it empty (a concurrent insert of the same bucket wins quietly), then add.
-        PipelineRollup.objects.bulk_create(
-            [PipelineRollup(distributor_id=distributor_id, stage=stage, currency=currency)], ignore_conflicts=True)
-        PipelineRollup.objects.filter(**where).update(**change)
+        increment(PipelineRollup.objects, _bucket_filter(bucket),
+                  {"deal_count": count, "amount": amount, "weighted": weighted},
+                  {"distributor_id": distributor_id, "stage": stage, "currency": currency})
     # The network's per-stage rows (deals/stage_totals.py), after every roll-up row: one order for every writer.
     stage_totals.apply(deltas)
 
