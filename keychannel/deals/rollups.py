@@ -28,7 +28,7 @@ from django.utils.translation import gettext_lazy as _
 
 from keychannel.core.cockpit import once
 from keychannel.core.rollups import differences as compare
-from keychannel.core.rollups import increment, replace_rows
+from keychannel.core.rollups import increment, replace_rows, replace_tables
 from keychannel.core.scoping import ScopedQuerySet, frozen_ids, in_lookup
 
 from . import stage_totals
@@ -205,25 +205,29 @@ def recount(opportunity_model) -> dict:
             (r["n"], Decimal(r["amount"] or 0), Decimal(r["weighted"] or 0) / HUNDRED) for r in rows}
 
 
+def _rows_of(counted: dict, rollup_model) -> list:
+    return [rollup_model(distributor_id=d, stage=s, currency=c, deal_count=n, amount=amount, weighted=weighted)
+            for (d, s, c), (n, amount, weighted) in sorted(counted.items(), key=lambda item: _sort_key(item[0]))]
+
+
 def rebuild(opportunity_model=None, rollup_model=None) -> int:
     """Replace the roll-ups by a recount of every deal; returns the number of rows. Concurrent deal changes wait for
-    it (PostgreSQL: the roll-up table is locked against writes first) and then add their own change on top.
+    it (PostgreSQL: the roll-up tables are locked against writes first) and then add their own change on top.
     Takes the models so the data migrations (0015, 0018) can call it with their historical models: with models,
     only the pipeline roll-up is rebuilt (0015 predates the won roll-ups; 0019 calls ``won_rollups.rebuild``)."""
-    both = opportunity_model is None
-    if opportunity_model is None:
-        from .models import Opportunity as opportunity_model
-    rollup_model = rollup_model or PipelineRollup
-    rows = replace_rows(rollup_model, lambda: [
-        rollup_model(distributor_id=d, stage=s, currency=c, deal_count=n, amount=amount, weighted=weighted)
-        for (d, s, c), (n, amount, weighted) in sorted(recount(opportunity_model).items(),
-                                                       key=lambda item: _sort_key(item[0]))])
-    if not both:
-        return rows
+    if opportunity_model is not None:
+        rollup_model = rollup_model or PipelineRollup
+        return replace_rows(rollup_model, lambda: _rows_of(recount(opportunity_model), rollup_model))
     from . import won_rollups
+    from .models import Opportunity
 
-    return (rows + stage_totals.rebuild(lambda: recount(opportunity_model))
-            + won_rollups.rebuild(opportunity_model))
+    def both():  # the deals counted once (the tables locked), the roll-up's rows and the network's per stage
+        counted = recount(Opportunity)
+        return [_rows_of(counted, PipelineRollup), stage_totals.rows_of(counted)]
+
+    # Locked in the order apply_deltas writes them: the roll-up's rows, then the network's per-stage rows.
+    rows = replace_tables([PipelineRollup, stage_totals.PipelineStageTotal], both)
+    return rows + won_rollups.rebuild(Opportunity)
 
 
 def differences(opportunity_model=None) -> list[tuple]:

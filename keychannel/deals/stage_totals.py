@@ -78,13 +78,18 @@ def apply(deltas: dict) -> None:
         increment(PipelineStageTotal.objects, row, {"deal_count": count, "amount": amount, "weighted": weighted}, row)
 
 
+def rows_of(counted: dict, model=None) -> list:
+    """The unsaved rows of the roll-up's recount ``counted`` (``{bucket: (count, amount, weighted)}``), in order."""
+    model = model or PipelineStageTotal
+    return [model(shard=shard, stage=stage, currency=currency, deal_count=n, amount=amount, weighted=weighted)
+            for (shard, stage, currency), (n, amount, weighted) in sorted(by_shard(counted).items())]
+
+
 def rebuild(recount, model=None) -> int:
     """Replace the rows by the shards' sums of ``recount()`` (the roll-up's ``{bucket: (count, amount, weighted)}``,
-    counted from the deals once the table is locked, so a concurrent change waits and then adds its own)."""
-    model = model or PipelineStageTotal
-    return replace_rows(model, lambda: [
-        model(shard=shard, stage=stage, currency=currency, deal_count=n, amount=amount, weighted=weighted)
-        for (shard, stage, currency), (n, amount, weighted) in sorted(by_shard(recount()).items())])
+    counted from the deals once the table is locked, so a concurrent change waits and then adds its own). Only the
+    fill migration (0021) rebuilds them alone: ``rollups.rebuild`` writes them from its own recount."""
+    return replace_rows(model or PipelineStageTotal, lambda: rows_of(recount(), model))
 
 
 def differences(counted: dict) -> list[tuple]:
