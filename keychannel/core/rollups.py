@@ -4,7 +4,10 @@ Each app owns its roll-up (deals/rollups.py: deals per distributor × stage × c
 sales lines per distributor × month): what a row is, how a change moves it and how it is recounted. What they share
 lives here, written once:
 
+- :func:`increment`: add a change to one row (``UPDATE … SET f = f + delta``), inserting the row empty first when
+  it is missing (``ON CONFLICT DO NOTHING``): how every roll-up takes a change, row by row in its fixed order;
 - :func:`replace_rows`: replace every row of a roll-up by a recount, the table locked against writes first;
+  :func:`replace_tables`: the same for several roll-ups counted from one recount, every table locked first;
 - :func:`differences`: the buckets where the stored roll-up and a recount disagree;
 - :class:`RebuildCommand`: the ``manage.py …rebuild [--check]`` command of a roll-up.
 
@@ -15,27 +18,61 @@ historical models have too.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
+from django.db.models import F
 
 
-def replace_rows(model, recount: Callable[[], Iterable]) -> int:
-    """Replace every row of the roll-up ``model`` by the unsaved instances ``recount()`` returns; returns how many.
+def increment(manager, where: dict, deltas: dict, empty: dict) -> None:
+    """Add ``deltas`` (``{field: delta}``) to the one row of ``manager`` that ``where`` selects; nothing when every
+    delta is zero.
 
-    ``recount`` is called after the table is locked (PostgreSQL: ``SHARE ROW EXCLUSIVE``, so no other transaction
-    changes a row meanwhile) and the old rows are deleted: a change committed before the lock is in the recount,
-    a concurrent one waits for the rebuild and then adds its own difference on top."""
+    One ``UPDATE … SET field = field + delta`` (``F()``: concurrent changes add up, none is lost). When it changes
+    no row the row is new: it is inserted empty (``manager.model(**empty)``, its figures at their defaults) with
+    ``ON CONFLICT DO NOTHING``, so a concurrent insert of the same row wins quietly and this one waits for it, then
+    the same ``UPDATE`` adds the change. A caller increments its rows in one fixed order, the same for every writer,
+    so two transactions never wait on each other's rows in a cycle."""
+    if not any(deltas.values()):
+        return
+    change = {field: F(field) + delta for field, delta in deltas.items()}
+    rows = manager.filter(**where)
+    if rows.update(**change):
+        return
+    manager.bulk_create([manager.model(**empty)], ignore_conflicts=True)
+    rows.update(**change)
+
+
+def replace_tables(models: Sequence, recount: Callable[[], Sequence[Iterable]]) -> int:
+    """Replace every row of each roll-up of ``models`` by the unsaved instances ``recount()`` returns for it (one
+    iterable per model, in the same order); returns how many rows in all.
+
+    ``recount`` is called once, after every table is locked, in the order given (PostgreSQL: ``SHARE ROW
+    EXCLUSIVE``, so no other transaction changes a row meanwhile), and their old rows are deleted: a change
+    committed before the locks is in the recount, a concurrent one waits for the rebuild and then adds its own
+    difference on top. Give the tables in the order the writers change them: a writer that holds the first
+    table's rows then never waits for the second while the rebuild holds it and waits for the first."""
     with transaction.atomic():
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
-                cursor.execute(f"LOCK TABLE {connection.ops.quote_name(model._meta.db_table)} "
-                               "IN SHARE ROW EXCLUSIVE MODE")
-        model._base_manager.all().delete()
-        rows = list(recount())
-        model._base_manager.bulk_create(rows, batch_size=1000)
-    return len(rows)
+                for model in models:
+                    cursor.execute(f"LOCK TABLE {connection.ops.quote_name(model._meta.db_table)} "
+                                   "IN SHARE ROW EXCLUSIVE MODE")
+        for model in models:
+            model._base_manager.all().delete()
+        written = 0
+        for model, rows in zip(models, recount(), strict=True):
+            rows = list(rows)
+            model._base_manager.bulk_create(rows, batch_size=1000)
+            written += len(rows)
+    return written
+
+
+def replace_rows(model, recount: Callable[[], Iterable]) -> int:
+    """Replace every row of the roll-up ``model`` by the unsaved instances ``recount()`` returns; returns how many
+    (:func:`replace_tables` of one table)."""
+    return replace_tables([model], lambda: [recount()])
 
 
 def differences(stored: dict, counted: dict, zero: tuple, *, key=None) -> list[tuple]:

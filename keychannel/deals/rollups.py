@@ -28,7 +28,7 @@ from django.utils.translation import gettext_lazy as _
 
 from keychannel.core.cockpit import once
 from keychannel.core.rollups import differences as compare
-from keychannel.core.rollups import replace_rows
+from keychannel.core.rollups import increment, replace_rows, replace_tables
 from keychannel.core.scoping import ScopedQuerySet, frozen_ids, in_lookup
 
 from . import stage_totals
@@ -144,18 +144,10 @@ def apply_deltas(deltas: dict) -> None:
     """Add ``{bucket: [count, amount, weighted]}`` to the roll-up, bucket by bucket in one fixed order."""
     for bucket in sorted(deltas, key=_sort_key):
         count, amount, weighted = deltas[bucket]
-        if not count and not amount and not weighted:
-            continue
-        where = _bucket_filter(bucket)
-        change = {"deal_count": F("deal_count") + count, "amount": F("amount") + amount,
-                  "weighted": F("weighted") + weighted}
-        if PipelineRollup.objects.filter(**where).update(**change):
-            continue
         distributor_id, stage, currency = bucket
-        # A new bucket: insert it empty (a concurrent insert of the same bucket wins quietly), then add.
-        PipelineRollup.objects.bulk_create(
-            [PipelineRollup(distributor_id=distributor_id, stage=stage, currency=currency)], ignore_conflicts=True)
-        PipelineRollup.objects.filter(**where).update(**change)
+        increment(PipelineRollup.objects, _bucket_filter(bucket),
+                  {"deal_count": count, "amount": amount, "weighted": weighted},
+                  {"distributor_id": distributor_id, "stage": stage, "currency": currency})
     # The network's per-stage rows (deals/stage_totals.py), after every roll-up row: one order for every writer.
     stage_totals.apply(deltas)
 
@@ -213,25 +205,29 @@ def recount(opportunity_model) -> dict:
             (r["n"], Decimal(r["amount"] or 0), Decimal(r["weighted"] or 0) / HUNDRED) for r in rows}
 
 
+def _rows_of(counted: dict, rollup_model) -> list:
+    return [rollup_model(distributor_id=d, stage=s, currency=c, deal_count=n, amount=amount, weighted=weighted)
+            for (d, s, c), (n, amount, weighted) in sorted(counted.items(), key=lambda item: _sort_key(item[0]))]
+
+
 def rebuild(opportunity_model=None, rollup_model=None) -> int:
     """Replace the roll-ups by a recount of every deal; returns the number of rows. Concurrent deal changes wait for
-    it (PostgreSQL: the roll-up table is locked against writes first) and then add their own change on top.
+    it (PostgreSQL: the roll-up tables are locked against writes first) and then add their own change on top.
     Takes the models so the data migrations (0015, 0018) can call it with their historical models: with models,
     only the pipeline roll-up is rebuilt (0015 predates the won roll-ups; 0019 calls ``won_rollups.rebuild``)."""
-    both = opportunity_model is None
-    if opportunity_model is None:
-        from .models import Opportunity as opportunity_model
-    rollup_model = rollup_model or PipelineRollup
-    rows = replace_rows(rollup_model, lambda: [
-        rollup_model(distributor_id=d, stage=s, currency=c, deal_count=n, amount=amount, weighted=weighted)
-        for (d, s, c), (n, amount, weighted) in sorted(recount(opportunity_model).items(),
-                                                       key=lambda item: _sort_key(item[0]))])
-    if not both:
-        return rows
+    if opportunity_model is not None:
+        rollup_model = rollup_model or PipelineRollup
+        return replace_rows(rollup_model, lambda: _rows_of(recount(opportunity_model), rollup_model))
     from . import won_rollups
+    from .models import Opportunity
 
-    return (rows + stage_totals.rebuild(lambda: recount(opportunity_model))
-            + won_rollups.rebuild(opportunity_model))
+    def both():  # the deals counted once (the tables locked), the roll-up's rows and the network's per stage
+        counted = recount(Opportunity)
+        return [_rows_of(counted, PipelineRollup), stage_totals.rows_of(counted)]
+
+    # Locked in the order apply_deltas writes them: the roll-up's rows, then the network's per-stage rows.
+    rows = replace_tables([PipelineRollup, stage_totals.PipelineStageTotal], both)
+    return rows + won_rollups.rebuild(Opportunity)
 
 
 def differences(opportunity_model=None) -> list[tuple]:

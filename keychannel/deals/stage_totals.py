@@ -17,11 +17,11 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.db import models
-from django.db.models import F, Sum
+from django.db.models import Sum
 from django.utils.translation import gettext_lazy as _
 
 from keychannel.core.rollups import differences as compare
-from keychannel.core.rollups import replace_rows
+from keychannel.core.rollups import increment, replace_rows
 
 SHARDS = 16
 ZERO = (0, Decimal("0.00"), Decimal("0.0000"))
@@ -73,28 +73,23 @@ def by_shard(figures: dict) -> dict:
 
 def apply(deltas: dict) -> None:
     """Add the roll-up's ``{bucket: [count, amount, weighted]}`` differences to their shards' rows, in one order."""
-    for key, (count, amount, weighted) in sorted(by_shard(deltas).items()):
-        if not count and not amount and not weighted:
-            continue
-        shard, stage, currency = key
-        rows = PipelineStageTotal.objects.filter(shard=shard, stage=stage, currency=currency)
-        change = {"deal_count": F("deal_count") + count, "amount": F("amount") + amount,
-                  "weighted": F("weighted") + weighted}
-        if rows.update(**change):
-            continue
-        # A new row: insert it empty (a concurrent insert of the same row wins quietly), then add.
-        PipelineStageTotal.objects.bulk_create(
-            [PipelineStageTotal(shard=shard, stage=stage, currency=currency)], ignore_conflicts=True)
-        rows.update(**change)
+    for (shard, stage, currency), (count, amount, weighted) in sorted(by_shard(deltas).items()):
+        row = {"shard": shard, "stage": stage, "currency": currency}
+        increment(PipelineStageTotal.objects, row, {"deal_count": count, "amount": amount, "weighted": weighted}, row)
+
+
+def rows_of(counted: dict, model=None) -> list:
+    """The unsaved rows of the roll-up's recount ``counted`` (``{bucket: (count, amount, weighted)}``), in order."""
+    model = model or PipelineStageTotal
+    return [model(shard=shard, stage=stage, currency=currency, deal_count=n, amount=amount, weighted=weighted)
+            for (shard, stage, currency), (n, amount, weighted) in sorted(by_shard(counted).items())]
 
 
 def rebuild(recount, model=None) -> int:
     """Replace the rows by the shards' sums of ``recount()`` (the roll-up's ``{bucket: (count, amount, weighted)}``,
-    counted from the deals once the table is locked, so a concurrent change waits and then adds its own)."""
-    model = model or PipelineStageTotal
-    return replace_rows(model, lambda: [
-        model(shard=shard, stage=stage, currency=currency, deal_count=n, amount=amount, weighted=weighted)
-        for (shard, stage, currency), (n, amount, weighted) in sorted(by_shard(recount()).items())])
+    counted from the deals once the table is locked, so a concurrent change waits and then adds its own). Only the
+    fill migration (0021) rebuilds them alone: ``rollups.rebuild`` writes them from its own recount."""
+    return replace_rows(model or PipelineStageTotal, lambda: rows_of(recount(), model))
 
 
 def differences(counted: dict) -> list[tuple]:

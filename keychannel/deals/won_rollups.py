@@ -25,12 +25,12 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.db import models
-from django.db.models import Count, F, Min, Q, Sum
+from django.db.models import Count, Min, Q, Sum
 from django.db.models.functions import ExtractYear
 from django.utils.translation import gettext_lazy as _
 
 from keychannel.core.rollups import differences as compare
-from keychannel.core.rollups import replace_rows
+from keychannel.core.rollups import increment, replace_rows
 
 from .choices import Stage
 from .rollups import RollupQuerySet
@@ -219,19 +219,12 @@ def apply_days(deltas: dict) -> None:
     """Add ``{(distributor_id, network, day): [deals, value, new clients]}`` to the day rows, in one fixed order."""
     for bucket in sorted(deltas, key=_day_sort_key):
         count, amount, new_clients = deltas[bucket]
-        if not count and not amount and not new_clients:
-            continue
         distributor_id, network, day = bucket
         where = ({"distributor_id": distributor_id} if distributor_id is not None
                  else {"distributor__isnull": True, "network": network}) | {"day": day}
-        change = {"deal_count": F("deal_count") + count, "amount": F("amount") + amount,
-                  "new_clients": F("new_clients") + new_clients}
-        if WonDayRollup._base_manager.filter(**where).update(**change):
-            continue
-        # A new day: insert it empty (a concurrent insert of the same day wins quietly), then add.
-        WonDayRollup._base_manager.bulk_create(
-            [WonDayRollup(distributor_id=distributor_id, network=network, day=day)], ignore_conflicts=True)
-        WonDayRollup._base_manager.filter(**where).update(**change)
+        increment(WonDayRollup._base_manager, where,
+                  {"deal_count": count, "amount": amount, "new_clients": new_clients},
+                  {"distributor_id": distributor_id, "network": network, "day": day})
 
 
 def apply_won(pairs) -> None:

@@ -24,12 +24,12 @@ import datetime
 from decimal import Decimal
 
 from django.db import models
-from django.db.models import Count, F, Sum
+from django.db.models import Count, Sum
 from django.db.models.functions import TruncMonth
 from django.utils.translation import gettext_lazy as _
 
 from keychannel.core.rollups import differences as compare
-from keychannel.core.rollups import replace_rows
+from keychannel.core.rollups import increment, replace_rows
 from keychannel.core.scoping import ScopedQuerySet, in_lookup
 
 ZERO = Decimal("0")
@@ -81,15 +81,8 @@ def apply_deltas(deltas: dict) -> None:
     """Add ``{(distributor_id, month): [count, amount]}`` to the roll-up, bucket by bucket in one fixed order."""
     for distributor_id, month in sorted(deltas):
         count, amount = deltas[(distributor_id, month)]
-        if not count and not amount:
-            continue
-        change = {"line_count": F("line_count") + count, "amount": F("amount") + amount}
-        rows = SalesRollup.objects.filter(distributor_id=distributor_id, month=month)
-        if rows.update(**change):
-            continue
-        SalesRollup.objects.bulk_create([SalesRollup(distributor_id=distributor_id, month=month)],
-                                        ignore_conflicts=True)
-        rows.update(**change)
+        row = {"distributor_id": distributor_id, "month": month}
+        increment(SalesRollup.objects, row, {"line_count": count, "amount": amount}, row)
 
 
 def _lines_by_month(line_model, **where) -> dict:

@@ -143,6 +143,27 @@ def test_rebuild_command_recounts_and_check_finds_a_wrong_rollup(world, own_clie
     assert not PipelineRollup.objects.filter(distributor=world.other).exists()
 
 
+def test_rebuild_counts_the_deals_once_for_the_rollup_and_the_network_stage_rows(world, own_client):
+    """``rollups_rebuild`` counted every deal twice, the roll-up's rows and then the network's per-stage rows
+    (deals/stage_totals.py), each under its own lock. One grouped count now, once both tables are locked in the
+    order ``apply_deltas`` writes them (the roll-up's, then the per-stage rows), and both are written from it."""
+    OpportunityFactory(client=own_client, owner=world.user("dist_sales"), value=Decimal("10"))
+    OpportunityFactory(client=own_client, owner=world.user("dist_sales"), value=Decimal("20"), stage=Stage.PROPOSAL,
+                       probability=60)
+    with CaptureQueriesContext(connection) as queries:
+        rollups.rebuild()
+    statements = [q["sql"] for q in queries.captured_queries]
+    counts = [i for i, sql in enumerate(statements)  # the pipeline's recount: the deals grouped by currency
+              if 'FROM "deals_opportunity"' in sql and "GROUP BY" in sql and '"currency"' in sql]
+    assert len(counts) == 1, statements
+    if connection.vendor == "postgresql":
+        locks = [(i, sql) for i, sql in enumerate(statements) if sql.startswith("LOCK TABLE")]
+        assert [sql.split()[2] for _, sql in locks[:2]] == ['"deals_pipelinerollup"', '"deals_pipelinestagetotal"']
+        assert locks[1][0] < counts[0]
+    assert_rolled_up()
+    assert stored(world.own.pk, Stage.PROPOSAL) == (1, Decimal("20.00"), Decimal("12.0000"))
+
+
 def test_the_data_migration_fills_the_rollup_from_existing_deals(world, own_client):
     from importlib import import_module
 
