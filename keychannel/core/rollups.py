@@ -44,7 +44,8 @@ def increment(manager, where: dict, deltas: dict, empty: dict) -> None:
     rows.update(**change)
 
 
-def replace_tables(models: Sequence, recount: Callable[[], Sequence[Iterable]]) -> int:
+def replace_tables(models: Sequence, recount: Callable[[], Sequence[Iterable]], *,
+                   mode: str = "SHARE ROW EXCLUSIVE") -> int:
     """Replace every row of each roll-up of ``models`` by the unsaved instances ``recount()`` returns for it (one
     iterable per model, in the same order); returns how many rows in all.
 
@@ -52,13 +53,17 @@ def replace_tables(models: Sequence, recount: Callable[[], Sequence[Iterable]]) 
     EXCLUSIVE``, so no other transaction changes a row meanwhile), and their old rows are deleted: a change
     committed before the locks is in the recount, a concurrent one waits for the rebuild and then adds its own
     difference on top. Give the tables in the order the writers change them: a writer that holds the first
-    table's rows then never waits for the second while the rebuild holds it and waits for the first."""
+    table's rows then never waits for the second while the rebuild holds it and waits for the first.
+
+    ``mode``: ``EXCLUSIVE`` where a writer takes its rows with ``SELECT … FOR UPDATE`` before changing them (the
+    won clients' rows): that takes only ``ROW SHARE``, which ``SHARE ROW EXCLUSIVE`` lets through, so the rebuild's
+    DELETE would wait for the writer's rows while the writer's UPDATE waits for the rebuild's lock (a deadlock).
+    ``EXCLUSIVE`` waits for such a writer to commit, and a later writer waits for the rebuild; plain reads pass."""
     with transaction.atomic():
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 for model in models:
-                    cursor.execute(f"LOCK TABLE {connection.ops.quote_name(model._meta.db_table)} "
-                                   "IN SHARE ROW EXCLUSIVE MODE")
+                    cursor.execute(f"LOCK TABLE {connection.ops.quote_name(model._meta.db_table)} IN {mode} MODE")
         for model in models:
             model._base_manager.all().delete()
         written = 0

@@ -30,7 +30,7 @@ from django.db.models.functions import ExtractYear
 from django.utils.translation import gettext_lazy as _
 
 from keychannel.core.rollups import differences as compare
-from keychannel.core.rollups import increment, replace_rows
+from keychannel.core.rollups import increment, replace_tables
 
 from .choices import Stage
 from .rollups import RollupQuerySet
@@ -266,14 +266,18 @@ def rebuild(opportunity_model=None, client_model=None, day_model=None) -> int:
     if opportunity_model is None:
         from .models import Opportunity as opportunity_model
     client_model, day_model = client_model or WonClientRollup, day_model or WonDayRollup
-    clients = client_recount(opportunity_model)
-    rows = replace_rows(client_model, lambda: [
-        client_model(client_id=c, distributor_id=d, network=net, year=y, deal_count=n, first_won_on=first)
-        for (c, d, net, y), (n, first) in sorted(clients.items(), key=lambda item: _client_sort_key(item[0]))])
-    return rows + replace_rows(day_model, lambda: [
-        day_model(distributor_id=d, network=net, day=day, deal_count=n, amount=amount, new_clients=new)
-        for (d, net, day), (n, amount, new) in sorted(day_recount(opportunity_model, clients).items(),
-                                                      key=lambda item: _day_sort_key(item[0]))])
+
+    def recount():
+        # Counted once both tables are locked (a win committed while the clients were counted outside the lock
+        # was lost from the client rows until the next rebuild), in the writers' order: clients, then days.
+        clients = client_recount(opportunity_model)
+        days = day_recount(opportunity_model, clients)
+        return ([client_model(client_id=c, distributor_id=d, network=net, year=y, deal_count=n, first_won_on=first)
+                 for (c, d, net, y), (n, first) in sorted(clients.items(), key=lambda item: _client_sort_key(item[0]))],
+                [day_model(distributor_id=d, network=net, day=day, deal_count=n, amount=amount, new_clients=new)
+                 for (d, net, day), (n, amount, new) in sorted(days.items(), key=lambda item: _day_sort_key(item[0]))])
+
+    return replace_tables([client_model, day_model], recount, mode="EXCLUSIVE")
 
 
 def differences(opportunity_model=None) -> list[tuple]:

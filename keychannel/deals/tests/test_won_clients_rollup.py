@@ -166,3 +166,22 @@ def test_deleting_several_won_deals_of_one_client_at_once_leaves_none_counted(de
     Opportunity.objects.filter(client=client).delete()
     assert rollups.differences() == []
     assert not WonClientRollup.objects.filter(client=client, deal_count__gt=0).exists()
+
+
+def test_the_rebuild_counts_the_won_deals_once_both_tables_are_locked(deals):
+    """Found in review (wave 13): the rebuild counted the won clients before its transaction (a win committed
+    meanwhile was lost from the client rows until the next rebuild), and locked the tables in a mode a writer's
+    ``SELECT … FOR UPDATE`` of the client rows passes (a deadlock with that writer's next UPDATE). Now both tables
+    are locked EXCLUSIVE, clients then days (the writers' order), and the won deals counted inside."""
+    with CaptureQueriesContext(connection) as queries:
+        won_rollups.rebuild()
+    statements = [q["sql"] for q in queries.captured_queries]
+    begun = next(i for i, sql in enumerate(statements) if sql.startswith("SAVEPOINT"))
+    counts = [i for i, sql in enumerate(statements) if 'FROM "deals_opportunity"' in sql]
+    assert counts and min(counts) > begun, statements
+    if connection.vendor == "postgresql":
+        locks = [(i, sql) for i, sql in enumerate(statements) if sql.startswith("LOCK TABLE")]
+        assert [sql for _, sql in locks] == ['LOCK TABLE "deals_wonclientrollup" IN EXCLUSIVE MODE',
+                                             'LOCK TABLE "deals_wondayrollup" IN EXCLUSIVE MODE']
+        assert locks[-1][0] < min(counts)
+    assert won_rollups.differences() == []
