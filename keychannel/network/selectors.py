@@ -344,12 +344,19 @@ def _own_cells_scope(distributor, on_date, territories, own_coverages=None) -> d
         return None
     lines = {line for _territory, line in own}
     under = {territory for territory, _line in own}
-    territories = territories()
-    parent = {t.pk: t.parent_id for t in territories}
-    chains = {t.pk: _chain(t.pk, parent) for t in territories}
-    # a leaf under an own territory walks up through territories below it, itself, and those above it
-    walked = {pk for pk, chain in chains.items() if not under.isdisjoint(chain)}
-    walked.update(*(chains.get(territory, (territory,)) for territory in under))
+    parent, children = {}, defaultdict(list)
+    for t in territories():
+        parent[t.pk] = t.parent_id
+        children[t.parent_id].append(t.pk)
+    # a leaf under an own territory walks up through the territories below it, itself, and those above it
+    walked, below = set(), list(under)
+    while below:
+        node = below.pop()
+        if node not in walked:
+            walked.add(node)
+            below.extend(children.get(node, ()))
+    for territory in under:
+        walked.update(_chain(territory, parent))
     return {
         "product_lines": product_lines,
         # a cell needs each coverage's distributor only to name and order it: tuples, not two model instances a row
