@@ -10,7 +10,8 @@ from decimal import Decimal
 from django.contrib.auth import get_user_model
 from django.db import connection, connections
 from django.db.models import Count, DecimalField, ExpressionWrapper, F, IntegerField, Prefetch, Q, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db.models.expressions import Window
+from django.db.models.functions import Coalesce, RowNumber
 from django.db.models.query import ValuesIterable
 from django.utils import timezone
 
@@ -457,17 +458,46 @@ def board_totals(*, principal, filters: dict, probabilities: dict | None = None)
     return totals
 
 
+def _own_board(*, principal, filters: dict, limit: int) -> tuple[dict, dict[str, list]]:
+    """A distributor user's kanban in one statement: each stage's totals and first ``limit`` cards, as window
+    functions over the deals in scope (issue 22). Its scope is one distributor's deals, so this reads no more than
+    the live totals did, and the pipeline roll-up cannot answer it: its rows also count the deals of clients taken
+    out of scope that the distributor no longer sees. Before, three statements (totals, the first ids of every
+    column, the cards), the second's seven joined parts planned in longer than they ran (2.6 of 4 ms at full size);
+    on SQLite, a statement per column besides."""
+    by_stage = {"partition_by": [F("stage")]}
+    rows = (apply_filters(Opportunity.objects.visible_to(principal), filters).order_by()
+            .annotate(place=Window(RowNumber(), order_by=[F("updated_at").desc(), F("pk").desc()], **by_stage),
+                      n=Window(Count("pk"), **by_stage), total=Window(Sum("value"), **by_stage),
+                      weighted=Window(Sum(WEIGHTED), **by_stage))
+            .filter(place__lte=limit).values_list(*CARD_FIELDS, "n", "total", "weighted"))
+    cents = Decimal("0.01")
+    totals, columns = {}, {stage: [] for stage in Stage.values}
+    for *card, n, total, weighted_total in rows:
+        card = Card(*card)
+        columns[card.stage].append(card)
+        totals[card.stage] = (n, Decimal(total or 0).quantize(cents), Decimal(weighted_total or 0).quantize(cents))
+    for cards in columns.values():
+        cards.sort(key=lambda card: (card.updated_at, card.pk), reverse=True)
+    return totals, columns
+
+
 def pipeline_board(*, principal, filters: dict | None = None, per_column: int = CARDS_PER_COLUMN) -> list[dict]:
     """The kanban: one column per stage with its totals and its ``per_column`` most recently touched cards; the
     rest of a column loads on demand (``board_cards`` with an offset).
 
     Queries: one for the totals (the roll-up's few rows, or an aggregate) with the stage probabilities, and two
-    for the cards (one per stage on SQLite).
+    for the cards (one per stage on SQLite); a distributor user's, one for the totals with the cards and one for
+    the stage probabilities (``_own_board``).
     """
     filters = filters or {}
-    probabilities = {}  # stage_settings(), read with the totals
-    totals = board_totals(principal=principal, filters=filters, probabilities=probabilities)
-    first_cards = board_first_cards(principal=principal, filters=filters, limit=per_column)
+    if principal.is_authenticated and principal.is_distributor_user:
+        totals, first_cards = _own_board(principal=principal, filters=filters, limit=per_column)
+        probabilities = stage_settings()
+    else:
+        probabilities = {}  # stage_settings(), read with the totals
+        totals = board_totals(principal=principal, filters=filters, probabilities=probabilities)
+        first_cards = board_first_cards(principal=principal, filters=filters, limit=per_column)
     columns = []
     for stage, label in Stage.choices:
         count, total, weighted = totals.get(stage, (0, Decimal("0"), Decimal("0")))

@@ -319,9 +319,15 @@ def coverage_matrix(*, principal, on_date, region_id=None) -> dict:
     return {"product_lines": product_lines, "rows": rows, "regions": regions, "totals": totals}
 
 
-def _own_cells_scope(distributor, on_date, own_coverages=None) -> dict | None:
+def _own_cells_scope(distributor, on_date, territories, own_coverages=None) -> dict | None:
     """coverage_cells arguments for the only cells where ``distributor`` can be the sole channel: those under its
     own active coverage, for its product lines (None: it covers nothing, so it is sole nowhere).
+
+    ``territories``: a function giving every territory (``pk`` and ``parent_id``), called only when the distributor
+    covers something. Of the network's coverage, only the rows on the
+    territories those cells' leaves walk up through are read: the own territories, those above them and those
+    below them (issue 22: every distributor's rows on the same product lines were read, a read that grew with the
+    network).
 
     ``own_coverages``: every coverage row of this distributor with its product line, when the caller has read them
     (the distributor page): its active rows and their active lines are taken from them, not read again."""
@@ -337,15 +343,30 @@ def _own_cells_scope(distributor, on_date, own_coverages=None) -> dict | None:
     if not own:
         return None
     lines = {line for _territory, line in own}
+    under = {territory for territory, _line in own}
+    parent, children = {}, defaultdict(list)
+    for t in territories():
+        parent[t.pk] = t.parent_id
+        children[t.parent_id].append(t.pk)
+    # a leaf under an own territory walks up through the territories below it, itself, and those above it
+    walked, below = set(), list(under)
+    while below:
+        node = below.pop()
+        if node not in walked:
+            walked.add(node)
+            below.extend(children.get(node, ()))
+    for territory in under:
+        walked.update(_chain(territory, parent))
     return {
         "product_lines": product_lines,
         # a cell needs each coverage's distributor only to name and order it: tuples, not two model instances a row
         "coverages": [CoverageRow(territory, line, exclusive, holder, HolderRow(holder, code))
                       for territory, line, exclusive, holder, code in Coverage.objects.active_on(on_date)
-                      .filter(distributor__active=True, product_line_id__in=lines).order_by()  # cells order by code
+                      .filter(distributor__active=True, product_line_id__in=lines, territory_id__in=walked)
+                      .order_by()  # the cells order by code
                       .values_list("territory_id", "product_line_id", "exclusive", "distributor_id",
                                    "distributor__code")],
-        "under": {territory for territory, _line in own},
+        "under": under,
     }
 
 
@@ -355,11 +376,17 @@ def sole_channel_cells(*, distributor, on_date, own_coverages=None) -> list[Cove
     Only cells under the distributor's own coverage can be its sole ones, so only those are worked out (the
     distributor page's cost no longer grows with the whole network's territories and coverage).
     ``own_coverages``: as for ``_own_cells_scope``."""
-    scope = _own_cells_scope(distributor, on_date, own_coverages)
+    territories = []  # read once the distributor is known to cover something
+
+    def every_territory():
+        territories.extend(map(TerritoryRow._make, Territory.objects.order_by("name", "id")
+                               .values_list(*TerritoryRow._fields)))
+        return territories
+
+    scope = _own_cells_scope(distributor, on_date, every_territory, own_coverages)
     if scope is None:
         return []
-    cells = coverage_cells(on_date=on_date, territories=map(TerritoryRow._make, Territory.objects.order_by(
-        "name", "id").values_list(*TerritoryRow._fields)), **scope)
+    cells = coverage_cells(on_date=on_date, territories=territories, **scope)
     return sorted(
         (c for c in cells.values() if c.state == "sole" and c.distributors[0].pk == _pk(distributor)),
         key=lambda c: (c.territory.name, c.product_line.name),
@@ -383,7 +410,7 @@ class SoleChannelIndex:
         """``distributor``: only the cells where that one distributor can be sole — an index that answers for it and
         its own coverage rows only (one distributor's API answer), without working out the whole network."""
         territories = list(Territory.objects.all())
-        scope = {} if distributor is None else _own_cells_scope(distributor, on_date)
+        scope = {} if distributor is None else _own_cells_scope(distributor, on_date, lambda: territories)
         if scope is None:
             return cls(cells={}, ancestors={})
         cells = coverage_cells(on_date=on_date, territories=territories, **scope)
