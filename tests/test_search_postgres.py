@@ -231,6 +231,37 @@ def test_a_bounded_branch_joins_its_values_for_the_best_rows_only(world):
     assert "clients_corporateclient" not in inner and "network_distributor" not in inner, inner
 
 
+def test_a_bounded_branch_ranks_its_candidates_on_the_values_they_carry(world):
+    """Scenario (wave 12's full-size bench): the admin's "Industrial" read 400 clients containing the word through
+    their name index (an index-only scan), then read each of them again by pk to rank it (1,600 buffers, 400 index
+    descents) for 8 hits. The candidates now carry the folded name they were read with (``kc_f0``) and whether they
+    are an exact match (``kc_x``, the client code); the rank is computed on those and cut to the limit, so the table
+    is read again for the ``limit`` best only. Same hits, same scores, an exact code first."""
+    for n in range(5):
+        ClientFactory(legal_name=f"Industriale Montaj {n} SRL", distributor=world.own)
+    ClientFactory(legal_name="Industriale SRL", distributor=world.own)
+    coded = ClientFactory(legal_name="Beton Nord SRL", distributor=world.own, code="INDUSTRIALE")
+    client = ClientFactory(legal_name="Tehnoplast Brașov SRL", distributor=world.own)
+    OpportunityFactory(client=client, title="Compresoare industriale", owner=world.users["dist_sales"])
+    for principal in (world.principal("admin"), world.principal("dist_head")):
+        with CaptureQueriesContext(connection) as captured:
+            groups = search(principal, "industriale", types=["clients", "deals"], limit=3)
+        sql = captured.captured_queries[-1]["sql"]
+        hits = {group.key: [(hit.title, round(hit.score, 4)) for hit in group.hits] for group in groups}
+        # The exact code and the exact name score 1 (ties by pk), then the name closest as a whole.
+        assert sorted(hits["clients"][:2]) == [(coded.legal_name, 1.0), ("Industriale SRL", 1.0)], hits
+        assert hits["clients"][2][0].startswith("Industriale Montaj") and hits["clients"][2][1] < 1, hits
+        assert [title for title, _score in hits["deals"]] == ["Compresoare industriale"]
+        for table in ("clients_corporateclient", "deals_opportunity"):
+            ranked = sql.split(f'"{table}"."id" IN (SELECT kc_u.kc_pk FROM (WITH', 1)[1]
+            cut = ranked.split(") kc_u (kc_pk, kc_f0, kc_x) GROUP BY kc_u.kc_pk ORDER BY max(GREATEST(", 1)[1]
+            rank = cut.split(" LIMIT 3)", 1)[0]
+            assert "kc_u.kc_f0" in rank and "kc_u.kc_x" in rank and table not in rank, rank
+        first = sql.split("kc_first AS MATERIALIZED (", 1)[1].split("kc_similar AS", 1)[0]
+        assert '"normalized_name" AS "kc_f0", (0::float8) AS "kc_x"' in first, first
+        assert 'AS "kc_f0", (1::float8) AS "kc_x"' in sql.split("kc_exact", 1)[0].rsplit("UNION ALL", 1)[1]
+
+
 def test_a_name_typed_in_full_is_matched_by_strict_word_similarity(world):
     """Scenario (wave 9, full-size bench): the admin's typo "Temro Lituvi" tested ``normalized_name % 'temro
     lituvi'`` (similarity over the whole name, threshold 0.3): the trigram index let 1,500 clients through, each

@@ -412,7 +412,7 @@ def _branch_queryset(index, branch: SearchBranch, text: str, multiword: bool, li
     values = {key: F(value) if isinstance(value, str) else value for key, value in branch.values.items()}
     if postgresql:
         condition, score = _postgresql_match(text, multiword, branch, len(branch.fields))
-        qs = (_bounded(qs, branch, names, condition, score, text, limit, multiword) if branch.bounded and text
+        qs = (_bounded(qs, branch, names, condition, text, limit, multiword) if branch.bounded and text
               else qs.filter(condition))
         qs = qs.annotate(kc_score=Cast(score, FloatField()))
         order, cut = ("-kc_score", "pk"), limit
@@ -426,7 +426,7 @@ def _branch_queryset(index, branch: SearchBranch, text: str, multiword: bool, li
             .order_by(*order).values_list("kc_branch", "pk", "kc_score", "kc_data")[:cut])
 
 
-def _bounded(scoped, branch: SearchBranch, names, condition, score, text, limit, multiword):
+def _bounded(scoped, branch: SearchBranch, names, condition, text, limit, multiword):
     """The rows a bounded branch ranks: the first ``BOUNDED`` visible rows whose field contains the query (the best
     matches: an exact name is never crowded out), the exact matches (a client code) and — only while fewer than
     ``limit`` rows contain the query — the first ``BOUNDED`` visible rows matching at all (a typo), each read
@@ -435,9 +435,16 @@ def _bounded(scoped, branch: SearchBranch, names, condition, score, text, limit,
     trigram match, 40–100 ms at the issue-10 size) is skipped by a one-time filter on the count of the first set.
     The first set is a materialised CTE, read once for both uses (asked apart, "is there an 8th row containing the
     query?" was planned as a second scan, or as a walk of the clients' name b-tree expecting the matches spread
-    out: they cluster, 44 ms). The sets come from the scoped queryset. They are ranked on the table's own rows
-    (``score``) and cut to ``limit`` there, so only the ``limit`` best are joined for their values (a deal's client
-    name): joined first, the 400 deals of a common word read 400 random clients (20 ms at the issue-10 size)."""
+    out: they cluster, 44 ms). The sets come from the scoped queryset. They are ranked on the folded values they
+    carry (``_best``) and cut to ``limit`` there, so only the ``limit`` best are read again and joined for their values
+    (a deal's client name): joined first, the 400 deals of a common word read 400 random clients (20 ms at the
+    issue-10 size)."""
+    carried = {f"kc_f{i}": F(f"_kc_{i}") for i in range(len(names))}  # each set's rows carry what _best ranks on
+
+    def rows_of(qs, *extra, **more):
+        flag = RawSQL("0::float8", [], output_field=FloatField())  # not an exact match (see kc_exact below)
+        return qs.order_by().annotate(**carried, kc_x=flag, **more).values("pk", *carried, "kc_x", *extra)
+
     contains = Q(pk__in=[])
     for i in range(len(branch.fields)):
         # A principal of one distributor (scope_first): the same test written so that no index serves it, so the
@@ -454,15 +461,15 @@ def _bounded(scoped, branch: SearchBranch, names, condition, score, text, limit,
         # than ``limit`` start with it. A common name's trigrams are each in 100,000s of rows: the trigram index
         # intersects them all before the first row (1,140 "vlad diaconu" of 1M stakeholders: 20–30 ms).
         starts = Q(**{"_kc_0__startswith": text})
-        start_sql, start_params = scoped.filter(starts).order_by().values("pk")[:BOUNDED].query.sql_with_params()
+        start_sql, start_params = rows_of(scoped.filter(starts))[:BOUNDED].query.sql_with_params()
         contains &= ~starts  # each row once: the count below decides on distinct rows
-        first_sql, first_params = scoped.filter(contains).order_by().values("pk")[:BOUNDED].query.sql_with_params()
+        first_sql, first_params = rows_of(scoped.filter(contains))[:BOUNDED].query.sql_with_params()
         start = f"kc_start AS MATERIALIZED ({start_sql}), "
         first_sql = (f"SELECT * FROM kc_start UNION ALL SELECT * FROM ({first_sql}) kc_inner "
                      f"WHERE (SELECT count(*) FROM kc_start) < %s")
         first_params = [*start_params, *first_params, limit]
     else:
-        first_sql, first_params = scoped.filter(contains).order_by().values("pk")[:BOUNDED].query.sql_with_params()
+        first_sql, first_params = rows_of(scoped.filter(contains))[:BOUNDED].query.sql_with_params()
     # The similar rows are a materialised CTE too, cut to BOUNDED outside it: a CTE is planned for all its rows, so
     # it reads the trigram index. Planned under a LIMIT, a stored folded column (cheap to test per row) made the
     # planner expect the bound early in a sequential scan, and a typo matching nothing read 1M stakeholders (1.5 s).
@@ -477,13 +484,13 @@ def _bounded(scoped, branch: SearchBranch, names, condition, score, text, limit,
         others, _score = _postgresql_match(text, multiword, branch, len(branch.fields), apart=apart)
         ctid = RawSQL(f"{connection.ops.quote_name(branch.qs.model._meta.db_table)}.ctid", [], output_field=TextField())
         parts = [scoped.filter(others), *(scoped.filter(_similar_ids(branch, name, text)) for name in apart)]
-        compiled = [part.order_by().annotate(kc_ctid=ctid).values("pk", "kc_ctid").query.sql_with_params()
-                    for part in parts]
+        compiled = [rows_of(part, "kc_ctid", kc_ctid=ctid).query.sql_with_params() for part in parts]
         rest_sql = " UNION ".join(f"({part_sql})" for part_sql, _params in compiled)
-        rest_sql = f"SELECT kc_u.kc_pk FROM ({rest_sql}) kc_u (kc_pk, kc_ctid) ORDER BY kc_u.kc_ctid"
+        columns = ", ".join(["kc_pk", *carried, "kc_x"])
+        rest_sql = f"SELECT {columns} FROM ({rest_sql}) kc_u ({columns}, kc_ctid) ORDER BY kc_u.kc_ctid"
         rest_params = [param for _sql, part_params in compiled for param in part_params]
     else:
-        rest_sql, rest_params = scoped.filter(condition).order_by().values("pk").query.sql_with_params()
+        rest_sql, rest_params = rows_of(scoped.filter(condition)).query.sql_with_params()
     if text == MARKER % 0 and _whole_table(branch):
         # Its plan is the trigram index whatever the query (planned for all its rows, see above), so the query
         # reaches it through sub-selects the planner does not estimate (``hidden_from_planner``): pg_trgm's estimator
@@ -499,13 +506,31 @@ def _bounded(scoped, branch: SearchBranch, names, condition, score, text, limit,
            f"SELECT * FROM (SELECT * FROM kc_similar LIMIT {BOUNDED}) kc_rest WHERE (SELECT count(*) FROM kc_first) < %s")
     params = [*first_params, *rest_params, limit]
     if branch.exact is not None:
-        exact_sql, exact_params = scoped.filter(branch.exact).order_by().values("pk")[:BOUNDED].query.sql_with_params()
+        exact = {"kc_x": RawSQL("1::float8", [], output_field=FloatField())}
+        exact_qs = scoped.filter(branch.exact).order_by().annotate(**carried, **exact)
+        exact_sql, exact_params = exact_qs.values("pk", *carried, "kc_x")[:BOUNDED].query.sql_with_params()
         sql += f" UNION ALL SELECT * FROM ({exact_sql}) kc_exact"
         params += exact_params
     rows = branch.qs.model._base_manager.alias(**{f"_kc_{i}": _expr(name, branch) for i, name in enumerate(names)})
-    best = (rows.filter(pk__in=RawSQL(sql, params)).annotate(kc_rank=Cast(score, FloatField()))
-            .order_by("-kc_rank", "pk").values("pk")[:limit])
-    return rows.filter(pk__in=best)
+    return rows.filter(pk__in=_best(branch, names, sql, params, text, multiword, limit))
+
+
+def _best(branch: SearchBranch, names, sql: str, params: list, text: str, multiword: bool, limit: int) -> RawSQL:
+    """The ``limit`` best pks of a bounded branch's candidates (``sql``: rows of ``(pk, kc_f<i>…, kc_x)``: the
+    folded fields as the index or scan read them, whether an exact match), ranked by the branch's score computed on
+    those carried values (an exact match 1): the row's own score, without reading it again. Ranked on the table's
+    rows, the 400 clients containing "industrial" were each read again by pk (1,600 of the admin's 3,600 buffers)."""
+    carried = [f"kc_f{i}" for i in range(len(names))]
+    on_carried = branch.qs.model._base_manager.alias(
+        **{f"_kc_{i}": RawSQL(f"kc_u.{name}", [], output_field=TextField()) for i, name in enumerate(carried)})
+    _condition, score = _postgresql_match(text, multiword, dataclasses.replace(branch, exact=None), len(branch.fields))
+    query = on_carried.query
+    rank_sql, rank_params = query.get_compiler(connection=connection).compile(
+        Cast(score, FloatField()).resolve_expression(query, allow_joins=False))
+    columns = ", ".join(["kc_pk", *carried, "kc_x"])
+    best_sql = (f"SELECT kc_u.kc_pk FROM ({sql}) kc_u ({columns}) GROUP BY kc_u.kc_pk "
+                f"ORDER BY max(GREATEST({rank_sql}, kc_u.kc_x)) DESC, kc_u.kc_pk LIMIT %s")
+    return RawSQL(best_sql, [*params, *rank_params, limit])
 
 
 def _whole_table(branch: SearchBranch) -> bool:
