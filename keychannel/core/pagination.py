@@ -211,7 +211,7 @@ def sum_beyond(queryset, field: str, cap: int) -> bool:
 
 def stored_count(queryset, count):
     """``queryset`` marked with ``count()``: how many rows it holds, from a stored figure kept equal to a recount
-    by every write (``sales.segment_tally``, kept by triggers). The list's count is then read from it, at the same
+    by every write (``sales.segment_totals``, kept by triggers). The list's count is then read from it, at the same
     cost at any size, where a capped count read up to ``cap + 1`` rows. Valid only while no filter is added after
     it, as ``known_ids``."""
     queryset = queryset.all()

@@ -31,20 +31,16 @@ class SalesConfig(AppConfig):
 
         from django.db.models.signals import post_migrate
 
-        post_migrate.connect(_segment_tally_triggers, sender=self)
+        post_migrate.connect(_segment_totals_triggers, sender=self)
 
 
-def _segment_tally_triggers(sender, using, **kwargs):
-    """The segment tally's triggers after every migrate (segment_tally.py): idempotent, and a test database built
-    without migrations gets them too."""
+def _segment_totals_triggers(sender, using, **kwargs):
+    """The segments' yearly totals' triggers after every migrate (segment_totals.py): idempotent, and a test
+    database built without migrations gets them too."""
     from django.db import connections
 
     from . import segment_totals
-    from .segment_tally import TALLY, install
 
     connection = connections[using]
-    tables = connection.introspection.table_names()
-    if TALLY in tables:
-        install(connection)
-    if segment_totals.CLASSES in tables:  # the segments' yearly totals (segment_totals.py), likewise
+    if segment_totals.CLASSES in connection.introspection.table_names():
         segment_totals.install(connection)

@@ -26,7 +26,6 @@ from .choices import (
     WillContinue,
 )
 from .rollups import SalesRollup  # noqa: F401  (a model of this app)
-from .segment_tally import SegmentTally  # noqa: F401  (a model of this app)
 from .segment_totals import SegmentClassTotal  # noqa: F401  (a model of this app)
 
 

@@ -1,15 +1,21 @@
 """The segments' yearly totals per label and ABC class, kept by the database itself (issue 22).
 
 The segments page and its charts both counted the year's segments by label and ABC class and summed their volume, a
-grouped read of every segment of the year on each view (a full year is some 200,000 segments at the issue-10 size).
-This table answers from a dozen rows, at any size.
+grouped read of every segment of the year on each view (a full year is some 200,000 segments at the issue-10 size);
+the segments list (``GET /segments``) counted its rows up to 100,000 (``core.pagination.CappedCountPagination``),
+100,001 index entries on every first page for the whole network. This table answers all three from a few dozen rows
+at most, at any size: the list's count is the sum of a year's totals, or of every year's (:func:`stored_segments`,
+``core.pagination.stored_count``). (A per-year tally kept the list's count before, wave 11: it repeated these
+totals summed by year, at the cost of a second set of triggers; migration ``sales 0014`` dropped it.)
 
-It is kept like the segment tally (segment_tally.py), and for the same reasons: segments are written in set-based
-SQL by the recompute, deleted by Django's collector, by tests, the demo and the bench in their own ways, so only
-triggers on the segment table see every write. On PostgreSQL one trigger per INSERT, DELETE and UPDATE *statement*
-adds what the statement changed, grouped (transition tables: a recompute of 400,000 segments writes a dozen totals
-once, in key order, so concurrent writers add up and never wait on each other in two orders); an UPDATE that moves
-no total (a changed NPS class, trend, …) writes nothing; TRUNCATE empties it. SQLite uses row triggers.
+Segments are written by the recompute in set-based SQL (``segmentation.recompute``: one INSERT or DELETE statement
+for hundreds of thousands of rows), deleted by Django's collector when a client or distributor goes, and by tests,
+the demo and the bench data set in their own ways, so only triggers on the segment table see every write. On
+PostgreSQL one trigger per INSERT, DELETE and UPDATE *statement* adds what the statement changed, grouped
+(transition tables: a recompute of 400,000 segments writes a dozen totals once, in key order, so concurrent writers
+add up and never wait on each other in two orders); an UPDATE that moves no total (a changed NPS class, trend, …)
+writes nothing; TRUNCATE empties it. SQLite uses row triggers. The triggers are created by migration ``sales 0013``
+and again after every ``migrate`` (idempotent; a test database built without migrations gets them too).
 
 Not stored: a total per client and year, which would make the charts' ranking of the year's biggest clients a read
 of 500 index entries. Kept by the same triggers it cost a row upsert per client-year written: a from-empty recompute
@@ -17,8 +23,9 @@ of the full-size data set (400,000 segments) went from 31 to 63 s under load, it
 belongs in the recompute's own set-based statement (docs/sales.md).
 
 ``manage.py sales_segment_totals_rebuild [--check]`` recounts (:func:`rebuild`) or compares (:func:`differences`).
-As for the tally, only a write with triggers off skips them (``session_replication_role = replica``, a
-``loaddata`` of the segments); such a write ends with the rebuild.
+Only a write with triggers off skips them: a session with ``session_replication_role = replica`` (the bench data
+set's loader, which writes no segment) or a ``loaddata`` of the segments; such a write ends with the rebuild.
+``pg_restore`` creates the triggers after the data, so restored totals are the dumped ones.
 """
 
 from __future__ import annotations
@@ -161,3 +168,10 @@ def differences(segment_model=None) -> list[tuple]:
     """Rows where the totals differ from a recount: ``[(key, stored, counted)]`` (empty when right); a total of no
     segment equals no row."""
     return compare(stored(), recount(segment_model), (0, Decimal("0.00")))
+
+
+def stored_segments(*, year: int | None = None) -> int:
+    """How many segments the network holds (in ``year``, or in every year): the sum of that year's totals (at most
+    one per label and class), or of every year's."""
+    rows = SegmentClassTotal.objects.all() if year is None else SegmentClassTotal.objects.filter(year=year)
+    return rows.aggregate(n=Sum("segments"))["n"] or 0

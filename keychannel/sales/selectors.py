@@ -28,8 +28,7 @@ from .models import (
     SurveyInvitation,
     SurveyResponse,
 )
-from .segment_tally import stored_segments
-from .segment_totals import SegmentClassTotal
+from .segment_totals import SegmentClassTotal, stored_segments
 
 
 def report_list(*, principal, filters: dict | None = None):
@@ -201,8 +200,9 @@ def segment_rows(*, principal, filters: dict | None = None):
         *SEGMENT_ROW_FIELDS, client_name=F("client__legal_name"), is_key_account=F("client__is_key_account"),
         potential_annual_volume=F("client__potential_annual_volume"),
     )
-    # The whole network, unfiltered or by year: the segment tally (kept by triggers, equal to a recount) tells
-    # the count from a few rows, where the capped count read up to 100,001 index entries (core.pagination).
+    # The whole network, unfiltered or by year: the segments' yearly totals (kept by triggers, equal to a recount)
+    # tell the count from a few dozen rows, where the capped count read up to 100,001 index entries
+    # (core.pagination).
     year = (filters or {}).get("year")
     if principal.distributor_ids is None and not any(
             value not in (None, "") for name, value in (filters or {}).items() if name != "year"):

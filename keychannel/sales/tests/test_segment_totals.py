@@ -1,8 +1,9 @@
 """The segments' yearly totals per label and ABC class (sales/segment_totals.py, issue 22), kept by triggers on the
 segment table, so they equal a recount whatever wrote the segments (the recompute's set-based SQL, an import, an
 edit, a deleted client, the ORM, a raw statement); the segments page and its charts, for the whole network, read
-them instead of grouping the year's every segment, with the same figures; and the charts rank the clients before
-reading their names."""
+them instead of grouping the year's every segment, with the same figures; the segments list, for the whole
+network, reads its count from them instead of counting up to 100,001 segments on every first page (they replaced
+the per-year segment tally, migration sales 0014); and the charts rank the clients before reading their names."""
 
 import random
 from decimal import Decimal
@@ -10,10 +11,12 @@ from decimal import Decimal
 import pytest
 from django.core.management import call_command
 from django.db import connection
+from django.db.models import Count, F
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from keychannel.clients.models import CorporateClient
+from keychannel.core.pagination import CappedCountPagination
 from keychannel.sales import segment_totals, selectors
 from keychannel.sales.models import ClientSegment, SegmentClassTotal
 from keychannel.sales.tests import test_incremental_segments as incremental
@@ -28,6 +31,10 @@ pytestmark = pytest.mark.django_db
 
 def _check():
     assert segment_totals.differences() == []
+    # the segments list's count (summed totals): every year's, and each year's
+    years = dict(ClientSegment.objects.order_by().values_list("year").annotate(n=Count("pk")))
+    assert segment_totals.stored_segments() == sum(years.values())
+    assert {year: segment_totals.stored_segments(year=year) for year in years} == years
 
 
 def test_the_totals_equal_a_recount_after_random_writes(network):
@@ -163,3 +170,90 @@ def test_the_network_pages_count_from_the_totals_not_the_years_segments(world, c
     with CaptureQueriesContext(connection) as queries:
         assert client.get(path).status_code == 200
     assert not any('"sales_segmentclasstotal"' in q["sql"] for q in queries.captured_queries)
+
+
+# ------------------------------------------------------------------------ the segments list's count (GET /segments)
+
+
+def _page(api, query=""):
+    with CaptureQueriesContext(connection) as ctx:
+        answer = api.get(f"/api/v1/segments?limit=1{query}")
+    assert answer.status_code == 200
+    counts = [q["sql"] for q in ctx.captured_queries if "COUNT(" in q["sql"] and '"sales_clientsegment"' in q["sql"]]
+    body = answer.json()
+    return (body["count"], body["count_is_capped"]), counts
+
+
+def test_the_whole_networks_list_count_comes_from_the_totals(network, api_as, monkeypatch):
+    world, clients = network
+    _apply(world, clients, IMPORTS)
+    years = dict(ClientSegment.objects.order_by().values_list("year").annotate(n=Count("pk")))
+    assert sum(years.values()) >= 4
+    admin = api_as(world.user("admin"))
+    admin.get("/api/v1/segments?limit=1")  # the rate window
+    monkeypatch.setattr(CappedCountPagination, "COUNT_CAP", 2)
+    counted, counts = _page(admin)
+    assert counted == (2, True)
+    assert counts == []  # the totals told it: no segment was counted
+    # One year: its own totals answer.
+    year = max(years, key=years.get)
+    counted, counts = _page(admin, f"&year={year}")
+    assert counted == (2, True) and counts == []
+    # Any other filter: the segments are counted (the same answer).
+    counted, counts = _page(admin, f"&distributor_id={world.own.pk}")
+    assert counted[1] is (ClientSegment.objects.filter(distributor=world.own).count() > 2) and len(counts) == 1
+
+
+def test_under_the_cap_the_list_count_is_the_totals_exactly(network, api_as, monkeypatch):
+    world, clients = network
+    _apply(world, clients, IMPORTS)
+    # a year of several labels and classes: the count sums them all
+    ClientSegment.objects.filter(pk__in=ClientSegment.objects.order_by("pk").values("pk")[:2]).update(
+        label="dormant", abc_class="A")
+    monkeypatch.setattr(CappedCountPagination, "COUNT_CAP", 1000)
+    admin = api_as(world.user("admin"))
+    counted, counts = _page(admin)
+    assert counted == (ClientSegment.objects.count(), False) and counts == []
+    years = set(ClientSegment.objects.values_list("year", flat=True))
+    assert any(SegmentClassTotal.objects.filter(year=year).count() > 1 for year in years)
+    for year in years:
+        counted, counts = _page(admin, f"&year={year}")
+        assert counted == (ClientSegment.objects.filter(year=year).count(), False) and counts == []
+    # a wrong total is a wrong count: the list reads it, it does not recount
+    first = SegmentClassTotal.objects.order_by("year", "label", "abc_class").first()
+    SegmentClassTotal.objects.filter(pk=first.pk).update(segments=F("segments") + 1)
+    assert _page(admin)[0] == (ClientSegment.objects.count() + 1, False)
+
+
+def test_a_distributors_list_count_never_reads_the_networks_totals(network, api_as, monkeypatch):
+    world, clients = network
+    _apply(world, clients, IMPORTS)
+    monkeypatch.setattr(CappedCountPagination, "COUNT_CAP", 1)
+    with CaptureQueriesContext(connection) as ctx:
+        body = api_as(world.user("dist_head")).get("/api/v1/segments?limit=1").json()
+    assert not any('"sales_segmentclasstotal"' in q["sql"] for q in ctx.captured_queries)
+    own = ClientSegment.objects.filter(distributor=world.own).count()
+    assert (body["count"], body["count_is_capped"]) == (min(own, 1), own > 1)
+
+
+def test_a_year_never_seen_has_no_segments():
+    assert segment_totals.stored_segments(year=2099) == 0
+    assert segment_totals.stored_segments() == 0
+
+
+def test_the_segment_table_keeps_one_set_of_triggers():
+    """The per-year tally (sales 0012) is gone with its triggers and functions (0014): every segment write keeps the
+    totals only. (On PostgreSQL the test database is migrated; SQLite's is built from the models.)"""
+    assert "sales_segmenttally" not in connection.introspection.table_names()
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT tgname FROM pg_trigger WHERE tgrelid = 'sales_clientsegment'::regclass "
+                           "AND NOT tgisinternal")
+            triggers = {name for (name,) in cursor.fetchall()}
+            cursor.execute("SELECT proname FROM pg_proc WHERE proname LIKE 'sales_segment_%%'")
+            assert {name for (name,) in cursor.fetchall()} == triggers
+        else:
+            cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'sales_clientsegment'")
+            triggers = {name for (name,) in cursor.fetchall()}
+    kept = {"added", "removed", "changed"} | ({"emptied"} if connection.vendor == "postgresql" else set())
+    assert triggers == {f"sales_segment_totals_{name}" for name in kept}
