@@ -178,3 +178,21 @@ def test_on_postgresql_a_page_reads_as_many_rows_however_large_the_network(world
         plan = "\n".join(row[0] for row in cursor.fetchall())
         cursor.execute("SET LOCAL enable_seqscan = on")
     assert "network_distributor_code_c" in plan and "WindowAgg" not in plan, plan
+
+
+def test_the_forecast_page_by_distributor_reads_one_page_as_the_api_does(world, login):
+    """Issue 22: the forecast page by distributor built every distributor's row (the roll-up grouped whole, every
+    distributor's label) to show 50. Now it reads the API's page (``forecast_table``): every roll-up read is cut
+    to the page, and the count shows where it is known."""
+    from django.urls import reverse
+
+    _network(world)
+    page = login(world.user("admin"))
+    with CaptureQueriesContext(connection) as queries:
+        html = page.get(reverse("deals:forecast") + "?by=distributor").content.decode()
+    rollup_reads = [q["sql"] for q in queries.captured_queries if "deals_pipelinerollup" in q["sql"]]
+    assert rollup_reads and all("LIMIT" in sql for sql in rollup_reads), rollup_reads
+    every = forecast.forecast(principal=Principal.for_user(world.user("admin")), dimension="distributor")
+    assert html.count("<tr>\n    <td>") == len(every) and "<td>direct</td>" in html
+    html = page.get(reverse("deals:forecast") + "?by=distributor&offset=5").content.decode()
+    assert html.count("<tr>\n    <td>") == len(every) - 5 and f"of {len(every)}" in html  # the last page: counted
