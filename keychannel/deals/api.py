@@ -270,10 +270,10 @@ def contract_patch(request, contract_id: int, payload: ContractPatch):
 def forecast(request, filters: Query[ForecastFilter]):
     data = filters.model_dump()
     by, limit, offset = data.pop("by"), data.pop("limit"), data.pop("offset")
-    rows, totals, count = forecasts.forecast_table(principal=request.principal, dimension=by, filters=data,
-                                                   limit=limit, offset=offset)
-    return {"by": by, "rows": rows, "totals": {"key": "", "label": _("Total"), **totals}, "count": count,
-            "limit": limit, "offset": offset}
+    page = forecasts.forecast_table(principal=request.principal, dimension=by, filters=data, limit=limit,
+                                    offset=offset)
+    return {"by": by, "rows": page.rows, "totals": {"key": "", "label": _("Total"), **page.totals},
+            "count": page.count, "limit": limit, "offset": offset, "next_offset": page.next_offset}
 
 
 # --- stage probabilities (issue 16): what the forecast weighs each stage's deals by --------------------------

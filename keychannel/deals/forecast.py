@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime
 from decimal import Decimal
+from typing import NamedTuple
 
 from django.db import connection
 from django.db.models import Count, F, Q, Sum
@@ -102,21 +103,45 @@ def _forecast_rows(dimension, open_rows, won_rows) -> list[dict]:
 FORECAST_FIGURES = ("open_count", "pipeline", "weighted", "won_count", "won")
 
 
-def forecast_table(*, principal, dimension: str, filters: dict | None, limit: int, offset: int = 0):
-    """``(rows, totals, count)``: one page of the forecast's rows, the totals of every row and how many there are.
+class ForecastPage(NamedTuple):
+    """One page of the forecast: its rows, the totals of every row, how many rows there are (None: not counted, see
+    ``forecast_table``) and the offset of the next page (None: this is the last)."""
 
-    By distributor for a caller the roll-up serves, the database groups, orders and pages the rows and sums the
-    totals in one statement (``_distributor_page_from_rollup``): a page costs the same however many distributors
-    there are. Otherwise every row is built (``forecast``) and the page cut from them."""
+    rows: list[dict]
+    totals: dict
+    count: int | None
+    next_offset: int | None
+
+
+def forecast_table(*, principal, dimension: str, filters: dict | None, limit: int, offset: int = 0) -> ForecastPage:
+    """One page of the forecast's rows, the totals of every row, and how many rows there are.
+
+    By distributor for a caller the roll-up serves, the database groups, orders and pages the rows. Over the whole
+    network (no distributor filter) the rows are not counted (issue 22): an exact count reads a roll-up row of every
+    distributor, so it grew with the network (3–15 ms at 2,000 distributors, the rest of the page being flat).
+    ``count`` is then None but on the last page, where the walk has met the end and knows it; ``next_offset`` tells
+    whether rows remain. Otherwise every row is built (``forecast``) and the page cut from them."""
     filters = dict(filters or {})
     filters.pop("stage", None)
+    offset = max(0, int(offset or 0))
     if dimension == ForecastDimension.DISTRIBUTOR and rollup_serves(principal, filters):
-        offset = max(0, int(offset or 0))
-        if connection.vendor == "postgresql" and not any(filters.get(name) for name in ROLLUP_FILTERS):
+        if any(filters.get(name) for name in ROLLUP_FILTERS):
+            rows, totals, count = _distributor_page_from_rollup(filters, limit=limit, offset=offset)
+            return ForecastPage(rows, totals, count, _next_offset(count, limit, offset))
+        if connection.vendor == "postgresql":
             return _distributor_page_walked(limit=limit, offset=offset)
-        return _distributor_page_from_rollup(filters, limit=limit, offset=offset)
+        # SQLite (tests, demos): the same page from the grouped roll-up, with the walk's contract.
+        rows, totals, count = _distributor_page_from_rollup(filters, limit=limit, offset=offset)
+        following = _next_offset(count, limit, offset)
+        return ForecastPage(rows, totals, count if following is None and (rows or offset == 0) else None, following)
     rows = forecast(principal=principal, dimension=dimension, filters=filters)
-    return forecast_page(rows, limit=limit, offset=offset), forecast_totals(rows), len(rows)
+    count = len(rows)
+    return ForecastPage(forecast_page(rows, limit=limit, offset=offset), forecast_totals(rows), count,
+                        _next_offset(count, limit, offset))
+
+
+def _next_offset(count: int, limit: int, offset: int) -> int | None:
+    return offset + limit if offset + limit < count else None
 
 
 def _distributor_page_from_rollup(filters: dict, *, limit: int, offset: int):
@@ -152,66 +177,88 @@ def _distributor_page_from_rollup(filters: dict, *, limit: int, offset: int):
     return rows, {name: _figure(name, value) for name, value in zip(FORECAST_FIGURES, totals, strict=True)}, count
 
 
-# One page of the network's distributors with open or won deals, in label order (by code in code-point order, as
-# ``_distributor_page_from_rollup``), each summed from its own few roll-up rows: the distributors are sorted by
-# code (2,000 short keys), then walked in that order until the page is full, so a page costs about the same
-# however many distributors there are.
-_WALK = """
-SELECT d.id, d.code, d.legal_name, f.open_count, f.pipeline, f.weighted, f.won_count, f.won
-FROM (SELECT id, code, legal_name FROM {distributor} ORDER BY code COLLATE "C", id) d
-CROSS JOIN LATERAL (
-    SELECT SUM(r.deal_count) FILTER (WHERE r.stage = ANY(%(open)s)) AS open_count,
-           SUM(r.amount) FILTER (WHERE r.stage = ANY(%(open)s)) AS pipeline,
-           SUM(r.weighted) FILTER (WHERE r.stage = ANY(%(open)s)) AS weighted,
-           SUM(r.deal_count) FILTER (WHERE r.stage = %(won)s) AS won_count,
-           SUM(r.amount) FILTER (WHERE r.stage = %(won)s) AS won
-    FROM {rollup} r WHERE r.distributor_id = d.id
-) f
-WHERE f.open_count > 0 OR f.won_count > 0
-ORDER BY d.code COLLATE "C", d.id
-LIMIT %(limit)s OFFSET %(offset)s
+# One page of the whole network's forecast by distributor on PostgreSQL, in one statement whose cost does not grow
+# with the network (issue 22; the parts are told apart by their first column):
+#  0 the page: the distributors walked in label order (code in code-point order, then id) off the index
+#    ``network_distributor_code_c`` (network migration 0012), each summed from its own few roll-up rows through
+#    the roll-up's distributor index, until the page (and the row either side of it) is found;
+#  1 the network's figures per stage from the per-stage totals (deals/stage_totals.py: at most 16 rows per stage and
+#    currency), not from the roll-up's row per distributor;
+#  2 the direct deals' figures per stage (the roll-up's rows without a distributor: one per stage and currency).
+_PAGE = """
+SELECT 0, p.id, p.code, p.legal_name, p.open_count, p.pipeline, p.weighted, p.won_count, p.won
+FROM (
+    SELECT d.id, d.code, d.legal_name, f.open_count, f.pipeline, f.weighted, f.won_count, f.won
+    FROM {distributor} d
+    CROSS JOIN LATERAL (
+        SELECT SUM(r.deal_count) FILTER (WHERE r.stage = ANY(%(open)s)) AS open_count,
+               SUM(r.amount) FILTER (WHERE r.stage = ANY(%(open)s)) AS pipeline,
+               SUM(r.weighted) FILTER (WHERE r.stage = ANY(%(open)s)) AS weighted,
+               SUM(r.deal_count) FILTER (WHERE r.stage = %(won)s) AS won_count,
+               SUM(r.amount) FILTER (WHERE r.stage = %(won)s) AS won
+        FROM {rollup} r WHERE r.distributor_id = d.id
+    ) f
+    WHERE f.open_count > 0 OR f.won_count > 0
+    ORDER BY d.code COLLATE "C", d.id
+    LIMIT %(limit)s OFFSET %(offset)s
+) AS p
+UNION ALL
+SELECT 1, NULL, t.stage, NULL, SUM(t.deal_count), SUM(t.amount), SUM(t.weighted), NULL, NULL
+FROM {totals} t WHERE t.stage = ANY(%(shown)s) GROUP BY t.stage
+UNION ALL
+SELECT 2, NULL, r.stage, NULL, SUM(r.deal_count), SUM(r.amount), SUM(r.weighted), NULL, NULL
+FROM {rollup} r WHERE r.distributor_id IS NULL AND r.stage = ANY(%(shown)s) GROUP BY r.stage
 """
 
 
-_SUMS = """
-SELECT r.stage, r.distributor_id IS NULL, SUM(r.deal_count), SUM(r.amount), SUM(r.weighted),
-       (SELECT COUNT(DISTINCT c.distributor_id) FROM {rollup} c WHERE c.deal_count > 0 AND c.stage = ANY(%(shown)s))
-FROM {rollup} r WHERE r.stage = ANY(%(shown)s) GROUP BY 1, 2
-"""
-
-
-def _distributor_page_walked(*, limit: int, offset: int):
-    """``_distributor_page_from_rollup`` for the whole network on PostgreSQL, without grouping every roll-up row by
-    distributor (at full size that grouping, its join and its window sums took 11.5 ms): the roll-up summed by
-    stage (a dozen groups; the totals and the direct deals' figures) with the number of distributors that have
-    open or won deals, then the page walked off the distributors (``_WALK``: 1.7 ms at any size). The same rows,
-    totals and count; direct sales are the last row."""
+def _distributor_page_walked(*, limit: int, offset: int) -> ForecastPage:
+    """The whole network's page on PostgreSQL without reading a row per distributor (it grouped every roll-up row
+    by distributor: 11.5 ms at full size; then summed every roll-up row by stage and counted the distributors with
+    deals: 3–15 ms): one statement, ``_PAGE``. The same rows and totals as ``_distributor_page_from_rollup``; direct
+    sales are the last row. The walk reads from the row before the page to the row after it: the one after tells
+    whether rows remain, the one before whether direct sales (the row after the last distributor) fall on a page
+    that starts past the distributors. Where the walk meets the end, the count is known and given."""
     from .rollups import PipelineRollup
+    from .stage_totals import PipelineStageTotal
 
     open_stages = [stage.value for stage in OPEN_STAGES]
-    tables = {"distributor": Distributor._meta.db_table, "rollup": PipelineRollup._meta.db_table}
+    tables = {"distributor": Distributor._meta.db_table, "rollup": PipelineRollup._meta.db_table,
+              "totals": PipelineStageTotal._meta.db_table}
+    before = 1 if offset else 0
+    with connection.cursor() as cursor:
+        cursor.execute(_PAGE.format(**tables), {
+            "open": open_stages, "won": Stage.WON.value, "shown": [*open_stages, Stage.WON.value],
+            "limit": limit + 1 + before, "offset": offset - before})
+        found = cursor.fetchall()
     network = dict.fromkeys(FORECAST_FIGURES, 0)
     direct = dict.fromkeys(FORECAST_FIGURES, 0)
-    count = 0
-    with connection.cursor() as cursor:
-        cursor.execute(_SUMS.format(**tables), {"shown": [*open_stages, Stage.WON.value]})
-        for stage, is_direct, deals, amount, weighted, distributors in cursor.fetchall():
-            count = distributors
-            figures = ({"open_count": deals, "pipeline": amount, "weighted": weighted} if stage in open_stages
-                       else {"won_count": deals, "won": amount})
-            for target in (network, direct) if is_direct else (network,):
-                for name, value in figures.items():
-                    target[name] += value or 0
-        rows = []
-        if offset < count:
-            cursor.execute(_WALK.format(**tables), {"open": open_stages, "won": Stage.WON.value, "limit": limit,
-                                                    "offset": offset})
-            rows = [_rollup_page_row(pk, code, name, values) for pk, code, name, *values in cursor.fetchall()]
-    if direct["open_count"] > 0 or direct["won_count"] > 0:
-        if offset <= count < offset + limit:
-            rows.append(_rollup_page_row(None, None, None, [direct[name] for name in FORECAST_FIGURES]))
-        count += 1
-    return rows, {name: _figure(name, network[name]) for name in FORECAST_FIGURES}, count
+    walked = []
+    for part, pk, code, name, *values in found:
+        if part == 0:
+            walked.append((code, pk, name, values))
+            continue
+        deals, amount, weighted = values[:3]
+        figures = ({"open_count": deals, "pipeline": amount, "weighted": weighted} if code in open_stages
+                   else {"won_count": deals, "won": amount})
+        for figure, value in figures.items():
+            (network if part == 1 else direct)[figure] += value or 0
+    totals = {name: _figure(name, network[name]) for name in FORECAST_FIGURES}
+    # In the walk's order (UNION ALL does not promise to keep it): code in code-point order ("C" compares UTF-8
+    # bytes, Python code points: the same order), then id.
+    walked.sort(key=lambda row: (row[0], row[1]))
+    if before and not walked:  # the page starts past the row after the last distributor: nothing, not counted
+        return ForecastPage([], totals, None, None)
+    walked = walked[before:]
+    rows = [_rollup_page_row(pk, code, name, values) for code, pk, name, values in walked[:limit]]
+    if len(walked) > limit:
+        return ForecastPage(rows, totals, None, offset + limit)
+    has_direct = direct["open_count"] > 0 or direct["won_count"] > 0
+    distributors = offset + len(walked)  # the walk met the end: every distributor with deals is counted
+    if has_direct and len(rows) < limit:
+        rows.append(_rollup_page_row(None, None, None, [direct[name] for name in FORECAST_FIGURES]))
+    elif has_direct:  # direct sales are the next page's one row
+        return ForecastPage(rows, totals, None, offset + limit)
+    return ForecastPage(rows, totals, distributors + has_direct, None)
 
 
 def _figure(name: str, value):

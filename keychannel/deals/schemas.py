@@ -377,9 +377,12 @@ class ForecastOut(Schema):
     by: ForecastDimension
     rows: list[ForecastRowOut]
     totals: ForecastRowOut
-    count: int  # rows in all pages
+    count: int | None = Field(..., description=(
+        "Rows in all pages. Null by distributor over the whole network (no distributor filter), but on its last "
+        "page: counting them would read every distributor's figures (follow next_offset instead)."))
     limit: int
     offset: int
+    next_offset: int | None = Field(None, description="The offset of the next page; null on the last page.")
 
 
 class StageProbabilityOut(Schema):

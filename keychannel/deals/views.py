@@ -494,25 +494,29 @@ def _forecast_request(request):
              "territory_id": {c[0] for c in choices["territory_id"]},
              "product_line_id": {c[0] for c in choices["product_line_id"]}, "owner_id": {c[0] for c in choices["owner_id"]}}
     filters = {k: request.GET[k] for k in FORECAST_FILTERS if request.GET.get(k) in valid[k]}
-    rows = forecasts.forecast(principal=principal, dimension=by, filters=filters)
-    return by, filters, rows, choices
+    return by, filters, choices
 
 
 FORECAST_PAGE = 50  # rows on the page (by distributor there may be thousands); the export has them all
 
 
 def forecast(request):
-    by, filters, all_rows, choices = _forecast_request(request)
+    by, filters, choices = _forecast_request(request)
     try:
-        offset = max(0, min(int(request.GET.get("offset", 0)), len(all_rows)))
+        offset = max(0, int(request.GET.get("offset", 0)))
     except ValueError:
         offset = 0
-    rows = forecasts.forecast_page(all_rows, limit=FORECAST_PAGE, offset=offset)
+    # One page, as the API reads it (issue 22): by distributor over the whole network, walked off the distributors
+    # in order and not counted (``count`` is None but on the last page).
+    table = forecasts.forecast_table(principal=request.principal, dimension=by, filters=filters,
+                                     limit=FORECAST_PAGE, offset=offset)
+    rows = table.rows
+    if table.count is not None:
+        offset = min(offset, table.count)
     pager = QueryDict(mutable=True)
     pager.update({"by": by, **filters})
-    pages = {"count": len(all_rows), "first": offset + 1 if rows else 0, "last": offset + len(rows),
-             "previous": max(0, offset - FORECAST_PAGE) if offset else None,
-             "next": offset + FORECAST_PAGE if offset + FORECAST_PAGE < len(all_rows) else None,
+    pages = {"count": table.count, "first": offset + 1 if rows else 0, "last": offset + len(rows),
+             "previous": max(0, offset - FORECAST_PAGE) if offset else None, "next": table.next_offset,
              "query": pager.urlencode()}
     chart = {
         "labels": [r["label"] for r in rows],
@@ -523,7 +527,7 @@ def forecast(request):
     }
     return render(request, "deals/forecast.html", {
         "by": by, "dimensions": ForecastDimension.choices, "filters": filters, "choices": choices, "rows": rows,
-        "totals": forecasts.forecast_totals(all_rows), "chart": chart, "query": request.GET.urlencode(),
+        "totals": table.totals, "chart": chart, "query": request.GET.urlencode(),
         "pages": pages,
         "lost_reasons": forecasts.lost_reasons(principal=request.principal, filters=filters),
         "stage_settings": selectors.stage_settings(), "stages": Stage.choices,
@@ -533,7 +537,8 @@ def forecast(request):
 
 @require_GET
 def forecast_export(request):
-    by, _filters, rows, _choices = _forecast_request(request)
+    by, filters, _choices = _forecast_request(request)
+    rows = forecasts.forecast(principal=request.principal, dimension=by, filters=filters)
     header = [ForecastDimension(by).label, _("Open deals"), _("Open pipeline (RON)"), _("Weighted pipeline (RON)"),
               _("Won deals"), _("Won (RON)")]
     body = ([r["label"], r["open_count"], r["pipeline"], r["weighted"], r["won_count"], r["won"]] for r in rows)
