@@ -120,6 +120,8 @@ def plan(head_username: str) -> list[tuple[str, str, str, str, dict | None]]:
         ("GET /opportunities?open", "admin", "GET", "/api/v1/opportunities?open=true&limit=50", None),
         ("GET /opportunities/{id}", "admin", "GET", f"/api/v1/opportunities/{opp.pk}", None),
         ("GET /forecast?by=distributor", "admin", "GET", "/api/v1/forecast?by=distributor", None),
+        # the forecast's default grouping (and its page's default view): no roll-up keeps it yet
+        ("GET /forecast?by=month", "admin", "GET", "/api/v1/forecast?by=month", None),
         ("GET /registrations?limit=50", "admin", "GET", "/api/v1/registrations?limit=50", None),
         ("GET /sales-reports?limit=50", "admin", "GET", "/api/v1/sales-reports?limit=50", None),
         ("GET /sales-lines?limit=50", "admin", "GET", "/api/v1/sales-lines?limit=50", None),
@@ -144,6 +146,7 @@ def plan(head_username: str) -> list[tuple[str, str, str, str, dict | None]]:
             (f"{who}: page client (buying centre)", page, "GET", f"/clients/{c.pk}/", None),
             (f"{who}: page opportunities", page, "GET", "/deals/", None),
             (f"{who}: page pipeline (kanban)", page, "GET", "/deals/pipeline/", None),
+            (f"{who}: page forecast", page, "GET", "/deals/forecast/", None),
             # a column's next cards, as its "Show more" button asks for them (HTMX)
             (f"{who}: page pipeline column more", f"{who}-htmx", "GET", "/deals/pipeline/discussion/more/?offset=10",
              None),
