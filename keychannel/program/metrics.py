@@ -186,8 +186,8 @@ _VALUE = DecimalField(max_digits=38, decimal_places=8)
 
 
 def _exact(value, field) -> Decimal:
-    if value is None:
-        value = ZERO
+    if value is None:  # no row: Decimal(0), as total/by_distributor answer (a stored sum coalesces to its own 0)
+        return ZERO
     if isinstance(field, DecimalField):
         return Decimal(value).quantize(Decimal(1).scaleb(-field.decimal_places))
     return Decimal(int(value))

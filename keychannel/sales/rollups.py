@@ -24,8 +24,8 @@ import datetime
 from decimal import Decimal
 
 from django.db import models
-from django.db.models import Count, F, Sum
-from django.db.models.functions import TruncMonth
+from django.db.models import Count, F, Sum, Value
+from django.db.models.functions import Coalesce, TruncMonth
 from django.utils.translation import gettext_lazy as _
 
 from keychannel.core.rollups import differences as compare
@@ -181,7 +181,7 @@ def revenue_rows(distributor_ids, start: datetime.date, end: datetime.date):
     qs = SalesRollup.objects.order_by().filter(month__gte=start, month__lte=end)
     if distributor_ids is not None:
         qs = qs.filter(distributor_id__in=in_lookup(distributor_ids))
-    return qs, Sum("amount")
+    return qs, Coalesce(Sum("amount"), Value(Decimal(0)))  # (no month: 0.00, as _cents gives)
 
 
 def _cents(value) -> Decimal:
