@@ -277,8 +277,18 @@ def open_totals() -> tuple[int, Decimal, Decimal]:
     return once(("deals.open_totals",), _open_totals)
 
 
-def _open_weighted(distributor_ids, grouped: bool):
+def open_weighted_rows(distributor_ids):
+    """The roll-up rows :func:`open_weighted` sums for ``distributor_ids`` and the sum, as a query (None for the
+    network: its total is :func:`open_totals`' one read): program/metrics.read_many reads several goal metrics in
+    one statement."""
+    if distributor_ids is None:
+        return None
     qs = PipelineRollup.objects.order_by().filter(stage__in=OPEN_STAGES, distributor_id__in=in_lookup(distributor_ids))
+    return qs, Sum("weighted")
+
+
+def _open_weighted(distributor_ids, grouped: bool):
+    qs, _sum = open_weighted_rows(distributor_ids)
     if not grouped:
         return Decimal(qs.aggregate(weighted=Sum("weighted"))["weighted"] or 0)
     return {r["distributor_id"]: Decimal(r["weighted"] or 0)

@@ -595,3 +595,8 @@ def open_opportunities():
 def open_weighted(distributor_ids=None, *, grouped: bool = False):
     """The weighted pipeline now (per distributor when ``grouped``), read off the pipeline roll-up."""
     return rollups.open_weighted(distributor_ids, grouped=grouped)
+
+
+def open_weighted_rows(distributor_ids):
+    """:func:`open_weighted`'s rows and sum as a query (a metric's ``current_rows``)."""
+    return rollups.open_weighted_rows(distributor_ids)

@@ -128,3 +128,26 @@ def won_figure(name: str):
         return Decimal(figures[name])
 
     return read
+
+
+# The column of the won days' roll-up each figure sums, and the aggregate over the deals (_aggregates').
+_DAY_FIELDS = {"count": "deal_count", "clients": "new_clients", "value": "amount"}
+
+
+def won_figure_rows(name: str):
+    """One figure of :func:`won_figures` as a query, a metric's ``combined_rows`` (program/metrics.read_many reads
+    several goal metrics in one statement): ``(distributor_ids, start, end, grouped) -> (rows, aggregate)``, for
+    the network's total or the figure by distributor; None for a total over several distributors (their clients
+    are counted off the clients' rows, _total)."""
+    if name not in FIGURES:
+        raise ValueError(name)
+
+    def rows(distributor_ids, start, end, *, grouped: bool):
+        if grouped == (distributor_ids is None):
+            return None
+        if _stored_year(start, end) is None:
+            aggregate = _aggregates()[{"count": "won_n", "clients": "won_clients", "value": "won_value"}[name]]
+            return _won(distributor_ids, start, end), aggregate
+        return _days(distributor_ids, start, end), Sum(_DAY_FIELDS[name])
+
+    return rows

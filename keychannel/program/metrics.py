@@ -25,13 +25,14 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, DecimalField, IntegerField, Q, Sum, Value
+from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from keychannel.channel import selectors as channel_selectors
 from keychannel.deals import selectors as deal_selectors
-from keychannel.deals.won import won_figure
+from keychannel.deals.won import won_figure, won_figure_rows
 from keychannel.sales import selectors as sales_selectors
 
 ZERO = Decimal("0")
@@ -56,6 +57,11 @@ class Metric:
     # (distributor_ids or None, start, end, grouped=bool) -> the value read off one statement the owning app shares
     # between several metrics (and its cockpit panels) of the same rows and period, read once per cockpit.
     combined: Callable | None = None
+    # The same three as a query: (distributor_ids or None[, start, end], grouped=bool) -> (rows, aggregate), or None
+    # when that source cannot answer as one query (read_many then reads the value as total/by_distributor do).
+    current_rows: Callable | None = None
+    stored_rows: Callable | None = None
+    combined_rows: Callable | None = None
 
     def _now(self, end: date) -> bool:
         return self.current is not None and end >= timezone.localdate()
@@ -102,6 +108,20 @@ class Metric:
         )
         return {pk: Decimal(value or 0) for pk, value in rows if pk is not None}
 
+    def rows(self, distributor_ids, start: date, end: date, *, grouped: bool):
+        """``(rows, aggregate)``: the query that answers :meth:`total` (``grouped``: :meth:`by_distributor`) for
+        this period, from the same source those read; None when the source has no query form."""
+        if self._now(end):
+            return None if self.current_rows is None else self.current_rows(distributor_ids)
+        if self.stored is not None:
+            rows = None if self.stored_rows is None else self.stored_rows(distributor_ids, start, end)
+            if rows is not None or self.stored_rows is None:
+                return rows
+        if self.combined is not None:
+            return None if self.combined_rows is None else self.combined_rows(distributor_ids, start, end,
+                                                                               grouped=grouped)
+        return self._filtered(distributor_ids, start, end).order_by(), self.aggregate()
+
     @property
     def is_money(self) -> bool:
         return self.unit == "money"
@@ -131,20 +151,24 @@ def register(metric: Metric) -> Metric:
 register(Metric(
     key="new_key_accounts", label=_("New key accounts"), unit="count", source="deals", queryset=deal_selectors.won_opportunities,
     period=_between("closed_on"), aggregate=lambda: Count("client", distinct=True), combined=won_figure("clients"),
+    combined_rows=won_figure_rows("clients"),
 ))
 register(Metric(
     key="won_contracts", label=_("Won corporate contracts"), unit="count", source="deals", queryset=deal_selectors.won_opportunities,
     period=_between("closed_on"), aggregate=lambda: Count("pk"), combined=won_figure("count"),
+    combined_rows=won_figure_rows("count"),
 ))
 register(Metric(
     key="corporate_revenue", label=_("Corporate revenue (RON)"), unit="money", source="sales", queryset=sales_selectors.applied_sales_lines,
     period=_between("date"), aggregate=lambda: Sum("amount"), stored=sales_selectors.revenue_stored,
+    stored_rows=sales_selectors.revenue_stored_rows,
 ))
 register(Metric(
     key="weighted_pipeline", label=_("Weighted pipeline (RON)"), unit="money", source="deals", queryset=deal_selectors.open_opportunities,
     # A snapshot: deals open now that were opened by the end of the period, weighted by their probability.
     period=lambda start, end: Q(created_at__date__lte=end),
     aggregate=lambda: Sum(deal_selectors.WEIGHTED), current=deal_selectors.open_weighted,
+    current_rows=deal_selectors.open_weighted_rows,
 ))
 register(Metric(
     key="approved_registrations", label=_("Approved registrations"), unit="count", source="channel",
@@ -156,6 +180,61 @@ register(Metric(
 ))
 
 
+# Every branch's value as one type (a UNION ALL takes its column types from its branches); read_many gives each value
+# back the scale its own aggregate has, as total/by_distributor return it.
+_VALUE = DecimalField(max_digits=38, decimal_places=8)
+
+
+def _exact(value, field) -> Decimal:
+    if value is None:  # no row: Decimal(0), as total/by_distributor answer (a stored sum coalesces to its own 0)
+        return ZERO
+    if isinstance(field, DecimalField):
+        return Decimal(value).quantize(Decimal(1).scaleb(-field.decimal_places))
+    return Decimal(int(value))
+
+
+def read_many(grouped: dict[tuple, set], totals: set[tuple]) -> tuple[dict[tuple, dict | None], dict[tuple, Decimal | None]]:
+    """Goal actuals of several metrics and periods at once: ``grouped`` maps ``(metric key, start, end)`` to the
+    distributors to read by distributor (``{distributor_id: value}``), ``totals`` are read for the whole network.
+    Those a metric answers as a query (:meth:`Metric.rows`) are read in one UNION ALL statement: one statement per
+    metric and period was a round trip each, five of a head's goals panel and of a channel manager's ranking
+    (issue 22). The others, and an unknown metric (None: "not available"), are read as before."""
+    out_grouped: dict[tuple, dict | None] = {}
+    out_totals: dict[tuple, Decimal | None] = {}
+    branches = []  # (grouped, key, output field of the aggregate, query)
+    for key, ids in [(k, v) for k, v in grouped.items()] + [(k, None) for k in totals]:
+        is_grouped, metric = ids is not None, get(key[0])
+        out = out_grouped if is_grouped else out_totals
+        rows = None if metric is None or is_grouped and not ids else metric.rows(ids, key[1], key[2],
+                                                                                 grouped=is_grouped)
+        if rows is None:
+            out[key] = None if metric is None else {} if is_grouped and not ids else \
+                metric.by_distributor(ids, key[1], key[2]) if is_grouped else metric.total(None, key[1], key[2])
+            continue
+        qs, aggregate = rows
+        field = qs.annotate(probe=aggregate).query.annotations["probe"].output_field
+        value = Cast(aggregate, _VALUE)
+        if is_grouped:
+            qs = qs.values(metric.distributor_field).annotate(branch=Value(len(branches)), value=value) \
+                .values_list("branch", metric.distributor_field, "value")
+            out[key] = {}
+        else:
+            qs = qs.values(branch=Value(len(branches))).annotate(
+                distributor=Value(None, output_field=IntegerField()), value=value).values_list(
+                "branch", "distributor", "value")
+            out[key] = ZERO
+        branches.append((is_grouped, key, field, qs))
+    if branches:
+        query = branches[0][3].union(*(b[3] for b in branches[1:]), all=True) if len(branches) > 1 else branches[0][3]
+        for branch, distributor_id, value in query:
+            is_grouped, key, field, _qs = branches[branch]
+            if is_grouped and distributor_id is not None:
+                out_grouped[key][distributor_id] = _exact(value, field)
+            elif not is_grouped:
+                out_totals[key] = _exact(value, field)
+    return out_grouped, out_totals
+
+
 def metric_choices() -> list[tuple[str, str]]:
     return [(m.key, m.label) for m in METRICS.values()]
 
@@ -164,4 +243,4 @@ def get(key: str) -> Metric | None:
     return METRICS.get(key)
 
 
-__all__ = ["METRICS", "Metric", "get", "metric_choices", "register"]
+__all__ = ["METRICS", "Metric", "get", "metric_choices", "read_many", "register"]

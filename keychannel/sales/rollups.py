@@ -24,8 +24,8 @@ import datetime
 from decimal import Decimal
 
 from django.db import models
-from django.db.models import Count, Sum
-from django.db.models.functions import TruncMonth
+from django.db.models import Count, Sum, Value
+from django.db.models.functions import Coalesce, TruncMonth
 from django.utils.translation import gettext_lazy as _
 
 from keychannel.core.rollups import differences as compare
@@ -159,15 +159,22 @@ def whole_months(start: datetime.date, end: datetime.date) -> bool:
 def revenue(distributor_ids, start: datetime.date, end: datetime.date, *, grouped: bool):
     """The amount of applied lines dated ``start``..``end`` (whole months), for ``distributor_ids`` (None: all):
     one ``Decimal``, or ``{distributor_id: Decimal}`` when ``grouped``."""
-    qs = SalesRollup.objects.order_by().filter(month__gte=start, month__lte=end)
-    if distributor_ids is not None:
-        qs = qs.filter(distributor_id__in=in_lookup(distributor_ids))
+    qs, _sum = revenue_rows(distributor_ids, start, end)
     # To the cent, as the lines are: SQLite keeps the F() increments in floating point (a month whose lines all left
     # reads back as 1e-18, not 0).
     if not grouped:
         return _cents(qs.aggregate(value=Sum("amount"))["value"])
     return {pk: _cents(value) for pk, value in
             qs.values("distributor_id").annotate(value=Sum("amount")).values_list("distributor_id", "value")}
+
+
+def revenue_rows(distributor_ids, start: datetime.date, end: datetime.date):
+    """The roll-up rows :func:`revenue` sums and the sum, as a query (program/metrics.read_many reads several goal
+    metrics in one statement; its caller rounds to the cent as :func:`revenue` does)."""
+    qs = SalesRollup.objects.order_by().filter(month__gte=start, month__lte=end)
+    if distributor_ids is not None:
+        qs = qs.filter(distributor_id__in=in_lookup(distributor_ids))
+    return qs, Coalesce(Sum("amount"), Value(Decimal(0)))  # (no month: 0.00, as _cents gives)
 
 
 def _cents(value) -> Decimal:

@@ -441,6 +441,11 @@ def revenue_stored(distributor_ids, start, end, *, grouped: bool):
     return rollups.revenue(distributor_ids, start, end, grouped=grouped)
 
 
+def revenue_stored_rows(distributor_ids, start, end):
+    """:func:`revenue_stored`'s rows and sum as a query (a metric's ``stored_rows``; None when it answers None)."""
+    return rollups.revenue_rows(distributor_ids, start, end) if rollups.whole_months(start, end) else None
+
+
 # ---------------------------------------------------------------------------------------- fixing a rejected report
 
 PROBLEM_VALUES_SHOWN = 200  # distinct values listed per reason (the counts are always complete)

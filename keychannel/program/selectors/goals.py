@@ -102,9 +102,10 @@ def _read_subtree_distributors(program_ids) -> dict[int, set[int]]:
 def goal_progress(goals, *, on: date | None = None) -> list[Progress]:
     """Actual, target-to-date and status for each goal.
 
-    Queries: one for the tree (none when every goal is a network or distributor goal), then one grouped query per (metric,
-    period) for the goals below the program level, and one total per (metric, period) for program-level goals (the
-    whole network). Never per goal.
+    Queries: one for the tree (none when every goal is a network or distributor goal), then one statement for the
+    actuals (metrics.read_many: a grouped branch per (metric, period) for the goals below the program level, a
+    total per (metric, period) for program-level goals, the whole network), plus any metric source that is no
+    query (the network's pipeline now, read once per cockpit). Never per goal.
     """
     on = on or timezone.localdate()
     goals = list(goals)
@@ -123,14 +124,7 @@ def goal_progress(goals, *, on: date | None = None) -> list[Progress]:
             network.add(key)
         else:
             grouped_ids[key] |= below.get(goal.pk, set()) | ({goal.distributor_id} if goal.distributor_id else set())
-    grouped: dict[tuple, dict | None] = {}
-    for key, ids in grouped_ids.items():
-        metric = metrics.get(key[0])
-        grouped[key] = metric.by_distributor(ids, key[1], key[2]) if metric else None
-    totals: dict[tuple, Decimal | None] = {}
-    for key in network:
-        metric = metrics.get(key[0])
-        totals[key] = metric.total(None, key[1], key[2]) if metric else None
+    grouped, totals = metrics.read_many(grouped_ids, network)
     out = []
     for goal in goals:
         key = (goal.metric, goal.starts_on, goal.ends_on)
