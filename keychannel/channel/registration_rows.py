@@ -18,10 +18,11 @@ from keychannel.core.api_rows import with_related_ids
 from .models import effective_registration_status
 from .selectors import registration_list
 
-# What RegistrationOut reads of a registration (``effective_status`` is added per row).
+# What RegistrationOut reads of a registration (``effective_status`` is added per row), and the change time: a
+# cursor of the list followed by ``updated_since`` is made of it (core.keyset reads a value row's keys).
 COLUMNS = ("id", "distributor_id", "client_name", "title", "estimated_value", "expected_close_on", "notes", "status",
            "holds_claim", "on_behalf", "registered_by_id", "submitted_on", "checks", "protected_until", "extensions",
-           "decided_at", "decided_by_id", "decision_reason")
+           "decided_at", "decided_by_id", "decision_reason", "updated_at")
 
 
 class RegistrationRows(ValuesIterable):

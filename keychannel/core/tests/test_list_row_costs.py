@@ -187,3 +187,20 @@ def test_the_registrations_list_builds_no_record_and_answers_as_the_detail(world
         api = api_as(user)
         for row in body["items"]:
             assert row == api.get(f"/api/v1/registrations/{row['id']}").json()
+
+
+def test_the_registrations_value_rows_page_by_cursor_and_by_change_time(world, api_as):
+    """The value rows carry the keys a cursor is made of: the list's order (submitted on, id) and, followed by change
+    time (updated_since), the change time's."""
+    sales = world.user("dist_sales")
+    made = [make_registration(distributor=world.own, client=make_client(distributor=world.own,
+                                                                        territory=world.territory), user=sales)
+            for _ in range(3)]
+    api = api_as(world.user("admin"))
+    for query in ("limit=1", "limit=1&updated_since=2000-01-01T00:00:00Z"):
+        seen, path = [], f"/api/v1/registrations?{query}"
+        while path:
+            body = api.get(path).json()
+            seen += [row["id"] for row in body["items"]]
+            path = body["next_cursor"] and f"/api/v1/registrations?{query}&cursor={body['next_cursor']}"
+        assert set(seen) >= {r.pk for r in made} and len(seen) == len(set(seen)), (query, seen)
