@@ -5,12 +5,12 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
 from keychannel.core import api_refs
-from keychannel.core.api_rows import with_related_ids
 from keychannel.core.pagination import BoundedPagination, paginate
 from keychannel.core.policies import require
 from keychannel.core.schemas import WRITE_ERRORS, ErrorOut
 
 from . import selectors, services
+from .registration_rows import registration_api_list
 from .schemas import (
     AcceptIn,
     ApproveIn,
@@ -63,9 +63,8 @@ def _territory(pk, field="territory_id"):
 @router.get("/registrations", response=list[RegistrationOut], summary="Registrations the caller may see")
 @paginate(BoundedPagination)
 def registration_list(request, filters: Query[RegistrationFilter]):
-    qs = selectors.registration_list(principal=request.principal, filters=filters.model_dump())
-    # The rows answer ids only: no distributor or user rows (their ids are the registration's own columns).
-    return with_related_ids(qs.select_related(None), "product_lines")
+    # Value rows, not records: the page's columns as dicts (registration_rows.py).
+    return registration_api_list(principal=request.principal, filters=filters.model_dump())
 
 
 @router.post("/registrations", response={201: RegistrationOut, **WRITE_ERRORS}, summary="Register a client and a deal")

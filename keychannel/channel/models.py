@@ -52,6 +52,17 @@ class DealRegistrationQuerySet(DistributorScopedQuerySet):
         return self.filter(status=RegistrationStatus.APPROVED, protected_until__lt=on_date)
 
 
+def _protected_on(status: str, protected_until: date | None, on_date: date) -> bool:
+    return status == RegistrationStatus.APPROVED and protected_until is not None and protected_until >= on_date
+
+
+def effective_registration_status(status: str, protected_until: date | None, on_date: date) -> str:
+    """``DealRegistration.effective_status`` from its two columns, for value rows (channel/registration_rows.py)."""
+    if status == RegistrationStatus.APPROVED and not _protected_on(status, protected_until, on_date):
+        return RegistrationStatus.EXPIRED
+    return status
+
+
 class DealRegistration(TimeStampedModel):
     """A distributor's claim on a client and a deal, checked at submission and decided by the manufacturer.
 
@@ -144,19 +155,12 @@ class DealRegistration(TimeStampedModel):
         return reverse("channel:registration_detail", args=[self.pk])
 
     def is_protected_on(self, on_date: date | None = None) -> bool:
-        on_date = on_date or timezone.localdate()
-        return (
-            self.status == RegistrationStatus.APPROVED
-            and self.protected_until is not None
-            and self.protected_until >= on_date
-        )
+        return _protected_on(self.status, self.protected_until, on_date or timezone.localdate())
 
     @property
     def effective_status(self) -> str:
         """The status as of today: an approved registration past its end counts as expired even before the job runs."""
-        if self.status == RegistrationStatus.APPROVED and not self.is_protected_on():
-            return RegistrationStatus.EXPIRED
-        return self.status
+        return effective_registration_status(self.status, self.protected_until, timezone.localdate())
 
     def get_effective_status_display(self) -> str:
         return str(RegistrationStatus(self.effective_status).label)

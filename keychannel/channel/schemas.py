@@ -58,11 +58,12 @@ class RegistrationOut(Schema):
 
     @staticmethod
     def resolve_product_line_ids(obj):
-        return related_ids(obj, "product_lines")  # the API list prefetches the ids (core.api_rows.with_related_ids)
+        return related_ids(obj, "product_lines")  # the API list reads the ids (core.api_rows.with_related_ids)
 
     @staticmethod
     def resolve_checks(obj):
-        return [{"kind": c.get("kind", ""), "code": c.get("code", ""), "message": describe(c)} for c in obj.checks or []]
+        checks = obj["checks"] if isinstance(obj, dict) else obj.checks  # the API list's value rows are dicts
+        return [{"kind": c.get("kind", ""), "code": c.get("code", ""), "message": describe(c)} for c in checks or []]
 
 
 class RegistrationIn(Schema):

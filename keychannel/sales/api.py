@@ -89,15 +89,8 @@ def _visible_distributor(principal, value, field="distributor_id"):
 @router.get("/sales-reports", response=list[ReportOut], summary="Sales reports the caller may see")
 @paginate(BoundedPagination)
 def report_list(request, filters: Query[ReportFilter]):
-    # The columns the rows answer (ReportOut) and the change time (updated_since): not the uploader, nor every
-    # column of the distributor.
-    return selectors.report_list(principal=request.principal, filters=filters.model_dump()).select_related(
-        None).select_related("distributor").only(*REPORT_API_COLUMNS)
-
-
-REPORT_API_COLUMNS = ("id", "distributor_id", "distributor__code", "period", "file_name", "file_hash", "source", "status",
-                      "row_count", "line_count", "error_count", "total_amount", "total_quantity", "message",
-                      "supersedes_id", "duplicate_of_id", "created_at", "updated_at", "applied_at")
+    # Value rows, not records: the columns the rows answer (ReportOut) and the change time (updated_since).
+    return selectors.report_api_list(principal=request.principal, filters=filters.model_dump())
 
 
 SALES_REPORTS_DEPRECATION = {

@@ -1,6 +1,8 @@
 """Sell-out data: distributors' sales reports and their lines, the mappings that read them, client segments
 and client surveys (DESIGN.md §3, sales)."""
 
+from datetime import date
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models, transaction
@@ -121,6 +123,11 @@ class ClientMapping(TimeStampedModel):
         return reverse("sales:mapping_list") + f"?distributor={self.distributor_id}"
 
 
+def report_period_label(period: date | None) -> str:
+    """``SalesReport.period_label`` from its column, for the API list's value rows (sales/selectors.py)."""
+    return period.strftime("%Y-%m") if period else ""
+
+
 class SalesReport(TimeStampedModel):
     """One sell-out file (or API batch) of one distributor for one month. It applies whole or not at all."""
 
@@ -194,7 +201,7 @@ class SalesReport(TimeStampedModel):
 
     @property
     def period_label(self) -> str:
-        return self.period.strftime("%Y-%m") if self.period else ""
+        return report_period_label(self.period)
 
     @property
     def is_applied(self) -> bool:

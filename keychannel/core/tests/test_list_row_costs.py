@@ -128,3 +128,79 @@ def test_a_value_rows_full_name_is_the_users_own(first, last):
     from keychannel.core.scoping import user_full_name
 
     assert user_full_name(first, last) == get_user_model()(first_name=first, last_name=last).get_full_name()
+
+
+def test_the_registrations_list_builds_no_record_and_answers_as_the_detail(world, api_as):
+    """Scenario (issue 22, wave 13): the registrations list built a DealRegistration record per row (3.1× a bare /me
+    at full size) for plain columns. It now reads value rows (channel/registration_rows.py): no registration nor
+    user record built, each row the detail's answer (the status as of today, the failed checks, the lines), and a
+    distributor's user still lists its own registrations only."""
+    import datetime
+
+    from django.contrib.auth import get_user_model
+    from django.db.models.signals import post_init
+    from django.utils import timezone
+
+    from keychannel.channel.choices import RegistrationStatus
+    from keychannel.channel.models import DealRegistration
+
+    today = timezone.localdate()
+    admin, sales = world.user("admin"), world.user("dist_sales")
+    lines = [world.product_line, ProductLineFactory(name="Pumps", code="pumps")]
+    mine = [
+        make_registration(distributor=world.own, client=make_client(distributor=world.own, territory=world.territory),
+                          user=sales, product_lines=lines, checks=[{"kind": "warning", "code": "no_tax_id"}]),
+        make_registration(distributor=world.own, client=make_client(distributor=world.own, territory=world.territory),
+                          user=sales, status=RegistrationStatus.APPROVED, protected_until=today - datetime.timedelta(1),
+                          decided_by=admin, decided_at=timezone.now(), decision_reason="ok", product_lines=lines[:1]),
+        make_registration(distributor=world.own, client=make_client(distributor=world.own, territory=world.territory),
+                          user=sales, status=RegistrationStatus.APPROVED, protected_until=today, decided_by=admin,
+                          decided_at=timezone.now(), product_lines=lines[1:]),
+    ]
+    theirs = make_registration(distributor=world.other, client=make_client(distributor=world.other,
+                                                                           territory=world.territory),
+                               user=world.other_users["dist_sales"], product_lines=lines[:1])
+    built = []
+
+    def count(sender, **kwargs):
+        built.append(sender)
+
+    def records(path):
+        del built[:]
+        for model in (DealRegistration, get_user_model()):
+            post_init.connect(count, sender=model, weak=False)
+        try:
+            bodies = [api_as(user).get(path).json() for user in (admin, world.user("dist_head"))]
+        finally:
+            for model in (DealRegistration, get_user_model()):
+                post_init.disconnect(count, sender=model)
+        return bodies, [model.__name__ for model in built]
+
+    _, login = records("/api/v1/me")
+    (ours, own), listed = records("/api/v1/registrations?limit=50")
+    assert listed == login  # the callers' own users (the login's): no registration nor user record per row
+    assert {row["id"] for row in ours["items"]} >= {r.pk for r in mine} | {theirs.pk}
+    assert {row["id"] for row in own["items"]} == {r.pk for r in mine}
+    statuses = {row["id"]: row["status"] for row in own["items"]}
+    assert [statuses[r.pk] for r in mine] == ["pending", "expired", "approved"]
+    for user, body in ((admin, ours), (world.user("dist_head"), own)):
+        api = api_as(user)
+        for row in body["items"]:
+            assert row == api.get(f"/api/v1/registrations/{row['id']}").json()
+
+
+def test_the_registrations_value_rows_page_by_cursor_and_by_change_time(world, api_as):
+    """The value rows carry the keys a cursor is made of: the list's order (submitted on, id) and, followed by change
+    time (updated_since), the change time's."""
+    sales = world.user("dist_sales")
+    made = [make_registration(distributor=world.own, client=make_client(distributor=world.own,
+                                                                        territory=world.territory), user=sales)
+            for _ in range(3)]
+    api = api_as(world.user("admin"))
+    for query in ("limit=1", "limit=1&updated_since=2000-01-01T00:00:00Z"):
+        seen, path = [], f"/api/v1/registrations?{query}"
+        while path:
+            body = api.get(path).json()
+            seen += [row["id"] for row in body["items"]]
+            path = body["next_cursor"] and f"/api/v1/registrations?{query}&cursor={body['next_cursor']}"
+        assert set(seen) >= {r.pk for r in made} and len(seen) == len(set(seen)), (query, seen)
