@@ -23,7 +23,8 @@ from .selectors import distributor_list
 # A row's own columns, and of its channel manager what UserRefOut answers.
 COLUMNS = ("id", "code", "legal_name", "tax_id", "external_id", "territory_id", "kind", "city", "website", "about",
            "size_tier", "annual_revenue", "employees", "contract_strength", "stance", "shares_goals", "shares_methods",
-           "channel_manager_id", "contract_start", "active")
+           "channel_manager_id", "contract_start", "active",
+           "updated_at")  # not answered: a cursor of ?updated_since= is made of it
 MANAGER = {"manager_username": "channel_manager__username", "manager_first_name": "channel_manager__first_name",
            "manager_last_name": "channel_manager__last_name"}
 

@@ -204,3 +204,21 @@ def test_the_registrations_value_rows_page_by_cursor_and_by_change_time(world, a
             seen += [row["id"] for row in body["items"]]
             path = body["next_cursor"] and f"/api/v1/registrations?{query}&cursor={body['next_cursor']}"
         assert set(seen) >= {r.pk for r in made} and len(seen) == len(set(seen)), (query, seen)
+
+
+@pytest.mark.parametrize("query", ["limit=1", "limit=1&sort=-annual_revenue", "limit=1&sort=legal_name",
+                                   "limit=1&updated_since=2000-01-01T00:00:00Z"])
+def test_the_distributors_value_rows_page_by_cursor_in_every_order(world, api_as, query):
+    """Found by the registrations' value rows (wave 13): the distributors' rows lacked ``updated_at``, so
+    ``?updated_since=`` answered 500 (KeyError) as soon as a next page's cursor was made from a row. Every order
+    the list offers now pages to its end, each distributor once."""
+    made = [DistributorFactory(code=f"cur{n}", territory=world.territory) for n in range(3)]
+    api = api_as(world.user("admin"))
+    seen, path = [], f"/api/v1/distributors?{query}"
+    while path:
+        response = api.get(path)
+        assert response.status_code == 200, response.content
+        body = response.json()
+        seen += [row["id"] for row in body["items"]]
+        path = body["next_cursor"] and f"/api/v1/distributors?{query}&cursor={body['next_cursor']}"
+    assert set(seen) >= {d.pk for d in made} and len(seen) == len(set(seen)), seen
