@@ -65,9 +65,9 @@ def _detail(principal, pk):
         {"from_stage": r["change"].from_stage, "to_stage": r["change"].to_stage,
          "changed_by_id": r["change"].changed_by_id, "changed_at": r["change"].changed_at, "note": r["change"].note,
          "days_in_stage": round(r["duration"].total_seconds() / 86400, 2)}
-        for r in opportunity.history
+        for r in opportunity.moves
     ]
-    opportunity.time_in_stages = selectors.time_in_stages(opportunity=opportunity, history=opportunity.history)
+    opportunity.time_in_stages = selectors.time_in_stages(opportunity=opportunity, history=opportunity.moves)
     return opportunity
 
 

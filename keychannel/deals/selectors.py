@@ -154,7 +154,7 @@ def opportunity_get(*, principal, pk):
 
 def opportunity_api_get(*, principal, pk):
     """The deal of the API's detail (schemas.OpportunityDetailOut): every column of the deal, of its client and
-    people only what it answers (no distributor or territory row), its moves read once (``history``); on PostgreSQL
+    people only what it answers (no distributor or territory row), its moves read once (``moves``); on PostgreSQL
     its product lines' ids come with its row (``product_line_ids``, as the list's page reads them), elsewhere in one
     more statement. Issue 22: four statements and six joined tables of full rows, the moves read twice."""
     qs = (Opportunity.objects.visible_to(principal).select_related("client", "owner", "mentor", "kam")
@@ -165,7 +165,7 @@ def opportunity_api_get(*, principal, pk):
     else:
         qs = qs.prefetch_related(Prefetch("product_lines", queryset=ProductLine.objects.only("id", "name")))
     opportunity = get_visible_or_404(qs, principal, pk=pk)
-    opportunity.history = stage_history(opportunity=opportunity, who=False)
+    opportunity.moves = stage_history(opportunity=opportunity, who=False)  # not `history`: the model's log
     return opportunity
 
 
