@@ -60,14 +60,14 @@ def _stakeholders(opportunity, ids, field):
 
 
 def _detail(principal, pk):
-    opportunity = selectors.opportunity_get(principal=principal, pk=pk)
+    opportunity = selectors.opportunity_api_get(principal=principal, pk=pk)
     opportunity.stage_history = [
         {"from_stage": r["change"].from_stage, "to_stage": r["change"].to_stage,
          "changed_by_id": r["change"].changed_by_id, "changed_at": r["change"].changed_at, "note": r["change"].note,
          "days_in_stage": round(r["duration"].total_seconds() / 86400, 2)}
-        for r in selectors.stage_history(opportunity=opportunity)
+        for r in opportunity.moves
     ]
-    opportunity.time_in_stages = selectors.time_in_stages(opportunity=opportunity)
+    opportunity.time_in_stages = selectors.time_in_stages(opportunity=opportunity, history=opportunity.moves)
     return opportunity
 
 

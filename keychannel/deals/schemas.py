@@ -58,10 +58,14 @@ class OpportunityOut(Schema):
     created_at: datetime
     updated_at: datetime
 
-    # A list's row is a dict read with its page (selectors.OpportunityRows); a detail, the deal itself.
+    # A list's row is a dict read with its page (selectors.OpportunityRows); a detail, the deal itself, with its
+    # product lines' ids read with its row on PostgreSQL (selectors.opportunity_api_get).
     @staticmethod
     def resolve_product_line_ids(obj):
-        return obj["product_line_ids"] if isinstance(obj, dict) else [pl.pk for pl in obj.product_lines.all()]
+        if isinstance(obj, dict):
+            return obj["product_line_ids"]
+        ids = getattr(obj, "product_line_ids", None)
+        return ids if ids is not None else [pl.pk for pl in obj.product_lines.all()]
 
     @staticmethod
     def resolve_attention(obj):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime
-import functools
 from collections import defaultdict
 from decimal import Decimal
 
@@ -12,7 +11,6 @@ from django.db import connection, connections
 from django.db.models import Count, DecimalField, ExpressionWrapper, F, IntegerField, Prefetch, Q, Sum, Value
 from django.db.models.expressions import Window
 from django.db.models.functions import Coalesce, RowNumber
-from django.db.models.query import ValuesIterable
 from django.utils import timezone
 
 from keychannel.core.cockpit import money
@@ -28,15 +26,15 @@ from keychannel.core.scoping import (
     get_visible_or_404,
     in_lookup,
     own_and_related_columns,
-    user_full_name,
 )
 from keychannel.network.models import Distributor, ProductLine
 
 from . import rollups, stage_totals
+from .api_rows import API_LIST_CLIENT, API_LIST_COLUMNS, OpportunityRows, counted_with_page, line_ids_array
 from .cards import CARD_FIELDS, Card
-from .choices import DEFAULT_PROBABILITY, OPEN_STAGES, Attention, Stage, attention_flags
+from .choices import DEFAULT_PROBABILITY, OPEN_STAGES, Attention, Stage
 from .deal_rows import as_deal_rows
-from .models import Activity, CorporateContract, Opportunity, ProductTest, StageChange, StageSetting, weighted
+from .models import Activity, CorporateContract, Opportunity, ProductTest, StageChange, StageSetting
 from .rollups import PipelineRollup, open_totals
 
 ZERO = Value(Decimal("0"), output_field=DecimalField(max_digits=20, decimal_places=2))
@@ -123,83 +121,6 @@ def opportunity_table_rows(*, principal):
     return qs
 
 
-# What the API's list answers (schemas.OpportunityOut), read as values: the deal's columns and its client's few.
-# Issue 22: the list's SQL was 2 ms of some 20; the rest was Python: a model instance per deal and per client (their
-# inits and signals), then read back attribute by attribute. A page's rows are plain dicts (``OpportunityRows``)
-# that core.api_rows validates as they are.
-API_LIST_COLUMNS = (
-    "id", "title", "client_id", "distributor_id", "external_id", "owner_id", "mentor_id", "kam_id", "value", "volume",
-    "currency", "stage", "probability", "stage_entered_at", "lost_reason_code", "lost_reason", "expected_close_on",
-    "next_step", "next_step_on", "origin", "source_reference", "closed_on", "contract_id", "created_at", "updated_at",
-)
-# The client's, as columns of the join (core.pagination leaves the join out of the count and of a deep page's ids).
-API_LIST_CLIENT = {"client_legal_name": F("client__legal_name"), "client_territory_id": F("client__territory_id")}
-# The people of a page (owner, mentor, KAM: schemas.UserRef), read after its rows in one statement of the users: the
-# three joined made PostgreSQL plan the page's statement for 1.1 ms where it ran in 0.2.
-API_LIST_PEOPLE = ("owner", "mentor", "kam")
-_PERSON_COLUMNS = ("id", "username", "first_name", "last_name")
-
-
-class OpportunityRows(ValuesIterable):
-    """A page of the API's list as the rows ``schemas.OpportunityOut`` reads: the client and the people nested as
-    their references, ``product_line_ids`` in the product lines' order, ``weighted_value`` and ``attention`` by the
-    model's own rules. Two statements after the page's own, whatever its size: the links to the product lines, the
-    people. Both are written out (``_page_sql``): through the ORM, building and compiling
-    them took 1 ms of CPU each, running them 0.2."""
-
-    def __iter__(self):
-        rows = list(super().__iter__())
-        if not rows:
-            return
-        lines = defaultdict(list)
-        people = {}
-        db = connections[self.queryset.db]
-        links_sql, people_sql = _page_sql()
-        with db.cursor() as cursor:
-            cursor.execute(*_page_statement(db, links_sql, [row["id"] for row in rows]))
-            for opportunity_id, line_id in cursor.fetchall():
-                lines[opportunity_id].append(line_id)
-            wanted = {row[f"{person}_id"] for row in rows for person in API_LIST_PEOPLE} - {None}
-            cursor.execute(*_page_statement(db, people_sql, sorted(wanted)))
-            for pk, username, first_name, last_name in cursor.fetchall():
-                people[pk] = {"id": pk, "username": username, "get_full_name": user_full_name(first_name, last_name)}
-        today = timezone.localdate()
-        for row in rows:
-            row["client"] = {"id": row["client_id"], "legal_name": row.pop("client_legal_name"),
-                             "territory_id": row.pop("client_territory_id")}
-            for person in API_LIST_PEOPLE:
-                row[person] = people.get(row[f"{person}_id"])
-            row["product_line_ids"] = lines[row["id"]]
-            row["weighted_value"] = weighted(row["value"], row["probability"])
-            row["attention"] = attention_flags(row["stage"], row["next_step"], row["next_step_on"], today)
-            yield row
-
-
-def _page_statement(db, sql: str, ids: list) -> tuple[str, list]:
-    """``sql`` for a page's ids: one array parameter on PostgreSQL (core.pagination.PkAnyOf), a list elsewhere."""
-    if db.vendor == "postgresql":
-        return sql.format(ids="= ANY(%s)"), [ids]
-    return sql.format(ids=f"IN ({', '.join(['%s'] * len(ids))})" if ids else "IN (NULL)"), ids
-
-
-def _columns(model, alias: str, names) -> str:
-    return ", ".join(f"{alias}.{connection.ops.quote_name(model._meta.get_field(name).column)}" for name in names)
-
-
-@functools.cache
-def _page_sql() -> tuple[str, str]:
-    """The statements of a page's product line links and people (the same quoting on SQLite and PostgreSQL)."""
-    through = Opportunity.product_lines.through
-    quote = connection.ops.quote_name
-    links = (f"SELECT l.{quote('opportunity_id')}, l.{quote('productline_id')} FROM {quote(through._meta.db_table)} l "
-             f"JOIN {quote(ProductLine._meta.db_table)} p ON p.{quote('id')} = l.{quote('productline_id')} "
-             f"WHERE l.{quote('opportunity_id')} {{ids}} ORDER BY {_columns(ProductLine, 'p', ProductLine._meta.ordering)}")
-    User = get_user_model()
-    people = (f"SELECT {_columns(User, 'u', _PERSON_COLUMNS)} FROM {quote(User._meta.db_table)} u "
-              f"WHERE u.{quote(User._meta.pk.column)} {{ids}}")
-    return links, people
-
-
 def opportunity_api_list(*, principal, filters: dict | None = None):
     """The rows of ``opportunity_list`` with only what the API's list answers, as ``OpportunityRows``."""
     qs = Opportunity.objects.visible_to(principal)
@@ -211,6 +132,8 @@ def opportunity_api_list(*, principal, filters: dict | None = None):
         # Past the count cap, the pipeline roll-up tells it (every deal of the network counts in it): the count
         # read 10,001 index entries of the deals on every first page.
         qs = count_beyond(qs, lambda cap: sum_beyond(_rollup_of(filters), "deal_count", cap))
+    elif principal.is_authenticated and principal.is_distributor_user and connections[qs.db].vendor == "postgresql":
+        qs = counted_with_page(qs)  # a distributor's deals: a few hundred, counted by the page's statement
     return qs
 
 
@@ -227,6 +150,23 @@ def _rollup_of(filters: dict):
 
 def opportunity_get(*, principal, pk):
     return get_visible_or_404(opportunity_list(principal=principal), principal, pk=pk)
+
+
+def opportunity_api_get(*, principal, pk):
+    """The deal of the API's detail (schemas.OpportunityDetailOut): every column of the deal, of its client and
+    people only what it answers (no distributor or territory row), its moves read once (``moves``); on PostgreSQL
+    its product lines' ids come with its row (``product_line_ids``, as the list's page reads them), elsewhere in one
+    more statement. Issue 22: four statements and six joined tables of full rows, the moves read twice."""
+    qs = (Opportunity.objects.visible_to(principal).select_related("client", "owner", "mentor", "kam")
+          .only(*own_and_related_columns(Opportunity, client=("id", "legal_name", "territory_id"),
+                                         owner=USER_NAME_COLUMNS, mentor=USER_NAME_COLUMNS, kam=USER_NAME_COLUMNS)))
+    if connections[qs.db].vendor == "postgresql":
+        qs = qs.annotate(product_line_ids=line_ids_array())
+    else:
+        qs = qs.prefetch_related(Prefetch("product_lines", queryset=ProductLine.objects.only("id", "name")))
+    opportunity = get_visible_or_404(qs, principal, pk=pk)
+    opportunity.moves = stage_history(opportunity=opportunity, who=False)  # not `history`: the model's log
+    return opportunity
 
 
 def opportunity_detail_get(*, principal, pk):
@@ -271,11 +211,14 @@ def opportunity_count(principal) -> int | str | None:
     return capped_figure(Opportunity.objects.visible_to(principal).open())
 
 
-def stage_history(*, opportunity, now=None) -> list[dict]:
-    """Every move with who and when, and how long the deal stayed in the stage it moved to."""
+def stage_history(*, opportunity, now=None, who: bool = True) -> list[dict]:
+    """Every move with who (``who``: a name; else the id only) and when, and how long the deal stayed in the
+    stage it moved to."""
     now = now or timezone.now()
-    changes = list(StageChange.objects.filter(opportunity=opportunity).select_related("changed_by")
-                   .only(*own_and_related_columns(StageChange, changed_by=USER_NAME_COLUMNS)))  # who: a name
+    changes = StageChange.objects.filter(opportunity=opportunity)
+    if who:
+        changes = changes.select_related("changed_by").only(*own_and_related_columns(StageChange, changed_by=USER_NAME_COLUMNS))
+    changes = list(changes)
     rows = []
     for index, change in enumerate(changes):
         left_at = changes[index + 1].changed_at if index + 1 < len(changes) else None

@@ -180,3 +180,53 @@ def test_a_deep_page_of_values_reads_its_ids_first_without_the_client_join(world
     assert deep.content == _body_from_full_rows(principal, deep, {}, ("value", "-pk"), offset=4, limit=3)
     ids = [q["sql"] for q in ctx.captured_queries if q["sql"].startswith('SELECT "deals_opportunity"."id" AS "pk"')]
     assert len(ids) == 1 and '"clients_corporateclient"' not in ids[0], ids
+
+
+def test_on_postgresql_a_pages_product_lines_come_with_its_rows(world, api_as):
+    """Issue 22: the links to the product lines were a statement of their own after the page (a round trip); on
+    PostgreSQL they are a column of the page's statement (``ARRAY(SELECT …)``), in the product lines' order, and
+    stay out of its count. SQLite keeps the one statement of the links."""
+    lines = [ProductLineFactory(name=name) for name in ("Zeta", "Alpha", "Mid")]
+    _deals(world, 8, lines)
+    caller = api_as(world.user("admin"))
+    caller.get("/api/v1/opportunities?limit=5")  # the rate window
+    with CaptureQueriesContext(connection) as ctx:
+        body = caller.get("/api/v1/opportunities?limit=5&sort=title").json()
+    links = [q["sql"] for q in ctx.captured_queries if '"deals_opportunity_product_lines"' in q["sql"]]
+    if connection.vendor == "postgresql":
+        assert len(links) == 1 and links[0].lstrip().startswith('SELECT "deals_opportunity"."id"'), links
+        assert not [q["sql"] for q in ctx.captured_queries if "COUNT(" in q["sql"] and "ARRAY(" in q["sql"]]
+    else:
+        assert len(links) == 1 and links[0].startswith("SELECT l."), links
+    principal = Principal.for_user(world.user("admin"))
+    expected = selectors.opportunity_list(principal=principal).order_by("title", "-pk")[:5]
+    assert [item["product_line_ids"] for item in body["items"]] == [
+        [line.pk for line in deal.product_lines.all()] for deal in expected]
+    assert any(len(item["product_line_ids"]) > 1 for item in body["items"])
+
+
+@pytest.mark.parametrize("query", ["", "&open=true"])
+def test_a_distributors_count_is_read_by_its_pages_statement_on_postgresql(world, api_as, query):
+    """Issue 22: a distributor's list counted its deals in a statement of its own after the page (the pipeline
+    roll-up cannot tell it: it counts the deals of clients taken out of scope too). On PostgreSQL the count is a
+    column of the page's statement; it leaves out what the distributor does not see, and a page read otherwise
+    (changed since, by cursor) counts as before or not at all."""
+    _deals(world, 7, [ProductLineFactory()])
+    gone = ClientFactory(distributor=world.own, territory=world.territory, out_of_scope=True)
+    OpportunityFactory(client=gone, owner=world.user("dist_sales"), stage=Stage.DISCUSSION)  # no longer theirs
+    caller = api_as(world.user("dist_head"))
+    caller.get("/api/v1/me")  # the rate window
+    with CaptureQueriesContext(connection) as ctx:
+        body = caller.get(f"/api/v1/opportunities?limit=2{query}").json()
+    principal = Principal.for_user(world.user("dist_head"))
+    expected = selectors.opportunity_list(principal=principal, filters={"open": True} if query else {}).count()
+    assert expected > 2 and len(body["items"]) == 2
+    assert (body["count"], body["count_is_capped"]) == (expected, False)
+    counts = [q["sql"] for q in ctx.captured_queries if "COUNT(" in q["sql"]]
+    if connection.vendor == "postgresql":
+        assert len(counts) == 1 and counts[0].lstrip().startswith('SELECT "deals_opportunity"."id"'), counts
+    since = caller.get(f"/api/v1/opportunities?limit=2&updated_since=2000-01-01T00:00:00Z{query}").json()
+    assert (since["count"], since["count_is_capped"]) == (expected, False)
+    cursor = caller.get(f"/api/v1/opportunities?limit=2{query}&cursor={body['next_cursor']}").json()
+    assert cursor["count"] is None and cursor["items"]
+    assert not {item["id"] for item in cursor["items"]} & {item["id"] for item in body["items"]}
