@@ -157,3 +157,21 @@ def test_every_client_serves_the_static_files_of_a_fresh_listing():
     assert response.status_code == 200
     with open(fresh.files[url].alternatives[-1][1], "rb") as source:
         assert b"".join(response.streaming_content) == source.read()
+
+
+def test_the_factories_random_data_is_seeded_per_test(request):
+    """conftest.py reseeds Faker and factory.fuzzy before each test (from its id) and before a module's shared world
+    (from the module): a test's random names are the same on every run and every xdist split, so a failure caused by
+    data (stop 22's CI: a random "Ștefan" among a search's expected hits) happens every time, not once in many."""
+    import zlib
+
+    from factory.random import reseed_random
+
+    from conftest import _module_seed
+    from keychannel.core.tests.factories import UserFactory
+
+    first = [(u.first_name, u.last_name) for u in UserFactory.build_batch(5)]  # as the hook seeded them
+    reseed_random(zlib.crc32(request.node.nodeid.encode()))
+    again = [(u.first_name, u.last_name) for u in UserFactory.build_batch(5)]
+    assert first == again and len(set(first)) > 1
+    assert _module_seed(request.node) == zlib.crc32(b"tests/test_harness.py")
