@@ -3,12 +3,10 @@ rows of data migrations put back after every flush."""
 
 import copy
 import importlib
-import zlib
 
 import pytest
-from factory.random import reseed_random
 
-from tests import pg_template, shared_world, whitenoise_once
+from tests import pg_template, seeding, shared_world, whitenoise_once
 from tests.lanes import reaches_a_database
 
 pg_template.install()  # PostgreSQL under xdist: migrate once per run, each worker copies the result
@@ -105,18 +103,10 @@ def world(request, db):
 
 @pytest.hookimpl(hookwrapper=True, tryfirst=True)
 def pytest_runtest_setup(item):
-    # The factories' random names and values (Faker, factory.fuzzy) seeded from the module for its shared world and
-    # from the test for its own rows: the same data on every run, whichever tests xdist hands a worker first. A random
-    # "Ștefan Stancu" once joined a search test's expected hits and failed one CI run in many; now a test that data
-    # can break fails every time, with its id as the seed.
-    reseed_random(_module_seed(item))
+    seeding.for_the_module(item)  # the module's shared world, then the test's own rows: the same data on every run
     shared_world.open_for(item)
-    reseed_random(zlib.crc32(item.nodeid.encode()))
+    seeding.for_the_test(item)
     yield
-
-
-def _module_seed(item) -> int:
-    return zlib.crc32(item.nodeid.split("::")[0].encode())
 
 
 @pytest.hookimpl(hookwrapper=True, tryfirst=True)

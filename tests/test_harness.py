@@ -161,17 +161,16 @@ def test_every_client_serves_the_static_files_of_a_fresh_listing():
 
 def test_the_factories_random_data_is_seeded_per_test(request):
     """conftest.py reseeds Faker and factory.fuzzy before each test (from its id) and before a module's shared world
-    (from the module): a test's random names are the same on every run and every xdist split, so a failure caused by
-    data (stop 22's CI: a random "Ștefan" among a search's expected hits) happens every time, not once in many."""
+    (from the module, tests/seeding.py): a test's random names are the same on every run and every xdist split, so a
+    failure caused by data (stop 22's CI: a random "Ștefan" among a search's expected hits) happens every time."""
     import zlib
 
-    from factory.random import reseed_random
-
-    from conftest import _module_seed
     from keychannel.core.tests.factories import UserFactory
+    from tests import seeding
 
     first = [(u.first_name, u.last_name) for u in UserFactory.build_batch(5)]  # as the hook seeded them
-    reseed_random(zlib.crc32(request.node.nodeid.encode()))
+    seeding.for_the_test(request.node)
     again = [(u.first_name, u.last_name) for u in UserFactory.build_batch(5)]
     assert first == again and len(set(first)) > 1
-    assert _module_seed(request.node) == zlib.crc32(b"tests/test_harness.py")
+    assert seeding.test_seed(request.node) == zlib.crc32(request.node.nodeid.encode())
+    assert seeding.module_seed(request.node) == zlib.crc32(b"tests/test_harness.py")
