@@ -31,7 +31,6 @@ from keychannel.network.tests.factories import TerritoryFactory
 
 pytestmark = pytest.mark.django_db
 
-TODAY = timezone.localdate()
 DAY = datetime.timedelta(days=1)
 
 
@@ -67,6 +66,7 @@ def _assert_same_rows(page, api, url_name, path, list_filters, principal, *, ext
 def registrations(world):
     """One registration per status a user can see, and the drift's case: approved, protection passed."""
     user = world.user("dist_sales")
+    today = timezone.localdate()  # at the test, not at import: a run that crossed midnight (Bucharest) failed here
 
     def registration(**fields):  # one client each: a distributor registers a client once
         client = make_client(distributor=world.own, territory=world.territory)
@@ -74,10 +74,10 @@ def registrations(world):
 
     rows = {
         "pending": registration(),
-        "protected": registration(status=RegistrationStatus.APPROVED, protected_until=TODAY + 30 * DAY),
-        "protected_today": registration(status=RegistrationStatus.APPROVED, protected_until=TODAY),
-        "lapsed": registration(status=RegistrationStatus.APPROVED, protected_until=TODAY - DAY),
-        "expired": registration(status=RegistrationStatus.EXPIRED, protected_until=TODAY - 30 * DAY),
+        "protected": registration(status=RegistrationStatus.APPROVED, protected_until=today + 30 * DAY),
+        "protected_today": registration(status=RegistrationStatus.APPROVED, protected_until=today),
+        "lapsed": registration(status=RegistrationStatus.APPROVED, protected_until=today - DAY),
+        "expired": registration(status=RegistrationStatus.EXPIRED, protected_until=today - 30 * DAY),
     }
     for status in RegistrationStatus.values:
         if status not in (RegistrationStatus.APPROVED, RegistrationStatus.EXPIRED, RegistrationStatus.PENDING):
@@ -121,7 +121,7 @@ def conflicts(world):
             conflict.decided_at = timezone.now()
             conflict.territory = other_territory if n % 2 else world.territory
         if n % 3 == 0:
-            conflict.due_on = TODAY - DAY  # overdue while open
+            conflict.due_on = timezone.localdate() - DAY  # overdue while open
         conflict.save()
         conflict.product_lines.set([world.product_line])
         rows.append(conflict)
