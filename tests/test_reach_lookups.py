@@ -33,7 +33,9 @@ from tests.cockpit_data import busy
 
 pytestmark = pytest.mark.django_db
 
-YEAR = timezone.localdate().year
+
+def this_year() -> int:
+    return timezone.localdate().year  # read at the test, not at import (a run may cross New Year)
 
 
 def _pks(qs):
@@ -46,7 +48,7 @@ SITES = {
     "sales: distributors to upload for": (lambda p: _pks(distributors_for_upload(p)), "network_distributor"),
     "sales API: a distributor by code": (lambda p: _visible_distributor(p, "tidy-b").pk, "network_distributor"),
     "sales: revenue from the roll-up": (
-        lambda p: rollups.revenue(p.distributor_ids, datetime.date(YEAR, 1, 1), datetime.date(YEAR, 12, 31),
+        lambda p: rollups.revenue(p.distributor_ids, datetime.date(this_year(), 1, 1), datetime.date(this_year(), 12, 31),
                                   grouped=True), "sales_salesrollup"),
     "channel: lead assignment form": (
         lambda p: _pks(LeadAssignForm(principal=p).fields["distributor"].queryset), "network_distributor"),
@@ -74,7 +76,7 @@ def wide_reach(world):
     for code in ("tidy-a", "tidy-b"):
         extra = DistributorFactory(code=code, legal_name=f"Distribuitor {code}", territory=world.territory,
                                    channel_manager=manager)
-        SalesRollup.objects.create(distributor=extra, month=datetime.date(YEAR, 3, 1), line_count=2,
+        SalesRollup.objects.create(distributor=extra, month=datetime.date(this_year(), 3, 1), line_count=2,
                                    amount=Decimal("120.50"))
     for side in ("own", "other"):  # drafts: each read by its own distributor only
         BestPractice.objects.create(distributor=world.distributor(side), title=f"Story {side}", story="We won.",

@@ -3,7 +3,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.utils import timezone
+from django.utils.timezone import localdate as today  # read at the test: a run may cross midnight
 
 from keychannel.channel import services
 from keychannel.channel.choices import ConflictKind, ConflictStatus, RegistrationStatus, Resolution
@@ -16,7 +16,6 @@ from keychannel.core.scoping import Principal
 
 pytestmark = pytest.mark.django_db
 
-TODAY = timezone.localdate()
 
 
 @pytest.fixture
@@ -26,7 +25,7 @@ def dispute(world):
     cover(world.other, world.territory, world.product_line)
     client = make_client(distributor=world.own, territory=world.territory, tax_id="20202020",
                          legal_name="Carpathia Foods SA")
-    common = dict(title="Cold chain", product_lines=[world.product_line], expected_close_on=TODAY + datetime.timedelta(days=40))
+    common = dict(title="Cold chain", product_lines=[world.product_line], expected_close_on=today() + datetime.timedelta(days=40))
     first = services.registration_submit(principal=world.principal("dist_sales"), distributor=world.own, client=client,
                                          estimated_value=Decimal("777000"), notes="OWN-SECRET-NOTE", **common)
     other_sales = Principal.for_user(world.other_users["dist_sales"])
@@ -128,7 +127,7 @@ def test_take_out_of_scope(dispute, api_as):
     conflict = services.conflict_resolve(
         principal=pm, conflict=w.cache["conflict"], resolution=Resolution.OUT_OF_SCOPE, note="Strategic account.",
         out_of_scope_reason="strategic_account", notice_days=30, in_flight="grace_period",
-        grace_until=TODAY + datetime.timedelta(days=60),
+        grace_until=today() + datetime.timedelta(days=60),
     )
     client = CorporateClient.objects.get(pk=w.cache["client"].pk)
     assert client.out_of_scope and client.distributor_id is None
@@ -145,7 +144,7 @@ def test_take_out_of_scope(dispute, api_as):
     with pytest.raises(ValidationError):
         services.registration_submit(principal=w.principal("dist_head"), distributor=w.own, client=client, title="again",
                                      product_lines=[w.product_line], estimated_value=1,
-                                     expected_close_on=TODAY + datetime.timedelta(days=5))
+                                     expected_close_on=today() + datetime.timedelta(days=5))
 
 
 def test_review_then_decide_and_validation_via_api(dispute, api_as):
@@ -174,12 +173,12 @@ def test_distributor_cannot_post_internal_comments(dispute, api_as):
 
 
 def test_due_date_by_kind(dispute, settings):
-    assert dispute.cache["conflict"].due_on == TODAY + datetime.timedelta(days=5)
+    assert dispute.cache["conflict"].due_on == today() + datetime.timedelta(days=5)
     settings.KEYCHANNEL_CONFLICT_DUE_DAYS = {"pricing": 2}
     conflict = services.conflict_open(principal=dispute.principal("program_manager"), kind="pricing",
                                       client=dispute.cache["client"], reason="Below list price.",
                                       distributor_ids=[dispute.own.pk, dispute.other.pk])
-    assert conflict.due_on == TODAY + datetime.timedelta(days=2)
+    assert conflict.due_on == today() + datetime.timedelta(days=2)
 
 
 def test_the_conflict_page_says_who_won_as_the_declared_redaction_allows(dispute, client):

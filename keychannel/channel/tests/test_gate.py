@@ -10,7 +10,7 @@ from decimal import Decimal
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
+from django.utils.timezone import localdate as today  # read at the test: a run may cross midnight
 
 from keychannel.channel.choices import ConflictKind, RegistrationStatus
 from keychannel.channel.models import ChannelPolicy, Conflict, DealRegistration
@@ -23,7 +23,6 @@ from keychannel.deals.tests.factories import OpportunityFactory
 from keychannel.network.tests.factories import ProductLineFactory, TerritoryFactory
 
 pytestmark = pytest.mark.django_db
-TODAY = timezone.localdate()
 BIG = Decimal("900000")
 
 
@@ -52,8 +51,8 @@ def _create(world, *, role="dist_sales", stage=Stage.NEGOTIATION, client=None, l
 def _approved(world, *, lines, client=None, until=30):
     return make_registration(
         distributor=world.own, client=client or world.iasi_client, user=world.user("dist_sales"),
-        status=RegistrationStatus.APPROVED, protected_until=TODAY + datetime.timedelta(days=until),
-        submitted_on=TODAY - datetime.timedelta(days=3), product_lines=lines)
+        status=RegistrationStatus.APPROVED, protected_until=today() + datetime.timedelta(days=until),
+        submitted_on=today() - datetime.timedelta(days=3), product_lines=lines)
 
 
 # --- the scenario, refused on every path --------------------------------------------------------------------------
@@ -257,7 +256,7 @@ def test_register_this_deal_runs_the_checks_opens_the_conflict_and_then_lets_the
 
     response = _json(api_as(iasi.user("dist_sales")), "POST", "/api/v1/registrations", {
         "client_id": iasi.iasi_client.pk, "title": deal.title, "product_line_ids": [iasi.pumps.pk],
-        "estimated_value": "900000", "expected_close_on": (TODAY + datetime.timedelta(days=60)).isoformat(),
+        "estimated_value": "900000", "expected_close_on": (today() + datetime.timedelta(days=60)).isoformat(),
         "opportunity_id": deal.pk})
     assert response.status_code == 201, response.content
     registration = DealRegistration.objects.get(pk=response.json()["id"])

@@ -3,7 +3,7 @@ import datetime
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
-from django.utils import timezone
+from django.utils.timezone import localdate as today  # read at the test: a run may cross midnight
 
 from keychannel.channel import services
 from keychannel.channel.choices import LeadStatus, OfferStatus, RegistrationStatus
@@ -16,7 +16,6 @@ from keychannel.network.tests.factories import DistributorFactory
 
 pytestmark = pytest.mark.django_db
 
-TODAY = timezone.localdate()
 
 
 @pytest.fixture
@@ -68,9 +67,9 @@ def test_decline_needs_a_reason_and_reroutes_without_offering_again(routed):
 def test_unanswered_offers_time_out_and_move_on(routed, settings):
     settings.KEYCHANNEL_LEAD_RESPONSE_DAYS = 3
     lead = new_lead(routed)
-    assert lead.offers.get().respond_by == TODAY + datetime.timedelta(days=3)
-    assert services.reroute_leads(on_date=TODAY + datetime.timedelta(days=3)) == 0
-    assert services.reroute_leads(on_date=TODAY + datetime.timedelta(days=4)) == 1
+    assert lead.offers.get().respond_by == today() + datetime.timedelta(days=3)
+    assert services.reroute_leads(on_date=today() + datetime.timedelta(days=3)) == 0
+    assert services.reroute_leads(on_date=today() + datetime.timedelta(days=4)) == 1
     assert list(lead.offers.values_list("status", flat=True)) == [OfferStatus.TIMED_OUT, OfferStatus.OFFERED]
     call_command("reroute_leads")  # nothing due today
     assert lead.offers.count() == 2
@@ -82,7 +81,7 @@ def test_accept_makes_a_protected_registration_and_an_opportunity(routed):
     lead.refresh_from_db()
     registration = lead.registration
     assert lead.status == LeadStatus.ACCEPTED and registration.distributor_id == routed.own.pk
-    assert registration.status == RegistrationStatus.APPROVED and registration.protected_until > TODAY
+    assert registration.status == RegistrationStatus.APPROVED and registration.protected_until > today()
     assert registration.client.tax_id == "6060606" and registration.client.distributor_id == routed.own.pk
     assert registration.opportunity.origin == "lead" and registration.opportunity.distributor_id == routed.own.pk
     with pytest.raises(ConflictError):

@@ -11,7 +11,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.urls import reverse
-from django.utils import timezone
+from django.utils.timezone import localdate as today  # read at the test: a run may cross midnight
 
 from keychannel.channel import services
 from keychannel.channel.choices import ConflictKind, ConflictStatus, PartyRole, RegistrationStatus, Resolution
@@ -26,7 +26,6 @@ from keychannel.deals.tests.factories import ContractFactory, OpportunityFactory
 
 pytestmark = pytest.mark.django_db
 
-TODAY = timezone.localdate()
 OTHER_CONFLICTS = 3  # the demo had 21; three show the rule without slowing the suite
 
 
@@ -42,18 +41,18 @@ def scene(world):
              for i in (1, 2)]
     lost = OpportunityFactory(client=client, owner=sales, stage=Stage.LOST, lost_reason="price")
     stakeholder = StakeholderFactory(client=client, full_name="Ana Buyer")
-    Activity.objects.create(opportunity=deals[0], kind="meeting", subject="Site visit", occurred_on=TODAY,
+    Activity.objects.create(opportunity=deals[0], kind="meeting", subject="Site visit", occurred_on=today(),
                             created_by=sales)
     contract = ContractFactory(client=client, owner=world.user("dist_head"))
     mine = make_registration(distributor=world.own, client=client, user=sales, status=RegistrationStatus.APPROVED,
-                             protected_until=TODAY + datetime.timedelta(days=30))
+                             protected_until=today() + datetime.timedelta(days=30))
     theirs = make_registration(distributor=world.other, client=client, user=world.other_users["dist_sales"],
                                holds_claim=False)
     conflict = make_conflict(registration=theirs, other=world.own, other_registration=mine)
     others = []
     for _ in range(OTHER_CONFLICTS):
         other = Conflict.objects.create(kind=ConflictKind.PRICING, client=client, client_name=client.legal_name,
-                                        reason="price war", due_on=TODAY + datetime.timedelta(days=10))
+                                        reason="price war", due_on=today() + datetime.timedelta(days=10))
         ConflictParty.objects.create(conflict=other, distributor=world.other, role=PartyRole.CLAIMANT)
         others.append(other)
     world.cache.update(client=client, deals=deals, lost=lost, contract=contract, mine=mine, theirs=theirs,
@@ -84,7 +83,7 @@ def test_the_demo_scenario_keeps_running_business(scene, api_as, login):
                         content_type="application/json").json()["out_of_scope_grace_days"] == 60
     assert ChannelPolicy.current().out_of_scope_grace_days == 60
     conflict = _decide(w)
-    grace_end = TODAY + datetime.timedelta(days=60)
+    grace_end = today() + datetime.timedelta(days=60)
     assert conflict.grace_until == grace_end  # the channel policy's default
     # the distributor's open deals stay its own until the grace end, visible and workable
     for deal in w.cache["deals"]:
@@ -128,13 +127,13 @@ def test_one_deal_handed_over_with_the_decision_then_the_rest_after_the_grace_pe
     assert (first.distributor_id, first.handed_over_to_id, first.handed_over_from_id) == (None, project.pk, w.own.pk)
     assert first.owner_id == project.owner_id
     second.refresh_from_db()
-    assert second.distributor_id == w.own.pk and second.kept_until == TODAY + datetime.timedelta(days=10)
+    assert second.distributor_id == w.own.pk and second.kept_until == today() + datetime.timedelta(days=10)
     sales_api = api_as(w.user("dist_sales"))
     assert sales_api.get(f"/api/v1/opportunities/{first.pk}").status_code == 404
     assert sales_api.get(f"/api/v1/opportunities/{second.pk}").status_code == 200
 
-    assert hand_over_after_grace(on_date=TODAY + datetime.timedelta(days=10)) == 0  # the last day is still theirs
-    assert hand_over_after_grace(on_date=TODAY + datetime.timedelta(days=11)) == 1
+    assert hand_over_after_grace(on_date=today() + datetime.timedelta(days=10)) == 0  # the last day is still theirs
+    assert hand_over_after_grace(on_date=today() + datetime.timedelta(days=11)) == 1
     second.refresh_from_db()
     assert second.distributor_id is None and second.handed_over_to_id == project.pk
     assert Opportunity.objects.get(pk=w.cache["lost"].pk).distributor_id == w.own.pk  # closed deals stay as they were
@@ -169,7 +168,7 @@ def test_ending_the_contract_needs_a_reason(scene):
     _unchanged(w)
     _decide(w, end_contract=True, end_contract_reason="The client asked to buy direct.")
     contract = CorporateContract.objects.get(pk=w.cache["contract"].pk)
-    assert contract.status == ContractStatus.TERMINATED and contract.ends_on == TODAY
+    assert contract.status == ContractStatus.TERMINATED and contract.ends_on == today()
     assert contract.ended_reason == "The client asked to buy direct."
     assert Notification.objects.filter(recipient=w.user("dist_head"), title__contains="ended").exists()
 
@@ -201,7 +200,7 @@ def test_api_and_form_take_grace_days_hand_over_and_end_contract(scene, api_as, 
     ok = page.post(form_url, {**body, "grace_days": 20, "hand_over": [w.cache["deals"][1].pk]})
     assert ok.status_code == 302
     conflict = Conflict.objects.get(pk=w.cache["conflict"].pk)
-    assert conflict.grace_until == TODAY + datetime.timedelta(days=20)
+    assert conflict.grace_until == today() + datetime.timedelta(days=20)
     assert Opportunity.objects.get(pk=w.cache["deals"][1].pk).handed_over_to_id == conflict.project_opportunity_id
     assert Opportunity.objects.get(pk=w.cache["deals"][0].pk).kept_until == conflict.grace_until
     closed = page.get(w.cache["others"][0].get_absolute_url()).content.decode()

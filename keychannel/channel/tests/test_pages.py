@@ -4,7 +4,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
+from django.utils.timezone import localdate as today  # read at the test: a run may cross midnight
 
 from keychannel.channel.models import DealRegistration
 from keychannel.channel.tests.factories import cover, make_client, make_conflict, make_registration
@@ -13,7 +13,6 @@ from keychannel.network.tests.factories import DistributorFactory
 
 pytestmark = pytest.mark.django_db
 
-TODAY = timezone.localdate()
 
 
 def _grow(world, n):
@@ -28,7 +27,7 @@ def _grow(world, n):
 
         lead = Lead.objects.create(company_name=f"Lead {client.pk}", territory=world.territory, status="offered")
         lead.product_lines.set([world.product_line])
-        LeadOffer.objects.create(lead=lead, distributor=world.own, respond_by=TODAY)
+        LeadOffer.objects.create(lead=lead, distributor=world.own, respond_by=today())
 
 
 LISTS = [
@@ -72,7 +71,7 @@ def test_register_page_end_to_end_with_form_errors_and_reasons(world, login):
     assert "legal name" in bad.content.decode()
     data = {"distributor": world.own.pk, "legal_name": "Delta Agro Holding SRL", "tax_id": "RO 8080808",
             "territory": world.territory.pk, "title": "Irrigation pumps", "product_lines": [world.product_line.pk],
-            "estimated_value": "120000", "expected_close_on": (TODAY + datetime.timedelta(days=20)).isoformat()}
+            "estimated_value": "120000", "expected_close_on": (today() + datetime.timedelta(days=20)).isoformat()}
     ok = page.post(url, data)
     registration = DealRegistration.objects.get()
     assert ok.status_code == 302 and ok["Location"] == registration.get_absolute_url()

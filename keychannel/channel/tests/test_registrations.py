@@ -3,7 +3,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.utils import timezone
+from django.utils.timezone import localdate as today  # read at the test: a run may cross midnight
 
 from keychannel.channel import services
 from keychannel.channel.choices import ConflictKind, ConflictStatus, RegistrationStatus
@@ -15,8 +15,6 @@ from keychannel.network.tests.factories import ProductLineFactory, TerritoryFact
 
 pytestmark = pytest.mark.django_db
 
-TODAY = timezone.localdate()
-CLOSE = TODAY + datetime.timedelta(days=45)
 
 
 @pytest.fixture
@@ -30,7 +28,7 @@ def covered(world):
 def submit(world, *, user="dist_sales", distributor=None, lines=None, **kw):
     kw.setdefault("title", "Compressor fleet")
     kw.setdefault("estimated_value", Decimal("300000"))
-    kw.setdefault("expected_close_on", CLOSE)
+    kw.setdefault("expected_close_on", today() + datetime.timedelta(days=45))
     principal = world.principal(user) if isinstance(user, str) else user
     return services.registration_submit(
         principal=principal, distributor=distributor or world.own,
@@ -101,7 +99,7 @@ def test_coverage_elsewhere_or_expired_does_not_count(world):
     elsewhere = TerritoryFactory()
     cover(world.own, elsewhere, world.product_line)
     cover(world.own, world.territory, world.product_line, valid_from=datetime.date(2020, 1, 1),
-          valid_to=TODAY - datetime.timedelta(days=1))
+          valid_to=today() - datetime.timedelta(days=1))
     client = make_client(distributor=world.own, territory=world.territory)
     assert kinds(submit(world, client=client)) == [ConflictKind.TERRITORY]
 
@@ -128,7 +126,7 @@ def test_direct_and_out_of_scope_clients_are_refused(covered, field):
 def test_bad_input_is_refused_and_nothing_changes(covered):
     client = make_client(distributor=covered.own, territory=covered.territory)
     for kwargs in ({"lines": []}, {"estimated_value": Decimal("-1")},
-                   {"expected_close_on": TODAY - datetime.timedelta(days=1)}, {"title": " "}):
+                   {"expected_close_on": today() - datetime.timedelta(days=1)}, {"title": " "}):
         with pytest.raises(ValidationError):
             submit(covered, client=client, **kwargs)
     with pytest.raises(ValidationError):
@@ -164,7 +162,7 @@ def test_approve_protects_for_the_configured_period_and_notifies(covered, settin
     services.registration_approve(principal=covered.principal("channel_manager"), registration=registration)
     registration.refresh_from_db()
     assert registration.status == RegistrationStatus.APPROVED
-    assert registration.protected_until == TODAY + datetime.timedelta(days=30)
+    assert registration.protected_until == today() + datetime.timedelta(days=30)
     assert Notification.objects.filter(recipient=covered.user("dist_sales"), title__icontains="approved").exists()
     assert registration.history.count() >= 2
     # The deal starts in the distributor's pipeline, owned by who registered it.
@@ -220,12 +218,12 @@ def test_extend_and_expiry(covered):
     client = make_client(distributor=covered.own, territory=covered.territory)
     registration = submit(covered, client=client)
     pm = covered.principal("program_manager")
-    services.registration_approve(principal=pm, registration=registration, protected_until=TODAY + datetime.timedelta(days=2))
+    services.registration_approve(principal=pm, registration=registration, protected_until=today() + datetime.timedelta(days=2))
     services.registration_extend(principal=pm, registration=registration, days=10)
     registration.refresh_from_db()
-    assert registration.protected_until == TODAY + datetime.timedelta(days=12) and registration.extensions == 1
+    assert registration.protected_until == today() + datetime.timedelta(days=12) and registration.extensions == 1
     # on read, past its end it counts as expired before the job runs
-    later = TODAY + datetime.timedelta(days=13)
+    later = today() + datetime.timedelta(days=13)
     assert not registration.is_protected_on(later)
     assert DealRegistration.objects.protected_on(later).count() == 0
     with pytest.raises(ConflictError):
@@ -239,7 +237,7 @@ def test_extend_and_expiry(covered):
 def test_an_expired_registration_never_blocks_a_new_one(covered):
     client = make_client(distributor=covered.other, territory=covered.territory, tax_id="42424242")
     make_registration(distributor=covered.other, client=client, user=covered.other_users["dist_sales"],
-                      status=RegistrationStatus.APPROVED, protected_until=TODAY - datetime.timedelta(days=1))
+                      status=RegistrationStatus.APPROVED, protected_until=today() - datetime.timedelta(days=1))
     client.distributor = covered.own  # the client moved to own meanwhile
     client.save()
     registration = submit(covered, client=client)
@@ -252,7 +250,7 @@ def test_expire_command(covered):
 
     client = make_client(distributor=covered.own, territory=covered.territory)
     make_registration(distributor=covered.own, client=client, user=covered.user("dist_sales"),
-                      status=RegistrationStatus.APPROVED, protected_until=TODAY - datetime.timedelta(days=3))
+                      status=RegistrationStatus.APPROVED, protected_until=today() - datetime.timedelta(days=3))
     call_command("expire_registrations")
     assert DealRegistration.objects.get().status == RegistrationStatus.EXPIRED
     assert Conflict.objects.filter(status=ConflictStatus.OPEN).count() == 0

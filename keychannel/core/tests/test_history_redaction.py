@@ -10,7 +10,7 @@ from django.apps import apps
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
+from django.utils.timezone import localdate as today  # read at the test: a run may cross midnight
 from simple_history.models import HistoricalChanges
 
 from keychannel.channel import services as channel_services
@@ -24,7 +24,6 @@ from keychannel.network.tests.factories import ProductLineFactory
 
 pytestmark = pytest.mark.django_db
 
-TODAY = timezone.localdate()
 
 
 def _history_url(obj):
@@ -44,13 +43,13 @@ def awarded(world, api_as):
     cover(world.own, world.territory, world.product_line)
     cover(world.other, world.territory, world.product_line)
     client = make_client(distributor=world.own, territory=world.territory, tax_id="31313131", legal_name="Dacia Pack SA")
-    common = dict(title="Packaging", product_lines=[world.product_line], expected_close_on=TODAY + datetime.timedelta(days=30))
+    common = dict(title="Packaging", product_lines=[world.product_line], expected_close_on=today() + datetime.timedelta(days=30))
     channel_services.registration_submit(principal=world.principal("dist_sales"), distributor=world.own, client=client,
                                          estimated_value=Decimal("1000"), **common)
     claim = api_as(world.other_users["dist_sales"]).post("/api/v1/registrations", {
         "legal_name": "Dacia Pack", "tax_id": "31313131", "title": "Packaging", "territory_id": world.territory.pk,
         "product_line_ids": [world.product_line.pk], "estimated_value": "2000",
-        "expected_close_on": str(TODAY + datetime.timedelta(days=30)),
+        "expected_close_on": str(today() + datetime.timedelta(days=30)),
     }, content_type="application/json")
     assert claim.status_code == 201, claim.content
     conflict = Conflict.objects.get(registration_id=claim.json()["id"])

@@ -10,7 +10,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.utils import timezone
+from django.utils.timezone import localdate as today  # read at the test: a run may cross midnight
 
 from keychannel.channel import services as channel
 from keychannel.channel.models import Conflict
@@ -28,7 +28,6 @@ from .receiver import Receiver
 
 pytestmark = pytest.mark.django_db
 
-TODAY = timezone.localdate()
 
 
 @pytest.fixture
@@ -209,7 +208,7 @@ def test_payloads_leave_out_what_the_redaction_registry_hides(world, hooks, rece
     subscribe(world, "admin", network.url, ["conflict.opened"])
     client = make_client(distributor=world.own, territory=world.territory, tax_id="20202020", legal_name="Carpathia SA")
     common = dict(title="Cold chain", product_lines=[world.product_line], estimated_value=Decimal("1000"),
-                  expected_close_on=TODAY + datetime.timedelta(days=40))
+                  expected_close_on=today() + datetime.timedelta(days=40))
     with django_capture_on_commit_callbacks(execute=True):
         channel.registration_submit(principal=world.principal("dist_sales"), distributor=world.own, client=client,
                                     **common)

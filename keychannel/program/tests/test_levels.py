@@ -7,7 +7,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import call_command
 from django.urls import reverse
-from django.utils import timezone
+from django.utils.timezone import localdate as today  # read at the test: a run may cross midnight
 
 from keychannel.channel import services as channel_services
 from keychannel.channel.tests.factories import cover, make_client, make_registration
@@ -25,7 +25,6 @@ from keychannel.program.tests.factories import program
 from keychannel.program.tests.test_program import _complete
 
 pytestmark = pytest.mark.django_db
-TODAY = timezone.localdate()
 
 
 @pytest.fixture
@@ -48,7 +47,7 @@ def _submit(world, distributor, user="dist_sales"):
     return channel_services.registration_submit(
         principal=world.principal(user), distributor=distributor, client=client, title="Compressor fleet",
         product_lines=[world.product_line], estimated_value=Decimal(300000),
-        expected_close_on=TODAY + datetime.timedelta(days=45),
+        expected_close_on=today() + datetime.timedelta(days=45),
     )
 
 
@@ -104,24 +103,24 @@ def test_approval_uses_the_level_protection_days_else_the_channel_default(levele
     registration = _submit(leveled, leveled.own)
     channel_services.registration_approve(principal=cm, registration=registration)
     registration.refresh_from_db()
-    assert registration.protected_until == TODAY + datetime.timedelta(days=30)
+    assert registration.protected_until == today() + datetime.timedelta(days=30)
 
     _complete(leveled, leveled.user("dist_sales"), leveled.own)
     levels.recompute_levels(principal=leveled.principal("program_manager"), program=prog)
     second = channel_services.registration_submit(
         principal=leveled.principal("dist_sales"), distributor=leveled.own,
         client=make_client(distributor=leveled.own, territory=leveled.territory), title="Second",
-        product_lines=[leveled.product_line], estimated_value=Decimal(1000), expected_close_on=TODAY + datetime.timedelta(days=45),
+        product_lines=[leveled.product_line], estimated_value=Decimal(1000), expected_close_on=today() + datetime.timedelta(days=45),
     )
     channel_services.registration_approve(principal=cm, registration=second)
     second.refresh_from_db()
-    assert second.protected_until == TODAY + datetime.timedelta(days=partner.protection_days)
+    assert second.protected_until == today() + datetime.timedelta(days=partner.protection_days)
     # The other distributor holds no level: still the default.
     third = make_registration(distributor=leveled.other, client=make_client(distributor=leveled.other, territory=leveled.territory),
                               user=leveled.user("admin"))
     channel_services.registration_approve(principal=leveled.principal("admin"), registration=third)
     third.refresh_from_db()
-    assert third.protected_until == TODAY + datetime.timedelta(days=30)
+    assert third.protected_until == today() + datetime.timedelta(days=30)
 
 
 def test_budget_is_the_level_share_of_the_pool(leveled, api_as):
@@ -129,29 +128,29 @@ def test_budget_is_the_level_share_of_the_pool(leveled, api_as):
     pm = leveled.principal("program_manager")
     _complete(leveled, leveled.user("dist_sales"), leveled.own)
     levels.recompute_levels(principal=pm, program=prog)
-    budget = levels.budget_apply(principal=pm, distributor=leveled.own, year=TODAY.year, pool=Decimal(200000))
+    budget = levels.budget_apply(principal=pm, distributor=leveled.own, year=today().year, pool=Decimal(200000))
     assert (budget.amount, budget.level, budget.level_share, budget.pool) == (Decimal("20000.00"), partner, Decimal(10), Decimal(200000))
     # No level: no share of the pool.
-    assert levels.budget_apply(principal=pm, distributor=leveled.other, year=TODAY.year, pool=Decimal(200000)).amount == 0
+    assert levels.budget_apply(principal=pm, distributor=leveled.other, year=today().year, pool=Decimal(200000)).amount == 0
     # Both or neither: refused, nothing changes.
     with pytest.raises(ValidationError):
-        levels.budget_apply(principal=pm, distributor=leveled.own, year=TODAY.year, amount=Decimal(5), pool=Decimal(5))
+        levels.budget_apply(principal=pm, distributor=leveled.own, year=today().year, amount=Decimal(5), pool=Decimal(5))
     assert SupportBudget.objects.get(distributor=leveled.own).amount == Decimal("20000.00")
 
     # The API sets it the same way; a fixed amount clears the pool explanation.
     api = api_as(leveled.user("program_manager"))
-    response = api.post("/api/v1/support-budgets", {"distributor_id": leveled.own.pk, "year": TODAY.year, "pool": "100000"},
+    response = api.post("/api/v1/support-budgets", {"distributor_id": leveled.own.pk, "year": today().year, "pool": "100000"},
                         content_type="application/json")
     assert response.status_code == 200, response.content
     assert response.json()["amount"] == "10000.00" and response.json()["level_id"] == partner.pk
-    response = api.post("/api/v1/support-budgets", {"distributor_id": leveled.own.pk, "year": TODAY.year, "amount": "7000"},
+    response = api.post("/api/v1/support-budgets", {"distributor_id": leveled.own.pk, "year": today().year, "amount": "7000"},
                         content_type="application/json")
     assert response.status_code == 200 and response.json()["pool"] is None
-    response = api.post("/api/v1/support-budgets", {"distributor_id": leveled.own.pk, "year": TODAY.year},
+    response = api.post("/api/v1/support-budgets", {"distributor_id": leveled.own.pk, "year": today().year},
                         content_type="application/json")
     assert response.status_code == 422
     response = api_as(leveled.user("dist_head")).post(
-        "/api/v1/support-budgets", {"distributor_id": leveled.own.pk, "year": TODAY.year, "pool": "1"},
+        "/api/v1/support-budgets", {"distributor_id": leveled.own.pk, "year": today().year, "pool": "1"},
         content_type="application/json")
     assert response.status_code == 403
     assert SupportBudget.objects.get(distributor=leveled.own).amount == Decimal(7000)
@@ -162,10 +161,10 @@ def test_budget_page_sets_the_share_of_a_pool(leveled, login):
     _complete(leveled, leveled.user("dist_sales"), leveled.own)
     levels.recompute_levels(principal=leveled.principal("program_manager"), program=prog)
     client = login(leveled.user("program_manager"))
-    response = client.post(reverse("program:budget_set"), {"distributor": leveled.own.pk, "year": TODAY.year, "pool": "50000"})
+    response = client.post(reverse("program:budget_set"), {"distributor": leveled.own.pk, "year": today().year, "pool": "50000"})
     assert response.status_code == 302
     assert SupportBudget.objects.get(distributor=leveled.own).amount == Decimal("5000.00")
-    response = client.post(reverse("program:budget_set"), {"distributor": leveled.own.pk, "year": TODAY.year})
+    response = client.post(reverse("program:budget_set"), {"distributor": leveled.own.pk, "year": today().year})
     assert response.status_code == 422 and "either a fixed amount or a support pool" in response.content.decode()
     page = login(leveled.user("dist_head")).get(reverse("program:distributor_overview", args=[leveled.own.pk])).content.decode()
     assert "of the 50,000.00 RON pool" in page or "of the 50000.00 RON pool" in page
@@ -227,7 +226,7 @@ def test_api_approval_and_lead_acceptance_use_the_level_protection_days(leveled,
     response = api_as(leveled.user("channel_manager")).post(f"/api/v1/registrations/{registration.pk}/approve", {},
                                                             content_type="application/json")
     assert response.status_code == 200, response.content
-    assert response.json()["protected_until"] == str(TODAY + datetime.timedelta(days=partner.protection_days))
+    assert response.json()["protected_until"] == str(today() + datetime.timedelta(days=partner.protection_days))
 
     # A lead the distributor accepts is approved at once, for the level's period too.
     leveled.own.stance = "active"
@@ -237,7 +236,7 @@ def test_api_approval_and_lead_acceptance_use_the_level_protection_days(leveled,
                                         estimated_value=90000, tax_id="RO 6060606")
     channel_services.lead_accept(principal=leveled.principal("dist_sales"), offer=lead.offers.get(distributor=leveled.own))
     lead.refresh_from_db()
-    assert lead.registration.protected_until == TODAY + datetime.timedelta(days=partner.protection_days)
+    assert lead.registration.protected_until == today() + datetime.timedelta(days=partner.protection_days)
 
 
 def test_page_approval_and_lead_acceptance_on_every_path_use_the_level_protection_days(leveled, api_as, login, settings):
@@ -247,7 +246,7 @@ def test_page_approval_and_lead_acceptance_on_every_path_use_the_level_protectio
     prog, partner, _ = leveled.cache["levels"]
     _complete(leveled, leveled.user("dist_sales"), leveled.own)
     levels.recompute_levels(principal=leveled.principal("program_manager"), program=prog)
-    expected = TODAY + datetime.timedelta(days=partner.protection_days)
+    expected = today() + datetime.timedelta(days=partner.protection_days)
     registration = _submit(leveled, leveled.own)
     page = login(leveled.user("channel_manager"))
     response = page.post(reverse("channel:registration_decide", args=[registration.pk]), {"action": "approve"})

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.timezone import localdate as today  # read at the test: a run may cross midnight
 
 from keychannel.channel import services as channel_services
 from keychannel.channel.choices import RegistrationStatus
@@ -22,7 +23,6 @@ from keychannel.program.models import Acknowledgement, Goal, LedgerEntry, Milest
 from keychannel.program.tests.factories import goal_tree, program
 
 pytestmark = pytest.mark.django_db
-TODAY = timezone.localdate()
 
 
 def _rule(prog, code, kind=RuleKind.PENALTY, **parameters):
@@ -36,11 +36,11 @@ def _expired(world, distributor, *, worked=False):
     opportunity = None
     if worked:
         opportunity = OpportunityFactory(client=client, distributor=distributor, owner=world.user("dist_sales"))
-        Activity.objects.create(opportunity=opportunity, subject="Site visit", occurred_on=TODAY - datetime.timedelta(days=20))
+        Activity.objects.create(opportunity=opportunity, subject="Site visit", occurred_on=today() - datetime.timedelta(days=20))
     return make_registration(distributor=distributor, client=client, user=world.user("dist_sales"),
                              status=RegistrationStatus.EXPIRED, holds_claim=False, opportunity=opportunity,
-                             submitted_on=TODAY - datetime.timedelta(days=60),
-                             protected_until=TODAY - datetime.timedelta(days=5))
+                             submitted_on=today() - datetime.timedelta(days=60),
+                             protected_until=today() - datetime.timedelta(days=5))
 
 
 @pytest.fixture
@@ -75,16 +75,16 @@ def test_rule_not_acknowledged_within_n_days_and_goal_behind_at_a_milestone(worl
     _rule(launched, "late-ack", condition="not_acknowledged", within_days=14, rule_code="conduct")
     goals = goal_tree(launched, world)
     Milestone.objects.create(goal=goals["own"], title="Half-way", expected_result="2 certified",
-                             due_on=TODAY - datetime.timedelta(days=1))
+                             due_on=today() - datetime.timedelta(days=1))
     _rule(launched, "behind-goal", condition="goal_behind", behind_percent=25, amount=500)
 
-    raised = rule_conditions.apply_rule_conditions(on_date=TODAY)
+    raised = rule_conditions.apply_rule_conditions(on_date=today())
     by_code = {(e.rule.code, e.distributor_id): e for e in raised}
     assert set(by_code) == {("late-ack", world.own.pk), ("behind-goal", world.own.pk)}
     assert "not acknowledged after 14 days" in by_code["late-ack", world.own.pk].evidence
     behind = by_code["behind-goal", world.own.pk].evidence
     assert "Half-way" in behind and "100.0 % behind" in behind  # nobody certified against a positive target to date
-    assert rule_conditions.apply_rule_conditions(on_date=TODAY) == []
+    assert rule_conditions.apply_rule_conditions(on_date=today()) == []
     assert Goal.objects.filter(distributor=world.own).exists()
 
 
@@ -110,7 +110,7 @@ def test_restriction_refuses_registrations_in_its_product_line_until_the_appeal_
     response = client_page.post(reverse("program:rule_conditions_apply", args=[launched.pk]))
     assert response.status_code == 302
     entry = LedgerEntry.objects.get(rule=rule)
-    assert entry.expires_on == TODAY + datetime.timedelta(days=90)
+    assert entry.expires_on == today() + datetime.timedelta(days=90)
     page = login(world.user("dist_head")).get(reverse("program:distributor_overview", args=[world.own.pk]))
     assert f'id="raised-{entry.pk}"' in page.content.decode()
 
@@ -121,7 +121,7 @@ def test_restriction_refuses_registrations_in_its_product_line_until_the_appeal_
         return channel_services.registration_submit(
             principal=world.principal("dist_sales"), distributor=world.own, client=target, title="Fleet",
             product_lines=[world.product_line], estimated_value=Decimal(1000),
-            expected_close_on=TODAY + datetime.timedelta(days=30))
+            expected_close_on=today() + datetime.timedelta(days=30))
 
     with pytest.raises(ValidationError) as refused:
         submit()
@@ -174,7 +174,7 @@ def test_restriction_raised_over_the_api_refuses_registrations_on_the_api_and_th
     target = make_client(distributor=world.own, territory=world.territory)
     body = {"distributor_id": world.own.pk, "client_id": target.pk, "title": "Fleet",
             "product_line_ids": [world.product_line.pk], "estimated_value": "1000",
-            "expected_close_on": (TODAY + datetime.timedelta(days=30)).isoformat()}
+            "expected_close_on": (today() + datetime.timedelta(days=30)).isoformat()}
     response = api_as(world.user("dist_sales")).post("/api/v1/registrations", body, content_type="application/json")
     assert response.status_code == 422, response.content
     assert "No compressors" in response.content.decode()

@@ -12,6 +12,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.timezone import localdate as today  # read at the test: a run may cross midnight
 
 from keychannel.channel import selectors as channel_selectors
 from keychannel.channel.choices import RegistrationStatus
@@ -31,7 +32,6 @@ from keychannel.sales.models import SalesLine, SalesReport
 
 pytestmark = pytest.mark.django_db
 
-TODAY = timezone.localdate()
 _n = iter(range(1, 10_000))
 
 
@@ -45,20 +45,20 @@ def _business(world, distributor, *, sales_user, head):
                                   value=Decimal(value), probability=50,
                                   lost_reason="Price" if stage == Stage.LOST else "")
         if stage in (Stage.WON, Stage.LOST):
-            Opportunity.objects.filter(pk=deal.pk).update(closed_on=TODAY)
-    for status, until in ((RegistrationStatus.PENDING, None), (RegistrationStatus.APPROVED, TODAY + timedelta(days=30)),
-                          (RegistrationStatus.APPROVED, TODAY - timedelta(days=1)),  # shown as expired
-                          (RegistrationStatus.REJECTED, None), (RegistrationStatus.EXPIRED, TODAY - timedelta(days=9))):
+            Opportunity.objects.filter(pk=deal.pk).update(closed_on=today())
+    for status, until in ((RegistrationStatus.PENDING, None), (RegistrationStatus.APPROVED, today() + timedelta(days=30)),
+                          (RegistrationStatus.APPROVED, today() - timedelta(days=1)),  # shown as expired
+                          (RegistrationStatus.REJECTED, None), (RegistrationStatus.EXPIRED, today() - timedelta(days=9))):
         make_registration(distributor=distributor,
                           client=make_client(distributor=distributor, territory=world.territory),
                           user=sales_user, status=status, protected_until=until)
     for status, amount in (("applied", "80000.50"), ("superseded", "999999")):
-        report = SalesReport.objects.create(distributor=distributor, period=TODAY.replace(day=1), file_name=f"{n}.csv",
+        report = SalesReport.objects.create(distributor=distributor, period=today().replace(day=1), file_name=f"{n}.csv",
                                             file_hash=f"{n}{status}".rjust(64, "0"), status=status, uploaded_by=head,
                                             applied_at=timezone.now())
         SalesLine.objects.create(report=report, distributor=distributor, client=client, product_line=world.product_line,
-                                 date=TODAY, quantity=1, amount=Decimal(amount))
-    budget, _created = SupportBudget.objects.get_or_create(distributor=distributor, year=TODAY.year,
+                                 date=today(), quantity=1, amount=Decimal(amount))
+    budget, _created = SupportBudget.objects.get_or_create(distributor=distributor, year=today().year,
                                                           defaults={"amount": Decimal(100_000)})
     SupportRequest.objects.create(
         distributor=distributor, budget=budget, kind=SupportKind.FINANCIAL, title=f"Fair {n}", description="Stand",
@@ -87,11 +87,11 @@ def test_the_scorecard_numbers_are_the_lists_numbers(scored, api_as):
     world = scored
     principal = world.principal("program_manager")
     row = _row(scorecard.scorecard_rows(principal=principal), world.own)
-    start, end = date(TODAY.year, 1, 1), TODAY
+    start, end = date(today().year, 1, 1), today()
 
     # Goals: the goals page's progress for the same goals.
     goals = Goal.objects.filter(distributor=world.own, program=build(world)["launched"])
-    expected = {p.goal.pk: p for p in goal_progress(goals, on=TODAY)}
+    expected = {p.goal.pk: p for p in goal_progress(goals, on=today())}
     assert {g["goal_id"] for g in row["goals"]} == set(expected)
     for g in row["goals"]:
         assert g["actual"] == expected[g["goal_id"]].actual and g["status"] == expected[g["goal_id"]].status
