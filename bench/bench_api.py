@@ -45,6 +45,7 @@ BENCH = Path(__file__).resolve().parent
 if str(BENCH) not in sys.path:
     sys.path.insert(0, str(BENCH))
 
+import api_sweep  # noqa: E402
 import runner  # noqa: E402
 
 ROOT = runner.ROOT
@@ -159,7 +160,10 @@ def plan(head_username: str) -> list[tuple[str, str, str, str, dict | None]]:
     # Every other role's home page (cockpit): demo users, whose reach the data set grows with it.
     rows += [(f"{who}: page /", f"{who}-page", "GET", "/", None) for who in COCKPIT_USERS]
     rows += home_parts({"admin": "admin", "head": head_username, **{who: who for who in COCKPIT_USERS}})
-    return rows
+    swept, skipped = api_sweep.rows(rows, _middle)  # every other GET endpoint of the API (bench/api_sweep.py)
+    if skipped:
+        print(f"bench: not measured, no row to ask for: {', '.join(skipped)}", flush=True)
+    return rows + swept
 
 
 def home_parts(users: dict[str, str]) -> list[tuple[str, str, str, str, None]]:

@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from keychannel.core.choosers import ChooserField
 from keychannel.core.forms import StyledFormMixin
 from keychannel.core.scoping import in_lookup
 
@@ -8,9 +9,9 @@ from .choices import InFlightHandling, LeadSource, OutOfScopeReason, Resolution
 
 
 class RegistrationForm(StyledFormMixin, forms.Form):
-    distributor = forms.ModelChoiceField(label=_("Register for distributor"), queryset=None)
-    client = forms.ModelChoiceField(
-        label=_("Existing client"), queryset=None, required=False,
+    distributor = ChooserField(kind="distributors", label=_("Register for distributor"), queryset=None)
+    client = ChooserField(
+        kind="clients", label=_("Existing client"), queryset=None, required=False,
         help_text=_("Pick one of your clients, or leave empty and describe a new one below."),
     )
     legal_name = forms.CharField(label=_("New client: legal name"), max_length=200, required=False)
@@ -162,7 +163,7 @@ class LeadResponseForm(StyledFormMixin, forms.Form):
 class LeadAssignForm(StyledFormMixin, forms.Form):
     """Hand a lead nobody took to a distributor, naming the person there who should take it."""
 
-    distributor = forms.ModelChoiceField(label=_("Distributor"), queryset=None)
+    distributor = ChooserField(kind="distributors", label=_("Distributor"), queryset=None)
     assignee = forms.ModelChoiceField(
         label=_("Person asked to take it"), queryset=None, required=False,
         help_text=_("A head or salesperson of that distributor. Empty: its heads are told."),

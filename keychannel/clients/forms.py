@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from keychannel.core.choosers import chooser_field
 from keychannel.core.forms import StyledFormMixin, choices_from
 
 from .choices import BuyingRole, RelationshipLevel
@@ -26,6 +27,7 @@ class ClientForm(StyledFormMixin, forms.ModelForm):
             "city", "potential_annual_volume", "status", "is_key_account", "why_chose_us",
         ]
         widgets = {"why_chose_us": forms.Textarea(attrs={"rows": 3})}
+        field_classes = {"distributor": chooser_field("distributors")}
 
     def __init__(self, *args, principal, distributors=None, show_confirm=False, **kwargs):
         super().__init__(*args, **kwargs)

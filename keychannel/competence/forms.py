@@ -3,6 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from keychannel.core.choosers import ChooserField
 from keychannel.core.forms import StyledFormMixin
 
 from .choices import KAM_STATUSES, KamDuty, TaskPriority, TaskStatus
@@ -16,7 +17,7 @@ class UserChoiceField(forms.ModelChoiceField):
 
 
 class KamTaskForm(StyledFormMixin, forms.Form):
-    distributor = forms.ModelChoiceField(label=_("Distributor"), queryset=None)
+    distributor = ChooserField(kind="distributors", label=_("Distributor"), queryset=None)
     kam = UserChoiceField(label=_("Key-account manager"), queryset=None,
                           help_text=_("Must be stationed at the distributor."))
     duty = forms.ChoiceField(label=_("Duty it serves"), choices=KamDuty.choices)
@@ -25,7 +26,7 @@ class KamTaskForm(StyledFormMixin, forms.Form):
     priority = forms.TypedChoiceField(label=_("Priority"), choices=TaskPriority.choices, coerce=int,
                                       initial=TaskPriority.NORMAL)
     due_on = forms.DateField(label=_("Due"), required=False, widget=DATE)
-    client = forms.ModelChoiceField(label=_("Client"), queryset=None, required=False)
+    client = ChooserField(kind="clients", label=_("Client"), queryset=None, required=False)
 
     def __init__(self, *args, distributors, kams, clients, **kwargs):
         super().__init__(*args, **kwargs)
@@ -71,10 +72,10 @@ class KamTaskImportForm(StyledFormMixin, forms.Form):
 
 class MentorshipForm(StyledFormMixin, forms.Form):
     mentor = UserChoiceField(label=_("Mentor"), queryset=None)
-    distributor = forms.ModelChoiceField(label=_("Distributor"), queryset=None)
-    client = forms.ModelChoiceField(label=_("Only this client"), queryset=None, required=False,
+    distributor = ChooserField(kind="distributors", label=_("Distributor"), queryset=None)
+    client = ChooserField(kind="clients", label=_("Only this client"), queryset=None, required=False,
                                     help_text=_("Leave empty to mentor the whole distributor."))
-    opportunity = forms.ModelChoiceField(label=_("Only this deal"), queryset=None, required=False,
+    opportunity = ChooserField(kind="deals", label=_("Only this deal"), queryset=None, required=False,
                                          help_text=_("The mentor coaches one deal (and becomes its mentor)."))
     starts_on = forms.DateField(label=_("Starts on"), widget=DATE)
     ends_on = forms.DateField(label=_("Ends on"), required=False, widget=DATE)
@@ -100,7 +101,7 @@ class SessionForm(StyledFormMixin, forms.Form):
 class ConsultationForm(StyledFormMixin, forms.Form):
     recipient = UserChoiceField(label=_("Ask"), queryset=None,
                                 help_text=_("The KAM stationed at your company or your mentor."))
-    client = forms.ModelChoiceField(label=_("Client"), queryset=None, required=False)
+    client = ChooserField(kind="clients", label=_("Client"), queryset=None, required=False)
     subject = forms.CharField(label=_("Subject"), max_length=200)
     message = forms.CharField(label=_("What help do you need?"), widget=forms.Textarea(attrs={"rows": 4}))
 

@@ -2,6 +2,8 @@ from django import forms
 from django.contrib.auth import forms as auth_forms
 from django.utils.translation import gettext_lazy as _
 
+from .choosers import ChooserField
+
 
 class StyledFormMixin:
     """Give every widget its Bootstrap class once, instead of in every template."""
@@ -113,7 +115,7 @@ class LoginForm(auth_forms.AuthenticationForm):
 class InviteForm(StyledFormMixin, forms.Form):
     """Invite a person: the administrator picks the organisation and role; a head invites a salesperson of its own."""
 
-    organization = forms.ModelChoiceField(label=_("Organisation"), queryset=None)
+    organization = ChooserField(kind="organizations", label=_("Organisation"), queryset=None)
     role = forms.ChoiceField(label=_("Role"))
     first_name = forms.CharField(label=_("First name"), max_length=150)
     last_name = forms.CharField(label=_("Last name"), max_length=150)

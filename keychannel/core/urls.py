@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import audit_views, people_views, search_views, views
+from . import audit_views, choosers, people_views, search_views, views
 
 app_name = "core"
 
@@ -15,6 +15,7 @@ urlpatterns = [
     path("profile/logout-everywhere/", views.logout_everywhere, name="logout_everywhere"),
     path("notifications/", views.notification_list, name="notification_list"),
     path("search/", search_views.search_page, name="search"),
+    path("choose/<str:kind_key>/", choosers.choose_view, name="choose"),
     path("notifications/preferences/", views.notification_preferences, name="notification_preferences"),
     path("history/<slug:app_label>/<slug:model_name>/<int:pk>/", views.history, name="history"),
     path("security-events/", views.security_event_list, name="securityevent_list"),

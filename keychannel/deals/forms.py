@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from keychannel.clients.models import CorporateClient, Stakeholder
 from keychannel.core.assignment import offer_assignable
 from keychannel.core.choices import Role
+from keychannel.core.choosers import ChooserField
 from keychannel.core.forms import StyledFormMixin
 from keychannel.core.policies import can
 from keychannel.network.models import ProductLine
@@ -67,7 +68,7 @@ class OpportunityForm(StyledFormMixin, forms.ModelForm):
 
 
 class OpportunityCreateForm(OpportunityForm):
-    client = forms.ModelChoiceField(label=_("Client"), queryset=CorporateClient.objects.none())
+    client = ChooserField(kind="clients", label=_("Client"), queryset=CorporateClient.objects.none())
     direct = forms.BooleanField(label=_("Direct deal (manufacturer-led, no distributor)"), required=False)
     stage = forms.ChoiceField(label=_("Stage"), choices=[(s, Stage(s).label) for s in OPEN_STAGES],
                               initial=Stage.DISCUSSION)

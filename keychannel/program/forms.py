@@ -5,6 +5,7 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
 from keychannel.core.choices import Role
+from keychannel.core.choosers import ChooserField
 from keychannel.core.forms import StyledFormMixin
 from keychannel.core.scoping import in_lookup
 from keychannel.network.models import Distributor
@@ -48,7 +49,7 @@ class GoalForm(StyledFormMixin, forms.Form):
     level = forms.ChoiceField(label=_("Level"), choices=GoalLevel.choices)
     name = forms.CharField(label=_("Name"), max_length=160, required=False,
                            help_text=_("Office or department name; a distributor goal takes the distributor's name."))
-    distributor = forms.ModelChoiceField(label=_("Distributor"), queryset=Distributor.objects.none(), required=False)
+    distributor = ChooserField(kind="distributors", label=_("Distributor"), queryset=Distributor.objects.none(), required=False)
     metric = forms.ChoiceField(label=_("Metric"), choices=())
     target = forms.DecimalField(label=_("Target"), min_value=0, max_digits=16, decimal_places=2)
     starts_on = forms.DateField(label=_("Period from"), required=False, widget=forms.DateInput(attrs=DATE))
@@ -160,7 +161,7 @@ class RsvpForm(StyledFormMixin, forms.Form):
 
 
 class BudgetForm(StyledFormMixin, forms.Form):
-    distributor = forms.ModelChoiceField(label=_("Distributor"), queryset=Distributor.objects.none())
+    distributor = ChooserField(kind="distributors", label=_("Distributor"), queryset=Distributor.objects.none())
     year = forms.IntegerField(label=_("Year"), min_value=2000, max_value=2100)
     amount = forms.DecimalField(label=_("Budget (RON)"), min_value=0, max_digits=16, decimal_places=2, required=False,
                                 help_text=_("A fixed amount; or leave it empty and give the support pool."))
@@ -179,13 +180,14 @@ class BudgetForm(StyledFormMixin, forms.Form):
 
 
 class SupportRequestForm(StyledFormMixin, forms.Form):
-    distributor = forms.ModelChoiceField(label=_("Distributor"), queryset=Distributor.objects.none())
+    distributor = ChooserField(kind="distributors", label=_("Distributor"), queryset=Distributor.objects.none())
     kind = forms.ChoiceField(label=_("Kind"), choices=SupportKind.choices)
     title = forms.CharField(label=_("Title"), max_length=160)
     description = forms.CharField(label=_("What for"), widget=forms.Textarea(attrs={"rows": 3}))
     amount_requested = forms.DecimalField(label=_("Amount (RON, financial only)"), min_value=0, max_digits=16,
                                           decimal_places=2, required=False)
-    client = forms.ModelChoiceField(label=_("Client (if the support is for one client)"), queryset=None, required=False)
+    client = ChooserField(kind="clients", label=_("Client (if the support is for one client)"), queryset=None,
+                          required=False)
     return_months = forms.IntegerField(label=_("Months after approval that count as its return"), min_value=1,
                                        max_value=60, initial=12, required=False)
 
@@ -218,11 +220,11 @@ class SupportClaimForm(StyledFormMixin, forms.Form):
 
 
 class BestPracticeForm(StyledFormMixin, forms.Form):
-    distributor = forms.ModelChoiceField(label=_("Distributor"), queryset=Distributor.objects.none())
+    distributor = ChooserField(kind="distributors", label=_("Distributor"), queryset=Distributor.objects.none())
     title = forms.CharField(label=_("Title"), max_length=160)
     story = forms.CharField(label=_("Story"), widget=forms.Textarea(attrs={"rows": 6}))
     lessons = forms.CharField(label=_("What others can copy"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
-    deal = forms.ModelChoiceField(label=_("Won deal"), queryset=None, required=False)
+    deal = ChooserField(kind="deals", label=_("Won deal"), queryset=None, required=False)
     deal_reference = forms.CharField(label=_("Deal reference"), max_length=120, required=False)
 
     def __init__(self, *args, principal=None, **kwargs):

@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from keychannel.core.choosers import ChooserField
 from keychannel.core.forms import StyledFormMixin
 from keychannel.network.models import ProductLine
 
@@ -9,7 +10,7 @@ from .choices import WhyChose, WillContinue
 
 
 class UploadForm(StyledFormMixin, forms.Form):
-    distributor = forms.ModelChoiceField(queryset=None, label=_("Distributor"))
+    distributor = ChooserField(kind="distributors", queryset=None, label=_("Distributor"))
     file = forms.FileField(label=_("Report file (CSV or XLSX)"))
     period = forms.RegexField(regex=r"^\d{4}-\d{2}$", required=False, label=_("Period (YYYY-MM)"),
                               help_text=_("Empty: the month most rows fall in."),
@@ -55,7 +56,7 @@ class ProductMappingForm(StyledFormMixin, forms.Form):
 
 class SurveyForm(StyledFormMixin, forms.Form):
     name = forms.CharField(max_length=150, label=_("Name"))
-    distributor = forms.ModelChoiceField(queryset=None, required=False, label=_("Distributor"),
+    distributor = ChooserField(kind="distributors", queryset=None, required=False, label=_("Distributor"),
                                          help_text=_("Empty: a network-wide campaign."))
     closes_on = forms.DateField(label=_("Links expire on"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     intro = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}), label=_("Introduction"))
@@ -69,7 +70,7 @@ class SurveyForm(StyledFormMixin, forms.Form):
 
 
 class InvitationForm(StyledFormMixin, forms.Form):
-    client = forms.ModelChoiceField(queryset=None, label=_("Client"))
+    client = ChooserField(kind="clients", queryset=None, label=_("Client"))
     contact_name = forms.CharField(max_length=150, label=_("Contact"))
     contact_email = forms.EmailField(required=False, label=_("E-mail"))
 

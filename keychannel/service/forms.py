@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from keychannel.clients.models import CorporateClient
 from keychannel.core.assignment import offer_assignable
+from keychannel.core.choosers import ChooserField
 from keychannel.core.forms import StyledFormMixin
 from keychannel.core.scoping import in_lookup
 from keychannel.network.models import ProductLine
@@ -26,7 +27,7 @@ class _CaseFields(StyledFormMixin, forms.Form):
 
 
 class CaseCreateForm(_CaseFields):
-    client = forms.ModelChoiceField(label=_("Client"), queryset=CorporateClient.objects.none())
+    client = ChooserField(kind="clients", label=_("Client"), queryset=CorporateClient.objects.none())
     assignee = forms.ModelChoiceField(label=_("Assignee"), queryset=get_user_model().objects.none(), required=False)
     field_order = ["client", *CASE_DETAIL_FIELDS, "assignee"]
 

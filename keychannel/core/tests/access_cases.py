@@ -86,6 +86,10 @@ ROUTES = [
     Route(api="GET /api/v1/notifications", expect=expect(200, **anon_api())),
     # Global search: every signed-in role; what each finds is scoped per source (tests/test_search.py).
     Route(name="core:search", expect=expect(200, **anon_page())),
+    # A form's chooser suggestions (core/choosers.py): every signed-in role; each kind's rows are scoped by
+    # visible_to (keychannel/core/tests/test_choosers.py).
+    Route(name="core:choose", params=lambda w, side: {"kind_key": "clients"}, expect=expect(200, **anon_page())),
+    Route(name="core:choose", params=lambda w, side: {"kind_key": "deals"}, expect=expect(200, **anon_page())),
     # The matrix sends no query string: every role passes the gate and gets 422 for the missing ``q``.
     Route(api="GET /api/v1/search", expect=expect(422, **anon_api())),
     Route(api="POST /api/v1/notifications/read", body=lambda w, side: {}, expect=expect(200, **anon_api())),
