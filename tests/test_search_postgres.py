@@ -153,6 +153,46 @@ def test_a_kept_statement_never_serves_another_distributors_scope(world, monkeyp
 
 
 
+def test_a_kept_statement_is_found_from_the_scopes_where_without_compiling_it_whole(world, monkeypatch):
+    """The template's key compiles only each scope's WHERE (search_sql.scope_key), not the queryset whole: a warm
+    search of the admin (whole-table scopes, no condition) compiles no query at all, a head's only the subqueries
+    of its conditions. The key still tells apart what changes the rows: the join type, the parameters."""
+    from django.db.models.sql.compiler import SQLCompiler
+
+    from keychannel.clients.models import CorporateClient
+    from keychannel.core.search_sql import scope_key
+
+    ClientFactory(legal_name="Zarzavat Alfa SRL", distributor=world.own)
+    admin, head = world.principal("admin"), world.principal("dist_head")
+    search(admin, "warm")
+    search(head, "warm")
+    compiled = []
+    real = SQLCompiler.as_sql
+
+    def counting(self, *args, **kwargs):
+        compiled.append(self.query.model)
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(SQLCompiler, "as_sql", counting)
+    assert titles(search(admin, "zarzavat"), "clients") == {"Zarzavat Alfa SRL"}
+    assert compiled == []  # was one compiled queryset per branch (12)
+    assert titles(search(head, "zarzavat"), "clients") == {"Zarzavat Alfa SRL"}
+    assert len(compiled) <= 3  # the subqueries of the conflicts' and events' scopes
+    monkeypatch.setattr(SQLCompiler, "as_sql", real)
+    clients = CorporateClient.objects.all()
+    assert scope_key(clients.filter(distributor__code="a"), connection) != scope_key(
+        clients.filter(distributor__code="b"), connection)
+    assert scope_key(clients.filter(distributor__code="a"), connection) == scope_key(
+        clients.filter(distributor__code="a"), connection)
+    inner = clients.filter(distributor__code="a")
+    outer = clients.filter(distributor__code="a")
+    outer.query.promote_joins(list(outer.query.alias_map))
+    assert scope_key(inner, connection) != scope_key(outer, connection)
+    sliced = scope_key(clients.filter(pk__in=clients.order_by("pk")[:3]), connection)
+    assert sliced[0] == "where"  # a sliced subquery is compiled in the WHERE
+    assert scope_key(clients[:3], connection)[0] == "whole"
+
+
 def test_stakeholder_names_and_deal_titles_are_folded_when_written_and_searched_as_stored(world):
     """clients 0011 / deals 0017: the database keeps ``full_name_fold`` and ``title_fold`` (generated columns) on
     every write, ``update()`` included, and the search matches and ranks on them: no ``kc_fold`` per row read."""

@@ -74,6 +74,7 @@ from .search_sql import (
     WordSimilar,
     WordSimilarity,
     hidden_from_planner,
+    scope_key,
     search_cursor,
 )
 from .search_sqlite import TEXT_SCORE, rank_in_python, sqlite_candidates
@@ -337,9 +338,8 @@ def _compiled(index, branch: SearchBranch, text: str, limit: int) -> tuple[str, 
     """The branch's SQL and parameters, from its kept template when there is one."""
     values = [text]
     exact = None if branch.exact is None else _marked(branch.exact, values)
-    # The rows the scope lets through: its FROM (joins), WHERE, DISTINCT; the select list and ordering do not scope.
-    scope_sql, scope_params = branch.qs.order_by().values_list("pk").query.sql_with_params()  # EmptyResultSet: none()
-    key = (index, limit, BOUNDED, branch.qs.model, bool(text), " " in text, scope_sql, repr(scope_params),
+    # The rows the scope lets through (its joins and WHERE: scope_key); the select list and ordering do not scope.
+    key = (index, limit, BOUNDED, branch.qs.model, bool(text), " " in text, scope_key(branch.qs, connection),
            tuple(map(repr, branch.fields)), tuple(map(repr, branch.text_fields)), tuple(branch.folded_fields),
            tuple(branch.stored_folds), tuple((name, repr(value)) for name, value in branch.values.items()),
            branch.bounded, branch.scope_first, branch.starts, branch.fold_once, repr(exact))

@@ -10,7 +10,9 @@ import weakref
 from contextlib import contextmanager
 from types import SimpleNamespace
 
+from django.core.exceptions import FullResultSet
 from django.db.models import BooleanField, FloatField, Func, TextField
+from django.db.models.sql.datastructures import BaseTable, Join
 
 
 class Fold(Func):
@@ -99,6 +101,29 @@ class StoredFold(Func):
         column = self.get_source_expressions()[0]  # the resolved Col of the field
         alias = compiler.quote_name_unless_alias(column.alias)
         return f"{alias}.{conn.ops.quote_name(column.target.column + '_fold')}", []
+
+
+def scope_key(qs, connection) -> tuple:
+    """What decides the rows ``qs`` (a branch's ``visible_to`` queryset) lets through, to key a kept statement
+    (core/search.py ``_compiled``): its tables and joins (table, parent, key, join type) and its WHERE compiled,
+    SQL and parameters. The same key, the same rows. Compiling the queryset whole (``values_list("pk")``: a clone,
+    its select list, its FROM) only for that cost 0.6 ms of Python a search for the admin's 12 branches, 1.3 ms for
+    a distributor head's (full size). A queryset holding anything else that narrows its rows (a slice, a union,
+    extra(), an annotation a filter may read, grouping) is compiled whole, as before; ``none()`` raises
+    ``EmptyResultSet`` either way."""
+    query = qs.query
+    if (query.combinator or query.is_sliced or query.extra or query.extra_tables or query.annotations
+            or query.group_by is not None or query.distinct_fields
+            or any(not isinstance(table, BaseTable | Join) or getattr(table, "filtered_relation", None)
+                   for table in query.alias_map.values())):
+        sql, params = (qs if query.is_sliced else qs.order_by()).values_list("pk").query.sql_with_params()
+        return "whole", sql, repr(params)
+    tables = tuple((alias, table.identity, getattr(table, "join_type", None)) for alias, table in query.alias_map.items())
+    try:
+        sql, params = query.get_compiler(connection=connection).compile(query.where)
+    except FullResultSet:  # no condition: every row of the joins
+        sql, params = "", ()
+    return "where", query.model, tables, query.distinct, sql, repr(params)
 
 
 def hidden_from_planner(sql: str, positions: set[int]) -> str:
