@@ -153,6 +153,46 @@ def test_a_kept_statement_never_serves_another_distributors_scope(world, monkeyp
 
 
 
+def test_a_kept_statement_is_found_from_the_scopes_where_without_compiling_it_whole(world, monkeypatch):
+    """The template's key compiles only each scope's WHERE (search_sql.scope_key), not the queryset whole: a warm
+    search of the admin (whole-table scopes, no condition) compiles no query at all, a head's only the subqueries
+    of its conditions. The key still tells apart what changes the rows: the join type, the parameters."""
+    from django.db.models.sql.compiler import SQLCompiler
+
+    from keychannel.clients.models import CorporateClient
+    from keychannel.core.search_sql import scope_key
+
+    ClientFactory(legal_name="Zarzavat Alfa SRL", distributor=world.own)
+    admin, head = world.principal("admin"), world.principal("dist_head")
+    search(admin, "warm")
+    search(head, "warm")
+    compiled = []
+    real = SQLCompiler.as_sql
+
+    def counting(self, *args, **kwargs):
+        compiled.append(self.query.model)
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(SQLCompiler, "as_sql", counting)
+    assert titles(search(admin, "zarzavat"), "clients") == {"Zarzavat Alfa SRL"}
+    assert compiled == []  # was one compiled queryset per branch (12)
+    assert titles(search(head, "zarzavat"), "clients") == {"Zarzavat Alfa SRL"}
+    assert len(compiled) <= 3  # the subqueries of the conflicts' and events' scopes
+    monkeypatch.setattr(SQLCompiler, "as_sql", real)
+    clients = CorporateClient.objects.all()
+    assert scope_key(clients.filter(distributor__code="a"), connection) != scope_key(
+        clients.filter(distributor__code="b"), connection)
+    assert scope_key(clients.filter(distributor__code="a"), connection) == scope_key(
+        clients.filter(distributor__code="a"), connection)
+    inner = clients.filter(distributor__code="a")
+    outer = clients.filter(distributor__code="a")
+    outer.query.promote_joins(list(outer.query.alias_map))
+    assert scope_key(inner, connection) != scope_key(outer, connection)
+    sliced = scope_key(clients.filter(pk__in=clients.order_by("pk")[:3]), connection)
+    assert sliced[0] == "where"  # a sliced subquery is compiled in the WHERE
+    assert scope_key(clients[:3], connection)[0] == "whole"
+
+
 def test_stakeholder_names_and_deal_titles_are_folded_when_written_and_searched_as_stored(world):
     """clients 0011 / deals 0017: the database keeps ``full_name_fold`` and ``title_fold`` (generated columns) on
     every write, ``update()`` included, and the search matches and ranks on them: no ``kc_fold`` per row read."""
@@ -257,6 +297,9 @@ def test_a_bounded_branch_ranks_its_candidates_on_the_values_they_carry(world):
             cut = ranked.split(") kc_u (kc_pk, kc_f0, kc_x) GROUP BY kc_u.kc_pk ORDER BY max(GREATEST(", 1)[1]
             rank = cut.split(" LIMIT 3)", 1)[0]
             assert "kc_u.kc_f0" in rank and "kc_u.kc_x" in rank and table not in rank, rank
+        if principal.is_distributor_user:  # its sets come from its scope read once (kc_scope), the code's flag too
+            assert "SELECT kc_pk, kc_f0, 1::float8 FROM kc_scope WHERE kc_e = 1" in sql, sql
+            continue
         first = sql.split("kc_first AS MATERIALIZED (", 1)[1].split("kc_similar AS", 1)[0]
         assert '"normalized_name" AS "kc_f0", (0::float8) AS "kc_x"' in first, first
         assert 'AS "kc_f0", (1::float8) AS "kc_x"' in sql.split("kc_exact", 1)[0].rsplit("UNION ALL", 1)[1]
@@ -403,29 +446,39 @@ def test_the_tables_the_fold_columns_rewrote_are_vacuumed_outside_a_transaction(
         f"VACUUM (ANALYZE) {connection.ops.quote_name(table)}" for table in operation.tables]
 
 
-def test_a_distributor_users_bounded_branch_reads_its_scope_first(world):
+def test_a_distributor_users_bounded_branch_reads_its_scope_once_and_matches_in_it(world):
     """Scenario (wave 9, full-size bench): a distributor head's "Vlad Diaconu" walked the stakeholders' trigram
     index over the whole table (1,140 such names of 1M, 20 ms) to keep none of the head's 565 stakeholders; "Industrial"
-    walked 8,000 client names for the head's 6. For a principal of one distributor the containing test is written
-    so that no index serves it (``STRPOS``): the planner reads the scope's rows and tests each. The whole network
-    keeps the indexable ``LIKE``; both find the same rows, and never another distributor's."""
-    own = ClientFactory(legal_name="Diaconu Impex SRL", distributor=world.own)
-    other = ClientFactory(legal_name="Diaconu Trade SRL", distributor=world.other)
+    walked 8,000 client names for the head's 6. For a principal of one distributor the scope's rows are read once
+    into a CTE (``kc_scope``, wave 14: written on the table, each candidate set planned the scope and pg_trgm's
+    estimates again, 5–13 ms of planning a head's search) and every test reads them there, where no index serves
+    it. The whole network keeps the indexable ``LIKE`` on the table; both find the same rows, never another
+    distributor's, and an exact code still scores 1."""
+    own = ClientFactory(legal_name="Diaconu Impex SRL", distributor=world.own, code="DIX42")
+    other = ClientFactory(legal_name="Diaconu Trade SRL", distributor=world.other, code="DIX43")
     StakeholderFactory(client=own, full_name="Vlad Diaconu")
     StakeholderFactory(client=other, full_name="Vlad Diaconu Jr")
 
-    def kc_first(principal):
+    def statement(principal, text, types):
         with CaptureQueriesContext(connection) as captured:
-            groups = search(principal, "Vlad Diaconu", types=["stakeholders"])
-        sql = captured.captured_queries[-1]["sql"]
-        return titles(groups), sql.split("kc_first AS MATERIALIZED (", 1)[1].split("kc_similar AS", 1)[0]
+            groups = search(principal, text, types=types)
+        return groups, captured.captured_queries[-1]["sql"]
 
-    found, first = kc_first(world.principal("dist_head"))
-    assert found == {"Vlad Diaconu"}
-    assert "STRPOS(" in first and "LIKE" not in first, first
-    found, first = kc_first(world.principal("admin"))
-    assert found == {"Vlad Diaconu", "Vlad Diaconu Jr"}
-    assert "LIKE '%vlad diaconu%'" in first and "STRPOS(" not in first, first
+    groups, sql = statement(world.principal("dist_head"), "Vlad Diaconu", ["stakeholders"])
+    assert titles(groups) == {"Vlad Diaconu"}
+    scope, sets = sql.split("kc_scope (kc_pk, kc_f0, kc_e) AS MATERIALIZED (", 1)[1].split("kc_first AS MATERIALIZED", 1)
+    assert '"distributor_id" IN' in scope and '"full_name_fold"' in scope, scope
+    first, similar = sets.split("kc_similar AS MATERIALIZED", 1)
+    assert "FROM kc_scope WHERE (kc_scope.kc_f0)::text LIKE '%vlad diaconu%'" in first, first
+    assert "FROM kc_scope WHERE ((((kc_scope.kc_f0) %> 'vlad diaconu')" in similar, similar
+    assert '"clients_stakeholder"."full_name_fold" %>' not in sql
+    groups, sql = statement(world.principal("dist_head"), "dix42", ["clients"])
+    assert [(hit.title, hit.score) for group in groups for hit in group.hits] == [("Diaconu Impex SRL", 1.0)]
+    assert "kc_e = 1" in sql
+    groups, sql = statement(world.principal("admin"), "Vlad Diaconu", ["stakeholders"])
+    assert titles(groups) == {"Vlad Diaconu", "Vlad Diaconu Jr"}
+    first = sql.split("kc_first AS MATERIALIZED (", 1)[1].split("kc_similar AS", 1)[0]
+    assert "LIKE '%vlad diaconu%'" in first and "kc_scope" not in sql, first
 
 
 def test_a_stakeholder_name_typed_from_its_start_is_read_through_the_prefix_index(world, monkeypatch):

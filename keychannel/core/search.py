@@ -28,7 +28,7 @@ Matching is accent-insensitive and tolerant of typos:
   folded name (clients) also matches a query of several words similar to a run of its whole words (``%>>``: a
   typo in a short first word) and ranks by the mean of word similarity and similarity. A ``bounded`` branch (a
   large table) ranks at most ``BOUNDED`` rows containing the query and ``BOUNDED`` others matching, not every
-  match of a common word (a distributor user's read from the scope first, stakeholders from a prefix index). Each
+  match of a common word (a distributor user's from its scope read once, stakeholders from a prefix index). Each
   branch's SQL is compiled once per scope and shape and kept (``_compiled``), the query bound as parameters;
 - **SQLite** (the embedded single-site database): each branch answers a bounded candidate set (rows where a
   folded column contains the start or the end of a query word, most words first, with the folded columns), then
@@ -59,8 +59,7 @@ from django.db.models import (
     When,
 )
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import Cast, Greatest, JSONObject, StrIndex
-from django.db.models.lookups import GreaterThan
+from django.db.models.functions import Cast, Greatest, JSONObject
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -74,7 +73,11 @@ from .search_sql import (
     WordSimilar,
     WordSimilarity,
     hidden_from_planner,
+    scope_key,
     search_cursor,
+    similar_apart,
+    similar_ids,
+    whole_table,
 )
 from .search_sqlite import TEXT_SCORE, rank_in_python, sqlite_candidates
 from .text import fold
@@ -164,7 +167,7 @@ class SearchBranch:
     # Fields whose folded copy PostgreSQL keeps in a generated column ``<column>_fold`` (clients 0011, deals 0017):
     # matched and ranked on that column, no kc_fold per row; SQLite folds them at query time.
     stored_folds: Sequence = ()
-    # Set by search() for a principal of one distributor (see _bounded): the scope is small, read it first.
+    # Set by search() for a principal of one distributor (see _in_scope): the scope is small, read it first.
     scope_first: bool = False
     # A bounded branch whose first field has a b-tree index serving ``LIKE 'query%'`` (text_pattern_ops): the rows
     # starting with the query are read first through it, the rows containing it only while fewer than ``limit``
@@ -337,9 +340,8 @@ def _compiled(index, branch: SearchBranch, text: str, limit: int) -> tuple[str, 
     """The branch's SQL and parameters, from its kept template when there is one."""
     values = [text]
     exact = None if branch.exact is None else _marked(branch.exact, values)
-    # The rows the scope lets through: its FROM (joins), WHERE, DISTINCT; the select list and ordering do not scope.
-    scope_sql, scope_params = branch.qs.order_by().values_list("pk").query.sql_with_params()  # EmptyResultSet: none()
-    key = (index, limit, BOUNDED, branch.qs.model, bool(text), " " in text, scope_sql, repr(scope_params),
+    # The rows the scope lets through (its joins and WHERE: scope_key); the select list and ordering do not scope.
+    key = (index, limit, BOUNDED, branch.qs.model, bool(text), " " in text, scope_key(branch.qs, connection),
            tuple(map(repr, branch.fields)), tuple(map(repr, branch.text_fields)), tuple(branch.folded_fields),
            tuple(branch.stored_folds), tuple((name, repr(value)) for name, value in branch.values.items()),
            branch.bounded, branch.scope_first, branch.starts, branch.fold_once, repr(exact))
@@ -447,15 +449,11 @@ def _bounded(scoped, branch: SearchBranch, names, condition, text, limit, multiw
 
     contains = Q(pk__in=[])
     for i in range(len(branch.fields)):
-        # A principal of one distributor (scope_first): the same test written so that no index serves it, so the
-        # planner reads the scope's few rows (a head's 113 clients, their 565 stakeholders) and tests each. As a
-        # LIKE it walked the trigram index over the whole table: a common name's trigrams are in 100,000s of rows
-        # ("vlad diaconu": 1,140 names of 1M, 20 ms, for a scope holding none), and the planner's cost of a
-        # trigram scan does not grow with its posting lists.
-        contains |= (Q(GreaterThan(StrIndex(F(f"_kc_{i}"), Value(text)), 0)) if branch.scope_first
-                     else Q(**{f"_kc_{i}__contains": text}))
+        contains |= Q(**{f"_kc_{i}__contains": text})
+    if branch.scope_first:
+        return _in_scope(scoped, branch, names, contains, text, limit, multiword)
     start = ""
-    if branch.starts and not branch.scope_first:
+    if branch.starts:
         # The rows starting with the query (a full name typed from its start: "vlad diaconu"), read through the
         # field's b-tree prefix index and stopped at the bound; the rows containing it elsewhere only while fewer
         # than ``limit`` start with it. A common name's trigrams are each in 100,000s of rows: the trigram index
@@ -474,7 +472,7 @@ def _bounded(scoped, branch: SearchBranch, names, condition, text, limit, multiw
     # it reads the trigram index. Planned under a LIMIT, a stored folded column (cheap to test per row) made the
     # planner expect the bound early in a sequential scan, and a typo matching nothing read 1M stakeholders (1.5 s).
     # Not read at all when the one-time filter is false.
-    apart = _similar_apart(branch, multiword)
+    apart = similar_apart(branch, multiword)
     if apart:
         # A stored folded name and several words: its %> and %>> are one index scan (kc_word_similar_ids), not a
         # BitmapOr of two scans of the same index (the admin's typo: 10.75 → 6.25 ms of PostgreSQL CPU for the
@@ -483,7 +481,7 @@ def _bounded(scoped, branch: SearchBranch, names, condition, text, limit, multiw
         # same rows of a query matching more than BOUNDED.
         others, _score = _postgresql_match(text, multiword, branch, len(branch.fields), apart=apart)
         ctid = RawSQL(f"{connection.ops.quote_name(branch.qs.model._meta.db_table)}.ctid", [], output_field=TextField())
-        parts = [scoped.filter(others), *(scoped.filter(_similar_ids(branch, name, text)) for name in apart)]
+        parts = [scoped.filter(others), *(scoped.filter(similar_ids(branch, name, text)) for name in apart)]
         compiled = [rows_of(part, "kc_ctid", kc_ctid=ctid).query.sql_with_params() for part in parts]
         rest_sql = " UNION ".join(f"({part_sql})" for part_sql, _params in compiled)
         columns = ", ".join(["kc_pk", *carried, "kc_x"])
@@ -491,12 +489,12 @@ def _bounded(scoped, branch: SearchBranch, names, condition, text, limit, multiw
         rest_params = [param for _sql, part_params in compiled for param in part_params]
     else:
         rest_sql, rest_params = rows_of(scoped.filter(condition)).query.sql_with_params()
-    if text == MARKER % 0 and _whole_table(branch):
+    if text == MARKER % 0 and whole_table(branch):
         # Its plan is the trigram index whatever the query (planned for all its rows, see above), so the query
         # reaches it through sub-selects the planner does not estimate (``hidden_from_planner``): pg_trgm's estimator
         # ran %>, %>> and LIKE over the column's statistics (full size, admin, same plans: planning time 6–7 → 2 ms
         # for a name of two words at load 10, about 0.5–1 ms of backend CPU). Only the template's marker, never a
-        # scope value equal to the query by chance. A narrower scope keeps the constant (see _whole_table): hidden,
+        # scope value equal to the query by chance. A narrower scope keeps the constant (see whole_table): hidden,
         # the planner read a distributor head's clients and deals through a BitmapAnd with the trigram index instead
         # of the scope's few rows (twice the CPU).
         forms = _patterns(text)
@@ -511,6 +509,36 @@ def _bounded(scoped, branch: SearchBranch, names, condition, text, limit, multiw
         exact_sql, exact_params = exact_qs.values("pk", *carried, "kc_x")[:BOUNDED].query.sql_with_params()
         sql += f" UNION ALL SELECT * FROM ({exact_sql}) kc_exact"
         params += exact_params
+    rows = branch.qs.model._base_manager.alias(**{f"_kc_{i}": _expr(name, branch) for i, name in enumerate(names)})
+    return rows.filter(pk__in=_best(branch, names, sql, params, text, multiword, limit))
+
+
+def _in_scope(scoped, branch: SearchBranch, names, contains: Q, text, limit, multiword):
+    """A distributor user's bounded branch (``scope_first``): the scope's rows (a head's 113 clients, 554
+    stakeholders, about 200 deals at the issue-10 size) read once into a CTE with their folded fields and whether
+    each is an exact match (``kc_e``), and _bounded's three sets (``contains``: the first) filtered from it, with their bounds. Written on the
+    table, each set planned the scope's joins again and pg_trgm's estimator ran each similarity test over the
+    column's statistics: 1–5 ms of planning a branch (full size). A CTE has no index and no statistics, so the
+    planner cannot prefer a trigram scan of the whole table (a common name's trigrams: 20 ms) to the scope."""
+    carried = {f"kc_f{i}": F(f"_kc_{i}") for i in range(len(names))}
+    exact = Value(0) if branch.exact is None else Case(When(branch.exact, then=Value(1)), default=Value(0))
+    scope = scoped.order_by().annotate(**carried, kc_e=Cast(exact, IntegerField())).values("pk", *carried, "kc_e")
+    scope_sql, scope_params = scope.query.sql_with_params()
+    on_scope = branch.qs.model._base_manager.alias(
+        **{f"_kc_{i}": RawSQL(f"kc_scope.kc_f{i}", [], output_field=TextField()) for i in range(len(names))})
+    condition, _score = _postgresql_match(text, multiword, dataclasses.replace(branch, exact=None), len(branch.fields))
+    (first_sql, first_params), (rest_sql, rest_params) = (
+        query.get_compiler(connection=connection).compile(query.where)
+        for query in (on_scope.filter(contains).query, on_scope.filter(condition).query))
+    columns = ", ".join(["kc_pk", *carried])
+    sql = (f"WITH kc_scope ({columns}, kc_e) AS MATERIALIZED ({scope_sql}), "
+           f"kc_first AS MATERIALIZED (SELECT {columns}, 0::float8 FROM kc_scope WHERE {first_sql} LIMIT {BOUNDED}), "
+           f"kc_similar AS MATERIALIZED (SELECT {columns}, 0::float8 FROM kc_scope WHERE ({rest_sql}) OR kc_e = 1) "
+           f"SELECT * FROM kc_first UNION ALL SELECT * FROM (SELECT * FROM kc_similar LIMIT {BOUNDED}) kc_rest "
+           f"WHERE (SELECT count(*) FROM kc_first) < %s")
+    params = [*scope_params, *first_params, *rest_params, limit]
+    if branch.exact is not None:
+        sql += f" UNION ALL (SELECT {columns}, 1::float8 FROM kc_scope WHERE kc_e = 1 LIMIT {BOUNDED})"
     rows = branch.qs.model._base_manager.alias(**{f"_kc_{i}": _expr(name, branch) for i, name in enumerate(names)})
     return rows.filter(pk__in=_best(branch, names, sql, params, text, multiword, limit))
 
@@ -533,38 +561,9 @@ def _best(branch: SearchBranch, names, sql: str, params: list, text: str, multiw
     return RawSQL(best_sql, [*params, *rank_params, limit])
 
 
-def _whole_table(branch: SearchBranch) -> bool:
-    """Whether the branch's scope lets every row of its table through (``visible_to`` filters nothing: the admin, an
-    executive, a programme manager). Only then is the similar rows' plan the trigram index whatever the query: for a
-    narrower scope (a KAM's, a mentor's clients) the query's estimate lets the planner read the scope's rows first,
-    and without it (or through kc_word_similar_ids, which reads the whole index) a KAM's "Temro Lituvi" took 3× as
-    long (full size, load 18)."""
-    return not branch.scope_first and not branch.qs.query.where
-
-
-def _similar_apart(branch: SearchBranch, multiword: bool) -> list[str]:
-    """The stored folded fields of a bounded branch whose similar rows are read in one index scan for both of their
-    tests (``%>`` and ``%>>``: the query holds several words) by ``kc_word_similar_ids`` (core 0011), outside the
-    branch's OR of tests. Only for a scope of the whole table (``_whole_table``)."""
-    if not (branch.bounded and multiword and _whole_table(branch)):
-        return []
-    return [name for name in branch.fields if isinstance(name, str) and name in branch.folded_fields]
-
-
-def _similar_ids(branch: SearchBranch, name: str, text: str) -> Q:
-    """``pk IN kc_word_similar_ids(…)``: the rows of ``name`` word-similar or strictly word-similar to ``text`` at
-    the session's pg_trgm thresholds, one trigram index scan (core 0011)."""
-    model = branch.qs.model
-    column = model._meta.get_field(name).column
-    sql = ("SELECT kc_word_similar_ids(%s::regclass, %s, %s, %s, "
-           "current_setting('pg_trgm.word_similarity_threshold')::float8, "
-           "current_setting('pg_trgm.strict_word_similarity_threshold')::float8)")
-    return Q(pk__in=RawSQL(sql, [model._meta.db_table, model._meta.pk.column, column, text]))
-
-
 def _postgresql_match(text, multiword, branch, n_fields, *, apart=()):
     """The branch's match condition and score. ``apart``: fields whose similarity tests are left out of the
-    condition (read by ``_similar_ids`` instead); their score is unchanged."""
+    condition (read by ``similar_ids`` instead); their score is unchanged."""
     fields = [*branch.fields, *branch.text_fields]
     condition = Q(pk__in=[])
     scores = []

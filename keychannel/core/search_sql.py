@@ -10,7 +10,10 @@ import weakref
 from contextlib import contextmanager
 from types import SimpleNamespace
 
-from django.db.models import BooleanField, FloatField, Func, TextField
+from django.core.exceptions import FullResultSet
+from django.db.models import BooleanField, FloatField, Func, Q, TextField
+from django.db.models.expressions import RawSQL
+from django.db.models.sql.datastructures import BaseTable, Join
 
 
 class Fold(Func):
@@ -99,6 +102,29 @@ class StoredFold(Func):
         column = self.get_source_expressions()[0]  # the resolved Col of the field
         alias = compiler.quote_name_unless_alias(column.alias)
         return f"{alias}.{conn.ops.quote_name(column.target.column + '_fold')}", []
+
+
+def scope_key(qs, connection) -> tuple:
+    """What decides the rows ``qs`` (a branch's ``visible_to`` queryset) lets through, to key a kept statement
+    (core/search.py ``_compiled``): its tables and joins (table, parent, key, join type) and its WHERE compiled,
+    SQL and parameters. The same key, the same rows. Compiling the queryset whole (``values_list("pk")``: a clone,
+    its select list, its FROM) only for that cost 0.6 ms of Python a search for the admin's 12 branches, 1.3 ms for
+    a distributor head's (full size). A queryset holding anything else that narrows its rows (a slice, a union,
+    extra(), an annotation a filter may read, grouping) is compiled whole, as before; ``none()`` raises
+    ``EmptyResultSet`` either way."""
+    query = qs.query
+    if (query.combinator or query.is_sliced or query.extra or query.extra_tables or query.annotations
+            or query.group_by is not None or query.distinct_fields
+            or any(not isinstance(table, BaseTable | Join) or getattr(table, "filtered_relation", None)
+                   for table in query.alias_map.values())):
+        sql, params = (qs if query.is_sliced else qs.order_by()).values_list("pk").query.sql_with_params()
+        return "whole", sql, repr(params)
+    tables = tuple((alias, table.identity, getattr(table, "join_type", None)) for alias, table in query.alias_map.items())
+    try:
+        sql, params = query.get_compiler(connection=connection).compile(query.where)
+    except FullResultSet:  # no condition: every row of the joins
+        sql, params = "", ()
+    return "where", query.model, tables, query.distinct, sql, repr(params)
 
 
 def hidden_from_planner(sql: str, positions: set[int]) -> str:
@@ -241,3 +267,35 @@ def search_cursor(connection, *, prepare: bool):
 
 
 _generic = weakref.WeakSet()  # the raw connections whose session plans prepared statements generically
+
+
+# How a bounded branch reads its similar rows, by scope (core/search.py _bounded).
+
+
+def whole_table(branch) -> bool:
+    """Whether the branch's scope lets every row of its table through (``visible_to`` filters nothing: the admin, an
+    executive, a programme manager). Only then is the similar rows' plan the trigram index whatever the query: for a
+    narrower scope (a KAM's, a mentor's clients) the query's estimate lets the planner read the scope's rows first,
+    and without it (or through kc_word_similar_ids, which reads the whole index) a KAM's "Temro Lituvi" took 3× as
+    long (full size, load 18)."""
+    return not branch.scope_first and not branch.qs.query.where
+
+
+def similar_apart(branch, multiword: bool) -> list[str]:
+    """The stored folded fields of a bounded branch whose similar rows are read in one index scan for both of their
+    tests (``%>`` and ``%>>``: the query holds several words) by ``kc_word_similar_ids`` (core 0011), outside the
+    branch's OR of tests. Only for a scope of the whole table (``whole_table``)."""
+    if not (branch.bounded and multiword and whole_table(branch)):
+        return []
+    return [name for name in branch.fields if isinstance(name, str) and name in branch.folded_fields]
+
+
+def similar_ids(branch, name: str, text: str) -> Q:
+    """``pk IN kc_word_similar_ids(…)``: the rows of ``name`` word-similar or strictly word-similar to ``text`` at
+    the session's pg_trgm thresholds, one trigram index scan (core 0011)."""
+    model = branch.qs.model
+    column = model._meta.get_field(name).column
+    sql = ("SELECT kc_word_similar_ids(%s::regclass, %s, %s, %s, "
+           "current_setting('pg_trgm.word_similarity_threshold')::float8, "
+           "current_setting('pg_trgm.strict_word_similarity_threshold')::float8)")
+    return Q(pk__in=RawSQL(sql, [model._meta.db_table, model._meta.pk.column, column, text]))
