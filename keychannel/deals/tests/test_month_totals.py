@@ -128,3 +128,32 @@ def test_the_data_migration_fills_the_month_rows_from_existing_deals(world):
     assert rollups.differences() != []
     import_module("keychannel.deals.migrations.0023_month_totals_fill").fill(django_apps, None)
     assert rollups.differences() == []
+
+
+def test_the_forecast_page_types_the_distributor_of_a_network_wide_role_instead_of_listing_thousands(world, client):
+    """Scenario (issue 22): the admin's forecast page read every distributor (2,000) to check the filter and drew
+    each as an option: most of the page's time. Past the kanban's limit it is typed, as on the kanban, and a value
+    is checked against its list only when given."""
+    from keychannel.deals.views import DISTRIBUTOR_SELECT_MAX
+
+    distributors = [DistributorFactory(code=f"fx{i:03d}", territory=world.territory)
+                    for i in range(DISTRIBUTOR_SELECT_MAX + 1)]
+    chosen = distributors[7]
+    OpportunityFactory(client=ClientFactory(distributor=chosen, territory=world.territory),
+                       owner=world.user("program_manager"), stage=Stage.PROPOSAL, probability=60, value=Decimal(5))
+    client.force_login(world.user("admin"))
+    with CaptureQueriesContext(connection) as queries:
+        html = client.get(reverse("deals:forecast")).content.decode()
+    assert 'name="distributor_q"' in html and 'name="distributor_id"' not in html
+    assert not any('FROM "network_distributor"' in q["sql"] and "LIMIT" not in q["sql"]
+                   for q in queries.captured_queries)  # only counted up to the limit, never read
+    typed = client.get(reverse("deals:forecast") + "?by=distributor&distributor_q=FX007")
+    assert typed.context["filters"] == {"distributor_q": "FX007"}
+    assert [row["key"] for row in typed.context["rows"]] == [str(chosen.pk)]
+    linked = client.get(reverse("deals:forecast") + f"?by=distributor&distributor_id={chosen.pk}")
+    assert linked.context["filters"] == {"distributor_id": str(chosen.pk)}
+    assert 'value="fx007"' in linked.content.decode()  # shown by its code, which means it when sent again
+    assert client.get(reverse("deals:forecast") + "?distributor_id=999999").context["filters"] == {}
+    client.force_login(world.user("dist_head"))  # a few distributors: still a list
+    html = client.get(reverse("deals:forecast")).content.decode()
+    assert 'name="distributor_id"' in html and 'name="distributor_q"' not in html
