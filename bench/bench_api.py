@@ -121,8 +121,11 @@ def plan(head_username: str) -> list[tuple[str, str, str, str, dict | None]]:
         ("GET /opportunities?open", "admin", "GET", "/api/v1/opportunities?open=true&limit=50", None),
         ("GET /opportunities/{id}", "admin", "GET", f"/api/v1/opportunities/{opp.pk}", None),
         ("GET /forecast?by=distributor", "admin", "GET", "/api/v1/forecast?by=distributor", None),
-        # the forecast's default grouping (and its page's default view): no roll-up keeps it yet
+        # the forecast's default grouping (and its page's default view): the network's months (deals/month_totals.py)
         ("GET /forecast?by=month", "admin", "GET", "/api/v1/forecast?by=month", None),
+        # the other groupings: grouped from every deal (no roll-up keeps them)
+        ("GET /forecast?by=territory", "admin", "GET", "/api/v1/forecast?by=territory", None),
+        ("GET /forecast?by=product_line", "admin", "GET", "/api/v1/forecast?by=product_line", None),
         ("GET /registrations?limit=50", "admin", "GET", "/api/v1/registrations?limit=50", None),
         ("GET /sales-reports?limit=50", "admin", "GET", "/api/v1/sales-reports?limit=50", None),
         ("GET /sales-lines?limit=50", "admin", "GET", "/api/v1/sales-lines?limit=50", None),

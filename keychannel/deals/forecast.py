@@ -14,6 +14,7 @@ from django.db.models.functions import Coalesce, TruncMonth
 
 from keychannel.network.models import Distributor, ProductLine, Territory
 
+from . import month_totals
 from .choices import OPEN_STAGES, ForecastDimension, LostReason, Stage
 from .models import Opportunity
 from .selectors import (
@@ -39,6 +40,14 @@ def forecast(*, principal, dimension: str = ForecastDimension.MONTH, filters: di
     if dimension == ForecastDimension.DISTRIBUTOR and rollup_serves(principal, filters):
         open_rows, won_rows = _distributor_rows_from_rollup(filters)
         return _forecast_rows(dimension, open_rows, won_rows)
+    if dimension == ForecastDimension.MONTH and months_serve(principal, filters):
+        return _forecast_rows(dimension, *month_totals.forecast_rows(*_months(filters)))
+    return forecast_counted(principal=principal, dimension=dimension, filters=filters)
+
+
+def forecast_counted(*, principal, dimension: str, filters: dict) -> list[dict]:
+    """``forecast`` grouped from the deals themselves (every caller the roll-ups do not serve; the tests compare
+    the roll-ups' answers with it)."""
     base = apply_filters(Opportunity.objects.visible_to(principal), filters).order_by()
     open_qs = base.filter(stage__in=OPEN_STAGES)
     won_qs = base.filter(stage=Stage.WON)
@@ -66,6 +75,22 @@ def forecast(*, principal, dimension: str = ForecastDimension.MONTH, filters: di
     ))
     won_rows = list(won_qs.annotate(**won_key).values("key").annotate(n=Count("pk"), won=Coalesce(Sum("value"), ZERO)))
     return _forecast_rows(dimension, open_rows, won_rows)
+
+
+MONTH_FILTERS = {"from_month", "to_month"}
+
+
+def months_serve(principal, filters: dict) -> bool:
+    """Whether the network's months (deals/month_totals.py) give the same figures as grouping the deals: for a
+    principal who sees every deal, with no filter but the months (a distributor's deals are few, grouped live)."""
+    used = {name for name, value in filters.items() if value not in (None, "", False)}
+    return principal.is_authenticated and principal.distributor_ids is None and used <= MONTH_FILTERS
+
+
+def _months(filters: dict) -> tuple:
+    """The first month asked and the first after the last (None: open-ended), as the live queries cut them."""
+    until = parse_month(filters.get("to_month"))
+    return parse_month(filters.get("from_month")), next_month(until) if until else None
 
 
 def _distributor_rows_from_rollup(filters: dict):
@@ -289,18 +314,25 @@ def lost_reasons(*, principal, filters: dict | None = None) -> list[dict]:
     the forecast page's filters (distributor, territory, product line, close months) apply. One grouped query."""
     filters = dict(filters or {})
     filters.pop("stage", None)
-    qs = apply_filters(Opportunity.objects.visible_to(principal), filters).order_by().filter(stage=Stage.LOST)
-    if since := parse_month(filters.get("from_month")):
-        qs = qs.filter(closed_on__gte=since)
-    if until := parse_month(filters.get("to_month")):
-        qs = qs.filter(closed_on__lt=next_month(until))
-    rows = qs.values("lost_reason_code").annotate(n=Count("pk"), value=Coalesce(Sum("value"), ZERO))
+    # The whole network's from its lost rows per month and reason (deals/month_totals.py), not every lost deal.
+    rows = (month_totals.lost_rows(*_months(filters)) if months_serve(principal, filters)
+            else lost_counted(principal=principal, filters=filters))
     labels = dict(LostReason.choices)
     total = sum(row["n"] for row in rows)
     out = [{"code": row["lost_reason_code"], "label": labels.get(row["lost_reason_code"], "—"), "count": row["n"],
             "value": Decimal(row["value"]).quantize(Decimal("0.01")),
             "share": Decimal(100 * row["n"]) / total if total else Decimal(0)} for row in rows]
     return sorted(out, key=lambda r: (-r["count"], str(r["label"])))
+
+
+def lost_counted(*, principal, filters: dict) -> list[dict]:
+    """The lost deals grouped by reason from the deals themselves (``{"lost_reason_code", "n", "value"}``)."""
+    qs = apply_filters(Opportunity.objects.visible_to(principal), filters).order_by().filter(stage=Stage.LOST)
+    if since := parse_month(filters.get("from_month")):
+        qs = qs.filter(closed_on__gte=since)
+    if until := parse_month(filters.get("to_month")):
+        qs = qs.filter(closed_on__lt=next_month(until))
+    return list(qs.values("lost_reason_code").annotate(n=Count("pk"), value=Coalesce(Sum("value"), ZERO)))
 
 
 LABELS_IN_LIST = 300

@@ -42,6 +42,7 @@ from .choices import (
     Stage,
     attention_flags,
 )
+from .month_totals import PipelineMonthTotal  # noqa: F401  (a model of this app)
 from .rollups import PipelineRollup  # noqa: F401  (a model of this app)
 from .stage_totals import PipelineStageTotal  # noqa: F401  (a model of this app)
 from .tiers import CorporateTier, ServiceLevel  # noqa: F401  (models of this app)

@@ -31,12 +31,14 @@ from keychannel.core.rollups import differences as compare
 from keychannel.core.rollups import increment, replace_rows, replace_tables
 from keychannel.core.scoping import ScopedQuerySet, frozen_ids, in_lookup
 
-from . import stage_totals
+from . import month_totals, stage_totals
 from .choices import OPEN_STAGES, Stage
 
 # The deal fields the roll-ups depend on: changing any of them moves money between rows (the pipeline's: the first
-# five; the won clients': distributor, stage, client and close day).
-INPUT_FIELDS = ("distributor_id", "stage", "currency", "value", "probability", "client_id", "closed_on")
+# five; the won clients': distributor, stage, client and close day; the network's months (deals/month_totals.py):
+# distributor, stage, value, probability, close day, expected close day and lost reason).
+INPUT_FIELDS = ("distributor_id", "stage", "currency", "value", "probability", "client_id", "closed_on",
+                "expected_close_on", "lost_reason_code")
 INPUT_NAMES = {*INPUT_FIELDS, "distributor", "client"}  # as save(update_fields=…) may name them
 HUNDRED = Decimal(100)
 
@@ -51,6 +53,8 @@ class Key(NamedTuple):
     probability: int
     client_id: int | None = None
     closed_on: datetime.date | None = None
+    expected_close_on: datetime.date | None = None
+    lost_reason_code: str = ""
 
     @property
     def bucket(self) -> tuple:
@@ -68,14 +72,17 @@ class Key(NamedTuple):
         return Decimal(self.value) * self.probability / HUNDRED
 
 
+def _day(value) -> datetime.date | None:
+    if isinstance(value, str):  # (assigned but not read back: stored as the day it names)
+        return datetime.date.fromisoformat(value)
+    if isinstance(value, datetime.datetime):
+        return value.date()
+    return value
+
+
 def key_of(deal) -> Key:
-    closed_on = deal.closed_on
-    if isinstance(closed_on, str):  # (assigned but not read back: stored as the day it names)
-        closed_on = datetime.date.fromisoformat(closed_on)
-    elif isinstance(closed_on, datetime.datetime):
-        closed_on = closed_on.date()
     return Key(deal.distributor_id, str(deal.stage), deal.currency, Decimal(deal.value), int(deal.probability),
-               deal.client_id, closed_on)
+               deal.client_id, _day(deal.closed_on), _day(deal.expected_close_on), deal.lost_reason_code or "")
 
 
 def rounded_by_the_database(deal) -> bool:
@@ -177,6 +184,8 @@ def apply_many(pairs: Iterable[tuple[Key | None, Key | None]], *, won: bool = Tr
             add(deltas, before, -1)
             add(deltas, after, +1)
     apply_deltas(deltas)
+    # The network's months (deals/month_totals.py), after the roll-up's and the per-stage rows: one order for all.
+    month_totals.apply(pairs)
     if won:
         apply_won(pairs)
 
@@ -189,7 +198,8 @@ def stored_keys(model, pks) -> dict:
         chunk = pks[start:start + 500]
         for pk, *fields in (model._base_manager.select_for_update(of=("self",)).filter(pk__in=chunk).order_by("pk")
                             .values_list("pk", *INPUT_FIELDS)):
-            keys[pk] = Key(fields[0], fields[1], fields[2], Decimal(fields[3]), int(fields[4]), fields[5], fields[6])
+            keys[pk] = Key(fields[0], fields[1], fields[2], Decimal(fields[3]), int(fields[4]), fields[5], fields[6],
+                           fields[7], fields[8] or "")
     return keys
 
 
@@ -221,12 +231,13 @@ def rebuild(opportunity_model=None, rollup_model=None) -> int:
     from . import won_rollups
     from .models import Opportunity
 
-    def both():  # the deals counted once (the tables locked), the roll-up's rows and the network's per stage
+    def both():  # the deals counted once (the tables locked): the roll-up's rows, the network's per stage and month
         counted = recount(Opportunity)
-        return [_rows_of(counted, PipelineRollup), stage_totals.rows_of(counted)]
+        return [_rows_of(counted, PipelineRollup), stage_totals.rows_of(counted),
+                month_totals.rows_of(month_totals.recount(Opportunity))]
 
-    # Locked in the order apply_deltas writes them: the roll-up's rows, then the network's per-stage rows.
-    rows = replace_tables([PipelineRollup, stage_totals.PipelineStageTotal], both)
+    # Locked in the order apply_many writes them: the roll-up's rows, the network's per-stage rows, its months.
+    rows = replace_tables([PipelineRollup, stage_totals.PipelineStageTotal, month_totals.PipelineMonthTotal], both)
     return rows + won_rollups.rebuild(Opportunity)
 
 
@@ -245,7 +256,8 @@ def differences(opportunity_model=None) -> list[tuple]:
                                                         Decimal(r.weighted).quantize(basis))
               for r in PipelineRollup._base_manager.all()}
     return (compare(stored, counted, (0, Decimal("0.00"), Decimal("0.0000")), key=_sort_key)
-            + stage_totals.differences(recounted) + won_rollups.differences(opportunity_model))
+            + stage_totals.differences(recounted) + month_totals.differences(opportunity_model)
+            + won_rollups.differences(opportunity_model))
 
 
 # --- reads ----------------------------------------------------------------------------------------------------

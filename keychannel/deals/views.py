@@ -481,19 +481,29 @@ def contract_update(request, pk):
 
 
 FORECAST_FILTERS = ("from_month", "to_month", "distributor_id", "territory_id", "product_line_id", "owner_id")
+_FORECAST_CHOICES = {"from_month": "close_month", "to_month": "close_month"}  # a filter's list, when not its name
 
 
 def _forecast_request(request):
+    """The forecast's grouping, its valid filters and the filters' choices. A value is checked against its list
+    only when given, and a network-wide role types the distributor (a code, or part of a name: ``distributor_q``)
+    instead of picking it from 2,000 (issue 22: reading and drawing that list was most of the admin's page), as
+    on the kanban; a distributor chosen elsewhere (a link) is kept and shown by its code."""
     principal = request.principal
     by = request.GET.get("by", ForecastDimension.MONTH)
     if by not in ForecastDimension.values:
         by = ForecastDimension.MONTH
     choices = filter_choices(principal)
-    month_values = {c[0] for c in choices["close_month"]}
-    valid = {"from_month": month_values, "to_month": month_values, "distributor_id": {c[0] for c in choices["distributor_id"]},
-             "territory_id": {c[0] for c in choices["territory_id"]},
-             "product_line_id": {c[0] for c in choices["product_line_id"]}, "owner_id": {c[0] for c in choices["owner_id"]}}
-    filters = {k: request.GET[k] for k in FORECAST_FILTERS if request.GET.get(k) in valid[k]}
+    filters = {k: v for k in FORECAST_FILTERS
+               if (v := request.GET.get(k)) and any(c[0] == v for c in choices[_FORECAST_CHOICES.get(k, k)])}
+    choices["distributor_typed"] = many_choices(choices["distributor_id"], DISTRIBUTOR_SELECT_MAX)
+    if choices["distributor_typed"]:
+        text = (request.GET.get("distributor_q") or "").strip()[:100]
+        if text:  # what the box holds (it shows a chosen distributor's code: sent again, that code means it)
+            filters.pop("distributor_id", None)
+            filters["distributor_q"] = text
+        chosen = filters.get("distributor_id")  # (its list was read to check it: its code is at hand)
+        choices["distributor_text"] = text or (dict(choices["distributor_id"]).get(chosen, "") if chosen else "")
     return by, filters, choices
 
 

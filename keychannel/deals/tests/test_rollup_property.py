@@ -1,5 +1,5 @@
 """Property (issue 22): after any sequence of changes through the services — and the bulk writes that skip them —
-the pipeline and won-clients roll-ups equal a recount of the deals. Runs on SQLite and on PostgreSQL (scripts/pgtest.py)."""
+the pipeline, network month and won-clients roll-ups equal a recount of the deals. Runs on SQLite and on PostgreSQL (scripts/pgtest.py)."""
 
 import datetime
 from decimal import Decimal
@@ -20,6 +20,7 @@ from keychannel.network.models import Coverage
 
 pytestmark = pytest.mark.django_db
 
+CLOSE_DAYS = [datetime.date(2026, 1, 31), datetime.date(2026, 2, 1), datetime.date(2027, 7, 7)]
 money = st.integers(min_value=0, max_value=5_000_000_00).map(lambda cents: Decimal(cents) / 100)
 pick = st.integers(min_value=0, max_value=50)
 operation = st.one_of(
@@ -37,6 +38,10 @@ operation = st.one_of(
     st.tuples(st.just("bulk_unwin"), pick),
     st.tuples(st.just("bulk_client"), pick, st.sampled_from(["own", "other"])),
     st.tuples(st.just("bulk_delete"), st.sampled_from([Stage.WON, Stage.NEGOTIATION])),
+    # the network's months (deals/month_totals.py): the expected close day and a lost deal's reason, alone
+    st.tuples(st.just("close_day"), pick, st.sampled_from([None, *CLOSE_DAYS])),
+    st.tuples(st.just("bulk_close_day"), st.sampled_from(Stage.values), st.sampled_from([None, *CLOSE_DAYS])),
+    st.tuples(st.just("bulk_reason"), pick, st.sampled_from(LostReason.values)),
 )
 
 
@@ -71,6 +76,9 @@ def _run(network, op):
     if kind == "bulk_value":
         Opportunity.objects.filter(stage=op[1]).update(value=op[2])
         return
+    if kind == "bulk_close_day":
+        Opportunity.objects.filter(stage=op[1]).update(expected_close_on=op[2])
+        return
     if kind == "bulk_delete":  # one queryset delete of several deals, often one client's
         Opportunity.objects.filter(stage=op[1]).delete()
         return
@@ -81,6 +89,10 @@ def _run(network, op):
         Opportunity.objects.filter(pk=deal.pk).update(stage=Stage.WON, probability=100, closed_on=op[2])
     elif kind == "bulk_unwin":
         Opportunity.objects.filter(pk=deal.pk, stage=Stage.WON).update(stage=Stage.NEGOTIATION, closed_on=None)
+    elif kind == "close_day":
+        services.opportunity_update(principal=principal, opportunity=deal, expected_close_on=op[2])
+    elif kind == "bulk_reason":
+        Opportunity.objects.filter(pk=deal.pk, stage=Stage.LOST).update(lost_reason_code=op[2])
     elif kind == "bulk_client":
         Opportunity.objects.filter(pk=deal.pk).update(client=clients[op[2]])
     elif kind == "move":
