@@ -17,6 +17,7 @@ from .models import (
     CorporateContract,
     CorporateTier,
     Opportunity,
+    PipelineMonthTotal,
     PipelineRollup,
     PipelineStageTotal,
     ProductTest,
@@ -257,3 +258,11 @@ class PipelineStageTotalAdmin(ReadOnlyAdmin, admin.ModelAdmin):
 
     list_display = ["stage", "currency", "shard", "deal_count", "amount", "weighted"]
     list_filter = ["stage", "currency"]
+
+
+@admin.register(PipelineMonthTotal)
+class PipelineMonthTotalAdmin(ReadOnlyAdmin, admin.ModelAdmin):
+    """Read only: derived from the deals (deals/month_totals.py); ``manage.py rollups_rebuild`` recounts it."""
+
+    list_display = ["stage", "month", "reason", "shard", "deal_count", "amount", "weighted"]
+    list_filter = ["stage", "reason"]
