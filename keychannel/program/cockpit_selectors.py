@@ -173,8 +173,11 @@ def distributors_behind(principal, today):
 
 
 def attention_goals_behind(principal, distributor_ids, today) -> dict[int, int]:
+    # Counts need no order: without the goals' default one (by program start and name) the statement joins no
+    # program and sorts nothing.
     goals = _goal_rows(Goal.objects.visible_to(principal).filter(program__in=_launched(principal, today),
-                                                                 distributor_id__in=in_lookup(distributor_ids)))
+                                                                 distributor_id__in=in_lookup(distributor_ids))
+                       .order_by())
     counts: dict[int, int] = {}
     for p in goal_progress(goals, on=today):
         if p.status == GoalStatus.BEHIND:

@@ -212,7 +212,6 @@ def read_many(grouped: dict[tuple, set], totals: set[tuple]) -> tuple[dict[tuple
                 metric.by_distributor(ids, key[1], key[2]) if is_grouped else metric.total(None, key[1], key[2])
             continue
         qs, aggregate = rows
-        field = qs.annotate(probe=aggregate).query.annotations["probe"].output_field
         value = Cast(aggregate, _VALUE)
         if is_grouped:
             qs = qs.values(metric.distributor_field).annotate(branch=Value(len(branches)), value=value) \
@@ -223,6 +222,8 @@ def read_many(grouped: dict[tuple, set], totals: set[tuple]) -> tuple[dict[tuple
                 distributor=Value(None, output_field=IntegerField()), value=value).values_list(
                 "branch", "distributor", "value")
             out[key] = ZERO
+        # The aggregate's own output field, as the branch resolved it (a probe annotate cloned the query again).
+        field = qs.query.annotations["value"].get_source_expressions()[0].output_field
         branches.append((is_grouped, key, field, qs))
     if branches:
         query = branches[0][3].union(*(b[3] for b in branches[1:]), all=True) if len(branches) > 1 else branches[0][3]
