@@ -136,7 +136,10 @@ def network_goals(principal, today):
     pipeline = metrics.get("weighted_pipeline")
     if revenue and pipeline:
         left = max(Decimal(0), revenue.goal.target - revenue.actual)
-        weighted = pipeline.total(None, revenue.goal.starts_on, today) or Decimal(0)
+        # The pipeline now: a network goal on it that ends today or later read it in goal_progress's statement.
+        now = next((p.actual for p in progress if p.goal.metric == "weighted_pipeline" and p.actual is not None
+                    and pipeline.reads_now(p.goal.ends_on)), None) if pipeline.reads_now(today) else None
+        weighted = (now if now is not None else pipeline.total(None, revenue.goal.starts_on, today)) or Decimal(0)
         cover = (weighted / left) if left else None
         figures.append(CockpitFigure(
             _("Pipeline cover of the revenue left"), f"{cover:.1f}×" if cover is not None else _("goal reached"),

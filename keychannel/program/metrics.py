@@ -63,7 +63,8 @@ class Metric:
     stored_rows: Callable | None = None
     combined_rows: Callable | None = None
 
-    def _now(self, end: date) -> bool:
+    def reads_now(self, end: date) -> bool:
+        """Whether a period ending on ``end`` is answered by the ``current`` source (the value now)."""
         return self.current is not None and end >= timezone.localdate()
 
     def _stored(self, distributor_ids, start: date, end: date, *, grouped: bool):
@@ -78,7 +79,7 @@ class Metric:
     def total(self, distributor_ids, start: date, end: date) -> Decimal:
         if distributor_ids is not None and not distributor_ids:
             return ZERO
-        if self._now(end):
+        if self.reads_now(end):
             return Decimal(self.current(distributor_ids, grouped=False))
         stored = self._stored(distributor_ids, start, end, grouped=False)
         if stored is not None:
@@ -91,7 +92,7 @@ class Metric:
     def by_distributor(self, distributor_ids, start: date, end: date) -> dict[int, Decimal]:
         if distributor_ids is not None and not distributor_ids:
             return {}
-        if self._now(end):
+        if self.reads_now(end):
             return {pk: value for pk, value in self.current(distributor_ids, grouped=True).items() if pk is not None}
         stored = self._stored(distributor_ids, start, end, grouped=True)
         if stored is not None:
@@ -111,7 +112,7 @@ class Metric:
     def rows(self, distributor_ids, start: date, end: date, *, grouped: bool):
         """``(rows, aggregate)``: the query that answers :meth:`total` (``grouped``: :meth:`by_distributor`) for
         this period, from the same source those read; None when the source has no query form."""
-        if self._now(end):
+        if self.reads_now(end):
             return None if self.current_rows is None else self.current_rows(distributor_ids)
         if self.stored is not None:
             rows = None if self.stored_rows is None else self.stored_rows(distributor_ids, start, end)
