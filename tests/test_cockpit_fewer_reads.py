@@ -94,3 +94,13 @@ def test_the_pipeline_cover_reads_the_pipeline_in_the_goals_statement(world, rol
 def _period(world):
     program = Program.objects.filter(status=ProgramStatus.LAUNCHED).order_by("-starts_on").first()
     return program.starts_on, program.ends_on
+
+
+def test_the_heads_goals_panel_reads_no_distributor_row(world):
+    # Before: the head's distributor was read as a model instance for the incentive statement, which narrows the
+    # ledger by its id only. The figure is the statement page's (tests/test_cockpit.py compares them).
+    busy(world)
+    add_goals(world, ["won_contracts", "approved_registrations"], distributor_target=500)
+    content, sql = build_panel_sql(world.principal("dist_head"), "program.my_goals")
+    assert content.items and content.figures
+    assert [s for s in sql if 'FROM "network_distributor"' in s.split(" WHERE ")[0]] == [], sql

@@ -101,7 +101,7 @@ def _launched(principal, today):
 
 
 def _own_distributor(principal):
-    """A head's own distributor, read once per request (two panels of the head's cockpit need it)."""
+    """A head's own distributor, read once per request (the rules to acknowledge; the goals panel needs only its id)."""
     key = ("program.own_distributor", principal.own_distributor_id)
     if key not in principal._cache:
         principal._cache[key] = Distributor.objects.visible_to(principal).get(pk=principal.own_distributor_id)
@@ -289,13 +289,13 @@ def my_goals(principal, today):
     program = _launched(principal, today).order_by("-starts_on").first()
     if not distributor_id or program is None:
         return []
-    distributor = _own_distributor(principal)
     # Rows, not model instances: the items and the statement read only the progress fields.
     goals = _goal_rows(Goal.objects.visible_to(principal).filter(program=program, distributor_id=distributor_id))
     progress = goal_progress(goals, on=today)
     items = [_goal_item(p) for p in progress]
-    # The statement pays on these same goals: their progress is passed, not computed a second time.
-    statement = incentive_statement(principal=principal, program=program, distributor=distributor, on=today,
+    # The statement pays on these same goals: their progress is passed, not computed a second time. It narrows the
+    # ledger by the distributor's id (its own, in the head's reach): no statement reads the distributor itself.
+    statement = incentive_statement(principal=principal, program=program, distributor=distributor_id, on=today,
                                     progress=progress)
     overview = item_url("program:distributor_overview", distributor_id)
     figures = [CockpitFigure(_("Incentive statement (RON)"), money(statement["net"]), url=overview,
