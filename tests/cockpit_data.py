@@ -1,9 +1,16 @@
-"""Due items of every kind for the cockpit tests (tests/test_cockpit.py, tests/browser/test_cockpit.py)."""
+"""Due items of every kind for the cockpit tests (tests/test_cockpit.py, tests/browser/test_cockpit.py), and the
+shared ways those tests build one panel, give the running program goals and count the model instances a panel
+builds."""
 
 import datetime
 import itertools
 import re
+from contextlib import contextmanager
+from decimal import Decimal
 
+from django.db import connection
+from django.db.models.signals import pre_init
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from keychannel.channel.choices import RegistrationStatus
@@ -12,7 +19,10 @@ from keychannel.clients.models import AccountAction, AccountPlan
 from keychannel.competence.choices import TaskStatus
 from keychannel.competence.models import CoachingSession, ConsultationRequest, Mentorship
 from keychannel.competence.tests.factories import KamTaskFactory
+from keychannel.core.cockpit import one_build, registered_panels
 from keychannel.deals.tests.factories import OpportunityFactory
+from keychannel.program.choices import GoalLevel, ProgramStatus
+from keychannel.program.models import Goal, Program
 from keychannel.program.tests.factories import build as program_data
 
 _seq = itertools.count(1)
@@ -98,9 +108,6 @@ def home_html(client) -> str:
 def home_requests(client) -> list[list[str]]:
     """The SQL of each request of one home page (the shell, then each lazy part), after a first load has warmed the
     caches (settings, sessions)."""
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
     urls = [url for url, _html in home_parts(client)]
     statements = []
     for n, url in enumerate(urls):
@@ -114,3 +121,46 @@ def home_requests(client) -> list[list[str]]:
 def home_statements(client) -> list[str]:
     """The SQL of one home page: its shell and every part it loads, after a warming load."""
     return [sql for request in home_requests(client) for sql in request]
+
+
+def build_panel_sql(principal, key: str):
+    """The registered panel ``key`` built as its own request builds it (inside ``one_build``, after the reach: the
+    request's floor), and the SQL it ran: ``(content, [sql, ...])``."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    panel = {p.key: p for p in registered_panels()}[key]
+    principal.distributor_ids  # noqa: B018  (the reach: the request's floor, read before the panel)
+    with one_build(), CaptureQueriesContext(connection) as captured:
+        content = panel.build(principal, timezone.localdate())
+    return content, [q["sql"] for q in captured.captured_queries]
+
+
+def add_goals(world, metric_keys, *, network_target=10, distributor_target=5):
+    """A network goal (program level, at the top) on each metric of the latest launched program, and a goal of each
+    distributor ("own", "other") under it; returns the program."""
+    program = Program.objects.filter(status=ProgramStatus.LAUNCHED).order_by("-starts_on").first()
+    for metric in metric_keys:
+        root = Goal.objects.create(program=program, level=GoalLevel.PROGRAM, name=f"Network {metric}", metric=metric,
+                                   target=Decimal(network_target), starts_on=program.starts_on, ends_on=program.ends_on)
+        for side in ("own", "other"):
+            Goal.objects.create(program=program, parent=root, level=GoalLevel.DISTRIBUTOR, name=f"{side} {metric}",
+                                distributor=world.distributor(side), metric=metric,
+                                target=Decimal(distributor_target), starts_on=program.starts_on,
+                                ends_on=program.ends_on)
+    return program
+
+
+@contextmanager
+def instances_built(model):
+    """The instances of ``model`` built inside the block (a list filled as they are: pre_init)."""
+    built = []
+
+    def count(sender, **kwargs):
+        built.append(sender)
+
+    pre_init.connect(count, sender=model)
+    try:
+        yield built
+    finally:
+        pre_init.disconnect(count, sender=model)

@@ -12,9 +12,8 @@ matrix: nobody sees more)."""
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
 
-from keychannel.core.cockpit import money, one_build, registered_panels
+from keychannel.core.cockpit import money
 from keychannel.core.pagination import BoundedPagination
 from keychannel.core.scoping import in_lookup
 from keychannel.deals import selectors as deal_selectors
@@ -26,7 +25,7 @@ from keychannel.network.tests.factories import DistributorFactory
 from keychannel.program.choices import RuleStatus
 from keychannel.program.models import Acknowledgement, ProgramRule
 from keychannel.program.tests.factories import build as program_data
-from tests.cockpit_data import busy
+from tests.cockpit_data import build_panel_sql, busy
 
 pytestmark = pytest.mark.django_db
 
@@ -121,11 +120,7 @@ def test_rules_not_acknowledged_never_group_every_distributor(world, role):
     # acknowledged every rule.
     rules = _acknowledged_world(world)
     principal = world.principal(role)
-    panel = {p.key: p for p in registered_panels()}["program.acknowledgements"]
-    principal.distributor_ids  # noqa: B018  (the reach: the request's floor)
-    with one_build(), CaptureQueriesContext(connection) as captured:
-        content = panel.build(principal, timezone.localdate())
-    sql = [q["sql"] for q in captured.captured_queries]
+    content, sql = build_panel_sql(principal, "program.acknowledgements")
     assert not [s for s in sql if 'GROUP BY "network_distributor"' in s], sql
     expected = _recount(principal, rules)
     assert [(i.label, i.detail, i.badge.split(" ")[0]) for i in content.items] == [

@@ -6,45 +6,21 @@ metric's total/by_distributor answers, to the same scale (the panels' figures eq
 tests/test_cockpit.py, keychannel/program/tests)."""
 
 import datetime
-from decimal import Decimal
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from keychannel.core.cockpit import one_build, registered_panels
+from keychannel.core.cockpit import one_build
 from keychannel.program import metrics
-from keychannel.program.choices import GoalLevel, ProgramStatus
-from keychannel.program.models import Goal, Program
-from tests.cockpit_data import busy
+from tests.cockpit_data import add_goals, build_panel_sql, busy
 
 pytestmark = pytest.mark.django_db
 
 # A statement that reads a goal metric's rows (every metric registered, each source's table).
 METRIC_SOURCES = ('FROM "sales_salesrollup"', 'FROM "deals_wondayrollup"', 'FROM "program_enrollment"',
                   '"channel_dealregistration"."decided_at"', 'FROM "deals_pipelinerollup"')
-
-
-def _goals(world):
-    """A network goal and a goal of each distributor under it, on every registered metric."""
-    program = Program.objects.filter(status=ProgramStatus.LAUNCHED).order_by("-starts_on").first()
-    for metric in metrics.METRICS:
-        root = Goal.objects.create(program=program, level=GoalLevel.PROGRAM, name=f"Network {metric}", metric=metric,
-                                   target=Decimal(10), starts_on=program.starts_on, ends_on=program.ends_on)
-        for side in ("own", "other"):
-            Goal.objects.create(program=program, parent=root, level=GoalLevel.DISTRIBUTOR, name=f"{side} {metric}",
-                                distributor=world.distributor(side), metric=metric, target=Decimal(5),
-                                starts_on=program.starts_on, ends_on=program.ends_on)
-    return program
-
-
-def _build(principal, key):
-    panel = {p.key: p for p in registered_panels()}[key]
-    principal.distributor_ids  # noqa: B018  (the reach: the request's floor, read before the panel)
-    with one_build(), CaptureQueriesContext(connection) as ctx:
-        content = panel.build(principal, timezone.localdate())
-    return content, [q["sql"] for q in ctx.captured_queries]
 
 
 @pytest.mark.parametrize(("role", "key"), [("channel_manager", "network.my_distributors"),
@@ -55,8 +31,8 @@ def test_a_goal_panel_reads_every_metric_in_one_statement(world, role, key):
     # Before: one statement per metric and period (5 for these goals; the network's pipeline now is read apart,
     # once per cockpit, shared with the pipeline cover and the home figures).
     busy(world)
-    _goals(world)
-    content, sql = _build(world.principal(role), key)
+    add_goals(world, metrics.METRICS)
+    content, sql = build_panel_sql(world.principal(role), key)
     assert content is not None
     reads = [s for s in sql if any(source in s for source in METRIC_SOURCES)]
     assert len(reads) == 1, reads
@@ -76,7 +52,7 @@ def _periods(program, today):
 
 def test_read_many_equals_each_metrics_own_read(world):
     busy(world)
-    program = _goals(world)
+    program = add_goals(world, metrics.METRICS)
     today = timezone.localdate()
     ids = {world.distributor("own").pk, world.distributor("other").pk}
     keys = [(m, start, end) for m in [*metrics.METRICS, "no_longer_registered"] for start, end in _periods(program, today)]

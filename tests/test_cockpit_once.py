@@ -22,9 +22,9 @@ from keychannel.deals.choices import Stage
 from keychannel.deals.models import Opportunity
 from keychannel.deals.tests.factories import ClientFactory, OpportunityFactory
 from keychannel.deals.won import won_figures
-from keychannel.program.choices import GoalLevel, ProgramStatus
-from keychannel.program.models import Goal, Program
-from tests.cockpit_data import busy, home_html, home_requests
+from keychannel.program.choices import GoalLevel
+from keychannel.program.models import Goal
+from tests.cockpit_data import add_goals, busy, home_html, home_requests
 
 pytestmark = pytest.mark.django_db
 
@@ -46,14 +46,7 @@ def goals_world(world):
     """The busy world with program- and distributor-level goals on every metric a network cockpit reads twice, and
     won deals this year (before and after today, one client winning twice), last year and by the direct channel."""
     busy(world)
-    program = Program.objects.filter(status=ProgramStatus.LAUNCHED).order_by("-starts_on").first()
-    for metric in GOAL_METRICS:
-        root = Goal.objects.create(program=program, level=GoalLevel.PROGRAM, name=f"Network {metric}", metric=metric,
-                                   target=Decimal(10), starts_on=program.starts_on, ends_on=program.ends_on)
-        for side in ("own", "other"):
-            Goal.objects.create(program=program, parent=root, level=GoalLevel.DISTRIBUTOR, name=f"{side} {metric}",
-                                distributor=world.distributor(side), metric=metric, target=Decimal(5),
-                                starts_on=program.starts_on, ends_on=program.ends_on)
+    add_goals(world, GOAL_METRICS)
     today = timezone.localdate()
     year_start, year_end = datetime.date(today.year, 1, 1), datetime.date(today.year, 12, 31)
     twice = _won(world, "own", year_start, "2500.50").client

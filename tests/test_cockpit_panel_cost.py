@@ -8,58 +8,29 @@ import datetime
 from decimal import Decimal
 
 import pytest
-from django.db import connection
-from django.db.models.signals import pre_init
-from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from keychannel.channel.choices import RegistrationStatus
 from keychannel.channel.models import DealRegistration
 from keychannel.channel.selectors import attention_pending_registrations, attention_registrations_expiring
-from keychannel.core.cockpit import attention_for, one_build, registered_panels
+from keychannel.core.cockpit import attention_for, one_build
 from keychannel.network.models import Distributor
-from keychannel.program.choices import GoalLevel, ProgramStatus
-from keychannel.program.models import Goal, Program
+from keychannel.program.choices import GoalLevel
+from keychannel.program.models import Goal
 from keychannel.program.selectors.goals import goal_progress
-from tests.cockpit_data import busy
+from tests.cockpit_data import add_goals, build_panel_sql, busy, instances_built
 
 pytestmark = pytest.mark.django_db
 
 
-def _build(principal, key):
-    panel = {p.key: p for p in registered_panels()}[key]
-    principal.distributor_ids  # noqa: B018  (the reach: the request's floor, read before the panel)
-    with one_build(), CaptureQueriesContext(connection) as ctx:
-        content = panel.build(principal, timezone.localdate())
-    return content, [q["sql"] for q in ctx.captured_queries]
-
-
-def _goals(world):
-    """A network goal and distributor goals under it on each side, on two metrics."""
-    program = Program.objects.filter(status=ProgramStatus.LAUNCHED).order_by("-starts_on").first()
-    for metric in ("won_contracts", "approved_registrations"):
-        root = Goal.objects.create(program=program, level=GoalLevel.PROGRAM, name=f"Network {metric}", metric=metric,
-                                   target=Decimal(10), starts_on=program.starts_on, ends_on=program.ends_on)
-        for side in ("own", "other"):
-            Goal.objects.create(program=program, parent=root, level=GoalLevel.DISTRIBUTOR, name=f"{side} {metric}",
-                                distributor=world.distributor(side), metric=metric, target=Decimal(500),
-                                starts_on=program.starts_on, ends_on=program.ends_on)
-    return program
+GOAL_METRICS = ("won_contracts", "approved_registrations")
 
 
 def test_the_ranking_builds_no_distributor_instance(world):
     # Before: every one of the manager's distributors was a model instance (~970 at full size), for 8 shown.
     busy(world)
-    built = []
-
-    def count(sender, **kwargs):
-        built.append(sender)
-
-    pre_init.connect(count, sender=Distributor)
-    try:
-        content, _sql = _build(world.principal("channel_manager"), "network.my_distributors")
-    finally:
-        pre_init.disconnect(count, sender=Distributor)
+    with instances_built(Distributor) as built:
+        content, _sql = build_panel_sql(world.principal("channel_manager"), "network.my_distributors")
     assert [i.label for i in content.items] == [world.own.legal_name]
     assert built == []
 
@@ -69,7 +40,7 @@ def test_the_ranking_reads_the_registrations_once_and_its_distributors_once(worl
     # distributors a second time (those without relationships).
     busy(world)
     principal = world.principal("channel_manager")
-    _content, sql = _build(principal, "network.my_distributors")
+    _content, sql = build_panel_sql(principal, "network.my_distributors")
     managed = f'"channel_manager_id" = {principal.user_id}'
     assert sum(1 for s in sql if 'FROM "channel_dealregistration"' in s.split(" WHERE ")[0]) == 1
     assert sum(1 for s in sql if 'FROM "network_distributor"' in s.split(" WHERE ")[0] and managed in s) == 1
@@ -107,15 +78,15 @@ def test_the_stale_source_never_counts_a_distributor_out_of_reach(world):
 def test_goal_panels_of_distributor_goals_read_no_goal_tree(world, role, key):
     # Before: the running programs' whole goal tree was read to find that a distributor goal sums its own distributor.
     busy(world)
-    _goals(world)
-    content, sql = _build(world.principal(role), key)
+    add_goals(world, GOAL_METRICS, distributor_target=500)
+    content, sql = build_panel_sql(world.principal(role), key)
     assert content is not None
     assert [s for s in sql if 'FROM "program_goal"' in s and '"program_goal"."metric"' not in s.split(" FROM ")[0]] == []
 
 
 def test_an_office_goal_still_sums_the_distributors_below_it(world):
     busy(world)
-    program = _goals(world)
+    program = add_goals(world, GOAL_METRICS, distributor_target=500)
     root = Goal.objects.get(program=program, name="Network approved_registrations")
     office = Goal.objects.create(program=program, parent=root, level=GoalLevel.OFFICE, name="Office",
                                  metric="approved_registrations", target=Decimal(10), starts_on=program.starts_on,
@@ -130,16 +101,8 @@ def test_an_office_goal_still_sums_the_distributors_below_it(world):
 def test_the_heads_goals_panel_builds_no_goal_instance(world):
     # Before: the head's goals were model instances with every column; the panel reads the progress fields.
     busy(world)
-    _goals(world)
-    built = []
-
-    def count(sender, **kwargs):
-        built.append(sender)
-
-    pre_init.connect(count, sender=Goal)
-    try:
-        content, _sql = _build(world.principal("dist_head"), "program.my_goals")
-    finally:
-        pre_init.disconnect(count, sender=Goal)
+    add_goals(world, GOAL_METRICS, distributor_target=500)
+    with instances_built(Goal) as built:
+        content, _sql = build_panel_sql(world.principal("dist_head"), "program.my_goals")
     assert len(content.items) >= 2 and content.figures
     assert built == []

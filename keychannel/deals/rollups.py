@@ -290,11 +290,11 @@ def open_totals() -> tuple[int, Decimal, Decimal]:
 
 
 def open_weighted_rows(distributor_ids):
-    """The roll-up rows :func:`open_weighted` sums for ``distributor_ids`` and the sum, as a query (None for the
-    network: its total is :func:`open_totals`' one read): program/metrics.read_many reads several goal metrics in
-    one statement."""
+    """The roll-up rows :func:`open_weighted` sums for ``distributor_ids`` and the sum, as a query (the network:
+    the per-stage rows :func:`open_totals` sums): program/metrics.read_many reads several goal metrics in one
+    statement (the network goals panel takes its pipeline cover from that read, not from a statement of its own)."""
     if distributor_ids is None:
-        return None
+        return stage_totals.network_rows(OPEN_STAGES), Sum("weighted")
     qs = PipelineRollup.objects.order_by().filter(stage__in=OPEN_STAGES, distributor_id__in=in_lookup(distributor_ids))
     return qs, Sum("weighted")
 

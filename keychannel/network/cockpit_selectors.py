@@ -24,6 +24,7 @@ from .models import Distributor, Relationship
 from .relationship_selectors import (
     SEVERITY_ORDER,
     DistributorRef,
+    RelationshipRef,
     relationship_health,
     stale_days_setting,
 )
@@ -51,15 +52,22 @@ def _health(principal, today) -> dict:
     key = ("network.health", today)
     if key not in principal._cache:
         stale_days = stale_days_setting()
-        by_distributor: dict[int, list] = {}
-        for relationship in Relationship.objects.visible_to(principal).select_related("person"):
-            by_distributor.setdefault(relationship.person.distributor_id, []).append(relationship)
-        distributors = (_reached(principal).filter(pk__in=list(by_distributor)).order_by("code")
-                        .values_list(*DistributorRef.__slots__)) if by_distributor else []
-        rows = []
-        for ref in (DistributorRef(*row) for row in distributors):
-            rows.append({"distributor": ref, "flags": relationship_health(
-                distributor=ref, relationships=by_distributor[ref.pk], on_date=today, stale_days=stale_days)})
+        # One statement of plain rows: each relationship with its person's level and its distributor, in code order.
+        # (Before: model instances of every visible relationship and their people, then a second statement for
+        # their distributors.) Only reached distributors' relationships: the ids of others were never shown or
+        # counted (the sources narrow to reached distributors).
+        read = (Relationship.objects.visible_to(principal).filter(person__distributor__in=_reached(principal))
+                .order_by("person__distributor__code", "pk")
+                .values_list(*(f"person__distributor__{f}" if f != "pk" else "person__distributor_id"
+                               for f in DistributorRef.__slots__), *RelationshipRef.FIELDS))
+        width = len(DistributorRef.__slots__)
+        by_distributor: dict[int, tuple[DistributorRef, list]] = {}
+        for row in read:
+            ref, relationships = by_distributor.setdefault(row[0], (DistributorRef(*row[:width]), []))
+            relationships.append(RelationshipRef.from_row(*row[width:]))
+        rows = [{"distributor": ref, "flags": relationship_health(
+            distributor=ref, relationships=relationships, on_date=today, stale_days=stale_days)}
+            for ref, relationships in by_distributor.values()]
         principal._cache[key] = {"rows": rows, "ids": set(by_distributor), "stale_days": stale_days}
     return principal._cache[key]
 

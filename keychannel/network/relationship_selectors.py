@@ -1,14 +1,14 @@
 """Reads of the network's people, the relationships between ours and theirs, and their health (stale, missing top level, one-sided)."""
 
 from dataclasses import dataclass, replace
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django.db.models import Count, Q
 from django.utils.translation import gettext as _
 
 from keychannel.core.redaction import redacted
 
-from .choices import ContractStrength, RelationshipLevel, Severity
+from .choices import PERSON_TIER, ContractStrength, RelationshipLevel, Severity
 from .models import (
     Distributor,
     DistributorPerson,
@@ -88,6 +88,29 @@ class DistributorRef:
     code: str
     legal_name: str
     contract_strength: str
+
+
+@dataclass(frozen=True, slots=True)
+class PersonRef:
+    active: bool
+
+
+@dataclass(frozen=True, slots=True)
+class RelationshipRef:
+    """What :func:`relationship_health` reads of a relationship and its person, from one values() row (the cockpit
+    reads them with their distributors in one statement, no model instance per row)."""
+
+    active: bool
+    last_interaction: date | None
+    pairing: tuple[str, str]
+    person: PersonRef
+
+    # The columns of a Relationship row :meth:`from_row` takes, in order.
+    FIELDS = ("active", "last_interaction", "manufacturer_level", "person__level", "person__active")
+
+    @classmethod
+    def from_row(cls, active, last_interaction, manufacturer_level, person_level, person_active) -> "RelationshipRef":
+        return cls(active, last_interaction, (manufacturer_level, PERSON_TIER[person_level]), PersonRef(person_active))
 
 
 @dataclass

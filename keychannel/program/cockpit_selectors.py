@@ -101,7 +101,7 @@ def _launched(principal, today):
 
 
 def _own_distributor(principal):
-    """A head's own distributor, read once per request (two panels of the head's cockpit need it)."""
+    """A head's own distributor, read once per request (the rules to acknowledge; the goals panel needs only its id)."""
     key = ("program.own_distributor", principal.own_distributor_id)
     if key not in principal._cache:
         principal._cache[key] = Distributor.objects.visible_to(principal).get(pk=principal.own_distributor_id)
@@ -136,7 +136,10 @@ def network_goals(principal, today):
     pipeline = metrics.get("weighted_pipeline")
     if revenue and pipeline:
         left = max(Decimal(0), revenue.goal.target - revenue.actual)
-        weighted = pipeline.total(None, revenue.goal.starts_on, today) or Decimal(0)
+        # The pipeline now: a network goal on it that ends today or later read it in goal_progress's statement.
+        now = next((p.actual for p in progress if p.goal.metric == "weighted_pipeline" and p.actual is not None
+                    and pipeline.reads_now(p.goal.ends_on)), None) if pipeline.reads_now(today) else None
+        weighted = (now if now is not None else pipeline.total(None, revenue.goal.starts_on, today)) or Decimal(0)
         cover = (weighted / left) if left else None
         figures.append(CockpitFigure(
             _("Pipeline cover of the revenue left"), f"{cover:.1f}×" if cover is not None else _("goal reached"),
@@ -173,8 +176,11 @@ def distributors_behind(principal, today):
 
 
 def attention_goals_behind(principal, distributor_ids, today) -> dict[int, int]:
+    # Counts need no order: without the goals' default one (by program start and name) the statement joins no
+    # program and sorts nothing.
     goals = _goal_rows(Goal.objects.visible_to(principal).filter(program__in=_launched(principal, today),
-                                                                 distributor_id__in=in_lookup(distributor_ids)))
+                                                                 distributor_id__in=in_lookup(distributor_ids))
+                       .order_by())
     counts: dict[int, int] = {}
     for p in goal_progress(goals, on=today):
         if p.status == GoalStatus.BEHIND:
@@ -283,13 +289,13 @@ def my_goals(principal, today):
     program = _launched(principal, today).order_by("-starts_on").first()
     if not distributor_id or program is None:
         return []
-    distributor = _own_distributor(principal)
     # Rows, not model instances: the items and the statement read only the progress fields.
     goals = _goal_rows(Goal.objects.visible_to(principal).filter(program=program, distributor_id=distributor_id))
     progress = goal_progress(goals, on=today)
     items = [_goal_item(p) for p in progress]
-    # The statement pays on these same goals: their progress is passed, not computed a second time.
-    statement = incentive_statement(principal=principal, program=program, distributor=distributor, on=today,
+    # The statement pays on these same goals: their progress is passed, not computed a second time. It narrows the
+    # ledger by the distributor's id (its own, in the head's reach): no statement reads the distributor itself.
+    statement = incentive_statement(principal=principal, program=program, distributor=distributor_id, on=today,
                                     progress=progress)
     overview = item_url("program:distributor_overview", distributor_id)
     figures = [CockpitFigure(_("Incentive statement (RON)"), money(statement["net"]), url=overview,

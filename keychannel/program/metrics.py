@@ -63,7 +63,8 @@ class Metric:
     stored_rows: Callable | None = None
     combined_rows: Callable | None = None
 
-    def _now(self, end: date) -> bool:
+    def reads_now(self, end: date) -> bool:
+        """Whether a period ending on ``end`` is answered by the ``current`` source (the value now)."""
         return self.current is not None and end >= timezone.localdate()
 
     def _stored(self, distributor_ids, start: date, end: date, *, grouped: bool):
@@ -78,7 +79,7 @@ class Metric:
     def total(self, distributor_ids, start: date, end: date) -> Decimal:
         if distributor_ids is not None and not distributor_ids:
             return ZERO
-        if self._now(end):
+        if self.reads_now(end):
             return Decimal(self.current(distributor_ids, grouped=False))
         stored = self._stored(distributor_ids, start, end, grouped=False)
         if stored is not None:
@@ -91,7 +92,7 @@ class Metric:
     def by_distributor(self, distributor_ids, start: date, end: date) -> dict[int, Decimal]:
         if distributor_ids is not None and not distributor_ids:
             return {}
-        if self._now(end):
+        if self.reads_now(end):
             return {pk: value for pk, value in self.current(distributor_ids, grouped=True).items() if pk is not None}
         stored = self._stored(distributor_ids, start, end, grouped=True)
         if stored is not None:
@@ -111,7 +112,7 @@ class Metric:
     def rows(self, distributor_ids, start: date, end: date, *, grouped: bool):
         """``(rows, aggregate)``: the query that answers :meth:`total` (``grouped``: :meth:`by_distributor`) for
         this period, from the same source those read; None when the source has no query form."""
-        if self._now(end):
+        if self.reads_now(end):
             return None if self.current_rows is None else self.current_rows(distributor_ids)
         if self.stored is not None:
             rows = None if self.stored_rows is None else self.stored_rows(distributor_ids, start, end)
@@ -212,7 +213,6 @@ def read_many(grouped: dict[tuple, set], totals: set[tuple]) -> tuple[dict[tuple
                 metric.by_distributor(ids, key[1], key[2]) if is_grouped else metric.total(None, key[1], key[2])
             continue
         qs, aggregate = rows
-        field = qs.annotate(probe=aggregate).query.annotations["probe"].output_field
         value = Cast(aggregate, _VALUE)
         if is_grouped:
             qs = qs.values(metric.distributor_field).annotate(branch=Value(len(branches)), value=value) \
@@ -223,6 +223,8 @@ def read_many(grouped: dict[tuple, set], totals: set[tuple]) -> tuple[dict[tuple
                 distributor=Value(None, output_field=IntegerField()), value=value).values_list(
                 "branch", "distributor", "value")
             out[key] = ZERO
+        # The aggregate's own output field, as the branch resolved it (a probe annotate cloned the query again).
+        field = qs.query.annotations["value"].get_source_expressions()[0].output_field
         branches.append((is_grouped, key, field, qs))
     if branches:
         query = branches[0][3].union(*(b[3] for b in branches[1:]), all=True) if len(branches) > 1 else branches[0][3]

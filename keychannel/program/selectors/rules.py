@@ -72,7 +72,8 @@ def ledger_list(*, principal, distributor=None):
 
 
 def incentive_statement(*, principal, program, distributor, on: date | None = None, progress=None) -> dict:
-    """Incentives earned by one distributor for the program period, computed from its goal actuals.
+    """Incentives earned by one distributor (a Distributor or its id) for the program period, computed from its goal
+    actuals.
 
     An incentive rule's parameters: ``metric`` (a registry key), ``bonus_percent`` (of the value above target) or
     ``amount_per_unit`` (RON per unit above target, for count metrics), optionally ``cap`` (RON). Penalties and rewards on the ledger are listed beside.
