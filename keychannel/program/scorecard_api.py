@@ -8,6 +8,7 @@ from typing import Literal
 from django.core.exceptions import PermissionDenied
 from ninja import Field, FilterSchema, Query, Schema
 
+from keychannel.core.api_rows import fast_list
 from keychannel.core.pagination import MAX_OFFSET
 from keychannel.core.schemas import WRITE_ERRORS
 from keychannel.network.choices import SizeTier
@@ -102,6 +103,7 @@ def _allowed(principal):
 
 @router.get("/scorecards", response={200: ScorecardPage, **WRITE_ERRORS},
             summary="Distributor scorecards: a page of the distributors the caller reaches, filtered and sorted")
+@fast_list
 def scorecard_list(request, filters: Query[ScorecardFilter]):
     principal = request.principal
     _allowed(principal)
