@@ -139,6 +139,11 @@ def plan(head_username: str) -> list[tuple[str, str, str, str, dict | None]]:
         ("head: GET /sales-lines?limit=50", "head", "GET", "/api/v1/sales-lines?limit=50", None),
         ("head: POST /clients/duplicate-check", "head", "POST", "/api/v1/clients/duplicate-check",
          {"legal_name": near, "tax_id": ""}),
+        # the distributor scorecards (wave 14): a page of the network table, one card, the head's own card
+        ("GET /scorecards", "admin", "GET", "/api/v1/scorecards", None),
+        ("GET /scorecards?sort=-pipeline", "admin", "GET", "/api/v1/scorecards?sort=-pipeline", None),
+        ("GET /scorecards/{id}", "admin", "GET", f"/api/v1/scorecards/{dist.pk}", None),
+        ("head: GET /scorecards", "head", "GET", "/api/v1/scorecards", None),
     ]
     for who, d, c, o in (("admin", dist, client, opp), ("head", own, own_client, own_opp)):
         page = f"{who}-page"
@@ -155,6 +160,8 @@ def plan(head_username: str) -> list[tuple[str, str, str, str, dict | None]]:
             (f"{who}: page pipeline column more", f"{who}-htmx", "GET", "/deals/pipeline/discussion/more/?offset=10",
              None),
             (f"{who}: page segments", page, "GET", "/sales/segments/", None),
+            (f"{who}: page scorecards", page, "GET", "/program/scorecards/", None),
+            (f"{who}: page scorecard", page, "GET", f"/program/scorecards/{d.pk}/", None),
             # the charts the segments page loads after itself (as it asks for them: its newest year)
             (f"{who}: page segments charts", page, "GET", f"/sales/segments/charts/?year={newest_year}", None),
         ]

@@ -10,11 +10,12 @@ network app's redaction hides relationship strength from (distributor users).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 
 from django.db.models import Q
+from django.db.models.functions import Lower
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -26,8 +27,9 @@ from keychannel.core.scoping import get_visible_or_404, in_lookup
 from keychannel.deals import selectors as deal_selectors
 from keychannel.network import selectors as network_selectors
 from keychannel.network.choices import SizeTier
-from keychannel.network.models import Distributor, Territory
+from keychannel.network.models import Distributor, Relationship, Territory
 from keychannel.network.redaction import relationship_hidden_fields
+from keychannel.network.relationship_selectors import relationship_health, stale_days_setting
 from keychannel.sales import selectors as sales_selectors
 
 from . import metrics
@@ -154,42 +156,93 @@ def _running_program(principal, today):
             .order_by("-starts_on", "-pk").first())
 
 
-def scorecard_rows(*, principal, filters: dict | None = None, year: int | None = None, sort: str | None = None,
-                   today: date | None = None, distributor_id: int | None = None) -> list[dict]:
-    """One row per active distributor the principal reaches (filtered), with every scorecard figure; or the one
-    row of ``distributor_id`` (active or not)."""
-    today = today or timezone.localdate()
-    period = period_for(year, today)
+# The figure families a sort key needs (computed for every distributor the list covers before it is paged); a key
+# not named here (code, name) is an order of the distributors themselves, read by the database.
+SORT_FAMILIES = {
+    "goals": {"goals"}, "attainment": {"goals"}, "pipeline": {"deals"}, "win_rate": {"deals"}, "won": {"deals"},
+    "key_accounts": {"deals"}, "registrations": {"registrations"}, "sell_out": {"sell_out"},
+    "share": {"sell_out", "potential"}, "readiness": {"readiness"}, "level": {"level"}, "support": {"support"},
+    "return": {"support"}, "health": {"health"},
+}
+FAMILIES = frozenset().union(*SORT_FAMILIES.values())
+# Distributors whose figures are read together when every row is wanted (the export): each family is one statement
+# per chunk, so the cost grows with the rows written, not with a statement per distributor.
+CHUNK = 500
+
+
+def _distributors(principal, filters: dict | None, distributor_id: int | None):
     qs = Distributor.objects.visible_to(principal).select_related("territory", "channel_manager")
     qs = qs.filter(pk=distributor_id) if distributor_id is not None else qs.filter(active=True)
     if principal.distributor_ids is not None:
         qs = qs.filter(pk__in=in_lookup(principal.distributor_ids))
-    distributors = list(SCORECARD_FILTERS.apply(qs, filters or {}, principal).order_by("code"))
+    return SCORECARD_FILTERS.apply(qs, filters or {}, principal)
+
+
+def _ordered(qs, sort: str | None):
+    """The distributors in the order of a sort by code or name (the table's default: by code), by the database."""
+    key, descending = (sort or "").lstrip("-"), (sort or "").startswith("-")
+    if key == "name":
+        name = Lower("legal_name")
+        return qs.order_by(name.desc() if descending else name.asc(), "code")
+    return qs.order_by("-code" if key == "code" and descending else "code")
+
+
+def _health(principal, distributors, today) -> dict[int, list]:
+    """Relationship flags of these distributors (network's rule, relationship_health): one statement for their
+    relationships, instead of the whole network's overview for a page of it. An inactive distributor has none, as
+    the overview (active distributors only) gave it."""
+    mine: dict[int, list] = {}
+    for relationship in (Relationship.objects.visible_to(principal)
+                         .filter(person__distributor_id__in=[d.pk for d in distributors]).select_related("person")):
+        mine.setdefault(relationship.person.distributor_id, []).append(relationship)
+    stale_days, alone, out = stale_days_setting(), {}, {}
+    for d in distributors:
+        if not d.active:
+            out[d.pk] = []
+        elif d.pk in mine:
+            out[d.pk] = relationship_health(distributor=d, relationships=mine[d.pk], on_date=today,
+                                            stale_days=stale_days)
+        else:  # without relationships the flags depend only on the contract's strength: worked out once each
+            if d.contract_strength not in alone:
+                alone[d.contract_strength] = relationship_health(distributor=d, relationships=[], on_date=today,
+                                                                 stale_days=stale_days)
+            out[d.pk] = [replace(flag) for flag in alone[d.contract_strength]]
+    return out
+
+
+def _rows_of(principal, distributors: list, *, period: Period, today: date, families=FAMILIES) -> list[dict]:
+    """The scorecard rows of these distributors (in their order): each figure family one statement for all of them
+    (``families``: only those, the others left empty, to sort a list before it is paged)."""
     ids = [d.pk for d in distributors]
     if not ids:
         return []
     on = period.end
-    program = _running_program(principal, today)
-    goals = list(Goal.objects.visible_to(principal).filter(program=program, distributor_id__in=ids)) if program else []
+    program = _running_program(principal, today) if families & {"goals", "level"} else None
     progress: dict[int, list] = {}
-    for p in goal_progress(goals, on=on):
-        progress.setdefault(p.goal.distributor_id, []).append(p)
+    if program and "goals" in families:
+        goals = list(Goal.objects.visible_to(principal).filter(program=program, distributor_id__in=ids))
+        for p in goal_progress(goals, on=on):
+            progress.setdefault(p.goal.distributor_id, []).append(p)
     levels = {h.distributor_id: h.level for h in DistributorLevel.objects.visible_to(principal)
-              .filter(program=program, distributor_id__in=ids).select_related("level")} if program else {}
+              .filter(program=program, distributor_id__in=ids).select_related("level")} \
+        if program and "level" in families else {}
     deals = deal_selectors.deal_figures_by_distributor(principal=principal, distributor_ids=ids, start=period.start,
-                                                       end=period.end)
+                                                       end=period.end) if "deals" in families else {}
     registrations = channel_selectors.registration_counts_by_distributor(
-        principal=principal, distributor_ids=ids, start=period.start, end=period.end, today=today)
+        principal=principal, distributor_ids=ids, start=period.start, end=period.end, today=today) \
+        if "registrations" in families else {}
     months = _month_starts(period.end, TREND_MONTHS)
     sell_out = sales_selectors.sell_out_by_month(principal=principal, distributor_ids=ids, start=months[0],
-                                                 end=period.end)
-    potential = client_selectors.potential_by_distributor(principal=principal, distributor_ids=ids)
-    readiness = network_selectors.latest_readiness_by_distributor(principal=principal, distributor_ids=ids)
-    support = support_by_distributor(principal=principal, distributor_ids=ids, on=on)
+                                                 end=period.end) if "sell_out" in families else {}
+    potential = client_selectors.potential_by_distributor(principal=principal, distributor_ids=ids) \
+        if "potential" in families else {}
+    readiness = network_selectors.latest_readiness_by_distributor(principal=principal, distributor_ids=ids) \
+        if "readiness" in families else {}
+    support = support_by_distributor(principal=principal, distributor_ids=ids, on=on) if "support" in families \
+        else {pk: {"spend": Decimal(0), "won": Decimal(0)} for pk in ids}
     health = None
     if not relationship_hidden_fields(principal, None):
-        health = {row["distributor"].pk: row["flags"]
-                  for row in network_selectors.relationship_health_overview(principal=principal, on_date=today)}
+        health = _health(principal, distributors, today) if "health" in families else {}
     rows = []
     empty_deals = {"open_count": 0, "open_value": Decimal(0), "weighted": Decimal(0), "won_count": 0,
                    "won_value": Decimal(0), "lost_count": 0, "key_accounts_won": 0}
@@ -239,7 +292,57 @@ def scorecard_rows(*, principal, filters: dict | None = None, year: int | None =
             "health": [{"code": f.code, "severity": str(f.severity), "message": str(f.message)} for f in flags]
             if flags is not None else None,
         })
-    return sort_rows(rows, sort)
+    return rows
+
+
+
+
+def iter_rows(*, principal, filters: dict | None = None, year: int | None = None, sort: str | None = None,
+              today: date | None = None):
+    """Every row of the network table (the export), sorted, read ``CHUNK`` distributors at a time."""
+    today = today or timezone.localdate()
+    period = period_for(year, today)
+    distributors = _sorted_distributors(principal, filters, sort, period, today)
+    for i in range(0, len(distributors), CHUNK):
+        yield from _rows_of(principal, distributors[i:i + CHUNK], period=period, today=today)
+
+
+def _sorted_distributors(principal, filters, sort, period, today) -> list:
+    qs = _ordered(_distributors(principal, filters, None), sort)
+    families = SORT_FAMILIES.get((sort or "").lstrip("-"))
+    distributors = list(qs)
+    if families is None:
+        return distributors
+    # A sort by a figure: that figure's family for every distributor of the list (one statement each), then the order
+    keyed = sort_rows(_rows_of(principal, distributors, period=period, today=today, families=families), sort)
+    return [r["distributor"] for r in keyed]
+
+
+def scorecard_page(*, principal, filters: dict | None = None, year: int | None = None, sort: str | None = None,
+                   limit: int = 50, offset: int = 0, today: date | None = None) -> tuple[list[dict], int]:
+    """One page of the network table and how many rows it has: the figures are read for the page's distributors
+    only (a sort by code or name pages in the database; a sort by a figure reads that figure for the whole list)."""
+    today = today or timezone.localdate()
+    period = period_for(year, today)
+    if SORT_FAMILIES.get((sort or "").lstrip("-")) is None:
+        qs = _ordered(_distributors(principal, filters, None), sort)
+        page = list(qs[offset:offset + limit])
+        count = offset + len(page) if len(page) < limit and (page or not offset) else qs.count()
+    else:
+        distributors = _sorted_distributors(principal, filters, sort, period, today)
+        page, count = distributors[offset:offset + limit], len(distributors)
+    return _rows_of(principal, page, period=period, today=today), count
+
+
+def scorecard_rows(*, principal, filters: dict | None = None, year: int | None = None, sort: str | None = None,
+                   today: date | None = None, distributor_id: int | None = None) -> list[dict]:
+    """One row per active distributor the principal reaches (filtered), with every scorecard figure; or the one
+    row of ``distributor_id`` (active or not)."""
+    if distributor_id is None:
+        return list(iter_rows(principal=principal, filters=filters, year=year, sort=sort, today=today))
+    today = today or timezone.localdate()
+    return _rows_of(principal, list(_distributors(principal, filters, distributor_id)), period=period_for(year, today),
+                    today=today)
 
 
 def sort_rows(rows: list[dict], sort: str | None) -> list[dict]:

@@ -8,6 +8,8 @@ from typing import Literal
 from django.core.exceptions import PermissionDenied
 from ninja import Field, FilterSchema, Query, Schema
 
+from keychannel.core.api_rows import fast_list
+from keychannel.core.pagination import MAX_OFFSET
 from keychannel.core.schemas import WRITE_ERRORS
 from keychannel.network.choices import SizeTier
 
@@ -24,6 +26,8 @@ class ScorecardFilter(FilterSchema):
     q: str | None = Field(None, max_length=200, description="Code or name contains")
     year: int | None = Field(None, ge=2000, le=2100, description="Period of won deals, registrations and sell-out")
     sort: SortKey | None = Field(None, description="A column, '-' first for descending")
+    limit: int = Field(50, ge=1, le=500, description="Rows of the page (the figures are read for these only)")
+    offset: int = Field(0, ge=0, le=MAX_OFFSET)
 
 
 class GoalLineOut(Schema):
@@ -87,19 +91,27 @@ class ScorecardOut(Schema):
         None, description="Relationship health flags; null for distributor users (manufacturer-internal)")
 
 
+class ScorecardPage(Schema):
+    items: list[ScorecardOut]
+    count: int = Field(..., description="Rows of the whole table (filtered)")
+
+
 def _allowed(principal):
     if not scorecard.may_view(principal):
         raise PermissionDenied
 
 
-@router.get("/scorecards", response={200: list[ScorecardOut], **WRITE_ERRORS},
-            summary="Distributor scorecards: every distributor the caller reaches, filtered and sorted")
+@router.get("/scorecards", response={200: ScorecardPage, **WRITE_ERRORS},
+            summary="Distributor scorecards: a page of the distributors the caller reaches, filtered and sorted")
+@fast_list
 def scorecard_list(request, filters: Query[ScorecardFilter]):
     principal = request.principal
     _allowed(principal)
     values = filters.model_dump()
-    return scorecard.scorecard_rows(principal=principal, filters=values, year=values.pop("year"),
-                                    sort=values.pop("sort"))
+    rows, count = scorecard.scorecard_page(principal=principal, filters=values, year=values.pop("year"),
+                                           sort=values.pop("sort"), limit=values.pop("limit"),
+                                           offset=values.pop("offset"))
+    return {"items": rows, "count": count}
 
 
 @router.get("/scorecards/{int:distributor_id}", response={200: ScorecardOut, **WRITE_ERRORS},

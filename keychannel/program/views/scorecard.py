@@ -6,9 +6,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from keychannel.core.exports import export_response
+from keychannel.core.pagination import MAX_OFFSET
 from keychannel.core.policies import can
 
 from .. import scorecard
+
+PER_PAGE = 50
 
 # xgettext:no-python-format (a percent sign, not a placeholder)
 GOALS_SHARE_OF_PLAN = gettext_lazy("Goals (% of plan)")
@@ -35,7 +38,14 @@ def _sort(request):
     return sort if sort.lstrip("-") in scorecard.SORTS else ""
 
 
-def _rows(request):
+def _number(request):
+    try:
+        return max(1, int(request.GET.get("page", "")))
+    except ValueError:
+        return 1
+
+
+def _filters(request):
     principal = request.principal
     if not scorecard.may_view(principal):
         raise PermissionDenied
@@ -44,36 +54,54 @@ def _rows(request):
     q = request.GET.get("q", "").strip()[:200]
     if q:
         values["q"] = q
-    rows = scorecard.scorecard_rows(principal=principal, filters=values, year=_year(request), sort=_sort(request))
-    return rows, controls, q
+    return values, controls, q
 
 
 def scorecard_list(request):
-    rows, controls, q = _rows(request)
+    values, controls, q = _filters(request)
     sort = _sort(request)
+    # A page of the table: its figures are read for the page's distributors only (issue 22); the export has every row
+    number = min(_number(request), MAX_OFFSET // PER_PAGE + 1)
+    rows, count = scorecard.scorecard_page(principal=request.principal, filters=values, year=_year(request), sort=sort,
+                                           limit=PER_PAGE, offset=(number - 1) * PER_PAGE)
+    pages = max(1, -(-count // PER_PAGE))
+    paging = request.GET.copy()
+    paging.pop("page", None)
     params = request.GET.copy()
     headers = []
     for key, label in COLUMNS:
         if key == "health" and not can(request.principal, "network.relationship.health"):
             continue
         params["sort"] = f"-{key}" if sort == key else key
+        params.pop("page", None)
         headers.append({"key": key, "label": label, "query": params.urlencode(),
                         "direction": "asc" if sort == key else "desc" if sort == f"-{key}" else ""})
     export = request.GET.copy()
+    export.pop("page", None)
     return render(request, "program/scorecard_list.html", {
         "rows": rows, "headers": headers, "controls": controls, "q": q, "sort": sort,
         "selected": {c.name: request.GET.get(c.name, "") for c in controls},
         "year": _year(request) or scorecard.period_for(None).year,
         "show_health": can(request.principal, "network.relationship.health"),
-        "export_query": export.urlencode(),
+        "export_query": export.urlencode(), "count": count, "number": number, "pages": pages,
+        "previous_query": _page_query(paging, number - 1) if number > 1 else "",
+        "next_query": _page_query(paging, number + 1) if number < pages else "",
         "trends": {r["id"]: [float(p["amount"]) for p in r["sell_out_trend"]] for r in rows},
         "trend_labels": [p["month"] for p in rows[0]["sell_out_trend"]] if rows else [],
         "breadcrumbs": [(_("Scorecards"), "")],
     })
 
 
+def _page_query(params, number):
+    params = params.copy()
+    params["page"] = number
+    return params.urlencode()
+
+
 def scorecard_csv(request):
-    rows, _controls, _q = _rows(request)
+    values, _controls, _q = _filters(request)
+    # every row, read a chunk of distributors at a time while the file is written
+    rows = scorecard.iter_rows(principal=request.principal, filters=values, year=_year(request), sort=_sort(request))
     health = can(request.principal, "network.relationship.health")
     header = [_("Code"), _("Distributor"), _("Size"), _("Level"), _("Goals"), _("Goals behind"), str(GOALS_SHARE_OF_PLAN),
               _("Open deals"), _("Open pipeline (RON)"), _("Weighted pipeline (RON)"), _("Won deals"), _("Won (RON)"),
