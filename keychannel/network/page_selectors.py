@@ -7,9 +7,11 @@ statements."""
 import functools
 
 from django.db import connection
-from django.db.models import JSONField
+from django.db.models import Exists, JSONField, OuterRef
 from django.db.models.expressions import RawSQL
 
+from keychannel.core.choices import Role
+from keychannel.core.models import Membership
 from keychannel.core.scoping import USER_NAME_COLUMNS as NAMES
 from keychannel.core.scoping import get_visible_or_404
 from keychannel.core.scoping import own_and_related_columns as columns
@@ -40,14 +42,18 @@ from .selectors import (
 )
 
 
-def distributor_page_get(*, principal, pk):
+def distributor_page_get(*, principal, pk, asks_head=False):
     """The distributor of its page (redacted as ``distributor_list``'s): its territory's and channel manager's
     names and, as ``product_line_names``, its product lines' names in their order; not its organisation (the page
     needs the id only). The names come in the distributor's own row: their prefetch was a statement of its own and
-    half of this read's Python (issue 22)."""
+    half of this read's Python (issue 22). ``asks_head``: also whether its organisation has a head (``has_head``,
+    for the administrator's "invite a person" link; a statement of its own before)."""
     qs = (distributor_list(principal=principal).select_related(None).select_related("territory", "channel_manager")
           .only(*columns(Distributor, territory=("id", "name"), channel_manager=NAMES)).prefetch_related(None)
           .annotate(product_line_names=RawSQL(_line_names_sql(), (), output_field=JSONField())))
+    if asks_head:
+        qs = qs.annotate(has_head=Exists(Membership.objects.filter(organization_id=OuterRef("organization_id"),
+                                                                   role=Role.DIST_HEAD)))
     return get_visible_or_404(qs, principal, pk=pk)
 
 

@@ -121,3 +121,21 @@ def test_the_distributor_page_reads_its_product_lines_with_the_distributor(world
     assert ProductLine.objects.exists()
     html, _statements = _get(page, url)
     assert '<ul><li class="text-secondary">None</li></ul>' in html
+
+
+def test_the_administrator_invites_the_head_first_asked_with_the_distributor(world, login):
+    """Issue 22: whether the distributor's organisation has a head (the "invite a person" link's role) was a
+    statement of its own on the administrator's distributor page; it comes with the distributor's row now."""
+    from keychannel.core.models import Membership
+
+    page = login(world.user("admin"))
+    url = reverse("network:distributor_detail", args=[world.own.pk])
+    page.get(url)
+    html, statements = _get(page, url)
+    assert not [s for s in statements if s.startswith('SELECT 1 AS "a" FROM "core_membership"')
+                or (s.startswith("SELECT %s AS") and "core_membership" in s)]
+    assert Membership.objects.filter(organization_id=world.own.organization_id, role="dist_head").exists()
+    assert f"?organization={world.own.organization_id}&amp;role=dist_sales" in html
+    Membership.objects.filter(organization_id=world.own.organization_id, role="dist_head").update(role="dist_sales")
+    html, _statements = _get(page, url)
+    assert f"?organization={world.own.organization_id}&amp;role=dist_head" in html
