@@ -2,7 +2,7 @@
 of them, its row links and repeated selects built once per page, not per row (issue 22)."""
 
 from django.core.signals import setting_changed
-from django.db.models import Prefetch
+from django.db.models import Exists, OuterRef, Prefetch
 from django.template.defaultfilters import truncatechars
 from django.template.defaulttags import CsrfTokenNode
 from django.template.loader import render_to_string
@@ -19,7 +19,7 @@ from keychannel.core.templatetags.kc_format import format_date
 from . import selectors
 from .choices import RelationshipLevel
 from .forms import ContactForm, LinkForm
-from .models import CorporateClient, Stakeholder, StakeholderContact, StakeholderLink
+from .models import ClientMerge, CorporateClient, Stakeholder, StakeholderContact, StakeholderLink
 
 
 def _row_links(stakeholders, editable: bool) -> None:
@@ -214,6 +214,9 @@ CLIENT_PAGE_COLUMNS = own_and_related_columns(
 
 
 def client_page_get(*, principal, pk):
-    """The client of its page: ``selectors.client_get``'s relations, by the columns the page shows."""
+    """The client of its page: ``selectors.client_get``'s relations, by the columns the page shows, and whether
+    any duplicate was ever merged into it (``has_merges``: most clients have none, and their merge history was a
+    statement of its own on every client page; issue 22)."""
+    merged = ClientMerge.objects.filter(survivor=OuterRef("pk"))
     return get_visible_or_404(CorporateClient.objects.select_related("distributor", "territory", "created_by")
-                              .only(*CLIENT_PAGE_COLUMNS), principal, pk=pk)
+                              .only(*CLIENT_PAGE_COLUMNS).annotate(has_merges=Exists(merged)), principal, pk=pk)

@@ -160,8 +160,9 @@ def client_detail(request, pk):
         "can_delete": can(principal, "clients.corporateclient.delete", client),
         "can_archive": can(principal, "clients.corporateclient.archive", client),
         "can_merge": can(principal, "clients.corporateclient.merge", client),
+        # read (through its scope, as before) only when some merge into the client exists: none is the rule
         "merges": selectors.merge_history(principal=principal, client=client).only(
-            *own_and_related_columns(ClientMerge, merged_by=USER_NAME_COLUMNS)),
+            *own_and_related_columns(ClientMerge, merged_by=USER_NAME_COLUMNS)) if client.has_merges else [],
         "breadcrumbs": _crumbs((client.legal_name, "")),
     })
     return render(request, "clients/client_detail.html", context)

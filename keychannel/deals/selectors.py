@@ -9,7 +9,7 @@ from decimal import Decimal
 from django.contrib.auth import get_user_model
 from django.db import connection, connections
 from django.db.models import Count, DecimalField, ExpressionWrapper, F, IntegerField, Prefetch, Q, Sum, Value
-from django.db.models.expressions import Window
+from django.db.models.expressions import RawSQL, Window
 from django.db.models.functions import Coalesce, RowNumber
 from django.utils import timezone
 
@@ -330,10 +330,13 @@ def board_cards(*, principal, filters: dict, stage: str, offset: int = 0, limit:
 
 
 def board_first_cards(*, principal, filters: dict, limit: int = CARDS_PER_COLUMN) -> dict[str, list]:
-    """Every column's first ``limit`` cards. On PostgreSQL in two statements: the ids of every column in one
-    ``UNION ALL`` (each part read off the stage index on its own), then those deals with their client,
+    """Every column's first ``limit`` cards. On PostgreSQL in one statement: the deals whose ids the ``UNION ALL``
+    of every column's first ids gives (each part read off the stage index on its own), with their client,
     distributor and owner. A query per column cost seven round trips, and one union of the joined rows took
-    longer to plan than to run. SQLite cannot limit the parts of a union: a query per column there."""
+    longer to plan than to run. The ids were a statement of their own before, and the cards' join read every
+    distributor (a hash of 2,000 rows at full size, the board's growth with the network; issue 22): joined to
+    the union, each card's distributor is read by its key. SQLite cannot limit the parts of a union: a query per
+    column there."""
     if not connection.features.supports_slicing_ordering_in_compound:
         return {stage: board_cards(principal=principal, filters=filters, stage=stage, limit=limit)
                 for stage in Stage.values}
@@ -352,22 +355,21 @@ def board_first_cards(*, principal, filters: dict, limit: int = CARDS_PER_COLUMN
 _STAGE_MARK = "kc:stage:mark"  # a stage no deal has: the place of the stage among a part's parameters
 
 
-def _first_ids_by_stage(ids_by_recency, limit: int) -> list:
-    """The first ``limit`` ids of every stage's part of ``ids_by_recency``: the ``UNION ALL`` the ORM writes for
-    one part per stage, but one part compiled and its stage parameter set per stage (issue 22: seven compilations
-    of the scope and filters were a sixth of the kanban's Python)."""
+def _first_ids_by_stage(ids_by_recency, limit: int):
+    """The first ``limit`` ids of every stage's part of ``ids_by_recency``, as a subquery (``RawSQL``, for a
+    ``pk__in``): the ``UNION ALL`` the ORM writes for one part per stage, but one part compiled and its stage
+    parameter set per stage (issue 22: seven compilations of the scope and filters were a sixth of the kanban's
+    Python)."""
     part = ids_by_recency.filter(stage=_STAGE_MARK)[:limit]
     sql, params = part.query.sql_with_params()
     marks = [place for place, value in enumerate(params) if value == _STAGE_MARK]
-    if len(marks) != 1:  # not found once (never expected): the ORM's union
+    if len(marks) != 1:  # not found once (never expected): the ORM's union, read first
         parts = [ids_by_recency.filter(stage=stage)[:limit] for stage in Stage.values]
         return list(parts[0].union(*parts[1:], all=True))
     every = []
     for stage in Stage.values:
         every += [*params[:marks[0]], stage, *params[marks[0] + 1:]]
-    with connections[part.db].cursor() as cursor:
-        cursor.execute(" UNION ALL ".join([f"({sql})"] * len(Stage.values)), every)
-        return [pk for (pk,) in cursor.fetchall()]
+    return RawSQL(" UNION ALL ".join([f"({sql})"] * len(Stage.values)), every)
 
 
 def board_totals(*, principal, filters: dict, probabilities: dict | None = None) -> dict:

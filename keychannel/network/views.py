@@ -112,7 +112,9 @@ def _invite_url(principal, distributor) -> str:
         return ""
     url = reverse("core:user_invite")
     if can(principal, "core.user.invite_anywhere"):
-        has_head = Membership.objects.filter(organization_id=distributor.organization_id, role="dist_head").exists()
+        has_head = getattr(distributor, "has_head", None)  # the distributor page reads it with the distributor
+        if has_head is None:
+            has_head = Membership.objects.filter(organization_id=distributor.organization_id, role="dist_head").exists()
         query = {"organization": distributor.organization_id, "role": "dist_sales" if has_head else "dist_head"}
         return f"{url}?{urlencode(query)}"
     return url if principal.organization_id == distributor.organization_id else ""
@@ -120,7 +122,8 @@ def _invite_url(principal, distributor) -> str:
 
 def distributor_detail(request, pk):
     principal = request.principal
-    distributor = page_selectors.distributor_page_get(principal=principal, pk=pk)
+    distributor = page_selectors.distributor_page_get(principal=principal, pk=pk,
+                                                      asks_head=can(principal, "core.user.invite_anywhere"))
     context = page_selectors.distributor_overview(principal=principal, distributor=distributor, on_date=timezone.localdate())
     context.update(
         {

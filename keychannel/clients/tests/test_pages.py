@@ -142,6 +142,28 @@ def test_merge_page(world, login):
     assert keep.stakeholders.count() == 1 and not CorporateClient.objects.filter(pk=dup.pk).exists()
 
 
+@pytest.mark.parametrize("role", ["program_manager", "dist_head"])
+def test_the_client_page_reads_its_merge_history_only_when_it_has_one(world, login, role):
+    """Issue 22: the merge history was a statement on every client page; the client's row says whether any merge
+    into it exists, and only then is the history read (through its scope, as before) and shown."""
+    keep = ClientFactory(legal_name="Delta Grup SRL", distributor=world.own)
+    page = login(world.user(role))
+    url = reverse("clients:client_detail", args=[keep.pk])
+    page.get(url)
+    with CaptureQueriesContext(connection) as ctx:
+        html = page.get(url).content.decode()
+    history = 'SELECT "clients_clientmerge"."id"'  # the history's own statement (the client's row asks EXISTS)
+    assert not [q["sql"] for q in ctx.captured_queries if q["sql"].startswith(history)]
+    assert "Merged duplicates" not in html
+    dup = ClientFactory(legal_name="Delta Grup S.A.", tax_id="RO99887766", distributor=world.own)
+    merger = login(world.user("program_manager"))
+    assert merger.post(reverse("clients:client_merge", args=[keep.pk]), {"duplicate": dup.pk}).status_code == 302
+    with CaptureQueriesContext(connection) as ctx:
+        html = page.get(url).content.decode()
+    assert len([q for q in ctx.captured_queries if q["sql"].startswith(history)]) == 1
+    assert "Delta Grup S.A." in html[html.index("Merged duplicates"):]
+
+
 def test_client_page_query_count_does_not_grow_with_the_buying_centre(world, login):
     client = ClientFactory(distributor=world.own, is_key_account=True)
     boss = StakeholderFactory(client=client, level="executive")

@@ -98,3 +98,44 @@ def test_the_distributor_page_statements_do_not_grow_with_its_rows(world, login)
                                                    manufacturer_level="middle")
         Interaction.objects.create(relationship=relationship, occurred_on=date(2026, 1, 1 + n), summary=f"Call {n}")
     assert len(_get(page, url)[1]) == few
+
+
+@pytest.mark.parametrize("role", ["admin", "dist_head"])
+def test_the_distributor_page_reads_its_product_lines_with_the_distributor(world, login, role):
+    """Issue 22: the product lines' names were a prefetch, a statement of their own; they come in the distributor's
+    row now, in the product lines' order (name, then id), and a distributor with none shows "None"."""
+    from keychannel.network.models import ProductLine
+    from keychannel.network.tests.factories import ProductLineFactory
+
+    world.own.product_lines.add(ProductLineFactory(name="Air dryers"), ProductLineFactory(name="Zeolite filters"))
+    page = login(world.user(role))
+    url = reverse("network:distributor_detail", args=[world.own.pk])
+    page.get(url)
+    html, statements = _get(page, url)
+    assert not [s for s in statements if 'FROM "network_productline"' in s and "network_coverage" not in s]
+    names = list(world.own.product_lines.order_by("name", "id").values_list("name", flat=True))
+    assert len(names) >= 3 and names == sorted(names)
+    listed = html.index("<ul><li>Air dryers</li>")
+    assert html[listed:html.index("</ul>", listed)] == "<ul>" + "".join(f"<li>{n}</li>" for n in names)
+    world.own.product_lines.clear()
+    assert ProductLine.objects.exists()
+    html, _statements = _get(page, url)
+    assert '<ul><li class="text-secondary">None</li></ul>' in html
+
+
+def test_the_administrator_invites_the_head_first_asked_with_the_distributor(world, login):
+    """Issue 22: whether the distributor's organisation has a head (the "invite a person" link's role) was a
+    statement of its own on the administrator's distributor page; it comes with the distributor's row now."""
+    from keychannel.core.models import Membership
+
+    page = login(world.user("admin"))
+    url = reverse("network:distributor_detail", args=[world.own.pk])
+    page.get(url)
+    html, statements = _get(page, url)
+    assert not [s for s in statements if s.startswith('SELECT 1 AS "a" FROM "core_membership"')
+                or (s.startswith("SELECT %s AS") and "core_membership" in s)]
+    assert Membership.objects.filter(organization_id=world.own.organization_id, role="dist_head").exists()
+    assert f"?organization={world.own.organization_id}&amp;role=dist_sales" in html
+    Membership.objects.filter(organization_id=world.own.organization_id, role="dist_head").update(role="dist_sales")
+    html, _statements = _get(page, url)
+    assert f"?organization={world.own.organization_id}&amp;role=dist_head" in html
