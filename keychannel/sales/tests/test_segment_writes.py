@@ -167,10 +167,12 @@ def test_the_months_after_the_cutoff_are_read_by_index_ranges_per_distributor_ye
 
 
 @postgresql_only
-def test_the_segments_statement_reads_the_aggregate_three_times_not_five(network):
-    """Each segment's own year and the year before come from one grouping of seg_agg's rows (as themselves and
-    shifted a year on), not from a UNION of keys joined back to seg_agg twice: seg_agg is read by the two halves
-    of that grouping and by the NPS look-up, three scans instead of five."""
+def test_the_segments_statement_reads_the_aggregate_twice_and_computes_each_measure_once(network):
+    """Each segment's own year and the year before come from one full join of seg_agg's target-year rows with its
+    previous-year rows (not a grouping of both as one UNION ALL); a network-wide recompute ranks every survey answer
+    rather than hashing seg_agg to pick the clients first; the distributors are checked on seg_targets (a few
+    thousand rows), not joined to every segment-to-be; and the measures (share, trend, class, recency, the
+    small-batch flag) are computed in their own subqueries, once a row, not again wherever the label uses them."""
     world, clients = network
     _apply(world, clients, IMPORTS)
     plans = []
@@ -184,7 +186,26 @@ def test_the_segments_statement_reads_the_aggregate_three_times_not_five(network
     with connection.execute_wrapper(explain):
         _full_recompute()
     [plan] = plans
-    assert plan.count("Seq Scan on seg_agg") == 3, plan
+    assert plan.count("Seq Scan on seg_agg") == 2, plan
+    assert "Full Join" in plan, plan
+    assert Distributor._meta.db_table not in plan, plan
+    assert "Subquery Scan on m" in plan and "Subquery Scan on f" in plan, plan
+
+
+@postgresql_only
+def test_a_recompute_from_empty_locks_the_client_table_not_each_client(network):
+    """A rebuild from empty (a maintenance operation) takes a SHARE lock on the client table, which keeps every
+    client as it is until it commits, instead of a key-share lock on ~200k client rows (a WAL record and a dirtied
+    page each); an incremental recompute still locks only its clients' rows (see the test above)."""
+    world, clients = network
+    _apply(world, clients, IMPORTS)
+    ClientSegment.objects.all().delete()
+    _written, statements = _full_recompute()
+    assert f"LOCK TABLE {clients_table()} IN SHARE MODE" in statements
+    assert not [s for s in statements if "FOR KEY SHARE OF c" in s]
+    _written, statements = _full_recompute()
+    assert [s for s in statements if "FOR KEY SHARE OF c" in s]
+    assert not [s for s in statements if s.startswith(f"LOCK TABLE {clients_table()}")]
 
 
 @postgresql_only
