@@ -139,10 +139,12 @@ class LoginSettingsIn(Schema):
 
 @router.get("/organizations", response={200: list[OrganizationLoginOut], 403: ErrorOut},
             summary="Organisations with their sign-in setting (administrator)")
+@paginate(BoundedPagination)  # issue 22 (wave 14): 2,000 organisations in one answer (199 KB) took 200 ms
 def organization_list(request):
     from . import login_settings
 
-    return list(login_settings.organization_list(principal=request.principal))
+    return login_settings.organization_list(principal=request.principal).values("id", "name", "kind",
+                                                                                  "password_login")
 
 
 @router.patch("/organizations/{int:organization_id}/login-settings",

@@ -79,3 +79,20 @@ def test_only_the_program_office_changes_them(world, login, api_as, deals):
         assert b'name="probability-proposal"' not in page.get(reverse("deals:stage_probabilities")).content
         assert page.post(reverse("deals:stage_probabilities"), {"probability-proposal": "5"}).status_code == 403
     assert Opportunity.objects.get(pk=deals[0].pk).probability == 60
+
+
+def test_the_deals_per_stage_are_read_from_the_stored_totals_not_counted(world, api_as, deals):
+    """Issue 22 (wave 14 sweep): the list counted every deal of the network on each call (211 ms at 300k deals);
+    it reads the network's per-stage rows (deals/stage_totals.py), which equal a recount."""
+    from collections import Counter
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    OpportunityFactory(client=deals[0].client, owner=deals[0].owner, stage=Stage.WON, probability=100)
+    Opportunity.objects.filter(pk=deals[1].pk).update(stage=Stage.NEGOTIATION)
+    with CaptureQueriesContext(connection) as queries:
+        rows = api_as(world.users["admin"]).get("/api/v1/stage-probabilities").json()
+    recount = Counter(Opportunity.objects.values_list("stage", flat=True))
+    assert {r["stage"]: r["deals"] for r in rows} == {stage: recount.get(stage, 0) for stage in Stage.values}
+    assert not [q["sql"] for q in queries.captured_queries if 'FROM "deals_opportunity"' in q["sql"]]
