@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('channel', '0007_search_fold_statistics'),
         ('clients', '0016_history_date_record_index'),
-        ('deals', '0022_history_date_record_index'),
+        ('deals', '0024_history_date_record_index'),
         ('network', '0013_history_date_record_index'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

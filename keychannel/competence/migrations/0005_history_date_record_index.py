@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('clients', '0016_history_date_record_index'),
         ('competence', '0004_client_fks_protect'),
-        ('deals', '0022_history_date_record_index'),
+        ('deals', '0024_history_date_record_index'),
         ('network', '0013_history_date_record_index'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('clients', '0016_history_date_record_index'),
-        ('deals', '0022_history_date_record_index'),
+        ('deals', '0024_history_date_record_index'),
         ('network', '0013_history_date_record_index'),
         ('service', '0002_case_source_email'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),

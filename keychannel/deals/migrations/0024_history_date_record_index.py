@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('clients', '0016_history_date_record_index'),
-        ('deals', '0021_stage_totals_fill'),
+        ('deals', '0023_month_totals_fill'),
         ('network', '0013_history_date_record_index'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
