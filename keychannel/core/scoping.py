@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from django.conf import settings
-from django.db import models
+from django.db import connections, models
 from django.http import Http404
 from django.utils import timezone
 
@@ -20,11 +20,38 @@ from .choices import DISTRIBUTOR_ROLES, MANUFACTURER_ROLES, NETWORK_WIDE_ROLES, 
 
 ReachProvider = Callable[["Principal"], Iterable[int]]
 _reach_providers: dict[str, list[ReachProvider]] = {}
+# Roles whose one provider can also be read in the statement that reads the membership (``with_reach``).
+_reach_in_statement: dict[str, Callable[[str], models.QuerySet]] = {}
+REACH_COLUMN = "kc_reach"
 
 
-def register_reach(role: str, provider: ReachProvider) -> None:
-    """Add distributor ids that ``role`` reaches; the union of every provider for a role is its reach."""
+def register_reach(role: str, provider: ReachProvider, *, in_statement: Callable[[str], models.QuerySet] | None = None,
+                   ) -> None:
+    """Add distributor ids that ``role`` reaches; the union of every provider for a role is its reach.
+
+    ``in_statement(membership)``: the same ids as a ``values("id")`` QuerySet correlated (``OuterRef``) to the
+    membership columns at path ``membership`` (``"organization_id"``, or ``"user__membership__organization_id"``
+    from the API token): ``with_reach`` then reads them with the membership, in its statement. For a role with a
+    few distributors (a distributor's own users): their reach was one more round trip on each of their requests."""
     _reach_providers.setdefault(str(role), []).append(provider)
+    if in_statement is not None:
+        _reach_in_statement[str(role)] = in_statement
+
+
+def with_reach(queryset, membership: str = ""):
+    """PostgreSQL: ``queryset`` (of memberships, or of rows joined to one at path ``membership``) with the
+    membership's reach as an array column (``REACH_COLUMN``) for the roles that declare one (``register_reach``),
+    NULL for the others; ``Principal.for_membership`` takes it. Read in the statement that authenticates, so it is
+    never older than the request (a distributor moved to another organisation leaves its old users' reach at
+    once). Other databases read the reach as before, when it is first asked for."""
+    if connections[queryset.db].vendor != "postgresql" or not _reach_in_statement:
+        return queryset
+    from django.contrib.postgres.expressions import ArraySubquery  # PostgreSQL only (psycopg)
+
+    whens = [models.When(**{f"{membership}role": role},
+                         then=ArraySubquery(make(membership).order_by().values("id")))
+             for role, make in _reach_in_statement.items() if len(_reach_providers.get(role, ())) == 1]
+    return queryset.annotate(**{REACH_COLUMN: models.Case(*whens, default=None)}) if whens else queryset
 
 
 @dataclass
@@ -43,7 +70,7 @@ class Principal:
         from .models import Membership  # local: models import this module
 
         # order_by("pk"): the model's ordering (organisation name, username) would join two tables for one row.
-        membership = Membership.objects.filter(user=user).only("role", "organization_id").order_by("pk").first()
+        membership = with_reach(Membership.objects.filter(user=user).only("role", "organization_id")).order_by("pk").first()
         return cls.for_membership(user, membership)
 
     @classmethod
@@ -52,6 +79,9 @@ class Principal:
         if membership is None:
             return cls(user=user)
         principal = cls(user=user, role=membership.role, organization_id=membership.organization_id)
+        reach = getattr(membership, REACH_COLUMN, None)
+        if reach is not None and principal.is_authenticated and not principal.sees_whole_network:
+            principal.__dict__["distributor_ids"] = principal._reach([reach])  # read with it (``with_reach``)
         if type(membership).organization.is_cached(membership):  # joined (the API token's query): no second read
             principal.__dict__["organization"] = membership.organization
         return principal
@@ -102,14 +132,17 @@ class Principal:
             return frozenset()
         if self.sees_whole_network:
             return None
+        return self._reach([provider(self) for provider in _reach_providers.get(self.role, [])])
+
+    def _reach(self, answers: list) -> IdSet:
         ids: set[int] = set()
-        providers = _reach_providers.get(self.role, [])
-        answers = [provider(self) for provider in providers]
         for answer in answers:
             ids.update(answer)
         reach = IdSet(ids)
         if len(answers) == 1 and isinstance(answers[0], models.QuerySet):
             reach.query = answers[0]
+        elif len(answers) == 1 and self.role in _reach_in_statement:  # read in the statement: the same subquery
+            reach.query = _reach_providers[self.role][0](self)  # for in_lookup, built, not run
         return reach
 
     @cached_property
@@ -296,4 +329,5 @@ __all__ = [
     "get_visible_or_404",
     "in_lookup",
     "register_reach",
+    "with_reach",
 ]

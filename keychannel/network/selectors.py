@@ -6,7 +6,7 @@ from functools import cached_property
 from typing import NamedTuple
 
 from django.db import connection
-from django.db.models import Count, Q
+from django.db.models import Count, OuterRef, Q
 from django.utils import timezone
 
 from keychannel.core.pagination import stored_count
@@ -48,6 +48,12 @@ def distributors_managed_by(principal):
 
 def distributors_of_organization(principal):
     return Distributor.objects.filter(organization_id=principal.organization_id).values_list("id", flat=True)
+
+
+def distributors_of_membership(membership: str):
+    """``distributors_of_organization`` read in the statement of the membership at path ``membership``
+    (core.scoping.with_reach)."""
+    return Distributor.objects.filter(organization_id=OuterRef(f"{membership}organization_id"))
 
 
 def distributor_count(principal):
