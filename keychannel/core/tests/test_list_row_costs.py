@@ -137,6 +137,25 @@ def test_a_value_rows_full_name_is_the_users_own(first, last):
     assert user_full_name(first, last) == get_user_model()(first_name=first, last_name=last).get_full_name()
 
 
+@pytest.mark.parametrize("who", ["channel_manager", "dist_head", None])
+def test_a_value_rows_user_reference_is_what_the_schemas_read_of_the_user(world, who):
+    """One way from a user's columns to the API's user reference (``core.api_rows.user_ref``, ``user_refs``), for
+    the value-row lists (distributors' channel manager, deals' people), as ``UserRefOut`` / ``UserRef`` answer it
+    from the user record."""
+    from keychannel.core.api_rows import user_ref, user_refs
+    from keychannel.deals.schemas import UserRef
+    from keychannel.network.schemas import UserRefOut
+
+    if who is None:
+        assert user_ref(None, "", "", "") is None and user_refs(connection, [None]) == {}
+        return
+    user = world.user(who)
+    row = user_ref(user.pk, user.username, user.first_name, user.last_name)
+    for schema in (UserRefOut, UserRef):
+        assert schema.model_validate(row).model_dump() == schema.from_orm(user).model_dump()
+    assert user_refs(connection, [user.pk, None, user.pk]) == {user.pk: row}
+
+
 def test_the_registrations_list_builds_no_record_and_answers_as_the_detail(world, api_as):
     """Scenario (issue 22, wave 13): the registrations list built a DealRegistration record per row (3.1× a bare /me
     at full size) for plain columns. It now reads value rows (channel/registration_rows.py): no registration nor
