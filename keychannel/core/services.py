@@ -138,7 +138,7 @@ def api_token_check(raw: str):
     # And a distributor user's reach (core.scoping.with_reach): one round trip less on each of their requests.
     token = next(iter(with_reach(
         ApiToken.objects.select_related("user", "user__membership", "user__membership__organization")
-        .filter(key_hash=hash_token(raw)), "user__membership__").order_by()[:1]
+        .filter(key_hash=hash_token(raw))).order_by()[:1]
     ), None)
     if token is None:
         return None, ""

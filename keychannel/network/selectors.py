@@ -6,7 +6,7 @@ from functools import cached_property
 from typing import NamedTuple
 
 from django.db import connection
-from django.db.models import Count, OuterRef, Q
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from keychannel.core.pagination import stored_count
@@ -50,10 +50,12 @@ def distributors_of_organization(principal):
     return Distributor.objects.filter(organization_id=principal.organization_id).values_list("id", flat=True)
 
 
-def distributors_of_membership(membership: str):
-    """``distributors_of_organization`` read in the statement of the membership at path ``membership``
-    (core.scoping.with_reach)."""
-    return Distributor.objects.filter(organization_id=OuterRef(f"{membership}organization_id"))
+def distributors_of_membership(membership: str) -> str:
+    """``distributors_of_organization`` as SQL correlated to the membership table ``membership`` (quoted), read in
+    the statement that reads the membership (core.scoping.with_reach)."""
+    quote = connection.ops.quote_name
+    return (f"SELECT d.{quote('id')} FROM {quote(Distributor._meta.db_table)} d "
+            f"WHERE d.{quote(Distributor._meta.get_field('organization').column)} = {membership}.{quote('organization_id')}")
 
 
 def distributor_count(principal):
