@@ -18,18 +18,23 @@ from __future__ import annotations
 import copy
 import datetime
 import decimal
+import functools
 import uuid
 from collections import defaultdict
 from functools import wraps
 from types import UnionType
 from typing import Union, get_args, get_origin
 
+from django.contrib.auth import get_user_model
+from django.db import connection, connections
 from django.db.models import Model
 from django.template import Variable, VariableDoesNotExist
 from ninja.operation import ResponseObject
 from ninja.schema import DjangoGetter, Schema
 from ninja.utils import contribute_operation_callback
 from pydantic import BaseModel, TypeAdapter, model_validator
+
+from .scoping import user_full_name
 
 # Values that DjangoGetter passes to pydantic unchanged (it only converts managers, querysets, callables, files).
 _PLAIN = frozenset({str, int, float, bool, type(None), decimal.Decimal, datetime.datetime, datetime.date,
@@ -278,23 +283,14 @@ def with_related_ids(queryset, relation: str):
 
 def _related_ids_iterable(base, model, relation: str):
     # A class per list (not cached): the base may itself be made per request (core.redaction.redacted).
-    field = model._meta.get_field(relation)
-    through = field.remote_field.through
-    source, target = field.m2m_field_name(), field.m2m_reverse_field_name()
-    order = [f"{target}__{name}" for name in field.related_model._meta.ordering]
     attribute = f"{relation}_listed_ids"
 
     class WithRelatedIds(base):
         def __iter__(self):
             rows = list(super().__iter__())
-            ids = defaultdict(list)
             as_dicts = bool(rows) and isinstance(rows[0], dict)  # a values page (network.distributor_rows)
             pks = [row["id"] if as_dicts else row.pk for row in rows]
-            if rows:
-                links = (through.objects.filter(**{f"{source}_id__in": pks})
-                         .order_by(*order).values_list(f"{source}_id", f"{target}_id"))
-                for row_id, related_id in links:
-                    ids[row_id].append(related_id)
+            ids = related_ids_of(connections[self.queryset.db], model, relation, pks)
             for row, pk in zip(rows, pks, strict=True):
                 if as_dicts:
                     row[attribute] = ids[pk]
@@ -303,6 +299,72 @@ def _related_ids_iterable(base, model, relation: str):
             yield from rows
 
     return WithRelatedIds
+
+
+def related_ids_of(db, model, relation: str, pks: list) -> defaultdict:
+    """{row id: [related id, ...]} for the rows ``pks`` of ``model``, in the related model's order: one written-out
+    statement of the link table (``related_ids_sql``), none for no rows."""
+    ids = defaultdict(list)
+    if pks:
+        with db.cursor() as cursor:
+            cursor.execute(*page_statement(db, related_ids_sql(model, relation), pks))
+            for row_id, related_id in cursor.fetchall():
+                ids[row_id].append(related_id)
+    return ids
+
+
+@functools.cache
+def related_ids_sql(model, relation: str) -> str:
+    """The statement of a page's (row id, related id) links, ``{ids}`` left for ``page_statement``: written out once
+    a relation, where the ORM built and compiled it on every page (about 15 % of the registrations list's CPU, issue
+    22). The related model's ``ordering`` is of its own columns (``name``, ``-id``)."""
+    field = model._meta.get_field(relation)
+    through, related = field.remote_field.through, field.related_model
+    source = through._meta.get_field(field.m2m_field_name()).column
+    target = through._meta.get_field(field.m2m_reverse_field_name()).column
+    quote = connection.ops.quote_name
+    order = ", ".join(f"p.{quote(related._meta.get_field(name.lstrip('-')).column)}{' DESC' if name[0] == '-' else ''}"
+                      for name in related._meta.ordering)
+    return (f"SELECT l.{quote(source)}, l.{quote(target)} FROM {quote(through._meta.db_table)} l "
+            f"JOIN {quote(related._meta.db_table)} p ON p.{quote(related._meta.pk.column)} = l.{quote(target)} "
+            f"WHERE l.{quote(source)} {{ids}}" + (f" ORDER BY {order}" if order else ""))
+
+
+def page_statement(db, sql: str, ids: list) -> tuple[str, list]:
+    """``sql`` (with ``{ids}``) for a page's ids: one array parameter on PostgreSQL (core.pagination.PkAnyOf), a
+    list elsewhere."""
+    if db.vendor == "postgresql":
+        return sql.format(ids="= ANY(%s)"), [list(ids)]
+    return sql.format(ids=f"IN ({', '.join(['%s'] * len(ids))})" if ids else "IN (NULL)"), list(ids)
+
+
+def user_ref(pk, username: str, first_name: str, last_name: str) -> dict | None:
+    """A user as the API's user references read one (``UserRefOut``, ``UserRef``: id, username, full name), from
+    its columns, or None without one: for value rows, which build no user."""
+    if pk is None:
+        return None
+    return {"id": pk, "username": username, "get_full_name": user_full_name(first_name, last_name)}
+
+
+USER_REF_COLUMNS = ("id", "username", "first_name", "last_name")
+
+
+def user_refs(db, pks) -> dict:
+    """{id: ``user_ref``} of the users ``pks`` (a page's people): one written-out statement, none for no one."""
+    pks = sorted(set(pks) - {None})
+    if not pks:
+        return {}
+    with db.cursor() as cursor:
+        cursor.execute(*page_statement(db, _user_refs_sql(), pks))
+        return {row[0]: user_ref(*row) for row in cursor.fetchall()}
+
+
+@functools.cache
+def _user_refs_sql() -> str:
+    User = get_user_model()
+    quote = connection.ops.quote_name
+    columns = ", ".join(f"u.{quote(User._meta.get_field(name).column)}" for name in USER_REF_COLUMNS)
+    return f"SELECT {columns} FROM {quote(User._meta.db_table)} u WHERE u.{quote(User._meta.pk.column)} {{ids}}"
 
 
 def related_ids(obj, relation: str) -> list:

@@ -205,8 +205,14 @@ def sum_beyond(queryset, field: str, cap: int) -> bool:
     """Whether the rows of ``queryset`` (a roll-up's) hold more than ``cap`` in ``field`` together: their running
     sum in id order, which stops at the first row past the cap (a few hundred rows of a roll-up of thousands),
     where a plain sum reads every row. For ``count_beyond``."""
+    return beyond_rows(queryset, field, cap).exists()
+
+
+def beyond_rows(queryset, field: str, cap: int):
+    """The rows of ``sum_beyond`` whose running sum is past ``cap`` (none when it is not): its ``exists()``, or an
+    ``Exists`` of it in another statement (deals.api_rows.PageBeyond)."""
     seen = Window(Sum(field), order_by=F("pk").asc(), frame=RowRange(start=None, end=0))
-    return queryset.order_by().annotate(seen=seen).filter(seen__gt=cap).exists()
+    return queryset.order_by().annotate(seen=seen).filter(seen__gt=cap)
 
 
 def stored_count(queryset, count):

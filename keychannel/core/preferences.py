@@ -84,10 +84,11 @@ def _read_membership_once(request, user) -> None:
     """One query for what a page needs of the membership: the role and organisation (the principal) and the
     language and time zone (this middleware). Read separately, every page paid for the same row twice."""
     from .models import Membership  # local: models import scoping, which this module must not
-    from .scoping import Principal
+    from .scoping import Principal, with_reach
 
-    memberships = Membership.objects.filter(user=user).order_by("pk").only("role", "organization_id", "language",
-                                                                            "time_zone")
+    # And a distributor user's reach (scoping.with_reach): one round trip less on each of their pages.
+    memberships = with_reach(Membership.objects.filter(user=user).order_by("pk").only("role", "organization_id",
+                                                                                       "language", "time_zone"))
     page = request.method == "GET" and not request.headers.get("HX-Request") and not request.path.startswith("/api/")
     if page:  # and the top bar's bell (core.context_processors), in the same statement
         memberships = memberships.annotate(unread=_unread_count())

@@ -26,6 +26,7 @@ from .models import (
 )
 from .notifications import notification_send  # noqa: F401 - the one way to notify a user, imported from here
 from .policies import require
+from .scoping import REACH_COLUMN, with_reach
 
 logger = logging.getLogger(__name__)
 
@@ -134,12 +135,15 @@ def api_token_check(raw: str):
         return None, ""
     # One query for the token, its user, the user's membership and organisation (the principal, /me); no
     # ordering for one row (key_hash is unique; first() would add ORDER BY id).
-    token = next(iter(
+    # And a distributor user's reach (core.scoping.with_reach): one round trip less on each of their requests.
+    token = next(iter(with_reach(
         ApiToken.objects.select_related("user", "user__membership", "user__membership__organization")
-        .filter(key_hash=hash_token(raw)).order_by()[:1]
+        .filter(key_hash=hash_token(raw))).order_by()[:1]
     ), None)
     if token is None:
         return None, ""
+    if hasattr(token, REACH_COLUMN) and hasattr(token.user, "membership"):
+        setattr(token.user.membership, REACH_COLUMN, getattr(token, REACH_COLUMN))
     now = timezone.now()
     if token.revoked_at is not None:
         return None, _("This API token was revoked.")

@@ -5,17 +5,21 @@ the page or of the deal. Read by ``selectors.opportunity_api_list`` and ``select
 from __future__ import annotations
 
 import functools
-from collections import defaultdict
 
-from django.contrib.auth import get_user_model
 from django.db import connection, connections
-from django.db.models import F, IntegerField
+from django.db.models import Exists, F, IntegerField
 from django.db.models.expressions import RawSQL
 from django.db.models.query import ValuesIterable
 from django.utils import timezone
 
-from keychannel.core.pagination import BoundedPagination, capped_count, stored_count, stored_count_of
-from keychannel.core.scoping import user_full_name
+from keychannel.core.api_rows import related_ids_of, user_refs
+from keychannel.core.pagination import (
+    BoundedPagination,
+    capped_count,
+    count_beyond_of,
+    stored_count,
+    stored_count_of,
+)
 from keychannel.network.models import ProductLine
 
 from .choices import attention_flags
@@ -35,7 +39,6 @@ API_LIST_CLIENT = {"client_legal_name": F("client__legal_name"), "client_territo
 # The people of a page (owner, mentor, KAM: schemas.UserRef), read after its rows in one statement of the users: the
 # three joined made PostgreSQL plan the page's statement for 1.1 ms where it ran in 0.2.
 API_LIST_PEOPLE = ("owner", "mentor", "kam")
-_PERSON_COLUMNS = ("id", "username", "first_name", "last_name")
 
 
 class OpportunityRows(ValuesIterable):
@@ -43,8 +46,8 @@ class OpportunityRows(ValuesIterable):
     their references, ``product_line_ids`` in the product lines' order, ``weighted_value`` and ``attention`` by the
     model's own rules. One statement after the page's own, whatever its size: the people; on SQLite, the links to
     the product lines too (on PostgreSQL they are a column of the page, ``line_ids_array``, added here to the page
-    alone: not to its count nor to a deep page's ids). Both are written out (``_page_sql``): through the ORM,
-    building and compiling them took 1 ms of CPU each, running them 0.2."""
+    alone: not to its count nor to a deep page's ids). Both are written out (core.api_rows ``user_refs``,
+    ``related_ids_of``): through the ORM, building and compiling them took 1 ms of CPU each, running them 0.2."""
 
     def __iter__(self):
         db = connections[self.queryset.db]
@@ -57,6 +60,11 @@ class OpportunityRows(ValuesIterable):
             self.queryset.query.add_annotation(total.column(), "kc_total")
         else:
             total = None
+        beyond = count_beyond_of(self.queryset) if in_row else None
+        if isinstance(beyond, PageBeyond):
+            self.queryset.query.add_annotation(beyond.column(), "kc_beyond")
+        else:
+            beyond = None
         rows = list(super().__iter__())
         if not rows:
             return
@@ -64,36 +72,23 @@ class OpportunityRows(ValuesIterable):
             total.total = rows[0]["kc_total"]
             for row in rows:
                 del row["kc_total"]
-        lines = defaultdict(list)
-        people = {}
-        links_sql, people_sql = _page_sql()
-        with db.cursor() as cursor:
-            if not in_row:
-                cursor.execute(*_page_statement(db, links_sql, [row["id"] for row in rows]))
-                for opportunity_id, line_id in cursor.fetchall():
-                    lines[opportunity_id].append(line_id)
-            wanted = {row[f"{person}_id"] for row in rows for person in API_LIST_PEOPLE} - {None}
-            cursor.execute(*_page_statement(db, people_sql, sorted(wanted)))
-            for pk, username, first_name, last_name in cursor.fetchall():
-                people[pk] = {"id": pk, "username": username, "get_full_name": user_full_name(first_name, last_name)}
+        if beyond is not None:
+            beyond.answer = (BoundedPagination.COUNT_CAP, rows[0]["kc_beyond"])
+            for row in rows:
+                del row["kc_beyond"]
+        lines = None if in_row else related_ids_of(db, Opportunity, "product_lines", [row["id"] for row in rows])
+        people = user_refs(db, [row[f"{person}_id"] for row in rows for person in API_LIST_PEOPLE])
         today = timezone.localdate()
         for row in rows:
             row["client"] = {"id": row["client_id"], "legal_name": row.pop("client_legal_name"),
                              "territory_id": row.pop("client_territory_id")}
             for person in API_LIST_PEOPLE:
                 row[person] = people.get(row[f"{person}_id"])
-            if not in_row:
+            if lines is not None:
                 row["product_line_ids"] = lines[row["id"]]
             row["weighted_value"] = weighted(row["value"], row["probability"])
             row["attention"] = attention_flags(row["stage"], row["next_step"], row["next_step_on"], today)
             yield row
-
-
-def _page_statement(db, sql: str, ids: list) -> tuple[str, list]:
-    """``sql`` for a page's ids: one array parameter on PostgreSQL (core.pagination.PkAnyOf), a list elsewhere."""
-    if db.vendor == "postgresql":
-        return sql.format(ids="= ANY(%s)"), [ids]
-    return sql.format(ids=f"IN ({', '.join(['%s'] * len(ids))})" if ids else "IN (NULL)"), ids
 
 
 def _columns(model, alias: str, names) -> str:
@@ -102,7 +97,7 @@ def _columns(model, alias: str, names) -> str:
 
 def line_ids_array() -> RawSQL:
     """PostgreSQL: a deal's product line ids, in the product lines' order, as a column of the deal's own row
-    (``ARRAY(SELECT …)``): the statement of ``_page_sql``'s links saved a round trip per page (issue 22)."""
+    (``ARRAY(SELECT …)``): a statement of the links (core.api_rows.related_ids_of) saved a round trip per page (issue 22)."""
     from django.contrib.postgres.fields import ArrayField  # PostgreSQL only (psycopg)
 
     return RawSQL(_array_sql(), (), output_field=ArrayField(IntegerField()))
@@ -116,20 +111,6 @@ def _array_sql() -> str:
             f"JOIN {quote(ProductLine._meta.db_table)} p ON p.{quote('id')} = l.{quote('productline_id')} "
             f"WHERE l.{quote('opportunity_id')} = {quote(Opportunity._meta.db_table)}.{quote('id')} "
             f"ORDER BY {_columns(ProductLine, 'p', ProductLine._meta.ordering)})")
-
-
-@functools.cache
-def _page_sql() -> tuple[str, str]:
-    """The statements of a page's product line links and people (the same quoting on SQLite and PostgreSQL)."""
-    through = Opportunity.product_lines.through
-    quote = connection.ops.quote_name
-    links = (f"SELECT l.{quote('opportunity_id')}, l.{quote('productline_id')} FROM {quote(through._meta.db_table)} l "
-             f"JOIN {quote(ProductLine._meta.db_table)} p ON p.{quote('id')} = l.{quote('productline_id')} "
-             f"WHERE l.{quote('opportunity_id')} {{ids}} ORDER BY {_columns(ProductLine, 'p', ProductLine._meta.ordering)}")
-    User = get_user_model()
-    people = (f"SELECT {_columns(User, 'u', _PERSON_COLUMNS)} FROM {quote(User._meta.db_table)} u "
-              f"WHERE u.{quote(User._meta.pk.column)} {{ids}}")
-    return links, people
 
 
 class PageTotal:
@@ -151,6 +132,25 @@ class PageTotal:
             count, capped = capped_count(self.base, BoundedPagination.COUNT_CAP)
             return count + capped
         return self.total
+
+
+class PageBeyond:
+    """PostgreSQL, the network's deals: the pipeline roll-up's proof that the list holds more than the count's cap
+    (``core.pagination.count_beyond``) as a column of its page's statement, an uncorrelated ``EXISTS`` run once:
+    one round trip less (issue 22; nothing else in the request reads the roll-up). ``proof(cap)``: the roll-up's
+    rows past ``cap`` (``core.pagination.beyond_rows``). A page read otherwise (a deep offset, changed since) does
+    not carry it, and the proof is then read on its own, as any list's."""
+
+    def __init__(self, proof):
+        self.proof, self.answer = proof, None
+
+    def column(self) -> Exists:
+        return Exists(self.proof(BoundedPagination.COUNT_CAP))
+
+    def __call__(self, cap: int) -> bool:
+        if self.answer is not None and self.answer[0] == cap:
+            return self.answer[1]
+        return self.proof(cap).exists()
 
 
 def counted_with_page(queryset):

@@ -16,6 +16,7 @@ from django.utils import timezone
 from keychannel.core.cockpit import money
 from keychannel.core.pagination import (
     BoundedPagination,
+    beyond_rows,
     capped_count,
     capped_figure,
     count_beyond,
@@ -30,7 +31,14 @@ from keychannel.core.scoping import (
 from keychannel.network.models import Distributor, ProductLine
 
 from . import rollups, stage_totals
-from .api_rows import API_LIST_CLIENT, API_LIST_COLUMNS, OpportunityRows, counted_with_page, line_ids_array
+from .api_rows import (
+    API_LIST_CLIENT,
+    API_LIST_COLUMNS,
+    OpportunityRows,
+    PageBeyond,
+    counted_with_page,
+    line_ids_array,
+)
 from .cards import CARD_FIELDS, Card
 from .choices import DEFAULT_PROBABILITY, OPEN_STAGES, Attention, Stage
 from .deal_rows import as_deal_rows
@@ -131,7 +139,10 @@ def opportunity_api_list(*, principal, filters: dict | None = None):
     if rollup_serves(principal, {}) and used <= ROLLUP_FILTERS | {"open", "stage"}:
         # Past the count cap, the pipeline roll-up tells it (every deal of the network counts in it): the count
         # read 10,001 index entries of the deals on every first page.
-        qs = count_beyond(qs, lambda cap: sum_beyond(_rollup_of(filters), "deal_count", cap))
+        if connections[qs.db].vendor == "postgresql":  # and read by the page's statement (api_rows.PageBeyond)
+            qs = count_beyond(qs, PageBeyond(lambda cap: beyond_rows(_rollup_of(filters), "deal_count", cap)))
+        else:
+            qs = count_beyond(qs, lambda cap: sum_beyond(_rollup_of(filters), "deal_count", cap))
     elif principal.is_authenticated and principal.is_distributor_user and connections[qs.db].vendor == "postgresql":
         qs = counted_with_page(qs)  # a distributor's deals: a few hundred, counted by the page's statement
     return qs

@@ -19,11 +19,16 @@ class NetworkConfig(AppConfig):
             interaction_hidden_fields,
             relationship_hidden_fields,
         )
-        from .selectors import distributor_count, distributors_managed_by, distributors_of_organization
+        from .selectors import (
+            distributor_count,
+            distributors_managed_by,
+            distributors_of_membership,
+            distributors_of_organization,
+        )
 
         register_reach(Role.CHANNEL_MANAGER, distributors_managed_by)
-        register_reach(Role.DIST_HEAD, distributors_of_organization)
-        register_reach(Role.DIST_SALES, distributors_of_organization)
+        register_reach(Role.DIST_HEAD, distributors_of_organization, in_statement=distributors_of_membership)
+        register_reach(Role.DIST_SALES, distributors_of_organization, in_statement=distributors_of_membership)
         register_history_redaction("network.distributor", distributor_hidden_fields)
         register_history_redaction("network.relationship", relationship_hidden_fields)
         register_history_redaction("network.interaction", interaction_hidden_fields)

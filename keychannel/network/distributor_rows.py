@@ -4,7 +4,7 @@ A page of 50 distributors built 50 ``Distributor`` and 50 ``User`` records (each
 signals) and redacted each one, for ``DistributorOut`` to read back a few plain columns: about a fifth of the
 list's Python. The rows here carry the same values, the manufacturer's internal assessment blanked as
 ``core.redaction`` blanks it on records (``network/redaction.py`` decides which fields), the channel manager nested
-as ``UserRefOut`` reads it, the quadrant by the model's own rule, and the product lines' ids from
+as ``UserRefOut`` reads it (``core.api_rows.user_ref``), the quadrant by the model's own rule, and the product lines' ids from
 ``core.api_rows.with_related_ids`` (one statement after the page).
 """
 
@@ -13,8 +13,7 @@ from __future__ import annotations
 from django.db.models import F
 from django.db.models.query import ValuesIterable
 
-from keychannel.core.api_rows import with_related_ids
-from keychannel.core.scoping import user_full_name
+from keychannel.core.api_rows import user_ref, with_related_ids
 
 from .models import alignment_quadrant
 from .redaction import distributor_hidden_fields
@@ -43,12 +42,8 @@ def _rows_for(hidden: frozenset):
             for row in super().__iter__():
                 for name in hidden:
                     row[name] = None
-                username = row.pop("manager_username")
-                first_name, last_name = row.pop("manager_first_name"), row.pop("manager_last_name")
-                manager_id = row["channel_manager_id"]
-                row["channel_manager"] = None if manager_id is None else {
-                    "id": manager_id, "username": username,
-                    "get_full_name": user_full_name(first_name, last_name)}
+                row["channel_manager"] = user_ref(row["channel_manager_id"], row.pop("manager_username"),
+                                                  row.pop("manager_first_name"), row.pop("manager_last_name"))
                 row["alignment_quadrant"] = alignment_quadrant(row["shares_goals"], row["shares_methods"])
                 yield row
 

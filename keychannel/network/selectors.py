@@ -50,6 +50,14 @@ def distributors_of_organization(principal):
     return Distributor.objects.filter(organization_id=principal.organization_id).values_list("id", flat=True)
 
 
+def distributors_of_membership(membership: str) -> str:
+    """``distributors_of_organization`` as SQL correlated to the membership table ``membership`` (quoted), read in
+    the statement that reads the membership (core.scoping.with_reach)."""
+    quote = connection.ops.quote_name
+    return (f"SELECT d.{quote('id')} FROM {quote(Distributor._meta.db_table)} d "
+            f"WHERE d.{quote(Distributor._meta.get_field('organization').column)} = {membership}.{quote('organization_id')}")
+
+
 def distributor_count(principal):
     return Distributor.objects.visible_to(principal).count()
 

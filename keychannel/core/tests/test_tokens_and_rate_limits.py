@@ -272,7 +272,12 @@ def test_every_operation_documents_429_with_retry_after():
 @pytest.mark.parametrize(("role", "queries"), [(Role.PROGRAM_MANAGER, 2), (Role.DIST_HEAD, 3)])
 def test_the_bare_me_call_costs_few_queries(world, api_as, django_assert_num_queries, role, queries):
     """Token, user, membership and organisation in one query; the rate count in one upsert; a distributor
-    user's reach. (It was 9 and 10: the membership's ordering joined two tables, the database cache took four.)"""
+    user's reach, on PostgreSQL in the token's query (core.scoping.with_reach). (It was 9 and 10: the membership's
+    ordering joined two tables, the database cache took four.)"""
+    from django.db import connection
+
+    if role == Role.DIST_HEAD and connection.vendor == "postgresql":
+        queries -= 1
     caller = api_as(world.users[str(role)])
     assert caller.get("/api/v1/me").status_code == 200  # opens this minute's rate window
     with django_assert_num_queries(queries):

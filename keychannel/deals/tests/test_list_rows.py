@@ -116,6 +116,36 @@ def test_past_the_cap_the_networks_count_comes_from_the_pipeline_roll_up(world, 
     assert counted == (3, False) and len(counts) == 1
 
 
+def test_on_postgresql_the_networks_count_proof_is_read_by_its_pages_statement(world, api_as, monkeypatch):
+    """Issue 22: past the cap, the roll-up's proof that the network holds more deals than the cap was a statement
+    of its own after the page (one round trip). On PostgreSQL it is an ``EXISTS`` column of the page's statement;
+    the answer is the same, a proof that fails still counts, and a page read otherwise reads the proof alone."""
+    from keychannel.core.pagination import BoundedPagination
+
+    _deals(world, 9, [ProductLineFactory()])  # 3 open (discussion), 3 won, 3 lost
+    admin = api_as(world.user("admin"))
+    admin.get("/api/v1/opportunities?limit=1")  # the rate window
+
+    def proofs(query):
+        with CaptureQueriesContext(connection) as ctx:
+            body = admin.get(f"/api/v1/opportunities?limit=1{query}").json()
+        reads = [q["sql"] for q in ctx.captured_queries if '"deals_pipelinestagetotal"' in q["sql"]]
+        return (body["count"], body["count_is_capped"]), reads
+
+    monkeypatch.setattr(BoundedPagination, "COUNT_CAP", 2)
+    for query in ("", "&stage=won", "&open=true"):
+        counted, reads = proofs(query)
+        assert counted == (2, True), query
+        assert len(reads) == 1, reads
+        if connection.vendor == "postgresql":
+            assert reads[0].lstrip().startswith('SELECT "deals_opportunity"."id"') and "EXISTS" in reads[0], reads
+    monkeypatch.setattr(BoundedPagination, "COUNT_CAP", 3)  # the roll-up proves nothing: counted, exactly
+    assert proofs("&stage=won")[0] == (3, False)
+    assert proofs("&stage=won&updated_since=2000-01-01T00:00:00Z")[0] == (3, False)
+    monkeypatch.setattr(BoundedPagination, "COUNT_CAP", 2)
+    assert proofs("&updated_since=2000-01-01T00:00:00Z")[0] == (2, True)  # read alone: the where differs
+
+
 def _body_from_full_rows(principal, answer, query, order=("-created_at", "-pk"), offset=0, limit=100):
     """The bytes ninja wrote for the list before issue 22's values page: the schema over the full model rows of
     ``opportunity_list``, encoded by ninja's encoder, beside the page's own count and cursor."""
