@@ -49,6 +49,7 @@ NOT_PAGES = {
     "core:home_panel": "HTMX fragment (a home page panel, loaded and walked on each role's home page)",
     "core:home_figures": "HTMX fragment (the home page's figures, loaded and walked on each role's home page)",
     "deals:pipeline_column": "HTMX fragment (a kanban column's next cards, loaded on the pipeline page)",
+    "core:choose": "HTMX fragment (a form chooser's suggestions, options of its datalist, loaded as the user types)",
     "oidc_authentication_init": "redirects to the identity provider (404 when SSO is off)",
     "oidc_authentication_callback": "the identity provider's return address",
 }

@@ -21,6 +21,7 @@ READ_ONLY = {
     "sales.SalesRollup": False,
     "deals.PipelineRollup": False,
     "deals.PipelineStageTotal": False,
+    "deals.PipelineMonthTotal": False,
     "deals.ProductTestSignoff": False,
     "program.DistributorLevel": False,
     "program.LevelChange": False,
