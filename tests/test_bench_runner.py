@@ -1,20 +1,13 @@
 """The bench's own helpers that write to the data set it measures (bench/runner.py)."""
-import importlib.util
-from pathlib import Path
-
 from django.conf import settings
 from django.utils import timezone
 
 from keychannel.core.models import ApiToken
-
-RUNNER = Path(__file__).resolve().parent.parent / "bench" / "runner.py"
+from tests.bench_modules import load
 
 
 def _runner():
-    spec = importlib.util.spec_from_file_location("bench_runner", RUNNER)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load("runner")
 
 
 def test_a_kept_data_set_serves_more_bench_runs_than_a_user_may_hold_tokens(world):

@@ -1,22 +1,16 @@
 """bench/api_sweep.py: every GET endpoint of the API is a benchmark row, or is named as not measured."""
-import importlib.util
 import re
-from pathlib import Path
 
 import pytest
 
 from keychannel.api import api
-
-SWEEP = Path(__file__).resolve().parent.parent / "bench" / "api_sweep.py"
+from tests.bench_modules import load
 
 pytestmark = pytest.mark.django_db
 
 
 def _sweep():
-    spec = importlib.util.spec_from_file_location("bench_api_sweep", SWEEP)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load("api_sweep")
 
 
 def _first(queryset):
