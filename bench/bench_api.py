@@ -72,7 +72,7 @@ def _deep_cursor(n_clients: int) -> str:
     return keyset.cursor_after(last_before, keys)
 
 
-def plan(head_username: str) -> list[tuple[str, str, str, str, dict | None]]:
+def plan(head_username: str, sweep: str = "with") -> list[tuple[str, str, str, str, dict | None]]:
     """(label, who, method, path, json body): who is admin/head (token) or admin-page/head-page (session)."""
     from django.apps import apps
     from django.contrib.auth import get_user_model
@@ -174,10 +174,13 @@ def plan(head_username: str) -> list[tuple[str, str, str, str, dict | None]]:
     # Every other role's home page (cockpit): demo users, whose reach the data set grows with it.
     rows += [(f"{who}: page /", f"{who}-page", "GET", "/", None) for who in COCKPIT_USERS]
     rows += home_parts({"admin": "admin", "head": head_username, **{who: who for who in COCKPIT_USERS}})
+    if sweep == "without":
+        return rows
     swept, skipped = api_sweep.rows(rows, _middle)  # every other GET endpoint of the API (bench/api_sweep.py)
     if skipped:
         print(f"bench: not measured, no row to ask for: {', '.join(skipped)}", flush=True)
-    return rows + swept
+    # "only": the swept rows beside the bare endpoint and the plain view (the ratios' references)
+    return rows[:2] + swept if sweep == "only" else rows + swept
 
 
 def home_parts(users: dict[str, str]) -> list[tuple[str, str, str, str, None]]:
@@ -235,6 +238,11 @@ def main(argv=None) -> int:
                              "services.segments_refresh runs once over 2024-2025, timed, and is kept)")
     parser.add_argument("--head", default="d01-head", help="the distributor head whose pages are measured")
     parser.add_argument("--out", default=str(ROOT / "var" / "bench"))
+    parser.add_argument("--sweep", choices=("with", "without", "only"), default="with",
+                        help="the rows of every other GET endpoint (bench/api_sweep.py): with the hand-written rows "
+                             "(default), without them, or only them. Some read whole tables (the coverage gaps, a "
+                             "scorecard sorted by a figure) and evict the cluster's cache between the other rows' "
+                             "requests: measured apart, the other rows compare with runs before the sweep existed")
     parser.add_argument("--only", default="",
                         help="measure only the endpoints whose label matches this regular expression (the bare "
                              "`/me` and the plain view are always measured), e.g. 'admin: page /$|segments'")
@@ -285,7 +293,7 @@ def main(argv=None) -> int:
     with connections["default"].cursor() as cursor:
         cursor.execute("VACUUM (ANALYZE)")
     segments = Segment.objects.count()
-    chosen = plan(args.head)
+    chosen = plan(args.head, args.sweep)
     if args.only:
         # The first two rows are the bare endpoint and the plain view every ratio is taken against.
         chosen = chosen[:2] + [row for row in chosen[2:] if re.search(args.only, row[0])]
